@@ -1,0 +1,171 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account   = data.aws_caller_identity.current.account_id
+  partition = data.aws_partition.current.partition
+  region    = data.aws_region.current.name
+
+  oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
+
+  # Exact subjects only (StringEquals): a StringLike with "repo:ORG/*" would let any
+  # repo or branch in the org deploy.
+  subjects = concat(
+    [for b in var.branches : "repo:${var.repository}:ref:refs/heads/${b}"],
+    [for e in var.environments : "repo:${var.repository}:environment:${e}"],
+  )
+
+  artifact_objects = "${var.artifact_bucket_arn}/${var.artifact_prefix}/*"
+  glue_jobs        = "arn:${local.partition}:glue:${local.region}:${local.account}:job/${var.glue_job_name_prefix}*"
+  glue_log_groups  = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/jobs/*"
+
+  trust_policy = {
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "GitHubActionsOIDC"
+      Effect    = "Allow"
+      Principal = { Federated = local.oidc_provider_arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:sub" = local.subjects
+        }
+      }
+    }]
+  }
+
+  s3_statements = [
+    {
+      Sid      = "ArtifactObjects"
+      Effect   = "Allow"
+      Action   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+      Resource = local.artifact_objects
+    },
+    {
+      Sid       = "ArtifactList"
+      Effect    = "Allow"
+      Action    = "s3:ListBucket"
+      Resource  = var.artifact_bucket_arn
+      Condition = { StringLike = { "s3:prefix" = [var.artifact_prefix, "${var.artifact_prefix}/*"] } }
+    },
+    {
+      # Deleting is only needed to release the deploy lease; artifacts are
+      # immutable and old versions expire through the bucket lifecycle.
+      Sid      = "DeployLockRelease"
+      Effect   = "Allow"
+      Action   = "s3:DeleteObject"
+      Resource = "${var.artifact_bucket_arn}/${var.artifact_prefix}/locks/*"
+    },
+  ]
+
+  kms_statements = var.artifact_kms_key_arn == null ? [] : [{
+    Sid       = "ArtifactKmsViaS3"
+    Effect    = "Allow"
+    Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
+    Resource  = var.artifact_kms_key_arn
+    Condition = { StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" } }
+  }]
+
+  glue_statements = [{
+    Sid    = "GlueJobsUnderPrefix"
+    Effect = "Allow"
+    Action = [
+      "glue:GetJob", "glue:GetJobs", "glue:CreateJob", "glue:UpdateJob", "glue:DeleteJob",
+      "glue:StartJobRun", "glue:GetJobRun", "glue:GetJobRuns", "glue:BatchStopJobRun", "glue:TagResource",
+    ]
+    Resource = local.glue_jobs
+  }]
+
+  emr_serverless_statements = var.emr_serverless_application_arn == null ? [] : [{
+    Sid    = "EmrServerlessRuns"
+    Effect = "Allow"
+    Action = [
+      "emr-serverless:GetApplication", "emr-serverless:StartJobRun", "emr-serverless:GetJobRun",
+      "emr-serverless:ListJobRuns", "emr-serverless:CancelJobRun",
+    ]
+    Resource = [var.emr_serverless_application_arn, "${var.emr_serverless_application_arn}/jobruns/*"]
+  }]
+
+  emr_cluster_statements = var.emr_cluster_arn == null ? [] : [{
+    Sid    = "EmrClusterSteps"
+    Effect = "Allow"
+    Action = [
+      "elasticmapreduce:AddJobFlowSteps", "elasticmapreduce:DescribeStep", "elasticmapreduce:ListSteps",
+      "elasticmapreduce:CancelSteps", "elasticmapreduce:DescribeCluster",
+    ]
+    Resource = var.emr_cluster_arn
+  }]
+
+  logs_statements = [{
+    Sid      = "ReadGlueJobLogs"
+    Effect   = "Allow"
+    Action   = ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"]
+    Resource = [local.glue_log_groups, "${local.glue_log_groups}:*"]
+  }]
+
+  passrole_services = concat(
+    ["glue.amazonaws.com"],
+    var.emr_serverless_application_arn == null ? [] : ["emr-serverless.amazonaws.com"],
+  )
+
+  misc_statements = [
+    {
+      # GetCallerIdentity needs no permission; it is listed so the intent is visible.
+      Sid      = "WhoAmI"
+      Effect   = "Allow"
+      Action   = "sts:GetCallerIdentity"
+      Resource = "*"
+    },
+    {
+      Sid       = "PassJobRolesOnly"
+      Effect    = "Allow"
+      Action    = "iam:PassRole"
+      Resource  = var.job_role_arns
+      Condition = { StringEquals = { "iam:PassedToService" = local.passrole_services } }
+    },
+  ]
+
+  deploy_policy = {
+    Version = "2012-10-17"
+    Statement = concat(
+      local.s3_statements, local.kms_statements, local.glue_statements, local.emr_serverless_statements,
+      local.emr_cluster_statements, local.logs_statements, local.misc_statements,
+    )
+  }
+}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  count = var.create_oidc_provider ? 1 : 0
+
+  url             = "https://token.actions.githubusercontent.com"
+  client_id_list  = ["sts.amazonaws.com"]
+  thumbprint_list = var.thumbprint_list
+  tags            = var.tags
+}
+
+resource "aws_iam_role" "deploy" {
+  name                 = var.name
+  description          = "GitHub Actions deploy role for ${var.repository} (deployer CLI)"
+  assume_role_policy   = jsonencode(local.trust_policy)
+  max_session_duration = var.max_session_duration
+  tags                 = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.create_oidc_provider || var.oidc_provider_arn != null
+      error_message = "Pass oidc_provider_arn when create_oidc_provider is false."
+    }
+    precondition {
+      condition     = length(local.subjects) > 0
+      error_message = "At least one branch or environment must be trusted."
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "deploy" {
+  name   = "deployer"
+  role   = aws_iam_role.deploy.id
+  policy = jsonencode(local.deploy_policy)
+}

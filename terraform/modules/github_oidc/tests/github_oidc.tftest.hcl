@@ -1,0 +1,176 @@
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_resource "aws_iam_openid_connect_provider" {
+    override_during = plan
+    defaults = {
+      arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    }
+  }
+}
+
+variables {
+  name                           = "deployer-dev-deploy"
+  repository                     = "acme/deployer"
+  artifact_bucket_arn            = "arn:aws:s3:::acme-artifacts"
+  artifact_prefix                = "deployer/dev"
+  glue_job_name_prefix           = "deployer-dev-"
+  emr_serverless_application_arn = "arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00abc"
+  job_role_arns = [
+    "arn:aws:iam::123456789012:role/deployer-dev-glue-job",
+    "arn:aws:iam::123456789012:role/deployer-dev-emr-serverless-job",
+  ]
+}
+
+run "trust_pinned_to_main" {
+  command = plan
+
+  assert {
+    condition     = aws_iam_openid_connect_provider.github[0].url == "https://token.actions.githubusercontent.com" && aws_iam_openid_connect_provider.github[0].client_id_list == toset(["sts.amazonaws.com"])
+    error_message = "OIDC provider must be GitHub's with audience sts.amazonaws.com."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == ["repo:acme/deployer:ref:refs/heads/main"]
+    error_message = "Trust must be pinned to exactly repo:acme/deployer:ref:refs/heads/main."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    error_message = "Trust must require audience sts.amazonaws.com."
+  }
+
+  assert {
+    condition     = !can(jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringLike)
+    error_message = "Trust must not use StringLike (wildcard) conditions."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Principal.Federated == "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    error_message = "Trust must name the GitHub OIDC provider as the federated principal."
+  }
+}
+
+run "environment_subject_and_existing_provider" {
+  command = plan
+
+  variables {
+    create_oidc_provider = false
+    oidc_provider_arn    = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+    branches             = []
+    environments         = ["production"]
+  }
+
+  assert {
+    condition     = length(aws_iam_openid_connect_provider.github) == 0
+    error_message = "No provider is created when an existing one is passed."
+  }
+
+  assert {
+    condition     = jsondecode(aws_iam_role.deploy.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == ["repo:acme/deployer:environment:production"]
+    error_message = "Environment trust must be exactly repo:acme/deployer:environment:production."
+  }
+}
+
+run "deploy_permissions_are_scoped" {
+  command = plan
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement :
+      s.Resource == "*" ? s.Action == "sts:GetCallerIdentity" : true
+    ])
+    error_message = "Only sts:GetCallerIdentity may use Resource \"*\"."
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement :
+      alltrue([for a in flatten([s.Action]) : !endswith(a, "*")])
+    ])
+    error_message = "No wildcard actions."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if contains(flatten([s.Action]), "s3:DeleteObject")
+    ]).Resource == "arn:aws:s3:::acme-artifacts/deployer/dev/locks/*"
+    error_message = "s3:DeleteObject must be limited to the lock objects."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if contains(flatten([s.Action]), "s3:ListBucket")
+    ]).Condition.StringLike["s3:prefix"] == ["deployer/dev", "deployer/dev/*"]
+    error_message = "s3:ListBucket must be limited to the artifact prefix."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if contains(flatten([s.Action]), "glue:CreateJob")
+    ]).Resource == "arn:aws:glue:eu-west-1:123456789012:job/deployer-dev-*"
+    error_message = "Glue job CRUD must be limited to the job-name prefix."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if contains(flatten([s.Action]), "iam:PassRole")
+      ]).Resource == [
+      "arn:aws:iam::123456789012:role/deployer-dev-glue-job",
+      "arn:aws:iam::123456789012:role/deployer-dev-emr-serverless-job",
+    ]
+    error_message = "iam:PassRole must be limited to the job roles."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if contains(flatten([s.Action]), "iam:PassRole")
+    ]).Condition.StringEquals["iam:PassedToService"] == ["glue.amazonaws.com", "emr-serverless.amazonaws.com"]
+    error_message = "iam:PassRole must be limited to Glue and EMR Serverless."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if contains(flatten([s.Action]), "emr-serverless:StartJobRun")
+    ]).Resource == [var.emr_serverless_application_arn, "${var.emr_serverless_application_arn}/jobruns/*"]
+    error_message = "EMR Serverless access must be limited to the application and its job runs."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if s.Sid == "EmrClusterSteps"]) == 0
+    error_message = "No EMR cluster access without a cluster ARN."
+  }
+}
+
+run "rejects_wildcard_repository" {
+  command = plan
+
+  variables {
+    repository = "acme/*"
+  }
+
+  expect_failures = [var.repository]
+}
+
+run "rejects_wildcard_branch" {
+  command = plan
+
+  variables {
+    branches = ["release/*"]
+  }
+
+  expect_failures = [var.branches]
+}
