@@ -1,0 +1,64 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "deployer",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "deployer", targets: ["deployer"]),
+        .library(name: "SigV4", targets: ["SigV4"]),
+        .library(name: "AWSCore", targets: ["AWSCore"]),
+        .library(name: "DeployKit", targets: ["DeployKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+    ],
+    targets: [
+        // Pure SigV4: canonical request → string to sign → signature. No I/O.
+        .target(
+            name: "SigV4",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Credentials, transport, retry, endpoints, errors and the AWS service clients.
+        .target(
+            name: "AWSCore",
+            dependencies: [
+                "SigV4",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Manifest, artifact, plan, apply, run, status: the deploy logic.
+        .target(
+            name: "DeployKit",
+            dependencies: [
+                "AWSCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        // Argument parsing and printing only.
+        .executableTarget(
+            name: "deployer",
+            dependencies: [
+                "DeployKit",
+                "AWSCore",
+                "SigV4",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], resources: [.copy("Vectors")]),
+        .testTarget(name: "AWSCoreTests", dependencies: ["AWSCore", "SigV4"]),
+        .testTarget(name: "DeployKitTests", dependencies: ["DeployKit", "AWSCore"]),
+    ]
+)

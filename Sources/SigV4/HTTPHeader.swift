@@ -1,0 +1,54 @@
+/// One HTTP header line as given (name case preserved; repeated names allowed).
+public struct HTTPHeader: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// One query parameter, decoded (not percent-encoded).
+public struct QueryItem: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// The parts of an HTTP request that SigV4 covers.
+public struct SigningRequest: Sendable, Equatable {
+    public var method: String
+    /// The path exactly as it goes on the wire (already percent-encoded), e.g. `/bucket/a%20b`.
+    public var path: String
+    /// Query parameters, decoded, in the order they go on the wire.
+    public var query: [QueryItem]
+    /// Headers in the order they go on the wire. Must include `Host`.
+    public var headers: [HTTPHeader]
+
+    public init(method: String, path: String, query: [QueryItem] = [], headers: [HTTPHeader]) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+    }
+
+    /// The first value of the header `name` (case-insensitive).
+    public func header(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        return headers.first { $0.name.lowercased() == lowered }?.value
+    }
+
+    /// The query string as it goes on the wire, RFC 3986 encoded, in `query` order.
+    public var encodedQuery: String {
+        query.map { URIEncoding.encodeComponent($0.name) + "=" + URIEncoding.encodeComponent($0.value) }
+            .joined(separator: "&")
+    }
+
+    /// Path plus `?query` when there is one: the HTTP request target.
+    public var target: String {
+        query.isEmpty ? path : path + "?" + encodedQuery
+    }
+}

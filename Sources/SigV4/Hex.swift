@@ -1,0 +1,36 @@
+import Crypto
+import Foundation
+
+enum Hex {
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Lower-case hex of `bytes`, appended to `out`.
+    static func append<S: Sequence>(_ bytes: S, to out: inout [UInt8]) where S.Element == UInt8 {
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+    }
+
+    static func string<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        append(bytes, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Hex SHA-256 helpers used for payload hashes.
+public enum PayloadHash {
+    /// SHA-256 of the empty string, the payload hash of a request without a body.
+    public static let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    /// Literal used in place of a hash when the caller chooses not to sign the body (S3 only).
+    public static let unsigned = "UNSIGNED-PAYLOAD"
+    /// Literal for `aws-chunked` uploads whose chunks are signed one by one.
+    public static let streaming = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
+
+    /// Lower-case hex SHA-256 of `bytes`.
+    public static func hex<D: DataProtocol>(_ bytes: D) -> String {
+        Hex.string(SHA256.hash(data: bytes))
+    }
+}

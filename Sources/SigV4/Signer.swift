@@ -1,0 +1,163 @@
+import Crypto
+import Foundation
+
+/// What SigV4 puts in the payload-hash slot.
+public enum Payload: Sendable, Equatable {
+    /// A body held in memory: its SHA-256 is computed.
+    case bytes([UInt8])
+    /// A precomputed lower-case hex SHA-256 (for bodies streamed from disk).
+    case hash(String)
+    /// `UNSIGNED-PAYLOAD` (S3 only, the caller's choice).
+    case unsigned
+    /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` for `aws-chunked` bodies.
+    case streaming
+
+    public static let empty = Payload.hash(PayloadHash.empty)
+
+    public var hash: String {
+        switch self {
+        case .bytes(let bytes): return bytes.isEmpty ? PayloadHash.empty : PayloadHash.hex(bytes)
+        case .hash(let hash): return hash
+        case .unsigned: return PayloadHash.unsigned
+        case .streaming: return PayloadHash.streaming
+        }
+    }
+}
+
+/// Everything a signing step produced, kept for `--explain`, tests and chunk signing.
+public struct SigningResult: Sendable {
+    /// The request with `X-Amz-Date`, `X-Amz-Security-Token`, `x-amz-content-sha256` and
+    /// `Authorization` headers added (header signing) or the `X-Amz-*` query added (presigning).
+    public var request: SigningRequest
+    public var canonicalRequest: CanonicalRequest
+    public var stringToSign: String
+    public var signature: String
+    public var date: AMZDate
+    public var scope: CredentialScope
+}
+
+/// Signs requests with AWS Signature Version 4.
+///
+/// A value type holding credentials, scope and rules; it performs no I/O. The time is
+/// always passed in, so tests are deterministic and the caller can correct clock skew.
+public struct SigV4Signer: Sendable {
+    public struct Options: Sendable, Equatable {
+        public var uriRules: CanonicalRequest.URIRules
+        /// Add an `x-amz-content-sha256` header (S3 requires it; harmless elsewhere).
+        public var addContentSHA256Header: Bool
+        /// Add `X-Amz-Security-Token` after signing instead of signing it (a few legacy services).
+        public var omitSessionTokenFromSignature: Bool
+
+        public init(uriRules: CanonicalRequest.URIRules = .standard, addContentSHA256Header: Bool = false, omitSessionTokenFromSignature: Bool = false) {
+            self.uriRules = uriRules
+            self.addContentSHA256Header = addContentSHA256Header
+            self.omitSessionTokenFromSignature = omitSessionTokenFromSignature
+        }
+
+        /// The rules every service but S3 uses.
+        public static let standard = Options()
+        /// S3: path encoded once and not normalised, body hash header always sent.
+        public static let s3 = Options(uriRules: .s3, addContentSHA256Header: true)
+
+        /// The options a service needs by default.
+        public static func forService(_ service: String) -> Options {
+            service == "s3" || service == "s3-outposts" || service == "s3express" ? .s3 : .standard
+        }
+    }
+
+    public static let algorithm = "AWS4-HMAC-SHA256"
+
+    public var credentials: Credentials
+    public var region: String
+    public var service: String
+    public var options: Options
+    private let cache: SigningKeyCache
+
+    public init(credentials: Credentials, region: String, service: String, options: Options? = nil, cache: SigningKeyCache = .shared) {
+        self.credentials = credentials
+        self.region = region
+        self.service = service
+        self.options = options ?? .forService(service)
+        self.cache = cache
+    }
+
+    func key(for date: AMZDate) -> SigningKey {
+        cache.key(secretAccessKey: credentials.secretAccessKey, scope: CredentialScope(date: date.date, region: region, service: service))
+    }
+
+    /// Step 2: the string to sign.
+    public static func stringToSign(canonicalRequest: CanonicalRequest, date: AMZDate, scope: CredentialScope) -> String {
+        algorithm + "\n" + date.timestamp + "\n" + scope.string + "\n" + Hex.string(SHA256.hash(data: canonicalRequest.bytes))
+    }
+
+    /// Signs with the `Authorization` header.
+    public func sign(_ request: SigningRequest, payload: Payload, at instant: Date) -> SigningResult {
+        let date = AMZDate(instant)
+        let payloadHash = payload.hash
+        var signed = request
+        signed.headers.removeAll { Self.isSigningHeader($0.name) }
+        signed.headers.append(HTTPHeader("X-Amz-Date", date.timestamp))
+        if options.addContentSHA256Header || payload == .streaming || payload == .unsigned {
+            signed.headers.append(HTTPHeader("x-amz-content-sha256", payloadHash))
+        }
+        var exclude: Set<String> = []
+        if let token = credentials.sessionToken {
+            signed.headers.append(HTTPHeader("X-Amz-Security-Token", token))
+            if options.omitSessionTokenFromSignature { exclude.insert("x-amz-security-token") }
+        }
+        let key = key(for: date)
+        let canonical = CanonicalRequest(request: signed, payloadHash: payloadHash, uriRules: options.uriRules, excludeHeaders: exclude)
+        let stringToSign = Self.stringToSign(canonicalRequest: canonical, date: date, scope: key.scope)
+        let signature = key.signature(of: Array(stringToSign.utf8))
+        signed.headers.append(HTTPHeader(
+            "Authorization",
+            "\(Self.algorithm) Credential=\(credentials.accessKeyId)/\(key.scope.string), SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"
+        ))
+        return SigningResult(request: signed, canonicalRequest: canonical, stringToSign: stringToSign, signature: signature, date: date, scope: key.scope)
+    }
+
+    /// Signs with query parameters (a presigned URL valid for `expires` seconds).
+    public func presign(_ request: SigningRequest, expires: Int, payload: Payload = .unsigned, at instant: Date) -> SigningResult {
+        let date = AMZDate(instant)
+        let key = key(for: date)
+        var signed = request
+        signed.query.removeAll { $0.name.hasPrefix("X-Amz-") && Self.presignParameters.contains($0.name) }
+        signed.headers.removeAll { Self.isSigningHeader($0.name) }
+        let headersOnly = CanonicalRequest.canonicalHeaders(signed.headers, excluding: [])
+        let signedHeaders = headersOnly.map { String(decoding: $0.name, as: UTF8.self) }.joined(separator: ";")
+        var added = [
+            QueryItem("X-Amz-Algorithm", Self.algorithm),
+            QueryItem("X-Amz-Credential", "\(credentials.accessKeyId)/\(key.scope.string)"),
+            QueryItem("X-Amz-Date", date.timestamp),
+            QueryItem("X-Amz-SignedHeaders", signedHeaders),
+            QueryItem("X-Amz-Expires", String(expires)),
+        ]
+        let token = credentials.sessionToken.map { QueryItem("X-Amz-Security-Token", $0) }
+        if let token, !options.omitSessionTokenFromSignature { added.append(token) }
+        let canonical = CanonicalRequest(request: signed, payloadHash: payload.hash, uriRules: options.uriRules, extraQuery: added)
+        let stringToSign = Self.stringToSign(canonicalRequest: canonical, date: date, scope: key.scope)
+        let signature = key.signature(of: Array(stringToSign.utf8))
+        if let token, options.omitSessionTokenFromSignature { added.append(token) }
+        signed.query.append(contentsOf: added)
+        signed.query.append(QueryItem("X-Amz-Signature", signature))
+        return SigningResult(request: signed, canonicalRequest: canonical, stringToSign: stringToSign, signature: signature, date: date, scope: key.scope)
+    }
+
+    /// A chunk signer continuing from a header signature made with `.streaming`.
+    public func chunkSigner(seed: SigningResult) -> ChunkSigner {
+        ChunkSigner(key: key(for: seed.date), date: seed.date, seedSignature: seed.signature)
+    }
+
+    static let presignParameters: Set<String> = [
+        "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires",
+        "X-Amz-Security-Token", "X-Amz-Signature",
+    ]
+
+    /// Headers the signer owns; stale copies from an earlier attempt are replaced.
+    static func isSigningHeader(_ name: String) -> Bool {
+        switch name.lowercased() {
+        case "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256": return true
+        default: return false
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Crypto
+import Foundation
+
+/// The credential scope `DATE/REGION/SERVICE/aws4_request`.
+public struct CredentialScope: Sendable, Equatable {
+    public let date: String
+    public let region: String
+    public let service: String
+    public init(date: String, region: String, service: String) {
+        self.date = date
+        self.region = region
+        self.service = service
+    }
+    public var string: String { "\(date)/\(region)/\(service)/aws4_request" }
+}
+
+/// Step 3 of SigV4: the signing key, `HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")`.
+///
+/// Holds an HMAC already keyed with it, so each signature only hashes the string to sign
+/// (the inner and outer pad blocks are computed once per key, not once per request).
+public struct SigningKey: Sendable {
+    public let scope: CredentialScope
+    let keyed: HMAC<SHA256>
+
+    public init(secretAccessKey: String, scope: CredentialScope) {
+        var key = SymmetricKey(data: Array(("AWS4" + secretAccessKey).utf8))
+        for part in [scope.date, scope.region, scope.service, "aws4_request"] {
+            key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key))
+        }
+        self.scope = scope
+        self.keyed = HMAC<SHA256>(key: key)
+    }
+
+    /// Step 4: the hex signature of `message` (a string to sign).
+    public func signature(of message: [UInt8]) -> String {
+        var mac = keyed
+        mac.update(data: message)
+        return Hex.string(mac.finalize())
+    }
+}
+
+/// A small thread-safe cache of signing keys per (secret, date, region, service):
+/// a key changes once a day, so deriving it (four HMACs) per request is waste.
+public final class SigningKeyCache: @unchecked Sendable {
+    private struct Entry: Hashable {
+        let secretDigest: SHA256Digest
+        let scope: String
+    }
+    private let lock = NSLock()
+    private var keys: [Entry: SigningKey] = [:]
+    private let capacity: Int
+
+    public init(capacity: Int = 32) {
+        self.capacity = capacity
+    }
+
+    public static let shared = SigningKeyCache()
+
+    public func key(secretAccessKey: String, scope: CredentialScope) -> SigningKey {
+        // The secret is kept only as a digest so the cache does not hold another copy of it.
+        let entry = Entry(secretDigest: SHA256.hash(data: Array(secretAccessKey.utf8)), scope: scope.string)
+        lock.lock()
+        if let cached = keys[entry] {
+            lock.unlock()
+            return cached
+        }
+        lock.unlock()
+        let derived = SigningKey(secretAccessKey: secretAccessKey, scope: scope)
+        lock.lock()
+        if keys.count >= capacity { keys.removeAll(keepingCapacity: true) }
+        keys[entry] = derived
+        lock.unlock()
+        return derived
+    }
+
+    /// Number of keys held (for tests).
+    public var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return keys.count
+    }
+}

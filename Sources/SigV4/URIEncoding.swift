@@ -1,0 +1,86 @@
+/// Percent-encoding exactly as SigV4 defines it (RFC 3986 unreserved characters
+/// `A-Z a-z 0-9 - . _ ~` are kept, every other byte of the UTF-8 form becomes `%XY`
+/// with upper-case hex). Works on bytes so it is fast and independent of Foundation.
+public enum URIEncoding {
+    @usableFromInline
+    static let unreservedTable: [Bool] = {
+        var table = [Bool](repeating: false, count: 256)
+        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
+        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
+        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
+        for byte in [UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~")] {
+            table[Int(byte)] = true
+        }
+        return table
+    }()
+
+    @usableFromInline
+    static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    /// Appends the encoding of `bytes` to `out`. With `keepSlash`, `/` is kept as is
+    /// (path encoding); otherwise it becomes `%2F` (query keys and values).
+    @inlinable
+    public static func encode<S: Sequence>(_ bytes: S, keepSlash: Bool, into out: inout [UInt8]) where S.Element == UInt8 {
+        for byte in bytes {
+            if unreservedTable[Int(byte)] || (keepSlash && byte == UInt8(ascii: "/")) {
+                out.append(byte)
+            } else {
+                out.append(UInt8(ascii: "%"))
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0x0F)])
+            }
+        }
+    }
+
+    /// The encoding of `string` (query component rules: `/` becomes `%2F`).
+    public static func encodeComponent(_ string: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(string.utf8.count)
+        encode(string.utf8, keepSlash: false, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The encoding of a decoded path such as an S3 key (`/` kept).
+    public static func encodePath(_ string: String) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(string.utf8.count)
+        encode(string.utf8, keepSlash: true, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes `%XY` sequences; malformed sequences are kept literally and `+` stays `+`
+    /// (SigV4 does not treat `+` as a space).
+    public static func decode(_ string: Substring) -> [UInt8] {
+        let utf8 = Array(string.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count)
+        var index = 0
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "%"), index + 2 < utf8.count,
+               let high = hexValue(utf8[index + 1]), let low = hexValue(utf8[index + 2]) {
+                out.append(high << 4 | low)
+                index += 3
+            } else {
+                out.append(byte)
+                index += 1
+            }
+        }
+        return out
+    }
+
+    /// Decodes `%XY` sequences into a String (invalid UTF-8 is repaired).
+    public static func decodeToString(_ string: Substring) -> String {
+        String(decoding: decode(string), as: UTF8.self)
+    }
+
+    @inlinable
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}
