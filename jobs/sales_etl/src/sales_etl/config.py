@@ -1,0 +1,170 @@
+"""Job configuration: packaged defaults, an optional YAML file, then `--key value` overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pkgutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from .errors import ConfigError
+
+SOURCE_FORMATS = ("csv", "parquet")
+OUTPUT_FORMATS = ("parquet", "csv")
+PARTITIONABLE = ("year", "month")
+
+
+def load_default_config() -> dict[str, Any]:
+    """The default config.yml: packaged inside code.zip by the build, or the source tree copy."""
+    try:
+        data = pkgutil.get_data("sales_etl", "config.yml")
+    except (FileNotFoundError, OSError):
+        data = None
+    if data is None:
+        # Running from the source tree (tests, development): the file lives at jobs/sales_etl/.
+        data = (Path(__file__).resolve().parents[2] / "config.yml").read_bytes()
+    return parse_yaml(data.decode("utf-8"), "default config.yml")
+
+
+def parse_yaml(text: str, origin: str) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{origin}: not valid YAML ({exc.__class__.__name__}); fix the file") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{origin}: expected a mapping of key: value at the top level")
+    return loaded
+
+
+def merge(defaults: Mapping[str, Any], overrides: Mapping[str, Any], origin: str) -> dict[str, Any]:
+    """Apply overrides onto defaults; unknown keys are rejected so typos do not pass silently."""
+    merged = dict(defaults)
+    for key, value in overrides.items():
+        if key not in defaults:
+            known = ", ".join(sorted(defaults))
+            raise ConfigError(f"{origin}: unknown key '{key}' (known keys: {known})")
+        merged[key] = value
+    return merged
+
+
+@dataclass(frozen=True)
+class JobConfig:
+    earliest_entry_date: dt.date
+    overdue_days: int
+    as_of: dt.date
+    source_format: str
+    source_paths: dict[str, str]
+    output_path: str
+    output_format: str
+    fact_partition_columns: tuple[str, ...]
+    dq_max_quarantine_ratio: float
+    shuffle_partitions: int
+    run_id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "earliest_entry_date": self.earliest_entry_date.isoformat(),
+            "overdue_days": self.overdue_days,
+            "as_of": self.as_of.isoformat(),
+            "source_format": self.source_format,
+            "source_paths": dict(self.source_paths),
+            "output_path": self.output_path,
+            "output_format": self.output_format,
+            "fact_partition_columns": list(self.fact_partition_columns),
+            "dq_max_quarantine_ratio": self.dq_max_quarantine_ratio,
+            "shuffle_partitions": self.shuffle_partitions,
+            "run_id": self.run_id,
+        }
+
+
+def _date(raw: Mapping[str, Any], key: str) -> dt.date:
+    value = raw[key]
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"config key '{key}': '{value}' is not a date; use YYYY-MM-DD") from None
+
+
+def _int(raw: Mapping[str, Any], key: str, minimum: int) -> int:
+    value = raw[key]
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"config key '{key}': '{value}' is not a whole number") from None
+    if number < minimum:
+        raise ConfigError(f"config key '{key}': {number} must be >= {minimum}")
+    return number
+
+
+def _ratio(raw: Mapping[str, Any], key: str) -> float:
+    value = raw[key]
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"config key '{key}': '{value}' is not a number between 0 and 1") from None
+    if not 0.0 <= number <= 1.0:
+        raise ConfigError(f"config key '{key}': {number} must be between 0 and 1")
+    return number
+
+
+def _choice(raw: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> str:
+    value = str(raw[key]).strip().lower()
+    if value not in allowed:
+        raise ConfigError(f"config key '{key}': '{raw[key]}' is not one of {', '.join(allowed)}")
+    return value
+
+
+def _text(raw: Mapping[str, Any], key: str) -> str:
+    value = raw.get(key)
+    return "" if value is None else str(value).strip()
+
+
+def resolve(raw: Mapping[str, Any], started_at: dt.datetime) -> JobConfig:
+    """Validate and type the merged key/value config. `started_at` (UTC) supplies the defaults."""
+    from . import SOURCES
+
+    as_of = _date(raw, "as_of") if _text(raw, "as_of") else started_at.date()
+    source_format = _choice(raw, "source_format", SOURCE_FORMATS)
+    source_path = _text(raw, "source_path")
+    paths = {}
+    for table in SOURCES:
+        explicit = _text(raw, f"{table}_path")
+        if explicit:
+            paths[table] = explicit
+        elif source_path:
+            name = f"{table}.csv" if source_format == "csv" else table
+            paths[table] = source_path.rstrip("/") + "/" + name
+        else:
+            raise ConfigError(f"config key 'source_path' is empty and '{table}_path' is not set; set one")
+    output_path = _text(raw, "output_path").rstrip("/")
+    if not output_path:
+        raise ConfigError("config key 'output_path' is empty; set where the tables go")
+    partitions = tuple(c.strip() for c in _text(raw, "fact_partition_columns").split(",") if c.strip())
+    for column in partitions:
+        if column not in PARTITIONABLE:
+            raise ConfigError(
+                f"config key 'fact_partition_columns': '{column}' is not one of {', '.join(PARTITIONABLE)}"
+            )
+    run_id = _text(raw, "run_id") or started_at.strftime("%Y%m%dT%H%M%S%fZ")
+    if "/" in run_id or run_id.startswith("."):
+        raise ConfigError(f"config key 'run_id': '{run_id}' must not contain '/' or start with '.'")
+    return JobConfig(
+        earliest_entry_date=_date(raw, "earliest_entry_date"),
+        overdue_days=_int(raw, "overdue_days", 0),
+        as_of=as_of,
+        source_format=source_format,
+        source_paths=paths,
+        output_path=output_path,
+        output_format=_choice(raw, "output_format", OUTPUT_FORMATS),
+        fact_partition_columns=partitions,
+        dq_max_quarantine_ratio=_ratio(raw, "dq_max_quarantine_ratio"),
+        shuffle_partitions=_int(raw, "shuffle_partitions", 0),
+        run_id=run_id,
+    )

@@ -1,0 +1,23 @@
+"""Errors the entry point turns into a one-line message and a non-zero exit status."""
+
+
+class JobError(Exception):
+    exit_code = 1
+
+
+class ConfigError(JobError):
+    """Bad configuration or job argument; the message names the key."""
+
+    exit_code = 2
+
+
+class SourceError(JobError):
+    """A source file is missing or lacks a required column; the message names it."""
+
+    exit_code = 3
+
+
+class DataQualityError(JobError):
+    """Too many source rows failed the checks; they are in the quarantine output."""
+
+    exit_code = 4
