@@ -1,0 +1,185 @@
+import Foundation
+import SigV4
+
+/// Settings shared by every service client of one `deployer` invocation.
+public struct AWSConfiguration: Sendable {
+    public var region: String
+    public var endpoints: EndpointResolver
+    public var retry: RetryPolicy
+    public var timeout: Duration
+
+    public init(region: String, endpoints: EndpointResolver? = nil, retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(60)) {
+        self.region = region
+        self.endpoints = endpoints ?? EndpointResolver(region: region)
+        self.retry = retry
+        self.timeout = timeout
+    }
+}
+
+/// The one path every AWS call takes: resolve credentials, sign (again on every attempt),
+/// send, retry what is retryable, correct clock skew, decode the error.
+public final class AWSClient: Sendable {
+    public let configuration: AWSConfiguration
+    public let transport: any HTTPTransport
+    /// `nil` sends unsigned requests (STS AssumeRoleWithWebIdentity needs no credentials).
+    public let credentials: (any CredentialProvider)?
+    public let clock: @Sendable () -> Date
+    public let sleep: @Sendable (Duration) async throws -> Void
+    public let skew: ClockSkew
+    public let debug: DebugLog?
+
+    public init(configuration: AWSConfiguration, transport: any HTTPTransport, credentials: (any CredentialProvider)?,
+                clock: @escaping @Sendable () -> Date = { Date() },
+                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                skew: ClockSkew = ClockSkew(), debug: DebugLog? = nil) {
+        self.configuration = configuration
+        self.transport = transport
+        self.credentials = credentials
+        self.clock = clock
+        self.sleep = sleep
+        self.skew = skew
+        self.debug = debug
+    }
+
+    /// The same client with other credentials (used to build STS clients for role chains).
+    public func with(credentials: (any CredentialProvider)?) -> AWSClient {
+        AWSClient(configuration: configuration, transport: transport, credentials: credentials, clock: clock, sleep: sleep, skew: skew, debug: debug)
+    }
+
+    /// The same client for another region.
+    public func with(region: String) -> AWSClient {
+        var configuration = configuration
+        configuration.region = region
+        configuration.endpoints.region = region
+        return AWSClient(configuration: configuration, transport: transport, credentials: credentials, clock: clock, sleep: sleep, skew: skew, debug: debug)
+    }
+
+    /// The current time corrected by the measured clock skew.
+    public var now: Date { clock().addingTimeInterval(skew.current) }
+
+    /// Sends `request` to `service`. `payload` overrides how the body is hashed (a precomputed
+    /// hash for file bodies, or `.unsigned`); by default in-memory bodies are hashed.
+    /// Returns 2xx answers (and 304); throws `AWSError` for the rest.
+    public func send(_ service: ServiceInfo, operation: String, request: HTTPRequest, signingRegion: String? = nil, payload: Payload? = nil) async throws -> HTTPResponse {
+        let retry = configuration.retry
+        var attempt = 0
+        var skewCorrected = false
+        while true {
+            attempt += 1
+            let signed = try await sign(request, service: service, signingRegion: signingRegion, payload: payload)
+            debug?.request(signed, attempt: attempt)
+            let started = ContinuousClock.now
+            let response: HTTPResponse
+            do {
+                response = try await transport.send(signed, timeout: configuration.timeout)
+            } catch let error as TransportError {
+                debug?.note("\(service.signingName) \(operation): \(error)")
+                if attempt < retry.maxAttempts {
+                    try await sleep(retry.delay(afterAttempt: attempt))
+                    continue
+                }
+                throw AWSError(service: service.signingName, operation: operation, status: 0, code: "TransportError",
+                               message: "\(error) (after \(attempt) attempt\(attempt == 1 ? "" : "s")) to \(signed.scheme)://\(signed.hostHeader)")
+            }
+            debug?.response(response, elapsed: ContinuousClock.now - started)
+            if (200..<300).contains(response.status) || response.status == 304 { return response }
+            let error = AWSError.decode(service: service.signingName, operation: operation, protocol: service.wireProtocol, response: response)
+            if RetryPolicy.clockSkewCodes.contains(error.code), !skewCorrected,
+               let dateHeader = response.header("Date"), let serverDate = ClockSkew.parseHTTPDate(dateHeader),
+               skew.correct(serverDate: serverDate, localNow: clock()) {
+                skewCorrected = true
+                debug?.note("clock skew corrected by \(Int(skew.current)) s from the server's Date header; re-signing")
+                if attempt < retry.maxAttempts + 1 { continue }
+            }
+            if retry.isRetryable(error), attempt < retry.maxAttempts {
+                debug?.note("\(error.code): retrying")
+                try await sleep(retry.delay(afterAttempt: attempt))
+                continue
+            }
+            throw error
+        }
+    }
+
+    func sign(_ request: HTTPRequest, service: ServiceInfo, signingRegion: String?, payload: Payload?) async throws -> HTTPRequest {
+        var request = request
+        request.setHeader("Host", request.hostHeader)
+        guard let provider = credentials else { return request }
+        guard let resolved = try await provider.resolve() else {
+            throw CredentialError("no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where a role is available")
+        }
+        let region = try signingRegion ?? configuration.endpoints.resolve(service).signingRegion
+        let signer = SigV4Signer(credentials: resolved.credentials, region: region, service: service.signingName)
+        let bodyPayload: Payload
+        if let payload {
+            bodyPayload = payload
+        } else {
+            switch request.body {
+            case .empty: bodyPayload = .empty
+            case .bytes(let bytes): bodyPayload = .bytes(bytes)
+            case .file: bodyPayload = .unsigned
+            }
+        }
+        let signingRequest = SigningRequest(method: request.method, path: request.path.isEmpty ? "/" : request.path, query: request.query,
+                                            headers: request.headers.filter { $0.name.lowercased() != "content-length" })
+        let result = signer.sign(signingRequest, payload: bodyPayload, at: now)
+        request.headers = result.request.headers
+        return request
+    }
+
+    /// Builds a request to `service`'s endpoint (resolved for this client's region).
+    public func makeRequest(_ service: ServiceInfo, method: String, path: String = "/", query: [QueryItem] = [], headers: [HTTPHeader] = [], body: RequestBody = .empty) throws -> HTTPRequest {
+        let endpoint = try configuration.endpoints.resolve(service)
+        return HTTPRequest(method: method, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port,
+                           path: endpoint.basePath + (path.isEmpty ? "/" : path), query: query, headers: headers, body: body)
+    }
+
+    // MARK: Protocol helpers
+
+    /// JSON 1.1 (`X-Amz-Target`): Glue, EMR, CloudWatch Logs.
+    public func jsonCall(_ service: ServiceInfo, operation: String, input: [String: Any]) async throws -> [String: Any] {
+        let body = try JSONSerialization.data(withJSONObject: input, options: [.sortedKeys])
+        let request = try makeRequest(service, method: "POST", headers: [
+            HTTPHeader("Content-Type", "application/x-amz-json-\(service.jsonVersion)"),
+            HTTPHeader("X-Amz-Target", "\(service.targetPrefix ?? service.endpointPrefix).\(operation)"),
+        ], body: .bytes(Array(body)))
+        let response = try await send(service, operation: operation, request: request)
+        return try Self.jsonObject(response.body, service: service, operation: operation)
+    }
+
+    /// REST-JSON: EMR Serverless.
+    public func restJSONCall(_ service: ServiceInfo, operation: String, method: String, path: String, query: [QueryItem] = [], input: [String: Any]? = nil) async throws -> [String: Any] {
+        var headers: [HTTPHeader] = []
+        var body = RequestBody.empty
+        if let input {
+            body = .bytes(Array(try JSONSerialization.data(withJSONObject: input, options: [.sortedKeys])))
+            headers.append(HTTPHeader("Content-Type", "application/json"))
+        }
+        let request = try makeRequest(service, method: method, path: path, query: query, headers: headers, body: body)
+        let response = try await send(service, operation: operation, request: request)
+        return try Self.jsonObject(response.body, service: service, operation: operation)
+    }
+
+    /// Query protocol (`Action=…&Version=…` form posts with XML answers): STS.
+    public func queryCall(_ service: ServiceInfo, operation: String, version: String, parameters: [(String, String)]) async throws -> XMLElement {
+        let form = ([("Action", operation), ("Version", version)] + parameters)
+            .map { URIEncoding.encodeComponent($0.0) + "=" + URIEncoding.encodeComponent($0.1) }
+            .joined(separator: "&")
+        let request = try makeRequest(service, method: "POST", headers: [
+            HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
+        ], body: .bytes(Array(form.utf8)))
+        let response = try await send(service, operation: operation, request: request)
+        do {
+            return try XMLReader.parse(response.body)
+        } catch {
+            throw AWSError(service: service.signingName, operation: operation, status: response.status, code: "MalformedResponse", message: "\(error)")
+        }
+    }
+
+    static func jsonObject(_ body: [UInt8], service: ServiceInfo, operation: String) throws -> [String: Any] {
+        if body.isEmpty { return [:] }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+            throw AWSError(service: service.signingName, operation: operation, status: 200, code: "MalformedResponse", message: "the answer is not a JSON object")
+        }
+        return object
+    }
+}

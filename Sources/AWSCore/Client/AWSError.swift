@@ -1,0 +1,88 @@
+import Foundation
+
+/// The wire protocol of a service: decides how requests are encoded and errors decoded.
+public enum AWSProtocol: String, Sendable {
+    /// S3: REST with XML bodies, `<Error><Code>`.
+    case restXML
+    /// STS, IAM: form-encoded `Action=…` with XML answers, `<ErrorResponse><Error><Code>`.
+    case query
+    /// Glue, EMR, CloudWatch Logs: `X-Amz-Target` with JSON 1.1, `__type`.
+    case json
+    /// EMR Serverless: REST with JSON, `x-amzn-errortype`.
+    case restJSON
+}
+
+/// Every AWS failure, decoded from whichever protocol the service speaks.
+public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var service: String
+    public var operation: String
+    public var status: Int
+    public var code: String
+    public var message: String
+    public var requestId: String?
+
+    public init(service: String, operation: String, status: Int, code: String, message: String, requestId: String? = nil) {
+        self.service = service
+        self.operation = operation
+        self.status = status
+        self.code = code
+        self.message = message
+        self.requestId = requestId
+    }
+
+    public var description: String {
+        var text = "\(service) \(operation) failed: HTTP \(status) \(code)"
+        if !message.isEmpty { text += ": \(message)" }
+        if let requestId { text += " (request id \(requestId))" }
+        return text
+    }
+
+    /// Decodes an error answer. Unknown shapes still yield an error with the HTTP status.
+    public static func decode(service: String, operation: String, protocol wire: AWSProtocol, response: HTTPResponse) -> AWSError {
+        let requestId = response.header("x-amzn-RequestId") ?? response.header("x-amz-request-id") ?? response.header("x-amzn-requestid")
+        var code = ""
+        var message = ""
+        var bodyRequestId: String?
+        switch wire {
+        case .restXML, .query:
+            if let root = try? XMLReader.parse(response.body) {
+                let error = root.localName == "Error" ? root : (root.first("Error") ?? root)
+                code = error.string("Code") ?? ""
+                message = error.string("Message") ?? ""
+                bodyRequestId = root.string("RequestId") ?? error.string("RequestId") ?? root.string("RequestID")
+            }
+        case .json, .restJSON:
+            if let header = response.header("x-amzn-errortype") { code = header }
+            if let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] {
+                if code.isEmpty, let type = (object["__type"] ?? object["code"] ?? object["Code"]) as? String { code = type }
+                message = (object["message"] ?? object["Message"] ?? object["errorMessage"]) as? String ?? ""
+            }
+        }
+        code = normalizeCode(code)
+        if code.isEmpty { code = defaultCode(status: response.status) }
+        return AWSError(service: service, operation: operation, status: response.status, code: code, message: message,
+                        requestId: requestId ?? bodyRequestId)
+    }
+
+    /// `aws.protocoltests#Foo:http://…` and `com.amazonaws.glue#EntityNotFoundException` → the bare code.
+    static func normalizeCode(_ raw: String) -> String {
+        var code = raw
+        if let colon = code.firstIndex(of: ":") { code = String(code[..<colon]) }
+        if let hash = code.lastIndex(of: "#") { code = String(code[code.index(after: hash)...]) }
+        return code.trimmingCharacters(in: .whitespaces)
+    }
+
+    static func defaultCode(status: Int) -> String {
+        switch status {
+        case 301, 307: return "PermanentRedirect"
+        case 304: return "NotModified"
+        case 400: return "BadRequest"
+        case 403: return "Forbidden"
+        case 404: return "NotFound"
+        case 409: return "Conflict"
+        case 412: return "PreconditionFailed"
+        case 429: return "TooManyRequests"
+        default: return status >= 500 ? "InternalError" : "HTTP\(status)"
+        }
+    }
+}

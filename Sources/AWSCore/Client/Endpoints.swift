@@ -1,0 +1,146 @@
+import Foundation
+import SigV4
+
+/// What the client needs to know about one AWS service.
+public struct ServiceInfo: Sendable, Equatable {
+    /// Host prefix: `glue` in `glue.us-east-1.amazonaws.com`.
+    public var endpointPrefix: String
+    /// SigV4 service name in the credential scope.
+    public var signingName: String
+    public var wireProtocol: AWSProtocol
+    /// Suffix of `AWS_ENDPOINT_URL_<ID>`: the SDK service id, upper-cased, spaces as `_`.
+    public var environmentId: String
+    /// JSON 1.1 `X-Amz-Target` prefix, e.g. `AWSGlue`.
+    public var targetPrefix: String?
+    public var jsonVersion: String
+
+    public init(endpointPrefix: String, signingName: String, wireProtocol: AWSProtocol, environmentId: String, targetPrefix: String? = nil, jsonVersion: String = "1.1") {
+        self.endpointPrefix = endpointPrefix
+        self.signingName = signingName
+        self.wireProtocol = wireProtocol
+        self.environmentId = environmentId
+        self.targetPrefix = targetPrefix
+        self.jsonVersion = jsonVersion
+    }
+
+    public static let s3 = ServiceInfo(endpointPrefix: "s3", signingName: "s3", wireProtocol: .restXML, environmentId: "S3")
+    public static let sts = ServiceInfo(endpointPrefix: "sts", signingName: "sts", wireProtocol: .query, environmentId: "STS")
+    public static let glue = ServiceInfo(endpointPrefix: "glue", signingName: "glue", wireProtocol: .json, environmentId: "GLUE", targetPrefix: "AWSGlue")
+    public static let emrServerless = ServiceInfo(endpointPrefix: "emr-serverless", signingName: "emr-serverless", wireProtocol: .restJSON, environmentId: "EMR_SERVERLESS")
+    public static let emr = ServiceInfo(endpointPrefix: "elasticmapreduce", signingName: "elasticmapreduce", wireProtocol: .json, environmentId: "EMR", targetPrefix: "ElasticMapReduce")
+    public static let logs = ServiceInfo(endpointPrefix: "logs", signingName: "logs", wireProtocol: .json, environmentId: "CLOUDWATCH_LOGS", targetPrefix: "Logs_20140328")
+}
+
+/// How S3 buckets are addressed.
+public enum S3AddressingStyle: String, Sendable, CaseIterable {
+    /// Virtual-hosted where the bucket name and endpoint allow it, else path style.
+    case auto
+    case virtual
+    case path
+}
+
+/// A resolved endpoint: where to connect and which region to sign for.
+public struct Endpoint: Sendable, Equatable {
+    public var scheme: String
+    public var host: String
+    public var port: Int?
+    /// A path prefix from an endpoint override (`https://proxy/aws` → `/aws`).
+    public var basePath: String
+    public var signingRegion: String
+    /// True when the URL came from an override rather than AWS's naming rules.
+    public var isCustom: Bool
+}
+
+public struct EndpointError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+/// Resolves service endpoints the way the SDKs do: an explicit `--endpoint-url` first, then
+/// `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`, then AWS's naming rules.
+public struct EndpointResolver: Sendable {
+    public var region: String
+    public var explicitURL: String?
+    public var environment: [String: String]
+    public var s3AddressingStyle: S3AddressingStyle
+
+    public init(region: String, explicitURL: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, s3AddressingStyle: S3AddressingStyle = .auto) {
+        self.region = region
+        self.explicitURL = explicitURL
+        self.environment = environment
+        self.s3AddressingStyle = s3AddressingStyle
+    }
+
+    public func resolve(_ service: ServiceInfo) throws -> Endpoint {
+        let ignoreConfigured = environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]?.lowercased() == "true"
+        if let explicitURL, !explicitURL.isEmpty {
+            return try parse(explicitURL, source: "--endpoint-url", service: service)
+        }
+        if !ignoreConfigured {
+            let specific = "AWS_ENDPOINT_URL_\(service.environmentId)"
+            if let url = environment[specific], !url.isEmpty { return try parse(url, source: specific, service: service) }
+            if let url = environment["AWS_ENDPOINT_URL"], !url.isEmpty { return try parse(url, source: "AWS_ENDPOINT_URL", service: service) }
+        }
+        let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
+        if service.endpointPrefix == "sts", region == "aws-global" {
+            return Endpoint(scheme: "https", host: "sts.amazonaws.com", port: nil, basePath: "", signingRegion: "us-east-1", isCustom: false)
+        }
+        return Endpoint(scheme: "https", host: "\(service.endpointPrefix).\(region).\(suffix)", port: nil, basePath: "", signingRegion: region, isCustom: false)
+    }
+
+    func parse(_ text: String, source: String, service: ServiceInfo) throws -> Endpoint {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty else {
+            throw EndpointError(description: "\(source)=\(text) is not an http(s) URL: use e.g. https://host:port")
+        }
+        var basePath = components.percentEncodedPath
+        while basePath.hasSuffix("/") { basePath.removeLast() }
+        // The global STS endpoint only accepts signatures scoped to us-east-1.
+        let signingRegion = host == "sts.amazonaws.com" ? "us-east-1" : region
+        return Endpoint(scheme: scheme, host: host, port: components.port, basePath: basePath, signingRegion: signingRegion, isCustom: true)
+    }
+
+    /// Where an S3 request for `bucket`/`key` goes: host and wire path.
+    public func s3Location(bucket: String, key: String?) throws -> (endpoint: Endpoint, path: String) {
+        var endpoint = try resolve(.s3)
+        let encodedKey = key.map { "/" + S3Path.encodeKey($0) } ?? "/"
+        if useVirtualHost(bucket: bucket, endpoint: endpoint) {
+            endpoint.host = "\(bucket).\(endpoint.host)"
+            return (endpoint, endpoint.basePath + encodedKey)
+        }
+        return (endpoint, endpoint.basePath + "/" + S3Path.encodeKey(bucket) + (key.map { "/" + S3Path.encodeKey($0) } ?? ""))
+    }
+
+    func useVirtualHost(bucket: String, endpoint: Endpoint) -> Bool {
+        switch s3AddressingStyle {
+        case .path: return false
+        case .virtual: return true
+        case .auto:
+            if endpoint.isCustom && (Self.isIPAddress(endpoint.host) || endpoint.host == "localhost") { return false }
+            return Self.isVirtualHostable(bucket, https: endpoint.scheme == "https")
+        }
+    }
+
+    /// DNS-compatible names only; with TLS a dot would break the wildcard certificate.
+    static func isVirtualHostable(_ bucket: String, https: Bool) -> Bool {
+        guard (3...63).contains(bucket.count), !isIPAddress(bucket) else { return false }
+        if https && bucket.contains(".") { return false }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")
+        guard bucket.allSatisfy({ allowed.contains($0) }), let first = bucket.first, let last = bucket.last,
+              first.isLetter || first.isNumber, last.isLetter || last.isNumber, !bucket.contains("..") else { return false }
+        return true
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        if host.hasPrefix("[") || host.contains(":") { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts.allSatisfy { UInt8($0) != nil }
+    }
+}
+
+/// S3 key encoding: every byte but RFC 3986 unreserved characters and `/` is escaped,
+/// so the wire path is exactly the canonical URI S3 computes.
+public enum S3Path {
+    public static func encodeKey(_ key: String) -> String {
+        URIEncoding.encodePath(key)
+    }
+}

@@ -1,0 +1,249 @@
+/// A minimal XML reader for AWS responses (S3, STS, query-protocol errors): elements,
+/// attributes, text, the five predefined entities and numeric character references.
+/// AWS answers are small, well-formed documents without DTDs, so this is all they need,
+/// and it keeps the binary free of libxml2.
+public struct XMLElement: Sendable, Equatable {
+    public var name: String
+    public var attributes: [String: String]
+    public var children: [XMLElement]
+    public var text: String
+
+    /// The first child named `name` (namespace prefixes ignored).
+    public func child(_ name: String) -> XMLElement? {
+        children.first { $0.localName == name }
+    }
+
+    public func children(_ name: String) -> [XMLElement] {
+        children.filter { $0.localName == name }
+    }
+
+    /// The text of the first child named `name`.
+    public func string(_ name: String) -> String? {
+        child(name)?.text
+    }
+
+    /// Depth-first search for the first descendant named `name`.
+    public func first(_ name: String) -> XMLElement? {
+        if localName == name { return self }
+        for child in children {
+            if let found = child.first(name) { return found }
+        }
+        return nil
+    }
+
+    public var localName: String {
+        if let colon = name.lastIndex(of: ":") { return String(name[name.index(after: colon)...]) }
+        return name
+    }
+}
+
+public struct XMLParseError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}
+
+public enum XMLReader {
+    public static func parse(_ bytes: [UInt8]) throws -> XMLElement {
+        var parser = Parser(bytes: bytes)
+        return try parser.document()
+    }
+
+    public static func parse(_ text: String) throws -> XMLElement {
+        try parse(Array(text.utf8))
+    }
+
+    /// Escapes text for element content or attribute values.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    struct Parser {
+        let bytes: [UInt8]
+        var index = 0
+
+        init(bytes: [UInt8]) {
+            self.bytes = bytes
+        }
+
+        mutating func document() throws -> XMLElement {
+            while true {
+                skipWhitespace()
+                if starts(with: "<?") {
+                    try skip(past: "?>")
+                } else if starts(with: "<!--") {
+                    try skip(past: "-->")
+                } else if starts(with: "<!") {
+                    try skip(past: ">")
+                } else {
+                    break
+                }
+            }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "<") else {
+                throw XMLParseError(description: "not an XML document")
+            }
+            return try element()
+        }
+
+        mutating func element() throws -> XMLElement {
+            index += 1 // <
+            let name = readName()
+            guard !name.isEmpty else { throw XMLParseError(description: "empty element name at byte \(index)") }
+            var attributes: [String: String] = [:]
+            while true {
+                skipWhitespace()
+                guard index < bytes.count else { throw XMLParseError(description: "unterminated <\(name)>") }
+                if bytes[index] == UInt8(ascii: "/") {
+                    guard index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: ">") else {
+                        throw XMLParseError(description: "bad empty element <\(name)/>")
+                    }
+                    index += 2
+                    return XMLElement(name: name, attributes: attributes, children: [], text: "")
+                }
+                if bytes[index] == UInt8(ascii: ">") {
+                    index += 1
+                    break
+                }
+                let attribute = readName()
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else {
+                    throw XMLParseError(description: "attribute \(attribute) of <\(name)> has no value")
+                }
+                index += 1
+                skipWhitespace()
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") else {
+                    throw XMLParseError(description: "attribute \(attribute) of <\(name)> is not quoted")
+                }
+                let quote = bytes[index]
+                index += 1
+                let start = index
+                while index < bytes.count, bytes[index] != quote { index += 1 }
+                guard index < bytes.count else { throw XMLParseError(description: "unterminated attribute \(attribute)") }
+                attributes[attribute] = try decodeEntities(bytes[start..<index])
+                index += 1
+            }
+            var children: [XMLElement] = []
+            var text: [UInt8] = []
+            while true {
+                guard index < bytes.count else { throw XMLParseError(description: "<\(name)> is not closed") }
+                if bytes[index] == UInt8(ascii: "<") {
+                    if starts(with: "</") {
+                        index += 2
+                        let closing = readName()
+                        guard closing == name else {
+                            throw XMLParseError(description: "</\(closing)> closes <\(name)>")
+                        }
+                        skipWhitespace()
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: ">") else {
+                            throw XMLParseError(description: "bad closing tag </\(closing)")
+                        }
+                        index += 1
+                        return XMLElement(name: name, attributes: attributes, children: children,
+                                          text: try decodeEntities(text[...]))
+                    } else if starts(with: "<!--") {
+                        try skip(past: "-->")
+                    } else if starts(with: "<![CDATA[") {
+                        index += 9
+                        let start = index
+                        try skip(past: "]]>")
+                        // CDATA is literal: re-escape '&' so the entity pass leaves it as is.
+                        for byte in bytes[start..<(index - 3)] {
+                            if byte == UInt8(ascii: "&") { text.append(contentsOf: Array("&amp;".utf8)) } else { text.append(byte) }
+                        }
+                    } else {
+                        children.append(try element())
+                    }
+                } else {
+                    text.append(bytes[index])
+                    index += 1
+                }
+            }
+        }
+
+        func decodeEntities(_ slice: ArraySlice<UInt8>) throws -> String {
+            guard slice.contains(UInt8(ascii: "&")) else { return String(decoding: slice, as: UTF8.self) }
+            var out: [UInt8] = []
+            out.reserveCapacity(slice.count)
+            var position = slice.startIndex
+            while position < slice.endIndex {
+                let byte = slice[position]
+                guard byte == UInt8(ascii: "&") else {
+                    out.append(byte)
+                    position += 1
+                    continue
+                }
+                guard let semicolon = slice[position...].firstIndex(of: UInt8(ascii: ";")) else {
+                    throw XMLParseError(description: "unterminated entity")
+                }
+                let entity = String(decoding: slice[(position + 1)..<semicolon], as: UTF8.self)
+                switch entity {
+                case "amp": out.append(UInt8(ascii: "&"))
+                case "lt": out.append(UInt8(ascii: "<"))
+                case "gt": out.append(UInt8(ascii: ">"))
+                case "quot": out.append(UInt8(ascii: "\""))
+                case "apos": out.append(UInt8(ascii: "'"))
+                default:
+                    let scalarValue: UInt32?
+                    if entity.hasPrefix("#x") {
+                        scalarValue = UInt32(entity.dropFirst(2), radix: 16)
+                    } else if entity.hasPrefix("#") {
+                        scalarValue = UInt32(entity.dropFirst())
+                    } else {
+                        scalarValue = nil
+                    }
+                    guard let scalarValue, let scalar = Unicode.Scalar(scalarValue) else {
+                        throw XMLParseError(description: "unknown entity &\(entity);")
+                    }
+                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                }
+                position = semicolon + 1
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+
+        mutating func readName() -> String {
+            let start = index
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == UInt8(ascii: ">")
+                    || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=") {
+                    break
+                }
+                index += 1
+            }
+            return String(decoding: bytes[start..<index], as: UTF8.self)
+        }
+
+        mutating func skipWhitespace() {
+            while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        }
+
+        func starts(with prefix: String) -> Bool {
+            let utf8 = Array(prefix.utf8)
+            guard index + utf8.count <= bytes.count else { return false }
+            return Array(bytes[index..<(index + utf8.count)]) == utf8
+        }
+
+        mutating func skip(past terminator: String) throws {
+            let utf8 = Array(terminator.utf8)
+            while index + utf8.count <= bytes.count {
+                if Array(bytes[index..<(index + utf8.count)]) == utf8 {
+                    index += utf8.count
+                    return
+                }
+                index += 1
+            }
+            throw XMLParseError(description: "missing \(terminator)")
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import SigV4
+
+/// Credentials plus a short name of where they came from (shown by `deployer whoami`).
+public struct ResolvedCredentials: Sendable, Equatable {
+    public var credentials: Credentials
+    public var source: String
+    public init(credentials: Credentials, source: String) {
+        self.credentials = credentials
+        self.source = source
+    }
+}
+
+/// A source of credentials. Returns `nil` when it is not configured at all (the chain then
+/// asks the next source) and throws when it is configured but fails (the chain stops, so a
+/// broken profile is reported instead of silently falling back to other credentials).
+public protocol CredentialProvider: Sendable {
+    func resolve() async throws -> ResolvedCredentials?
+}
+
+public struct CredentialError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// Fixed credentials (command-line flags, tests).
+public struct StaticCredentialProvider: CredentialProvider {
+    let resolved: ResolvedCredentials
+    public init(_ credentials: Credentials, source: String = "static") {
+        resolved = ResolvedCredentials(credentials: credentials, source: source)
+    }
+    public func resolve() async throws -> ResolvedCredentials? { resolved }
+}
+
+/// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
+public struct EnvironmentCredentialProvider: CredentialProvider {
+    let environment: [String: String]
+    public init(environment: [String: String]) {
+        self.environment = environment
+    }
+    public func resolve() async throws -> ResolvedCredentials? {
+        let accessKey = environment["AWS_ACCESS_KEY_ID"] ?? ""
+        let secret = environment["AWS_SECRET_ACCESS_KEY"] ?? ""
+        if accessKey.isEmpty && secret.isEmpty { return nil }
+        guard !accessKey.isEmpty, !secret.isEmpty else {
+            throw CredentialError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together (only \(accessKey.isEmpty ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID") is set)")
+        }
+        let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        return ResolvedCredentials(credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: token), source: "environment")
+    }
+}
+
+/// Asks each provider in turn; the first that is configured wins.
+public struct ChainCredentialProvider: CredentialProvider {
+    let providers: [any CredentialProvider]
+    public init(_ providers: [any CredentialProvider]) {
+        self.providers = providers
+    }
+    public func resolve() async throws -> ResolvedCredentials? {
+        for provider in providers {
+            if let resolved = try await provider.resolve() { return resolved }
+        }
+        return nil
+    }
+}
+
+/// Caches another provider's answer and refreshes temporary credentials before they expire
+/// (`refreshWindow` ahead), with one refresh in flight at a time.
+public actor CachingCredentialProvider: CredentialProvider {
+    let base: any CredentialProvider
+    let refreshWindow: TimeInterval
+    let clock: @Sendable () -> Date
+    var cached: ResolvedCredentials?
+    var inFlight: Task<ResolvedCredentials?, Error>?
+
+    public init(_ base: any CredentialProvider, refreshWindow: TimeInterval = 300, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.base = base
+        self.refreshWindow = refreshWindow
+        self.clock = clock
+    }
+
+    public func resolve() async throws -> ResolvedCredentials? {
+        if let cached, !needsRefresh(cached) { return cached }
+        if let inFlight { return try await inFlight.value }
+        let task = Task { try await base.resolve() }
+        inFlight = task
+        defer { inFlight = nil }
+        let fresh = try await task.value
+        cached = fresh
+        return fresh
+    }
+
+    /// Drops the cached value (e.g. after the service said the token expired).
+    public func invalidate() {
+        cached = nil
+    }
+
+    func needsRefresh(_ resolved: ResolvedCredentials) -> Bool {
+        guard let expiration = resolved.credentials.expiration else { return false }
+        return clock().addingTimeInterval(refreshWindow) >= expiration
+    }
+}
+
+/// Parses the ISO 8601 timestamps credential sources return (with or without fractions).
+enum CredentialDates {
+    static func parse(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import SigV4
+
+/// What the user chose on the command line, before the environment and files are consulted.
+public struct AWSOptions: Sendable, Equatable {
+    public var region: String?
+    public var profile: String?
+    public var accessKeyId: String?
+    public var secretAccessKey: String?
+    public var sessionToken: String?
+    public var endpointURL: String?
+    public var s3AddressingStyle: S3AddressingStyle
+    public var maxAttempts: Int?
+
+    public init(region: String? = nil, profile: String? = nil, accessKeyId: String? = nil, secretAccessKey: String? = nil, sessionToken: String? = nil,
+                endpointURL: String? = nil, s3AddressingStyle: S3AddressingStyle = .auto, maxAttempts: Int? = nil) {
+        self.region = region
+        self.profile = profile
+        self.accessKeyId = accessKeyId
+        self.secretAccessKey = secretAccessKey
+        self.sessionToken = sessionToken
+        self.endpointURL = endpointURL
+        self.s3AddressingStyle = s3AddressingStyle
+        self.maxAttempts = maxAttempts
+    }
+}
+
+/// Builds the credential chain and region exactly in the AWS SDKs' order.
+public struct AWSSetup: Sendable {
+    public var options: AWSOptions
+    public var environment: [String: String]
+    public var home: String
+    public var config: SharedConfig
+
+    public init(options: AWSOptions, environment: [String: String] = ProcessInfo.processInfo.environment, home: String? = nil) {
+        self.options = options
+        self.environment = environment
+        let homeDirectory = home ?? environment["HOME"] ?? NSHomeDirectory()
+        self.home = homeDirectory
+        self.config = SharedConfig.load(environment: environment, home: homeDirectory)
+    }
+
+    /// The profile in effect: `--profile`, else `AWS_PROFILE`, else `default`.
+    public var profileName: (name: String, explicit: Bool) {
+        if let profile = options.profile, !profile.isEmpty { return (profile, true) }
+        if let profile = environment["AWS_PROFILE"], !profile.isEmpty { return (profile, true) }
+        return ("default", false)
+    }
+
+    /// Region: flag → `AWS_REGION` → `AWS_DEFAULT_REGION` → the profile's `region`.
+    public func region() throws -> String {
+        if let region = options.region, !region.isEmpty { return region }
+        if let region = environment["AWS_REGION"], !region.isEmpty { return region }
+        if let region = environment["AWS_DEFAULT_REGION"], !region.isEmpty { return region }
+        if let region = config.configFile[profileName.name]?["region"], !region.isEmpty { return region }
+        throw CredentialError("no AWS region: pass --region, set AWS_REGION, or add region to profile '\(profileName.name)' in ~/.aws/config")
+    }
+
+    /// flags → environment → shared files (profile) → web identity → container → IMDSv2,
+    /// wrapped in a cache that refreshes temporary credentials before they expire.
+    public func credentialChain(transport: any HTTPTransport, region: String, clock: @escaping @Sendable () -> Date = { Date() }) -> any CredentialProvider {
+        let base = AWSClient(configuration: configuration(region: region), transport: transport, credentials: nil, clock: clock)
+        let sts: @Sendable ((any CredentialProvider)?) -> STSClient = { provider in
+            STSClient(client: base.with(credentials: provider.map { CachingCredentialProvider($0, clock: clock) }))
+        }
+        var providers: [any CredentialProvider] = []
+        if options.accessKeyId != nil || options.secretAccessKey != nil {
+            providers.append(FlagCredentialProvider(options: options))
+        }
+        providers.append(EnvironmentCredentialProvider(environment: environment))
+        let profile = profileName
+        providers.append(ProfileCredentialProvider(profile: profile.name, config: config, environment: environment, explicit: profile.explicit, sts: sts))
+        providers.append(LazyWebIdentity(environment: environment, sts: sts(nil)))
+        providers.append(ContainerCredentialProvider(environment: environment, transport: nil))
+        providers.append(IMDSCredentialProvider(environment: environment, transport: nil))
+        return CachingCredentialProvider(ChainCredentialProvider(providers), clock: clock)
+    }
+
+    public func configuration(region: String) -> AWSConfiguration {
+        var retry = RetryPolicy.standard(environment: environment)
+        if let attempts = options.maxAttempts { retry.maxAttempts = max(1, attempts) }
+        return AWSConfiguration(region: region,
+                                endpoints: EndpointResolver(region: region, explicitURL: options.endpointURL, environment: environment, s3AddressingStyle: options.s3AddressingStyle),
+                                retry: retry)
+    }
+}
+
+/// `--access-key-id` / `--secret-access-key` / `--session-token`.
+struct FlagCredentialProvider: CredentialProvider {
+    let options: AWSOptions
+    func resolve() async throws -> ResolvedCredentials? {
+        guard let accessKey = options.accessKeyId, let secret = options.secretAccessKey, !accessKey.isEmpty, !secret.isEmpty else {
+            throw CredentialError("--access-key-id and --secret-access-key must be given together")
+        }
+        return ResolvedCredentials(credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: options.sessionToken), source: "command-line flags")
+    }
+}
+
+/// Web identity from the environment, checked when the chain reaches it.
+struct LazyWebIdentity: CredentialProvider {
+    let environment: [String: String]
+    let sts: STSClient
+    func resolve() async throws -> ResolvedCredentials? {
+        try await WebIdentityCredentialProvider.fromEnvironment(environment, sts: sts)?.resolve()
+    }
+}

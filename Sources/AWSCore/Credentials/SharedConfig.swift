@@ -1,0 +1,77 @@
+import Foundation
+
+/// `~/.aws/credentials` and `~/.aws/config`, parsed. In the config file profiles are
+/// `[profile NAME]` (and `[default]`); in the credentials file they are `[NAME]`.
+public struct SharedConfig: Sendable, Equatable {
+    /// profile name → key → value, credentials file and config file kept apart.
+    public var credentialsFile: [String: [String: String]]
+    public var configFile: [String: [String: String]]
+
+    public init(credentialsFile: [String: [String: String]] = [:], configFile: [String: [String: String]] = [:]) {
+        self.credentialsFile = credentialsFile
+        self.configFile = configFile
+    }
+
+    /// Loads the files named by `AWS_SHARED_CREDENTIALS_FILE` / `AWS_CONFIG_FILE` or the defaults under `home`.
+    public static func load(environment: [String: String], home: String) -> SharedConfig {
+        let credentialsPath = environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "\(home)/.aws/credentials"
+        let configPath = environment["AWS_CONFIG_FILE"] ?? "\(home)/.aws/config"
+        let credentials = (try? String(contentsOfFile: expand(credentialsPath, home: home), encoding: .utf8)).map { parseINI($0, configStyle: false) } ?? [:]
+        let config = (try? String(contentsOfFile: expand(configPath, home: home), encoding: .utf8)).map { parseINI($0, configStyle: true) } ?? [:]
+        return SharedConfig(credentialsFile: credentials, configFile: config)
+    }
+
+    static func expand(_ path: String, home: String) -> String {
+        path.hasPrefix("~/") ? home + path.dropFirst(1) : path
+    }
+
+    /// INI as the AWS CLI reads it: `#`/`;` comments, `key = value`, indented lines belong
+    /// to a nested block (e.g. `s3 =`) and are skipped, section names trimmed.
+    static func parseINI(_ text: String, configStyle: Bool) -> [String: [String: String]] {
+        var sections: [String: [String: String]] = [:]
+        var current: String?
+        var nested = false
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+            let line = rawLine.replacingOccurrences(of: "\r", with: "")
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
+            if trimmed.hasPrefix("[") && trimmed.hasSuffix("]") {
+                var name = String(trimmed.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+                if configStyle {
+                    if name.hasPrefix("profile ") {
+                        name = String(name.dropFirst("profile ".count)).trimmingCharacters(in: .whitespaces)
+                    } else if name != "default" {
+                        // `[sso-session x]`, `[services x]`: not profiles.
+                        current = nil
+                        continue
+                    }
+                }
+                current = name
+                sections[name, default: [:]] = sections[name] ?? [:]
+                nested = false
+                continue
+            }
+            guard let section = current else { continue }
+            if line.first == " " || line.first == "\t" {
+                if nested { continue }
+            }
+            guard let equals = trimmed.firstIndex(of: "=") else { continue }
+            let key = trimmed[..<equals].trimmingCharacters(in: .whitespaces).lowercased()
+            var value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            // Inline comments need whitespace before them, as in the CLI.
+            if let range = value.range(of: " #") ?? value.range(of: " ;") { value = String(value[..<range.lowerBound]).trimmingCharacters(in: .whitespaces) }
+            nested = value.isEmpty
+            if !nested { sections[section, default: [:]][key] = value }
+        }
+        return sections
+    }
+
+    /// A key of a profile: the credentials file wins over the config file.
+    public func value(_ key: String, profile: String) -> String? {
+        credentialsFile[profile]?[key] ?? configFile[profile]?[key]
+    }
+
+    public func hasProfile(_ profile: String) -> Bool {
+        credentialsFile[profile] != nil || configFile[profile] != nil
+    }
+}

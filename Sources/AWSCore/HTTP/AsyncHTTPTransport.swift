@@ -1,0 +1,142 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import SigV4
+
+/// The production transport: one AsyncHTTPClient for the process, so connections are
+/// reused; TLS always verified (against `AWS_CA_BUNDLE` when set); file bodies streamed.
+public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
+    private let client: HTTPClient
+    /// Bytes read from disk per body chunk: large enough for throughput, small enough for flat memory.
+    public static let fileChunkSize = 1 << 20
+
+    public init(caBundlePath: String? = ProcessInfo.processInfo.environment["AWS_CA_BUNDLE"], connectTimeout: Duration = .seconds(10)) throws {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .fullVerification
+        if let caBundlePath, !caBundlePath.isEmpty {
+            guard FileManager.default.isReadableFile(atPath: caBundlePath) else {
+                throw TransportError(.tls, "AWS_CA_BUNDLE=\(caBundlePath) is not a readable file: point it at a PEM bundle or unset it")
+            }
+            tls.trustRoots = .file(caBundlePath)
+        }
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000))
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        configuration.httpVersion = .http1Only
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    deinit {
+        try? client.syncShutdown()
+    }
+
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+
+    public func send(_ request: HTTPRequest, timeout: Duration) async throws -> HTTPResponse {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for header in request.headers where header.name.lowercased() != "content-length" {
+            outgoing.headers.add(name: header.name, value: header.value)
+        }
+        switch request.body {
+        case .empty:
+            if request.method == "PUT" || request.method == "POST" { outgoing.body = .bytes(ByteBuffer()) }
+        case .bytes(let bytes):
+            outgoing.body = .bytes(ByteBuffer(bytes: bytes))
+        case .file(let path, let offset, let length):
+            let chunks = FileChunks(path: path, offset: offset, length: length, chunkSize: Self.fileChunkSize)
+            outgoing.body = .stream(chunks, length: .known(Int64(length)))
+        }
+        do {
+            let response = try await client.execute(outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+            var body = try await response.body.collect(upTo: 256 << 20)
+            let bytes = body.readBytes(length: body.readableBytes) ?? []
+            return HTTPResponse(status: Int(response.status.code), headers: response.headers.map { HTTPHeader($0.name, $0.value) }, body: bytes)
+        } catch let error as HTTPClientError {
+            throw Self.classify(error)
+        } catch let error as FileChunks.ReadError {
+            throw TransportError(.io, error.description)
+        } catch let error as NIOSSLError {
+            throw TransportError(.tls, "\(error)")
+        } catch let error as IOError {
+            throw TransportError(.connect, "\(error)")
+        } catch let error as ChannelError {
+            throw TransportError(.reset, "\(error)")
+        }
+    }
+
+    static func classify(_ error: HTTPClientError) -> TransportError {
+        switch error {
+        case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .getConnectionFromPoolTimeout:
+            return TransportError(.timeout, "\(error)")
+        case .remoteConnectionClosed, .cancelled:
+            return TransportError(.reset, "\(error)")
+        default:
+            return TransportError(.connect, "\(error)")
+        }
+    }
+}
+
+/// Reads a file range in fixed-size chunks on demand, so memory stays flat however large the file.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    struct ReadError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let path: String
+    let offset: UInt64
+    let length: UInt64
+    let chunkSize: Int
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(path: path, offset: offset, remaining: length, chunkSize: chunkSize)
+    }
+
+    final class Iterator: AsyncIteratorProtocol {
+        let path: String
+        var offset: UInt64
+        var remaining: UInt64
+        let chunkSize: Int
+        var handle: FileHandle?
+
+        init(path: String, offset: UInt64, remaining: UInt64, chunkSize: Int) {
+            self.path = path
+            self.offset = offset
+            self.remaining = remaining
+            self.chunkSize = chunkSize
+        }
+
+        deinit {
+            try? handle?.close()
+        }
+
+        func next() async throws -> ByteBuffer? {
+            guard remaining > 0 else {
+                try? handle?.close()
+                handle = nil
+                return nil
+            }
+            if handle == nil {
+                guard let opened = FileHandle(forReadingAtPath: path) else {
+                    throw ReadError(description: "cannot open \(path) for reading")
+                }
+                try opened.seek(toOffset: offset)
+                handle = opened
+            }
+            let want = Int(Swift.min(UInt64(chunkSize), remaining))
+            guard let data = try handle?.read(upToCount: want), !data.isEmpty else {
+                throw ReadError(description: "\(path) ended \(remaining) bytes early (changed while uploading?)")
+            }
+            remaining -= UInt64(data.count)
+            offset += UInt64(data.count)
+            return ByteBuffer(bytes: data)
+        }
+    }
+}

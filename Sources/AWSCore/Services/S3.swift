@@ -1,0 +1,177 @@
+import Foundation
+import SigV4
+
+/// Amazon S3 (REST-XML). Keys may hold any characters: they are encoded once, exactly as
+/// S3 canonicalises them, and addressed virtual-hosted or path style per the resolver.
+public struct S3Client: Sendable {
+    public let client: AWSClient
+
+    public init(client: AWSClient) {
+        self.client = client
+    }
+
+    public struct ObjectInfo: Sendable, Equatable {
+        public var size: UInt64
+        public var etag: String?
+        public var lastModified: String?
+        public var metadata: [String: String]
+    }
+
+    public struct ListedObject: Sendable, Equatable {
+        public var key: String
+        public var size: UInt64
+        public var etag: String?
+        public var lastModified: String?
+    }
+
+    func request(_ method: String, bucket: String, key: String?, query: [QueryItem] = [], headers: [HTTPHeader] = [], body: RequestBody = .empty) throws -> HTTPRequest {
+        let location = try client.configuration.endpoints.s3Location(bucket: bucket, key: key)
+        return HTTPRequest(method: method, scheme: location.endpoint.scheme, host: location.endpoint.host, port: location.endpoint.port,
+                           path: location.path, query: query, headers: headers, body: body)
+    }
+
+    /// PUT an object. `payloadHash` is the hex SHA-256 of a file body (S3 then verifies the
+    /// bytes it received against it); `ifNoneMatch` makes the write fail if the key exists.
+    @discardableResult
+    public func putObject(bucket: String, key: String, body: RequestBody, contentType: String? = nil, payloadHash: String? = nil,
+                          ifNoneMatch: Bool = false, ifMatch: String? = nil, metadata: [String: String] = [:]) async throws -> String? {
+        var headers = [HTTPHeader("Content-Length", String(body.length))]
+        if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
+        if ifNoneMatch { headers.append(HTTPHeader("If-None-Match", "*")) }
+        if let ifMatch { headers.append(HTTPHeader("If-Match", ifMatch)) }
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { headers.append(HTTPHeader("x-amz-meta-\(name)", value)) }
+        let request = try request("PUT", bucket: bucket, key: key, headers: headers, body: body)
+        let response = try await client.send(.s3, operation: "PutObject", request: request, payload: payloadHash.map(Payload.hash))
+        return response.header("ETag")
+    }
+
+    public func getObject(bucket: String, key: String) async throws -> [UInt8] {
+        let response = try await client.send(.s3, operation: "GetObject", request: try request("GET", bucket: bucket, key: key))
+        return response.body
+    }
+
+    /// HEAD an object: `nil` when it does not exist.
+    public func headObject(bucket: String, key: String) async throws -> ObjectInfo? {
+        do {
+            let response = try await client.send(.s3, operation: "HeadObject", request: try request("HEAD", bucket: bucket, key: key))
+            var metadata: [String: String] = [:]
+            for header in response.headers where header.name.lowercased().hasPrefix("x-amz-meta-") {
+                metadata[String(header.name.lowercased().dropFirst("x-amz-meta-".count))] = header.value
+            }
+            return ObjectInfo(size: UInt64(response.header("Content-Length") ?? "0") ?? 0, etag: response.header("ETag"),
+                              lastModified: response.header("Last-Modified"), metadata: metadata)
+        } catch let error as AWSError where error.status == 404 {
+            return nil
+        }
+    }
+
+    public func deleteObject(bucket: String, key: String, ifMatch: String? = nil) async throws {
+        var headers: [HTTPHeader] = []
+        if let ifMatch { headers.append(HTTPHeader("If-Match", ifMatch)) }
+        _ = try await client.send(.s3, operation: "DeleteObject", request: try request("DELETE", bucket: bucket, key: key, headers: headers))
+    }
+
+    public func createBucket(bucket: String) async throws {
+        var body = RequestBody.empty
+        let region = client.configuration.region
+        if region != "us-east-1" {
+            body = .bytes(Array("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>".utf8))
+        }
+        _ = try await client.send(.s3, operation: "CreateBucket", request: try request("PUT", bucket: bucket, key: nil, headers: [HTTPHeader("Content-Length", String(body.length))], body: body))
+    }
+
+    /// ListObjectsV2, following continuation tokens.
+    public func listObjects(bucket: String, prefix: String) async throws -> [ListedObject] {
+        var objects: [ListedObject] = []
+        var token: String?
+        repeat {
+            var query = [QueryItem("list-type", "2"), QueryItem("prefix", prefix)]
+            if let token { query.append(QueryItem("continuation-token", token)) }
+            let response = try await client.send(.s3, operation: "ListObjectsV2", request: try request("GET", bucket: bucket, key: nil, query: query))
+            let root = try Self.parse(response, operation: "ListObjectsV2")
+            for item in root.children("Contents") {
+                guard let key = item.string("Key") else { continue }
+                objects.append(ListedObject(key: key, size: UInt64(item.string("Size") ?? "0") ?? 0, etag: item.string("ETag"), lastModified: item.string("LastModified")))
+            }
+            token = root.string("IsTruncated") == "true" ? root.string("NextContinuationToken") : nil
+        } while token != nil
+        return objects
+    }
+
+    /// A presigned GET URL valid for `expires` seconds.
+    public func presignedGetURL(bucket: String, key: String, expires: Int) async throws -> String {
+        let request = try request("GET", bucket: bucket, key: key)
+        guard let resolved = try await client.credentials?.resolve() else {
+            throw CredentialError("presigning needs credentials")
+        }
+        let region = try client.configuration.endpoints.resolve(.s3).signingRegion
+        let signer = SigV4Signer(credentials: resolved.credentials, region: region, service: "s3")
+        let signed = signer.presign(SigningRequest(method: "GET", path: request.path, headers: [HTTPHeader("Host", request.hostHeader)]),
+                                    expires: expires, payload: .unsigned, at: client.now)
+        var url = request
+        url.query = signed.request.query
+        return url.url
+    }
+
+    // MARK: Multipart upload
+
+    public func createMultipartUpload(bucket: String, key: String, contentType: String? = nil) async throws -> String {
+        var headers: [HTTPHeader] = []
+        if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
+        let response = try await client.send(.s3, operation: "CreateMultipartUpload",
+                                             request: try request("POST", bucket: bucket, key: key, query: [QueryItem("uploads", "")], headers: headers))
+        guard let uploadId = try Self.parse(response, operation: "CreateMultipartUpload").string("UploadId") else {
+            throw AWSError(service: "s3", operation: "CreateMultipartUpload", status: response.status, code: "MalformedResponse", message: "no UploadId")
+        }
+        return uploadId
+    }
+
+    /// Uploads one part; returns its ETag.
+    public func uploadPart(bucket: String, key: String, uploadId: String, partNumber: Int, body: RequestBody, payloadHash: String) async throws -> String {
+        let request = try request("PUT", bucket: bucket, key: key, query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", uploadId)],
+                                  headers: [HTTPHeader("Content-Length", String(body.length))], body: body)
+        let response = try await client.send(.s3, operation: "UploadPart", request: request, payload: .hash(payloadHash))
+        guard let etag = response.header("ETag") else {
+            throw AWSError(service: "s3", operation: "UploadPart", status: response.status, code: "MalformedResponse", message: "no ETag for part \(partNumber)")
+        }
+        return etag
+    }
+
+    public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [(number: Int, etag: String)], ifNoneMatch: Bool = false) async throws {
+        var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        for part in parts.sorted(by: { $0.number < $1.number }) {
+            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(XMLReader.escape(part.etag))</ETag></Part>"
+        }
+        xml += "</CompleteMultipartUpload>"
+        var headers = [HTTPHeader("Content-Type", "application/xml"), HTTPHeader("Content-Length", String(xml.utf8.count))]
+        if ifNoneMatch { headers.append(HTTPHeader("If-None-Match", "*")) }
+        let response = try await client.send(.s3, operation: "CompleteMultipartUpload",
+                                             request: try request("POST", bucket: bucket, key: key, query: [QueryItem("uploadId", uploadId)], headers: headers, body: .bytes(Array(xml.utf8))))
+        // S3 can answer 200 with an <Error> body when completion fails late.
+        if let root = try? XMLReader.parse(response.body), root.localName == "Error" {
+            throw AWSError(service: "s3", operation: "CompleteMultipartUpload", status: response.status, code: root.string("Code") ?? "InternalError", message: root.string("Message") ?? "")
+        }
+    }
+
+    public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws {
+        _ = try await client.send(.s3, operation: "AbortMultipartUpload", request: try request("DELETE", bucket: bucket, key: key, query: [QueryItem("uploadId", uploadId)]))
+    }
+
+    /// In-progress multipart uploads under `prefix` (to prove none are left behind).
+    public func listMultipartUploads(bucket: String, prefix: String) async throws -> [(key: String, uploadId: String)] {
+        let response = try await client.send(.s3, operation: "ListMultipartUploads",
+                                             request: try request("GET", bucket: bucket, key: nil, query: [QueryItem("uploads", ""), QueryItem("prefix", prefix)]))
+        return try Self.parse(response, operation: "ListMultipartUploads").children("Upload").compactMap { upload in
+            guard let key = upload.string("Key"), let id = upload.string("UploadId") else { return nil }
+            return (key, id)
+        }
+    }
+
+    static func parse(_ response: HTTPResponse, operation: String) throws -> XMLElement {
+        do {
+            return try XMLReader.parse(response.body)
+        } catch {
+            throw AWSError(service: "s3", operation: operation, status: response.status, code: "MalformedResponse", message: "\(error)")
+        }
+    }
+}

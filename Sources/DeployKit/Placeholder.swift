@@ -1,0 +1,4 @@
+import AWSCore
+import Yams
+import ZIPFoundation
+public enum DeployKitPlaceholder {}

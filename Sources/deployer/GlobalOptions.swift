@@ -1,0 +1,94 @@
+import AWSCore
+import ArgumentParser
+import Foundation
+
+/// Options every command that talks to AWS accepts.
+struct AWSFlags: ParsableArguments {
+    @Option(help: "AWS region (else AWS_REGION, AWS_DEFAULT_REGION, then the profile's region).")
+    var region: String?
+
+    @Option(help: "Shared-config profile (else AWS_PROFILE, else default).")
+    var profile: String?
+
+    @Option(help: "Endpoint URL for every service (else AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL).")
+    var endpointURL: String?
+
+    @Option(help: "Access key id; use with --secret-access-key. Prefer the environment or a profile.")
+    var accessKeyId: String?
+
+    @Option(help: "Secret access key; use with --access-key-id.")
+    var secretAccessKey: String?
+
+    @Option(help: "Session token for temporary credentials.")
+    var sessionToken: String?
+
+    @Option(help: "S3 addressing: auto, virtual or path.")
+    var s3AddressingStyle: S3AddressingStyle = .auto
+
+    @Option(help: "Attempts per request, retries included (else AWS_MAX_ATTEMPTS, else 3).")
+    var maxAttempts: Int?
+
+    @Flag(help: "Log each request and response line to stderr (signatures, tokens and secrets redacted).")
+    var debug = false
+
+    func validate() throws {
+        if let maxAttempts, maxAttempts < 1 {
+            throw ValidationError("--max-attempts must be 1 or more")
+        }
+    }
+
+    var options: AWSOptions {
+        AWSOptions(region: region, profile: profile, accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, sessionToken: sessionToken,
+                   endpointURL: endpointURL, s3AddressingStyle: s3AddressingStyle, maxAttempts: maxAttempts)
+    }
+}
+
+extension S3AddressingStyle: ExpressibleByArgument {}
+
+/// The AWS plumbing one invocation needs: built once, one HTTP client for the process.
+struct AWSSession {
+    let setup: AWSSetup
+    let region: String
+    let transport: AsyncHTTPTransport
+    let credentials: any CredentialProvider
+    let client: AWSClient
+
+    init(flags: AWSFlags, regionFallback: String? = nil) throws {
+        setup = AWSSetup(options: flags.options)
+        if let region = try? setup.region() {
+            self.region = region
+        } else if let regionFallback {
+            self.region = regionFallback
+        } else {
+            self.region = try setup.region()
+        }
+        transport = try AsyncHTTPTransport()
+        credentials = setup.credentialChain(transport: transport, region: region)
+        client = AWSClient(configuration: setup.configuration(region: region), transport: transport, credentials: credentials,
+                           debug: flags.debug ? .standardError : nil)
+    }
+
+    func shutdown() async {
+        try? await transport.shutdown()
+    }
+}
+
+/// Prints a one-line error and exits non-zero; secrets never reach these messages.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
+}
+
+/// JSON for `--json` output: sorted keys so scripts and diffs see stable text.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.dateEncodingStrategy = .iso8601
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
