@@ -117,6 +117,11 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
       expiration {
         days = rule.value.days
       }
+
+      # Repeated so every rule is self-contained (CKV_AWS_300 checks rules one by one).
+      abort_incomplete_multipart_upload {
+        days_after_initiation = var.abort_incomplete_multipart_upload_days
+      }
     }
   }
 
