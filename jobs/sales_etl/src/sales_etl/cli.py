@@ -16,6 +16,7 @@ from typing import Any, Sequence
 from . import TABLES
 from .config import load_default_config, merge, parse_yaml, resolve
 from .errors import ConfigError, JobError
+from .job import run
 
 PROG = "sales_etl"
 
@@ -57,8 +58,8 @@ def _spark(glue):
     return SparkSession.builder.appName(PROG).getOrCreate()
 
 
-def _read_config_file(spark, path: str) -> str:
-    if "://" not in path:
+def _read_config_file(path: str, spark=None) -> str:
+    if spark is None:
         try:
             with open(path, encoding="utf-8") as handle:
                 return handle.read()
@@ -80,15 +81,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if unknown:
             print(f"{PROG}: warning: ignoring unrecognised arguments: {' '.join(unknown)}", file=sys.stderr)
         glue = _glue()
-        spark = _spark(glue)
+        spark = None
         raw = dict(defaults)
         if "config" in given:
-            raw = merge(raw, parse_yaml(_read_config_file(spark, given["config"]), given["config"]), given["config"])
+            path = given["config"]
+            if "://" in path:  # remote config needs Spark's file systems; local bad config fails before Spark starts
+                spark = _spark(glue)
+            raw = merge(raw, parse_yaml(_read_config_file(path, spark), path), path)
         raw = merge(raw, {k: v for k, v in given.items() if k not in ("config", "JOB_NAME")}, "job arguments")
         cfg = resolve(raw, started_at)
-
-        from .job import run  # imported late so a bad argument fails before Spark work starts
-
+        spark = spark or _spark(glue)
         result = run(spark, cfg, started_at)
     except JobError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
