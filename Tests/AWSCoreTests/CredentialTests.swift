@@ -1,0 +1,229 @@
+@testable import AWSCore
+import Foundation
+import SigV4
+import XCTest
+
+final class CredentialTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("deployer-cred-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent(".aws"), withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    /// Environment that turns off IMDS so no test waits on 169.254.169.254.
+    func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        ["AWS_EC2_METADATA_DISABLED": "true", "HOME": directory.path].merging(extra) { $1 }
+    }
+
+    static let stsAnswer = """
+    <AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>
+    <AccessKeyId>ASIAASSUMED</AccessKeyId><SecretAccessKey>assumed-secret</SecretAccessKey><SessionToken>assumed-token</SessionToken>
+    <Expiration>2030-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>
+    """
+
+    func testFlagsBeatEnvironmentWhichBeatsProfile() async throws {
+        _ = try write(".aws/credentials", "[default]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n")
+        let env = environment(["AWS_ACCESS_KEY_ID": "AKIDENV", "AWS_SECRET_ACCESS_KEY": "env-secret", "AWS_SESSION_TOKEN": "env-token"])
+        let transport = ScriptedTransport([])
+        let fromEnv = try await AWSSetup(options: AWSOptions(), environment: env).credentialChain(transport: transport, region: "us-east-1").resolve()
+        XCTAssertEqual(fromEnv?.credentials, Credentials(accessKeyId: "AKIDENV", secretAccessKey: "env-secret", sessionToken: "env-token"))
+        XCTAssertEqual(fromEnv?.source, "environment")
+        let fromFlags = try await AWSSetup(options: AWSOptions(accessKeyId: "AKIDFLAG", secretAccessKey: "flag-secret"), environment: env)
+            .credentialChain(transport: transport, region: "us-east-1").resolve()
+        XCTAssertEqual(fromFlags?.credentials.accessKeyId, "AKIDFLAG")
+        let fromProfile = try await AWSSetup(options: AWSOptions(), environment: environment()).credentialChain(transport: transport, region: "us-east-1").resolve()
+        XCTAssertEqual(fromProfile?.credentials.accessKeyId, "AKIDPROFILE")
+        XCTAssertEqual(fromProfile?.source, "profile default")
+        XCTAssertTrue(transport.requests.isEmpty)
+    }
+
+    func testHalfSetEnvironmentIsAnError() async {
+        do {
+            _ = try await EnvironmentCredentialProvider(environment: ["AWS_ACCESS_KEY_ID": "AKID"]).resolve()
+            XCTFail("expected an error")
+        } catch {
+            XCTAssertTrue("\(error)".contains("AWS_SECRET_ACCESS_KEY"))
+        }
+    }
+
+    func testConfigFileProfilesAndRegionOrder() throws {
+        let config = try write("config", """
+        [default]
+        region = eu-central-1
+        [profile ci]
+        region = ap-southeast-2 # trailing comment
+        s3 =
+          addressing_style = path
+        [sso-session corp]
+        sso_region = us-east-1
+        """)
+        let base = environment(["AWS_CONFIG_FILE": config])
+        XCTAssertEqual(try AWSSetup(options: AWSOptions(), environment: base).region(), "eu-central-1")
+        XCTAssertEqual(try AWSSetup(options: AWSOptions(), environment: base.merging(["AWS_PROFILE": "ci"]) { $1 }).region(), "ap-southeast-2")
+        XCTAssertEqual(try AWSSetup(options: AWSOptions(), environment: base.merging(["AWS_DEFAULT_REGION": "us-west-1"]) { $1 }).region(), "us-west-1")
+        XCTAssertEqual(try AWSSetup(options: AWSOptions(), environment: base.merging(["AWS_DEFAULT_REGION": "us-west-1", "AWS_REGION": "us-west-2"]) { $1 }).region(), "us-west-2")
+        XCTAssertEqual(try AWSSetup(options: AWSOptions(region: "sa-east-1"), environment: base.merging(["AWS_REGION": "us-west-2"]) { $1 }).region(), "sa-east-1")
+        XCTAssertThrowsError(try AWSSetup(options: AWSOptions(), environment: environment()).region())
+        let parsed = AWSSetup(options: AWSOptions(), environment: base).config
+        XCTAssertNil(parsed.configFile["corp"], "sso-session sections are not profiles")
+        XCTAssertNil(parsed.configFile["ci"]?["addressing_style"], "nested keys do not leak into the profile")
+    }
+
+    func testRoleArnWithSourceProfileAssumesRoleSignedWithSourceKeys() async throws {
+        _ = try write(".aws/credentials", "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n")
+        _ = try write(".aws/config", "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\nsource_profile = base\nrole_session_name = ci-run\nexternal_id = ext-1\n")
+        let transport = ScriptedTransport(handler: { _ in HTTPResponse(status: 200, text: Self.stsAnswer) })
+        let resolved = try await AWSSetup(options: AWSOptions(profile: "deploy"), environment: environment()).credentialChain(transport: transport, region: "eu-west-1").resolve()
+        XCTAssertEqual(resolved?.credentials, Credentials(accessKeyId: "ASIAASSUMED", secretAccessKey: "assumed-secret", sessionToken: "assumed-token",
+                                                          expiration: CredentialDates.parse("2030-01-01T00:00:00Z")))
+        XCTAssertEqual(resolved?.source, "profile deploy (assume role)")
+        let request = try XCTUnwrap(transport.requests.first)
+        XCTAssertEqual(request.host, "sts.eu-west-1.amazonaws.com")
+        XCTAssertTrue(request.header("Authorization")?.contains("Credential=AKIDBASE/") ?? false)
+        let body = String(decoding: { if case .bytes(let b) = request.body { return b } else { return [] } }(), as: UTF8.self)
+        XCTAssertTrue(body.contains("RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fdeploy"), body)
+        XCTAssertTrue(body.contains("RoleSessionName=ci-run"))
+        XCTAssertTrue(body.contains("ExternalId=ext-1"))
+    }
+
+    func testSourceProfileLoopAndMissingProfileAreErrors() async throws {
+        _ = try write(".aws/config", "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n")
+        let transport = ScriptedTransport([])
+        for (profile, expected) in [("a", "loop"), ("nope", "not in")] {
+            do {
+                _ = try await AWSSetup(options: AWSOptions(profile: profile), environment: environment()).credentialChain(transport: transport, region: "us-east-1").resolve()
+                XCTFail("expected an error for \(profile)")
+            } catch {
+                XCTAssertTrue("\(error)".contains(expected), "\(error)")
+            }
+        }
+    }
+
+    func testCredentialProcess() async throws {
+        let script = try write("creds.sh", """
+        #!/bin/sh
+        echo '{"Version": 1, "AccessKeyId": "AKIDPROC", "SecretAccessKey": "proc-secret", "SessionToken": "proc-token", "Expiration": "2031-02-03T04:05:06Z"}'
+        """)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        _ = try write(".aws/config", "[default]\ncredential_process = \(script)\n[profile broken]\ncredential_process = /bin/false\n")
+        let resolved = try await AWSSetup(options: AWSOptions(), environment: environment()).credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+        XCTAssertEqual(resolved?.credentials.accessKeyId, "AKIDPROC")
+        XCTAssertEqual(resolved?.credentials.sessionToken, "proc-token")
+        XCTAssertEqual(resolved?.credentials.expiration, CredentialDates.parse("2031-02-03T04:05:06Z"))
+        do {
+            _ = try await AWSSetup(options: AWSOptions(profile: "broken"), environment: environment()).credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+            XCTFail("expected an error")
+        } catch {
+            XCTAssertTrue("\(error)".contains("exited with status 1"), "\(error)")
+        }
+    }
+
+    func testWebIdentityFromEnvironmentIsUnsignedAndReadsTokenFile() async throws {
+        let token = try write("token.jwt", "eyJhbGciOi.github-oidc.token\n")
+        let answer = Self.stsAnswer.replacingOccurrences(of: "AssumeRole", with: "AssumeRoleWithWebIdentity")
+        let transport = ScriptedTransport(handler: { _ in HTTPResponse(status: 200, text: answer) })
+        let env = environment(["AWS_WEB_IDENTITY_TOKEN_FILE": token, "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/gh", "AWS_ROLE_SESSION_NAME": "gha"])
+        let resolved = try await AWSSetup(options: AWSOptions(), environment: env).credentialChain(transport: transport, region: "us-east-1").resolve()
+        XCTAssertEqual(resolved?.credentials.accessKeyId, "ASIAASSUMED")
+        XCTAssertEqual(resolved?.source, "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)")
+        let request = try XCTUnwrap(transport.requests.first)
+        XCTAssertNil(request.header("Authorization"))
+        let body = String(decoding: { if case .bytes(let b) = request.body { return b } else { return [] } }(), as: UTF8.self)
+        XCTAssertTrue(body.contains("WebIdentityToken=eyJhbGciOi.github-oidc.token&") || body.hasSuffix("WebIdentityToken=eyJhbGciOi.github-oidc.token"), body)
+        XCTAssertTrue(body.contains("RoleSessionName=gha"))
+    }
+
+    func testContainerCredentialsFromLocalServerWithTokenFile() async throws {
+        let server = try LocalHTTPServer { request in
+            guard request.header("Authorization") == "container-auth-token" else { return .init(status: 401) }
+            return .init(status: 200, body: #"{"AccessKeyId":"ASIACONT","SecretAccessKey":"cont-secret","Token":"cont-token","Expiration":"2030-05-06T07:08:09Z"}"#)
+        }
+        defer { server.stop() }
+        let tokenFile = try write("auth", "container-auth-token\n")
+        let env = environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": "\(server.baseURL)/v2/credentials?id=1", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile])
+        let resolved = try await AWSSetup(options: AWSOptions(), environment: env).credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+        XCTAssertEqual(resolved?.credentials.accessKeyId, "ASIACONT")
+        XCTAssertEqual(resolved?.credentials.sessionToken, "cont-token")
+        XCTAssertEqual(resolved?.source, "container credentials")
+        XCTAssertEqual(server.requests.first?.uri, "/v2/credentials?id=1")
+        do {
+            _ = try await ContainerCredentialProvider(environment: ["AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://10.0.0.1/creds"], transport: nil).resolve()
+            XCTFail("a non-loopback plain-HTTP host must be refused")
+        } catch {
+            XCTAssertTrue("\(error)".contains("must be loopback"))
+        }
+    }
+
+    func testIMDSv2TokenThenRoleThenCredentials() async throws {
+        let server = try LocalHTTPServer { request in
+            switch (request.method, request.uri) {
+            case ("PUT", "/latest/api/token"):
+                return request.header("X-aws-ec2-metadata-token-ttl-seconds") == "21600" ? .init(status: 200, body: "imds-session-token") : .init(status: 400)
+            case ("GET", "/latest/meta-data/iam/security-credentials/"):
+                return request.header("X-aws-ec2-metadata-token") == "imds-session-token" ? .init(status: 200, body: "runner-role\n") : .init(status: 401)
+            case ("GET", "/latest/meta-data/iam/security-credentials/runner-role"):
+                return request.header("X-aws-ec2-metadata-token") == "imds-session-token"
+                    ? .init(status: 200, body: #"{"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"imds-secret","Token":"imds-token","Expiration":"2030-01-01T00:00:00Z"}"#)
+                    : .init(status: 401)
+            default:
+                return .init(status: 404)
+            }
+        }
+        defer { server.stop() }
+        let env = ["HOME": directory.path, "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL]
+        let resolved = try await AWSSetup(options: AWSOptions(), environment: env).credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+        XCTAssertEqual(resolved?.credentials.accessKeyId, "ASIAIMDS")
+        XCTAssertEqual(resolved?.source, "EC2 instance metadata (role runner-role)")
+        XCTAssertEqual(server.requests.map(\.method), ["PUT", "GET", "GET"])
+    }
+
+    func testNothingConfiguredResolvesToNil() async throws {
+        let resolved = try await AWSSetup(options: AWSOptions(), environment: environment()).credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+        XCTAssertNil(resolved)
+    }
+
+    func testTemporaryCredentialsRefreshedBeforeExpiry() async throws {
+        let clock = TestClock(Fixtures.start)
+        let counter = Counter()
+        struct Expiring: CredentialProvider {
+            let clock: TestClock
+            let counter: Counter
+            func resolve() async throws -> ResolvedCredentials? {
+                let n = counter.next()
+                return ResolvedCredentials(credentials: Credentials(accessKeyId: "AKID\(n)", secretAccessKey: "s", sessionToken: "t",
+                                                                    expiration: clock.now().addingTimeInterval(3600)), source: "test")
+            }
+        }
+        let cache = CachingCredentialProvider(Expiring(clock: clock, counter: counter), refreshWindow: 300, clock: { clock.now() })
+        let first = try await cache.resolve()
+        clock.advance(3000)
+        let stillCached = try await cache.resolve()
+        XCTAssertEqual(first?.credentials.accessKeyId, "AKID1")
+        XCTAssertEqual(stillCached?.credentials.accessKeyId, "AKID1", "55 minutes in: still more than 5 minutes left")
+        clock.advance(301)
+        let refreshed = try await cache.resolve()
+        XCTAssertEqual(refreshed?.credentials.accessKeyId, "AKID2", "within 5 minutes of expiry: refreshed")
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}
