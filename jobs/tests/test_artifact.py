@@ -1,0 +1,84 @@
+"""The deployable artifact: byte-identical builds, and it runs under spark-submit on its own."""
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from build_artifact import build
+from conftest import JOB_DIR, SAMPLE_DATA
+
+
+def test_same_sources_give_byte_identical_artifacts(tmp_path):
+    # A copy with stray bytecode and a later mtime must still build to the same bytes.
+    copy = tmp_path / "job"
+    shutil.copytree(JOB_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "src" / "sales_etl" / "__pycache__").mkdir()
+    (copy / "src" / "sales_etl" / "__pycache__" / "cli.cpython-311.pyc").write_bytes(b"junk")
+    os.utime(copy / "src" / "sales_etl" / "cli.py", (2_000_000_000, 2_000_000_000))
+    first = build(JOB_DIR, tmp_path / "a")
+    second = build(copy, tmp_path / "b")
+    assert first == second
+    for name in ("main.py", "code.zip", "config.yml", "SHA256SUMS"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_zip_entries_are_sorted_with_fixed_time_and_mode(tmp_path):
+    build(JOB_DIR, tmp_path)
+    with zipfile.ZipFile(tmp_path / "code.zip") as archive:
+        infos = archive.infolist()
+        names = [i.filename for i in infos]
+        assert names == sorted(names)
+        assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+        assert {i.external_attr >> 16 for i in infos} == {0o100644}
+        assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+        assert "sales_etl/models/fact_sales.sql" in names
+        # The default config inside the zip is the job's config.yml, byte for byte.
+        assert archive.read("sales_etl/config.yml") == (JOB_DIR / "config.yml").read_bytes()
+    sums = (tmp_path / "SHA256SUMS").read_text().splitlines()
+    assert [line.split("  ")[1] for line in sums] == ["code.zip", "config.yml", "main.py"]
+
+
+def _spark_submit() -> str:
+    import pyspark
+
+    found = shutil.which("spark-submit")
+    return found or str(Path(pyspark.__file__).parent / "bin" / "spark-submit")
+
+
+def test_artifact_runs_under_spark_submit_from_anywhere(tmp_path):
+    """The invocation the deploy tool uses: spark-submit --py-files code.zip main.py --key value.
+    Run from an empty directory with only the artifact, so nothing can come from the source tree."""
+    artifact = tmp_path / "artifact"
+    build(JOB_DIR, artifact)
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYSPARK_PYTHON"] = sys.executable
+    command = [
+        _spark_submit(), "--master", "local[1]",
+        "--conf", "spark.ui.enabled=false", "--conf", "spark.log.level=ERROR",
+        "--py-files", str(artifact / "code.zip"), str(artifact / "main.py"),
+        "--source_path", str(SAMPLE_DATA), "--output_path", str(out),
+        "--as_of", "2021-05-31", "--shuffle_partitions", "2", "--run_id", "submitted",
+    ]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("sales_etl: run submitted succeeded (as_of 2021-05-31")
+    assert any(line.split()[:3] == ["monthly_sales_summary", "12", "rows"] for line in lines), result.stdout
+    assert (out / "_runs" / "submitted.json").is_file()
+
+
+def test_artifact_exits_non_zero_with_one_line_on_a_bad_flag(tmp_path):
+    artifact = tmp_path / "artifact"
+    build(JOB_DIR, artifact)
+    # main.py with code.zip on sys.path behaves the same as under spark-submit, without a JVM.
+    env = {**os.environ, "PYTHONPATH": str(artifact / "code.zip")}
+    result = subprocess.run(
+        [sys.executable, str(artifact / "main.py"), "--output_format", "xml"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "sales_etl: error: config key 'output_format': 'xml' is not one of parquet, csv"
