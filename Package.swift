@@ -58,6 +58,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmark driver (Tests/Benchmarks): not shipped.
+        .executableTarget(
+            name: "deployer-bench",
+            dependencies: ["SigV4", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], resources: [.copy("Vectors")]),
         .testTarget(
             name: "AWSCoreTests",
@@ -69,5 +74,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DeployKitTests", dependencies: ["DeployKit", "AWSCore"]),
+        // Runs the built `deployer` binary end to end.
+        .testTarget(name: "CLITests", dependencies: ["deployer"]),
     ]
 )

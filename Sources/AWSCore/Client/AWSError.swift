@@ -43,7 +43,9 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
         var code = ""
         var message = ""
         var bodyRequestId: String?
-        switch wire {
+        // Gateways and emulators sometimes answer a JSON service in XML: accept either shape.
+        let looksLikeXML = response.body.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "<")
+        switch looksLikeXML ? .restXML : wire {
         case .restXML, .query:
             if let root = try? XMLReader.parse(response.body) {
                 let error = root.localName == "Error" ? root : (root.first("Error") ?? root)

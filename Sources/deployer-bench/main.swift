@@ -1,0 +1,71 @@
+// Benchmark driver for Tests/Benchmarks/sigv4.sh: prints machine-readable figures only.
+// Usage: deployer-bench sign VECTORS.json SECONDS | deployer-bench sha256 MEGABYTES
+import Crypto
+import Foundation
+import SigV4
+
+struct Case: Decodable {
+    let service: String
+    let region: String
+    let method: String
+    let path: String
+    let query: String
+    let headers: [[String]]
+    let body_base64: String
+    let access_key_id: String
+    let secret_access_key: String
+    let session_token: String?
+    let timestamp: String
+}
+
+struct File: Decodable {
+    let cases: [Case]
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data(("deployer-bench: " + message + "\n").utf8))
+    exit(2)
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else { fail("usage: deployer-bench sign VECTORS.json SECONDS | sha256 MEGABYTES") }
+
+switch arguments[1] {
+case "sign":
+    guard let data = FileManager.default.contents(atPath: arguments[2]), let file = try? JSONDecoder().decode(File.self, from: data) else {
+        fail("cannot read vectors \(arguments[2])")
+    }
+    let seconds = arguments.count > 3 ? Double(arguments[3]) ?? 3 : 3
+    // The same requests botocore signs; the body hash is part of signing for both.
+    let prepared: [(SigV4Signer, SigningRequest, Payload, Date)] = file.cases.map { item in
+        let target = item.query.isEmpty ? item.path : item.path + "?" + item.query
+        let request = RawHTTPRequest(method: item.method, target: target, headers: item.headers.map { HTTPHeader($0[0], $0[1]) }).signingRequest
+        let signer = SigV4Signer(credentials: Credentials(accessKeyId: item.access_key_id, secretAccessKey: item.secret_access_key, sessionToken: item.session_token),
+                                 region: item.region, service: item.service)
+        return (signer, request, .bytes(Array(Data(base64Encoded: item.body_base64) ?? Data())), AMZDate.parse(item.timestamp) ?? Date())
+    }
+    var count = 0
+    var sink = 0
+    let start = Date()
+    while Date().timeIntervalSince(start) < seconds {
+        for (signer, request, payload, date) in prepared {
+            sink &+= signer.sign(request, payload: payload, at: date).signature.utf8.count
+        }
+        count += prepared.count
+    }
+    let elapsed = Date().timeIntervalSince(start)
+    print("signatures=\(count) seconds=\(String(format: "%.3f", elapsed)) per_second=\(Int(Double(count) / elapsed)) sink=\(sink % 10)")
+case "sha256":
+    let megabytes = Int(arguments[2]) ?? 512
+    let buffer = [UInt8](repeating: 0x61, count: megabytes << 20)
+    var best = Double.infinity
+    var digest = ""
+    for _ in 0..<3 {
+        let start = Date()
+        digest = PayloadHash.hex(buffer)
+        best = min(best, Date().timeIntervalSince(start))
+    }
+    print("bytes=\(buffer.count) seconds=\(String(format: "%.4f", best)) gb_per_second=\(String(format: "%.3f", Double(buffer.count) / best / 1e9)) digest=\(digest.prefix(16))")
+default:
+    fail("unknown mode \(arguments[1])")
+}

@@ -1,0 +1,50 @@
+import Foundation
+import XCTest
+
+final class SignCommandTests: XCTestCase {
+    let keys = ["AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"]
+
+    func testSignsAsTheSuiteExpectsAndExplains() throws {
+        let request = "POST /?Param1=value1 HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\n"
+        let result = try CLI.run(["sign", "--service", "service", "--region", "us-east-1", "--explain"], environment: keys, stdin: request)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.hasPrefix("# canonical request\nPOST\n/\nParam1=value1\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("# string to sign\nAWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"))
+        // The aws4_testsuite's post-vanilla-query signature for this exact request.
+        XCTAssertTrue(result.stdout.contains("Signature=28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11"), result.stdout)
+        XCTAssertFalse(result.all.contains("wJalrXUtnFEMI"))
+    }
+
+    func testInfersServiceAndRegionFromHostAndPresigns() throws {
+        let request = "GET /my%20key.txt HTTP/1.1\nHost: examplebucket.s3.eu-west-1.amazonaws.com\n\n"
+        var environment = keys
+        environment["AWS_SESSION_TOKEN"] = "SESSIONTOKEN/with+chars"
+        let result = try CLI.run(["sign", "--presign", "--expires", "600", "--date", "2013-05-24T00:00:00Z"], environment: environment, stdin: request)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("X-Amz-Credential=AKIDEXAMPLE%2F20130524%2Feu-west-1%2Fs3%2Faws4_request"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("X-Amz-Expires=600"))
+        XCTAssertTrue(result.stdout.contains("# url\nhttps://examplebucket.s3.eu-west-1.amazonaws.com/my%20key.txt?"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("X-Amz-Security-Token=<redacted>"))
+        XCTAssertFalse(result.all.contains("SESSIONTOKEN"), "session tokens are never printed")
+        XCTAssertFalse(result.all.contains("wJalrXUtnFEMI"))
+    }
+
+    func testBadInputGivesOneLineErrors() throws {
+        let missing = try CLI.run(["sign", "/no/such/request.txt"], environment: keys)
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertEqual(missing.stderr, "error: cannot read request file /no/such/request.txt: check the path\n")
+        let noHost = try CLI.run(["sign", "--service", "s3"], environment: keys, stdin: "GET / HTTP/1.1\nAccept: */*\n\n")
+        XCTAssertEqual(noHost.status, 1)
+        XCTAssertTrue(noHost.stderr.hasPrefix("error: -: the request has no Host header"), noHost.stderr)
+        let unknownHost = try CLI.run(["sign"], environment: keys, stdin: "GET / HTTP/1.1\nHost: example.com\n\n")
+        XCTAssertEqual(unknownHost.stderr, "error: cannot infer the service from Host 'example.com': pass --service\n")
+        let badDate = try CLI.run(["sign", "--service", "s3", "--region", "us-east-1", "--date", "yesterday"], environment: keys, stdin: "GET / HTTP/1.1\nHost: h\n\n")
+        XCTAssertTrue(badDate.stderr.contains("--date 'yesterday'"), badDate.stderr)
+        let noCredentials = try CLI.run(["sign", "--service", "s3", "--region", "us-east-1"], stdin: "GET / HTTP/1.1\nHost: h\n\n")
+        XCTAssertEqual(noCredentials.status, 1)
+        XCTAssertTrue(noCredentials.stderr.contains("no AWS credentials found"), noCredentials.stderr)
+        let badExpires = try CLI.run(["sign", "--expires", "0"], environment: keys, stdin: "")
+        XCTAssertNotEqual(badExpires.status, 0)
+        XCTAssertTrue(badExpires.stderr.contains("--expires"), badExpires.stderr)
+    }
+}

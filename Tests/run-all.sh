@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every test of the project: installs what it needs, then runs the Swift suite against real
+# peers, the job's pytest suite with local Spark, and the Terraform checks. Exits non-zero if
+# any part fails; prints a closing summary line.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash Tests/setup.sh || { echo "setup failed"; exit 1; }
+failed=0
+passed=0
+run() {
+  local name=$1
+  shift
+  echo "=============== $name"
+  if "$@"; then
+    echo "=============== $name: OK"
+    passed=$((passed + 1))
+  else
+    echo "=============== $name: FAILED"
+    failed=$((failed + 1))
+  fi
+}
+run "swift (SigV4, AWS core, CLI; SeaweedFS + moto)" bash Tests/run-swift.sh
+run "jobs (pytest, local Spark)" python3 -m pytest jobs/tests -q
+run "terraform (fmt, validate, test, checkov)" bash terraform/check.sh
+echo "suites: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

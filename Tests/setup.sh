@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what the tests need on a fresh machine (Debian + PyPI only). Idempotent.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+pip() { python3 -m pip install --disable-pip-version-check -q "$@"; }
+pip -r jobs/requirements-dev.txt
+pip -r Tests/peers/requirements.txt
+for tool in swift java terraform; do
+  command -v "$tool" >/dev/null 2>&1 || echo "setup: warning: $tool is not on PATH (see the machine description)"
+done
+echo "setup: python test dependencies installed"
