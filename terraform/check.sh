@@ -9,6 +9,7 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/tfcheck.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 
 failed=0
+skipped=0
 summary=()
 note() { summary+=("$1"); echo "== $1"; }
 
@@ -26,7 +27,12 @@ fi
 # access, so init only works through it. Find it rather than assume a path.
 find_mirror() {
   local hit root
-  for base in "${TF_PLUGIN_MIRROR:-}" /opt/tf-plugins /usr/share/terraform/plugins \
+  # An explicit TF_PLUGIN_MIRROR is trusted or rejected, never second-guessed.
+  if [ -n "${TF_PLUGIN_MIRROR:-}" ]; then
+    [ -d "$TF_PLUGIN_MIRROR/registry.terraform.io/hashicorp/aws" ] && { echo "$TF_PLUGIN_MIRROR"; return 0; }
+    return 1
+  fi
+  for base in /opt/tf-plugins /usr/share/terraform/plugins \
     "$HOME/.terraform.d/plugins" "$HOME/.local/share/terraform/plugins" /usr/local/share/terraform/plugins; do
     [ -n "$base" ] && [ -d "$base/registry.terraform.io/hashicorp/aws" ] && { echo "$base"; return 0; }
   done
@@ -46,6 +52,9 @@ if [ -z "$MIRROR" ]; then
   echo "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
   note "init+validate: SKIPPED (no provider mirror found)"
   note "test: SKIPPED (no provider mirror found)"
+  skipped=1
+  # CI machines are expected to carry the mirror; REQUIRE_TF_MIRROR=1 makes its absence fatal.
+  [ "${REQUIRE_TF_MIRROR:-0}" = 1 ] && failed=1
 else
   cat >"$WORK/terraform.rc" <<RC
 provider_installation {
@@ -69,7 +78,7 @@ RC
   v_ok=0; v_fail=0; t_ok=0; t_fail=0; t_mods=0; t_runs=0
   for d in "${dirs[@]}"; do
     rel="${d#"$TF_ROOT"/}"
-    # Per-directory data dir and lock file in the temp dir keep the tree clean.
+    # Per-directory data dir in the temp dir keeps .terraform out of the tree.
     export TF_DATA_DIR="$WORK/data/${rel//\//_}"
     # init always writes .terraform.lock.hcl next to the config (TF_DATA_DIR
     # does not move it); it is gitignored and removed again below.
@@ -101,7 +110,8 @@ RC
   done
   unset TF_DATA_DIR
   note "init+validate: ${v_ok} ok, ${v_fail} failed (of ${#dirs[@]} dirs)"
-  note "test: ${t_ok} passed, ${t_fail} failed (${t_mods} modules with tests)"
+  echo "terraform test ran in ${t_mods} module/env dirs"
+  note "test: ${t_ok} passed, ${t_fail} failed"
   [ "$v_fail" -eq 0 ] || failed=1
   [ "$t_fail" -eq 0 ] && [ "$t_ok" -gt 0 ] || failed=1
 fi
@@ -118,6 +128,7 @@ if [ -x "$VENV/bin/checkov" ]; then
   "$VENV/bin/checkov" -d "$TF_ROOT" --framework terraform --skip-download --quiet --compact \
     >"$WORK/checkov.log" 2>&1
   crc=$?
+  # Second (few-second) scan only for the counts and skipped ids in the summary.
   "$VENV/bin/checkov" -d "$TF_ROOT" --framework terraform --skip-download -o json \
     >"$WORK/checkov.json" 2>/dev/null
   counts="$(python3 - "$WORK/checkov.json" <<'PY'
@@ -125,7 +136,7 @@ import json, sys
 try:
     data = json.load(open(sys.argv[1]))
 except Exception as e:
-    print("unparseable checkov output:", e); sys.exit(0)
+    print("unparseable checkov JSON:", e); sys.exit(1)
 if isinstance(data, dict):
     data = [data]
 p = f = s = 0
@@ -137,9 +148,11 @@ for rep in data:
     s += len(res.get("skipped_checks", []))
     skipped.update(c["check_id"] for c in res.get("skipped_checks", []))
 print(f"{p} passed, {f} failed, {s} skipped ({', '.join(sorted(skipped)) or 'none'})")
+sys.exit(1 if f else 0)
 PY
 )"
-  if [ "$crc" -eq 0 ]; then
+  prc=$?
+  if [ "$crc" -eq 0 ] && [ "$prc" -eq 0 ]; then
     note "checkov: ${counts}"
   else
     cat "$WORK/checkov.log"
@@ -155,4 +168,8 @@ echo
 echo "---- summary ----"
 printf '%s\n' "${summary[@]}"
 if [ "$failed" -ne 0 ]; then echo "RESULT: FAILED"; exit 1; fi
+if [ "$skipped" -ne 0 ]; then
+  echo "RESULT: PARTIAL - fmt and checkov passed, init/validate/test were SKIPPED (no provider mirror)"
+  exit 0
+fi
 echo "RESULT: OK"

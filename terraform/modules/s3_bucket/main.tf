@@ -1,6 +1,6 @@
 locals {
   sse_algorithm  = var.kms_key_arn == null ? "AES256" : "aws:kms"
-  logging_prefix = coalesce(var.logging_target_prefix, "s3-access/${var.bucket_name}/")
+  logging_prefix = try(coalesce(var.access_logging.target_prefix, "s3-access/${var.bucket_name}/"), "s3-access/${var.bucket_name}/")
 
   deny_insecure_transport = {
     Sid       = "DenyInsecureTransport"
@@ -35,7 +35,7 @@ resource "aws_s3_bucket" "this" {
   #checkov:skip=CKV_AWS_144:Cross-region replication is a per-environment DR decision, not a module default; versioning keeps it possible.
   #checkov:skip=CKV2_AWS_62:Nothing consumes object events; deployer polls job runs instead of reacting to S3 notifications.
   #checkov:skip=CKV_AWS_145:SSE-KMS is opt-in via kms_key_arn; S3 access-log target buckets only support SSE-S3, so AES256 is the default.
-  #checkov:skip=CKV_AWS_18:Access logging is wired per bucket through logging_target_bucket; the logs bucket itself cannot log into itself.
+  #checkov:skip=CKV_AWS_18:Access logging is wired per bucket through access_logging; the logs bucket itself cannot log into itself.
   bucket        = var.bucket_name
   force_destroy = var.force_destroy
   tags          = var.tags
@@ -130,10 +130,10 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 }
 
 resource "aws_s3_bucket_logging" "this" {
-  count = var.logging_target_bucket == null ? 0 : 1
+  count = var.access_logging == null ? 0 : 1
 
   bucket        = aws_s3_bucket.this.id
-  target_bucket = var.logging_target_bucket
+  target_bucket = var.access_logging.target_bucket
   target_prefix = local.logging_prefix
 }
 

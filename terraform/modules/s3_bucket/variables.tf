@@ -57,16 +57,13 @@ variable "expiration_rules" {
   default = []
 }
 
-variable "logging_target_bucket" {
-  description = "Name of the bucket receiving S3 server access logs for this bucket. Null disables access logging (only sensible for the logs bucket itself)."
-  type        = string
-  default     = null
-}
-
-variable "logging_target_prefix" {
-  description = "Key prefix for this bucket's access logs in the logging target bucket. Defaults to \"s3-access/<bucket_name>/\"."
-  type        = string
-  default     = null
+variable "access_logging" {
+  description = "S3 server access logging for this bucket: target_bucket (the logs bucket) and optional target_prefix (default \"s3-access/<bucket_name>/\"). Null disables it, which only makes sense for the logs bucket itself. An object rather than a bare name so the bucket name may be unknown until apply."
+  type = object({
+    target_bucket = string
+    target_prefix = optional(string)
+  })
+  default = null
 }
 
 variable "access_log_source_bucket_arns" {

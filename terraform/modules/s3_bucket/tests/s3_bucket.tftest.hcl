@@ -91,8 +91,8 @@ run "kms_and_logging" {
   command = plan
 
   variables {
-    kms_key_arn           = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
-    logging_target_bucket = "acme-deployer-logs-dev"
+    kms_key_arn    = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    access_logging = { target_bucket = "acme-deployer-logs-dev" }
   }
 
   assert {
