@@ -95,7 +95,7 @@ module "artifact_bucket" {
   bucket_name                        = local.artifact_bucket_name
   kms_key_arn                        = aws_kms_key.platform.arn
   noncurrent_version_expiration_days = local.settings.noncurrent_expiration_days
-  access_logging                     = { target_bucket = module.logs_bucket.bucket_id }
+  access_logging                     = { target_bucket = module.logs_bucket.logging_target_bucket }
 }
 
 module "data_bucket" {
@@ -104,7 +104,7 @@ module "data_bucket" {
   bucket_name                        = local.data_bucket_name
   kms_key_arn                        = aws_kms_key.platform.arn
   noncurrent_version_expiration_days = local.settings.noncurrent_expiration_days
-  access_logging                     = { target_bucket = module.logs_bucket.bucket_id }
+  access_logging                     = { target_bucket = module.logs_bucket.logging_target_bucket }
   expiration_rules                   = [{ id = "spark-temp", prefix = "${local.temp_prefix}/", days = 7 }]
 }
 

@@ -22,3 +22,9 @@ output "policy_json" {
   description = "The bucket policy document as applied."
   value       = aws_s3_bucket_policy.this.policy
 }
+
+output "logging_target_bucket" {
+  description = "Bucket name to use as another bucket's access-log target. Unlike bucket_id it is only known once the delivery policy is in place, so PutBucketLogging is not refused for missing permissions."
+  value       = aws_s3_bucket.this.id
+  depends_on  = [aws_s3_bucket_policy.this]
+}
