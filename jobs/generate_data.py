@@ -101,7 +101,7 @@ def generate(scale: float, seed: int, out: Path, bad_rows: int = 0) -> dict[str,
             skus.append(item_id)
             w.writerow((item_id, f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}",
                         f"{rng.choice(VERBS)} {rng.choice(NOUNS)}", _money(cost), _money(retail)))
-        for k in range(bad_rows):
+        for _ in range(bad_rows):
             w.writerow((_item_id(rng, taken), "Broken price", "negative cost price", "-1.00", "10.00"))
     counts["skus"] = n_skus + bad_rows
 
