@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct Deployer: AsyncParsableCommand {
+struct DeployerCommand: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(
@@ -14,6 +14,6 @@ struct Deployer: AsyncParsableCommand {
         container credentials, then EC2 instance metadata (IMDSv2).
         """,
         version: version,
-        subcommands: [Whoami.self, Sign.self]
+        subcommands: [Validate.self, Package.self, PlanCommand.self, Apply.self, Run.self, Status.self, Logs.self, Deployments.self, Rollback.self, Destroy.self, Whoami.self, Sign.self]
     )
 }

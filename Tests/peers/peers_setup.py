@@ -106,6 +106,20 @@ def _write_private(path: str, data: str) -> None:
         f.write(data)
 
 
+def _moto_identity(state: str) -> list:
+    """moto's deployer-ci key as a SeaweedFS admin too, when moto was bootstrapped first."""
+    path = os.path.join(state, "moto-keys.json")
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        keys = json.load(f)
+    return [{
+        "name": "deployer-ci",
+        "credentials": [{"accessKey": keys["DEPLOYER_IT_MOTO_ACCESS_KEY"], "secretKey": keys["DEPLOYER_IT_MOTO_SECRET_KEY"]}],
+        "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+    }]
+
+
 def cmd_weed_config(state: str) -> None:
     admin_ak, admin_sk = _access_key("AKSW"), _secret_key()
     ro_ak, ro_sk = _access_key("AKSR"), _secret_key()
@@ -116,6 +130,7 @@ def cmd_weed_config(state: str) -> None:
                 "credentials": [{"accessKey": admin_ak, "secretKey": admin_sk}],
                 "actions": ["Admin", "Read", "List", "Tagging", "Write"],
             },
+            *_moto_identity(state),
             {
                 "name": "deployer-readonly",
                 "credentials": [{"accessKey": ro_ak, "secretKey": ro_sk}],

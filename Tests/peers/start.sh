@@ -92,7 +92,27 @@ mkdir -p "$STATE/weed/data" "$STATE/weed/admin" "$STATE/weed/home" "$STATE/moto"
 # ---- ports (all probed by binding 127.0.0.1:0)
 eval "$(python3 "$SETUP" ports)"
 
-# ---- SeaweedFS
+# ---- moto
+MOTO_N="$(python3 "$SETUP" moto-n)"
+MOTO_LOG="$STATE/moto.log"
+(
+  cd "$STATE/moto"
+  INITIAL_NO_AUTH_ACTION_COUNT="$MOTO_N" exec setsid moto_server -H 127.0.0.1 -p "$MOTO_PORT" </dev/null >"$MOTO_LOG" 2>&1
+) &
+echo $! >"$STATE/moto.pid"
+wait_exec "$STATE/moto.pid" "moto_server -H 127.0.0.1" moto "$MOTO_LOG"
+MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
+
+# ---- moto readiness and bootstrap (bounded)
+T0=$SECONDS
+python3 "$SETUP" wait-http "$MOTO_ENDPOINT/moto-api/" "$TIMEOUT" 2>"$STATE/wait.err" \
+  || fail_with_log moto "$MOTO_LOG" "not ready: $(cat "$STATE/wait.err")"
+kill -0 "$(cat "$STATE/moto.pid")" 2>/dev/null || fail_with_log moto "$MOTO_LOG" "process exited"
+python3 "$SETUP" moto-bootstrap "$STATE" "$MOTO_ENDPOINT" 2>"$STATE/wait.err" \
+  || fail_with_log moto "$MOTO_LOG" "bootstrap failed: $(cat "$STATE/wait.err")"
+
+# ---- SeaweedFS, started after moto so its identities can include moto's deployer-ci key:
+#      one credential set then signs for S3 (SeaweedFS) and Glue/EMR/STS (moto), as in AWS.
 python3 "$SETUP" weed-config "$STATE"
 WEED_LOG="$STATE/weed.log"
 WEED_ARGS=(
@@ -122,25 +142,6 @@ fi
 echo $! >"$STATE/weed.pid"
 wait_exec "$STATE/weed.pid" "-dir=$STATE/weed/data" seaweedfs "$WEED_LOG"
 S3_ENDPOINT="http://127.0.0.1:$WEED_S3_PORT"
-
-# ---- moto
-MOTO_N="$(python3 "$SETUP" moto-n)"
-MOTO_LOG="$STATE/moto.log"
-(
-  cd "$STATE/moto"
-  INITIAL_NO_AUTH_ACTION_COUNT="$MOTO_N" exec setsid moto_server -H 127.0.0.1 -p "$MOTO_PORT" </dev/null >"$MOTO_LOG" 2>&1
-) &
-echo $! >"$STATE/moto.pid"
-wait_exec "$STATE/moto.pid" "moto_server -H 127.0.0.1" moto "$MOTO_LOG"
-MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
-
-# ---- readiness (bounded)
-T0=$SECONDS
-python3 "$SETUP" wait-http "$MOTO_ENDPOINT/moto-api/" "$TIMEOUT" 2>"$STATE/wait.err" \
-  || fail_with_log moto "$MOTO_LOG" "not ready: $(cat "$STATE/wait.err")"
-kill -0 "$(cat "$STATE/moto.pid")" 2>/dev/null || fail_with_log moto "$MOTO_LOG" "process exited"
-python3 "$SETUP" moto-bootstrap "$STATE" "$MOTO_ENDPOINT" 2>"$STATE/wait.err" \
-  || fail_with_log moto "$MOTO_LOG" "bootstrap failed: $(cat "$STATE/wait.err")"
 
 LEFT=$(( TIMEOUT - (SECONDS - T0) )); [ "$LEFT" -lt 5 ] && LEFT=5
 python3 "$SETUP" wait-http "$S3_ENDPOINT/" "$LEFT" 2>"$STATE/wait.err" \

@@ -108,7 +108,11 @@ public final class AWSClient: Sendable {
             throw CredentialError("no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where a role is available")
         }
         let region = try signingRegion ?? configuration.endpoints.resolve(service).signingRegion
-        let signer = SigV4Signer(credentials: resolved.credentials, region: region, service: service.signingName)
+        // x-amz-content-sha256 on every request: S3 needs it, other services ignore it, and
+        // some emulators refuse bodiless GETs without it.
+        var options = SigV4Signer.Options.forService(service.signingName)
+        options.addContentSHA256Header = true
+        let signer = SigV4Signer(credentials: resolved.credentials, region: region, service: service.signingName, options: options)
         let bodyPayload: Payload
         if let payload {
             bodyPayload = payload

@@ -34,8 +34,9 @@ public struct S3Client: Sendable {
     /// bytes it received against it); `ifNoneMatch` makes the write fail if the key exists.
     @discardableResult
     public func putObject(bucket: String, key: String, body: RequestBody, contentType: String? = nil, payloadHash: String? = nil,
-                          ifNoneMatch: Bool = false, ifMatch: String? = nil, metadata: [String: String] = [:]) async throws -> String? {
+                          ifNoneMatch: Bool = false, ifMatch: String? = nil, metadata: [String: String] = [:], contentMD5: String? = nil) async throws -> String? {
         var headers = [HTTPHeader("Content-Length", String(body.length))]
+        if let contentMD5 { headers.append(HTTPHeader("Content-MD5", contentMD5)) }
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
         if ifNoneMatch { headers.append(HTTPHeader("If-None-Match", "*")) }
         if let ifMatch { headers.append(HTTPHeader("If-Match", ifMatch)) }
@@ -127,9 +128,11 @@ public struct S3Client: Sendable {
     }
 
     /// Uploads one part; returns its ETag.
-    public func uploadPart(bucket: String, key: String, uploadId: String, partNumber: Int, body: RequestBody, payloadHash: String) async throws -> String {
+    public func uploadPart(bucket: String, key: String, uploadId: String, partNumber: Int, body: RequestBody, payloadHash: String, contentMD5: String? = nil) async throws -> String {
+        var headers = [HTTPHeader("Content-Length", String(body.length))]
+        if let contentMD5 { headers.append(HTTPHeader("Content-MD5", contentMD5)) }
         let request = try request("PUT", bucket: bucket, key: key, query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", uploadId)],
-                                  headers: [HTTPHeader("Content-Length", String(body.length))], body: body)
+                                  headers: headers, body: body)
         let response = try await client.send(.s3, operation: "UploadPart", request: request, payload: .hash(payloadHash))
         guard let etag = response.header("ETag") else {
             throw AWSError(service: "s3", operation: "UploadPart", status: response.status, code: "MalformedResponse", message: "no ETag for part \(partNumber)")

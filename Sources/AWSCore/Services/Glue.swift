@@ -1,0 +1,167 @@
+import Foundation
+
+/// AWS Glue (JSON 1.1): the job-definition and job-run operations deployer uses.
+public struct GlueClient: Sendable {
+    public let client: AWSClient
+    public init(client: AWSClient) {
+        self.client = client
+    }
+
+    /// The job, or `nil` when it does not exist.
+    public func getJob(name: String) async throws -> [String: Any]? {
+        do {
+            return try await client.jsonCall(.glue, operation: "GetJob", input: ["JobName": name])["Job"] as? [String: Any]
+        } catch let error as AWSError where error.code == "EntityNotFoundException" {
+            return nil
+        }
+    }
+
+    public func createJob(_ definition: [String: Any]) async throws {
+        _ = try await client.jsonCall(.glue, operation: "CreateJob", input: definition)
+    }
+
+    /// `UpdateJob` replaces the whole definition: omitted fields reset to defaults, so callers
+    /// send the full merged `JobUpdate`.
+    public func updateJob(name: String, update: [String: Any]) async throws {
+        _ = try await client.jsonCall(.glue, operation: "UpdateJob", input: ["JobName": name, "JobUpdate": update])
+    }
+
+    public func deleteJob(name: String) async throws {
+        _ = try await client.jsonCall(.glue, operation: "DeleteJob", input: ["JobName": name])
+    }
+
+    public func startJobRun(name: String, arguments: [String: String]) async throws -> String {
+        let output = try await client.jsonCall(.glue, operation: "StartJobRun", input: ["JobName": name, "Arguments": arguments])
+        guard let id = output["JobRunId"] as? String else {
+            throw AWSError(service: "glue", operation: "StartJobRun", status: 200, code: "MalformedResponse", message: "no JobRunId")
+        }
+        return id
+    }
+
+    public func getJobRun(name: String, runId: String) async throws -> [String: Any] {
+        let output = try await client.jsonCall(.glue, operation: "GetJobRun", input: ["JobName": name, "RunId": runId, "PredecessorsIncluded": false])
+        guard let run = output["JobRun"] as? [String: Any] else {
+            throw AWSError(service: "glue", operation: "GetJobRun", status: 200, code: "MalformedResponse", message: "no JobRun")
+        }
+        return run
+    }
+
+    public func getJobRuns(name: String, maxResults: Int) async throws -> [[String: Any]] {
+        let output = try await client.jsonCall(.glue, operation: "GetJobRuns", input: ["JobName": name, "MaxResults": maxResults])
+        return output["JobRuns"] as? [[String: Any]] ?? []
+    }
+
+    public func stopJobRun(name: String, runId: String) async throws {
+        _ = try await client.jsonCall(.glue, operation: "BatchStopJobRun", input: ["JobName": name, "JobRunIds": [runId]])
+    }
+}
+
+/// EMR Serverless (REST-JSON).
+public struct EMRServerlessClient: Sendable {
+    public let client: AWSClient
+    public init(client: AWSClient) {
+        self.client = client
+    }
+
+    static func segment(_ text: String) -> String { S3Path.encodeKey(text).replacingOccurrences(of: "/", with: "%2F") }
+
+    public func getApplication(id: String) async throws -> [String: Any]? {
+        do {
+            return try await client.restJSONCall(.emrServerless, operation: "GetApplication", method: "GET", path: "/applications/\(Self.segment(id))")["application"] as? [String: Any]
+        } catch let error as AWSError where error.status == 404 {
+            return nil
+        }
+    }
+
+    public func startJobRun(applicationId: String, input: [String: Any]) async throws -> String {
+        let output = try await client.restJSONCall(.emrServerless, operation: "StartJobRun", method: "POST", path: "/applications/\(Self.segment(applicationId))/jobruns", input: input)
+        guard let id = output["jobRunId"] as? String else {
+            throw AWSError(service: "emr-serverless", operation: "StartJobRun", status: 200, code: "MalformedResponse", message: "no jobRunId")
+        }
+        return id
+    }
+
+    public func getJobRun(applicationId: String, runId: String) async throws -> [String: Any] {
+        let output = try await client.restJSONCall(.emrServerless, operation: "GetJobRun", method: "GET", path: "/applications/\(Self.segment(applicationId))/jobruns/\(Self.segment(runId))")
+        guard let run = output["jobRun"] as? [String: Any] else {
+            throw AWSError(service: "emr-serverless", operation: "GetJobRun", status: 200, code: "MalformedResponse", message: "no jobRun")
+        }
+        return run
+    }
+
+    public func listJobRuns(applicationId: String, maxResults: Int) async throws -> [[String: Any]] {
+        let output = try await client.restJSONCall(.emrServerless, operation: "ListJobRuns", method: "GET", path: "/applications/\(Self.segment(applicationId))/jobruns",
+                                                   query: [.init("maxResults", String(maxResults))])
+        return output["jobRuns"] as? [[String: Any]] ?? []
+    }
+
+    public func cancelJobRun(applicationId: String, runId: String) async throws {
+        _ = try await client.restJSONCall(.emrServerless, operation: "CancelJobRun", method: "DELETE", path: "/applications/\(Self.segment(applicationId))/jobruns/\(Self.segment(runId))")
+    }
+}
+
+/// EMR on EC2 (JSON 1.1): steps on an existing cluster.
+public struct EMRClient: Sendable {
+    public let client: AWSClient
+    public init(client: AWSClient) {
+        self.client = client
+    }
+
+    public func describeCluster(id: String) async throws -> [String: Any]? {
+        do {
+            return try await client.jsonCall(.emr, operation: "DescribeCluster", input: ["ClusterId": id])["Cluster"] as? [String: Any]
+        } catch let error as AWSError where error.code == "InvalidRequestException" && error.message.lowercased().contains("not") {
+            return nil
+        }
+    }
+
+    public func addStep(clusterId: String, step: [String: Any]) async throws -> String {
+        let output = try await client.jsonCall(.emr, operation: "AddJobFlowSteps", input: ["JobFlowId": clusterId, "Steps": [step]])
+        guard let id = (output["StepIds"] as? [String])?.first else {
+            throw AWSError(service: "elasticmapreduce", operation: "AddJobFlowSteps", status: 200, code: "MalformedResponse", message: "no StepIds")
+        }
+        return id
+    }
+
+    public func describeStep(clusterId: String, stepId: String) async throws -> [String: Any] {
+        let output = try await client.jsonCall(.emr, operation: "DescribeStep", input: ["ClusterId": clusterId, "StepId": stepId])
+        guard let step = output["Step"] as? [String: Any] else {
+            throw AWSError(service: "elasticmapreduce", operation: "DescribeStep", status: 200, code: "MalformedResponse", message: "no Step")
+        }
+        return step
+    }
+
+    public func listSteps(clusterId: String) async throws -> [[String: Any]] {
+        try await client.jsonCall(.emr, operation: "ListSteps", input: ["ClusterId": clusterId])["Steps"] as? [[String: Any]] ?? []
+    }
+
+    public func cancelStep(clusterId: String, stepId: String) async throws {
+        _ = try await client.jsonCall(.emr, operation: "CancelSteps", input: ["ClusterId": clusterId, "StepIds": [stepId]])
+    }
+}
+
+/// CloudWatch Logs (JSON 1.1).
+public struct LogsClient: Sendable {
+    public let client: AWSClient
+    public init(client: AWSClient) {
+        self.client = client
+    }
+
+    public struct Page: Sendable {
+        public var messages: [String]
+        public var nextToken: String?
+    }
+
+    /// One page of a stream's events from the start (or from `token`); `nil` when the stream does not exist.
+    public func getLogEvents(group: String, stream: String, token: String?) async throws -> Page? {
+        var input: [String: Any] = ["logGroupName": group, "logStreamName": stream, "startFromHead": true]
+        if let token { input["nextToken"] = token }
+        do {
+            let output = try await client.jsonCall(.logs, operation: "GetLogEvents", input: input)
+            let messages = (output["events"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+            return Page(messages: messages, nextToken: output["nextForwardToken"] as? String)
+        } catch let error as AWSError where error.code == "ResourceNotFoundException" {
+            return nil
+        }
+    }
+}

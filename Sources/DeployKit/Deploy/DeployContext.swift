@@ -1,0 +1,95 @@
+import AWSCore
+import Foundation
+
+/// Everything one command needs for one target: the manifest, where state lives, the engine.
+public struct DeployContext: Sendable {
+    public let manifest: Manifest
+    public let target: Target
+    public let store: any ObjectStore
+    public let engine: any EngineDriver
+    public let layout: Layout
+    /// `nil` for the local engine, which needs no AWS.
+    public let client: AWSClient?
+    public let environment: [String: String]
+    /// Progress lines (stderr in the CLI).
+    public let log: @Sendable (String) -> Void
+
+    public init(manifest: Manifest, target: Target, store: any ObjectStore, engine: any EngineDriver, layout: Layout, client: AWSClient?,
+                environment: [String: String] = ProcessInfo.processInfo.environment, log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.manifest = manifest
+        self.target = target
+        self.store = store
+        self.engine = engine
+        self.layout = layout
+        self.client = client
+        self.environment = environment
+        self.log = log
+    }
+
+    /// Builds the context for `target`; `makeClient(region)` supplies the AWS client for AWS engines.
+    public static func make(manifest: Manifest, targetName: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                            makeClient: (String) throws -> AWSClient, log: @escaping @Sendable (String) -> Void) throws -> DeployContext {
+        let target = try manifest.target(targetName)
+        switch target.artifacts {
+        case .local(let path):
+            let layout = Layout(prefix: "", target: target.name)
+            let engine = LocalEngine(target: target, root: path, workingDirectory: manifest.directory, environment: environment)
+            return DeployContext(manifest: manifest, target: target, store: LocalStore(root: path), engine: engine, layout: layout, client: nil, environment: environment, log: log)
+        case .s3(let bucket, let prefix):
+            guard let region = target.region else {
+                throw DeployError("\(manifest.file): targets.\(target.name).region is required for engine \(target.engine.rawValue)")
+            }
+            let client = try makeClient(region)
+            let engine: any EngineDriver
+            switch target.engine {
+            case .glue: engine = GlueEngine(client: client, target: target)
+            case .emrServerless: engine = EMRServerlessEngine(client: client, target: target)
+            case .emr: engine = EMRStepEngine(client: client, target: target)
+            case .local: engine = LocalEngine(target: target, root: manifest.directory + "/.deployer/local", workingDirectory: manifest.directory, environment: environment)
+            }
+            return DeployContext(manifest: manifest, target: target, store: S3Store(s3: S3Client(client: client), bucket: bucket), engine: engine,
+                                 layout: Layout(prefix: prefix, target: target.name), client: client, environment: environment, log: log)
+        }
+    }
+
+    /// Refuses to touch an account the target does not allow (`account_ids`).
+    public func verifyAccount() async throws {
+        guard !target.accountIds.isEmpty, let client else { return }
+        let identity = try await STSClient(client: client).getCallerIdentity()
+        guard target.accountIds.contains(identity.account) else {
+            throw DeployError("refusing to touch account \(identity.account) (\(identity.arn)): target \(target.name) allows only \(target.accountIds.joined(separator: ", ")) (targets.\(target.name).account_ids)")
+        }
+    }
+
+    public func latestRecord() async throws -> DeploymentRecord? {
+        guard let (bytes, _) = try await store.get(layout.latestKey) else { return nil }
+        do {
+            return try JSONDecoder.iso.decode(DeploymentRecord.self, from: Data(bytes))
+        } catch {
+            throw DeployError("\(store.url(layout.latestKey)) is not a deployment record: \(error)")
+        }
+    }
+
+    public func record(_ id: String) async throws -> DeploymentRecord {
+        guard let (bytes, _) = try await store.get(layout.deploymentKey(id)) else {
+            throw DeployError("no deployment \(id) on target \(target.name): 'deployer deployments -t \(target.name)' lists them")
+        }
+        return try JSONDecoder.iso.decode(DeploymentRecord.self, from: Data(bytes))
+    }
+
+    public func records() async throws -> [DeploymentRecord] {
+        let keys = try await store.list(layout.deploymentsPrefix).filter { !$0.hasSuffix("/latest.json") && $0.hasSuffix(".json") }
+        var records: [DeploymentRecord] = []
+        for key in keys {
+            if let (bytes, _) = try await store.get(key), let record = try? JSONDecoder.iso.decode(DeploymentRecord.self, from: Data(bytes)) {
+                records.append(record)
+            }
+        }
+        return records.sorted { $0.at > $1.at }
+    }
+
+    public func artifactURLs(job: String, digest: String) -> ArtifactURLs {
+        let prefix = layout.artifactPrefix(job: job, digest: digest)
+        return ArtifactURLs(entryPoint: store.url(prefix + "/main.py"), codeZip: store.url(prefix + "/code.zip"), config: store.url(prefix + "/config.yml"))
+    }
+}

@@ -1,0 +1,236 @@
+import AWSCore
+import SigV4
+import Foundation
+
+/// plan, apply, rollback and destroy for one target.
+public struct Deployer: Sendable {
+    public let context: DeployContext
+    public init(context: DeployContext) {
+        self.context = context
+    }
+
+    var manifest: Manifest { context.manifest }
+    var target: Target { context.target }
+
+    // MARK: Plan
+
+    /// Where desired state comes from: the manifest's sources, or an earlier deployment.
+    enum Desired {
+        case manifest
+        case record(DeploymentRecord)
+    }
+
+    /// Reads live state (O(jobs) requests, in parallel) and compares it with the desired state.
+    public func plan() async throws -> (plan: Plan, artifacts: [String: Artifact]) {
+        try await plan(desired: .manifest)
+    }
+
+    func plan(desired: Desired) async throws -> (plan: Plan, artifacts: [String: Artifact]) {
+        try await context.engine.preflight()
+        let latest = try await context.latestRecord()
+        var artifacts: [String: Artifact] = [:]
+        var inputs: [(job: String, name: String, digest: String, definition: JSONValue)] = []
+        switch desired {
+        case .manifest:
+            for job in manifest.jobs {
+                let artifact = try Artifact.build(job)
+                artifacts[job.name] = artifact
+                let name = manifest.engineJobName(job, target: target)
+                inputs.append((job.name, name, artifact.digest,
+                               context.engine.desiredDefinition(name: name, job: job, artifact: context.artifactURLs(job: job.name, digest: artifact.digest), digest: artifact.digest)))
+            }
+        case .record(let record):
+            for (job, definition) in record.definitions.sorted(by: { $0.key < $1.key }) {
+                guard let digest = record.artifacts[job], let name = record.jobNames[job] else { continue }
+                inputs.append((job, name, digest, definition))
+            }
+        }
+        let context = self.context
+        let jobs = try await withThrowingTaskGroup(of: JobPlan.self) { group in
+            for input in inputs {
+                group.addTask {
+                    let sums = context.layout.artifactPrefix(job: input.job, digest: input.digest) + "/SHA256SUMS"
+                    async let present = context.store.head(sums)
+                    async let live = context.engine.liveDefinition(name: input.name, recorded: latest?.definitions[input.job])
+                    let liveDefinition = try await live
+                    let uploaded = try await present != nil
+                    let action: Action
+                    let changes = Plan.diff(live: liveDefinition, desired: input.definition)
+                    if liveDefinition == nil { action = .create } else { action = changes.isEmpty ? .unchanged : .update }
+                    return JobPlan(job: input.job, engineName: input.name, artifact: input.digest, uploadArtifact: !uploaded, action: action,
+                                   changes: changes, desired: input.definition, live: liveDefinition)
+                }
+            }
+            var result: [JobPlan] = []
+            for try await plan in group { result.append(plan) }
+            return result.sorted { $0.job < $1.job }
+        }
+        if case .record(let record) = desired, let missing = jobs.first(where: \.uploadArtifact) {
+            throw DeployError("deployment \(record.id) used artifact \(missing.artifact) of \(missing.job), which is no longer in \(context.store.location): it cannot be restored")
+        }
+        var rollbackOf: String?
+        if case .record(let record) = desired { rollbackOf = record.id }
+        let plan = Plan(project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: jobs, latestDeployment: latest?.id,
+                        liveFingerprint: Plan.fingerprint(jobs, latest: latest?.id), rollbackOf: rollbackOf)
+        return (plan, artifacts)
+    }
+
+    // MARK: Apply
+
+    public struct ApplyOptions: Sendable {
+        public var lockTTL: TimeInterval = 900
+        public var owner: String = Identity.owner()
+        public var buildDirectory: String?
+        public var progress: (@Sendable (String, UInt64, UInt64) -> Void)?
+        public init() {}
+    }
+
+    public struct ApplyResult: Sendable {
+        public var plan: Plan
+        /// `nil` when there was nothing to do (and nothing was written).
+        public var record: DeploymentRecord?
+        public var tookOverLock: LeaseLock.Lease?
+    }
+
+    public func apply(saved: Plan? = nil, options: ApplyOptions = ApplyOptions()) async throws -> ApplyResult {
+        try await apply(desired: saved?.rollbackOf != nil ? .record(try await context.record(saved?.rollbackOf ?? "")) : .manifest, saved: saved, options: options)
+    }
+
+    public func rollback(to id: String, options: ApplyOptions = ApplyOptions()) async throws -> ApplyResult {
+        let record = try await context.record(id)
+        return try await apply(desired: .record(record), saved: nil, options: options)
+    }
+
+    func apply(desired: Desired, saved: Plan?, options: ApplyOptions) async throws -> ApplyResult {
+        try await context.verifyAccount()
+        var (plan, artifacts) = try await plan(desired: desired)
+        if let saved {
+            guard saved.project == plan.project, saved.target == plan.target else {
+                throw DeployError("the saved plan is for \(saved.project)/\(saved.target), not \(plan.project)/\(plan.target)")
+            }
+            guard saved.liveFingerprint == plan.liveFingerprint, saved.jobs.map(\.desired) == plan.jobs.map(\.desired) else {
+                throw DeployError("the live state or the sources changed since the plan was saved: run 'deployer plan -t \(target.name)' again")
+            }
+        }
+        guard plan.hasChanges else { return ApplyResult(plan: plan, record: nil, tookOverLock: nil) }
+
+        let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: options.lockTTL)
+        let handle = try await lock.acquire(owner: options.owner)
+        if let stale = handle.tookOver {
+            context.log("took over the expired lock \(stale.id) of \(stale.owner)")
+        }
+        context.log("locked \(target.name) (lock \(handle.lease.id))")
+        let keeper = LeaseKeeper(lock: lock, handle: handle)
+        await keeper.start(every: .seconds(max(1, Int(options.lockTTL / 3))))
+        do {
+            // Re-read under the lock: another deploy may have finished while we waited.
+            let recheck = try await self.plan(desired: desired)
+            guard recheck.plan.liveFingerprint == plan.liveFingerprint else {
+                throw DeployError("target \(target.name) changed while acquiring the lock (another deploy finished): run 'deployer plan' again")
+            }
+            plan = recheck.plan
+            artifacts = recheck.artifacts.isEmpty ? artifacts : recheck.artifacts
+            for job in plan.jobs where job.uploadArtifact {
+                guard let artifact = artifacts[job.job] else { continue }
+                try await upload(artifact, options: options, keeper: keeper)
+            }
+            for job in plan.jobs where job.action != .unchanged {
+                try await keeper.check()
+                context.log("\(job.action == .create ? "creating" : "updating") job \(job.engineName)")
+                try await context.engine.apply(name: job.engineName, desired: job.desired, live: job.live)
+            }
+            try await keeper.check()
+            let record = try await writeRecord(plan: plan, options: options, rollbackOf: plan.rollbackOf, destroyed: nil)
+            try await keeper.stopAndRelease()
+            context.log("released lock \(handle.lease.id)")
+            return ApplyResult(plan: plan, record: record, tookOverLock: handle.tookOver)
+        } catch {
+            try? await keeper.stopAndRelease()
+            throw error
+        }
+    }
+
+    func upload(_ artifact: Artifact, options: ApplyOptions, keeper: LeaseKeeper) async throws {
+        let prefix = context.layout.artifactPrefix(job: artifact.job, digest: artifact.digest)
+        let directory = (options.buildDirectory ?? manifest.directory + "/.deployer/build") + "/\(artifact.job)/\(artifact.digest)"
+        try artifact.write(to: directory)
+        // SHA256SUMS goes last: its presence is what marks the artifact complete.
+        for name in Artifact.fileNames {
+            try await keeper.check()
+            let key = prefix + "/" + name
+            do {
+                try await context.store.putFile(key, path: directory + "/" + name, condition: .ifAbsent) { done, total in
+                    options.progress?(name, done, total)
+                }
+                context.log("uploaded \(context.store.url(key))")
+            } catch is PreconditionFailed {
+                // Content-addressed: an existing key already holds these exact bytes.
+                context.log("kept \(context.store.url(key)) (already there)")
+            }
+        }
+    }
+
+    func writeRecord(plan: Plan, options: ApplyOptions, rollbackOf: String?, destroyed: Bool?) async throws -> DeploymentRecord {
+        let now = Date()
+        var artifacts: [String: String] = [:]
+        var names: [String: String] = [:]
+        var definitions: [String: JSONValue] = [:]
+        if destroyed != true {
+            for job in plan.jobs {
+                artifacts[job.job] = job.artifact
+                names[job.job] = job.engineName
+                definitions[job.job] = job.desired
+            }
+        }
+        let digest = artifacts.values.sorted().joined()
+        let record = DeploymentRecord(id: DeploymentRecord.newId(at: now, digest: PayloadHashHex.of(digest + plan.liveFingerprint)), project: manifest.project,
+                                      target: target.name, engine: target.engine.rawValue, at: now, by: options.owner,
+                                      gitCommit: Identity.gitCommit(directory: manifest.directory, environment: context.environment),
+                                      artifacts: artifacts, jobNames: names, definitions: definitions, previous: plan.latestDeployment,
+                                      rollbackOf: rollbackOf, destroyed: destroyed)
+        let bytes = Array(try JSONEncoder.pretty.encode(record))
+        try await context.store.put(context.layout.deploymentKey(record.id), bytes: bytes, contentType: "application/json", condition: .ifAbsent)
+        try await context.store.put(context.layout.latestKey, bytes: bytes, contentType: "application/json", condition: .always)
+        context.log("recorded deployment \(record.id)")
+        return record
+    }
+
+    // MARK: Destroy
+
+    /// Deletes the engine-side job definitions of the last deployment (never artifacts or buckets).
+    public func destroy(options: ApplyOptions = ApplyOptions()) async throws -> DeploymentRecord? {
+        try await context.verifyAccount()
+        guard let latest = try await context.latestRecord(), latest.destroyed != true else { return nil }
+        let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: options.lockTTL)
+        let handle = try await lock.acquire(owner: options.owner)
+        let keeper = LeaseKeeper(lock: lock, handle: handle)
+        do {
+            for (job, name) in latest.jobNames.sorted(by: { $0.key < $1.key }) {
+                do {
+                    try await context.engine.delete(name: name)
+                    context.log("deleted job \(name) (\(job))")
+                } catch let error as AWSError where error.code == "EntityNotFoundException" {
+                    context.log("job \(name) was already gone")
+                }
+            }
+            let plan = Plan(project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: [], latestDeployment: latest.id,
+                            liveFingerprint: "", rollbackOf: nil)
+            let record = try await writeRecord(plan: plan, options: options, rollbackOf: nil, destroyed: true)
+            try await keeper.stopAndRelease()
+            return record
+        } catch {
+            try? await keeper.stopAndRelease()
+            throw error
+        }
+    }
+
+    public func forceUnlock(id: String) async throws -> LeaseLock.Lease? {
+        try await LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: 0).forceUnlock(id: id)
+    }
+}
+
+enum PayloadHashHex {
+    static func of(_ text: String) -> String {
+        PayloadHash.hex(Array(text.utf8))
+    }
+}

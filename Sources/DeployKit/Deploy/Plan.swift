@@ -1,0 +1,100 @@
+import AWSCore
+import Foundation
+import SigV4
+
+/// One field that differs between the live and the desired definition.
+public struct FieldChange: Codable, Sendable, Equatable {
+    public var field: String
+    public var old: String?
+    public var new: String?
+}
+
+public enum Action: String, Codable, Sendable {
+    case create, update, unchanged
+}
+
+public struct JobPlan: Codable, Sendable, Equatable {
+    public var job: String
+    public var engineName: String
+    public var artifact: String
+    /// The artifact is not in the store yet and will be uploaded.
+    public var uploadArtifact: Bool
+    public var action: Action
+    public var changes: [FieldChange]
+    public var desired: JSONValue
+    /// What the engine (or the last deployment) holds now.
+    public var live: JSONValue?
+}
+
+/// What apply will do, with a fingerprint of the live state it was computed from.
+public struct Plan: Codable, Sendable, Equatable {
+    public var project: String
+    public var target: String
+    public var engine: String
+    public var jobs: [JobPlan]
+    public var latestDeployment: String?
+    /// SHA-256 of the live state read: apply refuses a saved plan when this moved.
+    public var liveFingerprint: String
+    /// For rollback plans: the deployment whose artifacts and definitions are restored.
+    public var rollbackOf: String?
+
+    public var hasChanges: Bool { jobs.contains { $0.action != .unchanged || $0.uploadArtifact } }
+
+    public var summary: String {
+        let creates = jobs.filter { $0.action == .create }.count
+        let updates = jobs.filter { $0.action == .update }.count
+        let unchanged = jobs.filter { $0.action == .unchanged }.count
+        let uploads = jobs.filter(\.uploadArtifact).count
+        if !hasChanges { return "No changes. \(jobs.count) job\(jobs.count == 1 ? "" : "s") up to date on target \(target)." }
+        return "Plan: \(uploads) artifact\(uploads == 1 ? "" : "s") to upload, \(creates) to create, \(updates) to update, \(unchanged) unchanged."
+    }
+
+    /// Terraform-style text.
+    public func render() -> String {
+        var lines: [String] = []
+        for job in jobs {
+            let short = String(job.artifact.prefix(12))
+            if job.uploadArtifact { lines.append("+ artifact \(job.job) \(short)  (upload)") } else { lines.append("= artifact \(job.job) \(short)") }
+            switch job.action {
+            case .create:
+                lines.append("+ create job \(job.engineName)")
+            case .update:
+                lines.append("~ update job \(job.engineName)")
+                for change in job.changes {
+                    lines.append("    ~ \(change.field): \(change.old ?? "(none)") → \(change.new ?? "(none)")")
+                }
+            case .unchanged:
+                lines.append("= job \(job.engineName)")
+            }
+        }
+        lines.append("")
+        lines.append(summary)
+        return lines.joined(separator: "\n")
+    }
+
+    /// Field-level differences: every leaf of the desired definition, and for maps of
+    /// arguments every key on either side (a removed argument is a change too).
+    static func diff(live: JSONValue?, desired: JSONValue) -> [FieldChange] {
+        guard let live else { return [] }
+        let old = live.flattened()
+        let new = desired.flattened()
+        var fields = Set(new.keys)
+        for key in old.keys where key.hasPrefix("DefaultArguments.") || key.hasPrefix("jobDriver") || key.hasPrefix("arguments") || key.hasPrefix("step") {
+            fields.insert(key)
+        }
+        return fields.sorted().compactMap { field in
+            old[field] == new[field] ? nil : FieldChange(field: field, old: old[field], new: new[field])
+        }
+    }
+
+    static func fingerprint(_ jobs: [JobPlan], latest: String?) -> String {
+        struct State: Encodable {
+            let job: String
+            let live: JSONValue?
+            let artifactPresent: Bool
+        }
+        let states = jobs.map { State(job: $0.job, live: $0.live, artifactPresent: !$0.uploadArtifact) }
+        let data = (try? JSONEncoder.sorted.encode(states)) ?? Data()
+        return PayloadHash.hex(Array(data) + Array((latest ?? "-").utf8))
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Keys of one target's state under its artifact prefix.
+public struct Layout: Sendable {
+    public let prefix: String
+    public let target: String
+
+    func join(_ rest: String) -> String { prefix.isEmpty ? rest : "\(prefix)/\(rest)" }
+    public var lockKey: String { join("locks/\(target).json") }
+    public var deploymentsPrefix: String { join("deployments/\(target)/") }
+    public var latestKey: String { join("deployments/\(target)/latest.json") }
+    public func deploymentKey(_ id: String) -> String { join("deployments/\(target)/\(id).json") }
+    public func artifactPrefix(job: String, digest: String) -> String { join("artifacts/\(job)/\(digest)") }
+}
+
+/// What one apply (or rollback, or destroy) did: who, when, which artifacts, which definitions.
+public struct DeploymentRecord: Codable, Sendable, Equatable {
+    public var id: String
+    public var project: String
+    public var target: String
+    public var engine: String
+    public var at: Date
+    public var by: String
+    public var gitCommit: String?
+    /// job → artifact digest
+    public var artifacts: [String: String]
+    /// job → engine job name
+    public var jobNames: [String: String]
+    /// job → the job definition deployed
+    public var definitions: [String: JSONValue]
+    public var previous: String?
+    public var rollbackOf: String?
+    public var destroyed: Bool?
+
+    static func newId(at date: Date, digest: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date) + "-" + String(digest.prefix(8))
+    }
+}
+
+/// Who is deploying: the CI run's URL in GitHub Actions, else user@host.
+public enum Identity {
+    public static func owner(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let server = environment["GITHUB_SERVER_URL"], let repository = environment["GITHUB_REPOSITORY"], let run = environment["GITHUB_RUN_ID"] {
+            return "\(server)/\(repository)/actions/runs/\(run)"
+        }
+        let user = environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+        return "\(user)@\(ProcessInfo.processInfo.hostName)"
+    }
+
+    /// `git rev-parse HEAD` in `directory`, or `GITHUB_SHA`.
+    public static func gitCommit(directory: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        if let sha = environment["GITHUB_SHA"], !sha.isEmpty { return sha }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", directory, "rev-parse", "HEAD"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        process.waitUntilExit()
+        return process.terminationStatus == 0 && !text.isEmpty ? text : nil
+    }
+}

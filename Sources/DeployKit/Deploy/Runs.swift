@@ -1,0 +1,163 @@
+import Foundation
+
+/// A run anyone can re-attach to: `ENGINE:TARGET:JOB:RUN_ID`.
+public struct RunHandle: Sendable, Equatable, CustomStringConvertible {
+    public var engine: String
+    public var target: String
+    public var job: String
+    public var runId: String
+
+    public var description: String { "\(engine):\(target):\(job):\(runId)" }
+
+    public init(engine: String, target: String, job: String, runId: String) {
+        self.engine = engine
+        self.target = target
+        self.job = job
+        self.runId = runId
+    }
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", maxSplits: 3).map(String.init)
+        guard parts.count == 4 else { return nil }
+        self.init(engine: parts[0], target: parts[1], job: parts[2], runId: parts[3])
+    }
+}
+
+/// Starting, following, cancelling and listing runs.
+public struct Runner: Sendable {
+    public let context: DeployContext
+    public init(context: DeployContext) {
+        self.context = context
+    }
+
+    /// The deployed definition of `job` (from the latest deployment record).
+    public func deployed(_ job: String) async throws -> (name: String, definition: JSONValue, record: DeploymentRecord) {
+        guard let record = try await context.latestRecord(), record.destroyed != true else {
+            throw DeployError("nothing is deployed on target \(context.target.name): run 'deployer apply -t \(context.target.name)' first")
+        }
+        guard let definition = record.definitions[job], let name = record.jobNames[job] else {
+            throw DeployError("job \(job) is not in deployment \(record.id) of target \(context.target.name): add it to the manifest and apply")
+        }
+        return (name, definition, record)
+    }
+
+    public func start(job: String, arguments: [String: String]) async throws -> RunHandle {
+        try await context.verifyAccount()
+        let deployed = try await deployed(job)
+        // The client token makes a retried StartJobRun idempotent (EMR Serverless).
+        let runId = try await context.engine.start(name: deployed.name, definition: deployed.definition, arguments: arguments, clientToken: UUID().uuidString.lowercased())
+        return RunHandle(engine: context.target.engine.rawValue, target: context.target.name, job: job, runId: runId)
+    }
+
+    /// `latest` means the job's most recent run.
+    public func resolve(job: String, runId: String) async throws -> String {
+        guard runId == "latest" else { return runId }
+        let deployed = try await deployed(job)
+        let runs = try await context.engine.recentRuns(name: deployed.name, definition: deployed.definition, limit: 10)
+        guard let newest = runs.max(by: { ($0.startedAt ?? .distantPast) < ($1.startedAt ?? .distantPast) }) else {
+            throw DeployError("job \(job) has no runs on target \(context.target.name) yet: start one with 'deployer run \(job) -t \(context.target.name)'")
+        }
+        return newest.id
+    }
+
+    public func describe(job: String, runId: String) async throws -> RunInfo {
+        let runId = try await resolve(job: job, runId: runId)
+        let deployed = try await deployed(job)
+        return try await context.engine.describe(name: deployed.name, definition: deployed.definition, runId: runId)
+    }
+
+    public func cancel(job: String, runId: String) async throws {
+        let deployed = try await deployed(job)
+        try await context.engine.cancel(name: deployed.name, definition: deployed.definition, runId: runId)
+    }
+
+    public func logs(job: String, runId: String, stderr: Bool) async throws -> [String] {
+        let runId = try await resolve(job: job, runId: runId)
+        let deployed = try await deployed(job)
+        return try await context.engine.logs(name: deployed.name, definition: deployed.definition, runId: runId, stderr: stderr)
+    }
+
+    public enum WaitOutcome: Sendable, Equatable {
+        case finished(RunInfo)
+        case timedOut(RunInfo)
+    }
+
+    /// Polls until the run ends or `timeout` passes: capped exponential backoff with jitter,
+    /// unknown states treated as still running, every state change reported.
+    public func wait(job: String, runId: String, timeout: Duration?, initialDelay: Duration = .seconds(2), maxDelay: Duration = .seconds(30),
+                     sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+                     onChange: @Sendable (RunInfo) -> Void) async throws -> WaitOutcome {
+        let deployed = try await deployed(job)
+        let clock = ContinuousClock()
+        let deadline = timeout.map { clock.now + $0 }
+        var delay = initialDelay
+        var lastState: String?
+        var transientFailures = 0
+        while true {
+            let info: RunInfo
+            do {
+                info = try await context.engine.describe(name: deployed.name, definition: deployed.definition, runId: runId)
+                transientFailures = 0
+            } catch {
+                // Polling survives a few failed reads (network blips); the run goes on regardless.
+                transientFailures += 1
+                if transientFailures >= 5 { throw error }
+                try await sleep(delay)
+                continue
+            }
+            if info.engineState != lastState {
+                onChange(info)
+                lastState = info.engineState
+            }
+            if info.state.isTerminal { return .finished(info) }
+            if let deadline, clock.now >= deadline { return .timedOut(info) }
+            var pause = delay * Double.random(in: 0.8...1.2)
+            if let deadline { pause = min(pause, max(.milliseconds(10), deadline - clock.now)) }
+            try await sleep(pause)
+            delay = min(delay * 1.5, maxDelay)
+        }
+    }
+
+    public struct JobStatus: Codable, Sendable {
+        public struct Deployment: Codable, Sendable {
+            public var id: String
+            public var artifact: String
+            public var at: Date
+            public var by: String
+        }
+        public struct Run: Codable, Sendable {
+            public var id: String
+            public var state: String
+            public var engineState: String
+            public var startedAt: Date?
+            public var durationSeconds: Double?
+            public var error: String?
+        }
+        public var job: String
+        public var deployment: Deployment?
+        public var runs: [Run]
+        public var error: String?
+    }
+
+    /// Per job: the latest deployment and the most recent runs (newest first).
+    public func status(jobs: [String], limit: Int) async throws -> [JobStatus] {
+        let record = try await context.latestRecord()
+        var result: [JobStatus] = []
+        for job in jobs {
+            var status = JobStatus(job: job, deployment: nil, runs: [], error: nil)
+            if let record, record.destroyed != true, let definition = record.definitions[job], let name = record.jobNames[job] {
+                status.deployment = .init(id: record.id, artifact: record.artifacts[job] ?? "", at: record.at, by: record.by)
+                do {
+                    let runs = try await context.engine.recentRuns(name: name, definition: definition, limit: limit)
+                    status.runs = runs.sorted { ($0.startedAt ?? .distantPast) > ($1.startedAt ?? .distantPast) }.map {
+                        .init(id: $0.id, state: $0.state.rawValue, engineState: $0.engineState, startedAt: $0.startedAt, durationSeconds: $0.durationSeconds, error: $0.error)
+                    }
+                } catch {
+                    status.error = "\(error)"
+                }
+            }
+            result.append(status)
+        }
+        return result
+    }
+}

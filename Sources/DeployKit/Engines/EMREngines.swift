@@ -1,0 +1,231 @@
+import AWSCore
+import Foundation
+
+/// Reads gzip'd or plain driver logs that EMR writes to S3.
+func s3LogLines(_ s3: S3Client, uri: String) async throws -> [String]? {
+    guard uri.hasPrefix("s3://") else { return nil }
+    let rest = uri.dropFirst(5)
+    guard let slash = rest.firstIndex(of: "/") else { return nil }
+    let bucket = String(rest[..<slash])
+    let key = String(rest[rest.index(after: slash)...])
+    for candidate in [key, key + ".gz"] {
+        do {
+            let bytes = try await s3.getObject(bucket: bucket, key: candidate)
+            let text = candidate.hasSuffix(".gz") ? try Gunzip.text(bytes) : String(decoding: bytes, as: UTF8.self)
+            return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        } catch let error as AWSError where error.status == 404 {
+            continue
+        }
+    }
+    return nil
+}
+
+/// EMR Serverless: no job definitions in AWS; deployer records the StartJobRun template.
+public struct EMRServerlessEngine: EngineDriver {
+    let emr: EMRServerlessClient
+    let s3: S3Client
+    let target: Target
+
+    public init(client: AWSClient, target: Target) {
+        emr = EMRServerlessClient(client: client)
+        s3 = S3Client(client: client)
+        self.target = target
+    }
+
+    var applicationId: String { target.emrServerlessApplicationId ?? "" }
+
+    public func preflight() async throws {
+        guard let application = try await emr.getApplication(id: applicationId) else {
+            throw DeployError("EMR Serverless application \(applicationId) (targets.\(target.name).emr_serverless.application_id) does not exist in \(target.region ?? "the region")")
+        }
+        if let state = application["state"] as? String, ["TERMINATED"].contains(state) {
+            throw DeployError("EMR Serverless application \(applicationId) is \(state): recreate it with terraform")
+        }
+    }
+
+    public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? { recorded }
+
+    public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
+        let settings = target.settings.overlaid(with: job.engines[.emrServerless])
+        let arguments = Self.argumentList(job.arguments.merging(settings.arguments) { $1 })
+        var parameters = "--py-files \(artifact.codeZip)"
+        if let extra = settings.sparkSubmitParameters { parameters += " " + extra }
+        var definition: [String: JSONValue] = [
+            "applicationId": .string(applicationId),
+            "executionRoleArn": .string(target.emrServerlessExecutionRoleArn ?? ""),
+            "name": .string(name),
+            "jobDriver": .object(["sparkSubmit": .object([
+                "entryPoint": .string(artifact.entryPoint),
+                "entryPointArguments": .array(arguments.map(JSONValue.string)),
+                "sparkSubmitParameters": .string(parameters),
+            ])]),
+            "artifact": .string(digest),
+        ]
+        if let timeout = settings.timeoutMinutes { definition["executionTimeoutMinutes"] = .number(Double(timeout)) }
+        if let logURI = target.logURI {
+            definition["configurationOverrides"] = .object(["monitoringConfiguration": .object(["s3MonitoringConfiguration": .object(["logUri": .string(logURI)])])])
+        }
+        return .object(definition)
+    }
+
+    public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
+    public func delete(name: String) async throws {}
+
+    public func start(name: String, definition: JSONValue, arguments: [String: String], clientToken: String) async throws -> String {
+        guard case .object(var fields) = definition else { throw DeployError("job \(name) has no recorded definition: run deployer apply") }
+        let appId = fields["applicationId"]?.stringValue ?? applicationId
+        fields.removeValue(forKey: "applicationId")
+        fields.removeValue(forKey: "artifact")
+        if !arguments.isEmpty, case .object(var driver)? = fields["jobDriver"], case .object(var submit)? = driver["sparkSubmit"] {
+            var list: [JSONValue] = []
+            if case .array(let existing)? = submit["entryPointArguments"] { list = existing }
+            list += Self.argumentList(arguments).map(JSONValue.string)
+            submit["entryPointArguments"] = .array(list)
+            driver["sparkSubmit"] = .object(submit)
+            fields["jobDriver"] = .object(driver)
+        }
+        var input = JSONValue.object(fields).any as? [String: Any] ?? [:]
+        input["clientToken"] = clientToken
+        input["tags"] = ["managed-by": "deployer"]
+        return try await emr.startJobRun(applicationId: appId, input: input)
+    }
+
+    static func state(_ raw: String) -> RunState {
+        switch raw {
+        case "SUBMITTED", "PENDING", "SCHEDULED", "QUEUED": return .pending
+        case "RUNNING", "CANCELLING": return .running
+        case "SUCCESS": return .succeeded
+        case "FAILED": return .failed
+        case "CANCELLED": return .cancelled
+        default: return .unknown
+        }
+    }
+
+    static func info(_ run: [String: Any]) -> RunInfo {
+        let raw = run["state"] as? String ?? "UNKNOWN"
+        return RunInfo(id: run["jobRunId"] as? String ?? run["id"] as? String ?? "?", state: state(raw), engineState: raw,
+                       startedAt: dateFrom(run["createdAt"]), endedAt: state(raw).isTerminal ? dateFrom(run["updatedAt"]) : nil,
+                       error: (run["stateDetails"] as? String).flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
+        Self.info(try await emr.getJobRun(applicationId: definition["applicationId"]?.stringValue ?? applicationId, runId: runId))
+    }
+
+    public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
+        let runs = try await emr.listJobRuns(applicationId: definition["applicationId"]?.stringValue ?? applicationId, maxResults: 50)
+        return runs.filter { ($0["name"] as? String) == name }.prefix(limit).map(Self.info)
+    }
+
+    public func cancel(name: String, definition: JSONValue, runId: String) async throws {
+        try await emr.cancelJobRun(applicationId: definition["applicationId"]?.stringValue ?? applicationId, runId: runId)
+    }
+
+    public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] {
+        guard let logURI = definition["configurationOverrides"]?["monitoringConfiguration"]?["s3MonitoringConfiguration"]?["logUri"]?.stringValue else {
+            throw DeployError("target \(target.name) has no emr_serverless.log_uri: driver logs are only in the EMR Studio console")
+        }
+        let base = logURI.hasSuffix("/") ? logURI : logURI + "/"
+        let appId = definition["applicationId"]?.stringValue ?? applicationId
+        let uri = "\(base)applications/\(appId)/jobs/\(runId)/SPARK_DRIVER/\(stderr ? "stderr" : "stdout")"
+        return try await s3LogLines(s3, uri: uri) ?? []
+    }
+}
+
+/// EMR on EC2: a spark-submit step (command-runner.jar) on an existing cluster.
+public struct EMRStepEngine: EngineDriver {
+    let emr: EMRClient
+    let s3: S3Client
+    let target: Target
+
+    public init(client: AWSClient, target: Target) {
+        emr = EMRClient(client: client)
+        s3 = S3Client(client: client)
+        self.target = target
+    }
+
+    var clusterId: String { target.emrClusterId ?? "" }
+
+    public func preflight() async throws {
+        guard let cluster = try await emr.describeCluster(id: clusterId) else {
+            throw DeployError("EMR cluster \(clusterId) (targets.\(target.name).emr.cluster_id) does not exist")
+        }
+        let state = (cluster["Status"] as? [String: Any])?["State"] as? String ?? "?"
+        if state.hasPrefix("TERMINAT") {
+            throw DeployError("EMR cluster \(clusterId) is \(state): point targets.\(target.name).emr.cluster_id at a running cluster")
+        }
+    }
+
+    public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? { recorded }
+
+    public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
+        let settings = target.settings.overlaid(with: job.engines[.emr])
+        var args = ["spark-submit", "--deploy-mode", "cluster", "--py-files", artifact.codeZip]
+        if let extra = settings.sparkSubmitParameters { args += extra.split(separator: " ").map(String.init) }
+        args.append(artifact.entryPoint)
+        args += Self.argumentList(job.arguments.merging(settings.arguments) { $1 })
+        return .object([
+            "clusterId": .string(clusterId),
+            "step": .object([
+                "Name": .string(name),
+                "ActionOnFailure": .string("CONTINUE"),
+                "HadoopJarStep": .object(["Jar": .string("command-runner.jar"), "Args": .array(args.map(JSONValue.string))]),
+            ]),
+            "artifact": .string(digest),
+        ])
+    }
+
+    public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
+    public func delete(name: String) async throws {}
+
+    public func start(name: String, definition: JSONValue, arguments: [String: String], clientToken: String) async throws -> String {
+        guard case .object(var step)? = definition["step"], case .object(var jar)? = step["HadoopJarStep"], case .array(var args)? = jar["Args"] else {
+            throw DeployError("job \(name) has no recorded step: run deployer apply")
+        }
+        args += Self.argumentList(arguments).map(JSONValue.string)
+        jar["Args"] = .array(args)
+        step["HadoopJarStep"] = .object(jar)
+        return try await emr.addStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, step: JSONValue.object(step).any as? [String: Any] ?? [:])
+    }
+
+    static func state(_ raw: String) -> RunState {
+        switch raw {
+        case "PENDING": return .pending
+        case "RUNNING", "CANCEL_PENDING": return .running
+        case "COMPLETED": return .succeeded
+        case "FAILED", "INTERRUPTED": return .failed
+        case "CANCELLED": return .cancelled
+        default: return .unknown
+        }
+    }
+
+    static func info(_ step: [String: Any]) -> RunInfo {
+        let status = step["Status"] as? [String: Any] ?? [:]
+        let raw = status["State"] as? String ?? "UNKNOWN"
+        let timeline = status["Timeline"] as? [String: Any] ?? [:]
+        let failure = status["FailureDetails"] as? [String: Any]
+        return RunInfo(id: step["Id"] as? String ?? "?", state: state(raw), engineState: raw,
+                       startedAt: dateFrom(timeline["StartDateTime"]) ?? dateFrom(timeline["CreationDateTime"]), endedAt: dateFrom(timeline["EndDateTime"]),
+                       error: (failure?["Message"] as? String) ?? (failure?["Reason"] as? String))
+    }
+
+    public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
+        Self.info(try await emr.describeStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, stepId: runId))
+    }
+
+    public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
+        try await emr.listSteps(clusterId: definition["clusterId"]?.stringValue ?? clusterId).filter { ($0["Name"] as? String) == name }.prefix(limit).map(Self.info)
+    }
+
+    public func cancel(name: String, definition: JSONValue, runId: String) async throws {
+        try await emr.cancelStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, stepId: runId)
+    }
+
+    public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] {
+        guard let logURI = target.logURI else {
+            throw DeployError("target \(target.name) has no emr.log_uri: set it to the cluster's LogUri to read step logs")
+        }
+        let base = logURI.hasSuffix("/") ? logURI : logURI + "/"
+        return try await s3LogLines(s3, uri: "\(base)\(definition["clusterId"]?.stringValue ?? clusterId)/steps/\(runId)/\(stderr ? "stderr" : "stdout")") ?? []
+    }
+}

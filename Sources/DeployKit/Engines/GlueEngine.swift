@@ -1,0 +1,128 @@
+import AWSCore
+import Foundation
+
+/// AWS Glue: a real job definition per job, runs via StartJobRun, logs in CloudWatch.
+public struct GlueEngine: EngineDriver {
+    let glue: GlueClient
+    let logs: LogsClient
+    let target: Target
+
+    public init(client: AWSClient, target: Target) {
+        glue = GlueClient(client: client)
+        logs = LogsClient(client: client)
+        self.target = target
+    }
+
+    /// Fields deployer manages; everything else on a live job is kept on update.
+    static let managedFields = ["Role", "Command", "GlueVersion", "WorkerType", "NumberOfWorkers", "Timeout", "ExecutionProperty", "DefaultArguments", "Description"]
+
+    public func preflight() async throws {}
+
+    public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? {
+        guard let job = try await glue.getJob(name: name) else { return nil }
+        var fields: [String: JSONValue] = [:]
+        for key in Self.managedFields { if let value = job[key] { fields[key] = JSONValue(any: value) } }
+        return .object(fields)
+    }
+
+    public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
+        let settings = target.settings.overlaid(with: job.engines[.glue])
+        var arguments: [String: JSONValue] = [
+            "--extra-py-files": .string(artifact.codeZip),
+            "--job-language": .string("python"),
+            "--enable-continuous-cloudwatch-log": .string("true"),
+            "--enable-metrics": .string("true"),
+            "--deployer-artifact": .string(digest),
+        ]
+        for (key, value) in job.arguments.merging(settings.arguments, uniquingKeysWith: { $1 }) {
+            arguments[key.hasPrefix("--") ? key : "--" + key] = .string(value)
+        }
+        return .object([
+            "Role": .string(target.roleArn ?? ""),
+            "Command": .object(["Name": .string("glueetl"), "ScriptLocation": .string(artifact.entryPoint), "PythonVersion": .string("3")]),
+            "GlueVersion": .string(settings.version ?? "5.0"),
+            "WorkerType": .string(settings.workerType ?? "G.1X"),
+            "NumberOfWorkers": .number(Double(settings.numberOfWorkers ?? 2)),
+            "Timeout": .number(Double(settings.timeoutMinutes ?? 60)),
+            "ExecutionProperty": .object(["MaxConcurrentRuns": .number(Double(settings.maxConcurrentRuns ?? 1))]),
+            "DefaultArguments": .object(arguments),
+            "Description": .string("Managed by deployer: job \(job.name), target \(target.name). Changes made here are overwritten by the next apply."),
+        ])
+    }
+
+    public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {
+        guard case .object(let fields) = desired else { return }
+        if live == nil {
+            var create = fields.mapValues(\.any)
+            create["Name"] = name
+            if !target.tags.isEmpty { create["Tags"] = target.tags.merging(["managed-by": "deployer"]) { $1 } } else { create["Tags"] = ["managed-by": "deployer"] }
+            try await glue.createJob(create)
+            return
+        }
+        // UpdateJob resets every omitted field, so start from the whole live job and overlay ours.
+        var update = (try await glue.getJob(name: name)) ?? [:]
+        for key in ["Name", "CreatedOn", "LastModifiedOn", "AllocatedCapacity", "MaxCapacity"] { update.removeValue(forKey: key) }
+        for (key, value) in fields { update[key] = value.any }
+        try await glue.updateJob(name: name, update: update)
+    }
+
+    public func delete(name: String) async throws {
+        try await glue.deleteJob(name: name)
+    }
+
+    public func start(name: String, definition: JSONValue, arguments: [String: String], clientToken: String) async throws -> String {
+        var args: [String: String] = [:]
+        for (key, value) in arguments { args[key.hasPrefix("--") ? key : "--" + key] = value }
+        return try await glue.startJobRun(name: name, arguments: args)
+    }
+
+    static func state(_ raw: String) -> RunState {
+        switch raw {
+        case "STARTING", "WAITING": return .pending
+        case "RUNNING", "STOPPING": return .running
+        case "SUCCEEDED": return .succeeded
+        case "FAILED", "ERROR", "EXPIRED": return .failed
+        case "STOPPED": return .cancelled
+        case "TIMEOUT": return .timedOut
+        default: return .unknown
+        }
+    }
+
+    static func info(_ run: [String: Any]) -> RunInfo {
+        let raw = run["JobRunState"] as? String ?? "UNKNOWN"
+        return RunInfo(id: run["Id"] as? String ?? "?", state: state(raw), engineState: raw, startedAt: dateFrom(run["StartedOn"]),
+                       endedAt: dateFrom(run["CompletedOn"]), error: run["ErrorMessage"] as? String)
+    }
+
+    public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
+        Self.info(try await glue.getJobRun(name: name, runId: runId))
+    }
+
+    public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
+        do {
+            return try await glue.getJobRuns(name: name, maxResults: limit).map(Self.info)
+        } catch let error as AWSError where error.code == "EntityNotFoundException" {
+            return []
+        }
+    }
+
+    public func cancel(name: String, definition: JSONValue, runId: String) async throws {
+        try await glue.stopJobRun(name: name, runId: runId)
+    }
+
+    public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] {
+        let group = stderr ? "/aws-glue/jobs/error" : "/aws-glue/jobs/output"
+        var lines: [String] = []
+        var token: String?
+        var pages = 0
+        repeat {
+            guard let page = try await logs.getLogEvents(group: group, stream: runId, token: token) else { return lines }
+            lines += page.messages
+            // The forward token repeats once the end is reached.
+            if page.nextToken == token || page.messages.isEmpty { break }
+            token = page.nextToken
+            pages += 1
+        } while pages < 100
+        return lines
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+
+/// Local Spark: the same artifact run with `spark-submit --master local[*]` as a detached
+/// process, its pid, log and exit code recorded under the target's folder, so run, status
+/// and logs behave as on AWS.
+public struct LocalEngine: EngineDriver {
+    let target: Target
+    let root: String
+    /// Where relative paths in job arguments resolve: the manifest's folder.
+    let workingDirectory: String
+    let environment: [String: String]
+
+    public init(target: Target, root: String, workingDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.target = target
+        self.root = root
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+    }
+
+    struct RunRecord: Codable {
+        var id: String
+        var job: String
+        var pid: Int32
+        var startedAt: Date
+        var command: [String]
+        var log: String
+    }
+
+    func runDirectory(_ name: String, _ runId: String) -> String { "\(root)/runs/\(name)/\(runId)" }
+
+    public func preflight() async throws {
+        _ = try sparkSubmit()
+    }
+
+    /// `local.spark_submit`, `$SPARK_SUBMIT`, `spark-submit` on PATH, or pyspark's own.
+    func sparkSubmit() throws -> String {
+        if let configured = target.sparkSubmit ?? environment["SPARK_SUBMIT"], !configured.isEmpty { return configured }
+        for directory in (environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(directory)/spark-submit"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [environment["DEPLOYER_JOBS_PYTHON"] ?? "python3", "-c", "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'bin', 'spark-submit'))"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        process.waitUntilExit()
+        if process.terminationStatus == 0, FileManager.default.fileExists(atPath: output) { return output }
+        throw DeployError("spark-submit not found: run 'bash Tests/setup.sh' (installs pyspark), put spark-submit on PATH, or set targets.\(target.name).local.spark_submit")
+    }
+
+    public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? { recorded }
+
+    public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
+        let settings = target.settings.overlaid(with: job.engines[.local])
+        return .object([
+            "master": .string(target.master ?? "local[*]"),
+            "entryPoint": .string(artifact.entryPoint),
+            "pyFiles": .string(artifact.codeZip),
+            "arguments": .array(Self.argumentList(job.arguments.merging(settings.arguments) { $1 }).map(JSONValue.string)),
+            // WARN keeps the driver log to the job's own report; the UI would only hold a port.
+            "sparkSubmitParameters": .string(settings.sparkSubmitParameters ?? "--conf spark.ui.enabled=false --conf spark.log.level=WARN"),
+            "artifact": .string(digest),
+        ])
+    }
+
+    public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
+    public func delete(name: String) async throws {}
+
+    public func start(name: String, definition: JSONValue, arguments: [String: String], clientToken: String) async throws -> String {
+        guard let entry = definition["entryPoint"]?.stringValue, let pyFiles = definition["pyFiles"]?.stringValue else {
+            throw DeployError("job \(name) has no recorded definition: run deployer apply -t \(target.name)")
+        }
+        let runId = "local-" + Self.timestamp() + "-" + String(clientToken.prefix(6))
+        let directory = runDirectory(name, runId)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var command = [try sparkSubmit(), "--master", definition["master"]?.stringValue ?? "local[*]"]
+        command += (definition["sparkSubmitParameters"]?.stringValue ?? "").split(separator: " ").map(String.init)
+        command += ["--py-files", pyFiles, entry]
+        if case .array(let recorded)? = definition["arguments"] { command += recorded.compactMap(\.stringValue) }
+        command += Self.argumentList(arguments)
+        let log = directory + "/driver.log"
+        // A shell records the exit code when spark-submit ends; setsid detaches it from us so
+        // `run` without --wait returns while the job goes on.
+        let script = "\"$@\" > \"$DEPLOYER_LOG\" 2>&1; echo $? > \"$DEPLOYER_EXIT.tmp\" && mv \"$DEPLOYER_EXIT.tmp\" \"$DEPLOYER_EXIT\""
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        process.arguments = ["/bin/sh", "-c", script, "sh"] + command
+        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
+        var env = environment
+        env["DEPLOYER_LOG"] = log
+        env["DEPLOYER_EXIT"] = directory + "/exit_code"
+        process.environment = env
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let record = RunRecord(id: runId, job: name, pid: process.processIdentifier, startedAt: Date(), command: command, log: log)
+        try JSONEncoder.pretty.encode(record).write(to: URL(fileURLWithPath: directory + "/run.json"))
+        return runId
+    }
+
+    static func timestamp() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: Date())
+    }
+
+    public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
+        let directory = runDirectory(name, runId)
+        guard let data = FileManager.default.contents(atPath: directory + "/run.json"), let record = try? JSONDecoder.iso.decode(RunRecord.self, from: data) else {
+            throw DeployError("no local run \(runId) of job \(name) under \(root)/runs")
+        }
+        let exitPath = directory + "/exit_code"
+        if let text = try? String(contentsOfFile: exitPath, encoding: .utf8), let code = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            let ended = (try? FileManager.default.attributesOfItem(atPath: exitPath)[.modificationDate] as? Date) ?? Date()
+            if code == 0 { return RunInfo(id: runId, state: .succeeded, engineState: "EXITED 0", startedAt: record.startedAt, endedAt: ended, error: nil) }
+            let cancelled = FileManager.default.fileExists(atPath: directory + "/cancelled")
+            let error = cancelled ? "cancelled" : (lastErrorLine(record.log) ?? "spark-submit exited with status \(code)")
+            return RunInfo(id: runId, state: cancelled ? .cancelled : .failed, engineState: "EXITED \(code)", startedAt: record.startedAt, endedAt: ended, error: error)
+        }
+        if kill(record.pid, 0) == 0 || errno == EPERM {
+            return RunInfo(id: runId, state: .running, engineState: "RUNNING pid \(record.pid)", startedAt: record.startedAt, endedAt: nil, error: nil)
+        }
+        // The wrapper may be writing the exit code right now: look once more before calling it lost.
+        try await Task.sleep(for: .milliseconds(200))
+        if FileManager.default.fileExists(atPath: exitPath) { return try await describe(name: name, definition: definition, runId: runId) }
+        return RunInfo(id: runId, state: .failed, engineState: "LOST", startedAt: record.startedAt, endedAt: nil, error: "the spark-submit process \(record.pid) ended without an exit code (killed?)")
+    }
+
+    /// The job's one-line error (`sales_etl: error: …`) or the last line mentioning an error.
+    func lastErrorLine(_ log: String) -> String? {
+        guard let text = try? String(contentsOfFile: log, encoding: .utf8) else { return nil }
+        let lines = text.split(separator: "\n").map(String.init)
+        return lines.last { $0.contains(": error: ") } ?? lines.last { $0.contains("Error") || $0.contains("ERROR") }
+    }
+
+    public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
+        let directory = "\(root)/runs/\(name)"
+        let ids = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted(by: >).prefix(limit)
+        var runs: [RunInfo] = []
+        for id in ids { runs.append(try await describe(name: name, definition: definition, runId: id)) }
+        return runs
+    }
+
+    public func cancel(name: String, definition: JSONValue, runId: String) async throws {
+        let directory = runDirectory(name, runId)
+        guard let data = FileManager.default.contents(atPath: directory + "/run.json"), let record = try? JSONDecoder.iso.decode(RunRecord.self, from: data) else {
+            throw DeployError("no local run \(runId) of job \(name)")
+        }
+        FileManager.default.createFile(atPath: directory + "/cancelled", contents: Data())
+        // setsid made the wrapper a process-group leader: signal the whole group (spark-submit and the JVM).
+        kill(-record.pid, SIGTERM)
+    }
+
+    public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] {
+        // spark-submit's stdout and stderr share one file locally.
+        guard let text = try? String(contentsOfFile: runDirectory(name, runId) + "/driver.log", encoding: .utf8) else { return [] }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+}

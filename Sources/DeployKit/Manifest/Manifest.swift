@@ -1,0 +1,114 @@
+import Foundation
+
+/// Where a job runs.
+public enum EngineKind: String, Sendable, Codable, CaseIterable {
+    case glue
+    case emrServerless = "emr-serverless"
+    case emr
+    case local
+}
+
+/// Settings a target gives an engine, which a job may override per engine.
+public struct EngineSettings: Sendable, Equatable, Codable {
+    public var version: String?
+    public var workerType: String?
+    public var numberOfWorkers: Int?
+    public var timeoutMinutes: Int?
+    public var maxConcurrentRuns: Int?
+    public var sparkSubmitParameters: String?
+    public var arguments: [String: String] = [:]
+
+    /// `other`'s values win where set; arguments merge key by key.
+    public func overlaid(with other: EngineSettings?) -> EngineSettings {
+        guard let other else { return self }
+        var merged = self
+        merged.version = other.version ?? version
+        merged.workerType = other.workerType ?? workerType
+        merged.numberOfWorkers = other.numberOfWorkers ?? numberOfWorkers
+        merged.timeoutMinutes = other.timeoutMinutes ?? timeoutMinutes
+        merged.maxConcurrentRuns = other.maxConcurrentRuns ?? maxConcurrentRuns
+        merged.sparkSubmitParameters = other.sparkSubmitParameters ?? sparkSubmitParameters
+        merged.arguments.merge(other.arguments) { $1 }
+        return merged
+    }
+}
+
+/// Where a target keeps artifacts, deployment records and its lock.
+public enum ArtifactLocation: Sendable, Equatable {
+    case s3(bucket: String, prefix: String)
+    case local(path: String)
+
+    public var description: String {
+        switch self {
+        case .s3(let bucket, let prefix): return "s3://\(bucket)/\(prefix)"
+        case .local(let path): return path
+        }
+    }
+}
+
+public struct Target: Sendable, Equatable {
+    public var name: String
+    public var engine: EngineKind
+    public var region: String?
+    public var accountIds: [String]
+    public var artifacts: ArtifactLocation
+    public var roleArn: String?
+    public var tags: [String: String]
+    public var settings: EngineSettings
+    public var emrServerlessApplicationId: String?
+    public var emrServerlessExecutionRoleArn: String?
+    public var logURI: String?
+    public var emrClusterId: String?
+    public var sparkSubmit: String?
+    public var master: String?
+}
+
+public struct Job: Sendable, Equatable {
+    public var name: String
+    /// Absolute path of the job's directory.
+    public var source: String
+    public var entryPoint: String
+    /// Absolute path of the default config file.
+    public var config: String
+    public var arguments: [String: String]
+    public var engines: [EngineKind: EngineSettings]
+}
+
+/// `deployer.yml`, validated and interpolated.
+public struct Manifest: Sendable, Equatable {
+    public var project: String
+    public var defaultTarget: String?
+    public var targets: [String: Target]
+    public var jobs: [Job]
+    /// The folder holding the manifest: relative paths are resolved against it.
+    public var directory: String
+    public var file: String
+
+    public func target(_ name: String?) throws -> Target {
+        let chosen = name ?? defaultTarget ?? "local"
+        guard let target = targets[chosen] else {
+            throw DeployError("\(file): no target '\(chosen)' (targets: \(targets.keys.sorted().joined(separator: ", "))): pass -t with one of them")
+        }
+        return target
+    }
+
+    public func job(_ name: String) throws -> Job {
+        guard let job = jobs.first(where: { $0.name == name }) else {
+            throw DeployError("\(file): no job '\(name)' (jobs: \(jobs.map(\.name).joined(separator: ", ")))")
+        }
+        return job
+    }
+
+    /// The name the job has in the engine: `PROJECT-TARGET-JOB`, so targets sharing an account never collide.
+    public func engineJobName(_ job: Job, target: Target) -> String {
+        "\(project)-\(target.name)-\(job.name)"
+    }
+}
+
+/// A deploy-layer failure with a message meant for the user (one line, says what to do).
+public struct DeployError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let description: String
+    public init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,309 @@
+import Foundation
+import Yams
+
+/// Reads `deployer.yml`: YAML with positions → interpolation → schema → model.
+public struct ManifestLoader: Sendable {
+    /// `--var NAME=VALUE`, then `DEPLOYER_VAR_NAME` from the environment.
+    public var variables: [String: String]
+    public var environment: [String: String]
+    /// `--tf-outputs`: a `terraform output -json` file or a terraform directory.
+    public var terraformOutputs: String?
+
+    public init(variables: [String: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment, terraformOutputs: String? = nil) {
+        self.variables = variables
+        self.environment = environment
+        self.terraformOutputs = terraformOutputs
+    }
+
+    public enum LoadError: Error, CustomStringConvertible {
+        case unreadable(String)
+        case issues([ManifestIssue])
+
+        public var description: String {
+            switch self {
+            case .unreadable(let message): return message
+            case .issues(let issues): return issues.map(\.description).joined(separator: "\n")
+            }
+        }
+    }
+
+    /// Loads the manifest. Only `target` (default: `default_target`, else `local`) is
+    /// interpolated: other targets' references are checked for syntax but not resolved, so a
+    /// laptop using the local target needs no terraform outputs or cloud variables.
+    public func load(file: String, target: String? = nil) throws -> Manifest {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw LoadError.unreadable("cannot read \(file): create it (see docs/deployer.md) or pass -f PATH")
+        }
+        let directory = URL(fileURLWithPath: file).standardizedFileURL.deletingLastPathComponent().path
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw LoadError.issues([ManifestIssue(file: file, line: 1, column: 1, path: "(root)", message: "the file is empty")])
+            }
+            root = node
+        } catch let error as YamlError {
+            throw LoadError.issues([Self.issue(from: error, file: file)])
+        }
+        var issues: [ManifestIssue] = []
+        var terraform = TerraformOutputs(source: terraformOutputs ?? Self.scalar(root, "terraform_outputs").map { Self.resolve($0, in: directory) }, directory: directory)
+        let selected = target ?? Self.scalar(root, "default_target") ?? "local"
+        let selectedEngine = root.mapping?[Node("targets")]?.mapping?[Node(selected)]?.mapping?[Node("engine")]?.string
+        let interpolated = interpolate(root, path: "", file: file, terraform: &terraform, issues: &issues, selectedTarget: selected, selectedEngine: selectedEngine)
+        Schema.manifest.validate(interpolated, path: "", file: file, into: &issues)
+        if !issues.isEmpty { throw LoadError.issues(issues) }
+        return try build(interpolated, file: file, directory: directory)
+    }
+
+    static func issue(from error: YamlError, file: String) -> ManifestIssue {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
+            return ManifestIssue(file: file, line: mark.line, column: mark.column, path: "(yaml)", message: problem)
+        default:
+            return ManifestIssue(file: file, line: 1, column: 1, path: "(yaml)", message: "\(error)")
+        }
+    }
+
+    static func scalar(_ node: Node, _ key: String) -> String? {
+        node.mapping?[Node(key)]?.string
+    }
+
+    static func resolve(_ path: String, in directory: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    // MARK: Interpolation
+
+    func interpolate(_ node: Node, path: String, file: String, terraform: inout TerraformOutputs, issues: inout [ManifestIssue], selectedTarget: String, selectedEngine: String?) -> Node {
+        switch node {
+        case .scalar(var scalar):
+            guard scalar.string.contains("${") else { return node }
+            let inOtherTarget = Self.notInUse(path, target: selectedTarget, engine: selectedEngine)
+            do {
+                if inOtherTarget {
+                    try checkSyntax(scalar.string)
+                    return node
+                }
+                scalar.string = try expand(scalar.string, terraform: &terraform)
+            } catch let error as DeployError {
+                issues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: path.isEmpty ? "(root)" : path, message: error.description))
+            } catch {
+                issues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: path, message: "\(error)"))
+            }
+            return .scalar(scalar)
+        case .mapping(var mapping):
+            for (key, value) in mapping {
+                let child = path.isEmpty ? (key.string ?? "?") : "\(path).\(key.string ?? "?")"
+                mapping[key] = interpolate(value, path: child, file: file, terraform: &terraform, issues: &issues, selectedTarget: selectedTarget, selectedEngine: selectedEngine)
+            }
+            return .mapping(mapping)
+        case .sequence(var sequence):
+            for index in sequence.indices {
+                sequence[index] = interpolate(sequence[index], path: "\(path)[\(index)]", file: file, terraform: &terraform, issues: &issues, selectedTarget: selectedTarget, selectedEngine: selectedEngine)
+            }
+            return .sequence(sequence)
+        case .alias:
+            return node
+        }
+    }
+
+    /// Settings of other targets, and job overrides for other engines, are not resolved.
+    static func notInUse(_ path: String, target: String, engine: String?) -> Bool {
+        let parts = path.split(separator: ".").map(String.init)
+        if parts.count >= 2, parts[0] == "targets" { return parts[1] != target }
+        if parts.count >= 4, parts[0] == "jobs", parts[2] == "engines" { return parts[3] != engine }
+        return false
+    }
+
+    /// Checks references without resolving them (targets not in use).
+    func checkSyntax(_ text: String) throws {
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else { throw DeployError("unterminated '${' in '\(text)'") }
+            let parts = rest[start.upperBound..<end].split(separator: ".", maxSplits: 1)
+            guard parts.count == 2, ["var", "env", "tf"].contains(String(parts[0])) else {
+                throw DeployError("'${\(rest[start.upperBound..<end])}' is not ${var.NAME}, ${env.NAME} or ${tf.OUTPUT}")
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+    }
+
+    /// Replaces `${var.NAME}`, `${env.NAME}` and `${tf.OUTPUT}`; `$${` escapes a literal `${`.
+    func expand(_ text: String, terraform: inout TerraformOutputs) throws -> String {
+        var output = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            if start.lowerBound > rest.startIndex, rest[rest.index(before: start.lowerBound)] == "$" {
+                output += rest[..<rest.index(before: start.lowerBound)] + "${"
+                rest = rest[start.upperBound...]
+                continue
+            }
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                throw DeployError("unterminated '${' in '\(text)'")
+            }
+            output += rest[..<start.lowerBound]
+            let reference = String(rest[start.upperBound..<end])
+            output += try value(of: reference, terraform: &terraform)
+            rest = rest[rest.index(after: end)...]
+        }
+        return output + rest
+    }
+
+    func value(of reference: String, terraform: inout TerraformOutputs) throws -> String {
+        let parts = reference.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[1].isEmpty else {
+            throw DeployError("'${\(reference)}' is not ${var.NAME}, ${env.NAME} or ${tf.OUTPUT}")
+        }
+        switch parts[0] {
+        case "var":
+            if let value = variables[parts[1]] ?? environment["DEPLOYER_VAR_\(parts[1])"] { return value }
+            throw DeployError("variable '\(parts[1])' is not set: pass --var \(parts[1])=VALUE or set DEPLOYER_VAR_\(parts[1])")
+        case "env":
+            if let value = environment[parts[1]] { return value }
+            throw DeployError("environment variable \(parts[1]) is not set")
+        case "tf":
+            return try terraform.value(parts[1])
+        default:
+            throw DeployError("'${\(reference)}': unknown namespace '\(parts[0])' (allowed: var, env, tf)")
+        }
+    }
+
+    // MARK: Model
+
+    func build(_ root: Node, file: String, directory: String) throws -> Manifest {
+        func settings(_ node: Node?) -> EngineSettings {
+            guard let mapping = node?.mapping else { return EngineSettings() }
+            func string(_ key: String) -> String? { mapping[Node(key)]?.string }
+            return EngineSettings(version: string("version"), workerType: string("worker_type"), numberOfWorkers: string("number_of_workers").flatMap(Int.init),
+                                  timeoutMinutes: string("timeout_minutes").flatMap(Int.init), maxConcurrentRuns: string("max_concurrent_runs").flatMap(Int.init),
+                                  sparkSubmitParameters: string("spark_submit_parameters"), arguments: stringMap(mapping[Node("arguments")]))
+        }
+        func stringMap(_ node: Node?) -> [String: String] {
+            var result: [String: String] = [:]
+            for (key, value) in node?.mapping ?? [:] {
+                if let key = key.string, let value = value.string { result[key] = value }
+            }
+            return result
+        }
+        guard let mapping = root.mapping, let project = mapping[Node("project")]?.string else {
+            throw DeployError("\(file): the manifest must be a mapping with 'project'")
+        }
+        var targets: [String: Target] = [:]
+        for (key, value) in mapping[Node("targets")]?.mapping ?? [:] {
+            guard let name = key.string, let target = value.mapping, let engine = target[Node("engine")]?.string.flatMap(EngineKind.init(rawValue:)) else { continue }
+            func string(_ key: String) -> String? { target[Node(key)]?.string }
+            let artifacts = target[Node("artifacts")]?.mapping ?? [:]
+            let location: ArtifactLocation
+            if let bucket = artifacts[Node("bucket")]?.string {
+                var prefix = artifacts[Node("prefix")]?.string ?? project
+                while prefix.hasSuffix("/") { prefix.removeLast() }
+                while prefix.hasPrefix("/") { prefix.removeFirst() }
+                location = .s3(bucket: bucket, prefix: prefix)
+            } else if let path = artifacts[Node("path")]?.string {
+                location = .local(path: Self.resolve(path, in: directory))
+            } else {
+                throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
+                                                                     path: "targets.\(name).artifacts", message: "give either bucket (with prefix) or path")])
+            }
+            if engine != .local, case .local = location {
+                throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
+                                                                     path: "targets.\(name).artifacts", message: "engine \(engine.rawValue) needs artifacts.bucket: AWS cannot read a local path")])
+            }
+            let emrServerless = target[Node("emr_serverless")]?.mapping
+            let emr = target[Node("emr")]?.mapping
+            let local = target[Node("local")]?.mapping
+            let required: [(EngineKind, String, Bool)] = [(.emrServerless, "emr_serverless", emrServerless != nil), (.emr, "emr", emr != nil)]
+            for (kind, key, present) in required where kind == engine && !present {
+                throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
+                                                                     path: "targets.\(name).\(key)", message: "engine \(engine.rawValue) needs a '\(key)' section")])
+            }
+            if engine == .glue, string("role_arn") == nil {
+                throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
+                                                                     path: "targets.\(name).role_arn", message: "engine glue needs role_arn (the Glue job role)")])
+            }
+            targets[name] = Target(
+                name: name, engine: engine, region: string("region"),
+                accountIds: (target[Node("account_ids")]?.sequence ?? []).compactMap(\.string), artifacts: location, roleArn: string("role_arn"),
+                tags: stringMap(target[Node("tags")]), settings: settings(target[Node("glue")]),
+                emrServerlessApplicationId: emrServerless?[Node("application_id")]?.string,
+                emrServerlessExecutionRoleArn: emrServerless?[Node("execution_role_arn")]?.string ?? string("role_arn"),
+                logURI: emrServerless?[Node("log_uri")]?.string ?? emr?[Node("log_uri")]?.string,
+                emrClusterId: emr?[Node("cluster_id")]?.string,
+                sparkSubmit: local?[Node("spark_submit")]?.string, master: local?[Node("master")]?.string)
+        }
+        var jobs: [Job] = []
+        for (key, value) in mapping[Node("jobs")]?.mapping ?? [:] {
+            guard let name = key.string, let job = value.mapping, let source = job[Node("source")]?.string else { continue }
+            let sourcePath = Self.resolve(source, in: directory)
+            var engines: [EngineKind: EngineSettings] = [:]
+            for (engineKey, engineValue) in job[Node("engines")]?.mapping ?? [:] {
+                if let kind = engineKey.string.flatMap(EngineKind.init(rawValue:)) { engines[kind] = settings(engineValue) }
+            }
+            jobs.append(Job(name: name, source: sourcePath, entryPoint: job[Node("entry_point")]?.string ?? "main.py",
+                            config: job[Node("config")]?.string.map { Self.resolve($0, in: directory) } ?? sourcePath + "/config.yml",
+                            arguments: stringMap(job[Node("arguments")]), engines: engines))
+        }
+        let defaultTarget = mapping[Node("default_target")]?.string
+        if let defaultTarget, targets[defaultTarget] == nil {
+            let node = mapping[Node("default_target")]
+            throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, path: "default_target",
+                                                                 message: "'\(defaultTarget)' is not a target (allowed: \(targets.keys.sorted().joined(separator: ", ")))")])
+        }
+        return Manifest(project: project, defaultTarget: defaultTarget, targets: targets, jobs: jobs.sorted { $0.name < $1.name }, directory: directory, file: file)
+    }
+}
+
+/// Terraform outputs, read once when the first `${tf.…}` is met.
+struct TerraformOutputs {
+    let source: String?
+    let directory: String
+    var loaded: [String: Any]?
+
+    init(source: String?, directory: String) {
+        self.source = source
+        self.directory = directory
+    }
+
+    mutating func value(_ name: String) throws -> String {
+        if loaded == nil { loaded = try load() }
+        guard let entry = loaded?[name] else {
+            throw DeployError("terraform output '\(name)' does not exist in \(source ?? "?") (outputs: \((loaded ?? [:]).keys.sorted().joined(separator: ", ")))")
+        }
+        let value = (entry as? [String: Any])?["value"] ?? entry
+        switch value {
+        case let string as String: return string
+        case let number as NSNumber: return number.stringValue
+        default: throw DeployError("terraform output '\(name)' is not a string or number")
+        }
+    }
+
+    func load() throws -> [String: Any] {
+        guard let source else {
+            throw DeployError("${tf.…} needs terraform outputs: pass --tf-outputs FILE|DIR or set terraform_outputs in the manifest")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: source, isDirectory: &isDirectory) else {
+            throw DeployError("terraform outputs \(source) does not exist: run 'terraform output -json > FILE' or point at the terraform directory")
+        }
+        let data: Data
+        if isDirectory.boolValue {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["terraform", "-chdir=\(source)", "output", "-json"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw DeployError("'terraform -chdir=\(source) output -json' failed (exit \(process.terminationStatus)): run terraform init/apply there first")
+            }
+        } else {
+            data = try Data(contentsOf: URL(fileURLWithPath: source))
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw DeployError("terraform outputs \(source) are not the JSON of 'terraform output -json'")
+        }
+        return object
+    }
+}

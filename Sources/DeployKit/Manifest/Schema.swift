@@ -1,0 +1,156 @@
+import Yams
+
+/// One problem found in `deployer.yml`, with where it is.
+public struct ManifestIssue: Error, CustomStringConvertible, Sendable, Equatable {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var path: String
+    public var message: String
+
+    public var description: String { "\(file):\(line):\(column): \(path): \(message)" }
+}
+
+/// The shape a YAML node must have. Small on purpose: enough to give precise errors
+/// (file:line:column, the key path, the allowed values) for the manifest.
+indirect enum Schema: Sendable {
+    case string(allowed: [String]? = nil, pattern: String? = nil, hint: String? = nil)
+    case integer(ClosedRange<Int>)
+    case number
+    case boolean
+    case list(Schema)
+    /// Free-form keys, every value of one shape.
+    case map(Schema)
+    /// Fixed keys.
+    case object([String: Field])
+
+    struct Field: Sendable {
+        let schema: Schema
+        let required: Bool
+        let help: String
+        init(_ schema: Schema, required: Bool = false, _ help: String = "") {
+            self.schema = schema
+            self.required = required
+            self.help = help
+        }
+    }
+
+    func validate(_ node: Node, path: String, file: String, into issues: inout [ManifestIssue]) {
+        func issue(_ message: String) {
+            let mark = node.mark
+            issues.append(ManifestIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: path.isEmpty ? "(root)" : path, message: message))
+        }
+        switch self {
+        case .string(let allowed, let pattern, let hint):
+            guard case .scalar(let scalar) = node else { return issue("expected a string, found \(kind(node))") }
+            // Unresolved references (targets not in use) are checked once they are resolved.
+            if scalar.string.contains("${") { return }
+            if let allowed, !allowed.contains(scalar.string) {
+                issue("'\(scalar.string)' is not allowed (allowed: \(allowed.joined(separator: ", ")))")
+            } else if let pattern, scalar.string.range(of: pattern, options: .regularExpression) == nil {
+                issue("'\(scalar.string)' is not valid\(hint.map { " (\($0))" } ?? "")")
+            }
+        case .integer(let range):
+            guard case .scalar(let scalar) = node, let value = Int(scalar.string) else { return issue("expected a whole number, found \(describe(node))") }
+            if !range.contains(value) { issue("\(value) is out of range (allowed: \(range.lowerBound)...\(range.upperBound))") }
+        case .number:
+            guard case .scalar(let scalar) = node, Double(scalar.string) != nil else { return issue("expected a number, found \(describe(node))") }
+        case .boolean:
+            guard case .scalar(let scalar) = node, ["true", "false"].contains(scalar.string.lowercased()) else { return issue("expected true or false, found \(describe(node))") }
+        case .list(let element):
+            guard case .sequence(let sequence) = node else { return issue("expected a list, found \(kind(node))") }
+            for (index, item) in sequence.enumerated() {
+                element.validate(item, path: "\(path)[\(index)]", file: file, into: &issues)
+            }
+        case .map(let value):
+            guard case .mapping(let mapping) = node else { return issue("expected a mapping, found \(kind(node))") }
+            for (key, item) in mapping {
+                value.validate(item, path: join(path, key.string ?? "?"), file: file, into: &issues)
+            }
+        case .object(let fields):
+            guard case .mapping(let mapping) = node else { return issue("expected a mapping, found \(kind(node))") }
+            var seen: Set<String> = []
+            for (key, item) in mapping {
+                let name = key.string ?? "?"
+                seen.insert(name)
+                guard let field = fields[name] else {
+                    let mark = key.mark
+                    issues.append(ManifestIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: join(path, name),
+                                                message: "unknown key (allowed: \(fields.keys.sorted().joined(separator: ", ")))"))
+                    continue
+                }
+                field.schema.validate(item, path: join(path, name), file: file, into: &issues)
+            }
+            for (name, field) in fields.sorted(by: { $0.key < $1.key }) where field.required && !seen.contains(name) {
+                issue("missing required key '\(name)'\(field.help.isEmpty ? "" : ": \(field.help)")")
+            }
+        }
+    }
+
+    private func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    private func kind(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): return "'\(scalar.string)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    private func describe(_ node: Node) -> String { kind(node) }
+}
+
+extension Schema {
+    static let engines = ["glue", "emr-serverless", "emr", "local"]
+
+    static let jobEngineSettings: Schema = .object([
+        "arguments": .init(.map(.string()), "extra job arguments for this engine"),
+        "version": .init(.string(allowed: ["4.0", "5.0"])),
+        "worker_type": .init(.string(allowed: ["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Z.2X"])),
+        "number_of_workers": .init(.integer(2...1000)),
+        "timeout_minutes": .init(.integer(1...10080)),
+        "max_concurrent_runs": .init(.integer(1...1000)),
+        "spark_submit_parameters": .init(.string()),
+    ])
+
+    /// The whole `deployer.yml`.
+    static let manifest: Schema = .object([
+        "project": .init(.string(pattern: "^[a-z][a-z0-9-]{0,39}$", hint: "lower-case letters, digits and '-', starting with a letter, at most 40"), required: true, "the project name prefixes every job name"),
+        "default_target": .init(.string()),
+        "terraform_outputs": .init(.string()),
+        "targets": .init(.map(.object([
+            "engine": .init(.string(allowed: engines), required: true, "where jobs run"),
+            "region": .init(.string(pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]$|^local$", hint: "an AWS region such as eu-west-1")),
+            "account_ids": .init(.list(.string(pattern: "^[0-9]{12}$", hint: "a 12-digit AWS account id"))),
+            "artifacts": .init(.object([
+                "bucket": .init(.string(pattern: "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", hint: "an S3 bucket name")),
+                "prefix": .init(.string()),
+                "path": .init(.string()),
+            ]), required: true, "where artifacts and deployment records live"),
+            "role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN")),
+            "tags": .init(.map(.string())),
+            "glue": .init(jobEngineSettings),
+            "emr_serverless": .init(.object([
+                "application_id": .init(.string(), required: true),
+                "execution_role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN")),
+                "log_uri": .init(.string()),
+            ])),
+            "emr": .init(.object([
+                "cluster_id": .init(.string(pattern: "^j-[A-Z0-9]+$", hint: "an EMR cluster id such as j-2AXXXXXXGAPLF"), required: true),
+                "log_uri": .init(.string()),
+            ])),
+            "local": .init(.object([
+                "spark_submit": .init(.string()),
+                "master": .init(.string()),
+            ])),
+        ]))),
+        "jobs": .init(.map(.object([
+            "source": .init(.string(), required: true, "the job's directory (main.py, config.yml, src/<package>/)"),
+            "entry_point": .init(.string()),
+            "config": .init(.string()),
+            "arguments": .init(.map(.string())),
+            "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.map { ($0, Field(jobEngineSettings)) }))),
+        ])), required: true),
+    ])
+}

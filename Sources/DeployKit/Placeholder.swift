@@ -1,4 +1,0 @@
-import AWSCore
-import Yams
-import ZIPFoundation
-public enum DeployKitPlaceholder {}

@@ -1,0 +1,152 @@
+import Foundation
+
+/// The deploy lock: an object created only if absent, holding its owner and an expiry.
+/// A holder renews it while working (compare-and-swap on the ETag); a lease past its expiry
+/// can be taken over by another apply (also compare-and-swap), so a crashed deploy never
+/// blocks the next one for longer than the lease.
+public struct LeaseLock: Sendable {
+    public struct Lease: Codable, Sendable, Equatable {
+        public var id: String
+        public var owner: String
+        public var target: String
+        public var acquiredAt: Date
+        public var expiresAt: Date
+    }
+
+    public struct Held: Error, CustomStringConvertible, Sendable {
+        public let lease: Lease
+        public let key: String
+        public var description: String {
+            "target '\(lease.target)' is locked by \(lease.owner) (lock \(lease.id), taken \(ISO8601DateFormatter().string(from: lease.acquiredAt)), expires \(ISO8601DateFormatter().string(from: lease.expiresAt))): wait, or run 'deployer apply --force-unlock \(lease.id)' if that deploy is dead"
+        }
+    }
+
+    let store: any ObjectStore
+    public let key: String
+    let target: String
+    let ttl: TimeInterval
+    let clock: @Sendable () -> Date
+
+    public init(store: any ObjectStore, key: String, target: String, ttl: TimeInterval, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.key = key
+        self.target = target
+        self.ttl = ttl
+        self.clock = clock
+    }
+
+    /// A held lease and the ETag that proves it is still ours.
+    public struct Handle: Sendable {
+        public var lease: Lease
+        public var etag: String
+        /// The stale lease this one replaced, if any.
+        public var tookOver: Lease?
+    }
+
+    static func encode(_ lease: Lease) throws -> [UInt8] {
+        Array(try JSONEncoder.pretty.encode(lease))
+    }
+
+    public func acquire(owner: String) async throws -> Handle {
+        let now = clock()
+        let lease = Lease(id: UUID().uuidString.lowercased(), owner: owner, target: target, acquiredAt: now, expiresAt: now.addingTimeInterval(ttl))
+        do {
+            let etag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifAbsent)
+            return Handle(lease: lease, etag: etag, tookOver: nil)
+        } catch is PreconditionFailed {
+            guard let (bytes, etag) = try await store.get(key) else {
+                // Released between our write and read: try once more.
+                let etag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifAbsent)
+                return Handle(lease: lease, etag: etag, tookOver: nil)
+            }
+            guard let existing = try? JSONDecoder.iso.decode(Lease.self, from: Data(bytes)) else {
+                throw DeployError("lock \(store.url(key)) is not a deployer lease: inspect it, then delete it with 'deployer apply --force-unlock ANY'")
+            }
+            guard existing.expiresAt < now else { throw Held(lease: existing, key: key) }
+            do {
+                let newTag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifMatch(etag))
+                return Handle(lease: lease, etag: newTag, tookOver: existing)
+            } catch is PreconditionFailed {
+                // Someone else took it over first.
+                if let (bytes, _) = try await store.get(key), let winner = try? JSONDecoder.iso.decode(Lease.self, from: Data(bytes)) {
+                    throw Held(lease: winner, key: key)
+                }
+                throw DeployError("lost the race for the stale lock \(existing.id): retry")
+            }
+        }
+    }
+
+    /// Extends the lease; fails if it is no longer ours.
+    public func renew(_ handle: Handle) async throws -> Handle {
+        var lease = handle.lease
+        lease.expiresAt = clock().addingTimeInterval(ttl)
+        do {
+            let etag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifMatch(handle.etag))
+            return Handle(lease: lease, etag: etag, tookOver: handle.tookOver)
+        } catch is PreconditionFailed {
+            throw DeployError("lock \(handle.lease.id) was taken over by another deploy (our lease expired): stopping")
+        }
+    }
+
+    public func release(_ handle: Handle) async throws {
+        do {
+            try await store.delete(key, ifMatch: handle.etag)
+        } catch is PreconditionFailed {
+            throw DeployError("lock \(handle.lease.id) was taken over before release: check 'deployer status' for what the other deploy did")
+        }
+    }
+
+    /// Removes the lock if it has the given id (`ANY` removes whatever is there).
+    public func forceUnlock(id: String) async throws -> Lease? {
+        guard let (bytes, etag) = try await store.get(key) else { return nil }
+        let lease = try? JSONDecoder.iso.decode(Lease.self, from: Data(bytes))
+        guard id == "ANY" || lease?.id == id else {
+            throw DeployError("the lock is \(lease?.id ?? "unreadable"), not \(id): nothing removed")
+        }
+        try await store.delete(key, ifMatch: etag)
+        return lease
+    }
+}
+
+/// Keeps a lease alive in the background while a deploy works.
+public actor LeaseKeeper {
+    let lock: LeaseLock
+    public private(set) var handle: LeaseLock.Handle
+    private var task: Task<Void, Never>?
+    public private(set) var failure: Error?
+
+    public init(lock: LeaseLock, handle: LeaseLock.Handle) {
+        self.lock = lock
+        self.handle = handle
+    }
+
+    public func start(every interval: Duration) {
+        task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { return }
+                await self?.renewOnce()
+            }
+        }
+    }
+
+    func renewOnce() async {
+        do {
+            handle = try await lock.renew(handle)
+        } catch {
+            failure = error
+            task?.cancel()
+        }
+    }
+
+    /// Throws if renewal failed: the caller must stop writing.
+    public func check() throws {
+        if let failure { throw failure }
+    }
+
+    public func stopAndRelease() async throws {
+        task?.cancel()
+        task = nil
+        try await lock.release(handle)
+    }
+}

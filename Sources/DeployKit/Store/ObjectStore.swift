@@ -1,0 +1,187 @@
+import AWSCore
+import Crypto
+import Foundation
+import SigV4
+
+/// How a write may proceed.
+public enum WriteCondition: Sendable, Equatable {
+    case always
+    /// Only if the key does not exist (`If-None-Match: *`).
+    case ifAbsent
+    /// Only if the object still has this ETag (`If-Match`).
+    case ifMatch(String)
+}
+
+public struct StoredObject: Sendable, Equatable {
+    public var etag: String
+    public var size: UInt64
+}
+
+/// The write lost a race: the key exists (ifAbsent) or changed (ifMatch).
+public struct PreconditionFailed: Error, CustomStringConvertible, Sendable {
+    public let key: String
+    public var description: String { "\(key) changed underneath (precondition failed)" }
+}
+
+/// Where a target's artifacts, records and lock live: S3 or a local folder.
+public protocol ObjectStore: Sendable {
+    /// `s3://bucket` or a folder path, for messages.
+    var location: String { get }
+    func head(_ key: String) async throws -> StoredObject?
+    func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)?
+    @discardableResult
+    func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String
+    /// Uploads a file from disk with bounded memory; `ifAbsent` keeps immutable keys immutable.
+    func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws
+    func delete(_ key: String, ifMatch: String?) async throws
+    func list(_ prefix: String) async throws -> [String]
+    /// A URL the engine reads (`s3://bucket/key` or an absolute path).
+    func url(_ key: String) -> String
+}
+
+/// S3 via deployer's own client.
+public struct S3Store: ObjectStore {
+    public let s3: S3Client
+    public let bucket: String
+    public var uploader: Uploader
+
+    public init(s3: S3Client, bucket: String, uploader: Uploader = Uploader()) {
+        self.s3 = s3
+        self.bucket = bucket
+        self.uploader = uploader
+    }
+
+    public var location: String { "s3://\(bucket)" }
+    public func url(_ key: String) -> String { "s3://\(bucket)/\(key)" }
+
+    public func head(_ key: String) async throws -> StoredObject? {
+        try await s3.headObject(bucket: bucket, key: key).map { StoredObject(etag: $0.etag ?? "", size: $0.size) }
+    }
+
+    public func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? {
+        // HEAD first would race; GET and map 404.
+        do {
+            let request = try s3.client.configuration.endpoints.s3Location(bucket: bucket, key: key)
+            let response = try await s3.client.send(.s3, operation: "GetObject", request: HTTPRequest(
+                method: "GET", scheme: request.endpoint.scheme, host: request.endpoint.host, port: request.endpoint.port, path: request.path))
+            return (response.body, response.header("ETag") ?? "")
+        } catch let error as AWSError where error.status == 404 {
+            return nil
+        }
+    }
+
+    public func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
+        do {
+            let etag: String?
+            switch condition {
+            case .always: etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, contentMD5: Uploader.md5Base64(bytes))
+            case .ifAbsent: etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, ifNoneMatch: true, contentMD5: Uploader.md5Base64(bytes))
+            case .ifMatch(let tag): etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, ifMatch: tag, contentMD5: Uploader.md5Base64(bytes))
+            }
+            return etag ?? ""
+        } catch let error as AWSError where error.status == 412 || error.code == "ConditionalRequestConflict" {
+            throw PreconditionFailed(key: key)
+        }
+    }
+
+    public func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
+        do {
+            try await uploader.upload(s3: s3, bucket: bucket, key: key, path: path, ifAbsent: condition == .ifAbsent, progress: progress)
+        } catch let error as AWSError where error.status == 412 {
+            throw PreconditionFailed(key: key)
+        }
+    }
+
+    public func delete(_ key: String, ifMatch: String?) async throws {
+        do {
+            try await s3.deleteObject(bucket: bucket, key: key, ifMatch: ifMatch)
+        } catch let error as AWSError where error.status == 412 {
+            throw PreconditionFailed(key: key)
+        }
+    }
+
+    public func list(_ prefix: String) async throws -> [String] {
+        try await s3.listObjects(bucket: bucket, prefix: prefix).map(\.key)
+    }
+}
+
+/// A folder on disk (the local engine). ETags are SHA-256 of the content; conditional
+/// writes are made atomic with exclusive creation and rename under a lock file.
+public struct LocalStore: ObjectStore {
+    public let root: String
+
+    public init(root: String) {
+        self.root = root
+    }
+
+    public var location: String { root }
+    public func url(_ key: String) -> String { root + "/" + key }
+    func path(_ key: String) -> String { root + "/" + key }
+
+    public func head(_ key: String) async throws -> StoredObject? {
+        guard let data = FileManager.default.contents(atPath: path(key)) else { return nil }
+        return StoredObject(etag: PayloadHash.hex(data), size: UInt64(data.count))
+    }
+
+    public func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? {
+        guard let data = FileManager.default.contents(atPath: path(key)) else { return nil }
+        return (Array(data), PayloadHash.hex(data))
+    }
+
+    public func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
+        let target = path(key)
+        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        return try withLock {
+            switch condition {
+            case .always: break
+            case .ifAbsent:
+                if FileManager.default.fileExists(atPath: target) { throw PreconditionFailed(key: key) }
+            case .ifMatch(let tag):
+                guard let current = FileManager.default.contents(atPath: target), PayloadHash.hex(current) == tag else { throw PreconditionFailed(key: key) }
+            }
+            let temporary = target + ".tmp-\(UUID().uuidString)"
+            try Data(bytes).write(to: URL(fileURLWithPath: temporary))
+            guard rename(temporary, target) == 0 else { throw DeployError("cannot write \(target)") }
+            return PayloadHash.hex(bytes)
+        }
+    }
+
+    public func putFile(_ key: String, path source: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
+        guard let data = FileManager.default.contents(atPath: source) else { throw DeployError("cannot read \(source)") }
+        try await put(key, bytes: Array(data), contentType: "application/octet-stream", condition: condition)
+    }
+
+    public func delete(_ key: String, ifMatch: String?) async throws {
+        try withLock {
+            let target = path(key)
+            if let ifMatch {
+                guard let current = FileManager.default.contents(atPath: target), PayloadHash.hex(current) == ifMatch else { throw PreconditionFailed(key: key) }
+            }
+            try? FileManager.default.removeItem(atPath: target)
+        }
+    }
+
+    public func list(_ prefix: String) async throws -> [String] {
+        guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
+        var keys: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if relative.hasPrefix(prefix), FileManager.default.fileExists(atPath: path(relative), isDirectory: &isDirectory), !isDirectory.boolValue,
+               !relative.contains(".tmp-"), !relative.hasSuffix(".store-lock") {
+                keys.append(relative)
+            }
+        }
+        return keys.sorted()
+    }
+
+    /// Serialises conditional operations of concurrent deployer processes on this folder.
+    func withLock<T>(_ body: () throws -> T) throws -> T {
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let descriptor = open(root + "/.store-lock", O_CREAT | O_RDWR, 0o644)
+        guard descriptor >= 0 else { throw DeployError("cannot open \(root)/.store-lock") }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_EX) == 0 else { throw DeployError("cannot lock \(root)/.store-lock") }
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
+    }
+}

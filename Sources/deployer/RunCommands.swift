@@ -1,0 +1,266 @@
+import AWSCore
+import ArgumentParser
+import DeployKit
+import Foundation
+
+enum OnTimeout: String, ExpressibleByArgument, CaseIterable {
+    case cancel, detach
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Start a deployed job and print its run handle ENGINE:TARGET:JOB:RUN_ID.",
+        discussion: "With --wait: exit 0 succeeded, 1 failed, 3 cancelled, 4 timed out. On failure the engine's error and the tail of the driver log are printed."
+    )
+
+    @Argument(help: "The job, as named in the manifest.")
+    var job: String
+
+    @OptionGroup var manifest: ManifestFlags
+    @OptionGroup var target: TargetFlag
+
+    @Option(name: .customLong("arg"), help: ArgumentHelp("A job argument for this run, passed as --KEY VALUE; repeatable.", valueName: "KEY=VALUE"))
+    var arguments: [String] = []
+
+    @Flag(help: "Wait for the run to finish, printing each state change.")
+    var wait = false
+
+    @Option(help: ArgumentHelp("With --wait: stop waiting after this long (e.g. 90s, 30m, 1h).", valueName: "DURATION"))
+    var timeout: String?
+
+    @Option(help: "At the timeout: cancel the run, or detach and leave it running.")
+    var onTimeout: OnTimeout = .cancel
+
+    @Flag(help: "Print the handle and final state as JSON.")
+    var json = false
+
+    @OptionGroup var aws: AWSFlags
+
+    func validate() throws {
+        for argument in arguments where !argument.contains("=") || argument.hasPrefix("=") {
+            throw ValidationError("--arg '\(argument)' is not KEY=VALUE")
+        }
+        if let timeout, parseDuration(timeout) == nil {
+            throw ValidationError("--timeout '\(timeout)' is not a duration such as 90s, 30m or 1h")
+        }
+    }
+
+    struct Output: Encodable {
+        var handle: String
+        var runId: String
+        var state: String?
+        var engineState: String?
+        var error: String?
+        var durationSeconds: Double?
+    }
+
+    func run() async throws {
+        let code: Int32 = try await failing {
+            let command = try CommandContext(manifest: manifest, target: target.target, aws: aws)
+            defer { Task { await command.shutdown() } }
+            var values: [String: String] = [:]
+            for argument in arguments {
+                let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                values[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            }
+            let runner = Runner(context: command.context)
+            let handle = try await runner.start(job: job, arguments: values)
+            var output = Output(handle: handle.description, runId: handle.runId)
+            if !json { print("started \(handle)") }
+            guard wait else {
+                if json { try printSnakeJSON(output) }
+                return 0
+            }
+            let json = self.json
+            let outcome = try await runner.wait(job: job, runId: handle.runId, timeout: timeout.flatMap(parseDuration)) { info in
+                let line = "\(Self.clock())  \(info.engineState)\(info.error.map { ": \($0)" } ?? "")"
+                if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+            }
+            var code: Int32
+            switch outcome {
+            case .finished(let info):
+                output.state = info.state.rawValue
+                output.engineState = info.engineState
+                output.error = info.error
+                output.durationSeconds = info.durationSeconds
+                switch info.state {
+                case .succeeded: code = 0
+                case .cancelled: code = 3
+                case .timedOut: code = 4
+                default: code = 1
+                }
+                if info.state != .succeeded {
+                    let tail = (try? await runner.logs(job: job, runId: handle.runId, stderr: true)) ?? []
+                    let lines = tail.filter { !$0.isEmpty }.suffix(30)
+                    var report = "run \(handle) \(info.state.rawValue)\(info.error.map { ": \($0)" } ?? "")\n"
+                    if !lines.isEmpty { report += "--- last \(lines.count) lines of the driver log ---\n" + lines.joined(separator: "\n") + "\n" }
+                    FileHandle.standardError.write(Data(report.utf8))
+                }
+            case .timedOut(let info):
+                code = 4
+                output.state = "timed_out"
+                output.engineState = info.engineState
+                if onTimeout == .cancel {
+                    try await runner.cancel(job: job, runId: handle.runId)
+                    FileHandle.standardError.write(Data("timed out after \(timeout ?? "?"): cancelled \(handle)\n".utf8))
+                } else {
+                    FileHandle.standardError.write(Data("timed out after \(timeout ?? "?"): \(handle) goes on; follow it with 'deployer status \(job) -t \(handle.target) --run \(handle.runId)'\n".utf8))
+                }
+            }
+            if json { try printSnakeJSON(output) }
+            return code
+        }
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    static func clock() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "HH:mm:ss"
+        return formatter.string(from: Date())
+    }
+}
+
+struct Status: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Per job: latest deployment and recent runs (the on-call view).",
+        discussion: "Exit status 1 when the latest run of any job failed, 0 otherwise."
+    )
+
+    @Argument(help: "Only this job (default: every job of the manifest).")
+    var job: String?
+
+    @OptionGroup var manifest: ManifestFlags
+    @OptionGroup var target: TargetFlag
+
+    @Option(help: ArgumentHelp("Show this run of JOB in detail ('latest' for the newest).", valueName: "RUN_ID"))
+    var run: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @Flag(help: "Refresh every 10 seconds until interrupted.")
+    var watch = false
+
+    @Option(help: "Runs shown per job.")
+    var limit = 5
+
+    @OptionGroup var aws: AWSFlags
+
+    func validate() throws {
+        if run != nil && job == nil { throw ValidationError("--run needs the JOB argument") }
+        guard (1...50).contains(limit) else { throw ValidationError("--limit must be between 1 and 50") }
+    }
+
+    struct Output: Encodable {
+        var target: String
+        var jobs: [Runner.JobStatus]
+    }
+
+    func run() async throws {
+        let failed: Bool = try await failing {
+            let command = try CommandContext(manifest: manifest, target: target.target, aws: aws)
+            defer { Task { await command.shutdown() } }
+            let runner = Runner(context: command.context)
+            if let run, let job {
+                let info = try await runner.describe(job: job, runId: run)
+                if json { try printSnakeJSON(info) } else {
+                    print("run:      \(RunHandle(engine: command.context.target.engine.rawValue, target: command.context.target.name, job: job, runId: run))")
+                    print("state:    \(info.state.rawValue) (\(info.engineState))")
+                    print("started:  \(info.startedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-")")
+                    print("duration: \(info.durationSeconds.map { Self.duration($0) } ?? "-")")
+                    if let error = info.error { print("error:    \(error)") }
+                }
+                return info.state == .failed || info.state == .timedOut
+            }
+            let jobs = try job.map { [try command.context.manifest.job($0).name] } ?? command.context.manifest.jobs.map(\.name)
+            while true {
+                let statuses = try await runner.status(jobs: jobs, limit: limit)
+                if json {
+                    try printSnakeJSON(Output(target: command.context.target.name, jobs: statuses))
+                } else {
+                    if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
+                    print(Self.table(statuses, target: command.context.target.name))
+                }
+                let anyFailed = statuses.contains { ["failed", "timed_out"].contains($0.runs.first?.state ?? "") }
+                if !watch { return anyFailed }
+                try await Task.sleep(for: .seconds(10))
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        return total >= 3600 ? "\(total / 3600)h\(total % 3600 / 60)m" : total >= 60 ? "\(total / 60)m\(total % 60)s" : "\(total)s"
+    }
+
+    static func table(_ statuses: [Runner.JobStatus], target: String) -> String {
+        let iso = ISO8601DateFormatter()
+        var lines = ["target \(target)"]
+        for status in statuses {
+            lines.append("")
+            if let deployment = status.deployment {
+                lines.append("\(status.job): deployment \(deployment.id), artifact \(deployment.artifact.prefix(12)), \(iso.string(from: deployment.at)) by \(deployment.by)")
+            } else {
+                lines.append("\(status.job): not deployed")
+            }
+            if let error = status.error { lines.append("  (runs unavailable: \(error))") }
+            if status.runs.isEmpty, status.deployment != nil { lines.append("  no runs yet") }
+            if !status.runs.isEmpty {
+                lines.append("  " + ["RUN", "STATE", "STARTED", "DURATION", "ERROR"].joined(separator: "  "))
+                for run in status.runs {
+                    lines.append("  \(run.id)  \(run.state) (\(run.engineState))  \(run.startedAt.map { iso.string(from: $0) } ?? "-")  \(run.durationSeconds.map(duration) ?? "-")  \(run.error ?? "")")
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct Logs: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a run's driver log (CloudWatch for Glue, S3 for EMR, the log file for local)."
+    )
+
+    @Argument(help: "The job, as named in the manifest.")
+    var job: String
+
+    @Option(help: ArgumentHelp("The run (the last field of its handle), or 'latest'.", valueName: "RUN_ID"))
+    var run: String
+
+    @OptionGroup var manifest: ManifestFlags
+    @OptionGroup var target: TargetFlag
+
+    @Flag(help: "Keep printing new lines until the run ends.")
+    var follow = false
+
+    @Flag(help: "The driver's stderr (Glue: the error log group) instead of stdout.")
+    var stderr = false
+
+    @OptionGroup var aws: AWSFlags
+
+    func run() async throws {
+        try await failing {
+            let command = try CommandContext(manifest: manifest, target: target.target, aws: aws)
+            defer { Task { await command.shutdown() } }
+            let runner = Runner(context: command.context)
+            let run = try await runner.resolve(job: job, runId: self.run)
+            var printed = 0
+            while true {
+                let lines = try await runner.logs(job: job, runId: run, stderr: stderr)
+                if lines.count > printed {
+                    for line in lines[printed...] { print(line) }
+                    printed = lines.count
+                }
+                guard follow else { return }
+                if try await runner.describe(job: job, runId: run).state.isTerminal {
+                    let rest = try await runner.logs(job: job, runId: run, stderr: stderr)
+                    if rest.count > printed { for line in rest[printed...] { print(line) } }
+                    return
+                }
+                try await Task.sleep(for: .seconds(3))
+            }
+        }
+    }
+}
