@@ -63,16 +63,18 @@ let package = Package(
             dependencies: ["SigV4", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], resources: [.copy("Vectors")]),
+        // Scripted transport, clock and fixtures shared by the test targets.
+        .target(name: "AWSTestSupport", dependencies: ["AWSCore", "SigV4"], path: "Tests/AWSTestSupport"),
         .testTarget(
             name: "AWSCoreTests",
             dependencies: [
-                "AWSCore", "SigV4",
+                "AWSCore", "SigV4", "AWSTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "DeployKitTests", dependencies: ["DeployKit", "AWSCore"]),
+        .testTarget(name: "DeployKitTests", dependencies: ["DeployKit", "AWSCore", "SigV4", "AWSTestSupport"]),
         // Runs the built `deployer` binary end to end.
         .testTarget(name: "CLITests", dependencies: ["deployer"]),
     ]

@@ -1,4 +1,5 @@
 @testable import AWSCore
+import AWSTestSupport
 import Foundation
 import SigV4
 import XCTest

@@ -1,3 +1,4 @@
+import AWSTestSupport
 @testable import AWSCore
 import Foundation
 import SigV4

@@ -1,0 +1,151 @@
+import AWSCore
+import AWSTestSupport
+@testable import DeployKit
+import Foundation
+import SigV4
+import XCTest
+
+/// What moto cannot do (Glue UpdateJob, FAILED and unknown run states, EMR Serverless run
+/// payloads), scripted with the response shapes of AWS's API models (botocore's JSON models).
+final class EngineScriptedTests: XCTestCase {
+    let target = Target(name: "dev", engine: .glue, region: "eu-west-1", accountIds: [], artifacts: .s3(bucket: "b", prefix: "p"),
+                        roleArn: "arn:aws:iam::123456789012:role/glue-job", tags: ["team": "data"],
+                        settings: EngineSettings(version: "5.0", workerType: "G.1X", numberOfWorkers: 2, timeoutMinutes: 60, maxConcurrentRuns: 1),
+                        emrServerlessApplicationId: "00fabc123", emrServerlessExecutionRoleArn: "arn:aws:iam::123456789012:role/emr-job",
+                        logURI: "s3://logs/emr/", emrClusterId: "j-ABC123", sparkSubmit: nil, master: nil)
+    let job = Job(name: "sales_etl", source: "/src", entryPoint: "main.py", config: "/src/config.yml", arguments: ["--as_of": "2024-01-31"], engines: [:])
+    let urls = ArtifactURLs(entryPoint: "s3://b/p/artifacts/sales_etl/d2/main.py", codeZip: "s3://b/p/artifacts/sales_etl/d2/code.zip", config: "s3://b/p/artifacts/sales_etl/d2/config.yml")
+
+    /// A GetJob answer as the Glue model (Job shape) documents it, with fields deployer does not manage.
+    nonisolated(unsafe) static let liveJob: [String: Any] = [
+        "Name": "carsales-dev-sales_etl", "Description": "old", "Role": "arn:aws:iam::123456789012:role/glue-job",
+        "CreatedOn": 1_700_000_000.5, "LastModifiedOn": 1_700_000_100.25,
+        "ExecutionProperty": ["MaxConcurrentRuns": 1],
+        "Command": ["Name": "glueetl", "ScriptLocation": "s3://b/p/artifacts/sales_etl/d1/main.py", "PythonVersion": "3"],
+        "DefaultArguments": ["--extra-py-files": "s3://b/p/artifacts/sales_etl/d1/code.zip", "--as_of": "2023-12-31", "--TempDir": "s3://tmp/"],
+        "Connections": ["Connections": ["aurora-jdbc"]], "MaxRetries": 2, "AllocatedCapacity": 2, "Timeout": 60, "MaxCapacity": 2.0,
+        "WorkerType": "G.1X", "NumberOfWorkers": 2, "GlueVersion": "5.0", "SecurityConfiguration": "kms-at-rest",
+    ]
+
+    func json(_ object: Any) -> HTTPResponse {
+        HTTPResponse(status: 200, headers: [HTTPHeader("Content-Type", "application/x-amz-json-1.1")], body: Array((try? JSONSerialization.data(withJSONObject: object)) ?? Data()))
+    }
+
+    func testGlueUpdateSendsTheFullMergedDefinition() async throws {
+        let transport = ScriptedTransport { request in
+            switch request.header("X-Amz-Target") {
+            case "AWSGlue.GetJob": return self.json(["Job": Self.liveJob])
+            case "AWSGlue.UpdateJob": return self.json(["JobName": "carsales-dev-sales_etl"])
+            default: return HTTPResponse(status: 400, text: #"{"__type":"InvalidInputException","message":"unexpected"}"#)
+            }
+        }
+        let engine = GlueEngine(client: Fixtures.client(transport, region: "eu-west-1"), target: target)
+        let desired = engine.desiredDefinition(name: "carsales-dev-sales_etl", job: job, artifact: urls, digest: "d2")
+        let live = try await engine.liveDefinition(name: "carsales-dev-sales_etl", recorded: nil)
+        let changes = Plan.diff(live: live, desired: desired).map(\.field)
+        XCTAssertTrue(changes.contains("Command.ScriptLocation"))
+        XCTAssertTrue(changes.contains("DefaultArguments.--TempDir"), "an argument only the live job has shows as removed")
+        try await engine.apply(name: "carsales-dev-sales_etl", desired: desired, live: live)
+        let update = try XCTUnwrap(transport.requests.last { $0.header("X-Amz-Target") == "AWSGlue.UpdateJob" })
+        let body = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(update.bodyText.utf8)) as? [String: Any])
+        XCTAssertEqual(body["JobName"] as? String, "carsales-dev-sales_etl")
+        let jobUpdate = try XCTUnwrap(body["JobUpdate"] as? [String: Any])
+        // Kept from the live job (UpdateJob would reset them if omitted):
+        XCTAssertEqual(jobUpdate["MaxRetries"] as? Int, 2)
+        XCTAssertEqual((jobUpdate["Connections"] as? [String: Any])?["Connections"] as? [String], ["aurora-jdbc"])
+        XCTAssertEqual(jobUpdate["SecurityConfiguration"] as? String, "kms-at-rest")
+        // Never sent: read-only fields and the capacity fields that conflict with WorkerType.
+        for field in ["Name", "CreatedOn", "LastModifiedOn", "AllocatedCapacity", "MaxCapacity"] { XCTAssertNil(jobUpdate[field], field) }
+        XCTAssertEqual((jobUpdate["Command"] as? [String: Any])?["ScriptLocation"] as? String, urls.entryPoint)
+        let arguments = try XCTUnwrap(jobUpdate["DefaultArguments"] as? [String: String])
+        XCTAssertEqual(arguments["--extra-py-files"], urls.codeZip)
+        XCTAssertEqual(arguments["--as_of"], "2024-01-31")
+        XCTAssertEqual(arguments["--deployer-artifact"], "d2")
+        XCTAssertEqual(update.host, "glue.eu-west-1.amazonaws.com")
+        XCTAssertTrue(update.header("Authorization")?.contains("/eu-west-1/glue/aws4_request") ?? false)
+    }
+
+    func testGlueCreateTagsAndRunStates() async throws {
+        let transport = ScriptedTransport { request in
+            switch request.header("X-Amz-Target") {
+            case "AWSGlue.CreateJob": return self.json(["Name": "carsales-dev-sales_etl"])
+            case "AWSGlue.GetJobRun":
+                return self.json(["JobRun": ["Id": "jr_1", "JobName": "carsales-dev-sales_etl", "JobRunState": "FAILED", "StartedOn": 1_700_000_000.0,
+                                             "CompletedOn": 1_700_000_300.0, "ErrorMessage": "AnalysisException: Path does not exist: s3://lake/raw/accounts.csv",
+                                             "ExecutionTime": 280]])
+            default: return HTTPResponse(status: 400, text: #"{"__type":"InvalidInputException","message":"unexpected"}"#)
+            }
+        }
+        let engine = GlueEngine(client: Fixtures.client(transport), target: target)
+        let desired = engine.desiredDefinition(name: "carsales-dev-sales_etl", job: job, artifact: urls, digest: "d2")
+        try await engine.apply(name: "carsales-dev-sales_etl", desired: desired, live: nil)
+        let create = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(transport.requests[0].bodyText.utf8)) as? [String: Any])
+        XCTAssertEqual(create["Name"] as? String, "carsales-dev-sales_etl")
+        XCTAssertEqual(create["Tags"] as? [String: String], ["team": "data", "managed-by": "deployer"])
+        let run = try await engine.describe(name: "carsales-dev-sales_etl", definition: desired, runId: "jr_1")
+        XCTAssertEqual(run.state, .failed)
+        XCTAssertEqual(run.durationSeconds, 300)
+        XCTAssertEqual(run.error, "AnalysisException: Path does not exist: s3://lake/raw/accounts.csv")
+        XCTAssertEqual(GlueEngine.state("STOPPED"), .cancelled)
+        XCTAssertEqual(GlueEngine.state("TIMEOUT"), .timedOut)
+        XCTAssertEqual(GlueEngine.state("SOMETHING_NEW"), .unknown)
+        XCTAssertFalse(RunState.unknown.isTerminal)
+    }
+
+    func testEMRServerlessStartJobRunPayload() async throws {
+        let transport = ScriptedTransport { request in
+            if request.method == "POST", request.path == "/applications/00fabc123/jobruns" {
+                return self.json(["applicationId": "00fabc123", "jobRunId": "00run999", "arn": "arn:aws:emr-serverless:us-east-1:123456789012:/applications/00fabc123/jobruns/00run999"])
+            }
+            return HTTPResponse(status: 404, headers: [HTTPHeader("x-amzn-ErrorType", "ResourceNotFoundException")], text: #"{"message":"nope"}"#)
+        }
+        var emrTarget = target
+        emrTarget.engine = .emrServerless
+        let engine = EMRServerlessEngine(client: Fixtures.client(transport), target: emrTarget)
+        let definition = engine.desiredDefinition(name: "carsales-prod-sales_etl", job: job, artifact: urls, digest: "d2")
+        let runId = try await engine.start(name: "carsales-prod-sales_etl", definition: definition, arguments: ["as_of": "2024-02-29"], clientToken: "token-123")
+        XCTAssertEqual(runId, "00run999")
+        let body = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(transport.requests[0].bodyText.utf8)) as? [String: Any])
+        XCTAssertEqual(body["clientToken"] as? String, "token-123")
+        XCTAssertEqual(body["executionRoleArn"] as? String, "arn:aws:iam::123456789012:role/emr-job")
+        XCTAssertNil(body["applicationId"], "the application id goes in the path")
+        let submit = try XCTUnwrap(((body["jobDriver"] as? [String: Any])?["sparkSubmit"]) as? [String: Any])
+        XCTAssertEqual(submit["entryPoint"] as? String, urls.entryPoint)
+        XCTAssertEqual(submit["entryPointArguments"] as? [String], ["--as_of", "2024-01-31", "--as_of", "2024-02-29"])
+        XCTAssertEqual(submit["sparkSubmitParameters"] as? String, "--py-files \(urls.codeZip)")
+        XCTAssertEqual(((body["configurationOverrides"] as? [String: Any])?["monitoringConfiguration"] as? [String: Any])?["s3MonitoringConfiguration"] as? [String: String], ["logUri": "s3://logs/emr/"])
+        XCTAssertEqual(transport.requests[0].header("Content-Type"), "application/json")
+        XCTAssertEqual(EMRServerlessEngine.state("SUCCESS"), .succeeded)
+        XCTAssertEqual(EMRServerlessEngine.state("CANCELLED"), .cancelled)
+        XCTAssertEqual(EMRServerlessEngine.state("QUEUED"), .pending)
+    }
+
+    func testEMRStepUsesCommandRunnerSparkSubmit() async throws {
+        let transport = ScriptedTransport { request in
+            switch request.header("X-Amz-Target") {
+            case "ElasticMapReduce.AddJobFlowSteps": return self.json(["StepIds": ["s-1ABC"]])
+            case "ElasticMapReduce.DescribeStep":
+                return self.json(["Step": ["Id": "s-1ABC", "Name": "carsales-onprem-sales_etl", "Status": ["State": "FAILED",
+                    "FailureDetails": ["Reason": "Unknown Error.", "Message": "Exception in thread main", "LogFile": "s3://logs/j-ABC123/steps/s-1ABC/"],
+                    "Timeline": ["CreationDateTime": 1_700_000_000.0, "StartDateTime": 1_700_000_010.0, "EndDateTime": 1_700_000_070.0]]]])
+            default: return HTTPResponse(status: 400, text: #"{"__type":"InvalidRequestException","message":"unexpected"}"#)
+            }
+        }
+        var emrTarget = target
+        emrTarget.engine = .emr
+        let engine = EMRStepEngine(client: Fixtures.client(transport), target: emrTarget)
+        let definition = engine.desiredDefinition(name: "carsales-onprem-sales_etl", job: job, artifact: urls, digest: "d2")
+        let stepId = try await engine.start(name: "carsales-onprem-sales_etl", definition: definition, arguments: [:], clientToken: "t")
+        XCTAssertEqual(stepId, "s-1ABC")
+        let body = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(transport.requests[0].bodyText.utf8)) as? [String: Any])
+        XCTAssertEqual(body["JobFlowId"] as? String, "j-ABC123")
+        let step = try XCTUnwrap((body["Steps"] as? [[String: Any]])?.first)
+        let jar = try XCTUnwrap(step["HadoopJarStep"] as? [String: Any])
+        XCTAssertEqual(jar["Jar"] as? String, "command-runner.jar")
+        XCTAssertEqual(jar["Args"] as? [String], ["spark-submit", "--deploy-mode", "cluster", "--py-files", urls.codeZip, urls.entryPoint, "--as_of", "2024-01-31"])
+        let info = try await engine.describe(name: "carsales-onprem-sales_etl", definition: definition, runId: "s-1ABC")
+        XCTAssertEqual(info.state, .failed)
+        XCTAssertEqual(info.error, "Exception in thread main")
+        XCTAssertEqual(info.durationSeconds, 60)
+    }
+}

@@ -1,0 +1,137 @@
+@testable import DeployKit
+import Foundation
+import XCTest
+
+final class ManifestTests: XCTestCase {
+    var directory: String!
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "deployer-manifest-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func write(_ text: String, name: String = "deployer.yml") throws -> String {
+        let path = directory + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static let valid = """
+    project: shop
+    default_target: local
+    targets:
+      local:
+        engine: local
+        artifacts: {path: state}
+      dev:
+        engine: glue
+        region: ${tf.region}
+        account_ids: ["${var.account}"]
+        artifacts: {bucket: "${tf.bucket}", prefix: deploy}
+        role_arn: arn:aws:iam::123456789012:role/glue
+        glue: {worker_type: G.2X, number_of_workers: 4}
+    jobs:
+      etl:
+        source: jobs/etl
+        arguments: {--as_of: "${env.AS_OF}"}
+        engines:
+          glue: {number_of_workers: 8, arguments: {--bucket: "${tf.bucket}"}}
+    """
+
+    func issues(_ text: String, target: String? = nil, variables: [String: String] = [:], environment: [String: String] = [:]) throws -> [ManifestIssue] {
+        let file = try write(text)
+        do {
+            _ = try ManifestLoader(variables: variables, environment: environment).load(file: file, target: target)
+            return []
+        } catch ManifestLoader.LoadError.issues(let issues) {
+            return issues
+        }
+    }
+
+    func testLocalTargetNeedsNoCloudValues() throws {
+        let file = try write(Self.valid)
+        let manifest = try ManifestLoader(environment: ["AS_OF": "2024-01-31"]).load(file: file)
+        XCTAssertEqual(manifest.project, "shop")
+        let local = try manifest.target(nil)
+        XCTAssertEqual(local.engine, .local)
+        XCTAssertEqual(local.artifacts, .local(path: directory + "/state"))
+        let job = try manifest.job("etl")
+        XCTAssertEqual(job.source, directory + "/jobs/etl")
+        XCTAssertEqual(job.config, directory + "/jobs/etl/config.yml")
+        XCTAssertEqual(job.arguments, ["--as_of": "2024-01-31"])
+        XCTAssertEqual(manifest.engineJobName(job, target: local), "shop-local-etl")
+    }
+
+    func testSelectedTargetIsInterpolatedFromTerraformVarsAndEnv() throws {
+        let outputs = try write(#"{"region": {"value": "eu-west-1", "type": "string"}, "bucket": {"value": "shop-artifacts", "type": "string", "sensitive": false}}"#, name: "tf.json")
+        let file = try write(Self.valid)
+        let manifest = try ManifestLoader(variables: ["account": "123456789012"], environment: ["AS_OF": "2024-01-31"], terraformOutputs: outputs).load(file: file, target: "dev")
+        let dev = try manifest.target("dev")
+        XCTAssertEqual(dev.region, "eu-west-1")
+        XCTAssertEqual(dev.accountIds, ["123456789012"])
+        XCTAssertEqual(dev.artifacts, .s3(bucket: "shop-artifacts", prefix: "deploy"))
+        XCTAssertEqual(dev.settings.workerType, "G.2X")
+        let job = try manifest.job("etl")
+        XCTAssertEqual(dev.settings.overlaid(with: job.engines[.glue]).numberOfWorkers, 8)
+        XCTAssertEqual(job.engines[.glue]?.arguments, ["--bucket": "shop-artifacts"])
+    }
+
+    func testErrorsCarryFileLineColumnPathAndAllowedValues() throws {
+        let found = try issues("""
+        project: shop
+        targets:
+          local:
+            engine: lokal
+            artifacts: {path: state}
+            colour: blue
+        jobs:
+          etl:
+            entry_point: main.py
+        """)
+        let text = found.map(\.description)
+        XCTAssertTrue(text.contains { $0.hasSuffix("deployer.yml:4:13: targets.local.engine: 'lokal' is not allowed (allowed: glue, emr-serverless, emr, local)") }, "\(text)")
+        XCTAssertTrue(text.contains { $0.contains("deployer.yml:6:5: targets.local.colour: unknown key (allowed: account_ids, artifacts,") }, "\(text)")
+        XCTAssertTrue(text.contains { $0.contains("jobs.etl: missing required key 'source'") }, "\(text)")
+    }
+
+    func testUnsetVariableAndBadNumbersAreReported() throws {
+        let text = Self.valid.replacingOccurrences(of: "number_of_workers: 4", with: "number_of_workers: lots")
+        let found = try issues(text, target: "dev", environment: ["AS_OF": "x"]).map(\.description)
+        XCTAssertTrue(found.contains { $0.contains("targets.dev.account_ids[0]: variable 'account' is not set: pass --var account=VALUE or set DEPLOYER_VAR_account") }, "\(found)")
+        XCTAssertTrue(found.contains { $0.contains("targets.dev.region: ${tf.…} needs terraform outputs") }, "\(found)")
+        XCTAssertTrue(found.contains { $0.contains("targets.dev.glue.number_of_workers: expected a whole number, found 'lots'") }, "\(found)")
+    }
+
+    func testYAMLSyntaxErrorHasPosition() throws {
+        let found = try issues("project: shop\ntargets: [unclosed\n")
+        XCTAssertEqual(found.count, 1)
+        XCTAssertEqual(found.first?.path, "(yaml)")
+        XCTAssertGreaterThan(found.first?.line ?? 0, 1)
+    }
+
+    func testEscapedDollarAndUnknownNamespace() throws {
+        let loader = ManifestLoader(variables: ["x": "1"], environment: [:])
+        var outputs = TerraformOutputs(source: nil, directory: "/")
+        XCTAssertEqual(try loader.expand("a$${b}-${var.x}", terraform: &outputs), "a${b}-1")
+        XCTAssertThrowsError(try loader.expand("${aws.region}", terraform: &outputs))
+        XCTAssertThrowsError(try loader.expand("${var.x", terraform: &outputs))
+    }
+
+    func testMissingManifestIsOneLine() {
+        XCTAssertThrowsError(try ManifestLoader().load(file: directory + "/nope.yml")) { error in
+            XCTAssertTrue("\(error)".contains("cannot read"))
+            XCTAssertFalse("\(error)".contains("\n"))
+        }
+    }
+
+    func testRepositoryManifestIsValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let manifest = try ManifestLoader(environment: [:]).load(file: root.appendingPathComponent("deployer.yml").path)
+        XCTAssertEqual(manifest.jobs.map(\.name), ["sales_etl"])
+        XCTAssertEqual(Set(manifest.targets.keys), ["local", "dev", "prod"])
+    }
+}
