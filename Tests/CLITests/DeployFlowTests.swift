@@ -1,0 +1,245 @@
+import AWSCore
+import Foundation
+import SigV4
+import XCTest
+
+/// The whole deploy flow through the real binary: Glue and EMR Serverless on moto (auth on)
+/// with artifacts in SeaweedFS, one credential set for both, as on AWS.
+final class DeployFlowTests: XCTestCase {
+    struct Peers {
+        let s3: String
+        let moto: String
+        let key: String
+        let secret: String
+        let account: String
+    }
+
+    var work: String!
+
+    override func setUpWithError() throws {
+        work = NSTemporaryDirectory() + "deployer-flow-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLI.repoRoot.appendingPathComponent("jobs/sales_etl").path, toPath: work + "/sales_etl")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: work)
+    }
+
+    func peers() throws -> Peers {
+        let env = ProcessInfo.processInfo.environment
+        guard let s3 = env["DEPLOYER_IT_S3_ENDPOINT"], let moto = env["DEPLOYER_IT_MOTO_ENDPOINT"], let key = env["DEPLOYER_IT_MOTO_ACCESS_KEY"],
+              let secret = env["DEPLOYER_IT_MOTO_SECRET_KEY"], let account = env["DEPLOYER_IT_MOTO_ACCOUNT_ID"] else {
+            throw XCTSkip("integration peers are not running: run Tests/run-swift.sh")
+        }
+        return Peers(s3: s3, moto: moto, key: key, secret: secret, account: account)
+    }
+
+    func environment(_ peers: Peers) -> [String: String] {
+        ["AWS_ACCESS_KEY_ID": peers.key, "AWS_SECRET_ACCESS_KEY": peers.secret, "AWS_ENDPOINT_URL": peers.moto, "AWS_ENDPOINT_URL_S3": peers.s3,
+         "USER": "flow-test"]
+    }
+
+    func client(_ peers: Peers) throws -> AWSClient {
+        let environment = environment(peers)
+        return AWSClient(configuration: AWSConfiguration(region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", environment: environment)),
+                         transport: try AsyncHTTPTransport(), credentials: StaticCredentialProvider(Credentials(accessKeyId: peers.key, secretAccessKey: peers.secret)))
+    }
+
+    func manifest(target: String, body: String) throws -> String {
+        let path = work + "/deployer.yml"
+        try """
+        project: itest
+        targets:
+        \(body)
+        jobs:
+          sales_etl:
+            source: sales_etl
+            arguments:
+              --as_of: "2021-06-30"
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func deployer(_ arguments: [String], _ peers: Peers) throws -> CLIResult {
+        try CLI.run(arguments, environment: environment(peers), cwd: work)
+    }
+
+    /// Moves Glue runs one state per poll, so `run --wait` sees them progress.
+    func manualGlueProgression(_ peers: Peers) async throws {
+        let url = try XCTUnwrap(URLComponents(string: peers.moto))
+        let request = HTTPRequest(method: "POST", scheme: "http", host: url.host ?? "127.0.0.1", port: url.port, path: "/moto-api/state-manager/set-transition",
+                                  headers: [HTTPHeader("Content-Type", "application/json")],
+                                  body: .bytes(Array(#"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 1}}"#.utf8)))
+        let response = try await AsyncHTTPTransport().send(request, timeout: .seconds(10))
+        XCTAssertEqual(response.status, 201, response.bodyText)
+    }
+
+    func testGlueFlowPlanApplyNoChangesUpdatePlanStalePlanRunStatusAndAccountGuard() async throws {
+        let peers = try peers()
+        let bucket = "itest-glue-\(UInt32.random(in: 0...UInt32.max))"
+        try await S3Client(client: client(peers)).createBucket(bucket: bucket)
+        let target = """
+          dev:
+            engine: glue
+            region: us-east-1
+            account_ids: ["\(peers.account)"]
+            artifacts: {bucket: \(bucket), prefix: deploy}
+            role_arn: arn:aws:iam::\(peers.account):role/glue-job
+        """
+        _ = try manifest(target: "dev", body: target)
+
+        XCTAssertEqual(try deployer(["validate", "-t", "dev"], peers).status, 0)
+        let firstPlan = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
+        XCTAssertEqual(firstPlan.status, 2, firstPlan.all)
+        XCTAssertTrue(firstPlan.stdout.contains("+ create job itest-dev-sales_etl"), firstPlan.stdout)
+        XCTAssertTrue(firstPlan.stdout.contains("(upload)"))
+
+        let apply = try deployer(["apply", "-t", "dev", "--auto-approve"], peers)
+        XCTAssertEqual(apply.status, 0, apply.all)
+        XCTAssertTrue(apply.stdout.contains("Applied: deployment"), apply.stdout)
+        XCTAssertTrue(apply.stderr.contains("uploaded s3://\(bucket)/deploy/artifacts/sales_etl/"), apply.stderr)
+        let keys = try await S3Client(client: client(peers)).listObjects(bucket: bucket, prefix: "deploy/").map(\.key)
+        XCTAssertEqual(keys.filter { $0.hasPrefix("deploy/artifacts/") }.count, 4)
+        XCTAssertTrue(keys.contains("deploy/deployments/dev/latest.json"))
+        XCTAssertFalse(keys.contains("deploy/locks/dev.json"), "the lock is released")
+
+        let noChanges = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
+        XCTAssertEqual(noChanges.status, 0, noChanges.all)
+        XCTAssertTrue(noChanges.stdout.contains("No changes."))
+        let idle = try deployer(["apply", "-t", "dev", "--auto-approve"], peers)
+        XCTAssertEqual(idle.status, 0)
+        XCTAssertFalse(idle.stderr.contains("locked"), "no changes: not even the lock is written")
+
+        try "\n# a change\n".appendTo(work + "/sales_etl/src/sales_etl/cli.py")
+        let update = try deployer(["plan", "-t", "dev", "--detailed-exitcode", "--out", work + "/plan.json"], peers)
+        XCTAssertEqual(update.status, 2, update.all)
+        XCTAssertTrue(update.stdout.contains("~ update job itest-dev-sales_etl"), update.stdout)
+        XCTAssertTrue(update.stdout.contains("~ Command.ScriptLocation: s3://\(bucket)/deploy/artifacts/sales_etl/"), update.stdout)
+        XCTAssertTrue(update.stdout.contains("~ DefaultArguments.--extra-py-files:"))
+        // The sources move again: the saved plan no longer describes what would be applied.
+        try "\n# another change\n".appendTo(work + "/sales_etl/src/sales_etl/cli.py")
+        let stale = try deployer(["apply", "-t", "dev", "--plan", work + "/plan.json"], peers)
+        XCTAssertEqual(stale.status, 1)
+        XCTAssertTrue(stale.stderr.contains("changed since the plan was saved"), stale.stderr)
+
+        try await manualGlueProgression(peers)
+        let run = try deployer(["run", "sales_etl", "-t", "dev", "--wait", "--timeout", "2m", "--arg", "as_of=2021-07-31"], peers)
+        XCTAssertEqual(run.status, 0, run.all)
+        XCTAssertTrue(run.stdout.contains("started glue:dev:sales_etl:"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("SUCCEEDED"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("RUNNING"), "the state manager made the run pass through RUNNING: \(run.stdout)")
+
+        let status = try deployer(["status", "-t", "dev", "--json"], peers)
+        XCTAssertEqual(status.status, 0, status.all)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let job = try XCTUnwrap((object["jobs"] as? [[String: Any]])?.first)
+        XCTAssertEqual(job["job"] as? String, "sales_etl")
+        XCTAssertNotNil((job["deployment"] as? [String: Any])?["artifact"])
+        XCTAssertEqual(((job["runs"] as? [[String: Any]])?.first)?["state"] as? String, "succeeded")
+
+        _ = try manifest(target: "dev", body: target.replacingOccurrences(of: peers.account, with: "111122223333"))
+        let guarded = try deployer(["plan", "-t", "dev"], peers)
+        XCTAssertEqual(guarded.status, 1)
+        XCTAssertTrue(guarded.stderr.contains("refusing to touch account \(peers.account)"), guarded.stderr)
+    }
+
+    func testEMRServerlessFlowWithRollback() async throws {
+        let peers = try peers()
+        let client = try client(peers)
+        let bucket = "itest-emr-\(UInt32.random(in: 0...UInt32.max))"
+        try await S3Client(client: client).createBucket(bucket: bucket)
+        let created = try await client.restJSONCall(.emrServerless, operation: "CreateApplication", method: "POST", path: "/applications",
+                                                    input: ["name": "itest", "releaseLabel": "emr-7.1.0", "type": "SPARK", "clientToken": UUID().uuidString])
+        let application = try XCTUnwrap(created["applicationId"] as? String)
+        _ = try manifest(target: "prod", body: """
+          prod:
+            engine: emr-serverless
+            region: us-east-1
+            artifacts: {bucket: \(bucket), prefix: deploy}
+            emr_serverless:
+              application_id: \(application)
+              execution_role_arn: arn:aws:iam::\(peers.account):role/emr-job
+        """)
+        let first = try deployer(["apply", "-t", "prod", "--auto-approve"], peers)
+        XCTAssertEqual(first.status, 0, first.all)
+        let run = try deployer(["run", "sales_etl", "-t", "prod", "--wait", "--json"], peers)
+        XCTAssertEqual(run.status, 0, run.all)
+        let output = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertTrue((output["handle"] as? String)?.hasPrefix("emr-serverless:prod:sales_etl:") ?? false)
+        XCTAssertEqual(output["state"] as? String, "succeeded")
+
+        try "\n# version two\n".appendTo(work + "/sales_etl/main.py")
+        let second = try deployer(["apply", "-t", "prod", "--auto-approve"], peers)
+        XCTAssertEqual(second.status, 0, second.all)
+        XCTAssertTrue(second.stdout.contains("~ update job itest-prod-sales_etl"), second.stdout)
+
+        let history = try deployer(["deployments", "-t", "prod", "--json"], peers)
+        let records = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(records.count, 2)
+        let oldest = try XCTUnwrap(records.last)
+        let oldId = try XCTUnwrap(oldest["id"] as? String)
+        let oldArtifact = try XCTUnwrap((oldest["artifacts"] as? [String: String])?["sales_etl"])
+
+        let rollback = try deployer(["rollback", "-t", "prod", "--to", oldId, "--auto-approve"], peers)
+        XCTAssertEqual(rollback.status, 0, rollback.all)
+        XCTAssertTrue(rollback.stdout.contains("Rolled back"), rollback.stdout)
+        let status = try deployer(["status", "sales_etl", "-t", "prod", "--json"], peers)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        let deployment = try XCTUnwrap(((object["jobs"] as? [[String: Any]])?.first)?["deployment"] as? [String: Any])
+        XCTAssertEqual(deployment["artifact"] as? String, oldArtifact, "the job points at the first deployment's artifact again")
+        let list = try deployer(["deployments", "-t", "prod"], peers)
+        XCTAssertTrue(list.stdout.contains("(rollback to \(oldId))"), list.stdout)
+        // After the rollback the manifest (version two) differs from what is deployed.
+        let plan = try deployer(["plan", "-t", "prod", "--detailed-exitcode"], peers)
+        XCTAssertEqual(plan.status, 2, plan.all)
+    }
+
+    func testConcurrentAppliesLeaveOneDeploymentAndNoLock() async throws {
+        let peers = try peers()
+        let client = try client(peers)
+        let bucket = "itest-lock-\(UInt32.random(in: 0...UInt32.max))"
+        try await S3Client(client: client).createBucket(bucket: bucket)
+        let created = try await client.restJSONCall(.emrServerless, operation: "CreateApplication", method: "POST", path: "/applications",
+                                                    input: ["name": "itest-lock", "releaseLabel": "emr-7.1.0", "type": "SPARK", "clientToken": UUID().uuidString])
+        let application = try XCTUnwrap(created["applicationId"] as? String)
+        _ = try manifest(target: "race", body: """
+          race:
+            engine: emr-serverless
+            region: us-east-1
+            artifacts: {bucket: \(bucket), prefix: deploy}
+            emr_serverless:
+              application_id: \(application)
+              execution_role_arn: arn:aws:iam::\(peers.account):role/emr-job
+        """)
+        let env = environment(peers)
+        let cwd: String = work
+        let results = try await withThrowingTaskGroup(of: CLIResult.self) { group in
+            for _ in 0..<3 {
+                group.addTask { try CLI.run(["apply", "-t", "race", "--auto-approve"], environment: env, cwd: cwd) }
+            }
+            var all: [CLIResult] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        let succeeded = results.filter { $0.status == 0 }
+        XCTAssertGreaterThanOrEqual(succeeded.count, 1, results.map(\.all).joined(separator: "\n---\n"))
+        for failed in results where failed.status != 0 {
+            XCTAssertTrue(failed.stderr.contains("is locked by") || failed.stderr.contains("changed while acquiring the lock"), failed.stderr)
+        }
+        let keys = try await S3Client(client: client).listObjects(bucket: bucket, prefix: "deploy/").map(\.key)
+        XCTAssertEqual(keys.filter { $0.hasPrefix("deploy/deployments/race/") && !$0.hasSuffix("latest.json") }.count, 1, "\(keys)")
+        XCTAssertFalse(keys.contains("deploy/locks/race.json"), "every apply released or never took the lock")
+        let uploads = try await S3Client(client: client).listMultipartUploads(bucket: bucket, prefix: "deploy/")
+        XCTAssertTrue(uploads.isEmpty)
+    }
+}
+
+extension String {
+    func appendTo(_ path: String) throws {
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data(utf8))
+        try handle.close()
+    }
+}
