@@ -85,7 +85,16 @@ public struct DeployContext: Sendable {
                 records.append(record)
             }
         }
-        return records.sorted { $0.at > $1.at }
+        // Newest first along the `previous` chain from latest.json (timestamps can tie within
+        // a second); records off the chain follow, newest first.
+        var byId = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var ordered: [DeploymentRecord] = []
+        var cursor = try await latestRecord()?.id
+        while let id = cursor, let record = byId.removeValue(forKey: id) {
+            ordered.append(record)
+            cursor = record.previous
+        }
+        return ordered + byId.values.sorted { $0.at > $1.at }
     }
 
     public func artifactURLs(job: String, digest: String) -> ArtifactURLs {

@@ -1,0 +1,78 @@
+import Foundation
+import XCTest
+
+/// The local engine end to end with real Spark on the committed sample data: the same
+/// artifact, apply/run --wait/status/logs as on AWS, a failing run reported, and rollback.
+final class LocalFlowTests: XCTestCase {
+    func testApplyRunStatusLogsFailureAndRollbackWithRealSpark() throws {
+        let work = NSTemporaryDirectory() + "deployer-local-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.copyItem(atPath: CLI.repoRoot.appendingPathComponent("jobs/sales_etl").path, toPath: work + "/sales_etl")
+        let samples = CLI.repoRoot.appendingPathComponent("jobs/sample_data").path
+        try """
+        project: itest
+        targets:
+          local:
+            engine: local
+            artifacts: {path: state}
+        jobs:
+          sales_etl:
+            source: sales_etl
+            arguments:
+              --source_path: \(samples)
+              --output_path: out/sales_etl
+              --as_of: "2021-06-30"
+        """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
+        let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "JAVA_HOME": ProcessInfo.processInfo.environment["JAVA_HOME"] ?? ""]
+            .filter { !$0.value.isEmpty }
+        func deployer(_ arguments: [String]) throws -> CLIResult { try CLI.run(arguments, environment: environment, cwd: work) }
+
+        let apply = try deployer(["apply", "--auto-approve"])
+        XCTAssertEqual(apply.status, 0, apply.all)
+        XCTAssertTrue(apply.stdout.contains("+ create job itest-local-sales_etl"), apply.stdout)
+        XCTAssertEqual(try deployer(["plan", "--detailed-exitcode"]).status, 0)
+
+        let run = try deployer(["run", "sales_etl", "--wait", "--timeout", "5m"])
+        XCTAssertEqual(run.status, 0, run.all)
+        XCTAssertTrue(run.stdout.contains("started local:local:sales_etl:local-"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("EXITED 0"), run.stdout)
+        for table in ["account_details", "invoice_details", "fact_sales", "fact_sales_processed", "monthly_sales_summary", "client_profile"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/out/sales_etl/\(table)"), "\(table) was written")
+        }
+        let logs = try deployer(["logs", "sales_etl", "--run", "latest"])
+        XCTAssertEqual(logs.status, 0, logs.all)
+        XCTAssertTrue(logs.stdout.contains("fact_sales"), logs.stdout)
+        XCTAssertTrue(logs.stdout.contains("\(work)/out/sales_etl/client_profile") || logs.stdout.contains("out/sales_etl/client_profile"), logs.stdout)
+        XCTAssertEqual(try deployer(["status"]).status, 0)
+
+        // A run the job rejects: reported with the job's own message, and status turns red.
+        let failed = try deployer(["run", "sales_etl", "--wait", "--arg", "source_format=xml"])
+        XCTAssertEqual(failed.status, 1, failed.all)
+        XCTAssertTrue(failed.stderr.contains("failed"), failed.stderr)
+        XCTAssertTrue(failed.stderr.contains("source_format"), "the job's error names the bad key: \(failed.stderr)")
+        let red = try deployer(["status", "--json"])
+        XCTAssertEqual(red.status, 1, "the latest run failed")
+        XCTAssertTrue(red.stdout.contains("\"state\" : \"failed\""), red.stdout)
+
+        // A second deployment, then back to the first.
+        let first = try XCTUnwrap(try deployer(["deployments"]).stdout.split(separator: " ").first.map(String.init))
+        try "\n# v2\n".data(using: .utf8).map { data in
+            let handle = try XCTUnwrap(FileHandle(forWritingAtPath: work + "/sales_etl/main.py"))
+            handle.seekToEndOfFile()
+            handle.write(data)
+            try handle.close()
+        }
+        XCTAssertEqual(try deployer(["apply", "--auto-approve"]).status, 0)
+        let rollback = try deployer(["rollback", "--to", first, "--auto-approve"])
+        XCTAssertEqual(rollback.status, 0, rollback.all)
+        let history = try deployer(["deployments"]).stdout.split(separator: "\n")
+        XCTAssertEqual(history.count, 3, "\(history)")
+        XCTAssertTrue(history.first?.contains("(rollback to \(first))") ?? false, "\(history)")
+        let destroy = try deployer(["destroy", "--auto-approve"])
+        XCTAssertEqual(destroy.status, 0, destroy.all)
+        let after = try deployer(["run", "sales_etl"])
+        XCTAssertEqual(after.status, 1)
+        XCTAssertTrue(after.stderr.contains("nothing is deployed"), after.stderr)
+    }
+}
