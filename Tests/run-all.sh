@@ -23,5 +23,7 @@ run() {
 run "swift (SigV4, AWS core, CLI; SeaweedFS + moto)" bash Tests/run-swift.sh
 run "jobs (pytest, local Spark)" python3 -m pytest jobs/tests -q
 run "terraform (fmt, validate, test, checkov)" bash terraform/check.sh
+run "workflows (actionlint, zizmor)" bash .github/check.sh
+run "docs (data model vs SQL, mermaid, commands vs --help)" bash docs/check.sh
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -85,7 +85,8 @@ def main(argv: list[str]) -> int:
         strict = path.name in STRICT_FILES
         for n, code, heading in code_segments(path.read_text(encoding="utf-8")):
             where = f"{path}:{n}"
-            invocations = list(INVOKE.finditer(code))
+            # A shell line may chain several invocations: check each on its own.
+            invocations = [m for part in re.split(r"&&|\|\||;|\|", code) for m in INVOKE.finditer(part)]
             for m in invocations:
                 cmd, rest = m.group(1), m.group(2)
                 used_cmds.add(cmd)
