@@ -12,7 +12,8 @@ import yaml
 
 from .errors import ConfigError
 
-SOURCE_FORMATS = ("csv", "parquet")
+# cdc: the current-state parquet tables cdc_merge writes (<source_path>/<table>/), read like parquet.
+SOURCE_FORMATS = ("csv", "parquet", "cdc")
 OUTPUT_FORMATS = ("parquet", "csv")
 PARTITIONABLE = ("year", "month")
 

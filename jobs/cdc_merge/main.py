@@ -1,0 +1,18 @@
+"""Entry script of the CDC merge job (Glue ScriptLocation / spark-submit application).
+
+All code and the default config.yml come from code.zip, shipped with --extra-py-files (Glue)
+or --py-files (EMR, spark-submit).
+"""
+
+import sys
+
+try:
+    from cdc_merge.cli import main
+except ImportError:
+    # Development convenience: run straight from the source tree without building code.zip.
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
+    from cdc_merge.cli import main
+
+sys.exit(main(sys.argv[1:]))
