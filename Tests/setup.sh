@@ -6,6 +6,8 @@ cd "$root"
 pip() { python3 -m pip install --disable-pip-version-check -q "$@"; }
 pip -r jobs/requirements-dev.txt
 pip -r Tests/peers/requirements.txt
+# MariaDB for the CDC end-to-end test (Debian package; the test starts its own server on 127.0.0.1).
+bash jobs/tests/install_mariadb.sh
 for tool in swift java terraform; do
   command -v "$tool" >/dev/null 2>&1 || echo "setup: warning: $tool is not on PATH (see the machine description)"
 done

@@ -25,13 +25,24 @@ public struct AMZDate: Sendable, Equatable {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        var bytes = [UInt8](repeating: UInt8(ascii: "0"), count: 16)
+        func put(_ value: Int64, at offset: Int, width: Int) {
+            var remaining = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                bytes[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+                remaining /= 10
+            }
         }
-        let date = pad(year, 4) + pad(month, 2) + pad(day, 2)
-        self.date = date
-        self.timestamp = date + "T" + pad(secondOfDay / 3_600, 2) + pad(secondOfDay % 3_600 / 60, 2) + pad(secondOfDay % 60, 2) + "Z"
+        put(year, at: 0, width: 4)
+        put(month, at: 4, width: 2)
+        put(day, at: 6, width: 2)
+        bytes[8] = UInt8(ascii: "T")
+        put(secondOfDay / 3_600, at: 9, width: 2)
+        put(secondOfDay % 3_600 / 60, at: 11, width: 2)
+        put(secondOfDay % 60, at: 13, width: 2)
+        bytes[15] = UInt8(ascii: "Z")
+        self.timestamp = String(decoding: bytes, as: UTF8.self)
+        self.date = String(decoding: bytes[0..<8], as: UTF8.self)
     }
 
     /// Parses `YYYYMMDD'T'HHMMSS'Z'` (the `X-Amz-Date` form).

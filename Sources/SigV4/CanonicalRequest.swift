@@ -131,13 +131,15 @@ public struct CanonicalRequest: Sendable {
 
     /// Lower-cased names, trimmed values with inner whitespace runs collapsed, repeated
     /// names joined with `,` in order, sorted by name; unsignable headers left out.
+    static let unsignableNames: [[UInt8]] = unsignableHeaders.map { Array($0.utf8) }
+
     static func canonicalHeaders(_ headers: [HTTPHeader], excluding: Set<String>) -> [CanonicalHeader] {
         var result: [CanonicalHeader] = []
         result.reserveCapacity(headers.count)
         for header in headers {
             let name = lowercased(header.name)
-            let nameString = String(decoding: name, as: UTF8.self)
-            if unsignableHeaders.contains(nameString) || excluding.contains(nameString) { continue }
+            if unsignableNames.contains(name) { continue }
+            if !excluding.isEmpty, excluding.contains(String(decoding: name, as: UTF8.self)) { continue }
             let value = canonicalValue(header.value)
             if let existing = result.firstIndex(where: { $0.name == name }) {
                 result[existing].value.append(UInt8(ascii: ","))

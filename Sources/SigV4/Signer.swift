@@ -87,7 +87,21 @@ public struct SigV4Signer: Sendable {
 
     /// Step 2: the string to sign.
     public static func stringToSign(canonicalRequest: CanonicalRequest, date: AMZDate, scope: CredentialScope) -> String {
-        algorithm + "\n" + date.timestamp + "\n" + scope.string + "\n" + Hex.string(SHA256.hash(data: canonicalRequest.bytes))
+        String(decoding: stringToSignBytes(canonicalRequest: canonicalRequest, date: date, scope: scope), as: UTF8.self)
+    }
+
+    static let algorithmLine = Array((algorithm + "\n").utf8)
+
+    static func stringToSignBytes(canonicalRequest: CanonicalRequest, date: AMZDate, scope: CredentialScope) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        out.append(contentsOf: algorithmLine)
+        out.append(contentsOf: date.timestamp.utf8)
+        out.append(0x0A)
+        out.append(contentsOf: scope.string.utf8)
+        out.append(0x0A)
+        Hex.append(SHA256.hash(data: canonicalRequest.bytes), to: &out)
+        return out
     }
 
     /// Signs with the `Authorization` header.
@@ -107,8 +121,9 @@ public struct SigV4Signer: Sendable {
         }
         let key = key(for: date)
         let canonical = CanonicalRequest(request: signed, payloadHash: payloadHash, uriRules: options.uriRules, excludeHeaders: exclude)
-        let stringToSign = Self.stringToSign(canonicalRequest: canonical, date: date, scope: key.scope)
-        let signature = key.signature(of: Array(stringToSign.utf8))
+        let toSign = Self.stringToSignBytes(canonicalRequest: canonical, date: date, scope: key.scope)
+        let stringToSign = String(decoding: toSign, as: UTF8.self)
+        let signature = key.signature(of: toSign)
         signed.headers.append(HTTPHeader(
             "Authorization",
             "\(Self.algorithm) Credential=\(credentials.accessKeyId)/\(key.scope.string), SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"
@@ -135,8 +150,9 @@ public struct SigV4Signer: Sendable {
         let token = credentials.sessionToken.map { QueryItem("X-Amz-Security-Token", $0) }
         if let token, !options.omitSessionTokenFromSignature { added.append(token) }
         let canonical = CanonicalRequest(request: signed, payloadHash: payload.hash, uriRules: options.uriRules, extraQuery: added)
-        let stringToSign = Self.stringToSign(canonicalRequest: canonical, date: date, scope: key.scope)
-        let signature = key.signature(of: Array(stringToSign.utf8))
+        let toSign = Self.stringToSignBytes(canonicalRequest: canonical, date: date, scope: key.scope)
+        let stringToSign = String(decoding: toSign, as: UTF8.self)
+        let signature = key.signature(of: toSign)
         if let token, options.omitSessionTokenFromSignature { added.append(token) }
         signed.query.append(contentsOf: added)
         signed.query.append(QueryItem("X-Amz-Signature", signature))
@@ -154,10 +170,12 @@ public struct SigV4Signer: Sendable {
     ]
 
     /// Headers the signer owns; stale copies from an earlier attempt are replaced.
+    static let signingHeaderNames: [[UInt8]] = ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"].map { Array($0.utf8) }
+
     static func isSigningHeader(_ name: String) -> Bool {
-        switch name.lowercased() {
-        case "authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256": return true
-        default: return false
-        }
+        // Cheap length filter first: most headers are none of these.
+        let count = name.utf8.count
+        guard count == 13 || count == 10 || count == 20 else { return false }
+        return signingHeaderNames.contains(CanonicalRequest.lowercased(name))
     }
 }

@@ -6,12 +6,14 @@ public struct CredentialScope: Sendable, Equatable {
     public let date: String
     public let region: String
     public let service: String
+    /// `DATE/REGION/SERVICE/aws4_request`.
+    public let string: String
     public init(date: String, region: String, service: String) {
         self.date = date
         self.region = region
         self.service = service
+        self.string = date + "/" + region + "/" + service + "/aws4_request"
     }
-    public var string: String { "\(date)/\(region)/\(service)/aws4_request" }
 }
 
 /// Step 3 of SigV4: the signing key, `HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")`.
@@ -42,12 +44,8 @@ public struct SigningKey: Sendable {
 /// A small thread-safe cache of signing keys per (secret, date, region, service):
 /// a key changes once a day, so deriving it (four HMACs) per request is waste.
 public final class SigningKeyCache: @unchecked Sendable {
-    private struct Entry: Hashable {
-        let secretDigest: SHA256Digest
-        let scope: String
-    }
     private let lock = NSLock()
-    private var keys: [Entry: SigningKey] = [:]
+    private var keys: [String: SigningKey] = [:]
     private let capacity: Int
 
     public init(capacity: Int = 32) {
@@ -57,8 +55,8 @@ public final class SigningKeyCache: @unchecked Sendable {
     public static let shared = SigningKeyCache()
 
     public func key(secretAccessKey: String, scope: CredentialScope) -> SigningKey {
-        // The secret is kept only as a digest so the cache does not hold another copy of it.
-        let entry = Entry(secretDigest: SHA256.hash(data: Array(secretAccessKey.utf8)), scope: scope.string)
+        // The secret is part of the lookup key; it lives in memory with the credentials anyway.
+        let entry = secretAccessKey + "\n" + scope.date + "\n" + scope.region + "\n" + scope.service
         lock.lock()
         if let cached = keys[entry] {
             lock.unlock()

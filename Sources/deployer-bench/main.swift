@@ -1,6 +1,9 @@
 // Benchmark driver for Tests/Benchmarks/sigv4.sh: prints machine-readable figures only.
-// Usage: deployer-bench sign VECTORS.json SECONDS | deployer-bench sha256 MEGABYTES
+// Usage: deployer-bench sign VECTORS.json SECONDS | sha256 MEGABYTES | upload FILE BUCKET KEY
+//        (upload: S3 endpoint and keys from AWS_ENDPOINT_URL_S3 / AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)
+import AWSCore
 import Crypto
+import DeployKit
 import Foundation
 import SigV4
 
@@ -66,6 +69,17 @@ case "sha256":
         best = min(best, Date().timeIntervalSince(start))
     }
     print("bytes=\(buffer.count) seconds=\(String(format: "%.4f", best)) gb_per_second=\(String(format: "%.3f", Double(buffer.count) / best / 1e9)) digest=\(digest.prefix(16))")
+case "upload":
+    guard arguments.count >= 5 else { fail("usage: deployer-bench upload FILE BUCKET KEY") }
+    let environment = ProcessInfo.processInfo.environment
+    guard let key = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] else { fail("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") }
+    let transport = try AsyncHTTPTransport()
+    let client = AWSClient(configuration: AWSConfiguration(region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", environment: environment)),
+                           transport: transport, credentials: StaticCredentialProvider(Credentials(accessKeyId: key, secretAccessKey: secret)))
+    let start = Date()
+    try await Uploader().upload(s3: S3Client(client: client), bucket: arguments[3], key: arguments[4], path: arguments[2], ifAbsent: false, progress: nil)
+    print("seconds=\(String(format: "%.3f", Date().timeIntervalSince(start)))")
+    try await transport.shutdown()
 default:
     fail("unknown mode \(arguments[1])")
 }

@@ -131,7 +131,7 @@ final class ManifestTests: XCTestCase {
     func testRepositoryManifestIsValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let manifest = try ManifestLoader(environment: [:]).load(file: root.appendingPathComponent("deployer.yml").path)
-        XCTAssertEqual(manifest.jobs.map(\.name), ["sales_etl"])
+        XCTAssertEqual(manifest.jobs.map(\.name), ["cdc_merge", "sales_etl"])
         XCTAssertEqual(Set(manifest.targets.keys), ["local", "dev", "prod"])
     }
 }

@@ -12,7 +12,7 @@ public struct Uploader: Sendable {
     public var partSize: UInt64
     public var concurrency: Int
 
-    public init(multipartThreshold: UInt64 = 64 << 20, partSize: UInt64 = 16 << 20, concurrency: Int = 4) {
+    public init(multipartThreshold: UInt64 = 64 << 20, partSize: UInt64 = 8 << 20, concurrency: Int = 8) {
         self.multipartThreshold = multipartThreshold
         self.partSize = max(5 << 20, partSize)
         self.concurrency = max(1, concurrency)
