@@ -31,6 +31,17 @@ public struct ChunkSigner: Sendable {
         return signature
     }
 
+    /// The framing that goes before a chunk's data: `hex-size;chunk-signature=SIG\r\n`
+    /// (the data and a trailing `\r\n` follow). Signs the chunk and advances the chain.
+    public mutating func header(for chunk: UnsafeRawBufferPointer) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: chunk)
+        let chunkHash = Hex.string(hasher.finalize())
+        let signature = key.signature(of: Array(stringToSign(chunkHash: chunkHash).utf8))
+        previousSignature = signature
+        return Array((String(chunk.count, radix: 16) + ";chunk-signature=" + signature + "\r\n").utf8)
+    }
+
     /// The framed bytes for one chunk: `hex-size;chunk-signature=SIG\r\n DATA \r\n`.
     public mutating func frame(chunk: [UInt8]) -> [UInt8] {
         let signature = sign(chunk: chunk)

@@ -33,4 +33,11 @@ public enum PayloadHash {
     public static func hex<D: DataProtocol>(_ bytes: D) -> String {
         Hex.string(SHA256.hash(data: bytes))
     }
+
+    /// Lower-case hex SHA-256 of contiguous bytes (no generic region walk).
+    public static func hex(_ bytes: [UInt8]) -> String {
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return Hex.string(hasher.finalize())
+    }
 }

@@ -100,7 +100,9 @@ public struct SigV4Signer: Sendable {
         out.append(0x0A)
         out.append(contentsOf: scope.string.utf8)
         out.append(0x0A)
-        Hex.append(SHA256.hash(data: canonicalRequest.bytes), to: &out)
+        var hasher = SHA256()
+        canonicalRequest.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        Hex.append(hasher.finalize(), to: &out)
         return out
     }
 

@@ -36,7 +36,7 @@ public struct SigningKey: Sendable {
     /// Step 4: the hex signature of `message` (a string to sign).
     public func signature(of message: [UInt8]) -> String {
         var mac = keyed
-        mac.update(data: message)
+        message.withUnsafeBytes { mac.update(data: $0) }
         return Hex.string(mac.finalize())
     }
 }
@@ -48,7 +48,9 @@ public final class SigningKeyCache: @unchecked Sendable {
     private var keys: [String: SigningKey] = [:]
     private let capacity: Int
 
-    public init(capacity: Int = 32) {
+    /// Keys are small (two hash states); a generous capacity keeps one per credential, day,
+    /// region and service for any realistic process.
+    public init(capacity: Int = 1024) {
         self.capacity = capacity
     }
 

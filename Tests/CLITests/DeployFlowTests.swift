@@ -15,6 +15,8 @@ final class DeployFlowTests: XCTestCase {
     }
 
     var work: String!
+    /// Unique per test: the peers may outlive one run, and job names are global in an account.
+    let project = "it\(UInt32.random(in: 0...UInt32.max))"
 
     override func setUpWithError() throws {
         work = NSTemporaryDirectory() + "deployer-flow-\(UUID().uuidString)"
@@ -49,7 +51,7 @@ final class DeployFlowTests: XCTestCase {
     func manifest(target: String, body: String) throws -> String {
         let path = work + "/deployer.yml"
         try """
-        project: itest
+        project: \(project)
         targets:
         \(body)
         jobs:
@@ -92,7 +94,7 @@ final class DeployFlowTests: XCTestCase {
         XCTAssertEqual(try deployer(["validate", "-t", "dev"], peers).status, 0)
         let firstPlan = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
         XCTAssertEqual(firstPlan.status, 2, firstPlan.all)
-        XCTAssertTrue(firstPlan.stdout.contains("+ create job itest-dev-sales_etl"), firstPlan.stdout)
+        XCTAssertTrue(firstPlan.stdout.contains("+ create job \(project)-dev-sales_etl"), firstPlan.stdout)
         XCTAssertTrue(firstPlan.stdout.contains("(upload)"))
 
         let apply = try deployer(["apply", "-t", "dev", "--auto-approve"], peers)
@@ -114,7 +116,7 @@ final class DeployFlowTests: XCTestCase {
         try "\n# a change\n".appendTo(work + "/sales_etl/src/sales_etl/cli.py")
         let update = try deployer(["plan", "-t", "dev", "--detailed-exitcode", "--out", work + "/plan.json"], peers)
         XCTAssertEqual(update.status, 2, update.all)
-        XCTAssertTrue(update.stdout.contains("~ update job itest-dev-sales_etl"), update.stdout)
+        XCTAssertTrue(update.stdout.contains("~ update job \(project)-dev-sales_etl"), update.stdout)
         XCTAssertTrue(update.stdout.contains("~ Command.ScriptLocation: s3://\(bucket)/deploy/artifacts/sales_etl/"), update.stdout)
         XCTAssertTrue(update.stdout.contains("~ DefaultArguments.--extra-py-files:"))
         // The sources move again: the saved plan no longer describes what would be applied.
@@ -172,7 +174,7 @@ final class DeployFlowTests: XCTestCase {
         try "\n# version two\n".appendTo(work + "/sales_etl/main.py")
         let second = try deployer(["apply", "-t", "prod", "--auto-approve"], peers)
         XCTAssertEqual(second.status, 0, second.all)
-        XCTAssertTrue(second.stdout.contains("~ update job itest-prod-sales_etl"), second.stdout)
+        XCTAssertTrue(second.stdout.contains("~ update job \(project)-prod-sales_etl"), second.stdout)
 
         let history = try deployer(["deployments", "-t", "prod", "--json"], peers)
         let records = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])

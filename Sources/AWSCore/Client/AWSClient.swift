@@ -114,19 +114,29 @@ public final class AWSClient: Sendable {
         options.addContentSHA256Header = true
         let signer = SigV4Signer(credentials: resolved.credentials, region: region, service: service.signingName, options: options)
         let bodyPayload: Payload
-        if let payload {
+        var headers = request.headers.filter { $0.name.lowercased() != "content-length" }
+        if case .signedChunks(_, _, let length, let chunkSize, _) = request.body {
+            bodyPayload = .streaming
+            headers.removeAll { ["content-encoding", "x-amz-decoded-content-length", "content-md5"].contains($0.name.lowercased()) }
+            headers.append(HTTPHeader("Content-Encoding", "aws-chunked"))
+            headers.append(HTTPHeader("x-amz-decoded-content-length", String(length)))
+            headers.append(HTTPHeader("Content-Length", String(ChunkSigner.encodedLength(payloadLength: Int(length), chunkSize: chunkSize))))
+        } else if let payload {
             bodyPayload = payload
         } else {
             switch request.body {
             case .empty: bodyPayload = .empty
             case .bytes(let bytes): bodyPayload = .bytes(bytes)
-            case .file: bodyPayload = .unsigned
+            case .file, .signedChunks: bodyPayload = .unsigned
             }
         }
-        let signingRequest = SigningRequest(method: request.method, path: request.path.isEmpty ? "/" : request.path, query: request.query,
-                                            headers: request.headers.filter { $0.name.lowercased() != "content-length" })
+        let signingRequest = SigningRequest(method: request.method, path: request.path.isEmpty ? "/" : request.path, query: request.query, headers: headers)
         let result = signer.sign(signingRequest, payload: bodyPayload, at: now)
-        request.headers = result.request.headers
+        request.headers = result.request.headers.filter { $0.name.lowercased() != "content-length" }
+        // Every attempt signs again, so every attempt gets a fresh chunk chain from its own seed.
+        if case .signedChunks(let path, let offset, let length, let chunkSize, _) = request.body {
+            request.body = .signedChunks(path: path, offset: offset, length: length, chunkSize: chunkSize, signer: signer.chunkSigner(seed: result))
+        }
         return request
     }
 

@@ -52,6 +52,10 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
         case .file(let path, let offset, let length):
             let chunks = FileChunks(path: path, offset: offset, length: length, chunkSize: Self.fileChunkSize)
             outgoing.body = .stream(chunks, length: .known(Int64(length)))
+        case .signedChunks(let path, let offset, let length, let chunkSize, let signer):
+            guard let signer else { throw TransportError(.io, "an aws-chunked body was sent unsigned") }
+            let chunks = SignedFileChunks(path: path, offset: offset, length: length, chunkSize: chunkSize, signer: signer)
+            outgoing.body = .stream(chunks, length: .known(Int64(request.body.wireLength)))
         }
         do {
             let response = try await client.execute(outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
@@ -61,6 +65,8 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
         } catch let error as HTTPClientError {
             throw Self.classify(error)
         } catch let error as FileChunks.ReadError {
+            throw TransportError(.io, error.description)
+        } catch let error as SignedFileChunks.ReadError {
             throw TransportError(.io, error.description)
         } catch let error as NIOSSLError {
             throw TransportError(.tls, "\(error)")
@@ -137,6 +143,74 @@ struct FileChunks: AsyncSequence, Sendable {
             remaining -= UInt64(data.count)
             offset += UInt64(data.count)
             return ByteBuffer(bytes: data)
+        }
+    }
+}
+
+/// An `aws-chunked` body read from a file: each chunk framed with its signature, chained from
+/// the seed signature, then the final empty chunk. One read of the file, memory flat.
+struct SignedFileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    struct ReadError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let path: String
+    let offset: UInt64
+    let length: UInt64
+    let chunkSize: Int
+    let signer: ChunkSigner
+
+    func makeAsyncIterator() -> Iterator {
+        Iterator(path: path, offset: offset, remaining: length, chunkSize: chunkSize, signer: signer)
+    }
+
+    final class Iterator: AsyncIteratorProtocol {
+        let path: String
+        let offset: UInt64
+        var remaining: UInt64
+        let chunkSize: Int
+        var signer: ChunkSigner
+        var handle: FileHandle?
+        var finished = false
+
+        init(path: String, offset: UInt64, remaining: UInt64, chunkSize: Int, signer: ChunkSigner) {
+            self.path = path
+            self.offset = offset
+            self.remaining = remaining
+            self.chunkSize = chunkSize
+            self.signer = signer
+        }
+
+        deinit {
+            try? handle?.close()
+        }
+
+        func next() async throws -> ByteBuffer? {
+            if finished { return nil }
+            var data = Data()
+            if remaining > 0 {
+                if handle == nil {
+                    guard let opened = FileHandle(forReadingAtPath: path) else { throw ReadError(description: "cannot open \(path) for reading") }
+                    try opened.seek(toOffset: offset)
+                    handle = opened
+                }
+                let want = Int(Swift.min(UInt64(chunkSize), remaining))
+                data = try handle?.read(upToCount: want) ?? Data()
+                guard data.count == want else { throw ReadError(description: "\(path) ended \(remaining) bytes early (changed while uploading?)") }
+                remaining -= UInt64(want)
+            } else {
+                finished = true
+                try? handle?.close()
+                handle = nil
+            }
+            let header = data.withUnsafeBytes { signer.header(for: $0) }
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(header.count + data.count + 2)
+            buffer.writeBytes(header)
+            buffer.writeBytes(data)
+            buffer.writeBytes([0x0D, 0x0A])
+            return buffer
         }
     }
 }

@@ -7,12 +7,35 @@ public enum RequestBody: Sendable, Equatable {
     case bytes([UInt8])
     /// `length` bytes of the file at `path` from `offset`, streamed (never loaded whole).
     case file(path: String, offset: UInt64, length: UInt64)
+    /// A file range sent as `aws-chunked` with every chunk signed (one read, no pre-hash pass).
+    /// `signer` is filled in by `AWSClient` after it signs the headers.
+    case signedChunks(path: String, offset: UInt64, length: UInt64, chunkSize: Int, signer: ChunkSigner?)
 
+    /// Bytes of payload (for `aws-chunked`, the decoded length).
     public var length: UInt64 {
         switch self {
         case .empty: return 0
         case .bytes(let bytes): return UInt64(bytes.count)
         case .file(_, _, let length): return length
+        case .signedChunks(_, _, let length, _, _): return length
+        }
+    }
+
+    /// Bytes on the wire.
+    public var wireLength: UInt64 {
+        if case .signedChunks(_, _, let length, let chunkSize, _) = self {
+            return UInt64(ChunkSigner.encodedLength(payloadLength: Int(length), chunkSize: chunkSize))
+        }
+        return length
+    }
+
+    public static func == (lhs: RequestBody, rhs: RequestBody) -> Bool {
+        switch (lhs, rhs) {
+        case (.empty, .empty): return true
+        case (.bytes(let a), .bytes(let b)): return a == b
+        case (.file(let a, let b, let c), .file(let d, let e, let f)): return a == d && b == e && c == f
+        case (.signedChunks(let a, let b, let c, let d, _), .signedChunks(let e, let f, let g, let h, _)): return a == e && b == f && c == g && d == h
+        default: return false
         }
     }
 }

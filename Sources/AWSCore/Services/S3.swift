@@ -128,12 +128,12 @@ public struct S3Client: Sendable {
     }
 
     /// Uploads one part; returns its ETag.
-    public func uploadPart(bucket: String, key: String, uploadId: String, partNumber: Int, body: RequestBody, payloadHash: String, contentMD5: String? = nil) async throws -> String {
+    public func uploadPart(bucket: String, key: String, uploadId: String, partNumber: Int, body: RequestBody, payloadHash: String? = nil, contentMD5: String? = nil) async throws -> String {
         var headers = [HTTPHeader("Content-Length", String(body.length))]
         if let contentMD5 { headers.append(HTTPHeader("Content-MD5", contentMD5)) }
         let request = try request("PUT", bucket: bucket, key: key, query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", uploadId)],
                                   headers: headers, body: body)
-        let response = try await client.send(.s3, operation: "UploadPart", request: request, payload: .hash(payloadHash))
+        let response = try await client.send(.s3, operation: "UploadPart", request: request, payload: payloadHash.map(Payload.hash))
         guard let etag = response.header("ETag") else {
             throw AWSError(service: "s3", operation: "UploadPart", status: response.status, code: "MalformedResponse", message: "no ETag for part \(partNumber)")
         }

@@ -132,11 +132,34 @@ public struct Runner: Sendable {
             public var startedAt: Date?
             public var durationSeconds: Double?
             public var error: String?
+
+            enum CodingKeys: String, CodingKey { case id, state, engineState, startedAt, durationSeconds, error }
+
+            public func encode(to encoder: Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(id, forKey: .id)
+                try container.encode(state, forKey: .state)
+                try container.encode(engineState, forKey: .engineState)
+                try container.encode(startedAt, forKey: .startedAt)
+                try container.encode(durationSeconds.map { $0.rounded() }, forKey: .durationSeconds)
+                try container.encode(error, forKey: .error)
+            }
         }
         public var job: String
         public var deployment: Deployment?
         public var runs: [Run]
         public var error: String?
+
+        enum CodingKeys: String, CodingKey { case job, deployment, runs, error }
+
+        /// `deployment` and `error` are written as null when absent: alerting scripts rely on the keys.
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(job, forKey: .job)
+            try container.encode(deployment, forKey: .deployment)
+            try container.encode(runs, forKey: .runs)
+            try container.encode(error, forKey: .error)
+        }
     }
 
     /// Per job: the latest deployment and the most recent runs (newest first).

@@ -3,50 +3,39 @@ import Crypto
 import Foundation
 import SigV4
 
-/// Uploads files to S3 with flat memory: one PUT below `multipartThreshold`, else a multipart
-/// upload whose parts go `concurrency` at a time. Every part is read once to hash it (SHA-256
-/// for the signature, MD5 for `Content-MD5`, which S3 verifies) and once to stream it. A failed
-/// upload is aborted so no parts are left behind.
+/// Uploads files to S3 with flat memory and one read of the file: one PUT below
+/// `multipartThreshold`, else a multipart upload whose parts go `concurrency` at a time. Bodies
+/// are `aws-chunked` with every chunk signed (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`), so S3
+/// verifies each chunk against its signature while it arrives: integrity without a hashing
+/// pass before the upload. A failed upload is aborted so no parts are left behind.
 public struct Uploader: Sendable {
     public var multipartThreshold: UInt64
     public var partSize: UInt64
     public var concurrency: Int
+    /// Bytes per signed chunk.
+    public var chunkSize: Int
 
-    public init(multipartThreshold: UInt64 = 64 << 20, partSize: UInt64 = 8 << 20, concurrency: Int = 8) {
+    public init(multipartThreshold: UInt64 = 64 << 20, partSize: UInt64 = 16 << 20, concurrency: Int = 6, chunkSize: Int = 1 << 20) {
         self.multipartThreshold = multipartThreshold
         self.partSize = max(5 << 20, partSize)
         self.concurrency = max(1, concurrency)
+        self.chunkSize = max(8 << 10, chunkSize)
     }
 
+    /// Base64 MD5 for `Content-MD5` on small in-memory writes (locks, records).
     public static func md5Base64(_ bytes: [UInt8]) -> String {
         Data(Insecure.MD5.hash(data: bytes)).base64EncodedString()
     }
 
-    /// SHA-256 (hex) and MD5 (base64) of a file range, reading 1 MiB at a time.
-    static func digests(path: String, offset: UInt64, length: UInt64) throws -> (sha256: String, md5: String) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw DeployError("cannot open \(path)") }
-        defer { try? handle.close() }
-        try handle.seek(toOffset: offset)
-        var sha = SHA256()
-        var md5 = Insecure.MD5()
-        var remaining = length
-        while remaining > 0 {
-            let chunk = try handle.read(upToCount: Int(min(remaining, 1 << 20))) ?? Data()
-            if chunk.isEmpty { throw DeployError("\(path) ended early: did it change during the upload?") }
-            sha.update(data: chunk)
-            md5.update(data: chunk)
-            remaining -= UInt64(chunk.count)
-        }
-        return (PayloadHash.hex(Array(sha.finalize())), Data(md5.finalize()).base64EncodedString())
+    func body(_ path: String, offset: UInt64, length: UInt64) -> RequestBody {
+        .signedChunks(path: path, offset: offset, length: length, chunkSize: chunkSize, signer: nil)
     }
 
     public func upload(s3: S3Client, bucket: String, key: String, path: String, ifAbsent: Bool, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         let size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
         if size < multipartThreshold {
-            let digest = try Self.digests(path: path, offset: 0, length: size)
-            try await s3.putObject(bucket: bucket, key: key, body: .file(path: path, offset: 0, length: size), payloadHash: digest.sha256,
-                                   ifNoneMatch: ifAbsent, contentMD5: digest.md5)
+            try await s3.putObject(bucket: bucket, key: key, body: body(path, offset: 0, length: size), ifNoneMatch: ifAbsent)
             progress?(size, size)
             return
         }
@@ -61,9 +50,8 @@ public struct Uploader: Sendable {
                     let offset = UInt64(number - 1) * partSize
                     let length = min(partSize, size - offset)
                     group.addTask {
-                        let digest = try Self.digests(path: path, offset: offset, length: length)
                         let etag = try await s3.uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
-                                                           body: .file(path: path, offset: offset, length: length), payloadHash: digest.sha256, contentMD5: digest.md5)
+                                                           body: body(path, offset: offset, length: length))
                         progress?(done.add(length), size)
                         return (number, etag)
                     }
