@@ -20,23 +20,20 @@ public struct CanonicalRequest: Sendable {
     public init(request: SigningRequest, payloadHash: String, uriRules: URIRules, extraQuery: [QueryItem] = [], excludeHeaders: Set<String> = []) {
         let headers = Self.canonicalHeaders(request.headers, excluding: excludeHeaders)
         var out: [UInt8] = []
-        out.reserveCapacity(256 + request.path.utf8.count + 64 * headers.count)
+        out.reserveCapacity(256 + request.path.utf8.count + headers.storage.count)
         out.append(contentsOf: request.method.utf8)
         out.append(0x0A)
         Self.appendCanonicalURI(request.path, rules: uriRules, to: &out)
         out.append(0x0A)
         Self.appendCanonicalQuery(request.query, extraQuery, to: &out)
         out.append(0x0A)
-        var signed: [UInt8] = []
-        signed.reserveCapacity(16 * headers.count)
-        for (index, header) in headers.enumerated() {
-            out.append(contentsOf: header.name)
+        for entry in headers.entries {
+            out.append(contentsOf: headers.storage[entry.name])
             out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: header.value)
+            out.append(contentsOf: headers.storage[entry.value])
             out.append(0x0A)
-            if index > 0 { signed.append(UInt8(ascii: ";")) }
-            signed.append(contentsOf: header.name)
         }
+        let signed = headers.signedHeaders
         out.append(0x0A)
         out.append(contentsOf: signed)
         out.append(0x0A)
@@ -82,6 +79,7 @@ public struct CanonicalRequest: Sendable {
 
     /// Removes `.` and `..` segments and collapses `//`; keeps a trailing `/`.
     public static func normalizePath(_ path: String) -> String {
+        if isNormal(path) { return path }
         var stack: [Substring] = []
         for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
             switch segment {
@@ -96,59 +94,139 @@ public struct CanonicalRequest: Sendable {
         return result
     }
 
+    /// True when no segment is empty, `.` or `..` (the common case: nothing to rewrite).
+    static func isNormal(_ path: String) -> Bool {
+        var previousSlash = false
+        var segmentLength = 0
+        var dots = 0
+        var first = true
+        for byte in path.utf8 {
+            if first {
+                guard byte == UInt8(ascii: "/") else { return false }
+                first = false
+                previousSlash = true
+                continue
+            }
+            if byte == UInt8(ascii: "/") {
+                if previousSlash { return false }
+                if segmentLength == dots, dots == 1 || dots == 2 { return false }
+                previousSlash = true
+                segmentLength = 0
+                dots = 0
+            } else {
+                previousSlash = false
+                segmentLength += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        if first { return false }
+        return !(segmentLength == dots && (dots == 1 || dots == 2))
+    }
+
     // MARK: Query
 
     static func appendCanonicalQuery(_ query: [QueryItem], _ extra: [QueryItem], to out: inout [UInt8]) {
         let total = query.count + extra.count
         if total == 0 { return }
-        var pairs: [([UInt8], [UInt8])] = []
+        // Every key and value encoded into one buffer; pairs are ranges into it, so sorting
+        // compares slices and allocates nothing per parameter.
+        var storage: [UInt8] = []
+        storage.reserveCapacity(total * 32)
+        var pairs: [(key: Range<Int>, value: Range<Int>)] = []
         pairs.reserveCapacity(total)
-        for item in query + extra {
-            var key: [UInt8] = []
-            var value: [UInt8] = []
-            URIEncoding.encode(item.name.utf8, keepSlash: false, into: &key)
-            URIEncoding.encode(item.value.utf8, keepSlash: false, into: &value)
-            pairs.append((key, value))
+        func add(_ item: QueryItem) {
+            let keyStart = storage.count
+            URIEncoding.encode(item.name.utf8, keepSlash: false, into: &storage)
+            let valueStart = storage.count
+            URIEncoding.encode(item.value.utf8, keepSlash: false, into: &storage)
+            pairs.append((keyStart..<valueStart, valueStart..<storage.count))
         }
-        pairs.sort { lhs, rhs in
-            if lhs.0 != rhs.0 { return lhs.0.lexicographicallyPrecedes(rhs.0) }
-            return lhs.1.lexicographicallyPrecedes(rhs.1)
+        for item in query { add(item) }
+        for item in extra { add(item) }
+        storage.withUnsafeBufferPointer { buffer in
+            pairs.sort { lhs, rhs in
+                let leftKey = buffer[lhs.key], rightKey = buffer[rhs.key]
+                if !leftKey.elementsEqual(rightKey) { return leftKey.lexicographicallyPrecedes(rightKey) }
+                return buffer[lhs.value].lexicographicallyPrecedes(buffer[rhs.value])
+            }
         }
         for (index, pair) in pairs.enumerated() {
             if index > 0 { out.append(UInt8(ascii: "&")) }
-            out.append(contentsOf: pair.0)
+            out.append(contentsOf: storage[pair.key])
             out.append(UInt8(ascii: "="))
-            out.append(contentsOf: pair.1)
+            out.append(contentsOf: storage[pair.value])
         }
     }
 
     // MARK: Headers
 
-    struct CanonicalHeader {
-        var name: [UInt8]
-        var value: [UInt8]
+    /// Canonical headers held in one byte buffer; entries are ranges into it (no allocation
+    /// per header), merged by name and sorted.
+    struct CanonicalHeaders {
+        var storage: [UInt8] = []
+        var entries: [(name: Range<Int>, value: Range<Int>)] = []
+
+        /// `;`-joined names.
+        var signedHeaders: [UInt8] {
+            var out: [UInt8] = []
+            out.reserveCapacity(entries.count * 16)
+            for (index, entry) in entries.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ";")) }
+                out.append(contentsOf: storage[entry.name])
+            }
+            return out
+        }
     }
+
+    static let unsignableNames: [[UInt8]] = unsignableHeaders.map { Array($0.utf8) }
 
     /// Lower-cased names, trimmed values with inner whitespace runs collapsed, repeated
     /// names joined with `,` in order, sorted by name; unsignable headers left out.
-    static let unsignableNames: [[UInt8]] = unsignableHeaders.map { Array($0.utf8) }
-
-    static func canonicalHeaders(_ headers: [HTTPHeader], excluding: Set<String>) -> [CanonicalHeader] {
-        var result: [CanonicalHeader] = []
-        result.reserveCapacity(headers.count)
-        for header in headers {
-            let name = lowercased(header.name)
-            if unsignableNames.contains(name) { continue }
-            if !excluding.isEmpty, excluding.contains(String(decoding: name, as: UTF8.self)) { continue }
-            let value = canonicalValue(header.value)
-            if let existing = result.firstIndex(where: { $0.name == name }) {
-                result[existing].value.append(UInt8(ascii: ","))
-                result[existing].value.append(contentsOf: value)
-            } else {
-                result.append(CanonicalHeader(name: name, value: value))
+    static func canonicalHeaders(_ headers: [HTTPHeader], excluding: Set<String>) -> CanonicalHeaders {
+        var result = CanonicalHeaders()
+        result.storage.reserveCapacity(headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count } * 2)
+        var raw: [(name: Range<Int>, value: Range<Int>, order: Int)] = []
+        raw.reserveCapacity(headers.count)
+        for (order, header) in headers.enumerated() {
+            let nameStart = result.storage.count
+            for byte in header.name.utf8 {
+                result.storage.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+            }
+            let name = nameStart..<result.storage.count
+            let skip = unsignableNames.contains { $0.elementsEqual(result.storage[name]) }
+                || (!excluding.isEmpty && excluding.contains(String(decoding: result.storage[name], as: UTF8.self)))
+            if skip {
+                result.storage.removeSubrange(name)
+                continue
+            }
+            let valueStart = result.storage.count
+            appendCanonicalValue(header.value, to: &result.storage)
+            raw.append((name, valueStart..<result.storage.count, order))
+        }
+        result.storage.withUnsafeBufferPointer { buffer in
+            raw.sort { lhs, rhs in
+                let left = buffer[lhs.name], right = buffer[rhs.name]
+                if left.elementsEqual(right) { return lhs.order < rhs.order }
+                return left.lexicographicallyPrecedes(right)
             }
         }
-        result.sort { $0.name.lexicographicallyPrecedes($1.name) }
+        var index = 0
+        while index < raw.count {
+            var last = index
+            while last + 1 < raw.count, result.storage[raw[last + 1].name].elementsEqual(result.storage[raw[index].name]) { last += 1 }
+            if last == index {
+                result.entries.append((raw[index].name, raw[index].value))
+            } else {
+                // Repeated header: values joined with ',' in the order given.
+                let start = result.storage.count
+                for position in index...last {
+                    if position > index { result.storage.append(UInt8(ascii: ",")) }
+                    result.storage.append(contentsOf: result.storage[raw[position].value])
+                }
+                result.entries.append((raw[index].name, start..<result.storage.count))
+            }
+            index = last + 1
+        }
         return result
     }
 
@@ -161,13 +239,12 @@ public struct CanonicalRequest: Sendable {
         return out
     }
 
-    static func canonicalValue(_ value: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(value.utf8.count)
+    static func appendCanonicalValue(_ value: String, to out: inout [UInt8]) {
+        let start = out.count
         var pendingSpace = false
         for byte in value.utf8 {
             if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
-                pendingSpace = !out.isEmpty
+                pendingSpace = out.count > start
             } else {
                 if pendingSpace {
                     out.append(0x20)
@@ -176,6 +253,5 @@ public struct CanonicalRequest: Sendable {
                 out.append(byte)
             }
         }
-        return out
     }
 }

@@ -82,7 +82,7 @@ public struct SigV4Signer: Sendable {
     }
 
     func key(for date: AMZDate) -> SigningKey {
-        cache.key(secretAccessKey: credentials.secretAccessKey, scope: CredentialScope(date: date.date, region: region, service: service))
+        cache.key(secretAccessKey: credentials.secretAccessKey, date: date.date, region: region, service: service)
     }
 
     /// Step 2: the string to sign.
@@ -140,8 +140,7 @@ public struct SigV4Signer: Sendable {
         var signed = request
         signed.query.removeAll { $0.name.hasPrefix("X-Amz-") && Self.presignParameters.contains($0.name) }
         signed.headers.removeAll { Self.isSigningHeader($0.name) }
-        let headersOnly = CanonicalRequest.canonicalHeaders(signed.headers, excluding: [])
-        let signedHeaders = headersOnly.map { String(decoding: $0.name, as: UTF8.self) }.joined(separator: ";")
+        let signedHeaders = String(decoding: CanonicalRequest.canonicalHeaders(signed.headers, excluding: []).signedHeaders, as: UTF8.self)
         var added = [
             QueryItem("X-Amz-Algorithm", Self.algorithm),
             QueryItem("X-Amz-Credential", "\(credentials.accessKeyId)/\(key.scope.string)"),

@@ -44,8 +44,14 @@ public struct SigningKey: Sendable {
 /// A small thread-safe cache of signing keys per (secret, date, region, service):
 /// a key changes once a day, so deriving it (four HMACs) per request is waste.
 public final class SigningKeyCache: @unchecked Sendable {
+    private struct Entry: Hashable {
+        let secret: String
+        let date: String
+        let region: String
+        let service: String
+    }
     private let lock = NSLock()
-    private var keys: [String: SigningKey] = [:]
+    private var keys: [Entry: SigningKey] = [:]
     private let capacity: Int
 
     /// Keys are small (two hash states); a generous capacity keeps one per credential, day,
@@ -57,15 +63,20 @@ public final class SigningKeyCache: @unchecked Sendable {
     public static let shared = SigningKeyCache()
 
     public func key(secretAccessKey: String, scope: CredentialScope) -> SigningKey {
+        key(secretAccessKey: secretAccessKey, date: scope.date, region: scope.region, service: scope.service)
+    }
+
+    /// The key for (secret, date, region, service), derived on first use.
+    public func key(secretAccessKey: String, date: String, region: String, service: String) -> SigningKey {
         // The secret is part of the lookup key; it lives in memory with the credentials anyway.
-        let entry = secretAccessKey + "\n" + scope.date + "\n" + scope.region + "\n" + scope.service
+        let entry = Entry(secret: secretAccessKey, date: date, region: region, service: service)
         lock.lock()
         if let cached = keys[entry] {
             lock.unlock()
             return cached
         }
         lock.unlock()
-        let derived = SigningKey(secretAccessKey: secretAccessKey, scope: scope)
+        let derived = SigningKey(secretAccessKey: secretAccessKey, scope: CredentialScope(date: date, region: region, service: service))
         lock.lock()
         if keys.count >= capacity { keys.removeAll(keepingCapacity: true) }
         keys[entry] = derived
