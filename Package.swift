@@ -60,7 +60,7 @@ let package = Package(
         // Benchmark driver (Tests/Benchmarks): not shipped.
         .executableTarget(
             name: "deployer-bench",
-            dependencies: ["SigV4", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SigV4", "AWSCore", "DeployKit", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], resources: [.copy("Vectors")]),
         // Scripted transport, clock and fixtures shared by the test targets.

@@ -63,6 +63,26 @@ final class DeployFlowTests: XCTestCase {
         return path
     }
 
+    /// A bucket for artifacts and an EMR Serverless application, as terraform would make them.
+    func emrServerlessTarget(_ name: String, _ peers: Peers) async throws -> String {
+        let client = try client(peers)
+        let bucket = "itest-\(name)-\(UInt32.random(in: 0...UInt32.max))"
+        try await S3Client(client: client).createBucket(bucket: bucket)
+        let created = try await client.restJSONCall(.emrServerless, operation: "CreateApplication", method: "POST", path: "/applications",
+                                                    input: ["name": "itest-\(name)", "releaseLabel": "emr-7.1.0", "type": "SPARK", "clientToken": UUID().uuidString])
+        let application = try XCTUnwrap(created["applicationId"] as? String)
+        _ = try manifest(target: name, body: """
+          \(name):
+            engine: emr-serverless
+            region: us-east-1
+            artifacts: {bucket: \(bucket), prefix: deploy}
+            emr_serverless:
+              application_id: \(application)
+              execution_role_arn: arn:aws:iam::\(peers.account):role/emr-job
+        """)
+        return bucket
+    }
+
     func deployer(_ arguments: [String], _ peers: Peers) throws -> CLIResult {
         try CLI.run(arguments, environment: environment(peers), cwd: work)
     }
@@ -148,21 +168,7 @@ final class DeployFlowTests: XCTestCase {
 
     func testEMRServerlessFlowWithRollback() async throws {
         let peers = try peers()
-        let client = try client(peers)
-        let bucket = "itest-emr-\(UInt32.random(in: 0...UInt32.max))"
-        try await S3Client(client: client).createBucket(bucket: bucket)
-        let created = try await client.restJSONCall(.emrServerless, operation: "CreateApplication", method: "POST", path: "/applications",
-                                                    input: ["name": "itest", "releaseLabel": "emr-7.1.0", "type": "SPARK", "clientToken": UUID().uuidString])
-        let application = try XCTUnwrap(created["applicationId"] as? String)
-        _ = try manifest(target: "prod", body: """
-          prod:
-            engine: emr-serverless
-            region: us-east-1
-            artifacts: {bucket: \(bucket), prefix: deploy}
-            emr_serverless:
-              application_id: \(application)
-              execution_role_arn: arn:aws:iam::\(peers.account):role/emr-job
-        """)
+        _ = try await emrServerlessTarget("prod", peers)
         let first = try deployer(["apply", "-t", "prod", "--auto-approve"], peers)
         XCTAssertEqual(first.status, 0, first.all)
         let run = try deployer(["run", "sales_etl", "-t", "prod", "--wait", "--json"], peers)
@@ -200,20 +206,7 @@ final class DeployFlowTests: XCTestCase {
     func testConcurrentAppliesLeaveOneDeploymentAndNoLock() async throws {
         let peers = try peers()
         let client = try client(peers)
-        let bucket = "itest-lock-\(UInt32.random(in: 0...UInt32.max))"
-        try await S3Client(client: client).createBucket(bucket: bucket)
-        let created = try await client.restJSONCall(.emrServerless, operation: "CreateApplication", method: "POST", path: "/applications",
-                                                    input: ["name": "itest-lock", "releaseLabel": "emr-7.1.0", "type": "SPARK", "clientToken": UUID().uuidString])
-        let application = try XCTUnwrap(created["applicationId"] as? String)
-        _ = try manifest(target: "race", body: """
-          race:
-            engine: emr-serverless
-            region: us-east-1
-            artifacts: {bucket: \(bucket), prefix: deploy}
-            emr_serverless:
-              application_id: \(application)
-              execution_role_arn: arn:aws:iam::\(peers.account):role/emr-job
-        """)
+        let bucket = try await emrServerlessTarget("race", peers)
         let env = environment(peers)
         let cwd: String = work
         let results = try await withThrowingTaskGroup(of: CLIResult.self) { group in

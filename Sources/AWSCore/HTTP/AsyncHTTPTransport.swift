@@ -64,9 +64,7 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
             return HTTPResponse(status: Int(response.status.code), headers: response.headers.map { HTTPHeader($0.name, $0.value) }, body: bytes)
         } catch let error as HTTPClientError {
             throw Self.classify(error)
-        } catch let error as FileChunks.ReadError {
-            throw TransportError(.io, error.description)
-        } catch let error as SignedFileChunks.ReadError {
+        } catch let error as FileRangeReader.ReadError {
             throw TransportError(.io, error.description)
         } catch let error as NIOSSLError {
             throw TransportError(.tls, "\(error)")
@@ -89,12 +87,52 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
     }
 }
 
-/// Reads a file range in fixed-size chunks on demand, so memory stays flat however large the file.
-struct FileChunks: AsyncSequence, Sendable {
-    typealias Element = ByteBuffer
+/// Reads a file range front to back, `chunkSize` bytes per call, opening the file lazily.
+final class FileRangeReader {
     struct ReadError: Error, CustomStringConvertible {
         let description: String
     }
+
+    let path: String
+    let offset: UInt64
+    private(set) var remaining: UInt64
+    let chunkSize: Int
+    private var handle: FileHandle?
+
+    init(path: String, offset: UInt64, length: UInt64, chunkSize: Int) {
+        self.path = path
+        self.offset = offset
+        self.remaining = length
+        self.chunkSize = chunkSize
+    }
+
+    deinit {
+        try? handle?.close()
+    }
+
+    /// The next chunk; empty once the range is read.
+    func next() throws -> Data {
+        guard remaining > 0 else {
+            try? handle?.close()
+            handle = nil
+            return Data()
+        }
+        if handle == nil {
+            guard let opened = FileHandle(forReadingAtPath: path) else { throw ReadError(description: "cannot open \(path) for reading") }
+            try opened.seek(toOffset: offset)
+            handle = opened
+        }
+        let want = Int(Swift.min(UInt64(chunkSize), remaining))
+        let data = try handle?.read(upToCount: want) ?? Data()
+        guard data.count == want else { throw ReadError(description: "\(path) ended \(remaining) bytes early (changed while uploading?)") }
+        remaining -= UInt64(want)
+        return data
+    }
+}
+
+/// A file range as a request body, read on demand so memory stays flat however large the file.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
 
     let path: String
     let offset: UInt64
@@ -102,47 +140,18 @@ struct FileChunks: AsyncSequence, Sendable {
     let chunkSize: Int
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(path: path, offset: offset, remaining: length, chunkSize: chunkSize)
+        Iterator(reader: FileRangeReader(path: path, offset: offset, length: length, chunkSize: chunkSize))
     }
 
     final class Iterator: AsyncIteratorProtocol {
-        let path: String
-        var offset: UInt64
-        var remaining: UInt64
-        let chunkSize: Int
-        var handle: FileHandle?
-
-        init(path: String, offset: UInt64, remaining: UInt64, chunkSize: Int) {
-            self.path = path
-            self.offset = offset
-            self.remaining = remaining
-            self.chunkSize = chunkSize
-        }
-
-        deinit {
-            try? handle?.close()
+        let reader: FileRangeReader
+        init(reader: FileRangeReader) {
+            self.reader = reader
         }
 
         func next() async throws -> ByteBuffer? {
-            guard remaining > 0 else {
-                try? handle?.close()
-                handle = nil
-                return nil
-            }
-            if handle == nil {
-                guard let opened = FileHandle(forReadingAtPath: path) else {
-                    throw ReadError(description: "cannot open \(path) for reading")
-                }
-                try opened.seek(toOffset: offset)
-                handle = opened
-            }
-            let want = Int(Swift.min(UInt64(chunkSize), remaining))
-            guard let data = try handle?.read(upToCount: want), !data.isEmpty else {
-                throw ReadError(description: "\(path) ended \(remaining) bytes early (changed while uploading?)")
-            }
-            remaining -= UInt64(data.count)
-            offset += UInt64(data.count)
-            return ByteBuffer(bytes: data)
+            let data = try reader.next()
+            return data.isEmpty ? nil : ByteBuffer(bytes: data)
         }
     }
 }
@@ -151,9 +160,6 @@ struct FileChunks: AsyncSequence, Sendable {
 /// the seed signature, then the final empty chunk. One read of the file, memory flat.
 struct SignedFileChunks: AsyncSequence, Sendable {
     typealias Element = ByteBuffer
-    struct ReadError: Error, CustomStringConvertible {
-        let description: String
-    }
 
     let path: String
     let offset: UInt64
@@ -162,48 +168,24 @@ struct SignedFileChunks: AsyncSequence, Sendable {
     let signer: ChunkSigner
 
     func makeAsyncIterator() -> Iterator {
-        Iterator(path: path, offset: offset, remaining: length, chunkSize: chunkSize, signer: signer)
+        Iterator(reader: FileRangeReader(path: path, offset: offset, length: length, chunkSize: chunkSize), signer: signer)
     }
 
     final class Iterator: AsyncIteratorProtocol {
-        let path: String
-        let offset: UInt64
-        var remaining: UInt64
-        let chunkSize: Int
+        let reader: FileRangeReader
         var signer: ChunkSigner
-        var handle: FileHandle?
         var finished = false
 
-        init(path: String, offset: UInt64, remaining: UInt64, chunkSize: Int, signer: ChunkSigner) {
-            self.path = path
-            self.offset = offset
-            self.remaining = remaining
-            self.chunkSize = chunkSize
+        init(reader: FileRangeReader, signer: ChunkSigner) {
+            self.reader = reader
             self.signer = signer
-        }
-
-        deinit {
-            try? handle?.close()
         }
 
         func next() async throws -> ByteBuffer? {
             if finished { return nil }
-            var data = Data()
-            if remaining > 0 {
-                if handle == nil {
-                    guard let opened = FileHandle(forReadingAtPath: path) else { throw ReadError(description: "cannot open \(path) for reading") }
-                    try opened.seek(toOffset: offset)
-                    handle = opened
-                }
-                let want = Int(Swift.min(UInt64(chunkSize), remaining))
-                data = try handle?.read(upToCount: want) ?? Data()
-                guard data.count == want else { throw ReadError(description: "\(path) ended \(remaining) bytes early (changed while uploading?)") }
-                remaining -= UInt64(want)
-            } else {
-                finished = true
-                try? handle?.close()
-                handle = nil
-            }
+            let data = try reader.next()
+            // The empty read is the final, zero-length chunk that closes the signature chain.
+            if data.isEmpty { finished = true }
             let header = data.withUnsafeBytes { signer.header(for: $0) }
             var buffer = ByteBuffer()
             buffer.reserveCapacity(header.count + data.count + 2)
