@@ -193,7 +193,7 @@ public struct CanonicalRequest: Sendable {
                 result.storage.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
             }
             let name = nameStart..<result.storage.count
-            let skip = unsignableNames.contains { $0.elementsEqual(result.storage[name]) }
+            let skip = unsignableNames.contains { $0.count == name.count && $0.elementsEqual(result.storage[name]) }
                 || (!excluding.isEmpty && excluding.contains(String(decoding: result.storage[name], as: UTF8.self)))
             if skip {
                 result.storage.removeSubrange(name)

@@ -30,7 +30,9 @@ public struct SigningResult: Sendable {
     /// `Authorization` headers added (header signing) or the `X-Amz-*` query added (presigning).
     public var request: SigningRequest
     public var canonicalRequest: CanonicalRequest
-    public var stringToSign: String
+    /// The string to sign, as bytes (the text is made only when asked for).
+    public var stringToSignBytes: [UInt8]
+    public var stringToSign: String { String(decoding: stringToSignBytes, as: UTF8.self) }
     public var signature: String
     public var date: AMZDate
     public var scope: CredentialScope
@@ -111,7 +113,11 @@ public struct SigV4Signer: Sendable {
         let date = AMZDate(instant)
         let payloadHash = payload.hash
         var signed = request
-        signed.headers.removeAll { Self.isSigningHeader($0.name) }
+        // Only a re-sign carries old signing headers; checking first avoids copying the array.
+        if signed.headers.contains(where: { Self.isSigningHeader($0.name) }) {
+            signed.headers.removeAll { Self.isSigningHeader($0.name) }
+        }
+        signed.headers.reserveCapacity(signed.headers.count + 4)
         signed.headers.append(HTTPHeader("X-Amz-Date", date.timestamp))
         if options.addContentSHA256Header || payload == .streaming || payload == .unsigned {
             signed.headers.append(HTTPHeader("x-amz-content-sha256", payloadHash))
@@ -124,13 +130,12 @@ public struct SigV4Signer: Sendable {
         let key = key(for: date)
         let canonical = CanonicalRequest(request: signed, payloadHash: payloadHash, uriRules: options.uriRules, excludeHeaders: exclude)
         let toSign = Self.stringToSignBytes(canonicalRequest: canonical, date: date, scope: key.scope)
-        let stringToSign = String(decoding: toSign, as: UTF8.self)
         let signature = key.signature(of: toSign)
         signed.headers.append(HTTPHeader(
             "Authorization",
             "\(Self.algorithm) Credential=\(credentials.accessKeyId)/\(key.scope.string), SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"
         ))
-        return SigningResult(request: signed, canonicalRequest: canonical, stringToSign: stringToSign, signature: signature, date: date, scope: key.scope)
+        return SigningResult(request: signed, canonicalRequest: canonical, stringToSignBytes: toSign, signature: signature, date: date, scope: key.scope)
     }
 
     /// Signs with query parameters (a presigned URL valid for `expires` seconds).
@@ -152,12 +157,11 @@ public struct SigV4Signer: Sendable {
         if let token, !options.omitSessionTokenFromSignature { added.append(token) }
         let canonical = CanonicalRequest(request: signed, payloadHash: payload.hash, uriRules: options.uriRules, extraQuery: added)
         let toSign = Self.stringToSignBytes(canonicalRequest: canonical, date: date, scope: key.scope)
-        let stringToSign = String(decoding: toSign, as: UTF8.self)
         let signature = key.signature(of: toSign)
         if let token, options.omitSessionTokenFromSignature { added.append(token) }
         signed.query.append(contentsOf: added)
         signed.query.append(QueryItem("X-Amz-Signature", signature))
-        return SigningResult(request: signed, canonicalRequest: canonical, stringToSign: stringToSign, signature: signature, date: date, scope: key.scope)
+        return SigningResult(request: signed, canonicalRequest: canonical, stringToSignBytes: toSign, signature: signature, date: date, scope: key.scope)
     }
 
     /// A chunk signer continuing from a header signature made with `.streaming`.
