@@ -1,101 +1,102 @@
-# Names match the ${tf.NAME} references in deployer.yml.
+# Names match the ${tf.NAME} references in deployer.yml and the workflows;
+# values come from modules/platform unchanged.
 
 output "region" {
   description = "AWS region."
-  value       = var.region
+  value       = module.platform.region
 }
 
 output "artifact_bucket" {
   description = "Bucket deployer uploads artifacts to."
-  value       = module.artifact_bucket.bucket_id
+  value       = module.platform.artifact_bucket
 }
 
 output "artifact_prefix" {
   description = "Key prefix owned by deployer inside the artifact bucket."
-  value       = var.artifact_prefix
+  value       = module.platform.artifact_prefix
 }
 
 output "data_bucket" {
   description = "Data lake bucket (raw and curated prefixes)."
-  value       = module.data_bucket.bucket_id
+  value       = module.platform.data_bucket
 }
 
 output "raw_prefix" {
   description = "S3 URI of the raw input prefix."
-  value       = "s3://${module.data_bucket.bucket_id}/${local.raw_prefix}/"
+  value       = module.platform.raw_prefix
 }
 
 output "curated_prefix" {
   description = "S3 URI of the curated output prefix."
-  value       = "s3://${module.data_bucket.bucket_id}/${local.curated_prefix}/"
+  value       = module.platform.curated_prefix
 }
 
 output "temp_dir" {
   description = "S3 URI for Glue --TempDir / Spark scratch (expires after 7 days)."
-  value       = "s3://${module.data_bucket.bucket_id}/${local.temp_prefix}/"
+  value       = module.platform.temp_dir
 }
 
 output "logs_bucket" {
   description = "Bucket for access logs and job logs."
-  value       = module.logs_bucket.bucket_id
+  value       = module.platform.logs_bucket
 }
 
 output "job_logs_uri" {
   description = "S3 URI jobs write Spark event logs / EMR Serverless logs to."
-  value       = "s3://${module.logs_bucket.bucket_id}/${local.job_logs_prefix}/"
+  value       = module.platform.job_logs_uri
 }
 
 output "glue_database" {
   description = "Glue database of the curated tables."
-  value       = module.glue_catalog.database_name
+  value       = module.platform.glue_database
 }
 
 output "glue_job_name_prefix" {
   description = "Prefix every deployer-managed Glue job name must start with."
-  value       = local.glue_job_prefix
+  value       = module.platform.glue_job_name_prefix
 }
 
 output "glue_job_role_arn" {
   description = "Role Glue jobs run as."
-  value       = module.job_roles.glue_job_role_arn
+  value       = module.platform.glue_job_role_arn
 }
 
 output "emr_serverless_job_role_arn" {
   description = "Runtime role of EMR Serverless job runs."
-  value       = module.job_roles.emr_serverless_job_role_arn
+  value       = module.platform.emr_serverless_job_role_arn
 }
 
 output "emr_serverless_application_id" {
   description = "EMR Serverless application id."
-  value       = module.emr_serverless.application_id
+  value       = module.platform.emr_serverless_application_id
 }
 
 output "deploy_role_arn" {
   description = "Role GitHub Actions assumes to run deployer."
-  value       = module.github_oidc.role_arn
+  value       = module.platform.deploy_role_arn
 }
 
 output "kms_key_arn" {
   description = "Platform KMS key."
-  value       = aws_kms_key.platform.arn
+  value       = module.platform.kms_key_arn
 }
 
 output "aurora_endpoint" {
   description = "Aurora writer endpoint (null when Aurora is disabled)."
-  value       = one(module.aurora[*].endpoint)
+  value       = module.platform.aurora_endpoint
 }
 
 output "aurora_secret_arn" {
   description = "Secrets Manager ARN of the Aurora master credentials (null when Aurora is disabled)."
-  value       = one(module.aurora[*].master_user_secret_arn)
+  value       = module.platform.aurora_secret_arn
 }
 
 output "cdc_s3_uri" {
   description = "Where DMS writes the Parquet change files (null when CDC is disabled)."
-  value       = one(module.dms[*].target_s3_uri)
+  value       = module.platform.cdc_s3_uri
 }
 
 output "ec2_runner_instance_id" {
   description = "EC2 runner instance id (null when disabled)."
-  value       = one(module.ec2_runner[*].instance_id)
+  value       = module.platform.ec2_runner_instance_id
 }

@@ -1,3 +1,5 @@
+# Root inputs (terraform.tfvars); passed to modules/platform, which validates them.
+
 variable "region" {
   description = "AWS region of the platform."
   type        = string
@@ -8,11 +10,6 @@ variable "project" {
   description = "Project name; prefixes every resource name."
   type        = string
   default     = "deployer"
-
-  validation {
-    condition     = can(regex("^[a-z][a-z0-9-]{2,20}$", var.project))
-    error_message = "project must be 3-21 lowercase letters, digits or hyphens, starting with a letter."
-  }
 }
 
 variable "artifact_prefix" {
@@ -96,11 +93,6 @@ variable "enable_ec2_runner" {
   description = "Create the EC2 runner for teams not using Glue/EMR."
   type        = bool
   default     = false
-
-  validation {
-    condition     = !var.enable_ec2_runner || (var.vpc_id != null && length(var.private_subnet_ids) > 0 && var.ec2_runner_job_s3_uri != null)
-    error_message = "The EC2 runner needs vpc_id, private_subnet_ids and ec2_runner_job_s3_uri."
-  }
 }
 
 variable "ec2_runner_job_s3_uri" {

@@ -1,3 +1,7 @@
+# Env-specific assertions only (names, deploy trust, output names); the shared
+# composition (opt-in parts, validations, security properties) is tested in
+# modules/platform/tests.
+
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }
@@ -12,7 +16,7 @@ mock_provider "aws" {
 
 # Bucket names are computed by the provider; pin them so outputs are known at plan.
 override_resource {
-  target          = module.artifact_bucket.aws_s3_bucket.this
+  target          = module.platform.module.artifact_bucket.aws_s3_bucket.this
   override_during = plan
   values = {
     id  = "deployer-dev-123456789012-artifacts"
@@ -21,7 +25,7 @@ override_resource {
 }
 
 override_resource {
-  target          = module.data_bucket.aws_s3_bucket.this
+  target          = module.platform.module.data_bucket.aws_s3_bucket.this
   override_during = plan
   values = {
     id  = "deployer-dev-123456789012-lake"
@@ -30,7 +34,7 @@ override_resource {
 }
 
 override_resource {
-  target          = module.logs_bucket.aws_s3_bucket.this
+  target          = module.platform.module.logs_bucket.aws_s3_bucket.this
   override_during = plan
   values = {
     id  = "deployer-dev-123456789012-logs"
@@ -46,8 +50,13 @@ run "minimal_platform" {
   command = plan
 
   assert {
-    condition     = output.artifact_bucket == "deployer-dev-123456789012-artifacts" && output.artifact_prefix == "deployer"
-    error_message = "Artifact bucket/prefix outputs must be named for deployer.yml."
+    condition     = output.region == "eu-west-1" && output.artifact_bucket == "deployer-dev-123456789012-artifacts" && output.artifact_prefix == "deployer"
+    error_message = "Region and artifact bucket/prefix outputs must be named for deployer.yml."
+  }
+
+  assert {
+    condition     = output.data_bucket == "deployer-dev-123456789012-lake" && output.logs_bucket == "deployer-dev-123456789012-logs"
+    error_message = "Data and logs bucket outputs must be named for deployer.yml."
   }
 
   assert {
@@ -56,18 +65,18 @@ run "minimal_platform" {
   }
 
   assert {
-    condition     = module.github_oidc.trusted_subjects == ["repo:acme/deployer:ref:refs/heads/main"]
+    condition     = output.glue_job_name_prefix == "deployer-dev-" && output.temp_dir == "s3://deployer-dev-123456789012-lake/tmp/"
+    error_message = "Glue job prefix and temp dir carry the env name."
+  }
+
+  assert {
+    condition     = module.platform.github_trusted_subjects == ["repo:acme/deployer:ref:refs/heads/main"]
     error_message = "dev deploys from main only."
   }
 
   assert {
-    condition     = length(module.aurora) == 0 && length(module.dms) == 0 && length(module.ec2_runner) == 0
+    condition     = output.aurora_endpoint == null && output.cdc_s3_uri == null && output.ec2_runner_instance_id == null
     error_message = "Aurora, DMS and the EC2 runner are opt-in."
-  }
-
-  assert {
-    condition     = aws_kms_key.platform.enable_key_rotation
-    error_message = "Platform key must rotate."
   }
 }
 
@@ -83,22 +92,7 @@ run "with_database_and_cdc" {
   }
 
   assert {
-    condition     = length(module.aurora) == 1 && length(module.dms) == 1
-    error_message = "Aurora and DMS are created when enabled with networking."
-  }
-
-  assert {
     condition     = output.cdc_s3_uri == "s3://deployer-dev-123456789012-lake/raw/cdc/"
     error_message = "CDC lands under the raw prefix."
   }
-}
-
-run "ec2_runner_requires_networking" {
-  command = plan
-
-  variables {
-    enable_ec2_runner = true
-  }
-
-  expect_failures = [var.enable_ec2_runner]
 }

@@ -1,0 +1,145 @@
+mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+}
+
+# Bucket names are computed by the provider; pin them so outputs are known at plan.
+override_resource {
+  target          = module.artifact_bucket.aws_s3_bucket.this
+  override_during = plan
+  values = {
+    id  = "deployer-dev-123456789012-artifacts"
+    arn = "arn:aws:s3:::deployer-dev-123456789012-artifacts"
+  }
+}
+
+override_resource {
+  target          = module.data_bucket.aws_s3_bucket.this
+  override_during = plan
+  values = {
+    id  = "deployer-dev-123456789012-lake"
+    arn = "arn:aws:s3:::deployer-dev-123456789012-lake"
+  }
+}
+
+override_resource {
+  target          = module.logs_bucket.aws_s3_bucket.this
+  override_during = plan
+  values = {
+    id  = "deployer-dev-123456789012-logs"
+    arn = "arn:aws:s3:::deployer-dev-123456789012-logs"
+  }
+}
+
+variables {
+  region            = "eu-west-1"
+  environment       = "dev"
+  github_repository = "acme/deployer"
+}
+
+run "minimal_platform" {
+  command = plan
+
+  assert {
+    condition     = output.region == "eu-west-1" && output.data_bucket == "deployer-dev-123456789012-lake" && output.logs_bucket == "deployer-dev-123456789012-logs"
+    error_message = "Region and bucket outputs must be named for deployer.yml."
+  }
+
+  assert {
+    condition     = output.temp_dir == "s3://deployer-dev-123456789012-lake/tmp/" && output.job_logs_uri == "s3://deployer-dev-123456789012-logs/job-logs/" && output.glue_job_name_prefix == "deployer-dev-"
+    error_message = "Temp, job log and Glue job prefixes follow the PROJECT-ENV naming."
+  }
+
+  assert {
+    condition     = output.artifact_bucket == "deployer-dev-123456789012-artifacts" && output.artifact_prefix == "deployer"
+    error_message = "Artifact bucket/prefix outputs must be named for deployer.yml."
+  }
+
+  assert {
+    condition     = output.raw_prefix == "s3://deployer-dev-123456789012-lake/raw/" && output.curated_prefix == "s3://deployer-dev-123456789012-lake/curated/"
+    error_message = "Raw/curated prefixes must point into the lake bucket."
+  }
+
+  assert {
+    condition     = module.github_oidc.trusted_subjects == ["repo:acme/deployer:ref:refs/heads/main"]
+    error_message = "By default the deploy role trusts pushes to main only."
+  }
+
+  assert {
+    condition     = length(module.aurora) == 0 && length(module.dms) == 0 && length(module.ec2_runner) == 0
+    error_message = "Aurora, DMS and the EC2 runner are opt-in."
+  }
+
+  assert {
+    condition     = output.aurora_endpoint == null && output.cdc_s3_uri == null && output.ec2_runner_instance_id == null
+    error_message = "Outputs of the opt-in parts are null when they are off."
+  }
+
+  assert {
+    condition     = length(aws_security_group.emr_serverless) == 0
+    error_message = "EMR Serverless workers get no security group outside the VPC."
+  }
+
+  assert {
+    condition     = aws_kms_key.platform.enable_key_rotation
+    error_message = "Platform key must rotate."
+  }
+}
+
+run "with_database_and_cdc" {
+  command = plan
+
+  variables {
+    vpc_id                = "vpc-0123"
+    private_subnet_ids    = ["subnet-0a", "subnet-0b"]
+    emr_serverless_in_vpc = true
+    enable_aurora         = true
+    dms_source_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:repl-AbCdEf"
+  }
+
+  assert {
+    condition     = length(module.aurora) == 1 && length(module.dms) == 1
+    error_message = "Aurora and DMS are created when enabled with networking."
+  }
+
+  assert {
+    condition     = output.cdc_s3_uri == "s3://deployer-dev-123456789012-lake/raw/cdc/"
+    error_message = "CDC lands under the raw prefix."
+  }
+
+  assert {
+    condition     = length(aws_security_group.emr_serverless) == 1 && length(aws_vpc_security_group_egress_rule.emr_aurora) == 1
+    error_message = "EMR Serverless workers in the VPC get their security group and a MySQL rule to Aurora."
+  }
+}
+
+run "production_environment_trust" {
+  command = plan
+
+  variables {
+    github_branches     = []
+    github_environments = ["production"]
+  }
+
+  assert {
+    condition     = module.github_oidc.trusted_subjects == ["repo:acme/deployer:environment:production"] && output.github_trusted_subjects == module.github_oidc.trusted_subjects
+    error_message = "With no branches and the production environment, only that environment may deploy."
+  }
+}
+
+run "ec2_runner_requires_networking" {
+  command = plan
+
+  variables {
+    enable_ec2_runner = true
+  }
+
+  expect_failures = [var.enable_ec2_runner]
+}
