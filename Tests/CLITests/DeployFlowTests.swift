@@ -203,6 +203,48 @@ final class DeployFlowTests: XCTestCase {
         XCTAssertEqual(plan.status, 2, plan.all)
     }
 
+    /// EMR on EC2: steps on moto never finish, which is what the timeout paths need.
+    func testEMRStepsRunStatusAndTimeouts() async throws {
+        let peers = try peers()
+        let client = try client(peers)
+        let bucket = "itest-emr-\(UInt32.random(in: 0...UInt32.max))"
+        try await S3Client(client: client).createBucket(bucket: bucket)
+        let cluster = try await client.jsonCall(.emr, operation: "RunJobFlow", input: [
+            "Name": "itest", "ReleaseLabel": "emr-7.1.0", "ServiceRole": "EMR_DefaultRole", "JobFlowRole": "EMR_EC2_DefaultRole",
+            "Instances": ["InstanceCount": 1, "MasterInstanceType": "m5.xlarge", "KeepJobFlowAliveWhenNoSteps": true],
+        ])
+        let clusterId = try XCTUnwrap(cluster["JobFlowId"] as? String)
+        _ = try manifest(target: "onprem", body: """
+          onprem:
+            engine: emr
+            region: us-east-1
+            artifacts: {bucket: \(bucket), prefix: deploy}
+            emr:
+              cluster_id: \(clusterId)
+        """)
+        XCTAssertEqual(try deployer(["apply", "-t", "onprem", "--auto-approve"], peers).status, 0)
+        let started = try deployer(["run", "sales_etl", "-t", "onprem", "--json"], peers)
+        XCTAssertEqual(started.status, 0, started.all)
+        let handle = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(started.stdout.utf8)) as? [String: Any])?["handle"] as? String)
+        XCTAssertTrue(handle.hasPrefix("emr:onprem:sales_etl:s-"), handle)
+        let stepId = String(handle.split(separator: ":").last ?? "")
+        let one = try deployer(["status", "sales_etl", "-t", "onprem", "--run", stepId], peers)
+        XCTAssertEqual(one.status, 0, one.all)
+        XCTAssertTrue(one.stdout.contains("state:    pending") || one.stdout.contains("state:    running"), one.stdout)
+        let detached = try deployer(["run", "sales_etl", "-t", "onprem", "--wait", "--timeout", "3s", "--on-timeout", "detach"], peers)
+        XCTAssertEqual(detached.status, 4, detached.all)
+        XCTAssertTrue(detached.stderr.contains("goes on; follow it with 'deployer status sales_etl -t onprem --run s-"), detached.stderr)
+        let cancelled = try deployer(["run", "sales_etl", "-t", "onprem", "--wait", "--timeout", "3s"], peers)
+        XCTAssertEqual(cancelled.status, 4, cancelled.all)
+        // moto has no CancelSteps (HTTP 500): the timeout still exits 4 and says the cancel failed.
+        XCTAssertTrue(cancelled.stderr.contains("timed out after 3s: cancelled emr:onprem:sales_etl:s-")
+                      || cancelled.stderr.contains("timed out after 3s: could not cancel emr:onprem:sales_etl:s-"), cancelled.stderr)
+        let steps = try await EMRClient(client: client).listSteps(clusterId: clusterId)
+        XCTAssertEqual(steps.count, 3)
+        let args = try XCTUnwrap(((steps.first?["Config"] as? [String: Any])?["Args"]) as? [String])
+        XCTAssertEqual(Array(args.prefix(4)), ["spark-submit", "--deploy-mode", "cluster", "--py-files"])
+    }
+
     func testConcurrentAppliesLeaveOneDeploymentAndNoLock() async throws {
         let peers = try peers()
         let client = try client(peers)
