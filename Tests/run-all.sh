@@ -6,6 +6,8 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash Tests/setup.sh || { echo "setup failed"; exit 1; }
+# Local Spark (jobs tests, the local engine) binds to loopback only.
+export SPARK_LOCAL_IP=127.0.0.1
 failed=0
 passed=0
 run() {

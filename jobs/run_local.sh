@@ -10,6 +10,8 @@ cd "$repo_root"
 artifact=jobs/_build/sales_etl
 python3 jobs/build_artifact.py jobs/sales_etl "$artifact"
 
+# Local Spark binds to the host's address unless told otherwise: keep it on loopback.
+export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 spark_submit="${SPARK_SUBMIT:-$(command -v spark-submit || true)}"
 if [[ -z "$spark_submit" ]]; then
   spark_submit="$(python3 -c 'import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), "bin", "spark-submit"))')"

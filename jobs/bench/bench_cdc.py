@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import sys
 import time
 from pathlib import Path
+
+# Local Spark binds to the host's address unless told otherwise: keep it on loopback.
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 JOBS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(JOBS / "cdc_merge" / "src"))

@@ -17,6 +17,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+
+# Local Spark binds to the host's address unless told otherwise: keep it on loopback.
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 import shutil
 import subprocess
 import sys

@@ -28,12 +28,17 @@ def real_data_dir() -> Path | None:
 def spark():
     from pyspark.sql import SparkSession
 
+    # Local Spark binds to the host's address unless told otherwise: keep it on loopback.
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
     from sales_etl.job import SESSION_CONF
 
     builder = (
         SparkSession.builder.master("local[1]")
         .appName("sales_etl-tests")
         .config("spark.ui.enabled", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.default.parallelism", "1")
         .config("spark.log.level", "ERROR")

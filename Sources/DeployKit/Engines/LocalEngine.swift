@@ -91,6 +91,8 @@ public struct LocalEngine: EngineDriver {
         process.arguments = ["/bin/sh", "-c", script, "sh"] + command
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
         var env = environment
+        // Local Spark binds to the host's address unless told otherwise: keep it on loopback.
+        if env["SPARK_LOCAL_IP"] == nil { env["SPARK_LOCAL_IP"] = "127.0.0.1" }
         env["DEPLOYER_LOG"] = log
         env["DEPLOYER_EXIT"] = directory + "/exit_code"
         process.environment = env
