@@ -27,11 +27,13 @@ public struct CanonicalRequest: Sendable {
         out.append(0x0A)
         Self.appendCanonicalQuery(request.query, extraQuery, to: &out)
         out.append(0x0A)
-        for entry in headers.entries {
-            out.append(contentsOf: headers.storage[entry.name])
-            out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: headers.storage[entry.value])
-            out.append(0x0A)
+        headers.storage.withUnsafeBufferPointer { buffer in
+            for entry in headers.entries {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[entry.name]))
+                out.append(UInt8(ascii: ":"))
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[entry.value]))
+                out.append(0x0A)
+            }
         }
         let signed = headers.signedHeaders
         out.append(0x0A)
@@ -150,11 +152,13 @@ public struct CanonicalRequest: Sendable {
                 return buffer[lhs.value].lexicographicallyPrecedes(buffer[rhs.value])
             }
         }
-        for (index, pair) in pairs.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: "&")) }
-            out.append(contentsOf: storage[pair.key])
-            out.append(UInt8(ascii: "="))
-            out.append(contentsOf: storage[pair.value])
+        storage.withUnsafeBufferPointer { buffer in
+            for (index, pair) in pairs.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: "&")) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[pair.key]))
+                out.append(UInt8(ascii: "="))
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[pair.value]))
+            }
         }
     }
 
@@ -170,9 +174,11 @@ public struct CanonicalRequest: Sendable {
         var signedHeaders: [UInt8] {
             var out: [UInt8] = []
             out.reserveCapacity(entries.count * 16)
-            for (index, entry) in entries.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ";")) }
-                out.append(contentsOf: storage[entry.name])
+            storage.withUnsafeBufferPointer { buffer in
+                for (index, entry) in entries.enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ";")) }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[entry.name]))
+                }
             }
             return out
         }
@@ -193,7 +199,9 @@ public struct CanonicalRequest: Sendable {
                 result.storage.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
             }
             let name = nameStart..<result.storage.count
-            let skip = unsignableNames.contains { $0.count == name.count && $0.elementsEqual(result.storage[name]) }
+            let skip = result.storage.withUnsafeBufferPointer { buffer in
+                unsignableNames.contains { $0.count == name.count && $0.elementsEqual(buffer[name]) }
+            }
                 || (!excluding.isEmpty && excluding.contains(String(decoding: result.storage[name], as: UTF8.self)))
             if skip {
                 result.storage.removeSubrange(name)
@@ -213,7 +221,7 @@ public struct CanonicalRequest: Sendable {
         var index = 0
         while index < raw.count {
             var last = index
-            while last + 1 < raw.count, result.storage[raw[last + 1].name].elementsEqual(result.storage[raw[index].name]) { last += 1 }
+            while last + 1 < raw.count, result.storage.withUnsafeBufferPointer({ $0[raw[last + 1].name].elementsEqual($0[raw[index].name]) }) { last += 1 }
             if last == index {
                 result.entries.append((raw[index].name, raw[index].value))
             } else {

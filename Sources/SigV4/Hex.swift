@@ -13,10 +13,16 @@ enum Hex {
     }
 
     static func string<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        append(bytes, to: &out)
-        return String(decoding: out, as: UTF8.self)
+        // Written straight into the String's storage: one allocation per digest.
+        String(unsafeUninitializedCapacity: bytes.underestimatedCount * 2 + 64) { buffer in
+            var written = 0
+            for byte in bytes {
+                buffer[written] = digits[Int(byte >> 4)]
+                buffer[written + 1] = digits[Int(byte & 0x0F)]
+                written += 2
+            }
+            return written
+        }
     }
 }
 
