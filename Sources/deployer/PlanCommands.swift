@@ -31,10 +31,10 @@ struct PlanCommand: AsyncParsableCommand {
             try await command.context.verifyAccount()
             let (plan, _) = try await Deployer(context: command.context).plan()
             if let out {
-                try JSONEncoder.deployerPretty.encode(plan).write(to: URL(fileURLWithPath: out))
+                try JSONEncoder.pretty.encode(plan).write(to: URL(fileURLWithPath: out))
             }
             if json {
-                print(String(decoding: try JSONEncoder.deployerPretty.encode(plan), as: UTF8.self))
+                print(String(decoding: try JSONEncoder.pretty.encode(plan), as: UTF8.self))
             } else {
                 print(plan.render())
                 if let out { print("Saved to \(out): apply it with 'deployer apply -t \(plan.target) --plan \(out)'.") }
@@ -88,7 +88,7 @@ struct Apply: AsyncParsableCommand {
             if let plan {
                 guard let data = FileManager.default.contents(atPath: plan) else { throw CommandFailure("cannot read the saved plan \(plan)") }
                 do {
-                    saved = try JSONDecoder.deployer.decode(DeployKit.Plan.self, from: data)
+                    saved = try JSONDecoder.iso.decode(DeployKit.Plan.self, from: data)
                 } catch {
                     throw CommandFailure("\(plan) is not a plan saved by 'deployer plan --out': \(error)")
                 }
@@ -200,23 +200,6 @@ struct Deployments: AsyncParsableCommand {
                 print("\(record.id)  \(ISO8601DateFormatter().string(from: record.at))  \(record.by)  \(what)\(note)")
             }
         }
-    }
-}
-
-extension JSONEncoder {
-    static var deployerPretty: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return encoder
-    }
-}
-
-extension JSONDecoder {
-    static var deployer: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return decoder
     }
 }
 

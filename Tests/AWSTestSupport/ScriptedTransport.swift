@@ -98,3 +98,13 @@ extension HTTPRequest {
         return ""
     }
 }
+
+extension String {
+    /// Appends this text to the file at `path` (tests that change a job's sources).
+    public func appendTo(_ path: String) throws {
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw CocoaError(.fileNoSuchFile) }
+        handle.seekToEndOfFile()
+        handle.write(Data(utf8))
+        try handle.close()
+    }
+}

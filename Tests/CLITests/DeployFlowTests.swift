@@ -1,3 +1,4 @@
+import AWSTestSupport
 import AWSCore
 import Foundation
 import SigV4
@@ -269,14 +270,5 @@ final class DeployFlowTests: XCTestCase {
         XCTAssertFalse(keys.contains("deploy/locks/race.json"), "every apply released or never took the lock")
         let uploads = try await S3Client(client: client).listMultipartUploads(bucket: bucket, prefix: "deploy/")
         XCTAssertTrue(uploads.isEmpty)
-    }
-}
-
-extension String {
-    func appendTo(_ path: String) throws {
-        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
-        handle.seekToEndOfFile()
-        handle.write(Data(utf8))
-        try handle.close()
     }
 }

@@ -1,3 +1,4 @@
+import AWSTestSupport
 import Foundation
 import XCTest
 
@@ -57,12 +58,7 @@ final class LocalFlowTests: XCTestCase {
 
         // A second deployment, then back to the first.
         let first = try XCTUnwrap(try deployer(["deployments"]).stdout.split(separator: " ").first.map(String.init))
-        try "\n# v2\n".data(using: .utf8).map { data in
-            let handle = try XCTUnwrap(FileHandle(forWritingAtPath: work + "/sales_etl/main.py"))
-            handle.seekToEndOfFile()
-            handle.write(data)
-            try handle.close()
-        }
+        try "\n# v2\n".appendTo(work + "/sales_etl/main.py")
         XCTAssertEqual(try deployer(["apply", "--auto-approve"]).status, 0)
         let rollback = try deployer(["rollback", "--to", first, "--auto-approve"])
         XCTAssertEqual(rollback.status, 0, rollback.all)

@@ -1,3 +1,4 @@
+import AWSTestSupport
 @testable import DeployKit
 import Foundation
 import XCTest
@@ -74,14 +75,5 @@ final class ArtifactTests: XCTestCase {
         try Data("print(1)".utf8).write(to: URL(fileURLWithPath: empty + "/main.py"))
         try Data("a: 1".utf8).write(to: URL(fileURLWithPath: empty + "/config.yml"))
         XCTAssertThrowsError(try Artifact.build(job(source: empty))) { XCTAssertTrue("\($0)".contains("expected exactly one Python package")) }
-    }
-}
-
-extension String {
-    func appendTo(_ path: String) throws {
-        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
-        handle.seekToEndOfFile()
-        handle.write(Data(utf8))
-        try handle.close()
     }
 }

@@ -102,14 +102,15 @@ public enum JSONValue: Sendable, Equatable, Codable {
 
 extension JSONEncoder {
     /// Sorted keys, no escaped slashes: stable bytes for records, plans and fingerprints.
-    static var sorted: JSONEncoder {
+    public static var sorted: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return encoder
     }
 
-    static var pretty: JSONEncoder {
+    /// The same, indented: files people read (records, saved plans, `--json`).
+    public static var pretty: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
         encoder.dateEncodingStrategy = .iso8601
@@ -118,7 +119,8 @@ extension JSONEncoder {
 }
 
 extension JSONDecoder {
-    static var iso: JSONDecoder {
+    /// ISO 8601 dates, matching the encoders above.
+    public static var iso: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder
