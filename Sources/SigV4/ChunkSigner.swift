@@ -26,9 +26,7 @@ public struct ChunkSigner: Sendable {
 
     /// Signs the next chunk (pass an empty buffer for the final chunk) and advances the chain.
     public mutating func sign<D: DataProtocol>(chunk: D) -> String {
-        let signature = key.signature(of: Array(stringToSign(chunkHash: PayloadHash.hex(chunk)).utf8))
-        previousSignature = signature
-        return signature
+        advance(chunkHash: PayloadHash.hex(chunk))
     }
 
     /// The framing that goes before a chunk's data: `hex-size;chunk-signature=SIG\r\n`
@@ -36,20 +34,23 @@ public struct ChunkSigner: Sendable {
     public mutating func header(for chunk: UnsafeRawBufferPointer) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(bufferPointer: chunk)
-        let chunkHash = Hex.string(hasher.finalize())
-        let signature = key.signature(of: Array(stringToSign(chunkHash: chunkHash).utf8))
-        previousSignature = signature
+        let signature = advance(chunkHash: Hex.string(hasher.finalize()))
         return Array((String(chunk.count, radix: 16) + ";chunk-signature=" + signature + "\r\n").utf8)
     }
 
     /// The framed bytes for one chunk: `hex-size;chunk-signature=SIG\r\n DATA \r\n`.
     public mutating func frame(chunk: [UInt8]) -> [UInt8] {
-        let signature = sign(chunk: chunk)
-        var out = Array((String(chunk.count, radix: 16) + ";chunk-signature=" + signature + "\r\n").utf8)
+        var out = chunk.withUnsafeBytes { header(for: $0) }
         out.reserveCapacity(out.count + chunk.count + 2)
         out.append(contentsOf: chunk)
         out.append(contentsOf: [0x0D, 0x0A])
         return out
+    }
+
+    private mutating func advance(chunkHash: String) -> String {
+        let signature = key.signature(of: Array(stringToSign(chunkHash: chunkHash).utf8))
+        previousSignature = signature
+        return signature
     }
 
     /// The `Content-Length` of an `aws-chunked` body carrying `length` bytes in chunks of `chunkSize`.

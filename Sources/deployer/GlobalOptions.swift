@@ -1,5 +1,6 @@
 import AWSCore
 import ArgumentParser
+import DeployKit
 import Foundation
 
 /// Options every command that talks to AWS accepts.
@@ -87,8 +88,5 @@ func printError(_ text: String) {
 
 /// JSON for `--json` output: sorted keys so scripts and diffs see stable text.
 func printJSON<T: Encodable>(_ value: T) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    encoder.dateEncodingStrategy = .iso8601
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    print(String(decoding: try JSONEncoder.pretty.encode(value), as: UTF8.self))
 }

@@ -111,10 +111,8 @@ func parseDuration(_ text: String) -> Duration? {
 }
 
 var snakeEncoder: JSONEncoder {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    let encoder = JSONEncoder.pretty
     encoder.keyEncodingStrategy = .convertToSnakeCase
-    encoder.dateEncodingStrategy = .iso8601
     return encoder
 }
 

@@ -36,3 +36,15 @@ final class PlanTests: XCTestCase {
         XCTAssertTrue(plan.hasChanges)
     }
 }
+
+/// Driver logs on S3 are gzip'd; they are read through the system's gzip.
+final class GunzipTests: XCTestCase {
+    func testRoundTripThroughSystemGzip() throws {
+        let text = String(repeating: "INFO driver line\n", count: 5_000) + "sales_etl: error: boom\n"
+        let compressed = try Subprocess.run(["gzip", "-c"], input: Array(text.utf8))
+        XCTAssertEqual(compressed.status, 0)
+        XCTAssertLessThan(compressed.output.count, text.utf8.count / 10)
+        XCTAssertEqual(try Gunzip.text(Array(compressed.output)), text)
+        XCTAssertThrowsError(try Gunzip.text(Array("not gzip".utf8)))
+    }
+}

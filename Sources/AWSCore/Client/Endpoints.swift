@@ -102,12 +102,12 @@ public struct EndpointResolver: Sendable {
     /// Where an S3 request for `bucket`/`key` goes: host and wire path.
     public func s3Location(bucket: String, key: String?) throws -> (endpoint: Endpoint, path: String) {
         var endpoint = try resolve(.s3)
-        let encodedKey = key.map { "/" + S3Path.encodeKey($0) } ?? "/"
+        let encodedKey = key.map { "/" + S3Path.encodeKey($0) }
         if useVirtualHost(bucket: bucket, endpoint: endpoint) {
             endpoint.host = "\(bucket).\(endpoint.host)"
-            return (endpoint, endpoint.basePath + encodedKey)
+            return (endpoint, endpoint.basePath + (encodedKey ?? "/"))
         }
-        return (endpoint, endpoint.basePath + "/" + S3Path.encodeKey(bucket) + (key.map { "/" + S3Path.encodeKey($0) } ?? ""))
+        return (endpoint, endpoint.basePath + "/" + S3Path.encodeKey(bucket) + (encodedKey ?? ""))
     }
 
     func useVirtualHost(bucket: String, endpoint: Endpoint) -> Bool {

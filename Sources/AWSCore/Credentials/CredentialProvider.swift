@@ -103,9 +103,9 @@ public actor CachingCredentialProvider: CredentialProvider {
     }
 }
 
-/// Parses the ISO 8601 timestamps credential sources return (with or without fractions).
-enum CredentialDates {
-    static func parse(_ text: String) -> Date? {
+/// Parses the ISO 8601 timestamps AWS returns (with or without fractional seconds).
+public enum CredentialDates {
+    public static func parse(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         if let date = formatter.date(from: text) { return date }

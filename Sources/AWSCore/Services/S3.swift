@@ -47,8 +47,13 @@ public struct S3Client: Sendable {
     }
 
     public func getObject(bucket: String, key: String) async throws -> [UInt8] {
+        try await getObjectWithETag(bucket: bucket, key: key).body
+    }
+
+    /// The object and its ETag (for compare-and-swap writes with `If-Match`).
+    public func getObjectWithETag(bucket: String, key: String) async throws -> (body: [UInt8], etag: String) {
         let response = try await client.send(.s3, operation: "GetObject", request: try request("GET", bucket: bucket, key: key))
-        return response.body
+        return (response.body, response.header("ETag") ?? "")
     }
 
     /// HEAD an object: `nil` when it does not exist.

@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 
 /// Keys of one target's state under its artifact prefix.
 public struct Layout: Sendable {
@@ -32,12 +33,9 @@ public struct DeploymentRecord: Codable, Sendable, Equatable {
     public var rollbackOf: String?
     public var destroyed: Bool?
 
+    /// `20240131T020000Z-1a2b3c4d`: sortable time, then a few digits of what was deployed.
     static func newId(at date: Date, digest: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.string(from: date) + "-" + String(digest.prefix(8))
+        AMZDate(date).timestamp + "-" + String(digest.prefix(8))
     }
 }
 
@@ -54,15 +52,7 @@ public enum Identity {
     /// `git rev-parse HEAD` in `directory`, or `GITHUB_SHA`.
     public static func gitCommit(directory: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         if let sha = environment["GITHUB_SHA"], !sha.isEmpty { return sha }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", directory, "rev-parse", "HEAD"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        process.waitUntilExit()
-        return process.terminationStatus == 0 && !text.isEmpty ? text : nil
+        guard let result = try? Subprocess.run(["git", "-C", directory, "rev-parse", "HEAD"]), result.status == 0, !result.text.isEmpty else { return nil }
+        return result.text
     }
 }

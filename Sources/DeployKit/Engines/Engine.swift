@@ -66,11 +66,7 @@ extension EngineDriver {
 func dateFrom(_ value: Any?) -> Date? {
     switch value {
     case let number as NSNumber: return Date(timeIntervalSince1970: number.doubleValue)
-    case let text as String:
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
+    case let text as String: return CredentialDates.parse(text)
     default: return nil
     }
 }

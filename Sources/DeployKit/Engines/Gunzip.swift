@@ -4,23 +4,8 @@ import Foundation
 /// targets), keeping zlib out of the static binary.
 enum Gunzip {
     static func text(_ bytes: [UInt8]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["gzip", "-dc"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let writer = Thread {
-            input.fileHandleForWriting.write(Data(bytes))
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw DeployError("a driver log is not valid gzip") }
-        return String(decoding: data, as: UTF8.self)
+        let result = try Subprocess.run(["gzip", "-dc"], input: bytes)
+        guard result.status == 0 else { throw DeployError("a driver log is not valid gzip") }
+        return String(decoding: result.output, as: UTF8.self)
     }
 }

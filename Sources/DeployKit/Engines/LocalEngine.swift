@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 
 /// Local Spark: the same artifact run with `spark-submit --master local[*]` as a detached
 /// process, its pid, log and exit code recorded under the target's folder, so run, status
@@ -39,16 +40,11 @@ public struct LocalEngine: EngineDriver {
             let candidate = "\(directory)/spark-submit"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [environment["DEPLOYER_JOBS_PYTHON"] ?? "python3", "-c", "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'bin', 'spark-submit'))"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try? process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        process.waitUntilExit()
-        if process.terminationStatus == 0, FileManager.default.fileExists(atPath: output) { return output }
+        let python = environment["DEPLOYER_JOBS_PYTHON"] ?? "python3"
+        if let result = try? Subprocess.run([python, "-c", "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'bin', 'spark-submit'))"]),
+           result.status == 0, FileManager.default.fileExists(atPath: result.text) {
+            return result.text
+        }
         throw DeployError("spark-submit not found: run 'bash Tests/setup.sh' (installs pyspark), put spark-submit on PATH, or set targets.\(target.name).local.spark_submit")
     }
 
@@ -74,7 +70,7 @@ public struct LocalEngine: EngineDriver {
         guard let entry = definition["entryPoint"]?.stringValue, let pyFiles = definition["pyFiles"]?.stringValue else {
             throw DeployError("job \(name) has no recorded definition: run deployer apply -t \(target.name)")
         }
-        let runId = "local-" + Self.timestamp() + "-" + String(clientToken.prefix(6))
+        let runId = "local-" + AMZDate(Date()).timestamp + "-" + String(clientToken.prefix(6))
         let directory = runDirectory(name, runId)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var command = [try sparkSubmit(), "--master", definition["master"]?.stringValue ?? "local[*]"]
@@ -103,14 +99,6 @@ public struct LocalEngine: EngineDriver {
         let record = RunRecord(id: runId, job: name, pid: process.processIdentifier, startedAt: Date(), command: command, log: log)
         try JSONEncoder.pretty.encode(record).write(to: URL(fileURLWithPath: directory + "/run.json"))
         return runId
-    }
-
-    static func timestamp() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.string(from: Date())
     }
 
     public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {

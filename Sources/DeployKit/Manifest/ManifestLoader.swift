@@ -286,18 +286,11 @@ struct TerraformOutputs {
         }
         let data: Data
         if isDirectory.boolValue {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["terraform", "-chdir=\(source)", "output", "-json"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw DeployError("'terraform -chdir=\(source) output -json' failed (exit \(process.terminationStatus)): run terraform init/apply there first")
+            let result = try Subprocess.run(["terraform", "-chdir=\(source)", "output", "-json"])
+            guard result.status == 0 else {
+                throw DeployError("'terraform -chdir=\(source) output -json' failed (exit \(result.status)): run terraform init/apply there first")
             }
+            data = result.output
         } else {
             data = try Data(contentsOf: URL(fileURLWithPath: source))
         }

@@ -61,10 +61,8 @@ public struct S3Store: ObjectStore {
     public func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? {
         // HEAD first would race; GET and map 404.
         do {
-            let request = try s3.client.configuration.endpoints.s3Location(bucket: bucket, key: key)
-            let response = try await s3.client.send(.s3, operation: "GetObject", request: HTTPRequest(
-                method: "GET", scheme: request.endpoint.scheme, host: request.endpoint.host, port: request.endpoint.port, path: request.path))
-            return (response.body, response.header("ETag") ?? "")
+            let object = try await s3.getObjectWithETag(bucket: bucket, key: key)
+            return (object.body, object.etag)
         } catch let error as AWSError where error.status == 404 {
             return nil
         }
