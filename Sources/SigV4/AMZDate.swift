@@ -25,24 +25,28 @@ public struct AMZDate: Sendable, Equatable {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        var bytes = [UInt8](repeating: UInt8(ascii: "0"), count: 16)
-        func put(_ value: Int64, at offset: Int, width: Int) {
-            var remaining = value
-            for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                bytes[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
-                remaining /= 10
+        // Written straight into the String (16 bytes: one allocation); the date is its
+        // first 8 bytes, short enough to be stored inline.
+        let timestamp = String(unsafeUninitializedCapacity: 16) { bytes in
+            func put(_ value: Int64, at offset: Int, width: Int) {
+                var remaining = value
+                for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                    bytes[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: remaining % 10)
+                    remaining /= 10
+                }
             }
+            put(year, at: 0, width: 4)
+            put(month, at: 4, width: 2)
+            put(day, at: 6, width: 2)
+            bytes[8] = UInt8(ascii: "T")
+            put(secondOfDay / 3_600, at: 9, width: 2)
+            put(secondOfDay % 3_600 / 60, at: 11, width: 2)
+            put(secondOfDay % 60, at: 13, width: 2)
+            bytes[15] = UInt8(ascii: "Z")
+            return 16
         }
-        put(year, at: 0, width: 4)
-        put(month, at: 4, width: 2)
-        put(day, at: 6, width: 2)
-        bytes[8] = UInt8(ascii: "T")
-        put(secondOfDay / 3_600, at: 9, width: 2)
-        put(secondOfDay % 3_600 / 60, at: 11, width: 2)
-        put(secondOfDay % 60, at: 13, width: 2)
-        bytes[15] = UInt8(ascii: "Z")
-        self.timestamp = String(decoding: bytes, as: UTF8.self)
-        self.date = String(decoding: bytes[0..<8], as: UTF8.self)
+        self.timestamp = timestamp
+        self.date = String(timestamp.utf8.prefix(8)) ?? String(decoding: Array(timestamp.utf8.prefix(8)), as: UTF8.self)
     }
 
     /// Parses `YYYYMMDD'T'HHMMSS'Z'` (the `X-Amz-Date` form).

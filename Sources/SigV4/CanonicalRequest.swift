@@ -18,30 +18,32 @@ public struct CanonicalRequest: Sendable {
     ]
 
     public init(request: SigningRequest, payloadHash: String, uriRules: URIRules, extraQuery: [QueryItem] = [], excludeHeaders: Set<String> = []) {
-        let headers = Self.canonicalHeaders(request.headers, excluding: excludeHeaders)
-        var out: [UInt8] = []
-        out.reserveCapacity(256 + request.path.utf8.count + headers.storage.count)
-        out.append(contentsOf: request.method.utf8)
-        out.append(0x0A)
-        Self.appendCanonicalURI(request.path, rules: uriRules, to: &out)
-        out.append(0x0A)
-        Self.appendCanonicalQuery(request.query, extraQuery, to: &out)
-        out.append(0x0A)
-        headers.storage.withUnsafeBufferPointer { buffer in
-            for entry in headers.entries {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[entry.name]))
-                out.append(UInt8(ascii: ":"))
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[entry.value]))
-                out.append(0x0A)
-            }
+        // One pass sizes the output (every byte of a path or query may become `%XY`; header
+        // names appear twice, in the lines and in SignedHeaders), so it is written with no
+        // growth checks and the only allocation is the result.
+        var bound = request.method.utf8.count + 3 * (request.path.utf8.count + 2) + payloadHash.utf8.count + 8
+        var queryBytes = 0
+        for item in request.query { queryBytes += item.name.utf8.count + item.value.utf8.count }
+        for item in extraQuery { queryBytes += item.name.utf8.count + item.value.utf8.count }
+        bound += 3 * queryBytes + 2 * (request.query.count + extraQuery.count)
+        var headerBytes = 0
+        for header in request.headers { headerBytes += header.name.utf8.count + header.value.utf8.count }
+        bound += 2 * headerBytes + 3 * request.headers.count
+        var signedRange = 0..<0
+        self.bytes = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
+            var out = ByteWriter(buffer)
+            out.put(request.method)
+            out.put(0x0A)
+            Self.writeCanonicalURI(request.path, rules: uriRules, to: &out)
+            out.put(0x0A)
+            Self.writeCanonicalQuery(request.query, extraQuery, encodedBound: 3 * queryBytes, to: &out)
+            out.put(0x0A)
+            signedRange = Self.writeCanonicalHeaders(request.headers, excluding: excludeHeaders, scratchSize: headerBytes, to: &out)
+            out.put(0x0A)
+            out.put(payloadHash)
+            initialized = out.count
         }
-        let signed = headers.signedHeaders
-        out.append(0x0A)
-        out.append(contentsOf: signed)
-        out.append(0x0A)
-        out.append(contentsOf: payloadHash.utf8)
-        self.bytes = out
-        self.signedHeaders = String(decoding: signed, as: UTF8.self)
+        self.signedHeaders = String(decoding: bytes[signedRange], as: UTF8.self)
     }
 
     // MARK: URI
@@ -62,19 +64,30 @@ public struct CanonicalRequest: Sendable {
         public static let s3 = URIRules(doubleEncode: false, normalize: false)
     }
 
-    static func appendCanonicalURI(_ path: String, rules: URIRules, to out: inout [UInt8]) {
-        let source = rules.normalize ? normalizePath(path) : (path.isEmpty ? "/" : path)
+    static func writeCanonicalURI(_ path: String, rules: URIRules, to out: inout ByteWriter) {
         if rules.doubleEncode {
-            URIEncoding.encode(source.utf8, keepSlash: true, into: &out)
-        } else {
-            // Decode and re-encode each segment so an under-encoded path still
-            // canonicalises the way S3 does, while `%2F` inside a segment survives.
-            var first = true
-            for segment in source.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false) {
-                if !first { out.append(UInt8(ascii: "/")) }
-                first = false
-                let text = Substring(decoding: segment, as: UTF8.self)
-                URIEncoding.encode(URIEncoding.decode(text), keepSlash: false, into: &out)
+            out.putEncoded(rules.normalize ? normalizePath(path) : (path.isEmpty ? "/" : path), keepSlash: true)
+            return
+        }
+        let source = rules.normalize ? normalizePath(path) : (path.isEmpty ? "/" : path)
+        // Each segment is decoded and re-encoded, so an under-encoded path canonicalises the
+        // way S3 does, while `%2F` inside a segment stays `%2F` (a decoded `/` is data).
+        var text = source
+        text.withUTF8 { bytes in
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "/") {
+                    out.put(byte)
+                    index += 1
+                } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count,
+                          let high = URIEncoding.hexValue(bytes[index + 1]), let low = URIEncoding.hexValue(bytes[index + 2]) {
+                    out.putEncoded(high << 4 | low, keepSlash: false)
+                    index += 3
+                } else {
+                    out.putEncoded(byte, keepSlash: false)
+                    index += 1
+                }
             }
         }
     }
@@ -127,115 +140,172 @@ public struct CanonicalRequest: Sendable {
 
     // MARK: Query
 
-    static func appendCanonicalQuery(_ query: [QueryItem], _ extra: [QueryItem], to out: inout [UInt8]) {
+    /// A name and value as ranges into a scratch buffer, with the input position for stable ties.
+    struct Slot {
+        var name: Range<Int>
+        var value: Range<Int>
+        var order: Int
+    }
+
+    static func writeCanonicalQuery(_ query: [QueryItem], _ extra: [QueryItem], encodedBound: Int, to out: inout ByteWriter) {
         let total = query.count + extra.count
         if total == 0 { return }
-        // Every key and value encoded into one buffer; pairs are ranges into it, so sorting
-        // compares slices and allocates nothing per parameter.
-        var storage: [UInt8] = []
-        storage.reserveCapacity(total * 32)
-        var pairs: [(key: Range<Int>, value: Range<Int>)] = []
-        pairs.reserveCapacity(total)
-        func add(_ item: QueryItem) {
-            let keyStart = storage.count
-            URIEncoding.encode(item.name.utf8, keepSlash: false, into: &storage)
-            let valueStart = storage.count
-            URIEncoding.encode(item.value.utf8, keepSlash: false, into: &storage)
-            pairs.append((keyStart..<valueStart, valueStart..<storage.count))
-        }
-        for item in query { add(item) }
-        for item in extra { add(item) }
-        storage.withUnsafeBufferPointer { buffer in
-            pairs.sort { lhs, rhs in
-                let leftKey = buffer[lhs.key], rightKey = buffer[rhs.key]
-                if !leftKey.elementsEqual(rightKey) { return leftKey.lexicographicallyPrecedes(rightKey) }
-                return buffer[lhs.value].lexicographicallyPrecedes(buffer[rhs.value])
+        // Keys and values are encoded into one scratch buffer; sorting moves small slots only.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(encodedBound, 1)) { scratchBuffer in
+            withUnsafeTemporaryAllocation(of: Slot.self, capacity: total) { slots in
+                var scratch = ByteWriter(scratchBuffer)
+                var filled = 0
+                func add(_ item: QueryItem) {
+                    let keyStart = scratch.count
+                    scratch.putEncoded(item.name, keepSlash: false)
+                    let valueStart = scratch.count
+                    scratch.putEncoded(item.value, keepSlash: false)
+                    (slots.baseAddress.unsafelyUnwrapped + filled).initialize(to: Slot(name: keyStart..<valueStart, value: valueStart..<scratch.count, order: filled))
+                    filled += 1
+                }
+                for item in query { add(item) }
+                for item in extra { add(item) }
+                let bytes = UnsafeBufferPointer(rebasing: scratchBuffer[0..<scratch.count])
+                sortSlots(slots, bytes) { left, right in
+                    let leftKey = UnsafeBufferPointer(rebasing: bytes[left.name]), rightKey = UnsafeBufferPointer(rebasing: bytes[right.name])
+                    if !bytesEqual(leftKey, rightKey) { return lexicographicallyPrecedes(leftKey, rightKey) }
+                    return lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: bytes[left.value]), UnsafeBufferPointer(rebasing: bytes[right.value]))
+                }
+                for index in 0..<total {
+                    if index > 0 { out.put(UInt8(ascii: "&")) }
+                    out.put(UnsafeBufferPointer(rebasing: bytes[slots[index].name]))
+                    out.put(UInt8(ascii: "="))
+                    out.put(UnsafeBufferPointer(rebasing: bytes[slots[index].value]))
+                }
+                _ = slots.baseAddress.map { $0.deinitialize(count: total) }
             }
         }
-        storage.withUnsafeBufferPointer { buffer in
-            for (index, pair) in pairs.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: "&")) }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[pair.key]))
-                out.append(UInt8(ascii: "="))
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[pair.value]))
+    }
+
+    /// Insertion sort for the usual handful of entries; the library sort beyond that.
+    static func sortSlots(_ slots: UnsafeMutableBufferPointer<Slot>, _ bytes: UnsafeBufferPointer<UInt8>, by precedes: (Slot, Slot) -> Bool) {
+        if slots.count > 24 {
+            var slots = slots
+            slots.sort(by: precedes)
+            return
+        }
+        var index = 1
+        while index < slots.count {
+            let item = slots[index]
+            var position = index
+            while position > 0, precedes(item, slots[position - 1]) {
+                slots[position] = slots[position - 1]
+                position -= 1
             }
+            slots[position] = item
+            index += 1
         }
     }
 
     // MARK: Headers
 
-    /// Canonical headers held in one byte buffer; entries are ranges into it (no allocation
-    /// per header), merged by name and sorted.
-    struct CanonicalHeaders {
-        var storage: [UInt8] = []
-        var entries: [(name: Range<Int>, value: Range<Int>)] = []
-
-        /// `;`-joined names.
-        var signedHeaders: [UInt8] {
-            var out: [UInt8] = []
-            out.reserveCapacity(entries.count * 16)
-            storage.withUnsafeBufferPointer { buffer in
-                for (index, entry) in entries.enumerated() {
-                    if index > 0 { out.append(UInt8(ascii: ";")) }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[entry.name]))
-                }
-            }
-            return out
+    /// The `;`-joined SignedHeaders list for `headers` (presigning puts it in the query).
+    static func signedHeaderNames(_ headers: [HTTPHeader]) -> String {
+        var headerBytes = 0
+        for header in headers { headerBytes += header.name.utf8.count + header.value.utf8.count }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * headerBytes + 3 * headers.count + 1) { buffer in
+            var out = ByteWriter(buffer)
+            let range = writeCanonicalHeaders(headers, excluding: [], scratchSize: headerBytes, to: &out)
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
         }
     }
 
-    static let unsignableNames: [[UInt8]] = unsignableHeaders.map { Array($0.utf8) }
+    static func isUnsignable(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch name.count {
+        case 6, 10, 13, 15, 17:
+            return unsignableNames.contains { bytesEqual(UnsafeBufferPointer(start: $0.utf8Start, count: $0.utf8CodeUnitCount), name) }
+        default:
+            return false
+        }
+    }
 
-    /// Lower-cased names, trimmed values with inner whitespace runs collapsed, repeated
-    /// names joined with `,` in order, sorted by name; unsignable headers left out.
-    static func canonicalHeaders(_ headers: [HTTPHeader], excluding: Set<String>) -> CanonicalHeaders {
-        var result = CanonicalHeaders()
-        result.storage.reserveCapacity(headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count } * 2)
-        var raw: [(name: Range<Int>, value: Range<Int>, order: Int)] = []
-        raw.reserveCapacity(headers.count)
-        for (order, header) in headers.enumerated() {
-            let nameStart = result.storage.count
-            for byte in header.name.utf8 {
-                result.storage.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
-            }
-            let name = nameStart..<result.storage.count
-            let skip = result.storage.withUnsafeBufferPointer { buffer in
-                unsignableNames.contains { $0.count == name.count && $0.elementsEqual(buffer[name]) }
-            }
-                || (!excluding.isEmpty && excluding.contains(String(decoding: result.storage[name], as: UTF8.self)))
-            if skip {
-                result.storage.removeSubrange(name)
-                continue
-            }
-            let valueStart = result.storage.count
-            appendCanonicalValue(header.value, to: &result.storage)
-            raw.append((name, valueStart..<result.storage.count, order))
-        }
-        result.storage.withUnsafeBufferPointer { buffer in
-            raw.sort { lhs, rhs in
-                let left = buffer[lhs.name], right = buffer[rhs.name]
-                if left.elementsEqual(right) { return lhs.order < rhs.order }
-                return left.lexicographicallyPrecedes(right)
-            }
-        }
-        var index = 0
-        while index < raw.count {
-            var last = index
-            while last + 1 < raw.count, result.storage.withUnsafeBufferPointer({ $0[raw[last + 1].name].elementsEqual($0[raw[index].name]) }) { last += 1 }
-            if last == index {
-                result.entries.append((raw[index].name, raw[index].value))
-            } else {
-                // Repeated header: values joined with ',' in the order given.
-                let start = result.storage.count
-                for position in index...last {
-                    if position > index { result.storage.append(UInt8(ascii: ",")) }
-                    result.storage.append(contentsOf: result.storage[raw[position].value])
+    /// The unsignable names as static bytes (no allocation per lookup).
+    static let unsignableNames: [StaticString] = [
+        "authorization", "user-agent", "expect", "connection", "transfer-encoding", "x-amzn-trace-id",
+    ]
+
+    /// Writes the canonical header lines, the blank line and SignedHeaders; returns where
+    /// SignedHeaders sits in the output. Names lower-cased, values trimmed with inner
+    /// whitespace runs collapsed, repeated names joined with `,` in order, sorted by name.
+    static func writeCanonicalHeaders(_ headers: [HTTPHeader], excluding: Set<String>, scratchSize: Int, to out: inout ByteWriter) -> Range<Int> {
+        let count = headers.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(scratchSize, 1)) { scratchBuffer in
+            withUnsafeTemporaryAllocation(of: Slot.self, capacity: max(count, 1)) { slots in
+                var scratch = ByteWriter(scratchBuffer)
+                var filled = 0
+                for (order, header) in headers.enumerated() {
+                    let nameStart = scratch.count
+                    var name = header.name
+                    name.withUTF8 { bytes in
+                        for byte in bytes { scratch.put(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte) }
+                    }
+                    let lowered = scratch.written(from: nameStart)
+                    if isUnsignable(lowered) || (!excluding.isEmpty && excluding.contains(String(decoding: lowered, as: UTF8.self))) {
+                        scratch = ByteWriter(scratchBuffer, count: nameStart)
+                        continue
+                    }
+                    let valueStart = scratch.count
+                    var value = header.value
+                    value.withUTF8 { bytes in
+                        var pendingSpace = false
+                        for byte in bytes {
+                            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+                                pendingSpace = scratch.count > valueStart
+                            } else {
+                                if pendingSpace {
+                                    scratch.put(0x20)
+                                    pendingSpace = false
+                                }
+                                scratch.put(byte)
+                            }
+                        }
+                    }
+                    (slots.baseAddress.unsafelyUnwrapped + filled).initialize(to: Slot(name: nameStart..<valueStart, value: valueStart..<scratch.count, order: order))
+                    filled += 1
                 }
-                result.entries.append((raw[index].name, start..<result.storage.count))
+                let bytes = UnsafeBufferPointer(rebasing: scratchBuffer[0..<scratch.count])
+                let used = UnsafeMutableBufferPointer(rebasing: slots[0..<filled])
+                sortSlots(used, bytes) { left, right in
+                    let leftName = UnsafeBufferPointer(rebasing: bytes[left.name]), rightName = UnsafeBufferPointer(rebasing: bytes[right.name])
+                    if bytesEqual(leftName, rightName) { return left.order < right.order }
+                    return lexicographicallyPrecedes(leftName, rightName)
+                }
+                var index = 0
+                while index < filled {
+                    let name = UnsafeBufferPointer(rebasing: bytes[used[index].name])
+                    out.put(name)
+                    out.put(UInt8(ascii: ":"))
+                    out.put(UnsafeBufferPointer(rebasing: bytes[used[index].value]))
+                    index += 1
+                    // Repeated header: values joined with ',' in the order given.
+                    while index < filled, bytesEqual(UnsafeBufferPointer(rebasing: bytes[used[index].name]), name) {
+                        out.put(UInt8(ascii: ","))
+                        out.put(UnsafeBufferPointer(rebasing: bytes[used[index].value]))
+                        index += 1
+                    }
+                    out.put(0x0A)
+                }
+                out.put(0x0A)
+                let signedStart = out.count
+                index = 0
+                var first = true
+                while index < filled {
+                    let name = UnsafeBufferPointer(rebasing: bytes[used[index].name])
+                    if !first { out.put(UInt8(ascii: ";")) }
+                    first = false
+                    out.put(name)
+                    index += 1
+                    while index < filled, bytesEqual(UnsafeBufferPointer(rebasing: bytes[used[index].name]), name) { index += 1 }
+                }
+                _ = slots.baseAddress.map { $0.deinitialize(count: filled) }
+                return signedStart..<out.count
             }
-            index = last + 1
         }
-        return result
     }
 
     static func lowercased(_ string: String) -> [UInt8] {
@@ -245,21 +315,5 @@ public struct CanonicalRequest: Sendable {
             out.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
         }
         return out
-    }
-
-    static func appendCanonicalValue(_ value: String, to out: inout [UInt8]) {
-        let start = out.count
-        var pendingSpace = false
-        for byte in value.utf8 {
-            if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
-                pendingSpace = out.count > start
-            } else {
-                if pendingSpace {
-                    out.append(0x20)
-                    pendingSpace = false
-                }
-                out.append(byte)
-            }
-        }
     }
 }

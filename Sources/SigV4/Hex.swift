@@ -2,13 +2,17 @@ import Crypto
 import Foundation
 
 enum Hex {
-    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// `0`–`9`, `a`–`f` for a nibble.
+    @inline(__always)
+    static func lowerDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+    }
 
     /// Lower-case hex of `bytes`, appended to `out`.
     static func append<S: Sequence>(_ bytes: S, to out: inout [UInt8]) where S.Element == UInt8 {
         for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
+            out.append(lowerDigit(byte >> 4))
+            out.append(lowerDigit(byte & 0x0F))
         }
     }
 
@@ -17,8 +21,8 @@ enum Hex {
         String(unsafeUninitializedCapacity: bytes.underestimatedCount * 2 + 64) { buffer in
             var written = 0
             for byte in bytes {
-                buffer[written] = digits[Int(byte >> 4)]
-                buffer[written + 1] = digits[Int(byte & 0x0F)]
+                buffer[written] = lowerDigit(byte >> 4)
+                buffer[written + 1] = lowerDigit(byte & 0x0F)
                 written += 2
             }
             return written

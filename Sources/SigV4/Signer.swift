@@ -92,20 +92,41 @@ public struct SigV4Signer: Sendable {
         String(decoding: stringToSignBytes(canonicalRequest: canonicalRequest, date: date, scope: scope), as: UTF8.self)
     }
 
-    static let algorithmLine = Array((algorithm + "\n").utf8)
-
     static func stringToSignBytes(canonicalRequest: CanonicalRequest, date: AMZDate, scope: CredentialScope) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(160)
-        out.append(contentsOf: algorithmLine)
-        out.append(contentsOf: date.timestamp.utf8)
-        out.append(0x0A)
-        out.append(contentsOf: scope.string.utf8)
-        out.append(0x0A)
-        var hasher = SHA256()
-        canonicalRequest.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-        Hex.append(hasher.finalize(), to: &out)
-        return out
+        let bound = algorithm.utf8.count + date.timestamp.utf8.count + scope.string.utf8.count + 64 + 3
+        return [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
+            var out = ByteWriter(buffer)
+            out.put(algorithm)
+            out.put(0x0A)
+            out.put(date.timestamp)
+            out.put(0x0A)
+            out.put(scope.string)
+            out.put(0x0A)
+            var hasher = SHA256()
+            canonicalRequest.bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            hasher.finalize().withUnsafeBytes { out.putHex($0) }
+            initialized = out.count
+        }
+    }
+
+    /// `AWS4-HMAC-SHA256 Credential=AKID/SCOPE, SignedHeaders=…, Signature=…`, written in one allocation.
+    static func authorization(accessKeyId: String, scope: CredentialScope, signedHeaders: String, signature: String) -> String {
+        let parts: [StaticString] = [" Credential=", ", SignedHeaders=", ", Signature="]
+        let bound = algorithm.utf8.count + accessKeyId.utf8.count + 1 + scope.string.utf8.count + signedHeaders.utf8.count
+            + signature.utf8.count + parts.reduce(0) { $0 + $1.utf8CodeUnitCount }
+        return String(unsafeUninitializedCapacity: bound) { buffer in
+            var out = ByteWriter(buffer)
+            out.put(algorithm)
+            out.put(UnsafeBufferPointer(start: parts[0].utf8Start, count: parts[0].utf8CodeUnitCount))
+            out.put(accessKeyId)
+            out.put(UInt8(ascii: "/"))
+            out.put(scope.string)
+            out.put(UnsafeBufferPointer(start: parts[1].utf8Start, count: parts[1].utf8CodeUnitCount))
+            out.put(signedHeaders)
+            out.put(UnsafeBufferPointer(start: parts[2].utf8Start, count: parts[2].utf8CodeUnitCount))
+            out.put(signature)
+            return out.count
+        }
     }
 
     /// Signs with the `Authorization` header.
@@ -133,7 +154,7 @@ public struct SigV4Signer: Sendable {
         let signature = key.signature(of: toSign)
         signed.headers.append(HTTPHeader(
             "Authorization",
-            "\(Self.algorithm) Credential=\(credentials.accessKeyId)/\(key.scope.string), SignedHeaders=\(canonical.signedHeaders), Signature=\(signature)"
+            Self.authorization(accessKeyId: credentials.accessKeyId, scope: key.scope, signedHeaders: canonical.signedHeaders, signature: signature)
         ))
         return SigningResult(request: signed, canonicalRequest: canonical, stringToSignBytes: toSign, signature: signature, date: date, scope: key.scope)
     }
@@ -145,7 +166,7 @@ public struct SigV4Signer: Sendable {
         var signed = request
         signed.query.removeAll { $0.name.hasPrefix("X-Amz-") && Self.presignParameters.contains($0.name) }
         signed.headers.removeAll { Self.isSigningHeader($0.name) }
-        let signedHeaders = String(decoding: CanonicalRequest.canonicalHeaders(signed.headers, excluding: []).signedHeaders, as: UTF8.self)
+        let signedHeaders = CanonicalRequest.signedHeaderNames(signed.headers)
         var added = [
             QueryItem("X-Amz-Algorithm", Self.algorithm),
             QueryItem("X-Amz-Credential", "\(credentials.accessKeyId)/\(key.scope.string)"),

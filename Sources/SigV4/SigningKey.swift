@@ -18,11 +18,13 @@ public struct CredentialScope: Sendable, Equatable {
 
 /// Step 3 of SigV4: the signing key, `HMAC(HMAC(HMAC(HMAC("AWS4"+secret, date), region), service), "aws4_request")`.
 ///
-/// Holds an HMAC already keyed with it, so each signature only hashes the string to sign
-/// (the inner and outer pad blocks are computed once per key, not once per request).
+/// Holds the two SHA-256 states of HMAC with the key's inner and outer pad blocks already
+/// absorbed, so each signature hashes only the string to sign and one digest (RFC 2104's
+/// precomputation; the pads are computed once per key, not once per request).
 public struct SigningKey: Sendable {
     public let scope: CredentialScope
-    let keyed: HMAC<SHA256>
+    let inner: SHA256
+    let outer: SHA256
 
     public init(secretAccessKey: String, scope: CredentialScope) {
         var key = SymmetricKey(data: Array(("AWS4" + secretAccessKey).utf8))
@@ -30,14 +32,36 @@ public struct SigningKey: Sendable {
             key = SymmetricKey(data: HMAC<SHA256>.authenticationCode(for: Array(part.utf8), using: key))
         }
         self.scope = scope
-        self.keyed = HMAC<SHA256>(key: key)
+        // The derived key is 32 bytes, shorter than SHA-256's 64-byte block: zero-padded.
+        var innerPad = [UInt8](repeating: 0x36, count: 64)
+        var outerPad = [UInt8](repeating: 0x5C, count: 64)
+        key.withUnsafeBytes { bytes in
+            for (index, byte) in bytes.enumerated() {
+                innerPad[index] ^= byte
+                outerPad[index] ^= byte
+            }
+        }
+        var inner = SHA256()
+        innerPad.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        var outer = SHA256()
+        outerPad.withUnsafeBytes { outer.update(bufferPointer: $0) }
+        self.inner = inner
+        self.outer = outer
+    }
+
+    /// The raw HMAC-SHA256 of `message` under this key.
+    func mac(of message: UnsafeRawBufferPointer) -> SHA256Digest {
+        var innerHash = inner
+        innerHash.update(bufferPointer: message)
+        let innerDigest = innerHash.finalize()
+        var outerHash = outer
+        innerDigest.withUnsafeBytes { outerHash.update(bufferPointer: $0) }
+        return outerHash.finalize()
     }
 
     /// Step 4: the hex signature of `message` (a string to sign).
     public func signature(of message: [UInt8]) -> String {
-        var mac = keyed
-        message.withUnsafeBytes { mac.update(data: $0) }
-        return Hex.string(mac.finalize())
+        Hex.string(message.withUnsafeBytes { mac(of: $0) })
     }
 }
 

@@ -2,32 +2,35 @@
 /// `A-Z a-z 0-9 - . _ ~` are kept, every other byte of the UTF-8 form becomes `%XY`
 /// with upper-case hex). Works on bytes so it is fast and independent of Foundation.
 public enum URIEncoding {
-    @usableFromInline
-    static let unreservedTable: [Bool] = {
-        var table = [Bool](repeating: false, count: 256)
-        for byte in UInt8(ascii: "A")...UInt8(ascii: "Z") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "a")...UInt8(ascii: "z") { table[Int(byte)] = true }
-        for byte in UInt8(ascii: "0")...UInt8(ascii: "9") { table[Int(byte)] = true }
-        for byte in [UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~")] {
-            table[Int(byte)] = true
+    /// RFC 3986 unreserved: `A-Z a-z 0-9 - . _ ~`.
+    @inlinable @inline(__always)
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
         }
-        return table
-    }()
+    }
 
-    @usableFromInline
-    static let hexDigits: [UInt8] = Array("0123456789ABCDEF".utf8)
+    /// `0`–`9`, `A`–`F` for a nibble.
+    @inlinable @inline(__always)
+    static func upperHexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") - 10 + nibble
+    }
 
     /// Appends the encoding of `bytes` to `out`. With `keepSlash`, `/` is kept as is
     /// (path encoding); otherwise it becomes `%2F` (query keys and values).
     @inlinable
     public static func encode<S: Sequence>(_ bytes: S, keepSlash: Bool, into out: inout [UInt8]) where S.Element == UInt8 {
         for byte in bytes {
-            if unreservedTable[Int(byte)] || (keepSlash && byte == UInt8(ascii: "/")) {
+            if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
                 out.append(byte)
             } else {
                 out.append(UInt8(ascii: "%"))
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0x0F)])
+                out.append(upperHexDigit(byte >> 4))
+                out.append(upperHexDigit(byte & 0x0F))
             }
         }
     }

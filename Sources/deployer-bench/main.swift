@@ -19,6 +19,8 @@ struct Case: Decodable {
     let secret_access_key: String
     let session_token: String?
     let timestamp: String
+    /// botocore's Authorization header for this request: checked before timing.
+    let authorization: String
 }
 
 struct File: Decodable {
@@ -46,6 +48,11 @@ case "sign":
         let signer = SigV4Signer(credentials: Credentials(accessKeyId: item.access_key_id, secretAccessKey: item.secret_access_key, sessionToken: item.session_token),
                                  region: item.region, service: item.service)
         return (signer, request, .bytes(Array(Data(base64Encoded: item.body_base64) ?? Data())), AMZDate.parse(item.timestamp) ?? Date())
+    }
+    // A fast wrong signer is no result: every signature must equal botocore's first.
+    for ((signer, request, payload, date), item) in zip(prepared, file.cases) {
+        let authorization = signer.sign(request, payload: payload, at: date).request.header("Authorization")
+        if authorization != item.authorization { fail("signature differs from botocore's for a \(item.service) \(item.method) request: not timing a wrong signer") }
     }
     var count = 0
     var sink = 0

@@ -21,6 +21,28 @@ final class SignerRuleTests: XCTestCase {
         XCTAssertEqual(canonical.text.split(separator: "\n", omittingEmptySubsequences: false)[2], "B=x&a=y&a=z&b=2&c=")
     }
 
+    /// Past a couple of dozen entries the canonicaliser sorts with the library sort instead of
+    /// insertion sort: both paths must give the same order, ties kept stable for headers.
+    func testManyQueryParametersAndHeadersSortLikeFewOnes() {
+        var generator = SystemRandomNumberGenerator()
+        let keys = (0..<40).map { String(format: "k%02d", $0) }
+        var query = keys.flatMap { [QueryItem($0, "v2"), QueryItem($0, "v1")] } + [QueryItem("a b", "c/d")]
+        query.shuffle(using: &generator)
+        let expectedQuery = (["a%20b=c%2Fd"] + keys.flatMap { ["\($0)=v1", "\($0)=v2"] }).joined(separator: "&")
+        var headers = (0..<30).map { HTTPHeader(String(format: "X-H%02d", $0), "  value \($0) ") }
+        headers.shuffle(using: &generator)
+        headers.insert(HTTPHeader("Host", "h"), at: 0)
+        headers.append(HTTPHeader("x-h07", "second"))
+        let request = SigningRequest(method: "GET", path: "/", query: query, headers: headers)
+        let canonical = CanonicalRequest(request: request, payloadHash: PayloadHash.empty, uriRules: .standard)
+        let lines = canonical.text.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(String(lines[2]), expectedQuery)
+        let names = ["host"] + (0..<30).map { String(format: "x-h%02d", $0) }
+        XCTAssertEqual(canonical.signedHeaders, names.joined(separator: ";"))
+        XCTAssertTrue(canonical.text.contains("x-h07:value 7,second\nx-h08:value 8\n"), canonical.text)
+        XCTAssertEqual(lines.count, 3 + 31 + 3)
+    }
+
     func testHeaderCanonicalisation() {
         let request = SigningRequest(method: "GET", path: "/", headers: [
             HTTPHeader("Host", "h"), HTTPHeader("X-B", "  two   words\t here "), HTTPHeader("x-a", "1"), HTTPHeader("X-A", "2"),
