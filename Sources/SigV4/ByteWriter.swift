@@ -35,8 +35,7 @@ struct ByteWriter {
 
     @inline(__always)
     mutating func put(_ string: String) {
-        var string = string
-        string.withUTF8 { put($0) }
+        withUTF8(string) { put($0) }
     }
 
     /// The bytes written from `start` on (valid until the buffer is released).
@@ -57,8 +56,7 @@ struct ByteWriter {
     }
 
     mutating func putEncoded(_ string: String, keepSlash: Bool) {
-        var string = string
-        string.withUTF8 { bytes in
+        withUTF8(string) { bytes in
             for byte in bytes { putEncoded(byte, keepSlash: keepSlash) }
         }
     }
@@ -100,4 +98,13 @@ private func memcmpBytes(_ left: UnsafePointer<UInt8>, _ right: UnsafePointer<UI
         index += 1
     }
     return 0
+}
+
+/// Calls `body` with the UTF-8 bytes of `string`, borrowing native storage (no copy, no
+/// retain); a bridged string is made contiguous first.
+@inline(__always)
+func withUTF8<R>(_ string: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    if let result = string.utf8.withContiguousStorageIfAvailable(body) { return result }
+    var copy = string
+    return copy.withUTF8(body)
 }

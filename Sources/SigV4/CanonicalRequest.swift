@@ -72,8 +72,7 @@ public struct CanonicalRequest: Sendable {
         let source = rules.normalize ? normalizePath(path) : (path.isEmpty ? "/" : path)
         // Each segment is decoded and re-encoded, so an under-encoded path canonicalises the
         // way S3 does, while `%2F` inside a segment stays `%2F` (a decoded `/` is data).
-        var text = source
-        text.withUTF8 { bytes in
+        withUTF8(source) { bytes in
             var index = 0
             while index < bytes.count {
                 let byte = bytes[index]
@@ -240,8 +239,7 @@ public struct CanonicalRequest: Sendable {
                 var filled = 0
                 for (order, header) in headers.enumerated() {
                     let nameStart = scratch.count
-                    var name = header.name
-                    name.withUTF8 { bytes in
+                    withUTF8(header.name) { bytes in
                         for byte in bytes { scratch.put(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte) }
                     }
                     let lowered = scratch.written(from: nameStart)
@@ -250,8 +248,7 @@ public struct CanonicalRequest: Sendable {
                         continue
                     }
                     let valueStart = scratch.count
-                    var value = header.value
-                    value.withUTF8 { bytes in
+                    withUTF8(header.value) { bytes in
                         var pendingSpace = false
                         for byte in bytes {
                             if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D {
