@@ -8,8 +8,10 @@ cd "$root"
 seconds=${BENCH_SECONDS:-3}
 vectors=Tests/SigV4Tests/Vectors/botocore-random.json
 
-echo "== building release binaries (static stdlib)"
-swift build -c release --static-swift-stdlib --product deployer >/dev/null
+echo "== building release binaries (static stdlib; deployer exactly as the distributable script builds it)"
+dist=$(mktemp -d)
+trap 'rm -rf "$dist"' EXIT
+bash .github/scripts/build-release.sh "$dist" >/dev/null
 swift build -c release --static-swift-stdlib --product deployer-bench >/dev/null
 bin=$(swift build -c release --static-swift-stdlib --show-bin-path)
 
@@ -37,11 +39,10 @@ echo "deployer : $ours"
 echo "openssl  : $theirs"
 python3 -c "r=$(echo "$ours" | field gb_per_second)/$(echo "$theirs" | field gb_per_second); print(f'ratio    : {r:.2f}x OpenSSL (goal >= 0.8x) -> {\"MET\" if r >= 0.8 else \"NOT MET\"}')"
 
-echo "== cold start of the stripped distributable"
-strip -o "$bin/deployer-stripped" "$bin/deployer"
+echo "== cold start of the stripped distributable ($(file -b "$dist/deployer" | cut -d, -f1))"
 if command -v hyperfine >/dev/null 2>&1 && command -v aws >/dev/null 2>&1; then
   # hyperfine -N execs directly (no shell, no Python fork in the figure): fairest for a 6 ms binary.
-  hyperfine -N --warmup 3 --runs 30 --export-json "${TMPDIR:-/tmp}/deployer-start.json" "$bin/deployer-stripped --version" >/dev/null
+  hyperfine -N --warmup 3 --runs 30 --export-json "${TMPDIR:-/tmp}/deployer-start.json" "$dist/deployer --version" >/dev/null
   hyperfine -N --warmup 2 --runs 10 --export-json "${TMPDIR:-/tmp}/aws-start.json" "aws --version" >/dev/null
   python3 - <<'PY'
 import json, os
@@ -55,7 +56,7 @@ print(f"ratio              : {r:.0f}x faster (goal >= 50x) -> {'MET' if r >= 50 
 PY
 else
   echo "(hyperfine not installed: 'apt-get install hyperfine' for exec-level timing; using Python subprocess, which adds its own fork cost)"
-  python3 - "$bin/deployer-stripped" <<'PY'
+  python3 - "$dist/deployer" <<'PY'
 import statistics, subprocess, sys, time, shutil
 def mean_ms(cmd):
     runs = []
