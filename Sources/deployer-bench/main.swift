@@ -84,7 +84,12 @@ case "upload":
     let client = AWSClient(configuration: AWSConfiguration(region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", environment: environment)),
                            transport: transport, credentials: StaticCredentialProvider(Credentials(accessKeyId: key, secretAccessKey: secret)))
     let start = Date()
-    try await Uploader().upload(s3: S3Client(client: client), bucket: arguments[3], key: arguments[4], path: arguments[2], ifAbsent: false, progress: nil)
+    // Tuning knobs for exploring the uploader's settings; the defaults are the product's.
+    var uploader = Uploader()
+    if let value = environment["BENCH_PART_MB"].flatMap(UInt64.init) { uploader.partSize = value << 20 }
+    if let value = environment["BENCH_CONCURRENCY"].flatMap(Int.init) { uploader.concurrency = value }
+    if let value = environment["BENCH_CHUNK_KB"].flatMap(Int.init) { uploader.chunkSize = value << 10 }
+    try await uploader.upload(s3: S3Client(client: client), bucket: arguments[3], key: arguments[4], path: arguments[2], ifAbsent: false, progress: nil)
     print("seconds=\(String(format: "%.3f", Date().timeIntervalSince(start)))")
     try await transport.shutdown()
 default:
