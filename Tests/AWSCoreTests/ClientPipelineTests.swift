@@ -58,6 +58,64 @@ final class ClientPipelineTests: XCTestCase {
         XCTAssertEqual(sleeps.durations, [.seconds(1), .seconds(2), .seconds(4)])
     }
 
+    func testRetryQuotaStopsRetriesWhenSpentAndRefillsOnSuccess() async throws {
+        let failing = HTTPResponse(status: 503, text: "<Error><Code>SlowDown</Code><Message>Please reduce</Message></Error>")
+        let transport = ScriptedTransport([
+            // Call 1: two retries take 5 + 5 of the 12 tokens, then it gives up (3 attempts).
+            .respond(failing), .respond(failing), .respond(failing),
+            // Call 2: 2 tokens left, less than one retry costs: fails after one attempt.
+            .respond(failing),
+            // Call 3: succeeds at once, puts 1 token back.
+            .respond(HTTPResponse(status: 200, text: "")),
+        ])
+        let quota = RetryQuota(capacity: 12)
+        let client = AWSClient(configuration: AWSConfiguration(region: "us-east-1", retry: RetryPolicy(maxAttempts: 3, random: { 0 })),
+                               transport: transport, credentials: StaticCredentialProvider(Fixtures.credentials),
+                               clock: { Fixtures.start }, sleep: { _ in }, retryQuota: quota)
+        let request = try client.makeRequest(.s3, method: "GET", path: "/b/k")
+        for expected in [3, 4] {
+            do {
+                _ = try await client.send(.s3, operation: "GetObject", request: request)
+                XCTFail("expected SlowDown")
+            } catch let error as AWSError {
+                XCTAssertEqual(error.code, "SlowDown")
+            }
+            XCTAssertEqual(transport.requests.count, expected)
+        }
+        XCTAssertEqual(quota.available, 2)
+        _ = try await client.send(.s3, operation: "GetObject", request: request)
+        XCTAssertEqual(quota.available, 3)
+        XCTAssertTrue(client.with(region: "eu-west-1").retryQuota === quota, "derived clients share the quota")
+    }
+
+    func testRetryQuotaCostsMoreAfterTimeoutsAndRefundsTheLastRetry() async throws {
+        let transport = ScriptedTransport([
+            .fail(TransportError(.timeout, "read timed out")),
+            .fail(TransportError(.reset, "connection reset by peer")),
+            .respond(HTTPResponse(status: 200, text: "")),
+            .fail(TransportError(.timeout, "read timed out")),
+        ])
+        let quota = RetryQuota(capacity: 20)
+        let client = AWSClient(configuration: AWSConfiguration(region: "us-east-1", retry: RetryPolicy(maxAttempts: 3, random: { 0 })),
+                               transport: transport, credentials: StaticCredentialProvider(Fixtures.credentials),
+                               clock: { Fixtures.start }, sleep: { _ in }, retryQuota: quota)
+        let request = try client.makeRequest(.s3, method: "GET", path: "/b/k")
+        _ = try await client.send(.s3, operation: "GetObject", request: request)
+        // 20 - 10 (retry after the timeout) - 5 (retry after the reset) + 5 (the last retry's cost back).
+        XCTAssertEqual(quota.available, 10)
+        let spent = RetryQuota(capacity: 9)
+        let starved = AWSClient(configuration: client.configuration, transport: transport, credentials: client.credentials,
+                                clock: { Fixtures.start }, sleep: { _ in }, retryQuota: spent)
+        do {
+            _ = try await starved.send(.s3, operation: "GetObject", request: request)
+            XCTFail("expected a transport error")
+        } catch let error as AWSError {
+            XCTAssertEqual(error.code, "TransportError")
+            XCTAssertTrue(error.message.contains("retry quota is spent"), error.message)
+        }
+        XCTAssertEqual(transport.requests.count, 4, "a timeout retry costs 10: with 9 tokens it is not retried")
+    }
+
     func testBackoffIsCappedAt20Seconds() {
         let policy = RetryPolicy(maxAttempts: 10, random: { 1.0 })
         XCTAssertEqual(policy.delay(afterAttempt: 1), .seconds(1))

@@ -26,24 +26,27 @@ public final class AWSClient: Sendable {
     public let clock: @Sendable () -> Date
     public let sleep: @Sendable (Duration) async throws -> Void
     public let skew: ClockSkew
+    /// Shared by every call of this client and of the clients derived from it with `with(…)`.
+    public let retryQuota: RetryQuota
     public let debug: DebugLog?
 
     public init(configuration: AWSConfiguration, transport: any HTTPTransport, credentials: (any CredentialProvider)?,
                 clock: @escaping @Sendable () -> Date = { Date() },
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-                skew: ClockSkew = ClockSkew(), debug: DebugLog? = nil) {
+                skew: ClockSkew = ClockSkew(), retryQuota: RetryQuota = RetryQuota(), debug: DebugLog? = nil) {
         self.configuration = configuration
         self.transport = transport
         self.credentials = credentials
         self.clock = clock
         self.sleep = sleep
         self.skew = skew
+        self.retryQuota = retryQuota
         self.debug = debug
     }
 
     /// The same client with other credentials (used to build STS clients for role chains).
     public func with(credentials: (any CredentialProvider)?) -> AWSClient {
-        AWSClient(configuration: configuration, transport: transport, credentials: credentials, clock: clock, sleep: sleep, skew: skew, debug: debug)
+        AWSClient(configuration: configuration, transport: transport, credentials: credentials, clock: clock, sleep: sleep, skew: skew, retryQuota: retryQuota, debug: debug)
     }
 
     /// The same client for another region.
@@ -51,7 +54,7 @@ public final class AWSClient: Sendable {
         var configuration = configuration
         configuration.region = region
         configuration.endpoints.region = region
-        return AWSClient(configuration: configuration, transport: transport, credentials: credentials, clock: clock, sleep: sleep, skew: skew, debug: debug)
+        return AWSClient(configuration: configuration, transport: transport, credentials: credentials, clock: clock, sleep: sleep, skew: skew, retryQuota: retryQuota, debug: debug)
     }
 
     /// The current time corrected by the measured clock skew.
@@ -64,6 +67,7 @@ public final class AWSClient: Sendable {
         let retry = configuration.retry
         var attempt = 0
         var skewCorrected = false
+        var lastRetryCost: Int?
         while true {
             attempt += 1
             let signed = try await sign(request, service: service, signingRegion: signingRegion, payload: payload)
@@ -74,15 +78,23 @@ public final class AWSClient: Sendable {
                 response = try await transport.send(signed, timeout: configuration.timeout)
             } catch let error as TransportError {
                 debug?.note("\(service.signingName) \(operation): \(error)")
+                var quotaNote = ""
                 if attempt < retry.maxAttempts {
-                    try await sleep(retry.delay(afterAttempt: attempt))
-                    continue
+                    if let cost = retryQuota.acquire(afterTimeout: error.kind == .timeout) {
+                        lastRetryCost = cost
+                        try await sleep(retry.delay(afterAttempt: attempt))
+                        continue
+                    }
+                    quotaNote = "; not retried: the retry quota is spent after repeated failures"
                 }
                 throw AWSError(service: service.signingName, operation: operation, status: 0, code: "TransportError",
-                               message: "\(error) (after \(attempt) attempt\(attempt == 1 ? "" : "s")) to \(signed.scheme)://\(signed.hostHeader)")
+                               message: "\(error) (after \(attempt) attempt\(attempt == 1 ? "" : "s")\(quotaNote)) to \(signed.scheme)://\(signed.hostHeader)")
             }
             debug?.response(response, elapsed: ContinuousClock.now - started)
-            if (200..<300).contains(response.status) || response.status == 304 { return response }
+            if (200..<300).contains(response.status) || response.status == 304 {
+                retryQuota.succeeded(lastRetryCost: lastRetryCost)
+                return response
+            }
             let error = AWSError.decode(service: service.signingName, operation: operation, protocol: service.wireProtocol, response: response)
             if RetryPolicy.clockSkewCodes.contains(error.code), !skewCorrected,
                let dateHeader = response.header("Date"), let serverDate = ClockSkew.parseHTTPDate(dateHeader),
@@ -92,9 +104,13 @@ public final class AWSClient: Sendable {
                 if attempt < retry.maxAttempts + 1 { continue }
             }
             if retry.isRetryable(error), attempt < retry.maxAttempts {
-                debug?.note("\(error.code): retrying")
-                try await sleep(retry.delay(afterAttempt: attempt))
-                continue
+                if let cost = retryQuota.acquire(afterTimeout: false) {
+                    lastRetryCost = cost
+                    debug?.note("\(error.code): retrying")
+                    try await sleep(retry.delay(afterAttempt: attempt))
+                    continue
+                }
+                debug?.note("\(error.code): not retried, the retry quota is spent")
             }
             throw error
         }

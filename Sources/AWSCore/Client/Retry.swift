@@ -53,6 +53,43 @@ public struct RetryPolicy: Sendable {
     }
 }
 
+/// The retry quota of AWS "standard" mode, shared by every call of one client: a bucket of
+/// 500 tokens; a retry takes 5 (10 after a timeout), a call that
+/// succeeds first time puts 1 back, a call that succeeds after retrying returns what its last
+/// retry took. When the bucket is empty, failures surface at once instead of being retried:
+/// while a service is down or throttling, a `plan` over 50 jobs does not multiply the load by 3.
+public final class RetryQuota: @unchecked Sendable {
+    public static let retryCost = 5
+    public static let timeoutRetryCost = 10
+    public static let successIncrement = 1
+
+    private let lock = NSLock()
+    private var tokens: Int
+    public let capacity: Int
+
+    public init(capacity: Int = 500) {
+        self.capacity = max(0, capacity)
+        self.tokens = self.capacity
+    }
+
+    public var available: Int { lock.withLock { tokens } }
+
+    /// Takes the cost of one retry; `nil` when the quota cannot pay for it (do not retry).
+    public func acquire(afterTimeout: Bool) -> Int? {
+        let cost = afterTimeout ? Self.timeoutRetryCost : Self.retryCost
+        return lock.withLock {
+            guard tokens >= cost else { return nil }
+            tokens -= cost
+            return cost
+        }
+    }
+
+    /// Records a success: `lastRetryCost` is what the final retry took (`nil` if none).
+    public func succeeded(lastRetryCost: Int?) {
+        lock.withLock { tokens = min(capacity, tokens + (lastRetryCost ?? Self.successIncrement)) }
+    }
+}
+
 /// The offset between this machine's clock and AWS's, learnt from skew errors.
 public final class ClockSkew: @unchecked Sendable {
     private let lock = NSLock()
