@@ -249,19 +249,12 @@ struct Logs: AsyncParsableCommand {
         try await failing {
             let command = try CommandContext(manifest: manifest, target: target.target, aws: aws)
             defer { Task { await command.shutdown() } }
-            let runner = Runner(context: command.context)
-            let run = try await runner.resolve(job: job, runId: self.run)
-            var printed = 0
+            var reader = try await Runner(context: command.context).logReader(job: job, runId: self.run, stderr: stderr)
             while true {
-                let lines = try await runner.logs(job: job, runId: run, stderr: stderr)
-                if lines.count > printed {
-                    for line in lines[printed...] { print(line) }
-                    printed = lines.count
-                }
+                for line in try await reader.next() { print(line) }
                 guard follow else { return }
-                if try await runner.describe(job: job, runId: run).state.isTerminal {
-                    let rest = try await runner.logs(job: job, runId: run, stderr: stderr)
-                    if rest.count > printed { for line in rest[printed...] { print(line) } }
+                if try await reader.describe().state.isTerminal {
+                    for line in try await reader.next() { print(line) }
                     return
                 }
                 try await Task.sleep(for: .seconds(3))

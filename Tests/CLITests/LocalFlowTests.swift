@@ -45,6 +45,10 @@ final class LocalFlowTests: XCTestCase {
         XCTAssertEqual(logs.status, 0, logs.all)
         XCTAssertTrue(logs.stdout.contains("fact_sales"), logs.stdout)
         XCTAssertTrue(logs.stdout.contains("\(work)/out/sales_etl/client_profile") || logs.stdout.contains("out/sales_etl/client_profile"), logs.stdout)
+        // Following a finished run prints the same lines once and stops.
+        let followed = try deployer(["logs", "sales_etl", "--run", "latest", "--follow"])
+        XCTAssertEqual(followed.status, 0, followed.all)
+        XCTAssertEqual(followed.stdout, logs.stdout)
         XCTAssertEqual(try deployer(["status"]).status, 0)
 
         // A run the job rejects: reported with the job's own message, and status turns red.

@@ -31,6 +31,51 @@ final class EngineScriptedTests: XCTestCase {
         HTTPResponse(status: 200, headers: [HTTPHeader("Content-Type", "application/x-amz-json-1.1")], body: Array((try? JSONSerialization.data(withJSONObject: object)) ?? Data()))
     }
 
+    /// GetLogEvents as the CloudWatch Logs model documents it: events plus nextForwardToken,
+    /// the same token again with no events at the end of the stream.
+    func testGlueLogsPageThroughCloudWatchAndFollowFromTheForwardToken() async throws {
+        final class Stream: @unchecked Sendable {
+            let lock = NSLock()
+            var pages: [String: ([String], String)] = ["": (["l1", "l2"], "f/1"), "f/1": (["l3"], "f/2"), "f/2": ([], "f/2")]
+        }
+        let stream = Stream()
+        let transport = ScriptedTransport { request in
+            guard request.header("X-Amz-Target") == "Logs_20140328.GetLogEvents",
+                  let body = try? JSONSerialization.jsonObject(with: Data(request.bodyText.utf8)) as? [String: Any] else {
+                return HTTPResponse(status: 400, text: #"{"__type":"InvalidParameterException","message":"unexpected"}"#)
+            }
+            if body["logStreamName"] as? String == "jr_missing" {
+                return HTTPResponse(status: 400, text: #"{"__type":"ResourceNotFoundException","message":"The specified log stream does not exist."}"#)
+            }
+            let (messages, next) = stream.lock.withLock { stream.pages[body["nextToken"] as? String ?? ""] ?? ([], "f/x") }
+            return self.json(["events": messages.enumerated().map { ["timestamp": 1_700_000_000_000 + $0.offset, "message": $0.element, "ingestionTime": 1_700_000_000_500] },
+                              "nextForwardToken": next, "nextBackwardToken": "b/0"])
+        }
+        let engine = GlueEngine(client: Fixtures.client(transport, region: "eu-west-1"), target: target)
+        let first = try await engine.logs(name: "carsales-dev-sales_etl", definition: .object([:]), runId: "jr_1", stderr: false, after: LogCursor())
+        XCTAssertEqual(first.lines, ["l1", "l2", "l3"])
+        XCTAssertEqual(first.cursor, LogCursor(lines: 3, token: "f/2"))
+        let tokens = { transport.requests.map { (try? JSONSerialization.jsonObject(with: Data($0.bodyText.utf8)) as? [String: Any])?["nextToken"] as? String ?? "-" } }
+        XCTAssertEqual(tokens(), ["-", "f/1", "f/2"])
+        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(transport.requests[0].bodyText.utf8)) as? [String: Any])?["logGroupName"] as? String, "/aws-glue/jobs/output")
+
+        // The run writes more; following asks from the last forward token, not from the head.
+        stream.lock.withLock { stream.pages["f/2"] = (["l4"], "f/3"); stream.pages["f/3"] = ([], "f/3") }
+        let second = try await engine.logs(name: "carsales-dev-sales_etl", definition: .object([:]), runId: "jr_1", stderr: false, after: first.cursor)
+        XCTAssertEqual(second.lines, ["l4"])
+        XCTAssertEqual(second.cursor, LogCursor(lines: 4, token: "f/3"))
+        XCTAssertEqual(Array(tokens().dropFirst(3)), ["f/2", "f/3"])
+        let idle = try await engine.logs(name: "carsales-dev-sales_etl", definition: .object([:]), runId: "jr_1", stderr: false, after: second.cursor)
+        XCTAssertEqual(idle.lines, [])
+        XCTAssertEqual(idle.cursor, second.cursor)
+
+        let missing = try await engine.logs(name: "carsales-dev-sales_etl", definition: .object([:]), runId: "jr_missing", stderr: true, after: LogCursor())
+        XCTAssertEqual(missing.lines, [], "no stream yet: nothing written")
+        XCTAssertEqual(missing.cursor, LogCursor())
+        let all = try await engine.logs(name: "carsales-dev-sales_etl", definition: .object([:]), runId: "jr_1", stderr: false)
+        XCTAssertEqual(all, ["l1", "l2", "l3", "l4"])
+    }
+
     func testGlueUpdateSendsTheFullMergedDefinition() async throws {
         let transport = ScriptedTransport { request in
             switch request.header("X-Amz-Target") {

@@ -77,6 +77,14 @@ public struct Runner: Sendable {
         return try await context.engine.logs(name: deployed.name, definition: deployed.definition, runId: runId, stderr: stderr)
     }
 
+    /// A reader of one run's log that returns only new lines on each call; the job's
+    /// deployment is read once, not on every poll.
+    public func logReader(job: String, runId: String, stderr: Bool) async throws -> LogReader {
+        let runId = try await resolve(job: job, runId: runId)
+        let deployed = try await deployed(job)
+        return LogReader(engine: context.engine, name: deployed.name, definition: deployed.definition, runId: runId, stderr: stderr)
+    }
+
     public enum WaitOutcome: Sendable, Equatable {
         case finished(RunInfo)
         case timedOut(RunInfo)
@@ -182,5 +190,27 @@ public struct Runner: Sendable {
             result.append(status)
         }
         return result
+    }
+}
+
+/// Reads a run's log incrementally (see `Runner.logReader`).
+public struct LogReader: Sendable {
+    let engine: any EngineDriver
+    public let name: String
+    public let definition: JSONValue
+    public let runId: String
+    public let stderr: Bool
+    public private(set) var cursor = LogCursor()
+
+    /// The lines written since the last call (all of them on the first).
+    public mutating func next() async throws -> [String] {
+        let (lines, cursor) = try await engine.logs(name: name, definition: definition, runId: runId, stderr: stderr, after: cursor)
+        self.cursor = cursor
+        return lines
+    }
+
+    /// The run's current state (to know when following can stop).
+    public func describe() async throws -> RunInfo {
+        try await engine.describe(name: name, definition: definition, runId: runId)
     }
 }

@@ -54,6 +54,28 @@ public protocol EngineDriver: Sendable {
     func cancel(name: String, definition: JSONValue, runId: String) async throws
     /// The driver's log lines (stdout, or stderr).
     func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String]
+    /// The lines after `cursor` and where to continue from (`deployer logs --follow`).
+    func logs(name: String, definition: JSONValue, runId: String, stderr: Bool, after cursor: LogCursor) async throws -> (lines: [String], cursor: LogCursor)
+}
+
+/// How far a reader of a run's log has got: lines seen, and the engine's continuation token
+/// where it has one (CloudWatch's `nextForwardToken`), so following a log reads only what is new.
+public struct LogCursor: Sendable, Equatable {
+    public var lines: Int
+    public var token: String?
+    public init(lines: Int = 0, token: String? = nil) {
+        self.lines = lines
+        self.token = token
+    }
+}
+
+extension EngineDriver {
+    /// For logs that are whole files (local, S3): read them and skip the lines already seen.
+    public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool, after cursor: LogCursor) async throws -> (lines: [String], cursor: LogCursor) {
+        let all = try await logs(name: name, definition: definition, runId: runId, stderr: stderr)
+        guard all.count > cursor.lines else { return ([], cursor) }
+        return (Array(all[cursor.lines...]), LogCursor(lines: all.count))
+    }
 }
 
 extension EngineDriver {

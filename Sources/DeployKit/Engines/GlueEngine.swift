@@ -111,18 +111,25 @@ public struct GlueEngine: EngineDriver {
     }
 
     public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] {
+        try await logs(name: name, definition: definition, runId: runId, stderr: stderr, after: LogCursor()).lines
+    }
+
+    /// CloudWatch pages from the cursor's forward token on (at most 100 pages a call).
+    public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool, after cursor: LogCursor) async throws -> (lines: [String], cursor: LogCursor) {
         let group = stderr ? "/aws-glue/jobs/error" : "/aws-glue/jobs/output"
         var lines: [String] = []
-        var token: String?
+        var token = cursor.token
         var pages = 0
-        repeat {
-            guard let page = try await logs.getLogEvents(group: group, stream: runId, token: token) else { return lines }
+        while pages < 100 {
+            // No stream yet: the run has not written anything.
+            guard let page = try await logs.getLogEvents(group: group, stream: runId, token: token) else { break }
             lines += page.messages
-            // The forward token repeats once the end is reached.
-            if page.nextToken == token || page.messages.isEmpty { break }
-            token = page.nextToken
             pages += 1
-        } while pages < 100
-        return lines
+            // At the end CloudWatch answers no events and the same forward token again.
+            let reachedEnd = page.messages.isEmpty || page.nextToken == nil || page.nextToken == token
+            token = page.nextToken ?? token
+            if reachedEnd { break }
+        }
+        return (lines, LogCursor(lines: cursor.lines + lines.count, token: token))
     }
 }
