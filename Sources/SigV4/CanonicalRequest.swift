@@ -304,13 +304,4 @@ public struct CanonicalRequest: Sendable {
             }
         }
     }
-
-    static func lowercased(_ string: String) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(string.utf8.count)
-        for byte in string.utf8 {
-            out.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
-        }
-        return out
-    }
 }

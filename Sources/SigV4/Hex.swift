@@ -8,14 +8,6 @@ enum Hex {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
     }
 
-    /// Lower-case hex of `bytes`, appended to `out`.
-    static func append<S: Sequence>(_ bytes: S, to out: inout [UInt8]) where S.Element == UInt8 {
-        for byte in bytes {
-            out.append(lowerDigit(byte >> 4))
-            out.append(lowerDigit(byte & 0x0F))
-        }
-    }
-
     static func string<S: Sequence>(_ bytes: S) -> String where S.Element == UInt8 {
         // Written straight into the String's storage: one allocation per digest.
         String(unsafeUninitializedCapacity: bytes.underestimatedCount * 2 + 64) { buffer in

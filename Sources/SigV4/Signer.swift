@@ -196,12 +196,19 @@ public struct SigV4Signer: Sendable {
     ]
 
     /// Headers the signer owns; stale copies from an earlier attempt are replaced.
-    static let signingHeaderNames: [[UInt8]] = ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"].map { Array($0.utf8) }
+    static let signingHeaderNames: [StaticString] = ["authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256"]
 
     static func isSigningHeader(_ name: String) -> Bool {
-        // Cheap length filter first: most headers are none of these.
-        let count = name.utf8.count
-        guard count == 13 || count == 10 || count == 20 else { return false }
-        return signingHeaderNames.contains(CanonicalRequest.lowercased(name))
+        withUTF8(name) { bytes in
+            // Cheap length filter first: most headers are none of these.
+            guard bytes.count == 13 || bytes.count == 10 || bytes.count == 20 else { return false }
+            return signingHeaderNames.contains { candidate in
+                guard candidate.utf8CodeUnitCount == bytes.count else { return false }
+                let expected = UnsafeBufferPointer(start: candidate.utf8Start, count: candidate.utf8CodeUnitCount)
+                return zip(bytes, expected).allSatisfy { byte, lower in
+                    (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte) == lower
+                }
+            }
+        }
     }
 }

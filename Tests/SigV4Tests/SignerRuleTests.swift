@@ -119,6 +119,16 @@ final class SignerRuleTests: XCTestCase {
         XCTAssertEqual(twice.request.headers.filter { $0.name == "Authorization" }.count, 1)
         XCTAssertEqual(twice.request.header("X-Amz-Date"), "20130524T000100Z")
         XCTAssertNotEqual(once.signature, twice.signature)
+        // Stale signing headers in any letter case are dropped before signing.
+        let stale = SigningRequest(method: "POST", path: "/", headers: request.headers + [
+            HTTPHeader("AUTHORIZATION", "stale"), HTTPHeader("x-amz-DATE", "20000101T000000Z"), HTTPHeader("X-Amz-Security-Token", "old"),
+            HTTPHeader("Connection", "keep-alive"),
+        ])
+        let cleaned = signer.sign(stale, payload: .bytes(Array("{}".utf8)), at: may2013)
+        XCTAssertEqual(cleaned.signature, once.signature)
+        XCTAssertEqual(cleaned.request.headers.filter { $0.name.lowercased() == "authorization" }.count, 1)
+        XCTAssertEqual(cleaned.request.headers.filter { $0.name.lowercased() == "x-amz-date" }.map(\.value), ["20130524T000000Z"])
+        XCTAssertEqual(cleaned.request.headers.filter { $0.name.lowercased() == "x-amz-security-token" }.map(\.value), ["tok"])
     }
 
     func testSigningKeyCachedPerScope() {
