@@ -13,9 +13,7 @@ public struct CanonicalRequest: Sendable {
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// Headers SigV4 must never sign: they are added or changed by proxies and HTTP stacks.
-    public static let unsignableHeaders: Set<String> = [
-        "authorization", "user-agent", "expect", "connection", "transfer-encoding", "x-amzn-trace-id",
-    ]
+    public static let unsignableHeaders: Set<String> = Set(unsignableNames.map(\.description))
 
     public init(request: SigningRequest, payloadHash: String, uriRules: URIRules, extraQuery: [QueryItem] = [], excludeHeaders: Set<String> = []) {
         // One pass sizes the output (every byte of a path or query may become `%XY`; header
@@ -165,7 +163,7 @@ public struct CanonicalRequest: Sendable {
                 for item in query { add(item) }
                 for item in extra { add(item) }
                 let bytes = UnsafeBufferPointer(rebasing: scratchBuffer[0..<scratch.count])
-                sortSlots(slots, bytes) { left, right in
+                sortSlots(slots) { left, right in
                     let leftKey = UnsafeBufferPointer(rebasing: bytes[left.name]), rightKey = UnsafeBufferPointer(rebasing: bytes[right.name])
                     if !bytesEqual(leftKey, rightKey) { return lexicographicallyPrecedes(leftKey, rightKey) }
                     return lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: bytes[left.value]), UnsafeBufferPointer(rebasing: bytes[right.value]))
@@ -182,7 +180,7 @@ public struct CanonicalRequest: Sendable {
     }
 
     /// Insertion sort for the usual handful of entries; the library sort beyond that.
-    static func sortSlots(_ slots: UnsafeMutableBufferPointer<Slot>, _ bytes: UnsafeBufferPointer<UInt8>, by precedes: (Slot, Slot) -> Bool) {
+    static func sortSlots(_ slots: UnsafeMutableBufferPointer<Slot>, by precedes: (Slot, Slot) -> Bool) {
         if slots.count > 24 {
             var slots = slots
             slots.sort(by: precedes)
@@ -223,7 +221,7 @@ public struct CanonicalRequest: Sendable {
         }
     }
 
-    /// The unsignable names as static bytes (no allocation per lookup).
+    /// `unsignableHeaders` as static bytes (no allocation per lookup).
     static let unsignableNames: [StaticString] = [
         "authorization", "user-agent", "expect", "connection", "transfer-encoding", "x-amzn-trace-id",
     ]
@@ -267,7 +265,7 @@ public struct CanonicalRequest: Sendable {
                 }
                 let bytes = UnsafeBufferPointer(rebasing: scratchBuffer[0..<scratch.count])
                 let used = UnsafeMutableBufferPointer(rebasing: slots[0..<filled])
-                sortSlots(used, bytes) { left, right in
+                sortSlots(used) { left, right in
                     let leftName = UnsafeBufferPointer(rebasing: bytes[left.name]), rightName = UnsafeBufferPointer(rebasing: bytes[right.name])
                     if bytesEqual(leftName, rightName) { return left.order < right.order }
                     return lexicographicallyPrecedes(leftName, rightName)
