@@ -10,6 +10,7 @@ import SigV4
 /// pass before the upload. A failed upload is aborted so no parts are left behind.
 public struct Uploader: Sendable {
     public var multipartThreshold: UInt64
+    /// Target part size; `partLayout` evens parts out around it.
     public var partSize: UInt64
     public var concurrency: Int
     /// Bytes per signed chunk.
@@ -20,6 +21,22 @@ public struct Uploader: Sendable {
         self.partSize = max(5 << 20, partSize)
         self.concurrency = max(1, concurrency)
         self.chunkSize = max(8 << 10, chunkSize)
+    }
+
+    /// S3's multipart limits: parts of 5 MiB at least (all but the last) and 10,000 at most.
+    public static let minimumPartSize: UInt64 = 5 << 20
+    public static let maximumPartCount: UInt64 = 10_000
+
+    /// How a file of `size` bytes is cut, within S3's limits: parts of equal size (the last one
+    /// shorter), their number a multiple of `concurrency` once there are more parts than that,
+    /// so the last round of parts is full rather than one short part alone.
+    public func partLayout(size: UInt64) -> (count: Int, size: UInt64) {
+        guard size > 0 else { return (1, 0) }
+        let lanes = UInt64(concurrency)
+        var count = min((size + partSize - 1) / partSize, Self.maximumPartCount)
+        if count > lanes { count = count / lanes * lanes }
+        let part = max(Self.minimumPartSize, (size + count - 1) / count)
+        return (Int((size + part - 1) / part), part)
     }
 
     /// Base64 MD5 for `Content-MD5` on small in-memory writes (locks, records).
@@ -41,7 +58,7 @@ public struct Uploader: Sendable {
         }
         let uploadId = try await s3.createMultipartUpload(bucket: bucket, key: key)
         do {
-            let partCount = Int((size + partSize - 1) / partSize)
+            let (partCount, partSize) = partLayout(size: size)
             let done = ProgressCounter()
             var etags: [(number: Int, etag: String)] = []
             try await withThrowingTaskGroup(of: (Int, String).self) { group in

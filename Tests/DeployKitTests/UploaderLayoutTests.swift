@@ -1,0 +1,42 @@
+@testable import DeployKit
+import XCTest
+
+/// How files are cut into multipart parts (no store needed).
+final class UploaderLayoutTests: XCTestCase {
+    func testPartsAreEvenAndAMultipleOfConcurrency() {
+        let uploader = Uploader(partSize: 16 << 20, concurrency: 6)
+        let size: UInt64 = 200 << 20
+        let layout = uploader.partLayout(size: size)
+        // 200 MiB / 16 MiB = 12.5: 12 even parts (two full rounds of 6) instead of 12 + a half part alone at the end.
+        XCTAssertEqual(layout.count, 12)
+        XCTAssertEqual(layout.size, (size + 11) / 12)
+        XCTAssertGreaterThanOrEqual(UInt64(layout.count) * layout.size, size)
+        XCTAssertLessThan(UInt64(layout.count - 1) * layout.size, size, "the last part is not empty")
+    }
+
+    func testFewPartsRespectTheFiveMebibyteMinimum() {
+        let uploader = Uploader(multipartThreshold: 8 << 20, partSize: 5 << 20, concurrency: 3)
+        let size: UInt64 = 13 * 1_048_576 + 7
+        let layout = uploader.partLayout(size: size)
+        XCTAssertEqual(layout.size, 5 << 20, "13 MiB in 3 even parts would be under S3's 5 MiB minimum")
+        XCTAssertEqual(layout.count, 3)
+    }
+
+    func testHugeFilesStayWithinTenThousandParts() {
+        let uploader = Uploader(partSize: 5 << 20, concurrency: 8)
+        let size: UInt64 = 100 << 30
+        let layout = uploader.partLayout(size: size)
+        XCTAssertLessThanOrEqual(layout.count, 10_000)
+        XCTAssertEqual(layout.count % 8, 0)
+        XCTAssertGreaterThanOrEqual(UInt64(layout.count) * layout.size, size)
+        XCTAssertLessThan(UInt64(layout.count - 1) * layout.size, size)
+    }
+
+    func testSizesBetweenPartAndConcurrencyKeepTheirCount() {
+        let uploader = Uploader(partSize: 16 << 20, concurrency: 6)
+        let layout = uploader.partLayout(size: 70 << 20)
+        // 5 parts (<= 6 lanes, all in flight at once), evened out: 14 MiB each.
+        XCTAssertEqual(layout.count, 5)
+        XCTAssertEqual(layout.size, 14 << 20)
+    }
+}
