@@ -38,6 +38,11 @@ public struct ChunkSigner: Sendable {
         return Array((String(chunk.count, radix: 16) + ";chunk-signature=" + signature + "\r\n").utf8)
     }
 
+    /// Bytes of the framing header for a chunk of `chunkLength` bytes.
+    public static func headerLength(chunkLength: Int) -> Int {
+        String(chunkLength, radix: 16).utf8.count + ";chunk-signature=".utf8.count + 64 + 2
+    }
+
     /// The framed bytes for one chunk: `hex-size;chunk-signature=SIG\r\n DATA \r\n`.
     public mutating func frame(chunk: [UInt8]) -> [UInt8] {
         var out = chunk.withUnsafeBytes { header(for: $0) }
@@ -57,7 +62,7 @@ public struct ChunkSigner: Sendable {
     public static func encodedLength(payloadLength length: Int, chunkSize: Int) -> Int {
         precondition(chunkSize > 0)
         func framed(_ size: Int) -> Int {
-            String(size, radix: 16).utf8.count + ";chunk-signature=".utf8.count + 64 + 2 + size + 2
+            headerLength(chunkLength: size) + size + 2
         }
         let full = length / chunkSize
         let rest = length % chunkSize

@@ -88,20 +88,21 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
 }
 
 /// Reads a file range front to back, `chunkSize` bytes per call, opening the file lazily.
+/// Bytes go straight from the file into the buffer that is sent (one copy, no staging `Data`).
 final class FileRangeReader {
     struct ReadError: Error, CustomStringConvertible {
         let description: String
     }
 
     let path: String
-    let offset: UInt64
+    private var position: UInt64
     private(set) var remaining: UInt64
     let chunkSize: Int
     private var handle: FileHandle?
 
     init(path: String, offset: UInt64, length: UInt64, chunkSize: Int) {
         self.path = path
-        self.offset = offset
+        self.position = offset
         self.remaining = length
         self.chunkSize = chunkSize
     }
@@ -110,23 +111,37 @@ final class FileRangeReader {
         try? handle?.close()
     }
 
-    /// The next chunk; empty once the range is read.
-    func next() throws -> Data {
-        guard remaining > 0 else {
+    /// How many bytes the next read returns (0 once the range is read).
+    var nextLength: Int { Int(Swift.min(UInt64(chunkSize), remaining)) }
+
+    /// Appends the next `nextLength` bytes to `buffer`.
+    func read(into buffer: inout ByteBuffer) throws {
+        let want = nextLength
+        guard want > 0 else {
             try? handle?.close()
             handle = nil
-            return Data()
+            return
         }
         if handle == nil {
             guard let opened = FileHandle(forReadingAtPath: path) else { throw ReadError(description: "cannot open \(path) for reading") }
-            try opened.seek(toOffset: offset)
             handle = opened
         }
-        let want = Int(Swift.min(UInt64(chunkSize), remaining))
-        let data = try handle?.read(upToCount: want) ?? Data()
-        guard data.count == want else { throw ReadError(description: "\(path) ended \(remaining) bytes early (changed while uploading?)") }
+        guard let descriptor = handle?.fileDescriptor else { throw ReadError(description: "cannot read \(path)") }
+        var done = 0
+        while done < want {
+            var failure: Int32 = 0
+            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: want - done) { target -> Int in
+                let result = pread(descriptor, target.baseAddress, want - done, off_t(position + UInt64(done)))
+                if result < 0 { failure = errno }
+                return Swift.max(result, 0)
+            }
+            if failure == EINTR { continue }
+            if failure != 0 { throw ReadError(description: "cannot read \(path): \(String(cString: strerror(failure)))") }
+            guard count > 0 else { throw ReadError(description: "\(path) ended \(remaining - UInt64(done)) bytes early (changed while uploading?)") }
+            done += count
+        }
+        position += UInt64(want)
         remaining -= UInt64(want)
-        return data
     }
 }
 
@@ -150,8 +165,11 @@ struct FileChunks: AsyncSequence, Sendable {
         }
 
         func next() async throws -> ByteBuffer? {
-            let data = try reader.next()
-            return data.isEmpty ? nil : ByteBuffer(bytes: data)
+            let length = reader.nextLength
+            if length == 0 { return nil }
+            var buffer = ByteBufferAllocator().buffer(capacity: length)
+            try reader.read(into: &buffer)
+            return buffer
         }
     }
 }
@@ -183,14 +201,19 @@ struct SignedFileChunks: AsyncSequence, Sendable {
 
         func next() async throws -> ByteBuffer? {
             if finished { return nil }
-            let data = try reader.next()
+            let length = reader.nextLength
             // The empty read is the final, zero-length chunk that closes the signature chain.
-            if data.isEmpty { finished = true }
-            let header = data.withUnsafeBytes { signer.header(for: $0) }
-            var buffer = ByteBuffer()
-            buffer.reserveCapacity(header.count + data.count + 2)
-            buffer.writeBytes(header)
-            buffer.writeBytes(data)
+            if length == 0 { finished = true }
+            // The data is read into place after room for its header, which needs the data's hash.
+            let headerLength = ChunkSigner.headerLength(chunkLength: length)
+            var buffer = ByteBufferAllocator().buffer(capacity: headerLength + length + 2)
+            buffer.writeRepeatingByte(0, count: headerLength)
+            try reader.read(into: &buffer)
+            let header = buffer.withUnsafeReadableBytes { bytes in
+                signer.header(for: UnsafeRawBufferPointer(rebasing: bytes[headerLength...]))
+            }
+            guard header.count == headerLength else { throw FileRangeReader.ReadError(description: "chunk header of \(header.count) bytes, expected \(headerLength)") }
+            buffer.setBytes(header, at: buffer.readerIndex)
             buffer.writeBytes([0x0D, 0x0A])
             return buffer
         }
