@@ -37,7 +37,7 @@ best() { # label command... : best wall time of 3, its RSS
   echo "$best_line"
 }
 
-runs=${BENCH_RUNS:-5}
+runs=${BENCH_RUNS:-9}
 echo "== upload of 200 MB to SeaweedFS (1 warm-up + $runs runs each, interleaved, same file, page cache warm)"
 for size in 50 200 400; do
   head -c $((size * 1024 * 1024)) /dev/urandom >"$work/artifact-$size.bin"
@@ -74,7 +74,7 @@ def column(label, index):
 for label, name in (("deployer", "deployer  "), ("aws-s3-cp", "aws s3 cp ")):
     wall = column(label, 1)
     print(f"200 MB  {name}: median {statistics.median(wall):.2f} s, best {min(wall):.2f} s, runs {' '.join(f'{w:.2f}' for w in wall)}; "
-          f"peak RSS {max(column(label, 2)):.0f} MB; client CPU {statistics.median(column(label, 3)):.2f} s; SeaweedFS CPU {statistics.median(column(label, 4)):.2f} s")
+          f"peak RSS median {statistics.median(column(label, 2)):.0f} MB (max {max(column(label, 2)):.0f}); client CPU {statistics.median(column(label, 3)):.2f} s; SeaweedFS CPU {statistics.median(column(label, 4)):.2f} s")
 ours, theirs = column("deployer", 1), column("aws-s3-cp", 1)
 median = statistics.median(ours) / statistics.median(theirs)
 best = min(ours) / min(theirs)
