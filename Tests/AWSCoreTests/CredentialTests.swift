@@ -81,6 +81,105 @@ final class CredentialTests: XCTestCase {
         XCTAssertNil(parsed.configFile["ci"]?["addressing_style"], "nested keys do not leak into the profile")
     }
 
+    /// GetRoleCredentials as botocore's sso model documents it (rest-json, expiration in ms).
+    static let ssoAnswer = #"{"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"sso-secret","sessionToken":"sso-token","expiration":1893456000000}}"#
+
+    /// The CLI names the cache file by the SHA-1 of the session name or start URL (hex digests
+    /// from Python's hashlib, so the naming is checked against an independent implementation).
+    static let ssoCacheNames = ["corp": "ee0bfd2552fbd840c02cc48b6e823320543c450f",
+                                "https://example.awsapps.com/start": "e8be5486177c5b5392bd9aa76563515b29358e6e"]
+
+    func writeSSOToken(key: String, expiresAt: String) throws {
+        let name = try XCTUnwrap(Self.ssoCacheNames[key])
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent(".aws/sso/cache"), withIntermediateDirectories: true)
+        _ = try write(".aws/sso/cache/\(name).json", #"{"startUrl":"https://example.awsapps.com/start","region":"eu-west-1","accessToken":"sso-access-token","expiresAt":"\#(expiresAt)"}"#)
+    }
+
+    func testSSOSessionProfileExchangesTheCachedTokenForRoleCredentials() async throws {
+        _ = try write(".aws/config", """
+        [profile oncall]
+        sso_session = corp
+        sso_account_id = 123456789012
+        sso_role_name = DataOnCall
+        region = eu-west-1
+
+        [sso-session corp]
+        sso_start_url = https://example.awsapps.com/start
+        sso_region = eu-central-1
+        sso_registration_scopes = sso:account:access
+        """)
+        try writeSSOToken(key: "corp", expiresAt: "2099-01-01T00:00:00Z")
+        let transport = ScriptedTransport(handler: { request in
+            request.header("x-amz-sso_bearer_token") == "sso-access-token" ? HTTPResponse(status: 200, text: Self.ssoAnswer)
+                : HTTPResponse(status: 401, headers: [HTTPHeader("x-amzn-errortype", "UnauthorizedException")], text: #"{"message":"Session token not found or invalid"}"#)
+        })
+        let resolved = try await AWSSetup(options: AWSOptions(profile: "oncall"), environment: environment()).credentialChain(transport: transport, region: "eu-west-1").resolve()
+        XCTAssertEqual(resolved?.credentials, Credentials(accessKeyId: "ASIASSO", secretAccessKey: "sso-secret", sessionToken: "sso-token",
+                                                          expiration: Date(timeIntervalSince1970: 1_893_456_000)))
+        XCTAssertEqual(resolved?.source, "profile oncall (IAM Identity Center, role DataOnCall)")
+        let request = try XCTUnwrap(transport.requests.first)
+        XCTAssertEqual(request.method, "GET")
+        XCTAssertEqual(request.host, "portal.sso.eu-central-1.amazonaws.com", "the session's sso_region, not the profile's region")
+        XCTAssertEqual(request.path, "/federation/credentials")
+        XCTAssertEqual(request.query, [QueryItem("account_id", "123456789012"), QueryItem("role_name", "DataOnCall")])
+        XCTAssertNil(request.header("Authorization"), "the bearer token is the proof; the request is not signed")
+        let lines = LineCollector()
+        DebugLog { lines.append($0) }.request(request, attempt: 1)
+        XCTAssertTrue(lines.text.contains("x-amz-sso_bearer_token: <redacted>"), lines.text)
+        XCTAssertFalse(lines.text.contains("sso-access-token"), "--debug never shows the bearer token")
+    }
+
+    func testLegacySSOProfileAndTheErrorsThatSayWhatToRun() async throws {
+        _ = try write(".aws/config", """
+        [profile legacy]
+        sso_start_url = https://example.awsapps.com/start
+        sso_region = us-east-1
+        sso_account_id = 210987654321
+        sso_role_name = Deployer
+
+        [profile half]
+        sso_session = corp
+
+        [profile dangling]
+        sso_session = nowhere
+        sso_account_id = 1
+        sso_role_name = r
+        """)
+        let transport = ScriptedTransport(handler: { _ in HTTPResponse(status: 200, text: Self.ssoAnswer) })
+        func failure(_ profile: String) async -> String {
+            do {
+                _ = try await AWSSetup(options: AWSOptions(profile: profile), environment: environment()).credentialChain(transport: transport, region: "us-east-1").resolve()
+                return "no error"
+            } catch {
+                return "\(error)"
+            }
+        }
+        let missing = await failure("legacy")
+        XCTAssertTrue(missing.contains("no IAM Identity Center login cached") && missing.contains("aws sso login --profile legacy"), missing)
+        try writeSSOToken(key: "https://example.awsapps.com/start", expiresAt: "2020-01-01T00:00:00UTC")
+        let expired = await failure("legacy")
+        XCTAssertTrue(expired.contains("expired at 2020-01-01T00:00:00UTC") && expired.contains("aws sso login --profile legacy"), expired)
+        XCTAssertTrue(transport.requests.isEmpty, "no call is made with a missing or expired login")
+        try writeSSOToken(key: "https://example.awsapps.com/start", expiresAt: "2099-01-01T00:00:00Z")
+        let resolved = try await AWSSetup(options: AWSOptions(profile: "legacy"), environment: environment()).credentialChain(transport: transport, region: "eu-west-1").resolve()
+        XCTAssertEqual(resolved?.credentials.accessKeyId, "ASIASSO")
+        XCTAssertEqual(transport.requests.first?.host, "portal.sso.us-east-1.amazonaws.com")
+        let half = await failure("half")
+        XCTAssertTrue(half.contains("no sso_account_id and sso_role_name"), half)
+        let dangling = await failure("dangling")
+        XCTAssertTrue(dangling.contains("[sso-session nowhere]"), dangling)
+
+        let refused = ScriptedTransport(handler: { _ in
+            HTTPResponse(status: 401, headers: [HTTPHeader("x-amzn-errortype", "UnauthorizedException")], text: #"{"message":"Session token not found or invalid"}"#)
+        })
+        do {
+            _ = try await AWSSetup(options: AWSOptions(profile: "legacy"), environment: environment()).credentialChain(transport: refused, region: "us-east-1").resolve()
+            XCTFail("a refused token must be an error")
+        } catch {
+            XCTAssertTrue("\(error)".contains("UnauthorizedException") && "\(error)".contains("aws sso login --profile legacy"), "\(error)")
+        }
+    }
+
     func testRoleArnWithSourceProfileAssumesRoleSignedWithSourceKeys() async throws {
         _ = try write(".aws/credentials", "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n")
         _ = try write(".aws/config", "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\nsource_profile = base\nrole_session_name = ci-run\nexternal_id = ext-1\n")

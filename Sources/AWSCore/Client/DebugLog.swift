@@ -38,7 +38,7 @@ public struct DebugLog: Sendable {
 
 /// Removes secrets from anything printed.
 public enum Redaction {
-    static let secretHeaders: Set<String> = ["x-amz-security-token", "x-aws-ec2-metadata-token", "cookie", "set-cookie"]
+    static let secretHeaders: Set<String> = ["x-amz-security-token", "x-aws-ec2-metadata-token", "x-amz-sso_bearer_token", "cookie", "set-cookie"]
 
     public static func headerValue(name: String, value: String) -> String {
         let lowered = name.lowercased()

@@ -28,6 +28,8 @@ public struct ServiceInfo: Sendable, Equatable {
     public static let glue = ServiceInfo(endpointPrefix: "glue", signingName: "glue", wireProtocol: .json, environmentId: "GLUE", targetPrefix: "AWSGlue")
     public static let emrServerless = ServiceInfo(endpointPrefix: "emr-serverless", signingName: "emr-serverless", wireProtocol: .restJSON, environmentId: "EMR_SERVERLESS")
     public static let emr = ServiceInfo(endpointPrefix: "elasticmapreduce", signingName: "elasticmapreduce", wireProtocol: .json, environmentId: "EMR", targetPrefix: "ElasticMapReduce")
+    /// IAM Identity Center's portal (GetRoleCredentials): `portal.sso.REGION.amazonaws.com`, unsigned.
+    public static let sso = ServiceInfo(endpointPrefix: "portal.sso", signingName: "awsssoportal", wireProtocol: .restJSON, environmentId: "SSO")
     public static let logs = ServiceInfo(endpointPrefix: "logs", signingName: "logs", wireProtocol: .json, environmentId: "CLOUDWATCH_LOGS", targetPrefix: "Logs_20140328")
 }
 

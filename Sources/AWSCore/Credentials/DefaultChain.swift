@@ -56,7 +56,7 @@ public struct AWSSetup: Sendable {
         throw CredentialError("no AWS region: pass --region, set AWS_REGION, or add region to profile '\(profileName.name)' in ~/.aws/config")
     }
 
-    /// flags → environment → shared files (profile) → web identity → container → IMDSv2,
+    /// flags → environment → shared files (profile, IAM Identity Center included) → web identity → container → IMDSv2,
     /// wrapped in a cache that refreshes temporary credentials before they expire.
     public func credentialChain(transport: any HTTPTransport, region: String, clock: @escaping @Sendable () -> Date = { Date() }) -> any CredentialProvider {
         let base = AWSClient(configuration: configuration(region: region), transport: transport, credentials: nil, clock: clock)
@@ -69,7 +69,9 @@ public struct AWSSetup: Sendable {
         }
         providers.append(EnvironmentCredentialProvider(environment: environment))
         let profile = profileName
-        providers.append(ProfileCredentialProvider(profile: profile.name, config: config, environment: environment, explicit: profile.explicit, sts: sts))
+        let ssoCache = home + "/.aws/sso/cache"
+        providers.append(ProfileCredentialProvider(profile: profile.name, config: config, environment: environment, explicit: profile.explicit, sts: sts,
+                                                   sso: (client: { base.with(region: $0) }, cacheDirectory: ssoCache)))
         providers.append(LazyWebIdentity(environment: environment, sts: sts(nil)))
         providers.append(ContainerCredentialProvider(environment: environment, transport: nil))
         providers.append(IMDSCredentialProvider(environment: environment, transport: nil))

@@ -75,7 +75,7 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
 }
 
 /// A named profile of the shared files: static keys, `role_arn` with `source_profile` or
-/// `credential_source`, `web_identity_token_file`, or `credential_process`.
+/// `credential_source`, `web_identity_token_file`, IAM Identity Center (SSO), or `credential_process`.
 public struct ProfileCredentialProvider: CredentialProvider {
     let profile: String
     let config: SharedConfig
@@ -83,15 +83,19 @@ public struct ProfileCredentialProvider: CredentialProvider {
     /// Builds an STS client that signs with the given credentials (nil = unsigned).
     let sts: @Sendable ((any CredentialProvider)?) -> STSClient
     let explicit: Bool
+    /// An unsigned client for IAM Identity Center in a region, and where `aws sso login` caches tokens.
+    let sso: (client: @Sendable (String) -> AWSClient, cacheDirectory: String)?
 
     /// - Parameter explicit: the profile was asked for by name (flag or `AWS_PROFILE`), so a
     ///   missing profile is an error rather than "not configured".
-    public init(profile: String, config: SharedConfig, environment: [String: String], explicit: Bool, sts: @escaping @Sendable ((any CredentialProvider)?) -> STSClient) {
+    public init(profile: String, config: SharedConfig, environment: [String: String], explicit: Bool, sts: @escaping @Sendable ((any CredentialProvider)?) -> STSClient,
+                sso: (client: @Sendable (String) -> AWSClient, cacheDirectory: String)? = nil) {
         self.profile = profile
         self.config = config
         self.environment = environment
         self.explicit = explicit
         self.sts = sts
+        self.sso = sso
     }
 
     public func resolve() async throws -> ResolvedCredentials? {
@@ -141,16 +145,46 @@ public struct ProfileCredentialProvider: CredentialProvider {
                                                 externalId: config.value("external_id", profile: name), durationSeconds: duration,
                                                 label: "\(label) (assume role)")
         }
+        // The SDKs' order: single sign-on before keys in the credentials file.
+        if let provider = try ssoProvider(name, label: label) {
+            return provider
+        }
         if config.value("aws_access_key_id", profile: name) != nil || config.value("aws_secret_access_key", profile: name) != nil {
             return try staticKeys(name)
         }
         if let command = config.value("credential_process", profile: name) {
             return ProcessCredentialProvider(command: command, profile: name)
         }
-        if config.value("sso_session", profile: name) != nil || config.value("sso_start_url", profile: name) != nil {
-            throw CredentialError("\(label) uses IAM Identity Center (SSO), which deployer does not support: run 'aws configure export-credentials --profile \(name) --format env' and use the environment")
-        }
         throw CredentialError("\(label) has no credentials: add aws_access_key_id/aws_secret_access_key, role_arn, or credential_process")
+    }
+
+    func ssoProvider(_ name: String, label: String) throws -> (any CredentialProvider)? {
+        let sessionName = config.value("sso_session", profile: name)
+        let startURL = config.value("sso_start_url", profile: name)
+        guard sessionName != nil || startURL != nil else { return nil }
+        guard let accountId = config.value("sso_account_id", profile: name), let roleName = config.value("sso_role_name", profile: name) else {
+            throw CredentialError("\(label) uses IAM Identity Center but has no sso_account_id and sso_role_name: add them ('aws configure sso --profile \(name)' does)")
+        }
+        let region: String?
+        let cacheKey: String
+        if let sessionName {
+            guard let session = config.ssoSessions[sessionName] else {
+                throw CredentialError("\(label): sso_session '\(sessionName)' has no [sso-session \(sessionName)] section in ~/.aws/config: add it or fix the name")
+            }
+            region = session["sso_region"]
+            cacheKey = sessionName
+        } else {
+            region = config.value("sso_region", profile: name)
+            cacheKey = startURL ?? ""
+        }
+        guard let region, !region.isEmpty else {
+            throw CredentialError("\(label) uses IAM Identity Center but no sso_region is set: add it")
+        }
+        guard let sso else {
+            throw CredentialError("\(label) uses IAM Identity Center, which this command cannot reach")
+        }
+        return SSOCredentialProvider(profile: name, accountId: accountId, roleName: roleName, region: region, cacheKey: cacheKey,
+                                     cacheDirectory: sso.cacheDirectory, client: sso.client(region))
     }
 
     func staticKeys(_ name: String) throws -> any CredentialProvider {

@@ -6,10 +6,13 @@ public struct SharedConfig: Sendable, Equatable {
     /// profile name → key → value, credentials file and config file kept apart.
     public var credentialsFile: [String: [String: String]]
     public var configFile: [String: [String: String]]
+    /// `[sso-session NAME]` sections of the config file: name → key → value.
+    public var ssoSessions: [String: [String: String]]
 
-    public init(credentialsFile: [String: [String: String]] = [:], configFile: [String: [String: String]] = [:]) {
+    public init(credentialsFile: [String: [String: String]] = [:], configFile: [String: [String: String]] = [:], ssoSessions: [String: [String: String]] = [:]) {
         self.credentialsFile = credentialsFile
         self.configFile = configFile
+        self.ssoSessions = ssoSessions
     }
 
     /// Loads the files named by `AWS_SHARED_CREDENTIALS_FILE` / `AWS_CONFIG_FILE` or the defaults under `home`.
@@ -17,8 +20,9 @@ public struct SharedConfig: Sendable, Equatable {
         let credentialsPath = environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "\(home)/.aws/credentials"
         let configPath = environment["AWS_CONFIG_FILE"] ?? "\(home)/.aws/config"
         let credentials = (try? String(contentsOfFile: expand(credentialsPath, home: home), encoding: .utf8)).map { parseINI($0, configStyle: false) } ?? [:]
-        let config = (try? String(contentsOfFile: expand(configPath, home: home), encoding: .utf8)).map { parseINI($0, configStyle: true) } ?? [:]
-        return SharedConfig(credentialsFile: credentials, configFile: config)
+        let configText = (try? String(contentsOfFile: expand(configPath, home: home), encoding: .utf8)) ?? ""
+        return SharedConfig(credentialsFile: credentials, configFile: parseINI(configText, configStyle: true),
+                            ssoSessions: parseINI(configText, configStyle: true, sectionPrefix: "sso-session "))
     }
 
     static func expand(_ path: String, home: String) -> String {
@@ -26,8 +30,9 @@ public struct SharedConfig: Sendable, Equatable {
     }
 
     /// INI as the AWS CLI reads it: `#`/`;` comments, `key = value`, indented lines belong
-    /// to a nested block (e.g. `s3 =`) and are skipped, section names trimmed.
-    static func parseINI(_ text: String, configStyle: Bool) -> [String: [String: String]] {
+    /// to a nested block (e.g. `s3 =`) and are skipped, section names trimmed. With a
+    /// `sectionPrefix` (e.g. `sso-session `) only those sections are read, named without it.
+    static func parseINI(_ text: String, configStyle: Bool, sectionPrefix: String? = nil) -> [String: [String: String]] {
         var sections: [String: [String: String]] = [:]
         var current: String?
         var nested = false
@@ -37,7 +42,13 @@ public struct SharedConfig: Sendable, Equatable {
             if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix(";") { continue }
             if trimmed.hasPrefix("[") && trimmed.hasSuffix("]") {
                 var name = String(trimmed.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
-                if configStyle {
+                if let sectionPrefix {
+                    guard name.hasPrefix(sectionPrefix) else {
+                        current = nil
+                        continue
+                    }
+                    name = String(name.dropFirst(sectionPrefix.count)).trimmingCharacters(in: .whitespaces)
+                } else if configStyle {
                     if name.hasPrefix("profile ") {
                         name = String(name.dropFirst("profile ".count)).trimmingCharacters(in: .whitespaces)
                     } else if name != "default" {

@@ -1,0 +1,83 @@
+import Crypto
+import Foundation
+import SigV4
+
+/// IAM Identity Center (SSO) profiles, both forms the AWS CLI writes: `sso_session = NAME`
+/// with a `[sso-session NAME]` section, or the legacy `sso_start_url` / `sso_region` keys on
+/// the profile. The access token that `aws sso login` cached under `~/.aws/sso/cache/` is
+/// exchanged for the role's temporary credentials (SSO `GetRoleCredentials`, unsigned: the
+/// token is the proof). An expired login is reported with the command that renews it.
+public struct SSOCredentialProvider: CredentialProvider {
+    public let profile: String
+    public let accountId: String
+    public let roleName: String
+    public let region: String
+    /// The session name (sso-session form) or the start URL (legacy form): its SHA-1 names the cache file.
+    public let cacheKey: String
+    public let cacheDirectory: String
+    let client: AWSClient
+    let clock: @Sendable () -> Date
+
+    public init(profile: String, accountId: String, roleName: String, region: String, cacheKey: String, cacheDirectory: String,
+                client: AWSClient, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.profile = profile
+        self.accountId = accountId
+        self.roleName = roleName
+        self.region = region
+        self.cacheKey = cacheKey
+        self.cacheDirectory = cacheDirectory
+        self.client = client
+        self.clock = clock
+    }
+
+    /// `~/.aws/sso/cache/<sha1 hex of the key>.json`, as the CLI and SDKs name it.
+    public var cacheFile: String {
+        cacheDirectory + "/" + Insecure.SHA1.hash(data: Array(cacheKey.utf8)).map { String(format: "%02x", $0) }.joined() + ".json"
+    }
+
+    var login: String { "run 'aws sso login --profile \(profile)'" }
+
+    public func resolve() async throws -> ResolvedCredentials? {
+        let token = try cachedToken()
+        let request = try client.makeRequest(.sso, method: "GET", path: "/federation/credentials",
+                                             query: [QueryItem("account_id", accountId), QueryItem("role_name", roleName)],
+                                             headers: [HTTPHeader("x-amz-sso_bearer_token", token)])
+        let response: HTTPResponse
+        do {
+            response = try await client.send(.sso, operation: "GetRoleCredentials", request: request)
+        } catch let error as AWSError where error.status == 401 || error.status == 403 {
+            throw CredentialError("profile \(profile): IAM Identity Center refused the cached login for account \(accountId) role \(roleName) (\(error.code): \(error.message)): \(login)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
+              let role = object["roleCredentials"] as? [String: Any],
+              let accessKey = role["accessKeyId"] as? String, let secret = role["secretAccessKey"] as? String, !accessKey.isEmpty, !secret.isEmpty
+        else {
+            throw CredentialError("profile \(profile): IAM Identity Center answered GetRoleCredentials without roleCredentials")
+        }
+        // `expiration` is milliseconds since the epoch.
+        let expiration = (role["expiration"] as? NSNumber).map { Date(timeIntervalSince1970: $0.doubleValue / 1000) }
+        return ResolvedCredentials(credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: role["sessionToken"] as? String, expiration: expiration),
+                                   source: "profile \(profile) (IAM Identity Center, role \(roleName))")
+    }
+
+    func cachedToken() throws -> String {
+        let file = cacheFile
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw CredentialError("profile \(profile): no IAM Identity Center login cached (\(file) is missing): \(login)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let token = object["accessToken"] as? String, !token.isEmpty, let expiresText = object["expiresAt"] as? String
+        else {
+            throw CredentialError("\(file): not an IAM Identity Center token cache (accessToken and expiresAt expected): \(login)")
+        }
+        // The CLI has written both `…Z` and `…UTC`.
+        let normalized = expiresText.hasSuffix("UTC") ? String(expiresText.dropLast(3)) + "Z" : expiresText
+        guard let expires = CredentialDates.parse(normalized) else {
+            throw CredentialError("\(file): expiresAt '\(expiresText)' is not a timestamp: \(login)")
+        }
+        guard expires > clock() else {
+            throw CredentialError("profile \(profile): the IAM Identity Center login expired at \(expiresText): \(login)")
+        }
+        return token
+    }
+}
