@@ -129,6 +129,70 @@ final class CredentialTests: XCTestCase {
         XCTAssertFalse(lines.text.contains("sso-access-token"), "--debug never shows the bearer token")
     }
 
+    func testSSOSessionLoginNearExpiryIsRefreshedAndTheCacheRewritten() async throws {
+        _ = try write(".aws/config", """
+        [profile oncall]
+        sso_session = corp
+        sso_account_id = 123456789012
+        sso_role_name = DataOnCall
+
+        [sso-session corp]
+        sso_start_url = https://example.awsapps.com/start
+        sso_region = eu-central-1
+        """)
+        let formatter = ISO8601DateFormatter()
+        let soon = formatter.string(from: Date().addingTimeInterval(300))
+        let registered = formatter.string(from: Date().addingTimeInterval(86_400 * 30))
+        let cache = directory.appendingPathComponent(".aws/sso/cache/\(try XCTUnwrap(Self.ssoCacheNames["corp"])).json").path
+        func writeCache(expiresAt: String) throws {
+            try FileManager.default.createDirectory(at: directory.appendingPathComponent(".aws/sso/cache"), withIntermediateDirectories: true)
+            _ = try write(".aws/sso/cache/\(try XCTUnwrap(Self.ssoCacheNames["corp"])).json", """
+            {"startUrl":"https://example.awsapps.com/start","region":"eu-central-1","accessToken":"old-access-token","expiresAt":"\(expiresAt)",
+             "clientId":"client-1","clientSecret":"client-secret-1","registrationExpiresAt":"\(registered)","refreshToken":"refresh-1"}
+            """)
+        }
+        try writeCache(expiresAt: soon)
+        // CreateToken (sso-oidc model: POST /token, expiresIn in seconds), then GetRoleCredentials with the new token.
+        let transport = ScriptedTransport(handler: { request in
+            switch (request.host, request.path) {
+            case ("oidc.eu-central-1.amazonaws.com", "/token"):
+                return HTTPResponse(status: 200, text: #"{"accessToken":"new-access-token","tokenType":"Bearer","expiresIn":3600,"refreshToken":"refresh-2"}"#)
+            case ("portal.sso.eu-central-1.amazonaws.com", "/federation/credentials"):
+                return request.header("x-amz-sso_bearer_token") == "new-access-token" ? HTTPResponse(status: 200, text: Self.ssoAnswer)
+                    : HTTPResponse(status: 401, headers: [HTTPHeader("x-amzn-errortype", "UnauthorizedException")], text: #"{"message":"stale"}"#)
+            default:
+                return HTTPResponse(status: 404, text: "{}")
+            }
+        })
+        let resolved = try await AWSSetup(options: AWSOptions(profile: "oncall"), environment: environment()).credentialChain(transport: transport, region: "us-east-1").resolve()
+        XCTAssertEqual(resolved?.credentials.accessKeyId, "ASIASSO")
+        let tokenRequest = try XCTUnwrap(transport.requests.first)
+        XCTAssertEqual(tokenRequest.method, "POST")
+        XCTAssertNil(tokenRequest.header("Authorization"))
+        let body = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(tokenRequest.bodyText.utf8)) as? [String: String])
+        XCTAssertEqual(body, ["clientId": "client-1", "clientSecret": "client-secret-1", "grantType": "refresh_token", "refreshToken": "refresh-1"])
+        let saved = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cache))) as? [String: String])
+        XCTAssertEqual(saved["accessToken"], "new-access-token")
+        XCTAssertEqual(saved["refreshToken"], "refresh-2")
+        XCTAssertEqual(saved["startUrl"], "https://example.awsapps.com/start", "other fields are kept")
+        let newExpiry = try XCTUnwrap(saved["expiresAt"].flatMap(CredentialDates.parse))
+        XCTAssertEqual(newExpiry.timeIntervalSinceNow, 3600, accuracy: 60)
+        XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: cache)[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+
+        // Expired, and the refresh is refused: the error says what to run.
+        try writeCache(expiresAt: "2020-01-01T00:00:00Z")
+        let refusing = ScriptedTransport(handler: { _ in
+            HTTPResponse(status: 400, headers: [HTTPHeader("x-amzn-errortype", "InvalidGrantException")], text: #"{"error":"invalid_grant"}"#)
+        })
+        do {
+            _ = try await AWSSetup(options: AWSOptions(profile: "oncall"), environment: environment()).credentialChain(transport: refusing, region: "us-east-1").resolve()
+            XCTFail("an expired login that cannot be refreshed must be an error")
+        } catch {
+            XCTAssertTrue("\(error)".contains("expired at 2020-01-01T00:00:00Z") && "\(error)".contains("aws sso login --profile oncall"), "\(error)")
+        }
+        XCTAssertEqual(refusing.requests.map(\.path), ["/token"], "one refresh attempt, no GetRoleCredentials with an expired token")
+    }
+
     func testLegacySSOProfileAndTheErrorsThatSayWhatToRun() async throws {
         _ = try write(".aws/config", """
         [profile legacy]

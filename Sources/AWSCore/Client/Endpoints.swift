@@ -30,6 +30,8 @@ public struct ServiceInfo: Sendable, Equatable {
     public static let emr = ServiceInfo(endpointPrefix: "elasticmapreduce", signingName: "elasticmapreduce", wireProtocol: .json, environmentId: "EMR", targetPrefix: "ElasticMapReduce")
     /// IAM Identity Center's portal (GetRoleCredentials): `portal.sso.REGION.amazonaws.com`, unsigned.
     public static let sso = ServiceInfo(endpointPrefix: "portal.sso", signingName: "awsssoportal", wireProtocol: .restJSON, environmentId: "SSO")
+    /// IAM Identity Center OIDC (CreateToken refreshes an sso-session login): `oidc.REGION.amazonaws.com`, unsigned.
+    public static let ssoOIDC = ServiceInfo(endpointPrefix: "oidc", signingName: "sso-oauth", wireProtocol: .restJSON, environmentId: "SSO_OIDC")
     public static let logs = ServiceInfo(endpointPrefix: "logs", signingName: "logs", wireProtocol: .json, environmentId: "CLOUDWATCH_LOGS", targetPrefix: "Logs_20140328")
 }
 

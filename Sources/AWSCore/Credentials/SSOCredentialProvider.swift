@@ -6,7 +6,9 @@ import SigV4
 /// with a `[sso-session NAME]` section, or the legacy `sso_start_url` / `sso_region` keys on
 /// the profile. The access token that `aws sso login` cached under `~/.aws/sso/cache/` is
 /// exchanged for the role's temporary credentials (SSO `GetRoleCredentials`, unsigned: the
-/// token is the proof). An expired login is reported with the command that renews it.
+/// token is the proof). An sso-session login about to expire is refreshed with its refresh
+/// token (SSO OIDC `CreateToken`) and the cache file updated, as the CLI does; a login that
+/// cannot be refreshed is reported with the command that renews it.
 public struct SSOCredentialProvider: CredentialProvider {
     public let profile: String
     public let accountId: String
@@ -15,17 +17,23 @@ public struct SSOCredentialProvider: CredentialProvider {
     /// The session name (sso-session form) or the start URL (legacy form): its SHA-1 names the cache file.
     public let cacheKey: String
     public let cacheDirectory: String
+    /// sso-session logins carry a refresh token; legacy ones do not.
+    public let refreshable: Bool
     let client: AWSClient
     let clock: @Sendable () -> Date
 
+    /// Refresh a login this close to its expiry (botocore's window).
+    static let refreshWindow: TimeInterval = 15 * 60
+
     public init(profile: String, accountId: String, roleName: String, region: String, cacheKey: String, cacheDirectory: String,
-                client: AWSClient, clock: @escaping @Sendable () -> Date = { Date() }) {
+                refreshable: Bool, client: AWSClient, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.profile = profile
         self.accountId = accountId
         self.roleName = roleName
         self.region = region
         self.cacheKey = cacheKey
         self.cacheDirectory = cacheDirectory
+        self.refreshable = refreshable
         self.client = client
         self.clock = clock
     }
@@ -38,7 +46,7 @@ public struct SSOCredentialProvider: CredentialProvider {
     var login: String { "run 'aws sso login --profile \(profile)'" }
 
     public func resolve() async throws -> ResolvedCredentials? {
-        let token = try cachedToken()
+        let token = try await cachedToken()
         let request = try client.makeRequest(.sso, method: "GET", path: "/federation/credentials",
                                              query: [QueryItem("account_id", accountId), QueryItem("role_name", roleName)],
                                              headers: [HTTPHeader("x-amz-sso_bearer_token", token)])
@@ -60,7 +68,7 @@ public struct SSOCredentialProvider: CredentialProvider {
                                    source: "profile \(profile) (IAM Identity Center, role \(roleName))")
     }
 
-    func cachedToken() throws -> String {
+    func cachedToken() async throws -> String {
         let file = cacheFile
         guard let data = FileManager.default.contents(atPath: file) else {
             throw CredentialError("profile \(profile): no IAM Identity Center login cached (\(file) is missing): \(login)")
@@ -70,14 +78,51 @@ public struct SSOCredentialProvider: CredentialProvider {
         else {
             throw CredentialError("\(file): not an IAM Identity Center token cache (accessToken and expiresAt expected): \(login)")
         }
-        // The CLI has written both `…Z` and `…UTC`.
-        let normalized = expiresText.hasSuffix("UTC") ? String(expiresText.dropLast(3)) + "Z" : expiresText
-        guard let expires = CredentialDates.parse(normalized) else {
+        guard let expires = Self.parseTimestamp(expiresText) else {
             throw CredentialError("\(file): expiresAt '\(expiresText)' is not a timestamp: \(login)")
         }
-        guard expires > clock() else {
+        let now = clock()
+        if refreshable, expires.timeIntervalSince(now) < Self.refreshWindow, let refreshed = try? await refresh(object, file: file, now: now) {
+            return refreshed
+        }
+        guard expires > now else {
             throw CredentialError("profile \(profile): the IAM Identity Center login expired at \(expiresText): \(login)")
         }
         return token
+    }
+
+    /// Exchanges the cached refresh token for a new access token and rewrites the cache file.
+    /// `nil` when the cache holds no usable client registration.
+    func refresh(_ cached: [String: Any], file: String, now: Date) async throws -> String? {
+        guard let refreshToken = cached["refreshToken"] as? String, let clientId = cached["clientId"] as? String,
+              let clientSecret = cached["clientSecret"] as? String,
+              let registrationExpires = (cached["registrationExpiresAt"] as? String).flatMap(Self.parseTimestamp), registrationExpires > now
+        else { return nil }
+        let answer = try await client.restJSONCall(.ssoOIDC, operation: "CreateToken", method: "POST", path: "/token", input: [
+            "clientId": clientId, "clientSecret": clientSecret, "grantType": "refresh_token", "refreshToken": refreshToken,
+        ])
+        guard let accessToken = answer["accessToken"] as? String, !accessToken.isEmpty, let expiresIn = (answer["expiresIn"] as? NSNumber)?.doubleValue else {
+            return nil
+        }
+        var updated = cached
+        updated["accessToken"] = accessToken
+        updated["expiresAt"] = Self.formatTimestamp(now.addingTimeInterval(expiresIn))
+        if let newRefreshToken = answer["refreshToken"] as? String { updated["refreshToken"] = newRefreshToken }
+        // Written back like the CLI does, so the next command (ours or aws) starts from it.
+        let data = try JSONSerialization.data(withJSONObject: updated, options: [.sortedKeys])
+        try data.write(to: URL(fileURLWithPath: file), options: .atomic)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        return accessToken
+    }
+
+    /// `…Z`, or `…UTC` as some CLI versions wrote it.
+    static func parseTimestamp(_ text: String) -> Date? {
+        CredentialDates.parse(text.hasSuffix("UTC") ? String(text.dropLast(3)) + "Z" : text)
+    }
+
+    static func formatTimestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
     }
 }

@@ -184,7 +184,7 @@ public struct ProfileCredentialProvider: CredentialProvider {
             throw CredentialError("\(label) uses IAM Identity Center, which this command cannot reach")
         }
         return SSOCredentialProvider(profile: name, accountId: accountId, roleName: roleName, region: region, cacheKey: cacheKey,
-                                     cacheDirectory: sso.cacheDirectory, client: sso.client(region))
+                                     cacheDirectory: sso.cacheDirectory, refreshable: sessionName != nil, client: sso.client(region))
     }
 
     func staticKeys(_ name: String) throws -> any CredentialProvider {
