@@ -84,6 +84,20 @@ final class CredentialTests: XCTestCase {
     /// GetRoleCredentials as botocore's sso model documents it (rest-json, expiration in ms).
     static let ssoAnswer = #"{"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"sso-secret","sessionToken":"sso-token","expiration":1893456000000}}"#
 
+    /// A profile on an sso-session, as `aws configure sso` writes it.
+    static let ssoSessionConfig = """
+    [profile oncall]
+    sso_session = corp
+    sso_account_id = 123456789012
+    sso_role_name = DataOnCall
+    region = eu-west-1
+
+    [sso-session corp]
+    sso_start_url = https://example.awsapps.com/start
+    sso_region = eu-central-1
+    sso_registration_scopes = sso:account:access
+    """
+
     /// The CLI names the cache file by the SHA-1 of the session name or start URL (hex digests
     /// from Python's hashlib, so the naming is checked against an independent implementation).
     static let ssoCacheNames = ["corp": "ee0bfd2552fbd840c02cc48b6e823320543c450f",
@@ -96,18 +110,7 @@ final class CredentialTests: XCTestCase {
     }
 
     func testSSOSessionProfileExchangesTheCachedTokenForRoleCredentials() async throws {
-        _ = try write(".aws/config", """
-        [profile oncall]
-        sso_session = corp
-        sso_account_id = 123456789012
-        sso_role_name = DataOnCall
-        region = eu-west-1
-
-        [sso-session corp]
-        sso_start_url = https://example.awsapps.com/start
-        sso_region = eu-central-1
-        sso_registration_scopes = sso:account:access
-        """)
+        _ = try write(".aws/config", Self.ssoSessionConfig)
         try writeSSOToken(key: "corp", expiresAt: "2099-01-01T00:00:00Z")
         let transport = ScriptedTransport(handler: { request in
             request.header("x-amz-sso_bearer_token") == "sso-access-token" ? HTTPResponse(status: 200, text: Self.ssoAnswer)
@@ -130,16 +133,7 @@ final class CredentialTests: XCTestCase {
     }
 
     func testSSOSessionLoginNearExpiryIsRefreshedAndTheCacheRewritten() async throws {
-        _ = try write(".aws/config", """
-        [profile oncall]
-        sso_session = corp
-        sso_account_id = 123456789012
-        sso_role_name = DataOnCall
-
-        [sso-session corp]
-        sso_start_url = https://example.awsapps.com/start
-        sso_region = eu-central-1
-        """)
+        _ = try write(".aws/config", Self.ssoSessionConfig)
         let formatter = ISO8601DateFormatter()
         let soon = formatter.string(from: Date().addingTimeInterval(300))
         let registered = formatter.string(from: Date().addingTimeInterval(86_400 * 30))
