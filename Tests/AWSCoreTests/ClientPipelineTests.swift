@@ -116,6 +116,18 @@ final class ClientPipelineTests: XCTestCase {
         XCTAssertEqual(transport.requests.count, 4, "a timeout retry costs 10: with 9 tokens it is not retried")
     }
 
+    func testARefusedProxyLoginIsNotRetried() async throws {
+        let transport = ScriptedTransport([.fail(TransportError(.proxy, "the proxy in HTTPS_PROXY refused the login")), .respond(HTTPResponse(status: 200, text: ""))])
+        let client = Fixtures.client(transport)
+        do {
+            _ = try await client.send(.s3, operation: "GetObject", request: try client.makeRequest(.s3, method: "GET", path: "/b/k"))
+            XCTFail("expected the proxy error")
+        } catch let error as AWSError {
+            XCTAssertTrue(error.message.contains("refused the login") && error.message.contains("after 1 attempt"), error.message)
+        }
+        XCTAssertEqual(transport.requests.count, 1)
+    }
+
     func testBackoffIsCappedAt20Seconds() {
         let policy = RetryPolicy(maxAttempts: 10, random: { 1.0 })
         XCTAssertEqual(policy.delay(afterAttempt: 1), .seconds(1))

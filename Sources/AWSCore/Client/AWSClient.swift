@@ -79,7 +79,7 @@ public final class AWSClient: Sendable {
             } catch let error as TransportError {
                 debug?.note("\(service.signingName) \(operation): \(error)")
                 var quotaNote = ""
-                if attempt < retry.maxAttempts {
+                if attempt < retry.maxAttempts, error.kind.isRetryable {
                     if let cost = retryQuota.acquire(afterTimeout: error.kind == .timeout) {
                         lastRetryCost = cost
                         try await sleep(retry.delay(afterAttempt: attempt))

@@ -9,14 +9,21 @@ import SigV4
 /// The production transport: one AsyncHTTPClient for the process, so connections are
 /// reused; TLS always verified (against `AWS_CA_BUNDLE` when set); file bodies streamed.
 public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
-    private let client: HTTPClient
+    /// Direct connections, and one client per proxy in use (AsyncHTTPClient sets the proxy per client).
+    private let direct: HTTPClient
+    private let proxied: [[String]: HTTPClient]
+    public let proxies: ProxySettings
     /// Bytes read from disk per body chunk: large enough for throughput, small enough for flat memory.
     public static let fileChunkSize = 1 << 20
 
-    public init(caBundlePath: String? = ProcessInfo.processInfo.environment["AWS_CA_BUNDLE"], connectTimeout: Duration = .seconds(10)) throws {
+    /// - Parameters:
+    ///   - caBundlePath: PEM bundle to trust instead of the system's (else `AWS_CA_BUNDLE`).
+    ///   - environment: where `AWS_CA_BUNDLE` and `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` are read.
+    public init(caBundlePath: String? = nil, connectTimeout: Duration = .seconds(10),
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification
-        if let caBundlePath, !caBundlePath.isEmpty {
+        if let caBundlePath = caBundlePath ?? environment["AWS_CA_BUNDLE"], !caBundlePath.isEmpty {
             guard FileManager.default.isReadableFile(atPath: caBundlePath) else {
                 throw TransportError(.tls, "AWS_CA_BUNDLE=\(caBundlePath) is not a readable file: point it at a PEM bundle or unset it")
             }
@@ -27,15 +34,37 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.httpVersion = .http1Only
-        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let proxies = try ProxySettings.fromEnvironment(environment)
+        var proxied: [[String]: HTTPClient] = [:]
+        for proxy in [proxies.https, proxies.http].compactMap({ $0 }) where proxied[proxy.identity] == nil {
+            var viaProxy = configuration
+            // A refused proxy login is final: fail the request at once instead of retrying the
+            // connection until the deadline (the AWS retry layer still retries what is transient).
+            viaProxy.connectionPool.retryConnectionEstablishment = false
+            viaProxy.proxy = .server(host: proxy.host, port: proxy.port,
+                                     authorization: proxy.username.map { .basic(username: $0, password: proxy.password ?? "") })
+            proxied[proxy.identity] = HTTPClient(eventLoopGroupProvider: .singleton, configuration: viaProxy)
+        }
+        self.proxies = proxies
+        self.proxied = proxied
+        self.direct = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     deinit {
-        try? client.syncShutdown()
+        try? direct.syncShutdown()
+        for client in proxied.values { try? client.syncShutdown() }
     }
 
     public func shutdown() async throws {
-        try await client.shutdown()
+        try await direct.shutdown()
+        for client in proxied.values { try await client.shutdown() }
+    }
+
+    /// The client for `request`: through the proxy its scheme and host call for, else direct.
+    func client(for request: HTTPRequest) -> HTTPClient {
+        let port = request.port ?? (request.scheme.lowercased() == "https" ? 443 : 80)
+        guard let proxy = proxies.proxy(scheme: request.scheme, host: request.host, port: port) else { return direct }
+        return proxied[proxy.identity] ?? direct
     }
 
     public func send(_ request: HTTPRequest, timeout: Duration) async throws -> HTTPResponse {
@@ -58,10 +87,13 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
             outgoing.body = .stream(chunks, length: .known(Int64(request.body.wireLength)))
         }
         do {
-            let response = try await client.execute(outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+            let response = try await client(for: request).execute(outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
             var body = try await response.body.collect(upTo: 256 << 20)
             let bytes = body.readBytes(length: body.readableBytes) ?? []
             return HTTPResponse(status: Int(response.status.code), headers: response.headers.map { HTTPHeader($0.name, $0.value) }, body: bytes)
+        } catch let error as HTTPClientError where error == .proxyAuthenticationRequired {
+            let variable = proxies.proxy(scheme: request.scheme, host: request.host, port: request.port ?? 443)?.variable ?? "the proxy setting"
+            throw TransportError(.proxy, "the proxy in \(variable) refused the login (407 Proxy Authentication Required): check the user and password in \(variable)")
         } catch let error as HTTPClientError {
             throw Self.classify(error)
         } catch let error as FileRangeReader.ReadError {

@@ -121,6 +121,11 @@ public protocol HTTPTransport: Sendable {
 public struct TransportError: Error, CustomStringConvertible, Sendable {
     public enum Kind: String, Sendable {
         case connect, timeout, reset, tls, io
+        /// The proxy refused us (its login): retrying cannot help.
+        case proxy
+
+        /// Whether another attempt may succeed.
+        public var isRetryable: Bool { self != .proxy }
     }
     public var kind: Kind
     public var message: String
