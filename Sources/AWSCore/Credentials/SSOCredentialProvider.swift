@@ -110,8 +110,20 @@ public struct SSOCredentialProvider: CredentialProvider {
         if let newRefreshToken = answer["refreshToken"] as? String { updated["refreshToken"] = newRefreshToken }
         // Written back like the CLI does, so the next command (ours or aws) starts from it.
         let data = try JSONSerialization.data(withJSONObject: updated, options: [.sortedKeys])
-        try data.write(to: URL(fileURLWithPath: file), options: .atomic)
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        // Created 0600 before any token is in it, then renamed over the old file.
+        let temporary = file + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw CredentialError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+        guard written == data.count else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw CredentialError("cannot write \(temporary)")
+        }
+        guard rename(temporary, file) == 0 else {
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw CredentialError("cannot replace \(file): \(String(cString: strerror(errno)))")
+        }
         return accessToken
     }
 
