@@ -112,7 +112,8 @@ public struct SSOCredentialProvider: CredentialProvider {
         let data = try JSONSerialization.data(withJSONObject: updated, options: [.sortedKeys])
         // Created 0600 before any token is in it, then renamed over the old file.
         let temporary = file + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        unlink(temporary)  // a stale one could carry other permissions; O_EXCL then creates ours
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw CredentialError("cannot write \(temporary): \(String(cString: strerror(errno)))") }
         let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
         close(descriptor)
