@@ -86,6 +86,7 @@ case "upload":
     let start = Date()
     // Tuning knobs for exploring the uploader's settings; the defaults are the product's.
     var uploader = Uploader()
+    if let value = environment["BENCH_THRESHOLD_MB"].flatMap(UInt64.init) { uploader.multipartThreshold = value << 20 }
     if let value = environment["BENCH_PART_MB"].flatMap(UInt64.init) { uploader.partSize = value << 20 }
     if let value = environment["BENCH_CONCURRENCY"].flatMap(Int.init) { uploader.concurrency = value }
     if let value = environment["BENCH_CHUNK_KB"].flatMap(Int.init) { uploader.chunkSize = value << 10 }
