@@ -6,8 +6,9 @@ import NIOPosix
 import NIOSSL
 import SigV4
 
-/// The production transport: one AsyncHTTPClient for the process, so connections are
-/// reused; TLS always verified (against `AWS_CA_BUNDLE` when set); file bodies streamed.
+/// The production transport: one AsyncHTTPClient for the process (one more per proxy in use),
+/// so connections are reused; TLS always verified (against `AWS_CA_BUNDLE` when set); file
+/// bodies streamed.
 public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
     /// Direct connections, and one client per proxy in use (AsyncHTTPClient sets the proxy per client).
     private let direct: HTTPClient
@@ -60,11 +61,13 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
         for client in proxied.values { try await client.shutdown() }
     }
 
-    /// The client for `request`: through the proxy its scheme and host call for, else direct.
+    /// The proxy `request` goes through, or nil for a direct connection.
+    func proxy(for request: HTTPRequest) -> ProxySettings.Proxy? {
+        proxies.proxy(scheme: request.scheme, host: request.host, port: request.port ?? (request.scheme.lowercased() == "https" ? 443 : 80))
+    }
+
     func client(for request: HTTPRequest) -> HTTPClient {
-        let port = request.port ?? (request.scheme.lowercased() == "https" ? 443 : 80)
-        guard let proxy = proxies.proxy(scheme: request.scheme, host: request.host, port: port) else { return direct }
-        return proxied[proxy.identity] ?? direct
+        proxy(for: request).flatMap { proxied[$0.identity] } ?? direct
     }
 
     public func send(_ request: HTTPRequest, timeout: Duration) async throws -> HTTPResponse {
@@ -92,7 +95,7 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
             let bytes = body.readBytes(length: body.readableBytes) ?? []
             return HTTPResponse(status: Int(response.status.code), headers: response.headers.map { HTTPHeader($0.name, $0.value) }, body: bytes)
         } catch let error as HTTPClientError where error == .proxyAuthenticationRequired {
-            let variable = proxies.proxy(scheme: request.scheme, host: request.host, port: request.port ?? 443)?.variable ?? "the proxy setting"
+            let variable = proxy(for: request)?.variable ?? "the proxy setting"
             throw TransportError(.proxy, "the proxy in \(variable) refused the login (407 Proxy Authentication Required): check the user and password in \(variable)")
         } catch let error as HTTPClientError {
             throw Self.classify(error)
