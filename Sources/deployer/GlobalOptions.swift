@@ -26,7 +26,7 @@ struct AWSFlags: ParsableArguments {
     @Option(help: "S3 addressing: auto, virtual or path.")
     var s3AddressingStyle: S3AddressingStyle = .auto
 
-    @Option(help: "Attempts per request, retries included (else AWS_MAX_ATTEMPTS, else 3).")
+    @Option(help: "Attempts per request, retries included (else AWS_MAX_ATTEMPTS, the profile's max_attempts, else 3).")
     var maxAttempts: Int?
 
     @Flag(help: "Log each request and response line to stderr (signatures, tokens and secrets redacted).")
@@ -63,7 +63,7 @@ struct AWSSession {
         } else {
             self.region = try setup.region()
         }
-        transport = try AsyncHTTPTransport()
+        transport = try AsyncHTTPTransport(caBundlePath: setup.caBundlePath)
         credentials = setup.credentialChain(transport: transport, region: region)
         client = AWSClient(configuration: setup.configuration(region: region), transport: transport, credentials: credentials,
                            debug: flags.debug ? .standardError : nil)

@@ -88,7 +88,7 @@ struct Sign: AsyncParsableCommand {
             throw CommandFailure("cannot infer the region from Host '\(host)': pass --region")
         }
         let instant = try signingTime(raw)
-        let transport = try AsyncHTTPTransport()
+        let transport = try AsyncHTTPTransport(caBundlePath: setup.caBundlePath)
         defer { Task { try? await transport.shutdown() } }
         guard let resolved = try await setup.credentialChain(transport: transport, region: region).resolve() else {
             throw CommandFailure("no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or pass --access-key-id/--secret-access-key")

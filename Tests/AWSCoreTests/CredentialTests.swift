@@ -238,6 +238,20 @@ final class CredentialTests: XCTestCase {
         }
     }
 
+    func testProfileMaxAttemptsAndCABundleWithTheEnvironmentAndFlagsFirst() throws {
+        _ = try write(".aws/config", "[default]\nmax_attempts = 7\nca_bundle = ~/certs/corp.pem\n[profile other]\nregion = eu-west-1\n")
+        let setup = AWSSetup(options: AWSOptions(), environment: environment())
+        XCTAssertEqual(setup.configuration(region: "us-east-1").retry.maxAttempts, 7)
+        XCTAssertEqual(setup.caBundlePath, directory.path + "/certs/corp.pem")
+        let fromEnvironment = AWSSetup(options: AWSOptions(), environment: environment(["AWS_MAX_ATTEMPTS": "2", "AWS_CA_BUNDLE": "/etc/env.pem"]))
+        XCTAssertEqual(fromEnvironment.configuration(region: "us-east-1").retry.maxAttempts, 2)
+        XCTAssertEqual(fromEnvironment.caBundlePath, "/etc/env.pem")
+        XCTAssertEqual(AWSSetup(options: AWSOptions(maxAttempts: 5), environment: environment(["AWS_MAX_ATTEMPTS": "2"])).configuration(region: "us-east-1").retry.maxAttempts, 5)
+        let other = AWSSetup(options: AWSOptions(profile: "other"), environment: environment())
+        XCTAssertEqual(other.configuration(region: "us-east-1").retry.maxAttempts, 3)
+        XCTAssertNil(other.caBundlePath)
+    }
+
     func testRoleArnWithSourceProfileAssumesRoleSignedWithSourceKeys() async throws {
         _ = try write(".aws/credentials", "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n")
         _ = try write(".aws/config", "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\nsource_profile = base\nrole_session_name = ci-run\nexternal_id = ext-1\n")

@@ -78,8 +78,24 @@ public struct AWSSetup: Sendable {
         return CachingCredentialProvider(ChainCredentialProvider(providers), clock: clock)
     }
 
+    /// The profile's value for `key` in `~/.aws/config`.
+    func profileSetting(_ key: String) -> String? {
+        config.configFile[profileName.name]?[key].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// PEM bundle to trust: `AWS_CA_BUNDLE`, else the profile's `ca_bundle`, else the system's.
+    public var caBundlePath: String? {
+        if let path = environment["AWS_CA_BUNDLE"], !path.isEmpty { return path }
+        return profileSetting("ca_bundle").map { SharedConfig.expand($0, home: home) }
+    }
+
+    /// Attempts per request: `--max-attempts`, else `AWS_MAX_ATTEMPTS`, else the profile's
+    /// `max_attempts`, else 3 (AWS standard retry mode).
     public func configuration(region: String) -> AWSConfiguration {
         var retry = RetryPolicy.standard(environment: environment)
+        if environment["AWS_MAX_ATTEMPTS"].flatMap(Int.init) == nil, let attempts = profileSetting("max_attempts").flatMap(Int.init), attempts > 0 {
+            retry.maxAttempts = attempts
+        }
         if let attempts = options.maxAttempts { retry.maxAttempts = max(1, attempts) }
         return AWSConfiguration(region: region,
                                 endpoints: EndpointResolver(region: region, explicitURL: options.endpointURL, environment: environment, s3AddressingStyle: options.s3AddressingStyle),
