@@ -46,6 +46,60 @@ final class WhoamiCommandTests: XCTestCase {
         XCTAssertFalse(result.all.contains("definitely-wrong-secret"))
     }
 
+    /// An IAM Identity Center profile end to end: the cached login is exchanged at a stand-in
+    /// portal (sso_portal.py) for moto's keys, and moto, checking signatures, says who we are.
+    func testWhoamiWithAnIdentityCenterProfile() throws {
+        let peers = try peers()
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("deployer-sso-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        try FileManager.default.createDirectory(at: home.appendingPathComponent(".aws/sso/cache"), withIntermediateDirectories: true)
+        try """
+        [profile oncall]
+        sso_session = corp
+        sso_account_id = \(peers.account)
+        sso_role_name = DataOnCall
+        region = eu-west-1
+
+        [sso-session corp]
+        sso_start_url = https://example.awsapps.com/start
+        sso_region = eu-central-1
+        """.write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
+        // The file name is the SHA-1 of the session name, as the AWS CLI writes it (hashlib's digest).
+        try #"{"startUrl":"https://example.awsapps.com/start","region":"eu-central-1","accessToken":"login-token-123","expiresAt":"2099-01-01T00:00:00Z"}"#
+            .write(to: home.appendingPathComponent(".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json"), atomically: true, encoding: .utf8)
+        let log = home.appendingPathComponent("portal.log").path
+        let portal = Process()
+        portal.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        portal.arguments = ["python3", CLI.repoRoot.appendingPathComponent("Tests/CLITests/sso_portal.py").path, "login-token-123", peers.key, peers.secret, log]
+        let output = Pipe()
+        let input = Pipe()
+        portal.standardOutput = output
+        portal.standardInput = input
+        portal.standardError = FileHandle.nullDevice
+        try portal.run()
+        defer {
+            try? input.fileHandleForWriting.close()
+            portal.terminate()
+        }
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try XCTUnwrap(Int(line.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "port ", with: "")), line)
+
+        let result = try CLI.run(["whoami", "--profile", "oncall"], environment: [
+            "HOME": home.path, "AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:\(port)", "AWS_ENDPOINT_URL_STS": peers.endpoint,
+        ])
+        XCTAssertEqual(result.status, 0, result.all)
+        XCTAssertTrue(result.stdout.contains("account:     \(peers.account)\n"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("region:      eu-west-1\n"), "the profile's region")
+        XCTAssertTrue(result.stdout.contains("credentials: profile oncall (IAM Identity Center, role DataOnCall)\n"), result.stdout)
+        XCTAssertEqual(try String(contentsOfFile: log, encoding: .utf8), "\(peers.account) DataOnCall\n")
+        XCTAssertFalse(result.all.contains("login-token-123"))
+        XCTAssertFalse(result.all.contains(peers.secret))
+
+        let missing = try CLI.run(["whoami", "--profile", "nobody"], environment: ["HOME": home.path])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("profile 'nobody' is not in"), missing.stderr)
+    }
+
     func testWhoamiWithoutCredentialsSaysWhatToDo() throws {
         let result = try CLI.run(["whoami", "--region", "us-east-1"])
         XCTAssertEqual(result.status, 1)
