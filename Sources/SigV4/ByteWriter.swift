@@ -46,13 +46,7 @@ struct ByteWriter {
     /// Percent-encodes per SigV4 (`/` kept only with `keepSlash`).
     @inline(__always)
     mutating func putEncoded(_ byte: UInt8, keepSlash: Bool) {
-        if URIEncoding.isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
-            put(byte)
-        } else {
-            put(UInt8(ascii: "%"))
-            put(URIEncoding.upperHexDigit(byte >> 4))
-            put(URIEncoding.upperHexDigit(byte & 0x0F))
-        }
+        URIEncoding.encode(byte, keepSlash: keepSlash) { put($0) }
     }
 
     mutating func putEncoded(_ string: String, keepSlash: Bool) {

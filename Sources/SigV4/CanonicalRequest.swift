@@ -71,19 +71,11 @@ public struct CanonicalRequest: Sendable {
         // Each segment is decoded and re-encoded, so an under-encoded path canonicalises the
         // way S3 does, while `%2F` inside a segment stays `%2F` (a decoded `/` is data).
         withUTF8(source) { bytes in
-            var index = 0
-            while index < bytes.count {
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "/") {
+            URIEncoding.forEachDecoded(bytes) { byte, wasEncoded in
+                if byte == UInt8(ascii: "/"), !wasEncoded {
                     out.put(byte)
-                    index += 1
-                } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count,
-                          let high = URIEncoding.hexValue(bytes[index + 1]), let low = URIEncoding.hexValue(bytes[index + 2]) {
-                    out.putEncoded(high << 4 | low, keepSlash: false)
-                    index += 3
                 } else {
                     out.putEncoded(byte, keepSlash: false)
-                    index += 1
                 }
             }
         }

@@ -20,18 +20,25 @@ public enum URIEncoding {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "A") - 10 + nibble
     }
 
+    /// Emits the encoding of one byte: itself when unreserved (or `/` with `keepSlash`), else `%XY`.
+    /// The one encoder both the wire forms and the canonical request use.
+    @inlinable @inline(__always)
+    static func encode(_ byte: UInt8, keepSlash: Bool, _ emit: (UInt8) -> Void) {
+        if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
+            emit(byte)
+        } else {
+            emit(UInt8(ascii: "%"))
+            emit(upperHexDigit(byte >> 4))
+            emit(upperHexDigit(byte & 0x0F))
+        }
+    }
+
     /// Appends the encoding of `bytes` to `out`. With `keepSlash`, `/` is kept as is
     /// (path encoding); otherwise it becomes `%2F` (query keys and values).
     @inlinable
     public static func encode<S: Sequence>(_ bytes: S, keepSlash: Bool, into out: inout [UInt8]) where S.Element == UInt8 {
         for byte in bytes {
-            if isUnreserved(byte) || (keepSlash && byte == UInt8(ascii: "/")) {
-                out.append(byte)
-            } else {
-                out.append(UInt8(ascii: "%"))
-                out.append(upperHexDigit(byte >> 4))
-                out.append(upperHexDigit(byte & 0x0F))
-            }
+            encode(byte, keepSlash: keepSlash) { out.append($0) }
         }
     }
 
@@ -54,22 +61,29 @@ public enum URIEncoding {
     /// Decodes `%XY` sequences; malformed sequences are kept literally and `+` stays `+`
     /// (SigV4 does not treat `+` as a space).
     public static func decode(_ string: Substring) -> [UInt8] {
-        let utf8 = Array(string.utf8)
         var out: [UInt8] = []
-        out.reserveCapacity(utf8.count)
+        out.reserveCapacity(string.utf8.count)
+        var text = string
+        text.withUTF8 { bytes in forEachDecoded(bytes) { byte, _ in out.append(byte) } }
+        return out
+    }
+
+    /// Walks `bytes` decoding valid `%XY` sequences: `emit(byte, wasEncoded)` per resulting byte,
+    /// so a caller can tell a literal `/` from a decoded `%2F`.
+    @inline(__always)
+    static func forEachDecoded(_ bytes: UnsafeBufferPointer<UInt8>, _ emit: (UInt8, Bool) -> Void) {
         var index = 0
-        while index < utf8.count {
-            let byte = utf8[index]
-            if byte == UInt8(ascii: "%"), index + 2 < utf8.count,
-               let high = hexValue(utf8[index + 1]), let low = hexValue(utf8[index + 2]) {
-                out.append(high << 4 | low)
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "%"), index + 2 < bytes.count,
+               let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
+                emit(high << 4 | low, true)
                 index += 3
             } else {
-                out.append(byte)
+                emit(byte, false)
                 index += 1
             }
         }
-        return out
     }
 
     /// Decodes `%XY` sequences into a String (invalid UTF-8 is repaired).
