@@ -57,6 +57,22 @@ struct CommandContext {
     func shutdown() async {
         await session?.shutdown()
     }
+
+    /// Runs a manifest command's body with its context, then shuts the AWS session down (awaited,
+    /// whether the body succeeded or failed); errors become one `error:` line as in `failing`.
+    static func run<T>(manifest: ManifestFlags, target: String?, aws: AWSFlags, _ body: (CommandContext) async throws -> T) async throws -> T {
+        try await failing {
+            let command = try CommandContext(manifest: manifest, target: target, aws: aws)
+            do {
+                let result = try await body(command)
+                await command.shutdown()
+                return result
+            } catch {
+                await command.shutdown()
+                throw error
+            }
+        }
+    }
 }
 
 /// Runs a command body, turning every error into one `error:` line and exit 1.

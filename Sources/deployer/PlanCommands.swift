@@ -25,9 +25,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var aws: AWSFlags
 
     func run() async throws {
-        let changed: Bool = try await failing {
-            let command = try CommandContext(manifest: manifest, target: target.target, aws: aws)
-            defer { Task { await command.shutdown() } }
+        let changed: Bool = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             try await command.context.verifyAccount()
             let (plan, _) = try await Deployer(context: command.context).plan()
             if let out {
@@ -73,9 +71,7 @@ struct Apply: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await failing {
-            let command = try CommandContext(manifest: manifest, target: target.target, aws: aws)
-            defer { Task { await command.shutdown() } }
+        try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             let deployer = Deployer(context: command.context)
             if let forceUnlock {
                 if let removed = try await deployer.forceUnlock(id: forceUnlock) {
@@ -131,9 +127,7 @@ struct Rollback: AsyncParsableCommand {
     @OptionGroup var aws: AWSFlags
 
     func run() async throws {
-        try await failing {
-            let command = try CommandContext(manifest: manifest, target: target.target, aws: aws)
-            defer { Task { await command.shutdown() } }
+        try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             try confirm("Roll target \(command.context.target.name) back to deployment \(to)?", autoApprove: autoApprove)
             var options = Deployer.ApplyOptions()
             options.progress = ProgressBar.callback()
@@ -160,9 +154,7 @@ struct Destroy: AsyncParsableCommand {
     @OptionGroup var aws: AWSFlags
 
     func run() async throws {
-        try await failing {
-            let command = try CommandContext(manifest: manifest, target: target.target, aws: aws)
-            defer { Task { await command.shutdown() } }
+        try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             try confirm("Delete every job definition deployer created on target \(command.context.target.name)?", autoApprove: autoApprove)
             if let record = try await Deployer(context: command.context).destroy() {
                 print("Destroyed: deployment \(record.id) records that target \(record.target) has no jobs.")
@@ -185,9 +177,7 @@ struct Deployments: AsyncParsableCommand {
     @OptionGroup var aws: AWSFlags
 
     func run() async throws {
-        try await failing {
-            let command = try CommandContext(manifest: manifest, target: target.target, aws: aws)
-            defer { Task { await command.shutdown() } }
+        try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             let records = try await command.context.records()
             if json {
                 try printSnakeJSON(records)

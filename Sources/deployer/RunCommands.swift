@@ -55,9 +55,7 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let code: Int32 = try await failing {
-            let command = try CommandContext(manifest: manifest, target: target.target, aws: aws)
-            defer { Task { await command.shutdown() } }
+        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             var values: [String: String] = [:]
             for argument in arguments {
                 let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -163,9 +161,7 @@ struct Status: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let failed: Bool = try await failing {
-            let command = try CommandContext(manifest: manifest, target: target.target, aws: aws)
-            defer { Task { await command.shutdown() } }
+        let failed: Bool = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             let runner = Runner(context: command.context)
             if let run, let job {
                 let info = try await runner.describe(job: job, runId: run)
@@ -246,9 +242,7 @@ struct Logs: AsyncParsableCommand {
     @OptionGroup var aws: AWSFlags
 
     func run() async throws {
-        try await failing {
-            let command = try CommandContext(manifest: manifest, target: target.target, aws: aws)
-            defer { Task { await command.shutdown() } }
+        try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             var reader = try await Runner(context: command.context).logReader(job: job, runId: self.run, stderr: stderr)
             while true {
                 for line in try await reader.next() { print(line) }
