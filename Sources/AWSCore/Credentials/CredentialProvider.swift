@@ -103,8 +103,13 @@ public actor CachingCredentialProvider: CredentialProvider {
     }
 }
 
-/// Parses the ISO 8601 timestamps AWS returns (with or without fractional seconds).
+/// Parses the ISO 8601 timestamps AWS returns (with or without fractional seconds), and writes them.
 public enum CredentialDates {
+    /// `2026-01-02T03:04:05Z`.
+    public static func format(_ date: Date) -> String {
+        ISO8601DateFormatter().string(from: date)
+    }
+
     public static func parse(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]

@@ -106,7 +106,7 @@ public struct SSOCredentialProvider: CredentialProvider {
         }
         var updated = cached
         updated["accessToken"] = accessToken
-        updated["expiresAt"] = Self.formatTimestamp(now.addingTimeInterval(expiresIn))
+        updated["expiresAt"] = CredentialDates.format(now.addingTimeInterval(expiresIn))
         if let newRefreshToken = answer["refreshToken"] as? String { updated["refreshToken"] = newRefreshToken }
         // Written back like the CLI does, so the next command (ours or aws) starts from it.
         let data = try JSONSerialization.data(withJSONObject: updated, options: [.sortedKeys])
@@ -131,11 +131,5 @@ public struct SSOCredentialProvider: CredentialProvider {
     /// `…Z`, or `…UTC` as some CLI versions wrote it.
     static func parseTimestamp(_ text: String) -> Date? {
         CredentialDates.parse(text.hasSuffix("UTC") ? String(text.dropLast(3)) + "Z" : text)
-    }
-
-    static func formatTimestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }
