@@ -1,4 +1,5 @@
 @testable import AWSCore
+import AWSTestSupport
 import Foundation
 import SigV4
 import XCTest
@@ -41,27 +42,12 @@ final class ProxyTests: XCTestCase {
         XCTAssertNil(ProxySettings(https: proxy, noProxy: ["*"]).proxy(scheme: "https", host: "anything", port: 443))
     }
 
-    /// Starts connect_proxy.py; returns its port, the log it writes, and the process.
-    func startProxy(credentials: String?) throws -> (port: Int, log: String, process: Process) {
+    /// Starts connect_proxy.py; returns it and the log it writes.
+    func startProxy(credentials: String?) throws -> (helper: LocalHelperProcess, log: String) {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Support/connect_proxy.py").path
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("proxy-\(UUID().uuidString).log").path
         FileManager.default.createFile(atPath: log, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, log] + (credentials.map { [$0] } ?? [])
-        let output = Pipe()
-        process.standardOutput = output
-        // The proxy exits when its stdin closes: when the test ends or dies, however python3 was launched.
-        process.standardInput = Pipe()
-        // Not this process's stderr: a proxy outliving a crashed test would hold `swift test` open.
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        guard let port = Int(line.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "port ", with: "")) else {
-            process.terminate()
-            throw XCTSkip("connect_proxy.py did not start: \(line)")
-        }
-        return (port, log, process)
+        return (try LocalHelperProcess(script: script, arguments: [log] + (credentials.map { [$0] } ?? [])), log)
     }
 
     func testRequestsGoThroughAConnectProxyWithBasicAuthAndLoopbackStaysDirect() async throws {
@@ -69,10 +55,10 @@ final class ProxyTests: XCTestCase {
         defer { server.stop() }
         let proxy = try startProxy(credentials: "ci@corp:s3cret")
         defer {
-            try? (proxy.process.standardInput as? Pipe)?.fileHandleForWriting.close()
-            proxy.process.terminate()
+            proxy.helper.stop()
+            try? FileManager.default.removeItem(atPath: proxy.log)
         }
-        let environment = ["HTTP_PROXY": "http://ci%40corp:s3cret@127.0.0.1:\(proxy.port)"]
+        let environment = ["HTTP_PROXY": "http://ci%40corp:s3cret@127.0.0.1:\(proxy.helper.port)"]
         let transport = try AsyncHTTPTransport(environment: environment)
         // A name only the proxy knows (it tunnels every target to 127.0.0.1): an answer proves the proxy carried it.
         let viaProxy = HTTPRequest(method: "GET", scheme: "http", host: "target.proxy-test.invalid", port: server.port, path: "/through")
@@ -86,7 +72,7 @@ final class ProxyTests: XCTestCase {
         XCTAssertEqual(server.requests.map(\.uri), ["/through", "/direct"])
         try await transport.shutdown()
 
-        let wrongPassword = try AsyncHTTPTransport(environment: ["HTTP_PROXY": "http://ci%40corp:wrong@127.0.0.1:\(proxy.port)"])
+        let wrongPassword = try AsyncHTTPTransport(environment: ["HTTP_PROXY": "http://ci%40corp:wrong@127.0.0.1:\(proxy.helper.port)"])
         do {
             _ = try await wrongPassword.send(viaProxy, timeout: .seconds(10))
             XCTFail("a refused proxy login must fail the request")

@@ -1,3 +1,4 @@
+import AWSTestSupport
 import Foundation
 import XCTest
 
@@ -68,21 +69,10 @@ final class WhoamiCommandTests: XCTestCase {
         try #"{"startUrl":"https://example.awsapps.com/start","region":"eu-central-1","accessToken":"login-token-123","expiresAt":"2099-01-01T00:00:00Z"}"#
             .write(to: home.appendingPathComponent(".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json"), atomically: true, encoding: .utf8)
         let log = home.appendingPathComponent("portal.log").path
-        let portal = Process()
-        portal.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        portal.arguments = ["python3", CLI.repoRoot.appendingPathComponent("Tests/CLITests/sso_portal.py").path, "login-token-123", peers.key, peers.secret, log]
-        let output = Pipe()
-        let input = Pipe()
-        portal.standardOutput = output
-        portal.standardInput = input
-        portal.standardError = FileHandle.nullDevice
-        try portal.run()
-        defer {
-            try? input.fileHandleForWriting.close()
-            portal.terminate()
-        }
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        let port = try XCTUnwrap(Int(line.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "port ", with: "")), line)
+        let portal = try LocalHelperProcess(script: CLI.repoRoot.appendingPathComponent("Tests/CLITests/sso_portal.py").path,
+                                            arguments: ["login-token-123", peers.key, peers.secret, log])
+        defer { portal.stop() }
+        let port = portal.port
 
         let result = try CLI.run(["whoami", "--profile", "oncall"], environment: [
             "HOME": home.path, "AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:\(port)", "AWS_ENDPOINT_URL_STS": peers.endpoint,
