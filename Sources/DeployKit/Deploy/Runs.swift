@@ -72,9 +72,8 @@ public struct Runner: Sendable {
     }
 
     public func logs(job: String, runId: String, stderr: Bool) async throws -> [String] {
-        let runId = try await resolve(job: job, runId: runId)
-        let deployed = try await deployed(job)
-        return try await context.engine.logs(name: deployed.name, definition: deployed.definition, runId: runId, stderr: stderr)
+        var reader = try await logReader(job: job, runId: runId, stderr: stderr)
+        return try await reader.next()
     }
 
     /// A reader of one run's log that returns only new lines on each call; the job's
