@@ -26,15 +26,15 @@ struct AWSFlags: ParsableArguments {
     @Option(help: "S3 addressing: auto, virtual or path.")
     var s3AddressingStyle: S3AddressingStyle = .auto
 
-    @Option(help: "Attempts per request, retries included (else AWS_MAX_ATTEMPTS, the profile's max_attempts, else 3).")
+    @Option(help: "Attempts per request, retries included (else AWS_MAX_ATTEMPTS, the profile's max_attempts, else 5).")
     var maxAttempts: Int?
 
     @Flag(help: "Log each request and response line to stderr (signatures, tokens and secrets redacted).")
     var debug = false
 
     func validate() throws {
-        if let maxAttempts, maxAttempts < 1 {
-            throw ValidationError("--max-attempts must be 1 or more")
+        if let maxAttempts, !(1...20).contains(maxAttempts) {
+            throw ValidationError("--max-attempts must be from 1 to 20")
         }
     }
 
@@ -56,10 +56,12 @@ struct AWSSession {
 
     init(flags: AWSFlags, regionFallback: String? = nil) throws {
         setup = AWSSetup(options: flags.options)
-        if let region = try? setup.region() {
-            self.region = region
+        if let found = try? setup.regionWithSource() {
+            self.region = found.region
+            try setup.validateSettings(region: found.region, regionSource: found.source)
         } else if let regionFallback {
             self.region = regionFallback
+            try setup.validateSettings(region: regionFallback, regionSource: "the manifest's target")
         } else {
             self.region = try setup.region()
         }

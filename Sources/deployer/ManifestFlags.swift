@@ -81,6 +81,9 @@ func failing<T>(_ body: () async throws -> T) async throws -> T {
         return try await body()
     } catch let exit as ExitCode {
         throw exit
+    } catch let interrupted as Interrupted {
+        printError("\(interrupted)")
+        throw ExitCode(128 + interrupted.signal)
     } catch let issues as ManifestLoader.LoadError {
         FileHandle.standardError.write(Data((issues.description + "\n").utf8))
         throw ExitCode(1)

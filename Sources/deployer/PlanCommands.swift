@@ -98,7 +98,9 @@ struct Apply: AsyncParsableCommand {
                 guard preview.hasChanges else { return }
                 try confirm("Apply these changes to target \(command.context.target.name)?", autoApprove: false)
             }
-            let result = try await deployer.apply(saved: saved, options: options)
+            let chosen = saved
+            let settings = options
+            let result = try await Interrupts.run { try await deployer.apply(saved: chosen, options: settings) }
             if let record = result.record {
                 if autoApprove || saved != nil { print(result.plan.render()) }
                 print("Applied: deployment \(record.id) on target \(record.target).")
@@ -131,7 +133,10 @@ struct Rollback: AsyncParsableCommand {
             try confirm("Roll target \(command.context.target.name) back to deployment \(to)?", autoApprove: autoApprove)
             var options = Deployer.ApplyOptions()
             options.progress = ProgressBar.callback()
-            let result = try await Deployer(context: command.context).rollback(to: to, options: options)
+            let deployer = Deployer(context: command.context)
+            let to = self.to
+            let settings = options
+            let result = try await Interrupts.run { try await deployer.rollback(to: to, options: settings) }
             print(result.plan.render())
             if let record = result.record {
                 print("Rolled back: deployment \(record.id) restores \(to) on target \(record.target).")
@@ -156,7 +161,8 @@ struct Destroy: AsyncParsableCommand {
     func run() async throws {
         try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             try confirm("Delete every job definition deployer created on target \(command.context.target.name)?", autoApprove: autoApprove)
-            if let record = try await Deployer(context: command.context).destroy() {
+            let deployer = Deployer(context: command.context)
+            if let record = try await Interrupts.run({ try await deployer.destroy() }) {
                 print("Destroyed: deployment \(record.id) records that target \(record.target) has no jobs.")
             } else {
                 print("Nothing deployed on target \(command.context.target.name).")

@@ -6,13 +6,18 @@ public struct AWSConfiguration: Sendable {
     public var region: String
     public var endpoints: EndpointResolver
     public var retry: RetryPolicy
+    /// One attempt's limit (a request with a body gets one more second per MiB sent).
     public var timeout: Duration
+    /// The whole call's limit, retries and backoff included (plus the same allowance for a body):
+    /// a silent or failing endpoint ends a command in bounded time.
+    public var deadline: Duration
 
-    public init(region: String, endpoints: EndpointResolver? = nil, retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(60)) {
+    public init(region: String, endpoints: EndpointResolver? = nil, retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30), deadline: Duration = .seconds(75)) {
         self.region = region
         self.endpoints = endpoints ?? EndpointResolver(region: region)
         self.retry = retry
         self.timeout = timeout
+        self.deadline = deadline
     }
 }
 
@@ -68,27 +73,43 @@ public final class AWSClient: Sendable {
         var attempt = 0
         var skewCorrected = false
         var lastRetryCost: Int?
+        // A body earns one more second per MiB on top of the limits (uploads of large parts).
+        let allowance = Duration.seconds(Int64(request.body.wireLength >> 20))
+        let attemptLimit = configuration.timeout + allowance
+        let deadline = ContinuousClock.now + configuration.deadline + allowance
+        /// Sleeps before the next attempt, or returns false when that would pass the deadline.
+        func backoff(_ delay: Duration) async throws -> Bool {
+            guard ContinuousClock.now + delay < deadline else { return false }
+            try await sleep(delay)
+            return true
+        }
         while true {
             attempt += 1
+            try Task.checkCancellation()
             let signed = try await sign(request, service: service, signingRegion: signingRegion, payload: payload)
             debug?.request(signed, attempt: attempt)
             let started = ContinuousClock.now
             let response: HTTPResponse
             do {
-                response = try await transport.send(signed, timeout: configuration.timeout)
+                let remaining = deadline - started
+                guard remaining > .zero else { throw TransportError(.timeout, "the call's deadline of \(configuration.deadline) passed") }
+                response = try await transport.send(signed, timeout: min(attemptLimit, remaining))
             } catch let error as TransportError {
                 debug?.note("\(service.signingName) \(operation): \(error)")
+                if error.kind == .cancelled || Task.isCancelled { throw CancellationError() }
                 var quotaNote = ""
                 if attempt < retry.maxAttempts, error.kind.isRetryable {
                     if let cost = retryQuota.acquire(afterTimeout: error.kind == .timeout) {
                         lastRetryCost = cost
-                        try await sleep(retry.delay(afterAttempt: attempt))
-                        continue
+                        if try await backoff(retry.delay(afterAttempt: attempt)) { continue }
+                        quotaNote = "; not retried: the call's deadline of \(configuration.deadline) would pass"
+                    } else {
+                        quotaNote = "; not retried: the retry quota is spent after repeated failures"
                     }
-                    quotaNote = "; not retried: the retry quota is spent after repeated failures"
                 }
                 throw AWSError(service: service.signingName, operation: operation, status: 0, code: "TransportError",
-                               message: "\(error) (after \(attempt) attempt\(attempt == 1 ? "" : "s")\(quotaNote)) to \(signed.scheme)://\(signed.hostHeader)")
+                               message: "\(error) (after \(attempt) attempt\(attempt == 1 ? "" : "s")\(quotaNote)) to \(signed.scheme)://\(signed.hostHeader)",
+                               transportKind: error.kind)
             }
             debug?.response(response, elapsed: ContinuousClock.now - started)
             if (200..<300).contains(response.status) || response.status == 304 {
@@ -107,10 +128,11 @@ public final class AWSClient: Sendable {
                 if let cost = retryQuota.acquire(afterTimeout: false) {
                     lastRetryCost = cost
                     debug?.note("\(error.code): retrying")
-                    try await sleep(retry.delay(afterAttempt: attempt))
-                    continue
+                    if try await backoff(retry.delay(afterAttempt: attempt)) { continue }
+                    debug?.note("\(error.code): not retried, the call's deadline would pass")
+                } else {
+                    debug?.note("\(error.code): not retried, the retry quota is spent")
                 }
-                debug?.note("\(error.code): not retried, the retry quota is spent")
             }
             throw error
         }
@@ -123,6 +145,7 @@ public final class AWSClient: Sendable {
         guard let resolved = try await provider.resolve() else {
             throw CredentialError("no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where a role is available")
         }
+        try resolved.checkPrintable()
         let region = try signingRegion ?? configuration.endpoints.resolve(service).signingRegion
         // x-amz-content-sha256 on every request: S3 needs it, other services ignore it, and
         // some emulators refuse bodiless GETs without it.

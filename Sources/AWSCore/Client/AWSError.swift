@@ -20,15 +20,34 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
     public var code: String
     public var message: String
     public var requestId: String?
+    /// For `TransportError` codes: what kind of failure below HTTP it was.
+    public var transportKind: TransportError.Kind?
 
-    public init(service: String, operation: String, status: Int, code: String, message: String, requestId: String? = nil) {
+    public init(service: String, operation: String, status: Int, code: String, message: String, requestId: String? = nil, transportKind: TransportError.Kind? = nil) {
         self.service = service
         self.operation = operation
         self.status = status
         self.code = code
         self.message = message
         self.requestId = requestId
+        self.transportKind = transportKind
     }
+
+    /// The resource does not exist (any service's spelling of it).
+    public var isNotFound: Bool {
+        status == 404 || ["EntityNotFoundException", "ResourceNotFoundException", "NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NotFound"].contains(code)
+    }
+
+    /// The caller may not do this (IAM, bucket policy, SCP).
+    public var isAccessDenied: Bool {
+        ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden", "AuthorizationError"].contains(code) || (status == 403 && !RetryPolicy.clockSkewCodes.contains(code))
+    }
+
+    /// The service asked us to slow down.
+    public var isThrottling: Bool { RetryPolicy.throttlingCodes.contains(code) || status == 429 }
+
+    /// No answer (or a cut-off one) came back: the request may or may not have taken effect.
+    public var isTransport: Bool { code == "TransportError" }
 
     public var description: String {
         var text = "\(service) \(operation) failed: HTTP \(status) \(code)"

@@ -53,6 +53,23 @@ public enum Redaction {
         return value[..<range.upperBound] + "<redacted>"
     }
 
+    /// Makes text from a library error safe to print on one line: control characters become
+    /// `?`, anything after `Signature=` or `Credential=` is cut, and it is kept short.
+    public static func scrub(_ text: String, limit: Int = 300) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if result.unicodeScalars.count >= limit {
+                result += "…"
+                break
+            }
+            result.unicodeScalars.append(scalar.value < 0x20 || scalar.value == 0x7F ? "?" : scalar)
+        }
+        for marker in ["Signature=", "Credential=", "X-Amz-Security-Token", "Authorization"] {
+            if let range = result.range(of: marker, options: .caseInsensitive) { result = result[..<range.lowerBound] + "<redacted>" }
+        }
+        return result
+    }
+
     /// Hides `X-Amz-Signature`, `X-Amz-Security-Token` and `X-Amz-Credential`-free secrets in a URL.
     public static func url(_ text: String) -> String {
         guard let question = text.firstIndex(of: "?") else { return text }

@@ -16,12 +16,18 @@ public struct RetryPolicy: Sendable {
         self.random = random
     }
 
-    /// `AWS_MAX_ATTEMPTS` when set to a positive number, else 3.
+    /// Attempts per call when nothing says otherwise. Five rather than the SDKs' three: a
+    /// deploy is a chain of some twenty calls that fails if any one does, and every step is
+    /// idempotent, so two more tries cost nothing when the network is fine and turn a 20%
+    /// fault rate from about one failed apply in seven into about one in a hundred and fifty.
+    public static let deployerDefaultAttempts = 5
+
+    /// `AWS_MAX_ATTEMPTS` when set to a positive number, else `deployerDefaultAttempts`.
     public static func standard(environment: [String: String]) -> RetryPolicy {
-        if let text = environment["AWS_MAX_ATTEMPTS"], let attempts = Int(text), attempts > 0 {
+        if let text = environment["AWS_MAX_ATTEMPTS"], let attempts = Int(text.trimmingCharacters(in: .whitespaces)), attempts > 0 {
             return RetryPolicy(maxAttempts: attempts)
         }
-        return RetryPolicy()
+        return RetryPolicy(maxAttempts: deployerDefaultAttempts)
     }
 
     /// Delay before attempt `attempt + 1`, after `attempt` failed (1-based): random × min(base × 2^(attempt-1), cap).

@@ -9,6 +9,20 @@ public struct ResolvedCredentials: Sendable, Equatable {
         self.credentials = credentials
         self.source = source
     }
+
+    /// Refuses keys and tokens holding spaces or control characters (a pasted line break, say):
+    /// sent in a header they would fail below HTTP with the value in the error. The message
+    /// names the field and where it came from, never the value.
+    public func checkPrintable() throws {
+        let fields: [(String, String?)] = [("access key id", credentials.accessKeyId), ("secret access key", credentials.secretAccessKey),
+                                            ("session token", credentials.sessionToken)]
+        for (field, value) in fields {
+            guard let value else { continue }
+            if value.isEmpty || value.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value >= 0x7F }) {
+                throw CredentialError("the \(field) from \(source) is empty or holds a space, control or non-ASCII character (value not shown): set it again without them")
+            }
+        }
+    }
 }
 
 /// A source of credentials. Returns `nil` when it is not configured at all (the chain then

@@ -49,11 +49,37 @@ public struct AWSSetup: Sendable {
 
     /// Region: flag → `AWS_REGION` → `AWS_DEFAULT_REGION` → the profile's `region`.
     public func region() throws -> String {
-        if let region = options.region, !region.isEmpty { return region }
-        if let region = environment["AWS_REGION"], !region.isEmpty { return region }
-        if let region = environment["AWS_DEFAULT_REGION"], !region.isEmpty { return region }
-        if let region = config.configFile[profileName.name]?["region"], !region.isEmpty { return region }
+        try regionWithSource().region
+    }
+
+    /// The region and the setting it came from (for messages).
+    public func regionWithSource() throws -> (region: String, source: String) {
+        if let region = options.region, !region.isEmpty { return (region, "--region") }
+        if let region = environment["AWS_REGION"], !region.isEmpty { return (region, "AWS_REGION") }
+        if let region = environment["AWS_DEFAULT_REGION"], !region.isEmpty { return (region, "AWS_DEFAULT_REGION") }
+        if let region = config.configFile[profileName.name]?["region"], !region.isEmpty { return (region, "region of profile '\(profileName.name)'") }
         throw CredentialError("no AWS region: pass --region, set AWS_REGION, or add region to profile '\(profileName.name)' in ~/.aws/config")
+    }
+
+    /// Whether `name` has the shape of an AWS region (`us-east-1`, `us-gov-west-1`, `cn-north-1`).
+    public static func isRegionName(_ name: String) -> Bool {
+        name.range(of: #"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$"#, options: .regularExpression) != nil
+    }
+
+    /// Refuses settings that would otherwise be ignored or fail late: a region that is not a
+    /// region name, `AWS_MAX_ATTEMPTS` or the profile's `max_attempts` that is not 1…20.
+    public func validateSettings(region: String, regionSource: String) throws {
+        guard Self.isRegionName(region) else {
+            throw CredentialError("region '\(Redaction.scrub(region, limit: 40))' (from \(regionSource)) is not an AWS region name such as us-east-1: fix it")
+        }
+        let attempts: [(String?, String)] = [(environment["AWS_MAX_ATTEMPTS"], "AWS_MAX_ATTEMPTS"),
+                                              (profileSetting("max_attempts"), "max_attempts of profile '\(profileName.name)' in ~/.aws/config")]
+        for (value, source) in attempts {
+            guard let value, !value.isEmpty else { continue }
+            guard let number = Int(value.trimmingCharacters(in: .whitespaces)), (1...20).contains(number) else {
+                throw CredentialError("\(source) is '\(Redaction.scrub(value, limit: 20))': it must be a whole number from 1 to 20")
+            }
+        }
     }
 
     /// flags → environment → shared files (profile, IAM Identity Center included) → web identity → container → IMDSv2,
@@ -90,7 +116,7 @@ public struct AWSSetup: Sendable {
     }
 
     /// Attempts per request: `--max-attempts`, else `AWS_MAX_ATTEMPTS`, else the profile's
-    /// `max_attempts`, else 3 (AWS standard retry mode).
+    /// `max_attempts`, else `RetryPolicy.deployerDefaultAttempts`.
     public func configuration(region: String) -> AWSConfiguration {
         var retry = RetryPolicy.standard(environment: environment)
         if environment["AWS_MAX_ATTEMPTS"].flatMap(Int.init) == nil, let attempts = profileSetting("max_attempts").flatMap(Int.init), attempts > 0 {

@@ -26,7 +26,11 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
         tls.certificateVerification = .fullVerification
         if let caBundlePath = caBundlePath ?? environment["AWS_CA_BUNDLE"], !caBundlePath.isEmpty {
             guard FileManager.default.isReadableFile(atPath: caBundlePath) else {
-                throw TransportError(.tls, "AWS_CA_BUNDLE=\(caBundlePath) is not a readable file: point it at a PEM bundle or unset it")
+                throw TransportError(.tlsVerification, "AWS_CA_BUNDLE (or the profile's ca_bundle) \(caBundlePath) is not a readable file: point it at a PEM bundle or unset it")
+            }
+            let certificates = try? NIOSSLCertificate.fromPEMFile(caBundlePath)
+            guard let certificates, !certificates.isEmpty else {
+                throw TransportError(.tlsVerification, "AWS_CA_BUNDLE (or the profile's ca_bundle) \(caBundlePath) holds no PEM certificate: point it at a PEM bundle ('-----BEGIN CERTIFICATE-----') or unset it")
             }
             tls.trustRoots = .file(caBundlePath)
         }
@@ -35,6 +39,9 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.httpVersion = .http1Only
+        // A refused or failed connection surfaces at once; the AWS retry layer decides what to
+        // retry (with backoff and a deadline) instead of the pool retrying until its timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         let proxies = try ProxySettings.fromEnvironment(environment)
         var proxied: [[String]: HTTPClient] = [:]
         for proxy in [proxies.https, proxies.http].compactMap({ $0 }) where proxied[proxy.identity] == nil {
@@ -91,34 +98,100 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
         }
         do {
             let response = try await client(for: request).execute(outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
-            var body = try await response.body.collect(upTo: 256 << 20)
+            var body = try await response.body.collect(upTo: Self.maximumResponseBytes)
             let bytes = body.readBytes(length: body.readableBytes) ?? []
             return HTTPResponse(status: Int(response.status.code), headers: response.headers.map { HTTPHeader($0.name, $0.value) }, body: bytes)
         } catch let error as HTTPClientError where error == .proxyAuthenticationRequired {
             let variable = proxy(for: request)?.variable ?? "the proxy setting"
             throw TransportError(.proxy, "the proxy in \(variable) refused the login (407 Proxy Authentication Required): check the user and password in \(variable)")
-        } catch let error as HTTPClientError {
-            throw Self.classify(error)
-        } catch let error as FileRangeReader.ReadError {
-            throw TransportError(.io, error.description)
-        } catch let error as NIOSSLError {
-            throw TransportError(.tls, "\(error)")
-        } catch let error as IOError {
-            throw TransportError(.connect, "\(error)")
-        } catch let error as ChannelError {
-            throw TransportError(.reset, "\(error)")
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw Self.classify(error, endpoint: request.hostHeader)
         }
     }
 
-    static func classify(_ error: HTTPClientError) -> TransportError {
+    /// Control-plane answers are small; anything larger is refused rather than buffered.
+    public static let maximumResponseBytes = 64 << 20
+
+    /// Turns whatever the HTTP stack threw into a `TransportError` whose kind decides retrying,
+    /// with a message that names the endpoint and never carries header values (they may hold
+    /// credentials) or library build paths.
+    static func classify(_ error: any Error, endpoint: String) -> TransportError {
         switch error {
-        case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .getConnectionFromPoolTimeout:
-            return TransportError(.timeout, "\(error)")
-        case .remoteConnectionClosed, .cancelled:
-            return TransportError(.reset, "\(error)")
+        case let error as TransportError:
+            return error
+        case let error as HTTPClientError:
+            return classify(error, endpoint: endpoint)
+        case let error as HTTPParserError:
+            return TransportError(.reset, "the answer from \(endpoint) was cut off or malformed (HTTP parser: \(error))")
+        case is NIOTooManyBytesError:
+            return TransportError(.tooLarge, "the answer from \(endpoint) is larger than \(maximumResponseBytes >> 20) MiB: refused")
+        case let error as NIOSSLError:
+            return classifyTLS("\(error)", endpoint: endpoint)
+        case let error as NIOSSLExtraError:
+            return classifyTLS("\(error)", endpoint: endpoint)
+        case let error as FileRangeReader.ReadError:
+            return TransportError(.io, error.description)
+        case let error as NIOConnectionError:
+            if error.connectionErrors.contains(where: { ($0.error as? IOError)?.errnoCode == ECONNREFUSED }) {
+                return refused(endpoint)
+            }
+            if error.dnsAError != nil || error.dnsAAAAError != nil, error.connectionErrors.isEmpty {
+                return TransportError(.connect, "cannot resolve the host of \(endpoint) (DNS): check the region and endpoint settings")
+            }
+            return TransportError(.connect, "cannot connect to \(endpoint)")
+        case let error as IOError:
+            if error.errnoCode == ECONNREFUSED { return refused(endpoint) }
+            return TransportError(.reset, "connection to \(endpoint) failed: \(String(cString: strerror(error.errnoCode)))")
+        case let error as ChannelError:
+            return TransportError(.reset, "connection to \(endpoint) failed: \(Redaction.scrub("\(error)"))")
         default:
-            return TransportError(.connect, "\(error)")
+            let text = "\(error)"
+            if text.contains("connection refused") || text.contains("Connection refused") { return refused(endpoint) }
+            return TransportError(.reset, "connection to \(endpoint) failed: \(type(of: error)): \(Redaction.scrub(text))")
         }
+    }
+
+    static func refused(_ endpoint: String) -> TransportError {
+        TransportError(.refused, "connection refused by \(endpoint): nothing listens there; check the endpoint (--endpoint-url, AWS_ENDPOINT_URL…) and the region")
+    }
+
+    static func classifyTLS(_ text: String, endpoint: String) -> TransportError {
+        let verification = ["CERTIFICATE_VERIFY_FAILED", "unableToValidateCertificate", "cannotMatchULabel", "failedToValidateHostname", "noCertificateToValidate"]
+        if verification.contains(where: text.contains) {
+            return TransportError(.tlsVerification, "the TLS certificate of \(endpoint) is not trusted or does not match its name: check the endpoint, or set AWS_CA_BUNDLE to the PEM bundle of the CA that signed it")
+        }
+        return TransportError(.tls, "the TLS handshake with \(endpoint) failed")
+    }
+
+    static func classify(_ error: HTTPClientError, endpoint: String) -> TransportError {
+        switch error {
+        case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .httpProxyHandshakeTimeout, .socksHandshakeTimeout:
+            return TransportError(.timeout, "\(endpoint) did not answer in time (\(error.shortName))")
+        case .remoteConnectionClosed, .uncleanShutdown, .bodyLengthMismatch:
+            return TransportError(.reset, "\(endpoint) closed the connection before the answer was complete (\(error.shortName))")
+        case .cancelled, .requestStreamCancelled:
+            return TransportError(.cancelled, "the request to \(endpoint) was cancelled")
+        default:
+            let name = error.shortName
+            if name.hasPrefix("invalidHeader") || name.hasPrefix("invalidURL") || name.hasPrefix("empty") {
+                // The values are not shown: a header may carry a credential.
+                return TransportError(.invalidRequest, "the request to \(endpoint) holds a character HTTP does not allow in a header or the URL (\(name)): check the credentials and names for control characters")
+            }
+            return TransportError(.reset, "request to \(endpoint) failed (\(name))")
+        }
+    }
+}
+
+extension HTTPClientError {
+    /// The case name without associated values (which may hold header values).
+    var shortName: String {
+        let text = "\(self)"
+        let start = text.range(of: "HTTPClientError.")?.upperBound ?? text.startIndex
+        let rest = text[start...]
+        return String(rest.prefix { $0.isLetter || $0.isNumber })
     }
 }
 

@@ -123,9 +123,24 @@ public struct TransportError: Error, CustomStringConvertible, Sendable {
         case connect, timeout, reset, tls, io
         /// The proxy refused us (its login): retrying cannot help.
         case proxy
+        /// Nothing listens at the endpoint.
+        case refused
+        /// The server's certificate failed verification, or the CA bundle is unusable.
+        case tlsVerification
+        /// The request cannot be sent as built (a control character in a header, say).
+        case invalidRequest
+        /// The answer is larger than deployer accepts.
+        case tooLarge
+        /// The caller cancelled (Ctrl-C, SIGTERM).
+        case cancelled
 
         /// Whether another attempt may succeed.
-        public var isRetryable: Bool { self != .proxy }
+        public var isRetryable: Bool {
+            switch self {
+            case .connect, .timeout, .reset, .tls: return true
+            case .io, .proxy, .refused, .tlsVerification, .invalidRequest, .tooLarge, .cancelled: return false
+            }
+        }
     }
     public var kind: Kind
     public var message: String

@@ -165,14 +165,30 @@ public struct S3Client: Sendable {
         _ = try await client.send(.s3, operation: "AbortMultipartUpload", request: try request("DELETE", bucket: bucket, key: key, query: [QueryItem("uploadId", uploadId)]))
     }
 
-    /// In-progress multipart uploads under `prefix` (to prove none are left behind).
-    public func listMultipartUploads(bucket: String, prefix: String) async throws -> [(key: String, uploadId: String)] {
-        let response = try await client.send(.s3, operation: "ListMultipartUploads",
-                                             request: try request("GET", bucket: bucket, key: nil, query: [QueryItem("uploads", ""), QueryItem("prefix", prefix)]))
-        return try Self.parse(response, operation: "ListMultipartUploads").children("Upload").compactMap { upload in
-            guard let key = upload.string("Key"), let id = upload.string("UploadId") else { return nil }
-            return (key, id)
+    public struct MultipartUpload: Sendable, Equatable {
+        public var key: String
+        public var uploadId: String
+        public var initiated: Date?
+    }
+
+    /// In-progress multipart uploads under `prefix`, following the key and upload-id markers.
+    public func listMultipartUploads(bucket: String, prefix: String) async throws -> [MultipartUpload] {
+        var uploads: [MultipartUpload] = []
+        var markers: (key: String, id: String)?
+        for _ in 0..<1000 {
+            var query = [QueryItem("uploads", ""), QueryItem("prefix", prefix)]
+            if let markers { query += [QueryItem("key-marker", markers.key), QueryItem("upload-id-marker", markers.id)] }
+            let response = try await client.send(.s3, operation: "ListMultipartUploads", request: try request("GET", bucket: bucket, key: nil, query: query))
+            let root = try Self.parse(response, operation: "ListMultipartUploads")
+            for upload in root.children("Upload") {
+                guard let key = upload.string("Key"), let id = upload.string("UploadId") else { continue }
+                uploads.append(MultipartUpload(key: key, uploadId: id, initiated: upload.string("Initiated").flatMap(CredentialDates.parse)))
+            }
+            guard root.string("IsTruncated") == "true", let key = root.string("NextKeyMarker"), let id = root.string("NextUploadIdMarker"),
+                  markers.map({ $0.key != key || $0.id != id }) ?? true else { break }
+            markers = (key, id)
         }
+        return uploads
     }
 
     static func parse(_ response: HTTPResponse, operation: String) throws -> XMLElement {

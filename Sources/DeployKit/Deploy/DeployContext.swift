@@ -47,7 +47,7 @@ public struct DeployContext: Sendable {
             case .emr: engine = EMRStepEngine(client: client, target: target)
             case .local: engine = LocalEngine(target: target, root: manifest.directory + "/.deployer/local", workingDirectory: manifest.directory, environment: environment)
             }
-            return DeployContext(manifest: manifest, target: target, store: S3Store(s3: S3Client(client: client), bucket: bucket), engine: engine,
+            return DeployContext(manifest: manifest, target: target, store: S3Store(s3: S3Client(client: client), bucket: bucket, uploader: try Uploader.fromEnvironment(environment)), engine: engine,
                                  layout: Layout(prefix: prefix, target: target.name), client: client, environment: environment, log: log)
         }
     }
@@ -60,6 +60,16 @@ public struct DeployContext: Sendable {
             throw DeployError("refusing to touch account \(identity.account) (\(identity.arn)): target \(target.name) allows only \(target.accountIds.joined(separator: ", ")) (targets.\(target.name).account_ids)")
         }
     }
+
+    /// Who is deploying, as AWS knows it (the caller's ARN from STS GetCallerIdentity): what
+    /// deployment records keep in `by`. `nil` for the local engine.
+    public func callerIdentity() async throws -> String? {
+        guard let client else { return nil }
+        return try await STSClient(client: client).getCallerIdentity().arn
+    }
+
+    /// The current time, corrected by the clock skew measured from AWS's answers.
+    public func now() -> Date { client?.now ?? Date() }
 
     public func latestRecord() async throws -> DeploymentRecord? {
         guard let (bytes, _) = try await store.get(layout.latestKey) else { return nil }

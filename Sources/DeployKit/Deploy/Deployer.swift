@@ -70,8 +70,11 @@ public struct Deployer: Sendable {
         }
         var rollbackOf: String?
         if case .record(let record) = desired { rollbackOf = record.id }
+        // Planned from what exists, not only from the record: when the jobs already match but the
+        // record does not, an earlier apply stopped before recording, and this one records.
         let plan = Plan(project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: jobs, latestDeployment: latest?.id,
-                        liveFingerprint: Plan.fingerprint(jobs, latest: latest?.id), rollbackOf: rollbackOf)
+                        liveFingerprint: Plan.fingerprint(jobs, latest: latest?.id), rollbackOf: rollbackOf,
+                        recordBehind: Plan.record(latest, matches: jobs) ? nil : true)
         return (plan, artifacts)
     }
 
@@ -114,6 +117,7 @@ public struct Deployer: Sendable {
         }
         guard plan.hasChanges else { return ApplyResult(plan: plan, record: nil, tookOverLock: nil) }
 
+        let by = try await context.callerIdentity() ?? options.owner
         let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: options.lockTTL)
         let handle = try await lock.acquire(owner: options.owner)
         if let stale = handle.tookOver {
@@ -122,32 +126,61 @@ public struct Deployer: Sendable {
         context.log("locked \(target.name) (lock \(handle.lease.id))")
         let keeper = LeaseKeeper(lock: lock, handle: handle)
         await keeper.start(every: .seconds(max(1, Int(options.lockTTL / 3))))
+        let progress = ApplyProgress()
         do {
             // Re-read under the lock: another deploy may have finished while we waited.
             let recheck = try await self.plan(desired: desired)
             guard recheck.plan.liveFingerprint == plan.liveFingerprint else {
-                throw DeployError("target \(target.name) changed while acquiring the lock (another deploy finished): run 'deployer plan' again")
+                throw DeployError("target \(target.name) changed while acquiring the lock (another deploy finished): run 'deployer plan -t \(target.name)' again")
             }
             plan = recheck.plan
             artifacts = recheck.artifacts.isEmpty ? artifacts : recheck.artifacts
+            // Uploads an interrupted apply left behind (older than any live lease) are aborted.
+            for aborted in try await context.store.abortIncompleteUploads(prefix: context.layout.join("artifacts/"), olderThan: options.lockTTL, now: context.now()) {
+                context.log("aborted an incomplete upload of \(context.store.url(aborted)) left by an interrupted apply")
+            }
             for job in plan.jobs where job.uploadArtifact {
                 guard let artifact = artifacts[job.job] else { continue }
                 try await upload(artifact, options: options, keeper: keeper)
+                progress.note("uploaded artifact \(job.job) \(job.artifact.prefix(12))")
             }
             for job in plan.jobs where job.action != .unchanged {
                 try await keeper.check()
+                try Task.checkCancellation()
                 context.log("\(job.action == .create ? "creating" : "updating") job \(job.engineName)")
                 try await context.engine.apply(name: job.engineName, desired: job.desired, live: job.live)
+                progress.note("\(job.action == .create ? "created" : "updated") job \(job.engineName)")
             }
             try await keeper.check()
-            let record = try await writeRecord(plan: plan, options: options, rollbackOf: plan.rollbackOf, destroyed: nil)
-            try await keeper.stopAndRelease()
+            try Task.checkCancellation()
+            let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: plan.rollbackOf, destroyed: nil)
+            progress.recorded = true
+            try await Uncancelled.run { try await keeper.stopAndRelease() }
             context.log("released lock \(handle.lease.id)")
             return ApplyResult(plan: plan, record: record, tookOverLock: handle.tookOver)
         } catch {
-            try? await keeper.stopAndRelease()
-            throw error
+            throw await failed(error, progress: progress, keeper: keeper, lockId: handle.lease.id)
         }
+    }
+
+    /// Releases the lock whatever happened (also when the task was cancelled by Ctrl-C or SIGTERM)
+    /// and says in one line what was and was not done, so the user knows the next apply converges.
+    func failed(_ error: any Error, progress: ApplyProgress, keeper: LeaseKeeper, lockId: String) async -> DeployFailure {
+        let interrupted = error is CancellationError || Task.isCancelled
+        var released = true
+        do {
+            try await Uncancelled.run { try await keeper.stopAndRelease() }
+        } catch {
+            released = false
+        }
+        var parts: [String] = []
+        let done = progress.done
+        parts.append(done.isEmpty ? "nothing was changed" : "done before it: " + done.joined(separator: ", "))
+        if !progress.recorded { parts.append("no deployment record was written") }
+        parts.append(released ? "lock \(lockId) released" : "lock \(lockId) may still be held: 'deployer apply -t \(target.name) --force-unlock \(lockId)'")
+        parts.append("the next 'deployer apply -t \(target.name)' converges")
+        let cause = interrupted ? "interrupted" : "\(error)"
+        return DeployFailure(cause: cause, underlying: error, interrupted: interrupted, summary: parts.joined(separator: "; "))
     }
 
     func upload(_ artifact: Artifact, options: ApplyOptions, keeper: LeaseKeeper) async throws {
@@ -157,6 +190,7 @@ public struct Deployer: Sendable {
         // SHA256SUMS goes last: its presence is what marks the artifact complete.
         for name in Artifact.fileNames {
             try await keeper.check()
+            try Task.checkCancellation()
             let key = prefix + "/" + name
             do {
                 try await context.store.putFile(key, path: directory + "/" + name, condition: .ifAbsent) { done, total in
@@ -164,13 +198,14 @@ public struct Deployer: Sendable {
                 }
                 context.log("uploaded \(context.store.url(key))")
             } catch is PreconditionFailed {
-                // Content-addressed: an existing key already holds these exact bytes.
+                // Content-addressed: an existing key already holds these exact bytes (or our own
+                // earlier attempt, whose answer was lost, wrote them).
                 context.log("kept \(context.store.url(key)) (already there)")
             }
         }
     }
 
-    func writeRecord(plan: Plan, options: ApplyOptions, rollbackOf: String?, destroyed: Bool?) async throws -> DeploymentRecord {
+    func writeRecord(plan: Plan, by: String, options: ApplyOptions, rollbackOf: String?, destroyed: Bool?) async throws -> DeploymentRecord {
         let now = Date()
         var artifacts: [String: String] = [:]
         var names: [String: String] = [:]
@@ -184,12 +219,20 @@ public struct Deployer: Sendable {
         }
         let digest = artifacts.values.sorted().joined()
         let record = DeploymentRecord(id: DeploymentRecord.newId(at: now, digest: PayloadHashHex.of(digest + plan.liveFingerprint)), project: manifest.project,
-                                      target: target.name, engine: target.engine.rawValue, at: now, by: options.owner,
+                                      target: target.name, engine: target.engine.rawValue, at: now, by: by,
                                       gitCommit: Identity.gitCommit(directory: manifest.directory, environment: context.environment),
                                       artifacts: artifacts, jobNames: names, definitions: definitions, previous: plan.latestDeployment,
                                       rollbackOf: rollbackOf, destroyed: destroyed)
         let bytes = Array(try JSONEncoder.pretty.encode(record))
-        try await context.store.put(context.layout.deploymentKey(record.id), bytes: bytes, contentType: "application/json", condition: .ifAbsent)
+        let key = context.layout.deploymentKey(record.id)
+        do {
+            try await context.store.put(key, bytes: bytes, contentType: "application/json", condition: .ifAbsent)
+        } catch is PreconditionFailed {
+            // A retried write meets its own first attempt, whose answer was lost: same bytes, done.
+            guard let (existing, _) = try await context.store.get(key), existing == bytes else {
+                throw DeployError("\(context.store.url(key)) already holds another deployment record: run 'deployer apply -t \(target.name)' again")
+            }
+        }
         try await context.store.put(context.layout.latestKey, bytes: bytes, contentType: "application/json", condition: .always)
         context.log("recorded deployment \(record.id)")
         return record
@@ -201,31 +244,70 @@ public struct Deployer: Sendable {
     public func destroy(options: ApplyOptions = ApplyOptions()) async throws -> DeploymentRecord? {
         try await context.verifyAccount()
         guard let latest = try await context.latestRecord(), latest.destroyed != true else { return nil }
+        let by = try await context.callerIdentity() ?? options.owner
         let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: options.lockTTL)
         let handle = try await lock.acquire(owner: options.owner)
+        context.log("locked \(target.name) (lock \(handle.lease.id))")
         let keeper = LeaseKeeper(lock: lock, handle: handle)
+        await keeper.start(every: .seconds(max(1, Int(options.lockTTL / 3))))
+        let progress = ApplyProgress()
         do {
             for (job, name) in latest.jobNames.sorted(by: { $0.key < $1.key }) {
+                try await keeper.check()
+                try Task.checkCancellation()
                 do {
                     try await context.engine.delete(name: name)
                     context.log("deleted job \(name) (\(job))")
-                } catch let error as AWSError where error.code == "EntityNotFoundException" {
+                } catch let error as AWSError where error.isNotFound {
                     context.log("job \(name) was already gone")
                 }
+                progress.note("deleted job \(name)")
             }
             let plan = Plan(project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: [], latestDeployment: latest.id,
                             liveFingerprint: "", rollbackOf: nil)
-            let record = try await writeRecord(plan: plan, options: options, rollbackOf: nil, destroyed: true)
-            try await keeper.stopAndRelease()
+            let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: nil, destroyed: true)
+            progress.recorded = true
+            try await Uncancelled.run { try await keeper.stopAndRelease() }
             return record
         } catch {
-            try? await keeper.stopAndRelease()
-            throw error
+            throw await failed(error, progress: progress, keeper: keeper, lockId: handle.lease.id)
         }
     }
 
     public func forceUnlock(id: String) async throws -> LeaseLock.Lease? {
         try await LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: 0).forceUnlock(id: id)
+    }
+}
+
+/// What an apply (or destroy) has done so far, for the message when it stops early.
+final class ApplyProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var steps: [String] = []
+    private var wrote = false
+    func note(_ step: String) { lock.withLock { steps.append(step) } }
+    var done: [String] { lock.withLock { steps } }
+    var recorded: Bool {
+        get { lock.withLock { wrote } }
+        set { lock.withLock { wrote = newValue } }
+    }
+}
+
+/// An apply, rollback or destroy that stopped part-way: the cause, then what was done and what
+/// the next command does (one line).
+public struct DeployFailure: Error, CustomStringConvertible, Sendable {
+    public let cause: String
+    public let underlying: any Error
+    /// Stopped by Ctrl-C or SIGTERM (task cancellation), not by a failure.
+    public let interrupted: Bool
+    public let summary: String
+    public var description: String { "\(cause) (\(summary))" }
+}
+
+/// Runs cleanup that must happen even when the current task was cancelled (Ctrl-C): releasing
+/// the lock, aborting an upload. A detached task does not inherit the cancellation.
+public enum Uncancelled {
+    public static func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await Task.detached(operation: body).value
     }
 }
 

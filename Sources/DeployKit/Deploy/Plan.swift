@@ -37,8 +37,24 @@ public struct Plan: Codable, Sendable, Equatable {
     public var liveFingerprint: String
     /// For rollback plans: the deployment whose artifacts and definitions are restored.
     public var rollbackOf: String?
+    /// The live jobs already match the desired state but the last deployment record does not
+    /// (an earlier apply stopped after changing jobs and before recording): apply records it.
+    public var recordBehind: Bool?
 
-    public var hasChanges: Bool { jobs.contains { $0.action != .unchanged || $0.uploadArtifact } }
+    public init(project: String, target: String, engine: String, jobs: [JobPlan], latestDeployment: String?, liveFingerprint: String,
+                rollbackOf: String?, recordBehind: Bool? = nil) {
+        self.project = project
+        self.target = target
+        self.engine = engine
+        self.jobs = jobs
+        self.latestDeployment = latestDeployment
+        self.liveFingerprint = liveFingerprint
+        self.rollbackOf = rollbackOf
+        self.recordBehind = recordBehind
+    }
+
+    var jobsChange: Bool { jobs.contains { $0.action != .unchanged || $0.uploadArtifact } }
+    public var hasChanges: Bool { jobsChange || recordBehind == true }
 
     public var summary: String {
         let creates = jobs.filter { $0.action == .create }.count
@@ -46,6 +62,7 @@ public struct Plan: Codable, Sendable, Equatable {
         let unchanged = jobs.filter { $0.action == .unchanged }.count
         let uploads = jobs.filter(\.uploadArtifact).count
         if !hasChanges { return "No changes. \(jobs.count) job\(jobs.count == 1 ? "" : "s") up to date on target \(target)." }
+        if !jobsChange { return "Plan: the jobs are up to date; the deployment record is behind and will be written." }
         return "Plan: \(uploads) artifact\(uploads == 1 ? "" : "s") to upload, \(creates) to create, \(updates) to update, \(unchanged) unchanged."
     }
 
@@ -67,6 +84,9 @@ public struct Plan: Codable, Sendable, Equatable {
                 lines.append("= job \(job.engineName)")
             }
         }
+        if recordBehind == true {
+            lines.append("~ deployment record: behind the live jobs (an earlier apply stopped before recording)")
+        }
         lines.append("")
         lines.append(summary)
         return lines.joined(separator: "\n")
@@ -84,6 +104,15 @@ public struct Plan: Codable, Sendable, Equatable {
         }
         return fields.sorted().compactMap { field in
             old[field] == new[field] ? nil : FieldChange(field: field, old: old[field], new: new[field])
+        }
+    }
+
+    /// Whether `record` already describes exactly these jobs (same artifacts, names and definitions).
+    static func record(_ record: DeploymentRecord?, matches jobs: [JobPlan]) -> Bool {
+        guard let record, record.destroyed != true else { return jobs.isEmpty }
+        guard Set(record.artifacts.keys) == Set(jobs.map(\.job)) else { return false }
+        return jobs.allSatisfy { job in
+            record.artifacts[job.job] == job.artifact && record.jobNames[job.job] == job.engineName && record.definitions[job.job] == job.desired
         }
     }
 

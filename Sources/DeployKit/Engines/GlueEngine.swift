@@ -56,8 +56,13 @@ public struct GlueEngine: EngineDriver {
             var create = fields.mapValues(\.any)
             create["Name"] = name
             if !target.tags.isEmpty { create["Tags"] = target.tags.merging(["managed-by": "deployer"]) { $1 } } else { create["Tags"] = ["managed-by": "deployer"] }
-            try await glue.createJob(create)
-            return
+            do {
+                try await glue.createJob(create)
+                return
+            } catch let error as AWSError where error.code == "AlreadyExistsException" || error.code == "IdempotentParameterMismatchException" {
+                // Our retried CreateJob met the job its lost first answer created (or a job of
+                // that name appeared since the plan): converge it by updating it below.
+            }
         }
         // UpdateJob resets every omitted field, so start from the whole live job and overlay ours.
         var update = (try await glue.getJob(name: name)) ?? [:]

@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// The deploy lock: an object created only if absent, holding its owner and an expiry.
@@ -17,7 +18,7 @@ public struct LeaseLock: Sendable {
         public let lease: Lease
         public let key: String
         public var description: String {
-            "target '\(lease.target)' is locked by \(lease.owner) (lock \(lease.id), taken \(ISO8601DateFormatter().string(from: lease.acquiredAt)), expires \(ISO8601DateFormatter().string(from: lease.expiresAt))): wait, or run 'deployer apply --force-unlock \(lease.id)' if that deploy is dead"
+            "target '\(lease.target)' is locked by \(lease.owner) (lock \(lease.id), taken \(ISO8601DateFormatter().string(from: lease.acquiredAt)), expires \(ISO8601DateFormatter().string(from: lease.expiresAt))): wait, or run 'deployer apply -t \(lease.target) --force-unlock \(lease.id)' if that deploy is dead"
         }
     }
 
@@ -47,6 +48,12 @@ public struct LeaseLock: Sendable {
         Array(try JSONEncoder.pretty.encode(lease))
     }
 
+    /// The lease now stored under the key, and its ETag (`nil` when there is none or it is not a lease).
+    func current() async throws -> (lease: Lease?, etag: String)? {
+        guard let (bytes, etag) = try await store.get(key) else { return nil }
+        return (try? JSONDecoder.iso.decode(Lease.self, from: Data(bytes)), etag)
+    }
+
     public func acquire(owner: String) async throws -> Handle {
         let now = clock()
         let lease = Lease(id: UUID().uuidString.lowercased(), owner: owner, target: target, acquiredAt: now, expiresAt: now.addingTimeInterval(ttl))
@@ -54,24 +61,27 @@ public struct LeaseLock: Sendable {
             let etag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifAbsent)
             return Handle(lease: lease, etag: etag, tookOver: nil)
         } catch is PreconditionFailed {
-            guard let (bytes, etag) = try await store.get(key) else {
+            guard let (found, etag) = try await current() else {
                 // Released between our write and read: try once more.
                 let etag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifAbsent)
                 return Handle(lease: lease, etag: etag, tookOver: nil)
             }
-            guard let existing = try? JSONDecoder.iso.decode(Lease.self, from: Data(bytes)) else {
-                throw DeployError("lock \(store.url(key)) is not a deployer lease: inspect it, then delete it with 'deployer apply --force-unlock ANY'")
+            guard let existing = found else {
+                throw DeployError("lock \(store.url(key)) is not a deployer lease: inspect it, then delete it with 'deployer apply -t \(target) --force-unlock ANY'")
             }
+            // Our own write landed and only its answer was lost (the retry met our lease).
+            if existing.id == lease.id { return Handle(lease: lease, etag: etag, tookOver: nil) }
             guard existing.expiresAt < now else { throw Held(lease: existing, key: key) }
             do {
                 let newTag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifMatch(etag))
                 return Handle(lease: lease, etag: newTag, tookOver: existing)
             } catch is PreconditionFailed {
-                // Someone else took it over first.
-                if let (bytes, _) = try await store.get(key), let winner = try? JSONDecoder.iso.decode(Lease.self, from: Data(bytes)) {
+                if let (winner, winnerTag) = try await current(), let winner {
+                    // Our takeover landed, its answer lost.
+                    if winner.id == lease.id { return Handle(lease: lease, etag: winnerTag, tookOver: existing) }
                     throw Held(lease: winner, key: key)
                 }
-                throw DeployError("lost the race for the stale lock \(existing.id): retry")
+                throw DeployError("lost the race for the stale lock \(existing.id) on target \(target): run the command again")
             }
         }
     }
@@ -84,7 +94,11 @@ public struct LeaseLock: Sendable {
             let etag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifMatch(handle.etag))
             return Handle(lease: lease, etag: etag, tookOver: handle.tookOver)
         } catch is PreconditionFailed {
-            throw DeployError("lock \(handle.lease.id) was taken over by another deploy (our lease expired): stopping")
+            // A retried renewal meets the ETag of its own first write: still ours if the id is.
+            if let (found, etag) = try await current(), let found, found.id == handle.lease.id {
+                return Handle(lease: found, etag: etag, tookOver: handle.tookOver)
+            }
+            throw DeployError("lock \(handle.lease.id) on target \(target) was taken over by another deploy (our lease expired): stopping")
         }
     }
 
@@ -92,7 +106,20 @@ public struct LeaseLock: Sendable {
         do {
             try await store.delete(key, ifMatch: handle.etag)
         } catch is PreconditionFailed {
-            throw DeployError("lock \(handle.lease.id) was taken over before release: check 'deployer status' for what the other deploy did")
+            // Gone: a retried delete met its own success. Ours under another ETag (a renewal
+            // whose answer was lost): delete that. Anyone else's: report it.
+            guard let (found, etag) = try await current() else { return }
+            if let found, found.id == handle.lease.id {
+                do {
+                    try await store.delete(key, ifMatch: etag)
+                    return
+                } catch is PreconditionFailed {
+                    if try await current() == nil { return }
+                }
+            }
+            throw DeployError("lock \(handle.lease.id) on target \(target) was taken over before release: check 'deployer status -t \(target)' for what the other deploy did")
+        } catch let error as AWSError where error.isNotFound {
+            return
         }
     }
 

@@ -37,6 +37,14 @@ public protocol ObjectStore: Sendable {
     func list(_ prefix: String) async throws -> [String]
     /// A URL the engine reads (`s3://bucket/key` or an absolute path).
     func url(_ key: String) -> String
+    /// Aborts multipart uploads under `prefix` started more than `olderThan` seconds before
+    /// `now` (left by an interrupted apply; no live apply holds an upload longer than its
+    /// lease); returns their keys.
+    func abortIncompleteUploads(prefix: String, olderThan: TimeInterval, now: Date) async throws -> [String]
+}
+
+extension ObjectStore {
+    public func abortIncompleteUploads(prefix: String, olderThan: TimeInterval, now: Date) async throws -> [String] { [] }
 }
 
 /// S3 via deployer's own client.
@@ -85,15 +93,29 @@ public struct S3Store: ObjectStore {
     public func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
         do {
             try await uploader.upload(s3: s3, bucket: bucket, key: key, path: path, ifAbsent: condition == .ifAbsent, progress: progress)
-        } catch let error as AWSError where error.status == 412 {
+        } catch let error as AWSError where error.status == 412 || error.code == "ConditionalRequestConflict" {
             throw PreconditionFailed(key: key)
         }
+    }
+
+    public func abortIncompleteUploads(prefix: String, olderThan: TimeInterval, now: Date) async throws -> [String] {
+        var aborted: [String] = []
+        for upload in try await s3.listMultipartUploads(bucket: bucket, prefix: prefix) {
+            guard let started = upload.initiated, now.timeIntervalSince(started) > olderThan else { continue }
+            do {
+                try await s3.abortMultipartUpload(bucket: bucket, key: upload.key, uploadId: upload.uploadId)
+            } catch let error as AWSError where error.isNotFound {
+                continue
+            }
+            aborted.append(upload.key)
+        }
+        return aborted
     }
 
     public func delete(_ key: String, ifMatch: String?) async throws {
         do {
             try await s3.deleteObject(bucket: bucket, key: key, ifMatch: ifMatch)
-        } catch let error as AWSError where error.status == 412 {
+        } catch let error as AWSError where error.status == 412 || error.code == "ConditionalRequestConflict" {
             throw PreconditionFailed(key: key)
         }
     }

@@ -23,6 +23,20 @@ public struct Uploader: Sendable {
         self.chunkSize = max(8 << 10, chunkSize)
     }
 
+    /// The defaults, or `DEPLOYER_MULTIPART_THRESHOLD` / `DEPLOYER_MULTIPART_PART_SIZE` (bytes;
+    /// as the AWS CLI's `multipart_threshold` and `multipart_chunksize`).
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Uploader {
+        var uploader = Uploader()
+        func bytes(_ name: String) throws -> UInt64? {
+            guard let text = environment[name], !text.isEmpty else { return nil }
+            guard let value = UInt64(text), value > 0 else { throw DeployError("\(name)='\(text.prefix(20))' is not a number of bytes: fix or unset it") }
+            return value
+        }
+        if let threshold = try bytes("DEPLOYER_MULTIPART_THRESHOLD") { uploader.multipartThreshold = max(Self.minimumPartSize, threshold) }
+        if let part = try bytes("DEPLOYER_MULTIPART_PART_SIZE") { uploader.partSize = max(Self.minimumPartSize, part) }
+        return uploader
+    }
+
     /// S3's multipart limits: parts of 5 MiB at least (all but the last) and 10,000 at most.
     public static let minimumPartSize: UInt64 = 5 << 20
     public static let maximumPartCount: UInt64 = 10_000
@@ -86,10 +100,23 @@ public struct Uploader: Sendable {
                 }
             }
             try await s3.completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, parts: etags, ifNoneMatch: ifAbsent)
+        } catch let error as AWSError where error.code == "NoSuchUpload" && ifAbsent {
+            // A retried completion whose first answer was lost finds the upload gone; or another
+            // apply finished the same content-addressed key. Either way the key holds the bytes.
+            guard let object = try await s3.headObject(bucket: bucket, key: key), object.size == size else { throw error }
+            throw AWSError(service: "s3", operation: "CompleteMultipartUpload", status: 412, code: "PreconditionFailed", message: "\(key) already exists")
         } catch {
-            // Best effort: the original error is what the user needs to see.
-            try? await s3.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
+            // Also when cancelled (Ctrl-C): the abort runs outside the cancelled task. Best effort:
+            // the original error is what the user needs to see, and a later apply aborts leftovers.
+            _ = try? await Uncancelled.run { try await s3.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId) }
             throw error
+        }
+        // A lost CreateMultipartUpload answer, retried, starts a second upload nobody else knows:
+        // the key is complete now, so every other upload of it is redundant.
+        if let others = try? await s3.listMultipartUploads(bucket: bucket, prefix: key) {
+            for other in others where other.key == key && other.uploadId != uploadId {
+                _ = try? await s3.abortMultipartUpload(bucket: bucket, key: key, uploadId: other.uploadId)
+            }
         }
     }
 }
