@@ -36,6 +36,11 @@ public enum PayloadHash {
         Hex.string(SHA256.hash(data: bytes))
     }
 
+    /// Lower-case hex of a finished digest (hashes computed piece by piece).
+    public static func hex(digest: SHA256.Digest) -> String {
+        Hex.string(digest)
+    }
+
     /// Lower-case hex SHA-256 of contiguous bytes (no generic region walk).
     public static func hex(_ bytes: [UInt8]) -> String {
         var hasher = SHA256()

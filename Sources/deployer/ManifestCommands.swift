@@ -39,11 +39,9 @@ struct Package: AsyncParsableCommand {
             let loaded = try manifest.load()
             let jobs = try job.map { [try loaded.job($0)] } ?? loaded.jobs
             for job in jobs {
-                let artifact = try Artifact.build(job)
-                let directory = (out ?? loaded.directory + "/.deployer/build") + "/\(job.name)/\(artifact.digest)"
-                try artifact.write(to: directory)
+                let artifact = try Artifact.build(job, buildRoot: out ?? loaded.directory + "/.deployer/build")
                 for file in artifact.files where file.name != "SHA256SUMS" {
-                    print("\(file.sha256)  \(directory)/\(file.name)")
+                    print("\(file.sha256)  \(file.path)")
                 }
                 print("\(artifact.digest)  artifact \(job.name) (sha256 of SHA256SUMS)")
             }

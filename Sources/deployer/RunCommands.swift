@@ -127,7 +127,7 @@ struct Run: AsyncParsableCommand {
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Per job: latest deployment and recent runs (the on-call view).",
-        discussion: "Exit status 1 when the latest run of any job failed, 0 otherwise."
+        discussion: "Exit status 1 when the latest run of any job failed or the runs of a job could not be read, 0 otherwise."
     )
 
     @Argument(help: "Only this job (default: every job of the manifest).")
@@ -184,7 +184,12 @@ struct Status: AsyncParsableCommand {
                     print(Self.table(statuses, target: command.context.target.name))
                 }
                 let anyFailed = statuses.contains { ["failed", "timed_out"].contains($0.runs.first?.state ?? "") }
-                if !watch { return anyFailed }
+                let unreadable = statuses.filter { $0.error != nil }.map(\.job)
+                if !watch {
+                    // On call must not read "all is well" from a view that could not be read.
+                    if !unreadable.isEmpty { printError("the runs of \(unreadable.joined(separator: ", ")) could not be read (see above)") }
+                    return anyFailed || !unreadable.isEmpty
+                }
                 try await Task.sleep(for: .seconds(10))
             }
         }

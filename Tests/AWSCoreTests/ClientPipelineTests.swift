@@ -135,7 +135,8 @@ final class ClientPipelineTests: XCTestCase {
         XCTAssertEqual(policy.delay(afterAttempt: 6), .seconds(20))
         XCTAssertEqual(policy.delay(afterAttempt: 30), .seconds(20))
         XCTAssertEqual(RetryPolicy.standard(environment: ["AWS_MAX_ATTEMPTS": "7"]).maxAttempts, 7)
-        XCTAssertEqual(RetryPolicy.standard(environment: [:]).maxAttempts, 3)
+        XCTAssertEqual(RetryPolicy.standard(environment: [:]).maxAttempts, RetryPolicy.deployerDefaultAttempts)
+        XCTAssertEqual(RetryPolicy.deployerDefaultAttempts, 5)
     }
 
     func testClockSkewCorrectedFromDateHeaderAndResigned() async throws {

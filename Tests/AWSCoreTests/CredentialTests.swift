@@ -248,7 +248,7 @@ final class CredentialTests: XCTestCase {
         XCTAssertEqual(fromEnvironment.caBundlePath, "/etc/env.pem")
         XCTAssertEqual(AWSSetup(options: AWSOptions(maxAttempts: 5), environment: environment(["AWS_MAX_ATTEMPTS": "2"])).configuration(region: "us-east-1").retry.maxAttempts, 5)
         let other = AWSSetup(options: AWSOptions(profile: "other"), environment: environment())
-        XCTAssertEqual(other.configuration(region: "us-east-1").retry.maxAttempts, 3)
+        XCTAssertEqual(other.configuration(region: "us-east-1").retry.maxAttempts, RetryPolicy.deployerDefaultAttempts)
         XCTAssertNil(other.caBundlePath)
     }
 

@@ -6,8 +6,18 @@ import XCTest
 final class ArtifactTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
+    let buildRoot = NSTemporaryDirectory() + "deployer-artifact-build-\(UUID().uuidString)"
+
+    override func tearDown() {
+        try? FileManager.default.removeItem(atPath: buildRoot)
+    }
+
     func job(source: String) -> Job {
-        Job(name: "sales_etl", source: source, entryPoint: "main.py", config: source + "/config.yml", arguments: [:], engines: [:])
+        Job(name: "sales_etl", source: source, entryPoint: "main.py", config: source + "/config.yml", arguments: [:], engines: [:], repository: source)
+    }
+
+    func build(_ job: Job) throws -> Artifact {
+        try Artifact.build(job, buildRoot: buildRoot)
     }
 
     func copyJob() throws -> String {
@@ -19,18 +29,18 @@ final class ArtifactTests: XCTestCase {
     func testDeterministicAndContentAddressed() throws {
         let source = try copyJob()
         defer { try? FileManager.default.removeItem(atPath: source) }
-        let first = try Artifact.build(job(source: source))
+        let first = try build(job(source: source))
         // Timestamps and pycache must not matter.
         try FileManager.default.setAttributes([.modificationDate: Date()], ofItemAtPath: source + "/main.py")
         try FileManager.default.createDirectory(atPath: source + "/src/sales_etl/__pycache__", withIntermediateDirectories: true)
         try Data("x".utf8).write(to: URL(fileURLWithPath: source + "/src/sales_etl/__pycache__/cli.cpython-311.pyc"))
-        let second = try Artifact.build(job(source: source))
+        let second = try build(job(source: source))
         XCTAssertEqual(first, second)
         XCTAssertEqual(first.files.map(\.name), Artifact.fileNames)
         try "\n# changed\n".appendTo(source + "/src/sales_etl/cli.py")
-        let changed = try Artifact.build(job(source: source))
+        let changed = try build(job(source: source))
         XCTAssertNotEqual(changed.digest, first.digest)
-        XCTAssertEqual(changed.file("main.py"), first.file("main.py"))
+        XCTAssertEqual(changed.file("main.py")?.sha256, first.file("main.py")?.sha256)
         XCTAssertNotEqual(changed.file("code.zip")?.sha256, first.file("code.zip")?.sha256)
     }
 
@@ -45,18 +55,18 @@ final class ArtifactTests: XCTestCase {
         try process.run()
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 0)
-        let artifact = try Artifact.build(job(source: Self.root + "/jobs/sales_etl"))
+        let artifact = try build(job(source: Self.root + "/jobs/sales_etl"))
         for file in artifact.files {
             let python = try XCTUnwrap(FileManager.default.contents(atPath: output + "/" + file.name), file.name)
-            XCTAssertEqual(Array(python), file.bytes, "\(file.name) differs from build_artifact.py's")
+            let ours = try XCTUnwrap(FileManager.default.contents(atPath: file.path))
+            XCTAssertEqual(python, ours, "\(file.name) differs from build_artifact.py's")
+            XCTAssertEqual(PayloadHashHex.of(bytes: Array(ours)), file.sha256)
         }
     }
 
     func testZipIsReadableByPython() throws {
-        let artifact = try Artifact.build(job(source: Self.root + "/jobs/sales_etl"))
-        let directory = NSTemporaryDirectory() + "deployer-zip-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        try artifact.write(to: directory)
+        let artifact = try build(job(source: Self.root + "/jobs/sales_etl"))
+        let directory = artifact.directory
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(len(z.namelist())); assert 'sales_etl/models/fact_sales.sql' in z.namelist(); assert 'sales_etl/config.yml' in z.namelist()", directory + "/code.zip"]
@@ -67,13 +77,38 @@ final class ArtifactTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0)
     }
 
+    /// A link to a file outside the repository (here /etc/passwd) is refused, never packaged;
+    /// a link inside it is followed; a FIFO (which would block a reader) is refused.
+    func testLinksOutOfTheRepositoryAndSpecialFilesAreRefused() throws {
+        let source = try copyJob()
+        defer { try? FileManager.default.removeItem(atPath: source) }
+        let package = source + "/src/sales_etl"
+        try FileManager.default.createSymbolicLink(atPath: package + "/passwd.txt", withDestinationPath: "/etc/passwd")
+        XCTAssertThrowsError(try build(job(source: source))) { error in
+            XCTAssertTrue("\(error)".contains("passwd.txt leads outside the repository"), "\(error)")
+        }
+        try FileManager.default.removeItem(atPath: package + "/passwd.txt")
+        try FileManager.default.createSymbolicLink(atPath: package + "/inside.sql", withDestinationPath: package + "/models/fact_sales.sql")
+        let linked = try build(job(source: source))
+        XCTAssertNotNil(linked.file("code.zip"))
+        try FileManager.default.removeItem(atPath: package + "/inside.sql")
+        XCTAssertEqual(mkfifo(package + "/pipe", 0o644), 0)
+        XCTAssertThrowsError(try build(job(source: source))) { error in
+            XCTAssertTrue("\(error)".contains("not a regular file"), "\(error)")
+        }
+        try FileManager.default.removeItem(atPath: package + "/pipe")
+        var outside = job(source: source)
+        outside.config = "/etc/hostname"
+        XCTAssertThrowsError(try build(outside)) { XCTAssertTrue("\($0)".contains("leads outside the repository"), "\($0)") }
+    }
+
     func testMissingPartsAreClearErrors() throws {
         let empty = NSTemporaryDirectory() + "deployer-empty-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: empty) }
-        XCTAssertThrowsError(try Artifact.build(job(source: empty))) { XCTAssertTrue("\($0)".contains("main.py: missing")) }
+        XCTAssertThrowsError(try build(job(source: empty))) { XCTAssertTrue("\($0)".contains("main.py: missing")) }
         try Data("print(1)".utf8).write(to: URL(fileURLWithPath: empty + "/main.py"))
         try Data("a: 1".utf8).write(to: URL(fileURLWithPath: empty + "/config.yml"))
-        XCTAssertThrowsError(try Artifact.build(job(source: empty))) { XCTAssertTrue("\($0)".contains("expected exactly one Python package")) }
+        XCTAssertThrowsError(try build(job(source: empty))) { XCTAssertTrue("\($0)".contains("expected exactly one Python package")) }
     }
 }

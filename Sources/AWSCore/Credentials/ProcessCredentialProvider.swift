@@ -5,32 +5,28 @@ import Foundation
 public struct ProcessCredentialProvider: CredentialProvider {
     let command: String
     let profile: String
+    /// The AWS CLI waits forever; deployer does not (a prompt nobody answers in CI, say).
+    let timeout: Duration
 
-    public init(command: String, profile: String) {
+    public init(command: String, profile: String, timeout: Duration = .seconds(60)) {
         self.command = command
         self.profile = profile
+        self.timeout = timeout
     }
 
     public func resolve() async throws -> ResolvedCredentials? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
+        let result: BoundedProcess.Result
         do {
-            try process.run()
+            result = try BoundedProcess.run("/bin/sh", ["-c", command], timeout: timeout, name: "profile \(profile): credential_process")
+        } catch let error as BoundedProcess.TimedOut {
+            throw CredentialError("\(error): make it finish, or give it what it waits for")
         } catch {
             throw CredentialError("profile \(profile): credential_process could not start: \(error)")
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        _ = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CredentialError("profile \(profile): credential_process exited with status \(process.terminationStatus)")
+        guard result.status == 0 else {
+            throw CredentialError("profile \(profile): credential_process exited with status \(result.status)")
         }
+        let data = result.output
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw CredentialError("profile \(profile): credential_process did not print a JSON object")
         }

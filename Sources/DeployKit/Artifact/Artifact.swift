@@ -6,16 +6,23 @@ import SigV4
 /// A job's deployable artifact: the entry script, `code.zip` (the package plus its default
 /// config) and `config.yml`, with `SHA256SUMS`. Content-addressed: the digest is the SHA-256
 /// of `SHA256SUMS`, so the same sources always give the same digest and S3 key.
+///
+/// Built on disk with streaming reads and writes (1 MiB at a time), so memory stays flat
+/// whatever the size of the job's files: `BUILD/JOB/DIGEST/` holds the four files.
 public struct Artifact: Sendable, Equatable {
     public struct File: Sendable, Equatable {
         public var name: String
-        public var bytes: [UInt8]
+        /// Where the built file is.
+        public var path: String
+        public var size: UInt64
         public var sha256: String
     }
 
     public var job: String
     public var files: [File]
     public var digest: String
+    /// `BUILD/JOB/DIGEST`: the folder holding the files.
+    public var directory: String
 
     /// Files in upload order; `SHA256SUMS` last, so its presence marks a complete upload.
     public static let fileNames = ["main.py", "code.zip", "config.yml", "SHA256SUMS"]
@@ -27,32 +34,64 @@ public struct Artifact: Sendable, Equatable {
         (prefix.isEmpty ? "" : prefix + "/") + "artifacts/\(job)/\(digest)"
     }
 
-    /// Builds the artifact of `job` in memory (job sources are small; the code zip is stored, not compressed).
-    public static func build(_ job: Job) throws -> Artifact {
+    /// Where artifacts are built unless told otherwise: `.deployer/build` beside the manifest.
+    public static func defaultBuildRoot(for job: Job) -> String {
+        (job.repository ?? NSTemporaryDirectory() + "deployer") + "/.deployer/build"
+    }
+
+    /// Builds the artifact of `job` under `buildRoot` (default: `defaultBuildRoot`). Only regular
+    /// files inside the job's repository are read: a symbolic link out of it, a FIFO or a device
+    /// is an error naming the file.
+    public static func build(_ job: Job, buildRoot: String? = nil) throws -> Artifact {
+        let root = buildRoot ?? defaultBuildRoot(for: job)
+        let repository = job.repository ?? job.source
         let fileManager = FileManager.default
         let entryPath = job.source + "/" + job.entryPoint
-        guard let entry = fileManager.contents(atPath: entryPath) else {
+        guard fileManager.fileExists(atPath: entryPath) else {
             throw DeployError("\(entryPath): missing; job '\(job.name)' needs its entry point (jobs.\(job.name).entry_point)")
         }
-        guard let config = fileManager.contents(atPath: job.config) else {
+        guard fileManager.fileExists(atPath: job.config) else {
             throw DeployError("\(job.config): missing; job '\(job.name)' needs a config file (jobs.\(job.name).config)")
         }
+        let entrySource = try SourceFile.checked(entryPath, repository: repository)
+        let configSource = try SourceFile.checked(job.config, repository: repository)
         let package = try packageDirectory(job)
         let packageName = URL(fileURLWithPath: package).lastPathComponent
-        var entries = try packageFiles(package, packageName: packageName)
-        entries.append((packageName + "/config.yml", Array(config)))
+        var entries = try packageFiles(package, packageName: packageName, repository: repository)
+        entries.append((packageName + "/config.yml", configSource))
         entries.sort { $0.name.unicodeScalars.lexicographicallyPrecedes($1.name.unicodeScalars) }
-        let zip = StoredZip.make(entries)
-        var files = [
-            File(name: "main.py", bytes: Array(entry), sha256: PayloadHash.hex(entry)),
-            File(name: "code.zip", bytes: zip, sha256: PayloadHash.hex(zip)),
-            File(name: "config.yml", bytes: Array(config), sha256: PayloadHash.hex(config)),
-        ]
-        let sums = files.sorted { $0.name < $1.name }.map { "\($0.sha256)  \($0.name)\n" }.joined()
-        let sumsBytes = Array(sums.utf8)
-        let digest = PayloadHash.hex(sumsBytes)
-        files.append(File(name: "SHA256SUMS", bytes: sumsBytes, sha256: digest))
-        return Artifact(job: job.name, files: files, digest: digest)
+
+        try fileManager.createDirectory(atPath: root + "/\(job.name)", withIntermediateDirectories: true)
+        let staging = root + "/\(job.name)/.staging-\(UUID().uuidString)"
+        try fileManager.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        do {
+            var files = [
+                try StreamingFile.copy(from: entrySource, to: staging + "/main.py", name: "main.py"),
+                try StoredZip.write(entries, to: staging + "/code.zip"),
+                try StreamingFile.copy(from: configSource, to: staging + "/config.yml", name: "config.yml"),
+            ]
+            let sums = files.sorted { $0.name < $1.name }.map { "\($0.sha256)  \($0.name)\n" }.joined()
+            let sumsBytes = Array(sums.utf8)
+            let digest = PayloadHash.hex(sumsBytes)
+            try Data(sumsBytes).write(to: URL(fileURLWithPath: staging + "/SHA256SUMS"))
+            files.append(File(name: "SHA256SUMS", path: staging + "/SHA256SUMS", size: UInt64(sumsBytes.count), sha256: digest))
+            for file in files {
+                try fileManager.setAttributes([.posixPermissions: 0o644, .modificationDate: Date(timeIntervalSince1970: 315_532_800)], ofItemAtPath: file.path)
+            }
+            let final = root + "/\(job.name)/\(digest)"
+            // Same digest, same bytes: an earlier build of these sources is kept as it is.
+            if fileManager.fileExists(atPath: final + "/SHA256SUMS") {
+                try? fileManager.removeItem(atPath: staging)
+            } else {
+                try? fileManager.removeItem(atPath: final)
+                guard rename(staging, final) == 0 else { throw DeployError("cannot move the built artifact into \(final): \(String(cString: strerror(errno)))") }
+            }
+            let placed = files.map { File(name: $0.name, path: final + "/" + $0.name, size: $0.size, sha256: $0.sha256) }
+            return Artifact(job: job.name, files: placed, digest: digest, directory: final)
+        } catch {
+            try? fileManager.removeItem(atPath: staging)
+            throw error
+        }
     }
 
     static func packageDirectory(_ job: Job) throws -> String {
@@ -66,8 +105,8 @@ public struct Artifact: Sendable, Equatable {
         return "\(src)/\(only)"
     }
 
-    static func packageFiles(_ package: String, packageName: String) throws -> [(name: String, data: [UInt8])] {
-        var entries: [(name: String, data: [UInt8])] = []
+    static func packageFiles(_ package: String, packageName: String, repository: String) throws -> [(name: String, source: SourceFile)] {
+        var entries: [(name: String, source: SourceFile)] = []
         guard let enumerator = FileManager.default.enumerator(atPath: package) else {
             throw DeployError("\(package): cannot be read")
         }
@@ -76,21 +115,118 @@ public struct Artifact: Sendable, Equatable {
             if parts.contains(where: { $0 == "__pycache__" || $0 == ".pytest_cache" }) { continue }
             if relative.hasSuffix(".pyc") || relative.hasSuffix(".pyo") { continue }
             let full = package + "/" + relative
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-            guard let data = FileManager.default.contents(atPath: full) else { throw DeployError("\(full): cannot be read") }
-            entries.append((packageName + "/" + relative, Array(data)))
+            let type = (try? FileManager.default.attributesOfItem(atPath: full)[.type] as? FileAttributeType) ?? nil
+            if type == .typeDirectory { continue }
+            entries.append((packageName + "/" + relative, try SourceFile.checked(full, repository: repository)))
         }
         return entries
     }
+}
 
-    /// Writes the files to `directory` (created if needed).
-    public func write(to directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        for file in files {
-            let path = directory + "/" + file.name
-            try Data(file.bytes).write(to: URL(fileURLWithPath: path))
-            try FileManager.default.setAttributes([.posixPermissions: 0o644, .modificationDate: Date(timeIntervalSince1970: 315_532_800)], ofItemAtPath: path)
+/// A file that may be packaged: a regular file inside the repository, links resolved.
+struct SourceFile: Sendable, Equatable {
+    /// What was named (for messages).
+    let path: String
+    /// What is read.
+    let resolved: String
+
+    static func checked(_ path: String, repository: String) throws -> SourceFile {
+        let root = URL(fileURLWithPath: repository).resolvingSymlinksInPath().path
+        let resolved = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard resolved == root || resolved.hasPrefix(root + "/") else {
+            throw DeployError("\(path) leads outside the repository (to \(resolved)): nothing outside \(root) is packaged; replace the link with the file")
+        }
+        var info = stat()
+        guard stat(resolved, &info) == 0 else { throw DeployError("\(path): cannot be read: \(String(cString: strerror(errno)))") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw DeployError("\(path) is not a regular file (a FIFO, socket or device): only regular files are packaged")
+        }
+        return SourceFile(path: path, resolved: resolved)
+    }
+}
+
+/// Reads and writes files in bounded pieces.
+enum StreamingFile {
+    static let chunkSize = 1 << 20
+
+    /// Calls `body` with each piece of the file, in order.
+    static func read(_ source: SourceFile, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let descriptor = open(source.resolved, O_RDONLY | O_NOFOLLOW)
+        guard descriptor >= 0 else { throw DeployError("\(source.path): cannot be read: \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = Foundation.read(descriptor, buffer.baseAddress, chunkSize)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw DeployError("\(source.path): cannot be read: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { return }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+        }
+    }
+
+    /// Copies `source` to `destination`, hashing it on the way.
+    static func copy(from source: SourceFile, to destination: String, name: String) throws -> Artifact.File {
+        let output = try Output(destination)
+        var hasher = SHA256()
+        var size: UInt64 = 0
+        try read(source) { piece in
+            hasher.update(bufferPointer: piece)
+            try output.write(piece)
+            size += UInt64(piece.count)
+        }
+        try output.close()
+        return Artifact.File(name: name, path: destination, size: size, sha256: PayloadHash.hex(digest: hasher.finalize()))
+    }
+
+    /// SHA-256 of a whole file, read in pieces.
+    static func sha256(_ path: String) throws -> String {
+        var hasher = SHA256()
+        try read(SourceFile(path: path, resolved: path)) { hasher.update(bufferPointer: $0) }
+        return PayloadHash.hex(digest: hasher.finalize())
+    }
+
+    /// A file being written, with positioned writes for patching headers.
+    final class Output {
+        let path: String
+        let descriptor: Int32
+        private(set) var offset: UInt64 = 0
+
+        init(_ path: String) throws {
+            self.path = path
+            descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o644)
+            guard descriptor >= 0 else { throw DeployError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        }
+
+        deinit { if descriptor >= 0 { Foundation.close(descriptor) } }
+
+        func write(_ bytes: UnsafeRawBufferPointer) throws {
+            var done = 0
+            while done < bytes.count {
+                let count = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    throw DeployError("cannot write \(path): \(String(cString: strerror(errno)))")
+                }
+                done += count
+            }
+            offset += UInt64(bytes.count)
+        }
+
+        func write(_ bytes: [UInt8]) throws {
+            try bytes.withUnsafeBytes { try write($0) }
+        }
+
+        /// Overwrites bytes already written at `position` (does not move the end).
+        func patch(_ bytes: [UInt8], at position: UInt64) throws {
+            let count = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(position)) }
+            guard count == bytes.count else { throw DeployError("cannot write \(path): \(String(cString: strerror(errno)))") }
+        }
+
+        func close() throws {
+            guard fsync(descriptor) == 0 || errno == EINVAL else { throw DeployError("cannot write \(path): \(String(cString: strerror(errno)))") }
         }
     }
 }

@@ -25,7 +25,7 @@ public struct Deployer: Sendable {
         try await plan(desired: .manifest)
     }
 
-    func plan(desired: Desired) async throws -> (plan: Plan, artifacts: [String: Artifact]) {
+    func plan(desired: Desired, buildRoot: String? = nil) async throws -> (plan: Plan, artifacts: [String: Artifact]) {
         try await context.engine.preflight()
         let latest = try await context.latestRecord()
         var artifacts: [String: Artifact] = [:]
@@ -33,7 +33,7 @@ public struct Deployer: Sendable {
         switch desired {
         case .manifest:
             for job in manifest.jobs {
-                let artifact = try Artifact.build(job)
+                let artifact = try Artifact.build(job, buildRoot: buildRoot)
                 artifacts[job.name] = artifact
                 let name = manifest.engineJobName(job, target: target)
                 inputs.append((job.name, name, artifact.digest,
@@ -106,7 +106,7 @@ public struct Deployer: Sendable {
 
     func apply(desired: Desired, saved: Plan?, options: ApplyOptions) async throws -> ApplyResult {
         try await context.verifyAccount()
-        var (plan, artifacts) = try await plan(desired: desired)
+        var (plan, artifacts) = try await plan(desired: desired, buildRoot: options.buildDirectory)
         if let saved {
             guard saved.project == plan.project, saved.target == plan.target else {
                 throw DeployError("the saved plan is for \(saved.project)/\(saved.target), not \(plan.project)/\(plan.target)")
@@ -129,7 +129,7 @@ public struct Deployer: Sendable {
         let progress = ApplyProgress()
         do {
             // Re-read under the lock: another deploy may have finished while we waited.
-            let recheck = try await self.plan(desired: desired)
+            let recheck = try await self.plan(desired: desired, buildRoot: options.buildDirectory)
             guard recheck.plan.liveFingerprint == plan.liveFingerprint else {
                 throw DeployError("target \(target.name) changed while acquiring the lock (another deploy finished): run 'deployer plan -t \(target.name)' again")
             }
@@ -185,8 +185,7 @@ public struct Deployer: Sendable {
 
     func upload(_ artifact: Artifact, options: ApplyOptions, keeper: LeaseKeeper) async throws {
         let prefix = context.layout.artifactPrefix(job: artifact.job, digest: artifact.digest)
-        let directory = (options.buildDirectory ?? manifest.directory + "/.deployer/build") + "/\(artifact.job)/\(artifact.digest)"
-        try artifact.write(to: directory)
+        let directory = artifact.directory
         // SHA256SUMS goes last: its presence is what marks the artifact complete.
         for name in Artifact.fileNames {
             try await keeper.check()
@@ -314,5 +313,9 @@ public enum Uncancelled {
 enum PayloadHashHex {
     static func of(_ text: String) -> String {
         PayloadHash.hex(Array(text.utf8))
+    }
+
+    static func of(bytes: [UInt8]) -> String {
+        PayloadHash.hex(bytes)
     }
 }

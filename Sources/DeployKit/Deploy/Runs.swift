@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// A run anyone can re-attach to: `ENGINE:TARGET:JOB:RUN_ID`.
@@ -49,9 +50,20 @@ public struct Runner: Sendable {
         return RunHandle(engine: context.target.engine.rawValue, target: context.target.name, job: job, runId: runId)
     }
 
+    /// Whether `runId` can be a run id of any engine (Glue `jr_…`, EMR Serverless ids, EMR
+    /// `s-…`, local `local-…`): no path separators or `..`, bounded length.
+    public static func isValidRunId(_ runId: String) -> Bool {
+        runId.range(of: "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,255}$", options: .regularExpression) != nil && !runId.contains("..")
+    }
+
     /// `latest` means the job's most recent run.
     public func resolve(job: String, runId: String) async throws -> String {
-        guard runId == "latest" else { return runId }
+        guard runId == "latest" else {
+            guard Self.isValidRunId(runId) else {
+                throw DeployError("'\(Schema.short(runId))' is not a run id (letters, digits, '_', '.', ':' and '-'; no '/' or '..'): 'deployer status \(job) -t \(context.target.name)' lists them")
+            }
+            return runId
+        }
         let deployed = try await deployed(job)
         let runs = try await context.engine.recentRuns(name: deployed.name, definition: deployed.definition, limit: 10)
         guard let newest = runs.max(by: { ($0.startedAt ?? .distantPast) < ($1.startedAt ?? .distantPast) }) else {
@@ -81,6 +93,12 @@ public struct Runner: Sendable {
     public func logReader(job: String, runId: String, stderr: Bool) async throws -> LogReader {
         let runId = try await resolve(job: job, runId: runId)
         let deployed = try await deployed(job)
+        // An unknown run is an error, not an empty log.
+        do {
+            _ = try await context.engine.describe(name: deployed.name, definition: deployed.definition, runId: runId)
+        } catch let error as AWSError where error.isNotFound || error.code == "ValidationException" || error.code == "InvalidRequestException" {
+            throw DeployError("job \(job) has no run \(runId) on target \(context.target.name) (\(error.code)): 'deployer status \(job) -t \(context.target.name)' lists its runs")
+        }
         return LogReader(engine: context.engine, name: deployed.name, definition: deployed.definition, runId: runId, stderr: stderr)
     }
 

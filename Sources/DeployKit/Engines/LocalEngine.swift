@@ -29,6 +29,26 @@ public struct LocalEngine: EngineDriver {
 
     func runDirectory(_ name: String, _ runId: String) -> String { "\(root)/runs/\(name)/\(runId)" }
 
+    /// A file of a run's folder, read only if it (and the folder) is a regular file or folder:
+    /// a symbolic link planted there is not followed (it could lead to /etc/shadow).
+    func runFile(_ name: String, _ runId: String, _ file: String) throws -> Data? {
+        let directory = runDirectory(name, runId)
+        for path in [root + "/runs", root + "/runs/" + name, directory, directory + "/" + file] {
+            var info = stat()
+            guard lstat(path, &info) == 0 else { return nil }
+            if (info.st_mode & S_IFMT) == S_IFLNK {
+                throw DeployError("\(path) is a symbolic link: deployer does not follow links in run folders; remove it")
+            }
+        }
+        let descriptor = open(directory + "/" + file, O_RDONLY | O_NOFOLLOW)
+        guard descriptor >= 0 else { return nil }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        // Driver logs can be large: the last 64 MiB are what anyone reads.
+        let size = handle.seekToEndOfFile()
+        handle.seek(toFileOffset: size > 64 << 20 ? size - (64 << 20) : 0)
+        return handle.readDataToEndOfFile()
+    }
+
     public func preflight() async throws {
         _ = try sparkSubmit()
     }
@@ -41,7 +61,7 @@ public struct LocalEngine: EngineDriver {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         let python = environment["DEPLOYER_JOBS_PYTHON"] ?? "python3"
-        if let result = try? Subprocess.run([python, "-c", "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'bin', 'spark-submit'))"]),
+        if let result = try? Subprocess.run([python, "-c", "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'bin', 'spark-submit'))"], timeout: .seconds(60)),
            result.status == 0, FileManager.default.fileExists(atPath: result.text) {
             return result.text
         }
@@ -103,11 +123,11 @@ public struct LocalEngine: EngineDriver {
 
     public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
         let directory = runDirectory(name, runId)
-        guard let data = FileManager.default.contents(atPath: directory + "/run.json"), let record = try? JSONDecoder.iso.decode(RunRecord.self, from: data) else {
-            throw DeployError("no local run \(runId) of job \(name) under \(root)/runs")
+        guard let data = try runFile(name, runId, "run.json"), let record = try? JSONDecoder.iso.decode(RunRecord.self, from: data) else {
+            throw DeployError("no local run \(runId) of job \(name) under \(root)/runs: 'deployer status \(name) -t \(target.name)' lists its runs")
         }
         let exitPath = directory + "/exit_code"
-        if let text = try? String(contentsOfFile: exitPath, encoding: .utf8), let code = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+        if let exitData = try runFile(name, runId, "exit_code"), let code = Int(String(decoding: exitData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) {
             let ended = (try? FileManager.default.attributesOfItem(atPath: exitPath)[.modificationDate] as? Date) ?? Date()
             if code == 0 { return RunInfo(id: runId, state: .succeeded, engineState: "EXITED 0", startedAt: record.startedAt, endedAt: ended, error: nil) }
             let cancelled = FileManager.default.fileExists(atPath: directory + "/cancelled")
@@ -140,7 +160,7 @@ public struct LocalEngine: EngineDriver {
 
     public func cancel(name: String, definition: JSONValue, runId: String) async throws {
         let directory = runDirectory(name, runId)
-        guard let data = FileManager.default.contents(atPath: directory + "/run.json"), let record = try? JSONDecoder.iso.decode(RunRecord.self, from: data) else {
+        guard let data = try runFile(name, runId, "run.json"), let record = try? JSONDecoder.iso.decode(RunRecord.self, from: data) else {
             throw DeployError("no local run \(runId) of job \(name)")
         }
         FileManager.default.createFile(atPath: directory + "/cancelled", contents: Data())
@@ -150,7 +170,10 @@ public struct LocalEngine: EngineDriver {
 
     public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] {
         // spark-submit's stdout and stderr share one file locally.
-        guard let text = try? String(contentsOfFile: runDirectory(name, runId) + "/driver.log", encoding: .utf8) else { return [] }
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard try runFile(name, runId, "run.json") != nil else {
+            throw DeployError("no local run \(runId) of job \(name) under \(root)/runs: 'deployer status \(name) -t \(target.name)' lists its runs")
+        }
+        guard let data = try runFile(name, runId, "driver.log") else { return [] }
+        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     }
 }

@@ -72,6 +72,8 @@ public struct Job: Sendable, Equatable {
     public var config: String
     public var arguments: [String: String]
     public var engines: [EngineKind: EngineSettings]
+    /// The folder of the manifest: nothing outside it is packaged (symbolic links included).
+    public var repository: String? = nil
 }
 
 /// `deployer.yml`, validated and interpolated.

@@ -31,10 +31,9 @@ public struct ManifestLoader: Sendable {
     /// interpolated: other targets' references are checked for syntax but not resolved, so a
     /// laptop using the local target needs no terraform outputs or cloud variables.
     public func load(file: String, target: String? = nil) throws -> Manifest {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw LoadError.unreadable("cannot read \(file): create it (see docs/deployer.md) or pass -f PATH")
-        }
+        let text = try Self.readText(file)
         let directory = URL(fileURLWithPath: file).standardizedFileURL.deletingLastPathComponent().path
+        if let issue = YAMLLimits.check(text, file: file) { throw LoadError.issues([issue]) }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -54,12 +53,39 @@ public struct ManifestLoader: Sendable {
         return try build(interpolated, file: file, directory: directory)
     }
 
+    /// The manifest's text: bounded in size before it is read, and UTF-8.
+    static func readText(_ file: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory) else {
+            throw LoadError.unreadable("cannot read \(file): it does not exist; create it (see docs/deployer.md) or pass -f PATH")
+        }
+        guard !isDirectory.boolValue else { throw LoadError.unreadable("\(file) is a folder: pass -f with the manifest file") }
+        let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= YAMLLimits.maximumBytes else {
+            throw LoadError.unreadable("\(file) is \(size) bytes; a manifest may have at most \(YAMLLimits.maximumBytes): is -f the right file?")
+        }
+        guard let handle = FileHandle(forReadingAtPath: file) else { throw LoadError.unreadable("cannot read \(file): permission denied") }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: YAMLLimits.maximumBytes + 1)) ?? Data()
+        guard data.count <= YAMLLimits.maximumBytes else { throw LoadError.unreadable("\(file) is larger than \(YAMLLimits.maximumBytes) bytes") }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw LoadError.unreadable("\(file) is not UTF-8 text: save it as UTF-8")
+        }
+        return text
+    }
+
     static func issue(from error: YamlError, file: String) -> ManifestIssue {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _):
             return ManifestIssue(file: file, line: mark.line, column: mark.column, path: "(yaml)", message: problem)
+        case .composer(_, let problem, let mark, _):
+            return ManifestIssue(file: file, line: mark.line, column: mark.column, path: "(yaml)", message: problem)
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let names = duplicates.sorted().map { "'\(Schema.short($0))'" }.joined(separator: ", ")
+            return ManifestIssue(file: file, line: context.mark.line, column: context.mark.column, path: "(yaml)",
+                                 message: "duplicate key \(names) in one mapping: keep one")
         default:
-            return ManifestIssue(file: file, line: 1, column: 1, path: "(yaml)", message: "\(error)")
+            return ManifestIssue(file: file, line: 1, column: 1, path: "(yaml)", message: Schema.short("\(error)", 200))
         }
     }
 
@@ -90,12 +116,15 @@ public struct ManifestLoader: Sendable {
                 issues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: path, message: "\(error)"))
             }
             return .scalar(scalar)
-        case .mapping(var mapping):
+        case .mapping(let mapping):
+            // Rebuilt in one pass: assigning by key is linear per key, quadratic over a mapping.
+            var pairs: [(Node, Node)] = []
+            pairs.reserveCapacity(mapping.count)
             for (key, value) in mapping {
                 let child = path.isEmpty ? (key.string ?? "?") : "\(path).\(key.string ?? "?")"
-                mapping[key] = interpolate(value, path: child, file: file, terraform: &terraform, issues: &issues, selectedTarget: selectedTarget, selectedEngine: selectedEngine)
+                pairs.append((key, interpolate(value, path: child, file: file, terraform: &terraform, issues: &issues, selectedTarget: selectedTarget, selectedEngine: selectedEngine)))
             }
-            return .mapping(mapping)
+            return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark, mapping.anchor))
         case .sequence(var sequence):
             for index in sequence.indices {
                 sequence[index] = interpolate(sequence[index], path: "\(path)[\(index)]", file: file, terraform: &terraform, issues: &issues, selectedTarget: selectedTarget, selectedEngine: selectedEngine)
@@ -169,6 +198,26 @@ public struct ManifestLoader: Sendable {
 
     // MARK: Model
 
+    /// Glue's default quota of jobs per account; more in one manifest is a mistake or an attack.
+    static let maximumJobs = 1000
+
+    /// Why `path` may not be packaged, or nil: it must be relative, without `..`, and (after
+    /// following symbolic links) inside `directory`, the repository holding the manifest.
+    static func confinementProblem(_ path: String, directory: String) -> String? {
+        if path.hasPrefix("/") || path.hasPrefix("~") {
+            return "'\(Schema.short(path))' is absolute: give a path relative to the manifest's folder (nothing outside the repository is packaged)"
+        }
+        if path.split(separator: "/").contains("..") {
+            return "'\(Schema.short(path))' leaves the repository with '..': give a path inside the manifest's folder"
+        }
+        let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        let resolved = URL(fileURLWithPath: directory).appendingPathComponent(path).resolvingSymlinksInPath().path
+        if resolved != root && !resolved.hasPrefix(root + "/") {
+            return "'\(Schema.short(path))' is a symbolic link out of the repository (to \(Schema.short(resolved))): nothing outside the repository is packaged"
+        }
+        return nil
+    }
+
     func build(_ root: Node, file: String, directory: String) throws -> Manifest {
         func settings(_ node: Node?) -> EngineSettings {
             guard let mapping = node?.mapping else { return EngineSettings() }
@@ -231,8 +280,24 @@ public struct ManifestLoader: Sendable {
                 sparkSubmit: local?[Node("spark_submit")]?.string, master: local?[Node("master")]?.string)
         }
         var jobs: [Job] = []
-        for (key, value) in mapping[Node("jobs")]?.mapping ?? [:] {
+        let jobNodes = mapping[Node("jobs")]?.mapping ?? [:]
+        if jobNodes.count > Self.maximumJobs {
+            throw LoadError.issues([ManifestIssue(file: file, line: mapping[Node("jobs")]?.mark?.line ?? 1, column: 1, path: "jobs",
+                                                  message: "\(jobNodes.count) jobs; at most \(Self.maximumJobs) per manifest (Glue's default quota per account): split the project")])
+        }
+        for (key, value) in jobNodes {
             guard let name = key.string, let job = value.mapping, let source = job[Node("source")]?.string else { continue }
+            var confinementIssues: [ManifestIssue] = []
+            for field in ["source", "config"] {
+                guard let node = job[Node(field)], let text = node.string else { continue }
+                if let problem = Self.confinementProblem(text, directory: directory) {
+                    confinementIssues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: "jobs.\(name).\(field)", message: problem))
+                }
+            }
+            if let node = job[Node("entry_point")], let text = node.string, let problem = Self.confinementProblem(text, directory: Self.resolve(source, in: directory)) {
+                confinementIssues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: "jobs.\(name).entry_point", message: problem))
+            }
+            if !confinementIssues.isEmpty { throw LoadError.issues(confinementIssues) }
             let sourcePath = Self.resolve(source, in: directory)
             var engines: [EngineKind: EngineSettings] = [:]
             for (engineKey, engineValue) in job[Node("engines")]?.mapping ?? [:] {
@@ -240,7 +305,7 @@ public struct ManifestLoader: Sendable {
             }
             jobs.append(Job(name: name, source: sourcePath, entryPoint: job[Node("entry_point")]?.string ?? "main.py",
                             config: job[Node("config")]?.string.map { Self.resolve($0, in: directory) } ?? sourcePath + "/config.yml",
-                            arguments: stringMap(job[Node("arguments")]), engines: engines))
+                            arguments: stringMap(job[Node("arguments")]), engines: engines, repository: directory))
         }
         let defaultTarget = mapping[Node("default_target")]?.string
         if let defaultTarget, targets[defaultTarget] == nil {

@@ -19,8 +19,8 @@ indirect enum Schema: Sendable {
     case number
     case boolean
     case list(Schema)
-    /// Free-form keys, every value of one shape.
-    case map(Schema)
+    /// Free-form keys (matching `keyPattern` when given), every value of one shape.
+    case map(Schema, keyPattern: String? = nil, keyHint: String? = nil)
     /// Fixed keys.
     case object([String: Field])
 
@@ -46,9 +46,9 @@ indirect enum Schema: Sendable {
             // Unresolved references (targets not in use) are checked once they are resolved.
             if scalar.string.contains("${") { return }
             if let allowed, !allowed.contains(scalar.string) {
-                issue("'\(scalar.string)' is not allowed (allowed: \(allowed.joined(separator: ", ")))")
+                issue("'\(Self.short(scalar.string))' is not allowed (allowed: \(allowed.joined(separator: ", ")))")
             } else if let pattern, scalar.string.range(of: pattern, options: .regularExpression) == nil {
-                issue("'\(scalar.string)' is not valid\(hint.map { " (\($0))" } ?? "")")
+                issue("'\(Self.short(scalar.string))' is not valid\(hint.map { " (\($0))" } ?? "")")
             }
         case .integer(let range):
             guard case .scalar(let scalar) = node, let value = Int(scalar.string) else { return issue("expected a whole number, found \(describe(node))") }
@@ -62,10 +62,17 @@ indirect enum Schema: Sendable {
             for (index, item) in sequence.enumerated() {
                 element.validate(item, path: "\(path)[\(index)]", file: file, into: &issues)
             }
-        case .map(let value):
+        case .map(let value, let keyPattern, let keyHint):
             guard case .mapping(let mapping) = node else { return issue("expected a mapping, found \(kind(node))") }
             for (key, item) in mapping {
-                value.validate(item, path: join(path, key.string ?? "?"), file: file, into: &issues)
+                let name = key.string ?? "?"
+                if let keyPattern, name.range(of: keyPattern, options: .regularExpression) == nil {
+                    let mark = key.mark
+                    issues.append(ManifestIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: join(path, Self.short(name)),
+                                                message: "'\(Self.short(name))' is not a valid name\(keyHint.map { " (\($0))" } ?? "")"))
+                    continue
+                }
+                value.validate(item, path: join(path, name), file: file, into: &issues)
             }
         case .object(let fields):
             guard case .mapping(let mapping) = node else { return issue("expected a mapping, found \(kind(node))") }
@@ -89,9 +96,16 @@ indirect enum Schema: Sendable {
 
     private func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
+    /// A value as quoted in a message: one line, at most `limit` characters (a 5 MB value is
+    /// not echoed back).
+    static func short(_ text: String, _ limit: Int = 60) -> String {
+        let line = String(text.unicodeScalars.prefix(limit + 1).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
+        return line.count > limit ? String(line.prefix(limit)) + "…" : line
+    }
+
     private func kind(_ node: Node) -> String {
         switch node {
-        case .scalar(let scalar): return "'\(scalar.string)'"
+        case .scalar(let scalar): return "'\(Self.short(scalar.string))'"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
@@ -114,12 +128,7 @@ extension Schema {
         "spark_submit_parameters": .init(.string()),
     ])
 
-    /// The whole `deployer.yml`.
-    static let manifest: Schema = .object([
-        "project": .init(.string(pattern: "^[a-z][a-z0-9-]{0,39}$", hint: "lower-case letters, digits and '-', starting with a letter, at most 40"), required: true, "the project name prefixes every job name"),
-        "default_target": .init(.string()),
-        "terraform_outputs": .init(.string()),
-        "targets": .init(.map(.object([
+    static let targetSchema: Schema = .object([
             "engine": .init(.string(allowed: engines), required: true, "where jobs run"),
             "region": .init(.string(pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]$|^local$", hint: "an AWS region such as eu-west-1")),
             "account_ids": .init(.list(.string(pattern: "^[0-9]{12}$", hint: "a 12-digit AWS account id"))),
@@ -144,13 +153,22 @@ extension Schema {
                 "spark_submit": .init(.string()),
                 "master": .init(.string()),
             ])),
-        ]))),
-        "jobs": .init(.map(.object([
+        ])
+
+    static let jobSchema: Schema = .object([
             "source": .init(.string(), required: true, "the job's directory (main.py, config.yml, src/<package>/)"),
             "entry_point": .init(.string()),
             "config": .init(.string()),
             "arguments": .init(.map(.string())),
             "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.map { ($0, Field(jobEngineSettings)) }))),
-        ])), required: true),
+        ])
+
+    /// The whole `deployer.yml`.
+    static let manifest: Schema = .object([
+        "project": .init(.string(pattern: "^[a-z][a-z0-9-]{0,39}$", hint: "lower-case letters, digits and '-', starting with a letter, at most 40"), required: true, "the project name prefixes every job name"),
+        "default_target": .init(.string()),
+        "terraform_outputs": .init(.string()),
+        "targets": .init(.map(targetSchema, keyPattern: "^[a-z][a-z0-9_-]{0,31}$", keyHint: "lower-case letters, digits, '_' and '-', starting with a letter, at most 32")),
+        "jobs": .init(.map(jobSchema, keyPattern: "^[A-Za-z][A-Za-z0-9_-]{0,63}$", keyHint: "letters, digits, '_' and '-', starting with a letter, at most 64"), required: true),
     ])
 }

@@ -166,9 +166,24 @@ public struct LocalStore: ObjectStore {
         }
     }
 
+    /// Copied in pieces (flat memory) to a temporary file, then renamed into place under the lock.
     public func putFile(_ key: String, path source: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
-        guard let data = FileManager.default.contents(atPath: source) else { throw DeployError("cannot read \(source)") }
-        try await put(key, bytes: Array(data), contentType: "application/octet-stream", condition: condition)
+        let target = path(key)
+        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let temporary = target + ".tmp-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: temporary) }
+        let copied = try StreamingFile.copy(from: SourceFile(path: source, resolved: source), to: temporary, name: key)
+        try withLock {
+            switch condition {
+            case .always: break
+            case .ifAbsent:
+                if FileManager.default.fileExists(atPath: target) { throw PreconditionFailed(key: key) }
+            case .ifMatch(let tag):
+                guard FileManager.default.fileExists(atPath: target), (try? StreamingFile.sha256(target)) == tag else { throw PreconditionFailed(key: key) }
+            }
+            guard rename(temporary, target) == 0 else { throw DeployError("cannot write \(target)") }
+        }
+        progress?(copied.size, copied.size)
     }
 
     public func delete(_ key: String, ifMatch: String?) async throws {
