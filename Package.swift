@@ -69,6 +69,7 @@ let package = Package(
             name: "AWSCoreTests",
             dependencies: [
                 "AWSCore", "SigV4", "AWSTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

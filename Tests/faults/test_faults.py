@@ -55,7 +55,8 @@ def trial_problems(trial: H.Trial, secrets: list[str], require_lock_released: bo
 
 
 def report(trial: H.Trial, problems: list[str]) -> str:
-    lines = [f"[{trial.label}] {'completed' if trial.completed else 'failed'} in {trial.run.seconds:.1f}s; "
+    lines = [f"[{trial.label}] {'completed' if trial.completed else 'failed'} in {trial.run.seconds:.1f}s "
+             f"({len(trial.run.faults())} faults in {len(trial.run.requests)} requests); "
              f"left: lock={trial.after.lock_id} uploads={len(trial.after.uploads)} record={'ok' if not trial.after.record_problems else trial.after.record_problems}"]
     lines += [f"  PROBLEM {p}" for p in problems]
     if problems:
@@ -65,31 +66,26 @@ def report(trial: H.Trial, problems: list[str]) -> str:
     return "\n".join(lines)
 
 
-def run_trials(h: H.Harness, seed: int, rate: float, require_lock_released: bool) -> None:
-    """Create, then update, each under faults; every one followed by its fault-free recovery."""
+def run_trial(h: H.Harness, seed: int, rate: float, require_lock_released: bool) -> None:
+    """A first apply (upload, multipart, create) of a fresh target under faults, then its
+    fault-free recovery. (Updates are not exercised: moto 5.2 has no Glue UpdateJob.)"""
     case = h.case(f"s{seed}r{int(rate * 100)}")
-    failures = []
     try:
-        for step in ("create", "update"):
-            if step == "update":
-                case.change_sources(f"seed {seed} update")
-            trial = H.trial(case, H.FaultConfig(seed=seed * 100 + (step == "update"), rate=rate), f"seed {seed} rate {rate} {step}")
-            problems = trial_problems(trial, h.peers.secrets(), require_lock_released)
-            say(report(trial, problems))
-            if problems:
-                failures.append(report(trial, problems))
+        trial = H.trial(case, H.FaultConfig(seed=seed, rate=rate), f"seed {seed} rate {rate}")
     finally:
         case.cleanup()
-    assert not failures, "\n".join(failures)
+    problems = trial_problems(trial, h.peers.secrets(), require_lock_released)
+    say(report(trial, problems))
+    assert not problems, report(trial, problems)
 
 
 @pytest.mark.parametrize("seed", SEEDS_LOW)
 def test_random_faults_rate_0_2(h, seed):
-    run_trials(h, seed, 0.2, require_lock_released=False)
+    run_trial(h, seed, 0.2, require_lock_released=False)
 
 
 def test_random_faults_rate_0_5_release_the_lock(h):
-    run_trials(h, SEED_HIGH, 0.5, require_lock_released=True)
+    run_trial(h, SEED_HIGH, 0.5, require_lock_released=True)
 
 
 @pytest.fixture(scope="module")

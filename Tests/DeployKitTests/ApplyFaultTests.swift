@@ -1,0 +1,209 @@
+import AWSCore
+import AWSTestSupport
+@testable import DeployKit
+import Foundation
+import XCTest
+
+/// A single fault at any step of apply leaves the target unchanged or converged by the next
+/// apply, with the lock released: lost answers to conditional writes (the retry meets our own
+/// write), a job created whose answer was lost, and Ctrl-C in the middle.
+final class ApplyFaultTests: XCTestCase {
+    /// Job definitions held in memory, like an engine with real definitions (Glue).
+    final class MemoryEngine: EngineDriver, @unchecked Sendable {
+        let lock = NSLock()
+        var jobs: [String: JSONValue] = [:]
+        /// Apply lands, then its answer is "lost" (throws) this many times.
+        var loseApplyAnswers = 0
+        /// Apply waits this long (to be interrupted).
+        var applyDelay: Duration = .zero
+        var applies = 0
+
+        func preflight() async throws {}
+        func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? { lock.withLock { jobs[name] } }
+        func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
+            .object(["script": .string(artifact.entryPoint), "artifact": .string(digest)])
+        }
+        func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {
+            if applyDelay > .zero { try await Task.sleep(for: applyDelay) }
+            let lose: Bool = lock.withLock {
+                applies += 1
+                jobs[name] = desired
+                if loseApplyAnswers > 0 {
+                    loseApplyAnswers -= 1
+                    return true
+                }
+                return false
+            }
+            if lose { throw AWSError(service: "glue", operation: "CreateJob", status: 0, code: "TransportError", message: "reset error: cut off", transportKind: .reset) }
+        }
+        func delete(name: String) async throws { _ = lock.withLock { jobs.removeValue(forKey: name) } }
+        func start(name: String, definition: JSONValue, arguments: [String: String], clientToken: String) async throws -> String { "r1" }
+        func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
+            RunInfo(id: runId, state: .succeeded, engineState: "SUCCEEDED", startedAt: nil, endedAt: nil, error: nil)
+        }
+        func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] { [] }
+        func cancel(name: String, definition: JSONValue, runId: String) async throws {}
+        func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] { [] }
+    }
+
+    /// A store whose conditional writes land and then answer as a retry after a lost answer
+    /// does: the write is repeated, and the repeat's 412 is what the caller sees.
+    struct LostAnswerStore: ObjectStore {
+        let inner: LocalStore
+        let conditionalKeys: @Sendable (String) -> Bool
+        var location: String { inner.location }
+        func url(_ key: String) -> String { inner.url(key) }
+        func head(_ key: String) async throws -> StoredObject? { try await inner.head(key) }
+        func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? { try await inner.get(key) }
+        func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
+            let tag = try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
+            guard condition != .always, conditionalKeys(key) else { return tag }
+            return try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
+        }
+        func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
+            try await inner.putFile(key, path: path, condition: condition, progress: progress)
+            guard condition != .always, conditionalKeys(key) else { return }
+            try await inner.putFile(key, path: path, condition: condition, progress: progress)
+        }
+        func delete(_ key: String, ifMatch: String?) async throws {
+            try await inner.delete(key, ifMatch: ifMatch)
+            guard ifMatch != nil, conditionalKeys(key) else { return }
+            try await inner.delete(key, ifMatch: ifMatch)
+        }
+        func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
+    }
+
+    var work: String!
+
+    override func setUpWithError() throws {
+        work = NSTemporaryDirectory() + "deployer-applyfault-\(UUID().uuidString)"
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: root + "/jobs/sales_etl", toPath: work + "/sales_etl")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: work)
+    }
+
+    func context(engine: MemoryEngine, store: (any ObjectStore)? = nil) -> DeployContext {
+        let target = Target(name: "dev", engine: .glue, region: nil, accountIds: [], artifacts: .local(path: work + "/store"), roleArn: nil, tags: [:],
+                            settings: EngineSettings(), emrServerlessApplicationId: nil, emrServerlessExecutionRoleArn: nil, logURI: nil, emrClusterId: nil,
+                            sparkSubmit: nil, master: nil)
+        let job = Job(name: "sales_etl", source: work + "/sales_etl", entryPoint: "main.py", config: work + "/sales_etl/config.yml", arguments: [:], engines: [:],
+                      repository: work)
+        let manifest = Manifest(project: "p", defaultTarget: "dev", targets: ["dev": target], jobs: [job], directory: work, file: work + "/deployer.yml")
+        return DeployContext(manifest: manifest, target: target, store: store ?? LocalStore(root: work + "/store"), engine: engine,
+                             layout: Layout(prefix: "", target: "dev"), client: nil)
+    }
+
+    func assertConverged(_ context: DeployContext, _ engine: MemoryEngine, file: StaticString = #filePath, line: UInt = #line) async throws {
+        let (plan, _) = try await Deployer(context: context).plan()
+        XCTAssertFalse(plan.hasChanges, plan.render(), file: file, line: line)
+        let lock = try await context.store.head(context.layout.lockKey)
+        XCTAssertNil(lock, "no lock left", file: file, line: line)
+        let record = try await context.latestRecord()
+        XCTAssertEqual(record?.definitions["sales_etl"], engine.lock.withLock { engine.jobs["p-dev-sales_etl"] }, "the record describes the live job", file: file, line: line)
+    }
+
+    /// Lease acquire, renew and release, the record and the artifact writes: each lands, its
+    /// answer is lost, the retry gets 412 on our own object. Apply still succeeds.
+    func testRetriedConditionalWritesMeetingTheirOwnWriteSucceed() async throws {
+        let engine = MemoryEngine()
+        let store = LostAnswerStore(inner: LocalStore(root: work + "/store")) { _ in true }
+        let context = context(engine: engine, store: store)
+        var options = Deployer.ApplyOptions()
+        options.buildDirectory = work + "/build"
+        let result = try await Deployer(context: context).apply(options: options)
+        XCTAssertNotNil(result.record)
+        try await assertConverged(context, engine)
+        let latest = try await context.latestRecord()
+        XCTAssertEqual(latest?.id, result.record?.id, "latest.json written after the record's lost answer")
+    }
+
+    func testLeaseRenewAndReleaseAfterLostAnswersStayOurs() async throws {
+        let store = LostAnswerStore(inner: LocalStore(root: work + "/store")) { _ in true }
+        let lock = LeaseLock(store: store, key: "locks/dev.json", target: "dev", ttl: 60)
+        let handle = try await lock.acquire(owner: "ci")
+        let renewed = try await lock.renew(handle)
+        XCTAssertEqual(renewed.lease.id, handle.lease.id)
+        // Release with the pre-renewal ETag (the renewal's answer was lost): still ours, removed.
+        try await lock.release(handle)
+        let left = try await store.head("locks/dev.json")
+        XCTAssertNil(left)
+        // Someone else's lease is still reported as held.
+        let other = LeaseLock(store: LocalStore(root: work + "/store"), key: "locks/dev.json", target: "dev", ttl: 60)
+        _ = try await other.acquire(owner: "alice")
+        do {
+            _ = try await lock.acquire(owner: "ci")
+            XCTFail("alice holds it")
+        } catch let held as LeaseLock.Held {
+            XCTAssertEqual(held.lease.owner, "alice")
+            XCTAssertTrue(held.description.contains("-t dev --force-unlock"), held.description)
+        }
+    }
+
+    /// The job was created but the answer lost and not recovered: apply fails, releases the
+    /// lock, says what it did; the next plan sees the job exists and the record is behind;
+    /// the next apply records it; then there is nothing to do.
+    func testCreatedJobWhoseAnswerWasLostIsRecordedByTheNextApply() async throws {
+        let engine = MemoryEngine()
+        engine.loseApplyAnswers = 1
+        let context = context(engine: engine)
+        var options = Deployer.ApplyOptions()
+        options.buildDirectory = work + "/build"
+        do {
+            _ = try await Deployer(context: context).apply(options: options)
+            XCTFail("the answer was lost")
+        } catch let failure as DeployFailure {
+            XCTAssertFalse(failure.interrupted)
+            XCTAssertTrue(failure.summary.contains("uploaded artifact sales_etl") && failure.summary.contains("no deployment record was written")
+                          && failure.summary.contains("released"), failure.summary)
+        }
+        let lock = try await context.store.head(context.layout.lockKey)
+        XCTAssertNil(lock)
+        let (plan, _) = try await Deployer(context: context).plan()
+        XCTAssertEqual(plan.jobs.first?.action, .unchanged, "the job exists and matches")
+        XCTAssertEqual(plan.recordBehind, true)
+        XCTAssertTrue(plan.hasChanges)
+        XCTAssertTrue(plan.render().contains("deployment record: behind"), plan.render())
+        let result = try await Deployer(context: context).apply(options: options)
+        XCTAssertNotNil(result.record)
+        XCTAssertEqual(engine.applies, 1, "the job is not written again")
+        try await assertConverged(context, engine)
+        let runner = Runner(context: context)
+        let deployed = try await runner.deployed("sales_etl")
+        XCTAssertEqual(deployed.name, "p-dev-sales_etl", "run and status see the job")
+    }
+
+    /// Ctrl-C while a job is being written: the task stops, the lock is released, the error
+    /// says it was interrupted and what was done; the next apply converges.
+    func testInterruptedApplyReleasesTheLockAndTheNextApplyConverges() async throws {
+        let engine = MemoryEngine()
+        engine.applyDelay = .seconds(30)
+        let context = context(engine: engine)
+        var options = Deployer.ApplyOptions()
+        options.buildDirectory = work + "/build"
+        let settings = options
+        let task = Task { try await Deployer(context: context).apply(options: settings) }
+        // Wait until the lock is taken (apply is then in the engine's slow write).
+        for _ in 0..<200 {
+            if try await context.store.head(context.layout.lockKey) != nil { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        task.cancel()
+        do {
+            _ = try await task.value
+            XCTFail("cancelled")
+        } catch let failure as DeployFailure {
+            XCTAssertTrue(failure.interrupted, "\(failure)")
+            XCTAssertTrue(failure.summary.contains("released"), failure.summary)
+        }
+        let lock = try await context.store.head(context.layout.lockKey)
+        XCTAssertNil(lock, "the lock is released on interrupt")
+        engine.applyDelay = .zero
+        _ = try await Deployer(context: context).apply(options: options)
+        try await assertConverged(context, engine)
+    }
+}
