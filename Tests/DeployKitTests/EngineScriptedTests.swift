@@ -110,6 +110,40 @@ final class EngineScriptedTests: XCTestCase {
         XCTAssertTrue(update.header("Authorization")?.contains("/eu-west-1/glue/aws4_request") ?? false)
     }
 
+    /// Real Glue answers a repeated CreateJob with AlreadyExistsException (moto accepts it):
+    /// the first CreateJob landed, its answer was lost, the retry meets our own job. Apply then
+    /// converges by updating that job instead of failing.
+    func testGlueCreateJobThatMeetsItsOwnLostCreationUpdatesIt() async throws {
+        final class Calls: @unchecked Sendable {
+            let lock = NSLock()
+            var creates = 0
+        }
+        let calls = Calls()
+        let transport = ScriptedTransport { request in
+            switch request.header("X-Amz-Target") {
+            case "AWSGlue.CreateJob":
+                let first: Bool = calls.lock.withLock {
+                    calls.creates += 1
+                    return calls.creates == 1
+                }
+                // The first answer is "lost": a 500 makes the client retry, as a cut answer would.
+                if first { return HTTPResponse(status: 500, text: #"{"__type":"InternalServiceException","message":"injected"}"#) }
+                return HTTPResponse(status: 400, text: #"{"__type":"AlreadyExistsException","message":"Job with name carsales-dev-sales_etl already exists."}"#)
+            case "AWSGlue.GetJob": return self.json(["Job": Self.liveJob])
+            case "AWSGlue.UpdateJob": return self.json(["JobName": "carsales-dev-sales_etl"])
+            default: return HTTPResponse(status: 400, text: #"{"__type":"InvalidInputException","message":"unexpected"}"#)
+            }
+        }
+        let engine = GlueEngine(client: Fixtures.client(transport, region: "eu-west-1"), target: target)
+        let desired = engine.desiredDefinition(name: "carsales-dev-sales_etl", job: job, artifact: urls, digest: "d2")
+        try await engine.apply(name: "carsales-dev-sales_etl", desired: desired, live: nil)
+        let targets = transport.requests.compactMap { $0.header("X-Amz-Target") }
+        XCTAssertEqual(targets, ["AWSGlue.CreateJob", "AWSGlue.CreateJob", "AWSGlue.GetJob", "AWSGlue.UpdateJob"])
+        let update = try XCTUnwrap(transport.requests.last)
+        let body = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(update.bodyText.utf8)) as? [String: Any])
+        XCTAssertEqual(((body["JobUpdate"] as? [String: Any])?["DefaultArguments"] as? [String: String])?["--deployer-artifact"], "d2")
+    }
+
     func testGlueCreateTagsAndRunStates() async throws {
         let transport = ScriptedTransport { request in
             switch request.header("X-Amz-Target") {

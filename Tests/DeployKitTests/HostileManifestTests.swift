@@ -1,0 +1,104 @@
+@testable import DeployKit
+import Foundation
+import XCTest
+
+/// Any pull request can change `deployer.yml`, and CI validates and plans it: bad or hostile
+/// manifests get one-line errors naming the place, in bounded time and memory, and nothing
+/// outside the repository is ever packaged.
+final class HostileManifestTests: XCTestCase {
+    var directory: String!
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "deployer-hostile-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory + "/jobs/etl", withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func load(_ text: String) throws -> Manifest {
+        let path = directory + "/deployer.yml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return try ManifestLoader(environment: [:]).load(file: path)
+    }
+
+    func message(_ text: String) -> String {
+        do {
+            _ = try load(text)
+            return "(loaded)"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    let head = "project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n"
+
+    /// "Billion laughs": nine levels of ten aliases. Before, validate grew to 4.6 GB and hung.
+    func testAliasBombIsRefusedAtOnce() {
+        var text = "project: shop\na0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 {
+            text += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        let started = Date()
+        let error = message(text)
+        XCTAssertTrue(error.contains("anchors (&name) are not allowed"), error)
+        XCTAssertTrue(error.contains("deployer.yml:2:"), error)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 2)
+        XCTAssertTrue(message(head + "jobs:\n  etl: {source: jobs/etl}\nx: *nothing\n").contains("aliases"))
+    }
+
+    func testOversizedFilesValuesAndCountsAreBounded() throws {
+        let value = String(repeating: "v", count: 5_000_000)
+        let big = message(head + "jobs:\n  etl: {source: jobs/etl}\nproject2: \(value)\n")
+        XCTAssertTrue(big.contains("at most 1048576"), String(big.prefix(300)))
+        XCTAssertLessThan(big.count, 400, "a large value is not echoed back")
+        let long = message("project: \(String(repeating: "a", count: 100_000))\ntargets: {}\njobs: {}\n")
+        XCTAssertLessThan(long.count, 400, String(long.prefix(400)))
+        var many = head + "jobs:\n"
+        for index in 0..<1_200 { many += "  j\(index): {source: jobs/etl}\n" }
+        let started = Date()
+        let tooMany = message(many)
+        XCTAssertTrue(tooMany.contains("at most 1000"), tooMany)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10)
+    }
+
+    func testDuplicateKeyNamesTheKeyWithoutDumpingTheFile() {
+        let error = message(head + "jobs:\n  etl: {source: jobs/etl}\n  etl: {source: jobs/etl}\n")
+        XCTAssertTrue(error.contains("duplicate key 'etl'"), error)
+        XCTAssertFalse(error.contains("engine: local"), "the file is not dumped: \(error)")
+        XCTAssertEqual(error.split(separator: "\n").count, 1, error)
+    }
+
+    func testNonUTF8ManifestIsNotReportedAsMissing() throws {
+        let path = directory + "/deployer.yml"
+        try Data([0x70, 0x72, 0x6F, 0xFF, 0xFE, 0x0A]).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: path)) { XCTAssertTrue("\($0)".contains("not UTF-8"), "\($0)") }
+        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: directory + "/missing.yml")) { XCTAssertTrue("\($0)".contains("does not exist"), "\($0)") }
+    }
+
+    /// `config: /etc/shadow`, `source: /etc`, `../../etc`, and a link out passed validation
+    /// and were packaged and uploaded.
+    func testPathsOutsideTheRepositoryAreRefused() throws {
+        for (field, value, expected) in [("config", "/etc/shadow", "is absolute"), ("source", "/etc", "is absolute"), ("source", "../../etc", "leaves the repository"),
+                                         ("config", "jobs/../../x.yml", "leaves the repository")] {
+            let extra = field == "source" ? "{source: \(value)}" : "{source: jobs/etl, config: \(value)}"
+            let error = message(head + "jobs:\n  etl: \(extra)\n")
+            XCTAssertTrue(error.contains("jobs.etl.\(field)") && error.contains(expected), "\(field)=\(value): \(error)")
+        }
+        try FileManager.default.createSymbolicLink(atPath: directory + "/jobs/out", withDestinationPath: "/etc")
+        let linked = message(head + "jobs:\n  etl: {source: jobs/out}\n")
+        XCTAssertTrue(linked.contains("symbolic link out of the repository"), linked)
+        let entry = message(head + "jobs:\n  etl: {source: jobs/etl, entry_point: ../../../etc/passwd}\n")
+        XCTAssertTrue(entry.contains("jobs.etl.entry_point"), entry)
+        XCTAssertEqual(try load(head + "jobs:\n  etl: {source: jobs/etl}\n").jobs.first?.repository, URL(fileURLWithPath: directory).standardizedFileURL.path)
+    }
+
+    func testJobAndTargetNamesFollowTheRules() {
+        let job = message(head + "jobs:\n  ../../x y: {source: jobs/etl}\n")
+        XCTAssertTrue(job.contains("is not a valid name"), job)
+        let target = message("project: shop\ntargets:\n  Dev Env: {engine: local, artifacts: {path: s}}\njobs:\n  etl: {source: jobs/etl}\n")
+        XCTAssertTrue(target.contains("is not a valid name"), target)
+        XCTAssertEqual(message(head + "jobs:\n  sales_etl-2: {source: jobs/etl}\n"), "(loaded)")
+    }
+}
