@@ -51,6 +51,25 @@ final class LocalFlowTests: XCTestCase {
         XCTAssertEqual(followed.stdout, logs.stdout)
         XCTAssertEqual(try deployer(["status"]).status, 0)
 
+        // Wrong answers to on-call: an unknown run, a path in a run id and a link planted in the
+        // run folders are errors (exit 1), never an empty log, a green status or /etc's files.
+        let unknown = try deployer(["logs", "sales_etl", "--run", "local-20990101T000000Z-nope"])
+        XCTAssertEqual(unknown.status, 1, unknown.all)
+        XCTAssertTrue(unknown.stderr.contains("no local run local-20990101T000000Z-nope"), unknown.stderr)
+        let traversal = try deployer(["logs", "sales_etl", "--run", "../../../../etc"])
+        XCTAssertEqual(traversal.status, 1, traversal.all)
+        XCTAssertTrue(traversal.stderr.contains("is not a run id"), traversal.stderr)
+        let planted = work + "/state/runs/itest-local-sales_etl/local-zzzz"
+        try FileManager.default.createSymbolicLink(atPath: planted, withDestinationPath: "/etc")
+        let linkedLogs = try deployer(["logs", "sales_etl", "--run", "local-zzzz"])
+        XCTAssertEqual(linkedLogs.status, 1, linkedLogs.all)
+        XCTAssertTrue(linkedLogs.stderr.contains("symbolic link"), linkedLogs.stderr)
+        let unreadable = try deployer(["status"])
+        XCTAssertEqual(unreadable.status, 1, "runs that cannot be read are not 'all is well': \(unreadable.all)")
+        XCTAssertTrue(unreadable.stderr.contains("could not be read"), unreadable.stderr)
+        XCTAssertFalse(unreadable.all.contains("root:"), "nothing from /etc is shown")
+        try FileManager.default.removeItem(atPath: planted)
+
         // A run the job rejects: reported with the job's own message, and status turns red.
         let failed = try deployer(["run", "sales_etl", "--wait", "--arg", "source_format=xml"])
         XCTAssertEqual(failed.status, 1, failed.all)

@@ -12,6 +12,7 @@ Invariants, checked at the peers, never through the proxy:
 """
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -139,3 +140,147 @@ def test_kill_at_every_step(h, steps, when):
     if not_killed:
         say(f"note: N={not_killed} finished before the kill point (fewer requests than the clean run)")
     assert not message, "\n".join(message)
+
+
+# ---------------------------------------------------------------- the harness itself
+
+
+def test_invariant_checks_see_bad_states(h):
+    """The checks are not vacuous: a planted lock, orphan upload and stale record are all reported."""
+    case = h.case("detect")
+    try:
+        assert case.apply().status == 0
+        clean = case.state()
+        assert clean.problems() == [], clean.problems()
+        lock_key = case.key(f"locks/{H.TARGET}.json")
+        h.s3.put_object(Bucket=h.bucket, Key=lock_key, Body=b'{"id": "planted"}')
+        upload = h.s3.create_multipart_upload(Bucket=h.bucket, Key=case.key("artifacts/sales_etl/planted/code.zip"))
+        latest_key = case.key(f"deployments/{H.TARGET}/latest.json")
+        latest = h.s3.get_object(Bucket=h.bucket, Key=latest_key)["Body"].read()
+        record = json.loads(latest)
+        record["artifacts"][H.JOB] = "0" * 64
+        h.s3.put_object(Bucket=h.bucket, Key=latest_key, Body=json.dumps(record).encode())
+        try:
+            bad = case.state(with_plan=False)
+            text = "\n".join(bad.problems())
+            assert bad.lock_id == "planted"
+            assert "lock object left" in text and "multipart" in text and "--deployer-artifact" in text and "lacks" in text, text
+        finally:
+            h.s3.abort_multipart_upload(Bucket=h.bucket, Key=upload["Key"], UploadId=upload["UploadId"])
+            h.s3.delete_object(Bucket=h.bucket, Key=lock_key)
+            h.s3.put_object(Bucket=h.bucket, Key=latest_key, Body=latest)
+        assert case.state().problems() == []
+    finally:
+        case.cleanup()
+
+
+class _Upstream:
+    """A tiny HTTP/1.1 upstream on 127.0.0.1 that counts what reaches it."""
+
+    def __init__(self):
+        import http.server
+        import threading
+        seen = self.seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                seen.append((self.path, self.headers.get("Host"), len(body)))
+                answer = b"<ok>" + b"x" * 100 + b"</ok>"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            do_PUT = do_POST
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _proxy(tmp_path, upstream, *args):
+    import subprocess
+    port_file = tmp_path / f"port{len(list(tmp_path.iterdir()))}"
+    process = subprocess.Popen([sys.executable, str(H.PROXY_SCRIPT), "--upstream", upstream.url, "--port-file", str(port_file), *args],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while not port_file.exists():
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.02)
+    return process, int(port_file.read_text())
+
+
+def _send(port, method="PUT", path="/b/k", headers=None, body=b"hello" * 1000):
+    import http.client
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("kind", H.KINDS)
+def test_proxy_fault_kinds(tmp_path, kind):
+    """Each fault kind at rate 1 does what the README says (no peers needed)."""
+    import http.client
+    upstream = _Upstream()
+    process, port = _proxy(tmp_path, upstream, "--rate", "1", "--kinds", kind, "--log", str(tmp_path / "log.jsonl"))
+    try:
+        if kind in ("error", "throttle"):
+            status, body = _send(port)
+            assert (status, b"<Code>" + (b"InternalError" if kind == "error" else b"SlowDown") in body) == (500 if kind == "error" else 503, True), body
+            status, body = _send(port, "POST", "/", {"X-Amz-Target": "AWSGlue.GetJob", "Content-Type": "application/x-amz-json-1.1"}, b"{}")
+            assert status == (500 if kind == "error" else 400) and (b"InternalFailure" if kind == "error" else b"ThrottlingException") in body
+            status, body = _send(port, "POST", "/", {"Content-Type": "application/x-www-form-urlencoded"}, b"Action=GetCallerIdentity")
+            assert status == (500 if kind == "error" else 400) and b"<ErrorResponse" in body and (b"InternalFailure" if kind == "error" else b"Throttling") in body
+            assert upstream.seen == []
+        elif kind in ("drop", "lose"):
+            with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+                _send(port)
+            assert len(upstream.seen) == (1 if kind == "lose" else 0)
+        else:
+            with pytest.raises(http.client.IncompleteRead):
+                _send(port)
+            assert len(upstream.seen) == 1
+        if upstream.seen:
+            assert upstream.seen[0] == ("/b/k", f"127.0.0.1:{port}", 5000), "path, Host and body forwarded unchanged"
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0, "exits cleanly on SIGTERM"
+        upstream.close()
+    entries = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert entries and all(e["fault"] == kind for e in entries)
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_proxy_kill_at(tmp_path, when):
+    import subprocess
+    upstream = _Upstream()
+    victim = subprocess.Popen(["sleep", "60"])
+    (tmp_path / "pid").write_text(str(victim.pid))
+    process, port = _proxy(tmp_path, upstream, "--kill-at", "2", "--kill-pid-file", str(tmp_path / "pid"), "--kill-when", when)
+    try:
+        assert _send(port)[0] == 200
+        assert victim.poll() is None
+        import http.client
+        with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
+            _send(port)
+        assert victim.wait(timeout=10) == -9
+        assert len(upstream.seen) == (2 if when == "after" else 1)
+    finally:
+        victim.kill()
+        process.terminate()
+        process.wait(timeout=10)
+        upstream.close()
