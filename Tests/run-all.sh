@@ -23,6 +23,7 @@ run() {
   fi
 }
 run "swift (SigV4, AWS core, CLI; SeaweedFS + moto)" bash Tests/run-swift.sh
+run "faults (deployer apply through fault_proxy; SeaweedFS + moto)" python3 -m pytest Tests/faults -q -rs
 run "jobs (pytest, local Spark)" python3 -m pytest jobs/tests -q
 run "terraform (fmt, validate, test, checkov)" bash terraform/check.sh
 run "workflows (actionlint, zizmor)" bash .github/check.sh

@@ -187,6 +187,8 @@ final class DeployFlowTests: XCTestCase {
         let records = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
         XCTAssertEqual(records.count, 2)
         let oldest = try XCTUnwrap(records.last)
+        // `by` is who AWS says deployed (STS GetCallerIdentity), not a spoofable $USER@host.
+        XCTAssertEqual(oldest["by"] as? String, "arn:aws:iam::\(peers.account):user/deployer-ci", "\(oldest)")
         let oldId = try XCTUnwrap(oldest["id"] as? String)
         let oldArtifact = try XCTUnwrap((oldest["artifacts"] as? [String: String])?["sales_etl"])
 
