@@ -95,6 +95,9 @@ struct Sign: AsyncParsableCommand {
         }
         var options = SigV4Signer.Options.forService(service)
         if noNormalizePath { options.uriRules.normalize = false }
+        // A request that carries x-amz-content-sha256 asks for it to be signed with the body's
+        // hash, for any service (aws-c-auth's "signed body header"), not dropped as stale.
+        if raw.headers.contains(where: { $0.name.lowercased() == "x-amz-content-sha256" }) { options.addContentSHA256Header = true }
         let signer = SigV4Signer(credentials: resolved.credentials, region: host == "sts.amazonaws.com" ? "us-east-1" : region, service: service, options: options)
         let payload: Payload = unsignedPayload ? .unsigned : .bytes(raw.body)
         let result = presign

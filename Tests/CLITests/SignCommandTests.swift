@@ -47,4 +47,56 @@ final class SignCommandTests: XCTestCase {
         XCTAssertNotEqual(badExpires.status, 0)
         XCTAssertTrue(badExpires.stderr.contains("--expires"), badExpires.stderr)
     }
+
+    /// Every case of aws-c-auth's suite through the CLI (header signing): the request as a user
+    /// would pipe it, with `x-amz-content-sha256` added where the case signs the body. Cases that
+    /// leave the session token out of the signature have no CLI equivalent and are counted apart.
+    func testAWSCAuthSuiteThroughTheCLI() throws {
+        let suite = CLI.repoRoot.deletingLastPathComponent().appendingPathComponent("shared/sigv4-aws-c-auth")
+        guard FileManager.default.fileExists(atPath: suite.path) else {
+            throw XCTSkip("../shared is absent: the aws-c-auth suite was NOT run through the CLI")
+        }
+        struct Context: Decodable {
+            struct Creds: Decodable {
+                let access_key_id: String
+                let secret_access_key: String
+                let token: String?
+            }
+            let credentials: Creds
+            let normalize: Bool
+            let region: String
+            let service: String
+            let sign_body: Bool
+            let timestamp: String
+            let omit_session_token: Bool?
+        }
+        var checked = 0
+        var omitted = 0
+        for name in try FileManager.default.contentsOfDirectory(atPath: suite.path).sorted() {
+            let directory = suite.appendingPathComponent(name)
+            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("context.json").path) else { continue }
+            let context = try JSONDecoder().decode(Context.self, from: data)
+            if context.omit_session_token == true {
+                omitted += 1
+                continue
+            }
+            var request = try String(contentsOf: directory.appendingPathComponent("request.txt"), encoding: .utf8)
+            if context.sign_body, let blank = request.range(of: "\n\n") {
+                request.insert(contentsOf: "\nX-Amz-Content-Sha256:x", at: blank.lowerBound)
+            } else if context.sign_body {
+                request += "X-Amz-Content-Sha256:x\n"
+            }
+            var environment = ["AWS_ACCESS_KEY_ID": context.credentials.access_key_id, "AWS_SECRET_ACCESS_KEY": context.credentials.secret_access_key]
+            if let token = context.credentials.token { environment["AWS_SESSION_TOKEN"] = token }
+            var arguments = ["sign", "--service", context.service, "--region", context.region, "--date", context.timestamp]
+            if !context.normalize { arguments.append("--no-normalize-path") }
+            let result = try CLI.run(arguments, environment: environment, stdin: request)
+            XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
+            let expected = try String(contentsOf: directory.appendingPathComponent("header-signature.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            XCTAssertTrue(result.stdout.contains("Signature=\(expected)"), "\(name): \(result.stdout)")
+            checked += 1
+        }
+        XCTAssertEqual(checked + omitted, 38)
+        XCTAssertEqual(omitted, 1)
+    }
 }
