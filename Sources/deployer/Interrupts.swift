@@ -15,7 +15,9 @@ enum Interrupts {
 
     /// Runs `body` so that a signal cancels it; a body that ends because of the signal throws
     /// `Interrupted` carrying the signal and the body's own error.
-    static func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    static func run<T: Sendable>(first: String = "stopping at the next safe point (aborting uploads, releasing the lock); press Ctrl-C again to quit at once",
+                                 second: String = "quitting at once; a lock left behind is named in the 'locked' line above",
+                                 _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let state = State()
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {
@@ -28,10 +30,10 @@ enum Interrupts {
                     return true
                 }
                 if first {
-                    FileHandle.standardError.write(Data("\n\(name(number)): stopping at the next safe point (aborting uploads, releasing the lock); press Ctrl-C again to quit at once\n".utf8))
+                    FileHandle.standardError.write(Data("\n\(name(number)): \(first)\n".utf8))
                     state.lock.withLock { state.task }?.cancel()
                 } else {
-                    FileHandle.standardError.write(Data("\(name(number)) again: quitting at once; a lock left behind is named in the 'locked' line above\n".utf8))
+                    FileHandle.standardError.write(Data("\(name(number)) again: \(second)\n".utf8))
                     exit(128 + number)
                 }
             }

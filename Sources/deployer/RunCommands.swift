@@ -2,6 +2,7 @@ import AWSCore
 import ArgumentParser
 import DeployKit
 import Foundation
+import SigV4
 
 enum OnTimeout: String, ExpressibleByArgument, CaseIterable {
     case cancel, detach
@@ -9,12 +10,18 @@ enum OnTimeout: String, ExpressibleByArgument, CaseIterable {
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start a deployed job and print its run handle ENGINE:TARGET:JOB:RUN_ID.",
-        discussion: "With --wait: exit 0 succeeded, 1 failed, 3 cancelled, 4 timed out. On failure the engine's error and the tail of the driver log are printed."
+        abstract: "Start a deployed job (or attach to a run) and print its run handle ENGINE:TARGET:JOB:RUN_ID.",
+        discussion: """
+        With --wait: exit 0 succeeded, 1 failed, 3 cancelled (also when Ctrl-C/SIGTERM cancelled it), 4 timed out, \
+        130/143 detached by a signal. On failure the engine's error and the tail of the driver log are printed. \
+        In CI (CI=true) a run started from the same workflow step gets the same idempotency key \
+        (GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_JOB, GITHUB_ACTION, the job and the target; not the attempt), \
+        so a re-run of the step returns the first run instead of starting a second one.
+        """
     )
 
-    @Argument(help: "The job, as named in the manifest.")
-    var job: String
+    @Argument(help: "The job, as named in the manifest (not with --attach).")
+    var job: String?
 
     @OptionGroup var manifest: ManifestFlags
     @OptionGroup var target: TargetFlag
@@ -31,6 +38,15 @@ struct Run: AsyncParsableCommand {
     @Option(help: "At the timeout: cancel the run, or detach and leave it running.")
     var onTimeout: OnTimeout = .cancel
 
+    @Option(help: "On Ctrl-C or SIGTERM while waiting: cancel the run, detach, or ask (default: cancel in CI or without a terminal, else ask).")
+    var onInterrupt: OnInterrupt?
+
+    @Option(help: ArgumentHelp("A run with this key started in the last 24 h is returned instead of starting another (default in CI: derived from the workflow step).", valueName: "KEY"))
+    var idempotencyKey: String?
+
+    @Option(help: ArgumentHelp("Follow this run (started elsewhere) instead of starting one.", valueName: "HANDLE"))
+    var attach: String?
+
     @Flag(help: "Print the handle and final state as JSON.")
     var json = false
 
@@ -43,15 +59,35 @@ struct Run: AsyncParsableCommand {
         if let timeout, parseDuration(timeout) == nil {
             throw ValidationError("--timeout '\(timeout)' is not a duration such as 90s, 30m or 1h")
         }
+        switch (job, attach) {
+        case (nil, nil): throw ValidationError("give the JOB to start, or --attach HANDLE")
+        case (.some, .some): throw ValidationError("give either JOB or --attach HANDLE, not both")
+        default: break
+        }
+        if let attach, RunHandle(attach) == nil {
+            throw ValidationError("--attach '\(attach.prefix(80))' is not a run handle ENGINE:TARGET:JOB:RUN_ID (as 'deployer run' prints it)")
+        }
+        if attach != nil, !arguments.isEmpty || idempotencyKey != nil {
+            throw ValidationError("--arg and --idempotency-key start a run; --attach follows one")
+        }
     }
 
     struct Output: Encodable {
+        var version = 1
         var handle: String
         var runId: String
+        var reused: Bool
         var state: String?
         var engineState: String?
         var error: String?
         var durationSeconds: Double?
+    }
+
+    /// The CI default: one key per workflow step, the same on every attempt of it.
+    static func ciKey(job: String, target: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+        guard environment["CI"]?.lowercased() == "true", let run = environment["GITHUB_RUN_ID"], !run.isEmpty else { return nil }
+        let parts = [environment["GITHUB_REPOSITORY"] ?? "", run, environment["GITHUB_JOB"] ?? "", environment["GITHUB_ACTION"] ?? "", job, target]
+        return "ci-" + String(PayloadHash.hex(Array(parts.joined(separator: "\n").utf8)).prefix(32))
     }
 
     func run() async throws {
@@ -62,52 +98,86 @@ struct Run: AsyncParsableCommand {
                 values[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
             }
             let runner = Runner(context: command.context)
-            let handle = try await runner.start(job: job, arguments: values)
-            var output = Output(handle: handle.description, runId: handle.runId)
-            if !json { print("started \(handle)") }
+            let handle: RunHandle
+            var reused = false
+            if let attach, let parsed = RunHandle(attach) {
+                try runner.check(parsed)
+                handle = parsed
+                // An unknown run is an error now, not after a wait.
+                _ = try await runner.describe(job: handle.job, runId: handle.runId)
+                if !json { print("attached \(handle)") }
+            } else if let job {
+                let key = idempotencyKey ?? Self.ciKey(job: job, target: command.context.target.name)
+                let started = try await runner.start(job: job, arguments: values, idempotencyKey: key)
+                handle = started.handle
+                reused = started.reused
+                if !json { print(reused ? "found \(handle) (started earlier with idempotency key \(key ?? "")); not starting another" : "started \(handle)") }
+            } else {
+                throw CommandFailure("give the JOB to start, or --attach HANDLE")
+            }
+            var output = Output(handle: handle.description, runId: handle.runId, reused: reused)
             guard wait else {
                 if json { try printSnakeJSON(output) }
                 return 0
             }
             let json = self.json
-            let outcome = try await runner.wait(job: job, runId: handle.runId, timeout: timeout.flatMap(parseDuration)) { info in
-                let line = "\(Self.clock())  \(info.engineState)\(info.error.map { ": \($0)" } ?? "")"
-                if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+            let limit = timeout.flatMap(parseDuration)
+            let policy = OnInterrupt.effective(onInterrupt)
+            let followed = try await RunInterrupts.follow(handle, runner: runner, policy: policy) {
+                try await runner.wait(job: handle.job, runId: handle.runId, timeout: limit) { info in
+                    let line = "\(Self.clock())  \(info.engineState)\(info.error.map { ": \($0)" } ?? "")"
+                    if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+                }
             }
             var code: Int32
-            switch outcome {
-            case .finished(let info):
+            switch followed {
+            case .detached(let signal):
+                output.state = "detached"
+                if json { try printSnakeJSON(output) }
+                return 128 + signal
+            case .cancelled(let info):
                 output.state = info.state.rawValue
                 output.engineState = info.engineState
-                output.error = info.error
                 output.durationSeconds = info.durationSeconds
-                switch info.state {
-                case .succeeded: code = 0
-                case .cancelled: code = 3
-                case .timedOut: code = 4
-                default: code = 1
-                }
-                if info.state != .succeeded {
-                    let tail = (try? await runner.logs(job: job, runId: handle.runId, stderr: true)) ?? []
-                    let lines = tail.filter { !$0.isEmpty }.suffix(30)
-                    var report = "run \(handle) \(info.state.rawValue)\(info.error.map { ": \($0)" } ?? "")\n"
-                    if !lines.isEmpty { report += "--- last \(lines.count) lines of the driver log ---\n" + lines.joined(separator: "\n") + "\n" }
-                    FileHandle.standardError.write(Data(report.utf8))
-                }
-            case .timedOut(let info):
-                code = 4
-                output.state = "timed_out"
-                output.engineState = info.engineState
-                if onTimeout == .cancel {
-                    // The exit status says "timed out" either way; a failed cancel is reported, not fatal.
-                    do {
-                        try await runner.cancel(job: job, runId: handle.runId)
-                        FileHandle.standardError.write(Data("timed out after \(timeout ?? "?"): cancelled \(handle)\n".utf8))
-                    } catch {
-                        FileHandle.standardError.write(Data("timed out after \(timeout ?? "?"): could not cancel \(handle): \(error)\n".utf8))
+                let note = info.state.isTerminal ? "ended \(info.state.rawValue) (\(info.engineState))" : "still \(info.engineState) after 2 minutes: the cancel request was sent; check 'deployer status \(handle.job) -t \(handle.target) --run \(handle.runId)'"
+                printError("cancelled \(handle) on interrupt: the run \(note)")
+                if json { try printSnakeJSON(output) }
+                return 3
+            case .finished(let outcome):
+                switch outcome {
+                case .finished(let info):
+                    output.state = info.state.rawValue
+                    output.engineState = info.engineState
+                    output.error = info.error
+                    output.durationSeconds = info.durationSeconds
+                    switch info.state {
+                    case .succeeded: code = 0
+                    case .cancelled: code = 3
+                    case .timedOut: code = 4
+                    default: code = 1
                     }
-                } else {
-                    FileHandle.standardError.write(Data("timed out after \(timeout ?? "?"): \(handle) goes on; follow it with 'deployer status \(job) -t \(handle.target) --run \(handle.runId)'\n".utf8))
+                    if info.state != .succeeded {
+                        let tail = (try? await runner.logs(job: handle.job, runId: handle.runId, stderr: true)) ?? []
+                        let lines = tail.filter { !$0.isEmpty }.suffix(30)
+                        var report = "run \(handle) \(info.state.rawValue)\(info.error.map { ": \($0)" } ?? "")\n"
+                        if !lines.isEmpty { report += "--- last \(lines.count) lines of the driver log ---\n" + lines.joined(separator: "\n") + "\n" }
+                        FileHandle.standardError.write(Data(report.utf8))
+                    }
+                case .timedOut(let info):
+                    code = 4
+                    output.state = "timed_out"
+                    output.engineState = info.engineState
+                    if onTimeout == .cancel {
+                        // The exit status says "timed out" either way; a failed cancel is reported, not fatal.
+                        do {
+                            try await runner.cancel(job: handle.job, runId: handle.runId)
+                            FileHandle.standardError.write(Data("timed out after \(timeout ?? "?"): cancelled \(handle)\n".utf8))
+                        } catch {
+                            FileHandle.standardError.write(Data("timed out after \(timeout ?? "?"): could not cancel \(handle): \(error)\n".utf8))
+                        }
+                    } else {
+                        FileHandle.standardError.write(Data("timed out after \(timeout ?? "?"): \(handle) goes on; follow it with 'deployer run --attach \(handle) -t \(handle.target) --wait'\n".utf8))
+                    }
                 }
             }
             if json { try printSnakeJSON(output) }
@@ -244,20 +314,40 @@ struct Logs: AsyncParsableCommand {
     @Flag(help: "The driver's stderr (Glue: the error log group) instead of stdout.")
     var stderr = false
 
+    @Option(help: "With --follow, on Ctrl-C or SIGTERM: cancel the run, detach, or ask (default: cancel in CI or without a terminal, else ask).")
+    var onInterrupt: OnInterrupt?
+
     @OptionGroup var aws: AWSFlags
 
     func run() async throws {
-        try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
-            var reader = try await Runner(context: command.context).logReader(job: job, runId: self.run, stderr: stderr)
-            while true {
+        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+            let runner = Runner(context: command.context)
+            let first = try await runner.logReader(job: job, runId: self.run, stderr: stderr)
+            guard follow else {
+                var reader = first
                 for line in try await reader.next() { print(line) }
-                guard follow else { return }
-                if try await reader.describe().state.isTerminal {
+                return 0
+            }
+            let handle = RunHandle(engine: command.context.target.engine.rawValue, target: command.context.target.name, job: job, runId: first.runId)
+            let followed = try await RunInterrupts.follow(handle, runner: runner, policy: OnInterrupt.effective(onInterrupt)) {
+                var reader = first
+                while true {
                     for line in try await reader.next() { print(line) }
-                    return
+                    if try await reader.describe().state.isTerminal {
+                        for line in try await reader.next() { print(line) }
+                        return true
+                    }
+                    try await Task.sleep(for: .seconds(3))
                 }
-                try await Task.sleep(for: .seconds(3))
+            }
+            switch followed {
+            case .finished: return 0
+            case .cancelled(let info):
+                printError("cancelled \(handle) on interrupt: the run is \(info.state.rawValue) (\(info.engineState))")
+                return 3
+            case .detached(let signal): return 128 + signal
             }
         }
+        if code != 0 { throw ExitCode(code) }
     }
 }

@@ -37,7 +37,7 @@ final class ApplyFaultTests: XCTestCase {
             if lose { throw AWSError(service: "glue", operation: "CreateJob", status: 0, code: "TransportError", message: "reset error: cut off", transportKind: .reset) }
         }
         func delete(name: String) async throws { _ = lock.withLock { jobs.removeValue(forKey: name) } }
-        func start(name: String, definition: JSONValue, arguments: [String: String], clientToken: String) async throws -> String { "r1" }
+        func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String { "r1" }
         func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
             RunInfo(id: runId, state: .succeeded, engineState: "SUCCEEDED", startedAt: nil, endedAt: nil, error: nil)
         }

@@ -182,10 +182,18 @@ final class EngineScriptedTests: XCTestCase {
         emrTarget.engine = .emrServerless
         let engine = EMRServerlessEngine(client: Fixtures.client(transport), target: emrTarget)
         let definition = engine.desiredDefinition(name: "carsales-prod-sales_etl", job: job, artifact: urls, digest: "d2")
-        let runId = try await engine.start(name: "carsales-prod-sales_etl", definition: definition, arguments: ["as_of": "2024-02-29"], clientToken: "token-123")
+        let request = RunRequest(arguments: ["as_of": "2024-02-29"], clientToken: "token-123",
+                                 metadata: RunMetadata(idempotencyKey: "token-123", artifact: "d2", deployment: "20240131T000000Z-abcd", arguments: ["as_of": "2024-02-29"]),
+                                 timeoutMinutes: 42)
+        let runId = try await engine.start(name: "carsales-prod-sales_etl", definition: definition, request: request)
         XCTAssertEqual(runId, "00run999")
         let body = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(transport.requests[0].bodyText.utf8)) as? [String: Any])
         XCTAssertEqual(body["clientToken"] as? String, "token-123")
+        // Run metadata as tags (the API's StartJobRun `tags` map), the cost limit as executionTimeoutMinutes.
+        XCTAssertEqual(body["tags"] as? [String: String], ["managed-by": "deployer", "deployer-run-key": "token-123", "deployer-artifact": "d2",
+                                                          "deployer-deployment": "20240131T000000Z-abcd", "deployer-arguments": #"{"as_of":"2024-02-29"}"#])
+        XCTAssertEqual(body["executionTimeoutMinutes"] as? Int, 42)
+        XCTAssertEqual(EMRServerlessEngine.metadata(tags: body["tags"] as? [String: String] ?? [:]), request.metadata)
         XCTAssertEqual(body["executionRoleArn"] as? String, "arn:aws:iam::123456789012:role/emr-job")
         XCTAssertNil(body["applicationId"], "the application id goes in the path")
         let submit = try XCTUnwrap(((body["jobDriver"] as? [String: Any])?["sparkSubmit"]) as? [String: Any])
@@ -214,7 +222,7 @@ final class EngineScriptedTests: XCTestCase {
         emrTarget.engine = .emr
         let engine = EMRStepEngine(client: Fixtures.client(transport), target: emrTarget)
         let definition = engine.desiredDefinition(name: "carsales-onprem-sales_etl", job: job, artifact: urls, digest: "d2")
-        let stepId = try await engine.start(name: "carsales-onprem-sales_etl", definition: definition, arguments: [:], clientToken: "t")
+        let stepId = try await engine.start(name: "carsales-onprem-sales_etl", definition: definition, request: RunRequest(clientToken: "t"))
         XCTAssertEqual(stepId, "s-1ABC")
         let body = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(transport.requests[0].bodyText.utf8)) as? [String: Any])
         XCTAssertEqual(body["JobFlowId"] as? String, "j-ABC123")

@@ -15,7 +15,7 @@ final class RunnerWaitTests: XCTestCase {
         func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue { .null }
         func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
         func delete(name: String) async throws {}
-        func start(name: String, definition: JSONValue, arguments: [String: String], clientToken: String) async throws -> String { "r1" }
+        func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String { "r1" }
         func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
             let next: Result<String, Error> = lock.withLock {
                 polls += 1

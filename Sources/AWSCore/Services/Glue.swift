@@ -30,8 +30,11 @@ public struct GlueClient: Sendable {
         _ = try await client.jsonCall(.glue, operation: "DeleteJob", input: ["JobName": name])
     }
 
-    public func startJobRun(name: String, arguments: [String: String]) async throws -> String {
-        let output = try await client.jsonCall(.glue, operation: "StartJobRun", input: ["JobName": name, "Arguments": arguments])
+    /// Starts a run; `timeoutMinutes` overrides the job's `Timeout` for this run.
+    public func startJobRun(name: String, arguments: [String: String], timeoutMinutes: Int? = nil) async throws -> String {
+        var input: [String: Any] = ["JobName": name, "Arguments": arguments]
+        if let timeoutMinutes { input["Timeout"] = timeoutMinutes }
+        let output = try await client.jsonCall(.glue, operation: "StartJobRun", input: input)
         guard let id = output["JobRunId"] as? String else {
             throw AWSError(service: "glue", operation: "StartJobRun", status: 200, code: "MalformedResponse", message: "no JobRunId")
         }

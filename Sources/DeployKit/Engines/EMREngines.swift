@@ -71,7 +71,8 @@ public struct EMRServerlessEngine: EngineDriver {
     public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
     public func delete(name: String) async throws {}
 
-    public func start(name: String, definition: JSONValue, arguments: [String: String], clientToken: String) async throws -> String {
+    public func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String {
+        let arguments = request.arguments
         guard case .object(var fields) = definition else { throw DeployError("job \(name) has no recorded definition: run deployer apply") }
         let appId = fields["applicationId"]?.stringValue ?? applicationId
         fields.removeValue(forKey: "applicationId")
@@ -85,9 +86,30 @@ public struct EMRServerlessEngine: EngineDriver {
             fields["jobDriver"] = .object(driver)
         }
         var input = JSONValue.object(fields).any as? [String: Any] ?? [:]
-        input["clientToken"] = clientToken
-        input["tags"] = ["managed-by": "deployer"]
+        input["clientToken"] = request.clientToken
+        var tags = ["managed-by": "deployer"]
+        for (key, value) in Self.tags(request.metadata) { tags[key] = value }
+        input["tags"] = tags
+        if let minutes = request.timeoutMinutes { input["executionTimeoutMinutes"] = minutes }
         return try await emr.startJobRun(applicationId: appId, input: input)
+    }
+
+    /// Run metadata as EMR Serverless tags (values at most 256 characters; arguments as JSON).
+    static func tags(_ metadata: RunMetadata) -> [String: String] {
+        var tags: [String: String] = [:]
+        if let key = metadata.idempotencyKey { tags["deployer-run-key"] = key }
+        if let artifact = metadata.artifact { tags["deployer-artifact"] = artifact }
+        if let deployment = metadata.deployment { tags["deployer-deployment"] = deployment }
+        if !metadata.arguments.isEmpty, let data = try? JSONSerialization.data(withJSONObject: metadata.arguments, options: [.sortedKeys]), data.count <= 256 {
+            tags["deployer-arguments"] = String(decoding: data, as: UTF8.self)
+        }
+        return tags
+    }
+
+    static func metadata(tags: [String: String]) -> RunMetadata? {
+        guard tags["deployer-run-key"] != nil || tags["deployer-artifact"] != nil || tags["deployer-deployment"] != nil else { return nil }
+        let arguments = tags["deployer-arguments"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] } ?? [:]
+        return RunMetadata(idempotencyKey: tags["deployer-run-key"], artifact: tags["deployer-artifact"], deployment: tags["deployer-deployment"], arguments: arguments)
     }
 
     static func state(_ raw: String) -> RunState {
@@ -105,7 +127,8 @@ public struct EMRServerlessEngine: EngineDriver {
         let raw = run["state"] as? String ?? "UNKNOWN"
         return RunInfo(id: run["jobRunId"] as? String ?? run["id"] as? String ?? "?", state: state(raw), engineState: raw,
                        startedAt: dateFrom(run["createdAt"]), endedAt: state(raw).isTerminal ? dateFrom(run["updatedAt"]) : nil,
-                       error: (run["stateDetails"] as? String).flatMap { $0.isEmpty ? nil : $0 })
+                       error: (run["stateDetails"] as? String).flatMap { $0.isEmpty ? nil : $0 },
+                       metadata: metadata(tags: run["tags"] as? [String: String] ?? [:]))
     }
 
     public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
@@ -178,13 +201,15 @@ public struct EMRStepEngine: EngineDriver {
     public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
     public func delete(name: String) async throws {}
 
-    public func start(name: String, definition: JSONValue, arguments: [String: String], clientToken: String) async throws -> String {
+    public func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String {
         guard case .object(var step)? = definition["step"], case .object(var jar)? = step["HadoopJarStep"], case .array(var args)? = jar["Args"] else {
             throw DeployError("job \(name) has no recorded step: run deployer apply")
         }
-        args += Self.argumentList(arguments).map(JSONValue.string)
+        args += Self.argumentList(request.arguments).map(JSONValue.string)
         jar["Args"] = .array(args)
         step["HadoopJarStep"] = .object(jar)
+        // Steps have no tags: the run key rides in the step's name (`NAME [key]`).
+        if let key = request.metadata.idempotencyKey { step["Name"] = .string("\(name) [\(key)]") }
         return try await emr.addStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, step: JSONValue.object(step).any as? [String: Any] ?? [:])
     }
 
@@ -204,9 +229,13 @@ public struct EMRStepEngine: EngineDriver {
         let raw = status["State"] as? String ?? "UNKNOWN"
         let timeline = status["Timeline"] as? [String: Any] ?? [:]
         let failure = status["FailureDetails"] as? [String: Any]
+        var metadata: RunMetadata?
+        if let stepName = step["Name"] as? String, stepName.hasSuffix("]"), let open = stepName.lastIndex(of: "[") {
+            metadata = RunMetadata(idempotencyKey: String(stepName[stepName.index(after: open)..<stepName.index(before: stepName.endIndex)]))
+        }
         return RunInfo(id: step["Id"] as? String ?? "?", state: state(raw), engineState: raw,
                        startedAt: dateFrom(timeline["StartDateTime"]) ?? dateFrom(timeline["CreationDateTime"]), endedAt: dateFrom(timeline["EndDateTime"]),
-                       error: (failure?["Message"] as? String) ?? (failure?["Reason"] as? String))
+                       error: (failure?["Message"] as? String) ?? (failure?["Reason"] as? String), metadata: metadata)
     }
 
     public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
@@ -214,7 +243,10 @@ public struct EMRStepEngine: EngineDriver {
     }
 
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
-        try await emr.listSteps(clusterId: definition["clusterId"]?.stringValue ?? clusterId).filter { ($0["Name"] as? String) == name }.prefix(limit).map(Self.info)
+        try await emr.listSteps(clusterId: definition["clusterId"]?.stringValue ?? clusterId).filter {
+            guard let stepName = $0["Name"] as? String else { return false }
+            return stepName == name || stepName.hasPrefix(name + " [")
+        }.prefix(limit).map(Self.info)
     }
 
     public func cancel(name: String, definition: JSONValue, runId: String) async throws {

@@ -23,10 +23,83 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var startedAt: Date?
     public var endedAt: Date?
     public var error: String?
+    /// What deployer attached to the run when it started it (`nil` for runs started elsewhere).
+    public var metadata: RunMetadata? = nil
+
+    public init(id: String, state: RunState, engineState: String, startedAt: Date?, endedAt: Date?, error: String?, metadata: RunMetadata? = nil) {
+        self.id = id
+        self.state = state
+        self.engineState = engineState
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.error = error
+        self.metadata = metadata
+    }
 
     public var durationSeconds: Double? {
         guard let startedAt else { return nil }
         return (endedAt ?? Date()).timeIntervalSince(startedAt)
+    }
+}
+
+/// What deployer attaches to every run it starts, so a run can be found again (idempotency
+/// key), retried with the same artifact, and traced to its deployment: Glue run arguments
+/// `--deployer-*`, EMR Serverless tags, the EMR step's name, the local run record.
+public struct RunMetadata: Codable, Sendable, Equatable {
+    public var idempotencyKey: String?
+    public var artifact: String?
+    public var deployment: String?
+    /// The job arguments given for this run (`--arg`), without deployer's own.
+    public var arguments: [String: String]
+
+    public init(idempotencyKey: String? = nil, artifact: String? = nil, deployment: String? = nil, arguments: [String: String] = [:]) {
+        self.idempotencyKey = idempotencyKey
+        self.artifact = artifact
+        self.deployment = deployment
+        self.arguments = arguments
+    }
+
+    /// Glue run arguments and local records carry these keys.
+    static let keyArgument = "--deployer-run-key"
+    static let artifactArgument = "--deployer-artifact"
+    static let deploymentArgument = "--deployer-deployment"
+
+    /// The metadata as `--deployer-*` arguments.
+    var asArguments: [String: String] {
+        var result: [String: String] = [:]
+        if let idempotencyKey { result[Self.keyArgument] = idempotencyKey }
+        if let artifact { result[Self.artifactArgument] = artifact }
+        if let deployment { result[Self.deploymentArgument] = deployment }
+        return result
+    }
+
+    /// Splits a run's arguments into deployer's metadata and the job's own.
+    static func from(arguments: [String: String]) -> RunMetadata? {
+        var own: [String: String] = [:]
+        for (key, value) in arguments where ![keyArgument, artifactArgument, deploymentArgument].contains(key) {
+            own[key.hasPrefix("--") ? String(key.dropFirst(2)) : key] = value
+        }
+        guard arguments[keyArgument] != nil || arguments[artifactArgument] != nil || arguments[deploymentArgument] != nil else { return nil }
+        return RunMetadata(idempotencyKey: arguments[keyArgument], artifact: arguments[artifactArgument], deployment: arguments[deploymentArgument], arguments: own)
+    }
+}
+
+/// What `run` asks an engine to start.
+public struct RunRequest: Sendable, Equatable {
+    /// Job arguments for this run (`--arg KEY=VALUE`).
+    public var arguments: [String: String]
+    /// Sent as the engine's client token where it has one (EMR Serverless): the idempotency
+    /// key when given, else a fresh UUID (a retried StartJobRun is then still idempotent).
+    public var clientToken: String
+    public var metadata: RunMetadata
+    /// The run's own time limit (from `--max-cost`), in minutes.
+    public var timeoutMinutes: Int?
+
+    public init(arguments: [String: String] = [:], clientToken: String = UUID().uuidString.lowercased(), metadata: RunMetadata = RunMetadata(), timeoutMinutes: Int? = nil) {
+        self.arguments = arguments
+        self.clientToken = clientToken
+        self.metadata = metadata
+        self.timeoutMinutes = timeoutMinutes
     }
 }
 
@@ -48,7 +121,8 @@ public protocol EngineDriver: Sendable {
     /// Creates or updates the engine-side definition (a no-op where the engine has none).
     func apply(name: String, desired: JSONValue, live: JSONValue?) async throws
     func delete(name: String) async throws
-    func start(name: String, definition: JSONValue, arguments: [String: String], clientToken: String) async throws -> String
+    /// Starts a run carrying `request.metadata` where the engine can keep it; returns its id.
+    func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String
     func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo
     func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo]
     func cancel(name: String, definition: JSONValue, runId: String) async throws

@@ -75,10 +75,10 @@ public struct GlueEngine: EngineDriver {
         try await glue.deleteJob(name: name)
     }
 
-    public func start(name: String, definition: JSONValue, arguments: [String: String], clientToken: String) async throws -> String {
-        var args: [String: String] = [:]
-        for (key, value) in arguments { args[key.hasPrefix("--") ? key : "--" + key] = value }
-        return try await glue.startJobRun(name: name, arguments: args)
+    public func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String {
+        var args: [String: String] = request.metadata.asArguments
+        for (key, value) in request.arguments { args[key.hasPrefix("--") ? key : "--" + key] = value }
+        return try await glue.startJobRun(name: name, arguments: args, timeoutMinutes: request.timeoutMinutes)
     }
 
     static func state(_ raw: String) -> RunState {
@@ -96,7 +96,8 @@ public struct GlueEngine: EngineDriver {
     static func info(_ run: [String: Any]) -> RunInfo {
         let raw = run["JobRunState"] as? String ?? "UNKNOWN"
         return RunInfo(id: run["Id"] as? String ?? "?", state: state(raw), engineState: raw, startedAt: dateFrom(run["StartedOn"]),
-                       endedAt: dateFrom(run["CompletedOn"]), error: run["ErrorMessage"] as? String)
+                       endedAt: dateFrom(run["CompletedOn"]), error: run["ErrorMessage"] as? String,
+                       metadata: RunMetadata.from(arguments: run["Arguments"] as? [String: String] ?? [:]))
     }
 
     public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {

@@ -25,6 +25,7 @@ public struct LocalEngine: EngineDriver {
         var startedAt: Date
         var command: [String]
         var log: String
+        var metadata: RunMetadata?
     }
 
     func runDirectory(_ name: String, _ runId: String) -> String { "\(root)/runs/\(name)/\(runId)" }
@@ -86,11 +87,12 @@ public struct LocalEngine: EngineDriver {
     public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
     public func delete(name: String) async throws {}
 
-    public func start(name: String, definition: JSONValue, arguments: [String: String], clientToken: String) async throws -> String {
+    public func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String {
+        let arguments = request.arguments
         guard let entry = definition["entryPoint"]?.stringValue, let pyFiles = definition["pyFiles"]?.stringValue else {
             throw DeployError("job \(name) has no recorded definition: run deployer apply -t \(target.name)")
         }
-        let runId = "local-" + AMZDate(Date()).timestamp + "-" + String(clientToken.prefix(6))
+        let runId = "local-" + AMZDate(Date()).timestamp + "-" + String(UUID().uuidString.lowercased().prefix(6))
         let directory = runDirectory(name, runId)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var command = [try sparkSubmit(), "--master", definition["master"]?.stringValue ?? "local[*]"]
@@ -99,9 +101,11 @@ public struct LocalEngine: EngineDriver {
         if case .array(let recorded)? = definition["arguments"] { command += recorded.compactMap(\.stringValue) }
         command += Self.argumentList(arguments)
         let log = directory + "/driver.log"
-        // A shell records the exit code when spark-submit ends; setsid detaches it from us so
-        // `run` without --wait returns while the job goes on.
-        let script = "\"$@\" > \"$DEPLOYER_LOG\" 2>&1; echo $? > \"$DEPLOYER_EXIT.tmp\" && mv \"$DEPLOYER_EXIT.tmp\" \"$DEPLOYER_EXIT\""
+        // A shell records its own pid (after setsid it leads the run's process group: spark-submit,
+        // the JVM and Python), then the exit code when spark-submit ends. setsid detaches it from
+        // us so `run` without --wait returns while the job goes on. setsid forks when its caller
+        // already leads a group, so the pid Process reports is not the run's: the shell's is.
+        let script = "echo $$ > \"$DEPLOYER_PID.tmp\" && mv \"$DEPLOYER_PID.tmp\" \"$DEPLOYER_PID\"; \"$@\" > \"$DEPLOYER_LOG\" 2>&1; echo $? > \"$DEPLOYER_EXIT.tmp\" && mv \"$DEPLOYER_EXIT.tmp\" \"$DEPLOYER_EXIT\""
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
         process.arguments = ["/bin/sh", "-c", script, "sh"] + command
@@ -111,12 +115,22 @@ public struct LocalEngine: EngineDriver {
         if env["SPARK_LOCAL_IP"] == nil { env["SPARK_LOCAL_IP"] = "127.0.0.1" }
         env["DEPLOYER_LOG"] = log
         env["DEPLOYER_EXIT"] = directory + "/exit_code"
+        env["DEPLOYER_PID"] = directory + "/pid"
         process.environment = env
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let record = RunRecord(id: runId, job: name, pid: process.processIdentifier, startedAt: Date(), command: command, log: log)
+        var pid: Int32?
+        for _ in 0..<200 {
+            if let text = try? String(contentsOfFile: directory + "/pid", encoding: .utf8), let value = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                pid = value
+                break
+            }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        guard let pid else { throw DeployError("the local run \(runId) did not start within 5 s: see \(log)") }
+        let record = RunRecord(id: runId, job: name, pid: pid, startedAt: Date(), command: command, log: log, metadata: request.metadata)
         try JSONEncoder.pretty.encode(record).write(to: URL(fileURLWithPath: directory + "/run.json"))
         return runId
     }
@@ -129,18 +143,23 @@ public struct LocalEngine: EngineDriver {
         let exitPath = directory + "/exit_code"
         if let exitData = try runFile(name, runId, "exit_code"), let code = Int(String(decoding: exitData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) {
             let ended = (try? FileManager.default.attributesOfItem(atPath: exitPath)[.modificationDate] as? Date) ?? Date()
-            if code == 0 { return RunInfo(id: runId, state: .succeeded, engineState: "EXITED 0", startedAt: record.startedAt, endedAt: ended, error: nil) }
+            if code == 0 { return RunInfo(id: runId, state: .succeeded, engineState: "EXITED 0", startedAt: record.startedAt, endedAt: ended, error: nil, metadata: record.metadata) }
             let cancelled = FileManager.default.fileExists(atPath: directory + "/cancelled")
             let error = cancelled ? "cancelled" : (lastErrorLine(record.log) ?? "spark-submit exited with status \(code)")
-            return RunInfo(id: runId, state: cancelled ? .cancelled : .failed, engineState: "EXITED \(code)", startedAt: record.startedAt, endedAt: ended, error: error)
+            return RunInfo(id: runId, state: cancelled ? .cancelled : .failed, engineState: "EXITED \(code)", startedAt: record.startedAt, endedAt: ended, error: error, metadata: record.metadata)
         }
-        if kill(record.pid, 0) == 0 || errno == EPERM {
-            return RunInfo(id: runId, state: .running, engineState: "RUNNING pid \(record.pid)", startedAt: record.startedAt, endedAt: nil, error: nil)
+        // Any process of the run's group alive (the shell, spark-submit, the JVM) means running.
+        if kill(-record.pid, 0) == 0 || errno == EPERM {
+            return RunInfo(id: runId, state: .running, engineState: "RUNNING pid \(record.pid)", startedAt: record.startedAt, endedAt: nil, error: nil, metadata: record.metadata)
         }
         // The wrapper may be writing the exit code right now: look once more before calling it lost.
         try await Task.sleep(for: .milliseconds(200))
         if FileManager.default.fileExists(atPath: exitPath) { return try await describe(name: name, definition: definition, runId: runId) }
-        return RunInfo(id: runId, state: .failed, engineState: "LOST", startedAt: record.startedAt, endedAt: nil, error: "the spark-submit process \(record.pid) ended without an exit code (killed?)")
+        // Cancelling signals the whole group, the recording shell included.
+        if FileManager.default.fileExists(atPath: directory + "/cancelled") {
+            return RunInfo(id: runId, state: .cancelled, engineState: "CANCELLED", startedAt: record.startedAt, endedAt: Date(), error: "cancelled", metadata: record.metadata)
+        }
+        return RunInfo(id: runId, state: .failed, engineState: "LOST", startedAt: record.startedAt, endedAt: nil, error: "the spark-submit process \(record.pid) ended without an exit code (killed?)", metadata: record.metadata)
     }
 
     /// The job's one-line error (`sales_etl: error: …`) or the last line mentioning an error.

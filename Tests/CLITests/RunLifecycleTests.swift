@@ -1,0 +1,178 @@
+import AWSTestSupport
+import Foundation
+import XCTest
+
+/// Runs you can trust from CI, with real local Spark: SIGTERM to `run --wait` cancels the run
+/// (the spark-submit process group is gone, status says cancelled, exit 3); `--on-interrupt
+/// detach` leaves it running and `run --attach` picks it up; the same idempotency key twice
+/// gives one run.
+final class RunLifecycleTests: XCTestCase {
+    var work: String!
+
+    override func setUpWithError() throws {
+        work = NSTemporaryDirectory() + "deployer-lifecycle-\(UUID().uuidString)"
+        let package = work + "/sleeper/src/sleeper"
+        try FileManager.default.createDirectory(atPath: package, withIntermediateDirectories: true)
+        try "".write(toFile: package + "/__init__.py", atomically: true, encoding: .utf8)
+        try "seconds: 120\n".write(toFile: work + "/sleeper/config.yml", atomically: true, encoding: .utf8)
+        // A PySpark driver that stays up (the JVM and Python both run), as a long job would.
+        try """
+        import sys, time
+        print("sleeper: started", flush=True)
+        time.sleep(120)
+        print("sleeper: done", flush=True)
+        """.write(toFile: work + "/sleeper/main.py", atomically: true, encoding: .utf8)
+        try """
+        project: life
+        targets:
+          local:
+            engine: local
+            artifacts: {path: state}
+        jobs:
+          sleeper:
+            source: sleeper
+        """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
+        let apply = try deployer(["apply", "--auto-approve"])
+        XCTAssertEqual(apply.status, 0, apply.all)
+    }
+
+    override func tearDownWithError() throws {
+        // Whatever a failed assertion left running.
+        for pid in runPids() { kill(-pid, SIGKILL) }
+        try? FileManager.default.removeItem(atPath: work)
+    }
+
+    var environment: [String: String] {
+        ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "JAVA_HOME": ProcessInfo.processInfo.environment["JAVA_HOME"] ?? ""]
+            .filter { !$0.value.isEmpty }
+    }
+
+    func deployer(_ arguments: [String], extra: [String: String] = [:]) throws -> CLIResult {
+        try CLI.run(arguments, environment: environment.merging(extra) { $1 }, cwd: work)
+    }
+
+    var runsDirectory: String { work + "/state/runs/life-local-sleeper" }
+
+    func runIds() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: runsDirectory)) ?? []).filter { $0.hasPrefix("local-") }.sorted()
+    }
+
+    func runPids() -> [Int32] {
+        runIds().compactMap { id in
+            guard let data = FileManager.default.contents(atPath: "\(runsDirectory)/\(id)/run.json"),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+            return (object["pid"] as? NSNumber)?.int32Value
+        }
+    }
+
+    /// Starts `deployer ARGS` in the background; returns the process and its output pipes.
+    func background(_ arguments: [String]) throws -> (Process, Pipe, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = arguments
+        var env = ["HOME": "/nonexistent-home", "CI": "true"]
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.currentDirectoryURL = URL(fileURLWithPath: work)
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return (process, out, err)
+    }
+
+    /// Waits (bounded) until a run exists and its driver has started.
+    func waitForRunningDriver(count: Int = 1) throws -> String {
+        for _ in 0..<300 {
+            if let id = runIds().last, runIds().count >= count,
+               let log = try? String(contentsOfFile: "\(runsDirectory)/\(id)/driver.log", encoding: .utf8), log.contains("sleeper: started") {
+                return id
+            }
+            usleep(100_000)
+        }
+        XCTFail("the driver never started")
+        return ""
+    }
+
+    func finish(_ process: Process, within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        return !process.isRunning
+    }
+
+    func groupAlive(_ pid: Int32) -> Bool { kill(-pid, 0) == 0 }
+
+    func testSIGTERMCancelsTheRunAndItsProcessGroup() throws {
+        let (process, _, err) = try background(["run", "sleeper", "--wait"])
+        let runId = try waitForRunningDriver()
+        let pid = try XCTUnwrap(runPids().last)
+        XCTAssertTrue(groupAlive(pid))
+        let signalled = Date()
+        process.terminate() // SIGTERM, as a cancelled CI job sends
+        XCTAssertTrue(finish(process, within: 60), "deployer ends after cancelling")
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 3, stderr)
+        XCTAssertTrue(stderr.contains("cancelled local:local:sleeper:\(runId) on interrupt"), stderr)
+        var gone = false
+        for _ in 0..<100 where !gone {
+            gone = !groupAlive(pid)
+            if !gone { usleep(100_000) }
+        }
+        XCTAssertTrue(gone, "the spark-submit process group is gone")
+        XCTAssertLessThan(Date().timeIntervalSince(signalled), 30)
+        let status = try deployer(["status", "sleeper", "--run", runId, "--json"])
+        XCTAssertTrue(status.stdout.contains("\"state\" : \"cancelled\""), status.all)
+    }
+
+    func testDetachLeavesTheRunAndAttachFollowsIt() throws {
+        let (process, _, err) = try background(["run", "sleeper", "--wait", "--on-interrupt", "detach"])
+        let runId = try waitForRunningDriver()
+        let pid = try XCTUnwrap(runPids().last)
+        process.terminate()
+        XCTAssertTrue(finish(process, within: 30))
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 143, stderr)
+        XCTAssertTrue(stderr.contains("detached: local:local:sleeper:\(runId) goes on"), stderr)
+        XCTAssertTrue(groupAlive(pid), "detached: the run goes on")
+        // Attach from elsewhere, wait a little, cancel at the timeout.
+        let attached = try deployer(["run", "--attach", "local:local:sleeper:\(runId)", "--wait", "--timeout", "2s", "--on-timeout", "cancel"])
+        XCTAssertEqual(attached.status, 4, attached.all)
+        XCTAssertTrue(attached.stdout.contains("attached local:local:sleeper:\(runId)"), attached.all)
+        XCTAssertTrue(attached.stderr.contains("cancelled local:local:sleeper:\(runId)"), attached.all)
+        for _ in 0..<100 where groupAlive(pid) { usleep(100_000) }
+        XCTAssertFalse(groupAlive(pid))
+        // Handles of another target, or unknown runs, are refused in one line.
+        let other = try deployer(["run", "--attach", "glue:prod:sleeper:jr_1", "--wait"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("belongs to target prod"), other.stderr)
+        let unknown = try deployer(["run", "--attach", "local:local:sleeper:local-20990101T000000Z-none"])
+        XCTAssertEqual(unknown.status, 1)
+        XCTAssertTrue(unknown.stderr.contains("no local run"), unknown.stderr)
+        let garbage = try deployer(["run", "--attach", "not-a-handle"])
+        XCTAssertNotEqual(garbage.status, 0)
+        XCTAssertTrue(garbage.stderr.contains("is not a run handle"), garbage.stderr)
+    }
+
+    func testSameIdempotencyKeyGivesOneRun() throws {
+        let first = try deployer(["run", "sleeper", "--idempotency-key", "nightly-2026-11-30"])
+        XCTAssertEqual(first.status, 0, first.all)
+        let handle = try XCTUnwrap(first.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        let second = try deployer(["run", "sleeper", "--idempotency-key", "nightly-2026-11-30", "--json"])
+        XCTAssertEqual(second.status, 0, second.all)
+        XCTAssertTrue(second.stdout.contains("\"handle\" : \"\(handle)\""), second.stdout)
+        XCTAssertTrue(second.stdout.contains("\"reused\" : true"), second.stdout)
+        XCTAssertEqual(runIds().count, 1, "one run for one key")
+        // The CI default key: the same step of the same workflow run (any attempt) finds it too.
+        let ci = ["CI": "true", "GITHUB_REPOSITORY": "org/repo", "GITHUB_RUN_ID": "42", "GITHUB_JOB": "deploy", "GITHUB_ACTION": "run-etl"]
+        let ciFirst = try deployer(["run", "sleeper"], extra: ci.merging(["GITHUB_RUN_ATTEMPT": "1"]) { $1 })
+        let ciRetry = try deployer(["run", "sleeper"], extra: ci.merging(["GITHUB_RUN_ATTEMPT": "2"]) { $1 })
+        XCTAssertTrue(ciFirst.stdout.hasPrefix("started "), ciFirst.all)
+        XCTAssertTrue(ciRetry.stdout.hasPrefix("found "), ciRetry.all)
+        XCTAssertEqual(runIds().count, 2)
+        let bad = try deployer(["run", "sleeper", "--idempotency-key", "../x y"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("--idempotency-key"), bad.stderr)
+    }
+}
