@@ -175,4 +175,38 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("--idempotency-key"), bad.stderr)
     }
+
+    /// `runs` lists runs with their artifact and deployment; `retry` starts the same artifact
+    /// and arguments again, even after a newer deployment, and says so.
+    func testRunsListsAndRetryUsesTheOriginalArtifact() throws {
+        let first = try deployer(["run", "sleeper", "--arg", "day=2026-11-29"])
+        XCTAssertEqual(first.status, 0, first.all)
+        let handle = try XCTUnwrap(first.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        let listed = try deployer(["runs", "--json"])
+        XCTAssertEqual(listed.status, 0, listed.all)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(object["version"] as? Int, 1)
+        let runs = try XCTUnwrap(object["runs"] as? [[String: Any]])
+        XCTAssertEqual(runs.count, 1)
+        XCTAssertEqual(runs.first?["handle"] as? String, handle)
+        let metadata = try XCTUnwrap((runs.first?["run"] as? [String: Any])?["metadata"] as? [String: Any])
+        let artifact = try XCTUnwrap(metadata["artifact"] as? String)
+        let deployment = try XCTUnwrap(metadata["deployment"] as? String)
+        XCTAssertEqual(try deployer(["runs", "--state", "succeeded"]).stdout.contains("No runs"), true)
+        XCTAssertNotEqual(try deployer(["runs", "--since", "yesterday"]).status, 0)
+        // A newer deployment, then a retry of the first run: the first run's artifact again.
+        try "\n# v2\n".appendTo(work + "/sleeper/main.py")
+        XCTAssertEqual(try deployer(["apply", "--auto-approve"]).status, 0)
+        let retried = try deployer(["retry", handle])
+        XCTAssertEqual(retried.status, 0, retried.all)
+        XCTAssertTrue(retried.stdout.contains("artifact \(artifact.prefix(12)) of deployment \(deployment)"), retried.all)
+        XCTAssertTrue(retried.stderr.contains("is newer"), retried.stderr)
+        let newest = try XCTUnwrap(runIds().last)
+        let record = try XCTUnwrap(FileManager.default.contents(atPath: "\(runsDirectory)/\(newest)/run.json"))
+        let text = String(decoding: record, as: UTF8.self)
+        XCTAssertTrue(text.contains(artifact) && text.contains("2026-11-29"), "the retry ran the old artifact with the same arguments: \(text)")
+        let other = try deployer(["retry", "glue:dev:sleeper:jr_x"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertTrue(other.stderr.contains("no target 'dev'") || other.stderr.contains("belongs to target"), other.stderr)
+    }
 }

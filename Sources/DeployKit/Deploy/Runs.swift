@@ -96,6 +96,67 @@ public struct Runner: Sendable {
         guard Self.isValidRunId(handle.runId) else { throw DeployError("'\(Schema.short(handle.runId))' in \(handle) is not a run id") }
     }
 
+    /// One row of `deployer runs`.
+    public struct HistoryEntry: Codable, Sendable {
+        public var job: String
+        public var handle: String
+        public var run: RunInfo
+    }
+
+    /// Runs of `jobs` across the target's engine, newest first: only `state` (if given), only
+    /// those started after `since` (if given), at most `limit` per job.
+    public func history(jobs: [String], state: RunState?, since: Date?, limit: Int) async throws -> [HistoryEntry] {
+        guard let record = try await context.latestRecord(), record.destroyed != true else {
+            throw DeployError("nothing is deployed on target \(context.target.name): no runs to list")
+        }
+        var entries: [HistoryEntry] = []
+        for job in jobs {
+            guard let definition = record.definitions[job], let name = record.jobNames[job] else { continue }
+            let runs = try await context.engine.recentRuns(name: name, definition: definition, limit: max(limit, 50))
+            for run in runs {
+                if let state, run.state != state { continue }
+                if let since, (run.startedAt ?? .distantPast) < since { continue }
+                entries.append(HistoryEntry(job: job, handle: handle(job: job, runId: run.id).description, run: run))
+            }
+        }
+        entries.sort { ($0.run.startedAt ?? .distantPast) > ($1.run.startedAt ?? .distantPast) }
+        var perJob: [String: Int] = [:]
+        return entries.filter { entry in
+            perJob[entry.job, default: 0] += 1
+            return perJob[entry.job, default: 0] <= limit
+        }
+    }
+
+    /// What `retry` did: the new run, and the deployment whose artifact it used.
+    public struct Retried: Sendable {
+        public var handle: RunHandle
+        public var artifact: String
+        public var deployment: String
+        /// The newest deployment, when it is not the one retried.
+        public var newerDeployment: String?
+    }
+
+    /// Starts a new run with the same artifact and arguments as `handle`'s run, even when a
+    /// newer deployment exists (its deployment record gives the definition used).
+    public func retry(_ handle: RunHandle, timeoutMinutes: Int? = nil) async throws -> Retried {
+        try check(handle)
+        let latest = try await deployed(handle.job)
+        let original = try await context.engine.describe(name: latest.name, definition: latest.definition, runId: handle.runId)
+        guard let metadata = original.metadata, let deploymentId = metadata.deployment else {
+            throw DeployError("run \(handle) carries no deployment (started outside deployer, or before runs recorded it): start a new one with 'deployer run \(handle.job) -t \(handle.target)'")
+        }
+        let record = deploymentId == latest.record.id ? latest.record : try await context.record(deploymentId)
+        guard let definition = record.definitions[handle.job], let name = record.jobNames[handle.job], let artifact = record.artifacts[handle.job] else {
+            throw DeployError("deployment \(deploymentId) has no job \(handle.job): it cannot be retried")
+        }
+        let request = RunRequest(arguments: metadata.arguments,
+                                 metadata: RunMetadata(idempotencyKey: nil, artifact: artifact, deployment: record.id, arguments: metadata.arguments),
+                                 timeoutMinutes: timeoutMinutes)
+        let runId = try await context.engine.start(name: name, definition: definition, request: request)
+        return Retried(handle: self.handle(job: handle.job, runId: runId), artifact: artifact, deployment: record.id,
+                       newerDeployment: latest.record.id == record.id ? nil : latest.record.id)
+    }
+
     /// Cancels the run and waits (at most `timeout`) until the engine reports it ended.
     public func cancelAndWait(job: String, runId: String, timeout: Duration = .seconds(120), poll: Duration = .seconds(2),
                               sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) async throws -> RunInfo {

@@ -77,6 +77,9 @@ public struct GlueEngine: EngineDriver {
 
     public func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String {
         var args: [String: String] = request.metadata.asArguments
+        // The run names its code.zip itself, so a retry of an older deployment runs that
+        // deployment's code (Glue cannot override the script per run; main.py is a thin entry).
+        if let codeZip = definition["DefaultArguments"]?["--extra-py-files"]?.stringValue { args["--extra-py-files"] = codeZip }
         for (key, value) in request.arguments { args[key.hasPrefix("--") ? key : "--" + key] = value }
         return try await glue.startJobRun(name: name, arguments: args, timeoutMinutes: request.timeoutMinutes)
     }
