@@ -70,7 +70,8 @@ def random_faults(h: H.Harness, rate: float, seeds: int, kinds: tuple[str, ...])
         print(f"  rate {rate} seed {seed:2}: {'completed' if run.status == 0 else f'exit {run.status}'} in {run.seconds:5.1f}s, "
               f"{len(run.faults())} faults/{len(run.requests)} requests; left lock={trial.after.lock is not None} "
               f"uploads={len(trial.after.uploads)} record={'ok' if not trial.after.record_problems else 'INCONSISTENT'}; "
-              f"next apply {'converged' if not recovery else 'NOT converged'}", flush=True)
+              f"next apply {'converged' if not recovery else 'NOT converged'}"
+              + (f"\n      {run.error_lines[0][:220]}" if run.status != 0 and run.error_lines else ""), flush=True)
     return {"rate": rate, "rows": rows, "median": statistics.median(times) if times else 0.0, "max": max(times, default=0.0),
             "problems": problems, "injected": injected}
 

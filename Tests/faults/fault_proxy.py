@@ -16,7 +16,8 @@ that was not injected.
 Per request one number pair is drawn from random.Random(seed) (always two draws, so the
 sequence does not depend on the rate); with probability --rate one fault of --kinds applies:
 
-  error     500 without forwarding, in the upstream's protocol (S3 XML, JSON, STS query XML)
+  error     500 without forwarding, in the upstream's protocol (S3 XML, JSON, STS query XML;
+            --protocol auto guesses it per request, --protocol s3 forces S3 for an S3 upstream)
   throttle  S3: 503 SlowDown; JSON: 400 ThrottlingException; STS: 400 Throttling
   drop      lost request: the client connection is closed, nothing forwarded
   lose      lost answer: forwarded and fully answered upstream, then the client connection is closed
@@ -160,8 +161,11 @@ def keep_alive(version: str, headers: dict[str, str]) -> bool:
     return True
 
 
-def protocol(headers: dict[str, str]) -> str:
-    """Which error dialect the upstream would answer in: s3, json or query (STS)."""
+def protocol(headers: dict[str, str], forced: str = "auto") -> str:
+    """Which error dialect the upstream would answer in: s3, json or query (STS). In front of
+    S3 pass --protocol s3: objects are often PUT with a JSON content type."""
+    if forced != "auto":
+        return forced
     content_type = headers.get("content-type", "").lower()
     if "x-amz-target" in headers or "json" in content_type:
         return "json"
@@ -209,6 +213,7 @@ class Proxy:
         self.kill_pid_file = args.kill_pid_file
         self.kill_when = args.kill_when
         self.counter_file = args.counter_file
+        self.protocol = args.protocol
         self.lock = threading.Lock()
         self.n = 0
         self.log = open(args.log, "a", buffering=1) if args.log else None
@@ -325,7 +330,7 @@ class Handler(socketserver.BaseRequestHandler):
             elif framing == "chunked":
                 reader.chunked(discard)
             entry["bytes_in"] = counted[0]
-            answer = fault_response(fault, protocol(headers), request_id)
+            answer = fault_response(fault, protocol(headers, proxy.protocol), request_id)
             entry["answered"] = int(answer.split(b" ", 2)[1])
             client.sendall(answer)
             return finish(keep_alive(version, headers))
@@ -419,6 +424,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rate", type=float, default=0.0, help="probability of a fault per request")
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated subset of " + ",".join(KINDS))
+    parser.add_argument("--protocol", choices=("auto", "s3", "json", "query"), default="auto",
+                        help="error dialect: auto (X-Amz-Target/JSON content type: json; form post: query (STS); else s3), or forced")
     parser.add_argument("--log", help="append one JSON line per request")
     parser.add_argument("--counter-file", help="number requests across every proxy sharing this file (for --kill-at)")
     parser.add_argument("--kill-at", type=int, help="SIGKILL the pid in --kill-pid-file at this request")

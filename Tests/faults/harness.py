@@ -133,7 +133,7 @@ class ProxyPair:
             port_file = self.dir / f"port{index}"
             command = [sys.executable, str(PROXY_SCRIPT), "--upstream", upstream, "--port-file", str(port_file),
                        "--seed", str(config.seed * 2 + index), "--rate", str(config.rate), "--kinds", ",".join(config.kinds),
-                       "--log", str(log), "--counter-file", str(self.counter)]
+                       "--log", str(log), "--counter-file", str(self.counter), "--protocol", "s3" if index == 0 else "auto"]
             if config.kill_at is not None:
                 command += ["--kill-at", str(config.kill_at), "--kill-pid-file", str(pid_file), "--kill-when", config.kill_when]
             self.processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(self.dir / f"proxy{index}.err", "w"),
