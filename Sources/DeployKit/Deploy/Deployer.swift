@@ -74,7 +74,7 @@ public struct Deployer: Sendable {
         // record does not, an earlier apply stopped before recording, and this one records.
         let plan = Plan(project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: jobs, latestDeployment: latest?.id,
                         liveFingerprint: Plan.fingerprint(jobs, latest: latest?.id), rollbackOf: rollbackOf,
-                        recordBehind: Plan.record(latest, matches: jobs) ? nil : true)
+                        recordBehind: Plan.record(latest, matches: jobs) || jobs.contains(where: { $0.action != .unchanged || $0.uploadArtifact }) ? nil : true)
         return (plan, artifacts)
     }
 
@@ -115,11 +115,28 @@ public struct Deployer: Sendable {
                 throw DeployError("the live state or the sources changed since the plan was saved: run 'deployer plan -t \(target.name)' again")
             }
         }
-        guard plan.hasChanges else { return ApplyResult(plan: plan, record: nil, tookOverLock: nil) }
+        guard plan.hasChanges else {
+            // Nothing to deploy, but leftovers of an earlier apply that died after an upload
+            // completed are provably redundant: abort them (safe without the lock).
+            for aborted in (try? await context.store.abortRedundantUploads(prefix: context.layout.join("artifacts/"))) ?? [] {
+                context.log("aborted a leftover incomplete upload of \(context.store.url(aborted)) (its object is complete)")
+            }
+            return ApplyResult(plan: plan, record: nil, tookOverLock: nil)
+        }
 
         let by = try await context.callerIdentity() ?? options.owner
         let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: options.lockTTL)
-        let handle = try await lock.acquire(owner: options.owner)
+        let handle: LeaseLock.Handle
+        do {
+            handle = try await lock.acquire(owner: options.owner)
+        } catch let uncertain as LeaseLock.LockUncertain {
+            // Our lease may be there with its answer lost: one more careful look, then remove it
+            // if it is ours (outside a cancelled task), else name it.
+            if let released = try? await Uncancelled.run({ try await Self.removeIfOurs(lock: lock, id: uncertain.lease.id) }), released {
+                throw DeployError("could not take the lock of target \(target.name): \(uncertain.underlying); nothing was changed and no lock is left")
+            }
+            throw uncertain
+        }
         if let stale = handle.tookOver {
             context.log("took over the expired lock \(stale.id) of \(stale.owner)")
         }
@@ -138,6 +155,9 @@ public struct Deployer: Sendable {
             // Uploads an interrupted apply left behind (older than any live lease) are aborted.
             for aborted in try await context.store.abortIncompleteUploads(prefix: context.layout.join("artifacts/"), olderThan: options.lockTTL, now: context.now()) {
                 context.log("aborted an incomplete upload of \(context.store.url(aborted)) left by an interrupted apply")
+            }
+            for aborted in try await context.store.abortRedundantUploads(prefix: context.layout.join("artifacts/")) {
+                context.log("aborted a leftover incomplete upload of \(context.store.url(aborted)) (its object is complete)")
             }
             for job in plan.jobs where job.uploadArtifact {
                 guard let artifact = artifacts[job.job] else { continue }
@@ -163,6 +183,14 @@ public struct Deployer: Sendable {
         }
     }
 
+    /// Removes the lock if it holds lease `id`; true when no lease of ours is left.
+    static func removeIfOurs(lock: LeaseLock, id: String) async throws -> Bool {
+        guard let (found, etag) = try await lock.current() else { return true }
+        guard found?.id == id else { return true }
+        try await lock.store.delete(lock.key, ifMatch: etag)
+        return true
+    }
+
     /// Releases the lock whatever happened (also when the task was cancelled by Ctrl-C or SIGTERM)
     /// and says in one line what was and was not done, so the user knows the next apply converges.
     func failed(_ error: any Error, progress: ApplyProgress, keeper: LeaseKeeper, lockId: String) async -> DeployFailure {
@@ -178,7 +206,13 @@ public struct Deployer: Sendable {
         parts.append(done.isEmpty ? "nothing was changed" : "done before it: " + done.joined(separator: ", "))
         if !progress.recorded { parts.append("no deployment record was written") }
         parts.append(released ? "lock \(lockId) released" : "lock \(lockId) may still be held: 'deployer apply -t \(target.name) --force-unlock \(lockId)'")
-        parts.append("the next 'deployer apply -t \(target.name)' converges")
+        // A fault passes; a refusal (bad input, permissions, an API that does not exist) does not.
+        let transient: Bool
+        switch error {
+        case let failure as AWSError: transient = failure.isTransport || failure.isThrottling || (failure.status >= 500 && failure.status != 501)
+        default: transient = interrupted
+        }
+        parts.append(transient ? "the next 'deployer apply -t \(target.name)' converges" : "'deployer apply -t \(target.name)' resumes from here once the cause is fixed")
         let cause = interrupted ? "interrupted" : "\(error)"
         return DeployFailure(cause: cause, underlying: error, interrupted: interrupted, summary: parts.joined(separator: "; "))
     }

@@ -22,6 +22,16 @@ public struct LeaseLock: Sendable {
         }
     }
 
+    /// Taking the lock failed in a way that may have left our lease written (every answer lost).
+    public struct LockUncertain: Error, CustomStringConvertible, Sendable {
+        public let lease: Lease
+        public let target: String
+        public let underlying: any Error
+        public var description: String {
+            "could not take the lock of target \(target): \(underlying); if lock \(lease.id) is there now, it is this apply's: remove it with 'deployer apply -t \(target) --force-unlock \(lease.id)'"
+        }
+    }
+
     let store: any ObjectStore
     public let key: String
     let target: String
@@ -58,8 +68,17 @@ public struct LeaseLock: Sendable {
         let now = clock()
         let lease = Lease(id: UUID().uuidString.lowercased(), owner: owner, target: target, acquiredAt: now, expiresAt: now.addingTimeInterval(ttl))
         do {
-            let etag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifAbsent)
-            return Handle(lease: lease, etag: etag, tookOver: nil)
+            do {
+                let etag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifAbsent)
+                return Handle(lease: lease, etag: etag, tookOver: nil)
+            } catch let error where !(error is PreconditionFailed) {
+                // The write may have landed with every answer lost: read back before giving up,
+                // so a lock this apply holds is either used or named, never silently left.
+                if let (found, etag) = try? await current(), let found, found.id == lease.id {
+                    return Handle(lease: lease, etag: etag, tookOver: nil)
+                }
+                throw LockUncertain(lease: lease, target: target, underlying: error)
+            }
         } catch is PreconditionFailed {
             guard let (found, etag) = try await current() else {
                 // Released between our write and read: try once more.

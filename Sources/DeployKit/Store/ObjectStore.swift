@@ -41,10 +41,14 @@ public protocol ObjectStore: Sendable {
     /// `now` (left by an interrupted apply; no live apply holds an upload longer than its
     /// lease); returns their keys.
     func abortIncompleteUploads(prefix: String, olderThan: TimeInterval, now: Date) async throws -> [String]
+    /// Aborts multipart uploads under `prefix` whose key already holds a complete object
+    /// (content-addressed keys are written once: such an upload is a leftover); returns their keys.
+    func abortRedundantUploads(prefix: String) async throws -> [String]
 }
 
 extension ObjectStore {
     public func abortIncompleteUploads(prefix: String, olderThan: TimeInterval, now: Date) async throws -> [String] { [] }
+    public func abortRedundantUploads(prefix: String) async throws -> [String] { [] }
 }
 
 /// S3 via deployer's own client.
@@ -96,6 +100,10 @@ public struct S3Store: ObjectStore {
         } catch let error as AWSError where error.status == 412 || error.code == "ConditionalRequestConflict" {
             throw PreconditionFailed(key: key)
         }
+    }
+
+    public func abortRedundantUploads(prefix: String) async throws -> [String] {
+        try await Uploader.abortRedundantUploads(s3: s3, bucket: bucket, prefix: prefix)
     }
 
     public func abortIncompleteUploads(prefix: String, olderThan: TimeInterval, now: Date) async throws -> [String] {

@@ -70,7 +70,14 @@ public struct Uploader: Sendable {
             progress?(size, size)
             return
         }
+        // An earlier apply may have completed this immutable key and died before SHA256SUMS:
+        // do not send it again (nor start an upload that would only be refused).
+        if ifAbsent, let existing = try await s3.headObject(bucket: bucket, key: key), existing.size == size {
+            _ = try? await Self.abortRedundantUploads(s3: s3, bucket: bucket, prefix: key)
+            throw AWSError(service: "s3", operation: "HeadObject", status: 412, code: "PreconditionFailed", message: "\(key) already exists")
+        }
         let uploadId = try await s3.createMultipartUpload(bucket: bucket, key: key)
+        var alreadyThere = false
         do {
             let (partCount, partSize) = partLayout(size: size)
             let done = ProgressCounter()
@@ -100,11 +107,12 @@ public struct Uploader: Sendable {
                 }
             }
             try await s3.completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, parts: etags, ifNoneMatch: ifAbsent)
-        } catch let error as AWSError where error.code == "NoSuchUpload" && ifAbsent {
-            // A retried completion whose first answer was lost finds the upload gone; or another
-            // apply finished the same content-addressed key. Either way the key holds the bytes.
+        } catch let error as AWSError where (error.code == "NoSuchUpload" || error.status == 412) && ifAbsent {
+            // A retried completion whose first answer was lost finds the upload gone (or meets
+            // its own object); or another apply finished the same content-addressed key. Either
+            // way the key holds the bytes.
             guard let object = try await s3.headObject(bucket: bucket, key: key), object.size == size else { throw error }
-            throw AWSError(service: "s3", operation: "CompleteMultipartUpload", status: 412, code: "PreconditionFailed", message: "\(key) already exists")
+            alreadyThere = true
         } catch {
             // Also when cancelled (Ctrl-C): the abort runs outside the cancelled task. Best effort:
             // the original error is what the user needs to see, and a later apply aborts leftovers.
@@ -113,11 +121,31 @@ public struct Uploader: Sendable {
         }
         // A lost CreateMultipartUpload answer, retried, starts a second upload nobody else knows:
         // the key is complete now, so every other upload of it is redundant.
-        if let others = try? await s3.listMultipartUploads(bucket: bucket, prefix: key) {
-            for other in others where other.key == key && other.uploadId != uploadId {
-                _ = try? await s3.abortMultipartUpload(bucket: bucket, key: key, uploadId: other.uploadId)
+        // Ours too when its completion was refused (the object was already there).
+        _ = try? await Self.abortRedundantUploads(s3: s3, bucket: bucket, prefix: key, except: alreadyThere ? nil : uploadId)
+        if alreadyThere {
+            throw AWSError(service: "s3", operation: "CompleteMultipartUpload", status: 412, code: "PreconditionFailed", message: "\(key) already exists")
+        }
+    }
+
+    /// Aborts in-progress multipart uploads under `prefix` whose key already holds a complete
+    /// object: artifact keys are content-addressed and written once, so such an upload can
+    /// only be a leftover (a lost CreateMultipartUpload answer, an apply killed after
+    /// completing). Returns the keys aborted.
+    public static func abortRedundantUploads(s3: S3Client, bucket: String, prefix: String, except: String? = nil) async throws -> [String] {
+        var aborted: [String] = []
+        var complete: [String: Bool] = [:]
+        for upload in try await s3.listMultipartUploads(bucket: bucket, prefix: prefix) where upload.uploadId != except {
+            if complete[upload.key] == nil { complete[upload.key] = try await s3.headObject(bucket: bucket, key: upload.key) != nil }
+            guard complete[upload.key] == true else { continue }
+            do {
+                try await s3.abortMultipartUpload(bucket: bucket, key: upload.key, uploadId: upload.uploadId)
+                aborted.append(upload.key)
+            } catch let error as AWSError where error.isNotFound {
+                continue
             }
         }
+        return aborted
     }
 }
 
