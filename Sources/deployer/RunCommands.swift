@@ -47,6 +47,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Follow this run (started elsewhere) instead of starting one.", valueName: "HANDLE"))
     var attach: String?
 
+    @Option(help: ArgumentHelp("Bound the run's cost: converted at the target's prices into the engine's own time limit (Glue Timeout, EMR Serverless executionTimeoutMinutes).", valueName: "USD"))
+    var maxCost: Double?
+
     @Flag(help: "Print the handle and final state as JSON.")
     var json = false
 
@@ -67,8 +70,11 @@ struct Run: AsyncParsableCommand {
         if let attach, RunHandle(attach) == nil {
             throw ValidationError("--attach '\(attach.prefix(80))' is not a run handle ENGINE:TARGET:JOB:RUN_ID (as 'deployer run' prints it)")
         }
-        if attach != nil, !arguments.isEmpty || idempotencyKey != nil {
-            throw ValidationError("--arg and --idempotency-key start a run; --attach follows one")
+        if attach != nil, !arguments.isEmpty || idempotencyKey != nil || maxCost != nil {
+            throw ValidationError("--arg, --idempotency-key and --max-cost start a run; --attach follows one")
+        }
+        if let maxCost, !(maxCost > 0 && maxCost.isFinite) {
+            throw ValidationError("--max-cost must be a positive amount of USD, such as 5 or 2.50")
         }
     }
 
@@ -81,6 +87,9 @@ struct Run: AsyncParsableCommand {
         var engineState: String?
         var error: String?
         var durationSeconds: Double?
+        var cost: RunCost?
+        var timeoutMinutes: Int?
+        var links: [String: String] = [:]
     }
 
     /// The CI default: one key per workflow step, the same on every attempt of it.
@@ -100,6 +109,7 @@ struct Run: AsyncParsableCommand {
             let runner = Runner(context: command.context)
             let handle: RunHandle
             var reused = false
+            var timeoutMinutes: Int?
             if let attach, let parsed = RunHandle(attach) {
                 try runner.check(parsed)
                 handle = parsed
@@ -108,7 +118,14 @@ struct Run: AsyncParsableCommand {
                 if !json { print("attached \(handle)") }
             } else if let job {
                 let key = idempotencyKey ?? Self.ciKey(job: job, target: command.context.target.name)
-                let started = try await runner.start(job: job, arguments: values, idempotencyKey: key)
+                var minutes: Int?
+                if let maxCost {
+                    let limit = try await runner.timeoutMinutes(job: job, maxCost: maxCost)
+                    minutes = limit.minutes
+                    printError("note: --max-cost \(String(format: "%.2f", maxCost)) USD: \(limit.explanation)")
+                }
+                timeoutMinutes = minutes
+                let started = try await runner.start(job: job, arguments: values, idempotencyKey: key, timeoutMinutes: minutes)
                 handle = started.handle
                 reused = started.reused
                 if !json { print(reused ? "found \(handle) (started earlier with idempotency key \(key ?? "")); not starting another" : "started \(handle)") }
@@ -116,6 +133,7 @@ struct Run: AsyncParsableCommand {
                 throw CommandFailure("give the JOB to start, or --attach HANDLE")
             }
             var output = Output(handle: handle.description, runId: handle.runId, reused: reused)
+            output.timeoutMinutes = timeoutMinutes
             guard wait else {
                 if json { try printSnakeJSON(output) }
                 return 0
@@ -150,6 +168,12 @@ struct Run: AsyncParsableCommand {
                     output.engineState = info.engineState
                     output.error = info.error
                     output.durationSeconds = info.durationSeconds
+                    output.cost = info.cost
+                    output.links = info.links
+                    if !json {
+                        if let cost = info.cost { print("cost: \(cost.text)\(cost.estimate ? " (estimate)" : "") = \(cost.basis)") }
+                        for (name, link) in info.links.sorted(by: { $0.key < $1.key }) { print("\(name): \(link)") }
+                    }
                     switch info.state {
                     case .succeeded: code = 0
                     case .cancelled: code = 3
@@ -234,13 +258,15 @@ struct Status: AsyncParsableCommand {
         let failed: Bool = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             let runner = Runner(context: command.context)
             if let run, let job {
-                let info = try await runner.describe(job: job, runId: run)
+                let info = try await runner.detail(job: job, runId: run)
                 if json { try printSnakeJSON(info) } else {
                     print("run:      \(RunHandle(engine: command.context.target.engine.rawValue, target: command.context.target.name, job: job, runId: run))")
                     print("state:    \(info.state.rawValue) (\(info.engineState))")
                     print("started:  \(info.startedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-")")
                     print("duration: \(info.durationSeconds.map { Self.duration($0) } ?? "-")")
                     if let error = info.error { print("error:    \(error)") }
+                    if let cost = info.cost { print("cost:     \(cost.text)\(cost.estimate ? " (estimate)" : "") = \(cost.basis)") }
+                    for (name, link) in info.links.sorted(by: { $0.key < $1.key }) { print("\(name.replacingOccurrences(of: "_", with: " ")):\(String(repeating: " ", count: max(1, 9 - name.count)))\(link)") }
                 }
                 return info.state == .failed || info.state == .timedOut
             }
@@ -284,9 +310,9 @@ struct Status: AsyncParsableCommand {
             if let error = status.error { lines.append("  (runs unavailable: \(error))") }
             if status.runs.isEmpty, status.deployment != nil { lines.append("  no runs yet") }
             if !status.runs.isEmpty {
-                lines.append("  " + ["RUN", "STATE", "STARTED", "DURATION", "ERROR"].joined(separator: "  "))
+                lines.append("  " + ["RUN", "STATE", "STARTED", "DURATION", "COST", "ERROR"].joined(separator: "  "))
                 for run in status.runs {
-                    lines.append("  \(run.id)  \(run.state) (\(run.engineState))  \(run.startedAt.map { iso.string(from: $0) } ?? "-")  \(run.durationSeconds.map(duration) ?? "-")  \(run.error ?? "")")
+                    lines.append("  \(run.id)  \(run.state) (\(run.engineState))  \(run.startedAt.map { iso.string(from: $0) } ?? "-")  \(run.durationSeconds.map(duration) ?? "-")  \(run.cost.map { $0.text + ($0.estimate ? "~" : "") } ?? "-")  \(run.error ?? "")")
                 }
             }
         }

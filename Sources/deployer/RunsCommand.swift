@@ -57,16 +57,18 @@ struct Runs: AsyncParsableCommand {
                 try printSnakeJSON(Output(target: command.context.target.name, runs: entries))
                 return
             }
+            let total = entries.compactMap(\.run.cost?.usd).reduce(0, +)
+            defer { if !json && !entries.isEmpty { print("total cost of the runs listed: \(RunCost(usd: total, estimate: false, basis: "").text)") } }
             if entries.isEmpty {
                 print("No runs on target \(command.context.target.name)\(state.map { " in state \($0.rawValue)" } ?? "")\(since.map { " since \($0)" } ?? "").")
                 return
             }
             let iso = ISO8601DateFormatter()
-            print(["JOB", "RUN", "STATE", "STARTED", "DURATION", "ARTIFACT", "DEPLOYMENT"].joined(separator: "  "))
+            print(["JOB", "RUN", "STATE", "STARTED", "DURATION", "COST", "ARTIFACT", "DEPLOYMENT"].joined(separator: "  "))
             for entry in entries {
                 let run = entry.run
                 print([entry.job, run.id, run.state.rawValue, run.startedAt.map { iso.string(from: $0) } ?? "-", run.durationSeconds.map(Status.duration) ?? "-",
-                       run.metadata?.artifact.map { String($0.prefix(12)) } ?? "-", run.metadata?.deployment ?? "-"].joined(separator: "  "))
+                       run.cost.map { $0.text + ($0.estimate ? "~" : "") } ?? "-", run.metadata?.artifact.map { String($0.prefix(12)) } ?? "-", run.metadata?.deployment ?? "-"].joined(separator: "  "))
             }
         }
     }

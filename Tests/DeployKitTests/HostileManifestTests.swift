@@ -101,4 +101,18 @@ final class HostileManifestTests: XCTestCase {
         XCTAssertTrue(target.contains("is not a valid name"), target)
         XCTAssertEqual(message(head + "jobs:\n  sales_etl-2: {source: jobs/etl}\n"), "(loaded)")
     }
+
+    /// A malformed `pricing:` block is one line naming the key; a good one reaches the target.
+    func testPricingIsValidated() throws {
+        let negative = message("project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n    pricing: {glue_dpu_hour: -1}\njobs:\n  etl: {source: jobs/etl}\n")
+        XCTAssertTrue(negative.contains("targets.local.pricing.glue_dpu_hour") && negative.contains("negative"), negative)
+        let words = message("project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n    pricing: {emr_cluster_hour: lots}\njobs:\n  etl: {source: jobs/etl}\n")
+        XCTAssertTrue(words.contains("pricing.emr_cluster_hour") && words.contains("expected a number"), words)
+        let unknown = message("project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n    pricing: {dpu: 1}\njobs:\n  etl: {source: jobs/etl}\n")
+        XCTAssertTrue(unknown.contains("pricing.dpu") && unknown.contains("unknown key"), unknown)
+        let manifest = try load("project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n    pricing: {glue_dpu_hour: 0.5, emr_cluster_hour: 2}\njobs:\n  etl: {source: jobs/etl}\n")
+        XCTAssertEqual(manifest.targets["local"]?.pricing.glueDPUHour, 0.5)
+        XCTAssertEqual(manifest.targets["local"]?.pricing.emrClusterHour, 2)
+        XCTAssertEqual(manifest.targets["local"]?.pricing.glueFlexDPUHour, 0.29, "defaults where not given")
+    }
 }

@@ -98,6 +98,13 @@ public struct EMRServerlessClient: Sendable {
         return output["jobRuns"] as? [[String: Any]] ?? []
     }
 
+    /// The Spark UI of a run (GetDashboardForJobRun): a URL valid for one hour.
+    public func getDashboardForJobRun(applicationId: String, runId: String) async throws -> String? {
+        let output = try await client.restJSONCall(.emrServerless, operation: "GetDashboardForJobRun", method: "GET",
+                                                   path: "/applications/\(Self.segment(applicationId))/jobruns/\(Self.segment(runId))/dashboard")
+        return output["url"] as? String
+    }
+
     public func cancelJobRun(applicationId: String, runId: String) async throws {
         _ = try await client.restJSONCall(.emrServerless, operation: "CancelJobRun", method: "DELETE", path: "/applications/\(Self.segment(applicationId))/jobruns/\(Self.segment(runId))")
     }

@@ -68,6 +68,11 @@ public enum JSONValue: Sendable, Equatable, Codable {
         return nil
     }
 
+    public var numberValue: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
     /// `a.b.c` → leaf text, for field-level diffs.
     public func flattened(prefix: String = "") -> [String: String] {
         switch self {

@@ -116,7 +116,7 @@ public struct Runner: Sendable {
             for run in runs {
                 if let state, run.state != state { continue }
                 if let since, (run.startedAt ?? .distantPast) < since { continue }
-                entries.append(HistoryEntry(job: job, handle: handle(job: job, runId: run.id).description, run: run))
+                entries.append(HistoryEntry(job: job, handle: handle(job: job, runId: run.id).description, run: priced(run)))
             }
         }
         entries.sort { ($0.run.startedAt ?? .distantPast) > ($1.run.startedAt ?? .distantPast) }
@@ -196,7 +196,29 @@ public struct Runner: Sendable {
     public func describe(job: String, runId: String) async throws -> RunInfo {
         let runId = try await resolve(job: job, runId: runId)
         let deployed = try await deployed(job)
-        return try await context.engine.describe(name: deployed.name, definition: deployed.definition, runId: runId)
+        return priced(try await context.engine.describe(name: deployed.name, definition: deployed.definition, runId: runId))
+    }
+
+    /// One run in detail: its state, cost and every link (the EMR Serverless Spark UI included).
+    public func detail(job: String, runId: String) async throws -> RunInfo {
+        var info = try await describe(job: job, runId: runId)
+        let deployed = try await deployed(job)
+        info.links.merge(await context.engine.detailLinks(name: deployed.name, definition: deployed.definition, runId: info.id)) { $1 }
+        return info
+    }
+
+    /// The run with its cost at the target's prices.
+    public func priced(_ info: RunInfo) -> RunInfo {
+        var info = info
+        info.cost = context.target.pricing.cost(info.usage, engine: context.target.engine)
+        return info
+    }
+
+    /// The run's time limit that keeps its cost under `maxCost` USD, and how it was worked out.
+    public func timeoutMinutes(job: String, maxCost: Double) async throws -> (minutes: Int, explanation: String) {
+        guard maxCost > 0, maxCost.isFinite else { throw DeployError("--max-cost must be a positive amount of USD") }
+        let deployed = try await deployed(job)
+        return try await context.engine.timeoutMinutes(forMaxCost: maxCost, pricing: context.target.pricing, definition: deployed.definition)
     }
 
     public func cancel(job: String, runId: String) async throws {
@@ -255,7 +277,7 @@ public struct Runner: Sendable {
                 onChange(info)
                 lastState = info.engineState
             }
-            if info.state.isTerminal { return .finished(info) }
+            if info.state.isTerminal { return .finished(priced(info)) }
             if let deadline, clock.now >= deadline { return .timedOut(info) }
             var pause = delay * Double.random(in: 0.8...1.2)
             if let deadline { pause = min(pause, max(.milliseconds(10), deadline - clock.now)) }
@@ -278,8 +300,10 @@ public struct Runner: Sendable {
             public var startedAt: Date?
             public var durationSeconds: Double?
             public var error: String?
+            public var cost: RunCost?
+            public var links: [String: String] = [:]
 
-            enum CodingKeys: String, CodingKey { case id, state, engineState, startedAt, durationSeconds, error }
+            enum CodingKeys: String, CodingKey { case id, state, engineState, startedAt, durationSeconds, error, cost, links }
 
             public func encode(to encoder: Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
@@ -289,6 +313,8 @@ public struct Runner: Sendable {
                 try container.encode(startedAt, forKey: .startedAt)
                 try container.encode(durationSeconds.map { $0.rounded() }, forKey: .durationSeconds)
                 try container.encode(error, forKey: .error)
+                try container.encode(cost, forKey: .cost)
+                try container.encode(links, forKey: .links)
             }
         }
         public var job: String
@@ -318,8 +344,9 @@ public struct Runner: Sendable {
                 status.deployment = .init(id: record.id, artifact: record.artifacts[job] ?? "", at: record.at, by: record.by)
                 do {
                     let runs = try await context.engine.recentRuns(name: name, definition: definition, limit: limit)
-                    status.runs = runs.sorted { ($0.startedAt ?? .distantPast) > ($1.startedAt ?? .distantPast) }.map {
-                        .init(id: $0.id, state: $0.state.rawValue, engineState: $0.engineState, startedAt: $0.startedAt, durationSeconds: $0.durationSeconds, error: $0.error)
+                    status.runs = runs.sorted { ($0.startedAt ?? .distantPast) > ($1.startedAt ?? .distantPast) }.map(priced).map {
+                        .init(id: $0.id, state: $0.state.rawValue, engineState: $0.engineState, startedAt: $0.startedAt, durationSeconds: $0.durationSeconds, error: $0.error,
+                              cost: $0.cost, links: $0.links)
                     }
                 } catch {
                     status.error = "\(error)"

@@ -62,6 +62,8 @@ public struct EMRServerlessEngine: EngineDriver {
             "artifact": .string(digest),
         ]
         if let timeout = settings.timeoutMinutes { definition["executionTimeoutMinutes"] = .number(Double(timeout)) }
+        // EMR Serverless counts attempts, the first included.
+        if let retries = settings.retries { definition["retryPolicy"] = .object(["maxAttempts": .number(Double(retries + 1))]) }
         if let logURI = target.logURI {
             definition["configurationOverrides"] = .object(["monitoringConfiguration": .object(["s3MonitoringConfiguration": .object(["logUri": .string(logURI)])])])
         }
@@ -123,21 +125,62 @@ public struct EMRServerlessEngine: EngineDriver {
         }
     }
 
-    static func info(_ run: [String: Any]) -> RunInfo {
+    /// A JobRun as the EMR Serverless model documents it, with `billedResourceUtilization`
+    /// (vCPU-hours, memory and storage GB-hours) as the run's usage.
+    func info(_ run: [String: Any]) -> RunInfo {
         let raw = run["state"] as? String ?? "UNKNOWN"
-        return RunInfo(id: run["jobRunId"] as? String ?? run["id"] as? String ?? "?", state: state(raw), engineState: raw,
-                       startedAt: dateFrom(run["createdAt"]), endedAt: state(raw).isTerminal ? dateFrom(run["updatedAt"]) : nil,
+        let id = run["jobRunId"] as? String ?? run["id"] as? String ?? "?"
+        var usage: RunUsage?
+        if let billed = run["billedResourceUtilization"] as? [String: Any] {
+            usage = RunUsage(vcpuHours: doubleFrom(billed["vCPUHour"]), memoryGBHours: doubleFrom(billed["memoryGBHour"]), storageGBHours: doubleFrom(billed["storageGBHour"]))
+        }
+        let app = run["applicationId"] as? String ?? applicationId
+        var links = ["console": consoleURL(region: target.region, "emr/home?region={region}#/serverless-applications/\(app)")]
+        if let logURI = target.logURI {
+            links["logs"] = (logURI.hasSuffix("/") ? logURI : logURI + "/") + "applications/\(app)/jobs/\(id)/"
+        }
+        return RunInfo(id: id, state: Self.state(raw), engineState: raw,
+                       startedAt: dateFrom(run["createdAt"]), endedAt: Self.state(raw).isTerminal ? dateFrom(run["updatedAt"]) : nil,
                        error: (run["stateDetails"] as? String).flatMap { $0.isEmpty ? nil : $0 },
-                       metadata: metadata(tags: run["tags"] as? [String: String] ?? [:]))
+                       metadata: Self.metadata(tags: run["tags"] as? [String: String] ?? [:]), usage: usage, links: links)
     }
 
     public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
-        Self.info(try await emr.getJobRun(applicationId: definition["applicationId"]?.stringValue ?? applicationId, runId: runId))
+        info(try await emr.getJobRun(applicationId: definition["applicationId"]?.stringValue ?? applicationId, runId: runId))
+    }
+
+    /// The Spark UI (GetDashboardForJobRun: a URL valid for an hour).
+    public func detailLinks(name: String, definition: JSONValue, runId: String) async -> [String: String] {
+        guard let url = try? await emr.getDashboardForJobRun(applicationId: definition["applicationId"]?.stringValue ?? applicationId, runId: runId) else { return [:] }
+        return ["spark_ui": url]
+    }
+
+    /// The application's maximum capacity at the target's prices bounds what a run can cost
+    /// per hour: its `executionTimeoutMinutes`.
+    public func timeoutMinutes(forMaxCost maxCost: Double, pricing: Pricing, definition: JSONValue) async throws -> (minutes: Int, explanation: String) {
+        let app = definition["applicationId"]?.stringValue ?? applicationId
+        guard let application = try await emr.getApplication(id: app), let capacity = application["maximumCapacity"] as? [String: Any],
+              let cpu = (capacity["cpu"] as? String).flatMap(Self.quantity), let memory = (capacity["memory"] as? String).flatMap(Self.quantity) else {
+            throw DeployError("--max-cost needs a maximum capacity on EMR Serverless application \(app) (its cost per hour is unbounded without one): set maximum_capacity in terraform")
+        }
+        let disk = (capacity["disk"] as? String).flatMap(Self.quantity) ?? 0
+        let hourly = cpu * pricing.emrServerlessVCPUHour + memory * pricing.emrServerlessMemoryGBHour + disk * pricing.emrServerlessStorageGBHour
+        let minutes = Pricing.minutes(maxCost: maxCost, hourly: hourly)
+        guard minutes >= 1 else { throw DeployError("--max-cost \(Pricing.format(maxCost)) buys less than one minute of application \(app) at full capacity ($\(Pricing.format(hourly))/h)") }
+        return (minutes, "at most \(Pricing.format(cpu)) vCPU, \(Pricing.format(memory)) GB, \(Pricing.format(disk)) GB disk = $\(Pricing.format(hourly))/h → executionTimeoutMinutes \(minutes)")
+    }
+
+    /// `400 vCPU`, `3000 GB`, `2 TB` → the number in vCPU or GB.
+    static func quantity(_ text: String) -> Double? {
+        let parts = text.split(separator: " ")
+        guard let number = parts.first.flatMap({ Double($0) }) else { return nil }
+        let unit = parts.count > 1 ? parts[1].uppercased() : ""
+        return unit == "TB" ? number * 1024 : number
     }
 
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
         let runs = try await emr.listJobRuns(applicationId: definition["applicationId"]?.stringValue ?? applicationId, maxResults: 50)
-        return runs.filter { ($0["name"] as? String) == name }.prefix(limit).map(Self.info)
+        return runs.filter { ($0["name"] as? String) == name }.prefix(limit).map { info($0) }
     }
 
     public func cancel(name: String, definition: JSONValue, runId: String) async throws {
@@ -224,7 +267,7 @@ public struct EMRStepEngine: EngineDriver {
         }
     }
 
-    static func info(_ step: [String: Any]) -> RunInfo {
+    func info(_ step: [String: Any]) -> RunInfo {
         let status = step["Status"] as? [String: Any] ?? [:]
         let raw = status["State"] as? String ?? "UNKNOWN"
         let timeline = status["Timeline"] as? [String: Any] ?? [:]
@@ -233,20 +276,26 @@ public struct EMRStepEngine: EngineDriver {
         if let stepName = step["Name"] as? String, stepName.hasSuffix("]"), let open = stepName.lastIndex(of: "[") {
             metadata = RunMetadata(idempotencyKey: String(stepName[stepName.index(after: open)..<stepName.index(before: stepName.endIndex)]))
         }
-        return RunInfo(id: step["Id"] as? String ?? "?", state: state(raw), engineState: raw,
-                       startedAt: dateFrom(timeline["StartDateTime"]) ?? dateFrom(timeline["CreationDateTime"]), endedAt: dateFrom(timeline["EndDateTime"]),
-                       error: (failure?["Message"] as? String) ?? (failure?["Reason"] as? String), metadata: metadata)
+        let started = dateFrom(timeline["StartDateTime"]) ?? dateFrom(timeline["CreationDateTime"])
+        let ended = dateFrom(timeline["EndDateTime"])
+        // The step's duration: its cost is estimated from it and the cluster's hourly price.
+        let usage = started.flatMap { start in ended.map { RunUsage(executionSeconds: $0.timeIntervalSince(start)) } }
+        let id = step["Id"] as? String ?? "?"
+        var links = ["console": consoleURL(region: target.region, "emr/home?region={region}#/clusterDetails/\(clusterId)")]
+        if let logURI = target.logURI { links["logs"] = (logURI.hasSuffix("/") ? logURI : logURI + "/") + "\(clusterId)/steps/\(id)/" }
+        return RunInfo(id: id, state: Self.state(raw), engineState: raw, startedAt: started, endedAt: ended,
+                       error: (failure?["Message"] as? String) ?? (failure?["Reason"] as? String), metadata: metadata, usage: usage, links: links)
     }
 
     public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
-        Self.info(try await emr.describeStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, stepId: runId))
+        info(try await emr.describeStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, stepId: runId))
     }
 
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
         try await emr.listSteps(clusterId: definition["clusterId"]?.stringValue ?? clusterId).filter {
             guard let stepName = $0["Name"] as? String else { return false }
             return stepName == name || stepName.hasPrefix(name + " [")
-        }.prefix(limit).map(Self.info)
+        }.prefix(limit).map { info($0) }
     }
 
     public func cancel(name: String, definition: JSONValue, runId: String) async throws {

@@ -25,8 +25,15 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var error: String?
     /// What deployer attached to the run when it started it (`nil` for runs started elsewhere).
     public var metadata: RunMetadata? = nil
+    /// What the engine reports the run used.
+    public var usage: RunUsage? = nil
+    /// Its cost at the target's prices (filled in by `Runner`).
+    public var cost: RunCost? = nil
+    /// Console page, logs, Spark UI: name → URL or location.
+    public var links: [String: String] = [:]
 
-    public init(id: String, state: RunState, engineState: String, startedAt: Date?, endedAt: Date?, error: String?, metadata: RunMetadata? = nil) {
+    public init(id: String, state: RunState, engineState: String, startedAt: Date?, endedAt: Date?, error: String?, metadata: RunMetadata? = nil,
+                usage: RunUsage? = nil, links: [String: String] = [:]) {
         self.id = id
         self.state = state
         self.engineState = engineState
@@ -34,6 +41,8 @@ public struct RunInfo: Codable, Sendable, Equatable {
         self.endedAt = endedAt
         self.error = error
         self.metadata = metadata
+        self.usage = usage
+        self.links = links
     }
 
     public var durationSeconds: Double? {
@@ -128,6 +137,11 @@ public protocol EngineDriver: Sendable {
     func cancel(name: String, definition: JSONValue, runId: String) async throws
     /// The driver's log lines (stdout, or stderr).
     func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String]
+    /// The run's time limit in minutes that spends at most `maxCost` USD at `pricing`, and how
+    /// it was worked out; throws when the engine cannot bound a run's cost.
+    func timeoutMinutes(forMaxCost maxCost: Double, pricing: Pricing, definition: JSONValue) async throws -> (minutes: Int, explanation: String)
+    /// Links that need a call to the engine (EMR Serverless' Spark UI), for one run's detail view.
+    func detailLinks(name: String, definition: JSONValue, runId: String) async -> [String: String]
     /// The lines after `cursor` and where to continue from (`deployer logs --follow`).
     func logs(name: String, definition: JSONValue, runId: String, stderr: Bool, after cursor: LogCursor) async throws -> (lines: [String], cursor: LogCursor)
 }
@@ -144,6 +158,14 @@ public struct LogCursor: Sendable, Equatable {
 }
 
 extension EngineDriver {
+    public func timeoutMinutes(forMaxCost maxCost: Double, pricing: Pricing, definition: JSONValue) async throws -> (minutes: Int, explanation: String) {
+        throw DeployError("--max-cost is not supported on this engine: it has no per-run time limit to set")
+    }
+
+    public func detailLinks(name: String, definition: JSONValue, runId: String) async -> [String: String] { [:] }
+}
+
+extension EngineDriver {
     /// For logs that are whole files (local, S3): read them and skip the lines already seen.
     public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool, after cursor: LogCursor) async throws -> (lines: [String], cursor: LogCursor) {
         let all = try await logs(name: name, definition: definition, runId: runId, stderr: stderr)
@@ -157,6 +179,20 @@ extension EngineDriver {
     static func argumentList(_ arguments: [String: String]) -> [String] {
         arguments.sorted { $0.key < $1.key }.flatMap { [$0.key.hasPrefix("--") ? $0.key : "--" + $0.key, $0.value] }
     }
+}
+
+func doubleFrom(_ value: Any?) -> Double? {
+    switch value {
+    case let number as NSNumber: return number.doubleValue
+    case let text as String: return Double(text)
+    default: return nil
+    }
+}
+
+/// `https://REGION.console.aws.amazon.com/PATH` (the AWS console; GovCloud and China differ).
+func consoleURL(region: String?, _ path: String) -> String {
+    let region = region ?? "us-east-1"
+    return "https://\(region).console.aws.amazon.com/\(path)".replacingOccurrences(of: "{region}", with: region)
 }
 
 func dateFrom(_ value: Any?) -> Date? {

@@ -14,7 +14,7 @@ public struct GlueEngine: EngineDriver {
     }
 
     /// Fields deployer manages; everything else on a live job is kept on update.
-    static let managedFields = ["Role", "Command", "GlueVersion", "WorkerType", "NumberOfWorkers", "Timeout", "ExecutionProperty", "DefaultArguments", "Description"]
+    static let managedFields = ["Role", "Command", "GlueVersion", "WorkerType", "NumberOfWorkers", "Timeout", "ExecutionProperty", "DefaultArguments", "Description", "MaxRetries"]
 
     public func preflight() async throws {}
 
@@ -37,7 +37,7 @@ public struct GlueEngine: EngineDriver {
         for (key, value) in job.arguments.merging(settings.arguments, uniquingKeysWith: { $1 }) {
             arguments[key.hasPrefix("--") ? key : "--" + key] = .string(value)
         }
-        return .object([
+        var definition: [String: JSONValue] = [
             "Role": .string(target.roleArn ?? ""),
             "Command": .object(["Name": .string("glueetl"), "ScriptLocation": .string(artifact.entryPoint), "PythonVersion": .string("3")]),
             "GlueVersion": .string(settings.version ?? "5.0"),
@@ -47,7 +47,9 @@ public struct GlueEngine: EngineDriver {
             "ExecutionProperty": .object(["MaxConcurrentRuns": .number(Double(settings.maxConcurrentRuns ?? 1))]),
             "DefaultArguments": .object(arguments),
             "Description": .string("Managed by deployer: job \(job.name), target \(target.name). Changes made here are overwritten by the next apply."),
-        ])
+        ]
+        if let retries = settings.retries { definition["MaxRetries"] = .number(Double(retries)) }
+        return .object(definition)
     }
 
     public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {
@@ -96,20 +98,49 @@ public struct GlueEngine: EngineDriver {
         }
     }
 
-    static func info(_ run: [String: Any]) -> RunInfo {
+    /// A JobRun as the Glue model documents it: state, times, the run's own arguments (deployer's
+    /// metadata), what it was billed for (`DPUSeconds` when Glue reports it, else `ExecutionTime` ×
+    /// capacity), and where to look at it.
+    func info(_ run: [String: Any], name: String) -> RunInfo {
         let raw = run["JobRunState"] as? String ?? "UNKNOWN"
-        return RunInfo(id: run["Id"] as? String ?? "?", state: state(raw), engineState: raw, startedAt: dateFrom(run["StartedOn"]),
+        let id = run["Id"] as? String ?? "?"
+        let workers = doubleFrom(run["NumberOfWorkers"])
+        let capacity = workers.flatMap { count in GlueCapacity.dpu(workerType: run["WorkerType"] as? String).map { $0 * count } } ?? doubleFrom(run["MaxCapacity"])
+        var usage: RunUsage?
+        if run["DPUSeconds"] != nil || run["ExecutionTime"] != nil {
+            usage = RunUsage(dpuSeconds: doubleFrom(run["DPUSeconds"]), executionSeconds: doubleFrom(run["ExecutionTime"]), capacityDPU: capacity,
+                             executionClass: run["ExecutionClass"] as? String)
+        }
+        let encodedName = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name
+        let links = [
+            "console": consoleURL(region: target.region, "gluestudio/home?region={region}#/job/\(encodedName)/run/\(id)"),
+            "logs": consoleURL(region: target.region, "cloudwatch/home?region={region}#logsV2:log-groups/log-group/$252Faws-glue$252Fjobs$252Foutput/log-events/\(id)"),
+        ]
+        return RunInfo(id: id, state: Self.state(raw), engineState: raw, startedAt: dateFrom(run["StartedOn"]),
                        endedAt: dateFrom(run["CompletedOn"]), error: run["ErrorMessage"] as? String,
-                       metadata: RunMetadata.from(arguments: run["Arguments"] as? [String: String] ?? [:]))
+                       metadata: RunMetadata.from(arguments: run["Arguments"] as? [String: String] ?? [:]), usage: usage, links: links)
     }
 
     public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
-        Self.info(try await glue.getJobRun(name: name, runId: runId))
+        info(try await glue.getJobRun(name: name, runId: runId), name: name)
+    }
+
+    /// The job's capacity (workers × DPUs per worker) at the standard price: the run's `Timeout`.
+    public func timeoutMinutes(forMaxCost maxCost: Double, pricing: Pricing, definition: JSONValue) async throws -> (minutes: Int, explanation: String) {
+        guard let workers = definition["NumberOfWorkers"]?.numberValue, let dpu = GlueCapacity.dpu(workerType: definition["WorkerType"]?.stringValue) else {
+            throw DeployError("--max-cost needs the job's worker type and number of workers in its deployed definition: apply first")
+        }
+        let hourly = workers * dpu * pricing.glueDPUHour
+        let minutes = Pricing.minutes(maxCost: maxCost, hourly: hourly)
+        guard minutes >= 1 else {
+            throw DeployError("--max-cost \(Pricing.format(maxCost)) buys less than one minute of \(Pricing.format(workers * dpu)) DPUs at $\(Pricing.format(pricing.glueDPUHour))/DPU-hour ($\(Pricing.format(hourly))/h)")
+        }
+        return (minutes, "\(Pricing.format(workers * dpu)) DPUs × $\(Pricing.format(pricing.glueDPUHour))/DPU-hour = $\(Pricing.format(hourly))/h → Timeout \(minutes) min")
     }
 
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
         do {
-            return try await glue.getJobRuns(name: name, maxResults: limit).map(Self.info)
+            return try await glue.getJobRuns(name: name, maxResults: limit).map { info($0, name: name) }
         } catch let error as AWSError where error.code == "EntityNotFoundException" {
             return []
         }

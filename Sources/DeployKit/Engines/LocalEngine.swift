@@ -101,11 +101,12 @@ public struct LocalEngine: EngineDriver {
         if case .array(let recorded)? = definition["arguments"] { command += recorded.compactMap(\.stringValue) }
         command += Self.argumentList(arguments)
         let log = directory + "/driver.log"
+        // `times` gives the CPU time of the shell's children (spark-submit, the JVM, Python).
         // A shell records its own pid (after setsid it leads the run's process group: spark-submit,
         // the JVM and Python), then the exit code when spark-submit ends. setsid detaches it from
         // us so `run` without --wait returns while the job goes on. setsid forks when its caller
         // already leads a group, so the pid Process reports is not the run's: the shell's is.
-        let script = "echo $$ > \"$DEPLOYER_PID.tmp\" && mv \"$DEPLOYER_PID.tmp\" \"$DEPLOYER_PID\"; \"$@\" > \"$DEPLOYER_LOG\" 2>&1; echo $? > \"$DEPLOYER_EXIT.tmp\" && mv \"$DEPLOYER_EXIT.tmp\" \"$DEPLOYER_EXIT\""
+        let script = "echo $$ > \"$DEPLOYER_PID.tmp\" && mv \"$DEPLOYER_PID.tmp\" \"$DEPLOYER_PID\"; \"$@\" > \"$DEPLOYER_LOG\" 2>&1; code=$?; times > \"$DEPLOYER_EXIT.cpu\"; echo $code > \"$DEPLOYER_EXIT.tmp\" && mv \"$DEPLOYER_EXIT.tmp\" \"$DEPLOYER_EXIT\""
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
         process.arguments = ["/bin/sh", "-c", script, "sh"] + command
@@ -143,10 +144,12 @@ public struct LocalEngine: EngineDriver {
         let exitPath = directory + "/exit_code"
         if let exitData = try runFile(name, runId, "exit_code"), let code = Int(String(decoding: exitData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) {
             let ended = (try? FileManager.default.attributesOfItem(atPath: exitPath)[.modificationDate] as? Date) ?? Date()
-            if code == 0 { return RunInfo(id: runId, state: .succeeded, engineState: "EXITED 0", startedAt: record.startedAt, endedAt: ended, error: nil, metadata: record.metadata) }
+            let usage = (try? runFile(name, runId, "exit_code.cpu")).flatMap { $0 }.flatMap(Self.childrenCPUSeconds).map { RunUsage(cpuSeconds: $0) }
+            let links = ["logs": record.log]
+            if code == 0 { return RunInfo(id: runId, state: .succeeded, engineState: "EXITED 0", startedAt: record.startedAt, endedAt: ended, error: nil, metadata: record.metadata, usage: usage, links: links) }
             let cancelled = FileManager.default.fileExists(atPath: directory + "/cancelled")
             let error = cancelled ? "cancelled" : (lastErrorLine(record.log) ?? "spark-submit exited with status \(code)")
-            return RunInfo(id: runId, state: cancelled ? .cancelled : .failed, engineState: "EXITED \(code)", startedAt: record.startedAt, endedAt: ended, error: error, metadata: record.metadata)
+            return RunInfo(id: runId, state: cancelled ? .cancelled : .failed, engineState: "EXITED \(code)", startedAt: record.startedAt, endedAt: ended, error: error, metadata: record.metadata, usage: usage, links: links)
         }
         // Any process of the run's group alive (the shell, spark-submit, the JVM) means running.
         if kill(-record.pid, 0) == 0 || errno == EPERM {
@@ -160,6 +163,20 @@ public struct LocalEngine: EngineDriver {
             return RunInfo(id: runId, state: .cancelled, engineState: "CANCELLED", startedAt: record.startedAt, endedAt: Date(), error: "cancelled", metadata: record.metadata)
         }
         return RunInfo(id: runId, state: .failed, engineState: "LOST", startedAt: record.startedAt, endedAt: nil, error: "the spark-submit process \(record.pid) ended without an exit code (killed?)", metadata: record.metadata)
+    }
+
+    /// The children's user + system seconds from the output of the shell builtin `times`
+    /// (second line: `0m12.340s 0m1.020s`).
+    static func childrenCPUSeconds(_ data: Data) -> Double? {
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
+        guard lines.count >= 2 else { return nil }
+        var total = 0.0
+        for field in lines[1].split(separator: " ") {
+            let parts = field.dropLast().split(separator: "m")
+            guard field.hasSuffix("s"), parts.count == 2, let minutes = Double(parts[0]), let seconds = Double(parts[1]) else { return nil }
+            total += minutes * 60 + seconds
+        }
+        return total
     }
 
     /// The job's one-line error (`sales_etl: error: …`) or the last line mentioning an error.

@@ -17,6 +17,8 @@ public struct EngineSettings: Sendable, Equatable, Codable {
     public var maxConcurrentRuns: Int?
     public var sparkSubmitParameters: String?
     public var arguments: [String: String] = [:]
+    /// Engine-side retries of a failed run.
+    public var retries: Int? = nil
 
     /// `other`'s values win where set; arguments merge key by key.
     public func overlaid(with other: EngineSettings?) -> EngineSettings {
@@ -28,6 +30,7 @@ public struct EngineSettings: Sendable, Equatable, Codable {
         merged.timeoutMinutes = other.timeoutMinutes ?? timeoutMinutes
         merged.maxConcurrentRuns = other.maxConcurrentRuns ?? maxConcurrentRuns
         merged.sparkSubmitParameters = other.sparkSubmitParameters ?? sparkSubmitParameters
+        merged.retries = other.retries ?? retries
         merged.arguments.merge(other.arguments) { $1 }
         return merged
     }
@@ -61,6 +64,8 @@ public struct Target: Sendable, Equatable {
     public var emrClusterId: String?
     public var sparkSubmit: String?
     public var master: String?
+    /// Prices for run costs (`pricing:`), defaults where not given.
+    public var pricing: Pricing = Pricing()
 }
 
 public struct Job: Sendable, Equatable {

@@ -224,7 +224,8 @@ public struct ManifestLoader: Sendable {
             func string(_ key: String) -> String? { mapping[Node(key)]?.string }
             return EngineSettings(version: string("version"), workerType: string("worker_type"), numberOfWorkers: string("number_of_workers").flatMap(Int.init),
                                   timeoutMinutes: string("timeout_minutes").flatMap(Int.init), maxConcurrentRuns: string("max_concurrent_runs").flatMap(Int.init),
-                                  sparkSubmitParameters: string("spark_submit_parameters"), arguments: stringMap(mapping[Node("arguments")]))
+                                  sparkSubmitParameters: string("spark_submit_parameters"), arguments: stringMap(mapping[Node("arguments")]),
+                                  retries: string("retries").flatMap(Int.init))
         }
         func stringMap(_ node: Node?) -> [String: String] {
             var result: [String: String] = [:]
@@ -277,7 +278,10 @@ public struct ManifestLoader: Sendable {
                 emrServerlessExecutionRoleArn: emrServerless?[Node("execution_role_arn")]?.string ?? string("role_arn"),
                 logURI: emrServerless?[Node("log_uri")]?.string ?? emr?[Node("log_uri")]?.string,
                 emrClusterId: emr?[Node("cluster_id")]?.string,
-                sparkSubmit: local?[Node("spark_submit")]?.string, master: local?[Node("master")]?.string)
+                sparkSubmit: local?[Node("spark_submit")]?.string, master: local?[Node("master")]?.string,
+                pricing: Pricing(manifest: (target[Node("pricing")]?.mapping ?? [:]).reduce(into: [String: Double]()) { values, pair in
+                    if let key = pair.key.string, let value = pair.value.string.flatMap(Double.init) { values[key] = value }
+                }))
         }
         var jobs: [Job] = []
         let jobNodes = mapping[Node("jobs")]?.mapping ?? [:]

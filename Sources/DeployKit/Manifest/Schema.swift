@@ -54,7 +54,8 @@ indirect enum Schema: Sendable {
             guard case .scalar(let scalar) = node, let value = Int(scalar.string) else { return issue("expected a whole number, found \(describe(node))") }
             if !range.contains(value) { issue("\(value) is out of range (allowed: \(range.lowerBound)...\(range.upperBound))") }
         case .number:
-            guard case .scalar(let scalar) = node, Double(scalar.string) != nil else { return issue("expected a number, found \(describe(node))") }
+            guard case .scalar(let scalar) = node, let value = Double(scalar.string), value.isFinite else { return issue("expected a number, found \(describe(node))") }
+            if value < 0 { issue("\(Self.short(scalar.string)) is negative: give a number of 0 or more") }
         case .boolean:
             guard case .scalar(let scalar) = node, ["true", "false"].contains(scalar.string.lowercased()) else { return issue("expected true or false, found \(describe(node))") }
         case .list(let element):
@@ -126,6 +127,7 @@ extension Schema {
         "timeout_minutes": .init(.integer(1...10080)),
         "max_concurrent_runs": .init(.integer(1...1000)),
         "spark_submit_parameters": .init(.string()),
+        "retries": .init(.integer(0...9), "times a failed run is retried by the engine (Glue MaxRetries; EMR Serverless retryPolicy.maxAttempts = retries + 1)"),
     ])
 
     static let targetSchema: Schema = .object([
@@ -139,6 +141,8 @@ extension Schema {
             ]), required: true, "where artifacts and deployment records live"),
             "role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN")),
             "tags": .init(.map(.string())),
+            "pricing": .init(.object(Dictionary(uniqueKeysWithValues: Pricing.keys.map { ($0, Field(.number, "USD per unit, at least 0")) })),
+                             "prices for run costs (default: us-east-1 list prices; see docs/deployer.md)"),
             "glue": .init(jobEngineSettings),
             "emr_serverless": .init(.object([
                 "application_id": .init(.string(), required: true),
