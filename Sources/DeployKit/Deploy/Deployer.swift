@@ -118,9 +118,7 @@ public struct Deployer: Sendable {
         guard plan.hasChanges else {
             // Nothing to deploy, but leftovers of an earlier apply that died after an upload
             // completed are provably redundant: abort them (safe without the lock).
-            for aborted in (try? await context.store.abortRedundantUploads(prefix: context.layout.join("artifacts/"))) ?? [] {
-                context.log("aborted a leftover incomplete upload of \(context.store.url(aborted)) (its object is complete)")
-            }
+            await abortLeftoverUploads(olderThan: nil)
             return ApplyResult(plan: plan, record: nil, tookOverLock: nil)
         }
 
@@ -153,12 +151,7 @@ public struct Deployer: Sendable {
             plan = recheck.plan
             artifacts = recheck.artifacts.isEmpty ? artifacts : recheck.artifacts
             // Uploads an interrupted apply left behind (older than any live lease) are aborted.
-            for aborted in try await context.store.abortIncompleteUploads(prefix: context.layout.join("artifacts/"), olderThan: options.lockTTL, now: context.now()) {
-                context.log("aborted an incomplete upload of \(context.store.url(aborted)) left by an interrupted apply")
-            }
-            for aborted in try await context.store.abortRedundantUploads(prefix: context.layout.join("artifacts/")) {
-                context.log("aborted a leftover incomplete upload of \(context.store.url(aborted)) (its object is complete)")
-            }
+            await abortLeftoverUploads(olderThan: options.lockTTL)
             for job in plan.jobs where job.uploadArtifact {
                 guard let artifact = artifacts[job.job] else { continue }
                 try await upload(artifact, options: options, keeper: keeper)
@@ -180,6 +173,28 @@ public struct Deployer: Sendable {
             return ApplyResult(plan: plan, record: record, tookOverLock: handle.tookOver)
         } catch {
             throw await failed(error, progress: progress, keeper: keeper, lockId: handle.lease.id)
+        }
+    }
+
+    /// Aborts incomplete multipart uploads an earlier apply left under the artifacts prefix:
+    /// those whose key is already complete and, under the lock, those older than the lease.
+    /// Housekeeping: a failure (a role without s3:ListBucketMultipartUploads, say) is logged and
+    /// the apply goes on.
+    func abortLeftoverUploads(olderThan lease: TimeInterval?) async {
+        let prefix = context.layout.join("artifacts/")
+        do {
+            if let lease {
+                for aborted in try await context.store.abortIncompleteUploads(prefix: prefix, olderThan: lease, now: context.now()) {
+                    context.log("aborted an incomplete upload of \(context.store.url(aborted)) left by an interrupted apply")
+                }
+            }
+            for aborted in try await context.store.abortRedundantUploads(prefix: prefix) {
+                context.log("aborted a leftover incomplete upload of \(context.store.url(aborted)) (its object is complete)")
+            }
+        } catch is CancellationError {
+            return
+        } catch {
+            context.log("warning: could not check for incomplete uploads under \(context.store.url(prefix)) (\(error)); the deploy role needs s3:ListBucketMultipartUploads and s3:AbortMultipartUpload")
         }
     }
 

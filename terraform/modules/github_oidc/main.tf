@@ -51,6 +51,14 @@ locals {
       Condition = { StringLike = { "s3:prefix" = [var.artifact_prefix, "${var.artifact_prefix}/*"] } }
     },
     {
+      # deployer aborts incomplete multipart uploads an interrupted apply left under
+      # the prefix (AbortMultipartUpload above); finding them needs this listing.
+      Sid      = "ArtifactUploadsList"
+      Effect   = "Allow"
+      Action   = "s3:ListBucketMultipartUploads"
+      Resource = var.artifact_bucket_arn
+    },
+    {
       # Deleting is only needed to release the deploy lease; artifacts are
       # immutable and old versions expire through the bucket lifecycle.
       Sid      = "DeployLockRelease"
