@@ -68,6 +68,14 @@ struct CommandContext {
                 await command.shutdown()
                 return result
             } catch {
+                // AccessDenied names who, what, where, and which Terraform module grants it.
+                if let denied = AccessAdvice.accessDenied(in: error) {
+                    let principal = try? await command.context.callerIdentity()
+                    await command.shutdown()
+                    var text = AccessAdvice.explain(denied, principal: principal, target: command.context.target.name)
+                    if let failure = error as? DeployFailure { text += " (\(failure.summary))" }
+                    throw CommandFailure(text)
+                }
                 await command.shutdown()
                 throw error
             }

@@ -68,7 +68,28 @@ public final class AWSClient: Sendable {
     /// Sends `request` to `service`. `payload` overrides how the body is hashed (a precomputed
     /// hash for file bodies, or `.unsigned`); by default in-memory bodies are hashed.
     /// Returns 2xx answers (and 304); throws `AWSError` for the rest.
-    public func send(_ service: ServiceInfo, operation: String, request: HTTPRequest, signingRegion: String? = nil, payload: Payload? = nil) async throws -> HTTPResponse {
+    public func send(_ service: ServiceInfo, resource: String? = nil, operation: String, request: HTTPRequest, signingRegion: String? = nil, payload: Payload? = nil) async throws -> HTTPResponse {
+        do {
+            return try await attempt(service, operation: operation, request: request, signingRegion: signingRegion, payload: payload)
+        } catch var error as AWSError {
+            // What was asked for, so an AccessDenied can name the resource.
+            if error.resource == nil { error.resource = resource ?? Self.resource(of: request) }
+            throw error
+        }
+    }
+
+    /// The resource a JSON request names (a Glue job, an EMR Serverless application), for messages.
+    static func resource(of request: HTTPRequest) -> String? {
+        guard case .bytes(let bytes) = request.body, let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
+            return request.path.hasPrefix("/applications/") ? "emr-serverless application \(request.path.split(separator: "/").dropFirst().first ?? "")" : nil
+        }
+        if let job = object["JobName"] as? String ?? object["Name"] as? String { return "glue job \(job)" }
+        if let cluster = object["JobFlowId"] as? String ?? object["ClusterId"] as? String { return "emr cluster \(cluster)" }
+        if let group = object["logGroupName"] as? String { return "log group \(group)" }
+        return nil
+    }
+
+    func attempt(_ service: ServiceInfo, operation: String, request: HTTPRequest, signingRegion: String?, payload: Payload?) async throws -> HTTPResponse {
         let retry = configuration.retry
         var attempt = 0
         var skewCorrected = false

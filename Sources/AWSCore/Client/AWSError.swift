@@ -22,6 +22,8 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
     public var requestId: String?
     /// For `TransportError` codes: what kind of failure below HTTP it was.
     public var transportKind: TransportError.Kind?
+    /// What the request named (`arn:aws:s3:::bucket/key`, `glue job NAME`), for messages.
+    public var resource: String?
 
     public init(service: String, operation: String, status: Int, code: String, message: String, requestId: String? = nil, transportKind: TransportError.Kind? = nil) {
         self.service = service
@@ -41,6 +43,30 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The caller may not do this (IAM, bucket policy, SCP).
     public var isAccessDenied: Bool {
         ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden", "AuthorizationError"].contains(code) || (status == 403 && !RetryPolicy.clockSkewCodes.contains(code))
+    }
+
+    /// The IAM action and resource an AccessDenied is about: from AWS's own message when it
+    /// says (`… is not authorized to perform: iam:PassRole on resource: arn:…`), else the
+    /// operation's IAM action and the resource the request named.
+    public var deniedAction: (action: String, resource: String?) {
+        if let range = message.range(of: "not authorized to perform: ") {
+            let rest = message[range.upperBound...]
+            let action = String(rest.prefix { !$0.isWhitespace && $0 != "," })
+            var resource: String?
+            if let on = rest.range(of: "on resource: ") {
+                resource = String(rest[on.upperBound...].prefix { !$0.isWhitespace && $0 != "," })
+            }
+            return (action, resource ?? self.resource)
+        }
+        return (Self.iamAction(service: service, operation: operation), resource)
+    }
+
+    /// The IAM action an operation needs (S3's differ from the operation names).
+    public static func iamAction(service: String, operation: String) -> String {
+        let s3: [String: String] = ["HeadObject": "GetObject", "ListObjectsV2": "ListBucket", "CreateMultipartUpload": "PutObject", "UploadPart": "PutObject",
+                                    "CompleteMultipartUpload": "PutObject", "ListMultipartUploads": "ListBucketMultipartUploads"]
+        if service == "s3" { return "s3:" + (s3[operation] ?? operation) }
+        return "\(service):\(operation)"
     }
 
     /// The service asked us to slow down.

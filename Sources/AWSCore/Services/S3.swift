@@ -42,7 +42,7 @@ public struct S3Client: Sendable {
         if let ifMatch { headers.append(HTTPHeader("If-Match", ifMatch)) }
         for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { headers.append(HTTPHeader("x-amz-meta-\(name)", value)) }
         let request = try request("PUT", bucket: bucket, key: key, headers: headers, body: body)
-        let response = try await client.send(.s3, operation: "PutObject", request: request, payload: payloadHash.map(Payload.hash))
+        let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "PutObject", request: request, payload: payloadHash.map(Payload.hash))
         return response.header("ETag")
     }
 
@@ -52,14 +52,14 @@ public struct S3Client: Sendable {
 
     /// The object and its ETag (for compare-and-swap writes with `If-Match`).
     public func getObjectWithETag(bucket: String, key: String) async throws -> (body: [UInt8], etag: String) {
-        let response = try await client.send(.s3, operation: "GetObject", request: try request("GET", bucket: bucket, key: key))
+        let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "GetObject", request: try request("GET", bucket: bucket, key: key))
         return (response.body, response.header("ETag") ?? "")
     }
 
     /// HEAD an object: `nil` when it does not exist.
     public func headObject(bucket: String, key: String) async throws -> ObjectInfo? {
         do {
-            let response = try await client.send(.s3, operation: "HeadObject", request: try request("HEAD", bucket: bucket, key: key))
+            let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "HeadObject", request: try request("HEAD", bucket: bucket, key: key))
             var metadata: [String: String] = [:]
             for header in response.headers where header.name.lowercased().hasPrefix("x-amz-meta-") {
                 metadata[String(header.name.lowercased().dropFirst("x-amz-meta-".count))] = header.value
@@ -74,7 +74,7 @@ public struct S3Client: Sendable {
     public func deleteObject(bucket: String, key: String, ifMatch: String? = nil) async throws {
         var headers: [HTTPHeader] = []
         if let ifMatch { headers.append(HTTPHeader("If-Match", ifMatch)) }
-        _ = try await client.send(.s3, operation: "DeleteObject", request: try request("DELETE", bucket: bucket, key: key, headers: headers))
+        _ = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "DeleteObject", request: try request("DELETE", bucket: bucket, key: key, headers: headers))
     }
 
     public func createBucket(bucket: String) async throws {
@@ -83,7 +83,7 @@ public struct S3Client: Sendable {
         if region != "us-east-1" {
             body = .bytes(Array("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>".utf8))
         }
-        _ = try await client.send(.s3, operation: "CreateBucket", request: try request("PUT", bucket: bucket, key: nil, headers: [HTTPHeader("Content-Length", String(body.length))], body: body))
+        _ = try await client.send(.s3, resource: Self.arn(bucket, nil), operation: "CreateBucket", request: try request("PUT", bucket: bucket, key: nil, headers: [HTTPHeader("Content-Length", String(body.length))], body: body))
     }
 
     /// ListObjectsV2, following continuation tokens.
@@ -93,7 +93,7 @@ public struct S3Client: Sendable {
         repeat {
             var query = [QueryItem("list-type", "2"), QueryItem("prefix", prefix)]
             if let token { query.append(QueryItem("continuation-token", token)) }
-            let response = try await client.send(.s3, operation: "ListObjectsV2", request: try request("GET", bucket: bucket, key: nil, query: query))
+            let response = try await client.send(.s3, resource: Self.arn(bucket, nil), operation: "ListObjectsV2", request: try request("GET", bucket: bucket, key: nil, query: query))
             let root = try Self.parse(response, operation: "ListObjectsV2")
             for item in root.children("Contents") {
                 guard let key = item.string("Key") else { continue }
@@ -124,7 +124,7 @@ public struct S3Client: Sendable {
     public func createMultipartUpload(bucket: String, key: String, contentType: String? = nil) async throws -> String {
         var headers: [HTTPHeader] = []
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
-        let response = try await client.send(.s3, operation: "CreateMultipartUpload",
+        let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "CreateMultipartUpload",
                                              request: try request("POST", bucket: bucket, key: key, query: [QueryItem("uploads", "")], headers: headers))
         guard let uploadId = try Self.parse(response, operation: "CreateMultipartUpload").string("UploadId") else {
             throw AWSError(service: "s3", operation: "CreateMultipartUpload", status: response.status, code: "MalformedResponse", message: "no UploadId")
@@ -138,7 +138,7 @@ public struct S3Client: Sendable {
         if let contentMD5 { headers.append(HTTPHeader("Content-MD5", contentMD5)) }
         let request = try request("PUT", bucket: bucket, key: key, query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", uploadId)],
                                   headers: headers, body: body)
-        let response = try await client.send(.s3, operation: "UploadPart", request: request, payload: payloadHash.map(Payload.hash))
+        let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "UploadPart", request: request, payload: payloadHash.map(Payload.hash))
         guard let etag = response.header("ETag") else {
             throw AWSError(service: "s3", operation: "UploadPart", status: response.status, code: "MalformedResponse", message: "no ETag for part \(partNumber)")
         }
@@ -153,7 +153,7 @@ public struct S3Client: Sendable {
         xml += "</CompleteMultipartUpload>"
         var headers = [HTTPHeader("Content-Type", "application/xml"), HTTPHeader("Content-Length", String(xml.utf8.count))]
         if ifNoneMatch { headers.append(HTTPHeader("If-None-Match", "*")) }
-        let response = try await client.send(.s3, operation: "CompleteMultipartUpload",
+        let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "CompleteMultipartUpload",
                                              request: try request("POST", bucket: bucket, key: key, query: [QueryItem("uploadId", uploadId)], headers: headers, body: .bytes(Array(xml.utf8))))
         // S3 can answer 200 with an <Error> body when completion fails late.
         if let root = try? XMLReader.parse(response.body), root.localName == "Error" {
@@ -162,7 +162,7 @@ public struct S3Client: Sendable {
     }
 
     public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws {
-        _ = try await client.send(.s3, operation: "AbortMultipartUpload", request: try request("DELETE", bucket: bucket, key: key, query: [QueryItem("uploadId", uploadId)]))
+        _ = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "AbortMultipartUpload", request: try request("DELETE", bucket: bucket, key: key, query: [QueryItem("uploadId", uploadId)]))
     }
 
     public struct MultipartUpload: Sendable, Equatable {
@@ -178,7 +178,7 @@ public struct S3Client: Sendable {
         for _ in 0..<1000 {
             var query = [QueryItem("uploads", ""), QueryItem("prefix", prefix)]
             if let markers { query += [QueryItem("key-marker", markers.key), QueryItem("upload-id-marker", markers.id)] }
-            let response = try await client.send(.s3, operation: "ListMultipartUploads", request: try request("GET", bucket: bucket, key: nil, query: query))
+            let response = try await client.send(.s3, resource: Self.arn(bucket, nil), operation: "ListMultipartUploads", request: try request("GET", bucket: bucket, key: nil, query: query))
             let root = try Self.parse(response, operation: "ListMultipartUploads")
             for upload in root.children("Upload") {
                 guard let key = upload.string("Key"), let id = upload.string("UploadId") else { continue }
@@ -189,6 +189,11 @@ public struct S3Client: Sendable {
             markers = (key, id)
         }
         return uploads
+    }
+
+    /// `arn:aws:s3:::bucket/key` (or the bucket's ARN), as IAM names the resource.
+    static func arn(_ bucket: String, _ key: String?) -> String {
+        "arn:aws:s3:::\(bucket)" + (key.map { "/" + $0 } ?? "")
     }
 
     static func parse(_ response: HTTPResponse, operation: String) throws -> XMLElement {

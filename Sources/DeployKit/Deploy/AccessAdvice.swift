@@ -1,0 +1,40 @@
+import AWSCore
+import Foundation
+
+/// Turns an AccessDenied into a message someone can act on: who was refused, which IAM
+/// action on which resource, and which Terraform module grants (or deliberately withholds) it.
+public enum AccessAdvice {
+    /// The AccessDenied inside `error` (directly, or the cause of a failed apply), if any.
+    public static func accessDenied(in error: any Error) -> AWSError? {
+        if let denied = error as? AWSError, denied.isAccessDenied { return denied }
+        if let failure = error as? DeployFailure, let denied = failure.underlying as? AWSError, denied.isAccessDenied { return denied }
+        return nil
+    }
+
+    /// One line: `access denied: PRINCIPAL may not ACTION on RESOURCE (SERVICE OPERATION, request id): WHERE IT IS GRANTED`.
+    public static func explain(_ error: AWSError, principal: String?, target: String) -> String {
+        let (action, resource) = error.deniedAction
+        var text = "access denied: \(principal ?? "the current credentials") may not \(action) on \(resource ?? "the requested resource")"
+        text += " (\(error.service) \(error.operation)\(error.requestId.map { ", request id \($0)" } ?? ""))"
+        text += ": " + grantedBy(action: action)
+        text += "; 'deployer doctor -t \(target)' checks what deploying needs"
+        return text
+    }
+
+    /// Which module of terraform/ grants an action to the deploy role (and what it withholds).
+    static func grantedBy(action: String) -> String {
+        let service = action.split(separator: ":").first.map(String.init) ?? action
+        switch service {
+        case "s3", "kms":
+            return "the deploy role's artifact-bucket access comes from terraform/modules/github_oidc (statements ArtifactObjects, ArtifactList, ArtifactUploadsList, DeployLockRelease) for its own environment's bucket and prefix only; artifacts are never deleted"
+        case "iam":
+            return "iam:PassRole is granted only for the job roles of terraform/modules/job_roles (github_oidc statement PassJobRolesOnly): use the job role Terraform created (role_arn, execution_role_arn from ${tf.…})"
+        case "glue", "emr-serverless", "elasticmapreduce", "logs":
+            return "terraform/modules/github_oidc grants the deploy role these on this project's jobs only (GlueJobsUnderPrefix, EmrServerlessRuns, EmrClusterSteps, ReadGlueJobLogs); a read-only on-call role may not change them"
+        case "sts":
+            return "the role's trust policy (terraform/modules/github_oidc) decides who may assume it"
+        default:
+            return "no module of terraform/ grants it to the deploy role"
+        }
+    }
+}

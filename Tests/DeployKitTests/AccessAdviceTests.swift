@@ -1,0 +1,56 @@
+import AWSCore
+import AWSTestSupport
+@testable import DeployKit
+import Foundation
+import SigV4
+import XCTest
+
+/// AccessDenied names the action, the resource, the principal and the Terraform module that
+/// grants it, from the answers S3 and Glue give (shapes of botocore's models).
+final class AccessAdviceTests: XCTestCase {
+    func testS3DenialNamesTheObjectAndTheBucketStatements() async throws {
+        let transport = ScriptedTransport { _ in
+            HTTPResponse(status: 403, headers: [HTTPHeader("x-amz-request-id", "REQ1")],
+                         text: "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>")
+        }
+        let s3 = S3Client(client: Fixtures.client(transport))
+        do {
+            try await s3.putObject(bucket: "prod-artifacts", key: "carsales/artifacts/sales_etl/abc/main.py", body: .bytes([1]))
+            XCTFail("denied")
+        } catch let error as AWSError {
+            XCTAssertTrue(error.isAccessDenied)
+            let (action, resource) = error.deniedAction
+            XCTAssertEqual(action, "s3:PutObject")
+            XCTAssertEqual(resource, "arn:aws:s3:::prod-artifacts/carsales/artifacts/sales_etl/abc/main.py")
+            let text = AccessAdvice.explain(error, principal: "arn:aws:sts::111122223333:assumed-role/carsales-dev-deploy/ci", target: "prod")
+            XCTAssertTrue(text.hasPrefix("access denied: arn:aws:sts::111122223333:assumed-role/carsales-dev-deploy/ci may not s3:PutObject on arn:aws:s3:::prod-artifacts/carsales/artifacts/sales_etl/abc/main.py (s3 PutObject, request id REQ1)"), text)
+            XCTAssertTrue(text.contains("terraform/modules/github_oidc"), text)
+            XCTAssertTrue(text.contains("deployer doctor -t prod"), text)
+        }
+    }
+
+    func testPassRoleDenialTakesActionAndResourceFromAWSMessage() async throws {
+        let transport = ScriptedTransport { _ in
+            HTTPResponse(status: 400, headers: [HTTPHeader("x-amzn-RequestId", "REQ2")],
+                         text: #"{"__type":"AccessDeniedException","Message":"User: arn:aws:sts::111122223333:assumed-role/deploy/ci is not authorized to perform: iam:PassRole on resource: arn:aws:iam::111122223333:role/admin because no identity-based policy allows the iam:PassRole action"}"#)
+        }
+        let glue = GlueClient(client: Fixtures.client(transport))
+        do {
+            try await glue.createJob(["Name": "carsales-dev-sales_etl", "Role": "arn:aws:iam::111122223333:role/admin"])
+            XCTFail("denied")
+        } catch let error as AWSError {
+            XCTAssertTrue(error.isAccessDenied)
+            XCTAssertEqual(error.deniedAction.action, "iam:PassRole")
+            XCTAssertEqual(error.deniedAction.resource, "arn:aws:iam::111122223333:role/admin")
+            XCTAssertEqual(error.resource, "glue job carsales-dev-sales_etl")
+            let text = AccessAdvice.explain(error, principal: nil, target: "dev")
+            XCTAssertTrue(text.contains("may not iam:PassRole on arn:aws:iam::111122223333:role/admin") && text.contains("terraform/modules/job_roles"), text)
+        }
+        // A failed apply carries the denial inside: found there too.
+        let failure = DeployFailure(cause: "x", underlying: AWSError(service: "glue", operation: "CreateJob", status: 400, code: "AccessDeniedException", message: ""),
+                                    interrupted: false, summary: "nothing was changed")
+        XCTAssertNotNil(AccessAdvice.accessDenied(in: failure))
+        XCTAssertNil(AccessAdvice.accessDenied(in: AWSError(service: "s3", operation: "GetObject", status: 403, code: "SignatureDoesNotMatch", message: "")))
+        XCTAssertEqual(AWSError.iamAction(service: "s3", operation: "ListMultipartUploads"), "s3:ListBucketMultipartUploads")
+    }
+}
