@@ -113,6 +113,18 @@ final class DeployFlowTests: XCTestCase {
         _ = try manifest(target: "dev", body: target)
 
         XCTAssertEqual(try deployer(["validate", "-t", "dev"], peers).status, 0)
+        // doctor: everything a deploy needs is checked; SeaweedFS stores objects unencrypted,
+        // which doctor reports (and fails on), with the fix.
+        let doctor = try deployer(["doctor", "-t", "dev"], peers)
+        XCTAssertEqual(doctor.status, 1, doctor.all)
+        for line in ["✓ credentials: arn:aws:iam::\(peers.account):user/deployer-ci", "✓ account: account \(peers.account) is in targets.dev.account_ids",
+                     "✓ region: us-east-1", "✓ artifact store: s3://\(bucket)/deploy/artifacts/", "✓ lock: s3://\(bucket)/deploy/locks/dev.json can be written and removed",
+                     "✗ encryption: a new object was stored unencrypted — fix:", "✓ engine: Glue answers", "✓ job sales_etl: \(project)-dev-sales_etl does not exist yet"] {
+            XCTAssertTrue(doctor.stdout.contains(line), "\(line)\n\(doctor.stdout)")
+        }
+        XCTAssertFalse(doctor.stdout.contains("✗ pass role"), doctor.stdout)
+        let probes = try await S3Client(client: client(peers)).listObjects(bucket: bucket, prefix: "deploy/locks/").map(\.key)
+        XCTAssertEqual(probes, [], "doctor leaves nothing behind")
         let firstPlan = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
         XCTAssertEqual(firstPlan.status, 2, firstPlan.all)
         XCTAssertTrue(firstPlan.stdout.contains("+ create job \(project)-dev-sales_etl"), firstPlan.stdout)
@@ -236,7 +248,7 @@ final class DeployFlowTests: XCTestCase {
         XCTAssertTrue(one.stdout.contains("state:    pending") || one.stdout.contains("state:    running"), one.stdout)
         let detached = try deployer(["run", "sales_etl", "-t", "onprem", "--wait", "--timeout", "3s", "--on-timeout", "detach"], peers)
         XCTAssertEqual(detached.status, 4, detached.all)
-        XCTAssertTrue(detached.stderr.contains("goes on; follow it with 'deployer status sales_etl -t onprem --run s-"), detached.stderr)
+        XCTAssertTrue(detached.stderr.contains("goes on; follow it with 'deployer run --attach emr:onprem:sales_etl:s-"), detached.stderr)
         let cancelled = try deployer(["run", "sales_etl", "-t", "onprem", "--wait", "--timeout", "3s"], peers)
         XCTAssertEqual(cancelled.status, 4, cancelled.all)
         // moto has no CancelSteps (HTTP 500): the timeout still exits 4 and says the cancel failed.

@@ -29,6 +29,9 @@ final class LocalFlowTests: XCTestCase {
             .filter { !$0.value.isEmpty }
         func deployer(_ arguments: [String]) throws -> CLIResult { try CLI.run(arguments, environment: environment, cwd: work) }
 
+        let doctor = try deployer(["doctor"])
+        XCTAssertEqual(doctor.status, 0, doctor.all)
+        XCTAssertTrue(doctor.stdout.contains("✓ engine: spark-submit found") && doctor.stdout.contains("✓ lock:"), doctor.stdout)
         let apply = try deployer(["apply", "--auto-approve"])
         XCTAssertEqual(apply.status, 0, apply.all)
         XCTAssertTrue(apply.stdout.contains("+ create job itest-local-sales_etl"), apply.stdout)

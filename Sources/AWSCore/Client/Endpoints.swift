@@ -32,6 +32,8 @@ public struct ServiceInfo: Sendable, Equatable {
     public static let sso = ServiceInfo(endpointPrefix: "portal.sso", signingName: "awsssoportal", wireProtocol: .restJSON, environmentId: "SSO")
     /// IAM Identity Center OIDC (CreateToken refreshes an sso-session login): `oidc.REGION.amazonaws.com`, unsigned.
     public static let ssoOIDC = ServiceInfo(endpointPrefix: "oidc", signingName: "sso-oauth", wireProtocol: .restJSON, environmentId: "SSO_OIDC")
+    /// IAM: one global endpoint, signed for us-east-1.
+    public static let iam = ServiceInfo(endpointPrefix: "iam", signingName: "iam", wireProtocol: .query, environmentId: "IAM")
     public static let logs = ServiceInfo(endpointPrefix: "logs", signingName: "logs", wireProtocol: .json, environmentId: "CLOUDWATCH_LOGS", targetPrefix: "Logs_20140328")
 }
 
@@ -85,6 +87,10 @@ public struct EndpointResolver: Sendable {
             if let url = environment["AWS_ENDPOINT_URL"], !url.isEmpty { return try parse(url, source: "AWS_ENDPOINT_URL", service: service) }
         }
         let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
+        if service.endpointPrefix == "iam" {
+            return Endpoint(scheme: "https", host: region.hasPrefix("cn-") ? "iam.cn-north-1.amazonaws.com.cn" : "iam.amazonaws.com", port: nil, basePath: "",
+                            signingRegion: region.hasPrefix("cn-") ? "cn-north-1" : "us-east-1", isCustom: false)
+        }
         if service.endpointPrefix == "sts", region == "aws-global" {
             return Endpoint(scheme: "https", host: "sts.amazonaws.com", port: nil, basePath: "", signingRegion: "us-east-1", isCustom: false)
         }

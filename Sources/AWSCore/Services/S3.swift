@@ -15,6 +15,8 @@ public struct S3Client: Sendable {
         public var etag: String?
         public var lastModified: String?
         public var metadata: [String: String]
+        /// `AES256`, `aws:kms`, `aws:kms:dsse`, or nil when the object is not encrypted at rest.
+        public var serverSideEncryption: String? = nil
     }
 
     public struct ListedObject: Sendable, Equatable {
@@ -65,7 +67,8 @@ public struct S3Client: Sendable {
                 metadata[String(header.name.lowercased().dropFirst("x-amz-meta-".count))] = header.value
             }
             return ObjectInfo(size: UInt64(response.header("Content-Length") ?? "0") ?? 0, etag: response.header("ETag"),
-                              lastModified: response.header("Last-Modified"), metadata: metadata)
+                              lastModified: response.header("Last-Modified"), metadata: metadata,
+                              serverSideEncryption: response.header("x-amz-server-side-encryption"))
         } catch let error as AWSError where error.status == 404 {
             return nil
         }
