@@ -212,6 +212,7 @@ class Proxy:
         self.kill_at = args.kill_at
         self.kill_pid_file = args.kill_pid_file
         self.kill_when = args.kill_when
+        self.kill_signal = getattr(signal, "SIG" + args.kill_signal)
         self.counter_file = args.counter_file
         self.protocol = args.protocol
         self.lock = threading.Lock()
@@ -243,14 +244,14 @@ class Proxy:
             os.close(fd)  # releases the flock
 
     def kill(self) -> str:
-        """SIGKILLs the pid in the pid file (waits up to 10 s for the file to be written)."""
+        """Signals (SIGKILL by default) the pid in the pid file (waits up to 10 s for the file to be written)."""
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
                 text = open(self.kill_pid_file).read().strip()
                 if text:
                     pid = int(text)
-                    os.kill(pid, signal.SIGKILL)
+                    os.kill(pid, self.kill_signal)
                     return f"killed {pid}"
             except FileNotFoundError:
                 pass
@@ -431,6 +432,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kill-at", type=int, help="SIGKILL the pid in --kill-pid-file at this request")
     parser.add_argument("--kill-pid-file")
     parser.add_argument("--kill-when", choices=("before", "after"), default="before")
+    parser.add_argument("--kill-signal", choices=("KILL", "TERM", "INT"), default="KILL",
+                        help="the signal sent at --kill-at (TERM: a cancelled CI job; INT: Ctrl-C)")
     args = parser.parse_args(argv)
     if args.kill_at is not None and not args.kill_pid_file:
         parser.error("--kill-at needs --kill-pid-file")

@@ -118,6 +118,7 @@ class FaultConfig:
     kinds: tuple[str, ...] = KINDS
     kill_at: int | None = None
     kill_when: str = "before"
+    kill_signal: str = "KILL"
 
 
 class ProxyPair:
@@ -135,7 +136,8 @@ class ProxyPair:
                        "--seed", str(config.seed * 2 + index), "--rate", str(config.rate), "--kinds", ",".join(config.kinds),
                        "--log", str(log), "--counter-file", str(self.counter), "--protocol", "s3" if index == 0 else "auto"]
             if config.kill_at is not None:
-                command += ["--kill-at", str(config.kill_at), "--kill-pid-file", str(pid_file), "--kill-when", config.kill_when]
+                command += ["--kill-at", str(config.kill_at), "--kill-pid-file", str(pid_file), "--kill-when", config.kill_when,
+                            "--kill-signal", config.kill_signal]
             self.processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(self.dir / f"proxy{index}.err", "w"),
                                                    start_new_session=True))
         deadline = time.monotonic() + 20

@@ -145,6 +145,49 @@ def test_kill_at_every_step(h, steps, when):
     assert not message, "\n".join(message)
 
 
+@pytest.mark.parametrize("signal_name", ["TERM", "INT"])
+def test_signal_during_apply_cleans_up(h, steps, signal_name):
+    """SIGTERM (a cancelled CI job) or SIGINT (Ctrl-C) at each request after the lock is taken:
+    apply stops at its next safe point, aborts its uploads, releases the lock, says what it did
+    in one line and exits 143/130; the next apply converges without --force-unlock."""
+    case = h.case("count-sig")
+    try:
+        clean = case.apply(H.FaultConfig(rate=0.0))
+    finally:
+        case.cleanup()
+    assert clean.status == 0, clean.describe()
+    locked_at = next(i for i, r in enumerate(clean.requests, 1) if r["method"] == "PUT" and "/locks/" in r["path"])
+    released_at = max(i for i, r in enumerate(clean.requests, 1) if r["method"] == "DELETE" and "/locks/" in r["path"])
+    expected = 143 if signal_name == "TERM" else 130
+    problems = []
+    for n in range(locked_at + 1, released_at):
+        case = h.case(f"g{signal_name[0]}{n}x")
+        try:
+            run = case.apply(H.FaultConfig(kill_at=n, kill_when="before", kill_signal=signal_name))
+            after = case.state(with_plan=False)
+            recovery = case.apply()
+            converged = case.state()
+        finally:
+            case.cleanup()
+        where = clean.requests[n - 1]
+        line = f"SIG{signal_name} at request {n} ({where['service']}:{where['method']} {where['path'][-50:]}): exit {run.status}"
+        say(line)
+        errors = [l for l in run.stderr.splitlines() if l.startswith("error:")]
+        if run.status == 0:
+            continue  # the signal came after the last safe point: the apply finished
+        if run.status != expected:
+            problems.append(f"{line}: expected exit {expected}\n{run.stderr[-600:]}")
+        if len(errors) != 1 or f"SIG{signal_name}" not in errors[0] or "released" not in errors[0]:
+            problems.append(f"{line}: expected one 'error: SIG{signal_name}: … released …' line, got {errors}")
+        if after.lock is not None:
+            problems.append(f"{line}: left its lock {after.lock_id}")
+        if after.uploads:
+            problems.append(f"{line}: left {len(after.uploads)} multipart upload(s)")
+        if recovery.status != 0 or converged.problems():
+            problems.append(f"{line}: the next apply did not converge: exit {recovery.status}, {converged.problems()}")
+    assert not problems, "\n".join(problems)
+
+
 # ---------------------------------------------------------------- the harness itself
 
 
