@@ -19,15 +19,18 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Save the plan for 'deployer apply --plan'.", valueName: "PATH"))
     var out: String?
 
-    @Flag(help: "Exit 0 when there are no changes, 2 when there are, 1 on error.")
+    @Flag(help: "Exit 0 when there are no changes, 2 when there are (drift included), 1 on error.")
     var detailedExitcode = false
+
+    @Option(help: ArgumentHelp("Only this job (repeatable); the others are left as deployed.", valueName: "JOB"))
+    var select: [String] = []
 
     @OptionGroup var aws: AWSFlags
 
     func run() async throws {
         let changed: Bool = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             try await command.context.verifyAccount()
-            let (plan, _) = try await Deployer(context: command.context).plan()
+            let (plan, _) = try await Deployer(context: command.context).plan(select: select.isEmpty ? nil : select)
             if let out {
                 try JSONEncoder.pretty.encode(plan).write(to: URL(fileURLWithPath: out))
             }
@@ -64,6 +67,9 @@ struct Apply: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Lease length in seconds; renewed while apply works.", valueName: "SECONDS"))
     var lockTtl: Int = 900
 
+    @Option(help: ArgumentHelp("Only this job (repeatable); the others are left as deployed.", valueName: "JOB"))
+    var select: [String] = []
+
     @OptionGroup var aws: AWSFlags
 
     func validate() throws {
@@ -92,8 +98,9 @@ struct Apply: AsyncParsableCommand {
             var options = Deployer.ApplyOptions()
             options.lockTTL = TimeInterval(lockTtl)
             options.progress = ProgressBar.callback()
+            options.select = select.isEmpty ? saved?.selected : select
             if saved == nil && !autoApprove {
-                let (preview, _) = try await deployer.plan()
+                let (preview, _) = try await deployer.plan(select: options.select)
                 print(preview.render())
                 guard preview.hasChanges else { return }
                 try confirm("Apply these changes to target \(command.context.target.name)?", autoApprove: false)

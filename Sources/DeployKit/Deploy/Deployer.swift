@@ -21,18 +21,37 @@ public struct Deployer: Sendable {
     }
 
     /// Reads live state (O(jobs) requests, in parallel) and compares it with the desired state.
-    public func plan() async throws -> (plan: Plan, artifacts: [String: Artifact]) {
-        try await plan(desired: .manifest)
+    /// `select`: only these jobs (`--select`); the others keep what the last deployment recorded.
+    public func plan(select: [String]? = nil) async throws -> (plan: Plan, artifacts: [String: Artifact]) {
+        try await plan(desired: .manifest, select: select)
     }
 
-    func plan(desired: Desired, buildRoot: String? = nil) async throws -> (plan: Plan, artifacts: [String: Artifact]) {
+    /// The manifest's jobs, or only the selected ones (each must exist).
+    func selectedJobs(_ select: [String]?) throws -> [Job] {
+        guard let select, !select.isEmpty else { return manifest.jobs }
+        return try Array(Set(select)).sorted().map { try manifest.job($0) }
+    }
+
+    func plan(desired: Desired, buildRoot: String? = nil, select: [String]? = nil) async throws -> (plan: Plan, artifacts: [String: Artifact]) {
         try await context.engine.preflight()
         let latest = try await context.latestRecord()
         var artifacts: [String: Artifact] = [:]
         var inputs: [(job: String, name: String, digest: String, definition: JSONValue)] = []
+        var removed: [(job: String, name: String, digest: String, definition: JSONValue)] = []
+        let selection = select.flatMap { $0.isEmpty ? nil : $0 }
         switch desired {
         case .manifest:
-            for job in manifest.jobs {
+            let jobs = try selectedJobs(selection)
+            // Jobs the last deployment made that the manifest no longer has are deleted, unless protected.
+            if selection == nil, let latest, latest.destroyed != true {
+                for (job, name) in latest.jobNames.sorted(by: { $0.key < $1.key }) where !manifest.jobs.contains(where: { $0.name == job }) {
+                    if latest.protected?.contains(job) == true {
+                        throw DeployError("job \(job) (\(name)) was removed from the manifest but deployment \(latest.id) protects it (prevent_destroy: true): put it back, or set prevent_destroy: false and apply before removing it")
+                    }
+                    removed.append((job, name, latest.artifacts[job] ?? "", latest.definitions[job] ?? .null))
+                }
+            }
+            for job in jobs {
                 let artifact = try Artifact.build(job, buildRoot: buildRoot)
                 artifacts[job.name] = artifact
                 let name = manifest.engineJobName(job, target: target)
@@ -46,7 +65,7 @@ public struct Deployer: Sendable {
             }
         }
         let context = self.context
-        let jobs = try await withThrowingTaskGroup(of: JobPlan.self) { group in
+        let planned = try await withThrowingTaskGroup(of: JobPlan.self) { group in
             for input in inputs {
                 group.addTask {
                     let sums = context.layout.artifactPrefix(job: input.job, digest: input.digest) + "/SHA256SUMS"
@@ -57,14 +76,28 @@ public struct Deployer: Sendable {
                     let action: Action
                     let changes = Plan.diff(live: liveDefinition, desired: input.definition)
                     if liveDefinition == nil { action = .create } else { action = changes.isEmpty ? .unchanged : .update }
+                    // Drift: what the live job holds that the last deployment did not set, over the
+                    // fields deployer sets (AWS's own defaults elsewhere are not drift).
+                    var drift: [FieldChange]?
+                    if let liveDefinition, let recorded = latest?.definitions[input.job], latest?.jobNames[input.job] == input.name {
+                        let fields = Plan.diff(live: liveDefinition, desired: recorded).map { FieldChange(field: $0.field, old: $0.new, new: $0.old) }
+                        drift = fields.isEmpty ? nil : fields
+                    }
                     return JobPlan(job: input.job, engineName: input.name, artifact: input.digest, uploadArtifact: !uploaded, action: action,
-                                   changes: changes, desired: input.definition, live: liveDefinition)
+                                   changes: changes, desired: input.definition, live: liveDefinition, drift: drift)
                 }
             }
             var result: [JobPlan] = []
             for try await plan in group { result.append(plan) }
             return result.sorted { $0.job < $1.job }
         }
+        var deletions: [JobPlan] = []
+        for gone in removed {
+            let live = try await context.engine.liveDefinition(name: gone.name, recorded: gone.definition)
+            deletions.append(JobPlan(job: gone.job, engineName: gone.name, artifact: gone.digest, uploadArtifact: false, action: .delete, changes: [],
+                                     desired: gone.definition, live: live))
+        }
+        let jobs = planned + deletions
         if case .record(let record) = desired, let missing = jobs.first(where: \.uploadArtifact) {
             throw DeployError("deployment \(record.id) used artifact \(missing.artifact) of \(missing.job), which is no longer in \(context.store.location): it cannot be restored")
         }
@@ -74,7 +107,8 @@ public struct Deployer: Sendable {
         // record does not, an earlier apply stopped before recording, and this one records.
         let plan = Plan(project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: jobs, latestDeployment: latest?.id,
                         liveFingerprint: Plan.fingerprint(jobs, latest: latest?.id), rollbackOf: rollbackOf,
-                        recordBehind: Plan.record(latest, matches: jobs) || jobs.contains(where: { $0.action != .unchanged || $0.uploadArtifact }) ? nil : true)
+                        recordBehind: Plan.record(latest, matches: jobs, selected: selection != nil) || jobs.contains(where: { $0.action != .unchanged || $0.uploadArtifact }) ? nil : true,
+                        selected: selection)
         return (plan, artifacts)
     }
 
@@ -84,6 +118,8 @@ public struct Deployer: Sendable {
         public var lockTTL: TimeInterval = 900
         public var owner: String = Identity.owner()
         public var buildDirectory: String?
+        /// `--select`: only these jobs.
+        public var select: [String]?
         public var progress: (@Sendable (String, UInt64, UInt64) -> Void)?
         public init() {}
     }
@@ -106,7 +142,7 @@ public struct Deployer: Sendable {
 
     func apply(desired: Desired, saved: Plan?, options: ApplyOptions) async throws -> ApplyResult {
         try await context.verifyAccount()
-        var (plan, artifacts) = try await plan(desired: desired, buildRoot: options.buildDirectory)
+        var (plan, artifacts) = try await plan(desired: desired, buildRoot: options.buildDirectory, select: options.select)
         if let saved {
             guard saved.project == plan.project, saved.target == plan.target else {
                 throw DeployError("the saved plan is for \(saved.project)/\(saved.target), not \(plan.project)/\(plan.target)")
@@ -144,7 +180,7 @@ public struct Deployer: Sendable {
         let progress = ApplyProgress()
         do {
             // Re-read under the lock: another deploy may have finished while we waited.
-            let recheck = try await self.plan(desired: desired, buildRoot: options.buildDirectory)
+            let recheck = try await self.plan(desired: desired, buildRoot: options.buildDirectory, select: options.select)
             guard recheck.plan.liveFingerprint == plan.liveFingerprint else {
                 throw DeployError("target \(target.name) changed while acquiring the lock (another deploy finished): run 'deployer plan -t \(target.name)' again")
             }
@@ -157,7 +193,18 @@ public struct Deployer: Sendable {
                 try await upload(artifact, options: options, keeper: keeper)
                 progress.note("uploaded artifact \(job.job) \(job.artifact.prefix(12))")
             }
-            for job in plan.jobs where job.action != .unchanged {
+            for job in plan.jobs where job.action == .delete {
+                try await keeper.check()
+                try Task.checkCancellation()
+                context.log("deleting job \(job.engineName) (removed from the manifest)")
+                do {
+                    try await context.engine.delete(name: job.engineName)
+                } catch let error as AWSError where error.isNotFound {
+                    context.log("job \(job.engineName) was already gone")
+                }
+                progress.note("deleted job \(job.engineName)")
+            }
+            for job in plan.jobs where job.action == .create || job.action == .update {
                 try await keeper.check()
                 try Task.checkCancellation()
                 context.log("\(job.action == .create ? "creating" : "updating") job \(job.engineName)")
@@ -259,18 +306,31 @@ public struct Deployer: Sendable {
         var names: [String: String] = [:]
         var definitions: [String: JSONValue] = [:]
         if destroyed != true {
+            // With --select the other jobs keep what the last deployment recorded.
+            if plan.selected != nil, let latest = try await context.latestRecord(), latest.destroyed != true {
+                artifacts = latest.artifacts
+                names = latest.jobNames
+                definitions = latest.definitions
+            }
             for job in plan.jobs {
+                if job.action == .delete {
+                    artifacts.removeValue(forKey: job.job)
+                    names.removeValue(forKey: job.job)
+                    definitions.removeValue(forKey: job.job)
+                    continue
+                }
                 artifacts[job.job] = job.artifact
                 names[job.job] = job.engineName
                 definitions[job.job] = job.desired
             }
         }
+        let protected = manifest.jobs.filter { $0.preventDestroy && names[$0.name] != nil }.map(\.name).sorted()
         let digest = artifacts.values.sorted().joined()
         let record = DeploymentRecord(id: DeploymentRecord.newId(at: now, digest: PayloadHashHex.of(digest + plan.liveFingerprint)), project: manifest.project,
                                       target: target.name, engine: target.engine.rawValue, at: now, by: by,
                                       gitCommit: Identity.gitCommit(directory: manifest.directory, environment: context.environment),
                                       artifacts: artifacts, jobNames: names, definitions: definitions, previous: plan.latestDeployment,
-                                      rollbackOf: rollbackOf, destroyed: destroyed)
+                                      rollbackOf: rollbackOf, destroyed: destroyed, protected: protected.isEmpty ? nil : protected)
         let bytes = Array(try JSONEncoder.pretty.encode(record))
         let key = context.layout.deploymentKey(record.id)
         do {
@@ -292,6 +352,10 @@ public struct Deployer: Sendable {
     public func destroy(options: ApplyOptions = ApplyOptions()) async throws -> DeploymentRecord? {
         try await context.verifyAccount()
         guard let latest = try await context.latestRecord(), latest.destroyed != true else { return nil }
+        let protected = Set(latest.protected ?? []).union(manifest.jobs.filter(\.preventDestroy).map(\.name)).intersection(latest.jobNames.keys)
+        guard protected.isEmpty else {
+            throw DeployError("refusing to destroy target \(target.name): job\(protected.count == 1 ? "" : "s") \(protected.sorted().joined(separator: ", ")) \(protected.count == 1 ? "is" : "are") protected (prevent_destroy: true); set prevent_destroy: false and apply first")
+        }
         let by = try await context.callerIdentity() ?? options.owner
         let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: options.lockTTL)
         let handle = try await lock.acquire(owner: options.owner)

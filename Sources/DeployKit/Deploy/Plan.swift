@@ -11,6 +11,8 @@ public struct FieldChange: Codable, Sendable, Equatable {
 
 public enum Action: String, Codable, Sendable {
     case create, update, unchanged
+    /// The job was removed from the manifest: apply deletes its definition.
+    case delete
 }
 
 public struct JobPlan: Codable, Sendable, Equatable {
@@ -24,6 +26,9 @@ public struct JobPlan: Codable, Sendable, Equatable {
     public var desired: JSONValue
     /// What the engine (or the last deployment) holds now.
     public var live: JSONValue?
+    /// Fields whose live value differs from what the last deployment set: changed outside
+    /// deployer (old = recorded, new = live). Apply restores them.
+    public var drift: [FieldChange]? = nil
 }
 
 /// What apply will do, with a fingerprint of the live state it was computed from.
@@ -40,9 +45,11 @@ public struct Plan: Codable, Sendable, Equatable {
     /// The live jobs already match the desired state but the last deployment record does not
     /// (an earlier apply stopped after changing jobs and before recording): apply records it.
     public var recordBehind: Bool?
+    /// `--select`: only these jobs were planned; the others keep what the last deployment recorded.
+    public var selected: [String]?
 
     public init(project: String, target: String, engine: String, jobs: [JobPlan], latestDeployment: String?, liveFingerprint: String,
-                rollbackOf: String?, recordBehind: Bool? = nil) {
+                rollbackOf: String?, recordBehind: Bool? = nil, selected: [String]? = nil) {
         self.project = project
         self.target = target
         self.engine = engine
@@ -51,7 +58,11 @@ public struct Plan: Codable, Sendable, Equatable {
         self.liveFingerprint = liveFingerprint
         self.rollbackOf = rollbackOf
         self.recordBehind = recordBehind
+        self.selected = selected
     }
+
+    /// Fields changed outside deployer, over all jobs.
+    public var hasDrift: Bool { jobs.contains { !($0.drift ?? []).isEmpty } }
 
     var jobsChange: Bool { jobs.contains { $0.action != .unchanged || $0.uploadArtifact } }
     public var hasChanges: Bool { jobsChange || recordBehind == true }
@@ -60,10 +71,13 @@ public struct Plan: Codable, Sendable, Equatable {
         let creates = jobs.filter { $0.action == .create }.count
         let updates = jobs.filter { $0.action == .update }.count
         let unchanged = jobs.filter { $0.action == .unchanged }.count
+        let deletes = jobs.filter { $0.action == .delete }.count
         let uploads = jobs.filter(\.uploadArtifact).count
         if !hasChanges { return "No changes. \(jobs.count) job\(jobs.count == 1 ? "" : "s") up to date on target \(target)." }
         if !jobsChange { return "Plan: the jobs are up to date; the deployment record is behind and will be written." }
-        return "Plan: \(uploads) artifact\(uploads == 1 ? "" : "s") to upload, \(creates) to create, \(updates) to update, \(unchanged) unchanged."
+        let drifted = jobs.filter { !($0.drift ?? []).isEmpty }.count
+        return "Plan: \(uploads) artifact\(uploads == 1 ? "" : "s") to upload, \(creates) to create, \(updates) to update\(drifted > 0 ? " (\(drifted) drifted)" : ""), "
+            + "\(deletes > 0 ? "\(deletes) to delete, " : "")\(unchanged) unchanged."
     }
 
     /// Terraform-style text.
@@ -71,17 +85,28 @@ public struct Plan: Codable, Sendable, Equatable {
         var lines: [String] = []
         for job in jobs {
             let short = String(job.artifact.prefix(12))
+            if job.action == .delete {
+                lines.append("- delete job \(job.engineName)  (removed from the manifest)")
+                continue
+            }
             if job.uploadArtifact { lines.append("+ artifact \(job.job) \(short)  (upload)") } else { lines.append("= artifact \(job.job) \(short)") }
+            let drifted = Dictionary((job.drift ?? []).map { ($0.field, $0) }, uniquingKeysWith: { first, _ in first })
             switch job.action {
             case .create:
                 lines.append("+ create job \(job.engineName)")
             case .update:
                 lines.append("~ update job \(job.engineName)")
                 for change in job.changes {
-                    lines.append("    ~ \(change.field): \(change.old ?? "(none)") → \(change.new ?? "(none)")")
+                    if let drift = drifted[change.field] {
+                        lines.append("    ~ drift: \(change.field) \(drift.old ?? "(none)") → \(drift.new ?? "(none)"), changed outside deployer (apply sets \(change.new ?? "(none)"))")
+                    } else {
+                        lines.append("    ~ \(change.field): \(change.old ?? "(none)") → \(change.new ?? "(none)")")
+                    }
                 }
             case .unchanged:
                 lines.append("= job \(job.engineName)")
+            case .delete:
+                break
             }
         }
         if recordBehind == true {
@@ -108,9 +133,9 @@ public struct Plan: Codable, Sendable, Equatable {
     }
 
     /// Whether `record` already describes exactly these jobs (same artifacts, names and definitions).
-    static func record(_ record: DeploymentRecord?, matches jobs: [JobPlan]) -> Bool {
+    static func record(_ record: DeploymentRecord?, matches jobs: [JobPlan], selected: Bool = false) -> Bool {
         guard let record, record.destroyed != true else { return jobs.isEmpty }
-        guard Set(record.artifacts.keys) == Set(jobs.map(\.job)) else { return false }
+        if !selected, Set(record.artifacts.keys) != Set(jobs.map(\.job)) { return false }
         return jobs.allSatisfy { job in
             record.artifacts[job.job] == job.artifact && record.jobNames[job.job] == job.engineName && record.definitions[job.job] == job.desired
         }

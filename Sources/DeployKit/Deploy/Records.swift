@@ -32,6 +32,8 @@ public struct DeploymentRecord: Codable, Sendable, Equatable {
     public var previous: String?
     public var rollbackOf: String?
     public var destroyed: Bool?
+    /// Jobs deployed with `prevent_destroy: true`.
+    public var protected: [String]? = nil
 
     /// `20240131T020000Z-1a2b3c4d`: sortable time, then a few digits of what was deployed.
     static func newId(at date: Date, digest: String) -> String {

@@ -79,6 +79,8 @@ public struct Job: Sendable, Equatable {
     public var engines: [EngineKind: EngineSettings]
     /// The folder of the manifest: nothing outside it is packaged (symbolic links included).
     public var repository: String? = nil
+    /// `prevent_destroy: true`: destroy and removal from the manifest refuse to delete it.
+    public var preventDestroy: Bool = false
 }
 
 /// `deployer.yml`, validated and interpolated.

@@ -164,6 +164,7 @@ extension Schema {
             "entry_point": .init(.string()),
             "config": .init(.string()),
             "arguments": .init(.map(.string())),
+            "prevent_destroy": .init(.boolean, "true: destroy, and removing the job from the manifest, refuse to delete it"),
             "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.map { ($0, Field(jobEngineSettings)) }))),
         ])
 
