@@ -146,6 +146,21 @@ final class DeployFlowTests: XCTestCase {
         XCTAssertEqual(idle.status, 0)
         XCTAssertFalse(idle.stderr.contains("locked"), "no changes: not even the lock is written")
 
+        // Drift: the job changed in moto directly (moto has no UpdateJob, but takes a repeated
+        // CreateJob as a replacement): plan shows it as changed outside deployer, exit 2.
+        let glue = GlueClient(client: try client(peers))
+        let fetched = try await glue.getJob(name: "\(project)-dev-sales_etl")
+        var console = try XCTUnwrap(fetched)
+        for key in ["CreatedOn", "LastModifiedOn", "AllocatedCapacity", "MaxCapacity"] { console.removeValue(forKey: key) }
+        console["NumberOfWorkers"] = 5
+        try await glue.createJob(console)
+        let drift = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
+        XCTAssertEqual(drift.status, 2, drift.all)
+        XCTAssertTrue(drift.stdout.contains("~ drift: NumberOfWorkers 2 → 5, changed outside deployer (apply sets 2)"), drift.stdout)
+        console["NumberOfWorkers"] = 2
+        try await glue.createJob(console)
+        XCTAssertEqual(try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers).status, 0, "back as deployed: no drift")
+
         try "\n# a change\n".appendTo(work + "/sales_etl/src/sales_etl/cli.py")
         let update = try deployer(["plan", "-t", "dev", "--detailed-exitcode", "--out", work + "/plan.json"], peers)
         XCTAssertEqual(update.status, 2, update.all)
