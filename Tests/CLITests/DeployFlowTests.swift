@@ -300,4 +300,54 @@ final class DeployFlowTests: XCTestCase {
         let uploads = try await S3Client(client: client).listMultipartUploads(bucket: bucket, prefix: "deploy/")
         XCTAssertTrue(uploads.isEmpty)
     }
+
+    /// Import round trip: a Glue job made outside deployer, imported, pasted into a manifest:
+    /// the next plan keeps every setting the YAML carries and changes only what deployer sets.
+    func testImportGlueJobKeepsItsSettings() async throws {
+        let peers = try peers()
+        let bucket = "itest-import-\(UInt32.random(in: 0...UInt32.max))"
+        try await S3Client(client: client(peers)).createBucket(bucket: bucket)
+        let name = "legacy \(project) nightly"
+        try await GlueClient(client: client(peers)).createJob([
+            "Name": name, "Role": "arn:aws:iam::\(peers.account):role/glue-job", "GlueVersion": "4.0", "WorkerType": "G.2X", "NumberOfWorkers": 4,
+            "Timeout": 30, "MaxRetries": 1, "ExecutionProperty": ["MaxConcurrentRuns": 2],
+            "Command": ["Name": "glueetl", "ScriptLocation": "s3://somewhere/legacy.py", "PythonVersion": "3"],
+            "DefaultArguments": ["--as_of": "2021-06-30", "--TempDir": "s3://tmp/legacy/", "--job-language": "python"],
+        ])
+        let imported = try deployer(["import", "glue", name, "--region", "us-east-1"], peers)
+        XCTAssertEqual(imported.status, 0, imported.all)
+        let yaml = imported.stdout
+        for line in ["jobs:", "    name: \"\(name)\"", "    source: \"jobs/legacy_\(project)_nightly\"", "      \"--as_of\": \"2021-06-30\"",
+                     "      \"--TempDir\": \"s3://tmp/legacy/\"", "        version: \"4.0\"", "        worker_type: G.2X", "        number_of_workers: 4",
+                     "        timeout_minutes: 30", "        max_concurrent_runs: 2", "        retries: 1", "role_arn: \"arn:aws:iam::\(peers.account):role/glue-job\""] {
+            XCTAssertTrue(yaml.contains(line), "\(line)\n\(yaml)")
+        }
+        XCTAssertFalse(yaml.contains("--job-language"), "deployer's own arguments are not copied")
+        // Paste it: the job's code goes where the YAML says.
+        try FileManager.default.createDirectory(atPath: work + "/jobs", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: work + "/sales_etl", toPath: work + "/jobs/legacy_\(project)_nightly")
+        let jobsSection = yaml.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+        try """
+        project: \(project)
+        targets:
+          dev:
+            engine: glue
+            region: us-east-1
+            artifacts: {bucket: \(bucket), prefix: deploy}
+            role_arn: arn:aws:iam::\(peers.account):role/glue-job
+        \(jobsSection)
+        """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
+        let plan = try deployer(["plan", "-t", "dev", "--json"], peers)
+        XCTAssertEqual(plan.status, 0, plan.all)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])
+        let job = try XCTUnwrap((object["jobs"] as? [[String: Any]])?.first)
+        XCTAssertEqual(job["action"] as? String, "update", "the job exists under its own name")
+        let fields = Set(((job["changes"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String })
+        let deployersOwn: Set<String> = ["Command.ScriptLocation", "Description", "DefaultArguments.--extra-py-files", "DefaultArguments.--deployer-artifact",
+                                         "DefaultArguments.--enable-continuous-cloudwatch-log", "DefaultArguments.--enable-metrics"]
+        XCTAssertTrue(fields.isSubset(of: deployersOwn), "only what deployer itself sets changes: \(fields.subtracting(deployersOwn))")
+        let bad = try deployer(["import", "glue", "no-such-job-\(project)", "--region", "us-east-1"], peers)
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stderr.contains("no Glue job"), bad.stderr)
+    }
 }

@@ -81,6 +81,9 @@ public struct Job: Sendable, Equatable {
     public var repository: String? = nil
     /// `prevent_destroy: true`: destroy and removal from the manifest refuse to delete it.
     public var preventDestroy: Bool = false
+    /// `name:`: the job's name in the engine, for a job brought under deployer with `import`
+    /// (default `PROJECT-TARGET-JOB`).
+    public var engineName: String? = nil
 }
 
 /// `deployer.yml`, validated and interpolated.
@@ -110,7 +113,7 @@ public struct Manifest: Sendable, Equatable {
 
     /// The name the job has in the engine: `PROJECT-TARGET-JOB`, so targets sharing an account never collide.
     public func engineJobName(_ job: Job, target: Target) -> String {
-        "\(project)-\(target.name)-\(job.name)"
+        job.engineName ?? "\(project)-\(target.name)-\(job.name)"
     }
 }
 

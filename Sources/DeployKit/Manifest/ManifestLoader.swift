@@ -310,7 +310,7 @@ public struct ManifestLoader: Sendable {
             jobs.append(Job(name: name, source: sourcePath, entryPoint: job[Node("entry_point")]?.string ?? "main.py",
                             config: job[Node("config")]?.string.map { Self.resolve($0, in: directory) } ?? sourcePath + "/config.yml",
                             arguments: stringMap(job[Node("arguments")]), engines: engines, repository: directory,
-                            preventDestroy: job[Node("prevent_destroy")]?.string?.lowercased() == "true"))
+                            preventDestroy: job[Node("prevent_destroy")]?.string?.lowercased() == "true", engineName: job[Node("name")]?.string))
         }
         let defaultTarget = mapping[Node("default_target")]?.string
         if let defaultTarget, targets[defaultTarget] == nil {

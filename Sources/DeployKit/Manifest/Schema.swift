@@ -164,6 +164,8 @@ extension Schema {
             "entry_point": .init(.string()),
             "config": .init(.string()),
             "arguments": .init(.map(.string())),
+            "name": .init(.string(pattern: "^[A-Za-z0-9][A-Za-z0-9 _.-]{0,254}$", hint: "letters, digits, spaces, '_', '.' and '-', at most 255"),
+                          "the job's name in the engine, for a job brought in with 'deployer import' (default PROJECT-TARGET-JOB)"),
             "prevent_destroy": .init(.boolean, "true: destroy, and removing the job from the manifest, refuse to delete it"),
             "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.map { ($0, Field(jobEngineSettings)) }))),
         ])
