@@ -31,6 +31,7 @@ module "platform" {
   create_oidc_provider           = var.create_oidc_provider
   oidc_provider_arn              = var.oidc_provider_arn
   emr_cluster_arn                = var.emr_cluster_arn
+  oncall_principal_arns          = var.oncall_principal_arns
   vpc_id                         = var.vpc_id
   private_subnet_ids             = var.private_subnet_ids
   emr_serverless_in_vpc          = var.emr_serverless_in_vpc

@@ -76,6 +76,11 @@ output "deploy_role_arn" {
   value       = module.platform.deploy_role_arn
 }
 
+output "oncall_role_arn" {
+  description = "Read-only on-call role: deployer status, runs and logs (the status workflow assumes it)."
+  value       = module.platform.oncall_role_arn
+}
+
 output "kms_key_arn" {
   description = "Platform KMS key."
   value       = module.platform.kms_key_arn

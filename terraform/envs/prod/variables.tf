@@ -35,6 +35,12 @@ variable "oidc_provider_arn" {
   default     = null
 }
 
+variable "oncall_principal_arns" {
+  description = "IAM role/user ARNs of the people on call (e.g. their SSO permission-set role) who may assume the read-only on-call role."
+  type        = list(string)
+  default     = []
+}
+
 variable "vpc_id" {
   description = "VPC for the database, DMS, EMR Serverless workers and the EC2 runner (networking is owned elsewhere; these are the hooks)."
   type        = string

@@ -227,3 +227,22 @@ module "github_oidc" {
   emr_cluster_arn                = var.emr_cluster_arn
   job_role_arns                  = module.job_roles.role_arns
 }
+
+# Read-only on-call role: deployer status, runs and logs (the status workflow and people on call).
+module "oncall_role" {
+  source = "../oncall_role"
+
+  name                           = "${local.name}-oncall"
+  oidc_provider_arn              = module.github_oidc.oidc_provider_arn
+  github_repository              = var.github_repository
+  github_branches                = var.oncall_github_branches
+  trusted_principal_arns         = var.oncall_principal_arns
+  artifact_bucket_arn            = module.artifact_bucket.bucket_arn
+  artifact_prefix                = var.artifact_prefix
+  artifact_kms_key_arn           = aws_kms_key.platform.arn
+  glue_job_name_prefix           = local.glue_job_prefix
+  emr_serverless_application_arn = module.emr_serverless.application_arn
+  emr_cluster_arn                = var.emr_cluster_arn
+  job_logs_bucket_arn            = module.logs_bucket.bucket_arn
+  job_logs_prefix                = local.job_logs_prefix
+}

@@ -75,6 +75,11 @@ output "deploy_role_arn" {
   value       = module.github_oidc.role_arn
 }
 
+output "oncall_role_arn" {
+  description = "Read-only on-call role: deployer status, runs and logs (the status workflow assumes it)."
+  value       = module.oncall_role.role_arn
+}
+
 output "kms_key_arn" {
   description = "Platform KMS key."
   value       = aws_kms_key.platform.arn

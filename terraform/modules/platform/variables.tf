@@ -117,6 +117,20 @@ variable "emr_cluster_arn" {
   default     = null
 }
 
+# ---------------------------------------------------------------- on-call role (read-only)
+
+variable "oncall_github_branches" {
+  description = "Branches whose workflows may assume the read-only on-call role (the scheduled status workflow runs on the default branch)."
+  type        = list(string)
+  default     = ["main"]
+}
+
+variable "oncall_principal_arns" {
+  description = "IAM role/user ARNs of the people on call (e.g. their SSO permission-set role) who may assume the read-only on-call role."
+  type        = list(string)
+  default     = []
+}
+
 # ---------------------------------------------------------------- networking hooks and opt-in parts
 
 variable "vpc_id" {

@@ -38,6 +38,33 @@ override_resource {
   }
 }
 
+# The key and application ARNs end up in the role policies; pin them so the policies are known at plan.
+override_resource {
+  target          = aws_kms_key.platform
+  override_during = plan
+  values = {
+    arn    = "arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+    key_id = "11111111-2222-3333-4444-555555555555"
+  }
+}
+
+override_resource {
+  target          = module.emr_serverless.aws_emrserverless_application.this
+  override_during = plan
+  values = {
+    arn = "arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00abc"
+    id  = "00abc"
+  }
+}
+
+override_resource {
+  target          = module.github_oidc.aws_iam_openid_connect_provider.github
+  override_during = plan
+  values = {
+    arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+  }
+}
+
 variables {
   region            = "eu-west-1"
   environment       = "dev"
@@ -91,6 +118,24 @@ run "minimal_platform" {
     condition     = aws_kms_key.platform.enable_key_rotation
     error_message = "Platform key must rotate."
   }
+
+  assert {
+    condition     = module.oncall_role.role_name == "deployer-dev-oncall" && module.oncall_role.trusted_subjects == ["repo:acme/deployer:ref:refs/heads/main"]
+    error_message = "The read-only on-call role is named PROJECT-ENV-oncall and trusts the main branch (the scheduled status workflow)."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(module.oncall_role.policy_json).Statement : flatten([s.Resource])
+      if contains(flatten([s.Action]), "s3:GetObject")
+    ])) == toset(["arn:aws:s3:::deployer-dev-123456789012-artifacts/deployer/deployments/*", "arn:aws:s3:::deployer-dev-123456789012-logs/job-logs/*"])
+    error_message = "On-call reads the deployment records of this environment's artifact bucket and its job logs, nothing else."
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(module.oncall_role.trust_policy_json).Statement : s if s.Sid == "OnCallPrincipals"]) == 0
+    error_message = "No person is trusted by default."
+  }
 }
 
 run "with_database_and_cdc" {
@@ -131,6 +176,26 @@ run "production_environment_trust" {
   assert {
     condition     = module.github_oidc.trusted_subjects == ["repo:acme/deployer:environment:production"] && output.github_trusted_subjects == module.github_oidc.trusted_subjects
     error_message = "With no branches and the production environment, only that environment may deploy."
+  }
+
+  assert {
+    condition     = module.oncall_role.trusted_subjects == ["repo:acme/deployer:ref:refs/heads/main"]
+    error_message = "The on-call role still trusts main: the scheduled status workflow runs there, outside the production environment."
+  }
+}
+
+run "oncall_people" {
+  command = plan
+
+  variables {
+    oncall_principal_arns = ["arn:aws:iam::123456789012:role/oncall-sso"]
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(module.oncall_role.trust_policy_json).Statement : s if s.Sid == "OnCallPrincipals"
+    ]).Principal.AWS == ["arn:aws:iam::123456789012:role/oncall-sso"]
+    error_message = "oncall_principal_arns are trusted by exact ARN."
   }
 }
 

@@ -1,0 +1,140 @@
+# Read-only role for on-call: what `deployer status`, `deployer runs` and `deployer logs` read,
+# and nothing else. It can't upload, take the deploy lock, change a job, start, stop or
+# retry a run, or pass a role.
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account   = data.aws_caller_identity.current.account_id
+  partition = data.aws_partition.current.partition
+  region    = data.aws_region.current.name
+
+  github_host = "token.actions.githubusercontent.com"
+
+  # Exact subjects only, as for the deploy role: the scheduled status workflow runs on the
+  # default branch, so "main" is the usual (and default) entry.
+  subjects = concat(
+    [for b in var.github_branches : "repo:${var.github_repository}:ref:refs/heads/${b}"],
+    [for e in var.github_environments : "repo:${var.github_repository}:environment:${e}"],
+  )
+  github_trust = var.oidc_provider_arn != null && var.github_repository != null && length(local.subjects) > 0
+
+  trust_policy = {
+    Version = "2012-10-17"
+    Statement = concat(
+      local.github_trust ? [{
+        Sid       = "GitHubActionsOIDC"
+        Effect    = "Allow"
+        Principal = { Federated = var.oidc_provider_arn }
+        Action    = "sts:AssumeRoleWithWebIdentity"
+        Condition = {
+          StringEquals = {
+            "${local.github_host}:aud" = "sts.amazonaws.com"
+            "${local.github_host}:sub" = local.subjects
+          }
+        }
+      }] : [],
+      length(var.trusted_principal_arns) == 0 ? [] : [{
+        # People on call: their SSO / IAM role ARNs, named one by one (never an account root).
+        Sid       = "OnCallPrincipals"
+        Effect    = "Allow"
+        Principal = { AWS = var.trusted_principal_arns }
+        Action    = "sts:AssumeRole"
+      }],
+    )
+  }
+
+  records        = "${var.artifact_bucket_arn}/${var.artifact_prefix}/deployments/*"
+  glue_jobs      = "arn:${local.partition}:glue:${local.region}:${local.account}:job/${var.glue_job_name_prefix}*"
+  glue_log_group = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/jobs/*"
+
+  statements = concat(
+    [
+      {
+        # deployments/TARGET/latest.json and the records (status, runs, deployments).
+        Sid      = "ReadDeploymentRecords"
+        Effect   = "Allow"
+        Action   = "s3:GetObject"
+        Resource = local.records
+      },
+      {
+        Sid       = "ListDeploymentRecords"
+        Effect    = "Allow"
+        Action    = "s3:ListBucket"
+        Resource  = var.artifact_bucket_arn
+        Condition = { StringLike = { "s3:prefix" = ["${var.artifact_prefix}/deployments/*"] } }
+      },
+    ],
+    var.artifact_kms_key_arn == null ? [] : [{
+      Sid       = "DecryptRecordsViaS3"
+      Effect    = "Allow"
+      Action    = "kms:Decrypt"
+      Resource  = var.artifact_kms_key_arn
+      Condition = { StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" } }
+    }],
+    [{
+      Sid      = "ReadGlueJobsAndRuns"
+      Effect   = "Allow"
+      Action   = ["glue:GetJob", "glue:GetJobRun", "glue:GetJobRuns"]
+      Resource = local.glue_jobs
+    }],
+    var.emr_serverless_application_arn == null ? [] : [{
+      Sid    = "ReadEmrServerlessRuns"
+      Effect = "Allow"
+      Action = [
+        "emr-serverless:GetApplication", "emr-serverless:GetJobRun", "emr-serverless:ListJobRuns",
+        "emr-serverless:GetDashboardForJobRun",
+      ]
+      Resource = [var.emr_serverless_application_arn, "${var.emr_serverless_application_arn}/jobruns/*"]
+    }],
+    var.emr_cluster_arn == null ? [] : [{
+      Sid      = "ReadEmrClusterSteps"
+      Effect   = "Allow"
+      Action   = ["elasticmapreduce:DescribeCluster", "elasticmapreduce:DescribeStep", "elasticmapreduce:ListSteps"]
+      Resource = var.emr_cluster_arn
+    }],
+    [{
+      Sid      = "ReadGlueJobLogs"
+      Effect   = "Allow"
+      Action   = ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"]
+      Resource = [local.glue_log_group, "${local.glue_log_group}:*"]
+    }],
+    var.job_logs_bucket_arn == null ? [] : [{
+      # EMR Serverless / EMR driver logs (deployer logs reads them from the log URI).
+      Sid      = "ReadJobLogObjects"
+      Effect   = "Allow"
+      Action   = "s3:GetObject"
+      Resource = "${var.job_logs_bucket_arn}/${var.job_logs_prefix}/*"
+    }],
+    [{
+      Sid      = "WhoAmI"
+      Effect   = "Allow"
+      Action   = "sts:GetCallerIdentity"
+      Resource = "*"
+    }],
+  )
+
+  policy = { Version = "2012-10-17", Statement = local.statements }
+}
+
+resource "aws_iam_role" "oncall" {
+  name                 = var.name
+  description          = "Read-only on-call role: deployer status, runs and logs (no deploy, run or delete)"
+  assume_role_policy   = jsonencode(local.trust_policy)
+  max_session_duration = var.max_session_duration
+  tags                 = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.trust_policy.Statement) > 0
+      error_message = "Trust someone: oidc_provider_arn + github_repository + a branch or environment, and/or trusted_principal_arns."
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "oncall" {
+  name   = "deployer-read-only"
+  role   = aws_iam_role.oncall.id
+  policy = jsonencode(local.policy)
+}
