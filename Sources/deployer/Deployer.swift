@@ -14,6 +14,6 @@ struct DeployerCommand: AsyncParsableCommand {
         container credentials, then EC2 instance metadata (IMDSv2).
         """,
         version: version,
-        subcommands: [Validate.self, Package.self, PlanCommand.self, Apply.self, Doctor.self, Import.self, Run.self, Runs.self, Retry.self, Status.self, Logs.self, Deployments.self, Rollback.self, Destroy.self, Whoami.self, Sign.self]
+        subcommands: [Validate.self, Package.self, PlanCommand.self, Apply.self, Doctor.self, Import.self, Schedule.self, Run.self, Runs.self, Retry.self, Status.self, Logs.self, Deployments.self, Rollback.self, Destroy.self, Whoami.self, Sign.self]
     )
 }

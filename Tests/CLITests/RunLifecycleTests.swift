@@ -209,4 +209,53 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertEqual(other.status, 1)
         XCTAssertTrue(other.stderr.contains("no target 'dev'") || other.stderr.contains("belongs to target"), other.stderr)
     }
+
+    /// The local engine's schedules: a due one starts through `schedule run-due` (real
+    /// spark-submit), a not-due one does not, a firing starts one run however often cron calls.
+    func testLocalScheduleRunsWhatIsDue() throws {
+        try FileManager.default.copyItem(atPath: work + "/sleeper", toPath: work + "/later")
+        try FileManager.default.moveItem(atPath: work + "/later/src/sleeper", toPath: work + "/later/src/later")
+        try """
+        project: life
+        targets:
+          local:
+            engine: local
+            artifacts: {path: state}
+        jobs:
+          sleeper:
+            source: sleeper
+            schedule: {cron: "* * * * ? *", timezone: Europe/Berlin, arguments: {day: scheduled}, paused: false}
+          later:
+            source: later
+            schedule: {cron: "0 0 1 1 ? 2199"}
+        """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
+        let apply = try deployer(["apply", "--auto-approve"])
+        XCTAssertEqual(apply.status, 0, apply.all)
+        XCTAssertTrue(apply.stdout.contains("Schedule.Expression"), "the schedule is part of the plan: \(apply.stdout)")
+        let first = try deployer(["schedule", "run-due", "--json"])
+        XCTAssertEqual(first.status, 0, first.all)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [String: Any])
+        let outcomes = Dictionary(uniqueKeysWithValues: ((object["schedules"] as? [[String: Any]]) ?? []).map { ($0["job"] as? String ?? "", $0) })
+        XCTAssertEqual(outcomes["sleeper"]?["action"] as? String, "started", first.stdout)
+        XCTAssertEqual(outcomes["later"]?["action"] as? String, "not due", first.stdout)
+        XCTAssertEqual(runIds().count, 1, "one run for the due schedule")
+        let record = try XCTUnwrap(FileManager.default.contents(atPath: "\(runsDirectory)/\(runIds()[0])/run.json"))
+        XCTAssertTrue(String(decoding: record, as: UTF8.self).contains("scheduled"), "the schedule's arguments reach the run")
+        _ = try waitForRunningDriver()
+        // Called again for the same firing: no second run (a new minute may bring a new firing).
+        let second = try deployer(["schedule", "run-due", "--json"])
+        let again = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
+        let sleeper = ((again["schedules"] as? [[String: Any]]) ?? []).first { $0["job"] as? String == "sleeper" }
+        if sleeper?["action"] as? String == "started" {
+            XCTAssertNotEqual(sleeper?["due_at"] as? String, outcomes["sleeper"]?["due_at"] as? String, "a new firing, not the same one twice")
+        } else {
+            XCTAssertEqual(sleeper?["action"] as? String, "not due", second.stdout)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: work + "/state/runs/life-local-later"), "the not-due job did not run")
+        // Pausing is a plan change; on AWS targets run-due refuses.
+        try String(contentsOfFile: work + "/deployer.yml", encoding: .utf8).replacingOccurrences(of: "paused: false", with: "paused: true")
+            .write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
+        let paused = try deployer(["plan"])
+        XCTAssertTrue(paused.stdout.contains("~ Schedule.State: ENABLED → DISABLED"), paused.stdout)
+    }
 }

@@ -115,4 +115,36 @@ final class HostileManifestTests: XCTestCase {
         XCTAssertEqual(manifest.targets["local"]?.pricing.emrClusterHour, 2)
         XCTAssertEqual(manifest.targets["local"]?.pricing.glueFlexDPUHour, 0.29, "defaults where not given")
     }
+
+    /// Schedules: a bad cron, an unknown time zone, a schedule on an engine that cannot take one,
+    /// notify without state-change events: one line each, naming the key.
+    func testScheduleAndNotifyAreValidated() throws {
+        let job = "jobs:\n  etl:\n    source: jobs/etl\n"
+        let cron = message(head + job + "    schedule: {cron: \"0 3 * *\"}\n")
+        XCTAssertTrue(cron.contains("jobs.etl.schedule.cron") && cron.contains("has 4 fields"), cron)
+        let both = message(head + job + "    schedule: {cron: \"0 3 * * MON *\"}\n")
+        XCTAssertTrue(both.contains("exactly one of day-of-month and day-of-week must be '?'"), both)
+        let range = message(head + job + "    schedule: {cron: \"0 25 * * ? *\"}\n")
+        XCTAssertTrue(range.contains("'25' is not a valid hours"), range)
+        let zone = message(head + job + "    schedule: {cron: \"0 3 * * ? *\", timezone: Mars/Olympus}\n")
+        XCTAssertTrue(zone.contains("jobs.etl.schedule.timezone") && zone.contains("not a time zone"), zone)
+        let emr = "project: shop\ndefault_target: onprem\ntargets:\n  onprem:\n    engine: emr\n    region: us-east-1\n    artifacts: {bucket: bkt, prefix: p}\n    emr: {cluster_id: j-ABC}\n"
+        let onEMR = message(emr + job + "    schedule: {cron: \"0 3 * * ? *\"}\n")
+        XCTAssertTrue(onEMR.contains("engine emr (target onprem) cannot take a schedule"), onEMR)
+        let glue = "project: shop\ndefault_target: dev\ntargets:\n  dev:\n    engine: glue\n    region: us-east-1\n    artifacts: {bucket: bkt, prefix: p}\n    role_arn: arn:aws:iam::123456789012:role/g\n"
+        let noRole = message(glue + job + "    schedule: {cron: \"0 3 * * ? *\"}\n")
+        XCTAssertTrue(noRole.contains("needs schedule_role_arn"), noRole)
+        let local = message(head + job + "    notify: {sns_topic: \"arn:aws:sns:us-east-1:123456789012:alerts\"}\n")
+        XCTAssertTrue(local.contains("jobs.etl.notify") && local.contains("no run state-change events"), local)
+        let parsed = try Cron("0 3 ? * MON-FRI *")
+        var utc = Calendar(identifier: .gregorian)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let monday = try XCTUnwrap(utc.date(from: DateComponents(year: 2026, month: 11, day: 30, hour: 3, minute: 0)))
+        XCTAssertTrue(parsed.matches(monday, in: TimeZone(identifier: "UTC")!))
+        XCTAssertFalse(parsed.matches(monday.addingTimeInterval(5 * 86_400), in: TimeZone(identifier: "UTC")!), "Saturday")
+        XCTAssertEqual(parsed.fireTimes(after: monday.addingTimeInterval(-60), through: monday.addingTimeInterval(7 * 86_400 - 60), in: TimeZone(identifier: "UTC")!).count, 5)
+        let berlin = try Cron("0 3 * * ? *")
+        XCTAssertFalse(berlin.matches(monday, in: TimeZone(identifier: "Europe/Berlin")!), "03:00 UTC is 04:00 in Berlin in winter")
+        XCTAssertTrue(berlin.matches(monday.addingTimeInterval(-3600), in: TimeZone(identifier: "Europe/Berlin")!))
+    }
 }

@@ -32,6 +32,8 @@ public struct ServiceInfo: Sendable, Equatable {
     public static let sso = ServiceInfo(endpointPrefix: "portal.sso", signingName: "awsssoportal", wireProtocol: .restJSON, environmentId: "SSO")
     /// IAM Identity Center OIDC (CreateToken refreshes an sso-session login): `oidc.REGION.amazonaws.com`, unsigned.
     public static let ssoOIDC = ServiceInfo(endpointPrefix: "oidc", signingName: "sso-oauth", wireProtocol: .restJSON, environmentId: "SSO_OIDC")
+    public static let scheduler = ServiceInfo(endpointPrefix: "scheduler", signingName: "scheduler", wireProtocol: .restJSON, environmentId: "SCHEDULER")
+    public static let events = ServiceInfo(endpointPrefix: "events", signingName: "events", wireProtocol: .json, environmentId: "EVENTBRIDGE", targetPrefix: "AWSEvents")
     /// IAM: one global endpoint, signed for us-east-1.
     public static let iam = ServiceInfo(endpointPrefix: "iam", signingName: "iam", wireProtocol: .query, environmentId: "IAM")
     public static let logs = ServiceInfo(endpointPrefix: "logs", signingName: "logs", wireProtocol: .json, environmentId: "CLOUDWATCH_LOGS", targetPrefix: "Logs_20140328")

@@ -32,8 +32,11 @@ public struct Deployer: Sendable {
         return try Array(Set(select)).sorted().map { try manifest.job($0) }
     }
 
+    var automation: Automation { Automation(target: target, client: context.client) }
+
     func plan(desired: Desired, buildRoot: String? = nil, select: [String]? = nil) async throws -> (plan: Plan, artifacts: [String: Artifact]) {
         try await context.engine.preflight()
+        let automation = self.automation
         let latest = try await context.latestRecord()
         var artifacts: [String: Artifact] = [:]
         var inputs: [(job: String, name: String, digest: String, definition: JSONValue)] = []
@@ -55,8 +58,9 @@ public struct Deployer: Sendable {
                 let artifact = try Artifact.build(job, buildRoot: buildRoot)
                 artifacts[job.name] = artifact
                 let name = manifest.engineJobName(job, target: target)
-                inputs.append((job.name, name, artifact.digest,
-                               context.engine.desiredDefinition(name: name, job: job, artifact: context.artifactURLs(job: job.name, digest: artifact.digest), digest: artifact.digest)))
+                let engineDefinition = context.engine.desiredDefinition(name: name, job: job, artifact: context.artifactURLs(job: job.name, digest: artifact.digest), digest: artifact.digest)
+                let definition = Automation.merged(engineDefinition, automation.desired(job: job, name: name, engineDefinition: engineDefinition)) ?? engineDefinition
+                inputs.append((job.name, name, artifact.digest, definition))
             }
         case .record(let record):
             for (job, definition) in record.definitions.sorted(by: { $0.key < $1.key }) {
@@ -70,8 +74,11 @@ public struct Deployer: Sendable {
                 group.addTask {
                     let sums = context.layout.artifactPrefix(job: input.job, digest: input.digest) + "/SHA256SUMS"
                     async let present = context.store.head(sums)
-                    async let live = context.engine.liveDefinition(name: input.name, recorded: latest?.definitions[input.job])
-                    let liveDefinition = try await live
+                    let recorded = latest?.jobNames[input.job] == input.name ? latest?.definitions[input.job] : nil
+                    async let live = context.engine.liveDefinition(name: input.name, recorded: recorded?.engineDefinition)
+                    async let liveAutomation = automation.live(name: input.name, recorded: recorded)
+                    let engineLive = try await live
+                    let liveDefinition = engineLive == nil ? nil : Automation.merged(engineLive, try await liveAutomation)
                     let uploaded = try await present != nil
                     let action: Action
                     let changes = Plan.diff(live: liveDefinition, desired: input.definition)
@@ -93,7 +100,7 @@ public struct Deployer: Sendable {
         }
         var deletions: [JobPlan] = []
         for gone in removed {
-            let live = try await context.engine.liveDefinition(name: gone.name, recorded: gone.definition)
+            let live = try await context.engine.liveDefinition(name: gone.name, recorded: gone.definition.engineDefinition)
             deletions.append(JobPlan(job: gone.job, engineName: gone.name, artifact: gone.digest, uploadArtifact: false, action: .delete, changes: [],
                                      desired: gone.definition, live: live))
         }
@@ -197,6 +204,7 @@ public struct Deployer: Sendable {
                 try await keeper.check()
                 try Task.checkCancellation()
                 context.log("deleting job \(job.engineName) (removed from the manifest)")
+                try await automation.delete(name: job.engineName, log: context.log)
                 do {
                     try await context.engine.delete(name: job.engineName)
                 } catch let error as AWSError where error.isNotFound {
@@ -207,8 +215,15 @@ public struct Deployer: Sendable {
             for job in plan.jobs where job.action == .create || job.action == .update {
                 try await keeper.check()
                 try Task.checkCancellation()
-                context.log("\(job.action == .create ? "creating" : "updating") job \(job.engineName)")
-                try await context.engine.apply(name: job.engineName, desired: job.desired, live: job.live)
+                let desired = Automation.split(job.desired)
+                let live = Automation.split(job.live)
+                // The schedule and alerts are not the engine's: a change to them alone does not
+                // touch the job definition.
+                if job.live == nil || desired.engine != live.engine {
+                    context.log("\(job.action == .create ? "creating" : "updating") job \(job.engineName)")
+                    try await context.engine.apply(name: job.engineName, desired: desired.engine ?? job.desired, live: live.engine)
+                }
+                try await automation.apply(name: job.engineName, desired: desired.automation, live: live.automation, log: context.log)
                 progress.note("\(job.action == .create ? "created" : "updated") job \(job.engineName)")
             }
             try await keeper.check()
@@ -368,6 +383,7 @@ public struct Deployer: Sendable {
                 try await keeper.check()
                 try Task.checkCancellation()
                 do {
+                    try await automation.delete(name: name, log: context.log)
                     try await context.engine.delete(name: name)
                     context.log("deleted job \(name) (\(job))")
                 } catch let error as AWSError where error.isNotFound {

@@ -39,7 +39,7 @@ public struct Runner: Sendable {
         guard let definition = record.definitions[job], let name = record.jobNames[job] else {
             throw DeployError("job \(job) is not in deployment \(record.id) of target \(context.target.name): add it to the manifest and apply")
         }
-        return (name, definition, record)
+        return (name, definition.engineDefinition, record)
     }
 
     public func start(job: String, arguments: [String: String]) async throws -> RunHandle {
@@ -111,7 +111,7 @@ public struct Runner: Sendable {
         }
         var entries: [HistoryEntry] = []
         for job in jobs {
-            guard let definition = record.definitions[job], let name = record.jobNames[job] else { continue }
+            guard let definition = record.definitions[job]?.engineDefinition, let name = record.jobNames[job] else { continue }
             let runs = try await context.engine.recentRuns(name: name, definition: definition, limit: max(limit, 50))
             for run in runs {
                 if let state, run.state != state { continue }
@@ -146,7 +146,7 @@ public struct Runner: Sendable {
             throw DeployError("run \(handle) carries no deployment (started outside deployer, or before runs recorded it): start a new one with 'deployer run \(handle.job) -t \(handle.target)'")
         }
         let record = deploymentId == latest.record.id ? latest.record : try await context.record(deploymentId)
-        guard let definition = record.definitions[handle.job], let name = record.jobNames[handle.job], let artifact = record.artifacts[handle.job] else {
+        guard let definition = record.definitions[handle.job]?.engineDefinition, let name = record.jobNames[handle.job], let artifact = record.artifacts[handle.job] else {
             throw DeployError("deployment \(deploymentId) has no job \(handle.job): it cannot be retried")
         }
         let request = RunRequest(arguments: metadata.arguments,
@@ -340,7 +340,7 @@ public struct Runner: Sendable {
         var result: [JobStatus] = []
         for job in jobs {
             var status = JobStatus(job: job, deployment: nil, runs: [], error: nil)
-            if let record, record.destroyed != true, let definition = record.definitions[job], let name = record.jobNames[job] {
+            if let record, record.destroyed != true, let definition = record.definitions[job]?.engineDefinition, let name = record.jobNames[job] {
                 status.deployment = .init(id: record.id, artifact: record.artifacts[job] ?? "", at: record.at, by: record.by)
                 do {
                     let runs = try await context.engine.recentRuns(name: name, definition: definition, limit: limit)

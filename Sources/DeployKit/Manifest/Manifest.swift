@@ -64,8 +64,29 @@ public struct Target: Sendable, Equatable {
     public var emrClusterId: String?
     public var sparkSubmit: String?
     public var master: String?
+    /// The role EventBridge Scheduler assumes to start scheduled runs (`schedule_role_arn`).
+    public var scheduleRoleArn: String? = nil
+    /// Schedules are created paused unless a job says otherwise (`pause_schedules`; default:
+    /// true, except on a target named `prod`).
+    public var pauseSchedules: Bool = true
     /// Prices for run costs (`pricing:`), defaults where not given.
     public var pricing: Pricing = Pricing()
+}
+
+/// `jobs.<name>.schedule`.
+public struct JobSchedule: Sendable, Equatable {
+    public var cron: String
+    public var timezone: String
+    public var arguments: [String: String]
+    /// nil: the target's `pause_schedules`.
+    public var paused: Bool?
+}
+
+/// `jobs.<name>.notify`.
+public struct JobNotify: Sendable, Equatable {
+    /// Run outcomes reported: `failed`, `timeout`, `stopped`.
+    public var on: [String]
+    public var snsTopic: String
 }
 
 public struct Job: Sendable, Equatable {
@@ -81,6 +102,10 @@ public struct Job: Sendable, Equatable {
     public var repository: String? = nil
     /// `prevent_destroy: true`: destroy and removal from the manifest refuse to delete it.
     public var preventDestroy: Bool = false
+    /// `schedule:`: when the engine starts the job on its own.
+    public var schedule: JobSchedule? = nil
+    /// `notify:`: where failed runs are reported.
+    public var notify: JobNotify? = nil
     /// `name:`: the job's name in the engine, for a job brought under deployer with `import`
     /// (default `PROJECT-TARGET-JOB`).
     public var engineName: String? = nil

@@ -50,7 +50,7 @@ public struct ManifestLoader: Sendable {
         let interpolated = interpolate(root, path: "", file: file, terraform: &terraform, issues: &issues, selectedTarget: selected, selectedEngine: selectedEngine)
         Schema.manifest.validate(interpolated, path: "", file: file, into: &issues)
         if !issues.isEmpty { throw LoadError.issues(issues) }
-        return try build(interpolated, file: file, directory: directory)
+        return try build(interpolated, file: file, directory: directory, selectedTarget: selected)
     }
 
     /// The manifest's text: bounded in size before it is read, and UTF-8.
@@ -218,7 +218,7 @@ public struct ManifestLoader: Sendable {
         return nil
     }
 
-    func build(_ root: Node, file: String, directory: String) throws -> Manifest {
+    func build(_ root: Node, file: String, directory: String, selectedTarget: String? = nil) throws -> Manifest {
         func settings(_ node: Node?) -> EngineSettings {
             guard let mapping = node?.mapping else { return EngineSettings() }
             func string(_ key: String) -> String? { mapping[Node(key)]?.string }
@@ -279,6 +279,8 @@ public struct ManifestLoader: Sendable {
                 logURI: emrServerless?[Node("log_uri")]?.string ?? emr?[Node("log_uri")]?.string,
                 emrClusterId: emr?[Node("cluster_id")]?.string,
                 sparkSubmit: local?[Node("spark_submit")]?.string, master: local?[Node("master")]?.string,
+                scheduleRoleArn: string("schedule_role_arn"),
+                pauseSchedules: string("pause_schedules").map { $0.lowercased() == "true" } ?? (name != "prod"),
                 pricing: Pricing(manifest: (target[Node("pricing")]?.mapping ?? [:]).reduce(into: [String: Double]()) { values, pair in
                     if let key = pair.key.string, let value = pair.value.string.flatMap(Double.init) { values[key] = value }
                 }))
@@ -307,10 +309,49 @@ public struct ManifestLoader: Sendable {
             for (engineKey, engineValue) in job[Node("engines")]?.mapping ?? [:] {
                 if let kind = engineKey.string.flatMap(EngineKind.init(rawValue:)) { engines[kind] = settings(engineValue) }
             }
+            var schedule: JobSchedule?
+            var notify: JobNotify?
+            var automationIssues: [ManifestIssue] = []
+            func problem(_ node: Node?, _ path: String, _ message: String) {
+                automationIssues.append(ManifestIssue(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, path: path, message: message))
+            }
+            let selected = selectedTarget.flatMap { targets[$0] }
+            if let node = job[Node("schedule")], let mapping = node.mapping, let cronNode = mapping[Node("cron")], let cronText = cronNode.string {
+                do {
+                    let cron = try Cron(cronText)
+                    if cron.awsOnly, selected?.engine == .local {
+                        problem(cronNode, "jobs.\(name).schedule.cron", "L, W and # are evaluated by AWS only; the local engine's 'schedule run-due' cannot: use plain fields")
+                    }
+                } catch {
+                    problem(cronNode, "jobs.\(name).schedule.cron", "\(error)")
+                }
+                let timezone = mapping[Node("timezone")]?.string ?? "UTC"
+                if TimeZone(identifier: timezone) == nil {
+                    problem(mapping[Node("timezone")], "jobs.\(name).schedule.timezone", "'\(Schema.short(timezone))' is not a time zone: use an IANA name such as Europe/Berlin or UTC")
+                }
+                if let selected {
+                    if selected.engine == .emr {
+                        problem(node, "jobs.\(name).schedule", "engine emr (target \(selected.name)) cannot take a schedule: schedule on glue, emr-serverless or local")
+                    } else if selected.engine != .local, selected.scheduleRoleArn == nil {
+                        problem(node, "jobs.\(name).schedule", "target \(selected.name) needs schedule_role_arn (the role EventBridge Scheduler assumes; a terraform output) for schedules")
+                    }
+                }
+                schedule = JobSchedule(cron: cronText, timezone: timezone, arguments: stringMap(mapping[Node("arguments")]),
+                                       paused: mapping[Node("paused")]?.string.map { $0.lowercased() == "true" })
+            }
+            if let node = job[Node("notify")], let mapping = node.mapping, let topic = mapping[Node("sns_topic")]?.string {
+                if let selected, selected.engine == .local || selected.engine == .emr {
+                    problem(node, "jobs.\(name).notify", "engine \(selected.engine.rawValue) (target \(selected.name)) has no run state-change events: notify works on glue and emr-serverless")
+                }
+                let on = (mapping[Node("on")]?.sequence ?? []).compactMap(\.string)
+                notify = JobNotify(on: on.isEmpty ? ["failed", "timeout"] : Array(Set(on)).sorted(), snsTopic: topic)
+            }
+            if !automationIssues.isEmpty { throw LoadError.issues(automationIssues) }
             jobs.append(Job(name: name, source: sourcePath, entryPoint: job[Node("entry_point")]?.string ?? "main.py",
                             config: job[Node("config")]?.string.map { Self.resolve($0, in: directory) } ?? sourcePath + "/config.yml",
                             arguments: stringMap(job[Node("arguments")]), engines: engines, repository: directory,
-                            preventDestroy: job[Node("prevent_destroy")]?.string?.lowercased() == "true", engineName: job[Node("name")]?.string))
+                            preventDestroy: job[Node("prevent_destroy")]?.string?.lowercased() == "true", schedule: schedule, notify: notify,
+                            engineName: job[Node("name")]?.string))
         }
         let defaultTarget = mapping[Node("default_target")]?.string
         if let defaultTarget, targets[defaultTarget] == nil {

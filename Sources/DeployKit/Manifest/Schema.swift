@@ -141,6 +141,9 @@ extension Schema {
             ]), required: true, "where artifacts and deployment records live"),
             "role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN")),
             "tags": .init(.map(.string())),
+            "schedule_role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN"),
+                                       "the role EventBridge Scheduler assumes to start scheduled runs (terraform output)"),
+            "pause_schedules": .init(.boolean, "create schedules paused unless a job says otherwise (default: true, except on a target named prod)"),
             "pricing": .init(.object(Dictionary(uniqueKeysWithValues: Pricing.keys.map { ($0, Field(.number, "USD per unit, at least 0")) })),
                              "prices for run costs (default: us-east-1 list prices; see docs/deployer.md)"),
             "glue": .init(jobEngineSettings),
@@ -166,6 +169,16 @@ extension Schema {
             "arguments": .init(.map(.string())),
             "name": .init(.string(pattern: "^[A-Za-z0-9][A-Za-z0-9 _.-]{0,254}$", hint: "letters, digits, spaces, '_', '.' and '-', at most 255"),
                           "the job's name in the engine, for a job brought in with 'deployer import' (default PROJECT-TARGET-JOB)"),
+            "schedule": .init(.object([
+                "cron": .init(.string(), required: true, "EventBridge cron: minutes hours day-of-month month day-of-week year, e.g. \"0 3 * * ? *\""),
+                "timezone": .init(.string(), "IANA time zone, e.g. Europe/Berlin (default UTC)"),
+                "arguments": .init(.map(.string()), "job arguments of the scheduled runs"),
+                "paused": .init(.boolean, "default: the target's pause_schedules"),
+            ]), "when the engine starts the job on its own (EventBridge Scheduler; local: 'deployer schedule run-due')"),
+            "notify": .init(.object([
+                "on": .init(.list(.string(allowed: ["failed", "timeout", "stopped"])), "run outcomes to report (default: failed, timeout)"),
+                "sns_topic": .init(.string(pattern: "^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", hint: "an SNS topic ARN"), required: true),
+            ]), "report failed runs to an SNS topic (an EventBridge rule on the engine's state-change events)"),
             "prevent_destroy": .init(.boolean, "true: destroy, and removing the job from the manifest, refuse to delete it"),
             "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.map { ($0, Field(jobEngineSettings)) }))),
         ])

@@ -1,0 +1,199 @@
+import AWSCore
+import Foundation
+
+/// A job's schedule and failure alerts, kept beside its definition under the keys `Schedule` and
+/// `Alerts` (so plan diffs, deployment records, drift and rollback carry them like any field),
+/// and made real with EventBridge Scheduler and an EventBridge rule to SNS on AWS engines. The
+/// local engine keeps them in the record only; `deployer schedule run-due` reads them there.
+struct Automation: Sendable {
+    static let keys = ["Schedule", "Alerts"]
+    let target: Target
+    let scheduler: SchedulerClient?
+    let events: EventsClient?
+
+    init(target: Target, client: AWSClient?) {
+        self.target = target
+        let aws = target.engine == .local ? nil : client
+        scheduler = aws.map { SchedulerClient(client: $0) }
+        events = aws.map { EventsClient(client: $0) }
+    }
+
+    /// A definition without the automation keys (what the engine itself is given), and those keys.
+    static func split(_ definition: JSONValue?) -> (engine: JSONValue?, automation: [String: JSONValue]) {
+        guard case .object(var fields)? = definition else { return (definition, [:]) }
+        var automation: [String: JSONValue] = [:]
+        for key in keys { automation[key] = fields.removeValue(forKey: key) }
+        return (.object(fields), automation)
+    }
+
+    static func merged(_ definition: JSONValue?, _ automation: [String: JSONValue]) -> JSONValue? {
+        guard case .object(var fields)? = definition else { return definition }
+        for key in keys { fields.removeValue(forKey: key) }
+        for (key, value) in automation { fields[key] = value }
+        return .object(fields)
+    }
+
+    /// EventBridge names: `[0-9A-Za-z-_.]`, 64 at most.
+    static func resourceName(_ name: String) -> String {
+        let cleaned = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
+        let full = "deployer-" + cleaned
+        guard full.count > 64 else { return full }
+        return String(full.prefix(55)) + "-" + String(PayloadHashHex.of(name).prefix(8))
+    }
+
+    static func json(_ object: Any) -> String {
+        String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
+    }
+
+    /// The `Schedule` and `Alerts` the manifest asks for, from the job's engine definition.
+    func desired(job: Job, name: String, engineDefinition: JSONValue) -> [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
+        if let schedule = job.schedule {
+            let paused = schedule.paused ?? target.pauseSchedules
+            var fields: [String: JSONValue] = [
+                "Expression": .string("cron(\(schedule.cron))"),
+                "Timezone": .string(schedule.timezone),
+                "State": .string(paused ? "DISABLED" : "ENABLED"),
+            ]
+            switch target.engine {
+            case .glue:
+                var arguments: [String: String] = [:]
+                for (key, value) in schedule.arguments { arguments[key.hasPrefix("--") ? key : "--" + key] = value }
+                fields["Target"] = .string("arn:aws:scheduler:::aws-sdk:glue:startJobRun")
+                fields["Role"] = .string(target.scheduleRoleArn ?? "")
+                fields["Input"] = .string(Self.json(["JobName": name, "Arguments": arguments]))
+            case .emrServerless:
+                var input = (Self.split(engineDefinition).engine?.any as? [String: Any]) ?? [:]
+                input.removeValue(forKey: "artifact")
+                if var driver = input["jobDriver"] as? [String: Any], var submit = driver["sparkSubmit"] as? [String: Any] {
+                    submit["entryPointArguments"] = (submit["entryPointArguments"] as? [String] ?? []) + EMRServerlessEngine.argumentList(schedule.arguments)
+                    driver["sparkSubmit"] = submit
+                    input["jobDriver"] = driver
+                }
+                // One run per firing even if the scheduler retries its call.
+                input["clientToken"] = "<aws.scheduler.execution-id>"
+                fields["Target"] = .string("arn:aws:scheduler:::aws-sdk:emrserverless:startJobRun")
+                fields["Role"] = .string(target.scheduleRoleArn ?? "")
+                fields["Input"] = .string(Self.json(input))
+            case .local, .emr:
+                fields["Arguments"] = .object(schedule.arguments.mapValues(JSONValue.string))
+            }
+            result["Schedule"] = .object(fields)
+        }
+        if let notify = job.notify {
+            result["Alerts"] = .object([
+                "Rule": .string(Self.resourceName(name) + "-alerts"),
+                "Topic": .string(notify.snsTopic),
+                "Pattern": .string(pattern(name: name, engineDefinition: engineDefinition, on: notify.on)),
+            ])
+        }
+        return result
+    }
+
+    /// The engine's state-change events for this job's runs that end as `on` says.
+    func pattern(name: String, engineDefinition: JSONValue, on: [String]) -> String {
+        switch target.engine {
+        case .emrServerless:
+            let states = Set(on.map { $0 == "stopped" ? "CANCELLED" : "FAILED" }).sorted()
+            let app = engineDefinition["applicationId"]?.stringValue ?? target.emrServerlessApplicationId ?? ""
+            return Self.json(["source": ["aws.emr-serverless"], "detail-type": ["EMR Serverless Job Run State Change"],
+                              "detail": ["applicationId": [app], "state": states]])
+        default:
+            let states = on.map { ["failed": "FAILED", "timeout": "TIMEOUT", "stopped": "STOPPED"][$0] ?? $0.uppercased() }.sorted()
+            return Self.json(["source": ["aws.glue"], "detail-type": ["Glue Job State Change"], "detail": ["jobName": [name], "state": states]])
+        }
+    }
+
+    /// What exists: the schedule and the rule, read back in the shape `desired` has.
+    func live(name: String, recorded: JSONValue?) async throws -> [String: JSONValue] {
+        guard let scheduler, let events else { return Self.split(recorded).automation }
+        var result: [String: JSONValue] = [:]
+        if let schedule = try await scheduler.getSchedule(name: Self.resourceName(name)) {
+            let target = schedule["Target"] as? [String: Any] ?? [:]
+            var fields: [String: JSONValue] = [
+                "Expression": .string(schedule["ScheduleExpression"] as? String ?? ""),
+                "Timezone": .string(schedule["ScheduleExpressionTimezone"] as? String ?? "UTC"),
+                "State": .string(schedule["State"] as? String ?? "ENABLED"),
+            ]
+            if let arn = target["Arn"] as? String { fields["Target"] = .string(arn) }
+            if let role = target["RoleArn"] as? String { fields["Role"] = .string(role) }
+            if let input = target["Input"] as? String { fields["Input"] = .string(Self.normalised(input)) }
+            result["Schedule"] = .object(fields)
+        }
+        let rule = Self.resourceName(name) + "-alerts"
+        if let described = try await events.describeRule(name: rule) {
+            let topic = try await events.listTargets(rule: rule).first { $0["Id"] as? String == "sns" }?["Arn"] as? String
+            result["Alerts"] = .object([
+                "Rule": .string(rule),
+                "Topic": .string(topic ?? "(none)"),
+                "Pattern": .string(Self.normalised(described["EventPattern"] as? String ?? "")),
+            ])
+        }
+        return result
+    }
+
+    /// JSON text re-serialised with sorted keys (AWS may answer it reformatted).
+    static func normalised(_ text: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else { return text }
+        return json(object)
+    }
+
+    /// Makes the schedule and the rule what `desired` says (creating, updating or deleting).
+    func apply(name: String, desired: [String: JSONValue], live: [String: JSONValue], log: @Sendable (String) -> Void) async throws {
+        guard let scheduler, let events else { return }
+        let scheduleName = Self.resourceName(name)
+        if desired["Schedule"] != live["Schedule"] {
+            if case .object(let fields)? = desired["Schedule"] {
+                var input: [String: Any] = [
+                    "ScheduleExpression": fields["Expression"]?.stringValue ?? "",
+                    "ScheduleExpressionTimezone": fields["Timezone"]?.stringValue ?? "UTC",
+                    "State": fields["State"]?.stringValue ?? "DISABLED",
+                    "FlexibleTimeWindow": ["Mode": "OFF"],
+                    "Description": "Managed by deployer: starts \(name) (target \(target.name)). Changes made here are overwritten by the next apply.",
+                ]
+                input["Target"] = ["Arn": fields["Target"]?.stringValue ?? "", "RoleArn": fields["Role"]?.stringValue ?? "", "Input": fields["Input"]?.stringValue ?? "{}"]
+                try await scheduler.putSchedule(name: scheduleName, input: input, exists: live["Schedule"] != nil)
+                log("\(live["Schedule"] == nil ? "created" : "updated") schedule \(scheduleName) (\(fields["Expression"]?.stringValue ?? ""), \(fields["State"]?.stringValue ?? ""))")
+            } else {
+                try await scheduler.deleteSchedule(name: scheduleName)
+                log("deleted schedule \(scheduleName)")
+            }
+        }
+        if desired["Alerts"] != live["Alerts"] {
+            let rule = scheduleName + "-alerts"
+            if case .object(let fields)? = desired["Alerts"] {
+                try await events.putRule(name: rule, pattern: fields["Pattern"]?.stringValue ?? "{}",
+                                         description: "Managed by deployer: failed runs of \(name) to SNS")
+                try await events.putTargets(rule: rule, targets: [["Id": "sns", "Arn": fields["Topic"]?.stringValue ?? "", "InputTransformer": transformer()]])
+                log("\(live["Alerts"] == nil ? "created" : "updated") alert rule \(rule) → \(fields["Topic"]?.stringValue ?? "")")
+            } else {
+                try await events.deleteRule(name: rule)
+                log("deleted alert rule \(rule)")
+            }
+        }
+    }
+
+    /// A readable message: job, run, state, error, console link.
+    func transformer() -> [String: Any] {
+        let region = target.region ?? "us-east-1"
+        switch target.engine {
+        case .emrServerless:
+            return ["InputPathsMap": ["app": "$.detail.applicationId", "run": "$.detail.jobRunId", "state": "$.detail.state", "details": "$.detail.stateDetails"],
+                    "InputTemplate": "\"deployer (target \(target.name)): EMR Serverless run <run> of application <app> ended <state>: <details>. https://\(region).console.aws.amazon.com/emr/home?region=\(region)#/serverless-applications/<app>\""]
+        default:
+            return ["InputPathsMap": ["job": "$.detail.jobName", "run": "$.detail.jobRunId", "state": "$.detail.state", "message": "$.detail.message"],
+                    "InputTemplate": "\"deployer (target \(target.name)): Glue job <job> run <run> ended <state>: <message>. https://\(region).console.aws.amazon.com/gluestudio/home?region=\(region)#/job/<job>/run/<run>\""]
+        }
+    }
+
+    func delete(name: String, log: @Sendable (String) -> Void) async throws {
+        guard let scheduler, let events else { return }
+        try await scheduler.deleteSchedule(name: Self.resourceName(name))
+        try await events.deleteRule(name: Self.resourceName(name) + "-alerts")
+    }
+}
+
+extension JSONValue {
+    /// The definition an engine is given: without deployer's `Schedule` and `Alerts` keys.
+    public var engineDefinition: JSONValue { Automation.split(self).engine ?? self }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// The local engine's scheduler: `deployer schedule run-due` (what cron calls every few
+/// minutes) starts each deployed job whose schedule fired since the last call, once.
+public struct LocalSchedules: Sendable {
+    public let context: DeployContext
+    public init(context: DeployContext) {
+        self.context = context
+    }
+
+    /// What happened to one job's schedule.
+    public struct Outcome: Sendable, Equatable, Codable {
+        public var job: String
+        /// `started`, `not due`, `paused`, `no schedule`.
+        public var action: String
+        public var dueAt: Date?
+        public var handle: String?
+    }
+
+    struct State: Codable {
+        var checked: Date
+    }
+
+    /// A first call looks back this far, so the run cron was started for is not missed.
+    public static let firstLookBack: TimeInterval = 300
+
+    func stateKey(_ job: String) -> String { context.layout.join("schedules/\(context.target.name)/\(job).json") }
+
+    public func runDue(now: Date = Date()) async throws -> [Outcome] {
+        guard context.target.engine == .local else {
+            throw DeployError("target \(context.target.name) runs its schedules in EventBridge Scheduler: 'deployer schedule run-due' is for the local engine")
+        }
+        guard let record = try await context.latestRecord(), record.destroyed != true else {
+            throw DeployError("nothing is deployed on target \(context.target.name): run 'deployer apply -t \(context.target.name)' first")
+        }
+        var outcomes: [Outcome] = []
+        for job in record.definitions.keys.sorted() {
+            guard case .object(let schedule)? = record.definitions[job]?["Schedule"], let expression = schedule["Expression"]?.stringValue,
+                  expression.hasPrefix("cron("), expression.hasSuffix(")") else {
+                outcomes.append(Outcome(job: job, action: "no schedule"))
+                continue
+            }
+            let cron = try Cron(String(expression.dropFirst(5).dropLast()))
+            let timeZone = TimeZone(identifier: schedule["Timezone"]?.stringValue ?? "UTC") ?? TimeZone(identifier: "UTC")!
+            let key = stateKey(job)
+            var checked = now.addingTimeInterval(-Self.firstLookBack)
+            if let (bytes, _) = try await context.store.get(key), let state = try? JSONDecoder.iso.decode(State.self, from: Data(bytes)) {
+                checked = state.checked
+            }
+            let due = cron.fireTimes(after: checked, through: now, in: timeZone).last
+            var outcome = Outcome(job: job, action: "not due", dueAt: due)
+            if let due {
+                if schedule["State"]?.stringValue == "DISABLED" {
+                    outcome.action = "paused"
+                } else {
+                    var arguments: [String: String] = [:]
+                    if case .object(let values)? = schedule["Arguments"] { for (name, value) in values { arguments[name] = value.stringValue ?? "" } }
+                    // The key makes a second call for the same firing find the first run.
+                    let started = try await Runner(context: context).start(job: job, arguments: arguments,
+                                                                          idempotencyKey: "schedule-\(AMZDateText.minute(due))")
+                    outcome.action = started.reused ? "already started" : "started"
+                    outcome.handle = started.handle.description
+                }
+            }
+            try await context.store.put(key, bytes: Array(try JSONEncoder.pretty.encode(State(checked: now))), contentType: "application/json", condition: .always)
+            outcomes.append(outcome)
+        }
+        return outcomes
+    }
+}
+
+enum AMZDateText {
+    /// `20261130T0300Z` for a fire time.
+    static func minute(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmm'Z'"
+        return formatter.string(from: date)
+    }
+}
