@@ -350,4 +350,110 @@ final class DeployFlowTests: XCTestCase {
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("no Glue job"), bad.stderr)
     }
+
+    /// Schedules and alerts on Glue against moto (auth on): apply creates the schedule and the
+    /// rule with the documented shapes; unpausing shows in plan and changes only the schedule;
+    /// rollback restores the paused schedule; an SQS queue subscribed to the topic receives the
+    /// alert for a FAILED Glue state-change event; destroy removes what apply created.
+    func testGlueScheduleAndAlertsThroughEventBridge() async throws {
+        let peers = try peers()
+        let aws = try client(peers)
+        let bucket = "itest-sched-\(UInt32.random(in: 0...UInt32.max))"
+        try await S3Client(client: aws).createBucket(bucket: bucket)
+        let sns = ServiceInfo(endpointPrefix: "sns", signingName: "sns", wireProtocol: .query, environmentId: "SNS")
+        let sqs = ServiceInfo(endpointPrefix: "sqs", signingName: "sqs", wireProtocol: .query, environmentId: "SQS")
+        let topicAnswer = try await aws.queryCall(sns, operation: "CreateTopic", version: "2010-03-31", parameters: [("Name", "alerts-\(project)")])
+        let topic = try XCTUnwrap(topicAnswer.first("CreateTopicResult")?.string("TopicArn"))
+        let queueAnswer = try await aws.queryCall(sqs, operation: "CreateQueue", version: "2012-11-05", parameters: [("QueueName", "alerts-\(project)")])
+        let queueURL = try XCTUnwrap(queueAnswer.first("CreateQueueResult")?.string("QueueUrl"))
+        let queueArn = "arn:aws:sqs:us-east-1:\(peers.account):alerts-\(project)"
+        _ = try await aws.queryCall(sns, operation: "Subscribe", version: "2010-03-31", parameters: [("TopicArn", topic), ("Protocol", "sqs"), ("Endpoint", queueArn)])
+        func manifest(paused: Bool) throws {
+            _ = try self.manifest(target: "dev", body: """
+              dev:
+                engine: glue
+                region: us-east-1
+                artifacts: {bucket: \(bucket), prefix: deploy}
+                role_arn: arn:aws:iam::\(peers.account):role/glue-job
+                schedule_role_arn: arn:aws:iam::\(peers.account):role/scheduler
+            """)
+            try """
+
+                schedule: {cron: "0 3 * * ? *", timezone: Europe/Berlin, arguments: {as_of: "2021-06-30"}\(paused ? "" : ", paused: false")}
+                notify: {on: [failed, timeout], sns_topic: "\(topic)"}
+            """.appendTo(work + "/deployer.yml")
+        }
+        try manifest(paused: true)
+        let apply = try deployer(["apply", "-t", "dev", "--auto-approve"], peers)
+        XCTAssertEqual(apply.status, 0, apply.all)
+        let name = "\(project)-dev-sales_etl"
+        let scheduler = SchedulerClient(client: aws)
+        let createdSchedule = try await scheduler.getSchedule(name: "deployer-\(name)")
+        let created = try XCTUnwrap(createdSchedule)
+        XCTAssertEqual(created["ScheduleExpression"] as? String, "cron(0 3 * * ? *)")
+        XCTAssertEqual(created["ScheduleExpressionTimezone"] as? String, "Europe/Berlin")
+        XCTAssertEqual(created["State"] as? String, "DISABLED", "dev: paused by default")
+        let target = try XCTUnwrap(created["Target"] as? [String: Any])
+        XCTAssertEqual(target["Arn"] as? String, "arn:aws:scheduler:::aws-sdk:glue:startJobRun")
+        XCTAssertEqual(target["RoleArn"] as? String, "arn:aws:iam::\(peers.account):role/scheduler")
+        let input = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((target["Input"] as? String ?? "").utf8)) as? [String: Any])
+        XCTAssertEqual(input["JobName"] as? String, name)
+        XCTAssertEqual(input["Arguments"] as? [String: String], ["--as_of": "2021-06-30"])
+        let events = EventsClient(client: aws)
+        let described = try await events.describeRule(name: "deployer-\(name)-alerts")
+        let rule = try XCTUnwrap(described)
+        let pattern = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((rule["EventPattern"] as? String ?? "").utf8)) as? [String: Any])
+        XCTAssertEqual(pattern["source"] as? [String], ["aws.glue"])
+        XCTAssertEqual((pattern["detail"] as? [String: Any])?["state"] as? [String], ["FAILED", "TIMEOUT"])
+        let ruleTargets = try await events.listTargets(rule: "deployer-\(name)-alerts")
+        XCTAssertEqual(ruleTargets.first?["Arn"] as? String, topic)
+        XCTAssertEqual(try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers).status, 0, "a fresh schedule shows no drift")
+        let first = try XCTUnwrap(try deployer(["deployments", "-t", "dev"], peers).stdout.split(separator: " ").first.map(String.init))
+
+        // Unpause: a schedule-only change (moto has no Glue UpdateJob: the job is not touched).
+        try manifest(paused: false)
+        let unpause = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
+        XCTAssertEqual(unpause.status, 2, unpause.all)
+        XCTAssertTrue(unpause.stdout.contains("~ Schedule.State: DISABLED → ENABLED"), unpause.stdout)
+        let unpaused = try deployer(["apply", "-t", "dev", "--auto-approve"], peers)
+        XCTAssertEqual(unpaused.status, 0, unpaused.all)
+        XCTAssertFalse(unpaused.stderr.contains("updating job"), unpaused.stderr)
+        let enabled = try await scheduler.getSchedule(name: "deployer-\(name)")
+        XCTAssertEqual(enabled?["State"] as? String, "ENABLED")
+        let rollback = try deployer(["rollback", "-t", "dev", "--to", first, "--auto-approve"], peers)
+        XCTAssertEqual(rollback.status, 0, rollback.all)
+        let restored = try await scheduler.getSchedule(name: "deployer-\(name)")
+        XCTAssertEqual(restored?["State"] as? String, "DISABLED", "rollback restores the paused schedule")
+
+        // The alert path. moto 5.2's EventBridge delivers to SQS, CloudWatch Logs and event buses
+        // but not to SNS targets (send_to_targets raises NotImplementedError), so the queue gets
+        // deployer's own target copied (same rule, same InputTransformer) to check the pattern
+        // and the message, in place of the SNS target (checked above).
+        let alertTargets = try await events.listTargets(rule: "deployer-\(name)-alerts")
+        let deployersTarget = try XCTUnwrap(alertTargets.first)
+        var copy = deployersTarget
+        copy["Id"] = "test-sqs"
+        copy["Arn"] = queueArn
+        _ = try await aws.jsonCall(.events, operation: "RemoveTargets", input: ["Rule": "deployer-\(name)-alerts", "Ids": ["sns"]])
+        try await events.putTargets(rule: "deployer-\(name)-alerts", targets: [copy])
+        try await events.putEvent(source: "aws.glue", detailType: "Glue Job State Change",
+                                  detail: ["jobName": name, "jobRunId": "jr_999", "state": "SUCCEEDED", "message": "fine"])
+        try await events.putEvent(source: "aws.glue", detailType: "Glue Job State Change",
+                                  detail: ["jobName": name, "jobRunId": "jr_123", "state": "FAILED", "message": "Out of memory"])
+        var body = ""
+        for _ in 0..<20 where body.isEmpty {
+            let received = try await aws.queryCall(sqs, operation: "ReceiveMessage", version: "2012-11-05",
+                                                   parameters: [("QueueUrl", queueURL), ("WaitTimeSeconds", "1")])
+            body = received.first("ReceiveMessageResult")?.first("Message")?.string("Body") ?? ""
+        }
+        XCTAssertTrue(body.contains("Glue job \(name) run jr_123 ended FAILED: Out of memory"), body)
+        XCTAssertFalse(body.contains("jr_999"), "a run that succeeded raises no alert: \(body)")
+
+        let destroy = try deployer(["destroy", "-t", "dev", "--auto-approve"], peers)
+        XCTAssertEqual(destroy.status, 0, destroy.all)
+        let schedule = try await scheduler.getSchedule(name: "deployer-\(name)")
+        XCTAssertNil(schedule)
+        let gone = try await events.describeRule(name: "deployer-\(name)-alerts")
+        XCTAssertNil(gone)
+    }
 }

@@ -170,6 +170,11 @@ DEPLOYER_ACTIONS = [
     "logs:*",
     "iam:PassRole",
     "s3:*",
+    # schedules and failure alerts (deployer) and the test's own alert subscriber
+    "scheduler:*",
+    "events:*",
+    "sns:*",
+    "sqs:*",
 ]
 
 
