@@ -1,4 +1,4 @@
-"""Transform: run the SQL models, in dependency order, over the clean sources.
+"""Transform: run the SQL models, in dependency order (derived from the SQL), over the clean sources.
 
 Pure apart from temp views: DataFrames in, DataFrames out. Models are read as package
 resources, so they are found the same way from the source tree and from inside code.zip.
@@ -7,12 +7,14 @@ resources, so they are found the same way from the source tree and from inside c
 from __future__ import annotations
 
 import datetime as dt
-import pkgutil
 from dataclasses import dataclass
 
 from pyspark.sql import DataFrame, SparkSession
 
 from . import TABLES
+from .lineage import model_sql
+
+__all__ = ["ModelParams", "build_tables", "model_sql"]
 
 
 @dataclass(frozen=True)
@@ -29,13 +31,6 @@ class ModelParams:
             "overdue_days": self.overdue_days,
             "ingest_ts": self.ingest_ts,
         }
-
-
-def model_sql(name: str) -> str:
-    data = pkgutil.get_data("sales_etl", f"models/{name}.sql")
-    if data is None:  # pragma: no cover - only if the package loader cannot serve resources
-        raise FileNotFoundError(f"model {name}.sql not found in package sales_etl")
-    return data.decode("utf-8")
 
 
 def build_tables(spark: SparkSession, sources: dict[str, DataFrame], params: ModelParams) -> dict[str, DataFrame]:
