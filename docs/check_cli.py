@@ -76,6 +76,11 @@ def main(argv: list[str]) -> int:
         print(f"docs-vs-cli: FAILED: could not read SUBCOMMANDS from `{binary} --help`")
         return 1
     cmd_flags = {c: flags(run_help(binary, c)) for c in sorted(cmds - {"help"})}
+    # A command with subcommands of its own (`deployer schedule run-due`) accepts theirs.
+    for c in list(cmd_flags):
+        nested = subcommands(run_help(binary, c)) - {"help"}
+        for sub in sorted(nested):
+            cmd_flags[c] |= flags(run_help(binary, c, sub))
     known = set().union(*cmd_flags.values()) | {"-h", "--help", "--version"}
     errors: list[str] = []
     used_cmds: set[str] = set()

@@ -105,3 +105,13 @@ output "ec2_runner_instance_id" {
   description = "EC2 runner instance id (null when disabled)."
   value       = module.platform.ec2_runner_instance_id
 }
+
+output "scheduler_role_arn" {
+  description = "Role EventBridge Scheduler assumes for deployer's schedules (manifest schedule_role_arn)."
+  value       = module.platform.scheduler_role_arn
+}
+
+output "alerts_topic_arn" {
+  description = "SNS topic for failed runs (manifest notify.sns_topic)."
+  value       = module.platform.alerts_topic_arn
+}

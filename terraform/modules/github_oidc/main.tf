@@ -113,6 +113,30 @@ locals {
     Resource = [local.glue_log_groups, "${local.glue_log_groups}:*"]
   }]
 
+  # deployer's schedules (EventBridge Scheduler) and failure alerts (EventBridge rules to SNS),
+  # named deployer-*, and the scheduler role they run as.
+  schedule_statements = var.scheduler_role_arn == null ? [] : [{
+    Sid      = "DeployerSchedules"
+    Effect   = "Allow"
+    Action   = ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:GetSchedule", "scheduler:DeleteSchedule"]
+    Resource = "arn:${local.partition}:scheduler:${local.region}:${local.account}:schedule/default/deployer-*"
+  }]
+
+  schedule_passrole_statements = var.scheduler_role_arn == null ? [] : [{
+    Sid       = "PassSchedulerRole"
+    Effect    = "Allow"
+    Action    = "iam:PassRole"
+    Resource  = var.scheduler_role_arn
+    Condition = { StringEquals = { "iam:PassedToService" = "scheduler.amazonaws.com" } }
+  }]
+
+  alert_statements = [{
+    Sid      = "DeployerAlertRules"
+    Effect   = "Allow"
+    Action   = ["events:PutRule", "events:PutTargets", "events:DescribeRule", "events:ListTargetsByRule", "events:RemoveTargets", "events:DeleteRule"]
+    Resource = "arn:${local.partition}:events:${local.region}:${local.account}:rule/deployer-*"
+  }]
+
   passrole_services = concat(
     ["glue.amazonaws.com"],
     var.emr_serverless_application_arn == null ? [] : ["emr-serverless.amazonaws.com"],
@@ -140,6 +164,7 @@ locals {
     Statement = concat(
       local.s3_statements, local.kms_statements, local.glue_statements, local.emr_serverless_statements,
       local.emr_cluster_statements, local.logs_statements, local.misc_statements,
+      local.schedule_statements, local.schedule_passrole_statements, local.alert_statements,
     )
   }
 }

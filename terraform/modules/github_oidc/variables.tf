@@ -125,6 +125,12 @@ variable "emr_cluster_arn" {
   default     = null
 }
 
+variable "scheduler_role_arn" {
+  description = "The role EventBridge Scheduler assumes for deployer's schedules (module job_schedules); null grants no schedule management."
+  type        = string
+  default     = null
+}
+
 variable "job_role_arns" {
   description = "Job role ARNs deployer may pass to Glue / EMR Serverless. Nothing else can be passed."
   type        = list(string)

@@ -226,6 +226,18 @@ module "github_oidc" {
   emr_serverless_application_arn = module.emr_serverless.application_arn
   emr_cluster_arn                = var.emr_cluster_arn
   job_role_arns                  = module.job_roles.role_arns
+  scheduler_role_arn             = module.job_schedules.scheduler_role_arn
+}
+
+# deployer's schedules run as this role; failed runs are published to its topic.
+module "job_schedules" {
+  source = "../job_schedules"
+
+  name_prefix                    = local.name
+  glue_job_arns                  = ["arn:${local.partition}:glue:${var.region}:${local.account}:job/${local.glue_job_prefix}*"]
+  emr_serverless_application_arn = module.emr_serverless.application_arn
+  emr_serverless_job_role_arn    = module.job_roles.emr_serverless_job_role_arn
+  kms_key_arn                    = aws_kms_key.platform.arn
 }
 
 # Read-only on-call role: deployer status, runs and logs (the status workflow and people on call).

@@ -109,3 +109,13 @@ output "github_trusted_subjects" {
   description = "Exact GitHub token sub values allowed to assume the deploy role."
   value       = module.github_oidc.trusted_subjects
 }
+
+output "scheduler_role_arn" {
+  description = "Role EventBridge Scheduler assumes for deployer's schedules (manifest schedule_role_arn)."
+  value       = module.job_schedules.scheduler_role_arn
+}
+
+output "alerts_topic_arn" {
+  description = "SNS topic for failed runs (manifest notify.sns_topic)."
+  value       = module.job_schedules.alerts_topic_arn
+}

@@ -1,0 +1,45 @@
+variable "name_prefix" {
+  description = "Prefix of the role and topic names, e.g. carsales-dev."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,40}$", var.name_prefix))
+    error_message = "name_prefix: lower-case letters, digits and '-', starting with a letter, at most 41."
+  }
+}
+
+variable "glue_job_arns" {
+  description = "Glue jobs the schedules may start (arn:aws:glue:REGION:ACCOUNT:job/PROJECT-TARGET-*)."
+  type        = list(string)
+  default     = []
+}
+
+variable "emr_serverless_application_arn" {
+  description = "EMR Serverless application whose runs schedules may start; null for none."
+  type        = string
+  default     = null
+}
+
+variable "emr_serverless_job_role_arn" {
+  description = "The EMR Serverless job role the scheduled runs pass (iam:PassRole); needed with emr_serverless_application_arn."
+  type        = string
+  default     = null
+}
+
+variable "alert_subscriber_emails" {
+  description = "Addresses subscribed to the alerts topic (each confirms by mail)."
+  type        = list(string)
+  default     = []
+}
+
+variable "kms_key_arn" {
+  description = "KMS key for the alerts topic; null uses the AWS-managed SNS key."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags on every resource."
+  type        = map(string)
+  default     = {}
+}
