@@ -203,4 +203,31 @@ final class RunCostAndRetryTests: XCTestCase {
         let plain = GlueEngine(client: Fixtures.client(ScriptedTransport([])), target: target(.glue)).desiredDefinition(name: "n", job: job, artifact: ArtifactURLs(entryPoint: "e", codeZip: "c", config: ""), digest: "d")
         XCTAssertNil(plain["MaxRetries"], "unset: an existing job shows no change")
     }
+
+    /// EMR Serverless schedules start the deployed job driver through the scheduler's universal
+    /// target, with the scheduler's execution id as the client token (one run per firing).
+    func testEMRServerlessScheduleTargetsStartJobRun() throws {
+        var emrTarget = target(.emrServerless)
+        emrTarget.scheduleRoleArn = "arn:aws:iam::123456789012:role/scheduler"
+        emrTarget.pauseSchedules = false
+        var scheduled = job
+        scheduled.schedule = JobSchedule(cron: "0 3 * * ? *", timezone: "UTC", arguments: ["as_of": "today"], paused: nil)
+        scheduled.notify = JobNotify(on: ["failed", "stopped"], snsTopic: "arn:aws:sns:eu-west-1:123456789012:alerts")
+        let engine = EMRServerlessEngine(client: Fixtures.client(ScriptedTransport([])), target: emrTarget)
+        let definition = engine.desiredDefinition(name: "p-prod-sales_etl", job: scheduled, artifact: ArtifactURLs(entryPoint: "s3://b/main.py", codeZip: "s3://b/code.zip", config: ""), digest: "d")
+        let automation = Automation(target: emrTarget, client: nil).desired(job: scheduled, name: "p-prod-sales_etl", engineDefinition: definition)
+        let schedule = try XCTUnwrap(automation["Schedule"])
+        XCTAssertEqual(schedule["Target"]?.stringValue, "arn:aws:scheduler:::aws-sdk:emrserverless:startJobRun")
+        XCTAssertEqual(schedule["State"]?.stringValue, "ENABLED")
+        let input = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((schedule["Input"]?.stringValue ?? "").utf8)) as? [String: Any])
+        XCTAssertEqual(input["clientToken"] as? String, "<aws.scheduler.execution-id>")
+        XCTAssertEqual(input["applicationId"] as? String, "00app")
+        XCTAssertNil(input["artifact"])
+        let submit = try XCTUnwrap((input["jobDriver"] as? [String: Any])?["sparkSubmit"] as? [String: Any])
+        XCTAssertEqual(submit["entryPointArguments"] as? [String], ["--as_of", "today"])
+        let pattern = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((automation["Alerts"]?["Pattern"]?.stringValue ?? "").utf8)) as? [String: Any])
+        XCTAssertEqual(pattern["source"] as? [String], ["aws.emr-serverless"])
+        XCTAssertEqual((pattern["detail"] as? [String: Any])?["state"] as? [String], ["CANCELLED", "FAILED"])
+        XCTAssertEqual(Automation.resourceName(String(repeating: "x", count: 80)).count, 64)
+    }
 }
