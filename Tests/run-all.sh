@@ -25,6 +25,7 @@ run() {
 run "swift (SigV4, AWS core, CLI; SeaweedFS + moto)" bash Tests/run-swift.sh
 run "faults (deployer apply through fault_proxy; SeaweedFS + moto)" python3 -m pytest Tests/faults -q -rs
 run "jobs (pytest, local Spark)" python3 -m pytest jobs/tests -q
+run "e2e (terraform apply -> roles -> deployer on moto, IAM enforced)" python3 -m pytest Tests/e2e -q -rs
 run "terraform (fmt, validate, test, checkov)" bash terraform/check.sh
 run "workflows (actionlint, zizmor)" bash .github/check.sh
 run "docs (data model vs SQL, mermaid, commands vs --help)" bash docs/check.sh

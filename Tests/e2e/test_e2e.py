@@ -1,0 +1,385 @@
+"""End to end: Terraform -> roles -> deployer -> engine, with IAM enforced (issue #15).
+
+One moto_server on 127.0.0.1 (through moto_iam.py: IAM evaluated per resource, PassRole, web
+identity), `terraform apply` of envs/dev and envs/prod against it with the provider's per-service
+endpoints, `terraform output -json` fed to `deployer --tf-outputs` with the repository's
+deployer.yml, and deployer signed as the roles Terraform created:
+
+  dev   Glue            deploy role via a shared-config profile (role_arn + source_profile)
+  prod  EMR Serverless  deploy role via web identity (a GitHub-shaped token file + AWS_ROLE_ARN)
+  both                  on-call role (read-only) via a profile
+
+Negatives must fail with AccessDenied, and deployer's message must name the action and the
+resource. At the end the test prints the AWS calls per role and the denied calls it expected,
+and checks that moto refused exactly those.
+
+Runs in about two minutes (most of it terraform). Without terraform or the hashicorp/aws
+provider mirror it is SKIPPED with the reason (REQUIRE_TF_MIRROR=1 makes that a failure).
+"""
+from __future__ import annotations
+
+import collections
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+import e2e_system as e2e
+
+ACCOUNT = e2e.ACCOUNT
+DEV_SUB = f"repo:{e2e.REPOSITORY}:ref:refs/heads/main"
+PROD_SUB = f"repo:{e2e.REPOSITORY}:environment:production"
+
+# Every refusal the test provokes, as (role, action, resource regex). The final test checks that
+# moto refused these and nothing else.
+EXPECTED_DENIED: list[tuple[str, str, str]] = []
+
+
+def expect_denied(role: str, action: str, resource: str) -> None:
+    EXPECTED_DENIED.append((role, action, resource))
+
+
+# What deployer printed for each refusal (shown at the end).
+MESSAGES: list[tuple[str, str]] = []
+
+
+@pytest.fixture(scope="module")
+def sys_():
+    why = None
+    if shutil.which("terraform") is None:
+        why = "terraform is not on PATH"
+    mirror = e2e.find_mirror()
+    if why is None and mirror is None:
+        why = "no hashicorp/aws provider mirror (/opt/tf-plugins, ...; set TF_PLUGIN_MIRROR)"
+    if why:
+        banner = f"\n{'!' * 72}\n!! e2e SKIPPED - NOT PASSED: {why}\n{'!' * 72}\n"
+        os.write(2, banner.encode())
+        if os.environ.get("REQUIRE_TF_MIRROR") == "1":
+            pytest.fail(why)
+        pytest.skip(why)
+    root = Path(tempfile.mkdtemp(prefix="deployer-e2e."))
+    system = e2e.System(root)
+    try:
+        system.start_moto()
+        system.bootstrap()
+        system.terraform_apply(mirror)
+        system.prepare_deployer()
+        yield system
+    finally:
+        system.stop_moto()
+        if os.environ.get("E2E_KEEP") != "1":
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def role_name(principal: str) -> str:
+    """arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION -> NAME; users -> user/NAME."""
+    m = re.match(r"arn:aws:sts::\d+:assumed-role/([^/]+)/", principal)
+    if m:
+        return m.group(1)
+    m = re.match(r"arn:aws:iam::\d+:(user/.+)$", principal)
+    return m.group(1) if m else principal
+
+
+def assert_denied(result: e2e.Result, action: str, resource: str) -> None:
+    """deployer exits 1 and its message names the principal, the action and the resource."""
+    assert result.code == 1, result.all
+    text = result.stderr
+    MESSAGES.append((" ".join(result.args), text.strip()))
+    assert "access denied" in text.lower(), result.all
+    assert action in text, f"the message must name the action {action}\n{result.all}"
+    assert resource in text, f"the message must name the resource {resource}\n{result.all}"
+
+
+# ---------------------------------------------------------------- terraform
+
+
+def test_terraform_applied_the_real_modules(sys_, capsys):
+    dev = sys_.resources("dev")
+    prod = sys_.resources("prod")
+    with capsys.disabled():
+        print(f"\n[e2e] terraform applied envs/dev ({len(dev)} resources) and envs/prod ({len(prod)}) "
+              f"on moto in {sys_.timings['terraform init+apply (dev and prod in parallel)']:.0f} s")
+        for address, why, _, _ in e2e.LEFT_OUT:
+            print(f"[e2e] moto gap: {address}: {why}")
+        print(f"[e2e] not applied: {e2e.NOT_APPLIED}")
+    for env_name, resources in (("dev", dev), ("prod", prod)):
+        for address in ("module.platform.module.github_oidc.aws_iam_role.deploy",
+                        "module.platform.module.github_oidc.aws_iam_role_policy.deploy",
+                        "module.platform.module.oncall_role.aws_iam_role.oncall",
+                        "module.platform.module.oncall_role.aws_iam_role_policy.oncall",
+                        "module.platform.module.job_roles.aws_iam_role.glue[0]",
+                        "module.platform.module.emr_serverless.aws_emrserverless_application.this",
+                        "module.platform.module.artifact_bucket.aws_s3_bucket_policy.this",
+                        "module.platform.aws_kms_key.platform"):
+            assert address in resources, f"{env_name}: {address} not in state: {resources}"
+    assert "module.platform.module.github_oidc.aws_iam_openid_connect_provider.github[0]" in dev
+    # The roles' permissions in moto are the module's policy documents, byte for byte.
+    iam = sys_.boto("iam")
+    for env_name in ("dev", "prod"):
+        name = sys_.tf(env_name, "deploy_role_arn").split("/")[-1]
+        live = iam.get_role_policy(RoleName=name, PolicyName="deployer")["PolicyDocument"]
+        assert "PassJobRolesOnly" in json.dumps(live)
+        trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+        subs = [s["Condition"]["StringEquals"][f"{e2e.OIDC_HOST}:sub"] for s in trust["Statement"] if "Condition" in s]
+        assert subs == [[DEV_SUB] if env_name == "dev" else [PROD_SUB]], trust
+
+
+# ---------------------------------------------------------------- dev: Glue, deploy role through a profile
+
+
+def test_dev_glue_flow_as_the_deploy_role(sys_):
+    d = lambda *a, **k: sys_.deployer([*a, "-t", "dev", "--tf-outputs", str(sys_.root / "dev.json")], profile="dev-deploy", **k)  # noqa: E731
+    who = sys_.deployer(["whoami"], profile="dev-deploy")
+    assert who.code == 0, who.all
+    assert f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer-dev-deploy/" in who.stdout, who.all
+
+    assert (r := d("validate")).code == 0, r.all
+    doctor = d("doctor")
+    print(doctor.all)
+    plan = d("plan", "--detailed-exitcode")
+    assert plan.code == 2, plan.all
+    assert "+ create job deployer-dev-sales_etl" in plan.stdout, plan.all
+    apply = d("apply", "--auto-approve")
+    assert apply.code == 0, apply.all
+    assert "Applied: deployment" in apply.stdout, apply.all
+    again = d("plan", "--detailed-exitcode")
+    assert again.code == 0, again.all
+    run = d("run", "sales_etl", "--wait", "--timeout", "2m", "--json")
+    assert run.code == 0, run.all
+    assert json.loads(run.stdout)["state"] == "succeeded", run.all
+    status = d("status", "--json")
+    assert status.code == 0, status.all
+    jobs = {j["job"]: j for j in json.loads(status.stdout)["jobs"]}
+    assert jobs["sales_etl"]["deployment"]["by"].startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer-dev-deploy/"), status.all
+    assert jobs["sales_etl"]["runs"][0]["state"] == "succeeded", status.all
+
+
+# ---------------------------------------------------------------- prod: EMR Serverless, deploy role through web identity
+
+
+def prod(sys_, *args, sub: str = PROD_SUB, role_output: str = "deploy_role_arn"):
+    """deployer as GitHub's deploy job would run it: a token file and AWS_ROLE_ARN."""
+    return sys_.deployer([*args, "-t", "prod", "--tf-outputs", str(sys_.root / "prod.json")],
+                         web_identity=(sys_.tf("prod", role_output), sub))
+
+
+def test_prod_emr_serverless_flow_with_rollback_through_web_identity(sys_):
+    who = sys_.deployer(["whoami"], web_identity=(sys_.tf("prod", "deploy_role_arn"), PROD_SUB))
+    assert who.code == 0, who.all
+    assert f"assumed-role/deployer-prod-deploy/" in who.stdout and "web identity" in who.stdout, who.all
+    assert (r := prod(sys_, "validate")).code == 0, r.all
+    doctor = prod(sys_, "doctor")
+    assert doctor.code == 0, doctor.all
+    assert "✓ engine" in doctor.stdout and "✓ lock" in doctor.stdout, doctor.all
+    first = prod(sys_, "apply", "--auto-approve")
+    assert first.code == 0, first.all
+    run = prod(sys_, "run", "sales_etl", "--wait", "--timeout", "2m", "--json")
+    assert run.code == 0, run.all
+    assert json.loads(run.stdout)["handle"].startswith("emr-serverless:prod:sales_etl:"), run.all
+
+    (sys_.work / "jobs/sales_etl/main.py").open("a").write("\n# version two (e2e)\n")
+    second = prod(sys_, "apply", "--auto-approve")
+    assert second.code == 0, second.all
+    assert "~ update job deployer-prod-sales_etl" in second.stdout, second.all
+    history = prod(sys_, "deployments", "--json")
+    assert history.code == 0, history.all
+    records = json.loads(history.stdout)
+    assert len(records) == 2, history.all
+    oldest = records[-1]
+    assert oldest["by"].startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer-prod-deploy/"), oldest
+    back = prod(sys_, "rollback", "--to", oldest["id"], "--auto-approve")
+    assert back.code == 0, back.all
+    assert "Rolled back" in back.stdout, back.all
+    status = prod(sys_, "status", "sales_etl", "--json")
+    assert status.code == 0, status.all
+    deployment = json.loads(status.stdout)["jobs"][0]["deployment"]
+    assert deployment["artifact"] == oldest["artifacts"]["sales_etl"], status.all
+    after = prod(sys_, "plan", "--detailed-exitcode")
+    assert after.code == 2, after.all  # the manifest (version two) differs from what is deployed
+
+
+def test_web_identity_trust_is_exact(sys_):
+    """The deploy roles trust exactly one GitHub subject each: a pull request, or dev's main branch
+    asking for the prod role, is refused by STS (the trust policy), before any AWS call."""
+    for role_env, sub in (("dev", f"repo:{e2e.REPOSITORY}:pull_request"), ("prod", DEV_SUB),
+                          ("dev", "repo:someone-else/deployer:ref:refs/heads/main")):
+        r = sys_.deployer(["whoami"], web_identity=(sys_.tf(role_env, "deploy_role_arn"), sub))
+        assert r.code == 1, r.all
+        assert "AssumeRoleWithWebIdentity" in r.stdout + r.stderr, r.all
+        expect_denied(f"web-identity:deployer-{role_env}-deploy", "sts:AssumeRoleWithWebIdentity",
+                      re.escape(sys_.tf(role_env, "deploy_role_arn")))
+    ok = sys_.deployer(["whoami"], web_identity=(sys_.tf("dev", "deploy_role_arn"), DEV_SUB))
+    assert ok.code == 0 and "assumed-role/deployer-dev-deploy/" in ok.stdout, ok.all
+
+
+# ---------------------------------------------------------------- on-call: read-only
+
+
+def test_oncall_reads_status_runs_and_logs(sys_):
+    for env_name in ("dev", "prod"):
+        o = lambda *a: sys_.deployer([*a, "-t", env_name, "--tf-outputs", str(sys_.root / f"{env_name}.json")],  # noqa: E731
+                                     profile=f"{env_name}-oncall")
+        who = sys_.deployer(["whoami"], profile=f"{env_name}-oncall")
+        assert f"assumed-role/deployer-{env_name}-oncall/" in who.stdout, who.all
+        status = o("status", "--json")
+        assert status.code == 0, status.all
+        jobs = {j["job"]: j for j in json.loads(status.stdout)["jobs"]}
+        assert jobs["sales_etl"]["deployment"] and jobs["sales_etl"]["runs"], status.all
+        assert (r := o("runs")).code == 0, r.all
+        assert (r := o("deployments")).code == 0, r.all
+        run_id = jobs["sales_etl"]["runs"][0]["id"]
+        assert (r := o("status", "sales_etl", "--run", run_id)).code == 0, r.all
+        logs = o("logs", "sales_etl", "--run", run_id)
+        assert "access denied" not in (logs.stdout + logs.stderr).lower(), logs.all
+
+
+def test_oncall_may_not_apply_or_run(sys_):
+    o = lambda *a: sys_.deployer([*a, "-t", "dev", "--tf-outputs", str(sys_.root / "dev.json")], profile="dev-oncall")  # noqa: E731
+    apply = o("apply", "--auto-approve")
+    assert apply.code == 1, apply.all
+    MESSAGES.append((" ".join(apply.args) + "  [on-call]", apply.stderr.strip()))
+    assert "access denied" in apply.stderr and "assumed-role/deployer-dev-oncall/" in apply.stderr, apply.all
+    m = re.search(r"may not (\S+) on (\S+)", apply.stderr)
+    assert m, f"the message must name the action and the resource\n{apply.all}"
+    expect_denied("deployer-dev-oncall", m.group(1), re.escape(m.group(2)))
+    # What plan reads on the way that the on-call role may not (artifact objects, schedules):
+    expect_denied("deployer-dev-oncall", "s3:GetObject", r"arn:aws:s3:::deployer-dev-\d+-artifacts/deployer/artifacts/.*")
+    expect_denied("deployer-dev-oncall", "scheduler:GetSchedule", r"arn:aws:scheduler:.*:schedule/default/deployer-.*")
+    run = o("run", "sales_etl")
+    job = f"arn:aws:glue:{sys_.tf('dev', 'region')}:{ACCOUNT}:job/deployer-dev-sales_etl"
+    assert_denied(run, "glue:StartJobRun", job)
+    expect_denied("deployer-dev-oncall", "glue:StartJobRun", re.escape(job))
+
+
+# ---------------------------------------------------------------- the deploy role may do nothing more
+
+NEGATIVE_MANIFEST = """# e2e negatives: targets that ask the dev deploy role for more than Terraform gave it.
+project: deployer
+targets:
+  # dev's deploy role, dev's jobs, but prod's artifact bucket.
+  dev-into-prod:
+    engine: glue
+    region: ${tf.region}
+    account_ids: ["%(account)s"]
+    artifacts: {bucket: "${var.prod_artifact_bucket}", prefix: "${tf.artifact_prefix}"}
+    role_arn: ${tf.glue_job_role_arn}
+  # a job role other than the one Terraform made for jobs: the deploy role itself.
+  dev-other-role:
+    engine: glue
+    region: ${tf.region}
+    account_ids: ["%(account)s"]
+    artifacts: {bucket: "${tf.artifact_bucket}", prefix: "${tf.artifact_prefix}"}
+    role_arn: ${tf.deploy_role_arn}
+  # deployer's prefix moved into the artifacts: releasing the lock means deleting an object there.
+  dev-artifacts:
+    engine: glue
+    region: ${tf.region}
+    account_ids: ["%(account)s"]
+    artifacts: {bucket: "${tf.artifact_bucket}", prefix: "${tf.artifact_prefix}/artifacts/sales_etl"}
+    role_arn: ${tf.glue_job_role_arn}
+jobs:
+  sales_etl:
+    source: jobs/sales_etl
+    arguments: {--as_of: "2021-06-30"}
+"""
+
+
+def negative(sys_, target: str, *args):
+    manifest = sys_.work / "e2e-negatives.yml"
+    if not manifest.exists():
+        manifest.write_text(NEGATIVE_MANIFEST % {"account": ACCOUNT})
+    return sys_.deployer([*args, "-t", target, "--tf-outputs", str(sys_.root / "dev.json"),
+                          "--var", f"prod_artifact_bucket={sys_.tf('prod', 'artifact_bucket')}"],
+                         profile="dev-deploy", manifest=str(manifest))
+
+
+def test_dev_deploy_role_may_not_write_to_the_prod_artifact_bucket(sys_):
+    bucket = sys_.tf("prod", "artifact_bucket")
+    r = negative(sys_, "dev-into-prod", "apply", "--auto-approve")
+    assert_denied(r, "s3:", f"arn:aws:s3:::{bucket}/")
+    m = re.search(r"may not (\S+) on (\S+)", r.stderr)
+    expect_denied("deployer-dev-deploy", m.group(1), re.escape(m.group(2)))
+    # And the write itself, straight at S3 with the same role's credentials:
+    key = f"{sys_.tf('prod', 'artifact_prefix')}/artifacts/sales_etl/e2e/main.py"
+    with pytest.raises(Exception) as denied:
+        sys_.boto("s3", sys_.role_key("dev-deploy"), region=sys_.tf("prod", "region")).put_object(Bucket=bucket, Key=key, Body=b"print('x')")
+    assert "AccessDenied" in str(denied.value)
+    expect_denied("deployer-dev-deploy", "s3:PutObject", re.escape(f"arn:aws:s3:::{bucket}/{key}"))
+
+
+def test_dev_deploy_role_may_pass_only_the_job_roles(sys_):
+    deploy_role = sys_.tf("dev", "deploy_role_arn")
+    r = negative(sys_, "dev-other-role", "apply", "--auto-approve")
+    assert_denied(r, "iam:PassRole", deploy_role)
+    expect_denied("deployer-dev-deploy", "iam:PassRole", re.escape(deploy_role))
+
+
+def test_dev_deploy_role_may_not_delete_artifacts(sys_):
+    bucket = sys_.tf("dev", "artifact_bucket")
+    lock = f"arn:aws:s3:::{bucket}/deployer/artifacts/sales_etl/locks/dev-artifacts.json"
+    r = negative(sys_, "dev-artifacts", "apply", "--auto-approve")
+    assert_denied(r, "s3:DeleteObject", lock)
+    expect_denied("deployer-dev-deploy", "s3:DeleteObject", re.escape(lock))
+    # A real artifact, straight at S3: the deploy role can write artifacts but never delete one.
+    s3 = sys_.boto("s3", sys_.role_key("dev-deploy"), region=sys_.tf("dev", "region"))
+    key = next(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="deployer/artifacts/sales_etl/")["Contents"]
+               if o["Key"].endswith("/main.py"))
+    with pytest.raises(Exception) as denied:
+        s3.delete_object(Bucket=bucket, Key=key)
+    assert "AccessDenied" in str(denied.value)
+    expect_denied("deployer-dev-deploy", "s3:DeleteObject", re.escape(f"arn:aws:s3:::{bucket}/{key}"))
+
+
+# ---------------------------------------------------------------- the account of it all
+
+# Refusals that are part of the flows above rather than negatives: doctor asks the IAM policy
+# simulator whether the deploy role may pass the job role; the deploy roles may not call it, so
+# doctor says "?" (PassRole is then checked by apply, as the PassRole negative shows).
+EXPECTED_DENIED_IN_FLOWS = [
+    (r"deployer-(dev|prod)-deploy", "iam:SimulatePrincipalPolicy", r".*"),
+]
+
+
+def test_calls_per_role_and_exactly_the_expected_refusals(sys_, capsys):
+    decisions = sys_.decisions()
+    per_role = collections.Counter()
+    denied = collections.Counter()
+    unexpected = []
+    matched = set()
+    expected = [(re.escape(r), a, res) for r, a, res in EXPECTED_DENIED] + EXPECTED_DENIED_IN_FLOWS
+    for d in decisions:
+        role = role_name(d["principal"]) if not d["principal"].startswith("web-identity:") else \
+            "web-identity:" + d["principal"].split("/")[-1]
+        per_role[role] += 1
+        if d["allowed"]:
+            continue
+        denied[(role, d["action"], d["resource"])] += 1
+        hits = [i for i, (r, a, res) in enumerate(expected)
+                if re.fullmatch(r, role) and a == d["action"] and re.fullmatch(res, d["resource"])]
+        if hits:
+            matched.update(hits)
+        else:
+            unexpected.append(d)
+    by_profile = collections.Counter()
+    for who, _, calls in sys_.calls:
+        by_profile[who] += calls
+    with capsys.disabled():
+        print("\n[e2e] AWS calls that reached moto, per principal (allowed + denied; moto's IAM log):")
+        for role, n in sorted(per_role.items()):
+            print(f"[e2e]   {n:5d}  {role}")
+        print("[e2e] HTTP requests deployer sent (its --debug log, retries included), per credential source:")
+        for who, n in sorted(by_profile.items()):
+            print(f"[e2e]   {n:5d}  {who}")
+        print("[e2e] what deployer said when refused:")
+        for command, text in MESSAGES:
+            print(f"[e2e]   $ deployer {command}\n[e2e]     {text}")
+        print("[e2e] denied calls (all expected):" if not unexpected else "[e2e] denied calls:")
+        for (role, action, resource), n in sorted(denied.items()):
+            print(f"[e2e]   {n:3d} x {role}: {action} on {resource}")
+    assert not unexpected, f"refusals nobody expected: {json.dumps(unexpected, indent=1)}"
+    missing = [expected[i] for i in range(len(expected)) if i not in matched]
+    assert not missing, f"expected refusals that did not happen: {missing}"
