@@ -28,6 +28,6 @@ run "jobs (pytest, local Spark)" python3 -m pytest jobs/tests -q
 run "e2e (terraform apply -> roles -> deployer on moto, IAM enforced)" python3 -m pytest Tests/e2e -q -rs
 run "terraform (fmt, validate, test, checkov)" bash terraform/check.sh
 run "workflows (actionlint, zizmor)" bash .github/check.sh
-run "docs (data model vs SQL, mermaid, commands vs --help)" bash docs/check.sh
+run "docs (data model vs SQL, mermaid, commands vs --help, roles table vs terraform)" bash docs/check.sh
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -4,6 +4,8 @@
 #   2. Mermaid: every ```mermaid block in docs/*.md and README.md parses (validator self-test first)
 #   3. docs vs CLI: every `deployer CMD` and flag in docs/*.md and README.md exists in the built
 #      binary's --help (DEPLOYER_BIN, default .build/debug/deployer; build it with `swift build`)
+#   4. roles: the "who may do what" table in docs/architecture.md against the IAM policy statements
+#      in terraform/modules (docs/check_roles.py; --write regenerates it)
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root" || exit 1
@@ -33,6 +35,8 @@ stage "data-model" "$py" docs/check_data_model.py
 stage "mermaid self-test" "$py" docs/check_mermaid.py --self-test
 stage "mermaid" "$py" docs/check_mermaid.py "${docs[@]}"
 stage "docs-vs-cli" "$py" docs/check_cli.py "${docs[@]}"
+stage "roles self-test" "$py" docs/check_roles.py --self-test
+stage "roles table vs terraform" "$py" docs/check_roles.py
 
 echo
 printf '%s\n' "${summary[@]}"

@@ -128,6 +128,45 @@ def test_terraform_applied_the_real_modules(sys_, capsys):
         assert subs == [[DEV_SUB] if env_name == "dev" else [PROD_SUB]], trust
 
 
+def test_the_roles_table_in_the_docs_is_what_terraform_applied(sys_):
+    """docs/architecture.md's table comes from the HCL (docs/check_roles.py); here the statements
+    it read are compared with the policies Terraform put into IAM, Sid by Sid."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("check_roles", e2e.REPO / "docs" / "check_roles.py")
+    check_roles = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check_roles)
+    documented = {p: {st["sid"]: sorted(st["actions"]) for st in v["statements"]} for p, v in check_roles.as_json().items()}
+    optional = {"EmrClusterSteps", "ReadEmrClusterSteps"}  # only with emr_cluster_arn, not set here
+    iam = sys_.boto("iam")
+
+    def inline(role: str, name: str) -> list:
+        return iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]["Statement"]
+
+    def attached(role: str) -> list:
+        out = []
+        for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+            version = iam.get_policy(PolicyArn=p["PolicyArn"])["Policy"]["DefaultVersionId"]
+            doc = iam.get_policy_version(PolicyArn=p["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]
+            out += json.loads(doc)["Statement"] if isinstance(doc, str) else doc["Statement"]
+        return out
+
+    for env_name in ("dev", "prod"):
+        p = f"deployer-{env_name}"
+        live = {
+            "deploy role (`deploy_role_arn`)": inline(f"{p}-deploy", "deployer"),
+            "on-call role (`oncall_role_arn`)": inline(f"{p}-oncall", "deployer-read-only"),
+            "Glue job role (`glue_job_role_arn`)": attached(f"{p}-glue-job") + inline(f"{p}-glue-job", "glue-logs"),
+            "EMR Serverless job role (`emr_serverless_job_role_arn`)": attached(f"{p}-emr-serverless-job"),
+            "scheduler role (`scheduler_role_arn`)": inline(f"{p}-scheduler", "start-scheduled-runs"),
+        }
+        assert set(live) == set(documented), sorted(documented)
+        for principal, statements in live.items():
+            got = {st["Sid"]: sorted(st["Action"] if isinstance(st["Action"], list) else [st["Action"]]) for st in statements}
+            want = documented[principal]
+            assert {k: v for k, v in want.items() if k in got} == got, f"{env_name} {principal}: IAM has {got}, the docs say {want}"
+            assert set(want) - set(got) <= optional, f"{env_name} {principal}: documented but not applied: {set(want) - set(got)}"
+
+
 # ---------------------------------------------------------------- dev: Glue, deploy role through a profile
 
 
