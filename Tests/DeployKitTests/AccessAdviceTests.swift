@@ -53,4 +53,20 @@ final class AccessAdviceTests: XCTestCase {
         XCTAssertNil(AccessAdvice.accessDenied(in: AWSError(service: "s3", operation: "GetObject", status: 403, code: "SignatureDoesNotMatch", message: "")))
         XCTAssertEqual(AWSError.iamAction(service: "s3", operation: "ListMultipartUploads"), "s3:ListBucketMultipartUploads")
     }
+
+    /// S3 quotes the resource; the on-call role is told it is read-only; schedules and rules
+    /// name their statements.
+    func testQuotedResourcesOnCallAndScheduleStatements() {
+        let quoted = AWSError(service: "s3", operation: "GetObject", status: 403, code: "AccessDenied",
+                              message: "User: arn:aws:sts::1:assumed-role/deployer-dev-oncall/s is not authorized to perform: \"s3:GetObject\" on resource: \"arn:aws:s3:::b/k\" because no identity-based policy allows it")
+        XCTAssertEqual(quoted.deniedAction.action, "s3:GetObject")
+        XCTAssertEqual(quoted.deniedAction.resource, "arn:aws:s3:::b/k")
+        let oncall = AccessAdvice.explain(quoted, principal: "arn:aws:sts::1:assumed-role/deployer-dev-oncall/s", target: "dev")
+        XCTAssertTrue(oncall.contains("read-only on-call role (terraform/modules/oncall_role"), oncall)
+        let schedule = AccessAdvice.explain(AWSError(service: "scheduler", operation: "CreateSchedule", status: 403, code: "AccessDeniedException", message: ""),
+                                            principal: "arn:aws:sts::1:assumed-role/deployer-dev-deploy/s", target: "dev")
+        XCTAssertTrue(schedule.contains("DeployerSchedules"), schedule)
+        let pass = AccessAdvice.grantedBy(action: "iam:PassRole")
+        XCTAssertTrue(pass.contains("PassSchedulerRole") && pass.contains("PassJobRolesOnly"), pass)
+    }
 }

@@ -51,10 +51,11 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
     public var deniedAction: (action: String, resource: String?) {
         if let range = message.range(of: "not authorized to perform: ") {
             let rest = message[range.upperBound...]
-            let action = String(rest.prefix { !$0.isWhitespace && $0 != "," })
+            let unquote: (Substring) -> String = { String($0.drop { $0 == "\"" }.prefix { !$0.isWhitespace && $0 != "," && $0 != "\"" }) }
+            let action = unquote(rest)
             var resource: String?
             if let on = rest.range(of: "on resource: ") {
-                resource = String(rest[on.upperBound...].prefix { !$0.isWhitespace && $0 != "," })
+                resource = unquote(rest[on.upperBound...])
             }
             return (action, resource ?? self.resource)
         }

@@ -16,9 +16,19 @@ public enum AccessAdvice {
         let (action, resource) = error.deniedAction
         var text = "access denied: \(principal ?? "the current credentials") may not \(action) on \(resource ?? "the requested resource")"
         text += " (\(error.service) \(error.operation)\(error.requestId.map { ", request id \($0)" } ?? ""))"
-        text += ": " + grantedBy(action: action)
+        if let principal, Self.isOnCall(principal) {
+            text += ": this is the read-only on-call role (terraform/modules/oncall_role: status, runs, deployments, logs); changes need the deploy role"
+        } else {
+            text += ": " + grantedBy(action: action)
+        }
         text += "; 'deployer doctor -t \(target)' checks what deploying needs"
         return text
+    }
+
+    /// The read-only on-call role (`NAME-oncall`, assumed or not).
+    static func isOnCall(_ principal: String) -> Bool {
+        let parts = principal.split(separator: "/")
+        return parts.count >= 2 && parts[1].hasSuffix("-oncall")
     }
 
     /// Which module of terraform/ grants an action to the deploy role (and what it withholds).
@@ -27,12 +37,18 @@ public enum AccessAdvice {
         switch service {
         case "s3", "kms":
             return "the deploy role's artifact-bucket access comes from terraform/modules/github_oidc (statements ArtifactObjects, ArtifactList, ArtifactUploadsList, DeployLockRelease) for its own environment's bucket and prefix only; artifacts are never deleted"
+        case "iam" where action.hasSuffix(":PassRole"):
+            return "iam:PassRole is granted only for the job roles of terraform/modules/job_roles (github_oidc statement PassJobRolesOnly) and the scheduler role of terraform/modules/job_schedules (PassSchedulerRole): use the roles Terraform created (role_arn, execution_role_arn, schedule_role_arn from ${tf.…})"
         case "iam":
             return "iam:PassRole is granted only for the job roles of terraform/modules/job_roles (github_oidc statement PassJobRolesOnly): use the job role Terraform created (role_arn, execution_role_arn from ${tf.…})"
         case "glue", "emr-serverless", "elasticmapreduce", "logs":
             return "terraform/modules/github_oidc grants the deploy role these on this project's jobs only (GlueJobsUnderPrefix, EmrServerlessRuns, EmrClusterSteps, ReadGlueJobLogs); a read-only on-call role may not change them"
         case "sts":
             return "the role's trust policy (terraform/modules/github_oidc) decides who may assume it"
+        case "scheduler":
+            return "terraform/modules/github_oidc grants the deploy role schedules named deployer-* (statement DeployerSchedules); the scheduler role itself comes from terraform/modules/job_schedules"
+        case "events":
+            return "terraform/modules/github_oidc grants the deploy role alert rules named deployer-* (statement DeployerAlertRules)"
         default:
             return "no module of terraform/ grants it to the deploy role"
         }

@@ -77,9 +77,10 @@ public struct Deployer: Sendable {
                     let recorded = latest?.jobNames[input.job] == input.name ? latest?.definitions[input.job] : nil
                     async let live = context.engine.liveDefinition(name: input.name, recorded: recorded?.engineDefinition)
                     async let liveAutomation = automation.live(name: input.name, recorded: recorded)
+                    // In request order, so the first refusal is the one reported.
+                    let uploaded = try await present != nil
                     let engineLive = try await live
                     let liveDefinition = engineLive == nil ? nil : Automation.merged(engineLive, try await liveAutomation)
-                    let uploaded = try await present != nil
                     let action: Action
                     let changes = Plan.diff(live: liveDefinition, desired: input.definition)
                     if liveDefinition == nil { action = .create } else { action = changes.isEmpty ? .unchanged : .update }

@@ -54,7 +54,7 @@ public struct Doctor: Sendable {
             }
         }
         checks += await storeChecks(principal: principal)
-        checks += await engineChecks()
+        checks += await engineChecks(principal: principal)
         if let client = context.client, let principal { checks += await passRoleChecks(client: client, principal: principal) }
         return checks
     }
@@ -102,7 +102,7 @@ public struct Doctor: Sendable {
     }
 
     /// The engine's fixed infrastructure exists and is usable; each job's definition state.
-    func engineChecks() async -> [Check] {
+    func engineChecks(principal: String?) async -> [Check] {
         var checks: [Check] = []
         do {
             try await context.engine.preflight()
@@ -124,7 +124,7 @@ public struct Doctor: Sendable {
                 let live = try await context.engine.liveDefinition(name: name, recorded: nil)
                 checks.append(Check(name: "job \(job.name)", status: .ok, detail: live == nil ? "\(name) does not exist yet: apply creates it" : "\(name) exists and can be read"))
             } catch {
-                checks.append(Check(name: "job \(job.name)", status: .failed, detail: denied(error, principal: nil), fix: "the deploy role needs read access to the job definitions"))
+                checks.append(Check(name: "job \(job.name)", status: .failed, detail: denied(error, principal: principal), fix: "the deploy role needs read access to the job definitions"))
             }
         }
         return checks
