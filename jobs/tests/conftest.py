@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -24,8 +26,25 @@ def real_data_dir() -> Path | None:
     return candidate if (candidate / "invoice_line_items.csv").is_file() else None
 
 
+def published(out: Path, table: str) -> Path:
+    """Where _manifest.json says the published run's table is (a local path)."""
+    manifest = json.loads((out / "_manifest.json").read_text())
+    location = manifest["quarantine" if table == "quarantine" else "tables"]
+    location = location["path"] if table == "quarantine" else location[table]["path"]
+    return Path(location.removeprefix("file:"))
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """{relative path: sha256} of every file under root: byte-identity of a table."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
 @pytest.fixture(scope="session")
-def spark():
+def spark(tmp_path_factory):
     from pyspark.sql import SparkSession
 
     # Local Spark binds to the host's address unless told otherwise: keep it on loopback.
@@ -33,10 +52,20 @@ def spark():
 
     from sales_etl.job import SESSION_CONF
 
+    # Spark's own persistent catalog (a Hive metastore in Derby, as `spark-submit` gets with
+    # catalog_database set) in a temporary directory: the same client code path that talks to
+    # the Glue Data Catalog on AWS.
+    catalog_dir = tmp_path_factory.mktemp("catalog")
     builder = (
         SparkSession.builder.master("local[1]")
         .appName("sales_etl-tests")
+        .enableHiveSupport()
+        .config("spark.sql.warehouse.dir", str(catalog_dir / "warehouse"))
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL",
+                f"jdbc:derby:;databaseName={catalog_dir / 'metastore_db'};create=true")
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={catalog_dir}")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "2")

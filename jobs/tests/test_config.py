@@ -26,6 +26,9 @@ def test_defaults_resolve_to_typed_values():
     }
     assert cfg.fact_partition_columns == ("year", "month")
     assert cfg.run_id == "20210602T235900000000Z"
+    assert cfg.shuffle_partitions is None  # "auto": sized from the input
+    assert cfg.retention_runs == 3
+    assert cfg.catalog_database == ""
 
 
 def test_string_overrides_are_typed_like_job_arguments():
@@ -38,6 +41,9 @@ def test_string_overrides_are_typed_like_job_arguments():
         fact_partition_columns="",
         dq_max_quarantine_ratio="0",
         run_id="r1",
+        shuffle_partitions="0",
+        retention_runs="1",
+        catalog_database="CarSales",
     )
     assert cfg.overdue_days == 45
     assert cfg.as_of == dt.date(2021, 1, 31)
@@ -46,6 +52,11 @@ def test_string_overrides_are_typed_like_job_arguments():
     assert cfg.fact_partition_columns == ()
     assert cfg.dq_max_quarantine_ratio == 0.0
     assert cfg.run_id == "r1"
+    assert cfg.shuffle_partitions == 0
+    assert cfg.retention_runs == 1
+    assert cfg.catalog_database == "carsales"
+    assert resolved(shuffle_partitions="AUTO").shuffle_partitions is None
+    assert resolved(shuffle_partitions=16).shuffle_partitions == 16
 
 
 @pytest.mark.parametrize(
@@ -61,6 +72,11 @@ def test_string_overrides_are_typed_like_job_arguments():
         ("fact_partition_columns", "year,day", "config key 'fact_partition_columns': 'day' is not one of"),
         ("output_path", "", "config key 'output_path' is empty"),
         ("run_id", "a/b", "config key 'run_id': 'a/b' must not contain '/'"),
+        ("run_id", "2021-05-31 10:00", "config key 'run_id': '2021-05-31 10:00' must not contain '/' or start"),
+        ("run_id", ".hidden", "config key 'run_id': '.hidden' must not contain '/' or start with '.'"),
+        ("shuffle_partitions", "lots", "config key 'shuffle_partitions': 'lots' is not 'auto' or a whole number"),
+        ("retention_runs", "0", "config key 'retention_runs': 0 must be >= 1"),
+        ("catalog_database", "car-sales", "config key 'catalog_database': 'car-sales' is not a database name"),
     ],
 )
 def test_bad_values_name_the_key(key, value, message):
@@ -86,3 +102,17 @@ def test_argparse_accepts_both_flag_forms_and_keeps_unknown_ones_aside():
     )
     assert given == {"overdue_days": "12", "as_of": "2021-02-03", "config": "c.yml"}
     assert unknown == ["--JOB_NAME", "x"]
+
+
+def test_catalog_needs_parquet_output():
+    with pytest.raises(ConfigError, match="^config key 'catalog_database' needs output_format parquet"):
+        resolved(catalog_database="carsales", output_format="csv")
+
+
+def test_auto_shuffle_partitions_follow_the_input_size_in_multiples_of_the_cores():
+    from sales_etl.job import shuffle_partitions_for
+
+    mb = 2**20
+    assert [shuffle_partitions_for(size, 2) for size in (0, 1 * mb, 48 * mb, 160 * mb, 1000 * mb)] == [2, 2, 2, 4, 16]
+    assert shuffle_partitions_for(160 * mb, 8) == 8
+    assert shuffle_partitions_for(10 * mb, 1) == 1

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from pyspark.sql import functions as F
 
-from conftest import real_data_dir
+from conftest import published, real_data_dir
 from sales_etl.cli import main
 
 DATA = real_data_dir()
@@ -85,7 +85,7 @@ def output(tmp_path_factory):
 
 
 def table(spark, out, name):
-    return spark.read.parquet(str(out / name))
+    return spark.read.parquet(str(published(out, name)))
 
 
 def test_counts_and_clean_input(spark, output, expected):

@@ -47,15 +47,33 @@ def parse_args(argv: Sequence[str], keys: Sequence[str]) -> tuple[dict[str, Any]
     return {k: v for k, v in vars(known).items() if v is not None}, unknown
 
 
-def _spark(glue):
+def _spark(glue, catalog: bool = False):
     if glue is not None:
+        # Glue's session uses the Glue Data Catalog when the job has --enable-glue-datacatalog true.
         from pyspark.context import SparkContext
 
         glue_context_cls, _ = glue
         return glue_context_cls(SparkContext.getOrCreate()).spark_session
     from pyspark.sql import SparkSession
 
-    return SparkSession.builder.appName(PROG).getOrCreate()
+    builder = SparkSession.builder.appName(PROG)
+    if catalog and _hive_available():
+        # A persistent catalog: EMR's Hive client talks to the Glue Data Catalog; locally Spark's
+        # own Hive metastore (Derby in the working directory unless hive-site.xml says otherwise).
+        builder = builder.enableHiveSupport()
+    return builder.getOrCreate()
+
+
+def _hive_available() -> bool:
+    """Spark's Hive classes are on the classpath (pip pyspark, Glue, EMR ship them)."""
+    from pyspark import SparkContext
+
+    try:
+        SparkContext._ensure_initialized()
+        SparkContext._jvm.java.lang.Class.forName("org.apache.hadoop.hive.conf.HiveConf")
+        return True
+    except Exception:  # noqa: BLE001 - no Hive classes: Spark's in-memory catalog
+        return False
 
 
 def _read_config_file(path: str, spark=None) -> str:
@@ -90,16 +108,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             raw = merge(raw, parse_yaml(_read_config_file(path, spark), path), path)
         raw = merge(raw, {k: v for k, v in given.items() if k not in ("config", "JOB_NAME")}, "job arguments")
         cfg = resolve(raw, started_at)
-        spark = spark or _spark(glue)
+        spark = spark or _spark(glue, catalog=bool(cfg.catalog_database))
         result = run(spark, cfg, started_at)
     except JobError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    print(f"{PROG}: run {result.run_id} succeeded (as_of {cfg.as_of}, ingest_ts {started_at.isoformat()})")
+    if result.already_published:
+        print(f"{PROG}: run {result.run_id} is already published; nothing was recomputed (as_of {cfg.as_of})")
+    else:
+        print(f"{PROG}: run {result.run_id} succeeded (as_of {cfg.as_of}, ingest_ts {started_at.isoformat()})")
     for name in TABLES:
         info = result.tables[name]
         print(f"  {name:<24} {info['rows']:>10} rows  -> {info['path']}")
     q = result.quarantine
     print(f"  {'quarantine':<24} {q['rows']:>10} rows  -> {q['path']} (ratio {q['ratio']}, max {q['max_ratio']})")
-    print(f"  manifest: {result.manifest_path}")
+    print(f"  manifest: {result.manifest_path} (published as {cfg.output_path}/_manifest.json)")
+    if result.catalog:
+        c = result.catalog
+        print(f"  catalog: {len(c['tables'])} tables in {c['database']} ({c['implementation']}), e.g. {c['database']}.{TABLES[-1]}")
+    if result.removed_runs:
+        print(f"  retention: removed {len(result.removed_runs)} old or unpublished run directories")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pkgutil
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -16,6 +17,8 @@ from .errors import ConfigError
 SOURCE_FORMATS = ("csv", "parquet", "cdc")
 OUTPUT_FORMATS = ("parquet", "csv")
 PARTITIONABLE = ("year", "month")
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+DATABASE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,254}$")
 
 
 def load_default_config() -> dict[str, Any]:
@@ -64,8 +67,10 @@ class JobConfig:
     output_format: str
     fact_partition_columns: tuple[str, ...]
     dq_max_quarantine_ratio: float
-    shuffle_partitions: int
+    shuffle_partitions: int | None  # None = sized from the input (the "auto" default)
     run_id: str
+    retention_runs: int = 3
+    catalog_database: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,9 +83,17 @@ class JobConfig:
             "output_format": self.output_format,
             "fact_partition_columns": list(self.fact_partition_columns),
             "dq_max_quarantine_ratio": self.dq_max_quarantine_ratio,
-            "shuffle_partitions": self.shuffle_partitions,
+            "shuffle_partitions": "auto" if self.shuffle_partitions is None else self.shuffle_partitions,
             "run_id": self.run_id,
+            "retention_runs": self.retention_runs,
+            "catalog_database": self.catalog_database,
         }
+
+    def data_settings(self) -> dict[str, Any]:
+        """The keys that decide a run's rows (not where or how fast they are written)."""
+        keep = ("earliest_entry_date", "overdue_days", "as_of", "source_format", "source_paths",
+                "output_format", "fact_partition_columns", "dq_max_quarantine_ratio")
+        return {k: v for k, v in self.as_dict().items() if k in keep}
 
 
 def _date(raw: Mapping[str, Any], key: str) -> dt.date:
@@ -102,6 +115,17 @@ def _int(raw: Mapping[str, Any], key: str, minimum: int) -> int:
     if number < minimum:
         raise ConfigError(f"config key '{key}': {number} must be >= {minimum}")
     return number
+
+
+def _partitions(raw: Mapping[str, Any], key: str) -> int | None:
+    if _text(raw, key).lower() == "auto":
+        return None
+    try:
+        return _int(raw, key, 0)
+    except ConfigError:
+        raise ConfigError(
+            f"config key '{key}': '{raw[key]}' is not 'auto' or a whole number >= 0"
+        ) from None
 
 
 def _ratio(raw: Mapping[str, Any], key: str) -> float:
@@ -154,8 +178,24 @@ def resolve(raw: Mapping[str, Any], started_at: dt.datetime) -> JobConfig:
                 f"config key 'fact_partition_columns': '{column}' is not one of {', '.join(PARTITIONABLE)}"
             )
     run_id = _text(raw, "run_id") or started_at.strftime("%Y%m%dT%H%M%S%fZ")
-    if "/" in run_id or run_id.startswith("."):
-        raise ConfigError(f"config key 'run_id': '{run_id}' must not contain '/' or start with '.'")
+    if not RUN_ID.match(run_id):
+        # It names directories (<table>/run_id=<run_id>/) and the run record on any file system.
+        raise ConfigError(
+            f"config key 'run_id': '{run_id}' must not contain '/' or start with '.'; use 1-128 letters, "
+            f"digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    catalog_database = _text(raw, "catalog_database").lower()
+    if catalog_database and not DATABASE_NAME.match(catalog_database):
+        raise ConfigError(
+            f"config key 'catalog_database': '{raw['catalog_database']}' is not a database name "
+            f"(letters, digits and '_', not starting with a digit)"
+        )
+    output_format = _choice(raw, "output_format", OUTPUT_FORMATS)
+    if catalog_database and output_format != "parquet":
+        raise ConfigError(
+            "config key 'catalog_database' needs output_format parquet (catalog readers such as Athena "
+            "cannot read the csv output); set output_format: parquet or unset catalog_database"
+        )
     return JobConfig(
         earliest_entry_date=_date(raw, "earliest_entry_date"),
         overdue_days=_int(raw, "overdue_days", 0),
@@ -163,9 +203,11 @@ def resolve(raw: Mapping[str, Any], started_at: dt.datetime) -> JobConfig:
         source_format=source_format,
         source_paths=paths,
         output_path=output_path,
-        output_format=_choice(raw, "output_format", OUTPUT_FORMATS),
+        output_format=output_format,
         fact_partition_columns=partitions,
         dq_max_quarantine_ratio=_ratio(raw, "dq_max_quarantine_ratio"),
-        shuffle_partitions=_int(raw, "shuffle_partitions", 0),
+        shuffle_partitions=_partitions(raw, "shuffle_partitions"),
         run_id=run_id,
+        retention_runs=_int(raw, "retention_runs", 1),
+        catalog_database=catalog_database,
     )

@@ -21,3 +21,15 @@ class DataQualityError(JobError):
     """Too many source rows failed the checks; they are in the quarantine output."""
 
     exit_code = 4
+
+
+class WriteError(JobError):
+    """The run failed before publishing (a write, a lost executor...); nothing was published."""
+
+    exit_code = 1
+
+
+class PublishError(JobError):
+    """The run is published (_manifest.json) but the catalog could not be pointed at it."""
+
+    exit_code = 5

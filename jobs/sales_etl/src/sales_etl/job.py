@@ -1,30 +1,68 @@
-"""One run of the job: extract -> validate -> transform -> load, and the run manifest."""
+"""One run of the job: extract -> validate -> transform -> load, then publish.
+
+Each source is read and checked once (its checked rows are materialised and serve its clean rows,
+its quarantine and its counts). Each table is computed once: a model that other models read is
+materialised while it is written and its dependents read that copy. Row counts come from the
+writes themselves. Tables are written under <table>/run_id=<run_id>/ and only published, by
+replacing _manifest.json and then moving the catalog tables, after all of them are written.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import reduce
 
 from pyspark import StorageLevel
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from . import SOURCES, TABLES
+from . import MODEL_INPUTS, SOURCES, TABLES
+from . import catalog as catalog_mod
 from .config import JobConfig
-from .errors import DataQualityError
+from .errors import ConfigError, DataQualityError, JobError, PublishError, WriteError
 from .extract import read_sources
-from .load import Storage, count_written, read_table, write_manifest, write_table
-from .quality import validate
-from .transform import ModelParams, build_tables
-
-FACT_TABLES = ("fact_sales", "fact_sales_processed")
+from .lineage import dependents, model_sql
+from .load import (
+    QUARANTINE,
+    Storage,
+    publish_manifest,
+    read_manifest,
+    read_run_record,
+    read_table,
+    remove_unretained,
+    retained,
+    run_path,
+    write_run_record,
+    write_table,
+)
+from .quality import clean_rows, quarantined_rows, validate
+from .transform import ModelParams
 
 # Settings the models rely on for identical results everywhere (Glue, EMR, local).
 SESSION_CONF = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.legacy.timeParserPolicy": "CORRECTED",
 }
+# Adaptive execution: merges small shuffle partitions and turns joins with a small side into
+# broadcasts from the sizes actually measured.
+ADAPTIVE_CONF = {
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.adaptive.coalescePartitions.enabled": "true",
+}
+BYTES_PER_PARTITION = 64 * 2**20
+SMALL_SOURCES = ("accounts", "skus")  # dimensions: broadcast to joins, one partition each
+PUBLISHED_TABLES = (*TABLES, QUARANTINE)
+# Tables written at the same time when they do not depend on each other (see _run_graph).
+CONCURRENT_WRITES = 3
+
+
+def is_fact(table: str) -> bool:
+    """Fact tables (fact_*) are partitioned by fact_partition_columns."""
+    return table.startswith("fact_")
 
 
 @dataclass
@@ -33,6 +71,9 @@ class RunResult:
     manifest_path: str
     tables: dict[str, dict] = field(default_factory=dict)
     quarantine: dict = field(default_factory=dict)
+    already_published: bool = False
+    catalog: dict = field(default_factory=dict)
+    removed_runs: list = field(default_factory=list)
 
 
 def configure_session(spark: SparkSession) -> None:
@@ -40,43 +81,39 @@ def configure_session(spark: SparkSession) -> None:
         spark.conf.set(key, value)
 
 
+def shuffle_partitions_for(input_bytes: int, cores: int) -> int:
+    """One partition per BYTES_PER_PARTITION of source data, rounded up to a multiple of the
+    cores (so the last wave of tasks keeps every core busy), at least one per core."""
+    cores = max(1, cores)
+    wanted = max(1, math.ceil(input_bytes / BYTES_PER_PARTITION))
+    return math.ceil(wanted / cores) * cores
+
+
 def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResult:
     """started_at: timezone-aware UTC start of the run; it is every table's ingest_ts."""
     clock = time.monotonic()
     configure_session(spark)
-    if cfg.shuffle_partitions:
-        spark.conf.set("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
     storage = Storage(spark)
     out = cfg.output_path
 
-    raw = read_sources(spark, cfg.source_paths, cfg.source_format)
-    validated = validate(raw)
-    # Each clean source feeds several models and the counts; materialise it once.
-    clean = {name: df.persist(StorageLevel.MEMORY_AND_DISK) for name, df in validated.clean.items()}
-    inputs = {}
-    for name in SOURCES:
-        valid = clean[name].count()
-        inputs[name] = {"path": storage.qualified(cfg.source_paths[name]), "rows_valid": valid}
+    published = read_manifest(storage, out)
+    if published and published.get("run_id") == cfg.run_id and published.get("status") == "succeeded":
+        return _already_published(spark, storage, cfg, published)
+    earlier = read_run_record(storage, out, cfg.run_id)
+    if earlier and earlier.get("status") == "succeeded":
+        raise ConfigError(
+            f"config key 'run_id': run {cfg.run_id} was published before and has been superseded by run "
+            f"{published.get('run_id') if published else '?'}; give this run a new run_id"
+        )
 
-    quarantine = validated.quarantine.withColumn("run_id", F.lit(cfg.run_id)).withColumn(
-        "ingest_ts", F.lit(started_at)
-    )
-    quarantine_path = f"{out}/quarantine"
-    write_table(storage, quarantine, quarantine_path, cfg.output_format, (), cfg.run_id)
-    written = read_table(spark, quarantine_path, cfg.output_format)
-    by_table = {r["source_table"]: r["n"] for r in written.groupBy("source_table").count().withColumnRenamed("count", "n").collect()}
-    for name in SOURCES:
-        inputs[name]["rows_quarantined"] = int(by_table.get(name, 0))
-        inputs[name]["rows_read"] = inputs[name]["rows_valid"] + inputs[name]["rows_quarantined"]
-    rows_read = sum(i["rows_read"] for i in inputs.values())
-    rows_quarantined = sum(i["rows_quarantined"] for i in inputs.values())
-    ratio = rows_quarantined / rows_read if rows_read else 0.0
-    quarantine_info = {
-        "path": storage.qualified(quarantine_path),
-        "rows": rows_quarantined,
-        "ratio": round(ratio, 6),
-        "max_ratio": cfg.dq_max_quarantine_ratio,
-    }
+    for key, value in ADAPTIVE_CONF.items():
+        spark.conf.set(key, value)
+    input_bytes = sum(storage.size(p) for p in cfg.source_paths.values())
+    if cfg.shuffle_partitions is None:
+        partitions = shuffle_partitions_for(input_bytes, spark.sparkContext.defaultParallelism)
+        spark.conf.set("spark.sql.shuffle.partitions", str(partitions))
+    elif cfg.shuffle_partitions:
+        spark.conf.set("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
 
     manifest = {
         "job": "sales_etl",
@@ -85,50 +122,277 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
         "ingest_ts": started_at.isoformat(),
         "spark_version": spark.version,
         "config": cfg.as_dict(),
-        "inputs": inputs,
-        "quarantine": quarantine_info,
+        "shuffle_partitions": int(spark.conf.get("spark.sql.shuffle.partitions")),
+        "input_bytes": input_bytes,
+        "inputs": {},
+        "quarantine": {},
         "tables": {},
+        "previous_run_id": published.get("run_id") if published else None,
     }
+    persisted: list[DataFrame] = []
+    timings: dict[str, float] = {}
+    manifest["timings_s"] = timings
+    stage = "reading the sources"
+    try:
+        raw = read_sources(spark, cfg.source_paths, cfg.source_format)
 
-    if ratio > cfg.dq_max_quarantine_ratio:
-        manifest.update(status="failed_data_quality", duration_s=round(time.monotonic() - clock, 3))
-        run_file = write_manifest(storage, out, manifest, latest=False)
-        _unpersist(clean)
-        raise DataQualityError(
-            f"{rows_quarantined} of {rows_read} source rows ({ratio:.2%}) failed data quality checks, "
-            f"above dq_max_quarantine_ratio={cfg.dq_max_quarantine_ratio}; see {quarantine_info['path']} "
-            f"and {storage.qualified(run_file)}"
-        )
+        def materialize(name: str, df: DataFrame) -> DataFrame:
+            if name in SMALL_SOURCES:
+                df = df.coalesce(1)
+            df = df.persist(StorageLevel.MEMORY_AND_DISK)
+            persisted.append(df)
+            return df
 
-    params = ModelParams(
-        earliest_entry_date=cfg.earliest_entry_date,
-        as_of=cfg.as_of,
-        overdue_days=cfg.overdue_days,
-        ingest_ts=started_at,
-    )
-    tables = build_tables(spark, clean, params)
-    for name in TABLES:
-        path = f"{out}/{name}"
-        partition_by = cfg.fact_partition_columns if name in FACT_TABLES else ()
-        write_table(storage, tables[name], path, cfg.output_format, partition_by, cfg.run_id)
-        manifest["tables"][name] = {
-            "path": storage.qualified(path),
-            "format": cfg.output_format,
-            "partitioned_by": list(partition_by),
-            "rows": count_written(spark, path, cfg.output_format),
+        stage = "checking the sources"
+        validated = validate(raw, materialize)
+        counts = _counts(validated.checked)
+        timings["extract_and_check"] = round(time.monotonic() - clock, 3)
+        for name in SOURCES:
+            valid, bad = counts.get(name, (0, 0))
+            manifest["inputs"][name] = {
+                "path": storage.qualified(cfg.source_paths[name]),
+                "rows_read": valid + bad,
+                "rows_valid": valid,
+                "rows_quarantined": bad,
+            }
+        rows_read = sum(i["rows_read"] for i in manifest["inputs"].values())
+        rows_quarantined = sum(i["rows_quarantined"] for i in manifest["inputs"].values())
+        ratio = rows_quarantined / rows_read if rows_read else 0.0
+
+        quarantine = reduce(
+            DataFrame.unionByName, [quarantined_rows(n, validated.checked[n]) for n in SOURCES]
+        ).withColumn("run_id", F.lit(cfg.run_id)).withColumn("ingest_ts", F.lit(started_at))
+        quarantine_path = run_path(out, QUARANTINE, cfg.run_id)
+        manifest["quarantine"] = {
+            "path": storage.qualified(quarantine_path),
+            "rows": rows_quarantined,
+            "ratio": round(ratio, 6),
+            "max_ratio": cfg.dq_max_quarantine_ratio,
         }
-    _unpersist(clean)
 
-    manifest.update(status="succeeded", duration_s=round(time.monotonic() - clock, 3))
-    run_file = write_manifest(storage, out, manifest, latest=True)
-    return RunResult(
+        def write_quarantine() -> None:
+            write_table(storage, quarantine, quarantine_path, cfg.output_format, (), files=1)
+
+        if ratio > cfg.dq_max_quarantine_ratio:
+            stage = "writing the quarantine"
+            write_quarantine()
+            manifest.update(status="failed_data_quality", duration_s=round(time.monotonic() - clock, 3))
+            run_file = write_run_record(storage, out, manifest)
+            raise DataQualityError(
+                f"{rows_quarantined} of {rows_read} source rows ({ratio:.2%}) failed data quality checks, "
+                f"above dq_max_quarantine_ratio={cfg.dq_max_quarantine_ratio}; see {manifest['quarantine']['path']} "
+                f"and {storage.qualified(run_file)}"
+            )
+
+        params = ModelParams(
+            earliest_entry_date=cfg.earliest_entry_date,
+            as_of=cfg.as_of,
+            overdue_days=cfg.overdue_days,
+            ingest_ts=started_at,
+        )
+        for name in SOURCES:
+            clean_rows(name, validated.checked[name]).createOrReplaceTempView(name)
+        readers = dependents(MODEL_INPUTS)
+        schemas = {}
+
+        def write_model(name: str) -> None:
+            # Named parameter markers (:as_of ...) are bound as typed literals, never string-spliced.
+            df = spark.sql(model_sql(name), args=params.sql_args())
+            partition_by = cfg.fact_partition_columns if is_fact(name) else ()
+            path = run_path(out, name, cfg.run_id)
+            written = write_table(storage, df, path, cfg.output_format, partition_by)
+            schemas[name] = df.schema
+            if readers[name]:
+                # Models that read this one read what was just written (pruned to the columns
+                # they use), so its lineage is not computed again.
+                read_table(spark, path, cfg.output_format, df.schema).createOrReplaceTempView(name)
+            info = {
+                "path": storage.qualified(path),
+                "format": cfg.output_format,
+                "partitioned_by": list(partition_by),
+                "rows": written.rows,
+            }
+            if partition_by:
+                info["partitions"] = [dict(p) for p in written.partitions]
+            manifest["tables"][name] = info
+
+        tasks = {QUARANTINE: (write_quarantine, set())}
+        tasks.update({name: (lambda n=name: write_model(n), set(MODEL_INPUTS[name])) for name in TABLES})
+        stage = "writing the tables"
+        _run_graph(spark, tasks, timings)
+        manifest["tables"] = {name: manifest["tables"][name] for name in TABLES}
+    except JobError:
+        _unpersist(persisted)
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure before the publish: record it, publish nothing
+        _unpersist(persisted)
+        if isinstance(exc, _TaskFailed):
+            stage, exc = f"writing {exc.name}", exc.error
+        manifest.update(status="failed", error=f"{stage}: {_first_line(exc)}",
+                        duration_s=round(time.monotonic() - clock, 3))
+        _try_write_record(storage, out, manifest)
+        previous = f"; run {published['run_id']} stays published" if published else ""
+        raise WriteError(
+            f"run {cfg.run_id} failed while {stage} ({_first_line(exc)}); nothing was published{previous}"
+        ) from exc
+    _unpersist(persisted)
+
+    # Publish: the run record, then _manifest.json in one atomic write (readers switch here), then
+    # the catalog, then retention. Nothing before this point is visible to readers.
+    keep = retained(cfg.run_id, published, cfg.retention_runs)
+    manifest.update(
+        status="succeeded",
+        retained_runs=keep,
+        catalog_database=cfg.catalog_database or None,
+        published_at=dt.datetime.now(dt.timezone.utc).isoformat(),
+        duration_s=round(time.monotonic() - clock, 3),
+    )
+    run_file = write_run_record(storage, out, manifest)
+    publish_manifest(storage, out, manifest)
+    result = RunResult(
         run_id=cfg.run_id,
         manifest_path=storage.qualified(run_file),
         tables=manifest["tables"],
-        quarantine=quarantine_info,
+        quarantine=manifest["quarantine"],
     )
+    result.catalog = _publish_catalog(spark, cfg, manifest, schemas)
+    result.removed_runs = remove_unretained(storage, out, PUBLISHED_TABLES, keep)
+    return result
 
 
-def _unpersist(frames: dict) -> None:
-    for df in frames.values():
+class _TaskFailed(Exception):
+    def __init__(self, name: str, error: BaseException):
+        super().__init__(f"writing {name}: {_first_line(error)}")
+        self.name, self.error = name, error
+
+
+def _run_graph(spark: SparkSession, tasks: dict, timings: dict) -> None:
+    """Run {name: (function, names it needs)} as soon as what each needs is done, up to
+    CONCURRENT_WRITES at once: independent tables share the cores (Spark schedules their tasks
+    into the free slots). The first failure cancels the running Spark jobs and is raised."""
+    done: set[str] = set()
+    started: dict = {}
+    failure = None
+    with ThreadPoolExecutor(max_workers=CONCURRENT_WRITES, thread_name_prefix="sales_etl-write") as pool:
+        while len(done) < len(tasks):
+            if failure is None:
+                for name, (function, needs) in tasks.items():
+                    if name not in done and name not in started.values() and needs <= done:
+                        started[pool.submit(_timed, function)] = name
+            if not started:
+                break
+            finished, _ = wait(list(started), return_when=FIRST_COMPLETED)
+            for future in finished:
+                name = started.pop(future)
+                try:
+                    timings[name] = future.result()
+                    done.add(name)
+                except Exception as exc:  # noqa: BLE001
+                    if failure is None:
+                        failure = _TaskFailed(name, exc)
+                        spark.sparkContext.cancelAllJobs()
+                    done.add(name)
+    if failure is not None:
+        raise failure
+
+
+def _timed(function) -> float:
+    started = time.monotonic()
+    function()
+    return round(time.monotonic() - started, 3)
+
+
+def _counts(checked: dict[str, DataFrame]) -> dict[str, tuple[int, int]]:
+    """{source: (clean rows, quarantined rows)} in one small job over the checked rows."""
+    tallies = reduce(
+        DataFrame.unionByName,
+        [df.select(F.lit(name).alias("source"), F.col("_reason").isNull().alias("ok")) for name, df in checked.items()],
+    ).groupBy("source", "ok").count().collect()
+    counts = {name: [0, 0] for name in checked}
+    for row in tallies:
+        counts[row["source"]][0 if row["ok"] else 1] = int(row["count"])
+    return {name: (c[0], c[1]) for name, c in counts.items()}
+
+
+def _catalog_tables(manifest: dict, schemas: dict) -> list[catalog_mod.CatalogTable]:
+    tables = []
+    for name in TABLES:
+        info = manifest["tables"][name]
+        tables.append(
+            catalog_mod.CatalogTable(
+                name=name,
+                location=info["path"],
+                schema=schemas[name],
+                partition_by=tuple(info["partitioned_by"]),
+                partitions=tuple(info.get("partitions", ())),
+            )
+        )
+    return tables
+
+
+def _publish_catalog(spark: SparkSession, cfg: JobConfig, manifest: dict, schemas: dict) -> dict:
+    if not cfg.catalog_database:
+        return {}
+    try:
+        actions = catalog_mod.publish(spark, cfg.catalog_database, _catalog_tables(manifest, schemas))
+    except JobError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise PublishError(
+            f"run {cfg.run_id} is published in {cfg.output_path}/_manifest.json but "
+            f"updating catalog database '{cfg.catalog_database}' failed ({_first_line(exc)}); rerun with "
+            f"--run_id {cfg.run_id} to point the catalog at it"
+        ) from exc
+    return {"database": cfg.catalog_database, "implementation": catalog_mod.implementation(spark), "tables": actions}
+
+
+def _already_published(spark: SparkSession, storage: Storage, cfg: JobConfig, published: dict) -> RunResult:
+    """Rerun of the published run_id: nothing is recomputed or rewritten (idempotent); the
+    catalog is pointed at it again (repairing a publish whose catalog step failed)."""
+    settings = {k: v for k, v in published.get("config", {}).items() if k in cfg.data_settings()}
+    if settings != cfg.data_settings():
+        changed = sorted(k for k in cfg.data_settings() if settings.get(k) != cfg.data_settings()[k])
+        raise ConfigError(
+            f"config key 'run_id': run {cfg.run_id} is already published with different "
+            f"{', '.join(changed)}; give this run a new run_id"
+        )
+    schemas = {}
+    if cfg.catalog_database:
+        for name in TABLES:
+            info = published["tables"][name]
+            df = spark.read.format(info["format"]).load(info["path"])
+            schemas[name] = df.schema
+    result = RunResult(
+        run_id=cfg.run_id,
+        manifest_path=storage.qualified(f"{cfg.output_path}/_runs/{cfg.run_id}.json"),
+        tables=published["tables"],
+        quarantine=published["quarantine"],
+        already_published=True,
+    )
+    result.catalog = _publish_catalog(spark, cfg, published, schemas)
+    keep = published.get("retained_runs") or [cfg.run_id]
+    result.removed_runs = remove_unretained(storage, cfg.output_path, PUBLISHED_TABLES, keep)
+    return result
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0][:500]
+
+
+def _try_write_record(storage: Storage, out: str, manifest: dict) -> None:
+    try:
+        write_run_record(storage, out, manifest)
+    except Exception:  # noqa: BLE001 - the run already failed; its own error is the one to report
+        pass
+
+
+def _unpersist(frames: list[DataFrame]) -> None:
+    for df in frames:
         df.unpersist()
+    if frames:
+        # The run's temp views (sources and tables) would shadow catalog tables of the same
+        # name in the caller's session.
+        spark = frames[0].sparkSession
+        for name in (*SOURCES, *TABLES):
+            spark.catalog.dropTempView(name)

@@ -4,12 +4,20 @@ Pure transform: string DataFrames in, typed clean DataFrames plus one quarantine
 Each bad row is kept once, with the first failing reason, as a JSON copy of its raw values.
 Order of checks: value checks, then primary-key uniqueness, then foreign keys against the
 *clean* parent rows, so a line item of a quarantined invoice is quarantined too.
+
+One pass per source: every source becomes one "checked" frame (typed columns, `_reason`,
+`_record`) from which its clean rows, its quarantined rows and its counts are all derived. The
+caller can materialise each checked frame once (`materialize`, e.g. persist) before anything reads
+it, children included: the foreign-key checks then read the parents' materialised rows.
+Small dimensions (accounts, SKUs) are broadcast to the foreign-key joins; line items are
+clustered by invoice_id once, which serves both their uniqueness check and the join to invoices.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import reduce
+from typing import Callable
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -27,6 +35,8 @@ _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 class Validated:
     clean: dict[str, DataFrame]
     quarantine: DataFrame
+    # Per source: typed output columns, _reason (NULL = clean) and _record (raw values as JSON, bad rows only).
+    checked: dict[str, DataFrame]
 
 
 def _trimmed(name: str) -> Column:
@@ -87,10 +97,12 @@ class _Table:
             ),
         )
 
-    def references(self, keys: list[str], parent: DataFrame, parent_name: str) -> None:
-        """Rows whose key has no clean parent row are bad (orphans)."""
+    def references(self, keys: list[str], parent: DataFrame, parent_name: str, small: bool = False) -> None:
+        """Rows whose key has no clean parent row are bad (orphans). small: broadcast the parent."""
         marker = f"_fk_{parent_name}"
         parent_keys = parent.select(*[F.col(k).alias(f"_t_{k}") for k in keys]).withColumn(marker, F.lit(True))
+        if small:
+            parent_keys = F.broadcast(parent_keys)
         self.df = self.df.join(parent_keys, on=[f"_t_{k}" for k in keys], how="left")
         reason = f"{self.name}.{'+'.join(keys)}: no matching row in {parent_name}"
         self.df = self.df.withColumn(
@@ -98,19 +110,41 @@ class _Table:
             F.when(F.col("_reason").isNull() & F.col(marker).isNull(), F.lit(reason)).otherwise(F.col("_reason")),
         ).drop(marker)
 
-    def clean(self, columns: list[str]) -> DataFrame:
-        return self.df.where(F.col("_reason").isNull()).select(
-            *[(F.col(f"_t_{c}") if f"_t_{c}" in self.df.columns else F.col(c)).alias(c) for c in columns]
+    def finish(self, materialize: Callable[[str, DataFrame], DataFrame]) -> None:
+        """Keep only what the outputs need: typed columns, the reason, and the raw record of bad rows."""
+        record = F.to_json(F.struct(*[F.col(c) for c in self.raw_columns]))
+        typed = [(F.col(f"_t_{c}") if f"_t_{c}" in self.df.columns else F.col(c)).alias(c) for c in self.raw_columns]
+        self.df = materialize(
+            self.name,
+            self.df.select(
+                *typed, "_reason", F.when(F.col("_reason").isNotNull(), record).alias("_record")
+            ),
         )
+
+    def clean(self) -> DataFrame:
+        return clean_rows(self.name, self.df)
 
     def quarantined(self) -> DataFrame:
-        record = F.to_json(F.struct(*[F.col(c) for c in self.raw_columns]))
-        return self.df.where(F.col("_reason").isNotNull()).select(
-            F.lit(self.name).alias("source_table"), F.col("_reason").alias("reason"), record.alias("record")
-        )
+        return quarantined_rows(self.name, self.df)
 
 
-def validate(raw: dict[str, DataFrame]) -> Validated:
+def clean_rows(name: str, checked: DataFrame) -> DataFrame:
+    return checked.where(F.col("_reason").isNull()).select(*SOURCE_COLUMNS[name])
+
+
+def quarantined_rows(name: str, checked: DataFrame) -> DataFrame:
+    return checked.where(F.col("_reason").isNotNull()).select(
+        F.lit(name).alias("source_table"), F.col("_reason").alias("reason"), F.col("_record").alias("record")
+    )
+
+
+def _as_is(_name: str, df: DataFrame) -> DataFrame:
+    return df
+
+
+def validate(
+    raw: dict[str, DataFrame], materialize: Callable[[str, DataFrame], DataFrame] = _as_is
+) -> Validated:
     accounts = _Table("accounts", raw["accounts"])
     accounts.type({"account_id": _int("account_id"), "joining_date": _date("joining_date")})
     accounts.check(
@@ -121,7 +155,8 @@ def validate(raw: dict[str, DataFrame]) -> Validated:
         ]
     )
     accounts.unique(["account_id"])
-    clean_accounts = accounts.clean(list(SOURCE_COLUMNS["accounts"]))
+    accounts.finish(materialize)
+    clean_accounts = accounts.clean()
 
     invoices = _Table("invoices", raw["invoices"])
     invoices.type(
@@ -142,8 +177,9 @@ def validate(raw: dict[str, DataFrame]) -> Validated:
         ]
     )
     invoices.unique(["invoice_id"])
-    invoices.references(["account_id"], clean_accounts, "accounts")
-    clean_invoices = invoices.clean(list(SOURCE_COLUMNS["invoices"]))
+    invoices.references(["account_id"], clean_accounts, "accounts", small=True)
+    invoices.finish(materialize)
+    clean_invoices = invoices.clean()
 
     skus = _Table("skus", raw["skus"])
     skus.type(
@@ -163,7 +199,8 @@ def validate(raw: dict[str, DataFrame]) -> Validated:
         ]
     )
     skus.unique(["item_id"])
-    clean_skus = skus.clean(list(SOURCE_COLUMNS["skus"]))
+    skus.finish(materialize)
+    clean_skus = skus.clean()
 
     items = _Table("invoice_line_items", raw["invoice_line_items"])
     items.type(
@@ -181,14 +218,17 @@ def validate(raw: dict[str, DataFrame]) -> Validated:
             (F.col("_t_quantity") < 0, "quantity: negative"),
         ]
     )
+    # Cluster by invoice_id once: the (invoice_id, item_id) uniqueness window and the join to
+    # invoices on invoice_id both accept that partitioning, so the line items shuffle once.
+    items.df = items.df.repartition(F.col("_t_invoice_id"))
     items.unique(["invoice_id", "item_id"])
     items.references(["invoice_id"], clean_invoices, "invoices")
-    items.references(["item_id"], clean_skus, "skus")
-    clean_items = items.clean(list(SOURCE_COLUMNS["invoice_line_items"]))
+    items.references(["item_id"], clean_skus, "skus", small=True)
+    items.finish(materialize)
+    clean_items = items.clean()
 
-    quarantine = reduce(
-        DataFrame.unionByName, [t.quarantined() for t in (accounts, invoices, skus, items)]
-    )
+    tables = (accounts, invoices, skus, items)
+    quarantine = reduce(DataFrame.unionByName, [t.quarantined() for t in tables])
     return Validated(
         clean={
             "accounts": clean_accounts,
@@ -197,4 +237,5 @@ def validate(raw: dict[str, DataFrame]) -> Validated:
             "skus": clean_skus,
         },
         quarantine=quarantine,
+        checked={t.name: t.df for t in tables},
     )
