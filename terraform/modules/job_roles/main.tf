@@ -59,14 +59,19 @@ locals {
         Resource = "${var.job_logs_bucket_arn}/${var.job_logs_prefix}/*"
       },
     ],
+    # sales_etl publishes each run by pointing its tables (and their partitions) at the run's
+    # files through Spark's Hive client for the Glue Data Catalog: it reads tables and
+    # partitions, creates a table the first time, updates the table and partition locations,
+    # adds new partitions, deletes partitions a run no longer has, and drops + recreates a
+    # table whose columns changed. It never creates or deletes databases.
     length(local.glue_catalog_resources) == 0 ? [] : [{
       Sid    = "GlueCatalogTables"
       Effect = "Allow"
       Action = [
         "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
         "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition",
-        "glue:CreateTable", "glue:UpdateTable",
-        "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition",
+        "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable",
+        "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition", "glue:DeletePartition",
       ]
       Resource = local.glue_catalog_resources
     }],

@@ -96,3 +96,33 @@ run "glue_only" {
     error_message = "Only the Glue role is created."
   }
 }
+
+run "catalog_access_is_what_publishing_tables_needs" {
+  command = plan
+
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(aws_iam_policy.data_access.policy).Statement : flatten([s.Action])
+      if s.Sid == "GlueCatalogTables"
+      ])) == toset([
+      "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
+      "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition",
+      "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable",
+      "glue:CreatePartition", "glue:BatchCreatePartition", "glue:UpdatePartition", "glue:DeletePartition",
+    ])
+    error_message = "The job role may read, create, update and delete tables and partitions, and nothing else in Glue (no database changes)."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(aws_iam_policy.data_access.policy).Statement : flatten([s.Resource])
+      if s.Sid == "GlueCatalogTables"
+      ])) == toset([
+      "arn:aws:glue:eu-west-1:123456789012:catalog",
+      "arn:aws:glue:eu-west-1:123456789012:database/default",
+      "arn:aws:glue:eu-west-1:123456789012:database/curated",
+      "arn:aws:glue:eu-west-1:123456789012:table/curated/*",
+    ])
+    error_message = "Catalog access is limited to the curated database and its tables."
+  }
+}
