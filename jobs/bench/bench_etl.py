@@ -1,15 +1,31 @@
 #!/usr/bin/env python3
-"""Benchmark the built artifact under spark-submit at several multiples of the real data size.
+"""Benchmark: the sales_etl artifact against a plain Spark job and DuckDB, at several data scales.
 
-    python3 jobs/bench/bench_etl.py --scales 1,10,100
+    python3 -m pip install duckdb            # benchmark only
+    python3 jobs/bench/bench_etl.py --scales 1,30,100 --reps 3
 
-For each scale: generate data (jobs/generate_data.py, cached under --workdir), run the artifact
-with spark-submit, and print wall time, the job's own duration (from its run manifest), rows/s,
-and the peak resident memory of the driver (the spark-submit JVM, which in local mode also runs
-the executors, plus the Python driver process), sampled from /proc. Then ratios between
-consecutive scales and the marginal cost per extra row: growth is linear when that marginal cost
-stays flat across scales (the fixed start-up cost makes plain time ratios look sub-linear).
-Scale 1 = the real extracts' size (9,685 invoices, ~53.5k line items).
+For each scale (1 = the real extracts' size: 9,685 invoices, ~53.5k line items), in one run:
+
+1. generate the data (jobs/generate_data.py, cached under --workdir);
+2. run each contender once and check they give the same answer: every column but ingest_ts of
+   the seed's four tables (account_details, invoice_details, fact_sales, monthly_sales_summary),
+   compared row for row (EXCEPT ALL both ways, in DuckDB) between the job's published tables,
+   the plain Spark job's and DuckDB's - the benchmark stops if any differ;
+3. time --reps rounds, the contenders interleaved (the order rotates every round):
+   - job:    the built artifact under spark-submit (code.zip + main.py), as deployed: all six
+             tables, data-quality checks, quarantine, run manifest, run-scoped atomic publish;
+   - plain:  plain_spark_job.py under spark-submit: the same SQL for the seed's four tables,
+             typed CSV read, Spark defaults, no checks, no quarantine, no manifest;
+   - duckdb: duckdb_job.py: the same SQL files in DuckDB (the single-machine bound);
+   each run's wall time (process start to exit), CPU time (user+sys of the process tree) and
+   peak RSS of the process tree (sampled from /proc every 0.1 s).
+
+It prints medians per scale, the job's ratio to the plain Spark job (goal: <= 1.0 at 30x and
+above) and to DuckDB, and the growth between scales: seconds per million extra source rows
+(linear growth = a flat marginal cost; the fixed start-up cost makes plain ratios look
+sub-linear). The machine's load average is printed with each scale: on a shared machine the
+figures move with it, which is why the contenders are interleaved and only ratios of the same
+round set are compared.
 """
 
 from __future__ import annotations
@@ -17,21 +33,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-
-# Local Spark binds to the host's address unless told otherwise: keep it on loopback.
-os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+# Local Spark binds to the host's address unless told otherwise: keep it on loopback.
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+
 JOBS_DIR = Path(__file__).resolve().parents[1]
+BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(JOBS_DIR))
 
 from build_artifact import build  # noqa: E402
 from generate_data import generate  # noqa: E402
+
+AS_OF, EARLIEST = "2021-06-01", "2020-01-01"
+SEED_TABLES = ("account_details", "invoice_details", "fact_sales", "monthly_sales_summary")
+CONTENDERS = ("job", "plain", "duckdb")
 
 
 def _children(pid: int) -> list[int]:
@@ -44,24 +67,22 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _rss_bytes(pid: int) -> tuple[str, int]:
+def _rss_bytes(pid: int) -> int:
     try:
-        name = Path(f"/proc/{pid}/comm").read_text().strip()
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
-                return name, int(line.split()[1]) * 1024
+                return int(line.split()[1]) * 1024
     except OSError:
         pass
-    return "", 0
+    return 0
 
 
 class PeakRss(threading.Thread):
-    """Samples the RSS of a process tree; keeps the peak of the sum and of JVM / Python parts."""
+    """Samples the summed RSS of a process tree and keeps the peak."""
 
-    def __init__(self, root: int, interval: float = 0.2):
+    def __init__(self, root: int, interval: float = 0.1):
         super().__init__(daemon=True)
-        self.root, self.interval = root, interval
-        self.peak_total = self.peak_java = self.peak_python = 0
+        self.root, self.interval, self.peak = root, interval, 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -71,15 +92,7 @@ class PeakRss(threading.Thread):
                 pid = stack.pop()
                 tree.append(pid)
                 stack += _children(pid)
-            java = python = total = 0
-            for pid in tree:
-                name, rss = _rss_bytes(pid)
-                total += rss
-                java += rss if name == "java" else 0
-                python += rss if name.startswith("python") else 0
-            self.peak_total = max(self.peak_total, total)
-            self.peak_java = max(self.peak_java, java)
-            self.peak_python = max(self.peak_python, python)
+            self.peak = max(self.peak, sum(_rss_bytes(pid) for pid in tree))
             self._stop_event.wait(self.interval)
 
     def stop(self) -> None:
@@ -96,90 +109,172 @@ def spark_submit() -> str:
     return str(Path(pyspark.__file__).parent / "bin" / "spark-submit")
 
 
-def run_scale(scale: float, args, artifact: Path) -> dict:
+def command(contender: str, data: Path, out: Path, args, artifact: Path, run_id: str) -> list[str]:
+    spark = [spark_submit(), "--master", args.master, "--driver-memory", args.driver_memory,
+             "--conf", "spark.ui.enabled=false", "--conf", "spark.log.level=WARN"]
+    if contender == "job":
+        return [*spark, "--py-files", str(artifact / "code.zip"), str(artifact / "main.py"),
+                "--source_path", str(data), "--output_path", str(out), "--run_id", run_id,
+                "--as_of", AS_OF, "--earliest_entry_date", EARLIEST]
+    if contender == "plain":
+        return [*spark, str(BENCH_DIR / "plain_spark_job.py"), str(data), str(out), AS_OF, EARLIEST]
+    return [sys.executable, str(BENCH_DIR / "duckdb_job.py"), str(data), str(out), AS_OF, EARLIEST]
+
+
+def run_once(contender: str, data: Path, out: Path, args, artifact: Path, run_id: str) -> dict:
+    shutil.rmtree(out, ignore_errors=True)
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.monotonic()
+    process = subprocess.Popen(command(contender, data, out, args, artifact, run_id),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = PeakRss(process.pid)
+    sampler.start()
+    _, stderr = process.communicate()
+    wall = time.monotonic() - started
+    sampler.stop()
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode != 0:
+        sys.exit(f"bench: {contender} failed (exit {process.returncode}):\n{stderr[-3000:]}")
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": sampler.peak / 2**20}
+
+
+def table_paths(contender: str, out: Path) -> dict[str, Path]:
+    if contender == "job":
+        manifest = json.loads((out / "_manifest.json").read_text())
+        return {t: Path(manifest["tables"][t]["path"].removeprefix("file:")) for t in SEED_TABLES}
+    return {t: out / t for t in SEED_TABLES}
+
+
+def check_same_answer(outs: dict[str, Path]) -> dict[str, int]:
+    """Row-for-row comparison (all columns but ingest_ts) of the seed tables; returns row counts."""
+    import duckdb
+
+    con = duckdb.connect()
+    rows = {}
+    for table in SEED_TABLES:
+        relations = {}
+        for contender, out in outs.items():
+            path = table_paths(contender, out)[table]
+            con.execute(
+                f"CREATE OR REPLACE VIEW {contender}_{table} AS SELECT * EXCLUDE (ingest_ts) FROM "
+                f"read_parquet('{path}/**/*.parquet', hive_partitioning = true)"
+            )
+            relations[contender] = f"{contender}_{table}"
+        # (The job's path holds run_id=<id>/, which DuckDB's hive partitioning adds as a column.)
+        columns = [r[0] for r in con.execute(f"DESCRIBE {relations['job']}").fetchall() if r[0] != "run_id"]
+        select = ", ".join(f'"{c}"' for c in columns)
+        counts = {c: con.execute(f"SELECT count(*) FROM {r}").fetchone()[0] for c, r in relations.items()}
+        for contender, relation in relations.items():
+            if contender == "job":
+                continue
+            differ = con.execute(
+                f"SELECT (SELECT count(*) FROM (SELECT {select} FROM {relations['job']} EXCEPT ALL "
+                f"SELECT {select} FROM {relation})), (SELECT count(*) FROM (SELECT {select} FROM {relation} "
+                f"EXCEPT ALL SELECT {select} FROM {relations['job']}))"
+            ).fetchone()
+            if differ != (0, 0) or counts[contender] != counts["job"]:
+                sys.exit(f"bench: {table}: job and {contender} differ ({counts} rows; {differ} rows only on one side)")
+        rows[table] = counts["job"]
+    return rows
+
+
+def bench_scale(scale: float, args, artifact: Path) -> dict:
     data = args.workdir / "data" / f"scale_{scale:g}"
     if not (data / "_COMPLETE").is_file():
         started = time.monotonic()
         generate(scale, args.seed, data)
         (data / "_COMPLETE").write_text("")
         print(f"  generated {data} in {time.monotonic() - started:.1f}s", flush=True)
-    out = args.workdir / "out" / f"scale_{scale:g}"
-    run_id = f"bench-{scale:g}x"
-    command = [
-        spark_submit(), "--master", args.master, "--driver-memory", args.driver_memory,
-        "--conf", "spark.ui.enabled=false", "--conf", "spark.log.level=WARN",
-        "--py-files", str(artifact / "code.zip"), str(artifact / "main.py"),
-        "--source_path", str(data), "--output_path", str(out), "--run_id", run_id,
-        "--as_of", "2021-06-01", "--earliest_entry_date", "2020-01-01",
-        "--shuffle_partitions", str(args.shuffle_partitions),
-    ]
-    started = time.monotonic()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    sampler = PeakRss(process.pid)
-    sampler.start()
-    stdout, stderr = process.communicate()
-    wall = time.monotonic() - started
-    sampler.stop()
-    if process.returncode != 0:
-        sys.exit(f"bench: scale {scale:g} failed (exit {process.returncode}):\n{stderr[-2000:]}")
-    manifest = json.loads((out / "_runs" / f"{run_id}.json").read_text())
+    outs = {c: args.workdir / "out" / f"scale_{scale:g}" / c for c in args.contenders}
+    print(f"{scale:g}x: checking the contenders give the same answer ...", flush=True)
+    for contender in args.contenders:
+        run_once(contender, data, outs[contender], args, artifact, "check")
+    rows = check_same_answer(outs) if len(args.contenders) > 1 else {}
+    manifest = json.loads((outs["job"] / "_manifest.json").read_text())
     source_rows = sum(i["rows_read"] for i in manifest["inputs"].values())
-    return {
-        "scale": scale,
-        "line_items": manifest["inputs"]["invoice_line_items"]["rows_read"],
-        "source_rows": source_rows,
-        "fact_rows": manifest["tables"]["fact_sales"]["rows"],
-        "wall_s": wall,
-        "job_s": manifest["duration_s"],
-        "peak_rss_mb": sampler.peak_total / 2**20,
-        "peak_jvm_mb": sampler.peak_java / 2**20,
-        "peak_python_mb": sampler.peak_python / 2**20,
-    }
+    print(f"  same rows in {', '.join(f'{t} ({n:,})' for t, n in rows.items())}; "
+          f"job also wrote {', '.join(t for t in manifest['tables'] if t not in SEED_TABLES)} and the quarantine",
+          flush=True)
+    runs = {c: [] for c in args.contenders}
+    load = [os.getloadavg()[0]]
+    for rep in range(args.reps):
+        order = args.contenders[rep % len(args.contenders):] + args.contenders[: rep % len(args.contenders)]
+        for contender in order:
+            result = run_once(contender, data, outs[contender], args, artifact, f"bench-{rep}")
+            runs[contender].append(result)
+            load.append(os.getloadavg()[0])
+            print(f"  round {rep + 1} {contender:<6} wall {result['wall_s']:7.1f}s  cpu {result['cpu_s']:7.1f}s  "
+                  f"peak rss {result['peak_rss_mb']:7.0f} MB", flush=True)
+    median = {c: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for c, rs in runs.items()}
+    return {"scale": scale, "source_rows": source_rows,
+            "line_items": manifest["inputs"]["invoice_line_items"]["rows_read"],
+            "median": median, "runs": runs, "load": (min(load), max(load))}
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Benchmark the sales ETL artifact at several data scales.")
-    parser.add_argument("--scales", default="1,10,100", help="comma-separated multiples of the real data size")
+    parser = argparse.ArgumentParser(description="Benchmark sales_etl against plain Spark and DuckDB.")
+    parser.add_argument("--scales", default="1,30,100", help="comma-separated multiples of the real data size")
+    parser.add_argument("--reps", type=int, default=3, help="timed rounds per scale (medians are reported)")
+    parser.add_argument("--contenders", default=",".join(CONTENDERS), help="job,plain,duckdb (job is required)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=JOBS_DIR / "_bench")
     parser.add_argument("--master", default="local[*]")
     parser.add_argument("--driver-memory", default="4g")
-    parser.add_argument("--shuffle-partitions", type=int, default=16)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
+    args.contenders = [c for c in args.contenders.split(",") if c]
+    if "job" not in args.contenders or set(args.contenders) - set(CONTENDERS):
+        parser.error(f"--contenders: a subset of {','.join(CONTENDERS)} that includes job")
     scales = sorted(float(s) for s in args.scales.split(",") if s.strip())
     artifact = args.workdir / "artifact"
     digests = build(JOBS_DIR / "sales_etl", artifact)
-    print(f"sales_etl benchmark: scales {', '.join(f'{s:g}x' for s in scales)}; master {args.master}; "
-          f"driver memory {args.driver_memory}; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.2f}; "
-          f"artifact {digests['artifact'][:12]}", flush=True)
-    results = []
-    for scale in scales:
-        print(f"running {scale:g}x ...", flush=True)
-        results.append(run_scale(scale, args, artifact))
+    import pyspark
 
-    header = f"{'scale':>6} {'line_items':>11} {'source_rows':>12} {'wall_s':>8} {'job_s':>8} " \
-             f"{'rows/s(wall)':>13} {'rows/s(job)':>12} {'peak_rss_mb':>12} {'jvm_mb':>8} {'python_mb':>10}"
+    duck = ""
+    if "duckdb" in args.contenders:
+        import duckdb
+
+        duck = f"; duckdb {duckdb.__version__}"
+    print(f"sales_etl benchmark: scales {', '.join(f'{s:g}x' for s in scales)}; {args.reps} interleaved rounds; "
+          f"master {args.master}; driver memory {args.driver_memory}; {os.cpu_count()} CPUs; "
+          f"pyspark {pyspark.__version__}{duck}; artifact {digests['artifact'][:12]}", flush=True)
+    results = [bench_scale(scale, args, artifact) for scale in scales]
+
+    print()
+    header = f"{'scale':>6} {'line_items':>11} {'contender':>9} {'wall_s':>8} {'cpu_s':>8} {'peak_rss_mb':>12}"
     print(header)
     for r in results:
-        print(f"{r['scale']:>5g}x {r['line_items']:>11,} {r['source_rows']:>12,} {r['wall_s']:>8.1f} {r['job_s']:>8.1f} "
-              f"{r['source_rows'] / r['wall_s']:>13,.0f} {r['source_rows'] / r['job_s']:>12,.0f} "
-              f"{r['peak_rss_mb']:>12,.0f} {r['peak_jvm_mb']:>8,.0f} {r['peak_python_mb']:>10,.0f}")
-    # Linear growth = a constant cost per extra row once the fixed cost (JVM start, job planning,
-    # small stages) is paid, so compare consecutive scales by their marginal cost.
+        for contender in args.contenders:
+            m = r["median"][contender]
+            print(f"{r['scale']:>5g}x {r['line_items']:>11,} {contender:>9} {m['wall_s']:>8.1f} {m['cpu_s']:>8.1f} "
+                  f"{m['peak_rss_mb']:>12,.0f}")
+    print()
+    for r in results:
+        m = r["median"]
+        parts = [f"{r['scale']:g}x: job/plain wall {m['job']['wall_s'] / m['plain']['wall_s']:.2f}"
+                 if "plain" in m else f"{r['scale']:g}x:"]
+        if "plain" in m:
+            parts.append(f"cpu {m['job']['cpu_s'] / m['plain']['cpu_s']:.2f}")
+        if "duckdb" in m:
+            parts.append(f"job/duckdb wall {m['job']['wall_s'] / m['duckdb']['wall_s']:.1f}")
+        parts.append(f"(load average {r['load'][0]:.1f}-{r['load'][1]:.1f})")
+        print(", ".join(parts))
     for smaller, larger in zip(results, results[1:]):
-        rows = larger["source_rows"] / smaller["source_rows"]
-        wall = larger["wall_s"] / smaller["wall_s"]
-        job = larger["job_s"] / smaller["job_s"]
-        marginal = (larger["job_s"] - smaller["job_s"]) / (larger["source_rows"] - smaller["source_rows"]) * 1e6
-        print(f"{smaller['scale']:g}x -> {larger['scale']:g}x: rows x{rows:.1f}, wall time x{wall:.2f}, "
-              f"job time x{job:.2f}; marginal job cost {marginal:.1f} s per million extra source rows")
+        extra = (larger["source_rows"] - smaller["source_rows"]) / 1e6
+        marginal = {c: (larger["median"][c]["wall_s"] - smaller["median"][c]["wall_s"]) / extra for c in args.contenders}
+        print(f"{smaller['scale']:g}x -> {larger['scale']:g}x: rows x{larger['source_rows'] / smaller['source_rows']:.1f}; "
+              f"marginal wall s per million extra source rows: "
+              + ", ".join(f"{c} {v:.2f}" for c, v in marginal.items()))
     if len(results) > 2:
         first, last = results[0], results[-1]
-        slope = (last["job_s"] - first["job_s"]) / (last["source_rows"] - first["source_rows"])
+        slope = (last["median"]["job"]["wall_s"] - first["median"]["job"]["wall_s"]) / (last["source_rows"] - first["source_rows"])
         for r in results[1:-1]:
-            predicted = first["job_s"] + slope * (r["source_rows"] - first["source_rows"])
-            print(f"linear fit through {first['scale']:g}x and {last['scale']:g}x predicts {r['scale']:g}x at "
-                  f"{predicted:.1f}s; measured {r['job_s']:.1f}s")
+            predicted = first["median"]["job"]["wall_s"] + slope * (r["source_rows"] - first["source_rows"])
+            print(f"linear fit of the job through {first['scale']:g}x and {last['scale']:g}x predicts {r['scale']:g}x "
+                  f"at {predicted:.1f}s; measured {r['median']['job']['wall_s']:.1f}s")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
     return 0
 
 
