@@ -81,6 +81,7 @@ struct Interrupted: Error, CustomStringConvertible {
     let error: any Error
     var description: String {
         if let failure = error as? DeployFailure { return "\(Interrupts.name(signal)): \(failure.summary)" }
+        if error is CancellationError { return "\(Interrupts.name(signal)): stopped before taking the lock; nothing was changed" }
         return "\(Interrupts.name(signal)): stopped (\(error))"
     }
 }
