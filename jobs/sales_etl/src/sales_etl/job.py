@@ -1,10 +1,11 @@
 """One run of the job: extract -> validate -> transform -> load, then publish.
 
 Each source is read and checked once (its checked rows are materialised and serve its clean rows,
-its quarantine and its counts). Each table is computed once: a model that other models read is
-materialised while it is written and its dependents read that copy. Row counts come from the
-writes themselves. Tables are written under <table>/run_id=<run_id>/ and only published, by
-replacing _manifest.json and then moving the catalog tables, after all of them are written.
+its quarantine and its counts). Each table is computed once: it is written, and the models that
+read it read the written files. Tables that do not depend on each other are written at the same
+time. Row counts come from the writes themselves. Tables are written under
+<table>/run_id=<run_id>/ and only published - _manifest.json replaced, then the catalog tables
+moved, then old runs removed - after all of them are written.
 """
 
 from __future__ import annotations
