@@ -13,6 +13,13 @@ public struct DeployContext: Sendable {
     public let environment: [String: String]
     /// Progress lines (stderr in the CLI).
     public let log: @Sendable (String) -> Void
+    /// STS's answer, asked once per command (the account check and the record's `by` share it).
+    private let caller = CallerCache()
+
+    private final class CallerCache: @unchecked Sendable {
+        let lock = NSLock()
+        var identity: STSClient.CallerIdentity?
+    }
 
     public init(manifest: Manifest, target: Target, store: any ObjectStore, engine: any EngineDriver, layout: Layout, client: AWSClient?,
                 environment: [String: String] = ProcessInfo.processInfo.environment, log: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -54,8 +61,7 @@ public struct DeployContext: Sendable {
 
     /// Refuses to touch an account the target does not allow (`account_ids`).
     public func verifyAccount() async throws {
-        guard !target.accountIds.isEmpty, let client else { return }
-        let identity = try await STSClient(client: client).getCallerIdentity()
+        guard !target.accountIds.isEmpty, let identity = try await identity() else { return }
         guard target.accountIds.contains(identity.account) else {
             throw DeployError("refusing to touch account \(identity.account) (\(identity.arn)): target \(target.name) allows only \(target.accountIds.joined(separator: ", ")) (targets.\(target.name).account_ids)")
         }
@@ -64,8 +70,15 @@ public struct DeployContext: Sendable {
     /// Who is deploying, as AWS knows it (the caller's ARN from STS GetCallerIdentity): what
     /// deployment records keep in `by`. `nil` for the local engine.
     public func callerIdentity() async throws -> String? {
+        try await identity()?.arn
+    }
+
+    func identity() async throws -> STSClient.CallerIdentity? {
         guard let client else { return nil }
-        return try await STSClient(client: client).getCallerIdentity().arn
+        if let known = caller.lock.withLock({ caller.identity }) { return known }
+        let identity = try await STSClient(client: client).getCallerIdentity()
+        caller.lock.withLock { caller.identity = identity }
+        return identity
     }
 
     /// The current time, corrected by the clock skew measured from AWS's answers.
