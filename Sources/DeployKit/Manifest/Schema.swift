@@ -1,3 +1,4 @@
+import AWSCore
 import Yams
 
 /// One problem found in `deployer.yml`, with where it is.
@@ -100,8 +101,7 @@ indirect enum Schema: Sendable {
     /// A value as quoted in a message: one line, at most `limit` characters (a 5 MB value is
     /// not echoed back).
     static func short(_ text: String, _ limit: Int = 60) -> String {
-        let line = String(text.unicodeScalars.prefix(limit + 1).map { $0.value < 0x20 || $0.value == 0x7F ? "?" : Character($0) })
-        return line.count > limit ? String(line.prefix(limit)) + "…" : line
+        Redaction.scrub(text, limit: limit)
     }
 
     private func kind(_ node: Node) -> String {

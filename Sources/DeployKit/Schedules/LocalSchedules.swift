@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 
 /// The local engine's scheduler: `deployer schedule run-due` (what cron calls every few
 /// minutes) starts each deployed job whose schedule fired since the last call, once.
@@ -57,7 +58,7 @@ public struct LocalSchedules: Sendable {
                     if case .object(let values)? = schedule["Arguments"] { for (name, value) in values { arguments[name] = value.stringValue ?? "" } }
                     // The key makes a second call for the same firing find the first run.
                     let started = try await Runner(context: context).start(job: job, arguments: arguments,
-                                                                          idempotencyKey: "schedule-\(AMZDateText.minute(due))")
+                                                                          idempotencyKey: "schedule-\(AMZDate(due).timestamp)")
                     outcome.action = started.reused ? "already started" : "started"
                     outcome.handle = started.handle.description
                 }
@@ -66,16 +67,5 @@ public struct LocalSchedules: Sendable {
             outcomes.append(outcome)
         }
         return outcomes
-    }
-}
-
-enum AMZDateText {
-    /// `20261130T0300Z` for a fire time.
-    static func minute(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmm'Z'"
-        return formatter.string(from: date)
     }
 }
