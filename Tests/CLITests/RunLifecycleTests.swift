@@ -171,6 +171,15 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertTrue(ciFirst.stdout.hasPrefix("started "), ciFirst.all)
         XCTAssertTrue(ciRetry.stdout.hasPrefix("found "), ciRetry.all)
         XCTAssertEqual(runIds().count, 2)
+        for cost in ["-1", "0", "nan"] {
+            let negative = try deployer(["run", "sleeper", "--max-cost", cost])
+            XCTAssertNotEqual(negative.status, 0, cost)
+            XCTAssertTrue(negative.stderr.contains("--max-cost"), negative.stderr)
+        }
+        let local = try deployer(["run", "sleeper", "--max-cost", "5"])
+        XCTAssertEqual(local.status, 1, "local runs have no per-run limit: \(local.all)")
+        XCTAssertTrue(local.stderr.contains("--max-cost is not supported"), local.stderr)
+        XCTAssertEqual(runIds().count, 2, "nothing was started")
         let bad = try deployer(["run", "sleeper", "--idempotency-key", "../x y"])
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stderr.contains("--idempotency-key"), bad.stderr)

@@ -100,6 +100,12 @@ final class HostileManifestTests: XCTestCase {
         let target = message("project: shop\ntargets:\n  Dev Env: {engine: local, artifacts: {path: s}}\njobs:\n  etl: {source: jobs/etl}\n")
         XCTAssertTrue(target.contains("is not a valid name"), target)
         XCTAssertEqual(message(head + "jobs:\n  sales_etl-2: {source: jobs/etl}\n"), "(loaded)")
+        let engineName = message(head + "jobs:\n  etl: {source: jobs/etl, name: \"../x\"}\n")
+        XCTAssertTrue(engineName.contains("jobs.etl.name") && engineName.contains("is not valid"), engineName)
+        let protect = message(head + "jobs:\n  etl: {source: jobs/etl, prevent_destroy: maybe}\n")
+        XCTAssertTrue(protect.contains("jobs.etl.prevent_destroy") && protect.contains("expected true or false"), protect)
+        let pause = message(head.replacingOccurrences(of: "engine: local\n", with: "engine: local\n    pause_schedules: sometimes\n") + "jobs:\n  etl: {source: jobs/etl}\n")
+        XCTAssertTrue(pause.contains("targets.local.pause_schedules") && pause.contains("expected true or false"), pause)
     }
 
     /// A malformed `pricing:` block is one line naming the key; a good one reaches the target.

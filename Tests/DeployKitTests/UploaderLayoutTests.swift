@@ -39,4 +39,18 @@ final class UploaderLayoutTests: XCTestCase {
         XCTAssertEqual(layout.count, 5)
         XCTAssertEqual(layout.size, 14 << 20)
     }
+
+    /// The multipart settings from the environment: bytes, at least S3's 5 MiB part minimum;
+    /// anything else is an error naming the variable.
+    func testMultipartSettingsFromTheEnvironment() throws {
+        let set = try Uploader.fromEnvironment(["DEPLOYER_MULTIPART_THRESHOLD": "8388608", "DEPLOYER_MULTIPART_PART_SIZE": "1024"])
+        XCTAssertEqual(set.multipartThreshold, 8_388_608)
+        XCTAssertEqual(set.partSize, Uploader.minimumPartSize, "raised to S3's minimum")
+        XCTAssertEqual(try Uploader.fromEnvironment([:]).multipartThreshold, Uploader().multipartThreshold)
+        for bad in ["lots", "-5", "0", "8MB"] {
+            XCTAssertThrowsError(try Uploader.fromEnvironment(["DEPLOYER_MULTIPART_THRESHOLD": bad])) {
+                XCTAssertTrue("\($0)".contains("DEPLOYER_MULTIPART_THRESHOLD='\(bad)' is not a number of bytes"), "\($0)")
+            }
+        }
+    }
 }
