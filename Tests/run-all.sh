@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project: installs what it needs, then runs the Swift suite against real
-# peers, the job's pytest suite with local Spark, and the Terraform checks. Exits non-zero if
-# any part fails; prints a closing summary line.
+# peers, the jobs' pytest suite with local Spark on CPython 3.9 and 3.11, and the Terraform
+# checks. Exits non-zero if any part fails; prints a closing summary line.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -24,7 +24,9 @@ run() {
 }
 run "swift (SigV4, AWS core, CLI; SeaweedFS + moto)" bash Tests/run-swift.sh
 run "faults (deployer apply through fault_proxy; SeaweedFS + moto)" python3 -m pytest Tests/faults -q -rs
-run "jobs (pytest, local Spark)" python3 -m pytest jobs/tests -q
+# The jobs run on CPython 3.9 (EMR 7) and 3.11 (Glue 5.0): the suite runs on both (venvs .venv-py39/.venv-py311).
+run "jobs (pytest, local Spark, CPython 3.9)" bash Tests/jobs-pythons.sh 3.9
+run "jobs (pytest, local Spark, CPython 3.11)" bash Tests/jobs-pythons.sh 3.11
 run "e2e (terraform apply -> roles -> deployer on moto, IAM enforced)" python3 -m pytest Tests/e2e -q -rs
 run "terraform (fmt, validate, test, checkov)" bash terraform/check.sh
 run "workflows (actionlint, zizmor)" bash .github/check.sh
