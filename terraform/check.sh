@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Offline checks for terraform/: fmt, init+validate, terraform test, checkov.
+# Offline checks for terraform/: fmt, module READMEs, init+validate, terraform test (the env
+# root once more per environment, with its ENV.tfvars), checkov.
 # Runs from any cwd; exits non-zero if any stage fails. Nothing is written into
 # the tree: provider installs and .terraform state go to a temp dir.
 set -uo pipefail
@@ -19,6 +20,16 @@ if terraform -chdir="$TF_ROOT" fmt -check -recursive -diff >"$WORK/fmt.log" 2>&1
 else
   cat "$WORK/fmt.log"
   note "fmt: FAILED (run: terraform -chdir=$TF_ROOT fmt -recursive)"
+  failed=1
+fi
+
+# ---------------------------------------------------------------- module READMEs
+# Each module's README (and the env root's) lists exactly its variables and outputs.
+if python3 "$TF_ROOT/check_readmes.py" >"$WORK/readmes.log" 2>&1; then
+  note "readmes: OK ($(tail -n1 "$WORK/readmes.log"))"
+else
+  cat "$WORK/readmes.log"
+  note "readmes: FAILED ($(tail -n1 "$WORK/readmes.log"))"
   failed=1
 fi
 
@@ -73,9 +84,36 @@ RC
   echo "provider mirror: $MIRROR"
 
   dirs=()
-  for d in "$TF_ROOT"/modules/*/ "$TF_ROOT"/envs/*/; do dirs+=("${d%/}"); done
+  for d in "$TF_ROOT"/modules/*/ "$TF_ROOT"/env/; do dirs+=("${d%/}"); done
+  # The environments: every ENV.s3.tfbackend in the env root, with its ENV.tfvars.
+  envs=()
+  for b in "$TF_ROOT"/env/*.s3.tfbackend; do
+    e="$(basename "$b" .s3.tfbackend)"
+    if [ -f "$TF_ROOT/env/$e.tfvars" ]; then envs+=("$e"); else
+      echo "env/$e.s3.tfbackend has no env/$e.tfvars"; failed=1
+    fi
+  done
+  [ "${#envs[@]}" -gt 0 ] || { echo "no environment (env/ENV.s3.tfbackend + env/ENV.tfvars) found"; failed=1; }
 
   v_ok=0; v_fail=0; t_ok=0; t_fail=0; t_mods=0; t_runs=0
+  tf_test() { # tf_test DIR LABEL [terraform test args...]: runs, counts and reports one terraform test
+    local dir=$1 label=$2 rc pass fail
+    shift 2
+    terraform -chdir="$dir" test -no-color "$@" >"$WORK/test.log" 2>&1
+    rc=$?
+    pass=$(grep -c '^  run ".*"\.\.\. pass' "$WORK/test.log")
+    fail=$(grep -c '^  run ".*"\.\.\. fail' "$WORK/test.log")
+    t_runs=$((t_runs + pass + fail))
+    t_ok=$((t_ok + pass)); t_fail=$((t_fail + fail))
+    if [ "$rc" -ne 0 ]; then
+      cat "$WORK/test.log"; echo "test FAILED: $label"
+      [ "$fail" -eq 0 ] && t_fail=$((t_fail + 1))
+    elif [ "$pass" -eq 0 ]; then
+      cat "$WORK/test.log"; echo "test FAILED: $label: no run passed"; t_fail=$((t_fail + 1))
+    else
+      echo "test: $label: $pass run(s) passed"
+    fi
+  }
   for d in "${dirs[@]}"; do
     rel="${d#"$TF_ROOT"/}"
     # Per-directory data dir in the temp dir keeps .terraform out of the tree.
@@ -93,24 +131,19 @@ RC
     fi
     if compgen -G "$d/tests/*.tftest.hcl" >/dev/null; then
       t_mods=$((t_mods + 1))
-      terraform -chdir="$d" test -no-color >"$WORK/test.log" 2>&1
-      rc=$?
-      pass=$(grep -c '^  run ".*"\.\.\. pass' "$WORK/test.log")
-      fail=$(grep -c '^  run ".*"\.\.\. fail' "$WORK/test.log")
-      t_runs=$((t_runs + pass + fail))
-      t_ok=$((t_ok + pass)); t_fail=$((t_fail + fail))
-      if [ "$rc" -ne 0 ]; then
-        cat "$WORK/test.log"; echo "test FAILED: $rel"
-        [ "$fail" -eq 0 ] && t_fail=$((t_fail + 1))
+      if [ "$rel" = env ]; then
+        # tests/tfvars.tftest.hcl needs an environment's tfvars: once per environment; the rest once.
+        tf_test "$d" "$rel" -filter=tests/platform.tftest.hcl
+        for e in "${envs[@]}"; do tf_test "$d" "$rel ($e.tfvars)" -filter=tests/tfvars.tftest.hcl -var-file="$e.tfvars"; done
       else
-        echo "test: $rel: $pass run(s) passed"
+        tf_test "$d" "$rel"
       fi
     fi
     rm -f "$d/.terraform.lock.hcl"
   done
   unset TF_DATA_DIR
   note "init+validate: ${v_ok} ok, ${v_fail} failed (of ${#dirs[@]} dirs)"
-  echo "terraform test ran in ${t_mods} module/env dirs"
+  echo "terraform test ran in ${t_mods} dirs (env: once more per environment: ${envs[*]})"
   note "test: ${t_ok} passed, ${t_fail} failed"
   [ "$v_fail" -eq 0 ] || failed=1
   [ "$t_fail" -eq 0 ] && [ "$t_ok" -gt 0 ] || failed=1

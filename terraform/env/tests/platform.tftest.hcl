@@ -1,3 +1,6 @@
+# The composition with fixed inputs (dev-like defaults, then variations). What ENV.tfvars give is
+# tested by tests/tfvars.tftest.hcl, once per environment.
+
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
     defaults = { account_id = "123456789012" }

@@ -1,7 +1,7 @@
 # ---------------------------------------------------------------- identity
 
 variable "region" {
-  description = "AWS region the provider is configured for; used in the KMS key policy and the region output."
+  description = "AWS region of the platform (the provider's region; also used in the KMS key policy and the region output)."
   type        = string
 }
 

@@ -9,10 +9,12 @@ terraform {
     }
   }
 
-  # bucket and region come from backend.hcl (see backend.hcl.example), so the
-  # state bucket name is not committed; checks run init with -backend=false.
+  # Partial configuration: the state key comes from ENV.s3.tfbackend (committed), the state
+  # bucket and region from -backend-config=bucket=... / region=... (not committed), e.g.
+  #   terraform init -reconfigure -backend-config=dev.s3.tfbackend \
+  #     -backend-config=bucket=STATE_BUCKET -backend-config=region=eu-west-1
+  # Checks run init with -backend=false.
   backend "s3" {
-    key          = "deployer/dev/terraform.tfstate"
     encrypt      = true
     use_lockfile = true
   }
@@ -24,7 +26,7 @@ provider "aws" {
   default_tags {
     tags = {
       Project     = var.project
-      Environment = local.environment
+      Environment = var.environment
       ManagedBy   = "terraform"
     }
   }

@@ -1,6 +1,7 @@
 # The data platform of one environment: buckets, KMS key, Glue catalog, job roles,
 # EMR Serverless, optional Aurora/DMS/EC2 runner and the GitHub deploy role.
-# envs/<env> call this module once and pass the env-specific settings.
+# One root for every environment: ENV.tfvars holds what differs, ENV.s3.tfbackend the state key
+# (see README.md: terraform init -backend-config=ENV.s3.tfbackend, terraform apply -var-file=ENV.tfvars).
 
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
@@ -62,7 +63,7 @@ resource "aws_kms_alias" "platform" {
 }
 
 module "logs_bucket" {
-  source = "../s3_bucket"
+  source = "../modules/s3_bucket"
 
   bucket_name                        = local.logs_bucket_name
   noncurrent_version_expiration_days = var.noncurrent_version_expiration_days
@@ -77,7 +78,7 @@ module "logs_bucket" {
 }
 
 module "artifact_bucket" {
-  source = "../s3_bucket"
+  source = "../modules/s3_bucket"
 
   bucket_name                        = local.artifact_bucket_name
   kms_key_arn                        = aws_kms_key.platform.arn
@@ -86,7 +87,7 @@ module "artifact_bucket" {
 }
 
 module "data_bucket" {
-  source = "../s3_bucket"
+  source = "../modules/s3_bucket"
 
   bucket_name                        = local.data_bucket_name
   kms_key_arn                        = aws_kms_key.platform.arn
@@ -96,14 +97,14 @@ module "data_bucket" {
 }
 
 module "glue_catalog" {
-  source = "../glue_catalog"
+  source = "../modules/glue_catalog"
 
   database_name = replace("${local.name}_curated", "-", "_")
   location_uri  = "s3://${local.data_bucket_name}/${local.curated_prefix}/"
 }
 
 module "job_roles" {
-  source = "../job_roles"
+  source = "../modules/job_roles"
 
   name_prefix         = local.name
   artifact_bucket_arn = module.artifact_bucket.bucket_arn
@@ -152,7 +153,7 @@ resource "aws_vpc_security_group_egress_rule" "emr_aurora" {
 }
 
 module "emr_serverless" {
-  source = "../emr_serverless"
+  source = "../modules/emr_serverless"
 
   name                           = local.name
   maximum_capacity               = var.emr_maximum_capacity
@@ -162,7 +163,7 @@ module "emr_serverless" {
 }
 
 module "aurora" {
-  source = "../aurora_mysql"
+  source = "../modules/aurora_mysql"
   count  = local.aurora_enabled ? 1 : 0
 
   name                    = local.name
@@ -182,7 +183,7 @@ module "aurora" {
 }
 
 module "dms" {
-  source = "../dms_cdc"
+  source = "../modules/dms_cdc"
   count  = local.dms_enabled ? 1 : 0
 
   name                      = "${local.name}-cdc"
@@ -199,7 +200,7 @@ module "dms" {
 }
 
 module "ec2_runner" {
-  source = "../ec2_runner"
+  source = "../modules/ec2_runner"
   count  = var.enable_ec2_runner ? 1 : 0
 
   name                = local.name
@@ -211,7 +212,7 @@ module "ec2_runner" {
 }
 
 module "github_oidc" {
-  source = "../github_oidc"
+  source = "../modules/github_oidc"
 
   name                           = "${local.name}-deploy"
   repository                     = var.github_repository
@@ -231,7 +232,7 @@ module "github_oidc" {
 
 # deployer's schedules run as this role; failed runs are published to its topic.
 module "job_schedules" {
-  source = "../job_schedules"
+  source = "../modules/job_schedules"
 
   name_prefix                    = local.name
   glue_job_arns                  = ["arn:${local.partition}:glue:${var.region}:${local.account}:job/${local.glue_job_prefix}*"]
@@ -242,7 +243,7 @@ module "job_schedules" {
 
 # Read-only on-call role: deployer status, runs and logs (the status workflow and people on call).
 module "oncall_role" {
-  source = "../oncall_role"
+  source = "../modules/oncall_role"
 
   name                           = "${local.name}-oncall"
   oidc_provider_arn              = module.github_oidc.oidc_provider_arn

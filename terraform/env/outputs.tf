@@ -1,117 +1,121 @@
-# Names match the ${tf.NAME} references in deployer.yml and the workflows;
-# values come from modules/platform unchanged.
+# Names are the ${tf.NAME} references in deployer.yml and the workflows: do not rename.
 
 output "region" {
   description = "AWS region."
-  value       = module.platform.region
+  value       = var.region
 }
 
 output "artifact_bucket" {
   description = "Bucket deployer uploads artifacts to."
-  value       = module.platform.artifact_bucket
+  value       = module.artifact_bucket.bucket_id
 }
 
 output "artifact_prefix" {
   description = "Key prefix owned by deployer inside the artifact bucket."
-  value       = module.platform.artifact_prefix
+  value       = var.artifact_prefix
 }
 
 output "data_bucket" {
   description = "Data lake bucket (raw and curated prefixes)."
-  value       = module.platform.data_bucket
+  value       = module.data_bucket.bucket_id
 }
 
 output "raw_prefix" {
   description = "S3 URI of the raw input prefix."
-  value       = module.platform.raw_prefix
+  value       = "s3://${module.data_bucket.bucket_id}/${local.raw_prefix}/"
 }
 
 output "curated_prefix" {
   description = "S3 URI of the curated output prefix."
-  value       = module.platform.curated_prefix
+  value       = "s3://${module.data_bucket.bucket_id}/${local.curated_prefix}/"
 }
 
 output "temp_dir" {
   description = "S3 URI for Glue --TempDir / Spark scratch (expires after 7 days)."
-  value       = module.platform.temp_dir
+  value       = "s3://${module.data_bucket.bucket_id}/${local.temp_prefix}/"
 }
 
 output "logs_bucket" {
   description = "Bucket for access logs and job logs."
-  value       = module.platform.logs_bucket
+  value       = module.logs_bucket.bucket_id
 }
 
 output "job_logs_uri" {
   description = "S3 URI jobs write Spark event logs / EMR Serverless logs to."
-  value       = module.platform.job_logs_uri
+  value       = "s3://${module.logs_bucket.bucket_id}/${local.job_logs_prefix}/"
 }
 
 output "glue_database" {
   description = "Glue database of the curated tables."
-  value       = module.platform.glue_database
+  value       = module.glue_catalog.database_name
 }
 
 output "glue_job_name_prefix" {
   description = "Prefix every deployer-managed Glue job name must start with."
-  value       = module.platform.glue_job_name_prefix
+  value       = local.glue_job_prefix
 }
 
 output "glue_job_role_arn" {
   description = "Role Glue jobs run as."
-  value       = module.platform.glue_job_role_arn
+  value       = module.job_roles.glue_job_role_arn
 }
 
 output "emr_serverless_job_role_arn" {
   description = "Runtime role of EMR Serverless job runs."
-  value       = module.platform.emr_serverless_job_role_arn
+  value       = module.job_roles.emr_serverless_job_role_arn
 }
 
 output "emr_serverless_application_id" {
   description = "EMR Serverless application id."
-  value       = module.platform.emr_serverless_application_id
+  value       = module.emr_serverless.application_id
 }
 
 output "deploy_role_arn" {
   description = "Role GitHub Actions assumes to run deployer."
-  value       = module.platform.deploy_role_arn
+  value       = module.github_oidc.role_arn
 }
 
 output "oncall_role_arn" {
   description = "Read-only on-call role: deployer status, runs and logs (the status workflow assumes it)."
-  value       = module.platform.oncall_role_arn
+  value       = module.oncall_role.role_arn
 }
 
 output "kms_key_arn" {
   description = "Platform KMS key."
-  value       = module.platform.kms_key_arn
+  value       = aws_kms_key.platform.arn
 }
 
 output "aurora_endpoint" {
   description = "Aurora writer endpoint (null when Aurora is disabled)."
-  value       = module.platform.aurora_endpoint
+  value       = one(module.aurora[*].endpoint)
 }
 
 output "aurora_secret_arn" {
   description = "Secrets Manager ARN of the Aurora master credentials (null when Aurora is disabled)."
-  value       = module.platform.aurora_secret_arn
+  value       = one(module.aurora[*].master_user_secret_arn)
 }
 
 output "cdc_s3_uri" {
   description = "Where DMS writes the Parquet change files (null when CDC is disabled)."
-  value       = module.platform.cdc_s3_uri
+  value       = one(module.dms[*].target_s3_uri)
 }
 
 output "ec2_runner_instance_id" {
   description = "EC2 runner instance id (null when disabled)."
-  value       = module.platform.ec2_runner_instance_id
+  value       = one(module.ec2_runner[*].instance_id)
+}
+
+output "github_trusted_subjects" {
+  description = "Exact GitHub token sub values allowed to assume the deploy role."
+  value       = module.github_oidc.trusted_subjects
 }
 
 output "scheduler_role_arn" {
   description = "Role EventBridge Scheduler assumes for deployer's schedules (manifest schedule_role_arn)."
-  value       = module.platform.scheduler_role_arn
+  value       = module.job_schedules.scheduler_role_arn
 }
 
 output "alerts_topic_arn" {
   description = "SNS topic for failed runs (manifest notify.sns_topic)."
-  value       = module.platform.alerts_topic_arn
+  value       = module.job_schedules.alerts_topic_arn
 }
