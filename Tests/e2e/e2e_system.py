@@ -1,7 +1,8 @@
 """The whole system on 127.0.0.1 for the end-to-end test (test_e2e.py); moto_iam.py is the moto launcher.
 
-moto (with the IAM launcher moto_iam.py) <- terraform apply of envs/dev and envs/prod (a copy,
-plus the override files below) <- terraform output -json <- deployer, signed as the roles that
+moto (with the IAM launcher moto_iam.py) <- terraform apply of the one root terraform/env with
+dev.tfvars and with prod.tfvars (a copy, plus the override files below; each environment its own
+local state through -backend-config) <- terraform output -json <- deployer, signed as the roles that
 Terraform created. Only the standard library, boto3 and the terraform and deployer binaries.
 """
 from __future__ import annotations
@@ -31,18 +32,18 @@ DEPLOYER_TIMEOUT = 180
 # What moto cannot hold as the modules declare it, and what the test does instead. Printed by the
 # test; each entry is an override file written into the copied tree (the real tree is untouched).
 LEFT_OUT = [
-    ("module.platform.module.{artifact,data}_bucket.aws_s3_bucket_logging.this",
+    ("module.{artifact,data}_bucket.aws_s3_bucket_logging.this",
      "left out: moto's PutBucketLogging accepts a target only if the target bucket policy's "
      "Resource is exactly BUCKET/<target_prefix>*; ours grants BUCKET/s3-access/* (which covers "
      "the prefix on AWS), so moto refuses and the provider retries until it times out",
      "modules/s3_bucket", 'resource "aws_s3_bucket_logging" "this" {\n  count = 0\n}\n'),
-    ("module.platform.module.emr_serverless.aws_emrserverless_application.this",
+    ("module.emr_serverless.aws_emrserverless_application.this",
      "kept, with type \"SPARK\" instead of \"spark\": moto 5.2 accepts only the upper-case engine "
      "names (\"Unsupported engine spark\"); AWS accepts both",
      "modules/emr_serverless", 'resource "aws_emrserverless_application" "this" {\n  type = "SPARK"\n}\n'),
 ]
-NOT_APPLIED = ("Aurora, DMS, the EC2 runner and the EMR Serverless security group are off in the "
-               "envs' defaults (they need a VPC), as in terraform/README.md; nothing else is left out")
+NOT_APPLIED = ("Aurora, DMS, the EC2 runner and the EMR Serverless security group are off in "
+               "dev.tfvars and prod.tfvars (they need a VPC), as in terraform/README.md; nothing else is left out")
 
 
 class Unavailable(Exception):
@@ -223,8 +224,9 @@ class System:
     # ------------------------------------------------------------ terraform
 
     def terraform_tree(self) -> Path:
-        """A copy of terraform/ (modules + envs) with the override files: local state, moto's
-        endpoints, the operator in the deploy roles' trust, and the LEFT_OUT changes."""
+        """A copy of terraform/ (modules + the env root) with the override files: a local backend
+        (each environment's path comes with init -backend-config), moto's endpoints, the operator in
+        the deploy roles' trust, and the LEFT_OUT changes."""
         tree = self.root / "terraform"
         shutil.copytree(REPO / "terraform", tree,
                         ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*", "tests"))
@@ -245,11 +247,8 @@ class System:
         services = ["iam", "sts", "s3", "kms", "glue", "emrserverless", "emr", "sns", "sqs", "scheduler", "events",
                     "logs", "cloudwatch"]
         endpoints = "\n".join(f'    {s} = "{self.endpoint}"' for s in services)
-        for env in ("dev", "prod"):
-            (tree / f"envs/{env}/e2e_override.tf").write_text(f"""terraform {{
-  backend "local" {{
-    path = "{self.root}/{env}.tfstate"
-  }}
+        (tree / "env/e2e_override.tf").write_text(f"""terraform {{
+  backend "local" {{}}
 }}
 
 provider "aws" {{
@@ -286,20 +285,34 @@ provider "aws" {{
         return env
 
     def terraform_apply(self, mirror: Path) -> None:
+        """The one root (terraform/env) applied twice, as the deploy workflow does: with ENV.tfvars and
+        its own state (-backend-config); each environment its own TF_DATA_DIR, so the two applies run
+        in parallel from the same directory. The inits run one after the other: both write the
+        directory's .terraform.lock.hcl."""
         tree = self.terraform_tree()
+        root = tree / "env"
         provider = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{OIDC_HOST}"
-        common = ["-var", f"github_repository={REPOSITORY}", "-var", f"oncall_principal_arns=[\"{self.operator_arn}\"]"]
+        common = ["-var", f"oncall_principal_arns=[\"{self.operator_arn}\"]"]
         variables = {"dev": common,
                      # dev and prod share this account: dev owns the GitHub OIDC provider.
                      "prod": common + ["-var", "create_oidc_provider=false", "-var", f"oidc_provider_arn={provider}"]}
-        procs = {}
         t0 = time.monotonic()
         for env_name in ("dev", "prod"):
-            log = open(self.root / f"terraform-{env_name}.log", "w")
-            script = (f"terraform init -input=false -no-color && "
-                      f"terraform apply -input=false -no-color -auto-approve {' '.join(_q(v) for v in variables[env_name])} && "
+            with open(self.root / f"terraform-{env_name}.log", "w") as log:
+                init = subprocess.run(["terraform", "init", "-input=false", "-no-color", "-reconfigure",
+                                       f"-backend-config=path={self.root / (env_name + '.tfstate')}"],
+                                      cwd=root, env=self.terraform_env(mirror, env_name), stdout=log,
+                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=TERRAFORM_TIMEOUT)
+            if init.returncode != 0:
+                raise RuntimeError(f"{env_name}: terraform init exit {init.returncode}:\n"
+                                   f"{(self.root / f'terraform-{env_name}.log').read_text()[-4000:]}")
+        procs = {}
+        for env_name in ("dev", "prod"):
+            log = open(self.root / f"terraform-{env_name}.log", "a")
+            script = (f"terraform apply -input=false -no-color -auto-approve -var-file={env_name}.tfvars "
+                      f"{' '.join(_q(v) for v in variables[env_name])} && "
                       f"terraform output -json > {_q(str(self.root / (env_name + '.json')))}")
-            procs[env_name] = subprocess.Popen(["bash", "-c", script], cwd=tree / "envs" / env_name,
+            procs[env_name] = subprocess.Popen(["bash", "-c", script], cwd=root,
                                                env=self.terraform_env(mirror, env_name), stdout=log, stderr=subprocess.STDOUT,
                                                stdin=subprocess.DEVNULL, start_new_session=True)
         deadline = time.monotonic() + TERRAFORM_TIMEOUT
@@ -314,7 +327,7 @@ provider "aws" {{
             if proc.returncode != 0:
                 failures.append(f"{env_name}: terraform exit {proc.returncode}:\n"
                                 f"{(self.root / f'terraform-{env_name}.log').read_text()[-4000:]}")
-        self.timings["terraform init+apply (dev and prod in parallel)"] = time.monotonic() - t0
+        self.timings["terraform init (dev, prod) + apply (dev and prod in parallel)"] = time.monotonic() - t0
         if failures:
             raise RuntimeError("\n".join(failures))
         for env_name in ("dev", "prod"):

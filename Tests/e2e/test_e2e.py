@@ -1,8 +1,8 @@
 """End to end: Terraform -> roles -> deployer -> engine, with IAM enforced (issue #15).
 
 One moto_server on 127.0.0.1 (through moto_iam.py: IAM evaluated per resource, PassRole, web
-identity), `terraform apply` of envs/dev and envs/prod against it with the provider's per-service
-endpoints, `terraform output -json` fed to `deployer --tf-outputs` with the repository's
+identity), `terraform apply` of terraform/env with dev.tfvars and with prod.tfvars against it with
+the provider's per-service endpoints, `terraform output -json` fed to `deployer --tf-outputs` with the repository's
 deployer.yml, and deployer signed as the roles Terraform created:
 
   dev   Glue            deploy role via a shared-config profile (role_arn + source_profile)
@@ -101,22 +101,22 @@ def test_terraform_applied_the_real_modules(sys_, capsys):
     dev = sys_.resources("dev")
     prod = sys_.resources("prod")
     with capsys.disabled():
-        print(f"\n[e2e] terraform applied envs/dev ({len(dev)} resources) and envs/prod ({len(prod)}) "
-              f"on moto in {sys_.timings['terraform init+apply (dev and prod in parallel)']:.0f} s")
+        print(f"\n[e2e] terraform applied terraform/env with dev.tfvars ({len(dev)} resources) and prod.tfvars "
+              f"({len(prod)}) on moto in {sys_.timings['terraform init (dev, prod) + apply (dev and prod in parallel)']:.0f} s")
         for address, why, _, _ in e2e.LEFT_OUT:
             print(f"[e2e] moto gap: {address}: {why}")
         print(f"[e2e] not applied: {e2e.NOT_APPLIED}")
     for env_name, resources in (("dev", dev), ("prod", prod)):
-        for address in ("module.platform.module.github_oidc.aws_iam_role.deploy",
-                        "module.platform.module.github_oidc.aws_iam_role_policy.deploy",
-                        "module.platform.module.oncall_role.aws_iam_role.oncall",
-                        "module.platform.module.oncall_role.aws_iam_role_policy.oncall",
-                        "module.platform.module.job_roles.aws_iam_role.glue[0]",
-                        "module.platform.module.emr_serverless.aws_emrserverless_application.this",
-                        "module.platform.module.artifact_bucket.aws_s3_bucket_policy.this",
-                        "module.platform.aws_kms_key.platform"):
+        for address in ("module.github_oidc.aws_iam_role.deploy",
+                        "module.github_oidc.aws_iam_role_policy.deploy",
+                        "module.oncall_role.aws_iam_role.oncall",
+                        "module.oncall_role.aws_iam_role_policy.oncall",
+                        "module.job_roles.aws_iam_role.glue[0]",
+                        "module.emr_serverless.aws_emrserverless_application.this",
+                        "module.artifact_bucket.aws_s3_bucket_policy.this",
+                        "aws_kms_key.platform"):
             assert address in resources, f"{env_name}: {address} not in state: {resources}"
-    assert "module.platform.module.github_oidc.aws_iam_openid_connect_provider.github[0]" in dev
+    assert "module.github_oidc.aws_iam_openid_connect_provider.github[0]" in dev
     # The roles' permissions in moto are the module's policy documents, byte for byte.
     iam = sys_.boto("iam")
     for env_name in ("dev", "prod"):
