@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Build the deployable artifact of a job, deterministically.
 
-    python3 jobs/build_artifact.py jobs/sales_etl jobs/_build/sales_etl
+    python3 jobs/build_artifact.py jobs/sales_etl jobs/_build/sales_etl --library jobs/common
 
-JOB_DIR must hold main.py, config.yml and src/<package>/ (one package). OUT_DIR receives:
+JOB_DIR must hold main.py, config.yml and src/<package>/ (one package). Each --library DIR
+(repeatable; deployer.yml's jobs.<name>.libraries) must hold src/ with one or more packages
+(folders with __init__.py), shipped next to the job's. OUT_DIR receives:
     main.py      the entry script (Glue ScriptLocation / spark-submit application), copied as is
-    code.zip     src/<package>/** plus config.yml as <package>/config.yml (the packaged default),
-                 for --extra-py-files (Glue) / --py-files (EMR, spark-submit)
+    code.zip     src/<package>/** of the job and of every library, plus config.yml as
+                 <package>/config.yml (the packaged default), for --extra-py-files (Glue) /
+                 --py-files (EMR, spark-submit); a package name may appear only once
     config.yml   the default config, for reading or as a starting point for --config
     SHA256SUMS   "<sha256>  <name>" per file, sorted by name
 The artifact digest is the SHA-256 of SHA256SUMS. Same sources -> byte-identical files:
@@ -22,6 +25,7 @@ import os
 import sys
 import zipfile
 from pathlib import Path
+from typing import Sequence
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_EPOCH = 315532800  # 1980-01-01T00:00:00Z, for the copied files' mtime
@@ -39,6 +43,16 @@ def _package_dir(job_dir: Path) -> Path:
     if len(packages) != 1:
         raise BuildError(f"{src}: expected exactly one package (a folder with __init__.py), found {len(packages)}")
     return packages[0].parent
+
+
+def _library_packages(library: Path) -> list[Path]:
+    src = library / "src"
+    packages = sorted(p.parent for p in src.glob("*/__init__.py")) if src.is_dir() else []
+    if not packages:
+        raise BuildError(
+            f"{library}: a library needs src/ with one or more packages (folders with __init__.py), found none"
+        )
+    return packages
 
 
 def _package_files(package: Path) -> list[tuple[str, Path]]:
@@ -67,14 +81,26 @@ def _write(target: Path, data: bytes) -> None:
     os.utime(target, (FIXED_EPOCH, FIXED_EPOCH))
 
 
-def build(job_dir: Path, out_dir: Path) -> dict[str, str]:
-    """Returns {file name: sha256} including 'artifact' for the whole."""
+def build(job_dir: Path, out_dir: Path, libraries: Sequence[Path] = ()) -> dict[str, str]:
+    """Returns {file name: sha256} including 'artifact' for the whole. libraries: folders whose
+    src/ packages go into code.zip next to the job's package."""
     for required in ("main.py", "config.yml"):
         if not (job_dir / required).is_file():
             raise BuildError(f"{job_dir / required}: missing; a job dir needs main.py, config.yml and src/<package>/")
     package = _package_dir(job_dir)
     config = (job_dir / "config.yml").read_bytes()
-    entries = [(name, path.read_bytes()) for name, path in _package_files(package)]
+    packages = [package]
+    owners = {package.name: job_dir}
+    for library in libraries:
+        for library_package in _library_packages(library):
+            if library_package.name in owners:
+                raise BuildError(
+                    f"package '{library_package.name}' is in both {owners[library_package.name]} and {library}; "
+                    f"a package name may be shipped once"
+                )
+            owners[library_package.name] = library
+            packages.append(library_package)
+    entries = [(name, path.read_bytes()) for p in packages for name, path in _package_files(p)]
     entries.append((f"{package.name}/config.yml", config))
     out_dir.mkdir(parents=True, exist_ok=True)
     _zip(entries, out_dir / "code.zip")
@@ -95,9 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Build a job's deterministic deployable artifact.")
     parser.add_argument("job_dir", type=Path, help="e.g. jobs/sales_etl")
     parser.add_argument("out_dir", type=Path, help="e.g. jobs/_build/sales_etl")
+    parser.add_argument(
+        "--library", dest="libraries", type=Path, action="append", default=[], metavar="DIR",
+        help="a folder whose src/ packages are shipped in code.zip too (repeatable), e.g. jobs/common",
+    )
     args = parser.parse_args(argv)
     try:
-        digests = build(args.job_dir, args.out_dir)
+        digests = build(args.job_dir, args.out_dir, args.libraries)
     except BuildError as exc:
         print(f"build_artifact: error: {exc}", file=sys.stderr)
         return 2

@@ -8,7 +8,7 @@ repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 
 artifact=jobs/_build/sales_etl
-python3 jobs/build_artifact.py jobs/sales_etl "$artifact"
+python3 jobs/build_artifact.py jobs/sales_etl "$artifact" --library jobs/common
 
 # Local Spark binds to the host's address unless told otherwise: keep it on loopback.
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"

@@ -24,6 +24,7 @@ from pathlib import Path
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 JOBS = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(JOBS / "common" / "src"))
 sys.path.insert(0, str(JOBS / "cdc_merge" / "src"))
 
 

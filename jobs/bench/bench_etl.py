@@ -228,7 +228,7 @@ def main(argv=None) -> int:
         parser.error(f"--contenders: a subset of {','.join(CONTENDERS)} that includes job")
     scales = sorted(float(s) for s in args.scales.split(",") if s.strip())
     artifact = args.workdir / "artifact"
-    digests = build(JOBS_DIR / "sales_etl", artifact)
+    digests = build(JOBS_DIR / "sales_etl", artifact, [JOBS_DIR / "common"])
     import pyspark
 
     duck = ""

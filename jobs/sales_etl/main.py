@@ -12,7 +12,8 @@ except ImportError:
     # Development convenience: run straight from the source tree without building code.zip.
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent / "src"))
+    here = Path(__file__).resolve().parent
+    sys.path[:0] = [str(here / "src"), str(here.parent / "common" / "src")]  # the job, jobs/common
     from sales_etl.cli import main
 
 sys.exit(main(sys.argv[1:]))

@@ -19,8 +19,9 @@ from pathlib import Path
 
 JOBS_DIR = Path(__file__).resolve().parents[1]
 CDC_SRC = JOBS_DIR / "cdc_merge" / "src"
-if str(CDC_SRC) not in sys.path:
-    sys.path.insert(0, str(CDC_SRC))
+for _src in (JOBS_DIR / "common" / "src", CDC_SRC):  # the job and the library it ships with
+    if str(_src) not in sys.path:
+        sys.path.insert(0, str(_src))
 
 OP = "Op"
 TS = "_commit_ts"

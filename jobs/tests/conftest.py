@@ -13,9 +13,10 @@ import pytest
 JOBS_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = JOBS_DIR.parent
 JOB_DIR = JOBS_DIR / "sales_etl"
+COMMON_DIR = JOBS_DIR / "common"  # the library every job ships (build with libraries=[COMMON_DIR])
 SAMPLE_DATA = JOBS_DIR / "sample_data"
 
-for entry in (JOB_DIR / "src", JOBS_DIR):
+for entry in (COMMON_DIR / "src", JOB_DIR / "src", JOBS_DIR):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 

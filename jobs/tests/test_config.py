@@ -64,6 +64,9 @@ def test_string_overrides_are_typed_like_job_arguments():
     [
         ("earliest_entry_date", "01/06/2020", "config key 'earliest_entry_date': '01/06/2020' is not a date"),
         ("as_of", "tomorrow", "config key 'as_of': 'tomorrow' is not a date"),
+        # Python 3.11's date.fromisoformat takes these, 3.9's does not: refused on both.
+        ("as_of", "20210531", "config key 'as_of': '20210531' is not a date; use YYYY-MM-DD"),
+        ("as_of", "2021-W22-1", "config key 'as_of': '2021-W22-1' is not a date; use YYYY-MM-DD"),
         ("overdue_days", "thirty", "config key 'overdue_days': 'thirty' is not a whole number"),
         ("overdue_days", "-1", "config key 'overdue_days': -1 must be >= 0"),
         ("source_format", "json", "config key 'source_format': 'json' is not one of csv, parquet"),

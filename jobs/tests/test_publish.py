@@ -11,7 +11,7 @@ import time
 import pytest
 
 from build_artifact import build
-from conftest import JOB_DIR, SAMPLE_DATA, published, tree_digest
+from conftest import COMMON_DIR, JOB_DIR, SAMPLE_DATA, published, tree_digest
 from sales_etl import TABLES
 from sales_etl.cli import main
 
@@ -116,7 +116,7 @@ def test_a_run_killed_in_the_middle_of_writing_leaves_the_published_tables_intac
     before = {name: tree_digest(published(out, name)) for name in (*TABLES, "quarantine")}
 
     artifact = tmp_path / "artifact"
-    build(JOB_DIR, artifact)
+    build(JOB_DIR, artifact, [COMMON_DIR])
     import pyspark
 
     spark_submit = os.path.join(os.path.dirname(pyspark.__file__), "bin", "spark-submit")

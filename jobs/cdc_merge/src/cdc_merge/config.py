@@ -3,52 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-import pkgutil
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
+from jobs_common.config import OUTPUT_FORMATS, merge, parse_yaml  # noqa: F401  (the job's config API)
+from jobs_common.config import choice as _choice
+from jobs_common.config import load_default_config as _load_default_config
+from jobs_common.config import text as _text
+from jobs_common.config import whole_number as _int
 
 from .errors import ConfigError
 
 INPUT_FORMATS = ("parquet", "csv")
-OUTPUT_FORMATS = ("parquet", "csv")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
 
 def load_default_config() -> dict[str, Any]:
-    """The default config.yml: packaged inside code.zip by the build, or the source tree copy."""
-    try:
-        data = pkgutil.get_data("cdc_merge", "config.yml")
-    except (FileNotFoundError, OSError):
-        data = None
-    if data is None:
-        data = (Path(__file__).resolve().parents[2] / "config.yml").read_bytes()
-    return parse_yaml(data.decode("utf-8"), "default config.yml")
-
-
-def parse_yaml(text: str, origin: str) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{origin}: not valid YAML ({exc.__class__.__name__}); fix the file") from None
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise ConfigError(f"{origin}: expected a mapping of key: value at the top level")
-    return loaded
-
-
-def merge(defaults: Mapping[str, Any], overrides: Mapping[str, Any], origin: str) -> dict[str, Any]:
-    merged = dict(defaults)
-    for key, value in overrides.items():
-        if key not in defaults:
-            known = ", ".join(sorted(defaults))
-            raise ConfigError(f"{origin}: unknown key '{key}' (known keys: {known})")
-        merged[key] = value
-    return merged
+    """The default config.yml: packaged inside code.zip by the build, or the source tree copy
+    (jobs/cdc_merge/config.yml) when running from the source tree."""
+    return _load_default_config("cdc_merge", Path(__file__).resolve().parents[2] / "config.yml")
 
 
 @dataclass(frozen=True)
@@ -81,18 +56,6 @@ class MergeConfig:
         }
 
 
-def _text(raw: Mapping[str, Any], key: str) -> str:
-    value = raw.get(key)
-    return "" if value is None else str(value).strip()
-
-
-def _choice(raw: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> str:
-    value = _text(raw, key).lower()
-    if value not in allowed:
-        raise ConfigError(f"config key '{key}': '{raw[key]}' is not one of {', '.join(allowed)}")
-    return value
-
-
 def _bool(raw: Mapping[str, Any], key: str) -> bool:
     value = raw[key]
     if isinstance(value, bool):
@@ -103,17 +66,6 @@ def _bool(raw: Mapping[str, Any], key: str) -> bool:
     if text in ("false", "no", "0", "n", ""):
         return False
     raise ConfigError(f"config key '{key}': '{value}' is not true or false")
-
-
-def _int(raw: Mapping[str, Any], key: str, minimum: int) -> int:
-    value = raw[key]
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"config key '{key}': '{value}' is not a whole number") from None
-    if number < minimum:
-        raise ConfigError(f"config key '{key}': {number} must be >= {minimum}")
-    return number
 
 
 def _name(raw: Mapping[str, Any], key: str, required: bool = True) -> str:

@@ -1,20 +1,12 @@
-"""Errors the entry point turns into a one-line message and a non-zero exit status."""
+"""Errors the entry point turns into a one-line message and a non-zero exit status.
 
+JobError (1), ConfigError (2) and SourceError (3: an input folder is unreadable; the message
+names the path) are the shared ones (jobs_common.errors).
+"""
 
-class JobError(Exception):
-    exit_code = 1
+from jobs_common.errors import ConfigError, JobError, SourceError
 
-
-class ConfigError(JobError):
-    """Bad configuration or job argument; the message names the key."""
-
-    exit_code = 2
-
-
-class SourceError(JobError):
-    """Input folder unreadable; the message names the path."""
-
-    exit_code = 3
+__all__ = ["JobError", "ConfigError", "SourceError", "SchemaError"]
 
 
 class SchemaError(JobError):

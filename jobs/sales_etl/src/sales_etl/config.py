@@ -3,57 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-import pkgutil
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
+from jobs_common.config import OUTPUT_FORMATS, merge, parse_yaml  # noqa: F401  (the job's config API)
+from jobs_common.config import choice as _choice
+from jobs_common.config import load_default_config as _load_default_config
+from jobs_common.config import text as _text
+from jobs_common.config import whole_number as _int
 
 from .errors import ConfigError
 
 # cdc: the current-state parquet tables cdc_merge writes (<source_path>/<table>/), read like parquet.
 SOURCE_FORMATS = ("csv", "parquet", "cdc")
-OUTPUT_FORMATS = ("parquet", "csv")
 PARTITIONABLE = ("year", "month")
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 DATABASE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,254}$")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 def load_default_config() -> dict[str, Any]:
-    """The default config.yml: packaged inside code.zip by the build, or the source tree copy."""
-    try:
-        data = pkgutil.get_data("sales_etl", "config.yml")
-    except (FileNotFoundError, OSError):
-        data = None
-    if data is None:
-        # Running from the source tree (tests, development): the file lives at jobs/sales_etl/.
-        data = (Path(__file__).resolve().parents[2] / "config.yml").read_bytes()
-    return parse_yaml(data.decode("utf-8"), "default config.yml")
-
-
-def parse_yaml(text: str, origin: str) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{origin}: not valid YAML ({exc.__class__.__name__}); fix the file") from None
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise ConfigError(f"{origin}: expected a mapping of key: value at the top level")
-    return loaded
-
-
-def merge(defaults: Mapping[str, Any], overrides: Mapping[str, Any], origin: str) -> dict[str, Any]:
-    """Apply overrides onto defaults; unknown keys are rejected so typos do not pass silently."""
-    merged = dict(defaults)
-    for key, value in overrides.items():
-        if key not in defaults:
-            known = ", ".join(sorted(defaults))
-            raise ConfigError(f"{origin}: unknown key '{key}' (known keys: {known})")
-        merged[key] = value
-    return merged
+    """The default config.yml: packaged inside code.zip by the build, or the source tree copy
+    (jobs/sales_etl/config.yml) when running from the source tree."""
+    return _load_default_config("sales_etl", Path(__file__).resolve().parents[2] / "config.yml")
 
 
 @dataclass(frozen=True)
@@ -100,21 +74,15 @@ def _date(raw: Mapping[str, Any], key: str) -> dt.date:
     value = raw[key]
     if isinstance(value, dt.date):
         return value
+    text = str(value).strip()
     try:
-        return dt.date.fromisoformat(str(value).strip())
+        # Only YYYY-MM-DD: date.fromisoformat accepts more on Python 3.11 (20210531, 2021-W22-1)
+        # than on 3.9, and a config must mean the same on Glue 5 (3.11) and EMR 7 (3.9).
+        if not ISO_DATE.match(text):
+            raise ValueError(text)
+        return dt.date.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"config key '{key}': '{value}' is not a date; use YYYY-MM-DD") from None
-
-
-def _int(raw: Mapping[str, Any], key: str, minimum: int) -> int:
-    value = raw[key]
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise ConfigError(f"config key '{key}': '{value}' is not a whole number") from None
-    if number < minimum:
-        raise ConfigError(f"config key '{key}': {number} must be >= {minimum}")
-    return number
 
 
 def _partitions(raw: Mapping[str, Any], key: str) -> int | None:
@@ -137,18 +105,6 @@ def _ratio(raw: Mapping[str, Any], key: str) -> float:
     if not 0.0 <= number <= 1.0:
         raise ConfigError(f"config key '{key}': {number} must be between 0 and 1")
     return number
-
-
-def _choice(raw: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> str:
-    value = str(raw[key]).strip().lower()
-    if value not in allowed:
-        raise ConfigError(f"config key '{key}': '{raw[key]}' is not one of {', '.join(allowed)}")
-    return value
-
-
-def _text(raw: Mapping[str, Any], key: str) -> str:
-    value = raw.get(key)
-    return "" if value is None else str(value).strip()
 
 
 def resolve(raw: Mapping[str, Any], started_at: dt.datetime) -> JobConfig:

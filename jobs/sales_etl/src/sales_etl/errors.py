@@ -1,20 +1,11 @@
-"""Errors the entry point turns into a one-line message and a non-zero exit status."""
+"""Errors the entry point turns into a one-line message and a non-zero exit status.
 
+JobError (1), ConfigError (2) and SourceError (3) are the shared ones (jobs_common.errors).
+"""
 
-class JobError(Exception):
-    exit_code = 1
+from jobs_common.errors import ConfigError, JobError, SourceError
 
-
-class ConfigError(JobError):
-    """Bad configuration or job argument; the message names the key."""
-
-    exit_code = 2
-
-
-class SourceError(JobError):
-    """A source file is missing or lacks a required column; the message names it."""
-
-    exit_code = 3
+__all__ = ["JobError", "ConfigError", "SourceError", "DataQualityError", "WriteError", "PublishError"]
 
 
 class DataQualityError(JobError):

@@ -1,6 +1,6 @@
 """Load: run-scoped table writes, the run record, the published manifest and retention, through
-Hadoop's FileSystem API so the same code serves local paths, HDFS and s3:// (EMRFS on Glue/EMR)
-/ s3a://.
+Hadoop's FileSystem API (jobs_common.storage) so the same code serves local paths, HDFS and
+s3:// (EMRFS on Glue/EMR) / s3a://.
 
 Layout under output_path:
 
@@ -23,98 +23,19 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from pyspark.sql import DataFrame, Observation, SparkSession
+from jobs_common.storage import Storage, read_table, table_writer
+from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
-from pyspark.sql.types import StructType
 
-OBJECT_STORE_SCHEMES = ("s3", "s3a", "s3n", "gs", "abfs", "abfss", "wasb", "wasbs")
+__all__ = [
+    "Storage", "Written", "read_table", "write_table", "table_root", "run_path", "read_manifest",
+    "read_run_record", "manifest_text", "write_run_record", "publish_manifest", "retained", "remove_unretained",
+]
+
 MANIFEST = "_manifest.json"
 RUNS = "_runs"
 QUARANTINE = "quarantine"
 RUN_DIR = re.compile(r"^run_id=(.+)$")
-
-
-class Storage:
-    def __init__(self, spark: SparkSession):
-        self._spark = spark
-        self._jvm = spark.sparkContext._jvm
-        self._conf = spark.sparkContext._jsc.hadoopConfiguration()
-
-    def _path(self, path: str):
-        return self._jvm.org.apache.hadoop.fs.Path(path)
-
-    def _fs(self, path: str):
-        return self._path(path).getFileSystem(self._conf)
-
-    def qualified(self, path: str) -> str:
-        """Absolute URI of a path, for printing, the manifest and the catalog."""
-        p = self._path(path)
-        return str(p.getFileSystem(self._conf).makeQualified(p).toString())
-
-    def is_object_store(self, path: str) -> bool:
-        scheme = self._path(path).toUri().getScheme()
-        return scheme is not None and scheme.lower() in OBJECT_STORE_SCHEMES
-
-    def exists(self, path: str) -> bool:
-        return bool(self._fs(path).exists(self._path(path)))
-
-    def delete(self, path: str) -> None:
-        fs = self._fs(path)
-        if fs.exists(self._path(path)):
-            fs.delete(self._path(path), True)
-
-    def size(self, path: str) -> int:
-        """Bytes under a file or directory (0 if it does not exist)."""
-        fs = self._fs(path)
-        if not fs.exists(self._path(path)):
-            return 0
-        return int(fs.getContentSummary(self._path(path)).getLength())
-
-    def list_dirs(self, path: str) -> list[str]:
-        """Names of the sub-directories of path ([] if it does not exist)."""
-        fs = self._fs(path)
-        if not fs.exists(self._path(path)):
-            return []
-        return sorted(str(s.getPath().getName()) for s in fs.listStatus(self._path(path)) if s.isDirectory())
-
-    def read_text(self, path: str) -> str | None:
-        fs = self._fs(path)
-        if not fs.exists(self._path(path)):
-            return None
-        stream = fs.open(self._path(path))
-        try:
-            return str(self._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8"))
-        finally:
-            stream.close()
-
-    def write_text(self, path: str, text: str) -> None:
-        """One create + close: a single PUT on object stores (visible whole or not at all)."""
-        fs = self._fs(path)
-        stream = fs.create(self._path(path), True)
-        try:
-            stream.write(bytearray(text.encode("utf-8")))
-        finally:
-            stream.close()
-
-    def replace_text(self, path: str, text: str, tag: str) -> None:
-        """Atomically replace a small file: readers see the old text or the new, never a mix.
-        Object stores: one PUT. Other file systems: write a hidden sibling, rename it over."""
-        if self.is_object_store(path):
-            self.write_text(path, text)
-            return
-        parent, _, name = path.rpartition("/")
-        temporary = f"{parent}/.{name}.{tag}.tmp"
-        self.write_text(temporary, text)
-        fs = self._fs(path)
-        # Local file systems rename over an existing file atomically (POSIX rename).
-        if fs.rename(self._path(temporary), self._path(path)):
-            return
-        # HDFS refuses to rename onto an existing file; FileContext's OVERWRITE rename is atomic there.
-        jvm = self._jvm
-        options = self._spark.sparkContext._gateway.new_array(jvm.org.apache.hadoop.fs.Options.Rename, 1)
-        options[0] = jvm.org.apache.hadoop.fs.Options.Rename.OVERWRITE
-        context = jvm.org.apache.hadoop.fs.FileContext.getFileContext(self._path(path).toUri(), self._conf)
-        context.rename(self._path(temporary), self._path(path), options)
 
 
 def table_root(output_path: str, table: str) -> str:
@@ -131,15 +52,6 @@ class Written:
     partitions: tuple[dict[str, int], ...]  # partition values, for partitioned tables
 
 
-def _writer(df: DataFrame, fmt: str, partition_by: Sequence[str]):
-    writer = df.write.format(fmt).mode("overwrite")
-    if fmt == "csv":
-        writer = writer.option("header", True).option("escape", '"')
-    if partition_by:
-        writer = writer.partitionBy(*partition_by)
-    return writer
-
-
 def write_table(
     storage: Storage, df: DataFrame, path: str, fmt: str, partition_by: Sequence[str], files: int | None = None
 ) -> Written:
@@ -152,7 +64,7 @@ def write_table(
     # name is unique because writes run concurrently and observations are matched by name.
     observation = Observation(f"rows_{uuid.uuid4().hex}")
     observed = df.observe(observation, F.count(F.lit(1)).alias("rows"))
-    _writer(observed, fmt, partition_by).save(path)
+    table_writer(observed, fmt, partition_by).save(path)
     rows = int(observation.get["rows"])
     partitions: tuple[dict[str, int], ...] = ()
     if partition_by:
@@ -174,15 +86,6 @@ def _partition_values(storage: Storage, path: str, columns: list[str]) -> Iterab
                     deeper.append({**values, column: int(value)})
         found = deeper
     return sorted(found, key=lambda v: tuple(v[c] for c in columns))
-
-
-def read_table(spark: SparkSession, path: str, fmt: str, schema: StructType | None = None) -> DataFrame:
-    reader = spark.read.format(fmt)
-    if schema is not None:
-        reader = reader.schema(schema)
-    if fmt == "csv":
-        reader = reader.option("header", True).option("multiLine", True).option("escape", '"')
-    return reader.load(path)
 
 
 def read_manifest(storage: Storage, output_path: str) -> dict[str, Any] | None:
