@@ -58,6 +58,18 @@ public struct Artifact: Sendable, Equatable {
         let package = try packageDirectory(job)
         let packageName = URL(fileURLWithPath: package).lastPathComponent
         var entries = try packageFiles(package, packageName: packageName, repository: repository)
+        // Shared libraries (`libraries:`) add their packages beside the job's; a name twice is ambiguous.
+        var owners = [packageName: job.source]
+        for library in job.libraries {
+            for libraryPackage in try libraryPackages(library) {
+                let name = URL(fileURLWithPath: libraryPackage).lastPathComponent
+                if let owner = owners[name] {
+                    throw DeployError("package \(name) is in both \(owner) and \(library): rename one (jobs.\(job.name).libraries)")
+                }
+                owners[name] = library
+                entries += try packageFiles(libraryPackage, packageName: name, repository: repository)
+            }
+        }
         entries.append((packageName + "/config.yml", configSource))
         entries.sort { $0.name.unicodeScalars.lexicographicallyPrecedes($1.name.unicodeScalars) }
 
@@ -103,6 +115,18 @@ public struct Artifact: Sendable, Equatable {
             throw DeployError("\(src): expected exactly one Python package (a folder with __init__.py), found \(candidates.count)")
         }
         return "\(src)/\(only)"
+    }
+
+    /// A library folder's packages (`src/*/__init__.py`), at least one.
+    static func libraryPackages(_ library: String) throws -> [String] {
+        let src = library + "/src"
+        let found = ((try? FileManager.default.contentsOfDirectory(atPath: src)) ?? [])
+            .filter { FileManager.default.fileExists(atPath: "\(src)/\($0)/__init__.py") }
+            .sorted()
+        guard !found.isEmpty else {
+            throw DeployError("\(src): a library needs at least one Python package (a folder with __init__.py) under src/")
+        }
+        return found.map { "\(src)/\($0)" }
     }
 
     static func packageFiles(_ package: String, packageName: String, repository: String) throws -> [(name: String, source: SourceFile)] {

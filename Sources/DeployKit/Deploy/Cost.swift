@@ -114,7 +114,7 @@ public struct Pricing: Codable, Sendable, Equatable {
             guard let seconds = usage.executionSeconds, let hourly = emrClusterHour else { return nil }
             return RunCost(usd: seconds / 3600 * hourly, estimate: true,
                            basis: "estimate: \(Self.format(seconds / 3600)) h of the step × $\(Self.format(hourly)) per cluster-hour (the whole cluster's price, not the step's share)")
-        case .local:
+        case .local, .spark:
             guard let cpu = usage.cpuSeconds else { return nil }
             return RunCost(usd: 0, estimate: false, basis: "local: \(Self.format(cpu)) CPU-seconds, no charge")
         }

@@ -52,7 +52,7 @@ public struct DeployContext: Sendable {
             case .glue: engine = GlueEngine(client: client, target: target)
             case .emrServerless: engine = EMRServerlessEngine(client: client, target: target)
             case .emr: engine = EMRStepEngine(client: client, target: target)
-            case .local: engine = LocalEngine(target: target, root: manifest.directory + "/.deployer/local", workingDirectory: manifest.directory, environment: environment)
+            case .local, .spark: engine = LocalEngine(target: target, root: manifest.directory + "/.deployer/local", workingDirectory: manifest.directory, environment: environment)
             }
             return DeployContext(manifest: manifest, target: target, store: S3Store(s3: S3Client(client: client), bucket: bucket, uploader: try Uploader.fromEnvironment(environment)), engine: engine,
                                  layout: Layout(prefix: prefix, target: target.name), client: client, environment: environment, log: log)
@@ -123,5 +123,42 @@ public struct DeployContext: Sendable {
     public func artifactURLs(job: String, digest: String) -> ArtifactURLs {
         let prefix = layout.artifactPrefix(job: job, digest: digest)
         return ArtifactURLs(entryPoint: store.url(prefix + "/main.py"), codeZip: store.url(prefix + "/code.zip"), config: store.url(prefix + "/config.yml"))
+    }
+
+    /// The artifact's URLs with its dependency bundle's, when the job has one.
+    public func artifactURLs(job: String, digest: String, bundle: DependencyBundle?) -> ArtifactURLs {
+        var urls = artifactURLs(job: job, digest: digest)
+        if let bundle {
+            let prefix = layout.dependencyPrefix(digest: bundle.digest)
+            urls.dependencies = DependencyURLs(digest: bundle.digest,
+                                               pureArchive: bundle.hasPure ? store.url(prefix + "/" + DependencyBundle.pureArchive) : nil,
+                                               nativeArchive: bundle.hasNativeArchive ? store.url(prefix + "/" + DependencyBundle.nativeArchive) : nil,
+                                               wheels: bundle.wheelFiles.map { store.url(prefix + "/" + $0) })
+        }
+        return urls
+    }
+
+    /// The runtime the target's jobs run on: the engine's, with the target's `runtime:` over it.
+    public func pythonRuntime() async throws -> PythonRuntime {
+        if let python = target.runtimePython, let arch = target.runtimeArch { return PythonRuntime(python: python, arch: arch) }
+        let engine = try await engine.pythonRuntime()
+        return PythonRuntime(python: target.runtimePython ?? engine.python, arch: target.runtimeArch ?? engine.arch)
+    }
+
+    /// Builds (or takes from the build cache) the dependency bundle of every job with a lock,
+    /// for this target's runtime; a job without `requirements:` has none.
+    public func dependencyBundles(_ jobs: [Job], buildRoot: String? = nil) async throws -> [String: DependencyBundle] {
+        let locked = jobs.filter { $0.requirements != nil }
+        guard !locked.isEmpty else { return [:] }
+        let runtime = try await pythonRuntime()
+        let root = buildRoot ?? manifest.directory + "/.deployer/build"
+        let builder = DependencyBuilder(buildRoot: root + "/dependencies", wheelCache: manifest.directory + "/.deployer/cache/wheels", environment: environment, log: log)
+        var bundles: [String: DependencyBundle] = [:]
+        for job in locked {
+            guard let file = job.requirements else { continue }
+            let requirements = try Requirements.load(file)
+            bundles[job.name] = try builder.bundle(requirements, runtime: runtime, delivery: engine.dependencyDelivery, job: job.name)
+        }
+        return bundles
     }
 }

@@ -23,7 +23,8 @@ public struct Deployer: Sendable {
     /// Reads live state (O(jobs) requests, in parallel) and compares it with the desired state.
     /// `select`: only these jobs (`--select`); the others keep what the last deployment recorded.
     public func plan(select: [String]? = nil) async throws -> (plan: Plan, artifacts: [String: Artifact]) {
-        try await plan(desired: .manifest, select: select)
+        let planned = try await plan(desired: .manifest, select: select)
+        return (planned.plan, planned.artifacts)
     }
 
     /// The manifest's jobs, or only the selected ones (each must exist).
@@ -34,11 +35,13 @@ public struct Deployer: Sendable {
 
     var automation: Automation { Automation(target: target, client: context.client) }
 
-    func plan(desired: Desired, buildRoot: String? = nil, select: [String]? = nil) async throws -> (plan: Plan, artifacts: [String: Artifact]) {
+    func plan(desired: Desired, buildRoot: String? = nil, select: [String]? = nil) async throws
+        -> (plan: Plan, artifacts: [String: Artifact], bundles: [String: DependencyBundle]) {
         try await context.engine.preflight()
         let automation = self.automation
         let latest = try await context.latestRecord()
         var artifacts: [String: Artifact] = [:]
+        var bundles: [String: DependencyBundle] = [:]
         var inputs: [(job: String, name: String, digest: String, definition: JSONValue)] = []
         var removed: [(job: String, name: String, digest: String, definition: JSONValue)] = []
         let selection = select.flatMap { $0.isEmpty ? nil : $0 }
@@ -54,11 +57,14 @@ public struct Deployer: Sendable {
                     removed.append((job, name, latest.artifacts[job] ?? "", latest.definitions[job] ?? .null))
                 }
             }
+            // Built, checked and test-imported before anything is uploaded.
+            bundles = try await context.dependencyBundles(jobs, buildRoot: buildRoot)
             for job in jobs {
                 let artifact = try Artifact.build(job, buildRoot: buildRoot)
                 artifacts[job.name] = artifact
                 let name = manifest.engineJobName(job, target: target)
-                let engineDefinition = context.engine.desiredDefinition(name: name, job: job, artifact: context.artifactURLs(job: job.name, digest: artifact.digest), digest: artifact.digest)
+                let urls = context.artifactURLs(job: job.name, digest: artifact.digest, bundle: bundles[job.name])
+                let engineDefinition = context.engine.desiredDefinition(name: name, job: job, artifact: urls, digest: artifact.digest)
                 let definition = Automation.merged(engineDefinition, automation.desired(job: job, name: name, engineDefinition: engineDefinition)) ?? engineDefinition
                 inputs.append((job.name, name, artifact.digest, definition))
             }
@@ -74,11 +80,14 @@ public struct Deployer: Sendable {
                 group.addTask {
                     let sums = context.layout.artifactPrefix(job: input.job, digest: input.digest) + "/SHA256SUMS"
                     async let present = context.store.head(sums)
+                    let dependencies = input.definition.dependencyDigest
+                    async let dependenciesPresent = dependencies == nil ? nil : context.store.head(context.layout.dependencyPrefix(digest: dependencies ?? "") + "/SHA256SUMS")
                     let recorded = latest?.jobNames[input.job] == input.name ? latest?.definitions[input.job] : nil
                     async let live = context.engine.liveDefinition(name: input.name, recorded: recorded?.engineDefinition)
                     async let liveAutomation = automation.live(name: input.name, recorded: recorded)
                     // In request order, so the first refusal is the one reported.
                     let uploaded = try await present != nil
+                    let dependenciesUploaded = try await dependenciesPresent != nil
                     let engineLive = try await live
                     let liveDefinition = engineLive == nil ? nil : Automation.merged(engineLive, try await liveAutomation)
                     let action: Action
@@ -92,7 +101,8 @@ public struct Deployer: Sendable {
                         drift = fields.isEmpty ? nil : fields
                     }
                     return JobPlan(job: input.job, engineName: input.name, artifact: input.digest, uploadArtifact: !uploaded, action: action,
-                                   changes: changes, desired: input.definition, live: liveDefinition, drift: drift)
+                                   changes: changes, desired: input.definition, live: liveDefinition, drift: drift,
+                                   dependencies: dependencies, uploadDependencies: dependencies == nil ? nil : !dependenciesUploaded)
                 }
             }
             var result: [JobPlan] = []
@@ -109,15 +119,18 @@ public struct Deployer: Sendable {
         if case .record(let record) = desired, let missing = jobs.first(where: \.uploadArtifact) {
             throw DeployError("deployment \(record.id) used artifact \(missing.artifact) of \(missing.job), which is no longer in \(context.store.location): it cannot be restored")
         }
+        if case .record(let record) = desired, let missing = jobs.first(where: { $0.uploadDependencies == true }) {
+            throw DeployError("deployment \(record.id) used dependency bundle \(missing.dependencies ?? "?") of \(missing.job), which is no longer in \(context.store.location): it cannot be restored")
+        }
         var rollbackOf: String?
         if case .record(let record) = desired { rollbackOf = record.id }
         // Planned from what exists, not only from the record: when the jobs already match but the
         // record does not, an earlier apply stopped before recording, and this one records.
         let plan = Plan(project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: jobs, latestDeployment: latest?.id,
                         liveFingerprint: Plan.fingerprint(jobs, latest: latest?.id), rollbackOf: rollbackOf,
-                        recordBehind: Plan.record(latest, matches: jobs, selected: selection != nil) || jobs.contains(where: { $0.action != .unchanged || $0.uploadArtifact }) ? nil : true,
+                        recordBehind: Plan.record(latest, matches: jobs, selected: selection != nil) || jobs.contains(where: { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true }) ? nil : true,
                         selected: selection)
-        return (plan, artifacts)
+        return (plan, artifacts, bundles)
     }
 
     // MARK: Apply
@@ -150,7 +163,7 @@ public struct Deployer: Sendable {
 
     func apply(desired: Desired, saved: Plan?, options: ApplyOptions) async throws -> ApplyResult {
         try await context.verifyAccount()
-        var (plan, artifacts) = try await plan(desired: desired, buildRoot: options.buildDirectory, select: options.select)
+        var (plan, artifacts, bundles) = try await plan(desired: desired, buildRoot: options.buildDirectory, select: options.select)
         if let saved {
             guard saved.project == plan.project, saved.target == plan.target else {
                 throw DeployError("the saved plan is for \(saved.project)/\(saved.target), not \(plan.project)/\(plan.target)")
@@ -200,8 +213,18 @@ public struct Deployer: Sendable {
             }
             plan = recheck.plan
             artifacts = recheck.artifacts.isEmpty ? artifacts : recheck.artifacts
+            bundles = recheck.bundles.isEmpty ? bundles : recheck.bundles
             // Uploads an interrupted apply left behind (older than any live lease) are aborted.
             await abortLeftoverUploads(olderThan: options.lockTTL)
+            // Dependencies first: a job's artifact never lands without what it imports.
+            var uploadedBundles: Set<String> = []
+            for job in plan.jobs where job.uploadDependencies == true {
+                guard let bundle = bundles[job.job], !uploadedBundles.contains(bundle.digest) else { continue }
+                uploadedBundles.insert(bundle.digest)
+                try await upload(prefix: context.layout.dependencyPrefix(digest: bundle.digest), directory: bundle.directory, names: bundle.files.map(\.name),
+                                 options: options, keeper: keeper)
+                progress.note("uploaded dependencies \(job.job) \(bundle.digest.prefix(12))")
+            }
             for job in plan.jobs where job.uploadArtifact {
                 guard let artifact = artifacts[job.job] else { continue }
                 try await upload(artifact, options: options, keeper: keeper)
@@ -250,7 +273,12 @@ public struct Deployer: Sendable {
     /// Housekeeping: a failure (a role without s3:ListBucketMultipartUploads, say) is logged and
     /// the apply goes on.
     func abortLeftoverUploads(olderThan lease: TimeInterval?) async {
-        let prefix = context.layout.join("artifacts/")
+        for folder in ["artifacts/", "dependencies/"] {
+            await abortLeftoverUploads(prefix: context.layout.join(folder), olderThan: lease)
+        }
+    }
+
+    func abortLeftoverUploads(prefix: String, olderThan lease: TimeInterval?) async {
         do {
             if let lease {
                 for aborted in try await context.store.abortIncompleteUploads(prefix: prefix, olderThan: lease, now: context.now()) {
@@ -302,10 +330,14 @@ public struct Deployer: Sendable {
     }
 
     func upload(_ artifact: Artifact, options: ApplyOptions, keeper: LeaseKeeper) async throws {
-        let prefix = context.layout.artifactPrefix(job: artifact.job, digest: artifact.digest)
-        let directory = artifact.directory
-        // SHA256SUMS goes last: its presence is what marks the artifact complete.
-        for name in Artifact.fileNames {
+        try await upload(prefix: context.layout.artifactPrefix(job: artifact.job, digest: artifact.digest), directory: artifact.directory,
+                         names: Artifact.fileNames, options: options, keeper: keeper)
+    }
+
+    /// Uploads content-addressed files in order, each only if absent; `names` ends with
+    /// SHA256SUMS, whose presence marks the whole set complete.
+    func upload(prefix: String, directory: String, names: [String], options: ApplyOptions, keeper: LeaseKeeper) async throws {
+        for name in names {
             try await keeper.check()
             try Task.checkCancellation()
             let key = prefix + "/" + name

@@ -111,7 +111,7 @@ public struct Doctor: Sendable {
             case .glue: what = "Glue answers in \(target.region ?? "the region")"
             case .emrServerless: what = "EMR Serverless application \(target.emrServerlessApplicationId ?? "?") exists and is not terminated"
             case .emr: what = "EMR cluster \(target.emrClusterId ?? "?") is running"
-            case .local: what = "spark-submit found"
+            case .local, .spark: what = "spark-submit found"
             }
             checks.append(Check(name: "engine", status: .ok, detail: what))
         } catch {
@@ -136,7 +136,7 @@ public struct Doctor: Sendable {
         switch target.engine {
         case .glue: role = target.roleArn
         case .emrServerless: role = target.emrServerlessExecutionRoleArn
-        case .emr, .local: role = nil
+        case .emr, .local, .spark: role = nil
         }
         guard let role else { return [] }
         let account = Self.account(of: principal)

@@ -131,3 +131,11 @@ extension JSONDecoder {
         return decoder
     }
 }
+
+extension JSONValue {
+    /// The dependency bundle digest a job definition names: Glue's `--deployer-dependencies`
+    /// default argument, or the `dependencies` field the other engines record.
+    var dependencyDigest: String? {
+        self["DefaultArguments"]?["--deployer-dependencies"]?.stringValue ?? self["dependencies"]?.stringValue
+    }
+}

@@ -29,6 +29,10 @@ public struct JobPlan: Codable, Sendable, Equatable {
     /// Fields whose live value differs from what the last deployment set: changed outside
     /// deployer (old = recorded, new = live). Apply restores them.
     public var drift: [FieldChange]? = nil
+    /// The job's dependency bundle digest (nil: the job has no `requirements:`).
+    public var dependencies: String? = nil
+    /// The bundle is not in the store yet and will be uploaded.
+    public var uploadDependencies: Bool? = nil
 }
 
 /// What apply will do, with a fingerprint of the live state it was computed from.
@@ -64,7 +68,7 @@ public struct Plan: Codable, Sendable, Equatable {
     /// Fields changed outside deployer, over all jobs.
     public var hasDrift: Bool { jobs.contains { !($0.drift ?? []).isEmpty } }
 
-    var jobsChange: Bool { jobs.contains { $0.action != .unchanged || $0.uploadArtifact } }
+    var jobsChange: Bool { jobs.contains { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true } }
     public var hasChanges: Bool { jobsChange || recordBehind == true }
 
     public var summary: String {
@@ -72,7 +76,7 @@ public struct Plan: Codable, Sendable, Equatable {
         let updates = jobs.filter { $0.action == .update }.count
         let unchanged = jobs.filter { $0.action == .unchanged }.count
         let deletes = jobs.filter { $0.action == .delete }.count
-        let uploads = jobs.filter(\.uploadArtifact).count
+        let uploads = jobs.filter(\.uploadArtifact).count + Set(jobs.filter { $0.uploadDependencies == true }.compactMap(\.dependencies)).count
         if !hasChanges { return "No changes. \(jobs.count) job\(jobs.count == 1 ? "" : "s") up to date on target \(target)." }
         if !jobsChange { return "Plan: the jobs are up to date; the deployment record is behind and will be written." }
         let drifted = jobs.filter { !($0.drift ?? []).isEmpty }.count
@@ -90,6 +94,10 @@ public struct Plan: Codable, Sendable, Equatable {
                 continue
             }
             if job.uploadArtifact { lines.append("+ artifact \(job.job) \(short)  (upload)") } else { lines.append("= artifact \(job.job) \(short)") }
+            if let dependencies = job.dependencies {
+                let bundle = String(dependencies.prefix(12))
+                lines.append(job.uploadDependencies == true ? "+ dependencies \(job.job) \(bundle)  (upload)" : "= dependencies \(job.job) \(bundle)")
+            }
             let drifted = Dictionary((job.drift ?? []).map { ($0.field, $0) }, uniquingKeysWith: { first, _ in first })
             switch job.action {
             case .create:
@@ -146,8 +154,9 @@ public struct Plan: Codable, Sendable, Equatable {
             let job: String
             let live: JSONValue?
             let artifactPresent: Bool
+            let dependenciesPresent: Bool?
         }
-        let states = jobs.map { State(job: $0.job, live: $0.live, artifactPresent: !$0.uploadArtifact) }
+        let states = jobs.map { State(job: $0.job, live: $0.live, artifactPresent: !$0.uploadArtifact, dependenciesPresent: $0.uploadDependencies.map { !$0 }) }
         let data = (try? JSONEncoder.sorted.encode(states)) ?? Data()
         return PayloadHash.hex(Array(data) + Array((latest ?? "-").utf8))
     }

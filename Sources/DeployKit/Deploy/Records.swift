@@ -12,6 +12,8 @@ public struct Layout: Sendable {
     public var latestKey: String { join("deployments/\(target)/latest.json") }
     public func deploymentKey(_ id: String) -> String { join("deployments/\(target)/\(id).json") }
     public func artifactPrefix(job: String, digest: String) -> String { join("artifacts/\(job)/\(digest)") }
+    /// Dependency bundles are shared by every job with the same lock and runtime.
+    public func dependencyPrefix(digest: String) -> String { join("dependencies/\(digest)") }
 }
 
 /// What one apply (or rollback, or destroy) did: who, when, which artifacts, which definitions.

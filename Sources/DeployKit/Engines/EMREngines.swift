@@ -34,6 +34,14 @@ public struct EMRServerlessEngine: EngineDriver {
 
     var applicationId: String { target.emrServerlessApplicationId ?? "" }
 
+    /// EMR 7 releases run CPython 3.9 (EMR 6: 3.7), on the application's architecture.
+    public func pythonRuntime() async throws -> PythonRuntime {
+        let application = try await emr.getApplication(id: applicationId)
+        let arch = (application?["architecture"] as? String).flatMap(PythonRuntime.normalizedArch) ?? "x86_64"
+        let release = application?["releaseLabel"] as? String ?? "emr-7"
+        return PythonRuntime(python: release.hasPrefix("emr-6") ? "3.7" : "3.9", arch: arch)
+    }
+
     public func preflight() async throws {
         guard let application = try await emr.getApplication(id: applicationId) else {
             throw DeployError("EMR Serverless application \(applicationId) (targets.\(target.name).emr_serverless.application_id) does not exist in \(target.region ?? "the region")")
@@ -48,7 +56,8 @@ public struct EMRServerlessEngine: EngineDriver {
     public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
         let settings = target.settings.overlaid(with: job.engines[.emrServerless])
         let arguments = Self.argumentList(job.arguments.merging(settings.arguments) { $1 })
-        var parameters = "--py-files \(artifact.codeZip)"
+        var parameters = "--py-files \(artifact.pyFiles)"
+        for setting in artifact.archiveSettings(driverEnvironment: "spark.emr-serverless.driverEnv") { parameters += " --conf " + setting }
         if let extra = settings.sparkSubmitParameters { parameters += " " + extra }
         var definition: [String: JSONValue] = [
             "applicationId": .string(applicationId),
@@ -61,6 +70,7 @@ public struct EMRServerlessEngine: EngineDriver {
             ])]),
             "artifact": .string(digest),
         ]
+        if let dependencies = artifact.dependencies { definition["dependencies"] = .string(dependencies.digest) }
         if let timeout = settings.timeoutMinutes { definition["executionTimeoutMinutes"] = .number(Double(timeout)) }
         // EMR Serverless counts attempts, the first included.
         if let retries = settings.retries { definition["retryPolicy"] = .object(["maxAttempts": .number(Double(retries + 1))]) }
@@ -79,6 +89,7 @@ public struct EMRServerlessEngine: EngineDriver {
         let appId = fields["applicationId"]?.stringValue ?? applicationId
         fields.removeValue(forKey: "applicationId")
         fields.removeValue(forKey: "artifact")
+        fields.removeValue(forKey: "dependencies")
         if !arguments.isEmpty, case .object(var driver)? = fields["jobDriver"], case .object(var submit)? = driver["sparkSubmit"] {
             var list: [JSONValue] = []
             if case .array(let existing)? = submit["entryPointArguments"] { list = existing }
@@ -212,6 +223,13 @@ public struct EMRStepEngine: EngineDriver {
 
     var clusterId: String { target.emrClusterId ?? "" }
 
+    /// EMR 7 releases run CPython 3.9 (EMR 6: 3.7); the instances' architecture is the target's
+    /// `runtime.arch` (x86_64 unless said).
+    public func pythonRuntime() async throws -> PythonRuntime {
+        let release = (try await emr.describeCluster(id: clusterId))?["ReleaseLabel"] as? String ?? "emr-7"
+        return PythonRuntime(python: release.hasPrefix("emr-6") ? "3.7" : "3.9", arch: "x86_64")
+    }
+
     public func preflight() async throws {
         guard let cluster = try await emr.describeCluster(id: clusterId) else {
             throw DeployError("EMR cluster \(clusterId) (targets.\(target.name).emr.cluster_id) does not exist")
@@ -226,11 +244,12 @@ public struct EMRStepEngine: EngineDriver {
 
     public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
         let settings = target.settings.overlaid(with: job.engines[.emr])
-        var args = ["spark-submit", "--deploy-mode", "cluster", "--py-files", artifact.codeZip]
+        var args = ["spark-submit", "--deploy-mode", "cluster", "--py-files", artifact.pyFiles]
+        for setting in artifact.archiveSettings(driverEnvironment: "spark.yarn.appMasterEnv") { args += ["--conf", setting] }
         if let extra = settings.sparkSubmitParameters { args += extra.split(separator: " ").map(String.init) }
         args.append(artifact.entryPoint)
         args += Self.argumentList(job.arguments.merging(settings.arguments) { $1 })
-        return .object([
+        var definition: [String: JSONValue] = [
             "clusterId": .string(clusterId),
             "step": .object([
                 "Name": .string(name),
@@ -238,7 +257,9 @@ public struct EMRStepEngine: EngineDriver {
                 "HadoopJarStep": .object(["Jar": .string("command-runner.jar"), "Args": .array(args.map(JSONValue.string))]),
             ]),
             "artifact": .string(digest),
-        ])
+        ]
+        if let dependencies = artifact.dependencies { definition["dependencies"] = .string(dependencies.digest) }
+        return .object(definition)
     }
 
     public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}

@@ -117,6 +117,51 @@ public struct ArtifactURLs: Sendable, Equatable {
     public var entryPoint: String
     public var codeZip: String
     public var config: String
+    /// The job's dependency bundle, when it has a `requirements:` lock.
+    public var dependencies: DependencyURLs? = nil
+
+    public init(entryPoint: String, codeZip: String, config: String, dependencies: DependencyURLs? = nil) {
+        self.entryPoint = entryPoint
+        self.codeZip = codeZip
+        self.config = config
+        self.dependencies = dependencies
+    }
+
+    /// `code.zip`, then `deps.zip` when the bundle has pure-Python packages: `--py-files` /
+    /// Glue `--extra-py-files` (comma-separated).
+    public var pyFiles: String {
+        [codeZip, dependencies?.pureArchive].compactMap { $0 }.joined(separator: ",")
+    }
+
+    /// spark-submit settings that unpack `site-packages.zip` beside each executor and the driver
+    /// (`#deps`) and put it on their `PYTHONPATH`; `driverEnvironment` is the engine's key for
+    /// the driver's environment (`spark.yarn.appMasterEnv`, `spark.emr-serverless.driverEnv`;
+    /// nil where the driver runs here and deployer sets its environment).
+    public func archiveSettings(driverEnvironment: String?) -> [String] {
+        guard let archive = dependencies?.nativeArchive else { return [] }
+        let alias = DependencyBundle.archiveAlias
+        var settings = ["spark.archives=\(archive)#\(alias)", "spark.executorEnv.PYTHONPATH=./\(alias)"]
+        if let driverEnvironment { settings.append("\(driverEnvironment).PYTHONPATH=./\(alias)") }
+        return settings
+    }
+}
+
+/// Where a dependency bundle's files are, as the engine reads them.
+public struct DependencyURLs: Sendable, Equatable {
+    public var digest: String
+    /// `deps.zip` (pure-Python packages).
+    public var pureArchive: String?
+    /// `site-packages.zip` (packages with native code; Spark engines).
+    public var nativeArchive: String?
+    /// The wheels with native code (Glue's `--additional-python-modules`).
+    public var wheels: [String]
+
+    public init(digest: String, pureArchive: String?, nativeArchive: String?, wheels: [String]) {
+        self.digest = digest
+        self.pureArchive = pureArchive
+        self.nativeArchive = nativeArchive
+        self.wheels = wheels
+    }
 }
 
 /// One execution engine: how a job definition looks there, and how runs start and report.
@@ -137,6 +182,11 @@ public protocol EngineDriver: Sendable {
     func cancel(name: String, definition: JSONValue, runId: String) async throws
     /// The driver's log lines (stdout, or stderr).
     func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String]
+    /// The Python jobs run on here, for dependency bundles (Glue's version, the EMR
+    /// application's architecture, the local interpreter); a target's `runtime:` overrides it.
+    func pythonRuntime() async throws -> PythonRuntime
+    /// How packages with native code reach this engine: Glue installs wheels, Spark unpacks an archive.
+    var dependencyDelivery: DependencyBundle.Delivery { get }
     /// The run's time limit in minutes that spends at most `maxCost` USD at `pricing`, and how
     /// it was worked out; throws when the engine cannot bound a run's cost.
     func timeoutMinutes(forMaxCost maxCost: Double, pricing: Pricing, definition: JSONValue) async throws -> (minutes: Int, explanation: String)
@@ -163,6 +213,9 @@ extension EngineDriver {
     }
 
     public func detailLinks(name: String, definition: JSONValue, runId: String) async -> [String: String] { [:] }
+
+    public func pythonRuntime() async throws -> PythonRuntime { PythonRuntime(python: "3.11", arch: "x86_64") }
+    public var dependencyDelivery: DependencyBundle.Delivery { .archive }
 }
 
 extension EngineDriver {

@@ -18,6 +18,14 @@ public struct GlueEngine: EngineDriver {
 
     public func preflight() async throws {}
 
+    /// Glue 5.0 runs CPython 3.11, 4.0 runs 3.10; Glue workers are x86_64.
+    public func pythonRuntime() async throws -> PythonRuntime {
+        let version = target.settings.version ?? "5.0"
+        return PythonRuntime(python: version.hasPrefix("4.") ? "3.10" : version.hasPrefix("3.") ? "3.7" : "3.11", arch: "x86_64")
+    }
+
+    public var dependencyDelivery: DependencyBundle.Delivery { .wheels }
+
     public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? {
         guard let job = try await glue.getJob(name: name) else { return nil }
         var fields: [String: JSONValue] = [:]
@@ -28,12 +36,21 @@ public struct GlueEngine: EngineDriver {
     public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
         let settings = target.settings.overlaid(with: job.engines[.glue])
         var arguments: [String: JSONValue] = [
-            "--extra-py-files": .string(artifact.codeZip),
+            "--extra-py-files": .string(artifact.pyFiles),
             "--job-language": .string("python"),
             "--enable-continuous-cloudwatch-log": .string("true"),
             "--enable-metrics": .string("true"),
             "--deployer-artifact": .string(digest),
         ]
+        if let dependencies = artifact.dependencies {
+            arguments["--deployer-dependencies"] = .string(dependencies.digest)
+            if !dependencies.wheels.isEmpty {
+                // Installed by Glue's pip from the uploaded wheels only: no index at run time, and
+                // their pure-Python dependencies come from deps.zip (the lock is complete).
+                arguments["--additional-python-modules"] = .string(dependencies.wheels.joined(separator: ","))
+                arguments["--python-modules-installer-option"] = .string("--no-index --no-deps")
+            }
+        }
         for (key, value) in job.arguments.merging(settings.arguments, uniquingKeysWith: { $1 }) {
             arguments[key.hasPrefix("--") ? key : "--" + key] = .string(value)
         }
@@ -81,7 +98,9 @@ public struct GlueEngine: EngineDriver {
         var args: [String: String] = request.metadata.asArguments
         // The run names its code.zip itself, so a retry of an older deployment runs that
         // deployment's code (Glue cannot override the script per run; main.py is a thin entry).
-        if let codeZip = definition["DefaultArguments"]?["--extra-py-files"]?.stringValue { args["--extra-py-files"] = codeZip }
+        for key in ["--extra-py-files", "--additional-python-modules", "--python-modules-installer-option"] {
+            if let value = definition["DefaultArguments"]?[key]?.stringValue { args[key] = value }
+        }
         for (key, value) in request.arguments { args[key.hasPrefix("--") ? key : "--" + key] = value }
         return try await glue.startJobRun(name: name, arguments: args, timeoutMinutes: request.timeoutMinutes)
     }

@@ -1,7 +1,8 @@
 import Foundation
 import SigV4
 
-/// Local Spark: the same artifact run with `spark-submit --master local[*]` as a detached
+/// Spark through `spark-submit` on this machine (engines `local`, with `local[*]`, and `spark`,
+/// with any cluster's master URL in client mode): the same artifact run as a detached
 /// process, its pid, log and exit code recorded under the target's folder, so run, status
 /// and logs behave as on AWS.
 public struct LocalEngine: EngineDriver {
@@ -66,22 +67,52 @@ public struct LocalEngine: EngineDriver {
            result.status == 0, FileManager.default.fileExists(atPath: result.text) {
             return result.text
         }
-        throw DeployError("spark-submit not found: run 'bash Tests/setup.sh' (installs pyspark), put spark-submit on PATH, or set targets.\(target.name).local.spark_submit")
+        throw DeployError("spark-submit not found: run 'bash Tests/setup.sh' (installs pyspark), put spark-submit on PATH, or set targets.\(target.name).\(target.engine == .spark ? "spark" : "local").spark_submit")
+    }
+
+    /// The interpreter jobs run with: `python:` of the target, `$PYSPARK_PYTHON`, or python3.
+    var python: String { target.python ?? environment["PYSPARK_PYTHON"] ?? "python3" }
+
+    /// The local interpreter's own version and architecture.
+    public func pythonRuntime() async throws -> PythonRuntime {
+        try PythonRuntime.probe(python)
     }
 
     public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? { recorded }
 
     public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
         let settings = target.settings.overlaid(with: job.engines[.local])
-        return .object([
+        var definition: [String: JSONValue] = [
             "master": .string(target.master ?? "local[*]"),
             "entryPoint": .string(artifact.entryPoint),
-            "pyFiles": .string(artifact.codeZip),
+            "pyFiles": .string(artifact.pyFiles),
             "arguments": .array(Self.argumentList(job.arguments.merging(settings.arguments) { $1 }).map(JSONValue.string)),
             // WARN keeps the driver log to the job's own report; the UI would only hold a port.
             "sparkSubmitParameters": .string(settings.sparkSubmitParameters ?? "--conf spark.ui.enabled=false --conf spark.log.level=WARN"),
             "artifact": .string(digest),
-        ])
+        ]
+        if let dependencies = artifact.dependencies {
+            definition["dependencies"] = .string(dependencies.digest)
+            if let archive = dependencies.nativeArchive { definition["archive"] = .string(archive) }
+        }
+        if let python = target.python { definition["python"] = .string(python) }
+        return .object(definition)
+    }
+
+    /// `site-packages.zip` unpacked once per digest for the driver, which runs here (executors
+    /// unpack their own copy from `spark.archives`).
+    func unpackedArchive(_ archive: String, digest: String) throws -> String {
+        let directory = "\(root)/unpacked/\(digest)"
+        if FileManager.default.fileExists(atPath: directory + "/.complete") { return directory }
+        let staging = directory + ".staging-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: staging) }
+        let result = try Subprocess.run([python, "-I", "-S", "-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", archive, staging], timeout: .seconds(300))
+        guard result.status == 0 else { throw DeployError("cannot unpack \(archive) with \(python): redeploy with 'deployer apply -t \(target.name)'") }
+        FileManager.default.createFile(atPath: staging + "/.complete", contents: Data())
+        try? FileManager.default.removeItem(atPath: directory)
+        guard rename(staging, directory) == 0 else { throw DeployError("cannot move \(staging) to \(directory): \(String(cString: strerror(errno)))") }
+        return directory
     }
 
     public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
@@ -97,6 +128,13 @@ public struct LocalEngine: EngineDriver {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var command = [try sparkSubmit(), "--master", definition["master"]?.stringValue ?? "local[*]"]
         command += (definition["sparkSubmitParameters"]?.stringValue ?? "").split(separator: " ").map(String.init)
+        var driverPath: String?
+        if let archive = definition["archive"]?.stringValue, let digest = definition["dependencies"]?.stringValue {
+            driverPath = try unpackedArchive(archive, digest: digest)
+            let urls = ArtifactURLs(entryPoint: entry, codeZip: pyFiles, config: "", dependencies: DependencyURLs(digest: digest, pureArchive: nil, nativeArchive: archive, wheels: []))
+            for setting in urls.archiveSettings(driverEnvironment: nil) { command += ["--conf", setting] }
+        }
+        if let python = definition["python"]?.stringValue { command += ["--conf", "spark.pyspark.python=\(python)", "--conf", "spark.pyspark.driver.python=\(python)"] }
         command += ["--py-files", pyFiles, entry]
         if case .array(let recorded)? = definition["arguments"] { command += recorded.compactMap(\.stringValue) }
         command += Self.argumentList(arguments)
@@ -114,6 +152,12 @@ public struct LocalEngine: EngineDriver {
         var env = environment
         // Local Spark binds to the host's address unless told otherwise: keep it on loopback.
         if env["SPARK_LOCAL_IP"] == nil { env["SPARK_LOCAL_IP"] = "127.0.0.1" }
+        if let python = definition["python"]?.stringValue {
+            env["PYSPARK_PYTHON"] = python
+            env["PYSPARK_DRIVER_PYTHON"] = python
+        }
+        // The driver runs here: it reads the unpacked bundle (Spark puts --py-files on its path).
+        if let driverPath { env["PYTHONPATH"] = ([driverPath] + [env["PYTHONPATH"]].compactMap { $0 }.filter { !$0.isEmpty }).joined(separator: ":") }
         env["DEPLOYER_LOG"] = log
         env["DEPLOYER_EXIT"] = directory + "/exit_code"
         env["DEPLOYER_PID"] = directory + "/pid"

@@ -6,6 +6,12 @@ public enum EngineKind: String, Sendable, Codable, CaseIterable {
     case emrServerless = "emr-serverless"
     case emr
     case local
+    /// Any Spark cluster by master URL (`spark://…`, `k8s://…`) through `spark-submit`; `local`
+    /// is this engine with `local[*]`.
+    case spark
+
+    /// Engines that run `spark-submit` on this machine (no AWS).
+    public var isSparkSubmit: Bool { self == .local || self == .spark }
 }
 
 /// Settings a target gives an engine, which a job may override per engine.
@@ -64,6 +70,13 @@ public struct Target: Sendable, Equatable {
     public var emrClusterId: String?
     public var sparkSubmit: String?
     public var master: String?
+    /// The interpreter `spark-submit` runs the job with (`local.python` / `spark.python`;
+    /// `PYSPARK_PYTHON` and `PYSPARK_DRIVER_PYTHON`).
+    public var python: String? = nil
+    /// `runtime.python` / `runtime.arch`: the engine's Python, where it differs from the
+    /// engine's default (Glue 5 → 3.11, EMR 7 → 3.9, x86_64; local → its interpreter).
+    public var runtimePython: String? = nil
+    public var runtimeArch: String? = nil
     /// The role EventBridge Scheduler assumes to start scheduled runs (`schedule_role_arn`).
     public var scheduleRoleArn: String? = nil
     /// Schedules are created paused unless a job says otherwise (`pause_schedules`; default:
@@ -109,6 +122,10 @@ public struct Job: Sendable, Equatable {
     /// `name:`: the job's name in the engine, for a job brought under deployer with `import`
     /// (default `PROJECT-TARGET-JOB`).
     public var engineName: String? = nil
+    /// `requirements:`: absolute path of the job's pinned lock, shipped as a dependency bundle.
+    public var requirements: String? = nil
+    /// `libraries:`: absolute paths of shared library folders whose `src/` packages go into code.zip.
+    public var libraries: [String] = []
 }
 
 /// `deployer.yml`, validated and interpolated.

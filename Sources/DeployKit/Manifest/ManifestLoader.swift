@@ -254,17 +254,19 @@ public struct ManifestLoader: Sendable {
                 throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
                                                                      path: "targets.\(name).artifacts", message: "give either bucket (with prefix) or path")])
             }
-            if engine != .local, case .local = location {
+            if !engine.isSparkSubmit, case .local = location {
                 throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
                                                                      path: "targets.\(name).artifacts", message: "engine \(engine.rawValue) needs artifacts.bucket: AWS cannot read a local path")])
             }
             let emrServerless = target[Node("emr_serverless")]?.mapping
             let emr = target[Node("emr")]?.mapping
-            let local = target[Node("local")]?.mapping
-            let required: [(EngineKind, String, Bool)] = [(.emrServerless, "emr_serverless", emrServerless != nil), (.emr, "emr", emr != nil)]
+            let local = target[Node(engine == .spark ? "spark" : "local")]?.mapping
+            let runtime = target[Node("runtime")]?.mapping
+            let required: [(EngineKind, String, Bool)] = [(.emrServerless, "emr_serverless", emrServerless != nil), (.emr, "emr", emr != nil),
+                                                          (.spark, "spark", local?[Node("master")]?.string != nil)]
             for (kind, key, present) in required where kind == engine && !present {
                 throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
-                                                                     path: "targets.\(name).\(key)", message: "engine \(engine.rawValue) needs a '\(key)' section")])
+                                                                     path: "targets.\(name).\(key)", message: kind == .spark ? "engine spark needs spark.master (spark://HOST:PORT, k8s://…)" : "engine \(engine.rawValue) needs a '\(key)' section")])
             }
             if engine == .glue, string("role_arn") == nil {
                 throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
@@ -279,6 +281,8 @@ public struct ManifestLoader: Sendable {
                 logURI: emrServerless?[Node("log_uri")]?.string ?? emr?[Node("log_uri")]?.string,
                 emrClusterId: emr?[Node("cluster_id")]?.string,
                 sparkSubmit: local?[Node("spark_submit")]?.string, master: local?[Node("master")]?.string,
+                python: local?[Node("python")]?.string, runtimePython: runtime?[Node("python")]?.string,
+                runtimeArch: runtime?[Node("arch")]?.string.flatMap(PythonRuntime.normalizedArch),
                 scheduleRoleArn: string("schedule_role_arn"),
                 pauseSchedules: string("pause_schedules").map { $0.lowercased() == "true" } ?? (name != "prod"),
                 pricing: Pricing(manifest: (target[Node("pricing")]?.mapping ?? [:]).reduce(into: [String: Double]()) { values, pair in
@@ -294,7 +298,7 @@ public struct ManifestLoader: Sendable {
         for (key, value) in jobNodes {
             guard let name = key.string, let job = value.mapping, let source = job[Node("source")]?.string else { continue }
             var confinementIssues: [ManifestIssue] = []
-            for field in ["source", "config"] {
+            for field in ["source", "config", "requirements"] {
                 guard let node = job[Node(field)], let text = node.string else { continue }
                 if let problem = Self.confinementProblem(text, directory: directory) {
                     confinementIssues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: "jobs.\(name).\(field)", message: problem))
@@ -302,6 +306,30 @@ public struct ManifestLoader: Sendable {
             }
             if let node = job[Node("entry_point")], let text = node.string, let problem = Self.confinementProblem(text, directory: Self.resolve(source, in: directory)) {
                 confinementIssues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: "jobs.\(name).entry_point", message: problem))
+            }
+            var libraries: [String] = []
+            for (index, node) in (job[Node("libraries")]?.sequence ?? []).enumerated() {
+                guard let text = node.string else { continue }
+                if let problem = Self.confinementProblem(text, directory: directory) {
+                    confinementIssues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: "jobs.\(name).libraries[\(index)]", message: problem))
+                }
+                libraries.append(Self.resolve(text, in: directory))
+            }
+            var requirementsPath: String?
+            if let node = job[Node("requirements")], let text = node.string, confinementIssues.isEmpty {
+                let path = Self.resolve(text, in: directory)
+                requirementsPath = path
+                // Pinned or refused at validate time, each bad line named.
+                if FileManager.default.fileExists(atPath: path) {
+                    do { _ = try Requirements.load(path) } catch let error as DeployError {
+                        for line in error.description.split(separator: "\n") {
+                            confinementIssues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: "jobs.\(name).requirements", message: String(line)))
+                        }
+                    }
+                } else {
+                    confinementIssues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: "jobs.\(name).requirements",
+                                                           message: "'\(Schema.short(text))' does not exist: create it with pinned NAME==VERSION lines, or remove the key"))
+                }
             }
             if !confinementIssues.isEmpty { throw LoadError.issues(confinementIssues) }
             let sourcePath = Self.resolve(source, in: directory)
@@ -319,7 +347,7 @@ public struct ManifestLoader: Sendable {
             if let node = job[Node("schedule")], let mapping = node.mapping, let cronNode = mapping[Node("cron")], let cronText = cronNode.string {
                 do {
                     let cron = try Cron(cronText)
-                    if cron.awsOnly, selected?.engine == .local {
+                    if cron.awsOnly, selected?.engine.isSparkSubmit == true {
                         problem(cronNode, "jobs.\(name).schedule.cron", "L, W and # are evaluated by AWS only; the local engine's 'schedule run-due' cannot: use plain fields")
                     }
                 } catch {
@@ -332,7 +360,7 @@ public struct ManifestLoader: Sendable {
                 if let selected {
                     if selected.engine == .emr {
                         problem(node, "jobs.\(name).schedule", "engine emr (target \(selected.name)) cannot take a schedule: schedule on glue, emr-serverless or local")
-                    } else if selected.engine != .local, selected.scheduleRoleArn == nil {
+                    } else if !selected.engine.isSparkSubmit, selected.scheduleRoleArn == nil {
                         problem(node, "jobs.\(name).schedule", "target \(selected.name) needs schedule_role_arn (the role EventBridge Scheduler assumes; a terraform output) for schedules")
                     }
                 }
@@ -340,7 +368,7 @@ public struct ManifestLoader: Sendable {
                                        paused: mapping[Node("paused")]?.string.map { $0.lowercased() == "true" })
             }
             if let node = job[Node("notify")], let mapping = node.mapping, let topic = mapping[Node("sns_topic")]?.string {
-                if let selected, selected.engine == .local || selected.engine == .emr {
+                if let selected, selected.engine.isSparkSubmit || selected.engine == .emr {
                     problem(node, "jobs.\(name).notify", "engine \(selected.engine.rawValue) (target \(selected.name)) has no run state-change events: notify works on glue and emr-serverless")
                 }
                 let on = (mapping[Node("on")]?.sequence ?? []).compactMap(\.string)
@@ -351,7 +379,7 @@ public struct ManifestLoader: Sendable {
                             config: job[Node("config")]?.string.map { Self.resolve($0, in: directory) } ?? sourcePath + "/config.yml",
                             arguments: stringMap(job[Node("arguments")]), engines: engines, repository: directory,
                             preventDestroy: job[Node("prevent_destroy")]?.string?.lowercased() == "true", schedule: schedule, notify: notify,
-                            engineName: job[Node("name")]?.string))
+                            engineName: job[Node("name")]?.string, requirements: requirementsPath, libraries: libraries))
         }
         let defaultTarget = mapping[Node("default_target")]?.string
         if let defaultTarget, targets[defaultTarget] == nil {

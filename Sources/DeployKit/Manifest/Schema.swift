@@ -117,7 +117,7 @@ indirect enum Schema: Sendable {
 }
 
 extension Schema {
-    static let engines = ["glue", "emr-serverless", "emr", "local"]
+    static let engines = ["glue", "emr-serverless", "emr", "local", "spark"]
 
     static let jobEngineSettings: Schema = .object([
         "arguments": .init(.map(.string()), "extra job arguments for this engine"),
@@ -156,11 +156,20 @@ extension Schema {
                 "cluster_id": .init(.string(pattern: "^j-[A-Z0-9]+$", hint: "an EMR cluster id such as j-2AXXXXXXGAPLF"), required: true),
                 "log_uri": .init(.string()),
             ])),
-            "local": .init(.object([
-                "spark_submit": .init(.string()),
-                "master": .init(.string()),
-            ])),
+            "local": .init(sparkSubmitSettings),
+            "spark": .init(sparkSubmitSettings, "engine spark: the cluster's master URL and how to reach it"),
+            "runtime": .init(.object([
+                "python": .init(.string(pattern: "^3\\.[0-9]{1,2}$", hint: "a CPython version such as 3.11")),
+                "arch": .init(.string(allowed: ["x86_64", "arm64", "aarch64"])),
+            ]), "the engine's Python for dependency bundles (default: Glue 5.0 3.11, EMR 7 3.9, x86_64 or the application's; local: its interpreter)"),
         ])
+
+    static let sparkSubmitSettings: Schema = .object([
+        "spark_submit": .init(.string()),
+        "master": .init(.string(pattern: "^(local(\\[[0-9*]+(,[0-9]+)?\\])?|spark://[^\\s]+|k8s://[^\\s]+|yarn)$", hint: "local[*], spark://HOST:PORT, k8s://https://HOST:PORT or yarn")),
+        "python": .init(.string(), "the interpreter the job runs with (PYSPARK_PYTHON; default python3)"),
+        "deploy_mode": .init(.string(allowed: ["client"]), "client: the driver runs here, executors get code and dependencies from what the artifact ships"),
+    ])
 
     static let jobSchema: Schema = .object([
             "source": .init(.string(), required: true, "the job's directory (main.py, config.yml, src/<package>/)"),
@@ -179,6 +188,8 @@ extension Schema {
                 "on": .init(.list(.string(allowed: ["failed", "timeout", "stopped"])), "run outcomes to report (default: failed, timeout)"),
                 "sns_topic": .init(.string(pattern: "^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$", hint: "an SNS topic ARN"), required: true),
             ]), "report failed runs to an SNS topic (an EventBridge rule on the engine's state-change events)"),
+            "requirements": .init(.string(), "the job's pinned requirements.txt (NAME==VERSION lines): shipped as a dependency bundle built for each target's runtime"),
+            "libraries": .init(.list(.string()), "shared library folders (each with src/<package>/) packaged into code.zip beside the job's package"),
             "prevent_destroy": .init(.boolean, "true: destroy, and removing the job from the manifest, refuse to delete it"),
             "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.map { ($0, Field(jobEngineSettings)) }))),
         ])

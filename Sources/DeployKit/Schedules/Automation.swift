@@ -13,7 +13,7 @@ struct Automation: Sendable {
 
     init(target: Target, client: AWSClient?) {
         self.target = target
-        let aws = target.engine == .local ? nil : client
+        let aws = target.engine.isSparkSubmit ? nil : client
         scheduler = aws.map { SchedulerClient(client: $0) }
         events = aws.map { EventsClient(client: $0) }
     }
@@ -75,7 +75,7 @@ struct Automation: Sendable {
                 fields["Target"] = .string("arn:aws:scheduler:::aws-sdk:emrserverless:startJobRun")
                 fields["Role"] = .string(target.scheduleRoleArn ?? "")
                 fields["Input"] = .string(Self.json(input))
-            case .local, .emr:
+            case .local, .spark, .emr:
                 fields["Arguments"] = .object(schedule.arguments.mapValues(JSONValue.string))
             }
             result["Schedule"] = .object(fields)

@@ -28,7 +28,7 @@ public struct LocalSchedules: Sendable {
     func stateKey(_ job: String) -> String { context.layout.join("schedules/\(context.target.name)/\(job).json") }
 
     public func runDue(now: Date = Date()) async throws -> [Outcome] {
-        guard context.target.engine == .local else {
+        guard context.target.engine.isSparkSubmit else {
             throw DeployError("target \(context.target.name) runs its schedules in EventBridge Scheduler: 'deployer schedule run-due' is for the local engine")
         }
         guard let record = try await context.latestRecord(), record.destroyed != true else {
