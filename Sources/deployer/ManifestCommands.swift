@@ -22,8 +22,8 @@ struct Validate: AsyncParsableCommand {
 
 struct Package: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Build job artifacts deterministically and print their SHA-256.",
-        discussion: "Artifacts hold main.py, code.zip, config.yml and SHA256SUMS; the digest is the SHA-256 of SHA256SUMS. Uploaded ones live at s3://BUCKET/PREFIX/artifacts/JOB/DIGEST/ and are never overwritten."
+        abstract: "Build job artifacts and dependency bundles deterministically and print their SHA-256.",
+        discussion: "Artifacts hold main.py, code.zip, config.yml and SHA256SUMS; the digest is the SHA-256 of SHA256SUMS. Uploaded ones live at s3://BUCKET/PREFIX/artifacts/JOB/DIGEST/ and are never overwritten. A job with requirements also gets a dependency bundle built for the target's Python runtime (-t; default the default target): wheels for that platform and ABI only, deps.zip, site-packages.zip or the wheels (Glue), test-imported when that Python is on this machine; stored at PREFIX/dependencies/DIGEST/."
     )
 
     @Argument(help: "Only this job (default: every job).")
@@ -33,13 +33,29 @@ struct Package: AsyncParsableCommand {
     var out: String?
 
     @OptionGroup var manifest: ManifestFlags
+    @OptionGroup var target: TargetFlag
 
     func run() async throws {
         try await failing {
-            let loaded = try manifest.load()
+            let loaded = try manifest.load(target: target.target)
             let jobs = try job.map { [try loaded.job($0)] } ?? loaded.jobs
+            let chosen = try loaded.target(target.target)
+            let root = out ?? loaded.directory + "/.deployer/build"
+            if jobs.contains(where: { $0.requirements != nil }) {
+                let runtime = try PythonRuntime.offline(for: chosen)
+                let builder = DependencyBuilder(buildRoot: root + "/dependencies", wheelCache: loaded.directory + "/.deployer/cache/wheels",
+                                                log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+                for job in jobs {
+                    guard let file = job.requirements else { continue }
+                    let bundle = try builder.bundle(try Requirements.load(file), runtime: runtime, delivery: DependencyBundle.Delivery(engine: chosen.engine), job: job.name)
+                    for file in bundle.files where file.name != "SHA256SUMS" {
+                        print("\(file.sha256)  \(bundle.directory)/\(file.name)")
+                    }
+                    print("\(bundle.digest)  dependencies \(job.name) for \(runtime) on \(chosen.engine.rawValue): \(bundle.packages.joined(separator: ", "))")
+                }
+            }
             for job in jobs {
-                let artifact = try Artifact.build(job, buildRoot: out ?? loaded.directory + "/.deployer/build")
+                let artifact = try Artifact.build(job, buildRoot: root)
                 for file in artifact.files where file.name != "SHA256SUMS" {
                     print("\(file.sha256)  \(file.path)")
                 }

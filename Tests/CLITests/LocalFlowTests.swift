@@ -10,6 +10,7 @@ final class LocalFlowTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.copyItem(atPath: CLI.repoRoot.appendingPathComponent("jobs/sales_etl").path, toPath: work + "/sales_etl")
+        try FileManager.default.copyItem(atPath: CLI.repoRoot.appendingPathComponent("jobs/common").path, toPath: work + "/common")
         let samples = CLI.repoRoot.appendingPathComponent("jobs/sample_data").path
         try """
         project: itest
@@ -20,6 +21,7 @@ final class LocalFlowTests: XCTestCase {
         jobs:
           sales_etl:
             source: sales_etl
+            libraries: [common]
             arguments:
               --source_path: \(samples)
               --output_path: out/sales_etl

@@ -64,6 +64,41 @@ final class ArtifactTests: XCTestCase {
         }
     }
 
+    /// With a shared library (`libraries: [jobs/common]` / `--library jobs/common`) the two
+    /// builders still agree byte for byte, and the library's package sits beside the job's.
+    func testLibrariesAreByteIdenticalToThePythonBuilderAndClashesAreRefused() throws {
+        let output = NSTemporaryDirectory() + "deployer-pyartifact-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.root + "/jobs/build_artifact.py", "--library", Self.root + "/jobs/common", Self.root + "/jobs/sales_etl", output]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        var withLibrary = job(source: Self.root + "/jobs/sales_etl")
+        withLibrary.repository = Self.root
+        withLibrary.libraries = [Self.root + "/jobs/common"]
+        let artifact = try build(withLibrary)
+        for file in artifact.files {
+            let python = try XCTUnwrap(FileManager.default.contents(atPath: output + "/" + file.name), file.name)
+            XCTAssertEqual(python, try XCTUnwrap(FileManager.default.contents(atPath: file.path)), "\(file.name) differs from build_artifact.py --library's")
+        }
+        let names = Process()
+        names.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        names.arguments = ["python3", "-c", "import sys, zipfile; n = zipfile.ZipFile(sys.argv[1]).namelist(); assert 'jobs_common/__init__.py' in n and 'jobs_common/cli.py' in n and 'sales_etl/config.yml' in n, n", artifact.directory + "/code.zip"]
+        try names.run()
+        names.waitUntilExit()
+        XCTAssertEqual(names.terminationStatus, 0)
+        // The job's own package again as a library: ambiguous, refused.
+        var clash = withLibrary
+        clash.libraries = [Self.root + "/jobs/sales_etl"]
+        XCTAssertThrowsError(try build(clash)) { XCTAssertTrue("\($0)".contains("package sales_etl is in both"), "\($0)") }
+        var empty = withLibrary
+        empty.libraries = [Self.root + "/jobs/sample_data"]
+        XCTAssertThrowsError(try build(empty)) { XCTAssertTrue("\($0)".contains("a library needs at least one Python package"), "\($0)") }
+    }
+
     func testZipIsReadableByPython() throws {
         let artifact = try build(job(source: Self.root + "/jobs/sales_etl"))
         let directory = artifact.directory

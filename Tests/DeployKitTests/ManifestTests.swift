@@ -93,7 +93,7 @@ final class ManifestTests: XCTestCase {
             entry_point: main.py
         """)
         let text = found.map(\.description)
-        XCTAssertTrue(text.contains { $0.hasSuffix("deployer.yml:4:13: targets.local.engine: 'lokal' is not allowed (allowed: glue, emr-serverless, emr, local)") }, "\(text)")
+        XCTAssertTrue(text.contains { $0.hasSuffix("deployer.yml:4:13: targets.local.engine: 'lokal' is not allowed (allowed: glue, emr-serverless, emr, local, spark)") }, "\(text)")
         XCTAssertTrue(text.contains { $0.contains("deployer.yml:6:5: targets.local.colour: unknown key (allowed: account_ids, artifacts,") }, "\(text)")
         XCTAssertTrue(text.contains { $0.contains("jobs.etl: missing required key 'source'") }, "\(text)")
     }
@@ -133,5 +133,47 @@ final class ManifestTests: XCTestCase {
         let manifest = try ManifestLoader(environment: [:]).load(file: root.appendingPathComponent("deployer.yml").path)
         XCTAssertEqual(manifest.jobs.map(\.name), ["cdc_merge", "sales_etl"])
         XCTAssertEqual(Set(manifest.targets.keys), ["local", "dev", "prod"])
+    }
+
+    /// `requirements:` is checked at validate time: an unpinned line is named in both files;
+    /// `libraries:` and `runtime:` load; engine spark needs its master.
+    func testRequirementsLibrariesRuntimeAndSparkEngine() throws {
+        try FileManager.default.createDirectory(atPath: directory + "/jobs/etl", withIntermediateDirectories: true)
+        try "PyYAML==6.0.2\npandas>=2\n".write(toFile: directory + "/jobs/etl/requirements.txt", atomically: true, encoding: .utf8)
+        let text = """
+        project: shop
+        targets:
+          cluster:
+            engine: spark
+            artifacts: {path: state}
+            spark: {master: "spark://127.0.0.1:7077", python: /opt/venv/bin/python, deploy_mode: client}
+            runtime: {python: "3.9", arch: arm64}
+        jobs:
+          etl:
+            source: jobs/etl
+            libraries: [jobs/common]
+            requirements: jobs/etl/requirements.txt
+        """
+        let file = try write(text)
+        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: file)) { error in
+            XCTAssertEqual("\(error)", "\(file):12:19: jobs.etl.requirements: \(directory!)/jobs/etl/requirements.txt:2: 'pandas>=2' is not pinned: write NAME==VERSION (e.g. PyYAML==6.0.2), so every build ships the same code")
+        }
+        try "PyYAML==6.0.2\n".write(toFile: directory + "/jobs/etl/requirements.txt", atomically: true, encoding: .utf8)
+        let manifest = try ManifestLoader(environment: [:]).load(file: file)
+        let target = try manifest.target("cluster")
+        XCTAssertEqual(target.engine, .spark)
+        XCTAssertEqual(target.master, "spark://127.0.0.1:7077")
+        XCTAssertEqual(target.python, "/opt/venv/bin/python")
+        XCTAssertEqual(try PythonRuntime.offline(for: target), PythonRuntime(python: "3.9", arch: "aarch64"))
+        let job = try manifest.job("etl")
+        XCTAssertEqual(job.libraries, [directory + "/jobs/common"])
+        XCTAssertEqual(job.requirements, directory + "/jobs/etl/requirements.txt")
+
+        let noMaster = try write(text.replacingOccurrences(of: "    spark: {master: \"spark://127.0.0.1:7077\", python: /opt/venv/bin/python, deploy_mode: client}\n", with: ""), name: "nomaster.yml")
+        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: noMaster)) { XCTAssertTrue("\($0)".contains("engine spark needs spark.master"), "\($0)") }
+        let outside = try write(text.replacingOccurrences(of: "libraries: [jobs/common]", with: "libraries: [/etc]"), name: "outside.yml")
+        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: outside)) { XCTAssertTrue("\($0)".contains("jobs.etl.libraries[0]: '/etc' is absolute"), "\($0)") }
+        let badMaster = try write(text.replacingOccurrences(of: "spark://127.0.0.1:7077", with: "http://x"), name: "badmaster.yml")
+        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: badMaster)) { XCTAssertTrue("\($0)".contains("spark.master: 'http://x' is not valid"), "\($0)") }
     }
 }

@@ -221,8 +221,9 @@ public struct DependencyBuilder: Sendable {
         if output.contains("No module named pip") {
             return DeployError("\(python) has no pip: install it (python3 -m ensurepip) or set DEPLOYER_PIP_PYTHON to an interpreter with pip")
         }
-        if let line = lines.first(where: { $0.contains("No matching distribution found for") || $0.contains("Could not find a version that satisfies") }) {
-            let package = line.components(separatedBy: "for ").last?.components(separatedBy: " ").first ?? "?"
+        let markers = ["No matching distribution found for ", "satisfies the requirement "]
+        if let (line, marker) = markers.lazy.compactMap({ marker in lines.first { $0.contains(marker) }.map { ($0, marker) } }).first {
+            let package = line.components(separatedBy: marker).last?.components(separatedBy: " ").first ?? "?"
             let known = requirements.pin(for: String(package.split(separator: "=").first ?? ""))
             return DeployError("\(requirements.file)\(known.map { ":\($0.line)" } ?? ""): \(Redaction.scrub(package, limit: 80)) has no wheel for \(runtime) (manylinux, \(runtime.abiTag)) on the index: pin a version that publishes one, build and host a wheel, or drop the requirement (pip: \(Redaction.scrub(line, limit: 160)))")
         }

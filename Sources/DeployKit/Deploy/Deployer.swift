@@ -109,6 +109,13 @@ public struct Deployer: Sendable {
             for try await plan in group { result.append(plan) }
             return result.sorted { $0.job < $1.job }
         }
+        // A bundle already in the store must be the one built here: a damaged copy would be
+        // used as it is (content-addressed keys are never rewritten), so it stops the plan.
+        var verified: Set<String> = []
+        for job in planned where job.uploadDependencies == false {
+            guard let bundle = bundles[job.job], bundle.digest == job.dependencies, verified.insert(bundle.digest).inserted else { continue }
+            try await verifyStored(bundle)
+        }
         var deletions: [JobPlan] = []
         for gone in removed {
             let live = try await context.engine.liveDefinition(name: gone.name, recorded: gone.definition.engineDefinition)
@@ -350,6 +357,22 @@ public struct Deployer: Sendable {
                 // Content-addressed: an existing key already holds these exact bytes (or our own
                 // earlier attempt, whose answer was lost, wrote them).
                 context.log("kept \(context.store.url(key)) (already there)")
+            }
+        }
+    }
+
+    /// Reads back a stored bundle's SHA256SUMS (its hash is the digest) and each file's size.
+    func verifyStored(_ bundle: DependencyBundle) async throws {
+        let prefix = context.layout.dependencyPrefix(digest: bundle.digest)
+        let damaged = "is damaged: delete \(context.store.url(prefix))/ (nothing else uses other bytes under that digest) and run 'deployer apply -t \(target.name)' to upload it again"
+        guard let (sums, _) = try await context.store.get(prefix + "/SHA256SUMS") else { return }
+        guard PayloadHash.hex(sums) == bundle.digest else {
+            throw DeployError("dependency bundle \(context.store.url(prefix)): SHA256SUMS does not hash to its digest, so the bundle \(damaged)")
+        }
+        for file in bundle.files where file.name != "SHA256SUMS" {
+            let stored = try await context.store.head(prefix + "/" + file.name)
+            guard let stored, stored.size == file.size else {
+                throw DeployError("dependency bundle \(context.store.url(prefix + "/" + file.name)) is \(stored.map { "\($0.size) bytes, not \(file.size)" } ?? "missing"): the bundle \(damaged)")
             }
         }
     }

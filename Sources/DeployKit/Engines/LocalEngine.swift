@@ -99,6 +99,27 @@ public struct LocalEngine: EngineDriver {
         return .object(definition)
     }
 
+    /// Checks a stored bundle's files against its SHA256SUMS (whose hash is the digest) before
+    /// a run uses them: a damaged bundle is named, not half-imported.
+    static func verifyBundle(_ directory: String, digest: String) throws {
+        let fix = "delete \(directory) and run 'deployer apply' to upload it again"
+        guard let sums = FileManager.default.contents(atPath: directory + "/SHA256SUMS") else {
+            throw DeployError("dependency bundle \(directory) is missing: \(fix)")
+        }
+        guard PayloadHash.hex(Array(sums)) == digest else {
+            throw DeployError("dependency bundle \(directory): SHA256SUMS does not hash to the digest \(digest.prefix(12)): \(fix)")
+        }
+        for line in String(decoding: sums, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let name = parts[1].trimmingCharacters(in: .whitespaces)
+            let actual = try? StreamingFile.sha256(directory + "/" + name)
+            guard actual == String(parts[0]) else {
+                throw DeployError("dependency bundle \(directory)/\(name) does not match its SHA256SUMS (digest mismatch): \(fix)")
+            }
+        }
+    }
+
     /// `site-packages.zip` unpacked once per digest for the driver, which runs here (executors
     /// unpack their own copy from `spark.archives`).
     func unpackedArchive(_ archive: String, digest: String) throws -> String {
@@ -129,6 +150,13 @@ public struct LocalEngine: EngineDriver {
         var command = [try sparkSubmit(), "--master", definition["master"]?.stringValue ?? "local[*]"]
         command += (definition["sparkSubmitParameters"]?.stringValue ?? "").split(separator: " ").map(String.init)
         var driverPath: String?
+        if let digest = definition["dependencies"]?.stringValue {
+            // The bundle's folder, from whichever of its files this run reads from disk.
+            let files = [definition["archive"]?.stringValue].compactMap { $0 } + pyFiles.split(separator: ",").map(String.init)
+            if let file = files.first(where: { $0.hasPrefix("/") && $0.contains("/" + digest + "/") }) {
+                try Self.verifyBundle((file as NSString).deletingLastPathComponent, digest: digest)
+            }
+        }
         if let archive = definition["archive"]?.stringValue, let digest = definition["dependencies"]?.stringValue {
             driverPath = try unpackedArchive(archive, digest: digest)
             let urls = ArtifactURLs(entryPoint: entry, codeZip: pyFiles, config: "", dependencies: DependencyURLs(digest: digest, pureArchive: nil, nativeArchive: archive, wheels: []))
