@@ -88,7 +88,9 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
 }
 
-/// JSON for `--json` output: sorted keys so scripts and diffs see stable text.
+/// JSON for every `--json` output: one object with `version: 1`, snake_case keys (the
+/// values' own maps, such as job definitions, keep their keys), sorted so scripts and diffs
+/// see stable text.
 func printJSON<T: Encodable>(_ value: T) throws {
-    print(String(decoding: try JSONEncoder.pretty.encode(value), as: UTF8.self))
+    try printSnakeJSON(value)
 }

@@ -35,7 +35,7 @@ struct PlanCommand: AsyncParsableCommand {
                 try JSONEncoder.pretty.encode(plan).write(to: URL(fileURLWithPath: out))
             }
             if json {
-                print(String(decoding: try JSONEncoder.pretty.encode(plan), as: UTF8.self))
+                try printSnakeJSON(PlanOutput(target: plan.target, hasChanges: plan.hasChanges, plan: plan))
             } else {
                 print(plan.render())
                 if let out { print("Saved to \(out): apply it with 'deployer apply -t \(plan.target) --plan \(out)'.") }
@@ -178,6 +178,21 @@ struct Destroy: AsyncParsableCommand {
     }
 }
 
+/// `plan --json`: the plan in the one `--json` style (the file `--out` writes is apply's input
+/// and keeps its own format).
+struct PlanOutput: Encodable {
+    var version = 1
+    var target: String
+    var hasChanges: Bool
+    var plan: Plan
+}
+
+struct DeploymentsOutput: Encodable {
+    var version = 1
+    var target: String
+    var deployments: [DeploymentRecord]
+}
+
 struct Deployments: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List a target's deployments, newest first (ids for rollback).")
 
@@ -193,7 +208,7 @@ struct Deployments: AsyncParsableCommand {
         try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             let records = try await command.context.records()
             if json {
-                try printSnakeJSON(records)
+                try printSnakeJSON(DeploymentsOutput(target: command.context.target.name, deployments: records))
                 return
             }
             if records.isEmpty { print("No deployments on target \(command.context.target.name).") }

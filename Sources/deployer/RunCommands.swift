@@ -250,8 +250,17 @@ struct Status: AsyncParsableCommand {
     }
 
     struct Output: Encodable {
+        var version = 1
         var target: String
         var jobs: [Runner.JobStatus]
+    }
+
+    /// `status JOB --run RUN_ID --json`.
+    struct RunOutput: Encodable {
+        var version = 1
+        var target: String
+        var job: String
+        var run: RunInfo
     }
 
     func run() async throws {
@@ -259,7 +268,7 @@ struct Status: AsyncParsableCommand {
             let runner = Runner(context: command.context)
             if let run, let job {
                 let info = try await runner.detail(job: job, runId: run)
-                if json { try printSnakeJSON(info) } else {
+                if json { try printSnakeJSON(RunOutput(target: command.context.target.name, job: job, run: info)) } else {
                     print("run:      \(RunHandle(engine: command.context.target.engine.rawValue, target: command.context.target.name, job: job, runId: run))")
                     print("state:    \(info.state.rawValue) (\(info.engineState))")
                     print("started:  \(info.startedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-")")

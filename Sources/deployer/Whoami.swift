@@ -16,6 +16,7 @@ struct Whoami: AsyncParsableCommand {
     struct Output: Encodable {
         let account: String
         let arn: String
+        var version = 1
         let userId: String
         let region: String
         let credentialSource: String

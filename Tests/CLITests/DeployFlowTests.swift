@@ -211,7 +211,9 @@ final class DeployFlowTests: XCTestCase {
         XCTAssertTrue(second.stdout.contains("~ update job \(project)-prod-sales_etl"), second.stdout)
 
         let history = try deployer(["deployments", "-t", "prod", "--json"], peers)
-        let records = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
+        let historyObject = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(historyObject["version"] as? Int, 1)
+        let records = try XCTUnwrap(historyObject["deployments"] as? [[String: Any]])
         XCTAssertEqual(records.count, 2)
         let oldest = try XCTUnwrap(records.last)
         // `by` is who AWS says deployed (STS GetCallerIdentity), not a spoofable $USER@host.
@@ -339,7 +341,10 @@ final class DeployFlowTests: XCTestCase {
         """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
         let plan = try deployer(["plan", "-t", "dev", "--json"], peers)
         XCTAssertEqual(plan.status, 0, plan.all)
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])
+        let planObject = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(planObject["version"] as? Int, 1)
+        XCTAssertEqual(planObject["has_changes"] as? Bool, true)
+        let object = try XCTUnwrap(planObject["plan"] as? [String: Any])
         let job = try XCTUnwrap((object["jobs"] as? [[String: Any]])?.first)
         XCTAssertEqual(job["action"] as? String, "update", "the job exists under its own name")
         let fields = Set(((job["changes"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String })

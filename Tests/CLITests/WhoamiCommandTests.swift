@@ -23,9 +23,11 @@ final class WhoamiCommandTests: XCTestCase {
         XCTAssertTrue(text.stdout.contains("credentials: environment\n"))
         let json = try CLI.run(["whoami", "--json"], environment: environment)
         XCTAssertEqual(json.status, 0, json.stderr)
-        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: String])
+        let parsed = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(parsed["version"] as? Int, 1)
+        let object = parsed.compactMapValues { $0 as? String }
         XCTAssertEqual(object["account"], peers.account)
-        XCTAssertEqual(object["credentialSource"], "environment")
+        XCTAssertEqual(object["credential_source"], "environment")
         XCTAssertTrue(object["arn"]?.hasSuffix(":user/deployer-ci") ?? false)
         let debug = try CLI.run(["whoami", "--debug"], environment: environment)
         XCTAssertEqual(debug.status, 0)

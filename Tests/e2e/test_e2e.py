@@ -226,7 +226,9 @@ def test_prod_emr_serverless_flow_with_rollback_through_web_identity(sys_):
     assert "~ update job deployer-prod-sales_etl" in second.stdout, second.all
     history = prod(sys_, "deployments", "--json")
     assert history.code == 0, history.all
-    records = json.loads(history.stdout)
+    listed = json.loads(history.stdout)
+    assert listed["version"] == 1, history.all
+    records = listed["deployments"]
     assert len(records) == 2, history.all
     oldest = records[-1]
     assert oldest["by"].startswith(f"arn:aws:sts::{ACCOUNT}:assumed-role/deployer-prod-deploy/"), oldest
