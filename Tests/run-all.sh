@@ -27,6 +27,7 @@ run "faults (deployer apply through fault_proxy; SeaweedFS + moto)" python3 -m p
 # The jobs run on CPython 3.9 (EMR 7) and 3.11 (Glue 5.0): the suite runs on both (venvs .venv-py39/.venv-py311).
 run "jobs (pytest, local Spark, CPython 3.9)" bash Tests/jobs-pythons.sh 3.9
 run "jobs (pytest, local Spark, CPython 3.11)" bash Tests/jobs-pythons.sh 3.11
+run "dependencies (bundles, isolated interpreter, Spark standalone cluster)" python3 -m pytest Tests/deps -q -rs
 run "e2e (terraform apply -> roles -> deployer on moto, IAM enforced)" python3 -m pytest Tests/e2e -q -rs
 run "terraform (fmt, validate, test, checkov)" bash terraform/check.sh
 run "workflows (actionlint, zizmor)" bash .github/check.sh

@@ -48,7 +48,8 @@ def native_job(output="out/nativejob.json"):
 
 
 def manifest(target, *jobs):
-    return "project: deptest\ntargets:\n" + textwrap.indent(textwrap.dedent(target), "  ") + "jobs:\n" + "".join(jobs)
+    name = textwrap.dedent(target).split(":", 1)[0]
+    return f"project: deptest\ndefault_target: {name}\ntargets:\n" + textwrap.indent(textwrap.dedent(target), "  ") + "jobs:\n" + "".join(jobs)
 
 
 def local_target(python=None, master="local[2]"):
