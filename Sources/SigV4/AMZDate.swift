@@ -7,6 +7,7 @@ public struct AMZDate: Sendable, Equatable {
     /// `YYYYMMDD`, the date in the credential scope.
     public let date: String
 
+    /// Both forms of `instant` in UTC, truncated to the whole second.
     public init(_ instant: Date) {
         let seconds = Int64(instant.timeIntervalSince1970.rounded(.down))
         var days = seconds / 86_400

@@ -15,6 +15,10 @@ public struct CanonicalRequest: Sendable {
     /// Headers SigV4 must never sign: they are added or changed by proxies and HTTP stacks.
     public static let unsignableHeaders: Set<String> = Set(unsignableNames.map(\.description))
 
+    /// Builds the canonical request for `request` with `payloadHash` in the last line.
+    /// `extraQuery` is signed as if it were part of the query (presigning's `X-Amz-*`
+    /// parameters, which are not on the request yet); headers named in `excludeHeaders`
+    /// (lower-case) are left unsigned, as are `unsignableHeaders`.
     public init(request: SigningRequest, payloadHash: String, uriRules: URIRules, extraQuery: [QueryItem] = [], excludeHeaders: Set<String> = []) {
         // One pass sizes the output (every byte of a path or query may become `%XY`; header
         // names appear twice, in the lines and in SignedHeaders), so it is written with no
@@ -52,6 +56,7 @@ public struct CanonicalRequest: Sendable {
         public var doubleEncode: Bool
         /// Remove `.`, `..` and empty segments: every service but S3.
         public var normalize: Bool
+        /// Rules with each step chosen; `standard` and `s3` are the two AWS uses.
         public init(doubleEncode: Bool, normalize: Bool) {
             self.doubleEncode = doubleEncode
             self.normalize = normalize

@@ -6,6 +6,7 @@ import Foundation
 /// Each chunk's signature covers its data and the previous signature, starting from the
 /// seed signature of the request headers; a final empty chunk closes the chain.
 public struct ChunkSigner: Sendable {
+    /// The algorithm name that opens each chunk's string to sign.
     public static let algorithm = "AWS4-HMAC-SHA256-PAYLOAD"
     let key: SigningKey
     let date: AMZDate

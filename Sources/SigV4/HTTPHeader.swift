@@ -1,7 +1,10 @@
 /// One HTTP header line as given (name case preserved; repeated names allowed).
 public struct HTTPHeader: Sendable, Equatable {
+    /// The header name as written (case kept; the canonical request lower-cases it).
     public var name: String
+    /// The header value as written (the canonical request trims it).
     public var value: String
+    /// The header `name: value`.
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
@@ -10,8 +13,11 @@ public struct HTTPHeader: Sendable, Equatable {
 
 /// One query parameter, decoded (not percent-encoded).
 public struct QueryItem: Sendable, Equatable {
+    /// The parameter name, decoded.
     public var name: String
+    /// The parameter value, decoded (empty for a bare name).
     public var value: String
+    /// The parameter `name=value`, both given decoded.
     public init(_ name: String, _ value: String) {
         self.name = name
         self.value = value
@@ -20,6 +26,7 @@ public struct QueryItem: Sendable, Equatable {
 
 /// The parts of an HTTP request that SigV4 covers.
 public struct SigningRequest: Sendable, Equatable {
+    /// The HTTP method as it goes on the wire, e.g. `GET`.
     public var method: String
     /// The path exactly as it goes on the wire (already percent-encoded), e.g. `/bucket/a%20b`.
     public var path: String
@@ -28,6 +35,7 @@ public struct SigningRequest: Sendable, Equatable {
     /// Headers in the order they go on the wire. Must include `Host`.
     public var headers: [HTTPHeader]
 
+    /// A request to sign; `path` already percent-encoded, `query` decoded, `headers` including `Host`.
     public init(method: String, path: String, query: [QueryItem] = [], headers: [HTTPHeader]) {
         self.method = method
         self.path = path

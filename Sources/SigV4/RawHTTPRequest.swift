@@ -3,18 +3,27 @@
 ///
 /// Used by `deployer sign` and by the conformance tests, whose files use this form.
 public struct RawHTTPRequest: Sendable, Equatable {
+    /// The method from the request line.
     public var method: String
     /// The request target exactly as written (path and optional `?query`).
     public var target: String
+    /// The HTTP version from the request line; `HTTP/1.1` when the line has none.
     public var version: String
+    /// The headers in file order, names as written, values without their leading blanks.
     public var headers: [HTTPHeader]
+    /// Everything after the blank line that ends the headers (empty when there is none).
     public var body: [UInt8]
 
+    /// Why a raw request could not be read; the description says what form was expected.
     public enum ParseError: Error, Equatable, CustomStringConvertible {
+        /// The input is empty or its first line is blank.
         case missingRequestLine
+        /// The request line (given) lacks a method or a target.
         case badRequestLine(String)
+        /// A header line (its 1-based line number and text) has no `:`, or nothing before it.
         case badHeaderLine(Int, String)
 
+        /// One line naming the bad input and the form expected.
         public var description: String {
             switch self {
             case .missingRequestLine:
@@ -27,6 +36,7 @@ public struct RawHTTPRequest: Sendable, Equatable {
         }
     }
 
+    /// A request from its parts; nothing is checked.
     public init(method: String, target: String, version: String = "HTTP/1.1", headers: [HTTPHeader], body: [UInt8] = []) {
         self.method = method
         self.target = target

@@ -12,8 +12,11 @@ public enum Payload: Sendable, Equatable {
     /// `STREAMING-AWS4-HMAC-SHA256-PAYLOAD` for `aws-chunked` bodies.
     case streaming
 
+    /// The payload of a request without a body (the empty string's hash, precomputed).
     public static let empty = Payload.hash(PayloadHash.empty)
 
+    /// What goes in the payload-hash slot: lower-case hex SHA-256, or the literal for
+    /// `.unsigned` or `.streaming`.
     public var hash: String {
         switch self {
         case .bytes(let bytes): return bytes.isEmpty ? PayloadHash.empty : PayloadHash.hex(bytes)
@@ -29,12 +32,17 @@ public struct SigningResult: Sendable {
     /// The request with `X-Amz-Date`, `X-Amz-Security-Token`, `x-amz-content-sha256` and
     /// `Authorization` headers added (header signing) or the `X-Amz-*` query added (presigning).
     public var request: SigningRequest
+    /// Step 1's canonical request.
     public var canonicalRequest: CanonicalRequest
     /// The string to sign, as bytes (the text is made only when asked for).
     public var stringToSignBytes: [UInt8]
+    /// The string to sign as text.
     public var stringToSign: String { String(decoding: stringToSignBytes, as: UTF8.self) }
+    /// The hex signature (`Signature=` in the header, or `X-Amz-Signature` when presigning).
     public var signature: String
+    /// The signing time in both SigV4 forms (a chunk signer continues with it).
     public var date: AMZDate
+    /// The credential scope the signature was made in.
     public var scope: CredentialScope
 }
 
@@ -43,13 +51,16 @@ public struct SigningResult: Sendable {
 /// A value type holding credentials, scope and rules; it performs no I/O. The time is
 /// always passed in, so tests are deterministic and the caller can correct clock skew.
 public struct SigV4Signer: Sendable {
+    /// The per-service rules of signing; `forService` picks the right ones.
     public struct Options: Sendable, Equatable {
+        /// How the path becomes the canonical URI.
         public var uriRules: CanonicalRequest.URIRules
         /// Add an `x-amz-content-sha256` header (S3 requires it; harmless elsewhere).
         public var addContentSHA256Header: Bool
         /// Add `X-Amz-Security-Token` after signing instead of signing it (a few legacy services).
         public var omitSessionTokenFromSignature: Bool
 
+        /// Options with the standard rules unless told otherwise.
         public init(uriRules: CanonicalRequest.URIRules = .standard, addContentSHA256Header: Bool = false, omitSessionTokenFromSignature: Bool = false) {
             self.uriRules = uriRules
             self.addContentSHA256Header = addContentSHA256Header
@@ -67,14 +78,22 @@ public struct SigV4Signer: Sendable {
         }
     }
 
+    /// The algorithm name, first in the string to sign and in the `Authorization` header.
     public static let algorithm = "AWS4-HMAC-SHA256"
 
+    /// The credentials requests are signed with.
     public var credentials: Credentials
+    /// The region of the credential scope, e.g. `eu-west-1`.
     public var region: String
+    /// The service's signing name in the credential scope, e.g. `s3`.
     public var service: String
+    /// The rules this service is signed by.
     public var options: Options
     private let cache: SigningKeyCache
 
+    /// A signer for one region and service. `options` defaults to what `service` needs
+    /// (`Options.forService`); `cache` holds the derived signing keys, by default one cache
+    /// for the whole process.
     public init(credentials: Credentials, region: String, service: String, options: Options? = nil, cache: SigningKeyCache = .shared) {
         self.credentials = credentials
         self.region = region

@@ -3,11 +3,15 @@ import Foundation
 
 /// The credential scope `DATE/REGION/SERVICE/aws4_request`.
 public struct CredentialScope: Sendable, Equatable {
+    /// `YYYYMMDD`: the UTC date of signing.
     public let date: String
+    /// The region, e.g. `us-east-1`.
     public let region: String
+    /// The service's signing name, e.g. `s3`.
     public let service: String
     /// `DATE/REGION/SERVICE/aws4_request`.
     public let string: String
+    /// The scope for one day, region and service.
     public init(date: String, region: String, service: String) {
         self.date = date
         self.region = region
@@ -22,10 +26,13 @@ public struct CredentialScope: Sendable, Equatable {
 /// absorbed, so each signature hashes only the string to sign and one digest (RFC 2104's
 /// precomputation; the pads are computed once per key, not once per request).
 public struct SigningKey: Sendable {
+    /// The scope the key was derived for.
     public let scope: CredentialScope
     let inner: SHA256
     let outer: SHA256
 
+    /// Derives the key (four HMACs) and absorbs its pad blocks. Signers take keys from a
+    /// `SigningKeyCache`, so this runs once per scope, not once per request.
     public init(secretAccessKey: String, scope: CredentialScope) {
         var key = SymmetricKey(data: Array(("AWS4" + secretAccessKey).utf8))
         for part in [scope.date, scope.region, scope.service, "aws4_request"] {
@@ -84,8 +91,10 @@ public final class SigningKeyCache: @unchecked Sendable {
         self.capacity = capacity
     }
 
+    /// The process-wide cache signers use unless given another.
     public static let shared = SigningKeyCache()
 
+    /// The key for `scope`, derived on first use.
     public func key(secretAccessKey: String, scope: CredentialScope) -> SigningKey {
         key(secretAccessKey: secretAccessKey, date: scope.date, region: scope.region, service: scope.service)
     }

@@ -3,8 +3,11 @@ import SigV4
 
 /// Settings shared by every service client of one `deployer` invocation.
 public struct AWSConfiguration: Sendable {
+    /// The region the service clients work in.
     public var region: String
+    /// Where each service's requests go: overrides first, then AWS's naming rules.
     public var endpoints: EndpointResolver
+    /// How many attempts a call gets and how long it backs off between them.
     public var retry: RetryPolicy
     /// One attempt's limit (a request with a body gets one more second per MiB sent).
     public var timeout: Duration
@@ -12,6 +15,8 @@ public struct AWSConfiguration: Sendable {
     /// a silent or failing endpoint ends a command in bounded time.
     public var deadline: Duration
 
+    /// Settings for `region`. Without `endpoints`, AWS's own endpoints for that region unless
+    /// the process environment overrides them (`AWS_ENDPOINT_URL…`).
     public init(region: String, endpoints: EndpointResolver? = nil, retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30), deadline: Duration = .seconds(75)) {
         self.region = region
         self.endpoints = endpoints ?? EndpointResolver(region: region)
@@ -24,17 +29,25 @@ public struct AWSConfiguration: Sendable {
 /// The one path every AWS call takes: resolve credentials, sign (again on every attempt),
 /// send, retry what is retryable, correct clock skew, decode the error.
 public final class AWSClient: Sendable {
+    /// Region, endpoints, retries and time limits.
     public let configuration: AWSConfiguration
+    /// Sends the signed requests (AsyncHTTPClient in production, a script in tests).
     public let transport: any HTTPTransport
     /// `nil` sends unsigned requests (STS AssumeRoleWithWebIdentity needs no credentials).
     public let credentials: (any CredentialProvider)?
+    /// The local time before skew correction; injectable so tests are deterministic.
     public let clock: @Sendable () -> Date
+    /// Waits out a backoff delay; injectable so tests need not wait.
     public let sleep: @Sendable (Duration) async throws -> Void
+    /// The measured offset from AWS's clock, shared with the clients derived with `with(…)`.
     public let skew: ClockSkew
     /// Shared by every call of this client and of the clients derived from it with `with(…)`.
     public let retryQuota: RetryQuota
+    /// Where `--debug` lines go; `nil` writes none.
     public let debug: DebugLog?
 
+    /// A client that signs with `credentials` (`nil`: unsigned). The defaults are the real
+    /// clock, `Task.sleep`, a fresh skew and retry quota, and no debug output.
     public init(configuration: AWSConfiguration, transport: any HTTPTransport, credentials: (any CredentialProvider)?,
                 clock: @escaping @Sendable () -> Date = { Date() },
                 sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },

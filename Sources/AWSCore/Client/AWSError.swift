@@ -14,17 +14,25 @@ public enum AWSProtocol: String, Sendable {
 
 /// Every AWS failure, decoded from whichever protocol the service speaks.
 public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The service's signing name, e.g. `glue`.
     public var service: String
+    /// The operation that failed, e.g. `GetJob`.
     public var operation: String
+    /// The HTTP status; 0 when no answer came back (`TransportError`).
     public var status: Int
+    /// The bare error code (`EntityNotFoundException`), or one made from the status when the
+    /// answer names none; `TransportError` and `MalformedResponse` are ours.
     public var code: String
+    /// AWS's message, or ours for transport failures and malformed answers; may be empty.
     public var message: String
+    /// The request id from the answer's headers or body, for AWS support.
     public var requestId: String?
     /// For `TransportError` codes: what kind of failure below HTTP it was.
     public var transportKind: TransportError.Kind?
     /// What the request named (`arn:aws:s3:::bucket/key`, `glue job NAME`), for messages.
     public var resource: String?
 
+    /// An error from its parts; `AWSClient.send` fills in `resource` when it is left `nil`.
     public init(service: String, operation: String, status: Int, code: String, message: String, requestId: String? = nil, transportKind: TransportError.Kind? = nil) {
         self.service = service
         self.operation = operation
@@ -76,6 +84,8 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
     /// No answer (or a cut-off one) came back: the request may or may not have taken effect.
     public var isTransport: Bool { code == "TransportError" }
 
+    /// `SERVICE OPERATION failed: HTTP STATUS CODE: message (request id ID)`, the parts that
+    /// are empty left out.
     public var description: String {
         var text = "\(service) \(operation) failed: HTTP \(status) \(code)"
         if !message.isEmpty { text += ": \(message)" }

@@ -6,6 +6,7 @@ import SigV4
 public struct DebugLog: Sendable {
     let write: @Sendable (String) -> Void
 
+    /// A log that hands each line, already redacted, to `write`.
     public init(write: @escaping @Sendable (String) -> Void) {
         self.write = write
     }
@@ -15,6 +16,7 @@ public struct DebugLog: Sendable {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
+    /// Logs one attempt: request line, headers (secrets redacted) and body size.
     public func request(_ request: HTTPRequest, attempt: Int) {
         write("> [attempt \(attempt)] \(request.method) \(Redaction.url(request.url))")
         for header in request.headers {
@@ -23,6 +25,7 @@ public struct DebugLog: Sendable {
         write("> (body: \(request.body.length) bytes)")
     }
 
+    /// Logs an answer: status, time taken, headers (secrets redacted) and body size.
     public func response(_ response: HTTPResponse, elapsed: Duration) {
         write("< \(response.status) after \(elapsed.formatted(.units(allowed: [.milliseconds])))")
         for header in response.headers {
@@ -31,6 +34,7 @@ public struct DebugLog: Sendable {
         write("< (body: \(response.body.count) bytes)")
     }
 
+    /// Logs a free-form line (a retry, a skew correction), marked with `*`.
     public func note(_ text: String) {
         write("* \(text)")
     }
@@ -40,6 +44,8 @@ public struct DebugLog: Sendable {
 public enum Redaction {
     static let secretHeaders: Set<String> = ["x-amz-security-token", "x-aws-ec2-metadata-token", "x-amz-sso_bearer_token", "cookie", "set-cookie"]
 
+    /// `value` as it may be printed: the signature of `Authorization` hidden, session and
+    /// metadata tokens, the SSO bearer token and cookies replaced whole.
     public static func headerValue(name: String, value: String) -> String {
         let lowered = name.lowercased()
         if lowered == "authorization" { return authorization(value) }

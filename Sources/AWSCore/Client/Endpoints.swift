@@ -7,13 +7,16 @@ public struct ServiceInfo: Sendable, Equatable {
     public var endpointPrefix: String
     /// SigV4 service name in the credential scope.
     public var signingName: String
+    /// How requests are encoded and errors decoded.
     public var wireProtocol: AWSProtocol
     /// Suffix of `AWS_ENDPOINT_URL_<ID>`: the SDK service id, upper-cased, spaces as `_`.
     public var environmentId: String
     /// JSON 1.1 `X-Amz-Target` prefix, e.g. `AWSGlue`.
     public var targetPrefix: String?
+    /// The JSON protocol version in `Content-Type` (`application/x-amz-json-1.1`).
     public var jsonVersion: String
 
+    /// Describes a service; `targetPrefix` matters only to JSON 1.1 services.
     public init(endpointPrefix: String, signingName: String, wireProtocol: AWSProtocol, environmentId: String, targetPrefix: String? = nil, jsonVersion: String = "1.1") {
         self.endpointPrefix = endpointPrefix
         self.signingName = signingName
@@ -23,19 +26,27 @@ public struct ServiceInfo: Sendable, Equatable {
         self.jsonVersion = jsonVersion
     }
 
+    /// Amazon S3 (REST-XML).
     public static let s3 = ServiceInfo(endpointPrefix: "s3", signingName: "s3", wireProtocol: .restXML, environmentId: "S3")
+    /// AWS STS (query protocol): the regional endpoint, or the global one for `aws-global`.
     public static let sts = ServiceInfo(endpointPrefix: "sts", signingName: "sts", wireProtocol: .query, environmentId: "STS")
+    /// AWS Glue (JSON 1.1).
     public static let glue = ServiceInfo(endpointPrefix: "glue", signingName: "glue", wireProtocol: .json, environmentId: "GLUE", targetPrefix: "AWSGlue")
+    /// EMR Serverless (REST-JSON).
     public static let emrServerless = ServiceInfo(endpointPrefix: "emr-serverless", signingName: "emr-serverless", wireProtocol: .restJSON, environmentId: "EMR_SERVERLESS")
+    /// EMR on EC2 (JSON 1.1), named `elasticmapreduce` in hosts and signatures.
     public static let emr = ServiceInfo(endpointPrefix: "elasticmapreduce", signingName: "elasticmapreduce", wireProtocol: .json, environmentId: "EMR", targetPrefix: "ElasticMapReduce")
     /// IAM Identity Center's portal (GetRoleCredentials): `portal.sso.REGION.amazonaws.com`, unsigned.
     public static let sso = ServiceInfo(endpointPrefix: "portal.sso", signingName: "awsssoportal", wireProtocol: .restJSON, environmentId: "SSO")
     /// IAM Identity Center OIDC (CreateToken refreshes an sso-session login): `oidc.REGION.amazonaws.com`, unsigned.
     public static let ssoOIDC = ServiceInfo(endpointPrefix: "oidc", signingName: "sso-oauth", wireProtocol: .restJSON, environmentId: "SSO_OIDC")
+    /// EventBridge Scheduler (REST-JSON).
     public static let scheduler = ServiceInfo(endpointPrefix: "scheduler", signingName: "scheduler", wireProtocol: .restJSON, environmentId: "SCHEDULER")
+    /// Amazon EventBridge (JSON 1.1).
     public static let events = ServiceInfo(endpointPrefix: "events", signingName: "events", wireProtocol: .json, environmentId: "EVENTBRIDGE", targetPrefix: "AWSEvents")
     /// IAM: one global endpoint, signed for us-east-1.
     public static let iam = ServiceInfo(endpointPrefix: "iam", signingName: "iam", wireProtocol: .query, environmentId: "IAM")
+    /// CloudWatch Logs (JSON 1.1).
     public static let logs = ServiceInfo(endpointPrefix: "logs", signingName: "logs", wireProtocol: .json, environmentId: "CLOUDWATCH_LOGS", targetPrefix: "Logs_20140328")
 }
 
@@ -43,34 +54,48 @@ public struct ServiceInfo: Sendable, Equatable {
 public enum S3AddressingStyle: String, Sendable, CaseIterable {
     /// Virtual-hosted where the bucket name and endpoint allow it, else path style.
     case auto
+    /// Always `bucket.host`, whatever the bucket's name.
     case virtual
+    /// Always `host/bucket`.
     case path
 }
 
 /// A resolved endpoint: where to connect and which region to sign for.
 public struct Endpoint: Sendable, Equatable {
+    /// `https`, or what an override says (`http` or `https`).
     public var scheme: String
+    /// The host to connect to (for virtual-hosted S3, with the bucket in front).
     public var host: String
+    /// The port from an override; `nil` for the scheme's default.
     public var port: Int?
     /// A path prefix from an endpoint override (`https://proxy/aws` → `/aws`).
     public var basePath: String
+    /// The region to sign for: the client's, except at global endpoints (IAM, global STS),
+    /// which take `us-east-1` (`cn-north-1` for IAM in China).
     public var signingRegion: String
     /// True when the URL came from an override rather than AWS's naming rules.
     public var isCustom: Bool
 }
 
+/// An endpoint override that is not an http(s) URL.
 public struct EndpointError: Error, CustomStringConvertible, Sendable {
+    /// Names the setting and its value, and shows the form expected.
     public let description: String
 }
 
 /// Resolves service endpoints the way the SDKs do: an explicit `--endpoint-url` first, then
 /// `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`, then AWS's naming rules.
 public struct EndpointResolver: Sendable {
+    /// The region endpoints are built for.
     public var region: String
+    /// `--endpoint-url`: overrides every service's endpoint, even when the environment says to ignore overrides.
     public var explicitURL: String?
+    /// Where `AWS_ENDPOINT_URL_<ID>`, `AWS_ENDPOINT_URL` and `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` are read.
     public var environment: [String: String]
+    /// Virtual-hosted or path-style S3 addressing.
     public var s3AddressingStyle: S3AddressingStyle
 
+    /// A resolver for `region`, reading overrides from the process environment unless given another.
     public init(region: String, explicitURL: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, s3AddressingStyle: S3AddressingStyle = .auto) {
         self.region = region
         self.explicitURL = explicitURL
@@ -78,6 +103,9 @@ public struct EndpointResolver: Sendable {
         self.s3AddressingStyle = s3AddressingStyle
     }
 
+    /// The endpoint for `service`. `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true` skips the
+    /// environment's overrides. Throws `EndpointError` when the override in use is not an
+    /// http(s) URL with a host.
     public func resolve(_ service: ServiceInfo) throws -> Endpoint {
         let ignoreConfigured = environment["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"]?.lowercased() == "true"
         if let explicitURL, !explicitURL.isEmpty {
@@ -152,6 +180,7 @@ public struct EndpointResolver: Sendable {
 /// S3 key encoding: every byte but RFC 3986 unreserved characters and `/` is escaped,
 /// so the wire path is exactly the canonical URI S3 computes.
 public enum S3Path {
+    /// `key` percent-encoded for the wire path, `/` kept.
     public static func encodeKey(_ key: String) -> String {
         URIEncoding.encodePath(key)
     }

@@ -1,6 +1,9 @@
 /// Guesses service and region from an AWS host name (`glue.eu-west-1.amazonaws.com`,
 /// `bucket.s3.us-east-1.amazonaws.com`, `s3.amazonaws.com`, `sts.amazonaws.com`).
 public enum HostInference {
+    /// The service and region `hostHeader` names (a port is ignored), or two `nil`s when it is
+    /// not an AWS host. A host without a region (`s3.amazonaws.com`, `sts.amazonaws.com`) is
+    /// taken as `us-east-1`; `s3-REGION` hosts give their region.
     public static func infer(_ hostHeader: String) -> (service: String?, region: String?) {
         let host = hostHeader.split(separator: ":").first.map(String.init)?.lowercased() ?? hostHeader.lowercased()
         var labels = host.split(separator: ".").map(String.init)

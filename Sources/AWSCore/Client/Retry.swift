@@ -3,12 +3,17 @@ import Foundation
 /// AWS "standard" retry mode: a fixed number of attempts, capped exponential backoff with
 /// full jitter, retrying throttling, transient and 5xx answers and transport failures.
 public struct RetryPolicy: Sendable {
+    /// Attempts per call, the first included (at least 1).
     public var maxAttempts: Int
+    /// The backoff ceiling after the first failure; it doubles with each further one.
     public var baseDelay: Duration
+    /// The most a single backoff may wait.
     public var maxBackoff: Duration
     /// Uniform random number in [0, 1); injectable so tests are deterministic.
     public var random: @Sendable () -> Double
 
+    /// Three attempts, backoff from 1 s capped at 20 s, unless told otherwise; `maxAttempts`
+    /// below 1 counts as 1.
     public init(maxAttempts: Int = 3, baseDelay: Duration = .seconds(1), maxBackoff: Duration = .seconds(20), random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.maxAttempts = max(1, maxAttempts)
         self.baseDelay = baseDelay
@@ -54,6 +59,8 @@ public struct RetryPolicy: Sendable {
         "RequestInTheFuture",
     ]
 
+    /// Whether another attempt may succeed: a throttling or transient code, or status 429,
+    /// 500, 502, 503 or 504. Transport failures are judged by `TransportError.Kind.isRetryable`.
     public func isRetryable(_ error: AWSError) -> Bool {
         Self.throttlingCodes.contains(error.code) || Self.transientCodes.contains(error.code) || Self.transientStatuses.contains(error.status)
     }
@@ -65,19 +72,25 @@ public struct RetryPolicy: Sendable {
 /// retry took. When the bucket is empty, failures surface at once instead of being retried:
 /// while a service is down or throttling, a `plan` over 50 jobs does not multiply the load by 3.
 public final class RetryQuota: @unchecked Sendable {
+    /// Tokens a retry takes.
     public static let retryCost = 5
+    /// Tokens a retry after a timeout takes.
     public static let timeoutRetryCost = 10
+    /// Tokens a call that succeeds at its first attempt puts back.
     public static let successIncrement = 1
 
     private let lock = NSLock()
     private var tokens: Int
+    /// The most tokens the bucket holds; it starts full.
     public let capacity: Int
 
+    /// A full bucket of `capacity` tokens (a negative capacity counts as 0).
     public init(capacity: Int = 500) {
         self.capacity = max(0, capacity)
         self.tokens = self.capacity
     }
 
+    /// Tokens left now.
     public var available: Int { lock.withLock { tokens } }
 
     /// Takes the cost of one retry; `nil` when the quota cannot pay for it (do not retry).
@@ -101,8 +114,10 @@ public final class ClockSkew: @unchecked Sendable {
     private let lock = NSLock()
     private var offset: TimeInterval = 0
 
+    /// No skew until one is measured.
     public init() {}
 
+    /// Seconds to add to the local clock to get AWS's (0 until measured).
     public var current: TimeInterval {
         lock.lock()
         defer { lock.unlock() }

@@ -3,9 +3,14 @@
 /// AWS answers are small, well-formed documents without DTDs, so this is all they need,
 /// and it keeps the binary free of libxml2.
 public struct XMLElement: Sendable, Equatable {
+    /// The element name as written, namespace prefix included (see `localName`).
     public var name: String
+    /// Attributes by name, entities decoded.
     public var attributes: [String: String]
+    /// Child elements in document order.
     public var children: [XMLElement]
+    /// The element's own text (CDATA included), entities decoded, whitespace kept; the text
+    /// inside its children is not part of it.
     public var text: String
 
     /// The first child named `name` (namespace prefixes ignored).
@@ -13,6 +18,7 @@ public struct XMLElement: Sendable, Equatable {
         children.first { $0.localName == name }
     }
 
+    /// Every child named `name` (namespace prefixes ignored), in document order.
     public func children(_ name: String) -> [XMLElement] {
         children.filter { $0.localName == name }
     }
@@ -31,22 +37,29 @@ public struct XMLElement: Sendable, Equatable {
         return nil
     }
 
+    /// The name without its namespace prefix.
     public var localName: String {
         if let colon = name.lastIndex(of: ":") { return String(name[name.index(after: colon)...]) }
         return name
     }
 }
 
+/// Why a document could not be read: an unclosed or mismatched tag, an unknown entity….
 public struct XMLParseError: Error, CustomStringConvertible, Sendable {
+    /// What was wrong, and where when the parser can tell.
     public let description: String
 }
 
+/// Reads AWS's XML answers into `XMLElement`s and escapes text for XML requests.
 public enum XMLReader {
+    /// The root element of `bytes`; a declaration, comments and a DOCTYPE before it are
+    /// skipped. Throws `XMLParseError` when the document is malformed.
     public static func parse(_ bytes: [UInt8]) throws -> XMLElement {
         var parser = Parser(bytes: bytes)
         return try parser.document()
     }
 
+    /// The root element of `text` (its UTF-8 bytes); throws `XMLParseError` when malformed.
     public static func parse(_ text: String) throws -> XMLElement {
         try parse(Array(text.utf8))
     }

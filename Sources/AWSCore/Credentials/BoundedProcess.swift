@@ -4,21 +4,34 @@ import Foundation
 /// a helper that never exits must not hang `deployer`. Standard output is captured (bounded),
 /// standard error discarded.
 public enum BoundedProcess {
+    /// How a helper ended and what it printed.
     public struct Result: Sendable {
+        /// The exit status.
         public let status: Int32
+        /// Standard output, byte for byte.
         public let output: Data
+        /// Standard output as UTF-8 text, surrounding whitespace trimmed.
         public var text: String { String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
     }
 
+    /// The helper was stopped: it ran past its time limit, or printed more than `maximumOutput`.
     public struct TimedOut: Error, CustomStringConvertible {
+        /// The helper's name as given to `run` (with a note when it printed too much).
         public let command: String
+        /// The time limit in whole seconds.
         public let seconds: Int
+        /// Says what was stopped and after how long.
         public var description: String { "\(command) did not finish within \(seconds) s and was stopped" }
     }
 
     /// Most a helper may print before it is stopped: answers here are small.
     public static let maximumOutput = 16 << 20
 
+    /// Runs `executable` with `arguments`, `input` on its standard input (else nothing) and
+    /// `environment` (else ours); `name` is what messages call it. Returns the exit status and
+    /// output whatever the status. Throws `TimedOut` when it outlives `timeout` (at least 1 s),
+    /// prints more than `maximumOutput`, or does not exit within 5 s of closing its output;
+    /// rethrows the error when it cannot be started.
     public static func run(_ executable: String, _ arguments: [String], input: [UInt8]? = nil, environment: [String: String]? = nil,
                            timeout: Duration, name: String) throws -> Result {
         let process = Process()

@@ -3,8 +3,11 @@ import SigV4
 
 /// Credentials plus a short name of where they came from (shown by `deployer whoami`).
 public struct ResolvedCredentials: Sendable, Equatable {
+    /// The credentials themselves.
     public var credentials: Credentials
+    /// Where they came from, e.g. `environment` or `profile dev (assume role)`.
     public var source: String
+    /// Credentials labelled with their source.
     public init(credentials: Credentials, source: String) {
         self.credentials = credentials
         self.source = source
@@ -29,11 +32,17 @@ public struct ResolvedCredentials: Sendable, Equatable {
 /// asks the next source) and throws when it is configured but fails (the chain stops, so a
 /// broken profile is reported instead of silently falling back to other credentials).
 public protocol CredentialProvider: Sendable {
+    /// The credentials, or `nil` when this source is not configured; throws when it is
+    /// configured but cannot deliver them.
     func resolve() async throws -> ResolvedCredentials?
 }
 
+/// A credential or region setting that is missing, malformed or refused. The message says
+/// which setting and how to fix it, and never holds a secret.
 public struct CredentialError: Error, CustomStringConvertible, Sendable {
+    /// The message shown to the user.
     public let description: String
+    /// An error with `description` as its message.
     public init(_ description: String) {
         self.description = description
     }
@@ -42,18 +51,23 @@ public struct CredentialError: Error, CustomStringConvertible, Sendable {
 /// Fixed credentials (command-line flags, tests).
 public struct StaticCredentialProvider: CredentialProvider {
     let resolved: ResolvedCredentials
+    /// Always answers `credentials`, labelled `source`.
     public init(_ credentials: Credentials, source: String = "static") {
         resolved = ResolvedCredentials(credentials: credentials, source: source)
     }
+    /// The fixed credentials: never `nil`, never an error.
     public func resolve() async throws -> ResolvedCredentials? { resolved }
 }
 
 /// `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`.
 public struct EnvironmentCredentialProvider: CredentialProvider {
     let environment: [String: String]
+    /// Reads the variables from `environment` (the process's, or a test's).
     public init(environment: [String: String]) {
         self.environment = environment
     }
+    /// `nil` when neither key variable is set; throws when only one is. An empty
+    /// `AWS_SESSION_TOKEN` counts as unset.
     public func resolve() async throws -> ResolvedCredentials? {
         let accessKey = environment["AWS_ACCESS_KEY_ID"] ?? ""
         let secret = environment["AWS_SECRET_ACCESS_KEY"] ?? ""
@@ -69,9 +83,12 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
 /// Asks each provider in turn; the first that is configured wins.
 public struct ChainCredentialProvider: CredentialProvider {
     let providers: [any CredentialProvider]
+    /// A chain that asks `providers` in this order.
     public init(_ providers: [any CredentialProvider]) {
         self.providers = providers
     }
+    /// The first configured provider's answer, or `nil` when none is configured; a provider
+    /// that throws ends the chain with its error.
     public func resolve() async throws -> ResolvedCredentials? {
         for provider in providers {
             if let resolved = try await provider.resolve() { return resolved }
@@ -89,12 +106,16 @@ public actor CachingCredentialProvider: CredentialProvider {
     var cached: ResolvedCredentials?
     var inFlight: Task<ResolvedCredentials?, Error>?
 
+    /// Caches `base`'s answer; credentials within `refreshWindow` seconds of their expiry are
+    /// fetched again. `clock` is injectable for tests.
     public init(_ base: any CredentialProvider, refreshWindow: TimeInterval = 300, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.base = base
         self.refreshWindow = refreshWindow
         self.clock = clock
     }
 
+    /// The cached credentials while they are fresh, else `base`'s answer (callers arriving in
+    /// the meantime wait for the same request). Errors are passed on and not cached.
     public func resolve() async throws -> ResolvedCredentials? {
         if let cached, !needsRefresh(cached) { return cached }
         if let inFlight { return try await inFlight.value }
@@ -124,6 +145,7 @@ public enum CredentialDates {
         ISO8601DateFormatter().string(from: date)
     }
 
+    /// The date of an ISO 8601 timestamp with or without fractional seconds; `nil` for anything else.
     public static func parse(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]

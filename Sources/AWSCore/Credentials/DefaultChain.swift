@@ -3,15 +3,24 @@ import SigV4
 
 /// What the user chose on the command line, before the environment and files are consulted.
 public struct AWSOptions: Sendable, Equatable {
+    /// `--region`.
     public var region: String?
+    /// `--profile`.
     public var profile: String?
+    /// `--access-key-id`.
     public var accessKeyId: String?
+    /// `--secret-access-key`.
     public var secretAccessKey: String?
+    /// `--session-token`.
     public var sessionToken: String?
+    /// `--endpoint-url`, for every service.
     public var endpointURL: String?
+    /// How S3 buckets are addressed; `auto` unless chosen.
     public var s3AddressingStyle: S3AddressingStyle
+    /// `--max-attempts`: wins over `AWS_MAX_ATTEMPTS` and the profile's `max_attempts`.
     public var maxAttempts: Int?
 
+    /// The options as parsed; `nil` for a flag not given.
     public init(region: String? = nil, profile: String? = nil, accessKeyId: String? = nil, secretAccessKey: String? = nil, sessionToken: String? = nil,
                 endpointURL: String? = nil, s3AddressingStyle: S3AddressingStyle = .auto, maxAttempts: Int? = nil) {
         self.region = region
@@ -27,11 +36,16 @@ public struct AWSOptions: Sendable, Equatable {
 
 /// Builds the credential chain and region exactly in the AWS SDKs' order.
 public struct AWSSetup: Sendable {
+    /// What the command line said.
     public var options: AWSOptions
+    /// Where the `AWS_*` settings are read (the process's environment unless a test gives one).
     public var environment: [String: String]
+    /// The home directory `~/.aws` is found in.
     public var home: String
+    /// The shared config and credentials files, read once at setup.
     public var config: SharedConfig
 
+    /// Reads the shared files straight away. `home` defaults to `HOME`, else the user's home directory.
     public init(options: AWSOptions, environment: [String: String] = ProcessInfo.processInfo.environment, home: String? = nil) {
         self.options = options
         self.environment = environment

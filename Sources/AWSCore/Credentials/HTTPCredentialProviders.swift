@@ -8,11 +8,16 @@ public struct ContainerCredentialProvider: CredentialProvider {
     let environment: [String: String]
     let transport: (any HTTPTransport)?
 
+    /// Reads the variables from `environment`; a `nil` `transport` means a private one with
+    /// short timeouts.
     public init(environment: [String: String], transport: (any HTTPTransport)?) {
         self.environment = environment
         self.transport = transport
     }
 
+    /// `nil` when neither URI variable is set. Throws when the URI is not a URL or its host is
+    /// not allowed, the token file cannot be read, or the endpoint fails (three tries) or
+    /// answers with anything but credentials.
     public func resolve() async throws -> ResolvedCredentials? {
         let url: String
         if let relative = environment["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"], !relative.isEmpty {
@@ -54,11 +59,16 @@ public struct IMDSCredentialProvider: CredentialProvider {
     let environment: [String: String]
     let transport: (any HTTPTransport)?
 
+    /// Reads the variables from `environment`; a `nil` `transport` means a private one with
+    /// short timeouts.
     public init(environment: [String: String], transport: (any HTTPTransport)?) {
         self.environment = environment
         self.transport = transport
     }
 
+    /// `nil` when IMDS is disabled (`AWS_EC2_METADATA_DISABLED=true`) or gives no token within
+    /// a second (not on EC2). Throws when `AWS_EC2_METADATA_SERVICE_ENDPOINT` is not a URL,
+    /// the instance has no role, or its credentials cannot be fetched or read.
     public func resolve() async throws -> ResolvedCredentials? {
         if environment["AWS_EC2_METADATA_DISABLED"]?.lowercased() == "true" { return nil }
         let base = environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://169.254.169.254"

@@ -8,12 +8,16 @@ public struct ProcessCredentialProvider: CredentialProvider {
     /// The AWS CLI waits forever; deployer does not (a prompt nobody answers in CI, say).
     let timeout: Duration
 
+    /// Runs `command` with `/bin/sh -c` for `profile`, and stops it after `timeout`.
     public init(command: String, profile: String, timeout: Duration = .seconds(60)) {
         self.command = command
         self.profile = profile
         self.timeout = timeout
     }
 
+    /// The credentials the command printed; never `nil` (the profile asked for it). Throws when
+    /// it cannot start, times out, exits non-zero, or prints anything but a `Version: 1` object
+    /// with both keys (and an ISO 8601 `Expiration`, if any).
     public func resolve() async throws -> ResolvedCredentials? {
         let result: BoundedProcess.Result
         do {

@@ -10,12 +10,17 @@ import SigV4
 /// token (SSO OIDC `CreateToken`) and the cache file updated, as the CLI does; a login that
 /// cannot be refreshed is reported with the command that renews it.
 public struct SSOCredentialProvider: CredentialProvider {
+    /// The profile's name, for messages and the `aws sso login` hint.
     public let profile: String
+    /// `sso_account_id`: the account whose role is wanted.
     public let accountId: String
+    /// `sso_role_name`: the role in that account.
     public let roleName: String
+    /// `sso_region`: the region IAM Identity Center runs in.
     public let region: String
     /// The session name (sso-session form) or the start URL (legacy form): its SHA-1 names the cache file.
     public let cacheKey: String
+    /// Where `aws sso login` caches tokens (`~/.aws/sso/cache`).
     public let cacheDirectory: String
     /// sso-session logins carry a refresh token; legacy ones do not.
     public let refreshable: Bool
@@ -25,6 +30,8 @@ public struct SSOCredentialProvider: CredentialProvider {
     /// Refresh a login this close to its expiry (botocore's window).
     static let refreshWindow: TimeInterval = 15 * 60
 
+    /// A provider for one profile's account and role. `client` reaches IAM Identity Center in
+    /// `region` unsigned (the token is the proof); `clock` is injectable for tests.
     public init(profile: String, accountId: String, roleName: String, region: String, cacheKey: String, cacheDirectory: String,
                 refreshable: Bool, client: AWSClient, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.profile = profile
@@ -45,6 +52,10 @@ public struct SSOCredentialProvider: CredentialProvider {
 
     var login: String { "run 'aws sso login --profile \(profile)'" }
 
+    /// The role's temporary credentials from GetRoleCredentials, after refreshing a cached
+    /// sso-session login that is about to expire. Throws when no usable login is cached, it
+    /// has expired or is refused (naming the `aws sso login` that renews it), or the answer
+    /// holds no credentials.
     public func resolve() async throws -> ResolvedCredentials? {
         let token = try await cachedToken()
         let request = try client.makeRequest(.sso, method: "GET", path: "/federation/credentials",

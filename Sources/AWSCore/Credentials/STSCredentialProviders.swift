@@ -11,6 +11,8 @@ public struct AssumeRoleCredentialProvider: CredentialProvider {
     let durationSeconds: Int?
     let label: String
 
+    /// Assumes `roleArn` with the credentials `source` gives; `sts` builds the STS client that
+    /// signs with them. `label` becomes the result's source.
     public init(source: any CredentialProvider, sts: @escaping @Sendable (any CredentialProvider) -> STSClient, roleArn: String, sessionName: String, externalId: String? = nil, durationSeconds: Int? = nil, label: String) {
         self.source = source
         self.sts = sts
@@ -21,6 +23,8 @@ public struct AssumeRoleCredentialProvider: CredentialProvider {
         self.label = label
     }
 
+    /// Temporary credentials for the role. Throws `CredentialError` when AssumeRole fails, and
+    /// passes on what resolving `source` throws.
     public func resolve() async throws -> ResolvedCredentials? {
         do {
             let credentials = try await sts(source).assumeRole(roleArn: roleArn, sessionName: sessionName, externalId: externalId, durationSeconds: durationSeconds)
@@ -40,6 +44,8 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
     let sts: STSClient
     let label: String
 
+    /// Exchanges the token in `tokenFile` for `roleArn`'s credentials through `sts`; `label`
+    /// becomes the result's source.
     public init(tokenFile: String, roleArn: String, sessionName: String, sts: STSClient, label: String) {
         self.tokenFile = tokenFile
         self.roleArn = roleArn
@@ -60,6 +66,8 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
         return WebIdentityCredentialProvider(tokenFile: tokenFile, roleArn: roleArn, sessionName: session, sts: sts, label: "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)")
     }
 
+    /// Temporary credentials for the role. Throws when the token file is missing or empty, or
+    /// STS refuses the exchange.
     public func resolve() async throws -> ResolvedCredentials? {
         // Read on every refresh: the token file is rotated by the platform.
         guard let token = try? String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !token.isEmpty else {
@@ -98,6 +106,9 @@ public struct ProfileCredentialProvider: CredentialProvider {
         self.sso = sso
     }
 
+    /// The profile's credentials; `nil` when it does not exist and was not asked for by name.
+    /// Throws when it exists but is incomplete, names a missing or looping `source_profile`,
+    /// or its source fails.
     public func resolve() async throws -> ResolvedCredentials? {
         guard config.hasProfile(profile) else {
             if explicit {

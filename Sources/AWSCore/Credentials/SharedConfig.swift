@@ -5,10 +5,12 @@ import Foundation
 public struct SharedConfig: Sendable, Equatable {
     /// profile name → key → value, credentials file and config file kept apart.
     public var credentialsFile: [String: [String: String]]
+    /// The config file's profiles (`[profile NAME]`, `[default]`): profile name → key → value.
     public var configFile: [String: [String: String]]
     /// `[sso-session NAME]` sections of the config file: name → key → value.
     public var ssoSessions: [String: [String: String]]
 
+    /// Contents already parsed; `load` reads them from the files.
     public init(credentialsFile: [String: [String: String]] = [:], configFile: [String: [String: String]] = [:], ssoSessions: [String: [String: String]] = [:]) {
         self.credentialsFile = credentialsFile
         self.configFile = configFile
@@ -82,6 +84,7 @@ public struct SharedConfig: Sendable, Equatable {
         credentialsFile[profile]?[key] ?? configFile[profile]?[key]
     }
 
+    /// Whether either file has a section for `profile`.
     public func hasProfile(_ profile: String) -> Bool {
         credentialsFile[profile] != nil || configFile[profile] != nil
     }

@@ -13,6 +13,7 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
     /// Direct connections, and one client per proxy in use (AsyncHTTPClient sets the proxy per client).
     private let direct: HTTPClient
     private let proxied: [[String]: HTTPClient]
+    /// The proxy settings read from the environment when the transport was made.
     public let proxies: ProxySettings
     /// Bytes read from disk per body chunk: large enough for throughput, small enough for flat memory.
     public static let fileChunkSize = 1 << 20
@@ -63,6 +64,7 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
         for client in proxied.values { try? client.syncShutdown() }
     }
 
+    /// Shuts down the direct client, then each proxy's, waiting for each to finish.
     public func shutdown() async throws {
         try await direct.shutdown()
         for client in proxied.values { try await client.shutdown() }
@@ -77,6 +79,9 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
         proxy(for: request).flatMap { proxied[$0.identity] } ?? direct
     }
 
+    /// Sends `request` and collects the whole answer (at most `maximumResponseBytes`) within
+    /// `timeout`. File bodies are streamed; any `Content-Length` header is dropped, the body
+    /// sets it. Throws `TransportError`, whose kind decides retrying, or `CancellationError`.
     public func send(_ request: HTTPRequest, timeout: Duration) async throws -> HTTPResponse {
         var outgoing = HTTPClientRequest(url: request.url)
         outgoing.method = HTTPMethod(rawValue: request.method)

@@ -7,9 +7,13 @@ import Foundation
 public struct ProxySettings: Sendable, Equatable {
     /// One proxy: plain HTTP to the proxy, then `CONNECT` tunnels to the target.
     public struct Proxy: Sendable, Equatable {
+        /// The proxy's host.
         public var host: String
+        /// The proxy's port (80 when the URL has none).
         public var port: Int
+        /// The user for the proxy's basic authentication, decoded from the URL.
         public var username: String?
+        /// The password for it, decoded from the URL.
         public var password: String?
         /// Which variable it came from (for messages; the URL may hold a password).
         public var variable: String
@@ -18,18 +22,24 @@ public struct ProxySettings: Sendable, Equatable {
         var identity: [String] { [host, String(port), username ?? "", password ?? ""] }
     }
 
+    /// The proxy for https URLs (`HTTPS_PROXY`).
     public var https: Proxy?
+    /// The proxy for http URLs (`HTTP_PROXY`).
     public var http: Proxy?
     /// `NO_PROXY` entries: `*`, host names (a leading `.` or `*.` for a whole domain), IPv4
     /// addresses or CIDR blocks, each optionally with `:port`.
     public var noProxy: [String]
 
+    /// Settings as given; `fromEnvironment` reads them from the variables.
     public init(https: Proxy? = nil, http: Proxy? = nil, noProxy: [String] = []) {
         self.https = https
         self.http = http
         self.noProxy = noProxy
     }
 
+    /// Reads `https_proxy`, `http_proxy` and `no_proxy` (lower-case names first, then
+    /// upper-case; empty values ignored). Throws `TransportError` when a proxy is not an
+    /// `http://` URL (a bare `host:port` counts as one).
     public static func fromEnvironment(_ environment: [String: String]) throws -> ProxySettings {
         func value(_ name: String) -> (String, String)? {
             for variable in [name.lowercased(), name.uppercased()] {

@@ -2,9 +2,11 @@ import Foundation
 
 /// AWS IAM (query protocol, version 2010-05-08): the policy simulator, for `deployer doctor`.
 public struct IAMClient: Sendable {
+    /// The client every call goes through.
     public let client: AWSClient
     static let version = "2010-05-08"
 
+    /// IAM calls through `client` (its credentials and retries; IAM's endpoint is global).
     public init(client: AWSClient) {
         self.client = client
     }

@@ -4,25 +4,37 @@ import SigV4
 /// Amazon S3 (REST-XML). Keys may hold any characters: they are encoded once, exactly as
 /// S3 canonicalises them, and addressed virtual-hosted or path style per the resolver.
 public struct S3Client: Sendable {
+    /// The client every call goes through.
     public let client: AWSClient
 
+    /// S3 calls through `client` (its region, endpoints, credentials and retries).
     public init(client: AWSClient) {
         self.client = client
     }
 
+    /// What HeadObject says about an object.
     public struct ObjectInfo: Sendable, Equatable {
+        /// `Content-Length`: the size in bytes.
         public var size: UInt64
+        /// The `ETag` header as sent.
         public var etag: String?
+        /// The `Last-Modified` header as sent (an HTTP date).
         public var lastModified: String?
+        /// The `x-amz-meta-*` headers: names lower-cased and without the prefix.
         public var metadata: [String: String]
         /// `AES256`, `aws:kms`, `aws:kms:dsse`, or nil when the object is not encrypted at rest.
         public var serverSideEncryption: String? = nil
     }
 
+    /// One object of a listing.
     public struct ListedObject: Sendable, Equatable {
+        /// The object's key.
         public var key: String
+        /// The size in bytes.
         public var size: UInt64
+        /// The ETag as listed.
         public var etag: String?
+        /// `LastModified` as listed (ISO 8601 text).
         public var lastModified: String?
     }
 
@@ -48,6 +60,7 @@ public struct S3Client: Sendable {
         return response.header("ETag")
     }
 
+    /// The whole object, read into memory.
     public func getObject(bucket: String, key: String) async throws -> [UInt8] {
         try await getObjectWithETag(bucket: bucket, key: key).body
     }
@@ -74,12 +87,15 @@ public struct S3Client: Sendable {
         }
     }
 
+    /// Deletes the object; with `ifMatch`, only while its ETag still matches.
     public func deleteObject(bucket: String, key: String, ifMatch: String? = nil) async throws {
         var headers: [HTTPHeader] = []
         if let ifMatch { headers.append(HTTPHeader("If-Match", ifMatch)) }
         _ = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "DeleteObject", request: try request("DELETE", bucket: bucket, key: key, headers: headers))
     }
 
+    /// Creates the bucket in the client's region (outside `us-east-1` S3 needs it named as the
+    /// `LocationConstraint`).
     public func createBucket(bucket: String) async throws {
         var body = RequestBody.empty
         let region = client.configuration.region
@@ -124,6 +140,7 @@ public struct S3Client: Sendable {
 
     // MARK: Multipart upload
 
+    /// Starts a multipart upload; returns its upload id.
     public func createMultipartUpload(bucket: String, key: String, contentType: String? = nil) async throws -> String {
         var headers: [HTTPHeader] = []
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
@@ -148,6 +165,8 @@ public struct S3Client: Sendable {
         return etag
     }
 
+    /// Completes the upload from its parts (sent in part-number order); `ifNoneMatch` makes it
+    /// fail if the key exists. Also throws when S3 answers 200 with an `<Error>` body.
     public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [(number: Int, etag: String)], ifNoneMatch: Bool = false) async throws {
         var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         for part in parts.sorted(by: { $0.number < $1.number }) {
@@ -164,13 +183,18 @@ public struct S3Client: Sendable {
         }
     }
 
+    /// Aborts the upload, so S3 drops the parts it holds.
     public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws {
         _ = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "AbortMultipartUpload", request: try request("DELETE", bucket: bucket, key: key, query: [QueryItem("uploadId", uploadId)]))
     }
 
+    /// An upload started and neither completed nor aborted.
     public struct MultipartUpload: Sendable, Equatable {
+        /// The key it would create.
         public var key: String
+        /// The upload id, for completing or aborting it.
         public var uploadId: String
+        /// When it was started; `nil` when S3's timestamp cannot be read.
         public var initiated: Date?
     }
 

@@ -2,7 +2,9 @@ import Foundation
 
 /// EventBridge Scheduler (REST-JSON): one schedule per scheduled job, in the default group.
 public struct SchedulerClient: Sendable {
+    /// The client every call goes through.
     public let client: AWSClient
+    /// EventBridge Scheduler calls through `client` (its region, credentials and retries).
     public init(client: AWSClient) {
         self.client = client
     }
@@ -31,6 +33,7 @@ public struct SchedulerClient: Sendable {
         }
     }
 
+    /// Deletes the schedule; one that is already gone is not an error.
     public func deleteSchedule(name: String) async throws {
         do {
             _ = try await client.restJSONCall(.scheduler, operation: "DeleteSchedule", method: "DELETE", path: Self.path(name))
@@ -42,11 +45,14 @@ public struct SchedulerClient: Sendable {
 
 /// Amazon EventBridge (JSON 1.1): a rule per job that sends its failed runs to SNS.
 public struct EventsClient: Sendable {
+    /// The client every call goes through.
     public let client: AWSClient
+    /// EventBridge calls through `client` (its region, credentials and retries).
     public init(client: AWSClient) {
         self.client = client
     }
 
+    /// The rule (DescribeRule's answer), or `nil` when there is none.
     public func describeRule(name: String) async throws -> [String: Any]? {
         do {
             return try await client.jsonCall(.events, operation: "DescribeRule", input: ["Name": name])
@@ -55,6 +61,7 @@ public struct EventsClient: Sendable {
         }
     }
 
+    /// The rule's targets (the first page of ListTargetsByRule); empty when the rule does not exist.
     public func listTargets(rule: String) async throws -> [[String: Any]] {
         do {
             return try await client.jsonCall(.events, operation: "ListTargetsByRule", input: ["Rule": rule])["Targets"] as? [[String: Any]] ?? []
@@ -63,10 +70,13 @@ public struct EventsClient: Sendable {
         }
     }
 
+    /// Creates or updates the rule `name`: enabled, matching `pattern` (JSON text).
     public func putRule(name: String, pattern: String, description: String) async throws {
         _ = try await client.jsonCall(.events, operation: "PutRule", input: ["Name": name, "EventPattern": pattern, "State": "ENABLED", "Description": description])
     }
 
+    /// Adds or updates the rule's targets; throws with the first failed entry's code when any
+    /// was refused.
     public func putTargets(rule: String, targets: [[String: Any]]) async throws {
         let output = try await client.jsonCall(.events, operation: "PutTargets", input: ["Rule": rule, "Targets": targets])
         if let failed = output["FailedEntryCount"] as? Int, failed > 0 {
@@ -76,6 +86,7 @@ public struct EventsClient: Sendable {
         }
     }
 
+    /// Removes the rule's targets, then the rule; a rule that is already gone is not an error.
     public func deleteRule(name: String) async throws {
         let targets = try await listTargets(rule: name).compactMap { $0["Id"] as? String }
         if !targets.isEmpty { _ = try await client.jsonCall(.events, operation: "RemoveTargets", input: ["Rule": name, "Ids": targets]) }
