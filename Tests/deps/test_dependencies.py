@@ -397,3 +397,23 @@ def test_apply_with_an_unchanged_lock_uploads_nothing(project):
     os.utime(lock)
     again = project.deployer("plan", "--detailed-exitcode")
     assert again.status == 0 and "No changes" in again.stdout, again.all
+
+
+def test_a_changed_lock_shows_in_plan_as_the_bundle_digest_and_the_job_fields(project):
+    project.copy_jobs("sales_etl", "common", "sample_data")
+    project.manifest(manifest(local_target(PYTHON), sales_etl_job()))
+    assert_ok(project.deployer("apply", "--auto-approve"))
+    old = dependency_digest(project).name
+    lock = project.root / "jobs" / "sales_etl" / "requirements.txt"
+    lock.write_text(lock.read_text() + "six==1.16.0\n")
+    plan = project.deployer("plan", "--detailed-exitcode")
+    assert plan.status == 2, plan.all
+    new = re.search(r"^\+ dependencies sales_etl ([0-9a-f]{12})  \(upload\)$", plan.stdout, re.M)
+    assert new and not old.startswith(new.group(1)), plan.all
+    assert "~ update job deptest-local-sales_etl" in plan.stdout, plan.all
+    # The definition names the new bundle, and six (pure Python) adds deps.zip to --py-files.
+    assert re.search(rf"^    ~ dependencies: {old} → {new.group(1)}[0-9a-f]{{52}}$", plan.stdout, re.M), plan.all
+    assert re.search(r"^    ~ pyFiles: \S+/code\.zip → \S+/code\.zip,\S+/dependencies/[0-9a-f]{64}/deps\.zip$", plan.stdout, re.M), plan.all
+    listed = json.loads(project.deployer("plan", "--json").stdout)
+    job = listed["plan"]["jobs"][0]
+    assert listed["version"] == 1 and job["upload_dependencies"] is True and job["dependencies"].startswith(new.group(1)), listed

@@ -364,7 +364,7 @@ provider "aws" {{
         self.work = self.root / "work"
         self.work.mkdir()
         shutil.copy2(REPO / "deployer.yml", self.work / "deployer.yml")
-        for job in ("sales_etl", "cdc_merge"):
+        for job in ("sales_etl", "cdc_merge", "common"):
             shutil.copytree(REPO / "jobs" / job, self.work / "jobs" / job,
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "spark-warehouse"))
         self.write_aws_config()

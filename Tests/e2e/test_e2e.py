@@ -185,8 +185,20 @@ def test_dev_glue_flow_as_the_deploy_role(sys_):
     apply = d("apply", "--auto-approve")
     assert apply.code == 0, apply.all
     assert "Applied: deployment" in apply.stdout, apply.all
+    assert "+ dependencies sales_etl " in apply.stdout, apply.all
+    # The job carries its own PyYAML: the wheel beside the artifact, installed by Glue's pip
+    # without an index (Glue job parameters as AWS documents them).
+    glue = sys_.boto("glue", region=sys_.tf("dev", "region"))
+    arguments = glue.get_job(JobName="deployer-dev-sales_etl")["Job"]["DefaultArguments"]
+    wheel = arguments["--additional-python-modules"]
+    assert wheel.startswith("s3://") and "/dependencies/" in wheel and wheel.endswith(".whl") and "PyYAML-6.0.2-cp311-cp311-manylinux" in wheel, arguments
+    assert arguments["--python-modules-installer-option"] == "--no-index --no-deps", arguments
+    assert arguments["--extra-py-files"].endswith("/code.zip"), arguments  # PyYAML is its only package: no deps.zip
+    bucket, key = wheel[len("s3://"):].split("/", 1)
+    assert sys_.boto("s3", region=sys_.tf("dev", "region")).head_object(Bucket=bucket, Key=key)["ContentLength"] > 100_000
     again = d("plan", "--detailed-exitcode")
     assert again.code == 0, again.all
+    assert "= dependencies sales_etl " in again.stdout, again.all
     run = d("run", "sales_etl", "--wait", "--timeout", "2m", "--json")
     assert run.code == 0, run.all
     assert json.loads(run.stdout)["state"] == "succeeded", run.all
@@ -216,6 +228,13 @@ def test_prod_emr_serverless_flow_with_rollback_through_web_identity(sys_):
     assert "✓ engine" in doctor.stdout and "✓ lock" in doctor.stdout, doctor.all
     first = prod(sys_, "apply", "--auto-approve")
     assert first.code == 0, first.all
+    plan = prod(sys_, "plan", "--json")
+    definition = json.loads(plan.stdout)["plan"]["jobs"][1]["desired"]
+    parameters = definition["jobDriver"]["sparkSubmit"]["sparkSubmitParameters"]
+    # EMR 7 runs CPython 3.9: PyYAML's cp39 build, unpacked as ./deps beside driver and executors.
+    assert "--conf spark.archives=s3://" in parameters and "/site-packages.zip#deps" in parameters, parameters
+    assert "spark.emr-serverless.driverEnv.PYTHONPATH=./deps" in parameters and "spark.executorEnv.PYTHONPATH=./deps" in parameters, parameters
+    assert len(definition["dependencies"]) == 64, definition
     run = prod(sys_, "run", "sales_etl", "--wait", "--timeout", "2m", "--json")
     assert run.code == 0, run.all
     assert json.loads(run.stdout)["handle"].startswith("emr-serverless:prod:sales_etl:"), run.all
@@ -287,8 +306,9 @@ def test_oncall_may_not_apply_or_run(sys_):
     m = re.search(r"may not (\S+) on (\S+)", apply.stderr)
     assert m, f"the message must name the action and the resource\n{apply.all}"
     expect_denied("deployer-dev-oncall", m.group(1), re.escape(m.group(2)))
-    # What plan reads on the way that the on-call role may not (artifact objects, schedules):
+    # What plan reads on the way that the on-call role may not (artifact and dependency bundle objects, schedules):
     expect_denied("deployer-dev-oncall", "s3:GetObject", r"arn:aws:s3:::deployer-dev-\d+-artifacts/deployer/artifacts/.*")
+    expect_denied("deployer-dev-oncall", "s3:GetObject", r"arn:aws:s3:::deployer-dev-\d+-artifacts/deployer/dependencies/.*")
     expect_denied("deployer-dev-oncall", "scheduler:GetSchedule", r"arn:aws:scheduler:.*:schedule/default/deployer-.*")
     run = o("run", "sales_etl")
     job = f"arn:aws:glue:{sys_.tf('dev', 'region')}:{ACCOUNT}:job/deployer-dev-sales_etl"

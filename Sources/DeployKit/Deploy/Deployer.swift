@@ -364,7 +364,7 @@ public struct Deployer: Sendable {
     /// Reads back a stored bundle's SHA256SUMS (its hash is the digest) and each file's size.
     func verifyStored(_ bundle: DependencyBundle) async throws {
         let prefix = context.layout.dependencyPrefix(digest: bundle.digest)
-        let damaged = "is damaged: delete \(context.store.url(prefix))/ (nothing else uses other bytes under that digest) and run 'deployer apply -t \(target.name)' to upload it again"
+        let damaged = "is damaged: delete \(context.store.url(prefix))/ (content-addressed keys are never rewritten in place) and run 'deployer apply -t \(target.name)' to upload it again"
         guard let (sums, _) = try await context.store.get(prefix + "/SHA256SUMS") else { return }
         guard PayloadHash.hex(sums) == bundle.digest else {
             throw DeployError("dependency bundle \(context.store.url(prefix)): SHA256SUMS does not hash to its digest, so the bundle \(damaged)")

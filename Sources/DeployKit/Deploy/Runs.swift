@@ -379,3 +379,38 @@ public struct LogReader: Sendable {
         try await engine.describe(name: name, definition: definition, runId: runId)
     }
 }
+
+/// What `run --wait` exits with, whatever prints it: 0 succeeded, 1 failed, 3 cancelled (or
+/// interrupted and cancelled), 4 timed out, 128 + N detached on signal N.
+public enum RunExit {
+    public static let interrupted: Int32 = 3
+    public static let timedOut: Int32 = 4
+
+    public static func status(_ state: RunState) -> Int32 {
+        switch state {
+        case .succeeded: return 0
+        case .cancelled: return interrupted
+        case .timedOut: return timedOut
+        default: return 1
+        }
+    }
+
+    public static func detached(signal: Int32) -> Int32 { 128 + signal }
+}
+
+extension Runner {
+    /// The `--on-timeout` policy once a wait ran out: cancel the run (a failed cancel is
+    /// reported, not fatal: the exit status says "timed out" either way) or leave it running.
+    /// Returns the line to tell the user.
+    public func settleTimeout(job: String, runId: String, handle: String, target: String, cancel: Bool, after limit: String) async -> String {
+        guard cancel else {
+            return "timed out after \(limit): \(handle) goes on; follow it with 'deployer run --attach \(handle) -t \(target) --wait'"
+        }
+        do {
+            try await self.cancel(job: job, runId: runId)
+            return "timed out after \(limit): cancelled \(handle)"
+        } catch {
+            return "timed out after \(limit): could not cancel \(handle): \(error)"
+        }
+    }
+}

@@ -101,8 +101,8 @@ public struct LocalEngine: EngineDriver {
 
     /// Checks a stored bundle's files against its SHA256SUMS (whose hash is the digest) before
     /// a run uses them: a damaged bundle is named, not half-imported.
-    static func verifyBundle(_ directory: String, digest: String) throws {
-        let fix = "delete \(directory) and run 'deployer apply' to upload it again"
+    static func verifyBundle(_ directory: String, digest: String, target: String = "TARGET") throws {
+        let fix = "delete \(directory) and run 'deployer apply -t \(target)' to store it again"
         guard let sums = FileManager.default.contents(atPath: directory + "/SHA256SUMS") else {
             throw DeployError("dependency bundle \(directory) is missing: \(fix)")
         }
@@ -146,7 +146,6 @@ public struct LocalEngine: EngineDriver {
         }
         let runId = "local-" + AMZDate(Date()).timestamp + "-" + String(UUID().uuidString.lowercased().prefix(6))
         let directory = runDirectory(name, runId)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var command = [try sparkSubmit(), "--master", definition["master"]?.stringValue ?? "local[*]"]
         command += (definition["sparkSubmitParameters"]?.stringValue ?? "").split(separator: " ").map(String.init)
         var driverPath: String?
@@ -154,7 +153,7 @@ public struct LocalEngine: EngineDriver {
             // The bundle's folder, from whichever of its files this run reads from disk.
             let files = [definition["archive"]?.stringValue].compactMap { $0 } + pyFiles.split(separator: ",").map(String.init)
             if let file = files.first(where: { $0.hasPrefix("/") && $0.contains("/" + digest + "/") }) {
-                try Self.verifyBundle((file as NSString).deletingLastPathComponent, digest: digest)
+                try Self.verifyBundle((file as NSString).deletingLastPathComponent, digest: digest, target: target.name)
             }
         }
         if let archive = definition["archive"]?.stringValue, let digest = definition["dependencies"]?.stringValue {
@@ -163,6 +162,8 @@ public struct LocalEngine: EngineDriver {
             for setting in urls.archiveSettings(driverEnvironment: nil) { command += ["--conf", setting] }
         }
         if let python = definition["python"]?.stringValue { command += ["--conf", "spark.pyspark.python=\(python)", "--conf", "spark.pyspark.driver.python=\(python)"] }
+        // Only once everything the run needs is found and checked: a refused run leaves no folder.
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         command += ["--py-files", pyFiles, entry]
         if case .array(let recorded)? = definition["arguments"] { command += recorded.compactMap(\.stringValue) }
         command += Self.argumentList(arguments)
@@ -262,7 +263,12 @@ public struct LocalEngine: EngineDriver {
         let directory = "\(root)/runs/\(name)"
         let ids = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted(by: >).prefix(limit)
         var runs: [RunInfo] = []
-        for id in ids { runs.append(try await describe(name: name, definition: definition, runId: id)) }
+        // A folder without run.json is not a run (a start that failed before recording one).
+        // A planted link still fails loudly (runFile throws).
+        for id in ids {
+            guard try runFile(name, id, "run.json") != nil else { continue }
+            runs.append(try await describe(name: name, definition: definition, runId: id))
+        }
         return runs
     }
 

@@ -75,22 +75,3 @@ struct AWSSession {
         try? await transport.shutdown()
     }
 }
-
-/// Prints a one-line error and exits non-zero; secrets never reach these messages.
-struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) {
-        self.description = description
-    }
-}
-
-func printError(_ text: String) {
-    FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
-}
-
-/// JSON for every `--json` output: one object with `version: 1`, snake_case keys (the
-/// values' own maps, such as job definitions, keep their keys), sorted so scripts and diffs
-/// see stable text.
-func printJSON<T: Encodable>(_ value: T) throws {
-    try printSnakeJSON(value)
-}

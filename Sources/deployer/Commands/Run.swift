@@ -152,7 +152,7 @@ struct Run: AsyncParsableCommand {
             case .detached(let signal):
                 output.state = "detached"
                 if json { try printSnakeJSON(output) }
-                return 128 + signal
+                return RunExit.detached(signal: signal)
             case .cancelled(let info):
                 output.state = info.state.rawValue
                 output.engineState = info.engineState
@@ -160,7 +160,7 @@ struct Run: AsyncParsableCommand {
                 let note = info.state.isTerminal ? "ended \(info.state.rawValue) (\(info.engineState))" : "still \(info.engineState) after 2 minutes: the cancel request was sent; check 'deployer status \(handle.job) -t \(handle.target) --run \(handle.runId)'"
                 printError("cancelled \(handle) on interrupt: the run \(note)")
                 if json { try printSnakeJSON(output) }
-                return 3
+                return RunExit.interrupted
             case .finished(let outcome):
                 switch outcome {
                 case .finished(let info):
@@ -174,12 +174,7 @@ struct Run: AsyncParsableCommand {
                         if let cost = info.cost { print("cost: \(cost.text)\(cost.estimate ? " (estimate)" : "") = \(cost.basis)") }
                         for (name, link) in info.links.sorted(by: { $0.key < $1.key }) { print("\(name): \(link)") }
                     }
-                    switch info.state {
-                    case .succeeded: code = 0
-                    case .cancelled: code = 3
-                    case .timedOut: code = 4
-                    default: code = 1
-                    }
+                    code = RunExit.status(info.state)
                     if info.state != .succeeded {
                         let tail = (try? await runner.logs(job: handle.job, runId: handle.runId, stderr: true)) ?? []
                         let lines = tail.filter { !$0.isEmpty }.suffix(30)
@@ -188,20 +183,12 @@ struct Run: AsyncParsableCommand {
                         FileHandle.standardError.write(Data(report.utf8))
                     }
                 case .timedOut(let info):
-                    code = 4
+                    code = RunExit.timedOut
                     output.state = "timed_out"
                     output.engineState = info.engineState
-                    if onTimeout == .cancel {
-                        // The exit status says "timed out" either way; a failed cancel is reported, not fatal.
-                        do {
-                            try await runner.cancel(job: handle.job, runId: handle.runId)
-                            FileHandle.standardError.write(Data("timed out after \(timeout ?? "?"): cancelled \(handle)\n".utf8))
-                        } catch {
-                            FileHandle.standardError.write(Data("timed out after \(timeout ?? "?"): could not cancel \(handle): \(error)\n".utf8))
-                        }
-                    } else {
-                        FileHandle.standardError.write(Data("timed out after \(timeout ?? "?"): \(handle) goes on; follow it with 'deployer run --attach \(handle) -t \(handle.target) --wait'\n".utf8))
-                    }
+                    let note = await runner.settleTimeout(job: handle.job, runId: handle.runId, handle: handle.description, target: handle.target,
+                                                          cancel: onTimeout == .cancel, after: timeout ?? "?")
+                    FileHandle.standardError.write(Data((note + "\n").utf8))
                 }
             }
             if json { try printSnakeJSON(output) }
@@ -215,174 +202,5 @@ struct Run: AsyncParsableCommand {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.dateFormat = "HH:mm:ss"
         return formatter.string(from: Date())
-    }
-}
-
-struct Status: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Per job: latest deployment and recent runs (the on-call view).",
-        discussion: "Exit status 1 when the latest run of any job failed or the runs of a job could not be read, 0 otherwise."
-    )
-
-    @Argument(help: "Only this job (default: every job of the manifest).")
-    var job: String?
-
-    @OptionGroup var manifest: ManifestFlags
-    @OptionGroup var target: TargetFlag
-
-    @Option(help: ArgumentHelp("Show this run of JOB in detail ('latest' for the newest).", valueName: "RUN_ID"))
-    var run: String?
-
-    @Flag(help: "Print JSON.")
-    var json = false
-
-    @Flag(help: "Refresh every 10 seconds until interrupted.")
-    var watch = false
-
-    @Option(help: "Runs shown per job.")
-    var limit = 5
-
-    @OptionGroup var aws: AWSFlags
-
-    func validate() throws {
-        if run != nil && job == nil { throw ValidationError("--run needs the JOB argument") }
-        guard (1...50).contains(limit) else { throw ValidationError("--limit must be between 1 and 50") }
-    }
-
-    struct Output: Encodable {
-        var version = 1
-        var target: String
-        var jobs: [Runner.JobStatus]
-    }
-
-    /// `status JOB --run RUN_ID --json`.
-    struct RunOutput: Encodable {
-        var version = 1
-        var target: String
-        var job: String
-        var run: RunInfo
-    }
-
-    func run() async throws {
-        let failed: Bool = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
-            let runner = Runner(context: command.context)
-            if let run, let job {
-                let info = try await runner.detail(job: job, runId: run)
-                if json { try printSnakeJSON(RunOutput(target: command.context.target.name, job: job, run: info)) } else {
-                    print("run:      \(RunHandle(engine: command.context.target.engine.rawValue, target: command.context.target.name, job: job, runId: run))")
-                    print("state:    \(info.state.rawValue) (\(info.engineState))")
-                    print("started:  \(info.startedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-")")
-                    print("duration: \(info.durationSeconds.map { Self.duration($0) } ?? "-")")
-                    if let error = info.error { print("error:    \(error)") }
-                    if let cost = info.cost { print("cost:     \(cost.text)\(cost.estimate ? " (estimate)" : "") = \(cost.basis)") }
-                    for (name, link) in info.links.sorted(by: { $0.key < $1.key }) { print("\(name.replacingOccurrences(of: "_", with: " ")):\(String(repeating: " ", count: max(1, 9 - name.count)))\(link)") }
-                }
-                return info.state == .failed || info.state == .timedOut
-            }
-            let jobs = try job.map { [try command.context.manifest.job($0).name] } ?? command.context.manifest.jobs.map(\.name)
-            while true {
-                let statuses = try await runner.status(jobs: jobs, limit: limit)
-                if json {
-                    try printSnakeJSON(Output(target: command.context.target.name, jobs: statuses))
-                } else {
-                    if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
-                    print(Self.table(statuses, target: command.context.target.name))
-                }
-                let anyFailed = statuses.contains { ["failed", "timed_out"].contains($0.runs.first?.state ?? "") }
-                let unreadable = statuses.filter { $0.error != nil }.map(\.job)
-                if !watch {
-                    // On call must not read "all is well" from a view that could not be read.
-                    if !unreadable.isEmpty { printError("the runs of \(unreadable.joined(separator: ", ")) could not be read (see above)") }
-                    return anyFailed || !unreadable.isEmpty
-                }
-                try await Task.sleep(for: .seconds(10))
-            }
-        }
-        if failed { throw ExitCode(1) }
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded())
-        return total >= 3600 ? "\(total / 3600)h\(total % 3600 / 60)m" : total >= 60 ? "\(total / 60)m\(total % 60)s" : "\(total)s"
-    }
-
-    static func table(_ statuses: [Runner.JobStatus], target: String) -> String {
-        let iso = ISO8601DateFormatter()
-        var lines = ["target \(target)"]
-        for status in statuses {
-            lines.append("")
-            if let deployment = status.deployment {
-                lines.append("\(status.job): deployment \(deployment.id), artifact \(deployment.artifact.prefix(12)), \(iso.string(from: deployment.at)) by \(deployment.by)")
-            } else {
-                lines.append("\(status.job): not deployed")
-            }
-            if let error = status.error { lines.append("  (runs unavailable: \(error))") }
-            if status.runs.isEmpty, status.deployment != nil { lines.append("  no runs yet") }
-            if !status.runs.isEmpty {
-                lines.append("  " + ["RUN", "STATE", "STARTED", "DURATION", "COST", "ERROR"].joined(separator: "  "))
-                for run in status.runs {
-                    lines.append("  \(run.id)  \(run.state) (\(run.engineState))  \(run.startedAt.map { iso.string(from: $0) } ?? "-")  \(run.durationSeconds.map(duration) ?? "-")  \(run.cost.map { $0.text + ($0.estimate ? "~" : "") } ?? "-")  \(run.error ?? "")")
-                }
-            }
-        }
-        return lines.joined(separator: "\n")
-    }
-}
-
-struct Logs: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Print a run's driver log (CloudWatch for Glue, S3 for EMR, the log file for local)."
-    )
-
-    @Argument(help: "The job, as named in the manifest.")
-    var job: String
-
-    @Option(help: ArgumentHelp("The run (the last field of its handle), or 'latest'.", valueName: "RUN_ID"))
-    var run: String
-
-    @OptionGroup var manifest: ManifestFlags
-    @OptionGroup var target: TargetFlag
-
-    @Flag(help: "Keep printing new lines until the run ends.")
-    var follow = false
-
-    @Flag(help: "The driver's stderr (Glue: the error log group) instead of stdout.")
-    var stderr = false
-
-    @Option(help: "With --follow, on Ctrl-C or SIGTERM: cancel the run, detach, or ask (default: cancel in CI or without a terminal, else ask).")
-    var onInterrupt: OnInterrupt?
-
-    @OptionGroup var aws: AWSFlags
-
-    func run() async throws {
-        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
-            let runner = Runner(context: command.context)
-            let first = try await runner.logReader(job: job, runId: self.run, stderr: stderr)
-            guard follow else {
-                var reader = first
-                for line in try await reader.next() { print(line) }
-                return 0
-            }
-            let handle = RunHandle(engine: command.context.target.engine.rawValue, target: command.context.target.name, job: job, runId: first.runId)
-            let followed = try await RunInterrupts.follow(handle, runner: runner, policy: OnInterrupt.effective(onInterrupt)) {
-                var reader = first
-                while true {
-                    for line in try await reader.next() { print(line) }
-                    if try await reader.describe().state.isTerminal {
-                        for line in try await reader.next() { print(line) }
-                        return true
-                    }
-                    try await Task.sleep(for: .seconds(3))
-                }
-            }
-            switch followed {
-            case .finished: return 0
-            case .cancelled(let info):
-                printError("cancelled \(handle) on interrupt: the run is \(info.state.rawValue) (\(info.engineState))")
-                return 3
-            case .detached(let signal): return 128 + signal
-            }
-        }
-        if code != 0 { throw ExitCode(code) }
     }
 }

@@ -2,24 +2,6 @@ import ArgumentParser
 import DeployKit
 import Foundation
 
-struct Validate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Check deployer.yml against its schema (errors as FILE:LINE:COLUMN: path: message).",
-        discussion: "Exit status 0 when the manifest is valid, 1 otherwise."
-    )
-
-    @OptionGroup var manifest: ManifestFlags
-    @OptionGroup var target: TargetFlag
-
-    func run() async throws {
-        try await failing {
-            let loaded = try manifest.load(target: target.target)
-            if let name = target.target { _ = try loaded.target(name) }
-            print("\(manifest.file): valid (project \(loaded.project), \(loaded.targets.count) target\(loaded.targets.count == 1 ? "" : "s"), \(loaded.jobs.count) job\(loaded.jobs.count == 1 ? "" : "s"))")
-        }
-    }
-}
-
 struct Package: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build job artifacts and dependency bundles deterministically and print their SHA-256.",
