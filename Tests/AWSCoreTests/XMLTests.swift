@@ -3,7 +3,7 @@ import XCTest
 
 final class XMLTests: XCTestCase {
     func testParsesListObjectsShape() throws {
-        let root = try XMLReader.parse("""
+        let root = try XML.parse("""
         <?xml version="1.0" encoding="UTF-8"?>
         <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><IsTruncated>false</IsTruncated>
         <Contents><Key>a&amp;b &#x4E2D;&#20013;</Key><Size>3</Size><ETag>&quot;e1&quot;</ETag></Contents>
@@ -17,14 +17,14 @@ final class XMLTests: XCTestCase {
     }
 
     func testRejectsMalformed() {
-        XCTAssertThrowsError(try XMLReader.parse("<a><b></a>"))
-        XCTAssertThrowsError(try XMLReader.parse("<a>&bogus;</a>"))
-        XCTAssertThrowsError(try XMLReader.parse("not xml"))
-        XCTAssertThrowsError(try XMLReader.parse("<a>"))
+        XCTAssertThrowsError(try XML.parse("<a><b></a>"))
+        XCTAssertThrowsError(try XML.parse("<a>&bogus;</a>"))
+        XCTAssertThrowsError(try XML.parse("not xml"))
+        XCTAssertThrowsError(try XML.parse("<a>"))
     }
 
     func testEscapeRoundTrip() throws {
         let text = "<tag a=\"1\"> & 'x'"
-        XCTAssertEqual(try XMLReader.parse("<v>\(XMLReader.escape(text))</v>").text, text)
+        XCTAssertEqual(try XML.parse("<v>\(XML.escape(text))</v>").text, text)
     }
 }

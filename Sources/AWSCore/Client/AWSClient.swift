@@ -247,7 +247,7 @@ public final class AWSClient: Sendable {
     }
 
     /// Query protocol (`Action=…&Version=…` form posts with XML answers): STS.
-    public func queryCall(_ service: ServiceInfo, operation: String, version: String, parameters: [(String, String)]) async throws -> XMLElement {
+    public func queryCall(_ service: ServiceInfo, operation: String, version: String, parameters: [(String, String)]) async throws -> XML.Element {
         let form = ([("Action", operation), ("Version", version)] + parameters)
             .map { URIEncoding.encodeComponent($0.0) + "=" + URIEncoding.encodeComponent($0.1) }
             .joined(separator: "&")
@@ -256,7 +256,7 @@ public final class AWSClient: Sendable {
         ], body: .bytes(Array(form.utf8)))
         let response = try await send(service, operation: operation, request: request)
         do {
-            return try XMLReader.parse(response.body)
+            return try XML.parse(response.body)
         } catch {
             throw AWSError(service: service.signingName, operation: operation, status: response.status, code: "MalformedResponse", message: "\(error)")
         }

@@ -103,7 +103,7 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
         let looksLikeXML = response.body.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) == UInt8(ascii: "<")
         switch looksLikeXML ? .restXML : wire {
         case .restXML, .query:
-            if let root = try? XMLReader.parse(response.body) {
+            if let root = try? XML.parse(response.body) {
                 let error = root.localName == "Error" ? root : (root.first("Error") ?? root)
                 code = error.string("Code") ?? ""
                 message = error.string("Message") ?? ""

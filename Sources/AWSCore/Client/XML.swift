@@ -1,66 +1,74 @@
-/// A minimal XML reader for AWS responses (S3, STS, query-protocol errors): elements,
-/// attributes, text, the five predefined entities and numeric character references.
-/// AWS answers are small, well-formed documents without DTDs, so this is all they need,
-/// and it keeps the binary free of libxml2.
-public struct XMLElement: Sendable, Equatable {
-    /// The element name as written, namespace prefix included (see `localName`).
-    public var name: String
-    /// Attributes by name, entities decoded.
-    public var attributes: [String: String]
-    /// Child elements in document order.
-    public var children: [XMLElement]
-    /// The element's own text (CDATA included), entities decoded, whitespace kept; the text
-    /// inside its children is not part of it.
-    public var text: String
+/// The XML of AWS answers, in one namespace (Foundation has its own `XMLElement` on other
+/// platforms).
+public enum XML {}
 
-    /// The first child named `name` (namespace prefixes ignored).
-    public func child(_ name: String) -> XMLElement? {
-        children.first { $0.localName == name }
-    }
+extension XML {
+    /// A minimal XML reader for AWS responses (S3, STS, query-protocol errors): elements,
+    /// attributes, text, the five predefined entities and numeric character references.
+    /// AWS answers are small, well-formed documents without DTDs, so this is all they need,
+    /// and it keeps the binary free of libxml2.
+    public struct Element: Sendable, Equatable {
+        /// The element name as written, namespace prefix included (see `localName`).
+        public var name: String
+        /// Attributes by name, entities decoded.
+        public var attributes: [String: String]
+        /// Child elements in document order.
+        public var children: [Element]
+        /// The element's own text (CDATA included), entities decoded, whitespace kept; the text
+        /// inside its children is not part of it.
+        public var text: String
 
-    /// Every child named `name` (namespace prefixes ignored), in document order.
-    public func children(_ name: String) -> [XMLElement] {
-        children.filter { $0.localName == name }
-    }
-
-    /// The text of the first child named `name`.
-    public func string(_ name: String) -> String? {
-        child(name)?.text
-    }
-
-    /// Depth-first search for the first descendant named `name`.
-    public func first(_ name: String) -> XMLElement? {
-        if localName == name { return self }
-        for child in children {
-            if let found = child.first(name) { return found }
+        /// The first child named `name` (namespace prefixes ignored).
+        public func child(_ name: String) -> Element? {
+            children.first { $0.localName == name }
         }
-        return nil
-    }
 
-    /// The name without its namespace prefix.
-    public var localName: String {
-        if let colon = name.lastIndex(of: ":") { return String(name[name.index(after: colon)...]) }
-        return name
+        /// Every child named `name` (namespace prefixes ignored), in document order.
+        public func children(_ name: String) -> [Element] {
+            children.filter { $0.localName == name }
+        }
+
+        /// The text of the first child named `name`.
+        public func string(_ name: String) -> String? {
+            child(name)?.text
+        }
+
+        /// Depth-first search for the first descendant named `name`.
+        public func first(_ name: String) -> Element? {
+            if localName == name { return self }
+            for child in children {
+                if let found = child.first(name) { return found }
+            }
+            return nil
+        }
+
+        /// The name without its namespace prefix.
+        public var localName: String {
+            if let colon = name.lastIndex(of: ":") { return String(name[name.index(after: colon)...]) }
+            return name
+        }
     }
 }
 
-/// Why a document could not be read: an unclosed or mismatched tag, an unknown entity….
-public struct XMLParseError: Error, CustomStringConvertible, Sendable {
-    /// What was wrong, and where when the parser can tell.
-    public let description: String
+extension XML {
+    /// Why a document could not be read: an unclosed or mismatched tag, an unknown entity….
+    public struct ParseError: Error, CustomStringConvertible, Sendable {
+        /// What was wrong, and where when the parser can tell.
+        public let description: String
+    }
 }
 
-/// Reads AWS's XML answers into `XMLElement`s and escapes text for XML requests.
-public enum XMLReader {
+/// Reads AWS's XML answers into `Element`s and escapes text for XML requests.
+extension XML {
     /// The root element of `bytes`; a declaration, comments and a DOCTYPE before it are
-    /// skipped. Throws `XMLParseError` when the document is malformed.
-    public static func parse(_ bytes: [UInt8]) throws -> XMLElement {
+    /// skipped. Throws `XML.ParseError` when the document is malformed.
+    public static func parse(_ bytes: [UInt8]) throws -> Element {
         var parser = Parser(bytes: bytes)
         return try parser.document()
     }
 
-    /// The root element of `text` (its UTF-8 bytes); throws `XMLParseError` when malformed.
-    public static func parse(_ text: String) throws -> XMLElement {
+    /// The root element of `text` (its UTF-8 bytes); throws `XML.ParseError` when malformed.
+    public static func parse(_ text: String) throws -> Element {
         try parse(Array(text.utf8))
     }
 
@@ -89,7 +97,7 @@ public enum XMLReader {
             self.bytes = bytes
         }
 
-        mutating func document() throws -> XMLElement {
+        mutating func document() throws -> Element {
             while true {
                 skipWhitespace()
                 if starts(with: "<?") {
@@ -103,25 +111,25 @@ public enum XMLReader {
                 }
             }
             guard index < bytes.count, bytes[index] == UInt8(ascii: "<") else {
-                throw XMLParseError(description: "not an XML document")
+                throw XML.ParseError(description: "not an XML document")
             }
             return try element()
         }
 
-        mutating func element() throws -> XMLElement {
+        mutating func element() throws -> Element {
             index += 1 // <
             let name = readName()
-            guard !name.isEmpty else { throw XMLParseError(description: "empty element name at byte \(index)") }
+            guard !name.isEmpty else { throw XML.ParseError(description: "empty element name at byte \(index)") }
             var attributes: [String: String] = [:]
             while true {
                 skipWhitespace()
-                guard index < bytes.count else { throw XMLParseError(description: "unterminated <\(name)>") }
+                guard index < bytes.count else { throw XML.ParseError(description: "unterminated <\(name)>") }
                 if bytes[index] == UInt8(ascii: "/") {
                     guard index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: ">") else {
-                        throw XMLParseError(description: "bad empty element <\(name)/>")
+                        throw XML.ParseError(description: "bad empty element <\(name)/>")
                     }
                     index += 2
-                    return XMLElement(name: name, attributes: attributes, children: [], text: "")
+                    return Element(name: name, attributes: attributes, children: [], text: "")
                 }
                 if bytes[index] == UInt8(ascii: ">") {
                     index += 1
@@ -130,38 +138,38 @@ public enum XMLReader {
                 let attribute = readName()
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else {
-                    throw XMLParseError(description: "attribute \(attribute) of <\(name)> has no value")
+                    throw XML.ParseError(description: "attribute \(attribute) of <\(name)> has no value")
                 }
                 index += 1
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") || bytes[index] == UInt8(ascii: "'") else {
-                    throw XMLParseError(description: "attribute \(attribute) of <\(name)> is not quoted")
+                    throw XML.ParseError(description: "attribute \(attribute) of <\(name)> is not quoted")
                 }
                 let quote = bytes[index]
                 index += 1
                 let start = index
                 while index < bytes.count, bytes[index] != quote { index += 1 }
-                guard index < bytes.count else { throw XMLParseError(description: "unterminated attribute \(attribute)") }
+                guard index < bytes.count else { throw XML.ParseError(description: "unterminated attribute \(attribute)") }
                 attributes[attribute] = try decodeEntities(bytes[start..<index])
                 index += 1
             }
-            var children: [XMLElement] = []
+            var children: [Element] = []
             var text: [UInt8] = []
             while true {
-                guard index < bytes.count else { throw XMLParseError(description: "<\(name)> is not closed") }
+                guard index < bytes.count else { throw XML.ParseError(description: "<\(name)> is not closed") }
                 if bytes[index] == UInt8(ascii: "<") {
                     if starts(with: "</") {
                         index += 2
                         let closing = readName()
                         guard closing == name else {
-                            throw XMLParseError(description: "</\(closing)> closes <\(name)>")
+                            throw XML.ParseError(description: "</\(closing)> closes <\(name)>")
                         }
                         skipWhitespace()
                         guard index < bytes.count, bytes[index] == UInt8(ascii: ">") else {
-                            throw XMLParseError(description: "bad closing tag </\(closing)")
+                            throw XML.ParseError(description: "bad closing tag </\(closing)")
                         }
                         index += 1
-                        return XMLElement(name: name, attributes: attributes, children: children,
+                        return Element(name: name, attributes: attributes, children: children,
                                           text: try decodeEntities(text[...]))
                     } else if starts(with: "<!--") {
                         try skip(past: "-->")
@@ -196,7 +204,7 @@ public enum XMLReader {
                     continue
                 }
                 guard let semicolon = slice[position...].firstIndex(of: UInt8(ascii: ";")) else {
-                    throw XMLParseError(description: "unterminated entity")
+                    throw XML.ParseError(description: "unterminated entity")
                 }
                 let entity = String(decoding: slice[(position + 1)..<semicolon], as: UTF8.self)
                 switch entity {
@@ -215,7 +223,7 @@ public enum XMLReader {
                         scalarValue = nil
                     }
                     guard let scalarValue, let scalar = Unicode.Scalar(scalarValue) else {
-                        throw XMLParseError(description: "unknown entity &\(entity);")
+                        throw XML.ParseError(description: "unknown entity &\(entity);")
                     }
                     out.append(contentsOf: Array(String(Character(scalar)).utf8))
                 }
@@ -256,7 +264,7 @@ public enum XMLReader {
                 }
                 index += 1
             }
-            throw XMLParseError(description: "missing \(terminator)")
+            throw XML.ParseError(description: "missing \(terminator)")
         }
     }
 }

@@ -170,7 +170,7 @@ public struct S3Client: Sendable {
     public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [(number: Int, etag: String)], ifNoneMatch: Bool = false) async throws {
         var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         for part in parts.sorted(by: { $0.number < $1.number }) {
-            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(XMLReader.escape(part.etag))</ETag></Part>"
+            xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(XML.escape(part.etag))</ETag></Part>"
         }
         xml += "</CompleteMultipartUpload>"
         var headers = [HTTPHeader("Content-Type", "application/xml"), HTTPHeader("Content-Length", String(xml.utf8.count))]
@@ -178,7 +178,7 @@ public struct S3Client: Sendable {
         let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "CompleteMultipartUpload",
                                              request: try request("POST", bucket: bucket, key: key, query: [QueryItem("uploadId", uploadId)], headers: headers, body: .bytes(Array(xml.utf8))))
         // S3 can answer 200 with an <Error> body when completion fails late.
-        if let root = try? XMLReader.parse(response.body), root.localName == "Error" {
+        if let root = try? XML.parse(response.body), root.localName == "Error" {
             throw AWSError(service: "s3", operation: "CompleteMultipartUpload", status: response.status, code: root.string("Code") ?? "InternalError", message: root.string("Message") ?? "")
         }
     }
@@ -223,9 +223,9 @@ public struct S3Client: Sendable {
         "arn:aws:s3:::\(bucket)" + (key.map { "/" + $0 } ?? "")
     }
 
-    static func parse(_ response: HTTPResponse, operation: String) throws -> XMLElement {
+    static func parse(_ response: HTTPResponse, operation: String) throws -> XML.Element {
         do {
-            return try XMLReader.parse(response.body)
+            return try XML.parse(response.body)
         } catch {
             throw AWSError(service: "s3", operation: operation, status: response.status, code: "MalformedResponse", message: "\(error)")
         }

@@ -51,7 +51,7 @@ public struct STSClient: Sendable {
         return try Self.credentials(from: root, operation: "AssumeRoleWithWebIdentity")
     }
 
-    static func credentials(from root: XMLElement, operation: String) throws -> Credentials {
+    static func credentials(from root: XML.Element, operation: String) throws -> Credentials {
         guard let node = root.first("Credentials"), let accessKey = node.string("AccessKeyId"), let secret = node.string("SecretAccessKey") else {
             throw AWSError(service: "sts", operation: operation, status: 200, code: "MalformedResponse", message: "no Credentials in the answer")
         }
