@@ -10,16 +10,23 @@ import SigV4
 /// Built on disk with streaming reads and writes (1 MiB at a time), so memory stays flat
 /// whatever the size of the job's files: `BUILD/JOB/DIGEST/` holds the four files.
 public struct Artifact: Sendable, Equatable {
+    /// One built file of the artifact.
     public struct File: Sendable, Equatable {
+        /// Its name in the artifact (`main.py`, `code.zip`, `config.yml`, `SHA256SUMS`).
         public var name: String
         /// Where the built file is.
         public var path: String
+        /// Its size in bytes.
         public var size: UInt64
+        /// Its SHA-256, hex.
         public var sha256: String
     }
 
+    /// The job's name in the manifest.
     public var job: String
+    /// The built files, in upload order.
     public var files: [File]
+    /// The SHA-256 of `SHA256SUMS`: names the artifact and its keys.
     public var digest: String
     /// `BUILD/JOB/DIGEST`: the folder holding the files.
     public var directory: String
@@ -27,6 +34,7 @@ public struct Artifact: Sendable, Equatable {
     /// Files in upload order; `SHA256SUMS` last, so its presence marks a complete upload.
     public static let fileNames = ["main.py", "code.zip", "config.yml", "SHA256SUMS"]
 
+    /// The built file called `name`, if there is one.
     public func file(_ name: String) -> File? { files.first { $0.name == name } }
 
     /// `PREFIX/artifacts/JOB/DIGEST`.

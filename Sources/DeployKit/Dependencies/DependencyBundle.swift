@@ -21,14 +21,21 @@ public struct DependencyBundle: Sendable, Equatable, Codable {
         case archive
     }
 
+    /// One file of the bundle.
     public struct File: Sendable, Equatable, Codable {
+        /// Its path in the bundle (`deps.zip`, `wheels/NAME.whl`, `SHA256SUMS`).
         public var name: String
+        /// Its size in bytes.
         public var size: UInt64
+        /// Its SHA-256, hex.
         public var sha256: String
     }
 
+    /// The SHA-256 of the bundle's `SHA256SUMS`: names the bundle and its store prefix.
     public var digest: String
+    /// The Python version and architecture it was built for.
     public var runtime: PythonRuntime
+    /// How its native packages reach the engine.
     public var delivery: Delivery
     /// `name==version` of every wheel in the bundle, sorted.
     public var packages: [String]
@@ -39,13 +46,18 @@ public struct DependencyBundle: Sendable, Equatable, Codable {
     /// Where the files are on this machine.
     public var directory: String
 
+    /// The pure-Python packages' archive.
     public static let pureArchive = "deps.zip"
+    /// The native packages' archive (delivery `archive`).
     public static let nativeArchive = "site-packages.zip"
     /// The folder name `spark.archives` unpacks `site-packages.zip` into (`#deps`).
     public static let archiveAlias = "deps"
 
+    /// Whether the bundle has a `deps.zip`.
     public var hasPure: Bool { files.contains { $0.name == Self.pureArchive } }
+    /// Whether the bundle has a `site-packages.zip`.
     public var hasNativeArchive: Bool { files.contains { $0.name == Self.nativeArchive } }
+    /// The names of its wheel files (`wheels/…`), in upload order.
     public var wheelFiles: [String] { files.map(\.name).filter { $0.hasPrefix("wheels/") } }
 
 }
@@ -59,9 +71,12 @@ public struct DependencyBuilder: Sendable {
     /// Wheels already downloaded, per runtime (`.deployer/cache/wheels`): a rebuild reads them
     /// without the network.
     public var wheelCache: String
+    /// The environment pip and the test import read (`DEPLOYER_PIP_PYTHON`, interpreters).
     public var environment: [String: String]
+    /// Progress lines.
     public var log: @Sendable (String) -> Void
 
+    /// A builder keeping bundles in `buildRoot` and wheels in `wheelCache`; logs nothing by default.
     public init(buildRoot: String, wheelCache: String, environment: [String: String] = ProcessInfo.processInfo.environment, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.buildRoot = buildRoot
         self.wheelCache = wheelCache

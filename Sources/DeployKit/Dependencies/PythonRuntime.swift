@@ -8,6 +8,7 @@ public struct PythonRuntime: Sendable, Equatable, Hashable, Codable, CustomStrin
     /// `x86_64` or `aarch64` (the manifest also takes `arm64`).
     public var arch: String
 
+    /// A runtime; `arch` is normalised where it is a known spelling.
     public init(python: String, arch: String) {
         self.python = python
         self.arch = Self.normalizedArch(arch) ?? arch
@@ -26,6 +27,7 @@ public struct PythonRuntime: Sendable, Equatable, Hashable, Codable, CustomStrin
     public var abiTag: String { "cp" + python.replacingOccurrences(of: ".", with: "") }
     /// `cp311-x86_64`: names caches and bundle folders.
     public var key: String { "\(abiTag)-\(arch)" }
+    /// `CPython 3.11 x86_64`.
     public var description: String { "CPython \(python) \(arch)" }
 
     /// Linux platform tags a wheel may carry to load on the engines' images (Amazon Linux 2023,

@@ -4,7 +4,9 @@ import Foundation
 /// One pinned line of a job's `requirements.txt`: `name==version`, with optional extras, an
 /// environment marker and `--hash` options (which pip then enforces).
 public struct Requirement: Sendable, Equatable {
+    /// The package's name as written.
     public var name: String
+    /// The pinned version.
     public var version: String
     /// Where it was written, for messages.
     public var line: Int
@@ -12,6 +14,7 @@ public struct Requirement: Sendable, Equatable {
     /// PEP 503 normalised name: `PyYAML` and `pyyaml`, `typing_extensions` and `typing-extensions` match.
     public var key: String { Self.normalized(name) }
 
+    /// `name` lower-cased, `_` and `.` as `-` (PEP 503).
     public static func normalized(_ name: String) -> String {
         name.lowercased().replacingOccurrences(of: "_", with: "-").replacingOccurrences(of: ".", with: "-")
     }
@@ -19,7 +22,9 @@ public struct Requirement: Sendable, Equatable {
 
 /// A job's dependency lock: every line pinned, so the same file always gives the same bundle.
 public struct Requirements: Sendable, Equatable {
+    /// The lock file's path, for messages.
     public var file: String
+    /// Its pinned lines, in order.
     public var items: [Requirement]
     /// The file's bytes (part of the bundle's cache key).
     public var bytes: [UInt8]

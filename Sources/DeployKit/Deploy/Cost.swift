@@ -6,16 +6,20 @@ public struct RunUsage: Codable, Sendable, Equatable {
     public var dpuSeconds: Double?
     /// Glue: how long the run executed, and its capacity in DPUs (workers × DPUs per worker).
     public var executionSeconds: Double?
+    /// Glue: the run's capacity in DPUs.
     public var capacityDPU: Double?
     /// Glue: `STANDARD` or `FLEX`.
     public var executionClass: String?
     /// EMR Serverless `billedResourceUtilization`.
     public var vcpuHours: Double?
+    /// EMR Serverless: memory GB-hours billed.
     public var memoryGBHours: Double?
+    /// EMR Serverless: storage GB-hours billed.
     public var storageGBHours: Double?
     /// Local: CPU-seconds of the run's process tree.
     public var cpuSeconds: Double?
 
+    /// Usage from whichever measures the engine reports; the rest stay `nil`.
     public init(dpuSeconds: Double? = nil, executionSeconds: Double? = nil, capacityDPU: Double? = nil, executionClass: String? = nil,
                 vcpuHours: Double? = nil, memoryGBHours: Double? = nil, storageGBHours: Double? = nil, cpuSeconds: Double? = nil) {
         self.dpuSeconds = dpuSeconds
@@ -31,12 +35,14 @@ public struct RunUsage: Codable, Sendable, Equatable {
 
 /// A run's cost in USD and how it was computed.
 public struct RunCost: Codable, Sendable, Equatable {
+    /// The amount in US dollars.
     public var usd: Double
     /// Computed from a duration and a price the user gave (EMR on EC2), not from billed usage.
     public var estimate: Bool
     /// e.g. `2.5 DPU-hours × $0.44`.
     public var basis: String
 
+    /// A cost from its parts.
     public init(usd: Double, estimate: Bool, basis: String) {
         self.usd = usd
         self.estimate = estimate
@@ -58,14 +64,20 @@ public struct RunCost: Codable, Sendable, Equatable {
 /// example); other regions and arm64 differ, so set `pricing:` for them. EMR on EC2 has no
 /// default: its cost depends on the cluster's instances (`emr_cluster_hour`).
 public struct Pricing: Codable, Sendable, Equatable {
+    /// `glue_dpu_hour`: Glue standard, per DPU-hour.
     public var glueDPUHour: Double = 0.44
+    /// `glue_flex_dpu_hour`: Glue Flex, per DPU-hour.
     public var glueFlexDPUHour: Double = 0.29
+    /// `emr_serverless_vcpu_hour`: EMR Serverless, per vCPU-hour.
     public var emrServerlessVCPUHour: Double = 0.052624
+    /// `emr_serverless_memory_gb_hour`: EMR Serverless, per GB-hour of memory.
     public var emrServerlessMemoryGBHour: Double = 0.0057785
+    /// `emr_serverless_storage_gb_hour`: EMR Serverless, per GB-hour of storage.
     public var emrServerlessStorageGBHour: Double = 0.000111
     /// USD per hour of the whole EMR cluster; a step's cost is estimated as its duration × this.
     public var emrClusterHour: Double?
 
+    /// The default prices.
     public init() {}
 
     /// The manifest keys, as written under `targets.NAME.pricing`.

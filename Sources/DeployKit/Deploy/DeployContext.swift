@@ -3,13 +3,19 @@ import Foundation
 
 /// Everything one command needs for one target: the manifest, where state lives, the engine.
 public struct DeployContext: Sendable {
+    /// The loaded manifest.
     public let manifest: Manifest
+    /// The target the command works on.
     public let target: Target
+    /// Where the target's artifacts, records and lock live.
     public let store: any ObjectStore
+    /// The target's engine.
     public let engine: any EngineDriver
+    /// The keys of the target's state in `store`.
     public let layout: Layout
     /// `nil` for the local engine, which needs no AWS.
     public let client: AWSClient?
+    /// The process environment commands read (`GITHUB_SHA`, `PYSPARK_PYTHON`, …).
     public let environment: [String: String]
     /// Progress lines (stderr in the CLI).
     public let log: @Sendable (String) -> Void
@@ -21,6 +27,7 @@ public struct DeployContext: Sendable {
         var identity: STSClient.CallerIdentity?
     }
 
+    /// A context from its parts (`make` builds the real one).
     public init(manifest: Manifest, target: Target, store: any ObjectStore, engine: any EngineDriver, layout: Layout, client: AWSClient?,
                 environment: [String: String] = ProcessInfo.processInfo.environment, log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.manifest = manifest
@@ -84,6 +91,8 @@ public struct DeployContext: Sendable {
     /// The current time, corrected by the clock skew measured from AWS's answers.
     public func now() -> Date { client?.now ?? Date() }
 
+    /// The newest deployment record (`latest.json`); `nil` when there is none, throws when it
+    /// does not decode.
     public func latestRecord() async throws -> DeploymentRecord? {
         guard let (bytes, _) = try await store.get(layout.latestKey) else { return nil }
         do {
@@ -93,6 +102,7 @@ public struct DeployContext: Sendable {
         }
     }
 
+    /// Deployment record `id`; throws a `DeployError` when there is none.
     public func record(_ id: String) async throws -> DeploymentRecord {
         guard let (bytes, _) = try await store.get(layout.deploymentKey(id)) else {
             throw DeployError("no deployment \(id) on target \(target.name): 'deployer deployments -t \(target.name)' lists them")
@@ -100,6 +110,8 @@ public struct DeployContext: Sendable {
         return try JSONDecoder.iso.decode(DeploymentRecord.self, from: Data(bytes))
     }
 
+    /// Every readable deployment record of the target, newest first along the `previous` chain
+    /// from the latest, then those off the chain by time.
     public func records() async throws -> [DeploymentRecord] {
         let keys = try await store.list(layout.deploymentsPrefix).filter { !$0.hasSuffix("/latest.json") && $0.hasSuffix(".json") }
         var records: [DeploymentRecord] = []
@@ -120,6 +132,7 @@ public struct DeployContext: Sendable {
         return ordered + byId.values.sorted { $0.at > $1.at }
     }
 
+    /// Where the engine reads the artifact's `main.py`, `code.zip` and `config.yml`.
     public func artifactURLs(job: String, digest: String) -> ArtifactURLs {
         let prefix = layout.artifactPrefix(job: job, digest: digest)
         return ArtifactURLs(entryPoint: store.url(prefix + "/main.py"), codeZip: store.url(prefix + "/code.zip"), config: store.url(prefix + "/config.yml"))

@@ -4,7 +4,9 @@ import Foundation
 
 /// plan, apply, rollback and destroy for one target.
 public struct Deployer: Sendable {
+    /// The target, manifest, engine and store deployed through.
     public let context: DeployContext
+    /// A deployer for the target of `context`.
     public init(context: DeployContext) {
         self.context = context
     }
@@ -142,27 +144,41 @@ public struct Deployer: Sendable {
 
     // MARK: Apply
 
+    /// How an apply, rollback or destroy goes about it.
     public struct ApplyOptions: Sendable {
+        /// The lease's length in seconds (renewed every third of it); default 15 minutes.
         public var lockTTL: TimeInterval = 900
+        /// Who the lock names as holder (the CI run's URL, or `user@host`).
         public var owner: String = Identity.owner()
+        /// Where artifacts are built; `nil`: each job's default build folder.
         public var buildDirectory: String?
         /// `--select`: only these jobs.
         public var select: [String]?
+        /// Told each upload's file name, bytes sent and total bytes.
         public var progress: (@Sendable (String, UInt64, UInt64) -> Void)?
+        /// The defaults.
         public init() {}
     }
 
+    /// What an apply or rollback did.
     public struct ApplyResult: Sendable {
+        /// The plan carried out (re-read under the lock).
         public var plan: Plan
         /// `nil` when there was nothing to do (and nothing was written).
         public var record: DeploymentRecord?
+        /// The expired lease taken over, if the lock was stale.
         public var tookOverLock: LeaseLock.Lease?
     }
 
+    /// Deploys the manifest (or, for a saved rollback plan, its deployment) under the lock:
+    /// dependencies and artifacts uploaded, removed jobs deleted, jobs created or updated, a
+    /// deployment record written. A `saved` plan is refused when the live state or sources
+    /// moved since; a failure part-way throws `DeployFailure`.
     public func apply(saved: Plan? = nil, options: ApplyOptions = ApplyOptions()) async throws -> ApplyResult {
         try await apply(desired: saved?.rollbackOf != nil ? .record(try await context.record(saved?.rollbackOf ?? "")) : .manifest, saved: saved, options: options)
     }
 
+    /// Applies deployment `id` again: its artifacts and definitions become the desired state.
     public func rollback(to id: String, options: ApplyOptions = ApplyOptions()) async throws -> ApplyResult {
         let record = try await context.record(id)
         return try await apply(desired: .record(record), saved: nil, options: options)
@@ -464,6 +480,8 @@ public struct Deployer: Sendable {
         }
     }
 
+    /// Removes the target's lock if it holds lease `id` (`ANY`: whatever is there); returns
+    /// the lease removed, `nil` when there was no lock.
     public func forceUnlock(id: String) async throws -> LeaseLock.Lease? {
         try await LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: 0).forceUnlock(id: id)
     }
@@ -485,17 +503,22 @@ final class ApplyProgress: @unchecked Sendable {
 /// An apply, rollback or destroy that stopped part-way: the cause, then what was done and what
 /// the next command does (one line).
 public struct DeployFailure: Error, CustomStringConvertible, Sendable {
+    /// What stopped it (`interrupted`, or the error).
     public let cause: String
+    /// The error that stopped it.
     public let underlying: any Error
     /// Stopped by Ctrl-C or SIGTERM (task cancellation), not by a failure.
     public let interrupted: Bool
+    /// What was and was not done, and what the next command does.
     public let summary: String
+    /// `CAUSE (SUMMARY)`.
     public var description: String { "\(cause) (\(summary))" }
 }
 
 /// Runs cleanup that must happen even when the current task was cancelled (Ctrl-C): releasing
 /// the lock, aborting an upload. A detached task does not inherit the cancellation.
 public enum Uncancelled {
+    /// Runs `body` in a detached task and returns (or throws) what it does.
     public static func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         try await Task.detached(operation: body).value
     }

@@ -4,26 +4,37 @@ import Foundation
 /// `deployer doctor`: checks, in order, what a deploy to the target needs, and says for each
 /// what to do when it fails. Nothing is left behind (the lock probe is removed).
 public struct Doctor: Sendable {
+    /// One check's outcome.
     public struct Check: Codable, Sendable, Equatable {
+        /// Whether the check passed.
         public enum Status: String, Codable, Sendable {
+            /// It passed.
             case ok
+            /// It failed: `fix` says what to do.
             case failed
             /// Could not be decided from here (an API the credentials may not call).
             case unknown
         }
+        /// What was checked (`credentials`, `account`, …).
         public var name: String
+        /// How it went.
         public var status: Status
+        /// What was found.
         public var detail: String
+        /// What to do about a failure.
         public var fix: String?
     }
 
+    /// The target checked.
     public let context: DeployContext
+    /// A doctor for the target of `context`.
     public init(context: DeployContext) {
         self.context = context
     }
 
     var target: Target { context.target }
 
+    /// Runs the checks and returns them in order; a failure is a check, never a thrown error.
     public func run() async -> [Check] {
         var checks: [Check] = []
         var principal: String?

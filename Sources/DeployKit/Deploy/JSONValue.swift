@@ -2,13 +2,20 @@ import Foundation
 
 /// A JSON value that is Codable, Equatable and Sendable: job definitions, records and plans.
 public enum JSONValue: Sendable, Equatable, Codable {
+    /// A JSON string.
     case string(String)
+    /// A JSON number (written without a fraction when it is whole).
     case number(Double)
+    /// `true` or `false`.
     case bool(Bool)
+    /// A JSON object.
     case object([String: JSONValue])
+    /// A JSON array.
     case array([JSONValue])
+    /// `null`.
     case null
 
+    /// Decodes whichever JSON value is there.
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() { self = .null }
@@ -19,6 +26,7 @@ public enum JSONValue: Sendable, Equatable, Codable {
         else { self = .object(try container.decode([String: JSONValue].self)) }
     }
 
+    /// Encodes the value; whole numbers below 1e15 as integers.
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -58,16 +66,19 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
+    /// The member `key` of an object; `nil` for a missing key or a value that is not an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
     }
 
+    /// The string, if this is one.
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
     }
 
+    /// The number, if this is one.
     public var numberValue: Double? {
         if case .number(let value) = self { return value }
         return nil

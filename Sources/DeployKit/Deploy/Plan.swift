@@ -4,25 +4,37 @@ import SigV4
 
 /// One field that differs between the live and the desired definition.
 public struct FieldChange: Codable, Sendable, Equatable {
+    /// The field's dotted path in the definition (`DefaultArguments.--key`).
     public var field: String
+    /// Its value before; `nil` when absent.
     public var old: String?
+    /// Its value after; `nil` when absent.
     public var new: String?
 }
 
+/// What apply does to one job's engine definition.
 public enum Action: String, Codable, Sendable {
+    /// The job is new on the engine, differs from the desired definition, or already matches it.
     case create, update, unchanged
     /// The job was removed from the manifest: apply deletes its definition.
     case delete
 }
 
+/// The plan for one job: its artifact, what happens to its definition, and why.
 public struct JobPlan: Codable, Sendable, Equatable {
+    /// The job's name in the manifest.
     public var job: String
+    /// The job's name on the engine.
     public var engineName: String
+    /// The artifact's digest.
     public var artifact: String
     /// The artifact is not in the store yet and will be uploaded.
     public var uploadArtifact: Bool
+    /// What apply does to the definition.
     public var action: Action
+    /// The fields an update changes, live → desired.
     public var changes: [FieldChange]
+    /// The definition apply sets.
     public var desired: JSONValue
     /// What the engine (or the last deployment) holds now.
     public var live: JSONValue?
@@ -37,10 +49,15 @@ public struct JobPlan: Codable, Sendable, Equatable {
 
 /// What apply will do, with a fingerprint of the live state it was computed from.
 public struct Plan: Codable, Sendable, Equatable {
+    /// The manifest's project.
     public var project: String
+    /// The target planned.
     public var target: String
+    /// The target's engine.
     public var engine: String
+    /// One entry per job planned (removed jobs included, as deletes).
     public var jobs: [JobPlan]
+    /// The id of the deployment record current when planning; `nil` when there was none.
     public var latestDeployment: String?
     /// SHA-256 of the live state read: apply refuses a saved plan when this moved.
     public var liveFingerprint: String
@@ -52,6 +69,7 @@ public struct Plan: Codable, Sendable, Equatable {
     /// `--select`: only these jobs were planned; the others keep what the last deployment recorded.
     public var selected: [String]?
 
+    /// A plan from its parts.
     public init(project: String, target: String, engine: String, jobs: [JobPlan], latestDeployment: String?, liveFingerprint: String,
                 rollbackOf: String?, recordBehind: Bool? = nil, selected: [String]? = nil) {
         self.project = project
@@ -69,8 +87,12 @@ public struct Plan: Codable, Sendable, Equatable {
     public var hasDrift: Bool { jobs.contains { !($0.drift ?? []).isEmpty } }
 
     var jobsChange: Bool { jobs.contains { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true } }
+    /// Whether apply has anything to do: a job to create, update, delete or upload, or a
+    /// deployment record to catch up.
     public var hasChanges: Bool { jobsChange || recordBehind == true }
 
+    /// The closing line: `No changes. …`, or what will be uploaded, created, updated, deleted
+    /// and left unchanged.
     public var summary: String {
         let creates = jobs.filter { $0.action == .create }.count
         let updates = jobs.filter { $0.action == .update }.count

@@ -3,14 +3,21 @@ import SigV4
 
 /// Keys of one target's state under its artifact prefix.
 public struct Layout: Sendable {
+    /// The target's artifact prefix; empty for a local folder.
     public let prefix: String
+    /// The target's name.
     public let target: String
 
     func join(_ rest: String) -> String { prefix.isEmpty ? rest : "\(prefix)/\(rest)" }
+    /// `locks/TARGET.json`: the deploy lock.
     public var lockKey: String { join("locks/\(target).json") }
+    /// `deployments/TARGET/`: every deployment record of the target.
     public var deploymentsPrefix: String { join("deployments/\(target)/") }
+    /// `deployments/TARGET/latest.json`: the newest deployment record.
     public var latestKey: String { join("deployments/\(target)/latest.json") }
+    /// `deployments/TARGET/ID.json`: one deployment record.
     public func deploymentKey(_ id: String) -> String { join("deployments/\(target)/\(id).json") }
+    /// `artifacts/JOB/DIGEST`: one artifact's files.
     public func artifactPrefix(job: String, digest: String) -> String { join("artifacts/\(job)/\(digest)") }
     /// Dependency bundles are shared by every job with the same lock and runtime.
     public func dependencyPrefix(digest: String) -> String { join("dependencies/\(digest)") }
@@ -18,12 +25,19 @@ public struct Layout: Sendable {
 
 /// What one apply (or rollback, or destroy) did: who, when, which artifacts, which definitions.
 public struct DeploymentRecord: Codable, Sendable, Equatable {
+    /// `TIMESTAMP-DIGITS`: sortable by time.
     public var id: String
+    /// The manifest's project.
     public var project: String
+    /// The target deployed.
     public var target: String
+    /// The target's engine.
     public var engine: String
+    /// When it was recorded.
     public var at: Date
+    /// Who deployed: the caller's AWS identity (ARN), else the lock owner.
     public var by: String
+    /// The commit deployed (`GITHUB_SHA`, or `git rev-parse HEAD` in the manifest's folder).
     public var gitCommit: String?
     /// job → artifact digest
     public var artifacts: [String: String]
@@ -31,8 +45,11 @@ public struct DeploymentRecord: Codable, Sendable, Equatable {
     public var jobNames: [String: String]
     /// job → the job definition deployed
     public var definitions: [String: JSONValue]
+    /// The deployment current before this one.
     public var previous: String?
+    /// For a rollback: the deployment restored.
     public var rollbackOf: String?
+    /// `true` for the record `destroy` writes: nothing is deployed any more.
     public var destroyed: Bool?
     /// Jobs deployed with `prevent_destroy: true`.
     public var protected: [String]? = nil
@@ -45,6 +62,7 @@ public struct DeploymentRecord: Codable, Sendable, Equatable {
 
 /// Who is deploying: the CI run's URL in GitHub Actions, else user@host.
 public enum Identity {
+    /// `SERVER/REPOSITORY/actions/runs/RUN_ID` in GitHub Actions, else `USER@HOST`.
     public static func owner(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let server = environment["GITHUB_SERVER_URL"], let repository = environment["GITHUB_REPOSITORY"], let run = environment["GITHUB_RUN_ID"] {
             return "\(server)/\(repository)/actions/runs/\(run)"

@@ -3,13 +3,19 @@ import Foundation
 
 /// A run anyone can re-attach to: `ENGINE:TARGET:JOB:RUN_ID`.
 public struct RunHandle: Sendable, Equatable, CustomStringConvertible {
+    /// The engine's name (`glue`, `emr-serverless`, …), as in the target.
     public var engine: String
+    /// The target the run was started on.
     public var target: String
+    /// The job's name in the manifest.
     public var job: String
+    /// The engine's id of the run.
     public var runId: String
 
+    /// `ENGINE:TARGET:JOB:RUN_ID`, the form `init?(_:)` reads back.
     public var description: String { "\(engine):\(target):\(job):\(runId)" }
 
+    /// A handle from its four parts.
     public init(engine: String, target: String, job: String, runId: String) {
         self.engine = engine
         self.target = target
@@ -17,6 +23,8 @@ public struct RunHandle: Sendable, Equatable, CustomStringConvertible {
         self.runId = runId
     }
 
+    /// Reads `ENGINE:TARGET:JOB:RUN_ID`; `nil` unless there are four parts (the run id may
+    /// itself contain `:`).
     public init?(_ text: String) {
         let parts = text.split(separator: ":", maxSplits: 3).map(String.init)
         guard parts.count == 4 else { return nil }
@@ -26,7 +34,9 @@ public struct RunHandle: Sendable, Equatable, CustomStringConvertible {
 
 /// Starting, following, cancelling and listing runs.
 public struct Runner: Sendable {
+    /// The target, manifest, engine and store the runs are started and read through.
     public let context: DeployContext
+    /// A runner for the target of `context`.
     public init(context: DeployContext) {
         self.context = context
     }
@@ -42,6 +52,7 @@ public struct Runner: Sendable {
         return (name, definition.engineDefinition, record)
     }
 
+    /// Starts a run of the deployed job with `arguments` and no idempotency key; returns its handle.
     public func start(job: String, arguments: [String: String]) async throws -> RunHandle {
         try await start(job: job, arguments: arguments, idempotencyKey: nil).handle
     }
@@ -70,6 +81,7 @@ public struct Runner: Sendable {
         return (handle(job: job, runId: runId), false)
     }
 
+    /// Whether `key` is 1 to 64 letters, digits, `_`, `-` or `.`.
     public static func isValidIdempotencyKey(_ key: String) -> Bool {
         key.range(of: "^[A-Za-z0-9_.-]{1,64}$", options: .regularExpression) != nil
     }
@@ -98,8 +110,11 @@ public struct Runner: Sendable {
 
     /// One row of `deployer runs`.
     public struct HistoryEntry: Codable, Sendable {
+        /// The job's name in the manifest.
         public var job: String
+        /// The run's handle, `ENGINE:TARGET:JOB:RUN_ID`.
         public var handle: String
+        /// The run, priced at the target's prices.
         public var run: RunInfo
     }
 
@@ -129,8 +144,11 @@ public struct Runner: Sendable {
 
     /// What `retry` did: the new run, and the deployment whose artifact it used.
     public struct Retried: Sendable {
+        /// The new run.
         public var handle: RunHandle
+        /// The artifact the new run uses (the retried run's).
         public var artifact: String
+        /// The deployment record whose definition the new run uses.
         public var deployment: String
         /// The newest deployment, when it is not the one retried.
         public var newerDeployment: String?
@@ -193,6 +211,8 @@ public struct Runner: Sendable {
         return newest.id
     }
 
+    /// The run (`latest`: the job's most recent) with its cost; throws when nothing is deployed,
+    /// the run id is invalid or the engine cannot describe it.
     public func describe(job: String, runId: String) async throws -> RunInfo {
         let runId = try await resolve(job: job, runId: runId)
         let deployed = try await deployed(job)
@@ -221,11 +241,13 @@ public struct Runner: Sendable {
         return try await context.engine.timeoutMinutes(forMaxCost: maxCost, pricing: context.target.pricing, definition: deployed.definition)
     }
 
+    /// Asks the engine to cancel the run of the deployed job; does not wait for it to end.
     public func cancel(job: String, runId: String) async throws {
         let deployed = try await deployed(job)
         try await context.engine.cancel(name: deployed.name, definition: deployed.definition, runId: runId)
     }
 
+    /// The run's log as it stands now (stderr or stdout); throws when the run is unknown.
     public func logs(job: String, runId: String, stderr: Bool) async throws -> [String] {
         var reader = try await logReader(job: job, runId: runId, stderr: stderr)
         return try await reader.next()
@@ -245,8 +267,11 @@ public struct Runner: Sendable {
         return LogReader(engine: context.engine, name: deployed.name, definition: deployed.definition, runId: runId, stderr: stderr)
     }
 
+    /// How `wait` ended.
     public enum WaitOutcome: Sendable, Equatable {
+        /// The run ended (succeeded, failed, cancelled or timed out on the engine); priced.
         case finished(RunInfo)
+        /// The wait's `timeout` passed first; the run goes on.
         case timedOut(RunInfo)
     }
 
@@ -286,25 +311,41 @@ public struct Runner: Sendable {
         }
     }
 
+    /// One job in `deployer status`: its latest deployment and recent runs.
     public struct JobStatus: Codable, Sendable {
+        /// The latest deployment of the job.
         public struct Deployment: Codable, Sendable {
+            /// The deployment record's id.
             public var id: String
+            /// The artifact deployed for the job; empty when the record names none.
             public var artifact: String
+            /// When the deployment was made.
             public var at: Date
+            /// Who made it.
             public var by: String
         }
+        /// One recent run, as `status` prints it.
         public struct Run: Codable, Sendable {
+            /// The engine's run id.
             public var id: String
+            /// The normalised state (`RunState`'s raw value).
             public var state: String
+            /// The state as the engine names it.
             public var engineState: String
+            /// When it started, if the engine says.
             public var startedAt: Date?
+            /// How long it ran so far, in seconds (written rounded).
             public var durationSeconds: Double?
+            /// The engine's error message for a failed run.
             public var error: String?
+            /// Its cost at the target's prices, when the usage is known.
             public var cost: RunCost?
+            /// Console and log links, by name.
             public var links: [String: String] = [:]
 
             enum CodingKeys: String, CodingKey { case id, state, engineState, startedAt, durationSeconds, error, cost, links }
 
+            /// Writes every key, absent values as null and the duration rounded to whole seconds.
             public func encode(to encoder: Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
                 try container.encode(id, forKey: .id)
@@ -317,9 +358,13 @@ public struct Runner: Sendable {
                 try container.encode(links, forKey: .links)
             }
         }
+        /// The job's name in the manifest.
         public var job: String
+        /// The latest deployment of the job; `nil` when none (or the target was destroyed).
         public var deployment: Deployment?
+        /// The most recent runs, newest first.
         public var runs: [Run]
+        /// Why the runs could not be listed, if they could not.
         public var error: String?
 
         enum CodingKeys: String, CodingKey { case job, deployment, runs, error }
@@ -361,10 +406,15 @@ public struct Runner: Sendable {
 /// Reads a run's log incrementally (see `Runner.logReader`).
 public struct LogReader: Sendable {
     let engine: any EngineDriver
+    /// The job's name on the engine.
     public let name: String
+    /// The job's deployed engine definition.
     public let definition: JSONValue
+    /// The run being read.
     public let runId: String
+    /// Whether it reads stderr rather than stdout.
     public let stderr: Bool
+    /// Where the next read resumes.
     public private(set) var cursor = LogCursor()
 
     /// The lines written since the last call (all of them on the first).
@@ -383,9 +433,13 @@ public struct LogReader: Sendable {
 /// What `run --wait` exits with, whatever prints it: 0 succeeded, 1 failed, 3 cancelled (or
 /// interrupted and cancelled), 4 timed out, 128 + N detached on signal N.
 public enum RunExit {
+    /// A cancelled run, or one interrupted and cancelled.
     public static let interrupted: Int32 = 3
+    /// A run that timed out (on the engine or in the wait).
     public static let timedOut: Int32 = 4
 
+    /// The exit status for a run that ended in `state`: 0 succeeded, 3 cancelled, 4 timed out,
+    /// 1 otherwise.
     public static func status(_ state: RunState) -> Int32 {
         switch state {
         case .succeeded: return 0
@@ -395,6 +449,7 @@ public enum RunExit {
         }
     }
 
+    /// 128 + `signal`, for a wait left on a signal while the run goes on.
     public static func detached(signal: Int32) -> Int32 { 128 + signal }
 }
 

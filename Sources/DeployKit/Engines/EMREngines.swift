@@ -26,6 +26,7 @@ public struct EMRServerlessEngine: EngineDriver {
     let s3: S3Client
     let target: Target
 
+    /// The engine for `target`'s application, calling EMR Serverless and S3 through `client`.
     public init(client: AWSClient, target: Target) {
         emr = EMRServerlessClient(client: client)
         s3 = S3Client(client: client)
@@ -42,6 +43,7 @@ public struct EMRServerlessEngine: EngineDriver {
         return PythonRuntime(python: release.hasPrefix("emr-6") ? "3.7" : "3.9", arch: arch)
     }
 
+    /// Throws when the application does not exist or is terminated.
     public func preflight() async throws {
         guard let application = try await emr.getApplication(id: applicationId) else {
             throw DeployError("EMR Serverless application \(applicationId) (targets.\(target.name).emr_serverless.application_id) does not exist in \(target.region ?? "the region")")
@@ -51,8 +53,12 @@ public struct EMRServerlessEngine: EngineDriver {
         }
     }
 
+    /// The recorded definition: EMR Serverless holds none.
     public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? { recorded }
 
+    /// The StartJobRun template: application, execution role, entry point, `--py-files`,
+    /// archive settings, parameters and arguments, time limit, retries and log URI, with the
+    /// artifact's and bundle's digests recorded beside it.
     public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
         let settings = target.settings.overlaid(with: job.engines[.emrServerless])
         let arguments = Self.argumentList(job.arguments.merging(settings.arguments) { $1 })
@@ -80,9 +86,13 @@ public struct EMRServerlessEngine: EngineDriver {
         return .object(definition)
     }
 
+    /// Nothing to create: the template lives in the deployment record.
     public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
+    /// Nothing to delete.
     public func delete(name: String) async throws {}
 
+    /// StartJobRun with the template, the run's arguments appended, the client token, the
+    /// metadata as tags and the run's time limit; returns the job run id.
     public func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String {
         let arguments = request.arguments
         guard case .object(var fields) = definition else { throw DeployError("job \(name) has no recorded definition: run deployer apply") }
@@ -156,6 +166,7 @@ public struct EMRServerlessEngine: EngineDriver {
                        metadata: Self.metadata(tags: run["tags"] as? [String: String] ?? [:]), usage: usage, links: links)
     }
 
+    /// GetJobRun.
     public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
         info(try await emr.getJobRun(applicationId: definition["applicationId"]?.stringValue ?? applicationId, runId: runId))
     }
@@ -189,15 +200,19 @@ public struct EMRServerlessEngine: EngineDriver {
         return unit == "TB" ? number * 1024 : number
     }
 
+    /// The application's 50 latest job runs named `name`, at most `limit`.
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
         let runs = try await emr.listJobRuns(applicationId: definition["applicationId"]?.stringValue ?? applicationId, maxResults: 50)
         return runs.filter { ($0["name"] as? String) == name }.prefix(limit).map { info($0) }
     }
 
+    /// CancelJobRun.
     public func cancel(name: String, definition: JSONValue, runId: String) async throws {
         try await emr.cancelJobRun(applicationId: definition["applicationId"]?.stringValue ?? applicationId, runId: runId)
     }
 
+    /// The driver's stdout or stderr under the template's log URI (gzip'd or plain); throws
+    /// when the target has no `emr_serverless.log_uri`.
     public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] {
         guard let logURI = definition["configurationOverrides"]?["monitoringConfiguration"]?["s3MonitoringConfiguration"]?["logUri"]?.stringValue else {
             throw DeployError("target \(target.name) has no emr_serverless.log_uri: driver logs are only in the EMR Studio console")
@@ -215,6 +230,7 @@ public struct EMRStepEngine: EngineDriver {
     let s3: S3Client
     let target: Target
 
+    /// The engine for `target`'s cluster, calling EMR and S3 through `client`.
     public init(client: AWSClient, target: Target) {
         emr = EMRClient(client: client)
         s3 = S3Client(client: client)
@@ -230,6 +246,7 @@ public struct EMRStepEngine: EngineDriver {
         return PythonRuntime(python: release.hasPrefix("emr-6") ? "3.7" : "3.9", arch: "x86_64")
     }
 
+    /// Throws when the cluster does not exist or is terminating or terminated.
     public func preflight() async throws {
         guard let cluster = try await emr.describeCluster(id: clusterId) else {
             throw DeployError("EMR cluster \(clusterId) (targets.\(target.name).emr.cluster_id) does not exist")
@@ -240,8 +257,11 @@ public struct EMRStepEngine: EngineDriver {
         }
     }
 
+    /// The recorded definition: EMR holds no job definitions.
     public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? { recorded }
 
+    /// The step to add: `spark-submit --deploy-mode cluster` with `--py-files`, archive
+    /// settings, the job's parameters, entry point and arguments; digests recorded beside it.
     public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
         let settings = target.settings.overlaid(with: job.engines[.emr])
         var args = ["spark-submit", "--deploy-mode", "cluster", "--py-files", artifact.pyFiles]
@@ -262,9 +282,13 @@ public struct EMRStepEngine: EngineDriver {
         return .object(definition)
     }
 
+    /// Nothing to create: the step lives in the deployment record.
     public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
+    /// Nothing to delete.
     public func delete(name: String) async throws {}
 
+    /// AddJobFlowSteps with the recorded step and the run's arguments appended (an idempotency
+    /// key goes into the step's name); returns the step id.
     public func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String {
         guard case .object(var step)? = definition["step"], case .object(var jar)? = step["HadoopJarStep"], case .array(var args)? = jar["Args"] else {
             throw DeployError("job \(name) has no recorded step: run deployer apply")
@@ -308,10 +332,12 @@ public struct EMRStepEngine: EngineDriver {
                        error: (failure?["Message"] as? String) ?? (failure?["Reason"] as? String), metadata: metadata, usage: usage, links: links)
     }
 
+    /// DescribeStep.
     public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
         info(try await emr.describeStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, stepId: runId))
     }
 
+    /// The cluster's steps named `name` (or `name [key]`), at most `limit`.
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
         try await emr.listSteps(clusterId: definition["clusterId"]?.stringValue ?? clusterId).filter {
             guard let stepName = $0["Name"] as? String else { return false }
@@ -319,10 +345,13 @@ public struct EMRStepEngine: EngineDriver {
         }.prefix(limit).map { info($0) }
     }
 
+    /// CancelSteps.
     public func cancel(name: String, definition: JSONValue, runId: String) async throws {
         try await emr.cancelStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, stepId: runId)
     }
 
+    /// The step's stdout or stderr under the target's `emr.log_uri` (gzip'd or plain); throws
+    /// when it has none.
     public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] {
         guard let logURI = target.logURI else {
             throw DeployError("target \(target.name) has no emr.log_uri: set it to the cluster's LogUri to read step logs")

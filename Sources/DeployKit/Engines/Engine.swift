@@ -3,10 +3,14 @@ import Foundation
 
 /// A run's state in engine-neutral terms. Unknown engine states are not terminal.
 public enum RunState: String, Codable, Sendable {
+    /// Waiting to start, running, and the three ordinary ends.
     case pending, running, succeeded, failed, cancelled
+    /// Stopped by the engine at its time limit.
     case timedOut = "timed_out"
+    /// A state deployer does not know (treated as still running).
     case unknown
 
+    /// Whether the run has ended: succeeded, failed, cancelled or timed out.
     public var isTerminal: Bool {
         switch self {
         case .succeeded, .failed, .cancelled, .timedOut: return true
@@ -15,13 +19,19 @@ public enum RunState: String, Codable, Sendable {
     }
 }
 
+/// One run as an engine reports it.
 public struct RunInfo: Codable, Sendable, Equatable {
+    /// The engine's run id.
     public var id: String
+    /// The state in engine-neutral terms.
     public var state: RunState
     /// The engine's own word for the state (e.g. Glue's `STOPPING`).
     public var engineState: String
+    /// When it started, if the engine says.
     public var startedAt: Date?
+    /// When it ended; `nil` while it runs.
     public var endedAt: Date?
+    /// The engine's message for a failed run.
     public var error: String?
     /// What deployer attached to the run when it started it (`nil` for runs started elsewhere).
     public var metadata: RunMetadata? = nil
@@ -32,6 +42,7 @@ public struct RunInfo: Codable, Sendable, Equatable {
     /// Console page, logs, Spark UI: name → URL or location.
     public var links: [String: String] = [:]
 
+    /// A run as an engine reports it; `cost` is left for `Runner` to fill in.
     public init(id: String, state: RunState, engineState: String, startedAt: Date?, endedAt: Date?, error: String?, metadata: RunMetadata? = nil,
                 usage: RunUsage? = nil, links: [String: String] = [:]) {
         self.id = id
@@ -45,6 +56,7 @@ public struct RunInfo: Codable, Sendable, Equatable {
         self.links = links
     }
 
+    /// Seconds from start to end, or to now while it runs; `nil` before it starts.
     public var durationSeconds: Double? {
         guard let startedAt else { return nil }
         return (endedAt ?? Date()).timeIntervalSince(startedAt)
@@ -55,12 +67,16 @@ public struct RunInfo: Codable, Sendable, Equatable {
 /// key), retried with the same artifact, and traced to its deployment: Glue run arguments
 /// `--deployer-*`, EMR Serverless tags, the EMR step's name, the local run record.
 public struct RunMetadata: Codable, Sendable, Equatable {
+    /// The `--idempotency-key` it was started with.
     public var idempotencyKey: String?
+    /// The artifact it runs.
     public var artifact: String?
+    /// The deployment record it was started from.
     public var deployment: String?
     /// The job arguments given for this run (`--arg`), without deployer's own.
     public var arguments: [String: String]
 
+    /// Metadata from its parts; all empty by default.
     public init(idempotencyKey: String? = nil, artifact: String? = nil, deployment: String? = nil, arguments: [String: String] = [:]) {
         self.idempotencyKey = idempotencyKey
         self.artifact = artifact
@@ -100,10 +116,12 @@ public struct RunRequest: Sendable, Equatable {
     /// Sent as the engine's client token where it has one (EMR Serverless): the idempotency
     /// key when given, else a fresh UUID (a retried StartJobRun is then still idempotent).
     public var clientToken: String
+    /// Attached to the run where the engine can keep it.
     public var metadata: RunMetadata
     /// The run's own time limit (from `--max-cost`), in minutes.
     public var timeoutMinutes: Int?
 
+    /// A request; the client token defaults to a fresh UUID.
     public init(arguments: [String: String] = [:], clientToken: String = UUID().uuidString.lowercased(), metadata: RunMetadata = RunMetadata(), timeoutMinutes: Int? = nil) {
         self.arguments = arguments
         self.clientToken = clientToken
@@ -114,12 +132,16 @@ public struct RunRequest: Sendable, Equatable {
 
 /// Where an artifact's files are, as the engine reads them.
 public struct ArtifactURLs: Sendable, Equatable {
+    /// The entry-point script.
     public var entryPoint: String
+    /// `code.zip`: the job's packages and libraries.
     public var codeZip: String
+    /// The job's config file.
     public var config: String
     /// The job's dependency bundle, when it has a `requirements:` lock.
     public var dependencies: DependencyURLs? = nil
 
+    /// The URLs of one artifact's files.
     public init(entryPoint: String, codeZip: String, config: String, dependencies: DependencyURLs? = nil) {
         self.entryPoint = entryPoint
         self.codeZip = codeZip
@@ -148,6 +170,7 @@ public struct ArtifactURLs: Sendable, Equatable {
 
 /// Where a dependency bundle's files are, as the engine reads them.
 public struct DependencyURLs: Sendable, Equatable {
+    /// The bundle's digest.
     public var digest: String
     /// `deps.zip` (pure-Python packages).
     public var pureArchive: String?
@@ -156,6 +179,7 @@ public struct DependencyURLs: Sendable, Equatable {
     /// The wheels with native code (Glue's `--additional-python-modules`).
     public var wheels: [String]
 
+    /// The URLs of one bundle's files.
     public init(digest: String, pureArchive: String?, nativeArchive: String?, wheels: [String]) {
         self.digest = digest
         self.pureArchive = pureArchive
@@ -171,14 +195,20 @@ public protocol EngineDriver: Sendable {
     /// The definition the engine holds now; engines without job definitions return what the
     /// last deployment recorded.
     func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue?
+    /// The definition the engine should hold for `job` with this artifact (named `name`;
+    /// `digest` identifies the artifact).
     func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue
     /// Creates or updates the engine-side definition (a no-op where the engine has none).
     func apply(name: String, desired: JSONValue, live: JSONValue?) async throws
+    /// Deletes the engine-side definition (a no-op where the engine has none).
     func delete(name: String) async throws
     /// Starts a run carrying `request.metadata` where the engine can keep it; returns its id.
     func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String
+    /// The run `runId` of the job as the engine reports it now.
     func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo
+    /// The job's most recent runs, at most `limit`.
     func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo]
+    /// Asks the engine to stop the run; does not wait for it.
     func cancel(name: String, definition: JSONValue, runId: String) async throws
     /// The driver's log lines (stdout, or stderr).
     func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String]
@@ -199,8 +229,11 @@ public protocol EngineDriver: Sendable {
 /// How far a reader of a run's log has got: lines seen, and the engine's continuation token
 /// where it has one (CloudWatch's `nextForwardToken`), so following a log reads only what is new.
 public struct LogCursor: Sendable, Equatable {
+    /// Lines already returned.
     public var lines: Int
+    /// Where the engine continues, where it has a continuation token.
     public var token: String?
+    /// A cursor; the default starts at the beginning of the log.
     public init(lines: Int = 0, token: String? = nil) {
         self.lines = lines
         self.token = token
@@ -208,13 +241,17 @@ public struct LogCursor: Sendable, Equatable {
 }
 
 extension EngineDriver {
+    /// By default an engine cannot bound a run's cost: throws a `DeployError`.
     public func timeoutMinutes(forMaxCost maxCost: Double, pricing: Pricing, definition: JSONValue) async throws -> (minutes: Int, explanation: String) {
         throw DeployError("--max-cost is not supported on this engine: it has no per-run time limit to set")
     }
 
+    /// By default no links need a call.
     public func detailLinks(name: String, definition: JSONValue, runId: String) async -> [String: String] { [:] }
 
+    /// By default Python 3.11 on x86_64.
     public func pythonRuntime() async throws -> PythonRuntime { PythonRuntime(python: "3.11", arch: "x86_64") }
+    /// By default packages with native code travel as an archive.
     public var dependencyDelivery: DependencyBundle.Delivery { .archive }
 }
 

@@ -7,6 +7,7 @@ public struct GlueEngine: EngineDriver {
     let logs: LogsClient
     let target: Target
 
+    /// The engine for `target`, calling Glue and CloudWatch Logs through `client`.
     public init(client: AWSClient, target: Target) {
         glue = GlueClient(client: client)
         logs = LogsClient(client: client)
@@ -16,6 +17,7 @@ public struct GlueEngine: EngineDriver {
     /// Fields deployer manages; everything else on a live job is kept on update.
     static let managedFields = ["Role", "Command", "GlueVersion", "WorkerType", "NumberOfWorkers", "Timeout", "ExecutionProperty", "DefaultArguments", "Description", "MaxRetries"]
 
+    /// Nothing to check: Glue needs no fixed infrastructure.
     public func preflight() async throws {}
 
     /// Glue 5.0 runs CPython 3.11, 4.0 runs 3.10; Glue workers are x86_64.
@@ -24,8 +26,10 @@ public struct GlueEngine: EngineDriver {
         return PythonRuntime(python: version.hasPrefix("4.") ? "3.10" : version.hasPrefix("3.") ? "3.7" : "3.11", arch: "x86_64")
     }
 
+    /// Glue installs the native wheels itself (`--additional-python-modules`).
     public var dependencyDelivery: DependencyBundle.Delivery { .wheels }
 
+    /// The managed fields of the Glue job `name`; `nil` when there is no such job.
     public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? {
         guard let job = try await glue.getJob(name: name) else { return nil }
         var fields: [String: JSONValue] = [:]
@@ -33,6 +37,9 @@ public struct GlueEngine: EngineDriver {
         return .object(fields)
     }
 
+    /// The Glue job: role, `glueetl` command on the entry point, version, workers, timeout,
+    /// concurrency, retries and default arguments (`--extra-py-files`, the wheels, the job's
+    /// arguments and the artifact's digest); defaults Glue 5.0, 2 × G.1X, 60 minutes, 1 run.
     public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
         let settings = target.settings.overlaid(with: job.engines[.glue])
         var arguments: [String: JSONValue] = [
@@ -69,6 +76,8 @@ public struct GlueEngine: EngineDriver {
         return .object(definition)
     }
 
+    /// CreateJob with the target's tags (and `managed-by: deployer`) when there is no live job;
+    /// else UpdateJob on the whole live job with the managed fields overlaid.
     public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {
         guard case .object(let fields) = desired else { return }
         if live == nil {
@@ -90,10 +99,13 @@ public struct GlueEngine: EngineDriver {
         try await glue.updateJob(name: name, update: update)
     }
 
+    /// DeleteJob.
     public func delete(name: String) async throws {
         try await glue.deleteJob(name: name)
     }
 
+    /// StartJobRun with the metadata as `--deployer-*` arguments, the definition's code and
+    /// wheel arguments, the run's arguments and time limit; returns the run id.
     public func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String {
         var args: [String: String] = request.metadata.asArguments
         // The run names its code.zip itself, so a retry of an older deployment runs that
@@ -140,6 +152,7 @@ public struct GlueEngine: EngineDriver {
                        metadata: RunMetadata.from(arguments: run["Arguments"] as? [String: String] ?? [:]), usage: usage, links: links)
     }
 
+    /// GetJobRun.
     public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
         info(try await glue.getJobRun(name: name, runId: runId), name: name)
     }
@@ -157,6 +170,7 @@ public struct GlueEngine: EngineDriver {
         return (minutes, "\(Pricing.format(workers * dpu)) DPUs × $\(Pricing.format(pricing.glueDPUHour))/DPU-hour = $\(Pricing.format(hourly))/h → Timeout \(minutes) min")
     }
 
+    /// The job's latest runs, at most `limit`; none when the job does not exist.
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
         do {
             return try await glue.getJobRuns(name: name, maxResults: limit).map { info($0, name: name) }
@@ -165,10 +179,12 @@ public struct GlueEngine: EngineDriver {
         }
     }
 
+    /// StopJobRun.
     public func cancel(name: String, definition: JSONValue, runId: String) async throws {
         try await glue.stopJobRun(name: name, runId: runId)
     }
 
+    /// The run's whole driver log (`/aws-glue/jobs/output`, or `/aws-glue/jobs/error`).
     public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] {
         try await logs(name: name, definition: definition, runId: runId, stderr: stderr, after: LogCursor()).lines
     }

@@ -12,6 +12,8 @@ public struct LocalEngine: EngineDriver {
     let workingDirectory: String
     let environment: [String: String]
 
+    /// The engine for `target`, keeping run folders under `root/runs`, starting runs in
+    /// `workingDirectory` with `environment`.
     public init(target: Target, root: String, workingDirectory: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.target = target
         self.root = root
@@ -51,6 +53,7 @@ public struct LocalEngine: EngineDriver {
         return handle.readDataToEndOfFile()
     }
 
+    /// Throws when no `spark-submit` can be found.
     public func preflight() async throws {
         _ = try sparkSubmit()
     }
@@ -78,8 +81,12 @@ public struct LocalEngine: EngineDriver {
         try PythonRuntime.probe(python)
     }
 
+    /// The recorded definition: nothing is held outside the deployment record.
     public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? { recorded }
 
+    /// What `start` runs: master (default `local[*]`), entry point, `--py-files`, arguments,
+    /// spark-submit parameters (default: UI off, WARN logging), bundle archive, interpreter
+    /// and digests.
     public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
         let settings = target.settings.overlaid(with: job.engines[.local])
         var definition: [String: JSONValue] = [
@@ -136,9 +143,14 @@ public struct LocalEngine: EngineDriver {
         return directory
     }
 
+    /// Nothing to create: the definition lives in the deployment record.
     public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
+    /// Nothing to delete.
     public func delete(name: String) async throws {}
 
+    /// Checks the bundle, then starts `spark-submit` detached (its own session) with the run's
+    /// arguments and records pid, command and metadata in `runs/NAME/RUN_ID/run.json`; returns
+    /// the run id (`local-TIMESTAMP-XXXXXX`). Throws when it did not start within 5 seconds.
     public func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String {
         let arguments = request.arguments
         guard let entry = definition["entryPoint"]?.stringValue, let pyFiles = definition["pyFiles"]?.stringValue else {
@@ -209,6 +221,8 @@ public struct LocalEngine: EngineDriver {
         return runId
     }
 
+    /// The run from its folder: its exit code if written (0 succeeded, else failed or
+    /// cancelled), running while its process group lives, else cancelled or lost.
     public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
         let directory = runDirectory(name, runId)
         guard let data = try runFile(name, runId, "run.json"), let record = try? JSONDecoder.iso.decode(RunRecord.self, from: data) else {
@@ -259,6 +273,7 @@ public struct LocalEngine: EngineDriver {
         return lines.last { $0.contains(": error: ") } ?? lines.last { $0.contains("Error") || $0.contains("ERROR") }
     }
 
+    /// The job's newest run folders that hold a `run.json`, at most `limit`.
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
         let directory = "\(root)/runs/\(name)"
         let ids = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted(by: >).prefix(limit)
@@ -272,6 +287,7 @@ public struct LocalEngine: EngineDriver {
         return runs
     }
 
+    /// Marks the run cancelled and sends SIGTERM to its process group.
     public func cancel(name: String, definition: JSONValue, runId: String) async throws {
         let directory = runDirectory(name, runId)
         guard let data = try runFile(name, runId, "run.json"), let record = try? JSONDecoder.iso.decode(RunRecord.self, from: data) else {
@@ -282,6 +298,8 @@ public struct LocalEngine: EngineDriver {
         kill(-record.pid, SIGTERM)
     }
 
+    /// The run's `driver.log` (stdout and stderr together; its last 64 MiB); throws when there
+    /// is no such run.
     public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] {
         // spark-submit's stdout and stderr share one file locally.
         guard try runFile(name, runId, "run.json") != nil else {

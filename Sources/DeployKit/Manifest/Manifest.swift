@@ -2,9 +2,13 @@ import Foundation
 
 /// Where a job runs.
 public enum EngineKind: String, Sendable, Codable, CaseIterable {
+    /// AWS Glue jobs.
     case glue
+    /// EMR Serverless job runs on an existing application (`emr_serverless.application_id`).
     case emrServerless = "emr-serverless"
+    /// Steps on an existing EMR on EC2 cluster (`emr.cluster_id`).
     case emr
+    /// `spark-submit` on this machine with `local[*]`.
     case local
     /// Any Spark cluster by master URL (`spark://…`, `k8s://…`) through `spark-submit`; `local`
     /// is this engine with `local[*]`.
@@ -16,12 +20,19 @@ public enum EngineKind: String, Sendable, Codable, CaseIterable {
 
 /// Settings a target gives an engine, which a job may override per engine.
 public struct EngineSettings: Sendable, Equatable, Codable {
+    /// `version`: the engine's version (Glue: default `5.0`).
     public var version: String?
+    /// `worker_type`.
     public var workerType: String?
+    /// `number_of_workers`.
     public var numberOfWorkers: Int?
+    /// `timeout_minutes`: the engine's time limit for one run.
     public var timeoutMinutes: Int?
+    /// `max_concurrent_runs`.
     public var maxConcurrentRuns: Int?
+    /// `spark_submit_parameters`, passed to Spark as given.
     public var sparkSubmitParameters: String?
+    /// `arguments`: job arguments by name.
     public var arguments: [String: String] = [:]
     /// Engine-side retries of a failed run.
     public var retries: Int? = nil
@@ -44,9 +55,12 @@ public struct EngineSettings: Sendable, Equatable, Codable {
 
 /// Where a target keeps artifacts, deployment records and its lock.
 public enum ArtifactLocation: Sendable, Equatable {
+    /// `artifacts.bucket` and `artifacts.prefix` (default: the project; no leading or trailing `/`).
     case s3(bucket: String, prefix: String)
+    /// `artifacts.path`, absolute; only for engines that run `spark-submit` on this machine.
     case local(path: String)
 
+    /// `s3://BUCKET/PREFIX`, or the local path.
     public var description: String {
         switch self {
         case .s3(let bucket, let prefix): return "s3://\(bucket)/\(prefix)"
@@ -55,20 +69,37 @@ public enum ArtifactLocation: Sendable, Equatable {
     }
 }
 
+/// `targets.<name>`: where and how the jobs are deployed and run.
 public struct Target: Sendable, Equatable {
+    /// The job's key under `jobs`.
+    /// The target's key under `targets`.
     public var name: String
+    /// `engine`: the engine every job of the target runs on.
     public var engine: EngineKind
+    /// `region`: the AWS region; required when artifacts are in S3.
     public var region: String?
+    /// `account_ids`: the accounts the target may be deployed to (empty: any).
     public var accountIds: [String]
+    /// `artifacts`: where artifacts, deployment records and the lock are kept.
     public var artifacts: ArtifactLocation
+    /// `role_arn`: the role the jobs run as (required for Glue; EMR Serverless's default
+    /// execution role).
     public var roleArn: String?
+    /// `tags`, put on the Glue jobs deployer creates (with `managed-by: deployer`).
     public var tags: [String: String]
+    /// The target's engine settings (its `glue:` block), which jobs may override per engine.
     public var settings: EngineSettings
+    /// `emr_serverless.application_id`.
     public var emrServerlessApplicationId: String?
+    /// `emr_serverless.execution_role_arn`, else `role_arn`.
     public var emrServerlessExecutionRoleArn: String?
+    /// `emr_serverless.log_uri` or `emr.log_uri`: where the engine writes run logs.
     public var logURI: String?
+    /// `emr.cluster_id`: the cluster steps are added to.
     public var emrClusterId: String?
+    /// `local.spark_submit` / `spark.spark_submit`: the `spark-submit` to run.
     public var sparkSubmit: String?
+    /// `spark.master` (`local.master`): the master URL passed to `spark-submit`.
     public var master: String?
     /// The interpreter `spark-submit` runs the job with (`local.python` / `spark.python`;
     /// `PYSPARK_PYTHON` and `PYSPARK_DRIVER_PYTHON`).
@@ -76,6 +107,7 @@ public struct Target: Sendable, Equatable {
     /// `runtime.python` / `runtime.arch`: the engine's Python, where it differs from the
     /// engine's default (Glue 5 → 3.11, EMR 7 → 3.9, x86_64; local → its interpreter).
     public var runtimePython: String? = nil
+    /// `runtime.arch`, normalised (see `runtimePython`).
     public var runtimeArch: String? = nil
     /// The role EventBridge Scheduler assumes to start scheduled runs (`schedule_role_arn`).
     public var scheduleRoleArn: String? = nil
@@ -88,8 +120,11 @@ public struct Target: Sendable, Equatable {
 
 /// `jobs.<name>.schedule`.
 public struct JobSchedule: Sendable, Equatable {
+    /// `cron`: when runs start, as a cron expression.
     public var cron: String
+    /// `timezone`: the IANA zone `cron` is read in (default `UTC`).
     public var timezone: String
+    /// `arguments` for the scheduled runs.
     public var arguments: [String: String]
     /// nil: the target's `pause_schedules`.
     public var paused: Bool?
@@ -99,17 +134,23 @@ public struct JobSchedule: Sendable, Equatable {
 public struct JobNotify: Sendable, Equatable {
     /// Run outcomes reported: `failed`, `timeout`, `stopped`.
     public var on: [String]
+    /// `sns_topic`: the SNS topic the outcomes are published to.
     public var snsTopic: String
 }
 
+/// `jobs.<name>`: one job of the project.
 public struct Job: Sendable, Equatable {
+    /// The job's key under `jobs`.
     public var name: String
     /// Absolute path of the job's directory.
     public var source: String
+    /// `entry_point`: the script run, relative to `source` (default `main.py`).
     public var entryPoint: String
     /// Absolute path of the default config file.
     public var config: String
+    /// `arguments`: the job's default arguments.
     public var arguments: [String: String]
+    /// `engines.<engine>`: settings that override the target's on that engine.
     public var engines: [EngineKind: EngineSettings]
     /// The folder of the manifest: nothing outside it is packaged (symbolic links included).
     public var repository: String? = nil
@@ -130,14 +171,21 @@ public struct Job: Sendable, Equatable {
 
 /// `deployer.yml`, validated and interpolated.
 public struct Manifest: Sendable, Equatable {
+    /// `project`: prefixes the jobs' engine names and is the default artifact prefix.
     public var project: String
+    /// `default_target`: the target used when none is given.
     public var defaultTarget: String?
+    /// `targets`, by name.
     public var targets: [String: Target]
+    /// `jobs`, sorted by name.
     public var jobs: [Job]
     /// The folder holding the manifest: relative paths are resolved against it.
     public var directory: String
+    /// The manifest's path, for messages.
     public var file: String
 
+    /// The target `name`, else `default_target`, else `local`; throws a `DeployError` listing
+    /// the targets when there is no such target.
     public func target(_ name: String?) throws -> Target {
         let chosen = name ?? defaultTarget ?? "local"
         guard let target = targets[chosen] else {
@@ -146,6 +194,7 @@ public struct Manifest: Sendable, Equatable {
         return target
     }
 
+    /// The job `name`; throws a `DeployError` listing the jobs when there is none.
     public func job(_ name: String) throws -> Job {
         guard let job = jobs.first(where: { $0.name == name }) else {
             throw DeployError("\(file): no job '\(name)' (jobs: \(jobs.map(\.name).joined(separator: ", ")))")
@@ -161,7 +210,9 @@ public struct Manifest: Sendable, Equatable {
 
 /// A deploy-layer failure with a message meant for the user (one line, says what to do).
 public struct DeployError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The message.
     public let description: String
+    /// An error that says `description`.
     public init(_ description: String) {
         self.description = description
     }

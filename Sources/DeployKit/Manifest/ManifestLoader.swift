@@ -5,20 +5,26 @@ import Yams
 public struct ManifestLoader: Sendable {
     /// `--var NAME=VALUE`, then `DEPLOYER_VAR_NAME` from the environment.
     public var variables: [String: String]
+    /// Read for `${env.NAME}` and `DEPLOYER_VAR_NAME`.
     public var environment: [String: String]
     /// `--tf-outputs`: a `terraform output -json` file or a terraform directory.
     public var terraformOutputs: String?
 
+    /// A loader with these variables, environment and terraform outputs.
     public init(variables: [String: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment, terraformOutputs: String? = nil) {
         self.variables = variables
         self.environment = environment
         self.terraformOutputs = terraformOutputs
     }
 
+    /// Why a manifest could not be loaded.
     public enum LoadError: Error, CustomStringConvertible {
+        /// The file cannot be used (missing, a folder, too large): the message says why.
         case unreadable(String)
+        /// Problems found in it, each with its line and column.
         case issues([ManifestIssue])
 
+        /// The message, or one line per issue.
         public var description: String {
             switch self {
             case .unreadable(let message): return message

@@ -3,12 +3,18 @@ import Yams
 
 /// One problem found in `deployer.yml`, with where it is.
 public struct ManifestIssue: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The manifest's path.
     public var file: String
+    /// The line, from 1.
     public var line: Int
+    /// The column, from 1.
     public var column: Int
+    /// The dotted path of the field (`targets.dev.region`).
     public var path: String
+    /// What is wrong and what to do.
     public var message: String
 
+    /// `FILE:LINE:COLUMN: PATH: MESSAGE`.
     public var description: String { "\(file):\(line):\(column): \(path): \(message)" }
 }
 

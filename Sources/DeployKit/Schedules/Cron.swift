@@ -6,6 +6,7 @@ import Foundation
 /// `L`, `W` and `#` are accepted for AWS engines (AWS evaluates them) but cannot be evaluated
 /// by the local engine's `schedule run-due`.
 public struct Cron: Sendable, Equatable {
+    /// The expression as written.
     public let text: String
     let fields: [Set<Int>?]  // nil: any (`*` or `?`)
     /// Uses `L`, `W` or `#`, which only AWS evaluates.
@@ -16,10 +17,14 @@ public struct Cron: Sendable, Equatable {
     static let months = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
     static let weekdays = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"]
 
+    /// An expression that is not an EventBridge cron.
     public struct ParseError: Error, CustomStringConvertible {
+        /// What is wrong and what a valid expression looks like.
         public let description: String
     }
 
+    /// Parses `text`; throws `ParseError` when it does not have six fields, exactly one `?`
+    /// among day-of-month and day-of-week, and valid values in each field.
     public init(_ text: String) throws {
         self.text = text
         let parts = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)

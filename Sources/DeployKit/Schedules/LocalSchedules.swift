@@ -4,17 +4,22 @@ import SigV4
 /// The local engine's scheduler: `deployer schedule run-due` (what cron calls every few
 /// minutes) starts each deployed job whose schedule fired since the last call, once.
 public struct LocalSchedules: Sendable {
+    /// The local target whose schedules are run.
     public let context: DeployContext
+    /// The scheduler of the target of `context`.
     public init(context: DeployContext) {
         self.context = context
     }
 
     /// What happened to one job's schedule.
     public struct Outcome: Sendable, Equatable, Codable {
+        /// The job's name in the manifest.
         public var job: String
         /// `started`, `not due`, `paused`, `no schedule`.
         public var action: String
+        /// The latest firing since the last call; `nil` when none (or no schedule).
         public var dueAt: Date?
+        /// The handle of the run started (or found already started).
         public var handle: String?
     }
 
@@ -27,6 +32,9 @@ public struct LocalSchedules: Sendable {
 
     func stateKey(_ job: String) -> String { context.layout.join("schedules/\(context.target.name)/\(job).json") }
 
+    /// Starts each deployed job whose schedule fired since the last call (once per firing: an
+    /// idempotency key per firing) and records `now` as checked. Throws when the target is not
+    /// a local one or nothing is deployed.
     public func runDue(now: Date = Date()) async throws -> [Outcome] {
         guard context.target.engine.isSparkSubmit else {
             throw DeployError("target \(context.target.name) runs its schedules in EventBridge Scheduler: 'deployer schedule run-due' is for the local engine")

@@ -6,17 +6,27 @@ import Foundation
 /// can be taken over by another apply (also compare-and-swap), so a crashed deploy never
 /// blocks the next one for longer than the lease.
 public struct LeaseLock: Sendable {
+    /// The lock object's content.
     public struct Lease: Codable, Sendable, Equatable {
+        /// A fresh UUID per acquisition; `--force-unlock` names it.
         public var id: String
+        /// Who holds it, as the caller of `acquire` named them.
         public var owner: String
+        /// The target it locks.
         public var target: String
+        /// When it was taken.
         public var acquiredAt: Date
+        /// When it may be taken over; pushed on by every renewal.
         public var expiresAt: Date
     }
 
+    /// Another apply holds a lease that has not expired.
     public struct Held: Error, CustomStringConvertible, Sendable {
+        /// The other holder's lease.
         public let lease: Lease
+        /// The lock's key.
         public let key: String
+        /// Who holds the lock since when and until when, and how to remove it if that deploy is dead.
         public var description: String {
             "target '\(lease.target)' is locked by \(lease.owner) (lock \(lease.id), taken \(ISO8601DateFormatter().string(from: lease.acquiredAt)), expires \(ISO8601DateFormatter().string(from: lease.expiresAt))): wait, or run 'deployer apply -t \(lease.target) --force-unlock \(lease.id)' if that deploy is dead"
         }
@@ -24,20 +34,27 @@ public struct LeaseLock: Sendable {
 
     /// Taking the lock failed in a way that may have left our lease written (every answer lost).
     public struct LockUncertain: Error, CustomStringConvertible, Sendable {
+        /// The lease this apply tried to write.
         public let lease: Lease
+        /// The target whose lock it was.
         public let target: String
+        /// The failure of the write.
         public let underlying: any Error
+        /// The failure, and how to remove the lease if it is there now.
         public var description: String {
             "could not take the lock of target \(target): \(underlying); if lock \(lease.id) is there now, it is this apply's: remove it with 'deployer apply -t \(target) --force-unlock \(lease.id)'"
         }
     }
 
     let store: any ObjectStore
+    /// The key of the lock object.
     public let key: String
     let target: String
     let ttl: TimeInterval
     let clock: @Sendable () -> Date
 
+    /// The lock of `target` at `key` in `store`; leases last `ttl` seconds from each
+    /// acquisition or renewal, by `clock`.
     public init(store: any ObjectStore, key: String, target: String, ttl: TimeInterval, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.key = key
@@ -48,7 +65,9 @@ public struct LeaseLock: Sendable {
 
     /// A held lease and the ETag that proves it is still ours.
     public struct Handle: Sendable {
+        /// The lease as last written.
         public var lease: Lease
+        /// Its ETag, the condition of the next renewal or release.
         public var etag: String
         /// The stale lease this one replaced, if any.
         public var tookOver: Lease?
@@ -64,6 +83,9 @@ public struct LeaseLock: Sendable {
         return (try? JSONDecoder.iso.decode(Lease.self, from: Data(bytes)), etag)
     }
 
+    /// Takes the lock: writes a lease if there is none, takes over an expired one. Throws
+    /// `Held` when another lease is live, `LockUncertain` when the write failed and our lease
+    /// may be there, a `DeployError` when the object is not a lease or a takeover race is lost.
     public func acquire(owner: String) async throws -> Handle {
         let now = clock()
         let lease = Lease(id: UUID().uuidString.lowercased(), owner: owner, target: target, acquiredAt: now, expiresAt: now.addingTimeInterval(ttl))
@@ -121,6 +143,8 @@ public struct LeaseLock: Sendable {
         }
     }
 
+    /// Deletes our lease (under whichever ETag it has now; already gone is fine); throws a
+    /// `DeployError` when another deploy has taken the lock over.
     public func release(_ handle: Handle) async throws {
         do {
             try await store.delete(key, ifMatch: handle.etag)
@@ -157,15 +181,20 @@ public struct LeaseLock: Sendable {
 /// Keeps a lease alive in the background while a deploy works.
 public actor LeaseKeeper {
     let lock: LeaseLock
+    /// The lease as last renewed.
     public private(set) var handle: LeaseLock.Handle
     private var task: Task<Void, Never>?
+    /// Why a renewal failed, if one did; renewing stops then.
     public private(set) var failure: Error?
 
+    /// Keeps `handle`, held on `lock`; nothing happens until `start`.
     public init(lock: LeaseLock, handle: LeaseLock.Handle) {
         self.lock = lock
         self.handle = handle
     }
 
+    /// Renews the lease every `interval` in a background task until a renewal fails or
+    /// `stopAndRelease` is called.
     public func start(every interval: Duration) {
         task = Task { [weak self] in
             while !Task.isCancelled {
@@ -190,6 +219,7 @@ public actor LeaseKeeper {
         if let failure { throw failure }
     }
 
+    /// Stops renewing and releases the lease (see `LeaseLock.release`).
     public func stopAndRelease() async throws {
         task?.cancel()
         task = nil

@@ -5,6 +5,7 @@ import SigV4
 
 /// How a write may proceed.
 public enum WriteCondition: Sendable, Equatable {
+    /// Whatever is there.
     case always
     /// Only if the key does not exist (`If-None-Match: *`).
     case ifAbsent
@@ -12,14 +13,19 @@ public enum WriteCondition: Sendable, Equatable {
     case ifMatch(String)
 }
 
+/// What `head` tells about an object.
 public struct StoredObject: Sendable, Equatable {
+    /// Its ETag (S3's, or the SHA-256 of a local file's content).
     public var etag: String
+    /// Its size in bytes.
     public var size: UInt64
 }
 
 /// The write lost a race: the key exists (ifAbsent) or changed (ifMatch).
 public struct PreconditionFailed: Error, CustomStringConvertible, Sendable {
+    /// The key whose write or delete was refused.
     public let key: String
+    /// `KEY changed underneath (precondition failed)`.
     public var description: String { "\(key) changed underneath (precondition failed)" }
 }
 
@@ -27,13 +33,19 @@ public struct PreconditionFailed: Error, CustomStringConvertible, Sendable {
 public protocol ObjectStore: Sendable {
     /// `s3://bucket` or a folder path, for messages.
     var location: String { get }
+    /// The object's ETag and size, `nil` when there is no such key.
     func head(_ key: String) async throws -> StoredObject?
+    /// The object's bytes and ETag, `nil` when there is no such key.
     func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)?
+    /// Writes `bytes` under `key` if `condition` allows and returns the new ETag; throws
+    /// `PreconditionFailed` when it does not.
     @discardableResult
     func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String
     /// Uploads a file from disk with bounded memory; `ifAbsent` keeps immutable keys immutable.
     func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws
+    /// Deletes `key` (only if its ETag is still `ifMatch`, when given: else `PreconditionFailed`).
     func delete(_ key: String, ifMatch: String?) async throws
+    /// The keys that start with `prefix`.
     func list(_ prefix: String) async throws -> [String]
     /// A URL the engine reads (`s3://bucket/key` or an absolute path).
     func url(_ key: String) -> String
@@ -47,29 +59,39 @@ public protocol ObjectStore: Sendable {
 }
 
 extension ObjectStore {
+    /// A store without multipart uploads has none to abort.
     public func abortIncompleteUploads(prefix: String, olderThan: TimeInterval, now: Date) async throws -> [String] { [] }
+    /// A store without multipart uploads has none to abort.
     public func abortRedundantUploads(prefix: String) async throws -> [String] { [] }
 }
 
 /// S3 via deployer's own client.
 public struct S3Store: ObjectStore {
+    /// The client the objects are read and written with.
     public let s3: S3Client
+    /// The bucket the keys are in.
     public let bucket: String
+    /// Uploads files, in parts when they are large.
     public var uploader: Uploader
 
+    /// A store for `bucket`, uploading files with `uploader`.
     public init(s3: S3Client, bucket: String, uploader: Uploader = Uploader()) {
         self.s3 = s3
         self.bucket = bucket
         self.uploader = uploader
     }
 
+    /// `s3://BUCKET`.
     public var location: String { "s3://\(bucket)" }
+    /// `s3://BUCKET/KEY`.
     public func url(_ key: String) -> String { "s3://\(bucket)/\(key)" }
 
+    /// HEAD of the object; `nil` when it does not exist.
     public func head(_ key: String) async throws -> StoredObject? {
         try await s3.headObject(bucket: bucket, key: key).map { StoredObject(etag: $0.etag ?? "", size: $0.size) }
     }
 
+    /// GET of the object (a 404 is `nil`).
     public func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? {
         // HEAD first would race; GET and map 404.
         do {
@@ -80,6 +102,8 @@ public struct S3Store: ObjectStore {
         }
     }
 
+    /// PUT with a Content-MD5 and the condition as `If-None-Match: *` / `If-Match`; a 412 or a
+    /// conflicting conditional write throws `PreconditionFailed`.
     public func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
         do {
             let etag: String?
@@ -94,6 +118,8 @@ public struct S3Store: ObjectStore {
         }
     }
 
+    /// Uploads through `uploader` (`ifAbsent` honoured; other conditions write unconditionally);
+    /// a lost race throws `PreconditionFailed`.
     public func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
         do {
             try await uploader.upload(s3: s3, bucket: bucket, key: key, path: path, ifAbsent: condition == .ifAbsent, progress: progress)
@@ -102,10 +128,13 @@ public struct S3Store: ObjectStore {
         }
     }
 
+    /// Aborts uploads under `prefix` whose key already holds an object; returns their keys.
     public func abortRedundantUploads(prefix: String) async throws -> [String] {
         try await Uploader.abortRedundantUploads(s3: s3, bucket: bucket, prefix: prefix)
     }
 
+    /// Aborts uploads under `prefix` started more than `olderThan` seconds before `now` (one
+    /// already gone is skipped); returns their keys.
     public func abortIncompleteUploads(prefix: String, olderThan: TimeInterval, now: Date) async throws -> [String] {
         var aborted: [String] = []
         for upload in try await s3.listMultipartUploads(bucket: bucket, prefix: prefix) {
@@ -120,6 +149,7 @@ public struct S3Store: ObjectStore {
         return aborted
     }
 
+    /// DELETE, conditional on `ifMatch` when given; a 412 throws `PreconditionFailed`.
     public func delete(_ key: String, ifMatch: String?) async throws {
         do {
             try await s3.deleteObject(bucket: bucket, key: key, ifMatch: ifMatch)
@@ -128,6 +158,7 @@ public struct S3Store: ObjectStore {
         }
     }
 
+    /// Every key under `prefix` (all pages).
     public func list(_ prefix: String) async throws -> [String] {
         try await s3.listObjects(bucket: bucket, prefix: prefix).map(\.key)
     }
@@ -136,26 +167,34 @@ public struct S3Store: ObjectStore {
 /// A folder on disk (the local engine). ETags are SHA-256 of the content; conditional
 /// writes are made atomic with exclusive creation and rename under a lock file.
 public struct LocalStore: ObjectStore {
+    /// The folder the keys are paths under.
     public let root: String
 
+    /// A store in the folder `root` (created on the first write).
     public init(root: String) {
         self.root = root
     }
 
+    /// The folder's path.
     public var location: String { root }
+    /// `ROOT/KEY`, the path the local engine reads.
     public func url(_ key: String) -> String { root + "/" + key }
     func path(_ key: String) -> String { root + "/" + key }
 
+    /// The file's SHA-256 and size; `nil` when there is no such file.
     public func head(_ key: String) async throws -> StoredObject? {
         guard let data = FileManager.default.contents(atPath: path(key)) else { return nil }
         return StoredObject(etag: PayloadHash.hex(data), size: UInt64(data.count))
     }
 
+    /// The file's bytes and SHA-256; `nil` when there is no such file.
     public func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? {
         guard let data = FileManager.default.contents(atPath: path(key)) else { return nil }
         return (Array(data), PayloadHash.hex(data))
     }
 
+    /// Writes a temporary file and renames it into place under the lock, after checking
+    /// `condition`; returns the content's SHA-256.
     public func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
         let target = path(key)
         try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -194,6 +233,7 @@ public struct LocalStore: ObjectStore {
         progress?(copied.size, copied.size)
     }
 
+    /// Removes the file under the lock (only if its SHA-256 is still `ifMatch`, when given).
     public func delete(_ key: String, ifMatch: String?) async throws {
         try withLock {
             let target = path(key)
@@ -204,6 +244,8 @@ public struct LocalStore: ObjectStore {
         }
     }
 
+    /// The files whose relative paths start with `prefix`, sorted; temporary files and the
+    /// lock file left out.
     public func list(_ prefix: String) async throws -> [String] {
         guard let enumerator = FileManager.default.enumerator(atPath: root) else { return [] }
         var keys: [String] = []

@@ -9,13 +9,18 @@ import SigV4
 /// verifies each chunk against its signature while it arrives: integrity without a hashing
 /// pass before the upload. A failed upload is aborted so no parts are left behind.
 public struct Uploader: Sendable {
+    /// Files of this size or more go as multipart uploads.
     public var multipartThreshold: UInt64
     /// Target part size; `partLayout` evens parts out around it.
     public var partSize: UInt64
+    /// How many parts are sent at a time.
     public var concurrency: Int
     /// Bytes per signed chunk.
     public var chunkSize: Int
 
+    /// An uploader with these sizes (bytes) and parallelism: defaults 64 MiB, 16 MiB parts,
+    /// 6 at a time, 1 MiB chunks; parts below 5 MiB, chunks below 8 KiB and no parallelism
+    /// are raised to those minimums.
     public init(multipartThreshold: UInt64 = 64 << 20, partSize: UInt64 = 16 << 20, concurrency: Int = 6, chunkSize: Int = 1 << 20) {
         self.multipartThreshold = multipartThreshold
         self.partSize = max(5 << 20, partSize)
@@ -39,6 +44,7 @@ public struct Uploader: Sendable {
 
     /// S3's multipart limits: parts of 5 MiB at least (all but the last) and 10,000 at most.
     public static let minimumPartSize: UInt64 = 5 << 20
+    /// The most parts one upload may have.
     public static let maximumPartCount: UInt64 = 10_000
 
     /// How a file of `size` bytes is cut, within S3's limits: parts of equal size (the last one
@@ -62,6 +68,9 @@ public struct Uploader: Sendable {
         .signedChunks(path: path, offset: offset, length: length, chunkSize: chunkSize, signer: nil)
     }
 
+    /// Uploads the file at `path` to `bucket`/`key` (`ifAbsent`: only if the key does not exist),
+    /// reporting bytes sent and the total to `progress`. Throws a 412 `AWSError` when
+    /// `ifAbsent` and the key already holds the object, else the failed call's error.
     public func upload(s3: S3Client, bucket: String, key: String, path: String, ifAbsent: Bool, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         let size = (attributes[.size] as? NSNumber)?.uint64Value ?? 0
