@@ -71,7 +71,7 @@ public enum Identity {
         return "\(user)@\(ProcessInfo.processInfo.hostName)"
     }
 
-    /// `git rev-parse HEAD` in `directory`, or `GITHUB_SHA`.
+    /// `GITHUB_SHA` when set (a CI run), else `git rev-parse HEAD` in `directory`.
     public static func gitCommit(directory: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         if let sha = environment["GITHUB_SHA"], !sha.isEmpty { return sha }
         guard let result = try? Subprocess.run(["git", "-C", directory, "rev-parse", "HEAD"], timeout: .seconds(15)), result.status == 0, !result.text.isEmpty else { return nil }
