@@ -252,6 +252,19 @@ class Harness:
         self.s3.create_bucket(Bucket=self.bucket)
         self.big = random.Random(20240601).randbytes(BIG_FILE_SIZE)
         self.counter = 0
+        self.dependency_cache = self.prepare_dependency_cache()
+
+    def prepare_dependency_cache(self) -> Path:
+        """The job's dependency bundle (PyYAML for Glue's CPython 3.11), built once with
+        `deployer package` so every case starts from the same build cache instead of pip."""
+        template = self.root / "template"
+        shutil.copytree(REPO / "jobs" / "sales_etl", template / "sales_etl",
+                        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc"))
+        (template / "deployer.yml").write_text(Case.manifest("template", "template", self.bucket, self.peers.account))
+        built = subprocess.run([str(self.binary), "package", "-t", TARGET], cwd=template, capture_output=True, text=True, timeout=600)
+        if built.returncode != 0:
+            raise RuntimeError(f"deployer package (the dependency bundle) failed: {built.stdout}{built.stderr}")
+        return template / ".deployer"
 
     def close(self) -> None:
         if self.peers:
@@ -277,22 +290,31 @@ class Case:
         shutil.copytree(REPO / "jobs" / "sales_etl", self.work / "sales_etl",
                         ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc"))
         (self.work / "sales_etl" / "src" / "sales_etl" / "fault_payload.bin").write_bytes(harness.big)
-        (self.work / "deployer.yml").write_text(f"""project: {project}
+        (self.work / "deployer.yml").write_text(self.manifest(project, self.prefix, harness.bucket, harness.peers.account))
+        # The same build cache for every case: the bundle is built once, uploaded by each case.
+        for part in ("cache", "build/dependencies"):
+            shutil.copytree(harness.dependency_cache / part, self.work / ".deployer" / part)
+        self.pid_file = self.work / "deployer.pid"
+        self.glue_name = f"{project}-{TARGET}-{JOB}"
+
+    @staticmethod
+    def manifest(project: str, prefix: str, bucket: str, account: str) -> str:
+        """A Glue target and the job, with its pinned requirements (a dependency bundle to upload)."""
+        return f"""project: {project}
 targets:
   {TARGET}:
     engine: glue
     region: {REGION}
-    account_ids: ["{harness.peers.account}"]
-    artifacts: {{bucket: {harness.bucket}, prefix: {self.prefix}}}
-    role_arn: arn:aws:iam::{harness.peers.account}:role/glue-job
+    account_ids: ["{account}"]
+    artifacts: {{bucket: {bucket}, prefix: {prefix}}}
+    role_arn: arn:aws:iam::{account}:role/glue-job
 jobs:
   {JOB}:
     source: sales_etl
+    requirements: sales_etl/requirements.txt
     arguments:
       --as_of: "2021-06-30"
-""")
-        self.pid_file = self.work / "deployer.pid"
-        self.glue_name = f"{project}-{TARGET}-{JOB}"
+"""
 
     def change_sources(self, note: str) -> None:
         """A new artifact (and so an update of the job) on the next apply."""
@@ -434,6 +456,20 @@ jobs:
             for name in ("main.py", "code.zip", "config.yml", "SHA256SUMS"):
                 if not self.object_exists(self.key(f"artifacts/{JOB}/{digest}/{name}")):
                     problems.append(f"artifact {digest[:12]} lacks {name}")
+        # The live job never names a dependency bundle that is not complete in the store.
+        bundle = ((job or {}).get("DefaultArguments") or {}).get("--deployer-dependencies")
+        if job is not None and not bundle:
+            problems.append(f"Glue job {self.glue_name} names no dependency bundle (--deployer-dependencies)")
+        elif bundle:
+            sums = self.h.s3.get_object(Bucket=self.h.bucket, Key=self.key(f"dependencies/{bundle}/SHA256SUMS"))["Body"].read().decode() \
+                if self.object_exists(self.key(f"dependencies/{bundle}/SHA256SUMS")) else None
+            if sums is None:
+                problems.append(f"Glue job {self.glue_name} names dependency bundle {bundle[:12]}, which has no SHA256SUMS in the store")
+            else:
+                for line in sums.splitlines():
+                    name = line.split("  ", 1)[1]
+                    if not self.object_exists(self.key(f"dependencies/{bundle}/{name}")):
+                        problems.append(f"dependency bundle {bundle[:12]} lacks {name}")
         return problems
 
     def state(self, with_plan: bool = True) -> "State":
