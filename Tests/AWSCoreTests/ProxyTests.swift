@@ -40,6 +40,12 @@ final class ProxyTests: XCTestCase {
         XCTAssertEqual(settings.proxy(scheme: "https", host: "notsts.amazonaws.com.evil", port: 443), proxy)
         XCTAssertEqual(settings.proxy(scheme: "https", host: "xinternal", port: 443), proxy, ".internal is a domain, not a suffix of any name")
         XCTAssertNil(ProxySettings(https: proxy, noProxy: ["*"]).proxy(scheme: "https", host: "anything", port: 443))
+        // Credential endpoints are link-local: never through a proxy, whatever NO_PROXY says.
+        let plain = ProxySettings(https: proxy, http: proxy, noProxy: [])
+        for host in ["169.254.169.254", "169.254.170.2", "fd00:ec2::254", "[fd00:ec2::254]"] {
+            XCTAssertNil(plain.proxy(scheme: "http", host: host, port: 80), "\(host) is link-local")
+        }
+        XCTAssertEqual(plain.proxy(scheme: "http", host: "169.255.0.1", port: 80), proxy)
     }
 
     /// Starts connect_proxy.py; returns it and the log it writes.

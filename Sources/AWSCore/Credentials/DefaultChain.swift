@@ -113,8 +113,11 @@ public struct AWSSetup: Sendable {
         providers.append(ProfileCredentialProvider(profile: profile.name, config: config, environment: environment, explicit: profile.explicit, sts: sts,
                                                    sso: (client: { base.with(region: $0) }, cacheDirectory: ssoCache)))
         providers.append(LazyWebIdentity(environment: environment, sts: sts(nil)))
-        providers.append(ContainerCredentialProvider(environment: environment, transport: nil))
-        providers.append(IMDSCredentialProvider(environment: environment, transport: nil))
+        // The one HTTP client of the command: its pool and event loops, not a private client per
+        // lookup. Link-local credential endpoints bypass any proxy (ProxySettings), and each
+        // request carries its own short timeout.
+        providers.append(ContainerCredentialProvider(environment: environment, transport: transport))
+        providers.append(IMDSCredentialProvider(environment: environment, transport: transport))
         return CachingCredentialProvider(ChainCredentialProvider(providers), clock: clock)
     }
 

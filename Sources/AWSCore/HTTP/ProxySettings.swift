@@ -75,6 +75,9 @@ public struct ProxySettings: Sendable, Equatable {
     func bypasses(host rawHost: String, port: Int) -> Bool {
         let host = rawHost.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         if host == "localhost" || host.hasSuffix(".localhost") || host == "::1" || Self.ipv4(host).map({ $0 >> 24 == 127 }) == true { return true }
+        // Link-local (169.254.0.0/16: EC2 instance metadata, the ECS/EKS credential endpoints;
+        // IMDS over IPv6): no proxy can reach them, so credential lookups never go through one.
+        if Self.ipv4(host).map({ $0 >> 16 == 0xA9FE }) == true || host == "fd00:ec2::254" { return true }
         for entry in noProxy {
             if entry == "*" { return true }
             var pattern = entry
