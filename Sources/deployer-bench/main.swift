@@ -85,7 +85,7 @@ case "upload":
                            transport: transport, credentials: StaticCredentialProvider(Credentials(accessKeyId: key, secretAccessKey: secret)))
     let start = Date()
     // Tuning knobs for exploring the uploader's settings; the defaults are the product's.
-    var uploader = Uploader()
+    var uploader = S3Uploader()
     if let value = environment["BENCH_THRESHOLD_MB"].flatMap(UInt64.init) { uploader.multipartThreshold = value << 20 }
     if let value = environment["BENCH_PART_MB"].flatMap(UInt64.init) { uploader.partSize = value << 20 }
     if let value = environment["BENCH_CONCURRENCY"].flatMap(Int.init) { uploader.concurrency = value }

@@ -41,7 +41,7 @@ final class UploaderIntegrationTests: XCTestCase {
             try? FileManager.default.removeItem(atPath: small.path)
             try? FileManager.default.removeItem(atPath: large.path)
         }
-        let uploader = Uploader(multipartThreshold: 8 << 20, partSize: 5 << 20, concurrency: 3, chunkSize: 256 << 10)
+        let uploader = S3Uploader(multipartThreshold: 8 << 20, partSize: 5 << 20, concurrency: 3, chunkSize: 256 << 10)
         let progress = Progress()
         try await uploader.upload(s3: s3, bucket: bucket, key: "single/a b.bin", path: small.path, ifAbsent: true, progress: nil)
         try await uploader.upload(s3: s3, bucket: bucket, key: "multi/big.bin", path: large.path, ifAbsent: true) { done, total in progress.record(done, total) }
@@ -85,7 +85,7 @@ final class UploaderIntegrationTests: XCTestCase {
         let stored = try await s3.headObject(bucket: bucket, key: "tampered.bin")
         XCTAssertNil(stored, "nothing was stored")
         // The same upload with the genuine chain goes through.
-        try await Uploader(chunkSize: 65_536).upload(s3: s3, bucket: bucket, key: "tampered.bin", path: data.path, ifAbsent: true, progress: nil)
+        try await S3Uploader(chunkSize: 65_536).upload(s3: s3, bucket: bucket, key: "tampered.bin", path: data.path, ifAbsent: true, progress: nil)
         let read = try await s3.getObject(bucket: bucket, key: "tampered.bin")
         XCTAssertEqual(PayloadHash.hex(read), data.hash)
     }

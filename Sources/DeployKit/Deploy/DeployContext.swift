@@ -61,7 +61,7 @@ public struct DeployContext: Sendable {
             case .emr: engine = EMRStepEngine(client: client, target: target)
             case .local, .spark: engine = LocalEngine(target: target, root: manifest.directory + "/.deployer/local", workingDirectory: manifest.directory, environment: environment)
             }
-            return DeployContext(manifest: manifest, target: target, store: S3Store(s3: S3Client(client: client), bucket: bucket, uploader: try Uploader.fromEnvironment(environment)), engine: engine,
+            return DeployContext(manifest: manifest, target: target, store: S3Store(s3: S3Client(client: client), bucket: bucket, uploader: try S3Uploader.fromEnvironment(environment)), engine: engine,
                                  layout: Layout(prefix: prefix, target: target.name), client: client, environment: environment, log: log)
         }
     }

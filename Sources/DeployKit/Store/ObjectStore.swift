@@ -72,10 +72,10 @@ public struct S3Store: ObjectStore {
     /// The bucket the keys are in.
     public let bucket: String
     /// Uploads files, in parts when they are large.
-    public var uploader: Uploader
+    public var uploader: S3Uploader
 
     /// A store for `bucket`, uploading files with `uploader`.
-    public init(s3: S3Client, bucket: String, uploader: Uploader = Uploader()) {
+    public init(s3: S3Client, bucket: String, uploader: S3Uploader = S3Uploader()) {
         self.s3 = s3
         self.bucket = bucket
         self.uploader = uploader
@@ -108,9 +108,9 @@ public struct S3Store: ObjectStore {
         do {
             let etag: String?
             switch condition {
-            case .always: etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, contentMD5: Uploader.md5Base64(bytes))
-            case .ifAbsent: etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, ifNoneMatch: true, contentMD5: Uploader.md5Base64(bytes))
-            case .ifMatch(let tag): etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, ifMatch: tag, contentMD5: Uploader.md5Base64(bytes))
+            case .always: etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, contentMD5: S3Uploader.md5Base64(bytes))
+            case .ifAbsent: etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, ifNoneMatch: true, contentMD5: S3Uploader.md5Base64(bytes))
+            case .ifMatch(let tag): etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, ifMatch: tag, contentMD5: S3Uploader.md5Base64(bytes))
             }
             return etag ?? ""
         } catch let error as AWSError where error.status == 412 || error.code == "ConditionalRequestConflict" {
@@ -122,7 +122,7 @@ public struct S3Store: ObjectStore {
     /// a lost race throws `PreconditionFailed`.
     public func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
         do {
-            try await uploader.upload(s3: s3, bucket: bucket, key: key, path: path, ifAbsent: condition == .ifAbsent, progress: progress)
+            try await s3.putFile(bucket: bucket, key: key, path: path, ifAbsent: condition == .ifAbsent, uploader: uploader, progress: progress)
         } catch let error as AWSError where error.status == 412 || error.code == "ConditionalRequestConflict" {
             throw PreconditionFailed(key: key)
         }
@@ -130,7 +130,7 @@ public struct S3Store: ObjectStore {
 
     /// Aborts uploads under `prefix` whose key already holds an object; returns their keys.
     public func abortRedundantUploads(prefix: String) async throws -> [String] {
-        try await Uploader.abortRedundantUploads(s3: s3, bucket: bucket, prefix: prefix)
+        try await S3Uploader.abortRedundantUploads(s3: s3, bucket: bucket, prefix: prefix)
     }
 
     /// Aborts uploads under `prefix` started more than `olderThan` seconds before `now` (one

@@ -1,14 +1,20 @@
-import AWSCore
 import Crypto
 import Foundation
 import SigV4
 
-/// Uploads files to S3 with flat memory and one read of the file: one PUT below
+/// S3's multipart and aws-chunked uploads, an extension of the S3 client (as SotoCore keeps
+/// multipart beside its S3 service): uploads files to S3 with flat memory and one read of the file: one PUT below
 /// `multipartThreshold`, else a multipart upload whose parts go `concurrency` at a time. Bodies
 /// are `aws-chunked` with every chunk signed (`STREAMING-AWS4-HMAC-SHA256-PAYLOAD`), so S3
 /// verifies each chunk against its signature while it arrives: integrity without a hashing
 /// pass before the upload. A failed upload is aborted so no parts are left behind.
-public struct Uploader: Sendable {
+public struct S3Uploader: Sendable {
+    /// A bad size setting in the environment, named with what to do.
+    public struct SettingError: Error, CustomStringConvertible, Sendable {
+        /// `NAME='value' is not a number of bytes: fix or unset it`.
+        public let description: String
+    }
+
     /// Files of this size or more go as multipart uploads.
     public var multipartThreshold: UInt64
     /// Target part size; `partLayout` evens parts out around it.
@@ -30,11 +36,11 @@ public struct Uploader: Sendable {
 
     /// The defaults, or `DEPLOYER_MULTIPART_THRESHOLD` / `DEPLOYER_MULTIPART_PART_SIZE` (bytes;
     /// as the AWS CLI's `multipart_threshold` and `multipart_chunksize`).
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Uploader {
-        var uploader = Uploader()
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> S3Uploader {
+        var uploader = S3Uploader()
         func bytes(_ name: String) throws -> UInt64? {
             guard let text = environment[name], !text.isEmpty else { return nil }
-            guard let value = UInt64(text), value > 0 else { throw DeployError("\(name)='\(text.prefix(20))' is not a number of bytes: fix or unset it") }
+            guard let value = UInt64(text), value > 0 else { throw SettingError(description: "\(name)='\(text.prefix(20))' is not a number of bytes: fix or unset it") }
             return value
         }
         if let threshold = try bytes("DEPLOYER_MULTIPART_THRESHOLD") { uploader.multipartThreshold = max(Self.minimumPartSize, threshold) }
@@ -166,5 +172,15 @@ final class ProgressCounter: @unchecked Sendable {
             value += amount
             return value
         }
+    }
+}
+
+extension S3Client {
+    /// Uploads the file at `path` to `bucket`/`key` with `uploader`'s sizes: one signed-chunk PUT
+    /// below its threshold, else a multipart upload (aborted on failure). `ifAbsent`: only if the
+    /// key does not exist (a 412 `AWSError` when it does).
+    public func putFile(bucket: String, key: String, path: String, ifAbsent: Bool, uploader: S3Uploader = S3Uploader(),
+                        progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws {
+        try await uploader.upload(s3: self, bucket: bucket, key: key, path: path, ifAbsent: ifAbsent, progress: progress)
     }
 }
