@@ -324,7 +324,10 @@ final class CredentialTests: XCTestCase {
         defer { server.stop() }
         let tokenFile = try write("auth", "container-auth-token\n")
         let env = environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": "\(server.baseURL)/v2/credentials?id=1", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile])
-        let resolved = try await AWSSetup(options: AWSOptions(), environment: env).credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+        // The chain's one HTTP client (the command's) reaches the credential endpoint too.
+        let transport = try AsyncHTTPTransport()
+        let resolved = try await AWSSetup(options: AWSOptions(), environment: env).credentialChain(transport: transport, region: "us-east-1").resolve()
+        try await transport.shutdown()
         XCTAssertEqual(resolved?.credentials.accessKeyId, "ASIACONT")
         XCTAssertEqual(resolved?.credentials.sessionToken, "cont-token")
         XCTAssertEqual(resolved?.source, "container credentials")
@@ -354,7 +357,9 @@ final class CredentialTests: XCTestCase {
         }
         defer { server.stop() }
         let env = ["HOME": directory.path, "AWS_EC2_METADATA_SERVICE_ENDPOINT": server.baseURL]
-        let resolved = try await AWSSetup(options: AWSOptions(), environment: env).credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+        let transport = try AsyncHTTPTransport()
+        let resolved = try await AWSSetup(options: AWSOptions(), environment: env).credentialChain(transport: transport, region: "us-east-1").resolve()
+        try await transport.shutdown()
         XCTAssertEqual(resolved?.credentials.accessKeyId, "ASIAIMDS")
         XCTAssertEqual(resolved?.source, "EC2 instance metadata (role runner-role)")
         XCTAssertEqual(server.requests.map(\.method), ["PUT", "GET", "GET"])

@@ -99,6 +99,32 @@ final class ArtifactTests: XCTestCase {
         XCTAssertThrowsError(try build(empty)) { XCTAssertTrue("\($0)".contains("a library needs at least one Python package"), "\($0)") }
     }
 
+    /// Two builds of one digest race (two applies in one checkout): whichever lands second keeps
+    /// the complete folder; an incomplete leftover (no marker) is replaced.
+    func testContentAddressedPlacementToleratesARaceAndReplacesLeftovers() throws {
+        let base = buildRoot + "/place"
+        let fileManager = FileManager.default
+        func staged(_ text: String) throws -> String {
+            let path = base + "/staging-\(UUID().uuidString)"
+            try fileManager.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path + "/SHA256SUMS"))
+            return path
+        }
+        let final = base + "/digest"
+        let first = try staged("first")
+        try ContentAddressedFolder.place(first, at: final, marker: "SHA256SUMS", what: "test")
+        let second = try staged("second")
+        try ContentAddressedFolder.place(second, at: final, marker: "SHA256SUMS", what: "test")
+        XCTAssertEqual(try String(contentsOfFile: final + "/SHA256SUMS", encoding: .utf8), "first", "the folder in place is kept")
+        XCTAssertFalse(fileManager.fileExists(atPath: second), "the losing staging folder is removed")
+        let leftover = base + "/other"
+        try fileManager.createDirectory(atPath: leftover, withIntermediateDirectories: true)
+        try Data("half".utf8).write(to: URL(fileURLWithPath: leftover + "/main.py"))
+        try ContentAddressedFolder.place(try staged("whole"), at: leftover, marker: "SHA256SUMS", what: "test")
+        XCTAssertEqual(try String(contentsOfFile: leftover + "/SHA256SUMS", encoding: .utf8), "whole")
+        XCTAssertFalse(fileManager.fileExists(atPath: leftover + "/main.py"), "the incomplete leftover is gone")
+    }
+
     func testZipIsReadableByPython() throws {
         let artifact = try build(job(source: Self.root + "/jobs/sales_etl"))
         let directory = artifact.directory

@@ -99,13 +99,7 @@ public struct Artifact: Sendable, Equatable {
                 try fileManager.setAttributes([.posixPermissions: 0o644, .modificationDate: Date(timeIntervalSince1970: 315_532_800)], ofItemAtPath: file.path)
             }
             let final = root + "/\(job.name)/\(digest)"
-            // Same digest, same bytes: an earlier build of these sources is kept as it is.
-            if fileManager.fileExists(atPath: final + "/SHA256SUMS") {
-                try? fileManager.removeItem(atPath: staging)
-            } else {
-                try? fileManager.removeItem(atPath: final)
-                guard rename(staging, final) == 0 else { throw DeployError("cannot move the built artifact into \(final): \(String(cString: strerror(errno)))") }
-            }
+            try ContentAddressedFolder.place(staging, at: final, marker: "SHA256SUMS", what: "the built artifact")
             let placed = files.map { File(name: $0.name, path: final + "/" + $0.name, size: $0.size, sha256: $0.sha256) }
             return Artifact(job: job.name, files: placed, digest: digest, directory: final)
         } catch {
@@ -260,5 +254,32 @@ enum StreamingFile {
         func close() throws {
             guard fsync(descriptor) == 0 || errno == EINVAL else { throw DeployError("cannot write \(path): \(String(cString: strerror(errno)))") }
         }
+    }
+}
+
+/// Moves a fully built folder into its content-addressed place. Two builds of the same digest
+/// may race (two applies in one checkout): the first rename wins, the second finds a complete
+/// folder with the same bytes and keeps it. A folder left incomplete by an older crash (no
+/// `marker`) is moved aside first, never deleted under a reader.
+enum ContentAddressedFolder {
+    static func place(_ staging: String, at final: String, marker: String, what: String) throws {
+        let fileManager = FileManager.default
+        for _ in 0..<3 {
+            if fileManager.fileExists(atPath: final + "/" + marker) {
+                try? fileManager.removeItem(atPath: staging)
+                return
+            }
+            if rename(staging, final) == 0 { return }
+            guard errno == ENOTEMPTY || errno == EEXIST else { break }
+            if !fileManager.fileExists(atPath: final + "/" + marker) {
+                let aside = final + ".incomplete-\(UUID().uuidString)"
+                if rename(final, aside) == 0 { try? fileManager.removeItem(atPath: aside) }
+            }
+        }
+        if fileManager.fileExists(atPath: final + "/" + marker) {
+            try? fileManager.removeItem(atPath: staging)
+            return
+        }
+        throw DeployError("cannot move \(what) into \(final): \(String(cString: strerror(errno)))")
     }
 }

@@ -157,8 +157,7 @@ public struct DependencyBuilder: Sendable {
         try? fileManager.removeItem(atPath: staging + "/pure")
         try? fileManager.removeItem(atPath: staging + "/native")
         try JSONEncoder.sorted.encode(bundle).write(to: URL(fileURLWithPath: staging + "/bundle.json"))
-        try? fileManager.removeItem(atPath: directory)
-        guard rename(staging, directory) == 0 else { throw DeployError("cannot move the built bundle into \(directory): \(String(cString: strerror(errno)))") }
+        try ContentAddressedFolder.place(staging, at: directory, marker: "bundle.json", what: "the built bundle")
         bundle.directory = directory
         log("built dependencies of \(job) for \(runtime): \(bundle.packages.joined(separator: ", ")) → \(digest.prefix(12))")
         return bundle

@@ -515,15 +515,6 @@ public struct DeployFailure: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(cause) (\(summary))" }
 }
 
-/// Runs cleanup that must happen even when the current task was cancelled (Ctrl-C): releasing
-/// the lock, aborting an upload. A detached task does not inherit the cancellation.
-public enum Uncancelled {
-    /// Runs `body` in a detached task and returns (or throws) what it does.
-    public static func run<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await Task.detached(operation: body).value
-    }
-}
-
 enum PayloadHashHex {
     static func of(_ text: String) -> String {
         PayloadHash.hex(Array(text.utf8))

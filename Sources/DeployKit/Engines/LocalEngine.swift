@@ -138,8 +138,7 @@ public struct LocalEngine: EngineDriver {
         let result = try Subprocess.run([python, "-I", "-S", "-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", archive, staging], timeout: .seconds(300))
         guard result.status == 0 else { throw DeployError("cannot unpack \(archive) with \(python): redeploy with 'deployer apply -t \(target.name)'") }
         FileManager.default.createFile(atPath: staging + "/.complete", contents: Data())
-        try? FileManager.default.removeItem(atPath: directory)
-        guard rename(staging, directory) == 0 else { throw DeployError("cannot move \(staging) to \(directory): \(String(cString: strerror(errno)))") }
+        try ContentAddressedFolder.place(staging, at: directory, marker: ".complete", what: "the unpacked bundle")
         return directory
     }
 
