@@ -299,7 +299,8 @@ class Case:
 
     @staticmethod
     def manifest(project: str, prefix: str, bucket: str, account: str) -> str:
-        """A Glue target and the job, with its pinned requirements (a dependency bundle to upload)."""
+        """A Glue target and the job, with its pinned requirements (a dependency bundle to upload)
+        and a schedule (an EventBridge Scheduler schedule to create)."""
         return f"""project: {project}
 targets:
   {TARGET}:
@@ -308,10 +309,13 @@ targets:
     account_ids: ["{account}"]
     artifacts: {{bucket: {bucket}, prefix: {prefix}}}
     role_arn: arn:aws:iam::{account}:role/glue-job
+    schedule_role_arn: arn:aws:iam::{account}:role/scheduler
 jobs:
   {JOB}:
     source: sales_etl
     requirements: sales_etl/requirements.txt
+    # An EventBridge Scheduler schedule: its writes go through the fault proxy too.
+    schedule: {{cron: "0 3 * * ? *", timezone: Europe/Berlin}}
     arguments:
       --as_of: "2021-06-30"
 """
