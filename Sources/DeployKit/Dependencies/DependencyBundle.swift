@@ -84,6 +84,25 @@ public struct DependencyBuilder: Sendable {
         self.log = log
     }
 
+    /// The builder for a manifest's jobs: bundles under `BUILD/dependencies` (default build root
+    /// `.deployer/build` beside the manifest), wheels cached in `.deployer/cache/wheels` there.
+    public init(manifest: Manifest, buildRoot: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                log: @escaping @Sendable (String) -> Void = { _ in }) {
+        self.init(buildRoot: (buildRoot ?? manifest.directory + "/.deployer/build") + "/dependencies",
+                  wheelCache: manifest.directory + "/.deployer/cache/wheels", environment: environment, log: log)
+    }
+
+    /// The bundle of every job with `requirements:`, by job name, for `runtime` (jobs without a
+    /// lock have none).
+    public func bundles(_ jobs: [Job], runtime: PythonRuntime, delivery: DependencyBundle.Delivery) throws -> [String: DependencyBundle] {
+        var bundles: [String: DependencyBundle] = [:]
+        for job in jobs {
+            guard let file = job.requirements else { continue }
+            bundles[job.name] = try bundle(try Requirements.load(file), runtime: runtime, delivery: delivery, job: job.name)
+        }
+        return bundles
+    }
+
     /// The format's version: part of the cache key, so a changed builder never reuses old bundles.
     static let formatVersion = "deployer-dependencies-1"
 

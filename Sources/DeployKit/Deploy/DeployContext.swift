@@ -161,17 +161,8 @@ public struct DeployContext: Sendable {
     /// Builds (or takes from the build cache) the dependency bundle of every job with a lock,
     /// for this target's runtime; a job without `requirements:` has none.
     public func dependencyBundles(_ jobs: [Job], buildRoot: String? = nil) async throws -> [String: DependencyBundle] {
-        let locked = jobs.filter { $0.requirements != nil }
-        guard !locked.isEmpty else { return [:] }
-        let runtime = try await pythonRuntime()
-        let root = buildRoot ?? manifest.directory + "/.deployer/build"
-        let builder = DependencyBuilder(buildRoot: root + "/dependencies", wheelCache: manifest.directory + "/.deployer/cache/wheels", environment: environment, log: log)
-        var bundles: [String: DependencyBundle] = [:]
-        for job in locked {
-            guard let file = job.requirements else { continue }
-            let requirements = try Requirements.load(file)
-            bundles[job.name] = try builder.bundle(requirements, runtime: runtime, delivery: engine.dependencyDelivery, job: job.name)
-        }
-        return bundles
+        guard jobs.contains(where: { $0.requirements != nil }) else { return [:] }
+        return try DependencyBuilder(manifest: manifest, buildRoot: buildRoot, environment: environment, log: log)
+            .bundles(jobs, runtime: try await pythonRuntime(), delivery: engine.dependencyDelivery)
     }
 }

@@ -22,8 +22,8 @@ public struct GlueEngine: EngineDriver {
 
     /// Glue 5.0 runs CPython 3.11, 4.0 runs 3.10; Glue workers are x86_64.
     public func pythonRuntime() async throws -> PythonRuntime {
-        let version = target.settings.version ?? "5.0"
-        return PythonRuntime(python: version.hasPrefix("4.") ? "3.10" : version.hasPrefix("3.") ? "3.7" : "3.11", arch: "x86_64")
+        // Glue needs no call to say it: the documented default for the target's Glue version.
+        try PythonRuntime.offline(for: target)
     }
 
     /// Glue installs the native wheels itself (`--additional-python-modules`).

@@ -25,11 +25,10 @@ struct Package: AsyncParsableCommand {
             let root = out ?? loaded.directory + "/.deployer/build"
             if jobs.contains(where: { $0.requirements != nil }) {
                 let runtime = try PythonRuntime.offline(for: chosen)
-                let builder = DependencyBuilder(buildRoot: root + "/dependencies", wheelCache: loaded.directory + "/.deployer/cache/wheels",
-                                                log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+                let bundles = try DependencyBuilder(manifest: loaded, buildRoot: root, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+                    .bundles(jobs, runtime: runtime, delivery: DependencyBundle.Delivery(engine: chosen.engine))
                 for job in jobs {
-                    guard let file = job.requirements else { continue }
-                    let bundle = try builder.bundle(try Requirements.load(file), runtime: runtime, delivery: DependencyBundle.Delivery(engine: chosen.engine), job: job.name)
+                    guard let bundle = bundles[job.name] else { continue }
                     for file in bundle.files where file.name != "SHA256SUMS" {
                         print("\(file.sha256)  \(bundle.directory)/\(file.name)")
                     }
