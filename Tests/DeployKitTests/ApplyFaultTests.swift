@@ -87,9 +87,8 @@ final class ApplyFaultTests: XCTestCase {
     }
 
     func context(engine: MemoryEngine, store: (any ObjectStore)? = nil) -> DeployContext {
-        let target = Target(name: "dev", engine: .glue, region: nil, accountIds: [], artifacts: .local(path: work + "/store"), roleArn: nil, tags: [:],
-                            settings: EngineSettings(), emrServerlessApplicationId: nil, emrServerlessExecutionRoleArn: nil, logURI: nil, emrClusterId: nil,
-                            sparkSubmit: nil, master: nil)
+        let target = Target(name: "dev", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: nil, accountIds: [], artifacts: .local(path: work + "/store"), roleArn: nil, tags: [:],
+                            settings: EngineSettings())
         let job = Job(name: "sales_etl", source: work + "/sales_etl", entryPoint: "main.py", config: work + "/sales_etl/config.yml", arguments: [:], engines: [:],
                       repository: work)
         let manifest = Manifest(project: "p", defaultTarget: "dev", targets: ["dev": target], jobs: [job], directory: work, file: work + "/deployer.yml")

@@ -105,10 +105,9 @@ final class DependencyTests: XCTestCase {
 
     // MARK: What the engines are sent
 
-    let target = Target(name: "dev", engine: .glue, region: "eu-west-1", accountIds: [], artifacts: .s3(bucket: "b", prefix: "p"),
+    let target = Target(name: "dev", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: "eu-west-1", accountIds: [], artifacts: .s3(bucket: "b", prefix: "p"),
                         roleArn: "arn:aws:iam::123456789012:role/glue-job", tags: [:],
-                        settings: EngineSettings(version: "5.0"), emrServerlessApplicationId: "00fabc123", emrServerlessExecutionRoleArn: "arn:aws:iam::123456789012:role/emr-job",
-                        logURI: nil, emrClusterId: "j-ABC123", sparkSubmit: nil, master: nil)
+                        settings: EngineSettings(version: "5.0"))
     let job = Job(name: "sales_etl", source: "/src", entryPoint: "main.py", config: "/src/config.yml", arguments: [:], engines: [:])
     let urls = ArtifactURLs(entryPoint: "s3://b/p/artifacts/sales_etl/d2/main.py", codeZip: "s3://b/p/artifacts/sales_etl/d2/code.zip", config: "s3://b/p/artifacts/sales_etl/d2/config.yml",
                             dependencies: DependencyURLs(digest: "dd", pureArchive: "s3://b/p/dependencies/dd/deps.zip", nativeArchive: "s3://b/p/dependencies/dd/site-packages.zip",
@@ -130,7 +129,7 @@ final class DependencyTests: XCTestCase {
             }
         }
         let engine = GlueEngine(client: Fixtures.client(transport, region: "eu-west-1"), target: target)
-        XCTAssertEqual(engine.dependencyDelivery, .wheels)
+        XCTAssertEqual(target.plugin.dependencyDelivery, .wheels)
         let runtime = try await engine.pythonRuntime()
         XCTAssertEqual(runtime, PythonRuntime(python: "3.11", arch: "x86_64"))
         let desired = engine.desiredDefinition(name: "p-dev-sales_etl", job: job, artifact: urls, digest: "d2")
@@ -164,7 +163,7 @@ final class DependencyTests: XCTestCase {
             return HTTPResponse(status: 404, headers: [HTTPHeader("x-amzn-ErrorType", "ResourceNotFoundException")], text: #"{"message":"nope"}"#)
         }
         var emrTarget = target
-        emrTarget.engine = .emrServerless
+        emrTarget.engineConfiguration = EMRServerlessConfiguration(applicationId: "00fabc123", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: nil)
         let engine = EMRServerlessEngine(client: Fixtures.client(transport, region: "eu-west-1"), target: emrTarget)
         let runtime = try await engine.pythonRuntime()
         XCTAssertEqual(runtime, PythonRuntime(python: "3.9", arch: "aarch64"))
@@ -183,7 +182,7 @@ final class DependencyTests: XCTestCase {
 
     func testEMRStepAndLocalDefinitionsCarryTheArchive() throws {
         var emrTarget = target
-        emrTarget.engine = .emr
+        emrTarget.engineConfiguration = EMRConfiguration(clusterId: "j-ABC123", logURI: nil)
         let transport = ScriptedTransport { _ in HTTPResponse(status: 500, text: "") }
         let step = EMRStepEngine(client: Fixtures.client(transport), target: emrTarget).desiredDefinition(name: "n", job: job, artifact: urls, digest: "d2")
         let args = step["step"]?["HadoopJarStep"]?["Args"]
@@ -194,10 +193,8 @@ final class DependencyTests: XCTestCase {
             "--conf", "spark.yarn.appMasterEnv.PYTHONPATH=./deps",
         ])
         var sparkTarget = target
-        sparkTarget.engine = .spark
+        sparkTarget.engineConfiguration = SparkSubmitConfiguration(kind: .spark, master: "spark://127.0.0.1:7077", python: "/venv/bin/python")
         sparkTarget.artifacts = .local(path: "/state")
-        sparkTarget.master = "spark://127.0.0.1:7077"
-        sparkTarget.python = "/venv/bin/python"
         let local = LocalEngine(target: sparkTarget, root: "/state", workingDirectory: "/", environment: [:])
         let definition = local.desiredDefinition(name: "n", job: job, artifact: urls, digest: "d2")
         XCTAssertEqual(definition["master"]?.stringValue, "spark://127.0.0.1:7077")
@@ -213,12 +210,13 @@ final class DependencyTests: XCTestCase {
         glue4.settings.version = "4.0"
         XCTAssertEqual(try PythonRuntime.offline(for: glue4).python, "3.10")
         var emr = target
-        emr.engine = .emrServerless
+        emr.engineConfiguration = EMRServerlessConfiguration(applicationId: "00fabc123", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: nil)
         XCTAssertEqual(try PythonRuntime.offline(for: emr), PythonRuntime(python: "3.9", arch: "x86_64"))
         emr.runtimeArch = "aarch64"
         XCTAssertEqual(try PythonRuntime.offline(for: emr), PythonRuntime(python: "3.9", arch: "aarch64"))
-        XCTAssertEqual(DependencyBundle.Delivery(engine: .glue), .wheels)
-        XCTAssertEqual(DependencyBundle.Delivery(engine: .spark), .archive)
+        XCTAssertEqual(GluePlugin().dependencyDelivery, .wheels)
+        XCTAssertEqual(SparkSubmitPlugin.spark.dependencyDelivery, .archive)
+        XCTAssertEqual(EMRServerlessPlugin().dependencyDelivery, .archive)
     }
 
     /// The local engine refuses a stored bundle whose bytes do not match its SHA256SUMS.

@@ -8,11 +8,9 @@ import XCTest
 /// What moto cannot do (Glue UpdateJob, FAILED and unknown run states, EMR Serverless run
 /// payloads), scripted with the response shapes of AWS's API models (botocore's JSON models).
 final class EngineScriptedTests: XCTestCase {
-    let target = Target(name: "dev", engine: .glue, region: "eu-west-1", accountIds: [], artifacts: .s3(bucket: "b", prefix: "p"),
+    let target = Target(name: "dev", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: "eu-west-1", accountIds: [], artifacts: .s3(bucket: "b", prefix: "p"),
                         roleArn: "arn:aws:iam::123456789012:role/glue-job", tags: ["team": "data"],
-                        settings: EngineSettings(version: "5.0", workerType: "G.1X", numberOfWorkers: 2, timeoutMinutes: 60, maxConcurrentRuns: 1),
-                        emrServerlessApplicationId: "00fabc123", emrServerlessExecutionRoleArn: "arn:aws:iam::123456789012:role/emr-job",
-                        logURI: "s3://logs/emr/", emrClusterId: "j-ABC123", sparkSubmit: nil, master: nil)
+                        settings: EngineSettings(version: "5.0", workerType: "G.1X", numberOfWorkers: 2, timeoutMinutes: 60, maxConcurrentRuns: 1))
     let job = Job(name: "sales_etl", source: "/src", entryPoint: "main.py", config: "/src/config.yml", arguments: ["--as_of": "2024-01-31"], engines: [:])
     let urls = ArtifactURLs(entryPoint: "s3://b/p/artifacts/sales_etl/d2/main.py", codeZip: "s3://b/p/artifacts/sales_etl/d2/code.zip", config: "s3://b/p/artifacts/sales_etl/d2/config.yml")
 
@@ -179,7 +177,7 @@ final class EngineScriptedTests: XCTestCase {
             return HTTPResponse(status: 404, headers: [HTTPHeader("x-amzn-ErrorType", "ResourceNotFoundException")], text: #"{"message":"nope"}"#)
         }
         var emrTarget = target
-        emrTarget.engine = .emrServerless
+        emrTarget.engineConfiguration = EMRServerlessConfiguration(applicationId: "00fabc123", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: "s3://logs/emr/")
         let engine = EMRServerlessEngine(client: Fixtures.client(transport), target: emrTarget)
         let definition = engine.desiredDefinition(name: "carsales-prod-sales_etl", job: job, artifact: urls, digest: "d2")
         let request = RunRequest(arguments: ["as_of": "2024-02-29"], clientToken: "token-123",
@@ -219,7 +217,7 @@ final class EngineScriptedTests: XCTestCase {
             }
         }
         var emrTarget = target
-        emrTarget.engine = .emr
+        emrTarget.engineConfiguration = EMRConfiguration(clusterId: "j-ABC123", logURI: "s3://logs/emr/")
         let engine = EMRStepEngine(client: Fixtures.client(transport), target: emrTarget)
         let definition = engine.desiredDefinition(name: "carsales-onprem-sales_etl", job: job, artifact: urls, digest: "d2")
         let stepId = try await engine.start(name: "carsales-onprem-sales_etl", definition: definition, request: RunRequest(clientToken: "t"))

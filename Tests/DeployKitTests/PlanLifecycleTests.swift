@@ -23,9 +23,8 @@ final class PlanLifecycleTests: XCTestCase {
     }
 
     func context(_ engine: ApplyFaultTests.MemoryEngine, jobs: [String], protected: Set<String> = []) -> DeployContext {
-        let target = Target(name: "dev", engine: .glue, region: nil, accountIds: [], artifacts: .local(path: work + "/store"), roleArn: nil, tags: [:],
-                            settings: EngineSettings(), emrServerlessApplicationId: nil, emrServerlessExecutionRoleArn: nil, logURI: nil, emrClusterId: nil,
-                            sparkSubmit: nil, master: nil)
+        let target = Target(name: "dev", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: nil, accountIds: [], artifacts: .local(path: work + "/store"), roleArn: nil, tags: [:],
+                            settings: EngineSettings())
         let manifestJobs = jobs.map { name in
             Job(name: name, source: work + "/" + name, entryPoint: "main.py", config: work + "/\(name)/config.yml", arguments: [:], engines: [:],
                 repository: work, preventDestroy: protected.contains(name))

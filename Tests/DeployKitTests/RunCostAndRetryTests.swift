@@ -11,12 +11,18 @@ import XCTest
 final class RunCostAndRetryTests: XCTestCase {
     let job = Job(name: "sales_etl", source: "/src", entryPoint: "main.py", config: "/src/config.yml", arguments: [:], engines: [:])
 
+    func configuration(_ engine: EngineKind) -> any EngineConfiguration {
+        switch engine {
+        case .emrServerless: return EMRServerlessConfiguration(applicationId: "00app", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: "s3://logs/emr/")
+        case .emr: return EMRConfiguration(clusterId: "j-ABC", logURI: "s3://logs/emr/")
+        default: return GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job")
+        }
+    }
+
     func target(_ engine: EngineKind) -> Target {
-        Target(name: "dev", engine: engine, region: "eu-west-1", accountIds: [], artifacts: .s3(bucket: "b", prefix: "p"),
+        Target(name: "dev", engine: configuration(engine), region: "eu-west-1", accountIds: [], artifacts: .s3(bucket: "b", prefix: "p"),
                roleArn: "arn:aws:iam::123456789012:role/glue-job", tags: [:],
-               settings: EngineSettings(version: "5.0", workerType: "G.2X", numberOfWorkers: 10, timeoutMinutes: 60, maxConcurrentRuns: 1),
-               emrServerlessApplicationId: "00app", emrServerlessExecutionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: "s3://logs/emr/",
-               emrClusterId: "j-ABC", sparkSubmit: nil, master: nil)
+               settings: EngineSettings(version: "5.0", workerType: "G.2X", numberOfWorkers: 10, timeoutMinutes: 60, maxConcurrentRuns: 1))
     }
 
     func json(_ object: Any) -> HTTPResponse {
@@ -32,24 +38,24 @@ final class RunCostAndRetryTests: XCTestCase {
     func testCostsAreExactToTheCent() {
         let pricing = Pricing()
         // 10 G.2X workers (20 DPU) for 15 minutes: 5 DPU-hours × $0.44 = $2.20.
-        let glue = pricing.cost(RunUsage(executionSeconds: 900, capacityDPU: 20), engine: .glue)
+        let glue = pricing.cost(RunUsage(executionSeconds: 900, capacityDPU: 20), engine: GluePlugin())
         XCTAssertEqual(glue?.text, "$2.20")
         XCTAssertEqual(glue?.basis, "5 DPU-hours × $0.44")
         // 20 seconds of 2 DPU still bills a minute: 120 DPU-s = 0.0333 DPU-h × $0.44 = $0.0147.
-        XCTAssertEqual(pricing.cost(RunUsage(executionSeconds: 20, capacityDPU: 2), engine: .glue)?.usd ?? 0, 120.0 / 3600 * 0.44, accuracy: 1e-12)
+        XCTAssertEqual(pricing.cost(RunUsage(executionSeconds: 20, capacityDPU: 2), engine: GluePlugin())?.usd ?? 0, 120.0 / 3600 * 0.44, accuracy: 1e-12)
         // Billed DPU-seconds win over the duration; Flex costs $0.29.
-        XCTAssertEqual(pricing.cost(RunUsage(dpuSeconds: 36_000, executionSeconds: 900, capacityDPU: 20, executionClass: "FLEX"), engine: .glue)?.text, "$2.90")
+        XCTAssertEqual(pricing.cost(RunUsage(dpuSeconds: 36_000, executionSeconds: 900, capacityDPU: 20, executionClass: "FLEX"), engine: GluePlugin())?.text, "$2.90")
         // EMR Serverless: 12.5 vCPU-h, 50 GB-h memory, 100 GB-h storage.
-        let emr = pricing.cost(RunUsage(vcpuHours: 12.5, memoryGBHours: 50, storageGBHours: 100), engine: .emrServerless)
+        let emr = pricing.cost(RunUsage(vcpuHours: 12.5, memoryGBHours: 50, storageGBHours: 100), engine: EMRServerlessPlugin())
         XCTAssertEqual(emr?.usd ?? 0, 12.5 * 0.052624 + 50 * 0.0057785 + 100 * 0.000111, accuracy: 1e-12)
         XCTAssertEqual(emr?.text, "$0.96")
         // EMR on EC2 only with a cluster price, and marked as an estimate.
-        XCTAssertNil(pricing.cost(RunUsage(executionSeconds: 3600), engine: .emr))
+        XCTAssertNil(pricing.cost(RunUsage(executionSeconds: 3600), engine: EMRPlugin()))
         var priced = Pricing()
         priced.emrClusterHour = 3.5
-        XCTAssertEqual(priced.cost(RunUsage(executionSeconds: 1800), engine: .emr)?.text, "$1.75")
-        XCTAssertEqual(priced.cost(RunUsage(executionSeconds: 1800), engine: .emr)?.estimate, true)
-        XCTAssertEqual(pricing.cost(RunUsage(cpuSeconds: 12.5), engine: .local)?.text, "$0.00")
+        XCTAssertEqual(priced.cost(RunUsage(executionSeconds: 1800), engine: EMRPlugin())?.text, "$1.75")
+        XCTAssertEqual(priced.cost(RunUsage(executionSeconds: 1800), engine: EMRPlugin())?.estimate, true)
+        XCTAssertEqual(pricing.cost(RunUsage(cpuSeconds: 12.5), engine: SparkSubmitPlugin.local)?.text, "$0.00")
         XCTAssertEqual(LocalEngine.childrenCPUSeconds(Data("0m0.010s 0m0.020s\n1m2.500s 0m3.250s\n".utf8)), 65.75)
     }
 
@@ -170,7 +176,7 @@ final class RunCostAndRetryTests: XCTestCase {
         let engine = EMRServerlessEngine(client: Fixtures.client(transport, region: "eu-west-1"), target: emrTarget)
         let definition = engine.desiredDefinition(name: "p-dev-sales_etl", job: job, artifact: ArtifactURLs(entryPoint: "e", codeZip: "c", config: ""), digest: "d1")
         let info = try await engine.describe(name: "p-dev-sales_etl", definition: definition, runId: "00run")
-        XCTAssertEqual(Pricing().cost(info.usage, engine: .emrServerless)?.text, "$0.96")
+        XCTAssertEqual(Pricing().cost(info.usage, engine: EMRServerlessPlugin())?.text, "$0.96")
         XCTAssertEqual(info.metadata, RunMetadata(idempotencyKey: "k", artifact: "d1", deployment: "dep1"))
         XCTAssertEqual(info.links["logs"], "s3://logs/emr/applications/00app/jobs/00run/")
         let links = await engine.detailLinks(name: "p-dev-sales_etl", definition: definition, runId: "00run")

@@ -36,8 +36,7 @@ final class RunnerWaitTests: XCTestCase {
                                       jobNames: ["job": "p-t-job"], definitions: ["job": .object([:])], previous: nil, rollbackOf: nil, destroyed: nil)
         let layout = Layout(prefix: "", target: "t")
         try await store.put(layout.latestKey, bytes: Array(try JSONEncoder.pretty.encode(record)), contentType: "application/json", condition: .always)
-        let target = Target(name: "t", engine: .glue, region: nil, accountIds: [], artifacts: .local(path: root), roleArn: nil, tags: [:], settings: EngineSettings(),
-                            emrServerlessApplicationId: nil, emrServerlessExecutionRoleArn: nil, logURI: nil, emrClusterId: nil, sparkSubmit: nil, master: nil)
+        let target = Target(name: "t", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: nil, accountIds: [], artifacts: .local(path: root), roleArn: nil, tags: [:], settings: EngineSettings())
         let manifest = Manifest(project: "p", defaultTarget: nil, targets: ["t": target], jobs: [], directory: root, file: root + "/deployer.yml")
         return DeployContext(manifest: manifest, target: target, store: store, engine: engine, layout: layout, client: nil)
     }

@@ -105,28 +105,12 @@ public struct PythonRuntime: Sendable, Equatable, Hashable, Codable, CustomStrin
 
 extension PythonRuntime {
     /// The runtime of `target` without asking AWS (what `deployer package` builds for): the
-    /// target's `runtime:`, else the engine's documented default (Glue 5.0 3.11, 4.0 3.10; EMR 7
-    /// 3.9; x86_64), else for local and spark the interpreter's own. `plan` also reads the EMR
+    /// target's `runtime:`, else the engine plug-in's default (Glue 5.0 3.11, 4.0 3.10; EMR 7
+    /// 3.9; x86_64; local and spark: the interpreter's own). `plan` also reads the EMR
     /// Serverless application's architecture.
     public static func offline(for target: Target, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PythonRuntime {
         if let python = target.runtimePython, let arch = target.runtimeArch { return PythonRuntime(python: python, arch: arch) }
-        let engine: PythonRuntime
-        switch target.engine {
-        case .glue:
-            let version = target.settings.version ?? "5.0"
-            engine = PythonRuntime(python: version.hasPrefix("4.") ? "3.10" : "3.11", arch: "x86_64")
-        case .emrServerless, .emr:
-            engine = PythonRuntime(python: "3.9", arch: "x86_64")
-        case .local, .spark:
-            engine = try probe(target.python ?? environment["PYSPARK_PYTHON"] ?? "python3")
-        }
+        let engine = try target.plugin.defaultRuntime(for: target, environment: environment)
         return PythonRuntime(python: target.runtimePython ?? engine.python, arch: target.runtimeArch ?? engine.arch)
-    }
-}
-
-extension DependencyBundle.Delivery {
-    /// Glue installs wheels; every Spark engine unpacks an archive.
-    public init(engine: EngineKind) {
-        self = engine == .glue ? .wheels : .archive
     }
 }

@@ -55,81 +55,26 @@ public struct RunCost: Codable, Sendable, Equatable {
     }
 }
 
-/// Prices per unit in USD: the manifest's `pricing:` block per target, else these defaults.
-///
-/// The defaults are AWS's public list prices for us-east-1 (x86_64): Glue $0.44 per DPU-hour
-/// (Spark jobs; Flex $0.29), billed per second with a 1-minute minimum; EMR Serverless $0.052624
-/// per vCPU-hour, $0.0057785 per GB-hour of memory and $0.000111 per GB-hour of storage. Taken on
-/// 2026-11-30 from AWS's pricing pages as published (the Glue figure matches AWS's own worked
-/// example); other regions and arm64 differ, so set `pricing:` for them. EMR on EC2 has no
-/// default: its cost depends on the cluster's instances (`emr_cluster_hour`).
+/// Prices per unit in USD: the manifest's `pricing:` block per target, else the engine
+/// plug-ins' defaults. Each plug-in declares its keys (`EnginePlugin.prices`) and reads them
+/// through typed accessors in its own folder (`Pricing.glueDPUHour`, …).
 public struct Pricing: Codable, Sendable, Equatable {
-    /// `glue_dpu_hour`: Glue standard, per DPU-hour.
-    public var glueDPUHour: Double = 0.44
-    /// `glue_flex_dpu_hour`: Glue Flex, per DPU-hour.
-    public var glueFlexDPUHour: Double = 0.29
-    /// `emr_serverless_vcpu_hour`: EMR Serverless, per vCPU-hour.
-    public var emrServerlessVCPUHour: Double = 0.052624
-    /// `emr_serverless_memory_gb_hour`: EMR Serverless, per GB-hour of memory.
-    public var emrServerlessMemoryGBHour: Double = 0.0057785
-    /// `emr_serverless_storage_gb_hour`: EMR Serverless, per GB-hour of storage.
-    public var emrServerlessStorageGBHour: Double = 0.000111
-    /// USD per hour of the whole EMR cluster; a step's cost is estimated as its duration × this.
-    public var emrClusterHour: Double?
+    /// The prices the manifest gives, by key (`glue_dpu_hour`, …).
+    public var values: [String: Double]
 
     /// The default prices.
-    public init() {}
+    public init() { values = [:] }
 
-    /// The manifest keys, as written under `targets.NAME.pricing`.
-    static let keys = ["glue_dpu_hour", "glue_flex_dpu_hour", "emr_serverless_vcpu_hour", "emr_serverless_memory_gb_hour",
-                       "emr_serverless_storage_gb_hour", "emr_cluster_hour"]
+    /// The manifest's prices by key.
+    public init(values: [String: Double]) { self.values = values }
 
-    init(manifest values: [String: Double]) {
-        self.init()
-        if let value = values["glue_dpu_hour"] { glueDPUHour = value }
-        if let value = values["glue_flex_dpu_hour"] { glueFlexDPUHour = value }
-        if let value = values["emr_serverless_vcpu_hour"] { emrServerlessVCPUHour = value }
-        if let value = values["emr_serverless_memory_gb_hour"] { emrServerlessMemoryGBHour = value }
-        if let value = values["emr_serverless_storage_gb_hour"] { emrServerlessStorageGBHour = value }
-        emrClusterHour = values["emr_cluster_hour"]
-    }
+    /// The manifest's price for `key`, else `fallback`.
+    public func price(_ key: String, default fallback: Double) -> Double { values[key] ?? fallback }
 
-    /// Glue's billing minimum per run (Glue 2.0 and later).
-    public static let glueMinimumSeconds = 60.0
-
-    /// The cost of a run's usage, or nil when the engine reported nothing billable.
-    public func cost(_ usage: RunUsage?, engine: EngineKind) -> RunCost? {
+    /// The cost of a run's usage on `engine`, or nil when the engine reported nothing billable.
+    public func cost(_ usage: RunUsage?, engine: any EnginePlugin) -> RunCost? {
         guard let usage else { return nil }
-        switch engine {
-        case .glue:
-            let flex = usage.executionClass?.uppercased() == "FLEX"
-            let price = flex ? glueFlexDPUHour : glueDPUHour
-            let dpuSeconds: Double
-            if let billed = usage.dpuSeconds, billed > 0 {
-                dpuSeconds = billed
-            } else if let seconds = usage.executionSeconds, let capacity = usage.capacityDPU {
-                dpuSeconds = max(seconds, Self.glueMinimumSeconds) * capacity
-            } else {
-                return nil
-            }
-            let hours = dpuSeconds / 3600
-            return RunCost(usd: hours * price, estimate: false, basis: "\(Self.format(hours)) DPU-hours × $\(Self.format(price))\(flex ? " (Flex)" : "")")
-        case .emrServerless:
-            guard usage.vcpuHours != nil || usage.memoryGBHours != nil else { return nil }
-            let vcpu = usage.vcpuHours ?? 0
-            let memory = usage.memoryGBHours ?? 0
-            let storage = usage.storageGBHours ?? 0
-            let usd = vcpu * emrServerlessVCPUHour + memory * emrServerlessMemoryGBHour + storage * emrServerlessStorageGBHour
-            return RunCost(usd: usd, estimate: false,
-                           basis: "\(Self.format(vcpu)) vCPU-h × $\(Self.format(emrServerlessVCPUHour)) + \(Self.format(memory)) GB-h × $\(Self.format(emrServerlessMemoryGBHour)) + \(Self.format(storage)) storage GB-h × $\(Self.format(emrServerlessStorageGBHour))")
-        case .emr:
-            guard let seconds = usage.executionSeconds, let hourly = emrClusterHour else { return nil }
-            return RunCost(usd: seconds / 3600 * hourly, estimate: true,
-                           basis: "estimate: \(Self.format(seconds / 3600)) h of the step × $\(Self.format(hourly)) per cluster-hour (the whole cluster's price, not the step's share)")
-        case .local, .spark:
-            guard let cpu = usage.cpuSeconds else { return nil }
-            return RunCost(usd: 0, estimate: false, basis: "local: \(Self.format(cpu)) CPU-seconds, no charge")
-        }
+        return engine.cost(usage, pricing: self)
     }
 
     /// Minutes of run time `maxCost` buys at `hourly` USD per hour (whole minutes, rounded down).

@@ -40,27 +40,23 @@ public struct DeployContext: Sendable {
         self.log = log
     }
 
-    /// Builds the context for `target`; `makeClient(region)` supplies the AWS client for AWS engines.
+    /// Builds the context for `target`; `makeClient(region)` supplies the AWS client when the
+    /// target keeps its artifacts in S3. The target's engine plug-in makes the driver.
     public static func make(manifest: Manifest, targetName: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
                             makeClient: (String) throws -> AWSClient, log: @escaping @Sendable (String) -> Void) throws -> DeployContext {
         let target = try manifest.target(targetName)
         switch target.artifacts {
         case .local(let path):
-            let layout = Layout(prefix: "", target: target.name)
-            let engine = LocalEngine(target: target, root: path, workingDirectory: manifest.directory, environment: environment)
-            return DeployContext(manifest: manifest, target: target, store: LocalStore(root: path), engine: engine, layout: layout, client: nil, environment: environment, log: log)
+            let engine = try target.plugin.makeDriver(EngineEnvironment(target: target, client: nil, stateRoot: path, directory: manifest.directory, environment: environment))
+            return DeployContext(manifest: manifest, target: target, store: LocalStore(root: path), engine: engine, layout: Layout(prefix: "", target: target.name),
+                                 client: nil, environment: environment, log: log)
         case .s3(let bucket, let prefix):
             guard let region = target.region else {
                 throw DeployError("\(manifest.file): targets.\(target.name).region is required for engine \(target.engine.rawValue)")
             }
             let client = try makeClient(region)
-            let engine: any EngineDriver
-            switch target.engine {
-            case .glue: engine = GlueEngine(client: client, target: target)
-            case .emrServerless: engine = EMRServerlessEngine(client: client, target: target)
-            case .emr: engine = EMRStepEngine(client: client, target: target)
-            case .local, .spark: engine = LocalEngine(target: target, root: manifest.directory + "/.deployer/local", workingDirectory: manifest.directory, environment: environment)
-            }
+            let engine = try target.plugin.makeDriver(EngineEnvironment(target: target, client: client, stateRoot: manifest.directory + "/.deployer/local",
+                                                                        directory: manifest.directory, environment: environment))
             return DeployContext(manifest: manifest, target: target, store: S3Store(s3: S3Client(client: client), bucket: bucket, uploader: try S3Uploader.fromEnvironment(environment)), engine: engine,
                                  layout: Layout(prefix: prefix, target: target.name), client: client, environment: environment, log: log)
         }
@@ -163,6 +159,6 @@ public struct DeployContext: Sendable {
     public func dependencyBundles(_ jobs: [Job], buildRoot: String? = nil) async throws -> [String: DependencyBundle] {
         guard jobs.contains(where: { $0.requirements != nil }) else { return [:] }
         return try DependencyBuilder(manifest: manifest, buildRoot: buildRoot, environment: environment, log: log)
-            .bundles(jobs, runtime: try await pythonRuntime(), delivery: engine.dependencyDelivery)
+            .bundles(jobs, runtime: try await pythonRuntime(), delivery: target.plugin.dependencyDelivery)
     }
 }

@@ -117,13 +117,7 @@ public struct Doctor: Sendable {
         var checks: [Check] = []
         do {
             try await context.engine.preflight()
-            let what: String
-            switch target.engine {
-            case .glue: what = "Glue answers in \(target.region ?? "the region")"
-            case .emrServerless: what = "EMR Serverless application \(target.emrServerlessApplicationId ?? "?") exists and is not terminated"
-            case .emr: what = "EMR cluster \(target.emrClusterId ?? "?") is running"
-            case .local, .spark: what = "spark-submit found"
-            }
+            let what = target.plugin.preflightSummary(target)
             checks.append(Check(name: "engine", status: .ok, detail: what))
         } catch {
             checks.append(Check(name: "engine", status: .failed, detail: "\(error)", fix: "create it with terraform, or point the manifest at the right one"))
@@ -143,12 +137,7 @@ public struct Doctor: Sendable {
 
     /// The job role may be passed: the policy simulator where the credentials may call it.
     func passRoleChecks(client: AWSClient, principal: String) async -> [Check] {
-        let role: String?
-        switch target.engine {
-        case .glue: role = target.roleArn
-        case .emrServerless: role = target.emrServerlessExecutionRoleArn
-        case .emr, .local, .spark: role = nil
-        }
+        let role = target.plugin.passedRole(target)
         guard let role else { return [] }
         let account = Self.account(of: principal)
         if let roleAccount = Self.account(of: role), let account, roleAccount != account {

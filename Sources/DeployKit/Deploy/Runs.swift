@@ -230,7 +230,7 @@ public struct Runner: Sendable {
     /// The run with its cost at the target's prices.
     public func priced(_ info: RunInfo) -> RunInfo {
         var info = info
-        info.cost = context.target.pricing.cost(info.usage, engine: context.target.engine)
+        info.cost = context.target.pricing.cost(info.usage, engine: context.target.plugin)
         return info
     }
 

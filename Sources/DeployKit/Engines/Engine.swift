@@ -215,8 +215,6 @@ public protocol EngineDriver: Sendable {
     /// The Python jobs run on here, for dependency bundles (Glue's version, the EMR
     /// application's architecture, the local interpreter); a target's `runtime:` overrides it.
     func pythonRuntime() async throws -> PythonRuntime
-    /// How packages with native code reach this engine: Glue installs wheels, Spark unpacks an archive.
-    var dependencyDelivery: DependencyBundle.Delivery { get }
     /// The run's time limit in minutes that spends at most `maxCost` USD at `pricing`, and how
     /// it was worked out; throws when the engine cannot bound a run's cost.
     func timeoutMinutes(forMaxCost maxCost: Double, pricing: Pricing, definition: JSONValue) async throws -> (minutes: Int, explanation: String)
@@ -251,8 +249,6 @@ extension EngineDriver {
 
     /// By default Python 3.11 on x86_64.
     public func pythonRuntime() async throws -> PythonRuntime { PythonRuntime(python: "3.11", arch: "x86_64") }
-    /// By default packages with native code travel as an archive.
-    public var dependencyDelivery: DependencyBundle.Delivery { .archive }
 }
 
 extension EngineDriver {

@@ -1,23 +1,5 @@
 import Foundation
 
-/// Where a job runs.
-public enum EngineKind: String, Sendable, Codable, CaseIterable {
-    /// AWS Glue jobs.
-    case glue
-    /// EMR Serverless job runs on an existing application (`emr_serverless.application_id`).
-    case emrServerless = "emr-serverless"
-    /// Steps on an existing EMR on EC2 cluster (`emr.cluster_id`).
-    case emr
-    /// `spark-submit` on this machine with `local[*]`.
-    case local
-    /// Any Spark cluster by master URL (`spark://…`, `k8s://…`) through `spark-submit`; `local`
-    /// is this engine with `local[*]`.
-    case spark
-
-    /// Engines that run `spark-submit` on this machine (no AWS).
-    public var isSparkSubmit: Bool { self == .local || self == .spark }
-}
-
 /// Settings a target gives an engine, which a job may override per engine.
 public struct EngineSettings: Sendable, Equatable, Codable {
     /// `version`: the engine's version (Glue: default `5.0`).
@@ -36,6 +18,19 @@ public struct EngineSettings: Sendable, Equatable, Codable {
     public var arguments: [String: String] = [:]
     /// Engine-side retries of a failed run.
     public var retries: Int? = nil
+
+    /// Settings from their parts; none set by default.
+    public init(version: String? = nil, workerType: String? = nil, numberOfWorkers: Int? = nil, timeoutMinutes: Int? = nil, maxConcurrentRuns: Int? = nil,
+                sparkSubmitParameters: String? = nil, arguments: [String: String] = [:], retries: Int? = nil) {
+        self.version = version
+        self.workerType = workerType
+        self.numberOfWorkers = numberOfWorkers
+        self.timeoutMinutes = timeoutMinutes
+        self.maxConcurrentRuns = maxConcurrentRuns
+        self.sparkSubmitParameters = sparkSubmitParameters
+        self.arguments = arguments
+        self.retries = retries
+    }
 
     /// `other`'s values win where set; arguments merge key by key.
     public func overlaid(with other: EngineSettings?) -> EngineSettings {
@@ -71,11 +66,11 @@ public enum ArtifactLocation: Sendable, Equatable {
 
 /// `targets.<name>`: where and how the jobs are deployed and run.
 public struct Target: Sendable, Equatable {
-    /// The job's key under `jobs`.
     /// The target's key under `targets`.
     public var name: String
-    /// `engine`: the engine every job of the target runs on.
-    public var engine: EngineKind
+    /// `engine:` and the settings that engine read from the target (its own section): the
+    /// plug-in's typed configuration.
+    public var engineConfiguration: any EngineConfiguration
     /// `region`: the AWS region; required when artifacts are in S3.
     public var region: String?
     /// `account_ids`: the accounts the target may be deployed to (empty: any).
@@ -89,21 +84,6 @@ public struct Target: Sendable, Equatable {
     public var tags: [String: String]
     /// The target's engine settings (its `glue:` block), which jobs may override per engine.
     public var settings: EngineSettings
-    /// `emr_serverless.application_id`.
-    public var emrServerlessApplicationId: String?
-    /// `emr_serverless.execution_role_arn`, else `role_arn`.
-    public var emrServerlessExecutionRoleArn: String?
-    /// `emr_serverless.log_uri` or `emr.log_uri`: where the engine writes run logs.
-    public var logURI: String?
-    /// `emr.cluster_id`: the cluster steps are added to.
-    public var emrClusterId: String?
-    /// `local.spark_submit` / `spark.spark_submit`: the `spark-submit` to run.
-    public var sparkSubmit: String?
-    /// `spark.master` (`local.master`): the master URL passed to `spark-submit`.
-    public var master: String?
-    /// The interpreter `spark-submit` runs the job with (`local.python` / `spark.python`;
-    /// `PYSPARK_PYTHON` and `PYSPARK_DRIVER_PYTHON`).
-    public var python: String? = nil
     /// `runtime.python` / `runtime.arch`: the engine's Python, where it differs from the
     /// engine's default (Glue 5 → 3.11, EMR 7 → 3.9, x86_64; local → its interpreter).
     public var runtimePython: String? = nil
@@ -116,6 +96,42 @@ public struct Target: Sendable, Equatable {
     public var pauseSchedules: Bool = true
     /// Prices for run costs (`pricing:`), defaults where not given.
     public var pricing: Pricing = Pricing()
+
+    /// A target from its parts; only the name, the engine's configuration and the artifacts'
+    /// place are required.
+    public init(name: String, engine: any EngineConfiguration, region: String? = nil, accountIds: [String] = [], artifacts: ArtifactLocation,
+                roleArn: String? = nil, tags: [String: String] = [:], settings: EngineSettings = EngineSettings(), runtimePython: String? = nil,
+                runtimeArch: String? = nil, scheduleRoleArn: String? = nil, pauseSchedules: Bool = true, pricing: Pricing = Pricing()) {
+        self.name = name
+        self.engineConfiguration = engine
+        self.region = region
+        self.accountIds = accountIds
+        self.artifacts = artifacts
+        self.roleArn = roleArn
+        self.tags = tags
+        self.settings = settings
+        self.runtimePython = runtimePython
+        self.runtimeArch = runtimeArch
+        self.scheduleRoleArn = scheduleRoleArn
+        self.pauseSchedules = pauseSchedules
+        self.pricing = pricing
+    }
+
+    /// `engine:`: the engine every job of the target runs on.
+    public var engine: EngineKind { plugin.kind }
+    /// The engine's plug-in.
+    public var plugin: any EnginePlugin { engineConfiguration.plugin }
+
+    /// The engine's configuration as `T`, when the target's engine has that type.
+    public func configuration<T: EngineConfiguration>(_ type: T.Type) -> T? { engineConfiguration as? T }
+
+    /// Equal targets have equal fields and the same engine configuration.
+    public static func == (lhs: Target, rhs: Target) -> Bool {
+        lhs.name == rhs.name && lhs.engineConfiguration.isEqual(to: rhs.engineConfiguration) && lhs.region == rhs.region && lhs.accountIds == rhs.accountIds
+            && lhs.artifacts == rhs.artifacts && lhs.roleArn == rhs.roleArn && lhs.tags == rhs.tags && lhs.settings == rhs.settings
+            && lhs.runtimePython == rhs.runtimePython && lhs.runtimeArch == rhs.runtimeArch && lhs.scheduleRoleArn == rhs.scheduleRoleArn
+            && lhs.pauseSchedules == rhs.pauseSchedules && lhs.pricing == rhs.pricing
+    }
 }
 
 /// `jobs.<name>.schedule`.

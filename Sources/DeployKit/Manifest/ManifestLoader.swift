@@ -9,6 +9,8 @@ public struct ManifestLoader: Sendable {
     public var environment: [String: String]
     /// `--tf-outputs`: a `terraform output -json` file or a terraform directory.
     public var terraformOutputs: String?
+    /// The engines `engine:` may name (tests add their own plug-ins).
+    public var engines: EngineRegistry = .builtIn
 
     /// A loader with these variables, environment and terraform outputs.
     public init(variables: [String: String] = [:], environment: [String: String] = ProcessInfo.processInfo.environment, terraformOutputs: String? = nil) {
@@ -54,7 +56,7 @@ public struct ManifestLoader: Sendable {
         let selected = target ?? Self.scalar(root, "default_target") ?? "local"
         let selectedEngine = root.mapping?[Node("targets")]?.mapping?[Node(selected)]?.mapping?[Node("engine")]?.string
         let interpolated = interpolate(root, path: "", file: file, terraform: &terraform, issues: &issues, selectedTarget: selected, selectedEngine: selectedEngine)
-        Schema.manifest.validate(interpolated, path: "", file: file, into: &issues)
+        Schema.manifest(engines).validate(interpolated, path: "", file: file, into: &issues)
         if !issues.isEmpty { throw LoadError.issues(issues) }
         return try build(interpolated, file: file, directory: directory, selectedTarget: selected)
     }
@@ -245,7 +247,7 @@ public struct ManifestLoader: Sendable {
         }
         var targets: [String: Target] = [:]
         for (key, value) in mapping[Node("targets")]?.mapping ?? [:] {
-            guard let name = key.string, let target = value.mapping, let engine = target[Node("engine")]?.string.flatMap(EngineKind.init(rawValue:)) else { continue }
+            guard let name = key.string, let target = value.mapping, let plugin = target[Node("engine")]?.string.flatMap(engines.plugin) else { continue }
             func string(_ key: String) -> String? { target[Node(key)]?.string }
             let artifacts = target[Node("artifacts")]?.mapping ?? [:]
             let location: ArtifactLocation
@@ -260,38 +262,21 @@ public struct ManifestLoader: Sendable {
                 throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
                                                                      path: "targets.\(name).artifacts", message: "give either bucket (with prefix) or path")])
             }
-            if !engine.isSparkSubmit, case .local = location {
+            if !plugin.runsLocally, case .local = location {
                 throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
-                                                                     path: "targets.\(name).artifacts", message: "engine \(engine.rawValue) needs artifacts.bucket: AWS cannot read a local path")])
+                                                                     path: "targets.\(name).artifacts", message: "engine \(plugin.kind) needs artifacts.bucket: AWS cannot read a local path")])
             }
-            let emrServerless = target[Node("emr_serverless")]?.mapping
-            let emr = target[Node("emr")]?.mapping
-            let local = target[Node(engine == .spark ? "spark" : "local")]?.mapping
+            let configuration = try plugin.configuration(from: TargetSection(name: name, node: value, file: file))
             let runtime = target[Node("runtime")]?.mapping
-            let required: [(EngineKind, String, Bool)] = [(.emrServerless, "emr_serverless", emrServerless != nil), (.emr, "emr", emr != nil),
-                                                          (.spark, "spark", local?[Node("master")]?.string != nil)]
-            for (kind, key, present) in required where kind == engine && !present {
-                throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
-                                                                     path: "targets.\(name).\(key)", message: kind == .spark ? "engine spark needs spark.master (spark://HOST:PORT, k8s://…)" : "engine \(engine.rawValue) needs a '\(key)' section")])
-            }
-            if engine == .glue, string("role_arn") == nil {
-                throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
-                                                                     path: "targets.\(name).role_arn", message: "engine glue needs role_arn (the Glue job role)")])
-            }
             targets[name] = Target(
-                name: name, engine: engine, region: string("region"),
+                name: name, engine: configuration, region: string("region"),
                 accountIds: (target[Node("account_ids")]?.sequence ?? []).compactMap(\.string), artifacts: location, roleArn: string("role_arn"),
                 tags: stringMap(target[Node("tags")]), settings: settings(target[Node("glue")]),
-                emrServerlessApplicationId: emrServerless?[Node("application_id")]?.string,
-                emrServerlessExecutionRoleArn: emrServerless?[Node("execution_role_arn")]?.string ?? string("role_arn"),
-                logURI: emrServerless?[Node("log_uri")]?.string ?? emr?[Node("log_uri")]?.string,
-                emrClusterId: emr?[Node("cluster_id")]?.string,
-                sparkSubmit: local?[Node("spark_submit")]?.string, master: local?[Node("master")]?.string,
-                python: local?[Node("python")]?.string, runtimePython: runtime?[Node("python")]?.string,
+                runtimePython: runtime?[Node("python")]?.string,
                 runtimeArch: runtime?[Node("arch")]?.string.flatMap(PythonRuntime.normalizedArch),
                 scheduleRoleArn: string("schedule_role_arn"),
                 pauseSchedules: string("pause_schedules").map { $0.lowercased() == "true" } ?? (name != "prod"),
-                pricing: Pricing(manifest: (target[Node("pricing")]?.mapping ?? [:]).reduce(into: [String: Double]()) { values, pair in
+                pricing: Pricing(values: (target[Node("pricing")]?.mapping ?? [:]).reduce(into: [String: Double]()) { values, pair in
                     if let key = pair.key.string, let value = pair.value.string.flatMap(Double.init) { values[key] = value }
                 }))
         }
@@ -341,7 +326,7 @@ public struct ManifestLoader: Sendable {
             let sourcePath = Self.resolve(source, in: directory)
             var engines: [EngineKind: EngineSettings] = [:]
             for (engineKey, engineValue) in job[Node("engines")]?.mapping ?? [:] {
-                if let kind = engineKey.string.flatMap(EngineKind.init(rawValue:)) { engines[kind] = settings(engineValue) }
+                if let kind = engineKey.string.map(EngineKind.init(rawValue:)) { engines[kind] = settings(engineValue) }
             }
             var schedule: JobSchedule?
             var notify: JobNotify?
@@ -353,7 +338,7 @@ public struct ManifestLoader: Sendable {
             if let node = job[Node("schedule")], let mapping = node.mapping, let cronNode = mapping[Node("cron")], let cronText = cronNode.string {
                 do {
                     let cron = try Cron(cronText)
-                    if cron.awsOnly, selected?.engine.isSparkSubmit == true {
+                    if cron.awsOnly, selected?.plugin.scheduling == .local {
                         problem(cronNode, "jobs.\(name).schedule.cron", "L, W and # are evaluated by AWS only; the local engine's 'schedule run-due' cannot: use plain fields")
                     }
                 } catch {
@@ -364,9 +349,10 @@ public struct ManifestLoader: Sendable {
                     problem(mapping[Node("timezone")], "jobs.\(name).schedule.timezone", "'\(Schema.short(timezone))' is not a time zone: use an IANA name such as Europe/Berlin or UTC")
                 }
                 if let selected {
-                    if selected.engine == .emr {
-                        problem(node, "jobs.\(name).schedule", "engine emr (target \(selected.name)) cannot take a schedule: schedule on glue, emr-serverless or local")
-                    } else if !selected.engine.isSparkSubmit, selected.scheduleRoleArn == nil {
+                    if selected.plugin.scheduling == .unsupported {
+                        let able = self.engines.plugins.filter { $0.scheduling != .unsupported }.map(\.kind.rawValue)
+                        problem(node, "jobs.\(name).schedule", "engine \(selected.engine) (target \(selected.name)) cannot take a schedule: schedule on \(able.joined(separator: ", "))")
+                    } else if selected.plugin.scheduling == .eventBridge, selected.scheduleRoleArn == nil {
                         problem(node, "jobs.\(name).schedule", "target \(selected.name) needs schedule_role_arn (the role EventBridge Scheduler assumes; a terraform output) for schedules")
                     }
                 }
@@ -374,8 +360,9 @@ public struct ManifestLoader: Sendable {
                                        paused: mapping[Node("paused")]?.string.map { $0.lowercased() == "true" })
             }
             if let node = job[Node("notify")], let mapping = node.mapping, let topic = mapping[Node("sns_topic")]?.string {
-                if let selected, selected.engine.isSparkSubmit || selected.engine == .emr {
-                    problem(node, "jobs.\(name).notify", "engine \(selected.engine.rawValue) (target \(selected.name)) has no run state-change events: notify works on glue and emr-serverless")
+                if let selected, !selected.plugin.reportsRunEvents {
+                    let able = self.engines.plugins.filter(\.reportsRunEvents).map(\.kind.rawValue)
+                    problem(node, "jobs.\(name).notify", "engine \(selected.engine) (target \(selected.name)) has no run state-change events: notify works on \(able.joined(separator: ", "))")
                 }
                 let on = (mapping[Node("on")]?.sequence ?? []).compactMap(\.string)
                 notify = JobNotify(on: on.isEmpty ? ["failed", "timeout"] : Array(Set(on)).sorted(), snsTopic: topic)

@@ -19,23 +19,31 @@ public struct ManifestIssue: Error, CustomStringConvertible, Sendable, Equatable
 }
 
 /// The shape a YAML node must have. Small on purpose: enough to give precise errors
-/// (file:line:column, the key path, the allowed values) for the manifest.
-indirect enum Schema: Sendable {
+/// (file:line:column, the key path, the allowed values) for the manifest. Engine plug-ins
+/// describe their target section with it.
+public indirect enum Schema: Sendable {
+    /// A string, one of `allowed` or matching `pattern` (`hint` says what is expected).
     case string(allowed: [String]? = nil, pattern: String? = nil, hint: String? = nil)
+    /// A whole number in the range.
     case integer(ClosedRange<Int>)
+    /// A finite number of 0 or more.
     case number
+    /// `true` or `false`.
     case boolean
+    /// A list of one shape.
     case list(Schema)
     /// Free-form keys (matching `keyPattern` when given), every value of one shape.
     case map(Schema, keyPattern: String? = nil, keyHint: String? = nil)
     /// Fixed keys.
     case object([String: Field])
 
-    struct Field: Sendable {
+    /// One key of an object: its shape, whether it must be there, and what it is for.
+    public struct Field: Sendable {
         let schema: Schema
         let required: Bool
         let help: String
-        init(_ schema: Schema, required: Bool = false, _ help: String = "") {
+        /// A key of shape `schema`; `help` ends the message when a required key is missing.
+        public init(_ schema: Schema, required: Bool = false, _ help: String = "") {
             self.schema = schema
             self.required = required
             self.help = help
@@ -123,8 +131,6 @@ indirect enum Schema: Sendable {
 }
 
 extension Schema {
-    static let engines = ["glue", "emr-serverless", "emr", "local", "spark"]
-
     static let jobEngineSettings: Schema = .object([
         "arguments": .init(.map(.string()), "extra job arguments for this engine"),
         "version": .init(.string(allowed: ["4.0", "5.0"])),
@@ -136,8 +142,10 @@ extension Schema {
         "retries": .init(.integer(0...9), "times a failed run is retried by the engine (Glue MaxRetries; EMR Serverless retryPolicy.maxAttempts = retries + 1)"),
     ])
 
-    static let targetSchema: Schema = .object([
-            "engine": .init(.string(allowed: engines), required: true, "where jobs run"),
+    /// `targets.NAME`: the keys every target has, and each registered engine's own.
+    static func targetSchema(_ engines: EngineRegistry) -> Schema {
+        var fields: [String: Field] = [
+            "engine": .init(.string(allowed: engines.names), required: true, "where jobs run"),
             "region": .init(.string(pattern: "^[a-z]{2}(-[a-z]+)+-[0-9]$|^local$", hint: "an AWS region such as eu-west-1")),
             "account_ids": .init(.list(.string(pattern: "^[0-9]{12}$", hint: "a 12-digit AWS account id"))),
             "artifacts": .init(.object([
@@ -150,34 +158,25 @@ extension Schema {
             "schedule_role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN"),
                                        "the role EventBridge Scheduler assumes to start scheduled runs (terraform output)"),
             "pause_schedules": .init(.boolean, "create schedules paused unless a job says otherwise (default: true, except on a target named prod)"),
-            "pricing": .init(.object(Dictionary(uniqueKeysWithValues: Pricing.keys.map { ($0, Field(.number, "USD per unit, at least 0")) })),
+            "pricing": .init(.object(engines.plugins.reduce(into: [String: Field]()) { fields, plugin in
+                for (key, help) in plugin.prices { fields[key] = Field(.number, "USD per unit, at least 0: \(help)") }
+            }),
                              "prices for run costs (default: us-east-1 list prices; see docs/deployer.md)"),
-            "glue": .init(jobEngineSettings),
-            "emr_serverless": .init(.object([
-                "application_id": .init(.string(), required: true),
-                "execution_role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN")),
-                "log_uri": .init(.string()),
-            ])),
-            "emr": .init(.object([
-                "cluster_id": .init(.string(pattern: "^j-[A-Z0-9]+$", hint: "an EMR cluster id such as j-2AXXXXXXGAPLF"), required: true),
-                "log_uri": .init(.string()),
-            ])),
-            "local": .init(sparkSubmitSettings),
-            "spark": .init(sparkSubmitSettings, "engine spark: the cluster's master URL and how to reach it"),
+            "glue": .init(jobEngineSettings, "the target's engine settings, which jobs override under engines.<engine>"),
             "runtime": .init(.object([
                 "python": .init(.string(pattern: "^3\\.[0-9]{1,2}$", hint: "a CPython version such as 3.11")),
                 "arch": .init(.string(allowed: ["x86_64", "arm64", "aarch64"])),
             ]), "the engine's Python for dependency bundles (default: Glue 5.0 3.11, EMR 7 3.9, x86_64 or the application's; local: its interpreter)"),
-        ])
+        ]
+        for plugin in engines.plugins {
+            fields.merge(plugin.targetFields) { first, _ in first }
+        }
+        return .object(fields)
+    }
 
-    static let sparkSubmitSettings: Schema = .object([
-        "spark_submit": .init(.string()),
-        "master": .init(.string(pattern: "^(local(\\[[0-9*]+(,[0-9]+)?\\])?|spark://[^\\s]+|k8s://[^\\s]+|yarn)$", hint: "local[*], spark://HOST:PORT, k8s://https://HOST:PORT or yarn")),
-        "python": .init(.string(), "the interpreter the job runs with (PYSPARK_PYTHON; default python3)"),
-        "deploy_mode": .init(.string(allowed: ["client"]), "client: the driver runs here, executors get code and dependencies from what the artifact ships"),
-    ])
-
-    static let jobSchema: Schema = .object([
+    /// `jobs.NAME`, with an `engines.<engine>` override block per registered engine.
+    static func jobSchema(_ engines: EngineRegistry) -> Schema {
+        .object([
             "source": .init(.string(), required: true, "the job's directory (main.py, config.yml, src/<package>/)"),
             "entry_point": .init(.string()),
             "config": .init(.string()),
@@ -197,15 +196,18 @@ extension Schema {
             "requirements": .init(.string(), "the job's pinned requirements.txt (NAME==VERSION lines): shipped as a dependency bundle built for each target's runtime"),
             "libraries": .init(.list(.string()), "shared library folders (each with src/<package>/) packaged into code.zip beside the job's package"),
             "prevent_destroy": .init(.boolean, "true: destroy, and removing the job from the manifest, refuse to delete it"),
-            "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.map { ($0, Field(jobEngineSettings)) }))),
+            "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.names.map { ($0, Field(jobEngineSettings)) }))),
         ])
+    }
 
-    /// The whole `deployer.yml`.
-    static let manifest: Schema = .object([
+    /// The whole `deployer.yml`, for the engines of `engines`.
+    static func manifest(_ engines: EngineRegistry) -> Schema {
+        .object([
         "project": .init(.string(pattern: "^[a-z][a-z0-9-]{0,39}$", hint: "lower-case letters, digits and '-', starting with a letter, at most 40"), required: true, "the project name prefixes every job name"),
         "default_target": .init(.string()),
         "terraform_outputs": .init(.string()),
-        "targets": .init(.map(targetSchema, keyPattern: "^[a-z][a-z0-9_-]{0,31}$", keyHint: "lower-case letters, digits, '_' and '-', starting with a letter, at most 32")),
-        "jobs": .init(.map(jobSchema, keyPattern: "^[A-Za-z][A-Za-z0-9_-]{0,63}$", keyHint: "letters, digits, '_' and '-', starting with a letter, at most 64"), required: true),
-    ])
+        "targets": .init(.map(targetSchema(engines), keyPattern: "^[a-z][a-z0-9_-]{0,31}$", keyHint: "lower-case letters, digits, '_' and '-', starting with a letter, at most 32")),
+        "jobs": .init(.map(jobSchema(engines), keyPattern: "^[A-Za-z][A-Za-z0-9_-]{0,63}$", keyHint: "letters, digits, '_' and '-', starting with a letter, at most 64"), required: true),
+        ])
+    }
 }

@@ -3,8 +3,9 @@ import Foundation
 
 /// A job's schedule and failure alerts, kept beside its definition under the keys `Schedule` and
 /// `Alerts` (so plan diffs, deployment records, drift and rollback carry them like any field),
-/// and made real with EventBridge Scheduler and an EventBridge rule to SNS on AWS engines. The
-/// local engine keeps them in the record only; `deployer schedule run-due` reads them there.
+/// and made real with EventBridge Scheduler and an EventBridge rule to SNS on AWS engines (what
+/// they call and match is the engine plug-in's). Engines on this machine keep them in the
+/// record only; `deployer schedule run-due` reads them there.
 struct Automation: Sendable {
     static let keys = ["Schedule", "Alerts"]
     let target: Target
@@ -13,7 +14,7 @@ struct Automation: Sendable {
 
     init(target: Target, client: AWSClient?) {
         self.target = target
-        let aws = target.engine.isSparkSubmit ? nil : client
+        let aws = target.plugin.runsLocally ? nil : client
         scheduler = aws.map { SchedulerClient(client: $0) }
         events = aws.map { EventsClient(client: $0) }
     }
@@ -55,53 +56,23 @@ struct Automation: Sendable {
                 "Timezone": .string(schedule.timezone),
                 "State": .string(paused ? "DISABLED" : "ENABLED"),
             ]
-            switch target.engine {
-            case .glue:
-                var arguments: [String: String] = [:]
-                for (key, value) in schedule.arguments { arguments[key.hasPrefix("--") ? key : "--" + key] = value }
-                fields["Target"] = .string("arn:aws:scheduler:::aws-sdk:glue:startJobRun")
+            if let start = target.plugin.scheduledStart(name: name, engineDefinition: engineDefinition, arguments: schedule.arguments, target: target) {
+                fields["Target"] = .string(start.target)
                 fields["Role"] = .string(target.scheduleRoleArn ?? "")
-                fields["Input"] = .string(Self.json(["JobName": name, "Arguments": arguments]))
-            case .emrServerless:
-                var input = (Self.split(engineDefinition).engine?.any as? [String: Any]) ?? [:]
-                input.removeValue(forKey: "artifact")
-                if var driver = input["jobDriver"] as? [String: Any], var submit = driver["sparkSubmit"] as? [String: Any] {
-                    submit["entryPointArguments"] = (submit["entryPointArguments"] as? [String] ?? []) + EMRServerlessEngine.argumentList(schedule.arguments)
-                    driver["sparkSubmit"] = submit
-                    input["jobDriver"] = driver
-                }
-                // One run per firing even if the scheduler retries its call.
-                input["clientToken"] = "<aws.scheduler.execution-id>"
-                fields["Target"] = .string("arn:aws:scheduler:::aws-sdk:emrserverless:startJobRun")
-                fields["Role"] = .string(target.scheduleRoleArn ?? "")
-                fields["Input"] = .string(Self.json(input))
-            case .local, .spark, .emr:
+                fields["Input"] = .string(start.input)
+            } else {
                 fields["Arguments"] = .object(schedule.arguments.mapValues(JSONValue.string))
             }
             result["Schedule"] = .object(fields)
         }
-        if let notify = job.notify {
+        if let notify = job.notify, let rule = target.plugin.runEventRule(name: name, engineDefinition: engineDefinition, on: notify.on, target: target) {
             result["Alerts"] = .object([
                 "Rule": .string(Self.resourceName(name) + "-alerts"),
                 "Topic": .string(notify.snsTopic),
-                "Pattern": .string(pattern(name: name, engineDefinition: engineDefinition, on: notify.on)),
+                "Pattern": .string(rule.pattern),
             ])
         }
         return result
-    }
-
-    /// The engine's state-change events for this job's runs that end as `on` says.
-    func pattern(name: String, engineDefinition: JSONValue, on: [String]) -> String {
-        switch target.engine {
-        case .emrServerless:
-            let states = Set(on.map { $0 == "stopped" ? "CANCELLED" : "FAILED" }).sorted()
-            let app = engineDefinition["applicationId"]?.stringValue ?? target.emrServerlessApplicationId ?? ""
-            return Self.json(["source": ["aws.emr-serverless"], "detail-type": ["EMR Serverless Job Run State Change"],
-                              "detail": ["applicationId": [app], "state": states]])
-        default:
-            let states = on.map { ["failed": "FAILED", "timeout": "TIMEOUT", "stopped": "STOPPED"][$0] ?? $0.uppercased() }.sorted()
-            return Self.json(["source": ["aws.glue"], "detail-type": ["Glue Job State Change"], "detail": ["jobName": [name], "state": states]])
-        }
     }
 
     /// What exists: the schedule and the rule, read back in the shape `desired` has.
@@ -164,7 +135,7 @@ struct Automation: Sendable {
             if case .object(let fields)? = desired["Alerts"] {
                 try await events.putRule(name: rule, pattern: fields["Pattern"]?.stringValue ?? "{}",
                                          description: "Managed by deployer: failed runs of \(name) to SNS")
-                try await events.putTargets(rule: rule, targets: [["Id": "sns", "Arn": fields["Topic"]?.stringValue ?? "", "InputTransformer": transformer()]])
+                try await events.putTargets(rule: rule, targets: [["Id": "sns", "Arn": fields["Topic"]?.stringValue ?? "", "InputTransformer": transformer(name: name)]])
                 log("\(live["Alerts"] == nil ? "created" : "updated") alert rule \(rule) → \(fields["Topic"]?.stringValue ?? "")")
             } else {
                 try await events.deleteRule(name: rule)
@@ -173,17 +144,10 @@ struct Automation: Sendable {
         }
     }
 
-    /// A readable message: job, run, state, error, console link.
-    func transformer() -> [String: Any] {
-        let region = target.region ?? "us-east-1"
-        switch target.engine {
-        case .emrServerless:
-            return ["InputPathsMap": ["app": "$.detail.applicationId", "run": "$.detail.jobRunId", "state": "$.detail.state", "details": "$.detail.stateDetails"],
-                    "InputTemplate": "\"deployer (target \(target.name)): EMR Serverless run <run> of application <app> ended <state>: <details>. https://\(region).console.aws.amazon.com/emr/home?region=\(region)#/serverless-applications/<app>\""]
-        default:
-            return ["InputPathsMap": ["job": "$.detail.jobName", "run": "$.detail.jobRunId", "state": "$.detail.state", "message": "$.detail.message"],
-                    "InputTemplate": "\"deployer (target \(target.name)): Glue job <job> run <run> ended <state>: <message>. https://\(region).console.aws.amazon.com/gluestudio/home?region=\(region)#/job/<job>/run/<run>\""]
-        }
+    /// A readable message (job, run, state, error, console link): the engine's input transformer.
+    func transformer(name: String) -> [String: Any] {
+        guard let rule = target.plugin.runEventRule(name: name, engineDefinition: .object([:]), on: [], target: target) else { return [:] }
+        return ["InputPathsMap": rule.inputPaths, "InputTemplate": rule.inputTemplate]
     }
 
     func delete(name: String, log: @Sendable (String) -> Void) async throws {

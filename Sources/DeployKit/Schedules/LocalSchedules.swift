@@ -36,7 +36,7 @@ public struct LocalSchedules: Sendable {
     /// idempotency key per firing) and records `now` as checked. Throws when the target is not
     /// a local one or nothing is deployed.
     public func runDue(now: Date = Date()) async throws -> [Outcome] {
-        guard context.target.engine.isSparkSubmit else {
+        guard context.target.plugin.scheduling == .local else {
             throw DeployError("target \(context.target.name) runs its schedules in EventBridge Scheduler: 'deployer schedule run-due' is for the local engine")
         }
         guard let record = try await context.latestRecord(), record.destroyed != true else {

@@ -26,7 +26,7 @@ struct Package: AsyncParsableCommand {
             if jobs.contains(where: { $0.requirements != nil }) {
                 let runtime = try PythonRuntime.offline(for: chosen)
                 let bundles = try DependencyBuilder(manifest: loaded, buildRoot: root, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
-                    .bundles(jobs, runtime: runtime, delivery: DependencyBundle.Delivery(engine: chosen.engine))
+                    .bundles(jobs, runtime: runtime, delivery: chosen.plugin.dependencyDelivery)
                 for job in jobs {
                     guard let bundle = bundles[job.name] else { continue }
                     for file in bundle.files where file.name != "SHA256SUMS" {

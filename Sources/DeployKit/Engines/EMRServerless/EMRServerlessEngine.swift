@@ -1,25 +1,6 @@
 import AWSCore
 import Foundation
 
-/// Reads gzip'd or plain driver logs that EMR writes to S3.
-func s3LogLines(_ s3: S3Client, uri: String) async throws -> [String]? {
-    guard uri.hasPrefix("s3://") else { return nil }
-    let rest = uri.dropFirst(5)
-    guard let slash = rest.firstIndex(of: "/") else { return nil }
-    let bucket = String(rest[..<slash])
-    let key = String(rest[rest.index(after: slash)...])
-    for candidate in [key, key + ".gz"] {
-        do {
-            let bytes = try await s3.getObject(bucket: bucket, key: candidate)
-            let text = candidate.hasSuffix(".gz") ? try Gunzip.text(bytes) : String(decoding: bytes, as: UTF8.self)
-            return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        } catch let error as AWSError where error.status == 404 {
-            continue
-        }
-    }
-    return nil
-}
-
 /// EMR Serverless: no job definitions in AWS; deployer records the StartJobRun template.
 public struct EMRServerlessEngine: EngineDriver {
     let emr: EMRServerlessClient
@@ -33,7 +14,9 @@ public struct EMRServerlessEngine: EngineDriver {
         self.target = target
     }
 
-    var applicationId: String { target.emrServerlessApplicationId ?? "" }
+    /// The target's `emr_serverless:` settings.
+    var configuration: EMRServerlessConfiguration? { target.configuration(EMRServerlessConfiguration.self) }
+    var applicationId: String { configuration?.applicationId ?? "" }
 
     /// EMR 7 releases run CPython 3.9 (EMR 6: 3.7), on the application's architecture.
     public func pythonRuntime() async throws -> PythonRuntime {
@@ -67,7 +50,7 @@ public struct EMRServerlessEngine: EngineDriver {
         if let extra = settings.sparkSubmitParameters { parameters += " " + extra }
         var definition: [String: JSONValue] = [
             "applicationId": .string(applicationId),
-            "executionRoleArn": .string(target.emrServerlessExecutionRoleArn ?? ""),
+            "executionRoleArn": .string(configuration?.executionRoleArn ?? target.roleArn ?? ""),
             "name": .string(name),
             "jobDriver": .object(["sparkSubmit": .object([
                 "entryPoint": .string(artifact.entryPoint),
@@ -80,7 +63,7 @@ public struct EMRServerlessEngine: EngineDriver {
         if let timeout = settings.timeoutMinutes { definition["executionTimeoutMinutes"] = .number(Double(timeout)) }
         // EMR Serverless counts attempts, the first included.
         if let retries = settings.retries { definition["retryPolicy"] = .object(["maxAttempts": .number(Double(retries + 1))]) }
-        if let logURI = target.logURI {
+        if let logURI = configuration?.logURI {
             definition["configurationOverrides"] = .object(["monitoringConfiguration": .object(["s3MonitoringConfiguration": .object(["logUri": .string(logURI)])])])
         }
         return .object(definition)
@@ -157,7 +140,7 @@ public struct EMRServerlessEngine: EngineDriver {
         }
         let app = run["applicationId"] as? String ?? applicationId
         var links = ["console": consoleURL(region: target.region, "emr/home?region={region}#/serverless-applications/\(app)")]
-        if let logURI = target.logURI {
+        if let logURI = configuration?.logURI {
             links["logs"] = (logURI.hasSuffix("/") ? logURI : logURI + "/") + "applications/\(app)/jobs/\(id)/"
         }
         return RunInfo(id: id, state: Self.state(raw), engineState: raw,
@@ -221,142 +204,5 @@ public struct EMRServerlessEngine: EngineDriver {
         let appId = definition["applicationId"]?.stringValue ?? applicationId
         let uri = "\(base)applications/\(appId)/jobs/\(runId)/SPARK_DRIVER/\(stderr ? "stderr" : "stdout")"
         return try await s3LogLines(s3, uri: uri) ?? []
-    }
-}
-
-/// EMR on EC2: a spark-submit step (command-runner.jar) on an existing cluster.
-public struct EMRStepEngine: EngineDriver {
-    let emr: EMRClient
-    let s3: S3Client
-    let target: Target
-
-    /// The engine for `target`'s cluster, calling EMR and S3 through `client`.
-    public init(client: AWSClient, target: Target) {
-        emr = EMRClient(client: client)
-        s3 = S3Client(client: client)
-        self.target = target
-    }
-
-    var clusterId: String { target.emrClusterId ?? "" }
-
-    /// EMR 7 releases run CPython 3.9 (EMR 6: 3.7); the instances' architecture is the target's
-    /// `runtime.arch` (x86_64 unless said).
-    public func pythonRuntime() async throws -> PythonRuntime {
-        let release = (try await emr.describeCluster(id: clusterId))?["ReleaseLabel"] as? String ?? "emr-7"
-        return PythonRuntime(python: release.hasPrefix("emr-6") ? "3.7" : "3.9", arch: "x86_64")
-    }
-
-    /// Throws when the cluster does not exist or is terminating or terminated.
-    public func preflight() async throws {
-        guard let cluster = try await emr.describeCluster(id: clusterId) else {
-            throw DeployError("EMR cluster \(clusterId) (targets.\(target.name).emr.cluster_id) does not exist")
-        }
-        let state = (cluster["Status"] as? [String: Any])?["State"] as? String ?? "?"
-        if state.hasPrefix("TERMINAT") {
-            throw DeployError("EMR cluster \(clusterId) is \(state): point targets.\(target.name).emr.cluster_id at a running cluster")
-        }
-    }
-
-    /// The recorded definition: EMR holds no job definitions.
-    public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? { recorded }
-
-    /// The step to add: `spark-submit --deploy-mode cluster` with `--py-files`, archive
-    /// settings, the job's parameters, entry point and arguments; digests recorded beside it.
-    public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
-        let settings = target.settings.overlaid(with: job.engines[.emr])
-        var args = ["spark-submit", "--deploy-mode", "cluster", "--py-files", artifact.pyFiles]
-        for setting in artifact.archiveSettings(driverEnvironment: "spark.yarn.appMasterEnv") { args += ["--conf", setting] }
-        if let extra = settings.sparkSubmitParameters { args += extra.split(separator: " ").map(String.init) }
-        args.append(artifact.entryPoint)
-        args += Self.argumentList(job.arguments.merging(settings.arguments) { $1 })
-        var definition: [String: JSONValue] = [
-            "clusterId": .string(clusterId),
-            "step": .object([
-                "Name": .string(name),
-                "ActionOnFailure": .string("CONTINUE"),
-                "HadoopJarStep": .object(["Jar": .string("command-runner.jar"), "Args": .array(args.map(JSONValue.string))]),
-            ]),
-            "artifact": .string(digest),
-        ]
-        if let dependencies = artifact.dependencies { definition["dependencies"] = .string(dependencies.digest) }
-        return .object(definition)
-    }
-
-    /// Nothing to create: the step lives in the deployment record.
-    public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
-    /// Nothing to delete.
-    public func delete(name: String) async throws {}
-
-    /// AddJobFlowSteps with the recorded step and the run's arguments appended (an idempotency
-    /// key goes into the step's name); returns the step id.
-    public func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String {
-        guard case .object(var step)? = definition["step"], case .object(var jar)? = step["HadoopJarStep"], case .array(var args)? = jar["Args"] else {
-            throw DeployError("job \(name) has no recorded step: run deployer apply")
-        }
-        args += Self.argumentList(request.arguments).map(JSONValue.string)
-        jar["Args"] = .array(args)
-        step["HadoopJarStep"] = .object(jar)
-        // Steps have no tags: the run key rides in the step's name (`NAME [key]`).
-        if let key = request.metadata.idempotencyKey { step["Name"] = .string("\(name) [\(key)]") }
-        return try await emr.addStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, step: JSONValue.object(step).any as? [String: Any] ?? [:])
-    }
-
-    static func state(_ raw: String) -> RunState {
-        switch raw {
-        case "PENDING": return .pending
-        case "RUNNING", "CANCEL_PENDING": return .running
-        case "COMPLETED": return .succeeded
-        case "FAILED", "INTERRUPTED": return .failed
-        case "CANCELLED": return .cancelled
-        default: return .unknown
-        }
-    }
-
-    func info(_ step: [String: Any]) -> RunInfo {
-        let status = step["Status"] as? [String: Any] ?? [:]
-        let raw = status["State"] as? String ?? "UNKNOWN"
-        let timeline = status["Timeline"] as? [String: Any] ?? [:]
-        let failure = status["FailureDetails"] as? [String: Any]
-        var metadata: RunMetadata?
-        if let stepName = step["Name"] as? String, stepName.hasSuffix("]"), let open = stepName.lastIndex(of: "[") {
-            metadata = RunMetadata(idempotencyKey: String(stepName[stepName.index(after: open)..<stepName.index(before: stepName.endIndex)]))
-        }
-        let started = dateFrom(timeline["StartDateTime"]) ?? dateFrom(timeline["CreationDateTime"])
-        let ended = dateFrom(timeline["EndDateTime"])
-        // The step's duration: its cost is estimated from it and the cluster's hourly price.
-        let usage = started.flatMap { start in ended.map { RunUsage(executionSeconds: $0.timeIntervalSince(start)) } }
-        let id = step["Id"] as? String ?? "?"
-        var links = ["console": consoleURL(region: target.region, "emr/home?region={region}#/clusterDetails/\(clusterId)")]
-        if let logURI = target.logURI { links["logs"] = (logURI.hasSuffix("/") ? logURI : logURI + "/") + "\(clusterId)/steps/\(id)/" }
-        return RunInfo(id: id, state: Self.state(raw), engineState: raw, startedAt: started, endedAt: ended,
-                       error: (failure?["Message"] as? String) ?? (failure?["Reason"] as? String), metadata: metadata, usage: usage, links: links)
-    }
-
-    /// DescribeStep.
-    public func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo {
-        info(try await emr.describeStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, stepId: runId))
-    }
-
-    /// The cluster's steps named `name` (or `name [key]`), at most `limit`.
-    public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
-        try await emr.listSteps(clusterId: definition["clusterId"]?.stringValue ?? clusterId).filter {
-            guard let stepName = $0["Name"] as? String else { return false }
-            return stepName == name || stepName.hasPrefix(name + " [")
-        }.prefix(limit).map { info($0) }
-    }
-
-    /// CancelSteps.
-    public func cancel(name: String, definition: JSONValue, runId: String) async throws {
-        try await emr.cancelStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, stepId: runId)
-    }
-
-    /// The step's stdout or stderr under the target's `emr.log_uri` (gzip'd or plain); throws
-    /// when it has none.
-    public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] {
-        guard let logURI = target.logURI else {
-            throw DeployError("target \(target.name) has no emr.log_uri: set it to the cluster's LogUri to read step logs")
-        }
-        let base = logURI.hasSuffix("/") ? logURI : logURI + "/"
-        return try await s3LogLines(s3, uri: "\(base)\(definition["clusterId"]?.stringValue ?? clusterId)/steps/\(runId)/\(stderr ? "stderr" : "stdout")") ?? []
     }
 }

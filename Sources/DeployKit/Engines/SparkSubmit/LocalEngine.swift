@@ -31,6 +31,9 @@ public struct LocalEngine: EngineDriver {
         var metadata: RunMetadata?
     }
 
+    /// The target's `local:` / `spark:` settings.
+    var configuration: SparkSubmitConfiguration? { target.configuration(SparkSubmitConfiguration.self) }
+
     func runDirectory(_ name: String, _ runId: String) -> String { "\(root)/runs/\(name)/\(runId)" }
 
     /// A file of a run's folder, read only if it (and the folder) is a regular file or folder:
@@ -60,7 +63,7 @@ public struct LocalEngine: EngineDriver {
 
     /// `local.spark_submit`, `$SPARK_SUBMIT`, `spark-submit` on PATH, or pyspark's own.
     func sparkSubmit() throws -> String {
-        if let configured = target.sparkSubmit ?? environment["SPARK_SUBMIT"], !configured.isEmpty { return configured }
+        if let configured = configuration?.sparkSubmit ?? environment["SPARK_SUBMIT"], !configured.isEmpty { return configured }
         for directory in (environment["PATH"] ?? "").split(separator: ":") {
             let candidate = "\(directory)/spark-submit"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
@@ -74,7 +77,7 @@ public struct LocalEngine: EngineDriver {
     }
 
     /// The interpreter jobs run with: `python:` of the target, `$PYSPARK_PYTHON`, or python3.
-    var python: String { target.python ?? environment["PYSPARK_PYTHON"] ?? "python3" }
+    var python: String { configuration?.python ?? environment["PYSPARK_PYTHON"] ?? "python3" }
 
     /// The local interpreter's own version and architecture.
     public func pythonRuntime() async throws -> PythonRuntime {
@@ -90,7 +93,7 @@ public struct LocalEngine: EngineDriver {
     public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
         let settings = target.settings.overlaid(with: job.engines[.local])
         var definition: [String: JSONValue] = [
-            "master": .string(target.master ?? "local[*]"),
+            "master": .string(configuration?.master ?? "local[*]"),
             "entryPoint": .string(artifact.entryPoint),
             "pyFiles": .string(artifact.pyFiles),
             "arguments": .array(Self.argumentList(job.arguments.merging(settings.arguments) { $1 }).map(JSONValue.string)),
@@ -102,7 +105,7 @@ public struct LocalEngine: EngineDriver {
             definition["dependencies"] = .string(dependencies.digest)
             if let archive = dependencies.nativeArchive { definition["archive"] = .string(archive) }
         }
-        if let python = target.python { definition["python"] = .string(python) }
+        if let python = configuration?.python { definition["python"] = .string(python) }
         return .object(definition)
     }
 

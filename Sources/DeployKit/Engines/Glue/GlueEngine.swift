@@ -26,9 +26,6 @@ public struct GlueEngine: EngineDriver {
         try PythonRuntime.offline(for: target)
     }
 
-    /// Glue installs the native wheels itself (`--additional-python-modules`).
-    public var dependencyDelivery: DependencyBundle.Delivery { .wheels }
-
     /// The managed fields of the Glue job `name`; `nil` when there is no such job.
     public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? {
         guard let job = try await glue.getJob(name: name) else { return nil }
@@ -62,7 +59,7 @@ public struct GlueEngine: EngineDriver {
             arguments[key.hasPrefix("--") ? key : "--" + key] = .string(value)
         }
         var definition: [String: JSONValue] = [
-            "Role": .string(target.roleArn ?? ""),
+            "Role": .string(target.configuration(GlueConfiguration.self)?.roleArn ?? target.roleArn ?? ""),
             "Command": .object(["Name": .string("glueetl"), "ScriptLocation": .string(artifact.entryPoint), "PythonVersion": .string("3")]),
             "GlueVersion": .string(settings.version ?? "5.0"),
             "WorkerType": .string(settings.workerType ?? "G.1X"),

@@ -1,0 +1,142 @@
+import AWSCore
+import Foundation
+
+/// What an EMR Serverless target sets (`emr_serverless:`).
+public struct EMRServerlessConfiguration: EngineConfiguration, Equatable, Decodable {
+    /// `application_id`: the application runs start on.
+    public var applicationId: String
+    /// `execution_role_arn`, else the target's `role_arn`.
+    public var executionRoleArn: String?
+    /// `log_uri`: where the engine writes run logs.
+    public var logURI: String?
+
+    enum CodingKeys: String, CodingKey {
+        case applicationId = "application_id", executionRoleArn = "execution_role_arn", logURI = "log_uri"
+    }
+
+    /// Settings for application `applicationId`.
+    public init(applicationId: String, executionRoleArn: String? = nil, logURI: String? = nil) {
+        self.applicationId = applicationId
+        self.executionRoleArn = executionRoleArn
+        self.logURI = logURI
+    }
+
+    /// The EMR Serverless plug-in.
+    public var plugin: any EnginePlugin { EMRServerlessPlugin() }
+}
+
+extension Pricing {
+    /// `emr_serverless_vcpu_hour`: per vCPU-hour (AWS's us-east-1 x86_64 list price by default,
+    /// taken 2026-11-30; arm64 and other regions differ).
+    public var emrServerlessVCPUHour: Double {
+        get { price("emr_serverless_vcpu_hour", default: 0.052624) }
+        set { values["emr_serverless_vcpu_hour"] = newValue }
+    }
+    /// `emr_serverless_memory_gb_hour`: per GB-hour of memory.
+    public var emrServerlessMemoryGBHour: Double {
+        get { price("emr_serverless_memory_gb_hour", default: 0.0057785) }
+        set { values["emr_serverless_memory_gb_hour"] = newValue }
+    }
+    /// `emr_serverless_storage_gb_hour`: per GB-hour of storage.
+    public var emrServerlessStorageGBHour: Double {
+        get { price("emr_serverless_storage_gb_hour", default: 0.000111) }
+        set { values["emr_serverless_storage_gb_hour"] = newValue }
+    }
+}
+
+/// `engine: emr-serverless`: runs on an existing application; the StartJobRun template is
+/// kept in the deployment record; schedules through EventBridge Scheduler, alerts on "EMR
+/// Serverless Job Run State Change" events.
+public struct EMRServerlessPlugin: EnginePlugin {
+    /// An EMR Serverless plug-in.
+    public init() {}
+    /// `emr-serverless`.
+    public var kind: EngineKind { .emrServerless }
+
+    /// `emr_serverless: {application_id, execution_role_arn, log_uri}`.
+    public var targetFields: [String: Schema.Field] {
+        ["emr_serverless": .init(.object([
+            "application_id": .init(.string(), required: true),
+            "execution_role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN")),
+            "log_uri": .init(.string()),
+        ]))]
+    }
+
+    /// Requires the `emr_serverless` section; the execution role defaults to `role_arn`.
+    public func configuration(from section: TargetSection) throws -> any EngineConfiguration {
+        guard var configuration = try section.decode(EMRServerlessConfiguration.self, "emr_serverless") else {
+            throw section.problem("emr_serverless", "engine emr-serverless needs a 'emr_serverless' section")
+        }
+        configuration.executionRoleArn = configuration.executionRoleArn ?? section.string("role_arn")
+        return configuration
+    }
+
+    /// Through EventBridge Scheduler's universal target.
+    public var scheduling: EngineScheduling { .eventBridge }
+    /// `deployer import` reads existing ones.
+    public var importsExisting: Bool { true }
+    /// EMR Serverless emits job run state-change events.
+    public var reportsRunEvents: Bool { true }
+
+    /// An `EMRServerlessEngine` on the environment's AWS client.
+    public func makeDriver(_ environment: EngineEnvironment) throws -> any EngineDriver {
+        EMRServerlessEngine(client: try environment.awsClient(), target: environment.target)
+    }
+
+    /// EMR 7's CPython 3.9 on x86_64 (`plan` reads the application's architecture).
+    public func defaultRuntime(for target: Target, environment: [String: String]) throws -> PythonRuntime {
+        PythonRuntime(python: "3.9", arch: "x86_64")
+    }
+
+    /// `emr_serverless_vcpu_hour`, `emr_serverless_memory_gb_hour`, `emr_serverless_storage_gb_hour`.
+    public var prices: [String: String] {
+        ["emr_serverless_vcpu_hour": "EMR Serverless, per vCPU-hour (default 0.052624)",
+         "emr_serverless_memory_gb_hour": "EMR Serverless, per GB-hour of memory (default 0.0057785)",
+         "emr_serverless_storage_gb_hour": "EMR Serverless, per GB-hour of storage (default 0.000111)"]
+    }
+
+    /// The billed vCPU, memory and storage hours at the target's prices.
+    public func cost(_ usage: RunUsage, pricing: Pricing) -> RunCost? {
+        guard usage.vcpuHours != nil || usage.memoryGBHours != nil else { return nil }
+        let vcpu = usage.vcpuHours ?? 0
+        let memory = usage.memoryGBHours ?? 0
+        let storage = usage.storageGBHours ?? 0
+        let usd = vcpu * pricing.emrServerlessVCPUHour + memory * pricing.emrServerlessMemoryGBHour + storage * pricing.emrServerlessStorageGBHour
+        return RunCost(usd: usd, estimate: false,
+                       basis: "\(Pricing.format(vcpu)) vCPU-h × $\(Pricing.format(pricing.emrServerlessVCPUHour)) + \(Pricing.format(memory)) GB-h × $\(Pricing.format(pricing.emrServerlessMemoryGBHour)) + \(Pricing.format(storage)) storage GB-h × $\(Pricing.format(pricing.emrServerlessStorageGBHour))")
+    }
+
+    /// The application exists and is not terminated.
+    public func preflightSummary(_ target: Target) -> String {
+        "EMR Serverless application \(target.configuration(EMRServerlessConfiguration.self)?.applicationId ?? "?") exists and is not terminated"
+    }
+
+    /// The execution role.
+    public func passedRole(_ target: Target) -> String? { target.configuration(EMRServerlessConfiguration.self)?.executionRoleArn }
+
+    /// `emrserverless:startJobRun` with the recorded template, the schedule's arguments after
+    /// the job's, and the scheduler's execution id as client token (one run per firing).
+    public func scheduledStart(name: String, engineDefinition: JSONValue, arguments: [String: String], target: Target) -> ScheduledStart? {
+        var input = (engineDefinition.engineDefinition.any as? [String: Any]) ?? [:]
+        input.removeValue(forKey: "artifact")
+        if var driver = input["jobDriver"] as? [String: Any], var submit = driver["sparkSubmit"] as? [String: Any] {
+            submit["entryPointArguments"] = (submit["entryPointArguments"] as? [String] ?? []) + EMRServerlessEngine.argumentList(arguments)
+            driver["sparkSubmit"] = submit
+            input["jobDriver"] = driver
+        }
+        input["clientToken"] = "<aws.scheduler.execution-id>"
+        return ScheduledStart(target: "arn:aws:scheduler:::aws-sdk:emrserverless:startJobRun", input: Automation.json(input))
+    }
+
+    /// The application's runs that end FAILED (or CANCELLED for `stopped`).
+    public func runEventRule(name: String, engineDefinition: JSONValue, on: [String], target: Target) -> RunEventRule? {
+        let states = Set(on.map { $0 == "stopped" ? "CANCELLED" : "FAILED" }).sorted()
+        let app = engineDefinition["applicationId"]?.stringValue ?? target.configuration(EMRServerlessConfiguration.self)?.applicationId ?? ""
+        let region = target.region ?? "us-east-1"
+        return RunEventRule(
+            pattern: Automation.json(["source": ["aws.emr-serverless"], "detail-type": ["EMR Serverless Job Run State Change"],
+                                      "detail": ["applicationId": [app], "state": states]]),
+            inputPaths: ["app": "$.detail.applicationId", "run": "$.detail.jobRunId", "state": "$.detail.state", "details": "$.detail.stateDetails"],
+            inputTemplate: "\"deployer (target \(target.name)): EMR Serverless run <run> of application <app> ended <state>: <details>. https://\(region).console.aws.amazon.com/emr/home?region=\(region)#/serverless-applications/<app>\"")
+    }
+}

@@ -1,0 +1,109 @@
+import AWSCore
+import Foundation
+
+/// What a Glue target sets: the role its jobs run as (`role_arn`).
+public struct GlueConfiguration: EngineConfiguration, Equatable {
+    /// `role_arn`: the Glue job role.
+    public var roleArn: String
+    /// Glue settings with this role.
+    public init(roleArn: String) { self.roleArn = roleArn }
+    /// The Glue plug-in.
+    public var plugin: any EnginePlugin { GluePlugin() }
+}
+
+extension Pricing {
+    /// `glue_dpu_hour`: Glue standard, per DPU-hour (AWS's us-east-1 list price by default,
+    /// taken 2026-11-30; it matches AWS's own worked example).
+    public var glueDPUHour: Double {
+        get { price("glue_dpu_hour", default: 0.44) }
+        set { values["glue_dpu_hour"] = newValue }
+    }
+    /// `glue_flex_dpu_hour`: Glue Flex, per DPU-hour.
+    public var glueFlexDPUHour: Double {
+        get { price("glue_flex_dpu_hour", default: 0.29) }
+        set { values["glue_flex_dpu_hour"] = newValue }
+    }
+}
+
+/// `engine: glue`: a Glue job per job, started by StartJobRun; schedules through EventBridge
+/// Scheduler, alerts on "Glue Job State Change" events, native wheels installed by Glue's pip.
+public struct GluePlugin: EnginePlugin {
+    /// A Glue plug-in.
+    public init() {}
+    /// Glue's billing minimum per run (Glue 2.0 and later).
+    public static let minimumSeconds = 60.0
+    /// `glue`.
+    public var kind: EngineKind { .glue }
+    /// No section of its own: the target's `glue:` block and `role_arn` are common keys.
+    public var targetFields: [String: Schema.Field] { [:] }
+
+    /// Requires `role_arn`.
+    public func configuration(from section: TargetSection) throws -> any EngineConfiguration {
+        guard let role = section.string("role_arn") else { throw section.problem("role_arn", "engine glue needs role_arn (the Glue job role)") }
+        return GlueConfiguration(roleArn: role)
+    }
+
+    /// Through EventBridge Scheduler's universal target.
+    public var scheduling: EngineScheduling { .eventBridge }
+    /// `deployer import` reads existing ones.
+    public var importsExisting: Bool { true }
+    /// Glue emits "Glue Job State Change" events.
+    public var reportsRunEvents: Bool { true }
+    /// Glue installs the native wheels itself (`--additional-python-modules`).
+    public var dependencyDelivery: DependencyBundle.Delivery { .wheels }
+
+    /// A `GlueEngine` on the environment's AWS client.
+    public func makeDriver(_ environment: EngineEnvironment) throws -> any EngineDriver {
+        GlueEngine(client: try environment.awsClient(), target: environment.target)
+    }
+
+    /// Glue 5.0 runs CPython 3.11, 4.0 runs 3.10; Glue workers are x86_64.
+    public func defaultRuntime(for target: Target, environment: [String: String]) throws -> PythonRuntime {
+        PythonRuntime(python: (target.settings.version ?? "5.0").hasPrefix("4.") ? "3.10" : "3.11", arch: "x86_64")
+    }
+
+    /// `glue_dpu_hour`, `glue_flex_dpu_hour`.
+    public var prices: [String: String] {
+        ["glue_dpu_hour": "Glue standard, per DPU-hour (default 0.44)", "glue_flex_dpu_hour": "Glue Flex, per DPU-hour (default 0.29)"]
+    }
+
+    /// Billed DPU-seconds when Glue reports them, else run time (at least Glue's one-minute
+    /// minimum) × capacity; Flex at its own price.
+    public func cost(_ usage: RunUsage, pricing: Pricing) -> RunCost? {
+        let flex = usage.executionClass?.uppercased() == "FLEX"
+        let price = flex ? pricing.glueFlexDPUHour : pricing.glueDPUHour
+        let dpuSeconds: Double
+        if let billed = usage.dpuSeconds, billed > 0 {
+            dpuSeconds = billed
+        } else if let seconds = usage.executionSeconds, let capacity = usage.capacityDPU {
+            dpuSeconds = max(seconds, Self.minimumSeconds) * capacity
+        } else {
+            return nil
+        }
+        let hours = dpuSeconds / 3600
+        return RunCost(usd: hours * price, estimate: false, basis: "\(Pricing.format(hours)) DPU-hours × $\(Pricing.format(price))\(flex ? " (Flex)" : "")")
+    }
+
+    /// Glue needs no fixed infrastructure: the preflight only shows Glue answers.
+    public func preflightSummary(_ target: Target) -> String { "Glue answers in \(target.region ?? "the region")" }
+
+    /// The Glue job role.
+    public func passedRole(_ target: Target) -> String? { target.configuration(GlueConfiguration.self)?.roleArn }
+
+    /// `glue:startJobRun` with the schedule's arguments.
+    public func scheduledStart(name: String, engineDefinition: JSONValue, arguments: [String: String], target: Target) -> ScheduledStart? {
+        var named: [String: String] = [:]
+        for (key, value) in arguments { named[key.hasPrefix("--") ? key : "--" + key] = value }
+        return ScheduledStart(target: "arn:aws:scheduler:::aws-sdk:glue:startJobRun", input: Automation.json(["JobName": name, "Arguments": named]))
+    }
+
+    /// "Glue Job State Change" events of this job in the states `on` names.
+    public func runEventRule(name: String, engineDefinition: JSONValue, on: [String], target: Target) -> RunEventRule? {
+        let states = on.map { ["failed": "FAILED", "timeout": "TIMEOUT", "stopped": "STOPPED"][$0] ?? $0.uppercased() }.sorted()
+        let region = target.region ?? "us-east-1"
+        return RunEventRule(
+            pattern: Automation.json(["source": ["aws.glue"], "detail-type": ["Glue Job State Change"], "detail": ["jobName": [name], "state": states]]),
+            inputPaths: ["job": "$.detail.jobName", "run": "$.detail.jobRunId", "state": "$.detail.state", "message": "$.detail.message"],
+            inputTemplate: "\"deployer (target \(target.name)): Glue job <job> run <run> ended <state>: <message>. https://\(region).console.aws.amazon.com/gluestudio/home?region=\(region)#/job/<job>/run/<run>\"")
+    }
+}
