@@ -273,7 +273,7 @@ final class DeployFlowTests: XCTestCase {
                       || cancelled.stderr.contains("timed out after 3s: could not cancel emr:onprem:sales_etl:s-"), cancelled.stderr)
         let steps = try await EMRClient(client: client).listSteps(clusterId: clusterId)
         XCTAssertEqual(steps.count, 3)
-        let args = try XCTUnwrap(((steps.first?["Config"] as? [String: Any])?["Args"]) as? [String])
+        let args = try XCTUnwrap(steps.first?.config?.args)
         XCTAssertEqual(Array(args.prefix(4)), ["spark-submit", "--deploy-mode", "cluster", "--py-files"])
     }
 
@@ -395,23 +395,23 @@ final class DeployFlowTests: XCTestCase {
         let scheduler = SchedulerClient(client: aws)
         let createdSchedule = try await scheduler.getSchedule(name: "deployer-\(name)")
         let created = try XCTUnwrap(createdSchedule)
-        XCTAssertEqual(created["ScheduleExpression"] as? String, "cron(0 3 * * ? *)")
-        XCTAssertEqual(created["ScheduleExpressionTimezone"] as? String, "Europe/Berlin")
-        XCTAssertEqual(created["State"] as? String, "DISABLED", "dev: paused by default")
-        let target = try XCTUnwrap(created["Target"] as? [String: Any])
-        XCTAssertEqual(target["Arn"] as? String, "arn:aws:scheduler:::aws-sdk:glue:startJobRun")
-        XCTAssertEqual(target["RoleArn"] as? String, "arn:aws:iam::\(peers.account):role/scheduler")
-        let input = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((target["Input"] as? String ?? "").utf8)) as? [String: Any])
+        XCTAssertEqual(created.scheduleExpression, "cron(0 3 * * ? *)")
+        XCTAssertEqual(created.scheduleExpressionTimezone, "Europe/Berlin")
+        XCTAssertEqual(created.state, "DISABLED", "dev: paused by default")
+        let target = try XCTUnwrap(created.target)
+        XCTAssertEqual(target.arn, "arn:aws:scheduler:::aws-sdk:glue:startJobRun")
+        XCTAssertEqual(target.roleArn, "arn:aws:iam::\(peers.account):role/scheduler")
+        let input = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((target.input ?? "").utf8)) as? [String: Any])
         XCTAssertEqual(input["JobName"] as? String, name)
         XCTAssertEqual(input["Arguments"] as? [String: String], ["--as_of": "2021-06-30"])
         let events = EventsClient(client: aws)
         let described = try await events.describeRule(name: "deployer-\(name)-alerts")
         let rule = try XCTUnwrap(described)
-        let pattern = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((rule["EventPattern"] as? String ?? "").utf8)) as? [String: Any])
+        let pattern = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((rule.eventPattern ?? "").utf8)) as? [String: Any])
         XCTAssertEqual(pattern["source"] as? [String], ["aws.glue"])
         XCTAssertEqual((pattern["detail"] as? [String: Any])?["state"] as? [String], ["FAILED", "TIMEOUT"])
         let ruleTargets = try await events.listTargets(rule: "deployer-\(name)-alerts")
-        XCTAssertEqual(ruleTargets.first?["Arn"] as? String, topic)
+        XCTAssertEqual(ruleTargets.first?.arn, topic)
         XCTAssertEqual(try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers).status, 0, "a fresh schedule shows no drift")
         let first = try XCTUnwrap(try deployer(["deployments", "-t", "dev"], peers).stdout.split(separator: " ").first.map(String.init))
 
@@ -424,11 +424,11 @@ final class DeployFlowTests: XCTestCase {
         XCTAssertEqual(unpaused.status, 0, unpaused.all)
         XCTAssertFalse(unpaused.stderr.contains("updating job"), unpaused.stderr)
         let enabled = try await scheduler.getSchedule(name: "deployer-\(name)")
-        XCTAssertEqual(enabled?["State"] as? String, "ENABLED")
+        XCTAssertEqual(enabled?.state, "ENABLED")
         let rollback = try deployer(["rollback", "-t", "dev", "--to", first, "--auto-approve"], peers)
         XCTAssertEqual(rollback.status, 0, rollback.all)
         let restored = try await scheduler.getSchedule(name: "deployer-\(name)")
-        XCTAssertEqual(restored?["State"] as? String, "DISABLED", "rollback restores the paused schedule")
+        XCTAssertEqual(restored?.state, "DISABLED", "rollback restores the paused schedule")
 
         // The alert path. moto 5.2's EventBridge delivers to SQS, CloudWatch Logs and event buses
         // but not to SNS targets (send_to_targets raises NotImplementedError), so the queue gets
@@ -437,9 +437,10 @@ final class DeployFlowTests: XCTestCase {
         let alertTargets = try await events.listTargets(rule: "deployer-\(name)-alerts")
         let deployersTarget = try XCTUnwrap(alertTargets.first)
         var copy = deployersTarget
-        copy["Id"] = "test-sqs"
-        copy["Arn"] = queueArn
-        _ = try await aws.jsonCall(.events, operation: "RemoveTargets", input: ["Rule": "deployer-\(name)-alerts", "Ids": ["sns"]])
+        copy.id = "test-sqs"
+        copy.arn = queueArn
+        XCTAssertNotNil(copy.inputTransformer, "deployer's target carries the message template")
+        try await events.removeTargets(rule: "deployer-\(name)-alerts", ids: ["sns"])
         try await events.putTargets(rule: "deployer-\(name)-alerts", targets: [copy])
         try await events.putEvent(source: "aws.glue", detailType: "Glue Job State Change",
                                   detail: ["jobName": name, "jobRunId": "jr_999", "state": "SUCCEEDED", "message": "fine"])

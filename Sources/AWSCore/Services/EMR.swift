@@ -10,9 +10,10 @@ public struct EMRClient: Sendable {
     }
 
     /// The cluster (DescribeCluster's `Cluster`), or `nil` when EMR says there is no such cluster.
-    public func describeCluster(id: String) async throws -> [String: Any]? {
+    public func describeCluster(id: String) async throws -> Cluster? {
         do {
-            return try await client.jsonCall(.emr, operation: "DescribeCluster", input: ["ClusterId": id])["Cluster"] as? [String: Any]
+            let output: DescribeClusterResponse = try await client.jsonCall(.emr, operation: "DescribeCluster", input: ClusterRequest(clusterId: id))
+            return output.cluster
         } catch let error as AWSError where error.code == "InvalidRequestException" && error.message.lowercased().contains("not") {
             return nil
         }
@@ -27,22 +28,120 @@ public struct EMRClient: Sendable {
         return id
     }
 
-    /// One step (DescribeStep's `Step`); throws `MalformedResponse` when the answer has none.
-    public func describeStep(clusterId: String, stepId: String) async throws -> [String: Any] {
-        let output = try await client.jsonCall(.emr, operation: "DescribeStep", input: ["ClusterId": clusterId, "StepId": stepId])
-        guard let step = output["Step"] as? [String: Any] else {
-            throw AWSError(service: "elasticmapreduce", operation: "DescribeStep", status: 200, code: "MalformedResponse", message: "no Step")
-        }
-        return step
+    /// One step (DescribeStep's `Step`).
+    public func describeStep(clusterId: String, stepId: String) async throws -> Step {
+        let output: DescribeStepResponse = try await client.jsonCall(.emr, operation: "DescribeStep", input: StepRequest(clusterId: clusterId, stepId: stepId))
+        return output.step
     }
 
     /// The cluster's steps: the first page of ListSteps only.
-    public func listSteps(clusterId: String) async throws -> [[String: Any]] {
-        try await client.jsonCall(.emr, operation: "ListSteps", input: ["ClusterId": clusterId])["Steps"] as? [[String: Any]] ?? []
+    public func listSteps(clusterId: String) async throws -> [Step] {
+        let output: ListStepsResponse = try await client.jsonCall(.emr, operation: "ListSteps", input: ClusterRequest(clusterId: clusterId))
+        return output.steps ?? []
     }
 
     /// Asks EMR to cancel the step (CancelSteps); the answer's per-step results are not checked.
     public func cancelStep(clusterId: String, stepId: String) async throws {
-        _ = try await client.jsonCall(.emr, operation: "CancelSteps", input: ["ClusterId": clusterId, "StepIds": [stepId]])
+        let _: AWSJSON.Empty = try await client.jsonCall(.emr, operation: "CancelSteps", input: CancelStepsRequest(clusterId: clusterId, stepIds: [stepId]))
+    }
+}
+
+// MARK: Shapes (botocore's emr/2009-03-31 model)
+
+extension EMRClient {
+    /// A cluster, as DescribeCluster reports it.
+    public struct Cluster: Decodable, Sendable, Equatable {
+        /// `Id`.
+        public var id: String?
+        /// `Status`.
+        public var status: Status?
+        /// `ReleaseLabel`, e.g. `emr-7.5.0`.
+        public var releaseLabel: String?
+        enum CodingKeys: String, CodingKey { case id = "Id", status = "Status", releaseLabel = "ReleaseLabel" }
+    }
+
+    /// A step, as DescribeStep reports it and ListSteps summarises it.
+    public struct Step: Decodable, Sendable, Equatable {
+        /// `Id`.
+        public var id: String?
+        /// `Name`: deployer's names end in `[run metadata]`.
+        public var name: String?
+        /// `Status`.
+        public var status: Status?
+        /// `Config`: the jar and arguments it runs.
+        public var config: StepConfig?
+        enum CodingKeys: String, CodingKey { case id = "Id", name = "Name", status = "Status", config = "Config" }
+    }
+
+    /// A step's `Config`.
+    public struct StepConfig: Decodable, Sendable, Equatable {
+        /// `Jar`: `command-runner.jar` for deployer's steps.
+        public var jar: String?
+        /// `Args`.
+        public var args: [String]?
+        enum CodingKeys: String, CodingKey { case jar = "Jar", args = "Args" }
+    }
+
+    /// `Status` of a cluster or step.
+    public struct Status: Decodable, Sendable, Equatable {
+        /// `State`.
+        public var state: String?
+        /// `FailureDetails` (steps).
+        public var failureDetails: FailureDetails?
+        /// `Timeline`.
+        public var timeline: Timeline?
+        enum CodingKeys: String, CodingKey { case state = "State", failureDetails = "FailureDetails", timeline = "Timeline" }
+    }
+
+    /// `FailureDetails`.
+    public struct FailureDetails: Decodable, Sendable, Equatable {
+        /// `Reason`.
+        public var reason: String?
+        /// `Message`.
+        public var message: String?
+        enum CodingKeys: String, CodingKey { case reason = "Reason", message = "Message" }
+    }
+
+    /// `Timeline`.
+    public struct Timeline: Decodable, Sendable, Equatable {
+        /// `CreationDateTime`.
+        public var creationDateTime: Date?
+        /// `StartDateTime`.
+        public var startDateTime: Date?
+        /// `EndDateTime`.
+        public var endDateTime: Date?
+        enum CodingKeys: String, CodingKey { case creationDateTime = "CreationDateTime", startDateTime = "StartDateTime", endDateTime = "EndDateTime" }
+    }
+
+    struct ClusterRequest: Encodable {
+        var clusterId: String
+        enum CodingKeys: String, CodingKey { case clusterId = "ClusterId" }
+    }
+
+    struct StepRequest: Encodable {
+        var clusterId: String
+        var stepId: String
+        enum CodingKeys: String, CodingKey { case clusterId = "ClusterId", stepId = "StepId" }
+    }
+
+    struct CancelStepsRequest: Encodable {
+        var clusterId: String
+        var stepIds: [String]
+        enum CodingKeys: String, CodingKey { case clusterId = "ClusterId", stepIds = "StepIds" }
+    }
+
+    struct DescribeClusterResponse: Decodable {
+        var cluster: Cluster?
+        enum CodingKeys: String, CodingKey { case cluster = "Cluster" }
+    }
+
+    struct DescribeStepResponse: Decodable {
+        var step: Step
+        enum CodingKeys: String, CodingKey { case step = "Step" }
+    }
+
+    struct ListStepsResponse: Decodable {
+        var steps: [Step]?
+        enum CodingKeys: String, CodingKey { case steps = "Steps" }
     }
 }

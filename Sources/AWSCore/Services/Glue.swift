@@ -36,33 +36,110 @@ public struct GlueClient: Sendable {
 
     /// Starts a run; `timeoutMinutes` overrides the job's `Timeout` for this run.
     public func startJobRun(name: String, arguments: [String: String], timeoutMinutes: Int? = nil) async throws -> String {
-        var input: [String: Any] = ["JobName": name, "Arguments": arguments]
-        if let timeoutMinutes { input["Timeout"] = timeoutMinutes }
-        let output = try await client.jsonCall(.glue, operation: "StartJobRun", input: input)
-        guard let id = output["JobRunId"] as? String else {
-            throw AWSError(service: "glue", operation: "StartJobRun", status: 200, code: "MalformedResponse", message: "no JobRunId")
-        }
-        return id
+        let output: StartJobRunResponse = try await client.jsonCall(.glue, operation: "StartJobRun",
+                                                                    input: StartJobRunRequest(jobName: name, arguments: arguments, timeout: timeoutMinutes))
+        return output.jobRunId
     }
 
-    /// One run (GetJobRun's `JobRun`, without predecessors); throws `MalformedResponse` when
-    /// the answer has none.
-    public func getJobRun(name: String, runId: String) async throws -> [String: Any] {
-        let output = try await client.jsonCall(.glue, operation: "GetJobRun", input: ["JobName": name, "RunId": runId, "PredecessorsIncluded": false])
-        guard let run = output["JobRun"] as? [String: Any] else {
-            throw AWSError(service: "glue", operation: "GetJobRun", status: 200, code: "MalformedResponse", message: "no JobRun")
-        }
-        return run
+    /// One run (GetJobRun's `JobRun`, without predecessors).
+    public func getJobRun(name: String, runId: String) async throws -> JobRun {
+        let output: GetJobRunResponse = try await client.jsonCall(.glue, operation: "GetJobRun", input: GetJobRunRequest(jobName: name, runId: runId))
+        return output.jobRun
     }
 
     /// One page of the job's runs (GetJobRuns), at most `maxResults`.
-    public func getJobRuns(name: String, maxResults: Int) async throws -> [[String: Any]] {
-        let output = try await client.jsonCall(.glue, operation: "GetJobRuns", input: ["JobName": name, "MaxResults": maxResults])
-        return output["JobRuns"] as? [[String: Any]] ?? []
+    public func getJobRuns(name: String, maxResults: Int) async throws -> [JobRun] {
+        let output: GetJobRunsResponse = try await client.jsonCall(.glue, operation: "GetJobRuns", input: GetJobRunsRequest(jobName: name, maxResults: maxResults))
+        return output.jobRuns ?? []
     }
 
     /// Asks Glue to stop the run (BatchStopJobRun); the answer's per-run errors are not checked.
     public func stopJobRun(name: String, runId: String) async throws {
-        _ = try await client.jsonCall(.glue, operation: "BatchStopJobRun", input: ["JobName": name, "JobRunIds": [runId]])
+        let _: AWSJSON.Empty = try await client.jsonCall(.glue, operation: "BatchStopJobRun", input: BatchStopJobRunRequest(jobName: name, jobRunIds: [runId]))
+    }
+}
+
+// MARK: Shapes (botocore's glue/2017-03-31 model)
+
+extension GlueClient {
+    /// One run of a job, as GetJobRun and GetJobRuns report it.
+    public struct JobRun: Decodable, Sendable, Equatable {
+        /// `Id`.
+        public var id: String
+        /// `JobRunState`: STARTING, RUNNING, STOPPING, STOPPED, SUCCEEDED, FAILED, TIMEOUT, ERROR, WAITING, EXPIRED.
+        public var jobRunState: String?
+        /// `StartedOn`.
+        public var startedOn: Date?
+        /// `CompletedOn`.
+        public var completedOn: Date?
+        /// `ExecutionTime`: seconds the run used resources.
+        public var executionTime: Double?
+        /// `ErrorMessage`.
+        public var errorMessage: String?
+        /// `Arguments` the run was started with.
+        public var arguments: [String: String]?
+        /// `DPUSeconds`: billed DPU-seconds (Flex and auto-scaled runs).
+        public var dpuSeconds: Double?
+        /// `MaxCapacity`: DPUs, when no worker type is set.
+        public var maxCapacity: Double?
+        /// `WorkerType`.
+        public var workerType: String?
+        /// `NumberOfWorkers`.
+        public var numberOfWorkers: Double?
+        /// `ExecutionClass`: STANDARD or FLEX.
+        public var executionClass: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id = "Id", jobRunState = "JobRunState", startedOn = "StartedOn", completedOn = "CompletedOn", executionTime = "ExecutionTime"
+            case errorMessage = "ErrorMessage", arguments = "Arguments", dpuSeconds = "DPUSeconds", maxCapacity = "MaxCapacity"
+            case workerType = "WorkerType", numberOfWorkers = "NumberOfWorkers", executionClass = "ExecutionClass"
+        }
+
+        /// A run from its id and state (scripted answers build the rest field by field).
+        public init(id: String, jobRunState: String?) {
+            self.id = id
+            self.jobRunState = jobRunState
+        }
+    }
+
+    struct StartJobRunRequest: Encodable {
+        var jobName: String
+        var arguments: [String: String]
+        var timeout: Int?
+        enum CodingKeys: String, CodingKey { case jobName = "JobName", arguments = "Arguments", timeout = "Timeout" }
+    }
+
+    struct StartJobRunResponse: Decodable {
+        var jobRunId: String
+        enum CodingKeys: String, CodingKey { case jobRunId = "JobRunId" }
+    }
+
+    struct GetJobRunRequest: Encodable {
+        var jobName: String
+        var runId: String
+        var predecessorsIncluded = false
+        enum CodingKeys: String, CodingKey { case jobName = "JobName", runId = "RunId", predecessorsIncluded = "PredecessorsIncluded" }
+    }
+
+    struct GetJobRunResponse: Decodable {
+        var jobRun: JobRun
+        enum CodingKeys: String, CodingKey { case jobRun = "JobRun" }
+    }
+
+    struct GetJobRunsRequest: Encodable {
+        var jobName: String
+        var maxResults: Int
+        enum CodingKeys: String, CodingKey { case jobName = "JobName", maxResults = "MaxResults" }
+    }
+
+    struct GetJobRunsResponse: Decodable {
+        var jobRuns: [JobRun]?
+        enum CodingKeys: String, CodingKey { case jobRuns = "JobRuns" }
+    }
+
+    struct BatchStopJobRunRequest: Encodable {
+        var jobName: String
+        var jobRunIds: [String]
+        enum CodingKeys: String, CodingKey { case jobName = "JobName", jobRunIds = "JobRunIds" }
     }
 }

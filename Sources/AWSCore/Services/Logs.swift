@@ -19,14 +19,29 @@ public struct LogsClient: Sendable {
 
     /// One page of a stream's events from the start (or from `token`); `nil` when the stream does not exist.
     public func getLogEvents(group: String, stream: String, token: String?) async throws -> Page? {
-        var input: [String: Any] = ["logGroupName": group, "logStreamName": stream, "startFromHead": true]
-        if let token { input["nextToken"] = token }
         do {
-            let output = try await client.jsonCall(.logs, operation: "GetLogEvents", input: input)
-            let messages = (output["events"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
-            return Page(messages: messages, nextToken: output["nextForwardToken"] as? String)
+            let output: GetLogEventsResponse = try await client.jsonCall(.logs, operation: "GetLogEvents",
+                                                                         input: GetLogEventsRequest(logGroupName: group, logStreamName: stream, nextToken: token))
+            return Page(messages: (output.events ?? []).compactMap(\.message), nextToken: output.nextForwardToken)
         } catch let error as AWSError where error.code == "ResourceNotFoundException" {
             return nil
         }
+    }
+
+    // Shapes (botocore's logs/2014-03-28 model).
+
+    struct GetLogEventsRequest: Encodable {
+        var logGroupName: String
+        var logStreamName: String
+        var nextToken: String?
+        var startFromHead = true
+    }
+
+    struct GetLogEventsResponse: Decodable {
+        struct Event: Decodable {
+            var message: String?
+        }
+        var events: [Event]?
+        var nextForwardToken: String?
     }
 }

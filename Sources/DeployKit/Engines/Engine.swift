@@ -267,24 +267,8 @@ extension EngineDriver {
     }
 }
 
-func doubleFrom(_ value: Any?) -> Double? {
-    switch value {
-    case let number as NSNumber: return number.doubleValue
-    case let text as String: return Double(text)
-    default: return nil
-    }
-}
-
 /// `https://REGION.console.aws.amazon.com/PATH` (the AWS console; GovCloud and China differ).
 func consoleURL(region: String?, _ path: String) -> String {
     let region = region ?? "us-east-1"
     return "https://\(region).console.aws.amazon.com/\(path)".replacingOccurrences(of: "{region}", with: region)
-}
-
-func dateFrom(_ value: Any?) -> Date? {
-    switch value {
-    case let number as NSNumber: return Date(timeIntervalSince1970: number.doubleValue)
-    case let text as String: return CredentialDates.parse(text)
-    default: return nil
-    }
 }

@@ -80,24 +80,25 @@ struct Automation: Sendable {
         guard let scheduler, let events else { return Self.split(recorded).automation }
         var result: [String: JSONValue] = [:]
         if let schedule = try await scheduler.getSchedule(name: Self.resourceName(name)) {
-            let target = schedule["Target"] as? [String: Any] ?? [:]
             var fields: [String: JSONValue] = [
-                "Expression": .string(schedule["ScheduleExpression"] as? String ?? ""),
-                "Timezone": .string(schedule["ScheduleExpressionTimezone"] as? String ?? "UTC"),
-                "State": .string(schedule["State"] as? String ?? "ENABLED"),
+                "Expression": .string(schedule.scheduleExpression),
+                "Timezone": .string(schedule.scheduleExpressionTimezone ?? "UTC"),
+                "State": .string(schedule.state ?? "ENABLED"),
             ]
-            if let arn = target["Arn"] as? String { fields["Target"] = .string(arn) }
-            if let role = target["RoleArn"] as? String { fields["Role"] = .string(role) }
-            if let input = target["Input"] as? String { fields["Input"] = .string(Self.normalised(input)) }
+            if let target = schedule.target {
+                fields["Target"] = .string(target.arn)
+                fields["Role"] = .string(target.roleArn)
+                if let input = target.input { fields["Input"] = .string(Self.normalised(input)) }
+            }
             result["Schedule"] = .object(fields)
         }
         let rule = Self.resourceName(name) + "-alerts"
         if let described = try await events.describeRule(name: rule) {
-            let topic = try await events.listTargets(rule: rule).first { $0["Id"] as? String == "sns" }?["Arn"] as? String
+            let topic = try await events.listTargets(rule: rule).first { $0.id == "sns" }?.arn
             result["Alerts"] = .object([
                 "Rule": .string(rule),
                 "Topic": .string(topic ?? "(none)"),
-                "Pattern": .string(Self.normalised(described["EventPattern"] as? String ?? "")),
+                "Pattern": .string(Self.normalised(described.eventPattern ?? "")),
             ])
         }
         return result
@@ -115,15 +116,13 @@ struct Automation: Sendable {
         let scheduleName = Self.resourceName(name)
         if desired["Schedule"] != live["Schedule"] {
             if case .object(let fields)? = desired["Schedule"] {
-                var input: [String: Any] = [
-                    "ScheduleExpression": fields["Expression"]?.stringValue ?? "",
-                    "ScheduleExpressionTimezone": fields["Timezone"]?.stringValue ?? "UTC",
-                    "State": fields["State"]?.stringValue ?? "DISABLED",
-                    "FlexibleTimeWindow": ["Mode": "OFF"],
-                    "Description": "Managed by deployer: starts \(name) (target \(target.name)). Changes made here are overwritten by the next apply.",
-                ]
-                input["Target"] = ["Arn": fields["Target"]?.stringValue ?? "", "RoleArn": fields["Role"]?.stringValue ?? "", "Input": fields["Input"]?.stringValue ?? "{}"]
-                try await scheduler.putSchedule(name: scheduleName, input: input, exists: live["Schedule"] != nil)
+                let schedule = SchedulerClient.Schedule(
+                    scheduleExpression: fields["Expression"]?.stringValue ?? "", scheduleExpressionTimezone: fields["Timezone"]?.stringValue ?? "UTC",
+                    state: fields["State"]?.stringValue ?? "DISABLED",
+                    target: SchedulerClient.Target(arn: fields["Target"]?.stringValue ?? "", roleArn: fields["Role"]?.stringValue ?? "", input: fields["Input"]?.stringValue ?? "{}"))
+                try await scheduler.putSchedule(name: scheduleName, schedule: schedule,
+                                                description: "Managed by deployer: starts \(name) (target \(target.name)). Changes made here are overwritten by the next apply.",
+                                                exists: live["Schedule"] != nil)
                 log("\(live["Schedule"] == nil ? "created" : "updated") schedule \(scheduleName) (\(fields["Expression"]?.stringValue ?? ""), \(fields["State"]?.stringValue ?? ""))")
             } else {
                 try await scheduler.deleteSchedule(name: scheduleName)
@@ -135,7 +134,7 @@ struct Automation: Sendable {
             if case .object(let fields)? = desired["Alerts"] {
                 try await events.putRule(name: rule, pattern: fields["Pattern"]?.stringValue ?? "{}",
                                          description: "Managed by deployer: failed runs of \(name) to SNS")
-                try await events.putTargets(rule: rule, targets: [["Id": "sns", "Arn": fields["Topic"]?.stringValue ?? "", "InputTransformer": transformer(name: name)]])
+                try await events.putTargets(rule: rule, targets: [EventsClient.Target(id: "sns", arn: fields["Topic"]?.stringValue ?? "", inputTransformer: transformer(name: name))])
                 log("\(live["Alerts"] == nil ? "created" : "updated") alert rule \(rule) → \(fields["Topic"]?.stringValue ?? "")")
             } else {
                 try await events.deleteRule(name: rule)
@@ -145,9 +144,9 @@ struct Automation: Sendable {
     }
 
     /// A readable message (job, run, state, error, console link): the engine's input transformer.
-    func transformer(name: String) -> [String: Any] {
-        guard let rule = target.plugin.runEventRule(name: name, engineDefinition: .object([:]), on: [], target: target) else { return [:] }
-        return ["InputPathsMap": rule.inputPaths, "InputTemplate": rule.inputTemplate]
+    func transformer(name: String) -> EventsClient.InputTransformer? {
+        guard let rule = target.plugin.runEventRule(name: name, engineDefinition: .object([:]), on: [], target: target) else { return nil }
+        return EventsClient.InputTransformer(inputPathsMap: rule.inputPaths, inputTemplate: rule.inputTemplate)
     }
 
     func delete(name: String, log: @Sendable (String) -> Void) async throws {

@@ -21,7 +21,7 @@ public struct EMRStepEngine: EngineDriver {
     /// EMR 7 releases run CPython 3.9 (EMR 6: 3.7); the instances' architecture is the target's
     /// `runtime.arch` (x86_64 unless said).
     public func pythonRuntime() async throws -> PythonRuntime {
-        let release = (try await emr.describeCluster(id: clusterId))?["ReleaseLabel"] as? String ?? "emr-7"
+        let release = try await emr.describeCluster(id: clusterId)?.releaseLabel ?? "emr-7"
         return PythonRuntime(python: release.hasPrefix("emr-6") ? "3.7" : "3.9", arch: "x86_64")
     }
 
@@ -30,7 +30,7 @@ public struct EMRStepEngine: EngineDriver {
         guard let cluster = try await emr.describeCluster(id: clusterId) else {
             throw DeployError("EMR cluster \(clusterId) (targets.\(target.name).emr.cluster_id) does not exist")
         }
-        let state = (cluster["Status"] as? [String: Any])?["State"] as? String ?? "?"
+        let state = cluster.status?.state ?? "?"
         if state.hasPrefix("TERMINAT") {
             throw DeployError("EMR cluster \(clusterId) is \(state): point targets.\(target.name).emr.cluster_id at a running cluster")
         }
@@ -91,24 +91,23 @@ public struct EMRStepEngine: EngineDriver {
         }
     }
 
-    func info(_ step: [String: Any]) -> RunInfo {
-        let status = step["Status"] as? [String: Any] ?? [:]
-        let raw = status["State"] as? String ?? "UNKNOWN"
-        let timeline = status["Timeline"] as? [String: Any] ?? [:]
-        let failure = status["FailureDetails"] as? [String: Any]
+    func info(_ step: EMRClient.Step) -> RunInfo {
+        let raw = step.status?.state ?? "UNKNOWN"
+        let timeline = step.status?.timeline
+        let failure = step.status?.failureDetails
         var metadata: RunMetadata?
-        if let stepName = step["Name"] as? String, stepName.hasSuffix("]"), let open = stepName.lastIndex(of: "[") {
+        if let stepName = step.name, stepName.hasSuffix("]"), let open = stepName.lastIndex(of: "[") {
             metadata = RunMetadata(idempotencyKey: String(stepName[stepName.index(after: open)..<stepName.index(before: stepName.endIndex)]))
         }
-        let started = dateFrom(timeline["StartDateTime"]) ?? dateFrom(timeline["CreationDateTime"])
-        let ended = dateFrom(timeline["EndDateTime"])
+        let started = timeline?.startDateTime ?? timeline?.creationDateTime
+        let ended = timeline?.endDateTime
         // The step's duration: its cost is estimated from it and the cluster's hourly price.
         let usage = started.flatMap { start in ended.map { RunUsage(executionSeconds: $0.timeIntervalSince(start)) } }
-        let id = step["Id"] as? String ?? "?"
+        let id = step.id ?? "?"
         var links = ["console": consoleURL(region: target.region, "emr/home?region={region}#/clusterDetails/\(clusterId)")]
         if let logURI = configuration?.logURI { links["logs"] = (logURI.hasSuffix("/") ? logURI : logURI + "/") + "\(clusterId)/steps/\(id)/" }
         return RunInfo(id: id, state: Self.state(raw), engineState: raw, startedAt: started, endedAt: ended,
-                       error: (failure?["Message"] as? String) ?? (failure?["Reason"] as? String), metadata: metadata, usage: usage, links: links)
+                       error: failure?.message ?? failure?.reason, metadata: metadata, usage: usage, links: links)
     }
 
     /// DescribeStep.
@@ -119,7 +118,7 @@ public struct EMRStepEngine: EngineDriver {
     /// The cluster's steps named `name` (or `name [key]`), at most `limit`.
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
         try await emr.listSteps(clusterId: definition["clusterId"]?.stringValue ?? clusterId).filter {
-            guard let stepName = $0["Name"] as? String else { return false }
+            guard let stepName = $0.name else { return false }
             return stepName == name || stepName.hasPrefix(name + " [")
         }.prefix(limit).map { info($0) }
     }

@@ -21,8 +21,8 @@ public struct EMRServerlessEngine: EngineDriver {
     /// EMR 7 releases run CPython 3.9 (EMR 6: 3.7), on the application's architecture.
     public func pythonRuntime() async throws -> PythonRuntime {
         let application = try await emr.getApplication(id: applicationId)
-        let arch = (application?["architecture"] as? String).flatMap(PythonRuntime.normalizedArch) ?? "x86_64"
-        let release = application?["releaseLabel"] as? String ?? "emr-7"
+        let arch = application?.architecture.flatMap(PythonRuntime.normalizedArch) ?? "x86_64"
+        let release = application?.releaseLabel ?? "emr-7"
         return PythonRuntime(python: release.hasPrefix("emr-6") ? "3.7" : "3.9", arch: arch)
     }
 
@@ -31,7 +31,7 @@ public struct EMRServerlessEngine: EngineDriver {
         guard let application = try await emr.getApplication(id: applicationId) else {
             throw DeployError("EMR Serverless application \(applicationId) (targets.\(target.name).emr_serverless.application_id) does not exist in \(target.region ?? "the region")")
         }
-        if let state = application["state"] as? String, ["TERMINATED"].contains(state) {
+        if let state = application.state, ["TERMINATED"].contains(state) {
             throw DeployError("EMR Serverless application \(applicationId) is \(state): recreate it with terraform")
         }
     }
@@ -131,22 +131,22 @@ public struct EMRServerlessEngine: EngineDriver {
 
     /// A JobRun as the EMR Serverless model documents it, with `billedResourceUtilization`
     /// (vCPU-hours, memory and storage GB-hours) as the run's usage.
-    func info(_ run: [String: Any]) -> RunInfo {
-        let raw = run["state"] as? String ?? "UNKNOWN"
-        let id = run["jobRunId"] as? String ?? run["id"] as? String ?? "?"
+    func info(_ run: EMRServerlessClient.JobRun) -> RunInfo {
+        let raw = run.state ?? "UNKNOWN"
+        let id = run.runId ?? "?"
         var usage: RunUsage?
-        if let billed = run["billedResourceUtilization"] as? [String: Any] {
-            usage = RunUsage(vcpuHours: doubleFrom(billed["vCPUHour"]), memoryGBHours: doubleFrom(billed["memoryGBHour"]), storageGBHours: doubleFrom(billed["storageGBHour"]))
+        if let billed = run.billedResourceUtilization {
+            usage = RunUsage(vcpuHours: billed.vCPUHour, memoryGBHours: billed.memoryGBHour, storageGBHours: billed.storageGBHour)
         }
-        let app = run["applicationId"] as? String ?? applicationId
+        let app = run.applicationId ?? applicationId
         var links = ["console": consoleURL(region: target.region, "emr/home?region={region}#/serverless-applications/\(app)")]
         if let logURI = configuration?.logURI {
             links["logs"] = (logURI.hasSuffix("/") ? logURI : logURI + "/") + "applications/\(app)/jobs/\(id)/"
         }
         return RunInfo(id: id, state: Self.state(raw), engineState: raw,
-                       startedAt: dateFrom(run["createdAt"]), endedAt: Self.state(raw).isTerminal ? dateFrom(run["updatedAt"]) : nil,
-                       error: (run["stateDetails"] as? String).flatMap { $0.isEmpty ? nil : $0 },
-                       metadata: Self.metadata(tags: run["tags"] as? [String: String] ?? [:]), usage: usage, links: links)
+                       startedAt: run.createdAt, endedAt: Self.state(raw).isTerminal ? run.updatedAt : nil,
+                       error: run.stateDetails.flatMap { $0.isEmpty ? nil : $0 },
+                       metadata: Self.metadata(tags: run.tags ?? [:]), usage: usage, links: links)
     }
 
     /// GetJobRun.
@@ -164,11 +164,11 @@ public struct EMRServerlessEngine: EngineDriver {
     /// per hour: its `executionTimeoutMinutes`.
     public func timeoutMinutes(forMaxCost maxCost: Double, pricing: Pricing, definition: JSONValue) async throws -> (minutes: Int, explanation: String) {
         let app = definition["applicationId"]?.stringValue ?? applicationId
-        guard let application = try await emr.getApplication(id: app), let capacity = application["maximumCapacity"] as? [String: Any],
-              let cpu = (capacity["cpu"] as? String).flatMap(Self.quantity), let memory = (capacity["memory"] as? String).flatMap(Self.quantity) else {
+        guard let application = try await emr.getApplication(id: app), let capacity = application.maximumCapacity,
+              let cpu = capacity.cpu.flatMap(Self.quantity), let memory = capacity.memory.flatMap(Self.quantity) else {
             throw DeployError("--max-cost needs a maximum capacity on EMR Serverless application \(app) (its cost per hour is unbounded without one): set maximum_capacity in terraform")
         }
-        let disk = (capacity["disk"] as? String).flatMap(Self.quantity) ?? 0
+        let disk = capacity.disk.flatMap(Self.quantity) ?? 0
         let hourly = cpu * pricing.emrServerlessVCPUHour + memory * pricing.emrServerlessMemoryGBHour + disk * pricing.emrServerlessStorageGBHour
         let minutes = Pricing.minutes(maxCost: maxCost, hourly: hourly)
         guard minutes >= 1 else { throw DeployError("--max-cost \(Pricing.format(maxCost)) buys less than one minute of application \(app) at full capacity ($\(Pricing.format(hourly))/h)") }
@@ -186,7 +186,7 @@ public struct EMRServerlessEngine: EngineDriver {
     /// The application's 50 latest job runs named `name`, at most `limit`.
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
         let runs = try await emr.listJobRuns(applicationId: definition["applicationId"]?.stringValue ?? applicationId, maxResults: 50)
-        return runs.filter { ($0["name"] as? String) == name }.prefix(limit).map { info($0) }
+        return runs.filter { $0.name == name }.prefix(limit).map { info($0) }
     }
 
     /// CancelJobRun.

@@ -8,16 +8,16 @@ extension EMRServerlessPlugin {
         guard let application = try await emr.getApplication(id: identifier) else {
             throw DeployError("no EMR Serverless application '\(identifier.prefix(64))' in \(client.configuration.region)")
         }
-        var latest: [String: Any]?
-        if let newest = try await emr.listJobRuns(applicationId: identifier, maxResults: 1).first, let id = newest["id"] as? String {
+        var latest: EMRServerlessClient.JobRun?
+        if let newest = try await emr.listJobRuns(applicationId: identifier, maxResults: 1).first, let id = newest.runId {
             latest = try await emr.getJobRun(applicationId: identifier, runId: id)
         }
         return Self.manifest(application: application, latestRun: latest, region: client.configuration.region)
     }
 
     /// The YAML for an EMR Serverless application and its latest run's job settings.
-    static func manifest(application: [String: Any], latestRun: [String: Any]?, region: String) -> String {
-        let id = application["applicationId"] as? String ?? "?"
+    static func manifest(application: EMRServerlessClient.Application, latestRun: EMRServerlessClient.JobRun?, region: String) -> String {
+        let id = application.applicationId
         var lines = [
             "# deployer import emr-serverless \(id) (\(region)): the target's settings, and the job as its latest run ran it.",
             "targets:",
@@ -27,19 +27,19 @@ extension EMRServerlessPlugin {
             "    emr_serverless:",
             "      application_id: \(Importer.quote(id))",
         ]
-        if let role = latestRun?["executionRole"] as? String { lines.append("      execution_role_arn: \(Importer.quote(role))") }
-        if let logURI = ((((latestRun?["configurationOverrides"] as? [String: Any])?["monitoringConfiguration"] as? [String: Any])?["s3MonitoringConfiguration"]) as? [String: Any])?["logUri"] as? String {
+        if let role = latestRun?.executionRole { lines.append("      execution_role_arn: \(Importer.quote(role))") }
+        if let logURI = latestRun?.configurationOverrides?.monitoringConfiguration?.s3MonitoringConfiguration?.logUri {
             lines.append("      log_uri: \(Importer.quote(logURI))")
         }
         guard let run = latestRun else {
             lines.append("# the application has no runs yet: add the job under 'jobs:' by hand")
             return lines.joined(separator: "\n")
         }
-        let name = run["name"] as? String ?? "job"
+        let name = run.name ?? "job"
         let key = Importer.manifestKey(name)
         lines += ["jobs:", "  \(key):", "    name: \(Importer.quote(name))", "    source: \(Importer.quote("jobs/" + key))"]
-        let submit = (run["jobDriver"] as? [String: Any])?["sparkSubmit"] as? [String: Any]
-        let arguments = submit?["entryPointArguments"] as? [String] ?? []
+        let submit = run.jobDriver?.sparkSubmit
+        let arguments = submit?.entryPointArguments ?? []
         var pairs: [(String, String)] = []
         var index = 0
         while index + 1 < arguments.count, arguments[index].hasPrefix("--") {
@@ -51,7 +51,7 @@ extension EMRServerlessPlugin {
             for (argument, value) in pairs { lines.append("      \(Importer.quote(argument)): \(Importer.quote(value))") }
         }
         var settings: [String] = []
-        if let parameters = submit?["sparkSubmitParameters"] as? String {
+        if let parameters = submit?.sparkSubmitParameters {
             let kept = parameters.split(separator: " ").map(String.init)
             var rest: [String] = []
             var skip = false
@@ -62,8 +62,8 @@ extension EMRServerlessPlugin {
             }
             if !rest.isEmpty { settings.append("spark_submit_parameters: \(Importer.quote(rest.joined(separator: " ")))") }
         }
-        if let timeout = (run["executionTimeoutMinutes"] as? NSNumber)?.intValue { settings.append("timeout_minutes: \(timeout)") }
-        if let attempts = ((run["retryPolicy"] as? [String: Any])?["maxAttempts"] as? NSNumber)?.intValue, attempts > 1 { settings.append("retries: \(attempts - 1)") }
+        if let timeout = run.executionTimeoutMinutes { settings.append("timeout_minutes: \(timeout)") }
+        if let attempts = run.retryPolicy?.maxAttempts, attempts > 1 { settings.append("retries: \(attempts - 1)") }
         if !settings.isEmpty {
             lines += ["    engines:", "      emr-serverless:"] + settings.map { "        " + $0 }
         }

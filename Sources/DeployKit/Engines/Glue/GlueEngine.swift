@@ -129,24 +129,21 @@ public struct GlueEngine: EngineDriver {
     /// A JobRun as the Glue model documents it: state, times, the run's own arguments (deployer's
     /// metadata), what it was billed for (`DPUSeconds` when Glue reports it, else `ExecutionTime` ×
     /// capacity), and where to look at it.
-    func info(_ run: [String: Any], name: String) -> RunInfo {
-        let raw = run["JobRunState"] as? String ?? "UNKNOWN"
-        let id = run["Id"] as? String ?? "?"
-        let workers = doubleFrom(run["NumberOfWorkers"])
-        let capacity = workers.flatMap { count in GlueCapacity.dpu(workerType: run["WorkerType"] as? String).map { $0 * count } } ?? doubleFrom(run["MaxCapacity"])
+    func info(_ run: GlueClient.JobRun, name: String) -> RunInfo {
+        let raw = run.jobRunState ?? "UNKNOWN"
+        let id = run.id
+        let capacity = run.numberOfWorkers.flatMap { count in GlueCapacity.dpu(workerType: run.workerType).map { $0 * count } } ?? run.maxCapacity
         var usage: RunUsage?
-        if run["DPUSeconds"] != nil || run["ExecutionTime"] != nil {
-            usage = RunUsage(dpuSeconds: doubleFrom(run["DPUSeconds"]), executionSeconds: doubleFrom(run["ExecutionTime"]), capacityDPU: capacity,
-                             executionClass: run["ExecutionClass"] as? String)
+        if run.dpuSeconds != nil || run.executionTime != nil {
+            usage = RunUsage(dpuSeconds: run.dpuSeconds, executionSeconds: run.executionTime, capacityDPU: capacity, executionClass: run.executionClass)
         }
         let encodedName = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name
         let links = [
             "console": consoleURL(region: target.region, "gluestudio/home?region={region}#/job/\(encodedName)/run/\(id)"),
             "logs": consoleURL(region: target.region, "cloudwatch/home?region={region}#logsV2:log-groups/log-group/$252Faws-glue$252Fjobs$252Foutput/log-events/\(id)"),
         ]
-        return RunInfo(id: id, state: Self.state(raw), engineState: raw, startedAt: dateFrom(run["StartedOn"]),
-                       endedAt: dateFrom(run["CompletedOn"]), error: run["ErrorMessage"] as? String,
-                       metadata: RunMetadata.from(arguments: run["Arguments"] as? [String: String] ?? [:]), usage: usage, links: links)
+        return RunInfo(id: id, state: Self.state(raw), engineState: raw, startedAt: run.startedOn, endedAt: run.completedOn, error: run.errorMessage,
+                       metadata: RunMetadata.from(arguments: run.arguments ?? [:]), usage: usage, links: links)
     }
 
     /// GetJobRun.
