@@ -299,8 +299,9 @@ class Case:
 
     @staticmethod
     def manifest(project: str, prefix: str, bucket: str, account: str) -> str:
-        """A Glue target and the job, with its pinned requirements (a dependency bundle to upload)
-        and a schedule (an EventBridge Scheduler schedule to create)."""
+        """A Glue target and the job, with its pinned requirements (a dependency bundle to upload),
+        a schedule (an EventBridge Scheduler schedule to create) and alerts (an EventBridge rule
+        and its SNS target)."""
         return f"""project: {project}
 targets:
   {TARGET}:
@@ -316,6 +317,8 @@ jobs:
     requirements: sales_etl/requirements.txt
     # An EventBridge Scheduler schedule: its writes go through the fault proxy too.
     schedule: {{cron: "0 3 * * ? *", timezone: Europe/Berlin}}
+    # An EventBridge rule and target (PutRule, PutTargets): through the fault proxy too.
+    notify: {{sns_topic: "arn:aws:sns:{REGION}:{account}:alerts-{project}"}}
     arguments:
       --as_of: "2021-06-30"
 """
