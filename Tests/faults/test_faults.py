@@ -189,6 +189,43 @@ def test_signal_during_apply_cleans_up(h, steps, signal_name):
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_doctor_killed_at_every_step_leaves_no_probe(h, when):
+    """`doctor` proves a lock can be taken by writing and removing one probe object beside the
+    lock. SIGKILL at each of its requests leaves at most that object; the next doctor removes
+    it and reports the same checks as a clean run."""
+    case = h.case(f"doc{when[0]}")
+    probe = case.key(f"locks/doctor-{H.TARGET}.json")
+
+    def under_locks() -> list[str]:
+        listed = h.s3.list_objects_v2(Bucket=h.bucket, Prefix=case.key("locks/"))
+        return [o["Key"].rsplit("/", 1)[-1] for o in listed.get("Contents", [])]
+
+    try:
+        clean = case.run(["doctor", "-t", H.TARGET, "--json"], H.FaultConfig(rate=0.0))
+        checks = {c["name"]: c["status"] for c in json.loads(clean.stdout)["checks"]}
+        assert checks.get("lock") == "ok", clean.describe()
+        assert not under_locks(), f"a clean doctor removes its probe: {under_locks()}"
+        problems, left = [], 0
+        for n in range(1, len(clean.requests) + 1):
+            run = case.run(["doctor", "-t", H.TARGET, "--json"], H.FaultConfig(kill_at=n, kill_when=when))
+            left += case.object_exists(probe)
+            after = case.run(["doctor", "-t", H.TARGET, "--json"])
+            where = clean.requests[n - 1]
+            line = f"kill {when} doctor request {n} ({where['service']}:{where['method']} {where['path'][-40:]}): exit {run.status}"
+            say(line)
+            again = {c["name"]: c["status"] for c in json.loads(after.stdout or "{}").get("checks", [])}
+            if under_locks():
+                problems.append(f"{line}: the next doctor left {under_locks()} under locks/")
+            if after.status != clean.status or again != checks:
+                problems.append(f"{line}: the next doctor exited {after.status} with {again}, a clean one {clean.status} with {checks}")
+            problems += [f"{line}: printed {w}" for w in H.leaks(run.stdout + run.stderr + after.stdout + after.stderr, h.peers.secrets())]
+        say(f"doctor: {len(clean.requests)} requests; {left} kill point(s) left the probe, each removed by the next doctor")
+        assert not problems, "\n".join(problems)
+    finally:
+        case.cleanup()
+
+
 # ---------------------------------------------------------------- the harness itself
 
 

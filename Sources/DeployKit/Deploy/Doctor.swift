@@ -75,6 +75,9 @@ public struct Doctor: Sendable {
         return "\(error)"
     }
 
+    /// The object `doctor` writes and removes to prove a lock can be taken: beside the lock.
+    static func probeKey(_ layout: Layout, target: String) -> String { layout.join("locks/doctor-\(target).json") }
+
     /// The artifact store answers, a lock can be written and removed, and it is encrypted at rest.
     func storeChecks(principal: String?) async -> [Check] {
         var checks: [Check] = []
@@ -87,17 +90,33 @@ public struct Doctor: Sendable {
                                 fix: "check targets.\(target.name).artifacts (bucket, prefix) and the deploy role's bucket access"))
             return checks
         }
-        let probe = context.layout.join("locks/doctor-\(UUID().uuidString.lowercased()).json")
+        // One probe key per target: a doctor killed between the write and the delete leaves at
+        // most this object, which the next doctor finds, removes and writes again.
+        let probe = Self.probeKey(context.layout, target: target.name)
         do {
-            try await context.store.put(probe, bytes: Array("{\"doctor\": true}".utf8), contentType: "application/json", condition: .ifAbsent)
+            let body = Array("{\"doctor\": true}".utf8)
+            do {
+                _ = try await context.store.put(probe, bytes: body, contentType: "application/json", condition: .ifAbsent)
+            } catch is PreconditionFailed {
+                // A probe left by an interrupted doctor, or this write's own retry after a lost answer.
+                try await context.store.delete(probe, ifMatch: nil)
+                _ = try await context.store.put(probe, bytes: body, contentType: "application/json", condition: .ifAbsent)
+            }
             var encryption: String?
+            var probeSeen = true
             if let s3 = context.store as? S3Store {
-                encryption = try await s3.s3.headObject(bucket: s3.bucket, key: probe)?.serverSideEncryption
+                let head = try await s3.s3.headObject(bucket: s3.bucket, key: probe)
+                // Gone already: another doctor on the same target removed it.
+                probeSeen = head != nil
+                encryption = head?.serverSideEncryption
             }
             try await context.store.delete(probe, ifMatch: nil)
             checks.append(Check(name: "lock", status: .ok, detail: "\(context.store.url(context.layout.lockKey)) can be written and removed"))
             if context.store is S3Store {
-                if let encryption {
+                if !probeSeen {
+                    checks.append(Check(name: "encryption", status: .unknown, detail: "the probe was removed before it could be read (another doctor on this target?)",
+                                        fix: "run doctor again"))
+                } else if let encryption {
                     checks.append(Check(name: "encryption", status: .ok, detail: "new objects are encrypted at rest (\(encryption))"))
                 } else {
                     checks.append(Check(name: "encryption", status: .failed, detail: "a new object was stored unencrypted",
