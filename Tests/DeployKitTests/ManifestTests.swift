@@ -121,6 +121,40 @@ final class ManifestTests: XCTestCase {
         XCTAssertThrowsError(try loader.expand("${var.x", terraform: &outputs))
     }
 
+    /// The schema and the decoder read numbers and booleans the same way: quoted or not, any
+    /// case of true/false; what the schema refuses never reaches the decoder.
+    func testQuotedNumbersAndBooleansDecodeAsTheSchemaChecksThem() throws {
+        let file = try write("""
+        project: shop
+        targets:
+          dev:
+            engine: glue
+            region: eu-west-1
+            artifacts: {bucket: my-bucket}
+            role_arn: arn:aws:iam::123456789012:role/glue
+            pause_schedules: "FALSE"
+            pricing: {glue_dpu_hour: "0.5", emr_cluster_hour: 2}
+            glue: {number_of_workers: "10", version: 5.0, retries: 2, arguments: {x: 1, y: true}}
+        jobs:
+          etl:
+            source: jobs/etl
+            prevent_destroy: "True"
+            engines: {emr-serverless: {timeout_minutes: "30"}}
+        """)
+        let manifest = try ManifestLoader(environment: [:]).load(file: file, target: "dev")
+        let target = try manifest.target("dev")
+        XCTAssertEqual(target.settings, EngineSettings(version: "5.0", numberOfWorkers: 10, arguments: ["x": "1", "y": "true"], retries: 2))
+        XCTAssertFalse(target.pauseSchedules)
+        XCTAssertEqual(target.pricing.glueDPUHour, 0.5)
+        XCTAssertEqual(target.pricing.emrClusterHour, 2)
+        XCTAssertEqual(target.pricing.glueFlexDPUHour, 0.29, "the plug-in's default where not given")
+        let job = try manifest.job("etl")
+        XCTAssertTrue(job.preventDestroy)
+        XCTAssertEqual(job.engines[.emrServerless]?.timeoutMinutes, 30)
+        XCTAssertEqual(try issues(try String(contentsOfFile: file).replacingOccurrences(of: "\"10\"", with: "ten"), target: "dev").map(\.description),
+                       ["\(file):10:31: targets.dev.glue.number_of_workers: expected a whole number, found 'ten'"])
+    }
+
     func testMissingManifestIsOneLine() {
         XCTAssertThrowsError(try ManifestLoader().load(file: directory + "/nope.yml")) { error in
             XCTAssertTrue("\(error)".contains("cannot read"))

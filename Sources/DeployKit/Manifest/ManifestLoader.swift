@@ -227,160 +227,150 @@ public struct ManifestLoader: Sendable {
     }
 
     func build(_ root: Node, file: String, directory: String, selectedTarget: String? = nil) throws -> Manifest {
-        func settings(_ node: Node?) -> EngineSettings {
-            guard let mapping = node?.mapping else { return EngineSettings() }
-            func string(_ key: String) -> String? { mapping[Node(key)]?.string }
-            return EngineSettings(version: string("version"), workerType: string("worker_type"), numberOfWorkers: string("number_of_workers").flatMap(Int.init),
-                                  timeoutMinutes: string("timeout_minutes").flatMap(Int.init), maxConcurrentRuns: string("max_concurrent_runs").flatMap(Int.init),
-                                  sparkSubmitParameters: string("spark_submit_parameters"), arguments: stringMap(mapping[Node("arguments")]),
-                                  retries: string("retries").flatMap(Int.init))
+        func issue(_ path: [String], _ message: String) -> ManifestIssue {
+            let mark = root.node(at: path)?.mark
+            return ManifestIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: path.joined(separator: "."), message: message)
         }
-        func stringMap(_ node: Node?) -> [String: String] {
-            var result: [String: String] = [:]
-            for (key, value) in node?.mapping ?? [:] {
-                if let key = key.string, let value = value.string { result[key] = value }
-            }
-            return result
+        if let count = root.node(at: ["jobs"])?.mapping?.count, count > Self.maximumJobs {
+            throw LoadError.issues([issue(["jobs"], "\(count) jobs; at most \(Self.maximumJobs) per manifest (Glue's default quota per account): split the project")])
         }
-        guard let mapping = root.mapping, let project = mapping[Node("project")]?.string else {
-            throw DeployError("\(file): the manifest must be a mapping with 'project'")
+        let document: ManifestDocument
+        do {
+            document = try YAMLDecoder().decode(ManifestDocument.self, from: root)
+        } catch let error as DecodingError {
+            throw LoadError.issues([Self.issue(from: error, root: root, file: file)])
         }
+        let project = document.project
         var targets: [String: Target] = [:]
-        for (key, value) in mapping[Node("targets")]?.mapping ?? [:] {
-            guard let name = key.string, let target = value.mapping, let plugin = target[Node("engine")]?.string.flatMap(engines.plugin) else { continue }
-            func string(_ key: String) -> String? { target[Node(key)]?.string }
-            let artifacts = target[Node("artifacts")]?.mapping ?? [:]
+        for (name, target) in document.targets ?? [:] {
+            let path = ["targets", name]
+            guard let plugin = engines.plugin(target.engine), let node = root.node(at: path) else { continue }
             let location: ArtifactLocation
-            if let bucket = artifacts[Node("bucket")]?.string {
-                var prefix = artifacts[Node("prefix")]?.string ?? project
+            if let bucket = target.artifacts.bucket {
+                var prefix = target.artifacts.prefix ?? project
                 while prefix.hasSuffix("/") { prefix.removeLast() }
                 while prefix.hasPrefix("/") { prefix.removeFirst() }
                 location = .s3(bucket: bucket, prefix: prefix)
-            } else if let path = artifacts[Node("path")]?.string {
+            } else if let path = target.artifacts.path {
                 location = .local(path: Self.resolve(path, in: directory))
             } else {
-                throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
-                                                                     path: "targets.\(name).artifacts", message: "give either bucket (with prefix) or path")])
+                throw LoadError.issues([issue(path, "give either bucket (with prefix) or path").at(["targets", name, "artifacts"])])
             }
             if !plugin.runsLocally, case .local = location {
-                throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: value.mark?.line ?? 1, column: value.mark?.column ?? 1,
-                                                                     path: "targets.\(name).artifacts", message: "engine \(plugin.kind) needs artifacts.bucket: AWS cannot read a local path")])
+                throw LoadError.issues([issue(path, "engine \(plugin.kind) needs artifacts.bucket: AWS cannot read a local path").at(["targets", name, "artifacts"])])
             }
-            let configuration = try plugin.configuration(from: TargetSection(name: name, node: value, file: file))
-            let runtime = target[Node("runtime")]?.mapping
             targets[name] = Target(
-                name: name, engine: configuration, region: string("region"),
-                accountIds: (target[Node("account_ids")]?.sequence ?? []).compactMap(\.string), artifacts: location, roleArn: string("role_arn"),
-                tags: stringMap(target[Node("tags")]), settings: settings(target[Node("glue")]),
-                runtimePython: runtime?[Node("python")]?.string,
-                runtimeArch: runtime?[Node("arch")]?.string.flatMap(PythonRuntime.normalizedArch),
-                scheduleRoleArn: string("schedule_role_arn"),
-                pauseSchedules: string("pause_schedules").map { $0.lowercased() == "true" } ?? (name != "prod"),
-                pricing: Pricing(values: (target[Node("pricing")]?.mapping ?? [:]).reduce(into: [String: Double]()) { values, pair in
-                    if let key = pair.key.string, let value = pair.value.string.flatMap(Double.init) { values[key] = value }
-                }))
+                name: name, engine: try plugin.configuration(from: TargetSection(name: name, node: node, file: file)), region: target.region,
+                accountIds: target.accountIds ?? [], artifacts: location, roleArn: target.roleArn, tags: target.tags ?? [:],
+                settings: target.glue?.settings ?? EngineSettings(), runtimePython: target.runtime?.python,
+                runtimeArch: target.runtime?.arch.flatMap(PythonRuntime.normalizedArch), scheduleRoleArn: target.scheduleRoleArn,
+                pauseSchedules: manifestBool(target.pauseSchedules) ?? (name != "prod"),
+                pricing: Pricing(values: (target.pricing ?? [:]).compactMapValues(Double.init)))
         }
+        let selected = selectedTarget.flatMap { targets[$0] }
         var jobs: [Job] = []
-        let jobNodes = mapping[Node("jobs")]?.mapping ?? [:]
-        if jobNodes.count > Self.maximumJobs {
-            throw LoadError.issues([ManifestIssue(file: file, line: mapping[Node("jobs")]?.mark?.line ?? 1, column: 1, path: "jobs",
-                                                  message: "\(jobNodes.count) jobs; at most \(Self.maximumJobs) per manifest (Glue's default quota per account): split the project")])
-        }
-        for (key, value) in jobNodes {
-            guard let name = key.string, let job = value.mapping, let source = job[Node("source")]?.string else { continue }
-            var confinementIssues: [ManifestIssue] = []
-            for field in ["source", "config", "requirements"] {
-                guard let node = job[Node(field)], let text = node.string else { continue }
-                if let problem = Self.confinementProblem(text, directory: directory) {
-                    confinementIssues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: "jobs.\(name).\(field)", message: problem))
-                }
+        for (name, job) in document.jobs {
+            let here = ["jobs", name]
+            var problems: [ManifestIssue] = []
+            for (field, value) in [("source", job.source), ("config", job.config), ("requirements", job.requirements)] {
+                if let value, let problem = Self.confinementProblem(value, directory: directory) { problems.append(issue(here + [field], problem)) }
             }
-            if let node = job[Node("entry_point")], let text = node.string, let problem = Self.confinementProblem(text, directory: Self.resolve(source, in: directory)) {
-                confinementIssues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: "jobs.\(name).entry_point", message: problem))
+            if let entry = job.entryPoint, let problem = Self.confinementProblem(entry, directory: Self.resolve(job.source, in: directory)) {
+                problems.append(issue(here + ["entry_point"], problem))
             }
-            var libraries: [String] = []
-            for (index, node) in (job[Node("libraries")]?.sequence ?? []).enumerated() {
-                guard let text = node.string else { continue }
-                if let problem = Self.confinementProblem(text, directory: directory) {
-                    confinementIssues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: "jobs.\(name).libraries[\(index)]", message: problem))
+            for (index, library) in (job.libraries ?? []).enumerated() {
+                if let problem = Self.confinementProblem(library, directory: directory) {
+                    let mark = root.node(at: here + ["libraries"])?.sequence?[index].mark
+                    problems.append(ManifestIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: "jobs.\(name).libraries[\(index)]", message: problem))
                 }
-                libraries.append(Self.resolve(text, in: directory))
             }
             var requirementsPath: String?
-            if let node = job[Node("requirements")], let text = node.string, confinementIssues.isEmpty {
-                let path = Self.resolve(text, in: directory)
+            if let requirements = job.requirements, problems.isEmpty {
+                let path = Self.resolve(requirements, in: directory)
                 requirementsPath = path
                 // Pinned or refused at validate time, each bad line named.
                 if FileManager.default.fileExists(atPath: path) {
                     do { _ = try Requirements.load(path) } catch let error as DeployError {
-                        for line in error.description.split(separator: "\n") {
-                            confinementIssues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: "jobs.\(name).requirements", message: String(line)))
-                        }
+                        problems += error.description.split(separator: "\n").map { issue(here + ["requirements"], String($0)) }
                     }
                 } else {
-                    confinementIssues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: "jobs.\(name).requirements",
-                                                           message: "'\(Schema.short(text))' does not exist: create it with pinned NAME==VERSION lines, or remove the key"))
+                    problems.append(issue(here + ["requirements"], "'\(Schema.short(requirements))' does not exist: create it with pinned NAME==VERSION lines, or remove the key"))
                 }
             }
-            if !confinementIssues.isEmpty { throw LoadError.issues(confinementIssues) }
-            let sourcePath = Self.resolve(source, in: directory)
-            var engines: [EngineKind: EngineSettings] = [:]
-            for (engineKey, engineValue) in job[Node("engines")]?.mapping ?? [:] {
-                if let kind = engineKey.string.map(EngineKind.init(rawValue:)) { engines[kind] = settings(engineValue) }
-            }
+            if !problems.isEmpty { throw LoadError.issues(problems) }
             var schedule: JobSchedule?
-            var notify: JobNotify?
-            var automationIssues: [ManifestIssue] = []
-            func problem(_ node: Node?, _ path: String, _ message: String) {
-                automationIssues.append(ManifestIssue(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, path: path, message: message))
-            }
-            let selected = selectedTarget.flatMap { targets[$0] }
-            if let node = job[Node("schedule")], let mapping = node.mapping, let cronNode = mapping[Node("cron")], let cronText = cronNode.string {
+            if let wanted = job.schedule {
                 do {
-                    let cron = try Cron(cronText)
+                    let cron = try Cron(wanted.cron)
                     if cron.awsOnly, selected?.plugin.scheduling == .local {
-                        problem(cronNode, "jobs.\(name).schedule.cron", "L, W and # are evaluated by AWS only; the local engine's 'schedule run-due' cannot: use plain fields")
+                        problems.append(issue(here + ["schedule", "cron"], "L, W and # are evaluated by AWS only; the local engine's 'schedule run-due' cannot: use plain fields"))
                     }
                 } catch {
-                    problem(cronNode, "jobs.\(name).schedule.cron", "\(error)")
+                    problems.append(issue(here + ["schedule", "cron"], "\(error)"))
                 }
-                let timezone = mapping[Node("timezone")]?.string ?? "UTC"
+                let timezone = wanted.timezone ?? "UTC"
                 if TimeZone(identifier: timezone) == nil {
-                    problem(mapping[Node("timezone")], "jobs.\(name).schedule.timezone", "'\(Schema.short(timezone))' is not a time zone: use an IANA name such as Europe/Berlin or UTC")
+                    problems.append(issue(here + ["schedule", "timezone"], "'\(Schema.short(timezone))' is not a time zone: use an IANA name such as Europe/Berlin or UTC"))
                 }
                 if let selected {
                     if selected.plugin.scheduling == .unsupported {
-                        let able = self.engines.plugins.filter { $0.scheduling != .unsupported }.map(\.kind.rawValue)
-                        problem(node, "jobs.\(name).schedule", "engine \(selected.engine) (target \(selected.name)) cannot take a schedule: schedule on \(able.joined(separator: ", "))")
+                        let able = engines.plugins.filter { $0.scheduling != .unsupported }.map(\.kind.rawValue)
+                        problems.append(issue(here + ["schedule"], "engine \(selected.engine) (target \(selected.name)) cannot take a schedule: schedule on \(able.joined(separator: ", "))"))
                     } else if selected.plugin.scheduling == .eventBridge, selected.scheduleRoleArn == nil {
-                        problem(node, "jobs.\(name).schedule", "target \(selected.name) needs schedule_role_arn (the role EventBridge Scheduler assumes; a terraform output) for schedules")
+                        problems.append(issue(here + ["schedule"], "target \(selected.name) needs schedule_role_arn (the role EventBridge Scheduler assumes; a terraform output) for schedules"))
                     }
                 }
-                schedule = JobSchedule(cron: cronText, timezone: timezone, arguments: stringMap(mapping[Node("arguments")]),
-                                       paused: mapping[Node("paused")]?.string.map { $0.lowercased() == "true" })
+                schedule = JobSchedule(cron: wanted.cron, timezone: timezone, arguments: wanted.arguments ?? [:], paused: manifestBool(wanted.paused))
             }
-            if let node = job[Node("notify")], let mapping = node.mapping, let topic = mapping[Node("sns_topic")]?.string {
+            var notify: JobNotify?
+            if let wanted = job.notify {
                 if let selected, !selected.plugin.reportsRunEvents {
-                    let able = self.engines.plugins.filter(\.reportsRunEvents).map(\.kind.rawValue)
-                    problem(node, "jobs.\(name).notify", "engine \(selected.engine) (target \(selected.name)) has no run state-change events: notify works on \(able.joined(separator: ", "))")
+                    let able = engines.plugins.filter(\.reportsRunEvents).map(\.kind.rawValue)
+                    problems.append(issue(here + ["notify"], "engine \(selected.engine) (target \(selected.name)) has no run state-change events: notify works on \(able.joined(separator: ", "))"))
                 }
-                let on = (mapping[Node("on")]?.sequence ?? []).compactMap(\.string)
-                notify = JobNotify(on: on.isEmpty ? ["failed", "timeout"] : Array(Set(on)).sorted(), snsTopic: topic)
+                let on = wanted.on ?? []
+                notify = JobNotify(on: on.isEmpty ? ["failed", "timeout"] : Array(Set(on)).sorted(), snsTopic: wanted.snsTopic)
             }
-            if !automationIssues.isEmpty { throw LoadError.issues(automationIssues) }
-            jobs.append(Job(name: name, source: sourcePath, entryPoint: job[Node("entry_point")]?.string ?? "main.py",
-                            config: job[Node("config")]?.string.map { Self.resolve($0, in: directory) } ?? sourcePath + "/config.yml",
-                            arguments: stringMap(job[Node("arguments")]), engines: engines, repository: directory,
-                            preventDestroy: job[Node("prevent_destroy")]?.string?.lowercased() == "true", schedule: schedule, notify: notify,
-                            engineName: job[Node("name")]?.string, requirements: requirementsPath, libraries: libraries))
+            if !problems.isEmpty { throw LoadError.issues(problems) }
+            let source = Self.resolve(job.source, in: directory)
+            var overrides: [EngineKind: EngineSettings] = [:]
+            for (engine, settings) in job.engines ?? [:] { overrides[EngineKind(rawValue: engine)] = settings.settings }
+            jobs.append(Job(name: name, source: source, entryPoint: job.entryPoint ?? "main.py",
+                            config: job.config.map { Self.resolve($0, in: directory) } ?? source + "/config.yml",
+                            arguments: job.arguments ?? [:], engines: overrides, repository: directory, preventDestroy: manifestBool(job.preventDestroy) ?? false,
+                            schedule: schedule, notify: notify, engineName: job.name, requirements: requirementsPath,
+                            libraries: (job.libraries ?? []).map { Self.resolve($0, in: directory) }))
         }
-        let defaultTarget = mapping[Node("default_target")]?.string
-        if let defaultTarget, targets[defaultTarget] == nil {
-            let node = mapping[Node("default_target")]
-            throw ManifestLoader.LoadError.issues([ManifestIssue(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, path: "default_target",
-                                                                 message: "'\(defaultTarget)' is not a target (allowed: \(targets.keys.sorted().joined(separator: ", ")))")])
+        if let defaultTarget = document.defaultTarget, targets[defaultTarget] == nil {
+            throw LoadError.issues([issue(["default_target"], "'\(defaultTarget)' is not a target (allowed: \(targets.keys.sorted().joined(separator: ", ")))")])
         }
-        return Manifest(project: project, defaultTarget: defaultTarget, targets: targets, jobs: jobs.sorted { $0.name < $1.name }, directory: directory, file: file)
+        return Manifest(project: project, defaultTarget: document.defaultTarget, targets: targets, jobs: jobs.sorted { $0.name < $1.name }, directory: directory, file: file)
+    }
+
+    /// A decoding failure the schema let through, at its field's line and column.
+    static func issue(from error: DecodingError, root: Node, file: String) -> ManifestIssue {
+        let context: DecodingError.Context
+        var message = "cannot be read"
+        switch error {
+        case .typeMismatch(let type, let found): context = found; message = "expected \(type == Bool.self ? "true or false" : type == Int.self ? "a whole number" : "\(type)")"
+        case .valueNotFound(_, let found): context = found; message = "has no value"
+        case .keyNotFound(let key, let found): context = found; message = "missing required key '\(key.stringValue)'"
+        case .dataCorrupted(let found): context = found
+        @unknown default: return ManifestIssue(file: file, line: 1, column: 1, path: "(root)", message: "cannot be read")
+        }
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+        let mark = root.node(at: context.codingPath.compactMap { $0.intValue == nil ? $0.stringValue : nil })?.mark
+        return ManifestIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: path.isEmpty ? "(root)" : path.joined(separator: ".").replacingOccurrences(of: ".[", with: "["),
+                             message: message)
+    }
+}
+
+extension ManifestIssue {
+    /// The same message at another field.
+    func at(_ path: [String]) -> ManifestIssue {
+        var moved = self
+        moved.path = path.joined(separator: ".")
+        return moved
     }
 }
 

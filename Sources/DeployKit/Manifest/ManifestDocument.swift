@@ -1,0 +1,120 @@
+import Foundation
+import Yams
+
+/// `deployer.yml` as the schema has checked it, decoded once by Yams' `Decodable` decoder
+/// (snake_case keys through `CodingKeys`). Numbers and booleans are read as the scalar's text
+/// and parsed the way the schema checked them (`"10"` and `10` alike), so the two never disagree. Engine sections (`emr_serverless:`, `spark:`, a
+/// plug-in's own) are decoded by their plug-ins; `ManifestLoader.build` turns this into the model.
+struct ManifestDocument: Decodable {
+    var project: String
+    var defaultTarget: String?
+    var targets: [String: TargetDocument]?
+    var jobs: [String: JobDocument]
+
+    enum CodingKeys: String, CodingKey {
+        case project, defaultTarget = "default_target", targets, jobs
+    }
+}
+
+/// `targets.NAME`, the keys every target has.
+struct TargetDocument: Decodable {
+    struct Artifacts: Decodable {
+        var bucket: String?
+        var prefix: String?
+        var path: String?
+    }
+
+    struct Runtime: Decodable {
+        var python: String?
+        var arch: String?
+    }
+
+    var engine: String
+    var region: String?
+    var accountIds: [String]?
+    var artifacts: Artifacts
+    var roleArn: String?
+    var tags: [String: String]?
+    var scheduleRoleArn: String?
+    var pauseSchedules: String?
+    var pricing: [String: String]?
+    var glue: SettingsDocument?
+    var runtime: Runtime?
+
+    enum CodingKeys: String, CodingKey {
+        case engine, region, accountIds = "account_ids", artifacts, roleArn = "role_arn", tags, scheduleRoleArn = "schedule_role_arn"
+        case pauseSchedules = "pause_schedules", pricing, glue, runtime
+    }
+}
+
+/// A target's `glue:` block, or a job's `engines.<engine>` block.
+struct SettingsDocument: Decodable {
+    var version: String?
+    var workerType: String?
+    var numberOfWorkers: String?
+    var timeoutMinutes: String?
+    var maxConcurrentRuns: String?
+    var sparkSubmitParameters: String?
+    var arguments: [String: String]?
+    var retries: String?
+
+    enum CodingKeys: String, CodingKey {
+        case version, workerType = "worker_type", numberOfWorkers = "number_of_workers", timeoutMinutes = "timeout_minutes"
+        case maxConcurrentRuns = "max_concurrent_runs", sparkSubmitParameters = "spark_submit_parameters", arguments, retries
+    }
+
+    var settings: EngineSettings {
+        EngineSettings(version: version, workerType: workerType, numberOfWorkers: numberOfWorkers.flatMap(Int.init), timeoutMinutes: timeoutMinutes.flatMap(Int.init),
+                       maxConcurrentRuns: maxConcurrentRuns.flatMap(Int.init), sparkSubmitParameters: sparkSubmitParameters, arguments: arguments ?? [:],
+                       retries: retries.flatMap(Int.init))
+    }
+}
+
+/// `jobs.NAME`.
+struct JobDocument: Decodable {
+    struct Schedule: Decodable {
+        var cron: String
+        var timezone: String?
+        var arguments: [String: String]?
+        var paused: String?
+    }
+
+    struct Notify: Decodable {
+        var on: [String]?
+        var snsTopic: String
+
+        enum CodingKeys: String, CodingKey {
+            case on, snsTopic = "sns_topic"
+        }
+    }
+
+    var source: String
+    var entryPoint: String?
+    var config: String?
+    var arguments: [String: String]?
+    var name: String?
+    var schedule: Schedule?
+    var notify: Notify?
+    var requirements: String?
+    var libraries: [String]?
+    var preventDestroy: String?
+    var engines: [String: SettingsDocument]?
+
+    enum CodingKeys: String, CodingKey {
+        case source, entryPoint = "entry_point", config, arguments, name, schedule, notify, requirements, libraries
+        case preventDestroy = "prevent_destroy", engines
+    }
+}
+
+/// A boolean as the schema accepts it: `true` or `false`, any case.
+func manifestBool(_ text: String?) -> Bool? { text.map { $0.lowercased() == "true" } }
+
+extension Node {
+    /// The node at `path` (mapping keys) below this one: where a decoded field came from, for
+    /// messages with its line and column.
+    func node(at path: [String]) -> Node? {
+        var node: Node? = self
+        for key in path { node = node?.mapping?[Node(key)] }
+        return node
+    }
+}
