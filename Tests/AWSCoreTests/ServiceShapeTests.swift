@@ -122,4 +122,20 @@ final class ServiceShapeTests: XCTestCase {
         XCTAssertEqual((target["InputTransformer"] as? [String: Any])?["InputTemplate"] as? String, "\"<j>\"")
         XCTAssertEqual(target["Id"] as? String, "sns")
     }
+
+    /// Callers branch on typed codes, not on strings they spell themselves.
+    func testErrorCodesAreTyped() {
+        func error(_ status: Int, _ code: String) -> AWSError { AWSError(service: "s", operation: "o", status: status, code: code, message: "m") }
+        XCTAssertTrue(error(400, "EntityNotFoundException").isNotFound)
+        XCTAssertTrue(error(400, "ResourceNotFoundException").isNotFound)
+        XCTAssertTrue(error(404, "Whatever").isNotFound)
+        XCTAssertFalse(error(400, "InvalidRequestException").isNotFound)
+        XCTAssertTrue(error(400, "AlreadyExistsException").isAlreadyExists)
+        XCTAssertTrue(error(409, "ConflictException").isAlreadyExists)
+        XCTAssertFalse(error(400, "ValidationException").isAlreadyExists)
+        XCTAssertTrue(error(412, "PreconditionFailed").isPreconditionFailed)
+        XCTAssertTrue(error(409, "ConditionalRequestConflict").isPreconditionFailed)
+        XCTAssertFalse(error(409, "BucketAlreadyExists").isPreconditionFailed)
+        XCTAssertTrue(error(400, "ThrottlingException").isThrottling)
+    }
 }

@@ -48,6 +48,16 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
         status == 404 || ["EntityNotFoundException", "ResourceNotFoundException", "NoSuchKey", "NoSuchBucket", "NoSuchUpload", "NotFound"].contains(code)
     }
 
+    /// The thing to create exists already (Glue's `AlreadyExistsException` and
+    /// `IdempotentParameterMismatchException`, Scheduler's `ConflictException`).
+    public var isAlreadyExists: Bool {
+        ["AlreadyExistsException", "IdempotentParameterMismatchException", "ConflictException", "ResourceAlreadyExistsException"].contains(code)
+    }
+
+    /// A conditional write's condition did not hold: 412, or S3's `ConditionalRequestConflict`
+    /// (a concurrent conditional write to the same key).
+    public var isPreconditionFailed: Bool { status == 412 || ["PreconditionFailed", "ConditionalRequestConflict"].contains(code) }
+
     /// The caller may not do this (IAM, bucket policy, SCP).
     public var isAccessDenied: Bool {
         ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden", "AuthorizationError"].contains(code) || (status == 403 && !RetryPolicy.clockSkewCodes.contains(code))

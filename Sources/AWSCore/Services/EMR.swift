@@ -15,6 +15,8 @@ public struct EMRClient: Sendable {
             let output: DescribeClusterResponse = try await client.jsonCall(.emr, operation: "DescribeCluster", input: ClusterRequest(clusterId: id))
             return output.cluster
         } catch let error as AWSError where error.code == "InvalidRequestException" && error.message.lowercased().contains("not") {
+            // EMR's model has no not-found code: an unknown id is InvalidRequestException
+            // "Cluster id 'j-…' is not valid", so only its message tells.
             return nil
         }
     }

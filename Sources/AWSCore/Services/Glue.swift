@@ -13,7 +13,7 @@ public struct GlueClient: Sendable {
     public func getJob(name: String) async throws -> [String: Any]? {
         do {
             return try await client.jsonCall(.glue, operation: "GetJob", input: ["JobName": name])["Job"] as? [String: Any]
-        } catch let error as AWSError where error.code == "EntityNotFoundException" {
+        } catch let error as AWSError where error.isNotFound {
             return nil
         }
     }

@@ -23,7 +23,7 @@ public struct LogsClient: Sendable {
             let output: GetLogEventsResponse = try await client.jsonCall(.logs, operation: "GetLogEvents",
                                                                          input: GetLogEventsRequest(logGroupName: group, logStreamName: stream, nextToken: token))
             return Page(messages: (output.events ?? []).compactMap(\.message), nextToken: output.nextForwardToken)
-        } catch let error as AWSError where error.code == "ResourceNotFoundException" {
+        } catch let error as AWSError where error.isNotFound {
             return nil
         }
     }

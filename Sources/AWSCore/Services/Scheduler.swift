@@ -26,7 +26,7 @@ public struct SchedulerClient: Sendable {
         do {
             let _: AWSJSON.Empty = try await client.restJSONCall(.scheduler, operation: exists ? "UpdateSchedule" : "CreateSchedule", method: exists ? "PUT" : "POST",
                                                                  path: Self.path(name), body: body)
-        } catch let error as AWSError where !exists && error.code == "ConflictException" {
+        } catch let error as AWSError where !exists && error.isAlreadyExists {
             // A retried create meets its own schedule: make it what we want.
             let _: AWSJSON.Empty = try await client.restJSONCall(.scheduler, operation: "UpdateSchedule", method: "PUT", path: Self.path(name), body: body)
         }

@@ -113,7 +113,7 @@ public struct S3Store: ObjectStore {
             case .ifMatch(let tag): etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, ifMatch: tag, contentMD5: S3Uploader.md5Base64(bytes))
             }
             return etag ?? ""
-        } catch let error as AWSError where error.status == 412 || error.code == "ConditionalRequestConflict" {
+        } catch let error as AWSError where error.isPreconditionFailed {
             throw PreconditionFailed(key: key)
         }
     }
@@ -123,7 +123,7 @@ public struct S3Store: ObjectStore {
     public func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
         do {
             try await s3.putFile(bucket: bucket, key: key, path: path, ifAbsent: condition == .ifAbsent, uploader: uploader, progress: progress)
-        } catch let error as AWSError where error.status == 412 || error.code == "ConditionalRequestConflict" {
+        } catch let error as AWSError where error.isPreconditionFailed {
             throw PreconditionFailed(key: key)
         }
     }
@@ -153,7 +153,7 @@ public struct S3Store: ObjectStore {
     public func delete(_ key: String, ifMatch: String?) async throws {
         do {
             try await s3.deleteObject(bucket: bucket, key: key, ifMatch: ifMatch)
-        } catch let error as AWSError where error.status == 412 || error.code == "ConditionalRequestConflict" {
+        } catch let error as AWSError where error.isPreconditionFailed {
             throw PreconditionFailed(key: key)
         }
     }

@@ -84,7 +84,7 @@ public struct GlueEngine: EngineDriver {
             do {
                 try await glue.createJob(create)
                 return
-            } catch let error as AWSError where error.code == "AlreadyExistsException" || error.code == "IdempotentParameterMismatchException" {
+            } catch let error as AWSError where error.isAlreadyExists {
                 // Our retried CreateJob met the job its lost first answer created (or a job of
                 // that name appeared since the plan): converge it by updating it below.
             }
@@ -168,7 +168,7 @@ public struct GlueEngine: EngineDriver {
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
         do {
             return try await glue.getJobRuns(name: name, maxResults: limit).map { info($0, name: name) }
-        } catch let error as AWSError where error.code == "EntityNotFoundException" {
+        } catch let error as AWSError where error.isNotFound {
             return []
         }
     }
