@@ -152,6 +152,8 @@ final class EnginePluginTests: XCTestCase {
         let context = try DeployContext.make(manifest: manifest, targetName: nil, environment: [:],
                                              makeClient: { _ in throw DeployError("no AWS for an engine that runs locally") }, log: { _ in })
         XCTAssertTrue(context.engine as? QueueEngine === Self.shared, "the plug-in made the driver")
+        let runtime = try await context.pythonRuntime()
+        XCTAssertEqual(runtime, PythonRuntime(python: "3.12", arch: "aarch64"), "the driver says nothing: the plug-in's default")
         var options = Deployer.ApplyOptions()
         options.buildDirectory = work + "/build"
         let (plan, _) = try await Deployer(context: context).plan()

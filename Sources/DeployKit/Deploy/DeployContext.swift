@@ -150,7 +150,7 @@ public struct DeployContext: Sendable {
     /// The runtime the target's jobs run on: the engine's, with the target's `runtime:` over it.
     public func pythonRuntime() async throws -> PythonRuntime {
         if let python = target.runtimePython, let arch = target.runtimeArch { return PythonRuntime(python: python, arch: arch) }
-        let engine = try await engine.pythonRuntime()
+        let engine = try await engine.pythonRuntime() ?? target.plugin.defaultRuntime(for: target, environment: environment)
         return PythonRuntime(python: target.runtimePython ?? engine.python, arch: target.runtimeArch ?? engine.arch)
     }
 

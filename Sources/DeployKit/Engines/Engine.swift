@@ -214,7 +214,8 @@ public protocol EngineDriver: Sendable {
     func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String]
     /// The Python jobs run on here, for dependency bundles (Glue's version, the EMR
     /// application's architecture, the local interpreter); a target's `runtime:` overrides it.
-    func pythonRuntime() async throws -> PythonRuntime
+    /// `nil`: the plug-in's `defaultRuntime`, when asking the engine tells nothing more.
+    func pythonRuntime() async throws -> PythonRuntime?
     /// The run's time limit in minutes that spends at most `maxCost` USD at `pricing`, and how
     /// it was worked out; throws when the engine cannot bound a run's cost.
     func timeoutMinutes(forMaxCost maxCost: Double, pricing: Pricing, definition: JSONValue) async throws -> (minutes: Int, explanation: String)
@@ -247,8 +248,8 @@ extension EngineDriver {
     /// By default no links need a call.
     public func detailLinks(name: String, definition: JSONValue, runId: String) async -> [String: String] { [:] }
 
-    /// By default Python 3.11 on x86_64.
-    public func pythonRuntime() async throws -> PythonRuntime { PythonRuntime(python: "3.11", arch: "x86_64") }
+    /// By default the plug-in's `defaultRuntime`.
+    public func pythonRuntime() async throws -> PythonRuntime? { nil }
 }
 
 extension EngineDriver {

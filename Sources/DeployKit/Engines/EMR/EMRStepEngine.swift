@@ -20,7 +20,7 @@ public struct EMRStepEngine: EngineDriver {
 
     /// EMR 7 releases run CPython 3.9 (EMR 6: 3.7); the instances' architecture is the target's
     /// `runtime.arch` (x86_64 unless said).
-    public func pythonRuntime() async throws -> PythonRuntime {
+    public func pythonRuntime() async throws -> PythonRuntime? {
         let release = try await emr.describeCluster(id: clusterId)?.releaseLabel ?? "emr-7"
         return PythonRuntime(python: release.hasPrefix("emr-6") ? "3.7" : "3.9", arch: "x86_64")
     }

@@ -19,7 +19,7 @@ public struct EMRServerlessEngine: EngineDriver {
     var applicationId: String { configuration?.applicationId ?? "" }
 
     /// EMR 7 releases run CPython 3.9 (EMR 6: 3.7), on the application's architecture.
-    public func pythonRuntime() async throws -> PythonRuntime {
+    public func pythonRuntime() async throws -> PythonRuntime? {
         let application = try await emr.getApplication(id: applicationId)
         let arch = application?.architecture.flatMap(PythonRuntime.normalizedArch) ?? "x86_64"
         let release = application?.releaseLabel ?? "emr-7"

@@ -21,7 +21,7 @@ public struct GlueEngine: EngineDriver {
     public func preflight() async throws {}
 
     /// Glue 5.0 runs CPython 3.11, 4.0 runs 3.10; Glue workers are x86_64.
-    public func pythonRuntime() async throws -> PythonRuntime {
+    public func pythonRuntime() async throws -> PythonRuntime? {
         // Glue needs no call to say it: the documented default for the target's Glue version.
         try PythonRuntime.offline(for: target)
     }

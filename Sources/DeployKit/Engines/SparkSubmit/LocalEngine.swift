@@ -80,7 +80,7 @@ public struct LocalEngine: EngineDriver {
     var python: String { configuration?.python ?? environment["PYSPARK_PYTHON"] ?? "python3" }
 
     /// The local interpreter's own version and architecture.
-    public func pythonRuntime() async throws -> PythonRuntime {
+    public func pythonRuntime() async throws -> PythonRuntime? {
         try PythonRuntime.probe(python)
     }
 
