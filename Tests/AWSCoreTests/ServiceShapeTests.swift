@@ -56,7 +56,7 @@ final class ServiceShapeTests: XCTestCase {
     func testAnAnswerOfTheWrongShapeNamesTheFieldAndNotTheValue() async throws {
         let cases: [(String, String)] = [
             (#"{"JobRun":{"Id":"jr_1","JobRunState":["AKIAIOSFODNN7EXAMPLE"]}}"#, "JobRun.JobRunState is not a String"),
-            (#"{"JobRun":{"JobRunState":"RUNNING"}}"#, "JobRun has no Id"),
+            (#"{"JobRun":{"Id":"jr_1","Arguments":{"--x":7}}}"#, "JobRun.Arguments.--x is not a String"),
             (#"{"Other":1}"#, "the answer has no JobRun"),
             (#"{"JobRun":{"Id":"jr_1","StartedOn":"yesterday AKIAIOSFODNN7EXAMPLE"}}"#, "JobRun.StartedOn is not valid"),
             ("<html>AKIAIOSFODNN7EXAMPLE</html>", "the answer is not JSON"),

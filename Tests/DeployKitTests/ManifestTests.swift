@@ -155,6 +155,28 @@ final class ManifestTests: XCTestCase {
                        ["\(file):10:31: targets.dev.glue.number_of_workers: expected a whole number, found 'ten'"])
     }
 
+    /// With several bad jobs, the first one in the file is reported, every time (not the first
+    /// a dictionary happens to yield).
+    func testTheFirstBadJobInFileOrderIsReported() throws {
+        let jobs = (0..<12).map { "  job\(String(format: "%02d", 11 - $0)):\n    source: ../outside\($0)\n" }.joined()
+        let text = "project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\njobs:\n" + jobs
+        for _ in 0..<3 {
+            let found = try issues(text)
+            XCTAssertEqual(found.first?.path, "jobs.job11.source", "\(found)")
+            XCTAssertEqual(found.first?.line, 8)
+        }
+    }
+
+    /// doctor's probe sits beside the locks but can never be one: target names have no '.'.
+    func testDoctorProbeIsNeverALock() {
+        let layout = Layout(prefix: "p", target: "prod")
+        XCTAssertEqual(Doctor.probeKey(layout, target: "prod"), "p/locks/prod.doctor-probe.json")
+        for name in ["prod", "doctor-prod", "prod-doctor-probe"] {
+            XCTAssertNotEqual(Doctor.probeKey(layout, target: "prod"), Layout(prefix: "p", target: name).lockKey)
+        }
+        XCTAssertNil("prod.doctor-probe".range(of: "^[a-z][a-z0-9_-]{0,31}$", options: .regularExpression), "not a valid target name")
+    }
+
     func testMissingManifestIsOneLine() {
         XCTAssertThrowsError(try ManifestLoader().load(file: directory + "/nope.yml")) { error in
             XCTAssertTrue("\(error)".contains("cannot read"))

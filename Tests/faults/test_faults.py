@@ -195,7 +195,7 @@ def test_doctor_killed_at_every_step_leaves_no_probe(h, when):
     lock. SIGKILL at each of its requests leaves at most that object; the next doctor removes
     it and reports the same checks as a clean run."""
     case = h.case(f"doc{when[0]}")
-    probe = case.key(f"locks/doctor-{H.TARGET}.json")
+    probe = case.key(f"locks/{H.TARGET}.doctor-probe.json")
 
     def under_locks() -> list[str]:
         listed = h.s3.list_objects_v2(Bucket=h.bucket, Prefix=case.key("locks/"))

@@ -64,8 +64,8 @@ public struct GlueClient: Sendable {
 extension GlueClient {
     /// One run of a job, as GetJobRun and GetJobRuns report it.
     public struct JobRun: Decodable, Sendable, Equatable {
-        /// `Id`.
-        public var id: String
+        /// `Id` (the model marks it optional; a page with one run without it still reads).
+        public var id: String?
         /// `JobRunState`: STARTING, RUNNING, STOPPING, STOPPED, SUCCEEDED, FAILED, TIMEOUT, ERROR, WAITING, EXPIRED.
         public var jobRunState: String?
         /// `StartedOn`.
@@ -96,7 +96,7 @@ extension GlueClient {
         }
 
         /// A run from its id and state (scripted answers build the rest field by field).
-        public init(id: String, jobRunState: String?) {
+        public init(id: String?, jobRunState: String?) {
             self.id = id
             self.jobRunState = jobRunState
         }

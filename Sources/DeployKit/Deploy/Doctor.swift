@@ -75,8 +75,9 @@ public struct Doctor: Sendable {
         return "\(error)"
     }
 
-    /// The object `doctor` writes and removes to prove a lock can be taken: beside the lock.
-    static func probeKey(_ layout: Layout, target: String) -> String { layout.join("locks/doctor-\(target).json") }
+    /// The object `doctor` writes and removes to prove a lock can be taken: beside the lock, with
+    /// a `.` in its name, which no target name has, so it is never another target's lock.
+    static func probeKey(_ layout: Layout, target: String) -> String { layout.join("locks/\(target).doctor-probe.json") }
 
     /// The artifact store answers, a lock can be written and removed, and it is encrypted at rest.
     func storeChecks(principal: String?) async -> [Check] {
@@ -91,7 +92,8 @@ public struct Doctor: Sendable {
             return checks
         }
         // One probe key per target: a doctor killed between the write and the delete leaves at
-        // most this object, which the next doctor finds, removes and writes again.
+        // most this object, which the next doctor finds, removes and writes again. Its name is
+        // never a lock's (`locks/TARGET.json`), so removing a leftover cannot release a lock.
         let probe = Self.probeKey(context.layout, target: target.name)
         do {
             let body = Array("{\"doctor\": true}".utf8)

@@ -181,7 +181,9 @@ extension EnginePlugin {
 }
 
 /// The engines a manifest may name. Adding an engine = one plug-in in `builtIn`; tests add
-/// theirs with `adding(_:)` and pass the registry to `ManifestLoader` and `DeployContext.make`.
+/// theirs with `adding(_:)` and give the registry to `ManifestLoader.engines`. After loading,
+/// a target reaches its plug-in through its configuration (`EngineConfiguration.plugin`), so
+/// `DeployContext.make` and the rest need no registry.
 public struct EngineRegistry: Sendable {
     /// The plug-ins, in the order messages list them.
     public let plugins: [any EnginePlugin]
@@ -192,7 +194,9 @@ public struct EngineRegistry: Sendable {
     /// The engines deployer ships.
     public static let builtIn = EngineRegistry([GluePlugin(), EMRServerlessPlugin(), EMRPlugin(), SparkSubmitPlugin.local, SparkSubmitPlugin.spark])
 
-    /// This registry and `plugin` (replacing one of the same name).
+    /// This registry and `plugin`. A plug-in with a registered name replaces that one in the
+    /// manifest (schema, `configuration(from:)`); the rest follows the configuration it returns,
+    /// so a replacement returns a configuration type of its own.
     public func adding(_ plugin: any EnginePlugin) -> EngineRegistry {
         EngineRegistry(plugins.filter { $0.kind != plugin.kind } + [plugin])
     }

@@ -242,9 +242,11 @@ public struct ManifestLoader: Sendable {
         }
         let project = document.project
         var targets: [String: Target] = [:]
-        for (name, target) in document.targets ?? [:] {
+        // In file order, so the first bad entry in the file is the one reported.
+        func keys(_ path: String) -> [String] { root.node(at: [path])?.mapping?.compactMap { $0.key.string } ?? [] }
+        for name in keys("targets") {
             let path = ["targets", name]
-            guard let plugin = engines.plugin(target.engine), let node = root.node(at: path) else { continue }
+            guard let target = document.targets?[name], let plugin = engines.plugin(target.engine), let node = root.node(at: path) else { continue }
             let location: ArtifactLocation
             if let bucket = target.artifacts.bucket {
                 var prefix = target.artifacts.prefix ?? project
@@ -269,7 +271,8 @@ public struct ManifestLoader: Sendable {
         }
         let selected = selectedTarget.flatMap { targets[$0] }
         var jobs: [Job] = []
-        for (name, job) in document.jobs {
+        for name in keys("jobs") {
+            guard let job = document.jobs[name] else { continue }
             let here = ["jobs", name]
             var problems: [ManifestIssue] = []
             for (field, value) in [("source", job.source), ("config", job.config), ("requirements", job.requirements)] {

@@ -20,11 +20,14 @@ struct Import: AsyncParsableCommand {
 
     @OptionGroup var aws: AWSFlags
 
-    func run() async throws {
-        guard let plugin = EngineRegistry.builtIn.plugin(engine), plugin.importsExisting else {
-            printError("deployer import: '\(engine.prefix(40))' is not an engine that can import (engines: \(Self.importable.joined(separator: ", ")))")
-            throw ExitCode(1)
+    func validate() throws {
+        guard EngineRegistry.builtIn.plugin(engine)?.importsExisting == true else {
+            throw ValidationError("'\(engine.prefix(40))' is not an engine that can import (engines: \(Self.importable.joined(separator: ", ")))")
         }
+    }
+
+    func run() async throws {
+        guard let plugin = EngineRegistry.builtIn.plugin(engine) else { throw ExitCode(64) }
         let session: AWSSession
         do {
             session = try AWSSession(flags: aws)

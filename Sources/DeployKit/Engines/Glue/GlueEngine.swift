@@ -131,7 +131,7 @@ public struct GlueEngine: EngineDriver {
     /// capacity), and where to look at it.
     func info(_ run: GlueClient.JobRun, name: String) -> RunInfo {
         let raw = run.jobRunState ?? "UNKNOWN"
-        let id = run.id
+        let id = run.id ?? "?"
         let capacity = run.numberOfWorkers.flatMap { count in GlueCapacity.dpu(workerType: run.workerType).map { $0 * count } } ?? run.maxCapacity
         var usage: RunUsage?
         if run.dpuSeconds != nil || run.executionTime != nil {
