@@ -78,6 +78,11 @@ final class EnginePluginTests: XCTestCase {
     var work: String!
 
     override func setUpWithError() throws {
+        // The configuration reaches its plug-in (and so this engine) statically: start clean.
+        Self.shared.lock.withLock {
+            Self.shared.definitions = [:]
+            Self.shared.started = []
+        }
         work = NSTemporaryDirectory() + "deployer-plugin-\(UUID().uuidString)"
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)

@@ -177,6 +177,39 @@ final class ManifestTests: XCTestCase {
         XCTAssertNil("prod.doctor-probe".range(of: "^[a-z][a-z0-9_-]{0,31}$", options: .regularExpression), "not a valid target name")
     }
 
+    /// The schema (what is checked, with positions) and the Codable documents (what is read)
+    /// name the same keys: a key added to one and not the other fails here, not in a user's run.
+    func testSchemaAndDocumentsNameTheSameKeys() throws {
+        func keys(_ schema: Schema?) -> Set<String> {
+            guard case .object(let fields)? = schema else { return [] }
+            return Set(fields.keys)
+        }
+        func field(_ schema: Schema?, _ key: String) -> Schema? {
+            switch schema {
+            case .object(let fields)?: return fields[key]?.schema
+            case .map(let value, _, _)?: return key == "*" ? value : nil
+            default: return nil
+            }
+        }
+        func names<K: CaseIterable & CodingKey>(_ type: K.Type) -> Set<String> { Set(K.allCases.map(\.stringValue)) }
+        let registry = EngineRegistry.builtIn
+        let manifest = Schema.manifest(registry)
+        // terraform_outputs is read before interpolation, from the node itself.
+        XCTAssertEqual(keys(manifest).subtracting(["terraform_outputs"]), names(ManifestDocument.CodingKeys.self))
+        let target = field(field(manifest, "targets"), "*")
+        let engineKeys = Set(registry.plugins.flatMap(\.targetFields.keys))
+        XCTAssertEqual(keys(target).subtracting(engineKeys), names(TargetDocument.CodingKeys.self))
+        XCTAssertEqual(keys(field(target, "artifacts")), names(TargetDocument.Artifacts.CodingKeys.self))
+        XCTAssertEqual(keys(field(target, "runtime")), names(TargetDocument.Runtime.CodingKeys.self))
+        XCTAssertEqual(keys(field(target, "glue")), names(SettingsDocument.CodingKeys.self))
+        let job = field(field(manifest, "jobs"), "*")
+        XCTAssertEqual(keys(job), names(JobDocument.CodingKeys.self))
+        XCTAssertEqual(keys(field(job, "schedule")), names(JobDocument.Schedule.CodingKeys.self))
+        XCTAssertEqual(keys(field(job, "notify")), names(JobDocument.Notify.CodingKeys.self))
+        XCTAssertEqual(keys(field(job, "engines")), Set(registry.names))
+        for engine in registry.names { XCTAssertEqual(keys(field(field(job, "engines"), engine)), names(SettingsDocument.CodingKeys.self)) }
+    }
+
     func testMissingManifestIsOneLine() {
         XCTAssertThrowsError(try ManifestLoader().load(file: directory + "/nope.yml")) { error in
             XCTAssertTrue("\(error)".contains("cannot read"))

@@ -11,7 +11,7 @@ struct ManifestDocument: Decodable {
     var targets: [String: TargetDocument]?
     var jobs: [String: JobDocument]
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case project, defaultTarget = "default_target", targets, jobs
     }
 }
@@ -22,11 +22,13 @@ struct TargetDocument: Decodable {
         var bucket: String?
         var prefix: String?
         var path: String?
+        enum CodingKeys: String, CodingKey, CaseIterable { case bucket, prefix, path }
     }
 
     struct Runtime: Decodable {
         var python: String?
         var arch: String?
+        enum CodingKeys: String, CodingKey, CaseIterable { case python, arch }
     }
 
     var engine: String
@@ -41,7 +43,7 @@ struct TargetDocument: Decodable {
     var glue: SettingsDocument?
     var runtime: Runtime?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case engine, region, accountIds = "account_ids", artifacts, roleArn = "role_arn", tags, scheduleRoleArn = "schedule_role_arn"
         case pauseSchedules = "pause_schedules", pricing, glue, runtime
     }
@@ -58,7 +60,7 @@ struct SettingsDocument: Decodable {
     var arguments: [String: String]?
     var retries: String?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case version, workerType = "worker_type", numberOfWorkers = "number_of_workers", timeoutMinutes = "timeout_minutes"
         case maxConcurrentRuns = "max_concurrent_runs", sparkSubmitParameters = "spark_submit_parameters", arguments, retries
     }
@@ -77,13 +79,14 @@ struct JobDocument: Decodable {
         var timezone: String?
         var arguments: [String: String]?
         var paused: String?
+        enum CodingKeys: String, CodingKey, CaseIterable { case cron, timezone, arguments, paused }
     }
 
     struct Notify: Decodable {
         var on: [String]?
         var snsTopic: String
 
-        enum CodingKeys: String, CodingKey {
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case on, snsTopic = "sns_topic"
         }
     }
@@ -100,7 +103,7 @@ struct JobDocument: Decodable {
     var preventDestroy: String?
     var engines: [String: SettingsDocument]?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case source, entryPoint = "entry_point", config, arguments, name, schedule, notify, requirements, libraries
         case preventDestroy = "prevent_destroy", engines
     }
