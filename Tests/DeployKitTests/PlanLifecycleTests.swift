@@ -60,6 +60,30 @@ final class PlanLifecycleTests: XCTestCase {
         XCTAssertFalse(restored.hasChanges, restored.render())
     }
 
+    /// A stored file overwritten in place with other bytes of the same size: the default plan
+    /// (presence, sizes) cannot see it; `--verify-stored` reads it back and names it.
+    func testVerifyStoredCatchesASameSizeOverwrite() async throws {
+        let engine = ApplyFaultTests.MemoryEngine()
+        let ctx = context(engine, jobs: ["a"])
+        _ = try await Deployer(context: ctx).apply(options: options)
+        let (intact, _) = try await Deployer(context: ctx).plan(verifyStored: true)
+        XCTAssertFalse(intact.hasChanges)
+        let digest = try XCTUnwrap(intact.jobs.first?.artifact)
+        let stored = work + "/store/" + ctx.layout.artifactPrefix(job: "a", digest: digest) + "/code.zip"
+        var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: stored)))
+        bytes[bytes.count / 2] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: stored))
+        let (blind, _) = try await Deployer(context: ctx).plan()
+        XCTAssertFalse(blind.hasChanges, "the size check alone passes a same-size overwrite")
+        do {
+            _ = try await Deployer(context: ctx).plan(verifyStored: true)
+            XCTFail("a damaged stored artifact passed --verify-stored")
+        } catch let error as DeployError {
+            XCTAssertTrue(error.description.contains("artifact a \(digest.prefix(12))") && error.description.contains("/code.zip does not match its SHA256SUMS"), error.description)
+            XCTAssertTrue(error.description.contains("run 'deployer apply -t dev' to upload it again"), error.description)
+        }
+    }
+
     func testSelectPlansAndRecordsOnlyTheSelectedJob() async throws {
         let engine = ApplyFaultTests.MemoryEngine()
         let ctx = context(engine, jobs: ["a", "b"])

@@ -53,6 +53,16 @@ final class UploaderIntegrationTests: XCTestCase {
         XCTAssertEqual(progress.last, UInt64(13 * 1_048_576 + 7), "progress reaches the file size")
         let leftovers = try await s3.listMultipartUploads(bucket: bucket, prefix: "")
         XCTAssertTrue(leftovers.isEmpty)
+        // Read back in 8 MiB ranges (two requests for 13 MiB): the same hash as the file.
+        let store = S3Store(s3: s3, bucket: bucket)
+        let streamed = try await store.contentHash("multi/big.bin")
+        XCTAssertEqual(streamed, large.hash)
+        let small1 = try await store.contentHash("single/a b.bin")
+        XCTAssertEqual(small1, small.hash)
+        let none = try await store.contentHash("no/such.bin")
+        XCTAssertNil(none)
+        let piece = try await s3.getObjectRange(bucket: bucket, key: "multi/big.bin", first: 5, last: 9)
+        XCTAssertEqual(piece, Array(try Data(contentsOf: URL(fileURLWithPath: large.path))[5...9]))
         // Immutable keys stay immutable.
         do {
             try await uploader.upload(s3: s3, bucket: bucket, key: "single/a b.bin", path: large.path, ifAbsent: true, progress: nil)

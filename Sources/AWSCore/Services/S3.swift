@@ -71,6 +71,22 @@ public struct S3Client: Sendable {
         return (response.body, response.header("ETag") ?? "")
     }
 
+    /// Bytes `first...last` of the object (`Range: bytes=FIRST-LAST`), to read a large object a
+    /// piece at a time; a server that ignores the range and sends the whole object is cut to it.
+    public func getObjectRange(bucket: String, key: String, first: UInt64, last: UInt64) async throws -> [UInt8] {
+        let request = try request("GET", bucket: bucket, key: key, headers: [HTTPHeader("Range", "bytes=\(first)-\(last)")])
+        let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "GetObject", request: request)
+        let wanted = Int(last - first + 1)
+        if response.status == 200, response.body.count > Int(last) {
+            return Array(response.body[Int(first)...Int(last)])
+        }
+        guard response.body.count == wanted else {
+            throw AWSError(service: "s3", operation: "GetObject", status: response.status, code: "MalformedResponse",
+                           message: "asked for \(wanted) bytes of \(key), got \(response.body.count)")
+        }
+        return response.body
+    }
+
     /// HEAD an object: `nil` when it does not exist.
     public func headObject(bucket: String, key: String) async throws -> ObjectInfo? {
         do {

@@ -24,8 +24,10 @@ public struct Deployer: Sendable {
 
     /// Reads live state (O(jobs) requests, in parallel) and compares it with the desired state.
     /// `select`: only these jobs (`--select`); the others keep what the last deployment recorded.
-    public func plan(select: [String]? = nil) async throws -> (plan: Plan, artifacts: [String: Artifact]) {
-        let planned = try await plan(desired: .manifest, select: select)
+    /// `verifyStored`: also read back every artifact and bundle file already in the store and
+    /// check it against its SHA256SUMS (`plan --verify-stored`; downloads them).
+    public func plan(select: [String]? = nil, verifyStored: Bool = false) async throws -> (plan: Plan, artifacts: [String: Artifact]) {
+        let planned = try await plan(desired: .manifest, select: select, verifyStored: verifyStored)
         return (planned.plan, planned.artifacts)
     }
 
@@ -37,7 +39,7 @@ public struct Deployer: Sendable {
 
     var automation: Automation { Automation(target: target, client: context.client) }
 
-    func plan(desired: Desired, buildRoot: String? = nil, select: [String]? = nil) async throws
+    func plan(desired: Desired, buildRoot: String? = nil, select: [String]? = nil, verifyStored: Bool = false) async throws
         -> (plan: Plan, artifacts: [String: Artifact], bundles: [String: DependencyBundle]) {
         try await context.engine.preflight()
         let automation = self.automation
@@ -116,7 +118,27 @@ public struct Deployer: Sendable {
         var verified: Set<String> = []
         for job in planned where job.uploadDependencies == false {
             guard let bundle = bundles[job.job], bundle.digest == job.dependencies, verified.insert(bundle.digest).inserted else { continue }
-            try await verifyStored(bundle)
+            try await verifyStoredBundle(bundle)
+        }
+        if verifyStored {
+            var checked: Set<String> = []
+            var files = 0
+            var bytes: UInt64 = 0
+            for job in planned {
+                if !job.uploadArtifact, checked.insert("artifact/" + job.artifact).inserted {
+                    let read = try await verifyContents(prefix: context.layout.artifactPrefix(job: job.job, digest: job.artifact), digest: job.artifact,
+                                                        what: "artifact \(job.job) \(job.artifact.prefix(12))")
+                    files += read.files
+                    bytes += read.bytes
+                }
+                if job.uploadDependencies == false, let digest = job.dependencies, checked.insert("dependencies/" + digest).inserted {
+                    let read = try await verifyContents(prefix: context.layout.dependencyPrefix(digest: digest), digest: digest,
+                                                        what: "dependency bundle \(digest.prefix(12))")
+                    files += read.files
+                    bytes += read.bytes
+                }
+            }
+            context.log("verified \(files) stored file(s), \(bytes) bytes, against their SHA256SUMS")
         }
         var deletions: [JobPlan] = []
         for gone in removed {
@@ -378,7 +400,7 @@ public struct Deployer: Sendable {
     }
 
     /// Reads back a stored bundle's SHA256SUMS (its hash is the digest) and each file's size.
-    func verifyStored(_ bundle: DependencyBundle) async throws {
+    func verifyStoredBundle(_ bundle: DependencyBundle) async throws {
         let prefix = context.layout.dependencyPrefix(digest: bundle.digest)
         let damaged = "is damaged: delete \(context.store.url(prefix))/ (content-addressed keys are never rewritten in place) and run 'deployer apply -t \(target.name)' to upload it again"
         guard let (sums, _) = try await context.store.get(prefix + "/SHA256SUMS") else { return }
@@ -391,6 +413,37 @@ public struct Deployer: Sendable {
                 throw DeployError("dependency bundle \(context.store.url(prefix + "/" + file.name)) is \(stored.map { "\($0.size) bytes, not \(file.size)" } ?? "missing"): the bundle \(damaged)")
             }
         }
+    }
+
+    /// Reads every file of a stored content-addressed set (an artifact or a bundle) back and
+    /// checks it against the set's SHA256SUMS, whose own hash is the digest. Catches what a size
+    /// check cannot: an object overwritten in place with other bytes of the same length.
+    func verifyContents(prefix: String, digest: String, what: String) async throws -> (files: Int, bytes: UInt64) {
+        let damaged = "delete \(context.store.url(prefix))/ (content-addressed keys are never rewritten in place) and run 'deployer apply -t \(target.name)' to upload it again"
+        guard let (sums, _) = try await context.store.get(prefix + "/SHA256SUMS") else {
+            throw DeployError("\(what): \(context.store.url(prefix + "/SHA256SUMS")) is missing: \(damaged)")
+        }
+        guard PayloadHash.hex(sums) == digest else {
+            throw DeployError("\(what): SHA256SUMS does not hash to the digest: \(damaged)")
+        }
+        var files = 1
+        var bytes = UInt64(sums.count)
+        for line in String(decoding: sums, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2 else { throw DeployError("\(what): SHA256SUMS has a line that is not 'HASH  NAME': \(damaged)") }
+            let expected = String(parts[0])
+            let name = parts[1].trimmingCharacters(in: .whitespaces)
+            let key = prefix + "/" + name
+            guard let actual = try await context.store.contentHash(key) else {
+                throw DeployError("\(what): \(context.store.url(key)) is missing: \(damaged)")
+            }
+            guard actual == expected else {
+                throw DeployError("\(what): \(context.store.url(key)) does not match its SHA256SUMS (stored bytes hash to \(actual.prefix(12))…, expected \(expected.prefix(12))…): \(damaged)")
+            }
+            files += 1
+            bytes += try await context.store.head(key)?.size ?? 0
+        }
+        return (files, bytes)
     }
 
     func writeRecord(plan: Plan, by: String, options: ApplyOptions, rollbackOf: String?, destroyed: Bool?) async throws -> DeploymentRecord {

@@ -37,6 +37,8 @@ public protocol ObjectStore: Sendable {
     func head(_ key: String) async throws -> StoredObject?
     /// The object's bytes and ETag, `nil` when there is no such key.
     func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)?
+    /// The SHA-256 (hex) of the stored bytes, read back; nil when there is no such object.
+    func contentHash(_ key: String) async throws -> String?
     /// Writes `bytes` under `key` if `condition` allows and returns the new ETag; throws
     /// `PreconditionFailed` when it does not.
     @discardableResult
@@ -63,6 +65,10 @@ extension ObjectStore {
     public func abortIncompleteUploads(prefix: String, olderThan: TimeInterval, now: Date) async throws -> [String] { [] }
     /// A store without multipart uploads has none to abort.
     public func abortRedundantUploads(prefix: String) async throws -> [String] { [] }
+    /// By default the object read whole and hashed (local files, test stores).
+    public func contentHash(_ key: String) async throws -> String? {
+        try await get(key).map { PayloadHash.hex($0.bytes) }
+    }
 }
 
 /// S3 via deployer's own client.
@@ -90,6 +96,24 @@ public struct S3Store: ObjectStore {
     public func head(_ key: String) async throws -> StoredObject? {
         try await s3.headObject(bucket: bucket, key: key).map { StoredObject(etag: $0.etag ?? "", size: $0.size) }
     }
+
+    /// The SHA-256 of the object, read in ranges of `pieceSize` bytes so a large bundle file is
+    /// never held whole in memory.
+    public func contentHash(_ key: String) async throws -> String? {
+        guard let head = try await head(key) else { return nil }
+        var hasher = SHA256()
+        var offset: UInt64 = 0
+        while offset < head.size {
+            try Task.checkCancellation()
+            let last = min(offset + Self.pieceSize, head.size) - 1
+            hasher.update(data: try await s3.getObjectRange(bucket: bucket, key: key, first: offset, last: last))
+            offset = last + 1
+        }
+        return PayloadHash.hex(digest: hasher.finalize())
+    }
+
+    /// How much `contentHash` reads per request.
+    static let pieceSize: UInt64 = 8 << 20
 
     /// GET of the object (a 404 is `nil`).
     public func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? {

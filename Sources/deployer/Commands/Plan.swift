@@ -25,12 +25,15 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only this job (repeatable); the others are left as deployed.", valueName: "JOB"))
     var select: [String] = []
 
+    @Flag(help: "Also read back every stored artifact and dependency file and check it against its SHA256SUMS (downloads them).")
+    var verifyStored = false
+
     @OptionGroup var aws: AWSFlags
 
     func run() async throws {
         let changed: Bool = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             try await command.context.verifyAccount()
-            let (plan, _) = try await Deployer(context: command.context).plan(select: select.isEmpty ? nil : select)
+            let (plan, _) = try await Deployer(context: command.context).plan(select: select.isEmpty ? nil : select, verifyStored: verifyStored)
             if let out {
                 try JSONEncoder.pretty.encode(plan).write(to: URL(fileURLWithPath: out))
             }
