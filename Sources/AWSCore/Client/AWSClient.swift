@@ -222,28 +222,34 @@ public final class AWSClient: Sendable {
 
     // MARK: Protocol helpers
 
-    /// JSON 1.1 (`X-Amz-Target`): Glue, EMR, CloudWatch Logs.
+    /// JSON 1.1 (`X-Amz-Target`) with a document body: Glue job definitions, EMR steps.
     public func jsonCall(_ service: ServiceInfo, operation: String, input: [String: Any]) async throws -> [String: Any] {
         let body = try JSONSerialization.data(withJSONObject: input, options: [.sortedKeys])
-        let request = try makeRequest(service, method: "POST", headers: [
-            HTTPHeader("Content-Type", "application/x-amz-json-\(service.jsonVersion)"),
-            HTTPHeader("X-Amz-Target", "\(service.targetPrefix ?? service.endpointPrefix).\(operation)"),
-        ], body: .bytes(Array(body)))
-        let response = try await send(service, operation: operation, request: request)
+        let response = try await sendJSON(service, operation: operation, body: Array(body))
         return try Self.jsonObject(response.body, service: service, operation: operation)
     }
 
-    /// REST-JSON: EMR Serverless.
+    /// REST-JSON with a document body: EMR Serverless run templates.
     public func restJSONCall(_ service: ServiceInfo, operation: String, method: String, path: String, query: [QueryItem] = [], input: [String: Any]? = nil) async throws -> [String: Any] {
-        var headers: [HTTPHeader] = []
-        var body = RequestBody.empty
-        if let input {
-            body = .bytes(Array(try JSONSerialization.data(withJSONObject: input, options: [.sortedKeys])))
-            headers.append(HTTPHeader("Content-Type", "application/json"))
-        }
-        let request = try makeRequest(service, method: method, path: path, query: query, headers: headers, body: body)
-        let response = try await send(service, operation: operation, request: request)
+        let body = try input.map { Array(try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])) }
+        let response = try await sendRESTJSON(service, operation: operation, method: method, path: path, query: query, body: body)
         return try Self.jsonObject(response.body, service: service, operation: operation)
+    }
+
+    /// POSTs a JSON 1.1 body (`X-Amz-Target: PREFIX.OPERATION`): what every JSON 1.1 call sends.
+    func sendJSON(_ service: ServiceInfo, operation: String, body: [UInt8]) async throws -> HTTPResponse {
+        let request = try makeRequest(service, method: "POST", headers: [
+            HTTPHeader("Content-Type", "application/x-amz-json-\(service.jsonVersion)"),
+            HTTPHeader("X-Amz-Target", "\(service.targetPrefix ?? service.endpointPrefix).\(operation)"),
+        ], body: .bytes(body))
+        return try await send(service, operation: operation, request: request)
+    }
+
+    /// A REST-JSON request, with a JSON body when there is one: what every REST-JSON call sends.
+    func sendRESTJSON(_ service: ServiceInfo, operation: String, method: String, path: String, query: [QueryItem], body: [UInt8]?) async throws -> HTTPResponse {
+        let headers = body == nil ? [] : [HTTPHeader("Content-Type", "application/json")]
+        let request = try makeRequest(service, method: method, path: path, query: query, headers: headers, body: body.map { .bytes($0) } ?? .empty)
+        return try await send(service, operation: operation, request: request)
     }
 
     /// Query protocol (`Action=…&Version=…` form posts with XML answers): STS.

@@ -62,26 +62,15 @@ public enum AWSJSON {
 extension AWSClient {
     /// JSON 1.1 with typed shapes: `input` encoded, the answer decoded as `Output`.
     public func jsonCall<Input: Encodable, Output: Decodable>(_ service: ServiceInfo, operation: String, input: Input, output: Output.Type = Output.self) async throws -> Output {
-        let body = try AWSJSON.encoder().encode(input)
-        let request = try makeRequest(service, method: "POST", headers: [
-            HTTPHeader("Content-Type", "application/x-amz-json-\(service.jsonVersion)"),
-            HTTPHeader("X-Amz-Target", "\(service.targetPrefix ?? service.endpointPrefix).\(operation)"),
-        ], body: .bytes(Array(body)))
-        let response = try await send(service, operation: operation, request: request)
+        let response = try await sendJSON(service, operation: operation, body: Array(try AWSJSON.encoder().encode(input)))
         return try AWSJSON.decode(Output.self, from: response.body, service: service, operation: operation, status: response.status)
     }
 
     /// REST-JSON with typed shapes: `input` (if any) as the body, the answer decoded as `Output`.
     public func restJSONCall<Output: Decodable>(_ service: ServiceInfo, operation: String, method: String, path: String, query: [QueryItem] = [],
                                                 body input: (any Encodable)? = nil, output: Output.Type = Output.self) async throws -> Output {
-        var headers: [HTTPHeader] = []
-        var body = RequestBody.empty
-        if let input {
-            body = .bytes(Array(try AWSJSON.encoder().encode(input)))
-            headers.append(HTTPHeader("Content-Type", "application/json"))
-        }
-        let request = try makeRequest(service, method: method, path: path, query: query, headers: headers, body: body)
-        let response = try await send(service, operation: operation, request: request)
+        let body = try input.map { Array(try AWSJSON.encoder().encode($0)) }
+        let response = try await sendRESTJSON(service, operation: operation, method: method, path: path, query: query, body: body)
         return try AWSJSON.decode(Output.self, from: response.body, service: service, operation: operation, status: response.status)
     }
 }
