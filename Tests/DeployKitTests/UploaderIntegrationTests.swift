@@ -56,9 +56,10 @@ final class UploaderIntegrationTests: XCTestCase {
         // Read back in 8 MiB ranges (two requests for 13 MiB): the same hash as the file.
         let store = S3Store(s3: s3, bucket: bucket)
         let streamed = try await store.contentHash("multi/big.bin")
-        XCTAssertEqual(streamed, large.hash)
+        XCTAssertEqual(streamed?.sha256, large.hash)
+        XCTAssertEqual(streamed?.size, UInt64(13 * 1_048_576 + 7))
         let small1 = try await store.contentHash("single/a b.bin")
-        XCTAssertEqual(small1, small.hash)
+        XCTAssertEqual(small1?.sha256, small.hash)
         let none = try await store.contentHash("no/such.bin")
         XCTAssertNil(none)
         let piece = try await s3.getObjectRange(bucket: bucket, key: "multi/big.bin", first: 5, last: 9)

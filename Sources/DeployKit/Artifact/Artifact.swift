@@ -90,8 +90,7 @@ public struct Artifact: Sendable, Equatable {
                 try StoredZip.write(entries, to: staging + "/code.zip"),
                 try StreamingFile.copy(from: configSource, to: staging + "/config.yml", name: "config.yml"),
             ]
-            let sums = files.sorted { $0.name < $1.name }.map { "\($0.sha256)  \($0.name)\n" }.joined()
-            let sumsBytes = Array(sums.utf8)
+            let sumsBytes = SHA256Sums.render(files.map { ($0.name, $0.sha256) })
             let digest = PayloadHash.hex(sumsBytes)
             try Data(sumsBytes).write(to: URL(fileURLWithPath: staging + "/SHA256SUMS"))
             files.append(File(name: "SHA256SUMS", path: staging + "/SHA256SUMS", size: UInt64(sumsBytes.count), sha256: digest))

@@ -162,7 +162,7 @@ public struct DependencyBuilder: Sendable {
             }
         }
         files.sort { $0.name < $1.name }
-        let sums = Array(files.map { "\($0.sha256)  \($0.name)\n" }.joined().utf8)
+        let sums = SHA256Sums.render(files.map { ($0.name, $0.sha256) })
         try Data(sums).write(to: URL(fileURLWithPath: staging + "/SHA256SUMS"))
         let digest = PayloadHash.hex(sums)
         files.append(DependencyBundle.File(name: "SHA256SUMS", size: UInt64(sums.count), sha256: digest))

@@ -426,24 +426,21 @@ public struct Deployer: Sendable {
         guard PayloadHash.hex(sums) == digest else {
             throw DeployError("\(what): SHA256SUMS does not hash to the digest: \(damaged)")
         }
-        var files = 1
+        guard let entries = SHA256Sums.entries(sums) else {
+            throw DeployError("\(what): SHA256SUMS has a line that is not 'HASH  NAME': \(damaged)")
+        }
         var bytes = UInt64(sums.count)
-        for line in String(decoding: sums, as: UTF8.self).split(separator: "\n") {
-            let parts = line.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2 else { throw DeployError("\(what): SHA256SUMS has a line that is not 'HASH  NAME': \(damaged)") }
-            let expected = String(parts[0])
-            let name = parts[1].trimmingCharacters(in: .whitespaces)
+        for (name, expected) in entries {
             let key = prefix + "/" + name
-            guard let actual = try await context.store.contentHash(key) else {
+            guard let stored = try await context.store.contentHash(key) else {
                 throw DeployError("\(what): \(context.store.url(key)) is missing: \(damaged)")
             }
-            guard actual == expected else {
-                throw DeployError("\(what): \(context.store.url(key)) does not match its SHA256SUMS (stored bytes hash to \(actual.prefix(12))…, expected \(expected.prefix(12))…): \(damaged)")
+            guard stored.sha256 == expected else {
+                throw DeployError("\(what): \(context.store.url(key)) does not match its SHA256SUMS (stored bytes hash to \(stored.sha256.prefix(12))…, expected \(expected.prefix(12))…): \(damaged)")
             }
-            files += 1
-            bytes += try await context.store.head(key)?.size ?? 0
+            bytes += stored.size
         }
-        return (files, bytes)
+        return (entries.count + 1, bytes)
     }
 
     func writeRecord(plan: Plan, by: String, options: ApplyOptions, rollbackOf: String?, destroyed: Bool?) async throws -> DeploymentRecord {

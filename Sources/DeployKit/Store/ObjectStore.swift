@@ -37,8 +37,8 @@ public protocol ObjectStore: Sendable {
     func head(_ key: String) async throws -> StoredObject?
     /// The object's bytes and ETag, `nil` when there is no such key.
     func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)?
-    /// The SHA-256 (hex) of the stored bytes, read back; nil when there is no such object.
-    func contentHash(_ key: String) async throws -> String?
+    /// The SHA-256 (hex) and size of the stored bytes, read back; nil when there is no such object.
+    func contentHash(_ key: String) async throws -> (sha256: String, size: UInt64)?
     /// Writes `bytes` under `key` if `condition` allows and returns the new ETag; throws
     /// `PreconditionFailed` when it does not.
     @discardableResult
@@ -66,8 +66,8 @@ extension ObjectStore {
     /// A store without multipart uploads has none to abort.
     public func abortRedundantUploads(prefix: String) async throws -> [String] { [] }
     /// By default the object read whole and hashed (local files, test stores).
-    public func contentHash(_ key: String) async throws -> String? {
-        try await get(key).map { PayloadHash.hex($0.bytes) }
+    public func contentHash(_ key: String) async throws -> (sha256: String, size: UInt64)? {
+        try await get(key).map { (PayloadHash.hex($0.bytes), UInt64($0.bytes.count)) }
     }
 }
 
@@ -99,7 +99,7 @@ public struct S3Store: ObjectStore {
 
     /// The SHA-256 of the object, read in ranges of `pieceSize` bytes so a large bundle file is
     /// never held whole in memory.
-    public func contentHash(_ key: String) async throws -> String? {
+    public func contentHash(_ key: String) async throws -> (sha256: String, size: UInt64)? {
         guard let head = try await head(key) else { return nil }
         var hasher = SHA256()
         var offset: UInt64 = 0
@@ -109,7 +109,7 @@ public struct S3Store: ObjectStore {
             hasher.update(data: try await s3.getObjectRange(bucket: bucket, key: key, first: offset, last: last))
             offset = last + 1
         }
-        return PayloadHash.hex(digest: hasher.finalize())
+        return (PayloadHash.hex(digest: hasher.finalize()), head.size)
     }
 
     /// How much `contentHash` reads per request.

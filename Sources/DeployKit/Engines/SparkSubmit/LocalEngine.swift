@@ -119,12 +119,12 @@ public struct LocalEngine: EngineDriver {
         guard PayloadHash.hex(Array(sums)) == digest else {
             throw DeployError("dependency bundle \(directory): SHA256SUMS does not hash to the digest \(digest.prefix(12)): \(fix)")
         }
-        for line in String(decoding: sums, as: UTF8.self).split(separator: "\n") {
-            let parts = line.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            let name = parts[1].trimmingCharacters(in: .whitespaces)
+        guard let entries = SHA256Sums.entries(Array(sums)) else {
+            throw DeployError("dependency bundle \(directory): SHA256SUMS has a line that is not 'HASH  NAME': \(fix)")
+        }
+        for (name, expected) in entries {
             let actual = try? StreamingFile.sha256(directory + "/" + name)
-            guard actual == String(parts[0]) else {
+            guard actual == expected else {
                 throw DeployError("dependency bundle \(directory)/\(name) does not match its SHA256SUMS (digest mismatch): \(fix)")
             }
         }
