@@ -61,18 +61,14 @@ public struct ScheduledStart: Sendable, Equatable {
     }
 }
 
-/// An EventBridge rule for a job's ended runs: which state-change events match, and the
-/// message SNS gets (an input transformer).
-public struct RunEventRule: Sendable, Equatable {
-    /// The event pattern, as JSON text.
-    public var pattern: String
+/// The message SNS gets for a matched run event: an EventBridge input transformer.
+public struct RunEventMessage: Sendable, Equatable {
     /// `InputPathsMap`: placeholder → JSON path into the event.
     public var inputPaths: [String: String]
     /// `InputTemplate`: the message with `<placeholder>`s.
     public var inputTemplate: String
-    /// A rule from its parts.
-    public init(pattern: String, inputPaths: [String: String], inputTemplate: String) {
-        self.pattern = pattern
+    /// A message from its parts.
+    public init(inputPaths: [String: String], inputTemplate: String) {
         self.inputPaths = inputPaths
         self.inputTemplate = inputTemplate
     }
@@ -147,8 +143,11 @@ public protocol EnginePlugin: Sendable {
     /// EventBridge Scheduler's call that starts a run of `name` with `arguments` (engines with
     /// `.eventBridge` scheduling).
     func scheduledStart(name: String, engineDefinition: JSONValue, arguments: [String: String], target: Target) -> ScheduledStart?
-    /// The rule matching this job's runs that end as `on` says (engines that report run events).
-    func runEventRule(name: String, engineDefinition: JSONValue, on: [String], target: Target) -> RunEventRule?
+    /// The event pattern (JSON text) matching this job's runs that end as `on` says (engines
+    /// that report run events).
+    func runEventPattern(name: String, engineDefinition: JSONValue, on: [String], target: Target) -> String?
+    /// The message SNS gets for one matched event (job, run, state, error, console link).
+    func runEventMessage(target: Target) -> RunEventMessage?
     /// Whether `deployer import` can read an existing job of this engine.
     var importsExisting: Bool { get }
     /// `deployer import`: the manifest YAML for the existing job or application `identifier`.
@@ -171,7 +170,9 @@ extension EnginePlugin {
     /// By default no scheduled start.
     public func scheduledStart(name: String, engineDefinition: JSONValue, arguments: [String: String], target: Target) -> ScheduledStart? { nil }
     /// By default no run event rule.
-    public func runEventRule(name: String, engineDefinition: JSONValue, on: [String], target: Target) -> RunEventRule? { nil }
+    public func runEventPattern(name: String, engineDefinition: JSONValue, on: [String], target: Target) -> String? { nil }
+    /// By default no run event message.
+    public func runEventMessage(target: Target) -> RunEventMessage? { nil }
     /// By default nothing to import.
     public var importsExisting: Bool { false }
     /// By default a `DeployError`: the engine has nothing to import.

@@ -65,11 +65,11 @@ struct Automation: Sendable {
             }
             result["Schedule"] = .object(fields)
         }
-        if let notify = job.notify, let rule = target.plugin.runEventRule(name: name, engineDefinition: engineDefinition, on: notify.on, target: target) {
+        if let notify = job.notify, let pattern = target.plugin.runEventPattern(name: name, engineDefinition: engineDefinition, on: notify.on, target: target) {
             result["Alerts"] = .object([
                 "Rule": .string(Self.resourceName(name) + "-alerts"),
                 "Topic": .string(notify.snsTopic),
-                "Pattern": .string(rule.pattern),
+                "Pattern": .string(pattern),
             ])
         }
         return result
@@ -134,7 +134,7 @@ struct Automation: Sendable {
             if case .object(let fields)? = desired["Alerts"] {
                 try await events.putRule(name: rule, pattern: fields["Pattern"]?.stringValue ?? "{}",
                                          description: "Managed by deployer: failed runs of \(name) to SNS")
-                try await events.putTargets(rule: rule, targets: [EventsClient.Target(id: "sns", arn: fields["Topic"]?.stringValue ?? "", inputTransformer: transformer(name: name))])
+                try await events.putTargets(rule: rule, targets: [EventsClient.Target(id: "sns", arn: fields["Topic"]?.stringValue ?? "", inputTransformer: transformer())])
                 log("\(live["Alerts"] == nil ? "created" : "updated") alert rule \(rule) → \(fields["Topic"]?.stringValue ?? "")")
             } else {
                 try await events.deleteRule(name: rule)
@@ -144,9 +144,8 @@ struct Automation: Sendable {
     }
 
     /// A readable message (job, run, state, error, console link): the engine's input transformer.
-    func transformer(name: String) -> EventsClient.InputTransformer? {
-        guard let rule = target.plugin.runEventRule(name: name, engineDefinition: .object([:]), on: [], target: target) else { return nil }
-        return EventsClient.InputTransformer(inputPathsMap: rule.inputPaths, inputTemplate: rule.inputTemplate)
+    func transformer() -> EventsClient.InputTransformer? {
+        target.plugin.runEventMessage(target: target).map { EventsClient.InputTransformer(inputPathsMap: $0.inputPaths, inputTemplate: $0.inputTemplate) }
     }
 
     func delete(name: String, log: @Sendable (String) -> Void) async throws {

@@ -129,13 +129,17 @@ public struct EMRServerlessPlugin: EnginePlugin {
     }
 
     /// The application's runs that end FAILED (or CANCELLED for `stopped`).
-    public func runEventRule(name: String, engineDefinition: JSONValue, on: [String], target: Target) -> RunEventRule? {
+    public func runEventPattern(name: String, engineDefinition: JSONValue, on: [String], target: Target) -> String? {
         let states = Set(on.map { $0 == "stopped" ? "CANCELLED" : "FAILED" }).sorted()
         let app = engineDefinition["applicationId"]?.stringValue ?? target.configuration(EMRServerlessConfiguration.self)?.applicationId ?? ""
+        return Automation.json(["source": ["aws.emr-serverless"], "detail-type": ["EMR Serverless Job Run State Change"],
+                                "detail": ["applicationId": [app], "state": states]])
+    }
+
+    /// Run, application, state, its details and the application's console page.
+    public func runEventMessage(target: Target) -> RunEventMessage? {
         let region = target.region ?? "us-east-1"
-        return RunEventRule(
-            pattern: Automation.json(["source": ["aws.emr-serverless"], "detail-type": ["EMR Serverless Job Run State Change"],
-                                      "detail": ["applicationId": [app], "state": states]]),
+        return RunEventMessage(
             inputPaths: ["app": "$.detail.applicationId", "run": "$.detail.jobRunId", "state": "$.detail.state", "details": "$.detail.stateDetails"],
             inputTemplate: "\"deployer (target \(target.name)): EMR Serverless run <run> of application <app> ended <state>: <details>. https://\(region).console.aws.amazon.com/emr/home?region=\(region)#/serverless-applications/<app>\"")
     }

@@ -98,11 +98,15 @@ public struct GluePlugin: EnginePlugin {
     }
 
     /// "Glue Job State Change" events of this job in the states `on` names.
-    public func runEventRule(name: String, engineDefinition: JSONValue, on: [String], target: Target) -> RunEventRule? {
+    public func runEventPattern(name: String, engineDefinition: JSONValue, on: [String], target: Target) -> String? {
         let states = on.map { ["failed": "FAILED", "timeout": "TIMEOUT", "stopped": "STOPPED"][$0] ?? $0.uppercased() }.sorted()
+        return Automation.json(["source": ["aws.glue"], "detail-type": ["Glue Job State Change"], "detail": ["jobName": [name], "state": states]])
+    }
+
+    /// Job, run, state, Glue's message and the run's console page.
+    public func runEventMessage(target: Target) -> RunEventMessage? {
         let region = target.region ?? "us-east-1"
-        return RunEventRule(
-            pattern: Automation.json(["source": ["aws.glue"], "detail-type": ["Glue Job State Change"], "detail": ["jobName": [name], "state": states]]),
+        return RunEventMessage(
             inputPaths: ["job": "$.detail.jobName", "run": "$.detail.jobRunId", "state": "$.detail.state", "message": "$.detail.message"],
             inputTemplate: "\"deployer (target \(target.name)): Glue job <job> run <run> ended <state>: <message>. https://\(region).console.aws.amazon.com/gluestudio/home?region=\(region)#/job/<job>/run/<run>\"")
     }
