@@ -138,4 +138,32 @@ final class ServiceShapeTests: XCTestCase {
         XCTAssertFalse(error(409, "BucketAlreadyExists").isPreconditionFailed)
         XCTAssertTrue(error(400, "ThrottlingException").isThrottling)
     }
+
+    /// A ranged read gets exactly the bytes asked for: a server that ignores Range is cut to
+    /// them; an answer of another length is a MalformedResponse naming the key, not the bytes.
+    func testRangedReadsAreExactOrRefused() async throws {
+        let whole = Array("0123456789".utf8)
+        let answers: [HTTPResponse] = [
+            HTTPResponse(status: 206, body: Array(whole[2...6])),
+            HTTPResponse(status: 200, body: whole),
+            HTTPResponse(status: 206, body: Array(whole[2...4])),
+            HTTPResponse(status: 200, body: Array(whole[0...3])),
+        ]
+        let transport = ScriptedTransport(answers.map { .respond($0) })
+        let s3 = S3Client(client: Fixtures.client(transport))
+        let exact = try await s3.getObjectRange(bucket: "b", key: "k", first: 2, last: 6)
+        XCTAssertEqual(exact, Array(whole[2...6]))
+        XCTAssertEqual(transport.requests.first?.headers.first { $0.name == "Range" }?.value, "bytes=2-6")
+        let cut = try await s3.getObjectRange(bucket: "b", key: "k", first: 2, last: 6)
+        XCTAssertEqual(cut, Array(whole[2...6]))
+        for _ in 0..<2 {
+            do {
+                _ = try await s3.getObjectRange(bucket: "b", key: "k", first: 2, last: 6)
+                XCTFail("a short answer was accepted")
+            } catch let error as AWSError {
+                XCTAssertEqual(error.code, "MalformedResponse")
+                XCTAssertTrue(error.message.hasPrefix("asked for 5 bytes of k, got "), error.message)
+            }
+        }
+    }
 }
