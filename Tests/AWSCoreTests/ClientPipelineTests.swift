@@ -112,6 +112,9 @@ final class ClientPipelineTests: XCTestCase {
         } catch let error as AWSError {
             XCTAssertEqual(error.code, "TransportError")
             XCTAssertTrue(error.message.contains("retry quota is spent"), error.message)
+            // No answer, no status: not "HTTP 0 TransportError".
+            XCTAssertTrue("\(error)".hasPrefix("s3 GetObject failed: no answer (timeout): "), "\(error)")
+            XCTAssertFalse("\(error)".contains("HTTP 0"), "\(error)")
         }
         XCTAssertEqual(transport.requests.count, 4, "a timeout retry costs 10: with 9 tokens it is not retried")
     }

@@ -98,6 +98,33 @@ final class DeployFlowTests: XCTestCase {
         XCTAssertEqual(response.status, 201, response.bodyText)
     }
 
+    /// A wrong access key or secret is a credential problem, named as one: not "may not
+    /// s3:GetObject … terraform/modules/github_oidc", and no secret in the output.
+    func testWrongKeysAreNamedAsCredentialsNotAsMissingGrants() async throws {
+        let peers = try peers()
+        let bucket = "itest-keys-\(UInt32.random(in: 0...UInt32.max))"
+        try await S3Client(client: client(peers)).createBucket(bucket: bucket)
+        _ = try manifest(target: "dev", body: """
+          dev:
+            engine: glue
+            region: us-east-1
+            artifacts: {bucket: \(bucket), prefix: deploy}
+            role_arn: arn:aws:iam::\(peers.account):role/glue-job
+        """)
+        let wrongSecret = "wrongSECRETwrongSECRETwrongSECRET0123456"
+        for (key, secret, advice) in [("AKIAWRONGWRONGWRONG1", peers.secret, "access key id is not known"), (peers.key, wrongSecret, "signature does not match")] {
+            var environment = environment(peers)
+            environment["AWS_ACCESS_KEY_ID"] = key
+            environment["AWS_SECRET_ACCESS_KEY"] = secret
+            let plan = try CLI.run(["plan", "-t", "dev"], environment: environment, cwd: work)
+            XCTAssertEqual(plan.status, 1, plan.all)
+            XCTAssertTrue(plan.stderr.contains("error: credentials refused by "), plan.all)
+            XCTAssertTrue(plan.stderr.contains(advice), plan.all)
+            XCTAssertFalse(plan.all.contains("terraform/modules") || plan.all.contains("may not "), plan.all)
+            XCTAssertFalse(plan.all.contains(secret), "no secret in the output")
+        }
+    }
+
     func testGlueFlowPlanApplyNoChangesUpdatePlanStalePlanRunStatusAndAccountGuard() async throws {
         let peers = try peers()
         let bucket = "itest-glue-\(UInt32.random(in: 0...UInt32.max))"

@@ -115,6 +115,9 @@ final class RunLifecycleTests: XCTestCase {
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(process.terminationStatus, 3, stderr)
         XCTAssertTrue(stderr.contains("cancelled local:local:sleeper:\(runId) on interrupt"), stderr)
+        // The signal's own line says what happens next (it printed "SIGTERM: true" before).
+        XCTAssertTrue(stderr.contains("SIGTERM: cancelling local:local:sleeper:\(runId)"), stderr)
+        XCTAssertFalse(stderr.contains(": true"), stderr)
         var gone = false
         for _ in 0..<100 where !gone {
             gone = !groupAlive(pid)
@@ -134,7 +137,10 @@ final class RunLifecycleTests: XCTestCase {
         XCTAssertTrue(finish(process, within: 30))
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(process.terminationStatus, 143, stderr)
-        XCTAssertTrue(stderr.contains("detached: local:local:sleeper:\(runId) goes on"), stderr)
+        XCTAssertTrue(stderr.contains("SIGTERM: detaching: local:local:sleeper:\(runId) goes on"), stderr)
+        // A chosen detach is not an error.
+        XCTAssertTrue(stderr.contains("\ndetached: local:local:sleeper:\(runId) goes on"), stderr)
+        XCTAssertFalse(stderr.contains("error:"), stderr)
         XCTAssertTrue(groupAlive(pid), "detached: the run goes on")
         // Attach from elsewhere, wait a little, cancel at the timeout.
         let attached = try deployer(["run", "--attach", "local:local:sleeper:\(runId)", "--wait", "--timeout", "2s", "--on-timeout", "cancel"])

@@ -54,6 +54,39 @@ final class AccessAdviceTests: XCTestCase {
         XCTAssertEqual(AWSError.iamAction(service: "s3", operation: "ListMultipartUploads"), "s3:ListBucketMultipartUploads")
     }
 
+    /// A wrong access key, a wrong secret, an expired token: refused credentials, which no
+    /// grant changes, so no IAM advice (they used to read "may not s3:GetObject … github_oidc").
+    func testRefusedCredentialsAreNotAccessDenied() async throws {
+        let answers = [
+            ("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", "access key id is not known"),
+            ("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided.", "secret access key does not belong"),
+            ("ExpiredToken", "The provided token has expired.", "session token has expired"),
+            ("InvalidToken", "The provided token is malformed or otherwise invalid.", "session token is missing or invalid"),
+        ]
+        for (code, message, advice) in answers {
+            let transport = ScriptedTransport { _ in
+                HTTPResponse(status: 403, headers: [HTTPHeader("x-amz-request-id", "REQ9")], text: "<Error><Code>\(code)</Code><Message>\(message)</Message></Error>")
+            }
+            let s3 = S3Client(client: Fixtures.client(transport))
+            do {
+                _ = try await s3.getObject(bucket: "prod-artifacts", key: "carsales/prod/latest.json")
+                XCTFail("refused")
+            } catch let error as AWSError {
+                XCTAssertFalse(error.isAccessDenied, code)
+                XCTAssertTrue(error.isCredentialProblem, code)
+                XCTAssertNil(AccessAdvice.accessDenied(in: error), code)
+                let text = AccessAdvice.explainCredentials(try XCTUnwrap(AccessAdvice.credentialProblem(in: error)))
+                XCTAssertTrue(text.hasPrefix("credentials refused by s3 GetObject (\(code), request id REQ9): "), text)
+                XCTAssertTrue(text.contains(advice), text)
+                XCTAssertFalse(text.contains("terraform") || text.contains("may not"), text)
+            }
+        }
+        let failure = DeployFailure(cause: "x", underlying: AWSError(service: "glue", operation: "GetJob", status: 400, code: "UnrecognizedClientException", message: ""),
+                                    interrupted: false, summary: "nothing was changed")
+        XCTAssertNotNil(AccessAdvice.credentialProblem(in: failure))
+        XCTAssertNil(AccessAdvice.accessDenied(in: failure))
+    }
+
     /// S3 quotes the resource; the on-call role is told it is read-only; schedules and rules
     /// name their statements.
     func testQuotedResourcesOnCallAndScheduleStatements() {

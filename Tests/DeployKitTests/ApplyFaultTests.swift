@@ -105,6 +105,99 @@ final class ApplyFaultTests: XCTestCase {
         XCTAssertEqual(record?.definitions["sales_etl"], engine.lock.withLock { engine.jobs["p-dev-sales_etl"] }, "the record describes the live job", file: file, line: line)
     }
 
+    /// A store whose upload listing fails with `error`.
+    struct FailingUploadListStore: ObjectStore {
+        let inner: LocalStore
+        let error: AWSError
+        var location: String { inner.location }
+        func url(_ key: String) -> String { inner.url(key) }
+        func head(_ key: String) async throws -> StoredObject? { try await inner.head(key) }
+        func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? { try await inner.get(key) }
+        func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
+            try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
+        }
+        func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
+            try await inner.putFile(key, path: path, condition: condition, progress: progress)
+        }
+        func delete(_ key: String, ifMatch: String?) async throws { try await inner.delete(key, ifMatch: ifMatch) }
+        func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
+        func abortRedundantUploads(prefix: String) async throws -> [String] { throw error }
+    }
+
+    /// The leftover-upload check blames the role only when S3 refused it: a throttle (503
+    /// SlowDown) used to get "the deploy role needs s3:ListBucketMultipartUploads".
+    func testLeftoverUploadWarningBlamesTheRoleOnlyForARefusal() async throws {
+        let cases: [(AWSError, Bool)] = [
+            (AWSError(service: "s3", operation: "ListMultipartUploads", status: 503, code: "SlowDown", message: "Please reduce your request rate."), false),
+            (AWSError(service: "s3", operation: "ListMultipartUploads", status: 0, code: "TransportError", message: "timed out", transportKind: .timeout), false),
+            (AWSError(service: "s3", operation: "ListMultipartUploads", status: 403, code: "InvalidAccessKeyId", message: ""), false),
+            (AWSError(service: "s3", operation: "ListMultipartUploads", status: 403, code: "AccessDenied", message: "Access Denied"), true),
+        ]
+        for (error, blamesRole) in cases {
+            let lines = Lines()
+            let base = context(engine: MemoryEngine())
+            let context = DeployContext(manifest: base.manifest, target: base.target, store: FailingUploadListStore(inner: LocalStore(root: work + "/store"), error: error),
+                                        engine: base.engine, layout: base.layout, client: nil, log: { lines.append($0) })
+            await Deployer(context: context).abortLeftoverUploads(olderThan: nil)
+            let text = lines.all.joined(separator: "\n")
+            XCTAssertTrue(text.contains("warning: could not check for incomplete uploads"), text)
+            XCTAssertEqual(text.contains("s3:ListBucketMultipartUploads"), blamesRole, "\(error.code): \(text)")
+        }
+    }
+
+    /// An HTML page where latest.json should be is an endpoint problem, said so; a JSON
+    /// document of the wrong shape names the field; neither shows Swift's debug text.
+    func testGarbageLatestRecordIsNamedWithoutSwiftInternals() async throws {
+        let context = context(engine: MemoryEngine())
+        let cases = [("<html><body>Gateway says hi</body></html>", "is not JSON (41 bytes starting '<html><body>Gate'): an endpoint or proxy that is not the object store answered"),
+                     (#"{"id": 7}"#, "is not a deployment record (field id: not a String)"),
+                     (#"{"id": "x""#, "is not a deployment record (not valid JSON)")]
+        for (body, expected) in cases {
+            _ = try await context.store.put(context.layout.latestKey, bytes: Array(body.utf8), contentType: "application/json", condition: .always)
+            do {
+                _ = try await context.latestRecord()
+                XCTFail("refused: \(body)")
+            } catch {
+                let text = "\(error)"
+                XCTAssertTrue(text.contains(expected), text)
+                XCTAssertFalse(text.contains("DecodingError") || text.contains("Debug description") || text.contains("CodingKeys"), text)
+            }
+        }
+    }
+
+    /// A manifest of another project pointed at this project's store and target may not
+    /// destroy (or plan against) this project's jobs: destroy used to follow the record.
+    func testDestroyWithAnotherProjectsManifestChangesNothing() async throws {
+        let engine = MemoryEngine()
+        let ours = context(engine: engine)
+        var options = Deployer.ApplyOptions()
+        options.buildDirectory = work + "/build"
+        _ = try await Deployer(context: ours).apply(options: options)
+        XCTAssertEqual(engine.lock.withLock { engine.jobs.keys.sorted() }, ["p-dev-sales_etl"])
+        var manifest = ours.manifest
+        manifest.project = "other"
+        let theirs = DeployContext(manifest: manifest, target: ours.target, store: ours.store, engine: engine, layout: ours.layout, client: nil)
+        for attempt in ["destroy", "plan"] {
+            do {
+                if attempt == "destroy" { _ = try await Deployer(context: theirs).destroy(options: options) } else { _ = try await Deployer(context: theirs).plan() }
+                XCTFail("\(attempt) with another project's manifest must be refused")
+            } catch {
+                XCTAssertTrue("\(error)".contains("belongs to project 'p', not 'other': nothing was read or changed"), "\(error)")
+            }
+        }
+        XCTAssertEqual(engine.lock.withLock { engine.jobs.keys.sorted() }, ["p-dev-sales_etl"], "our job is still there")
+        let lock = try await ours.store.head(ours.layout.lockKey)
+        XCTAssertNil(lock, "no lock taken")
+        try await assertConverged(ours, engine)
+    }
+
+    final class Lines: @unchecked Sendable {
+        private let lock = NSLock()
+        private var lines: [String] = []
+        func append(_ line: String) { lock.withLock { lines.append(line) } }
+        var all: [String] { lock.withLock { lines } }
+    }
+
     /// Lease acquire, renew and release, the record and the artifact writes: each lands, its
     /// answer is lost, the retry gets 412 on our own object. Apply still succeeds.
     func testRetriedConditionalWritesMeetingTheirOwnWriteSucceed() async throws {

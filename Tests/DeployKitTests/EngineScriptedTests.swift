@@ -188,10 +188,27 @@ final class EngineScriptedTests: XCTestCase {
         let body = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(transport.requests[0].bodyText.utf8)) as? [String: Any])
         XCTAssertEqual(body["clientToken"] as? String, "token-123")
         // Run metadata as tags (the API's StartJobRun `tags` map), the cost limit as executionTimeoutMinutes.
-        XCTAssertEqual(body["tags"] as? [String: String], ["managed-by": "deployer", "deployer-run-key": "token-123", "deployer-artifact": "d2",
-                                                          "deployer-deployment": "20240131T000000Z-abcd", "deployer-arguments": #"{"as_of":"2024-02-29"}"#])
+        // The run's own arguments are not copied into a tag (TagValue allows no JSON): the tag
+        // names where they start in entryPointArguments (after the template's two).
+        let tags = try XCTUnwrap(body["tags"] as? [String: String])
+        XCTAssertEqual(tags, ["managed-by": "deployer", "deployer-run-key": "token-123", "deployer-artifact": "d2",
+                              "deployer-deployment": "20240131T000000Z-abcd", "deployer-arguments-from": "2"])
+        let tagValue = try NSRegularExpression(pattern: "^[A-Za-z0-9 /_.:=+@-]{0,256}$")
+        for (key, value) in tags {
+            XCTAssertNotNil(tagValue.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)), "tag \(key)=\(value) breaks the model's TagValue")
+        }
         XCTAssertEqual(body["executionTimeoutMinutes"] as? Int, 42)
-        XCTAssertEqual(EMRServerlessEngine.metadata(tags: body["tags"] as? [String: String] ?? [:]), request.metadata)
+        let sentArguments = (((body["jobDriver"] as? [String: Any])?["sparkSubmit"]) as? [String: Any])?["entryPointArguments"] as? [String]
+        XCTAssertEqual(EMRServerlessEngine.metadata(tags: tags, entryPointArguments: sentArguments), request.metadata)
+        // A JSON value with spaces and quotes, and an argument of 300 characters, still come back whole.
+        let long = String(repeating: "x", count: 300)
+        let wide = RunMetadata(idempotencyKey: "k", arguments: ["note": #"{"a": "b c"}"#, "long": long])
+        let wideTags = EMRServerlessEngine.tags(wide, argumentsFrom: 2)
+        XCTAssertEqual(wideTags["deployer-arguments-from"], "2")
+        XCTAssertEqual(EMRServerlessEngine.metadata(tags: wideTags, entryPointArguments: ["--as_of", "2024-01-31", "--long", long, "--note", #"{"a": "b c"}"#])?.arguments,
+                       wide.arguments)
+        // An index beyond the list is not trusted.
+        XCTAssertEqual(EMRServerlessEngine.metadata(tags: ["deployer-run-key": "k", "deployer-arguments-from": "9"], entryPointArguments: ["--a", "b"])?.arguments, [:])
         XCTAssertEqual(body["executionRoleArn"] as? String, "arn:aws:iam::123456789012:role/emr-job")
         XCTAssertNil(body["applicationId"], "the application id goes in the path")
         let submit = try XCTUnwrap(((body["jobDriver"] as? [String: Any])?["sparkSubmit"]) as? [String: Any])

@@ -48,6 +48,21 @@ final class HostileManifestTests: XCTestCase {
         XCTAssertTrue(message(head + "jobs:\n  etl: {source: jobs/etl}\nx: *nothing\n").contains("aliases"))
     }
 
+    /// Tags were silently dropped (`!python/object:os.system ls` read as a string); a NUL was
+    /// reported at 1:1; libyaml's nesting limit leaked the name of a C function.
+    func testTagsNULAndDeepNestingAreRefusedWhereTheyStand() {
+        for tagged in ["x: !python/object:os.system ls\n", "x: !!binary aGVsbG8=\n", "x: !custom [a]\n", "x: !custom {a: b}\n"] {
+            let error = message(head + "jobs:\n  etl: {source: jobs/etl}\n" + tagged)
+            XCTAssertTrue(error.contains("deployer.yml:8:4: (yaml): YAML tags (!tag) are not allowed"), error)
+        }
+        XCTAssertEqual(message(head + "jobs:\n  etl: {source: jobs/etl, arguments: {--note: \"!not a tag\"}}\n"), "(loaded)")
+        let nul = message(head + "jobs:\n  etl: {source: jobs/etl}\n  # a\u{0}b\n")
+        XCTAssertTrue(nul.contains("deployer.yml:8:6: (yaml): control character U+0000"), nul)
+        let deep = message("project: shop\nx: " + String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000) + "\n")
+        XCTAssertTrue(deep.contains("nests deeper than 64 levels"), deep)
+        XCTAssertFalse(deep.contains("yaml_"), deep)
+    }
+
     func testOversizedFilesValuesAndCountsAreBounded() throws {
         let value = String(repeating: "v", count: 5_000_000)
         let big = message(head + "jobs:\n  etl: {source: jobs/etl}\nproject2: \(value)\n")

@@ -80,6 +80,25 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(job.engines[.glue]?.arguments, ["--bucket": "shop-artifacts"])
     }
 
+    /// A boolean output is `true`/`false` (it was "1"); a number keeps its shortest form; a
+    /// control character (NUL, newline) in an output is refused, as the same in YAML is.
+    func testTerraformOutputsKeepBooleansAndRefuseControlCharacters() throws {
+        var outputs = TerraformOutputs(source: try write(#"""
+            {"on": {"value": true, "type": "bool"}, "off": {"value": false, "type": "bool"}, "workers": {"value": 10, "type": "number"},
+             "ratio": {"value": 0.25, "type": "number"}, "nul": {"value": "a\u0000b", "type": "string"}, "newline": {"value": "a\nb", "type": "string"},
+             "list": {"value": ["a"], "type": ["list", "string"]}}
+            """#, name: "tf-kinds.json"), directory: directory)
+        XCTAssertEqual(try outputs.value("on"), "true")
+        XCTAssertEqual(try outputs.value("off"), "false")
+        XCTAssertEqual(try outputs.value("workers"), "10")
+        XCTAssertEqual(try outputs.value("ratio"), "0.25")
+        for (name, expected) in [("nul", "U+0000"), ("newline", "U+000A"), ("list", "not a string, number or boolean")] {
+            XCTAssertThrowsError(try outputs.value(name), name) { error in
+                XCTAssertTrue("\(error)".contains("terraform output '\(name)'") && "\(error)".contains(expected), "\(error)")
+            }
+        }
+    }
+
     func testErrorsCarryFileLineColumnPathAndAllowedValues() throws {
         let found = try issues("""
         project: shop

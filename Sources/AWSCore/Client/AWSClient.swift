@@ -14,6 +14,9 @@ public struct AWSConfiguration: Sendable {
     /// The whole call's limit, retries and backoff included (plus the same allowance for a body):
     /// a silent or failing endpoint ends a command in bounded time.
     public var deadline: Duration
+    /// The `User-Agent` every request carries (not signed): which tool and command sent it, for
+    /// CloudTrail and for the contract test that checks each request against the service model.
+    public var userAgent: String?
 
     /// Settings for `region`. Without `endpoints`, AWS's own endpoints for that region unless
     /// the process environment overrides them (`AWS_ENDPOINT_URL…`).
@@ -216,6 +219,10 @@ public final class AWSClient: Sendable {
     /// Builds a request to `service`'s endpoint (resolved for this client's region).
     public func makeRequest(_ service: ServiceInfo, method: String, path: String = "/", query: [QueryItem] = [], headers: [HTTPHeader] = [], body: RequestBody = .empty) throws -> HTTPRequest {
         let endpoint = try configuration.endpoints.resolve(service)
+        var headers = headers
+        if let userAgent = configuration.userAgent, !headers.contains(where: { $0.name.lowercased() == "user-agent" }) {
+            headers.append(HTTPHeader("User-Agent", userAgent))
+        }
         return HTTPRequest(method: method, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port,
                            path: endpoint.basePath + (path.isEmpty ? "/" : path), query: query, headers: headers, body: body)
     }

@@ -58,9 +58,43 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
     /// (a concurrent conditional write to the same key).
     public var isPreconditionFailed: Bool { status == 412 || ["PreconditionFailed", "ConditionalRequestConflict"].contains(code) }
 
-    /// The caller may not do this (IAM, bucket policy, SCP).
+    /// The caller may not do this (IAM, bucket policy, SCP). A 403 about the credentials
+    /// themselves (an unknown key, a bad signature, an expired token) is not a denial: no grant
+    /// would change it (`isCredentialProblem`).
     public var isAccessDenied: Bool {
-        ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden", "AuthorizationError"].contains(code) || (status == 403 && !RetryPolicy.clockSkewCodes.contains(code))
+        if isCredentialProblem { return false }
+        return ["AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden", "AuthorizationError"].contains(code)
+            || (status == 403 && !RetryPolicy.clockSkewCodes.contains(code))
+    }
+
+    /// The service did not accept the credentials as such: the access key id is unknown, the
+    /// signature does not match (a wrong secret key, or a clock far off), or the session token
+    /// is missing, invalid or expired.
+    public var isCredentialProblem: Bool { Self.credentialCodes.contains(code) }
+
+    /// Every service's codes for credentials it does not accept.
+    public static let credentialCodes: Set<String> = [
+        "InvalidAccessKeyId", "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidSignatureException",
+        "IncompleteSignature", "IncompleteSignatureException", "ExpiredToken", "ExpiredTokenException", "InvalidToken", "TokenRefreshRequired",
+        "MissingAuthenticationToken", "MissingAuthenticationTokenException", "AuthFailure", "RequestExpired", "RequestTimeTooSkewed",
+    ]
+
+    /// What to check for a credential problem, by code: one sentence, no secret.
+    public var credentialAdvice: String {
+        switch code {
+        case "InvalidAccessKeyId", "InvalidClientTokenId", "UnrecognizedClientException", "AuthFailure":
+            return "the access key id is not known to AWS (a wrong or deleted key, or a key of another partition): check AWS_ACCESS_KEY_ID or the profile's aws_access_key_id"
+        case "SignatureDoesNotMatch", "InvalidSignatureException", "IncompleteSignature", "IncompleteSignatureException":
+            return "the request's signature does not match: the secret access key does not belong to the access key id, or this machine's clock is far off"
+        case "ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired":
+            return "the session token has expired: log in again (aws sso login, a fresh AssumeRole) or drop a stale AWS_SESSION_TOKEN"
+        case "InvalidToken", "MissingAuthenticationToken", "MissingAuthenticationTokenException":
+            return "the session token is missing or invalid: temporary keys (ASIA…) need their AWS_SESSION_TOKEN, permanent keys none"
+        case "RequestExpired", "RequestTimeTooSkewed":
+            return "this machine's clock differs too much from AWS's: set the time (NTP) and try again"
+        default:
+            return "the credentials were refused"
+        }
     }
 
     /// The IAM action and resource an AccessDenied is about: from AWS's own message when it
@@ -97,6 +131,12 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
     /// `SERVICE OPERATION failed: HTTP STATUS CODE: message (request id ID)`, the parts that
     /// are empty left out.
     public var description: String {
+        if isTransport {
+            // No HTTP answer came back: no status to show ("HTTP 0 TransportError" said nothing).
+            var text = "\(service) \(operation) failed: no answer (\(transportKind?.rawValue ?? "transport"))"
+            if !message.isEmpty { text += ": \(message)" }
+            return text
+        }
         var text = "\(service) \(operation) failed: HTTP \(status) \(code)"
         if !message.isEmpty { text += ": \(message)" }
         if let requestId { text += " (request id \(requestId))" }

@@ -11,6 +11,18 @@ public enum AccessAdvice {
         return nil
     }
 
+    /// The refused-credentials error inside `error` (directly, or the cause of a failed apply).
+    public static func credentialProblem(in error: any Error) -> AWSError? {
+        if let refused = error as? AWSError, refused.isCredentialProblem { return refused }
+        if let failure = error as? DeployFailure, let refused = failure.underlying as? AWSError, refused.isCredentialProblem { return refused }
+        return nil
+    }
+
+    /// One line for credentials AWS refused: not a missing grant, so no IAM advice.
+    public static func explainCredentials(_ error: AWSError) -> String {
+        "credentials refused by \(error.service) \(error.operation) (\(error.code)\(error.requestId.map { ", request id \($0)" } ?? "")): \(error.credentialAdvice); 'deployer whoami' shows which credentials are in use"
+    }
+
     /// One line: `access denied: PRINCIPAL may not ACTION on RESOURCE (SERVICE OPERATION, request id): WHERE IT IS GRANTED`.
     public static func explain(_ error: AWSError, principal: String?, target: String) -> String {
         let (action, resource) = error.deniedAction

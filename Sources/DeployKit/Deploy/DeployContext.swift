@@ -91,11 +91,13 @@ public struct DeployContext: Sendable {
     /// does not decode.
     public func latestRecord() async throws -> DeploymentRecord? {
         guard let (bytes, _) = try await store.get(layout.latestKey) else { return nil }
-        do {
-            return try JSONDecoder.iso.decode(DeploymentRecord.self, from: Data(bytes))
-        } catch {
-            throw DeployError("\(store.url(layout.latestKey)) is not a deployment record: \(error)")
+        let record = try DeploymentRecord.decode(bytes, url: store.url(layout.latestKey))
+        // Two projects sharing a bucket, prefix and target name would act on each other's
+        // jobs (a destroy followed the other project's record and deleted its jobs).
+        guard record.project == manifest.project else {
+            throw DeployError("\(store.url(layout.latestKey)) belongs to project '\(Schema.short(record.project))', not '\(Schema.short(manifest.project))': nothing was read or changed; give this project its own targets.\(target.name).artifacts prefix (or check the manifest's project:)")
         }
+        return record
     }
 
     /// Deployment record `id`; throws a `DeployError` when there is none.
@@ -103,7 +105,7 @@ public struct DeployContext: Sendable {
         guard let (bytes, _) = try await store.get(layout.deploymentKey(id)) else {
             throw DeployError("no deployment \(id) on target \(target.name): 'deployer deployments -t \(target.name)' lists them")
         }
-        return try JSONDecoder.iso.decode(DeploymentRecord.self, from: Data(bytes))
+        return try DeploymentRecord.decode(bytes, url: store.url(layout.deploymentKey(id)))
     }
 
     /// Every readable deployment record of the target, newest first along the `previous` chain

@@ -336,7 +336,9 @@ public struct Deployer: Sendable {
         } catch is CancellationError {
             return
         } catch {
-            context.log("warning: could not check for incomplete uploads under \(context.store.url(prefix)) (\(error)); the deploy role needs s3:ListBucketMultipartUploads and s3:AbortMultipartUpload")
+            // Only a refusal is about the role: a throttle or a lost answer is not.
+            let hint = AccessAdvice.accessDenied(in: error) != nil ? "; the deploy role needs s3:ListBucketMultipartUploads and s3:AbortMultipartUpload" : "; the next apply checks again"
+            context.log("warning: could not check for incomplete uploads under \(context.store.url(prefix)) (\(error))\(hint)")
         }
     }
 

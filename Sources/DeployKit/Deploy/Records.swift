@@ -78,3 +78,39 @@ public enum Identity {
         return result.text
     }
 }
+
+extension DeploymentRecord {
+    /// Decodes the record stored at `url`. An answer that is not JSON at all (an HTML page from
+    /// a proxy or a wrong endpoint) is called that, not a damaged record; a JSON document of
+    /// the wrong shape names the field, never Swift's debug text.
+    static func decode(_ bytes: [UInt8], url: String) throws -> DeploymentRecord {
+        let first = bytes.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        guard first == UInt8(ascii: "{") else {
+            let start = String(decoding: bytes.prefix(16), as: UTF8.self).unicodeScalars.filter { $0.properties.generalCategory != .control }
+            throw DeployError("the answer for \(url) is not JSON (\(bytes.count) bytes starting '\(String(String.UnicodeScalarView(start)))'): an endpoint or proxy that is not the object store answered; check AWS_ENDPOINT_URL_S3, the proxy settings and the bucket's region")
+        }
+        do {
+            return try JSONDecoder.iso.decode(DeploymentRecord.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw DeployError("\(url) is not a deployment record (\(error.brief)): restore it from an earlier deployments/ record or remove it and run deployer apply")
+        }
+    }
+}
+
+extension DecodingError {
+    /// `field a.b: missing` / `field a.b: not a String` / `not valid JSON`: no Swift internals.
+    var brief: String {
+        func path(_ context: Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch self {
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return "field \(parent.isEmpty ? key.stringValue : parent + "." + key.stringValue): missing"
+        case .typeMismatch(let type, let context): return "field \(path(context)): not a \(type)"
+        case .valueNotFound(let type, let context): return "field \(path(context)): null where a \(type) belongs"
+        case .dataCorrupted(let context): return context.codingPath.isEmpty ? "not valid JSON" : "field \(path(context)): not a valid value"
+        @unknown default: return "not readable"
+        }
+    }
+}

@@ -381,27 +381,36 @@ extension ManifestIssue {
 struct TerraformOutputs {
     let source: String?
     let directory: String
-    var loaded: [String: Any]?
+    var loaded: [String: JSONValue]?
 
     init(source: String?, directory: String) {
         self.source = source
         self.directory = directory
     }
 
+    /// The output's value as text: a string as it is, a number in its shortest form, a boolean
+    /// as `true`/`false` (as Terraform prints it). A value with a control character is refused,
+    /// as the same in YAML is: it would flow into job arguments and names unseen.
     mutating func value(_ name: String) throws -> String {
         if loaded == nil { loaded = try load() }
         guard let entry = loaded?[name] else {
             throw DeployError("terraform output '\(name)' does not exist in \(source ?? "?") (outputs: \((loaded ?? [:]).keys.sorted().joined(separator: ", ")))")
         }
-        let value = (entry as? [String: Any])?["value"] ?? entry
-        switch value {
-        case let string as String: return string
-        case let number as NSNumber: return number.stringValue
-        default: throw DeployError("terraform output '\(name)' is not a string or number")
+        let text: String
+        switch entry["value"] ?? entry {
+        case .string(let string): text = string
+        case .bool(let bool): text = bool ? "true" : "false"
+        case .number(let number):
+            text = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        default: throw DeployError("terraform output '\(name)' in \(source ?? "?") is not a string, number or boolean: give deployer one of those (a list or map needs its own output)")
         }
+        if let bad = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            throw DeployError("terraform output '\(name)' in \(source ?? "?") holds a control character (U+\(String(format: "%04X", bad.value))): fix the output's value in terraform")
+        }
+        return text
     }
 
-    func load() throws -> [String: Any] {
+    func load() throws -> [String: JSONValue] {
         guard let source else {
             throw DeployError("${tf.…} needs terraform outputs: pass --tf-outputs FILE|DIR or set terraform_outputs in the manifest")
         }
@@ -419,7 +428,7 @@ struct TerraformOutputs {
         } else {
             data = try Data(contentsOf: URL(fileURLWithPath: source))
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: data) else {
             throw DeployError("terraform outputs \(source) are not the JSON of 'terraform output -json'")
         }
         return object

@@ -67,11 +67,21 @@ struct AWSSession {
         }
         transport = try AsyncHTTPTransport(caBundlePath: setup.caBundlePath)
         credentials = setup.credentialChain(transport: transport, region: region)
-        client = AWSClient(configuration: setup.configuration(region: region), transport: transport, credentials: credentials,
+        var configuration = setup.configuration(region: region)
+        configuration.userAgent = Self.userAgent()
+        client = AWSClient(configuration: configuration, transport: transport, credentials: credentials,
                            debug: flags.debug ? .standardError : nil)
     }
 
     func shutdown() async {
         try? await transport.shutdown()
+    }
+
+    /// `deployer/VERSION cmd/SUBCOMMAND`: the subcommand is the first word that is not a flag,
+    /// kept to letters and dashes (never a value someone typed).
+    static func userAgent(arguments: [String] = CommandLine.arguments) -> String {
+        let word = arguments.dropFirst().first { !$0.hasPrefix("-") } ?? "none"
+        let command = word.allSatisfy { $0.isASCII && ($0.isLowercase || $0 == "-") } && !word.isEmpty && word.count <= 20 ? word : "other"
+        return "deployer/\(DeployerCommand.version) cmd/\(command)"
     }
 }

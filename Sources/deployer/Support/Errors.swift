@@ -15,6 +15,11 @@ func printError(_ text: String) {
     FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
 }
 
+/// A line on stderr that is not an error (a chosen detach, a note after a signal).
+func printNote(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
 /// Runs a command body, turning every error into one `error:` line and exit 1.
 func failing<T>(_ body: () async throws -> T) async throws -> T {
     do {

@@ -24,12 +24,13 @@ enum Interrupts {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
-                let first: Bool = state.lock.withLock {
+                let isFirst: Bool = state.lock.withLock {
                     if state.signal != nil { return false }
                     state.signal = number
                     return true
                 }
-                if first {
+                // `isFirst`, not `first`: the parameter `first` is the message to print.
+                if isFirst {
                     FileHandle.standardError.write(Data("\n\(name(number)): \(first)\n".utf8))
                     state.lock.withLock { state.task }?.cancel()
                 } else {

@@ -68,6 +68,13 @@ struct CommandContext {
                 await command.shutdown()
                 return result
             } catch {
+                // Refused credentials are no grant's business: say what to check instead.
+                if let refused = AccessAdvice.credentialProblem(in: error) {
+                    await command.shutdown()
+                    var text = AccessAdvice.explainCredentials(refused)
+                    if let failure = error as? DeployFailure { text += " (\(failure.summary))" }
+                    throw CommandFailure(text)
+                }
                 // AccessDenied names who, what, where, and which Terraform module grants it.
                 if let denied = AccessAdvice.accessDenied(in: error) {
                     let principal = try? await command.context.callerIdentity()

@@ -48,7 +48,8 @@ enum RunInterrupts {
                 action = readLine()?.trimmingCharacters(in: .whitespaces) == "yes" ? .cancel : .detach
             }
             if action == .detach {
-                printError("detached: \(handle) goes on; follow it with 'deployer run --attach \(handle) -t \(handle.target) --wait'")
+                // A detach is what the user chose, not a failure: no `error:` prefix.
+                printNote("detached: \(handle) goes on; follow it with 'deployer run --attach \(handle) -t \(handle.target) --wait'")
                 return .detached(signal: interrupted.signal)
             }
             do {
@@ -57,7 +58,7 @@ enum RunInterrupts {
                 }
                 return .cancelled(info)
             } catch let again as Interrupted {
-                printError("detached: \(handle) (a cancel may be under way); check it with 'deployer status \(handle.job) -t \(handle.target) --run \(handle.runId)'")
+                printNote("detached: \(handle) (a cancel may be under way); check it with 'deployer status \(handle.job) -t \(handle.target) --run \(handle.runId)'")
                 return .detached(signal: again.signal)
             }
         }

@@ -83,9 +83,11 @@ public struct EMRServerlessEngine: EngineDriver {
         fields.removeValue(forKey: "applicationId")
         fields.removeValue(forKey: "artifact")
         fields.removeValue(forKey: "dependencies")
+        var argumentsFrom: Int?
         if !arguments.isEmpty, case .object(var driver)? = fields["jobDriver"], case .object(var submit)? = driver["sparkSubmit"] {
             var list: [JSONValue] = []
             if case .array(let existing)? = submit["entryPointArguments"] { list = existing }
+            argumentsFrom = list.count
             list += Self.argumentList(arguments).map(JSONValue.string)
             submit["entryPointArguments"] = .array(list)
             driver["sparkSubmit"] = .object(submit)
@@ -94,27 +96,41 @@ public struct EMRServerlessEngine: EngineDriver {
         var input = JSONValue.object(fields).any as? [String: Any] ?? [:]
         input["clientToken"] = request.clientToken
         var tags = ["managed-by": "deployer"]
-        for (key, value) in Self.tags(request.metadata) { tags[key] = value }
+        for (key, value) in Self.tags(request.metadata, argumentsFrom: argumentsFrom) { tags[key] = value }
         input["tags"] = tags
         if let minutes = request.timeoutMinutes { input["executionTimeoutMinutes"] = minutes }
         return try await emr.startJobRun(applicationId: appId, input: input)
     }
 
-    /// Run metadata as EMR Serverless tags (values at most 256 characters; arguments as JSON).
-    static func tags(_ metadata: RunMetadata) -> [String: String] {
+    /// The tag that says where a run's own `--arg` pairs start in its `entryPointArguments`.
+    static let argumentsFromTag = "deployer-arguments-from"
+
+    /// Run metadata as EMR Serverless tags. A tag value may hold only `[A-Za-z0-9 /_.:=+@-]`, at
+    /// most 256 characters (the model's TagValue), so the run's arguments are not copied into a
+    /// tag (JSON is refused there): they travel in `entryPointArguments`, where the run keeps
+    /// them, and the tag `deployer-arguments-from` names the index at which they begin.
+    static func tags(_ metadata: RunMetadata, argumentsFrom: Int? = nil) -> [String: String] {
         var tags: [String: String] = [:]
         if let key = metadata.idempotencyKey { tags["deployer-run-key"] = key }
         if let artifact = metadata.artifact { tags["deployer-artifact"] = artifact }
         if let deployment = metadata.deployment { tags["deployer-deployment"] = deployment }
-        if !metadata.arguments.isEmpty, let data = try? JSONSerialization.data(withJSONObject: metadata.arguments, options: [.sortedKeys]), data.count <= 256 {
-            tags["deployer-arguments"] = String(decoding: data, as: UTF8.self)
-        }
+        if let argumentsFrom, !metadata.arguments.isEmpty { tags[argumentsFromTag] = String(argumentsFrom) }
         return tags
     }
 
-    static func metadata(tags: [String: String]) -> RunMetadata? {
+    /// The metadata of a run from its tags, and its own arguments from `entryPointArguments`
+    /// after the index the tags name (`--key value` pairs, the leading dashes dropped).
+    static func metadata(tags: [String: String], entryPointArguments: [String]? = nil) -> RunMetadata? {
         guard tags["deployer-run-key"] != nil || tags["deployer-artifact"] != nil || tags["deployer-deployment"] != nil else { return nil }
-        let arguments = tags["deployer-arguments"].flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] } ?? [:]
+        var arguments: [String: String] = [:]
+        if let from = tags[argumentsFromTag].flatMap({ Int($0) }), let list = entryPointArguments, from >= 0, from <= list.count {
+            var index = from
+            while index + 1 < list.count {
+                let key = list[index].hasPrefix("--") ? String(list[index].dropFirst(2)) : list[index]
+                arguments[key] = list[index + 1]
+                index += 2
+            }
+        }
         return RunMetadata(idempotencyKey: tags["deployer-run-key"], artifact: tags["deployer-artifact"], deployment: tags["deployer-deployment"], arguments: arguments)
     }
 
@@ -146,7 +162,8 @@ public struct EMRServerlessEngine: EngineDriver {
         return RunInfo(id: id, state: Self.state(raw), engineState: raw,
                        startedAt: run.createdAt, endedAt: Self.state(raw).isTerminal ? run.updatedAt : nil,
                        error: run.stateDetails.flatMap { $0.isEmpty ? nil : $0 },
-                       metadata: Self.metadata(tags: run.tags ?? [:]), usage: usage, links: links)
+                       metadata: Self.metadata(tags: run.tags ?? [:], entryPointArguments: run.jobDriver?.sparkSubmit?.entryPointArguments),
+                       usage: usage, links: links)
     }
 
     /// GetJobRun.
@@ -183,10 +200,22 @@ public struct EMRServerlessEngine: EngineDriver {
         return unit == "TB" ? number * 1024 : number
     }
 
-    /// The application's 50 latest job runs named `name`, at most `limit`.
+    /// The application's 50 latest job runs named `name`, at most `limit`. ListJobRuns' summaries
+    /// carry no tags, driver or billed usage (the model's JobRunSummary), so each run kept is read
+    /// whole with GetJobRun; a run gone between the two calls is left out.
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
-        let runs = try await emr.listJobRuns(applicationId: definition["applicationId"]?.stringValue ?? applicationId, maxResults: 50)
-        return runs.filter { $0.name == name }.prefix(limit).map { info($0) }
+        let app = definition["applicationId"]?.stringValue ?? applicationId
+        let runs = try await emr.listJobRuns(applicationId: app, maxResults: 50)
+        var result: [RunInfo] = []
+        for summary in runs.filter({ $0.name == name }).prefix(limit) {
+            guard let id = summary.runId else { continue }
+            do {
+                result.append(info(try await emr.getJobRun(applicationId: app, runId: id)))
+            } catch let error as AWSError where error.isNotFound {
+                continue
+            }
+        }
+        return result
     }
 
     /// CancelJobRun.
