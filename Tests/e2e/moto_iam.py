@@ -377,6 +377,11 @@ def install() -> None:
 
 if __name__ == "__main__":
     install()
+    # The patches for moto's missing operations and the contract recorder (Tests/peers).
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "peers"))
+    import moto_launcher
+
+    moto_launcher.install()
     from moto.server import main
 
     main(sys.argv[1:])

@@ -97,10 +97,10 @@ MOTO_N="$(python3 "$SETUP" moto-n)"
 MOTO_LOG="$STATE/moto.log"
 (
   cd "$STATE/moto"
-  INITIAL_NO_AUTH_ACTION_COUNT="$MOTO_N" exec setsid moto_server -H 127.0.0.1 -p "$MOTO_PORT" </dev/null >"$MOTO_LOG" 2>&1
+  INITIAL_NO_AUTH_ACTION_COUNT="$MOTO_N" exec setsid python3 "$HERE/moto_launcher.py" -H 127.0.0.1 -p "$MOTO_PORT" </dev/null >"$MOTO_LOG" 2>&1
 ) &
 echo $! >"$STATE/moto.pid"
-wait_exec "$STATE/moto.pid" "moto_server -H 127.0.0.1" moto "$MOTO_LOG"
+wait_exec "$STATE/moto.pid" "moto_launcher.py -H 127.0.0.1" moto "$MOTO_LOG"
 MOTO_ENDPOINT="http://127.0.0.1:$MOTO_PORT"
 
 # ---- moto readiness and bootstrap (bounded)

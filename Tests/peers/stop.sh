@@ -56,5 +56,5 @@ stop_one() { # name expected-cmdline-substring
 }
 
 stop_one weed "-dir=$STATE/weed/data"
-stop_one moto "moto_server -H 127.0.0.1"
+stop_one moto "moto_launcher.py -H 127.0.0.1"
 exit 0
