@@ -191,6 +191,78 @@ final class ApplyFaultTests: XCTestCase {
         try await assertConverged(ours, engine)
     }
 
+    /// A store whose DELETE of the lock hangs (as a DELETE whose answer never comes).
+    struct HungLockDeleteStore: ObjectStore {
+        let inner: LocalStore
+        let hang: @Sendable () -> Bool
+        var location: String { inner.location }
+        func url(_ key: String) -> String { inner.url(key) }
+        func head(_ key: String) async throws -> StoredObject? { try await inner.head(key) }
+        func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? { try await inner.get(key) }
+        func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
+            try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
+        }
+        func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
+            try await inner.putFile(key, path: path, condition: condition, progress: progress)
+        }
+        func delete(_ key: String, ifMatch: String?) async throws {
+            if key.hasPrefix("locks/"), hang() { try await Task.sleep(for: .seconds(60)) }
+            try await inner.delete(key, ifMatch: ifMatch)
+        }
+        func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
+    }
+
+    /// A lock release that hangs after the record is written: apply reports the deployment as
+    /// done and recorded (it said "the next apply converges" and exited 1, and the next apply
+    /// said "No changes" and left the lock for 15 minutes). Now the lock is live state: plan
+    /// shows it, the next apply removes it; a lock of an apply that has not recorded is shown
+    /// and never removed.
+    func testALockLeftByAFinishedApplyIsPlannedAndRemoved() async throws {
+        let engine = MemoryEngine()
+        let hanging = Flag(true)
+        let store = HungLockDeleteStore(inner: LocalStore(root: work + "/store")) { hanging.value }
+        let context = context(engine: engine, store: store)
+        var options = Deployer.ApplyOptions()
+        options.buildDirectory = work + "/build"
+        options.releaseLimit = .milliseconds(300)
+        let started = ContinuousClock.now
+        let first = try await Deployer(context: context).apply(options: options)
+        XCTAssertLessThan(ContinuousClock.now - started, .seconds(20), "the release is bounded")
+        let record = try XCTUnwrap(first.record)
+        XCTAssertEqual(record.lock.map { !$0.isEmpty }, true)
+        let failure = try XCTUnwrap(first.releaseFailure)
+        XCTAssertTrue(failure.hasPrefix("deployment \(record.id) is recorded, but lock \(record.lock ?? "") was not released (releasing the lock did not finish within"), failure)
+        hanging.value = false
+        let (plan, _) = try await Deployer(context: context).plan()
+        XCTAssertEqual(plan.lock?.finishedDeployment, record.id)
+        XCTAssertTrue(plan.hasChanges, "our own leftover lock is a change")
+        XCTAssertTrue(plan.render().contains("- lock \(record.lock ?? "") of "), plan.render())
+        XCTAssertTrue(plan.summary.contains("the lock left by a finished apply will be removed"), plan.summary)
+        let second = try await Deployer(context: context).apply(options: options)
+        XCTAssertNil(second.record, "nothing else to do")
+        XCTAssertEqual(second.removedLock?.id, record.lock)
+        try await assertConverged(context, engine)
+        // A lock of an apply that recorded nothing (it may still be working) is shown, not removed.
+        let other = LeaseLock(store: store, key: context.layout.lockKey, target: "dev", ttl: 900)
+        let held = try await other.acquire(owner: "someone-else")
+        let (third, _) = try await Deployer(context: context).plan()
+        XCTAssertNil(third.lock?.finishedDeployment)
+        XCTAssertFalse(third.hasChanges)
+        XCTAssertTrue(third.render().contains("! lock \(held.lease.id) held by someone-else"), third.render())
+        let heldNow = try await store.head(context.layout.lockKey)
+        XCTAssertNotNil(heldNow)
+    }
+
+    final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: Bool
+        init(_ value: Bool) { stored = value }
+        var value: Bool {
+            get { lock.withLock { stored } }
+            set { lock.withLock { stored = newValue } }
+        }
+    }
+
     final class Lines: @unchecked Sendable {
         private let lock = NSLock()
         private var lines: [String] = []

@@ -114,6 +114,8 @@ public final class AWSClient: Sendable {
         let allowance = Duration.seconds(Int64(request.body.wireLength >> 20))
         let attemptLimit = configuration.timeout + allowance
         let deadline = ContinuousClock.now + configuration.deadline + allowance
+        // The limit as it really is: a large part has more than the bare deadline.
+        let deadlineText = "\(configuration.deadline)" + (allowance > .zero ? " + \(allowance) for the body's \(request.body.wireLength >> 20) MiB" : "")
         /// Sleeps before the next attempt, or returns false when that would pass the deadline.
         func backoff(_ delay: Duration) async throws -> Bool {
             guard ContinuousClock.now + delay < deadline else { return false }
@@ -129,7 +131,7 @@ public final class AWSClient: Sendable {
             let response: HTTPResponse
             do {
                 let remaining = deadline - started
-                guard remaining > .zero else { throw TransportError(.timeout, "the call's deadline of \(configuration.deadline) passed") }
+                guard remaining > .zero else { throw TransportError(.timeout, "the call's deadline of \(deadlineText) passed") }
                 response = try await transport.send(signed, timeout: min(attemptLimit, remaining))
             } catch let error as TransportError {
                 debug?.note("\(service.signingName) \(operation): \(error)")
@@ -139,7 +141,7 @@ public final class AWSClient: Sendable {
                     if let cost = retryQuota.acquire(afterTimeout: error.kind == .timeout) {
                         lastRetryCost = cost
                         if try await backoff(retry.delay(afterAttempt: attempt)) { continue }
-                        quotaNote = "; not retried: the call's deadline of \(configuration.deadline) would pass"
+                        quotaNote = "; not retried: the call's deadline of \(deadlineText) would pass"
                     } else {
                         quotaNote = "; not retried: the retry quota is spent after repeated failures"
                     }

@@ -161,7 +161,9 @@ public struct Deployer: Sendable {
                         liveFingerprint: Plan.fingerprint(jobs, latest: latest?.id), rollbackOf: rollbackOf,
                         recordBehind: Plan.record(latest, matches: jobs, selected: selection != nil) || jobs.contains(where: { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true }) ? nil : true,
                         selected: selection)
-        return (plan, artifacts, bundles)
+        var withLock = plan
+        withLock.lock = try await lockState(latest: latest)
+        return (withLock, artifacts, bundles)
     }
 
     // MARK: Apply
@@ -176,6 +178,9 @@ public struct Deployer: Sendable {
         public var buildDirectory: String?
         /// `--select`: only these jobs.
         public var select: [String]?
+        /// How long releasing the lock may take in all (then it is reported, and the next
+        /// apply removes the lock once its deployment is recorded).
+        public var releaseLimit: Duration = Deployer.releaseLimit
         /// Told each upload's file name, bytes sent and total bytes.
         public var progress: (@Sendable (String, UInt64, UInt64) -> Void)?
         /// The defaults.
@@ -190,6 +195,11 @@ public struct Deployer: Sendable {
         public var record: DeploymentRecord?
         /// The expired lease taken over, if the lock was stale.
         public var tookOverLock: LeaseLock.Lease?
+        /// The lock of a finished apply that this one removed.
+        public var removedLock: LockState? = nil
+        /// Why releasing the lock failed after the record was written: the deployment is done
+        /// and recorded, and the next plan shows the lock, which the next apply removes.
+        public var releaseFailure: String? = nil
     }
 
     /// Deploys the manifest (or, for a saved rollback plan, its deployment) under the lock:
@@ -217,32 +227,22 @@ public struct Deployer: Sendable {
                 throw DeployError("the live state or the sources changed since the plan was saved: run 'deployer plan -t \(target.name)' again")
             }
         }
+        // A lock whose apply recorded the latest deployment is left over: removed first, so it
+        // neither blocks this apply nor waits out its lease.
+        var removedLock: LockState?
+        if let leftover = plan.lock, leftover.finishedDeployment != nil {
+            if try await removeFinishedLock(leftover) { removedLock = leftover }
+            plan.lock = nil
+        }
         guard plan.hasChanges else {
             // Nothing to deploy, but leftovers of an earlier apply that died after an upload
             // completed are provably redundant: abort them (safe without the lock).
             await abortLeftoverUploads(olderThan: nil)
-            return ApplyResult(plan: plan, record: nil, tookOverLock: nil)
+            return ApplyResult(plan: plan, record: nil, tookOverLock: nil, removedLock: removedLock)
         }
 
         let by = try await context.callerIdentity() ?? options.owner
-        let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: options.lockTTL)
-        let handle: LeaseLock.Handle
-        do {
-            handle = try await lock.acquire(owner: options.owner)
-        } catch let uncertain as LeaseLock.LockUncertain {
-            // Our lease may be there with its answer lost: one more careful look, then remove it
-            // if it is ours (outside a cancelled task), else name it.
-            let released = (try? await Uncancelled.run({ try await Self.removeIfOurs(lock: lock, id: uncertain.lease.id) })) ?? false
-            if uncertain.underlying is CancellationError || Task.isCancelled {
-                throw DeployFailure(cause: "interrupted", underlying: CancellationError(), interrupted: true,
-                                    summary: "nothing was changed; " + (released ? "lock \(uncertain.lease.id) released (or never taken)" : "lock \(uncertain.lease.id) may have been taken: 'deployer apply -t \(target.name) --force-unlock \(uncertain.lease.id)'")
-                                        + "; the next 'deployer apply -t \(target.name)' converges")
-            }
-            if released {
-                throw DeployError("could not take the lock of target \(target.name): \(uncertain.underlying); nothing was changed and no lock is left")
-            }
-            throw uncertain
-        }
+        let (lock, handle) = try await takeLock(by: by, options: options)
         if let stale = handle.tookOver {
             context.log("took over the expired lock \(stale.id) of \(stale.owner)")
         }
@@ -257,6 +257,7 @@ public struct Deployer: Sendable {
                 throw DeployError("target \(target.name) changed while acquiring the lock (another deploy finished): run 'deployer plan -t \(target.name)' again")
             }
             plan = recheck.plan
+            plan.lock = nil
             artifacts = recheck.artifacts.isEmpty ? artifacts : recheck.artifacts
             bundles = recheck.bundles.isEmpty ? bundles : recheck.bundles
             // Uploads an interrupted apply left behind (older than any live lease) are aborted.
@@ -303,13 +304,19 @@ public struct Deployer: Sendable {
             }
             try await keeper.check()
             try Task.checkCancellation()
-            let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: plan.rollbackOf, destroyed: nil)
+            let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: plan.rollbackOf, destroyed: nil, lockId: handle.lease.id)
             progress.recorded = true
-            try await Uncancelled.run { try await keeper.stopAndRelease() }
-            context.log("released lock \(handle.lease.id)")
-            return ApplyResult(plan: plan, record: record, tookOverLock: handle.tookOver)
+            // The deployment is done and recorded: a release that fails now does not undo it.
+            var releaseFailure: String?
+            do {
+                try await Self.release(keeper, within: options.releaseLimit)
+                context.log("released lock \(handle.lease.id)")
+            } catch {
+                releaseFailure = "deployment \(record.id) is recorded, but lock \(handle.lease.id) was not released (\(error)): the next 'deployer plan -t \(target.name)' shows it and the next apply removes it"
+            }
+            return ApplyResult(plan: plan, record: record, tookOverLock: handle.tookOver, removedLock: removedLock, releaseFailure: releaseFailure)
         } catch {
-            throw await failed(error, progress: progress, keeper: keeper, lockId: handle.lease.id)
+            throw await failed(error, progress: progress, keeper: keeper, lockId: handle.lease.id, releaseLimit: options.releaseLimit)
         }
     }
 
@@ -352,19 +359,25 @@ public struct Deployer: Sendable {
 
     /// Releases the lock whatever happened (also when the task was cancelled by Ctrl-C or SIGTERM)
     /// and says in one line what was and was not done, so the user knows the next apply converges.
-    func failed(_ error: any Error, progress: ApplyProgress, keeper: LeaseKeeper, lockId: String) async -> DeployFailure {
+    func failed(_ error: any Error, progress: ApplyProgress, keeper: LeaseKeeper, lockId: String, releaseLimit: Duration = Deployer.releaseLimit) async -> DeployFailure {
         let interrupted = error is CancellationError || Task.isCancelled
         var released = true
         do {
-            try await Uncancelled.run { try await keeper.stopAndRelease() }
+            try await Self.release(keeper, within: releaseLimit)
         } catch {
             released = false
         }
         var parts: [String] = []
         let done = progress.done
         parts.append(done.isEmpty ? "nothing was changed" : "done before it: " + done.joined(separator: ", "))
-        if !progress.recorded { parts.append("no deployment record was written") }
-        parts.append(released ? "lock \(lockId) released" : "lock \(lockId) may still be held: 'deployer apply -t \(target.name) --force-unlock \(lockId)'")
+        if !progress.recorded { parts.append("no deployment record was written") } else { parts.append("the deployment record was written") }
+        if released {
+            parts.append("lock \(lockId) released")
+        } else if progress.recorded {
+            parts.append("lock \(lockId) may still be held; the next apply removes it (its deployment is recorded)")
+        } else {
+            parts.append("lock \(lockId) may still be held: 'deployer apply -t \(target.name) --force-unlock \(lockId)'")
+        }
         // A fault passes; a refusal (bad input, permissions, an API that does not exist) does not.
         let transient: Bool
         switch error {
@@ -445,7 +458,7 @@ public struct Deployer: Sendable {
         return (entries.count + 1, bytes)
     }
 
-    func writeRecord(plan: Plan, by: String, options: ApplyOptions, rollbackOf: String?, destroyed: Bool?) async throws -> DeploymentRecord {
+    func writeRecord(plan: Plan, by: String, options: ApplyOptions, rollbackOf: String?, destroyed: Bool?, lockId: String?) async throws -> DeploymentRecord {
         let now = Date()
         var artifacts: [String: String] = [:]
         var names: [String: String] = [:]
@@ -475,7 +488,7 @@ public struct Deployer: Sendable {
                                       target: target.name, engine: target.engine.rawValue, at: now, by: by,
                                       gitCommit: Identity.gitCommit(directory: manifest.directory, environment: context.environment),
                                       artifacts: artifacts, jobNames: names, definitions: definitions, previous: plan.latestDeployment,
-                                      rollbackOf: rollbackOf, destroyed: destroyed, protected: protected.isEmpty ? nil : protected)
+                                      rollbackOf: rollbackOf, destroyed: destroyed, protected: protected.isEmpty ? nil : protected, lock: lockId)
         let bytes = Array(try JSONEncoder.pretty.encode(record))
         let key = context.layout.deploymentKey(record.id)
         do {
@@ -501,9 +514,11 @@ public struct Deployer: Sendable {
         guard protected.isEmpty else {
             throw DeployError("refusing to destroy target \(target.name): job\(protected.count == 1 ? "" : "s") \(protected.sorted().joined(separator: ", ")) \(protected.count == 1 ? "is" : "are") protected (prevent_destroy: true); set prevent_destroy: false and apply first")
         }
+        if let leftover = try await lockState(latest: latest), leftover.finishedDeployment != nil {
+            _ = try await removeFinishedLock(leftover)
+        }
         let by = try await context.callerIdentity() ?? options.owner
-        let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: options.lockTTL)
-        let handle = try await lock.acquire(owner: options.owner)
+        let (lock, handle) = try await takeLock(by: by, options: options)
         context.log("locked \(target.name) (lock \(handle.lease.id))")
         let keeper = LeaseKeeper(lock: lock, handle: handle)
         await keeper.start(every: .seconds(max(1, Int(options.lockTTL / 3))))
@@ -523,12 +538,16 @@ public struct Deployer: Sendable {
             }
             let plan = Plan(project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: [], latestDeployment: latest.id,
                             liveFingerprint: "", rollbackOf: nil)
-            let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: nil, destroyed: true)
+            let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: nil, destroyed: true, lockId: handle.lease.id)
             progress.recorded = true
-            try await Uncancelled.run { try await keeper.stopAndRelease() }
+            do {
+                try await Self.release(keeper, within: options.releaseLimit)
+            } catch {
+                context.log("warning: target \(target.name) is destroyed and recorded (deployment \(record.id)), but lock \(handle.lease.id) was not released (\(error)): the next apply removes it")
+            }
             return record
         } catch {
-            throw await failed(error, progress: progress, keeper: keeper, lockId: handle.lease.id)
+            throw await failed(error, progress: progress, keeper: keeper, lockId: handle.lease.id, releaseLimit: options.releaseLimit)
         }
     }
 

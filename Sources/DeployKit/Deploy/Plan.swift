@@ -68,6 +68,8 @@ public struct Plan: Codable, Sendable, Equatable {
     public var recordBehind: Bool?
     /// `--select`: only these jobs were planned; the others keep what the last deployment recorded.
     public var selected: [String]?
+    /// The lock on the target when planning, if any (live state like the jobs).
+    public var lock: LockState?
 
     /// A plan from its parts.
     public init(project: String, target: String, engine: String, jobs: [JobPlan], latestDeployment: String?, liveFingerprint: String,
@@ -87,9 +89,9 @@ public struct Plan: Codable, Sendable, Equatable {
     public var hasDrift: Bool { jobs.contains { !($0.drift ?? []).isEmpty } }
 
     var jobsChange: Bool { jobs.contains { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true } }
-    /// Whether apply has anything to do: a job to create, update, delete or upload, or a
-    /// deployment record to catch up.
-    public var hasChanges: Bool { jobsChange || recordBehind == true }
+    /// Whether apply has anything to do: a job to create, update, delete or upload, a
+    /// deployment record to catch up, or the lock of a finished apply to remove.
+    public var hasChanges: Bool { jobsChange || recordBehind == true || lock?.finishedDeployment != nil }
 
     /// The closing line: `No changes. …`, or what will be uploaded, created, updated, deleted
     /// and left unchanged.
@@ -100,6 +102,7 @@ public struct Plan: Codable, Sendable, Equatable {
         let deletes = jobs.filter { $0.action == .delete }.count
         let uploads = jobs.filter(\.uploadArtifact).count + Set(jobs.filter { $0.uploadDependencies == true }.compactMap(\.dependencies)).count
         if !hasChanges { return "No changes. \(jobs.count) job\(jobs.count == 1 ? "" : "s") up to date on target \(target)." }
+        if !jobsChange, recordBehind != true { return "Plan: the jobs are up to date; the lock left by a finished apply will be removed." }
         if !jobsChange { return "Plan: the jobs are up to date; the deployment record is behind and will be written." }
         let drifted = jobs.filter { !($0.drift ?? []).isEmpty }.count
         return "Plan: \(uploads) artifact\(uploads == 1 ? "" : "s") to upload, \(creates) to create, \(updates) to update\(drifted > 0 ? " (\(drifted) drifted)" : ""), "
@@ -141,6 +144,14 @@ public struct Plan: Codable, Sendable, Equatable {
         }
         if recordBehind == true {
             lines.append("~ deployment record: behind the live jobs (an earlier apply stopped before recording)")
+        }
+        if let lock {
+            if let finished = lock.finishedDeployment {
+                lines.append("- lock \(lock.id) of \(lock.owner): its apply recorded deployment \(finished) but did not release it; apply removes it")
+            } else {
+                let until = lock.expiresAt.map { ", expires \(ISO8601DateFormatter().string(from: $0))" } ?? ""
+                lines.append("! lock \(lock.id) held by \(lock.owner)\(until): apply waits for it, or takes it over once expired")
+            }
         }
         lines.append("")
         lines.append(summary)

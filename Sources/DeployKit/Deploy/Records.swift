@@ -53,6 +53,9 @@ public struct DeploymentRecord: Codable, Sendable, Equatable {
     public var destroyed: Bool?
     /// Jobs deployed with `prevent_destroy: true`.
     public var protected: [String]? = nil
+    /// The lease id of the lock the apply held while writing this record: a lock still there
+    /// with this id belongs to a finished apply whose release failed.
+    public var lock: String? = nil
 
     /// `20240131T020000Z-1a2b3c4d`: sortable time, then a few digits of what was deployed.
     static func newId(at date: Date, digest: String) -> String {
@@ -97,7 +100,7 @@ extension DeploymentRecord {
     }
 }
 
-extension DecodingError {
+public extension DecodingError {
     /// `field a.b: missing` / `field a.b: not a String` / `not valid JSON`: no Swift internals.
     var brief: String {
         func path(_ context: Context) -> String {

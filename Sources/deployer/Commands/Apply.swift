@@ -49,7 +49,8 @@ struct Apply: AsyncParsableCommand {
                 do {
                     saved = try JSONDecoder.iso.decode(DeployKit.Plan.self, from: data)
                 } catch {
-                    throw CommandFailure("\(plan) is not a plan saved by 'deployer plan --out': \(error)")
+                    let reason = (error as? DecodingError)?.brief ?? "not readable"
+                    throw CommandFailure("\(plan) is not a plan saved by 'deployer plan --out' (\(reason)): save it again with 'deployer plan -t TARGET --out FILE'")
                 }
             }
             var options = Deployer.ApplyOptions()
@@ -65,6 +66,10 @@ struct Apply: AsyncParsableCommand {
             let chosen = saved
             let settings = options
             let result = try await Interrupts.run { try await deployer.apply(saved: chosen, options: settings) }
+            if let removed = result.removedLock {
+                print("Removed lock \(removed.id) of \(removed.owner): its apply recorded deployment \(removed.finishedDeployment ?? "?") and did not release it.")
+            }
+            if let failure = result.releaseFailure { printNote("warning: " + failure) }
             if let record = result.record {
                 if autoApprove || saved != nil { print(result.plan.render()) }
                 print("Applied: deployment \(record.id) on target \(record.target).")
