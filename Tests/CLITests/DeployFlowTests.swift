@@ -345,6 +345,18 @@ final class DeployFlowTests: XCTestCase {
         ])
         let imported = try deployer(["import", "glue", name, "--region", "us-east-1"], peers)
         XCTAssertEqual(imported.status, 0, imported.all)
+        // A caller without glue:GetJob gets who, what and where (it got a raw 403 before).
+        let env = ProcessInfo.processInfo.environment
+        if let deniedKey = env["DEPLOYER_IT_MOTO_DENIED_ACCESS_KEY"], let deniedSecret = env["DEPLOYER_IT_MOTO_DENIED_SECRET_KEY"] {
+            var denied = environment(peers)
+            denied["AWS_ACCESS_KEY_ID"] = deniedKey
+            denied["AWS_SECRET_ACCESS_KEY"] = deniedSecret
+            let refused = try CLI.run(["import", "glue", name, "--region", "us-east-1"], environment: denied, cwd: work)
+            XCTAssertEqual(refused.status, 1, refused.all)
+            XCTAssertTrue(refused.stderr.hasPrefix("error: access denied: "), refused.all)
+            XCTAssertTrue(refused.stderr.contains(" may not glue:GetJob"), refused.all)
+            XCTAssertFalse(refused.all.contains(deniedSecret))
+        }
         let yaml = imported.stdout
         for line in ["jobs:", "    name: \"\(name)\"", "    source: \"jobs/legacy_\(project)_nightly\"", "      \"--as_of\": \"2021-06-30\"",
                      "      \"--TempDir\": \"s3://tmp/legacy/\"", "        version: \"4.0\"", "        worker_type: G.2X", "        number_of_workers: 4",

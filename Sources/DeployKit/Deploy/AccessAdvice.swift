@@ -24,7 +24,7 @@ public enum AccessAdvice {
     }
 
     /// One line: `access denied: PRINCIPAL may not ACTION on RESOURCE (SERVICE OPERATION, request id): WHERE IT IS GRANTED`.
-    public static func explain(_ error: AWSError, principal: String?, target: String) -> String {
+    public static func explain(_ error: AWSError, principal: String?, target: String?) -> String {
         let (action, resource) = error.deniedAction
         var text = "access denied: \(principal ?? "the current credentials") may not \(action) on \(resource ?? "the requested resource")"
         text += " (\(error.service) \(error.operation)\(error.requestId.map { ", request id \($0)" } ?? ""))"
@@ -33,7 +33,7 @@ public enum AccessAdvice {
         } else {
             text += ": " + grantedBy(action: action)
         }
-        text += "; 'deployer doctor -t \(target)' checks what deploying needs"
+        if let target { text += "; 'deployer doctor -t \(target)' checks what deploying needs" }
         return text
     }
 

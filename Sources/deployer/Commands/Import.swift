@@ -37,7 +37,17 @@ struct Import: AsyncParsableCommand {
         }
         let text: String? = try await failing {
             defer { Task { await session.shutdown() } }
-            return try await plugin.importManifest(identifier, client: session.client)
+            do {
+                return try await plugin.importManifest(identifier, client: session.client)
+            } catch {
+                // A refusal names who, what and where; refused credentials say what to check.
+                if let refused = AccessAdvice.credentialProblem(in: error) { throw CommandFailure(AccessAdvice.explainCredentials(refused)) }
+                if let denied = AccessAdvice.accessDenied(in: error) {
+                    let principal = try? await STSClient(client: session.client).getCallerIdentity().arn
+                    throw CommandFailure(AccessAdvice.explain(denied, principal: principal, target: nil))
+                }
+                throw error
+            }
         }
         if let text { print(text) }
     }
