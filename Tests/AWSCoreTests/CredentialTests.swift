@@ -370,6 +370,36 @@ final class CredentialTests: XCTestCase {
         XCTAssertNil(resolved)
     }
 
+    /// A broken shared file is named when no credentials are found ("no AWS credentials found"
+    /// alone, before): a folder where the file belongs, a file that is not text, a file with
+    /// keys but no [section].
+    func testBrokenSharedFilesAreNamedWhenNoCredentialsAreFound() async throws {
+        let folder = directory.appendingPathComponent(".aws/credentials").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let binary = directory.appendingPathComponent("config.bin").path
+        FileManager.default.createFile(atPath: binary, contents: Data([0x00, 0xFF, 0xFE, 0x01]))
+        let sectionless = try write("sectionless", "aws_access_key_id = AKIAEXAMPLE\n")
+        let cases: [([String: String], String)] = [
+            ([:], "\(folder) is a folder, not a file"),
+            (["AWS_CONFIG_FILE": binary], "\(binary) is not a text file"),
+            (["AWS_SHARED_CREDENTIALS_FILE": sectionless], "\(sectionless) does not start with a [profile] section"),
+        ]
+        for (extra, expected) in cases {
+            do {
+                _ = try await AWSSetup(options: AWSOptions(), environment: environment(extra)).credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+                XCTFail("expected the broken file to be named: \(expected)")
+            } catch let error as CredentialError {
+                XCTAssertTrue(error.description.hasPrefix("no AWS credentials found, and "), error.description)
+                XCTAssertTrue(error.description.contains(expected), error.description)
+                XCTAssertFalse(error.description.contains("AKIAEXAMPLE"))
+            }
+        }
+        // Credentials found elsewhere win: a broken file is then not in the way.
+        let found = try await AWSSetup(options: AWSOptions(), environment: environment(["AWS_ACCESS_KEY_ID": "AKIAENV", "AWS_SECRET_ACCESS_KEY": "s"]))
+            .credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+        XCTAssertEqual(found?.credentials.accessKeyId, "AKIAENV")
+    }
+
     func testTemporaryCredentialsRefreshedBeforeExpiry() async throws {
         let clock = TestClock(Fixtures.start)
         let counter = Counter()

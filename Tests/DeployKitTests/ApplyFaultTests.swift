@@ -263,6 +263,50 @@ final class ApplyFaultTests: XCTestCase {
         }
     }
 
+    /// A store whose second file upload fails with a 500.
+    struct SecondUploadFailsStore: ObjectStore {
+        let inner: LocalStore
+        let count: Lines
+        var location: String { inner.location }
+        func url(_ key: String) -> String { inner.url(key) }
+        func head(_ key: String) async throws -> StoredObject? { try await inner.head(key) }
+        func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? { try await inner.get(key) }
+        func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
+            try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
+        }
+        func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
+            count.append(key)
+            if count.all.count == 2 { throw AWSError(service: "s3", operation: "PutObject", status: 500, code: "InternalError", message: "") }
+            try await inner.putFile(key, path: path, condition: condition, progress: progress)
+        }
+        func delete(_ key: String, ifMatch: String?) async throws { try await inner.delete(key, ifMatch: ifMatch) }
+        func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
+    }
+
+    /// A failure after a file was stored does not say "nothing was changed".
+    func testAFailureAfterAStoredFileSaysSo() async throws {
+        let engine = MemoryEngine()
+        let store = SecondUploadFailsStore(inner: LocalStore(root: work + "/store"), count: Lines())
+        let context = context(engine: engine, store: store)
+        var options = Deployer.ApplyOptions()
+        options.buildDirectory = work + "/build"
+        do {
+            _ = try await Deployer(context: context).apply(options: options)
+            XCTFail("the second upload fails")
+        } catch let failure as DeployFailure {
+            XCTAssertFalse(failure.summary.contains("nothing was changed"), failure.summary)
+            XCTAssertTrue(failure.summary.hasPrefix("1 file of an unfinished upload stored (content-addressed: the next apply keeps them); nothing else was changed"), failure.summary)
+            XCTAssertTrue(failure.summary.contains("the next 'deployer apply -t dev' converges"), failure.summary)
+        }
+        try await assertConvergedAfterApply(engine, options)
+    }
+
+    func assertConvergedAfterApply(_ engine: MemoryEngine, _ options: Deployer.ApplyOptions) async throws {
+        let clean = context(engine: engine)
+        _ = try await Deployer(context: clean).apply(options: options)
+        try await assertConverged(clean, engine)
+    }
+
     final class Lines: @unchecked Sendable {
         private let lock = NSLock()
         private var lines: [String] = []

@@ -226,7 +226,7 @@ class System:
     def terraform_tree(self) -> Path:
         """A copy of terraform/ (modules + the env root) with the override files: a local backend
         (each environment's path comes with init -backend-config), moto's endpoints, the operator in
-        the deploy roles' trust, and the LEFT_OUT changes."""
+        the deploy and job roles' trust, and the LEFT_OUT changes."""
         tree = self.root / "terraform"
         shutil.copytree(REPO / "terraform", tree,
                         ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*", "tests"))
@@ -240,6 +240,17 @@ class System:
       Sid = "E2EOperator", Effect = "Allow", Action = "sts:AssumeRole", Principal = {{ AWS = "{self.operator_arn}" }}
     }}])
   }}))
+}}
+""")
+        # Likewise the job roles keep their service trust (glue / emr-serverless) and get the operator,
+        # so the test can act as them (their reads) with AssumeRole: no service runs jobs here.
+        operator = f'{{ Sid = "E2EOperator", Effect = "Allow", Action = "sts:AssumeRole", Principal = {{ AWS = "{self.operator_arn}" }} }}'
+        (tree / "modules/job_roles/e2e_override.tf").write_text(f"""resource "aws_iam_role" "glue" {{
+  assume_role_policy = jsonencode(merge(local.glue_trust, {{ Statement = concat(local.glue_trust.Statement, [{operator}]) }}))
+}}
+
+resource "aws_iam_role" "emr_serverless" {{
+  assume_role_policy = jsonencode(merge(local.emr_serverless_trust, {{ Statement = concat(local.emr_serverless_trust.Statement, [{operator}]) }}))
 }}
 """)
         # Every service the modules use points at moto; any other would go through the proxy
@@ -377,7 +388,8 @@ provider "aws" {{
         lines = []
         for env_name in ("dev", "prod"):
             region = self.tf(env_name, "region")
-            for role, output in (("deploy", "deploy_role_arn"), ("oncall", "oncall_role_arn")):
+            for role, output in (("deploy", "deploy_role_arn"), ("oncall", "oncall_role_arn"),
+                                 ("glue-job", "glue_job_role_arn"), ("emr-serverless-job", "emr_serverless_job_role_arn")):
                 lines += [f"[profile {env_name}-{role}]", f"role_arn = {self.tf(env_name, output)}",
                           "source_profile = operator", f"role_session_name = e2e-{env_name}-{role}", f"region = {region}", ""]
         (aws / "config").write_text("\n".join(lines))

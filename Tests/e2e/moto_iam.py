@@ -36,13 +36,28 @@ This launcher patches moto in this process only (nothing on disk), then runs mot
    the AWS provider's create waiter rejects);
 7. conditions: moto already evaluates bucket policies on object calls, but ignored the Bool
    operator and answered DENIED for any statement whose condition did not hold, so our
-   DenyInsecureTransport (aws:SecureTransport = false) denied everything; now Bool is evaluated,
-   a statement whose condition does not hold does not apply, and bucket policies see
+   DenyInsecureTransport (aws:SecureTransport = false) denied everything; now Bool is evaluated
+   (item 9), a statement whose condition does not hold does not apply, and bucket policies see
    aws:SecureTransport = true (the server only speaks TLS: system.py gives it a certificate);
    the query of a request is canonicalised before the signature is checked (moto compared the
    signature of prefix=a%2Fb with prefix=a/b);
-5. a log: one JSON line per authorised request (principal, action, resource, allowed) to
-   $E2E_IAM_LOG, which the test reads to count calls per role and denied calls.
+8. S3 write conditions: an object write (IAM action s3:PutObject) is evaluated with the
+   request's context as AWS gives it: s3:if-none-match and s3:if-match are the request's
+   If-None-Match / If-Match headers (absent when the request has none), and
+   s3:ObjectCreationOperation is true for PutObject, CopyObject and CompleteMultipartUpload and
+   false for CreateMultipartUpload and UploadPart (which take no conditional headers); moto
+   evaluated identity policies without any request context;
+9. condition operators: StringEquals, StringLike, Bool and Null are evaluated against the
+   request context (a key the context holds as absent fails StringEquals/StringLike/Bool and
+   satisfies Null "true"); moto knew only StringEquals (matched to its keys by position) and had
+   no notion of an absent key, so a Null condition always held; a key the launcher does not
+   supply for the request (s3:prefix, kms:ViaService, ...) is still treated as met;
+10. principals: a trust statement whose Principal names only a service (or a federated provider)
+   does not match an IAM caller; moto raised TypeError (HTTP 500) for any AssumeRole of a role
+   whose trust has a service statement (the job roles), so no caller could assume them;
+5. a log: one JSON line per authorised request (principal, action, resource, allowed; for S3
+   writes also the condition context) to $E2E_IAM_LOG, which the test reads to count calls per
+   role and denied calls.
 
 Identity policies are evaluated on every S3 object and bucket call (against the object or bucket
 ARN), bucket policies on object calls (moto's own check, with the context above).
@@ -56,7 +71,7 @@ import os
 import sys
 import threading
 import time
-from urllib.parse import quote, unquote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 from moto.core import authorization
 from moto.core.exceptions import _RESTError as RESTError  # what moto's own AccessDeniedError is
@@ -183,17 +198,22 @@ _REQUEST = threading.local()
 def _check_action_permitted(self, resource: str) -> None:
     principal = self._access_key.arn
     action = self._action
+    context = _s3_write_context(self) if isinstance(self, access_control.S3IAMRequest) else None
+    extra = {"context": context} if context else {}
     try:
         try:
-            _original_check(self, resource)
+            if context:
+                _identity_check_with_context(self, resource, context)
+            else:
+                _original_check(self, resource)
         except HTTPException as e:
             if e.code == 403 and not isinstance(self, access_control.S3IAMRequest):
                 raise AccessDenied(_denied_message(principal, action, resource)) from None
             raise
     except Exception:
-        _log({"principal": principal, "action": action, "resource": resource, "allowed": False})
+        _log({"principal": principal, "action": action, "resource": resource, "allowed": False, **extra})
         raise
-    _log({"principal": principal, "action": action, "resource": resource, "allowed": True})
+    _log({"principal": principal, "action": action, "resource": resource, "allowed": True, **extra})
     target = _passrole_target(action, getattr(_REQUEST, "body", {}) or {})
     if target:
         role, service = target
@@ -210,6 +230,101 @@ def _check_action_permitted(self, resource: str) -> None:
               "via": action})
         if not permitted:
             raise AccessDenied(_denied_message(principal, "iam:PassRole", role))
+
+
+# ---------------------------------------------------------------- 8. S3 write conditions
+
+
+def _header(headers, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _s3_write_context(request) -> dict | None:
+    """The condition keys AWS gives an object write (IAM action s3:PutObject), else None.
+    A key whose header the request lacks is present as None: absent, for Null."""
+    if request._action != "s3:PutObject":
+        return None
+    query = parse_qs(urlparse(request._path).query, keep_blank_values=True)
+    method = request._method.upper()
+    if method == "POST" and "uploads" in query:  # CreateMultipartUpload
+        creates = False
+    elif method == "PUT" and "uploadId" in query and "partNumber" in query:  # UploadPart(Copy)
+        creates = False
+    else:  # PutObject, CopyObject, CompleteMultipartUpload (POST ?uploadId)
+        creates = True
+    return {
+        "s3:ObjectCreationOperation": "true" if creates else "false",
+        "s3:if-none-match": _header(request._headers, "if-none-match") if creates else None,
+        "s3:if-match": _header(request._headers, "if-match") if creates else None,
+    }
+
+
+def _identity_check_with_context(self, resource: str, context: dict) -> None:
+    """moto's check_action_permitted for S3, with the request's condition context."""
+    permitted = False
+    for policy in self._access_key.collect_policies():
+        result = access_control.IAMPolicy(policy).is_action_permitted(
+            self._action, resource, incoming_condition_values=context)
+        if result == access_control.PermissionResult.DENIED:
+            self._raise_access_denied()
+        if result == access_control.PermissionResult.PERMITTED:
+            permitted = True
+    if not permitted:
+        self._raise_access_denied()
+
+
+# ---------------------------------------------------------------- 9. condition operators
+
+
+def _listed(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _condition_met(operator: str, key: str, expected, context: dict) -> bool:
+    if key not in context:
+        return True  # a key this launcher does not supply for the request: not evaluated
+    actual = context[key]
+    if operator == "Null":
+        wants_absent = any(str(e).lower() == "true" for e in _listed(expected))
+        return (actual is None) == wants_absent
+    if actual is None:
+        return False  # an absent key matches no value (no ...IfExists operator is used here)
+    if operator == "StringEquals":
+        return any(a in _listed(expected) for a in _listed(actual))
+    if operator == "StringLike":
+        return any(fnmatch.fnmatchcase(str(a), str(e)) for a in _listed(actual) for e in _listed(expected))
+    if operator == "Bool":
+        return any(str(a).lower() in [str(e).lower() for e in _listed(expected)] for a in _listed(actual))
+    return True  # an operator this launcher does not evaluate (as moto: treated as met)
+
+
+def _check_conditions(self, incoming_condition_values) -> bool:
+    context = incoming_condition_values or {}
+    for operator, pairs in (self._statement.get("Condition") or {}).items():
+        for key, expected in (pairs or {}).items():
+            if not _condition_met(operator, key, expected, context):
+                return False
+    return True
+
+
+# ---------------------------------------------------------------- 10. principals
+
+
+def _check_principal(self, principal: str) -> bool:
+    """A statement's Principal against an IAM caller: only its AWS entries can match (moto ran
+    `principal in None` for a service-only statement)."""
+    expected = self._statement.get("Principal")
+    if not expected:
+        return True
+    if expected == "*":
+        return True
+    aws = expected.get("AWS") if isinstance(expected, dict) else None
+    if aws is None:
+        return False
+    return aws == "*" or principal in _listed(aws)
 
 
 # ---------------------------------------------------------------- 4. web identity
@@ -328,11 +443,6 @@ def _create_aws_request(self):
 # ---------------------------------------------------------------- 7. conditions and bucket policies
 
 
-def _bool_condition(expected, actual: str) -> bool:
-    expected = expected if isinstance(expected, list) else [expected]
-    return str(actual).lower() in [str(e).lower() for e in expected]
-
-
 _original_statement_permitted = access_control.IAMPolicyStatement.is_action_permitted
 
 
@@ -365,11 +475,12 @@ def install() -> None:
     from moto.emrserverless import models as emr_serverless_models
     emr_serverless_models.APPLICATION_STATUS = "CREATED"
     access_control.IAMRequestBase._create_aws_request = _create_aws_request
-    # 7. conditions: Bool (aws:SecureTransport), unmet conditions, bucket policies with context.
-    from moto.iam import policy_conditions
+    # 7. conditions: unmet conditions, bucket policies with context (Bool is item 9).
     from moto.s3.models import FakeBucket
-    policy_conditions.CONDITION_OPERATIONS.setdefault("Bool", _bool_condition)
     access_control.IAMPolicyStatement.is_action_permitted = _statement_permitted
+    # 9. + 10. condition operators (Bool, Null, absent keys) and service principals in trust policies.
+    access_control.IAMPolicyStatement._check_conditions = _check_conditions
+    access_control.IAMPolicyStatement._check_principal = _check_principal
     FakeBucket.get_permission = _bucket_permission
     authorization.ActionAuthenticatorMixin._authenticate_and_authorize_normal_action = _normal_action
     access_control.IAMRequestBase.check_action_permitted = _check_action_permitted

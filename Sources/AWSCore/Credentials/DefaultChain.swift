@@ -118,7 +118,7 @@ public struct AWSSetup: Sendable {
         // request carries its own short timeout.
         providers.append(ContainerCredentialProvider(environment: environment, transport: transport))
         providers.append(IMDSCredentialProvider(environment: environment, transport: transport))
-        return CachingCredentialProvider(ChainCredentialProvider(providers), clock: clock)
+        return CachingCredentialProvider(NamingConfigProblems(inner: ChainCredentialProvider(providers), problems: config.problems), clock: clock)
     }
 
     /// The profile's value for `key` in `~/.aws/config`.
@@ -163,5 +163,18 @@ struct LazyWebIdentity: CredentialProvider {
     let sts: STSClient
     func resolve() async throws -> ResolvedCredentials? {
         try await WebIdentityCredentialProvider.fromEnvironment(environment, sts: sts)?.resolve()
+    }
+}
+
+/// When no source has credentials and a shared file was there but unusable, says which file and
+/// why ("no AWS credentials found" alone sent people looking everywhere but the broken file).
+struct NamingConfigProblems: CredentialProvider {
+    let inner: any CredentialProvider
+    let problems: [String]
+
+    func resolve() async throws -> ResolvedCredentials? {
+        if let found = try await inner.resolve() { return found }
+        guard !problems.isEmpty else { return nil }
+        throw CredentialError("no AWS credentials found, and " + problems.joined(separator: "; "))
     }
 }

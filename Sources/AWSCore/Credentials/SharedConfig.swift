@@ -9,6 +9,9 @@ public struct SharedConfig: Sendable, Equatable {
     public var configFile: [String: [String: String]]
     /// `[sso-session NAME]` sections of the config file: name → key → value.
     public var ssoSessions: [String: [String: String]]
+    /// Files that are there but could not be used (a folder, unreadable, not text, no
+    /// `[section]`), each named with what to do: said when no credentials are found.
+    public var problems: [String] = []
 
     /// Contents already parsed; `load` reads them from the files.
     public init(credentialsFile: [String: [String: String]] = [:], configFile: [String: [String: String]] = [:], ssoSessions: [String: [String: String]] = [:]) {
@@ -21,10 +24,36 @@ public struct SharedConfig: Sendable, Equatable {
     public static func load(environment: [String: String], home: String) -> SharedConfig {
         let credentialsPath = environment["AWS_SHARED_CREDENTIALS_FILE"] ?? "\(home)/.aws/credentials"
         let configPath = environment["AWS_CONFIG_FILE"] ?? "\(home)/.aws/config"
-        let credentials = (try? String(contentsOfFile: expand(credentialsPath, home: home), encoding: .utf8)).map { parseINI($0, configStyle: false) } ?? [:]
-        let configText = (try? String(contentsOfFile: expand(configPath, home: home), encoding: .utf8)) ?? ""
-        return SharedConfig(credentialsFile: credentials, configFile: parseINI(configText, configStyle: true),
-                            ssoSessions: parseINI(configText, configStyle: true, sectionPrefix: "sso-session "))
+        var problems: [String] = []
+        let credentialsText = read(expand(credentialsPath, home: home), problems: &problems) ?? ""
+        let configText = read(expand(configPath, home: home), problems: &problems) ?? ""
+        var loaded = SharedConfig(credentialsFile: parseINI(credentialsText, configStyle: false), configFile: parseINI(configText, configStyle: true),
+                                  ssoSessions: parseINI(configText, configStyle: true, sectionPrefix: "sso-session "))
+        loaded.problems = problems
+        return loaded
+    }
+
+    /// The file's text; `nil` when it is absent (not a problem) or unusable (a problem noted).
+    static func read(_ path: String, problems: inout [String]) -> String? {
+        var isDirectory: ObjCBool = false
+        guard path != "/dev/null", FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        if isDirectory.boolValue {
+            problems.append("\(path) is a folder, not a file: remove it or point AWS_SHARED_CREDENTIALS_FILE/AWS_CONFIG_FILE at the file")
+            return nil
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            problems.append("\(path) cannot be read (permissions?): make it readable by this user")
+            return nil
+        }
+        guard let text = String(data: data, encoding: .utf8), !text.unicodeScalars.contains(where: { $0.value == 0 }) else {
+            problems.append("\(path) is not a text file: restore it (aws configure writes it)")
+            return nil
+        }
+        let meaningful = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix(";") }
+        if let first = meaningful.first, !first.hasPrefix("[") {
+            problems.append("\(path) does not start with a [profile] section, so nothing in it is read: fix its first line")
+        }
+        return text
     }
 
     static func expand(_ path: String, home: String) -> String {

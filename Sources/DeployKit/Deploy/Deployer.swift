@@ -268,12 +268,12 @@ public struct Deployer: Sendable {
                 guard let bundle = bundles[job.job], !uploadedBundles.contains(bundle.digest) else { continue }
                 uploadedBundles.insert(bundle.digest)
                 try await upload(prefix: context.layout.dependencyPrefix(digest: bundle.digest), directory: bundle.directory, names: bundle.files.map(\.name),
-                                 options: options, keeper: keeper)
+                                 options: options, keeper: keeper, progress: progress)
                 progress.note("uploaded dependencies \(job.job) \(bundle.digest.prefix(12))")
             }
             for job in plan.jobs where job.uploadArtifact {
                 guard let artifact = artifacts[job.job] else { continue }
-                try await upload(artifact, options: options, keeper: keeper)
+                try await upload(artifact, options: options, keeper: keeper, progress: progress)
                 progress.note("uploaded artifact \(job.job) \(job.artifact.prefix(12))")
             }
             for job in plan.jobs where job.action == .delete {
@@ -369,7 +369,13 @@ public struct Deployer: Sendable {
         }
         var parts: [String] = []
         let done = progress.done
-        parts.append(done.isEmpty ? "nothing was changed" : "done before it: " + done.joined(separator: ", "))
+        let files = progress.uploadedFiles
+        if done.isEmpty {
+            // Files of an unfinished set are content-addressed: the next apply keeps them.
+            parts.append(files == 0 ? "nothing was changed" : "\(files) file\(files == 1 ? "" : "s") of an unfinished upload stored (content-addressed: the next apply keeps them); nothing else was changed")
+        } else {
+            parts.append("done before it: " + done.joined(separator: ", "))
+        }
         if !progress.recorded { parts.append("no deployment record was written") } else { parts.append("the deployment record was written") }
         if released {
             parts.append("lock \(lockId) released")
@@ -389,14 +395,14 @@ public struct Deployer: Sendable {
         return DeployFailure(cause: cause, underlying: error, interrupted: interrupted, summary: parts.joined(separator: "; "))
     }
 
-    func upload(_ artifact: Artifact, options: ApplyOptions, keeper: LeaseKeeper) async throws {
+    func upload(_ artifact: Artifact, options: ApplyOptions, keeper: LeaseKeeper, progress: ApplyProgress? = nil) async throws {
         try await upload(prefix: context.layout.artifactPrefix(job: artifact.job, digest: artifact.digest), directory: artifact.directory,
-                         names: Artifact.fileNames, options: options, keeper: keeper)
+                         names: Artifact.fileNames, options: options, keeper: keeper, progress: progress)
     }
 
     /// Uploads content-addressed files in order, each only if absent; `names` ends with
     /// SHA256SUMS, whose presence marks the whole set complete.
-    func upload(prefix: String, directory: String, names: [String], options: ApplyOptions, keeper: LeaseKeeper) async throws {
+    func upload(prefix: String, directory: String, names: [String], options: ApplyOptions, keeper: LeaseKeeper, progress: ApplyProgress? = nil) async throws {
         for name in names {
             try await keeper.check()
             try Task.checkCancellation()
@@ -406,6 +412,7 @@ public struct Deployer: Sendable {
                     options.progress?(name, done, total)
                 }
                 context.log("uploaded \(context.store.url(key))")
+                progress?.uploadedFile()
             } catch is PreconditionFailed {
                 // Content-addressed: an existing key already holds these exact bytes (or our own
                 // earlier attempt, whose answer was lost, wrote them).
@@ -563,7 +570,11 @@ final class ApplyProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var steps: [String] = []
     private var wrote = false
+    private var files = 0
     func note(_ step: String) { lock.withLock { steps.append(step) } }
+    /// One more file stored by this apply.
+    func uploadedFile() { lock.withLock { files += 1 } }
+    var uploadedFiles: Int { lock.withLock { files } }
     var done: [String] { lock.withLock { steps } }
     var recorded: Bool {
         get { lock.withLock { wrote } }
