@@ -88,17 +88,19 @@ done
 echo "(RSS flat as the file grows means the 50/200/400 MB figures stay close)"
 
 echo "== plan with N jobs and no changes (Glue on moto, artifacts in SeaweedFS)"
-cp -r jobs/sales_etl "$work/sales_etl"
 for n in 1 50; do
   dir="$work/plan-$n"; mkdir -p "$dir"
+  # Sources must lie inside the manifest's folder (anything else is refused, and a refused
+  # apply must stop the benchmark, not leave it timing an error).
+  cp -r jobs/sales_etl "$dir/sales_etl"
   {
     echo "project: bench"
     echo "targets:"
     echo "  b$n: {engine: glue, region: us-east-1, artifacts: {bucket: bench, prefix: p$n}, role_arn: 'arn:aws:iam::123456789012:role/glue'}"
     echo "jobs:"
-    for i in $(seq 1 "$n"); do echo "  job$i: {source: $work/sales_etl}"; done
+    for i in $(seq 1 "$n"); do echo "  job$i: {source: sales_etl}"; done
   } >"$dir/deployer.yml"
-  (cd "$dir" && "$bin/deployer" apply -t "b$n" --auto-approve >/dev/null 2>&1)
+  (cd "$dir" && "$bin/deployer" apply -t "b$n" --auto-approve >"$work/apply.log" 2>&1) || { echo "apply with $n jobs failed:"; tail -5 "$work/apply.log"; exit 1; }
   (cd "$dir" && "$bin/deployer" plan -t "b$n" --detailed-exitcode >/dev/null) || { echo "plan with $n jobs is not clean"; exit 1; }
   line=$(cd "$dir" && best "plan-$n" "$bin/deployer" plan -t "b$n" --detailed-exitcode)
   echo "plan, $n job(s), no changes: $(echo "$line" | cut -d' ' -f2) s, peak RSS $(echo "$line" | cut -d' ' -f3) MB"

@@ -29,8 +29,18 @@ final class RunnerWaitTests: XCTestCase {
         func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] { [] }
     }
 
+    /// The folders this test made, removed in tearDown (they were left behind before).
+    var roots: [String] = []
+
+    override func tearDown() {
+        for root in roots { try? FileManager.default.removeItem(atPath: root) }
+        roots = []
+        super.tearDown()
+    }
+
     func context(_ engine: ScriptedEngine) async throws -> DeployContext {
         let root = NSTemporaryDirectory() + "deployer-wait-\(UUID().uuidString)"
+        roots.append(root)
         let store = LocalStore(root: root)
         let record = DeploymentRecord(id: "d1", project: "p", target: "t", engine: "glue", at: Date(), by: "me", gitCommit: nil, artifacts: ["job": "a"],
                                       jobNames: ["job": "p-t-job"], definitions: ["job": .object([:])], previous: nil, rollbackOf: nil, destroyed: nil)

@@ -34,7 +34,7 @@ POSIX = {  # Java's POSIX classes are US-ASCII only (without UNICODE_CHARACTER_C
     "Blank": [(0x09, 0x09), (0x20, 0x20)], "Cntrl": [(0, 0x1F), (0x7F, 0x7F)], "XDigit": [(0x30, 0x39), (0x41, 0x46), (0x61, 0x66)],
     "Space": [(0x09, 0x0D), (0x20, 0x20)], "all": [(0, MAX)], "L1": [(0, 0xFF)],
 }
-FLAGS = set("imsx")
+FLAGS = set("ims")  # x (comments) also changes classes: not translated
 
 
 class Unsupported(ValueError):
@@ -344,8 +344,7 @@ class Converter:
         if not isinstance(low, int):
             self.add_set(low, ranges, escapes)
             return
-        if self.peek() == "-" and self.peek(1) not in ("]", "") and self.peek(1) != "[" and self.s[self.i:self.i + 3] != "-&&":
-            save = self.i
+        if self.peek() == "-" and self.peek(1) not in ("]", "[", "") and self.s[self.i:self.i + 3] != "-&&":
             self.take()
             high = self.class_atom(self.take())
             if isinstance(high, int):
@@ -356,7 +355,6 @@ class Converter:
             ranges.append((low, low))
             ranges.append((0x2D, 0x2D))
             self.add_set(high, ranges, escapes)
-            del save
             return
         ranges.append((low, low))
 

@@ -335,6 +335,13 @@ targets:
     account_ids: ["%(account)s"]
     artifacts: {bucket: "${tf.artifact_bucket}", prefix: "${tf.artifact_prefix}"}
     role_arn: ${tf.deploy_role_arn}
+  # the EMR Serverless job role handed to Glue (iam:PassedToService glue.amazonaws.com).
+  dev-emr-role-to-glue:
+    engine: glue
+    region: ${tf.region}
+    account_ids: ["%(account)s"]
+    artifacts: {bucket: "${tf.artifact_bucket}", prefix: "${tf.artifact_prefix}"}
+    role_arn: ${tf.emr_serverless_job_role_arn}
   # deployer's prefix moved into the artifacts: releasing the lock means deleting an object there.
   dev-artifacts:
     engine: glue
@@ -393,6 +400,170 @@ def test_dev_deploy_role_may_not_delete_artifacts(sys_):
         s3.delete_object(Bucket=bucket, Key=key)
     assert "AccessDenied" in str(denied.value)
     expect_denied("deployer-dev-deploy", "s3:DeleteObject", re.escape(f"arn:aws:s3:::{bucket}/{key}"))
+
+
+def outcome(call, **kwargs) -> str:
+    """"allowed", "AccessDenied", or the error code the call met instead (moto answers the JSON
+    services' refusals as XML, which botocore reports with the HTTP status as the code)."""
+    from botocore.exceptions import ClientError
+    try:
+        call(**kwargs)
+        return "allowed"
+    except ClientError as e:
+        error = e.response.get("Error", {})
+        return "AccessDenied" if "AccessDenied" in f"{error.get('Code')} {error.get('Message')}" else str(error.get("Code"))
+
+
+def schedule_name(engine_job_name: str) -> str:
+    """Automation.resourceName: deployer names a job's schedule deployer-ENGINE_JOB_NAME and its
+    alert rule deployer-ENGINE_JOB_NAME-alerts (ENGINE_JOB_NAME is PROJECT-TARGET-JOB)."""
+    assert len("deployer-" + engine_job_name) <= 64
+    return "deployer-" + engine_job_name
+
+
+def test_dev_deploy_role_may_not_touch_prod_or_other_projects_schedules(sys_):
+    """Issue 22: the deploy role's schedules are this environment's (deployer-deployer-dev-*), not
+    every deployer-* schedule of the account: prod's (same account) and another project's are refused."""
+    region = sys_.tf("dev", "region")
+    admin = sys_.boto("scheduler", region=region)
+    scheduler = sys_.boto("scheduler", sys_.role_key("dev-deploy"), region=region)
+    prod_schedule = schedule_name("deployer-prod-sales_etl")
+    before = admin.get_schedule(Name=prod_schedule)  # made by prod's apply (sales_etl is scheduled)
+    # dev's own schedule stays readable (apply and plan manage it: the dev flow).
+    assert outcome(scheduler.get_schedule, Name=schedule_name("deployer-dev-sales_etl")) == "allowed"
+    dev_target = {"Arn": f"arn:aws:glue:{region}:{ACCOUNT}:job/deployer-dev-sales_etl", "RoleArn": sys_.tf("dev", "scheduler_role_arn")}
+    other = schedule_name("acme-dev-nightly")  # another project's job in the same account
+    calls = {
+        f"GetSchedule {prod_schedule}": (scheduler.get_schedule, {"Name": prod_schedule}),
+        f"UpdateSchedule {prod_schedule}": (scheduler.update_schedule, {
+            "Name": prod_schedule, "ScheduleExpression": "rate(1 minute)", "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": dev_target}),
+        f"DeleteSchedule {prod_schedule}": (scheduler.delete_schedule, {"Name": prod_schedule}),
+        f"CreateSchedule {other}": (scheduler.create_schedule, {
+            "Name": other, "ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": dev_target}),
+        f"DeleteSchedule {other}": (scheduler.delete_schedule, {"Name": other}),
+    }
+    got = {what: outcome(call, **kwargs) for what, (call, kwargs) in calls.items()}
+    assert set(got.values()) == {"AccessDenied"}, f"the dev deploy role reached schedules that are not dev's: {got}"
+    after = admin.get_schedule(Name=prod_schedule)
+    assert (after["ScheduleExpression"], after["Target"]["Arn"]) == (before["ScheduleExpression"], before["Target"]["Arn"]), after
+    for what in got:
+        action, name = what.split(" ")
+        expect_denied("deployer-dev-deploy", f"scheduler:{action}",
+                      re.escape(f"arn:aws:scheduler:{region}:{ACCOUNT}:schedule/default/{name}"))
+
+
+def test_dev_deploy_role_may_not_touch_prod_or_other_projects_alert_rules(sys_):
+    """Issue 22: the alert rules likewise (deployer-deployer-dev-*): dev's role can neither read,
+    redirect nor delete prod's failure alerts."""
+    region = sys_.tf("dev", "region")
+    admin = sys_.boto("events", region=region)
+    events = sys_.boto("events", sys_.role_key("dev-deploy"), region=region)
+    prod_rule = schedule_name("deployer-prod-sales_etl") + "-alerts"
+    prod_topic = f"arn:aws:sns:{region}:{ACCOUNT}:deployer-prod-job-alerts"
+    dev_topic = f"arn:aws:sns:{region}:{ACCOUNT}:deployer-dev-job-alerts"
+    pattern = json.dumps({"source": ["aws.emr-serverless"], "detail-type": ["EMR Serverless Job Run State Change"]})
+    # prod's alert rule, as a prod apply with `notify:` makes it.
+    admin.put_rule(Name=prod_rule, EventPattern=pattern, Description="Managed by deployer: failed runs of deployer-prod-sales_etl to SNS")
+    admin.put_targets(Rule=prod_rule, Targets=[{"Id": "sns", "Arn": prod_topic}])
+    # dev's own names stay dev's to manage (none exists: no job of deployer.yml has notify:).
+    assert outcome(events.describe_rule, Name=schedule_name("deployer-dev-sales_etl") + "-alerts") == "ResourceNotFoundException"
+    other = schedule_name("acme-dev-nightly") + "-alerts"
+    calls = {
+        f"DescribeRule {prod_rule}": (events.describe_rule, {"Name": prod_rule}),
+        f"PutRule {prod_rule}": (events.put_rule, {"Name": prod_rule, "EventPattern": pattern}),
+        f"PutTargets {prod_rule}": (events.put_targets, {"Rule": prod_rule, "Targets": [{"Id": "sns", "Arn": dev_topic}]}),
+        f"RemoveTargets {prod_rule}": (events.remove_targets, {"Rule": prod_rule, "Ids": ["sns"]}),
+        f"DeleteRule {prod_rule}": (events.delete_rule, {"Name": prod_rule}),
+        f"PutRule {other}": (events.put_rule, {"Name": other, "EventPattern": pattern}),
+    }
+    got = {what: outcome(call, **kwargs) for what, (call, kwargs) in calls.items()}
+    assert set(got.values()) == {"AccessDenied"}, f"the dev deploy role reached alert rules that are not dev's: {got}"
+    assert [t["Arn"] for t in admin.list_targets_by_rule(Rule=prod_rule)["Targets"]] == [prod_topic]
+    for what in got:
+        action, name = what.split(" ")
+        expect_denied("deployer-dev-deploy", f"events:{action}", re.escape(f"arn:aws:events:{region}:{ACCOUNT}:rule/{name}"))
+
+
+def test_dev_deploy_role_passes_each_job_role_only_to_its_own_service(sys_):
+    """Issue 22: iam:PassRole per job role and service: the EMR Serverless job role cannot be
+    given to a Glue job, nor the Glue job role to an EMR Serverless run."""
+    emr_role = sys_.tf("dev", "emr_serverless_job_role_arn")
+    r = negative(sys_, "dev-emr-role-to-glue", "apply", "--auto-approve")
+    assert_denied(r, "iam:PassRole", emr_role)
+    expect_denied("deployer-dev-deploy", "iam:PassRole", re.escape(emr_role))
+    glue_role = sys_.tf("dev", "glue_job_role_arn")
+    bucket, prefix = sys_.tf("dev", "artifact_bucket"), sys_.tf("dev", "artifact_prefix")
+    emr = sys_.boto("emr-serverless", sys_.role_key("dev-deploy"), region=sys_.tf("dev", "region"))
+    got = outcome(emr.start_job_run, applicationId=sys_.tf("dev", "emr_serverless_application_id"), executionRoleArn=glue_role,
+                  clientToken="e2e-glue-role-to-emr-serverless", name="e2e-glue-role-to-emr-serverless",
+                  jobDriver={"sparkSubmit": {"entryPoint": f"s3://{bucket}/{prefix}/artifacts/sales_etl/main.py"}})
+    assert got == "AccessDenied", f"emr-serverless:StartJobRun with the Glue job role: {got}"
+    expect_denied("deployer-dev-deploy", "iam:PassRole", re.escape(glue_role))
+
+
+def test_dev_deploy_role_writes_artifacts_only_if_absent(sys_):
+    """Issue 22: artifacts and dependency bundles are immutable: the deploy role may create them
+    (If-None-Match: *, on PutObject and on CompleteMultipartUpload) but not overwrite one.
+    Records, locks and latest.json stay writable as before (the flows above write them)."""
+    from botocore.exceptions import ClientError
+    bucket, prefix = sys_.tf("dev", "artifact_bucket"), sys_.tf("dev", "artifact_prefix")
+    admin = sys_.boto("s3", region=sys_.tf("dev", "region"))
+    s3 = sys_.boto("s3", sys_.role_key("dev-deploy"), region=sys_.tf("dev", "region"))
+    artifact = next(o["Key"] for o in admin.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/artifacts/sales_etl/")["Contents"]
+                    if o["Key"].endswith("/main.py"))
+    bundle = next(o["Key"] for o in admin.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/dependencies/")["Contents"]
+                  if o["Key"].endswith("/SHA256SUMS"))
+    original = {k: admin.get_object(Bucket=bucket, Key=k)["Body"].read() for k in (artifact, bundle)}
+    # The same bytes again, so that a policy that lets it through changes nothing but this test's verdict.
+    got = {f"PutObject {k}": outcome(s3.put_object, Bucket=bucket, Key=k, Body=original[k]) for k in (artifact, bundle)}
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=artifact)["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key=artifact, UploadId=upload, PartNumber=1, Body=original[artifact])["ETag"]
+    got[f"CompleteMultipartUpload {artifact}"] = outcome(s3.complete_multipart_upload, Bucket=bucket, Key=artifact, UploadId=upload,
+                                                         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    outcome(s3.abort_multipart_upload, Bucket=bucket, Key=artifact, UploadId=upload)  # gone if it completed
+    assert set(got.values()) == {"AccessDenied"}, f"the deploy role overwrote an immutable object: {got}"
+    for what in got:
+        expect_denied("deployer-dev-deploy", "s3:PutObject", re.escape(f"arn:aws:s3:::{bucket}/{what.split(' ')[1]}"))
+    # With If-None-Match the write is the deploy role's to make: S3, not IAM, refuses an existing key...
+    with pytest.raises(ClientError) as exists:
+        s3.put_object(Bucket=bucket, Key=artifact, Body=b"print('x')", IfNoneMatch="*")
+    assert exists.value.response["Error"]["Code"] == "PreconditionFailed", exists.value.response
+    assert {k: admin.get_object(Bucket=bucket, Key=k)["Body"].read() for k in original} == original
+    # ...and a new key is created, in one PUT or as a multipart upload completed with If-None-Match.
+    fresh = f"{prefix}/artifacts/e2e_immutable/{os.getpid()}"
+    s3.put_object(Bucket=bucket, Key=fresh + "/main.py", Body=b"print('x')", IfNoneMatch="*")
+    upload = s3.create_multipart_upload(Bucket=bucket, Key=fresh + "/code.zip")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key=fresh + "/code.zip", UploadId=upload, PartNumber=1, Body=b"zip")["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key=fresh + "/code.zip", UploadId=upload, IfNoneMatch="*",
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert admin.get_object(Bucket=bucket, Key=fresh + "/code.zip")["Body"].read() == b"zip"
+
+
+# ---------------------------------------------------------------- the job roles read what a job needs
+
+
+def test_job_roles_read_artifacts_and_bundles_but_not_records_or_locks(sys_):
+    """Issue 22: a job reads its artifact and its dependency bundle, not the deployment records
+    or the locks beside them under the artifact prefix."""
+    for env_name, profile in (("dev", "dev-glue-job"), ("prod", "prod-emr-serverless-job")):
+        bucket, prefix = sys_.tf(env_name, "artifact_bucket"), sys_.tf(env_name, "artifact_prefix")
+        region = sys_.tf(env_name, "region")
+        admin = sys_.boto("s3", region=region)
+        s3 = sys_.boto("s3", sys_.role_key(profile), region=region)
+        artifact = next(o["Key"] for o in admin.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/artifacts/sales_etl/")["Contents"]
+                        if o["Key"].endswith("/main.py"))
+        bundle = next(o["Key"] for o in admin.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/dependencies/")["Contents"]
+                      if o["Key"].endswith("/SHA256SUMS"))
+        assert outcome(s3.get_object, Bucket=bucket, Key=artifact) == "allowed"
+        assert outcome(s3.get_object, Bucket=bucket, Key=bundle) == "allowed"
+        record = next(o["Key"] for o in admin.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/deployments/{env_name}/")["Contents"]
+                      if not o["Key"].endswith("/latest.json"))
+        keys = [f"{prefix}/deployments/{env_name}/latest.json", record, f"{prefix}/locks/{env_name}.json"]
+        got = {k: outcome(s3.get_object, Bucket=bucket, Key=k) for k in keys}
+        assert set(got.values()) == {"AccessDenied"}, f"{profile} read deployer's own state: {got}"
+        role = sys_.tf(env_name, "glue_job_role_arn" if "glue" in profile else "emr_serverless_job_role_arn").split("/")[-1]
+        for k in keys:
+            expect_denied(role, "s3:GetObject", re.escape(f"arn:aws:s3:::{bucket}/{k}"))
 
 
 # ---------------------------------------------------------------- the account of it all
