@@ -113,9 +113,11 @@ class Converter:
     def __init__(self, source: str):
         self.s, self.i = source, 0
         self.out: list[str] = []
-        self.last_anchor = False
-        # one entry per open group: [scoped flag groups opened in it, flags text to reopen after |, dotall]
-        self.groups: list[list] = [[0, "", False]]
+        self.atom = 0  # index in out where the last atom starts (a quantifier applies to out[atom:])
+        self.last = "none"  # what out ends with: atom, anchor, quantifier or none
+        # one entry per open group: [scoped flag groups opened in it, flags text to reopen after |,
+        # dotall, index of its "(" in out]
+        self.groups: list[list] = [[0, "", False, 0]]
 
     def peek(self, k: int = 0) -> str:
         return self.s[self.i + k] if self.i + k < len(self.s) else ""
@@ -127,9 +129,27 @@ class Converter:
         self.i += 1
         return c
 
-    def emit(self, text: str, anchor: bool = False) -> None:
+    def emit(self, text: str, kind: str = "atom") -> None:
+        if kind in ("atom", "anchor"):
+            self.atom = len(self.out)
         self.out.append(text)
-        self.last_anchor = anchor
+        self.last = kind
+
+    def quantifier(self, c: str) -> bool:
+        """Reads a quantifier (with its lazy/possessive suffix) if one starts here. Java also
+        repeats an anchor (`${1,128}`) and a quantified atom (`X{11}{0,1011}`); re needs a group."""
+        if c == "{":
+            found = re.match(r"\d+(,\d*)?\}", self.s[self.i:])
+            if not found:
+                return False
+            c += found.group(0)
+            self.i += len(found.group(0))
+        if self.peek() in ("?", "+"):
+            c += self.take()
+        if self.last in ("anchor", "quantifier"):
+            self.out[self.atom:] = ["(?:" + "".join(self.out[self.atom:]) + ")"]
+        self.emit(c, "quantifier")
+        return True
 
     def convert(self) -> str:
         while self.i < len(self.s):
@@ -150,21 +170,21 @@ class Converter:
             self.close_scoped()
             if len(self.groups) == 1:
                 raise Unsupported("unbalanced parentheses")
-            self.groups.pop()
-            self.emit(")")
+            start = self.groups.pop()[3]
+            self.out.append(")")
+            self.atom, self.last = start, "atom"
         elif c == "|":
             self.close_scoped()
-            self.emit("|")
+            self.emit("|", "none")
             self.reopen_scoped()
         elif c == ".":
             self.emit("[\\s\\S]" if self.groups[-1][2] else "[^\\n\\r\\u0085\\u2028\\u2029]")
         elif c in "^$":
-            self.emit(c, anchor=True)
-        elif c in "*+?{" and self.last_anchor:
-            self.out[-1] = f"(?:{self.out[-1]})"  # Java allows `${1,128}`; re needs a group to repeat
-            self.emit(c)
+            self.emit(c, "anchor")
+        elif c in "*+?{" and self.quantifier(c):
+            pass
         else:
-            self.emit(c)
+            self.emit(re.escape(c) if c in "{}" else c)
 
     def escape_outside(self) -> None:
         c = self.take()
@@ -174,11 +194,11 @@ class Converter:
         elif c in "dDwWsS":
             self.emit("\\" + c)
         elif c in "bBA":
-            self.emit("\\" + c, anchor=True)
+            self.emit("\\" + c, "anchor")
         elif c == "z":
-            self.emit("\\Z", anchor=True)
+            self.emit("\\Z", "anchor")
         elif c == "Z":
-            self.emit("(?=(?:\\r\\n|[\\n\\r\\u0085\\u2028\\u2029])?\\Z)", anchor=True)
+            self.emit("(?=(?:\\r\\n|[\\n\\r\\u0085\\u2028\\u2029])?\\Z)", "anchor")
         elif c == "R":
             self.emit("(?:\\r\\n|[\\n\\x0b\\f\\r\\u0085\\u2028\\u2029])")
         elif c == "Q":
@@ -256,21 +276,23 @@ class Converter:
 
     def open_group(self) -> None:
         """`(`, `(?:`, lookarounds, `(?<name>`, `(?>`, and Java flag groups `(?i)` / `(?i:`."""
-        dotall = self.groups[-1][2]
+        dotall, start = self.groups[-1][2], len(self.out)
         if self.peek() != "?":
-            self.groups.append([0, "", dotall])
-            self.emit("(")
+            self.groups.append([0, "", dotall, start])
+            self.emit("(", "none")
             return
         self.take()
         if self.peek() == "<" and self.peek(1) not in "=!":
             end = self.s.index(">", self.i)
             name, self.i = self.s[self.i + 1:end], end + 1
-            self.groups.append([0, "", dotall])
-            self.emit(f"(?P<{name}>")
+            self.groups.append([0, "", dotall, start])
+            self.emit(f"(?P<{name}>", "none")
             return
         if self.peek() in ":=!>" or (self.peek() == "<" and self.peek(1) in "=!"):
-            self.groups.append([0, "", dotall])
-            self.emit("(?")
+            self.groups.append([0, "", dotall, start])
+            self.emit("(?" + self.take(), "none")
+            if self.out[-1] == "(?<":
+                self.out[-1] += self.take()
             return
         flags = ""
         while self.peek() and self.peek() not in ":)":
@@ -280,23 +302,23 @@ class Converter:
         on = flags.split("-")[0]
         scoped = f"(?{flags}:" if flags.replace("-", "") else "(?:"
         if self.take() == ":":
-            self.groups.append([0, "", "s" in on or (dotall and "s" not in flags.partition("-")[2])])
-            self.emit(scoped)
+            self.groups.append([0, "", "s" in on or (dotall and "s" not in flags.partition("-")[2]), start])
+            self.emit(scoped, "none")
             return
         # (?i) in Java applies to the rest of the enclosing group: a scoped group until its end
         top = self.groups[-1]
         top[0] += 1
         top[1] += scoped
         top[2] = "s" in on or (dotall and "s" not in flags.partition("-")[2])
-        self.emit(scoped)
+        self.emit(scoped, "none")
 
     def close_scoped(self) -> None:
         if self.groups[-1][0]:
-            self.emit(")" * self.groups[-1][0])
+            self.out.append(")" * self.groups[-1][0])
 
     def reopen_scoped(self) -> None:
         if self.groups[-1][1]:
-            self.emit(self.groups[-1][1])
+            self.emit(self.groups[-1][1], "none")
 
     def char_class(self) -> str:
         """A Java class (after `[`) with nesting (union) and `&&` (intersection)."""

@@ -3,7 +3,7 @@
 
     fault_proxy.py --upstream http://127.0.0.1:N [--port 0] [--port-file F]
                    [--seed S] [--rate R] [--kinds error,throttle,drop,lose,cut]
-                   [--log FILE] [--counter-file F]
+                   [--log FILE] [--record FILE] [--counter-file F]
                    [--kill-at N --kill-pid-file F --kill-when before|after]
 
 Listens on 127.0.0.1 only and forwards every request to one upstream on 127.0.0.1, bytes
@@ -31,10 +31,19 @@ upstream answered, then closes the client connection without an answer.
 --log FILE: one JSON line per request: n (this proxy), g (shared count), method, path, query,
 fault (or null), status (upstream status, null when not forwarded), answered (status sent to
 the client, null when none), bytes_in, ms. SIGTERM/SIGINT stop it cleanly (exit 0).
+
+--record FILE: the contract test's recorder (Tests/contract/recorder.py, same line format as the
+moto recorder): one JSON line per request whose User-Agent starts with `deployer/` and whose body
+was read (method, raw path and query, headers without Authorization but with its signing service,
+body, upstream status). Bodies of S3 object uploads (PUT of a key: PutObject, UploadPart) are
+recorded as their length only; other bodies (CompleteMultipartUpload, DeleteObjects XML) whole up
+to 1 MiB. Tests/peers/start.sh runs a `--rate 0 --record` proxy in front of SeaweedFS when
+DEPLOYER_CONTRACT_DIR is set.
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import fcntl
 import json
 import os
@@ -53,6 +62,8 @@ MAX_HEAD = 256 * 1024
 COPY = 256 * 1024
 CLIENT_IDLE_TIMEOUT = 120.0
 UPSTREAM_TIMEOUT = 120.0
+CONTRACT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "contract")
+UPLOAD_QUERY = {"partNumber", "uploadId", "x-id"}
 
 
 class Closed(Exception):
@@ -152,6 +163,45 @@ def body_framing(headers: dict[str, str]) -> tuple[str, int]:
     return "none", 0
 
 
+def object_upload(method: str, path: str, query: str) -> bool:
+    """A PUT of an object's bytes (PutObject, UploadPart): its body is data, not the contract."""
+    if method != "PUT" or len([part for part in path.split("/") if part]) < 2:
+        return False
+    keys = {pair.split("=", 1)[0] for pair in query.split("&") if pair}
+    return keys <= UPLOAD_QUERY
+
+
+def dechunk(raw: bytes) -> bytes:
+    """The data of a chunked body relayed raw (sizes, data, trailers)."""
+    data, at = bytearray(), 0
+    while True:
+        end = raw.find(b"\r\n", at)
+        if end < 0:
+            return bytes(data)
+        size = int(raw[at:end].split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            return bytes(data)
+        data += raw[end + 2:end + 2 + size]
+        at = end + 2 + size + 2
+
+
+class Capture:
+    """The request body as relayed, kept for --record unless it is an upload or over the limit."""
+
+    def __init__(self, keep: bool, limit: int):
+        self.keep, self.limit = keep, limit
+        self.data = bytearray()
+        self.length = 0
+        self.omitted = None if keep else "object upload"
+
+    def add(self, piece: bytes) -> None:
+        self.length += len(piece)
+        if self.omitted is None:
+            self.data += piece
+            if len(self.data) > self.limit:
+                self.data, self.omitted = bytearray(), f"over {self.limit} bytes"
+
+
 def keep_alive(version: str, headers: dict[str, str]) -> bool:
     connection = headers.get("connection", "").lower()
     if "close" in connection:
@@ -218,6 +268,12 @@ class Proxy:
         self.lock = threading.Lock()
         self.n = 0
         self.log = open(args.log, "a", buffering=1) if args.log else None
+        self.recorder = None
+        self.record_file = None
+        if args.record:
+            sys.path.insert(0, CONTRACT)
+            self.recorder = importlib.import_module("recorder")
+            self.record_file = self.recorder.Writer(args.record)
         self.t0 = time.monotonic()
 
     def next_request(self) -> tuple[int, int, str | None]:
@@ -262,6 +318,16 @@ class Proxy:
             time.sleep(0.02)
         return "no pid file"
 
+    def write_record(self, method: str, target, headers: dict[str, str], framing: str, body: "Capture",
+                     status: int | None) -> None:
+        """One contract line (Tests/contract/recorder.py's format) for a request whose body was read."""
+        data = bytes(body.data)
+        if framing == "chunked" and body.omitted is None:
+            data = dechunk(data)
+        length = len(data) if body.omitted is None else body.length
+        self.record_file.write(self.recorder.make_record("s3-proxy", method, target.path, target.query, headers, data, length,
+                                                         body.omitted, status))
+
     def write_log(self, entry: dict) -> None:
         if self.log:
             with self.lock:
@@ -305,10 +371,15 @@ class Handler(socketserver.BaseRequestHandler):
                  "answered": None, "bytes_in": 0}
         framing, length = body_framing(headers)
         request_id = f"fault-{n}"
+        recording = proxy.recorder is not None and proxy.recorder.in_scope(headers.get("user-agent"))
+        capture = Capture(not object_upload(method, split.path, split.query), proxy.recorder.MAX_BODY if recording else 0)
+        read = [False]
 
         def finish(keep: bool) -> bool:
             entry["ms"] = round((time.monotonic() - started) * 1000, 1)
             proxy.write_log(entry)
+            if recording and read[0]:
+                proxy.write_record(method, split, headers, framing, capture, entry["status"])
             return keep
 
         kill = proxy.kill_at is not None and g == proxy.kill_at
@@ -325,12 +396,15 @@ class Handler(socketserver.BaseRequestHandler):
 
             def discard(data: bytes) -> None:
                 counted[0] += len(data)
+                if recording:
+                    capture.add(data)
 
             if framing == "length":
                 reader.exactly(length, discard)
             elif framing == "chunked":
                 reader.chunked(discard)
             entry["bytes_in"] = counted[0]
+            read[0] = True
             answer = fault_response(fault, protocol(headers, proxy.protocol), request_id)
             entry["answered"] = int(answer.split(b" ", 2)[1])
             client.sendall(answer)
@@ -348,12 +422,15 @@ class Handler(socketserver.BaseRequestHandler):
             def forward(data: bytes) -> None:
                 sent[0] += len(data)
                 upstream.sendall(data)
+                if recording:
+                    capture.add(data)
 
             if framing == "length":
                 reader.exactly(length, forward)
             elif framing == "chunked":
                 reader.chunked(forward)
             entry["bytes_in"] = sent[0]
+            read[0] = True
             up = Reader(upstream)
             buffered = kill or fault in ("lose", "cut")
             for _ in range(100):  # interim 1xx answers, bounded
@@ -428,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--protocol", choices=("auto", "s3", "json", "query"), default="auto",
                         help="error dialect: auto (X-Amz-Target/JSON content type: json; form post: query (STS); else s3), or forced")
     parser.add_argument("--log", help="append one JSON line per request")
+    parser.add_argument("--record", help="append deployer's requests for the contract test (Tests/contract/recorder.py format)")
     parser.add_argument("--counter-file", help="number requests across every proxy sharing this file (for --kill-at)")
     parser.add_argument("--kill-at", type=int, help="SIGKILL the pid in --kill-pid-file at this request")
     parser.add_argument("--kill-pid-file")
@@ -459,6 +537,8 @@ def main(argv: list[str] | None = None) -> int:
         server.server_close()
         if proxy.log:
             proxy.log.close()
+        if proxy.record_file:
+            proxy.record_file.close()
     return 0
 
 

@@ -6,6 +6,10 @@
 # Usage: Tests/peers/start.sh STATE_DIR
 # Writes STATE_DIR/peers.env and STATE_DIR/peers.json (mode 0600, contain
 # test-only secrets).  Prints one line per peer, never a secret.
+# With DEPLOYER_CONTRACT_DIR set, deployer's requests are recorded there for the
+# contract test (Tests/contract): moto records them itself (moto_launcher.py), and
+# S3 is advertised through a recording pass-through proxy in front of SeaweedFS
+# (Tests/faults/fault_proxy.py --rate 0 --record); unset, nothing changes.
 # Callers may do:  trap 'Tests/peers/stop.sh DIR' EXIT; Tests/peers/start.sh DIR
 # start.sh itself stops whatever it started if it fails or is interrupted.
 set -euo pipefail
@@ -40,7 +44,7 @@ if ! command -v moto_server >/dev/null 2>&1 || \
 fi
 
 # ---- refuse to start over running peers recorded in this STATE_DIR
-for p in weed moto; do
+for p in weed moto s3proxy; do
   if [ -s "$STATE/$p.pid" ] && kill -0 "$(cat "$STATE/$p.pid")" 2>/dev/null; then
     echo "start.sh: $p already running for $STATE (pid $(cat "$STATE/$p.pid")); run Tests/peers/stop.sh $STATE first" >&2
     exit 4
@@ -150,11 +154,31 @@ LEFT=$(( TIMEOUT - (SECONDS - T0) )); [ "$LEFT" -lt 5 ] && LEFT=5
 python3 "$SETUP" weed-probe "$STATE" "$S3_ENDPOINT" "$LEFT" 2>"$STATE/wait.err" \
   || fail_with_log seaweedfs "$WEED_LOG" "signed probe failed: $(cat "$STATE/wait.err")"
 kill -0 "$(cat "$STATE/weed.pid")" 2>/dev/null || fail_with_log seaweedfs "$WEED_LOG" "process exited"
+
+# ---- contract recording (only with DEPLOYER_CONTRACT_DIR): clients get the proxy's port as the S3
+#      endpoint, so the Host they sign is the one the proxy forwards verbatim to SeaweedFS.
+if [ -n "${DEPLOYER_CONTRACT_DIR:-}" ]; then
+  mkdir -p "$DEPLOYER_CONTRACT_DIR"
+  PROXY_LOG="$STATE/s3proxy.log"
+  rm -f "$STATE/s3proxy.port"
+  (
+    exec setsid python3 "$(dirname "$HERE")/faults/fault_proxy.py" --upstream "$S3_ENDPOINT" --port-file "$STATE/s3proxy.port" \
+      --rate 0 --protocol s3 --record "$DEPLOYER_CONTRACT_DIR/s3-$WEED_S3_PORT-$$.jsonl" </dev/null >"$PROXY_LOG" 2>&1
+  ) &
+  echo $! >"$STATE/s3proxy.pid"
+  wait_exec "$STATE/s3proxy.pid" "--port-file $STATE/s3proxy.port" s3proxy "$PROXY_LOG"
+  for _ in $(seq 1 100); do [ -s "$STATE/s3proxy.port" ] && break; sleep 0.1; done
+  [ -s "$STATE/s3proxy.port" ] || fail_with_log s3proxy "$PROXY_LOG" "no port within 10s"
+  S3_ENDPOINT="http://127.0.0.1:$(cat "$STATE/s3proxy.port")"
+  python3 "$SETUP" wait-http "$S3_ENDPOINT/" 10 2>"$STATE/wait.err" \
+    || fail_with_log s3proxy "$PROXY_LOG" "not ready: $(cat "$STATE/wait.err")"
+fi
 rm -f "$STATE/wait.err"
 
 # ---- nothing may listen on anything but 127.0.0.1 (checked when `ss` exists)
 if command -v ss >/dev/null 2>&1; then
-  for p in weed moto; do
+  for p in weed moto s3proxy; do
+    [ -s "$STATE/$p.pid" ] || continue
     pid="$(cat "$STATE/$p.pid")"
     bad="$(ss -Hltnp 2>/dev/null | grep "pid=$pid," | awk '{print $4}' | grep -v '^127\.0\.0\.1:' || true)"
     [ -z "$bad" ] || fail_with_log "$p" /dev/null "listening on non-loopback address(es): $bad"
@@ -177,4 +201,7 @@ STARTED=1
 trap - EXIT INT TERM
 echo "seaweedfs: $S3_ENDPOINT pid=$DEPLOYER_IT_WEED_PID identities=admin,read-only log=$WEED_LOG"
 echo "moto:      $MOTO_ENDPOINT pid=$DEPLOYER_IT_MOTO_PID auth=on after $MOTO_N bootstrap calls log=$MOTO_LOG"
+if [ -n "${DEPLOYER_CONTRACT_DIR:-}" ]; then
+  echo "contract:  deployer's requests recorded in $DEPLOYER_CONTRACT_DIR (S3 via recording proxy pid=$(cat "$STATE/s3proxy.pid"))"
+fi
 echo "env:       source $STATE/peers.env   (json: $STATE/peers.json)"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Stop the peers started by Tests/peers/start.sh STATE_DIR.
 # Idempotent: missing STATE_DIR, missing/stale pid files are fine (exit 0).
-# Kills only the process groups recorded in STATE_DIR/{weed,moto}.pid, and
+# Kills only the process groups recorded in STATE_DIR/{weed,moto,s3proxy}.pid, and
 # only after checking that the pid still belongs to the expected program.
 # Bounded: SIGTERM, wait up to 10 s, then SIGKILL.
 set -uo pipefail
@@ -57,4 +57,6 @@ stop_one() { # name expected-cmdline-substring
 
 stop_one weed "-dir=$STATE/weed/data"
 stop_one moto "moto_launcher.py -H 127.0.0.1"
+# the contract test's recording S3 proxy (only started with DEPLOYER_CONTRACT_DIR)
+stop_one s3proxy "--port-file $STATE/s3proxy.port"
 exit 0

@@ -206,6 +206,9 @@ public struct ManifestLoader: Sendable {
 
     // MARK: Model
 
+    /// Tags a target may set: AWS allows 50 per resource, and deployer adds `managed-by`.
+    static let maximumTags = 49
+
     /// Glue's default quota of jobs per account; more in one manifest is a mistake or an attack.
     static let maximumJobs = 1000
 
@@ -257,6 +260,13 @@ public struct ManifestLoader: Sendable {
                 location = .local(path: Self.resolve(path, in: directory))
             } else {
                 throw LoadError.issues([issue(path, "give either bucket (with prefix) or path").at(["targets", name, "artifacts"])])
+            }
+            // Glue allows 50 tags on a job, and deployer adds managed-by.
+            if let tags = target.tags, tags.count > Self.maximumTags {
+                throw LoadError.issues([issue(path + ["tags"], "\(tags.count) tags; at most \(Self.maximumTags) (AWS allows 50 and deployer adds managed-by)")])
+            }
+            if target.tags?["managed-by"] != nil {
+                throw LoadError.issues([issue(path + ["tags", "managed-by"], "managed-by is deployer's own tag: use another key")])
             }
             if !plugin.runsLocally, case .local = location {
                 throw LoadError.issues([issue(path, "engine \(plugin.kind) needs artifacts.bucket: AWS cannot read a local path").at(["targets", name, "artifacts"])])

@@ -154,7 +154,11 @@ extension Schema {
                 "path": .init(.string()),
             ]), required: true, "where artifacts and deployment records live"),
             "role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN")),
-            "tags": .init(.map(.string())),
+            // AWS's tag rules (Glue TagsMap: key 1–128, value 0–256, no `aws:` prefix).
+            "tags": .init(.map(.string(pattern: "^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]{0,256}$", hint: "letters, digits, spaces and _ . : / = + @ -, at most 256"),
+                               keyPattern: "^(?![aA][wW][sS]:)[\\p{L}\\p{Z}\\p{N}_.:/=+@-]{1,128}$",
+                               keyHint: "letters, digits, spaces and _ . : / = + @ -, 1 to 128, not starting with aws:"),
+                          "tags on the engine's resources (at most 49: deployer adds managed-by)"),
             "schedule_role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN"),
                                        "the role EventBridge Scheduler assumes to start scheduled runs (terraform output)"),
             "pause_schedules": .init(.boolean, "create schedules paused unless a job says otherwise (default: true, except on a target named prod)"),

@@ -42,6 +42,11 @@ struct Automation: Sendable {
         return String(full.prefix(55)) + "-" + String(PayloadHashHex.of(name).prefix(8))
     }
 
+    /// The alert rule of job `name`: `deployer-NAME-alerts`, at most 64 characters.
+    static func alertRuleName(_ name: String) -> String {
+        resourceName(name + "-alerts")
+    }
+
     static func json(_ object: Any) -> String {
         String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
     }
@@ -67,7 +72,7 @@ struct Automation: Sendable {
         }
         if let notify = job.notify, let pattern = target.plugin.runEventPattern(name: name, engineDefinition: engineDefinition, on: notify.on, target: target) {
             result["Alerts"] = .object([
-                "Rule": .string(Self.resourceName(name) + "-alerts"),
+                "Rule": .string(Self.alertRuleName(name)),
                 "Topic": .string(notify.snsTopic),
                 "Pattern": .string(pattern),
             ])
@@ -92,7 +97,7 @@ struct Automation: Sendable {
             }
             result["Schedule"] = .object(fields)
         }
-        let rule = Self.resourceName(name) + "-alerts"
+        let rule = Self.alertRuleName(name)
         if let described = try await events.describeRule(name: rule) {
             let topic = try await events.listTargets(rule: rule).first { $0.id == "sns" }?.arn
             result["Alerts"] = .object([
@@ -130,7 +135,9 @@ struct Automation: Sendable {
             }
         }
         if desired["Alerts"] != live["Alerts"] {
-            let rule = scheduleName + "-alerts"
+            // Through resourceName too: a 64-character schedule name plus "-alerts" was 71,
+            // over EventBridge's 64 for rule names.
+            let rule = Self.alertRuleName(name)
             if case .object(let fields)? = desired["Alerts"] {
                 try await events.putRule(name: rule, pattern: fields["Pattern"]?.stringValue ?? "{}",
                                          description: "Managed by deployer: failed runs of \(name) to SNS")
@@ -151,7 +158,7 @@ struct Automation: Sendable {
     func delete(name: String, log: @Sendable (String) -> Void) async throws {
         guard let scheduler, let events else { return }
         try await scheduler.deleteSchedule(name: Self.resourceName(name))
-        try await events.deleteRule(name: Self.resourceName(name) + "-alerts")
+        try await events.deleteRule(name: Self.alertRuleName(name))
     }
 }
 

@@ -76,9 +76,15 @@ public struct EMRStepEngine: EngineDriver {
         jar["Args"] = .array(args)
         step["HadoopJarStep"] = .object(jar)
         // Steps have no tags: the run key rides in the step's name (`NAME [key]`).
-        if let key = request.metadata.idempotencyKey { step["Name"] = .string("\(name) [\(key)]") }
+        if let key = request.metadata.idempotencyKey { step["Name"] = .string(Self.stepName(name, key: key)) }
         return try await emr.addStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, step: JSONValue.object(step).any as? [String: Any] ?? [:])
     }
+
+    /// A step's Name holds at most 256 characters (the model's XmlStringMaxLen256); a run key
+    /// (at most 64) adds " [KEY]", so the job's name keeps its first 189 in a keyed step.
+    static let maximumStepName = 256
+    static func keyedPrefix(_ name: String) -> String { String(name.prefix(maximumStepName - 67)) + " [" }
+    static func stepName(_ name: String, key: String) -> String { keyedPrefix(name) + key + "]" }
 
     static func state(_ raw: String) -> RunState {
         switch raw {
@@ -119,7 +125,7 @@ public struct EMRStepEngine: EngineDriver {
     public func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo] {
         try await emr.listSteps(clusterId: definition["clusterId"]?.stringValue ?? clusterId).filter {
             guard let stepName = $0.name else { return false }
-            return stepName == name || stepName.hasPrefix(name + " [")
+            return stepName == name || stepName.hasPrefix(Self.keyedPrefix(name))
         }.prefix(limit).map { info($0) }
     }
 
