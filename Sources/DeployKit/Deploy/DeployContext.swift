@@ -100,6 +100,13 @@ public struct DeployContext: Sendable {
         return record
     }
 
+    /// The latest deployment record when it still deploys something (`nil` when there is none
+    /// or the target was destroyed): what runs, schedules and `--select` build on.
+    public func liveRecord() async throws -> DeploymentRecord? {
+        guard let record = try await latestRecord(), record.destroyed != true else { return nil }
+        return record
+    }
+
     /// Deployment record `id`; throws a `DeployError` when there is none.
     public func record(_ id: String) async throws -> DeploymentRecord {
         guard let (bytes, _) = try await store.get(layout.deploymentKey(id)) else {

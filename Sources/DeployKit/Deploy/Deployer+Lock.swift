@@ -5,6 +5,14 @@ import Foundation
 /// belongs to an apply that finished and only failed to release it (a hung or lost DELETE).
 /// Plan shows it and apply removes it, so it never blocks the next change for a lease's length.
 extension Deployer {
+    /// Removes the lock if it holds lease `id`; true when no lease of ours is left.
+    static func removeIfOurs(lock: LeaseLock, id: String) async throws -> Bool {
+        guard let (found, etag) = try await lock.current() else { return true }
+        guard found?.id == id else { return true }
+        try await lock.store.delete(lock.key, ifMatch: etag)
+        return true
+    }
+
     /// How long releasing the lock may take in all: a release that does not finish in time is
     /// reported, and the next apply removes the lock once its deployment is recorded.
     static let releaseLimit: Duration = .seconds(20)

@@ -43,7 +43,7 @@ public struct Runner: Sendable {
 
     /// The deployed definition of `job` (from the latest deployment record).
     public func deployed(_ job: String) async throws -> (name: String, definition: JSONValue, record: DeploymentRecord) {
-        guard let record = try await context.latestRecord(), record.destroyed != true else {
+        guard let record = try await context.liveRecord() else {
             throw DeployError("nothing is deployed on target \(context.target.name): run 'deployer apply -t \(context.target.name)' first")
         }
         guard let definition = record.definitions[job], let name = record.jobNames[job] else {
@@ -121,7 +121,7 @@ public struct Runner: Sendable {
     /// Runs of `jobs` across the target's engine, newest first: only `state` (if given), only
     /// those started after `since` (if given), at most `limit` per job.
     public func history(jobs: [String], state: RunState?, since: Date?, limit: Int) async throws -> [HistoryEntry] {
-        guard let record = try await context.latestRecord(), record.destroyed != true else {
+        guard let record = try await context.liveRecord() else {
             throw DeployError("nothing is deployed on target \(context.target.name): no runs to list")
         }
         var entries: [HistoryEntry] = []

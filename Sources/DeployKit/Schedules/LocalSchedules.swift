@@ -39,7 +39,7 @@ public struct LocalSchedules: Sendable {
         guard context.target.plugin.scheduling == .local else {
             throw DeployError("target \(context.target.name) runs its schedules in EventBridge Scheduler: 'deployer schedule run-due' is for the local engine")
         }
-        guard let record = try await context.latestRecord(), record.destroyed != true else {
+        guard let record = try await context.liveRecord() else {
             throw DeployError("nothing is deployed on target \(context.target.name): run 'deployer apply -t \(context.target.name)' first")
         }
         var outcomes: [Outcome] = []

@@ -1,0 +1,52 @@
+import AWSCore
+import Foundation
+import SigV4
+
+/// The deployment record every apply, rollback and destroy writes last.
+extension Deployer {
+    func writeRecord(plan: Plan, by: String, options: ApplyOptions, rollbackOf: String?, destroyed: Bool?, lockId: String?) async throws -> DeploymentRecord {
+        let now = Date()
+        var artifacts: [String: String] = [:]
+        var names: [String: String] = [:]
+        var definitions: [String: JSONValue] = [:]
+        if destroyed != true {
+            // With --select the other jobs keep what the last deployment recorded.
+            if plan.selected != nil, let latest = try await context.liveRecord() {
+                artifacts = latest.artifacts
+                names = latest.jobNames
+                definitions = latest.definitions
+            }
+            for job in plan.jobs {
+                if job.action == .delete {
+                    artifacts.removeValue(forKey: job.job)
+                    names.removeValue(forKey: job.job)
+                    definitions.removeValue(forKey: job.job)
+                    continue
+                }
+                artifacts[job.job] = job.artifact
+                names[job.job] = job.engineName
+                definitions[job.job] = job.desired
+            }
+        }
+        let protected = manifest.jobs.filter { $0.preventDestroy && names[$0.name] != nil }.map(\.name).sorted()
+        let digest = artifacts.values.sorted().joined()
+        let record = DeploymentRecord(id: DeploymentRecord.newId(at: now, digest: PayloadHashHex.of(digest + plan.liveFingerprint)), project: manifest.project,
+                                      target: target.name, engine: target.engine.rawValue, at: now, by: by,
+                                      gitCommit: Identity.gitCommit(directory: manifest.directory, environment: context.environment),
+                                      artifacts: artifacts, jobNames: names, definitions: definitions, previous: plan.latestDeployment,
+                                      rollbackOf: rollbackOf, destroyed: destroyed, protected: protected.isEmpty ? nil : protected, lock: lockId)
+        let bytes = Array(try JSONEncoder.pretty.encode(record))
+        let key = context.layout.deploymentKey(record.id)
+        do {
+            try await context.store.put(key, bytes: bytes, contentType: "application/json", condition: .ifAbsent)
+        } catch is PreconditionFailed {
+            // A retried write meets its own first attempt, whose answer was lost: same bytes, done.
+            guard let (existing, _) = try await context.store.get(key), existing == bytes else {
+                throw DeployError("\(context.store.url(key)) already holds another deployment record: run 'deployer apply -t \(target.name)' again")
+            }
+        }
+        try await context.store.put(context.layout.latestKey, bytes: bytes, contentType: "application/json", condition: .always)
+        context.log("recorded deployment \(record.id)")
+        return record
+    }
+}
