@@ -63,18 +63,29 @@ poller sees both, deterministically.
       integration takes them (ApplicationId, ExecutionRoleArn, JobDriver.SparkSubmit.EntryPoint,
       ...), the run is started and polled until it ends: SUCCESS succeeds the task with
       StartJobRun's answer (ApplicationId, JobRunId, Arn); FAILED or CANCELLED fail it with
-      States.TaskFailed, whose cause is the JobRun as JSON (JobRunId, State, StateDetails);
+      States.TaskFailed, whose cause is the JobRun as JSON (JobRunId, State, StateDetails). (This
+      output, and the cause's form, follow AWS's documentation of the integration as far as it
+      goes; they were not compared with a real execution.)
    d. the service calls of these tasks are signed as the state machine's role (or the task's
       Credentials.RoleArn), for which STS issues keys in-process when the role exists in IAM, and
       go to 127.0.0.1: with auth on, the role's own policy decides (moto signed them with the
-      unknown key "ak", refused once auth is on).
+      unknown key "ak", refused once auth is on); timestamps in their answers become epoch
+      milliseconds, as Step Functions writes them (moto kept datetime objects, and
+      DescribeExecution of every glue:startJobRun.sync execution then failed with HTTP 500);
+   e. StartExecution deep-copied the state machine together with its backend, so once any
+      execution had run in a region, every later StartExecution failed with HTTP 500 ("cannot
+      pickle '_thread.RLock' object", the lock of the earlier execution's environment): the copy
+      now leaves out the backend and the machine's executions, versions and aliases.
 """
 from __future__ import annotations
 
+import copy
 import datetime
+import functools
 import json
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 _LOCK = threading.RLock()  # the server answers requests in threads; state moves under this lock
@@ -112,12 +123,12 @@ def _settle(obj: Any, attr: str) -> None:
 
 def _settling(original: Callable, runs_of: Callable[..., list]) -> Callable:
     """Wraps a read so every run or step it may answer has settled first."""
+    @functools.wraps(original)
     def read(self, *args, **kwargs):
         with _LOCK:
             for item in runs_of(self, *args, **kwargs):
                 _settle(item, item._deployer_attr)
             return original(self, *args, **kwargs)
-    read.__name__ = original.__name__
     return read
 
 
@@ -170,7 +181,6 @@ def _glue_stop(name: str, job, run_id: str) -> dict | None:
     run = next((r for r in job.job_runs if r.job_run_id == run_id), None)
     if run is None:
         return _glue_stop_error(name, run_id, "EntityNotFoundException", f"Job run {run_id} not found.")
-    _settle(run, "status")
     state = run.status
     if state == "STOPPING":
         return None
@@ -227,7 +237,6 @@ def _emr_cancel_step(cluster, step_id: str) -> dict:
     step = next((s for s in cluster.steps if s.id == step_id), None)
     if step is None:
         return {"StepId": step_id, "Status": "FAILED", "Reason": f"Step {step_id} is not in cluster {cluster.id}."}
-    _settle(step, "state")
     if step.state == "CANCEL_PENDING":
         return {"StepId": step_id, "Status": "SUBMITTED"}
     if step.state not in EMR_CANCELLABLE:
@@ -260,7 +269,6 @@ def _emr_steps_of_cluster(backend, cluster_id, *args, **kwargs) -> list:
 
 EMR_SERVERLESS = {"runs": "default"}  # "manual": runs stay RUNNING until finished or cancelled
 ES_ACTIVE = {"SUBMITTED", "PENDING", "SCHEDULED", "RUNNING"}
-ES_ENDED = {"SUCCESS", "FAILED", "CANCELLED"}
 
 
 def _es_runs(backend, application_id: str) -> list:
@@ -354,7 +362,6 @@ def _es_cancel_job_run(original: Callable) -> Callable:
     def cancel_job_run(self, application_id: str, job_run_id: str):
         with _LOCK:
             run = _es_find(self, application_id, job_run_id)
-            _settle(run, "state")
             if run.state in ES_ACTIVE:
                 run.updated_at = _now()
                 _enter(run, "state", "CANCELLING", "CANCELLED", _es_cancelled)
@@ -380,28 +387,32 @@ def _json_answer(status: int, body: dict) -> tuple[int, dict, str]:
     return status, {"Content-Type": "application/json"}, json.dumps(body)
 
 
-def _request_json(request) -> dict:
-    raw = request.get_data() or b"{}"
-    value = json.loads(raw)
-    if not isinstance(value, dict):
-        raise ValueError("the body is not a JSON object")
-    return value
+def _request_json(request) -> dict | None:
+    """The request's JSON object, or None when the body is not one."""
+    try:
+        value = json.loads(request.get_data() or b"{}")
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+NOT_AN_OBJECT = (400, {"message": "the body is not a JSON object"})
 
 
 def _control_runs(request, full_url, headers):
     """POST /moto-api/deployer/emr-serverless {"runs": "manual"|"default"}; GET reads it."""
     if request.method == "POST":
-        try:
-            runs = _request_json(request).get("runs")
-        except ValueError as e:
-            return _json_answer(400, {"message": str(e)})
+        body = _request_json(request)
+        if body is None:
+            return _json_answer(*NOT_AN_OBJECT)
+        runs = body.get("runs")
         if runs not in ("manual", "default"):
             return _json_answer(400, {"message": 'runs must be "manual" or "default"'})
         EMR_SERVERLESS["runs"] = runs
     return _json_answer(200, dict(EMR_SERVERLESS))
 
 
-def _all_es_runs(application_id: str, job_run_id: str):
+def _es_find_anywhere(application_id: str, job_run_id: str):
     from moto.emrserverless.models import emrserverless_backends
 
     for by_region in list(emrserverless_backends.values()):
@@ -416,15 +427,14 @@ def _control_finish(request, full_url, headers):
     """POST /moto-api/deployer/emr-serverless/finish: ends a manual run that is still running."""
     if request.method != "POST":
         return _json_answer(405, {"message": "POST only"})
-    try:
-        body = _request_json(request)
-    except ValueError as e:
-        return _json_answer(400, {"message": str(e)})
+    body = _request_json(request)
+    if body is None:
+        return _json_answer(*NOT_AN_OBJECT)
     state = body.get("state")
     if state not in ("SUCCESS", "FAILED"):
         return _json_answer(400, {"message": 'state must be "SUCCESS" or "FAILED"'})
     with _LOCK:
-        run = _all_es_runs(str(body.get("applicationId")), str(body.get("jobRunId")))
+        run = _es_find_anywhere(str(body.get("applicationId")), str(body.get("jobRunId")))
         if run is None:
             return _json_answer(404, {"message": "no such job run"})
         if not getattr(run, "_deployer_manual", False) or run.state not in ES_ACTIVE:
@@ -499,23 +509,44 @@ def _role_keys(role_arn: str | None, region: str) -> tuple[str, str, str | None]
     return "ak", "sk", None
 
 
+def _epoch_millis(value: Any) -> Any:
+    """Timestamps as Step Functions writes them in a task's output (epoch milliseconds): moto
+    kept botocore's datetime objects, and DescribeExecution then failed (HTTP 500) to encode the
+    output of every glue:startJobRun.sync task."""
+    if isinstance(value, datetime.datetime):
+        return int(value.timestamp() * 1000)
+    if isinstance(value, dict):
+        return {k: _epoch_millis(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_epoch_millis(v) for v in value]
+    return value
+
+
+def _json_native(parsed: dict, **_) -> None:
+    parsed.update(_epoch_millis(parsed))
+
+
 def _boto_client_for(region: str, service: str, state_credentials: Any = None):
     import boto3
     from botocore.config import Config
     from moto.settings import moto_server_port
 
     key, secret, token = _role_keys(getattr(state_credentials, "role_arn", None), region)
-    return boto3.client(
+    client = boto3.client(
         service_name=service, region_name=region, endpoint_url=f"http://127.0.0.1:{moto_server_port()}",
         aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
         config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1},
                       connect_timeout=60, read_timeout=60))
+    client.meta.events.register("after-call", _json_native)
+    return client
 
 
 def _eval_sync_without_callback(self, env, resource_runtime_part, normalised_parameters, state_credentials) -> None:
     """9a: moto's _eval_integration_pattern for a service without waitForTaskToken, without the
     callback endpoint it does not create (and then dereferenced)."""
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
+        ResourceCondition,
+    )
 
     if self.resource.condition == ResourceCondition.Sync:
         build = self._build_sync_resolver
@@ -546,7 +577,9 @@ def _task_failed(task, env, cause: dict):
         FailureEvent,
         FailureEventException,
     )
-    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import StatesErrorName
+    from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (
+        StatesErrorName,
+    )
     from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name_type import (
         StatesErrorNameType,
     )
@@ -574,7 +607,9 @@ def _service_operation(service: str, action: str):
 
 def _emr_serverless_task_class():
     """9c: emr-serverless:startJobRun(.sync), AWS's optimized integration."""
-    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
+        ResourceCondition,
+    )
 
     base = _states_module("state_task_service_callback").StateTaskServiceCallback
 
@@ -626,8 +661,26 @@ def _state_task_service_for(original: Callable, emr_serverless: type) -> Callabl
     return state_task_service_for
 
 
+SHARED_WITH_CLONE = ("backend", "executions", "versions", "aliases", "latest_version")
+
+
+def _state_machine_deepcopy(self, memo: dict):
+    """9e: the copy StartExecution takes of the definition, without the backend (whose other
+    machines' executions hold locks) and the machine's executions, versions and aliases."""
+    clone = copy.copy(self)
+    memo[id(self)] = clone
+    for key, value in vars(self).items():
+        if key not in SHARED_WITH_CLONE:
+            setattr(clone, key, copy.deepcopy(value, memo))
+    return clone
+
+
 def _install_step_functions() -> None:
     import importlib
+
+    from moto.stepfunctions.models import StateMachine
+
+    StateMachine.__deepcopy__ = _state_machine_deepcopy
 
     callback = _states_module("state_task_service_callback").StateTaskServiceCallback
     callback._eval_integration_pattern = _eval_integration_pattern(callback._eval_integration_pattern)
