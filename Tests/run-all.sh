@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Every test of the project: installs what it needs, then runs the Swift suite against real
 # peers, the jobs' pytest suite with local Spark on CPython 3.9 and 3.11, and the Terraform
-# checks. Exits non-zero if any part fails; prints a closing summary line.
+# checks; last, the contract test: every request deployer sent to the peers in those suites
+# (recorded in DEPLOYER_CONTRACT_DIR) against botocore's service models. Exits non-zero if any
+# part fails; prints a closing summary line.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash Tests/setup.sh || { echo "setup failed"; exit 1; }
 # Local Spark (jobs tests, the local engine) binds to loopback only.
 export SPARK_LOCAL_IP=127.0.0.1
+# The peers every suite starts (Tests/peers/start.sh, the e2e moto) record deployer's requests here.
+DEPLOYER_CONTRACT_DIR=$(mktemp -d "${TMPDIR:-/tmp}/deployer-contract.XXXXXX")
+export DEPLOYER_CONTRACT_DIR
 failed=0
 passed=0
 run() {
@@ -22,6 +27,7 @@ run() {
     failed=$((failed + 1))
   fi
 }
+run "moto gaps (patched operations behave as botocore's models say)" python3 -m pytest Tests/peers/test_moto_gaps.py -q -rs
 run "swift (SigV4, AWS core, CLI; SeaweedFS + moto)" bash Tests/run-swift.sh
 run "faults (deployer apply through fault_proxy; SeaweedFS + moto)" python3 -m pytest Tests/faults -q -rs
 # The jobs run on CPython 3.9 (EMR 7) and 3.11 (Glue 5.0): the suite runs on both (venvs .venv-py39/.venv-py311).
@@ -32,5 +38,8 @@ run "e2e (terraform apply -> roles -> deployer on moto, IAM enforced)" python3 -
 run "terraform (fmt, validate, test, checkov)" bash terraform/check.sh
 run "workflows (actionlint, zizmor)" bash .github/check.sh
 run "docs (data model vs SQL, mermaid, commands vs --help, roles table vs terraform)" bash docs/check.sh
+run "contract validator (unit tests)" python3 -m pytest Tests/contract -q
+run "contract (every request deployer sent vs botocore's models)" python3 Tests/contract/validate.py "$DEPLOYER_CONTRACT_DIR"
+echo "contract records: $DEPLOYER_CONTRACT_DIR"
 echo "suites: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -48,6 +48,7 @@ NAMES = {
     "var.curated_prefix": "curated", "var.temp_prefix": "tmp", "var.glue_job_name_prefix": "deployer-ENV-",
     "var.emr_serverless_application_arn": "APPLICATION", "var.emr_cluster_arn": "CLUSTER",
     "var.artifact_kms_key_arn": "KMS_KEY", "var.kms_key_arns": "KMS_KEY", "var.job_role_arns": "JOB_ROLES",
+    "var.glue_job_role_arn": "GLUE_JOB_ROLE",
     "var.scheduler_role_arn": "SCHEDULER_ROLE", "var.glue_job_arns": "arn:aws:glue:REGION:ACCOUNT:job/deployer-ENV-*",
     "var.emr_serverless_job_role_arn": "EMR_SERVERLESS_JOB_ROLE",
     "local.partition": "aws", "local.region": "REGION", "local.account": "ACCOUNT",
@@ -252,7 +253,7 @@ def statements(module: str, roots: list[str]) -> list[dict]:
                 continue
             sids.add(sid)
             condition = fields.get("Condition", "")
-            keys = sorted(set(re.findall(r'"([a-z0-9-]+:[A-Za-z]+)"\s*=', condition)))
+            keys = sorted(set(re.findall(r'"([a-z0-9-]+:[A-Za-z-]+)"\s*=', condition)))
             out.append({"sid": sid, "effect": json.loads(fields.get("Effect", '"Allow"')),
                         "actions": _strings(fields["Action"]), "resources": _render(fields["Resource"], values),
                         "condition_keys": keys})

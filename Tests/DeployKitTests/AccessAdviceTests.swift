@@ -100,6 +100,7 @@ final class AccessAdviceTests: XCTestCase {
                                             principal: "arn:aws:sts::1:assumed-role/deployer-dev-deploy/s", target: "dev")
         XCTAssertTrue(schedule.contains("DeployerSchedules"), schedule)
         let pass = AccessAdvice.grantedBy(action: "iam:PassRole")
-        XCTAssertTrue(pass.contains("PassSchedulerRole") && pass.contains("PassJobRolesOnly"), pass)
+        XCTAssertTrue(pass.contains("PassSchedulerRole") && pass.contains("PassGlueJobRole") && pass.contains("PassEmrServerlessJobRole"), pass)
+        XCTAssertTrue(schedule.contains("deployer-PROJECT-ENV-*"), schedule)
     }
 }

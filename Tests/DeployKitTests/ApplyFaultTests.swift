@@ -307,6 +307,39 @@ final class ApplyFaultTests: XCTestCase {
         try await assertConverged(clean, engine)
     }
 
+    /// A store that refuses writes of latest.json.
+    struct LatestRefusedStore: ObjectStore {
+        let inner: LocalStore
+        var location: String { inner.location }
+        func url(_ key: String) -> String { inner.url(key) }
+        func head(_ key: String) async throws -> StoredObject? { try await inner.head(key) }
+        func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? { try await inner.get(key) }
+        func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
+            if key.hasSuffix("/latest.json") { throw AWSError(service: "s3", operation: "PutObject", status: 403, code: "AccessDenied", message: "Access Denied") }
+            return try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
+        }
+        func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
+            try await inner.putFile(key, path: path, condition: condition, progress: progress)
+        }
+        func delete(_ key: String, ifMatch: String?) async throws { try await inner.delete(key, ifMatch: ifMatch) }
+        func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
+    }
+
+    /// latest.json refused after the record file was written: said so, not "no deployment
+    /// record was written".
+    func testARefusedLatestSaysTheRecordFileWasWritten() async throws {
+        let context = context(engine: MemoryEngine(), store: LatestRefusedStore(inner: LocalStore(root: work + "/store")))
+        var options = Deployer.ApplyOptions()
+        options.buildDirectory = work + "/build"
+        do {
+            _ = try await Deployer(context: context).apply(options: options)
+            XCTFail("latest.json is refused")
+        } catch let failure as DeployFailure {
+            XCTAssertFalse(failure.summary.contains("no deployment record was written"), failure.summary)
+            XCTAssertTrue(failure.summary.contains("was written but latest.json was not updated"), failure.summary)
+        }
+    }
+
     final class Lines: @unchecked Sendable {
         private let lock = NSLock()
         private var lines: [String] = []

@@ -222,6 +222,23 @@ final class EngineScriptedTests: XCTestCase {
         XCTAssertEqual(EMRServerlessEngine.state("QUEUED"), .pending)
     }
 
+    /// EMR Serverless refuses an empty or blank entry-point argument (EntryPointArgument `.*\S.*`,
+    /// min 1): refused before anything starts, the key named and the value not; Glue takes them.
+    func testEMRServerlessRefusesBlankArgumentsNamingTheKey() throws {
+        var emrTarget = target
+        emrTarget.engineConfiguration = EMRServerlessConfiguration(applicationId: "00fabc123", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: nil)
+        let engine = EMRServerlessEngine(client: Fixtures.client(ScriptedTransport([])), target: emrTarget)
+        for blank in ["", " ", "\t"] {
+            XCTAssertThrowsError(try engine.checkArguments(["--as_of": "2024-01-31", "--note": blank], source: "--arg")) { error in
+                XCTAssertEqual("\(error)", "--arg --note: EMR Serverless refuses an empty or blank argument value (entryPointArguments need a non-space character): give a value or leave the argument out")
+            }
+        }
+        XCTAssertNoThrow(try engine.checkArguments(["--note": " a "], source: "--arg"))
+        XCTAssertThrowsError(try engine.checkArguments(["--big": String(repeating: "x", count: 10_281)], source: "jobs.etl.arguments"))
+        let glue = GlueEngine(client: Fixtures.client(ScriptedTransport([])), target: target)
+        XCTAssertNoThrow(try glue.checkArguments(["--note": ""], source: "--arg"), "Glue's Arguments take empty values")
+    }
+
     func testEMRStepUsesCommandRunnerSparkSubmit() async throws {
         let transport = ScriptedTransport { request in
             switch request.header("X-Amz-Target") {

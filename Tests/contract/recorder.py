@@ -11,7 +11,8 @@ the service), x-amz-security-token is dropped, presigned signatures and tokens a
 
 Line fields: source, method, path (raw, percent-encoded as received), query (raw), headers
 (lower-case names), signing_service, body (utf-8 text, or base64 when body_base64), body_length,
-body_omitted (why the body is not stored: over 1 MiB, or an S3 object upload), status.
+body_omitted (why the body is not stored: over 1 MiB, or an S3 object upload), body_truncated
+(fewer bytes arrived than Content-Length said: the client died mid-request), status.
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def body_fields(body: bytes | None, length: int, omitted: str | None) -> dict:
 
 
 def make_record(source: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes | None,
-                length: int, omitted: str | None = None, status: int | None = None) -> dict:
+                length: int, omitted: str | None = None, status: int | None = None, truncated: bool = False) -> dict:
     """One line of the contract file (headers are taken lower-cased; secrets are left out)."""
     lowered = {name.lower(): value for name, value in headers.items()}
     record = {"source": source, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "method": method, "path": path,
@@ -64,6 +65,7 @@ def make_record(source: str, method: str, path: str, query: str, headers: dict[s
               "headers": {name: value for name, value in sorted(lowered.items()) if name not in DROPPED_HEADERS},
               "signing_service": signing_service(lowered, query)}
     record.update(body_fields(body, length, omitted))
+    record["body_truncated"] = truncated
     record["status"] = status
     return record
 
@@ -73,7 +75,7 @@ class Writer:
 
     def __init__(self, path: str | Path):
         self.lock = threading.Lock()
-        self.file = open(path, "a", encoding="utf-8")
+        self.file = open(path, "a", encoding="utf-8")  # noqa: SIM115 (open for the process's life)
 
     def write(self, record: dict) -> None:
         line = json.dumps(record, sort_keys=True, ensure_ascii=False) + "\n"
@@ -84,6 +86,58 @@ class Writer:
     def close(self) -> None:
         with self.lock:
             self.file.close()
+
+
+# ---------------------------------------------------------------- S3 proxy (fault_proxy.py --record)
+
+UPLOAD_QUERY = {"partNumber", "uploadId", "x-id"}
+
+
+def object_upload(method: str, path: str, query: str) -> bool:
+    """A PUT of an object's bytes (PutObject, UploadPart): its body is data, not the contract."""
+    if method != "PUT" or len([part for part in path.split("/") if part]) < 2:
+        return False
+    keys = {pair.split("=", 1)[0] for pair in query.split("&") if pair}
+    return keys <= UPLOAD_QUERY
+
+
+def dechunk(raw: bytes) -> bytes:
+    """The data of a chunked body relayed raw (sizes, data, trailers)."""
+    data, at = bytearray(), 0
+    while True:
+        end = raw.find(b"\r\n", at)
+        if end < 0:
+            return bytes(data)
+        size = int(raw[at:end].split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            return bytes(data)
+        data += raw[end + 2:end + 2 + size]
+        at = end + 2 + size + 2
+
+
+class BodyCapture:
+    """A request body as the proxy relays it, in pieces: kept unless it is an object upload or
+    over MAX_BODY (then only its length), de-chunked at the end if it came chunked."""
+
+    def __init__(self, method: str, path: str, query: str, headers: dict[str, str]):
+        self.chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        self.data = bytearray()
+        self.length = 0
+        self.omitted = "object upload" if object_upload(method, path, query) else None
+
+    def add(self, piece: bytes) -> None:
+        self.length += len(piece)
+        if self.omitted is None:
+            self.data += piece
+            if len(self.data) > MAX_BODY + (64 * 1024 if self.chunked else 0):
+                self.data, self.omitted = bytearray(), f"over {MAX_BODY} bytes"
+
+    def result(self) -> tuple[bytes | None, int, str | None]:
+        """(body, length, why omitted) for make_record."""
+        if self.omitted is not None:
+            return None, self.length, self.omitted
+        data = dechunk(bytes(self.data)) if self.chunked else bytes(self.data)
+        return data, len(data), None
 
 
 # ---------------------------------------------------------------- moto (WSGI)
@@ -164,8 +218,10 @@ def record_wsgi(writer: Writer, original):
         try:
             return original(self, environ, recording_start_response)
         finally:
+            declared = (environ.get("CONTENT_LENGTH") or "").strip()
+            truncated = declared.isdigit() and len(body) < int(declared)
             writer.write(make_record("moto", environ.get("REQUEST_METHOD", "?"), path, query, environ_headers(environ),
-                                     body, len(body), status=status[-1] if status else None))
+                                     body, len(body), status=status[-1] if status else None, truncated=truncated))
 
     __call__._contract_recorder = True
     return __call__

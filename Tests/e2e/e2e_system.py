@@ -160,6 +160,8 @@ class System:
         self.ca, cert, key = make_tls(self.root)
         env = clean_env(self.root)
         env.update(INITIAL_NO_AUTH_ACTION_COUNT=str(self.BOOTSTRAP), E2E_IAM_LOG=str(self.iam_log))
+        if os.environ.get("DEPLOYER_CONTRACT_DIR"):  # moto records deployer's requests for Tests/contract
+            env["DEPLOYER_CONTRACT_DIR"] = os.environ["DEPLOYER_CONTRACT_DIR"]
         log = open(self.root / "moto.log", "wb")
         self.moto = subprocess.Popen([sys.executable, str(HERE / "moto_iam.py"), "-H", "127.0.0.1", "-p", str(port),
                                       "--ssl-cert", str(cert), "--ssl-key", str(key)],

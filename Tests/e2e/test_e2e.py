@@ -122,7 +122,11 @@ def test_terraform_applied_the_real_modules(sys_, capsys):
     for env_name in ("dev", "prod"):
         name = sys_.tf(env_name, "deploy_role_arn").split("/")[-1]
         live = iam.get_role_policy(RoleName=name, PolicyName="deployer")["PolicyDocument"]
-        assert "PassJobRolesOnly" in json.dumps(live)
+        passes = {st["Resource"]: st["Condition"]["StringEquals"]["iam:PassedToService"]
+                  for st in live["Statement"] if st["Action"] == "iam:PassRole"}
+        assert passes == {sys_.tf(env_name, "glue_job_role_arn"): "glue.amazonaws.com",
+                          sys_.tf(env_name, "emr_serverless_job_role_arn"): "emr-serverless.amazonaws.com",
+                          sys_.tf(env_name, "scheduler_role_arn"): "scheduler.amazonaws.com"}, live
         trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
         subs = [s["Condition"]["StringEquals"][f"{e2e.OIDC_HOST}:sub"] for s in trust["Statement"] if "Condition" in s]
         assert subs == [[DEV_SUB] if env_name == "dev" else [PROD_SUB]], trust
@@ -389,8 +393,13 @@ def test_dev_deploy_role_may_pass_only_the_job_roles(sys_):
 def test_dev_deploy_role_may_not_delete_artifacts(sys_):
     bucket = sys_.tf("dev", "artifact_bucket")
     lock = f"arn:aws:s3:::{bucket}/deployer/artifacts/sales_etl/locks/dev-artifacts.json"
+    latest = f"arn:aws:s3:::{bucket}/deployer/artifacts/sales_etl/deployments/dev-artifacts/latest.json"
     r = negative(sys_, "dev-artifacts", "apply", "--auto-approve")
-    assert_denied(r, "s3:DeleteObject", lock)
+    # Under artifacts/ every write must be a new object (If-None-Match): the lock is taken and the
+    # artifacts and the record are written, but latest.json, rewritten by every apply, is refused...
+    assert_denied(r, "s3:PutObject", latest)
+    expect_denied("deployer-dev-deploy", "s3:PutObject", re.escape(latest))
+    # ...and so is releasing the lock on the way out, a DeleteObject there.
     expect_denied("deployer-dev-deploy", "s3:DeleteObject", re.escape(lock))
     # A real artifact, straight at S3: the deploy role can write artifacts but never delete one.
     s3 = sys_.boto("s3", sys_.role_key("dev-deploy"), region=sys_.tf("dev", "region"))
@@ -412,6 +421,20 @@ def outcome(call, **kwargs) -> str:
     except ClientError as e:
         error = e.response.get("Error", {})
         return "AccessDenied" if "AccessDenied" in f"{error.get('Code')} {error.get('Message')}" else str(error.get("Code"))
+
+
+def stored_artifact(s3, bucket: str, prefix: str, job: str = "sales_etl") -> str:
+    """The key of a file of one of the target's artifacts: PREFIX/artifacts/JOB/DIGEST/main.py."""
+    pattern = re.compile(re.escape(f"{prefix}/artifacts/{job}/") + r"[0-9a-f]{64}/main\.py")
+    return next(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/artifacts/{job}/")["Contents"]
+                if pattern.fullmatch(o["Key"]))
+
+
+def stored_bundle(s3, bucket: str, prefix: str) -> str:
+    """The key of a dependency bundle's SHA256SUMS: PREFIX/dependencies/DIGEST/SHA256SUMS."""
+    pattern = re.compile(re.escape(f"{prefix}/dependencies/") + r"[0-9a-f]{64}/SHA256SUMS")
+    return next(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/dependencies/")["Contents"]
+                if pattern.fullmatch(o["Key"]))
 
 
 def schedule_name(engine_job_name: str) -> str:
@@ -487,17 +510,19 @@ def test_dev_deploy_role_may_not_touch_prod_or_other_projects_alert_rules(sys_):
 def test_dev_deploy_role_passes_each_job_role_only_to_its_own_service(sys_):
     """Issue 22: iam:PassRole per job role and service: the EMR Serverless job role cannot be
     given to a Glue job, nor the Glue job role to an EMR Serverless run."""
-    emr_role = sys_.tf("dev", "emr_serverless_job_role_arn")
+    emr_role, glue_role = sys_.tf("dev", "emr_serverless_job_role_arn"), sys_.tf("dev", "glue_job_role_arn")
+    # deployer creating a Glue job that runs as the EMR Serverless job role...
     r = negative(sys_, "dev-emr-role-to-glue", "apply", "--auto-approve")
-    assert_denied(r, "iam:PassRole", emr_role)
-    expect_denied("deployer-dev-deploy", "iam:PassRole", re.escape(emr_role))
-    glue_role = sys_.tf("dev", "glue_job_role_arn")
+    # ...and an EMR Serverless run as the Glue job role, straight at the API.
     bucket, prefix = sys_.tf("dev", "artifact_bucket"), sys_.tf("dev", "artifact_prefix")
     emr = sys_.boto("emr-serverless", sys_.role_key("dev-deploy"), region=sys_.tf("dev", "region"))
     got = outcome(emr.start_job_run, applicationId=sys_.tf("dev", "emr_serverless_application_id"), executionRoleArn=glue_role,
                   clientToken="e2e-glue-role-to-emr-serverless", name="e2e-glue-role-to-emr-serverless",
                   jobDriver={"sparkSubmit": {"entryPoint": f"s3://{bucket}/{prefix}/artifacts/sales_etl/main.py"}})
-    assert got == "AccessDenied", f"emr-serverless:StartJobRun with the Glue job role: {got}"
+    assert (r.code, got) == (1, "AccessDenied"), \
+        f"glue:CreateJob with the EMR Serverless job role: exit {r.code}; emr-serverless:StartJobRun with the Glue job role: {got}\n{r.all}"
+    assert_denied(r, "iam:PassRole", emr_role)
+    expect_denied("deployer-dev-deploy", "iam:PassRole", re.escape(emr_role))
     expect_denied("deployer-dev-deploy", "iam:PassRole", re.escape(glue_role))
 
 
@@ -509,10 +534,7 @@ def test_dev_deploy_role_writes_artifacts_only_if_absent(sys_):
     bucket, prefix = sys_.tf("dev", "artifact_bucket"), sys_.tf("dev", "artifact_prefix")
     admin = sys_.boto("s3", region=sys_.tf("dev", "region"))
     s3 = sys_.boto("s3", sys_.role_key("dev-deploy"), region=sys_.tf("dev", "region"))
-    artifact = next(o["Key"] for o in admin.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/artifacts/sales_etl/")["Contents"]
-                    if o["Key"].endswith("/main.py"))
-    bundle = next(o["Key"] for o in admin.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/dependencies/")["Contents"]
-                  if o["Key"].endswith("/SHA256SUMS"))
+    artifact, bundle = stored_artifact(admin, bucket, prefix), stored_bundle(admin, bucket, prefix)
     original = {k: admin.get_object(Bucket=bucket, Key=k)["Body"].read() for k in (artifact, bundle)}
     # The same bytes again, so that a policy that lets it through changes nothing but this test's verdict.
     got = {f"PutObject {k}": outcome(s3.put_object, Bucket=bucket, Key=k, Body=original[k]) for k in (artifact, bundle)}
@@ -545,25 +567,23 @@ def test_dev_deploy_role_writes_artifacts_only_if_absent(sys_):
 def test_job_roles_read_artifacts_and_bundles_but_not_records_or_locks(sys_):
     """Issue 22: a job reads its artifact and its dependency bundle, not the deployment records
     or the locks beside them under the artifact prefix."""
-    for env_name, profile in (("dev", "dev-glue-job"), ("prod", "prod-emr-serverless-job")):
+    needs, state = {}, {}
+    for env_name, profile, output in (("dev", "dev-glue-job", "glue_job_role_arn"),
+                                      ("prod", "prod-emr-serverless-job", "emr_serverless_job_role_arn")):
         bucket, prefix = sys_.tf(env_name, "artifact_bucket"), sys_.tf(env_name, "artifact_prefix")
         region = sys_.tf(env_name, "region")
         admin = sys_.boto("s3", region=region)
         s3 = sys_.boto("s3", sys_.role_key(profile), region=region)
-        artifact = next(o["Key"] for o in admin.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/artifacts/sales_etl/")["Contents"]
-                        if o["Key"].endswith("/main.py"))
-        bundle = next(o["Key"] for o in admin.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/dependencies/")["Contents"]
-                      if o["Key"].endswith("/SHA256SUMS"))
-        assert outcome(s3.get_object, Bucket=bucket, Key=artifact) == "allowed"
-        assert outcome(s3.get_object, Bucket=bucket, Key=bundle) == "allowed"
+        for key in (stored_artifact(admin, bucket, prefix), stored_bundle(admin, bucket, prefix)):
+            needs[f"{profile} {key}"] = outcome(s3.get_object, Bucket=bucket, Key=key)
         record = next(o["Key"] for o in admin.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/deployments/{env_name}/")["Contents"]
                       if not o["Key"].endswith("/latest.json"))
         keys = [f"{prefix}/deployments/{env_name}/latest.json", record, f"{prefix}/locks/{env_name}.json"]
-        got = {k: outcome(s3.get_object, Bucket=bucket, Key=k) for k in keys}
-        assert set(got.values()) == {"AccessDenied"}, f"{profile} read deployer's own state: {got}"
-        role = sys_.tf(env_name, "glue_job_role_arn" if "glue" in profile else "emr_serverless_job_role_arn").split("/")[-1]
-        for k in keys:
-            expect_denied(role, "s3:GetObject", re.escape(f"arn:aws:s3:::{bucket}/{k}"))
+        for key in keys:
+            state[f"{profile} {key}"] = outcome(s3.get_object, Bucket=bucket, Key=key)
+            expect_denied(sys_.tf(env_name, output).split("/")[-1], "s3:GetObject", re.escape(f"arn:aws:s3:::{bucket}/{key}"))
+    assert set(needs.values()) == {"allowed"}, f"a job role cannot read its artifact or bundle: {needs}"
+    assert set(state.values()) == {"AccessDenied"}, f"a job role read deployer's records or locks: {state}"
 
 
 # ---------------------------------------------------------------- the account of it all

@@ -43,8 +43,8 @@ DEPLOYER_CONTRACT_DIR is set.
 from __future__ import annotations
 
 import argparse
-import importlib
 import fcntl
+import importlib
 import json
 import os
 import random
@@ -63,7 +63,6 @@ COPY = 256 * 1024
 CLIENT_IDLE_TIMEOUT = 120.0
 UPSTREAM_TIMEOUT = 120.0
 CONTRACT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "contract")
-UPLOAD_QUERY = {"partNumber", "uploadId", "x-id"}
 
 
 class Closed(Exception):
@@ -163,45 +162,6 @@ def body_framing(headers: dict[str, str]) -> tuple[str, int]:
     return "none", 0
 
 
-def object_upload(method: str, path: str, query: str) -> bool:
-    """A PUT of an object's bytes (PutObject, UploadPart): its body is data, not the contract."""
-    if method != "PUT" or len([part for part in path.split("/") if part]) < 2:
-        return False
-    keys = {pair.split("=", 1)[0] for pair in query.split("&") if pair}
-    return keys <= UPLOAD_QUERY
-
-
-def dechunk(raw: bytes) -> bytes:
-    """The data of a chunked body relayed raw (sizes, data, trailers)."""
-    data, at = bytearray(), 0
-    while True:
-        end = raw.find(b"\r\n", at)
-        if end < 0:
-            return bytes(data)
-        size = int(raw[at:end].split(b";", 1)[0].strip() or b"0", 16)
-        if size == 0:
-            return bytes(data)
-        data += raw[end + 2:end + 2 + size]
-        at = end + 2 + size + 2
-
-
-class Capture:
-    """The request body as relayed, kept for --record unless it is an upload or over the limit."""
-
-    def __init__(self, keep: bool, limit: int):
-        self.keep, self.limit = keep, limit
-        self.data = bytearray()
-        self.length = 0
-        self.omitted = None if keep else "object upload"
-
-    def add(self, piece: bytes) -> None:
-        self.length += len(piece)
-        if self.omitted is None:
-            self.data += piece
-            if len(self.data) > self.limit:
-                self.data, self.omitted = bytearray(), f"over {self.limit} bytes"
-
-
 def keep_alive(version: str, headers: dict[str, str]) -> bool:
     connection = headers.get("connection", "").lower()
     if "close" in connection:
@@ -267,8 +227,8 @@ class Proxy:
         self.protocol = args.protocol
         self.lock = threading.Lock()
         self.n = 0
-        self.log = open(args.log, "a", buffering=1) if args.log else None
-        self.recorder = None
+        self.log = open(args.log, "a", buffering=1) if args.log else None  # noqa: SIM115 (open while serving)
+        self.recorder = None  # Tests/contract/recorder.py, with --record
         self.record_file = None
         if args.record:
             sys.path.insert(0, CONTRACT)
@@ -304,7 +264,8 @@ class Proxy:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                text = open(self.kill_pid_file).read().strip()
+                with open(self.kill_pid_file) as f:
+                    text = f.read().strip()
                 if text:
                     pid = int(text)
                     os.kill(pid, self.kill_signal)
@@ -318,15 +279,17 @@ class Proxy:
             time.sleep(0.02)
         return "no pid file"
 
-    def write_record(self, method: str, target, headers: dict[str, str], framing: str, body: "Capture",
-                     status: int | None) -> None:
+    def capture(self, method: str, target, headers: dict[str, str]):
+        """A body capture for --record when the request is deployer's, else None."""
+        if self.recorder is None or not self.recorder.in_scope(headers.get("user-agent")):
+            return None
+        return self.recorder.BodyCapture(method, target.path, target.query, headers)
+
+    def write_record(self, method: str, target, headers: dict[str, str], capture, status: int | None) -> None:
         """One contract line (Tests/contract/recorder.py's format) for a request whose body was read."""
-        data = bytes(body.data)
-        if framing == "chunked" and body.omitted is None:
-            data = dechunk(data)
-        length = len(data) if body.omitted is None else body.length
+        data, length, omitted = capture.result()
         self.record_file.write(self.recorder.make_record("s3-proxy", method, target.path, target.query, headers, data, length,
-                                                         body.omitted, status))
+                                                         omitted, status))
 
     def write_log(self, entry: dict) -> None:
         if self.log:
@@ -335,7 +298,7 @@ class Proxy:
 
 
 class Handler(socketserver.BaseRequestHandler):
-    server: "Server"
+    server: Server
 
     def handle(self) -> None:
         proxy = self.server.proxy
@@ -371,15 +334,14 @@ class Handler(socketserver.BaseRequestHandler):
                  "answered": None, "bytes_in": 0}
         framing, length = body_framing(headers)
         request_id = f"fault-{n}"
-        recording = proxy.recorder is not None and proxy.recorder.in_scope(headers.get("user-agent"))
-        capture = Capture(not object_upload(method, split.path, split.query), proxy.recorder.MAX_BODY if recording else 0)
+        capture = proxy.capture(method, split, headers)
         read = [False]
 
         def finish(keep: bool) -> bool:
             entry["ms"] = round((time.monotonic() - started) * 1000, 1)
             proxy.write_log(entry)
-            if recording and read[0]:
-                proxy.write_record(method, split, headers, framing, capture, entry["status"])
+            if capture is not None and read[0]:
+                proxy.write_record(method, split, headers, capture, entry["status"])
             return keep
 
         kill = proxy.kill_at is not None and g == proxy.kill_at
@@ -396,7 +358,7 @@ class Handler(socketserver.BaseRequestHandler):
 
             def discard(data: bytes) -> None:
                 counted[0] += len(data)
-                if recording:
+                if capture is not None:
                     capture.add(data)
 
             if framing == "length":
@@ -422,7 +384,7 @@ class Handler(socketserver.BaseRequestHandler):
             def forward(data: bytes) -> None:
                 sent[0] += len(data)
                 upstream.sendall(data)
-                if recording:
+                if capture is not None:
                     capture.add(data)
 
             if framing == "length":
@@ -526,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fault_proxy: 127.0.0.1:{port} -> {args.upstream} seed={args.seed} rate={args.rate} kinds={','.join(proxy.kinds)}"
           + (f" kill-at={args.kill_at} ({args.kill_when})" if args.kill_at is not None else ""), flush=True)
 
-    def stop(signum, frame):  # noqa: ARG001
+    def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)

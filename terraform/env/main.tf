@@ -226,7 +226,8 @@ module "github_oidc" {
   glue_job_name_prefix           = local.glue_job_prefix
   emr_serverless_application_arn = module.emr_serverless.application_arn
   emr_cluster_arn                = var.emr_cluster_arn
-  job_role_arns                  = module.job_roles.role_arns
+  glue_job_role_arn              = module.job_roles.glue_job_role_arn
+  emr_serverless_job_role_arn    = module.job_roles.emr_serverless_job_role_arn
   scheduler_role_arn             = module.job_schedules.scheduler_role_arn
 }
 
@@ -239,6 +240,8 @@ module "job_schedules" {
   emr_serverless_application_arn = module.emr_serverless.application_arn
   emr_serverless_job_role_arn    = module.job_roles.emr_serverless_job_role_arn
   kms_key_arn                    = aws_kms_key.platform.arn
+  # deployer's rules of this environment's jobs: deployer-ENGINE_NAME-alerts (ENGINE_NAME: PROJECT-ENV-JOB).
+  alert_rule_name_prefix = "deployer-${local.glue_job_prefix}"
 }
 
 # Read-only on-call role: deployer status, runs and logs (the status workflow and people on call).

@@ -193,7 +193,7 @@ variable "enable_ec2_runner" {
 }
 
 variable "ec2_runner_job_s3_uri" {
-  description = "Artifact directory the EC2 runner syncs and runs (under the artifact prefix)."
+  description = "Artifact directory the EC2 runner syncs and runs: PREFIX/artifacts/JOB/DIGEST/ in the artifact bucket (the job policy reads only artifacts/ and dependencies/ there)."
   type        = string
   default     = null
 }

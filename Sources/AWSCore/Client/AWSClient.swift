@@ -85,6 +85,11 @@ public final class AWSClient: Sendable {
     /// hash for file bodies, or `.unsigned`); by default in-memory bodies are hashed.
     /// Returns 2xx answers (and 304); throws `AWSError` for the rest.
     public func send(_ service: ServiceInfo, resource: String? = nil, operation: String, request: HTTPRequest, signingRegion: String? = nil, payload: Payload? = nil) async throws -> HTTPResponse {
+        var request = request
+        // Every request, whichever client built it (S3 builds its own), says who sent it.
+        if let userAgent = configuration.userAgent, request.header("User-Agent") == nil {
+            request.headers.append(HTTPHeader("User-Agent", userAgent))
+        }
         do {
             return try await attempt(service, operation: operation, request: request, signingRegion: signingRegion, payload: payload)
         } catch var error as AWSError {
@@ -221,10 +226,6 @@ public final class AWSClient: Sendable {
     /// Builds a request to `service`'s endpoint (resolved for this client's region).
     public func makeRequest(_ service: ServiceInfo, method: String, path: String = "/", query: [QueryItem] = [], headers: [HTTPHeader] = [], body: RequestBody = .empty) throws -> HTTPRequest {
         let endpoint = try configuration.endpoints.resolve(service)
-        var headers = headers
-        if let userAgent = configuration.userAgent, !headers.contains(where: { $0.name.lowercased() == "user-agent" }) {
-            headers.append(HTTPHeader("User-Agent", userAgent))
-        }
         return HTTPRequest(method: method, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port,
                            path: endpoint.basePath + (path.isEmpty ? "/" : path), query: query, headers: headers, body: body)
     }

@@ -44,6 +44,8 @@ public struct AWSSetup: Sendable {
     public var home: String
     /// The shared config and credentials files, read once at setup.
     public var config: SharedConfig
+    /// The `User-Agent` of every client made from this setup (the credential chain's STS too).
+    public var userAgent: String?
 
     /// Reads the shared files straight away. `home` defaults to `HOME`, else the user's home directory.
     public init(options: AWSOptions, environment: [String: String] = ProcessInfo.processInfo.environment, home: String? = nil) {
@@ -140,9 +142,11 @@ public struct AWSSetup: Sendable {
             retry.maxAttempts = attempts
         }
         if let attempts = options.maxAttempts { retry.maxAttempts = max(1, attempts) }
-        return AWSConfiguration(region: region,
-                                endpoints: EndpointResolver(region: region, explicitURL: options.endpointURL, environment: environment, s3AddressingStyle: options.s3AddressingStyle),
-                                retry: retry)
+        var configuration = AWSConfiguration(region: region,
+                                             endpoints: EndpointResolver(region: region, explicitURL: options.endpointURL, environment: environment, s3AddressingStyle: options.s3AddressingStyle),
+                                             retry: retry)
+        configuration.userAgent = userAgent
+        return configuration
     }
 }
 

@@ -140,7 +140,7 @@ extension Deployer {
             }
             try await keeper.check()
             try Task.checkCancellation()
-            let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: plan.rollbackOf, destroyed: nil, lockId: handle.lease.id)
+            let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: plan.rollbackOf, destroyed: nil, lockId: handle.lease.id, progress: progress)
             progress.recorded = true
             // The deployment is done and recorded: a release that fails now does not undo it.
             var releaseFailure: String?
@@ -175,7 +175,13 @@ extension Deployer {
         } else {
             parts.append("done before it: " + done.joined(separator: ", "))
         }
-        if !progress.recorded { parts.append("no deployment record was written") } else { parts.append("the deployment record was written") }
+        if progress.recorded {
+            parts.append("the deployment record was written")
+        } else if let file = progress.recordFile {
+            parts.append("the deployment record \(file) was written but latest.json was not updated")
+        } else {
+            parts.append("no deployment record was written")
+        }
         if released {
             parts.append("lock \(lockId) released")
         } else if progress.recorded {

@@ -36,7 +36,7 @@ extension Deployer {
             }
             let plan = Plan(project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: [], latestDeployment: latest.id,
                             liveFingerprint: "", rollbackOf: nil)
-            let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: nil, destroyed: true, lockId: handle.lease.id)
+            let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: nil, destroyed: true, lockId: handle.lease.id, progress: progress)
             progress.recorded = true
             do {
                 try await Self.release(keeper, within: options.releaseLimit)

@@ -38,6 +38,10 @@ extension Deployer {
             // Built, checked and test-imported before anything is uploaded.
             bundles = try await context.dependencyBundles(jobs, buildRoot: buildRoot)
             for job in jobs {
+                let engine = context.engine
+                try engine.checkArguments(job.arguments, source: "jobs.\(job.name).arguments")
+                try engine.checkArguments(target.settings.overlaid(with: job.engines[target.engine]).arguments, source: "jobs.\(job.name).engines.\(target.engine.rawValue).arguments")
+                try engine.checkArguments(job.schedule?.arguments ?? [:], source: "jobs.\(job.name).schedule.arguments")
                 let artifact = try Artifact.build(job, buildRoot: buildRoot)
                 artifacts[job.name] = artifact
                 let name = manifest.engineJobName(job, target: target)

@@ -4,7 +4,8 @@ import SigV4
 
 /// The deployment record every apply, rollback and destroy writes last.
 extension Deployer {
-    func writeRecord(plan: Plan, by: String, options: ApplyOptions, rollbackOf: String?, destroyed: Bool?, lockId: String?) async throws -> DeploymentRecord {
+    func writeRecord(plan: Plan, by: String, options: ApplyOptions, rollbackOf: String?, destroyed: Bool?, lockId: String?,
+                     progress: ApplyProgress? = nil) async throws -> DeploymentRecord {
         let now = Date()
         var artifacts: [String: String] = [:]
         var names: [String: String] = [:]
@@ -45,6 +46,8 @@ extension Deployer {
                 throw DeployError("\(context.store.url(key)) already holds another deployment record: run 'deployer apply -t \(target.name)' again")
             }
         }
+        // Said if latest.json is then refused: the record file itself is there.
+        progress?.recordFile = context.store.url(key)
         try await context.store.put(context.layout.latestKey, bytes: bytes, contentType: "application/json", condition: .always)
         context.log("recorded deployment \(record.id)")
         return record

@@ -35,6 +35,12 @@ final class ApplyProgress: @unchecked Sendable {
     private var steps: [String] = []
     private var wrote = false
     private var files = 0
+    private var record: String?
+    /// The record file written (before latest.json), if any.
+    var recordFile: String? {
+        get { lock.withLock { record } }
+        set { lock.withLock { record = newValue } }
+    }
     func note(_ step: String) { lock.withLock { steps.append(step) } }
     /// One more file stored by this apply.
     func uploadedFile() { lock.withLock { files += 1 } }

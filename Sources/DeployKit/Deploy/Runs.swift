@@ -65,6 +65,7 @@ public struct Runner: Sendable {
     /// answer or a re-run of the same workflow step does not start a second run.
     public func start(job: String, arguments: [String: String], idempotencyKey: String?, timeoutMinutes: Int? = nil) async throws -> (handle: RunHandle, reused: Bool) {
         try await context.verifyAccount()
+        try context.engine.checkArguments(arguments, source: "--arg")
         let deployed = try await deployed(job)
         if let idempotencyKey {
             guard Self.isValidIdempotencyKey(idempotencyKey) else {

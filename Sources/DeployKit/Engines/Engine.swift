@@ -223,6 +223,9 @@ public protocol EngineDriver: Sendable {
     func detailLinks(name: String, definition: JSONValue, runId: String) async -> [String: String]
     /// The lines after `cursor` and where to continue from (`deployer logs --follow`).
     func logs(name: String, definition: JSONValue, runId: String, stderr: Bool, after cursor: LogCursor) async throws -> (lines: [String], cursor: LogCursor)
+    /// Refuses job argument values the engine's API would refuse (`source` names where they
+    /// come from: `--arg`, `jobs.NAME.arguments`), before anything is uploaded or started.
+    func checkArguments(_ arguments: [String: String], source: String) throws
 }
 
 /// How far a reader of a run's log has got: lines seen, and the engine's continuation token
@@ -250,6 +253,9 @@ extension EngineDriver {
 
     /// By default the plug-in's `defaultRuntime`.
     public func pythonRuntime() async throws -> PythonRuntime? { nil }
+
+    /// By default every value is accepted.
+    public func checkArguments(_ arguments: [String: String], source: String) throws {}
 }
 
 extension EngineDriver {

@@ -55,7 +55,9 @@ struct AWSSession {
     let client: AWSClient
 
     init(flags: AWSFlags, regionFallback: String? = nil) throws {
-        setup = AWSSetup(options: flags.options)
+        var setup = AWSSetup(options: flags.options)
+        setup.userAgent = Self.userAgent()
+        self.setup = setup
         if let found = try? setup.regionWithSource() {
             self.region = found.region
             try setup.validateSettings(region: found.region, regionSource: found.source)
@@ -67,9 +69,7 @@ struct AWSSession {
         }
         transport = try AsyncHTTPTransport(caBundlePath: setup.caBundlePath)
         credentials = setup.credentialChain(transport: transport, region: region)
-        var configuration = setup.configuration(region: region)
-        configuration.userAgent = Self.userAgent()
-        client = AWSClient(configuration: configuration, transport: transport, credentials: credentials,
+        client = AWSClient(configuration: setup.configuration(region: region), transport: transport, credentials: credentials,
                            debug: flags.debug ? .standardError : nil)
     }
 

@@ -141,6 +141,64 @@ run "minimal_platform" {
   }
 }
 
+run "grants_are_this_environments" {
+  command = plan
+
+  # The role ARNs end up in the deploy role's PassRole statements; pin them so its policy is known at plan.
+  override_resource {
+    target          = module.job_roles.aws_iam_role.glue
+    override_during = plan
+    values          = { arn = "arn:aws:iam::123456789012:role/deployer-dev-glue-job", name = "deployer-dev-glue-job" }
+  }
+
+  override_resource {
+    target          = module.job_roles.aws_iam_role.emr_serverless
+    override_during = plan
+    values          = { arn = "arn:aws:iam::123456789012:role/deployer-dev-emr-serverless-job", name = "deployer-dev-emr-serverless-job" }
+  }
+
+  override_resource {
+    target          = module.job_schedules.aws_iam_role.scheduler
+    override_during = plan
+    values          = { arn = "arn:aws:iam::123456789012:role/deployer-dev-scheduler", name = "deployer-dev-scheduler" }
+  }
+
+  assert {
+    condition = {
+      for s in jsondecode(module.github_oidc.policy_json).Statement :
+      s.Resource => s.Condition.StringEquals["iam:PassedToService"]
+      if contains(flatten([s.Action]), "iam:PassRole")
+      } == {
+      "arn:aws:iam::123456789012:role/deployer-dev-glue-job"           = "glue.amazonaws.com"
+      "arn:aws:iam::123456789012:role/deployer-dev-emr-serverless-job" = "emr-serverless.amazonaws.com"
+      "arn:aws:iam::123456789012:role/deployer-dev-scheduler"          = "scheduler.amazonaws.com"
+    }
+    error_message = "The deploy role passes each job role only to its own service (and the scheduler role to Scheduler)."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(module.github_oidc.policy_json).Statement : flatten([s.Resource])
+      if contains(flatten([s.Action]), "scheduler:DeleteSchedule") || contains(flatten([s.Action]), "events:DeleteRule")
+      ])) == toset([
+      "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/deployer-deployer-dev-*",
+      "arn:aws:events:eu-west-1:123456789012:rule/deployer-deployer-dev-*",
+    ])
+    error_message = "The deploy role reaches this environment's schedules and alert rules (deployer-PROJECT-ENV-*), not another environment's."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(module.job_roles.data_access_policy_json).Statement : flatten([s.Resource])
+      if contains(flatten([s.Action]), "s3:GetObject") && anytrue([for r in flatten([s.Resource]) : startswith(r, "arn:aws:s3:::deployer-dev-123456789012-artifacts/")])
+      ])) == toset([
+      "arn:aws:s3:::deployer-dev-123456789012-artifacts/deployer/artifacts/*",
+      "arn:aws:s3:::deployer-dev-123456789012-artifacts/deployer/dependencies/*",
+    ])
+    error_message = "The job roles read the artifacts and dependency bundles, not the deployment records or locks."
+  }
+}
+
 run "with_database_and_cdc" {
   command = plan
 

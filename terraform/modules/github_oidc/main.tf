@@ -17,8 +17,25 @@ locals {
   )
 
   artifact_objects = "${var.artifact_bucket_arn}/${var.artifact_prefix}/*"
-  glue_jobs        = "arn:${local.partition}:glue:${local.region}:${local.account}:job/${var.glue_job_name_prefix}*"
-  glue_log_groups  = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/jobs/*"
+  # Content-addressed, immutable: artifacts/JOB/DIGEST/* and dependencies/DIGEST/*.
+  immutable_objects = [
+    "${var.artifact_bucket_arn}/${var.artifact_prefix}/artifacts/*",
+    "${var.artifact_bucket_arn}/${var.artifact_prefix}/dependencies/*",
+  ]
+  # Rewritten in place: deployments/TARGET/ID.json (If-None-Match), deployments/TARGET/latest.json
+  # (unconditional) and the deploy lease locks/TARGET.json (If-None-Match, then If-Match).
+  mutable_objects = [
+    "${var.artifact_bucket_arn}/${var.artifact_prefix}/deployments/*",
+    "${var.artifact_bucket_arn}/${var.artifact_prefix}/locks/*",
+  ]
+  glue_jobs       = "arn:${local.partition}:glue:${local.region}:${local.account}:job/${var.glue_job_name_prefix}*"
+  glue_log_groups = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/jobs/*"
+
+  # deployer names a job's schedule (EventBridge Scheduler) deployer-ENGINE_NAME and its failure
+  # alert rule (EventBridge) deployer-ENGINE_NAME-alerts, where ENGINE_NAME is the job's engine name
+  # (PROJECT-TARGET-JOB, so it starts with glue_job_name_prefix): this prefix is this environment's
+  # schedules and rules, not another environment's or project's in the same account.
+  automation_name_prefix = "deployer-${var.glue_job_name_prefix}"
 
   trust_policy = {
     Version = "2012-10-17"
@@ -40,8 +57,32 @@ locals {
     {
       Sid      = "ArtifactObjects"
       Effect   = "Allow"
-      Action   = ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+      Action   = ["s3:GetObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
       Resource = local.artifact_objects
+    },
+    {
+      # Artifacts and dependency bundles are written only if absent (If-None-Match: *, which
+      # deployer sends on PutObject and CompleteMultipartUpload): never overwritten.
+      Sid       = "CreateArtifactsOnly"
+      Effect    = "Allow"
+      Action    = "s3:PutObject"
+      Resource  = local.immutable_objects
+      Condition = { Null = { "s3:if-none-match" = "false" } }
+    },
+    {
+      # The steps of a multipart upload that create no object (CreateMultipartUpload, UploadPart)
+      # take no conditional header; completing it needs CreateArtifactsOnly.
+      Sid       = "ArtifactUploadParts"
+      Effect    = "Allow"
+      Action    = "s3:PutObject"
+      Resource  = local.immutable_objects
+      Condition = { Bool = { "s3:ObjectCreationOperation" = "false" } }
+    },
+    {
+      Sid      = "RecordsAndLocks"
+      Effect   = "Allow"
+      Action   = "s3:PutObject"
+      Resource = local.mutable_objects
     },
     {
       Sid       = "ArtifactList"
@@ -113,13 +154,13 @@ locals {
     Resource = [local.glue_log_groups, "${local.glue_log_groups}:*"]
   }]
 
-  # deployer's schedules (EventBridge Scheduler) and failure alerts (EventBridge rules to SNS),
-  # named deployer-*, and the scheduler role they run as.
+  # deployer's schedules (EventBridge Scheduler) and failure alerts (EventBridge rules to SNS) of
+  # this environment's jobs (automation_name_prefix), and the scheduler role they run as.
   schedule_statements = var.scheduler_role_arn == null ? [] : [{
     Sid      = "DeployerSchedules"
     Effect   = "Allow"
     Action   = ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:GetSchedule", "scheduler:DeleteSchedule"]
-    Resource = "arn:${local.partition}:scheduler:${local.region}:${local.account}:schedule/default/deployer-*"
+    Resource = "arn:${local.partition}:scheduler:${local.region}:${local.account}:schedule/default/${local.automation_name_prefix}*"
   }]
 
   schedule_passrole_statements = var.scheduler_role_arn == null ? [] : [{
@@ -134,12 +175,26 @@ locals {
     Sid      = "DeployerAlertRules"
     Effect   = "Allow"
     Action   = ["events:PutRule", "events:PutTargets", "events:DescribeRule", "events:ListTargetsByRule", "events:RemoveTargets", "events:DeleteRule"]
-    Resource = "arn:${local.partition}:events:${local.region}:${local.account}:rule/deployer-*"
+    Resource = "arn:${local.partition}:events:${local.region}:${local.account}:rule/${local.automation_name_prefix}*"
   }]
 
-  passrole_services = concat(
-    ["glue.amazonaws.com"],
-    var.emr_serverless_application_arn == null ? [] : ["emr-serverless.amazonaws.com"],
+  # Each job role to its own service only: the Glue job role to Glue jobs, the EMR Serverless job
+  # role to EMR Serverless runs.
+  passrole_statements = concat(
+    var.glue_job_role_arn == null ? [] : [{
+      Sid       = "PassGlueJobRole"
+      Effect    = "Allow"
+      Action    = "iam:PassRole"
+      Resource  = var.glue_job_role_arn
+      Condition = { StringEquals = { "iam:PassedToService" = "glue.amazonaws.com" } }
+    }],
+    var.emr_serverless_job_role_arn == null || var.emr_serverless_application_arn == null ? [] : [{
+      Sid       = "PassEmrServerlessJobRole"
+      Effect    = "Allow"
+      Action    = "iam:PassRole"
+      Resource  = var.emr_serverless_job_role_arn
+      Condition = { StringEquals = { "iam:PassedToService" = "emr-serverless.amazonaws.com" } }
+    }],
   )
 
   misc_statements = [
@@ -150,20 +205,13 @@ locals {
       Action   = "sts:GetCallerIdentity"
       Resource = "*"
     },
-    {
-      Sid       = "PassJobRolesOnly"
-      Effect    = "Allow"
-      Action    = "iam:PassRole"
-      Resource  = var.job_role_arns
-      Condition = { StringEquals = { "iam:PassedToService" = local.passrole_services } }
-    },
   ]
 
   deploy_policy = {
     Version = "2012-10-17"
     Statement = concat(
       local.s3_statements, local.kms_statements, local.glue_statements, local.emr_serverless_statements,
-      local.emr_cluster_statements, local.logs_statements, local.misc_statements,
+      local.emr_cluster_statements, local.logs_statements, local.misc_statements, local.passrole_statements,
       local.schedule_statements, local.schedule_passrole_statements, local.alert_statements,
     )
   }
@@ -193,6 +241,10 @@ resource "aws_iam_role" "deploy" {
     precondition {
       condition     = length(local.subjects) > 0
       error_message = "At least one branch or environment must be trusted."
+    }
+    precondition {
+      condition     = length(local.passrole_statements) > 0
+      error_message = "Pass glue_job_role_arn and/or emr_serverless_job_role_arn (with emr_serverless_application_arn): deployer passes a job role to every job it creates or runs."
     }
   }
 }

@@ -104,12 +104,12 @@ variable "artifact_kms_key_arn" {
 }
 
 variable "glue_job_name_prefix" {
-  description = "Prefix of the Glue job names deployer manages; the role can only touch jobs starting with it."
+  description = "Prefix of the job names deployer manages (PROJECT-ENV-); the role can only touch Glue jobs starting with it, and schedules and alert rules named deployer-PREFIX*."
   type        = string
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_-]{3,}$", var.glue_job_name_prefix))
-    error_message = "glue_job_name_prefix must be at least 3 characters of letters, digits, '_' or '-'."
+    condition     = can(regex("^[A-Za-z0-9_-]{3,46}$", var.glue_job_name_prefix))
+    error_message = "glue_job_name_prefix must be 3-46 characters of letters, digits, '_' or '-' (deployer shortens schedule and rule names longer than 64 characters to their first 55, which must keep deployer-PREFIX)."
   }
 }
 
@@ -131,13 +131,25 @@ variable "scheduler_role_arn" {
   default     = null
 }
 
-variable "job_role_arns" {
-  description = "Job role ARNs deployer may pass to Glue / EMR Serverless. Nothing else can be passed."
-  type        = list(string)
+variable "glue_job_role_arn" {
+  description = "The Glue job role (module job_roles): deployer may pass it to Glue only (iam:PassedToService glue.amazonaws.com). Null when the environment has no Glue job role."
+  type        = string
+  default     = null
 
   validation {
-    condition     = length(var.job_role_arns) > 0 && alltrue([for a in var.job_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/", a))])
-    error_message = "job_role_arns must be a non-empty list of IAM role ARNs (no wildcards)."
+    condition     = var.glue_job_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", var.glue_job_role_arn))
+    error_message = "glue_job_role_arn must be an IAM role ARN (no wildcards) or null."
+  }
+}
+
+variable "emr_serverless_job_role_arn" {
+  description = "The EMR Serverless job runtime role (module job_roles): deployer may pass it to EMR Serverless only (iam:PassedToService emr-serverless.amazonaws.com), with emr_serverless_application_arn. Null when there is none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.emr_serverless_job_role_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", var.emr_serverless_job_role_arn))
+    error_message = "emr_serverless_job_role_arn must be an IAM role ARN (no wildcards) or null."
   }
 }
 

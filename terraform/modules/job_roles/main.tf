@@ -18,17 +18,19 @@ locals {
   data_access_statements = concat(
     [
       {
+        # What a job reads of deployer's prefix: its artifact (artifacts/JOB/DIGEST/) and its
+        # dependency bundle (dependencies/DIGEST/); not the deployment records or the locks.
         Sid      = "ReadArtifacts"
         Effect   = "Allow"
         Action   = "s3:GetObject"
-        Resource = "${var.artifact_bucket_arn}/${var.artifact_prefix}/*"
+        Resource = ["${var.artifact_bucket_arn}/${var.artifact_prefix}/artifacts/*", "${var.artifact_bucket_arn}/${var.artifact_prefix}/dependencies/*"]
       },
       {
         Sid       = "ListArtifacts"
         Effect    = "Allow"
         Action    = "s3:ListBucket"
         Resource  = var.artifact_bucket_arn
-        Condition = { StringLike = { "s3:prefix" = [var.artifact_prefix, "${var.artifact_prefix}/*"] } }
+        Condition = { StringLike = { "s3:prefix" = ["${var.artifact_prefix}/artifacts/*", "${var.artifact_prefix}/dependencies/*"] } }
       },
       {
         Sid      = "ReadRaw"

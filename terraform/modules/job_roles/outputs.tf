@@ -19,7 +19,7 @@ output "emr_serverless_job_role_name" {
 }
 
 output "role_arns" {
-  description = "All job role ARNs created here: the only roles the deploy role may pass."
+  description = "All job role ARNs created here (the deploy role passes each only to its own service: github_oidc's glue_job_role_arn, emr_serverless_job_role_arn)."
   value       = compact(concat(aws_iam_role.glue[*].arn, aws_iam_role.emr_serverless[*].arn))
 }
 

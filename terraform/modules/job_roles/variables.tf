@@ -31,7 +31,7 @@ variable "artifact_bucket_arn" {
 }
 
 variable "artifact_prefix" {
-  description = "Key prefix of the artifacts (read only for jobs)."
+  description = "deployer's key prefix in the artifact bucket; jobs read only its artifacts/ and dependencies/ (not the deployment records or locks)."
   type        = string
 
   validation {

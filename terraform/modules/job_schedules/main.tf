@@ -70,7 +70,7 @@ resource "aws_sns_topic_policy" "alerts" {
       Principal = { Service = "events.amazonaws.com" }
       Action    = "sns:Publish"
       Resource  = aws_sns_topic.alerts.arn
-      Condition = { ArnLike = { "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.name}:${local.account}:rule/deployer-*" } }
+      Condition = { ArnLike = { "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.name}:${local.account}:rule/${var.alert_rule_name_prefix}*" } }
     }]
   })
 }

@@ -26,6 +26,17 @@ variable "emr_serverless_job_role_arn" {
   default     = null
 }
 
+variable "alert_rule_name_prefix" {
+  description = "Name prefix of the EventBridge rules that may publish to the alerts topic: deployer names a job's rule deployer-ENGINE_NAME-alerts, so deployer-PROJECT-ENV- keeps other environments' and projects' rules out."
+  type        = string
+  default     = "deployer-"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{1,55}$", var.alert_rule_name_prefix))
+    error_message = "alert_rule_name_prefix must be 1-55 characters of letters, digits, '-', '_' or '.' (no wildcards)."
+  }
+}
+
 variable "alert_subscriber_emails" {
   description = "Addresses subscribed to the alerts topic (each confirms by mail)."
   type        = list(string)

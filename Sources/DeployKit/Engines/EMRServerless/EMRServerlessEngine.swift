@@ -69,6 +69,20 @@ public struct EMRServerlessEngine: EngineDriver {
         return .object(definition)
     }
 
+    /// StartJobRun's `entryPointArguments` hold 1 to 10280 characters each with a non-space
+    /// one (the model's EntryPointArgument, `.*\S.*`): an empty or blank value is refused by AWS
+    /// (moto accepts it), so it is refused here, naming the key and never the value.
+    public func checkArguments(_ arguments: [String: String], source: String) throws {
+        for (key, value) in arguments.sorted(by: { $0.key < $1.key }) {
+            if value.allSatisfy(\.isWhitespace) {
+                throw DeployError("\(source) \(key): EMR Serverless refuses an empty or blank argument value (entryPointArguments need a non-space character): give a value or leave the argument out")
+            }
+            if value.count > 10_280 || key.count > 10_280 {
+                throw DeployError("\(source) \(key): EMR Serverless takes at most 10280 characters per argument")
+            }
+        }
+    }
+
     /// Nothing to create: the template lives in the deployment record.
     public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {}
     /// Nothing to delete.

@@ -23,10 +23,9 @@ variables {
   artifact_prefix                = "deployer/dev"
   glue_job_name_prefix           = "deployer-dev-"
   emr_serverless_application_arn = "arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00abc"
-  job_role_arns = [
-    "arn:aws:iam::123456789012:role/deployer-dev-glue-job",
-    "arn:aws:iam::123456789012:role/deployer-dev-emr-serverless-job",
-  ]
+  glue_job_role_arn              = "arn:aws:iam::123456789012:role/deployer-dev-glue-job"
+  emr_serverless_job_role_arn    = "arn:aws:iam::123456789012:role/deployer-dev-emr-serverless-job"
+  scheduler_role_arn             = "arn:aws:iam::123456789012:role/deployer-dev-scheduler"
 }
 
 run "trust_pinned_to_main" {
@@ -123,22 +122,62 @@ run "deploy_permissions_are_scoped" {
   }
 
   assert {
-    condition = one([
-      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+    condition = {
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement :
+      s.Resource => s.Condition.StringEquals["iam:PassedToService"]
       if contains(flatten([s.Action]), "iam:PassRole")
-      ]).Resource == [
-      "arn:aws:iam::123456789012:role/deployer-dev-glue-job",
-      "arn:aws:iam::123456789012:role/deployer-dev-emr-serverless-job",
-    ]
-    error_message = "iam:PassRole must be limited to the job roles."
+      } == {
+      "arn:aws:iam::123456789012:role/deployer-dev-glue-job"           = "glue.amazonaws.com"
+      "arn:aws:iam::123456789012:role/deployer-dev-emr-serverless-job" = "emr-serverless.amazonaws.com"
+      "arn:aws:iam::123456789012:role/deployer-dev-scheduler"          = "scheduler.amazonaws.com"
+    }
+    error_message = "iam:PassRole: each role to its own service only (Glue job role to Glue, EMR Serverless job role to EMR Serverless, scheduler role to Scheduler)."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : flatten([s.Resource])
+      if contains(flatten([s.Action]), "s3:PutObject") && !can(s.Condition)
+    ])) == toset(["arn:aws:s3:::acme-artifacts/deployer/dev/deployments/*", "arn:aws:s3:::acme-artifacts/deployer/dev/locks/*"])
+    error_message = "Unconditional s3:PutObject only for the deployment records and the locks."
   }
 
   assert {
     condition = one([
       for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
-      if contains(flatten([s.Action]), "iam:PassRole")
-    ]).Condition.StringEquals["iam:PassedToService"] == ["glue.amazonaws.com", "emr-serverless.amazonaws.com"]
-    error_message = "iam:PassRole must be limited to Glue and EMR Serverless."
+      if s.Sid == "CreateArtifactsOnly"
+      ]) == {
+      Sid       = "CreateArtifactsOnly"
+      Effect    = "Allow"
+      Action    = "s3:PutObject"
+      Resource  = ["arn:aws:s3:::acme-artifacts/deployer/dev/artifacts/*", "arn:aws:s3:::acme-artifacts/deployer/dev/dependencies/*"]
+      Condition = { Null = { "s3:if-none-match" = "false" } }
+    }
+    error_message = "Artifacts and dependency bundles are created only with If-None-Match (never overwritten)."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if s.Sid == "ArtifactUploadParts"
+    ]).Condition == { Bool = { "s3:ObjectCreationOperation" = "false" } }
+    error_message = "Without If-None-Match only the multipart steps that create no object are allowed."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if contains(flatten([s.Action]), "scheduler:DeleteSchedule")
+    ]).Resource == "arn:aws:scheduler:eu-west-1:123456789012:schedule/default/deployer-deployer-dev-*"
+    error_message = "Schedules must be limited to this environment's (deployer-JOBPREFIX*), not every deployer-* schedule."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if contains(flatten([s.Action]), "events:DeleteRule")
+    ]).Resource == "arn:aws:events:eu-west-1:123456789012:rule/deployer-deployer-dev-*"
+    error_message = "Alert rules must be limited to this environment's (deployer-JOBPREFIX*), not every deployer-* rule."
   }
 
   assert {
@@ -153,6 +192,45 @@ run "deploy_permissions_are_scoped" {
     condition     = length([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if s.Sid == "EmrClusterSteps"]) == 0
     error_message = "No EMR cluster access without a cluster ARN."
   }
+}
+
+run "glue_only_passes_only_the_glue_role" {
+  command = plan
+
+  variables {
+    emr_serverless_application_arn = null
+    emr_serverless_job_role_arn    = null
+    scheduler_role_arn             = null
+  }
+
+  assert {
+    condition = [
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : [s.Resource, s.Condition.StringEquals["iam:PassedToService"]]
+      if contains(flatten([s.Action]), "iam:PassRole")
+    ] == [["arn:aws:iam::123456789012:role/deployer-dev-glue-job", "glue.amazonaws.com"]]
+    error_message = "Without EMR Serverless only the Glue job role is passed, to Glue."
+  }
+}
+
+run "requires_a_job_role" {
+  command = plan
+
+  variables {
+    glue_job_role_arn           = null
+    emr_serverless_job_role_arn = null
+  }
+
+  expect_failures = [aws_iam_role.deploy]
+}
+
+run "rejects_wildcard_job_role" {
+  command = plan
+
+  variables {
+    glue_job_role_arn = "arn:aws:iam::123456789012:role/*"
+  }
+
+  expect_failures = [var.glue_job_role_arn]
 }
 
 run "rejects_wildcard_repository" {

@@ -50,8 +50,23 @@ run "write_access_only_to_curated_temp_and_logs" {
     condition = toset(flatten([
       for s in jsondecode(aws_iam_policy.data_access.policy).Statement : flatten([s.Resource])
       if contains(flatten([s.Action]), "s3:GetObject")
-    ])) == toset(["arn:aws:s3:::acme-artifacts/deployer/dev/*", "arn:aws:s3:::acme-lake/raw/*", "arn:aws:s3:::acme-lake/curated/*", "arn:aws:s3:::acme-lake/tmp/*", "arn:aws:s3:::acme-logs/job-logs/*"])
-    error_message = "S3 reads must be limited to artifacts, raw, curated, tmp and job logs."
+    ])) == toset(["arn:aws:s3:::acme-artifacts/deployer/dev/artifacts/*", "arn:aws:s3:::acme-artifacts/deployer/dev/dependencies/*", "arn:aws:s3:::acme-lake/raw/*", "arn:aws:s3:::acme-lake/curated/*", "arn:aws:s3:::acme-lake/tmp/*", "arn:aws:s3:::acme-logs/job-logs/*"])
+    error_message = "S3 reads must be limited to artifacts, dependency bundles, raw, curated, tmp and job logs."
+  }
+
+  assert {
+    condition = alltrue([
+      for r in flatten([for s in jsondecode(aws_iam_policy.data_access.policy).Statement : flatten([s.Resource])]) :
+      !startswith(r, "arn:aws:s3:::acme-artifacts/deployer/dev/deployments") && !startswith(r, "arn:aws:s3:::acme-artifacts/deployer/dev/locks") && r != "arn:aws:s3:::acme-artifacts/deployer/dev/*"
+    ])
+    error_message = "Jobs must not read deployer's deployment records or locks (nor the whole artifact prefix)."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_policy.data_access.policy).Statement : s if s.Sid == "ListArtifacts"
+    ]).Condition.StringLike["s3:prefix"] == ["deployer/dev/artifacts/*", "deployer/dev/dependencies/*"]
+    error_message = "Jobs list only the artifacts and dependency bundles."
   }
 }
 

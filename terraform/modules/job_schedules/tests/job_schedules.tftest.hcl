@@ -49,6 +49,39 @@ run "emr_serverless" {
   }
 }
 
+run "alerts_only_from_this_environments_rules" {
+  command = plan
+
+  variables {
+    name_prefix            = "carsales-dev"
+    glue_job_arns          = ["arn:aws:glue:eu-west-1:123456789012:job/carsales-dev-*"]
+    alert_rule_name_prefix = "deployer-carsales-dev-"
+  }
+
+  # The topic policy names the topic, whose ARN is known only after apply.
+  override_resource {
+    target          = aws_sns_topic.alerts
+    override_during = plan
+    values          = { arn = "arn:aws:sns:eu-west-1:123456789012:carsales-dev-job-alerts" }
+  }
+
+  assert {
+    condition     = jsondecode(aws_sns_topic_policy.alerts.policy).Statement[0].Condition.ArnLike["aws:SourceArn"] == "arn:aws:events:eu-west-1:123456789012:rule/deployer-carsales-dev-*"
+    error_message = "Only this environment's alert rules (deployer-PROJECT-ENV-*) may publish to its topic."
+  }
+}
+
+run "rejects_wildcard_rule_prefix" {
+  command = plan
+
+  variables {
+    name_prefix            = "carsales-dev"
+    alert_rule_name_prefix = "deployer-*"
+  }
+
+  expect_failures = [var.alert_rule_name_prefix]
+}
+
 run "rejects_bad_prefix" {
   command = plan
 
