@@ -90,12 +90,8 @@ final class DeployFlowTests: XCTestCase {
 
     /// Moves Glue runs one state per poll, so `run --wait` sees them progress.
     func manualGlueProgression(_ peers: Peers) async throws {
-        let url = try XCTUnwrap(URLComponents(string: peers.moto))
-        let request = HTTPRequest(method: "POST", scheme: "http", host: url.host ?? "127.0.0.1", port: url.port, path: "/moto-api/state-manager/set-transition",
-                                  headers: [HTTPHeader("Content-Type", "application/json")],
-                                  body: .bytes(Array(#"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 1}}"#.utf8)))
-        let response = try await AsyncHTTPTransport().send(request, timeout: .seconds(10))
-        XCTAssertEqual(response.status, 201, response.bodyText)
+        try await motoControl(peers, "/moto-api/state-manager/set-transition",
+                              #"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 1}}"#)
     }
 
     /// A wrong access key or secret is a credential problem, named as one: not "may not
@@ -298,7 +294,12 @@ final class DeployFlowTests: XCTestCase {
         // CancelSteps (patched into moto, Tests/peers/moto_gaps.py) cancels the step for real.
         XCTAssertTrue(cancelled.stderr.contains("timed out after 3s: cancelled emr:onprem:sales_etl:s-"), cancelled.stderr)
         let cancelledId = String(cancelled.stderr.components(separatedBy: "cancelled emr:onprem:sales_etl:").last?.prefix { !$0.isWhitespace && $0 != ";" && $0 != ")" } ?? "")
-        let afterCancel = try deployer(["status", "sales_etl", "-t", "onprem", "--run", cancelledId], peers)
+        // CANCEL_PENDING (shown as running) comes first, as on AWS; then CANCELLED.
+        var afterCancel = try deployer(["status", "sales_etl", "-t", "onprem", "--run", cancelledId], peers)
+        for _ in 0..<10 where !afterCancel.stdout.contains("state:    cancelled") {
+            usleep(300_000)
+            afterCancel = try deployer(["status", "sales_etl", "-t", "onprem", "--run", cancelledId], peers)
+        }
         XCTAssertTrue(afterCancel.stdout.contains("state:    cancelled"), afterCancel.all)
         let steps = try await EMRClient(client: client).listSteps(clusterId: clusterId)
         XCTAssertEqual(steps.count, 3)

@@ -73,6 +73,33 @@ final class ApplyFaultTests: XCTestCase {
         func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
     }
 
+    /// A local store whose writes can be made to fail or hang, one hook per operation.
+    struct HookedStore: ObjectStore {
+        let inner: LocalStore
+        var beforePut: @Sendable (String) async throws -> Void = { _ in }
+        var beforePutFile: @Sendable (String) async throws -> Void = { _ in }
+        var beforeDelete: @Sendable (String) async throws -> Void = { _ in }
+        var redundantUploads: (@Sendable () throws -> [String])?
+        var location: String { inner.location }
+        func url(_ key: String) -> String { inner.url(key) }
+        func head(_ key: String) async throws -> StoredObject? { try await inner.head(key) }
+        func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? { try await inner.get(key) }
+        func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
+            try await beforePut(key)
+            return try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
+        }
+        func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
+            try await beforePutFile(key)
+            try await inner.putFile(key, path: path, condition: condition, progress: progress)
+        }
+        func delete(_ key: String, ifMatch: String?) async throws {
+            try await beforeDelete(key)
+            try await inner.delete(key, ifMatch: ifMatch)
+        }
+        func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
+        func abortRedundantUploads(prefix: String) async throws -> [String] { try redundantUploads?() ?? [] }
+    }
+
     var work: String!
 
     override func setUpWithError() throws {
@@ -105,25 +132,6 @@ final class ApplyFaultTests: XCTestCase {
         XCTAssertEqual(record?.definitions["sales_etl"], engine.lock.withLock { engine.jobs["p-dev-sales_etl"] }, "the record describes the live job", file: file, line: line)
     }
 
-    /// A store whose upload listing fails with `error`.
-    struct FailingUploadListStore: ObjectStore {
-        let inner: LocalStore
-        let error: AWSError
-        var location: String { inner.location }
-        func url(_ key: String) -> String { inner.url(key) }
-        func head(_ key: String) async throws -> StoredObject? { try await inner.head(key) }
-        func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? { try await inner.get(key) }
-        func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
-            try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
-        }
-        func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
-            try await inner.putFile(key, path: path, condition: condition, progress: progress)
-        }
-        func delete(_ key: String, ifMatch: String?) async throws { try await inner.delete(key, ifMatch: ifMatch) }
-        func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
-        func abortRedundantUploads(prefix: String) async throws -> [String] { throw error }
-    }
-
     /// The leftover-upload check blames the role only when S3 refused it: a throttle (503
     /// SlowDown) used to get "the deploy role needs s3:ListBucketMultipartUploads".
     func testLeftoverUploadWarningBlamesTheRoleOnlyForARefusal() async throws {
@@ -136,7 +144,7 @@ final class ApplyFaultTests: XCTestCase {
         for (error, blamesRole) in cases {
             let lines = Lines()
             let base = context(engine: MemoryEngine())
-            let context = DeployContext(manifest: base.manifest, target: base.target, store: FailingUploadListStore(inner: LocalStore(root: work + "/store"), error: error),
+            let context = DeployContext(manifest: base.manifest, target: base.target, store: HookedStore(inner: LocalStore(root: work + "/store"), redundantUploads: { throw error }),
                                         engine: base.engine, layout: base.layout, client: nil, log: { lines.append($0) })
             await Deployer(context: context).abortLeftoverUploads(olderThan: nil)
             let text = lines.all.joined(separator: "\n")
@@ -191,27 +199,6 @@ final class ApplyFaultTests: XCTestCase {
         try await assertConverged(ours, engine)
     }
 
-    /// A store whose DELETE of the lock hangs (as a DELETE whose answer never comes).
-    struct HungLockDeleteStore: ObjectStore {
-        let inner: LocalStore
-        let hang: @Sendable () -> Bool
-        var location: String { inner.location }
-        func url(_ key: String) -> String { inner.url(key) }
-        func head(_ key: String) async throws -> StoredObject? { try await inner.head(key) }
-        func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? { try await inner.get(key) }
-        func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
-            try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
-        }
-        func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
-            try await inner.putFile(key, path: path, condition: condition, progress: progress)
-        }
-        func delete(_ key: String, ifMatch: String?) async throws {
-            if key.hasPrefix("locks/"), hang() { try await Task.sleep(for: .seconds(60)) }
-            try await inner.delete(key, ifMatch: ifMatch)
-        }
-        func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
-    }
-
     /// A lock release that hangs after the record is written: apply reports the deployment as
     /// done and recorded (it said "the next apply converges" and exited 1, and the next apply
     /// said "No changes" and left the lock for 15 minutes). Now the lock is live state: plan
@@ -220,7 +207,9 @@ final class ApplyFaultTests: XCTestCase {
     func testALockLeftByAFinishedApplyIsPlannedAndRemoved() async throws {
         let engine = MemoryEngine()
         let hanging = Flag(true)
-        let store = HungLockDeleteStore(inner: LocalStore(root: work + "/store")) { hanging.value }
+        let store = HookedStore(inner: LocalStore(root: work + "/store"), beforeDelete: { key in
+            if key.hasPrefix("locks/"), hanging.value { try await Task.sleep(for: .seconds(60)) }
+        })
         let context = context(engine: engine, store: store)
         var options = Deployer.ApplyOptions()
         options.buildDirectory = work + "/build"
@@ -263,30 +252,14 @@ final class ApplyFaultTests: XCTestCase {
         }
     }
 
-    /// A store whose second file upload fails with a 500.
-    struct SecondUploadFailsStore: ObjectStore {
-        let inner: LocalStore
-        let count: Lines
-        var location: String { inner.location }
-        func url(_ key: String) -> String { inner.url(key) }
-        func head(_ key: String) async throws -> StoredObject? { try await inner.head(key) }
-        func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? { try await inner.get(key) }
-        func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
-            try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
-        }
-        func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
-            count.append(key)
-            if count.all.count == 2 { throw AWSError(service: "s3", operation: "PutObject", status: 500, code: "InternalError", message: "") }
-            try await inner.putFile(key, path: path, condition: condition, progress: progress)
-        }
-        func delete(_ key: String, ifMatch: String?) async throws { try await inner.delete(key, ifMatch: ifMatch) }
-        func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
-    }
-
     /// A failure after a file was stored does not say "nothing was changed".
     func testAFailureAfterAStoredFileSaysSo() async throws {
         let engine = MemoryEngine()
-        let store = SecondUploadFailsStore(inner: LocalStore(root: work + "/store"), count: Lines())
+        let count = Lines()
+        let store = HookedStore(inner: LocalStore(root: work + "/store"), beforePutFile: { key in
+            count.append(key)
+            if count.all.count == 2 { throw AWSError(service: "s3", operation: "PutObject", status: 500, code: "InternalError", message: "") }
+        })
         let context = context(engine: engine, store: store)
         var options = Deployer.ApplyOptions()
         options.buildDirectory = work + "/build"
@@ -307,28 +280,12 @@ final class ApplyFaultTests: XCTestCase {
         try await assertConverged(clean, engine)
     }
 
-    /// A store that refuses writes of latest.json.
-    struct LatestRefusedStore: ObjectStore {
-        let inner: LocalStore
-        var location: String { inner.location }
-        func url(_ key: String) -> String { inner.url(key) }
-        func head(_ key: String) async throws -> StoredObject? { try await inner.head(key) }
-        func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? { try await inner.get(key) }
-        func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
-            if key.hasSuffix("/latest.json") { throw AWSError(service: "s3", operation: "PutObject", status: 403, code: "AccessDenied", message: "Access Denied") }
-            return try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
-        }
-        func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
-            try await inner.putFile(key, path: path, condition: condition, progress: progress)
-        }
-        func delete(_ key: String, ifMatch: String?) async throws { try await inner.delete(key, ifMatch: ifMatch) }
-        func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
-    }
-
     /// latest.json refused after the record file was written: said so, not "no deployment
     /// record was written".
     func testARefusedLatestSaysTheRecordFileWasWritten() async throws {
-        let context = context(engine: MemoryEngine(), store: LatestRefusedStore(inner: LocalStore(root: work + "/store")))
+        let context = context(engine: MemoryEngine(), store: HookedStore(inner: LocalStore(root: work + "/store"), beforePut: { key in
+            if key.hasSuffix("/latest.json") { throw AWSError(service: "s3", operation: "PutObject", status: 403, code: "AccessDenied", message: "Access Denied") }
+        }))
         var options = Deployer.ApplyOptions()
         options.buildDirectory = work + "/build"
         do {

@@ -463,8 +463,10 @@ extension Runner {
             return "timed out after \(limit): \(handle) goes on; follow it with 'deployer run --attach \(handle) -t \(target) --wait'"
         }
         do {
-            try await self.cancel(job: job, runId: runId)
-            return "timed out after \(limit): cancelled \(handle)"
+            // A cancel is asynchronous on every AWS engine: say "cancelled" only once it is.
+            let info = try await cancelAndWait(job: job, runId: runId, timeout: .seconds(60))
+            if info.state == .cancelled { return "timed out after \(limit): cancelled \(handle)" }
+            return "timed out after \(limit): asked to cancel \(handle); it is \(info.state.rawValue) (\(info.engineState)) now: check it with 'deployer status \(job) -t \(target) --run \(runId)'"
         } catch {
             return "timed out after \(limit): could not cancel \(handle): \(error)"
         }
