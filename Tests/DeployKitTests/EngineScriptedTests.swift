@@ -217,6 +217,14 @@ final class EngineScriptedTests: XCTestCase {
         XCTAssertEqual(submit["sparkSubmitParameters"] as? String, "--py-files \(urls.codeZip)")
         XCTAssertEqual(((body["configurationOverrides"] as? [String: Any])?["monitoringConfiguration"] as? [String: Any])?["s3MonitoringConfiguration"] as? [String: String], ["logUri": "s3://logs/emr/"])
         XCTAssertEqual(transport.requests[0].header("Content-Type"), "application/json")
+        // The schedule's Input is the same call: no deployer-only keys in it either.
+        var withBundle = definition
+        if case .object(var fields) = withBundle { fields["dependencies"] = .string("b1"); withBundle = .object(fields) }
+        let scheduled = try XCTUnwrap(EMRServerlessPlugin().scheduledStart(name: "carsales-prod-sales_etl", engineDefinition: withBundle, arguments: ["as_of": "x"], target: emrTarget))
+        let input = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(scheduled.input.utf8)) as? [String: Any])
+        XCTAssertNil(input["dependencies"])
+        XCTAssertNil(input["artifact"])
+        XCTAssertEqual(input["applicationId"] as? String, "00fabc123", "the scheduler's call names the application in its body")
         XCTAssertEqual(EMRServerlessEngine.state("SUCCESS"), .succeeded)
         XCTAssertEqual(EMRServerlessEngine.state("CANCELLED"), .cancelled)
         XCTAssertEqual(EMRServerlessEngine.state("QUEUED"), .pending)

@@ -95,8 +95,7 @@ public struct EMRServerlessEngine: EngineDriver {
         guard case .object(var fields) = definition else { throw DeployError("job \(name) has no recorded definition: run deployer apply") }
         let appId = fields["applicationId"]?.stringValue ?? applicationId
         fields.removeValue(forKey: "applicationId")
-        fields.removeValue(forKey: "artifact")
-        fields.removeValue(forKey: "dependencies")
+        for key in Self.recordOnlyKeys { fields.removeValue(forKey: key) }
         var argumentsFrom: Int?
         if !arguments.isEmpty, case .object(var driver)? = fields["jobDriver"], case .object(var submit)? = driver["sparkSubmit"] {
             var list: [JSONValue] = []
@@ -115,6 +114,10 @@ public struct EMRServerlessEngine: EngineDriver {
         if let minutes = request.timeoutMinutes { input["executionTimeoutMinutes"] = minutes }
         return try await emr.startJobRun(applicationId: appId, input: input)
     }
+
+    /// Keys of the recorded template that are deployer's, not StartJobRun's: removed from
+    /// every request (a run's and a schedule's).
+    static let recordOnlyKeys = ["artifact", "dependencies"]
 
     /// The tag that says where a run's own `--arg` pairs start in its `entryPointArguments`.
     static let argumentsFromTag = "deployer-arguments-from"

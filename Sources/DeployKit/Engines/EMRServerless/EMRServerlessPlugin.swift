@@ -118,7 +118,9 @@ public struct EMRServerlessPlugin: EnginePlugin {
     /// the job's, and the scheduler's execution id as client token (one run per firing).
     public func scheduledStart(name: String, engineDefinition: JSONValue, arguments: [String: String], target: Target) -> ScheduledStart? {
         var input = (engineDefinition.engineDefinition.any as? [String: Any]) ?? [:]
-        input.removeValue(forKey: "artifact")
+        // deployer's own keys are not StartJobRun members (the contract test caught
+        // `dependencies` in the schedule's Input: AWS would refuse it at every firing).
+        for key in EMRServerlessEngine.recordOnlyKeys { input.removeValue(forKey: key) }
         if var driver = input["jobDriver"] as? [String: Any], var submit = driver["sparkSubmit"] as? [String: Any] {
             submit["entryPointArguments"] = (submit["entryPointArguments"] as? [String] ?? []) + EMRServerlessEngine.argumentList(arguments)
             driver["sparkSubmit"] = submit
