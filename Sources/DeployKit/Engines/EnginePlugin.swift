@@ -48,6 +48,16 @@ public enum EngineScheduling: Sendable, Equatable {
     case unsupported
 }
 
+/// How an engine runs a pipeline's steps.
+public enum EngineOrchestration: Sendable, Equatable {
+    /// On this machine: each layer's steps at once, bounded by the cores (local, spark).
+    case local
+    /// As an AWS Step Functions state machine with the engine's `.sync` integration.
+    case stepFunctions
+    /// Not at all.
+    case unsupported
+}
+
 /// What EventBridge Scheduler calls to start a run: the universal target and its input.
 public struct ScheduledStart: Sendable, Equatable {
     /// `arn:aws:scheduler:::aws-sdk:SERVICE:ACTION`.
@@ -122,6 +132,12 @@ public protocol EnginePlugin: Sendable {
     var runsLocally: Bool { get }
     /// How the engine's schedules fire.
     var scheduling: EngineScheduling { get }
+    /// How the engine runs pipelines: on this machine, through AWS Step Functions, or not at all.
+    var orchestration: EngineOrchestration { get }
+    /// The Step Functions task that starts one run of the job `name` (its recorded engine
+    /// definition) with `arguments` plus `--run_id` and waits for it (`.sync`); nil when the
+    /// engine has none.
+    func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String]) -> StateMachine.Task?
     /// Whether runs emit state-change events an alert rule can match (`notify:`).
     var reportsRunEvents: Bool { get }
     /// How packages with native code reach the engine: Glue installs wheels, Spark unpacks an archive.
@@ -159,6 +175,10 @@ extension EnginePlugin {
     public var runsLocally: Bool { false }
     /// By default no schedules.
     public var scheduling: EngineScheduling { .unsupported }
+    /// By default an engine runs no pipelines.
+    public var orchestration: EngineOrchestration { .unsupported }
+    /// By default no Step Functions task.
+    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String]) -> StateMachine.Task? { nil }
     /// By default no run events.
     public var reportsRunEvents: Bool { false }
     /// By default an archive unpacked beside each process.

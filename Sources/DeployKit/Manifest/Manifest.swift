@@ -195,6 +195,8 @@ public struct Manifest: Sendable, Equatable {
     public var targets: [String: Target]
     /// `jobs`, sorted by name.
     public var jobs: [Job]
+    /// `pipelines`, in file order.
+    public var pipelines: [Pipeline] = []
     /// The folder holding the manifest: relative paths are resolved against it.
     public var directory: String
     /// The manifest's path, for messages.
@@ -208,6 +210,11 @@ public struct Manifest: Sendable, Equatable {
             throw DeployError("\(file): no target '\(chosen)' (targets: \(targets.keys.sorted().joined(separator: ", "))): pass -t with one of them")
         }
         return target
+    }
+
+    /// The pipeline `name`, if the manifest has one.
+    public func pipeline(_ name: String) -> Pipeline? {
+        pipelines.first { $0.name == name }
     }
 
     /// The job `name`; throws a `DeployError` listing the jobs when there is none.

@@ -10,9 +10,36 @@ struct ManifestDocument: Decodable {
     var defaultTarget: String?
     var targets: [String: TargetDocument]?
     var jobs: [String: JobDocument]
+    var pipelines: [String: PipelineDocument]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case project, defaultTarget = "default_target", targets, jobs
+        case project, defaultTarget = "default_target", targets, jobs, pipelines
+    }
+}
+
+/// `pipelines.NAME`.
+struct PipelineDocument: Decodable {
+    struct Step: Decodable {
+        var job: String
+        var name: String?
+        var needs: [String]?
+        var arguments: [String: String]?
+        var retries: String?
+        var timeoutMinutes: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case job, name, needs, arguments, retries, timeoutMinutes = "timeout_minutes"
+        }
+    }
+
+    var steps: [Step]
+    var arguments: [String: String]?
+    var schedule: JobDocument.Schedule?
+    var notify: JobDocument.Notify?
+    var preventDestroy: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case steps, arguments, schedule, notify, preventDestroy = "prevent_destroy"
     }
 }
 

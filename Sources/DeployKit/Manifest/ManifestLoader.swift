@@ -357,7 +357,9 @@ public struct ManifestLoader: Sendable {
         if let defaultTarget = document.defaultTarget, targets[defaultTarget] == nil {
             throw LoadError.issues([issue(["default_target"], "'\(defaultTarget)' is not a target (allowed: \(targets.keys.sorted().joined(separator: ", ")))")])
         }
-        return Manifest(project: project, defaultTarget: document.defaultTarget, targets: targets, jobs: jobs.sorted { $0.name < $1.name }, directory: directory, file: file)
+        let pipelines = try buildPipelines(document, root: root, file: file, jobs: jobs, selected: selected)
+        return Manifest(project: project, defaultTarget: document.defaultTarget, targets: targets, jobs: jobs.sorted { $0.name < $1.name }, pipelines: pipelines,
+                        directory: directory, file: file)
     }
 
     /// A decoding failure the schema let through, at its field's line and column.

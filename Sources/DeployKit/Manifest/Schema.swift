@@ -204,6 +204,26 @@ extension Schema {
         ])
     }
 
+    /// `pipelines.NAME`: steps that name jobs, with what each needs.
+    static func pipelineSchema(_ engines: EngineRegistry) -> Schema {
+        guard case .object(let job) = jobSchema(engines), let schedule = job["schedule"], let notify = job["notify"] else { return .object([:]) }
+        let stepName = Schema.string(pattern: "^[A-Za-z][A-Za-z0-9_-]{0,63}$", hint: "letters, digits, '_' and '-', starting with a letter, at most 64")
+        return .object([
+            "steps": .init(.list(.object([
+                "job": .init(stepName, required: true, "the job of this manifest that the step runs"),
+                "name": .init(stepName, "the step's name, for needs (default: the job's name)"),
+                "needs": .init(.list(stepName), "steps that must succeed before this one starts"),
+                "arguments": .init(.map(.string()), "arguments for this step only (over the pipeline's)"),
+                "retries": .init(.integer(0...9), "times a failed run of the step is started again"),
+                "timeout_minutes": .init(.integer(1...10080), "the step's time limit"),
+            ])), required: true, "the jobs the pipeline runs, each after the steps it needs"),
+            "arguments": .init(.map(.string()), "arguments every step receives (a step's own win); every step also gets --run_id, the pipeline run's id"),
+            "schedule": schedule,
+            "notify": notify,
+            "prevent_destroy": .init(.boolean, "true: destroy refuses to delete the pipeline"),
+        ])
+    }
+
     /// The whole `deployer.yml`, for the engines of `engines`.
     static func manifest(_ engines: EngineRegistry) -> Schema {
         .object([
@@ -212,6 +232,8 @@ extension Schema {
         "terraform_outputs": .init(.string()),
         "targets": .init(.map(targetSchema(engines), keyPattern: "^[a-z][a-z0-9_-]{0,31}$", keyHint: "lower-case letters, digits, '_' and '-', starting with a letter, at most 32")),
         "jobs": .init(.map(jobSchema(engines), keyPattern: "^[A-Za-z][A-Za-z0-9_-]{0,63}$", keyHint: "letters, digits, '_' and '-', starting with a letter, at most 64"), required: true),
+        "pipelines": .init(.map(pipelineSchema(engines), keyPattern: "^[A-Za-z][A-Za-z0-9_-]{0,63}$", keyHint: "letters, digits, '_' and '-', starting with a letter, at most 64"),
+                           "jobs run as one unit: each step after the steps it needs ('deployer run PIPELINE')"),
         ])
     }
 }

@@ -20,7 +20,7 @@ struct Run: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "The job, as named in the manifest (not with --attach).")
+    @Argument(help: "The job or pipeline, as named in the manifest (not with --attach). A pipeline runs its steps in order and always waits.")
     var job: String?
 
     @OptionGroup var manifest: ManifestFlags
@@ -105,6 +105,9 @@ struct Run: AsyncParsableCommand {
             for argument in arguments {
                 let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 values[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+            }
+            if let job, let pipeline = command.context.manifest.pipeline(job) {
+                return try await runPipeline(pipeline, context: command.context, arguments: values)
             }
             let runner = Runner(context: command.context)
             let handle: RunHandle

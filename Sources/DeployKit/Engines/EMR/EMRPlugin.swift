@@ -66,6 +66,28 @@ public struct EMRPlugin: EnginePlugin {
     }
 
     /// `emr_cluster_hour`.
+    /// Pipelines run as Step Functions state machines.
+    public var orchestration: EngineOrchestration { .stepFunctions }
+
+    /// `elasticmapreduce:addStep.sync`: the recorded step, its arguments then the step's, and
+    /// the run id.
+    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String]) -> StateMachine.Task? {
+        let template = engineDefinition.engineDefinition
+        guard let cluster = template["clusterId"]?.stringValue, let step = template["step"] else { return nil }
+        var literals: [String] = []
+        if case .array(let existing)? = step["HadoopJarStep"]?["Args"] { literals = existing.compactMap(\.stringValue) }
+        literals += EMRStepEngine.argumentList(arguments.filter { $0.key != Pipeline.runIdArgument })
+        let parameters: JSONValue = .object([
+            "ClusterId": .string(cluster),
+            "Step": .object([
+                "Name": .string(name), "ActionOnFailure": .string("CONTINUE"),
+                "HadoopJarStep": .object(["Jar": .string("command-runner.jar"), "Args.$": .string(StateMachine.arrayWithRunId(literals))]),
+            ]),
+        ])
+        return StateMachine.Task(resource: "arn:aws:states:::elasticmapreduce:addStep.sync", parameters: parameters,
+                                 transientErrors: ["ElasticMapReduce.InternalServerErrorException", "ElasticMapReduce.ThrottlingException"])
+    }
+
     public var prices: [String: String] { ["emr_cluster_hour": "the whole EMR cluster, per hour (no default)"] }
 
     /// An estimate: the step's hours at the whole cluster's hourly price (`emr_cluster_hour`).

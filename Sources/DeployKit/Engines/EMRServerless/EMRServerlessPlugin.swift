@@ -73,6 +73,31 @@ public struct EMRServerlessPlugin: EnginePlugin {
 
     /// Through EventBridge Scheduler's universal target.
     public var scheduling: EngineScheduling { .eventBridge }
+    /// Pipelines run as Step Functions state machines.
+    public var orchestration: EngineOrchestration { .stepFunctions }
+
+    /// `emr-serverless:startJobRun.sync`: the recorded template (PascalCase, as the integration
+    /// takes it), its arguments then the step's, and the run id.
+    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String]) -> StateMachine.Task? {
+        let template = engineDefinition.engineDefinition
+        guard let application = template["applicationId"]?.stringValue, let submit = template["jobDriver"]?["sparkSubmit"] else { return nil }
+        var literals: [String] = []
+        if case .array(let existing)? = submit["entryPointArguments"] { literals = existing.compactMap(\.stringValue) }
+        literals += EMRServerlessEngine.argumentList(arguments.filter { $0.key != Pipeline.runIdArgument })
+        var sparkSubmit: [String: JSONValue] = ["EntryPoint": submit["entryPoint"] ?? .null, "EntryPointArguments.$": .string(StateMachine.arrayWithRunId(literals))]
+        if let parameters = submit["sparkSubmitParameters"] { sparkSubmit["SparkSubmitParameters"] = parameters }
+        var parameters: [String: JSONValue] = [
+            "ApplicationId": .string(application), "Name": .string(name),
+            "ExecutionRoleArn": template["executionRoleArn"] ?? .null,
+            "JobDriver": .object(["SparkSubmit": .object(sparkSubmit)]),
+        ]
+        if let minutes = template["executionTimeoutMinutes"] { parameters["ExecutionTimeoutMinutes"] = minutes }
+        if let logUri = template["configurationOverrides"]?["monitoringConfiguration"]?["s3MonitoringConfiguration"]?["logUri"] {
+            parameters["ConfigurationOverrides"] = .object(["MonitoringConfiguration": .object(["S3MonitoringConfiguration": .object(["LogUri": logUri])])])
+        }
+        return StateMachine.Task(resource: "arn:aws:states:::emr-serverless:startJobRun.sync", parameters: .object(parameters),
+                                 transientErrors: ["EMRServerless.ThrottlingException", "EMRServerless.InternalServerException"])
+    }
     /// `deployer import` reads existing ones.
     public var importsExisting: Bool { true }
     /// EMR Serverless emits job run state-change events.

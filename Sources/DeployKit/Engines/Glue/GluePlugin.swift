@@ -45,6 +45,18 @@ public struct GluePlugin: EnginePlugin {
 
     /// Through EventBridge Scheduler's universal target.
     public var scheduling: EngineScheduling { .eventBridge }
+    /// Pipelines run as Step Functions state machines.
+    public var orchestration: EngineOrchestration { .stepFunctions }
+
+    /// `glue:startJobRun.sync`: the job by name, the step's arguments and the run id.
+    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String]) -> StateMachine.Task? {
+        var args: [String: JSONValue] = [:]
+        for (key, value) in arguments where key != Pipeline.runIdArgument { args[key.hasPrefix("--") ? key : "--" + key] = .string(value) }
+        args[Pipeline.runIdArgument + ".$"] = .string(StateMachine.runIdPath)
+        return StateMachine.Task(resource: "arn:aws:states:::glue:startJobRun.sync",
+                                 parameters: .object(["JobName": .string(name), "Arguments": .object(args)]),
+                                 transientErrors: ["Glue.ThrottlingException", "Glue.InternalServiceException", "Glue.OperationTimeoutException", "Glue.ConcurrentRunsExceededException"])
+    }
     /// `deployer import` reads existing ones.
     public var importsExisting: Bool { true }
     /// Glue emits "Glue Job State Change" events.

@@ -75,6 +75,8 @@ public struct SparkSubmitPlugin: EnginePlugin {
     public var runsLocally: Bool { true }
     /// `deployer schedule run-due` starts due runs.
     public var scheduling: EngineScheduling { .local }
+    /// Pipelines run on this machine.
+    public var orchestration: EngineOrchestration { .local }
 
     /// A `LocalEngine` keeping runs under the environment's state folder.
     public func makeDriver(_ environment: EngineEnvironment) throws -> any EngineDriver {

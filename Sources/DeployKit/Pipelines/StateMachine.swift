@@ -1,0 +1,104 @@
+import Foundation
+
+/// A pipeline as an Amazon States Language definition (a Standard state machine): the steps in
+/// layers (`PipelineGraph`), a layer of one step a Task, of several a Parallel with a branch per
+/// step; each Task the `.sync` integration of its engine, retried with backoff on throttles
+/// and transient errors (and `retries` more times on a failed run), caught into a Fail state
+/// that names the step. Every step gets `--run_id` = the execution's name.
+public enum StateMachine {
+    /// How a step's engine starts and waits for one run, from the plug-in.
+    public struct Task: Sendable, Equatable {
+        /// `arn:aws:states:::SERVICE:ACTION.sync`.
+        public var resource: String
+        /// The integration's Parameters.
+        public var parameters: JSONValue
+        /// Error names of the integration that are worth retrying (throttles, 5xx).
+        public var transientErrors: [String]
+
+        /// A task from its parts.
+        public init(resource: String, parameters: JSONValue, transientErrors: [String]) {
+            self.resource = resource
+            self.parameters = parameters
+            self.transientErrors = transientErrors
+        }
+    }
+
+    /// The JSONPath of the execution's name: every step's `--run_id`.
+    public static let runIdPath = "$$.Execution.Name"
+
+    /// The definition of `pipeline`; `task` gives each step's Task (nil: the engine cannot).
+    public static func definition(_ pipeline: Pipeline, task: (PipelineStep) throws -> Task) throws -> JSONValue {
+        let layers = try pipeline.layers()
+        var states: [String: JSONValue] = [:]
+        let names = layers.enumerated().map { index, layer in layer.count == 1 ? stateName(layer[0]) : "Layer \(index + 1)" }
+        for (index, layer) in layers.enumerated() {
+            let next = index + 1 < names.count ? names[index + 1] : nil
+            if layer.count == 1 {
+                let step = layer[0]
+                states[stateName(step)] = try taskState(step, task: try task(step), next: next)
+                states[failName(step)] = failState(step)
+            } else {
+                var branches: [JSONValue] = []
+                for step in layer {
+                    branches.append(.object([
+                        "StartAt": .string(stateName(step)),
+                        "States": .object([stateName(step): try taskState(step, task: try task(step), next: nil), failName(step): failState(step)]),
+                    ]))
+                }
+                var parallel: [String: JSONValue] = ["Type": .string("Parallel"), "Branches": .array(branches), "ResultPath": .null]
+                if let next { parallel["Next"] = .string(next) } else { parallel["End"] = .bool(true) }
+                states[names[index]] = .object(parallel)
+            }
+        }
+        return .object([
+            "Comment": .string("deployer pipeline \(pipeline.name): \(pipeline.steps.map(\.name).joined(separator: ", "))"),
+            "StartAt": .string(names.first ?? "Done"),
+            "States": .object(states),
+        ])
+    }
+
+    static func stateName(_ step: PipelineStep) -> String { "Run \(step.name)" }
+    static func failName(_ step: PipelineStep) -> String { "Failed \(step.name)" }
+
+    static func taskState(_ step: PipelineStep, task: Task, next: String?) throws -> JSONValue {
+        var retry: [JSONValue] = []
+        if !task.transientErrors.isEmpty {
+            retry.append(.object(["ErrorEquals": .array(task.transientErrors.map(JSONValue.string)), "IntervalSeconds": .number(10),
+                                  "MaxAttempts": .number(5), "BackoffRate": .number(2)]))
+        }
+        if step.retries > 0 {
+            retry.append(.object(["ErrorEquals": .array([.string("States.TaskFailed")]), "IntervalSeconds": .number(60),
+                                  "MaxAttempts": .number(Double(step.retries)), "BackoffRate": .number(2)]))
+        }
+        var state: [String: JSONValue] = [
+            "Type": .string("Task"),
+            "Resource": .string(task.resource),
+            "Parameters": task.parameters,
+            "ResultPath": .null,
+            "Catch": .array([.object(["ErrorEquals": .array([.string("States.ALL")]), "ResultPath": .string("$.error"), "Next": .string(failName(step))])]),
+        ]
+        if !retry.isEmpty { state["Retry"] = .array(retry) }
+        if let minutes = step.timeoutMinutes { state["TimeoutSeconds"] = .number(Double(minutes * 60)) }
+        if let next { state["Next"] = .string(next) } else { state["End"] = .bool(true) }
+        return .object(state)
+    }
+
+    /// Ends the execution FAILED with the step named, for alerts and `status`.
+    static func failState(_ step: PipelineStep) -> JSONValue {
+        .object(["Type": .string("Fail"), "Error": .string("deployer.StepFailed"), "Cause": .string("step \(step.name) (job \(step.job)) failed")])
+    }
+
+    /// `States.Array('a', 'b', $$.Execution.Name)`: a list of literal strings ending with the
+    /// run id, quoted for the intrinsic (`'`, `{`, `}` and `\` escaped).
+    public static func arrayWithRunId(_ literals: [String]) -> String {
+        let quoted = literals.map { text -> String in
+            var escaped = ""
+            for character in text {
+                if "'{}\\".contains(character) { escaped.append("\\") }
+                escaped.append(character)
+            }
+            return "'\(escaped)'"
+        }
+        return "States.Array(\((quoted + ["'\(Pipeline.runIdArgument)'", runIdPath]).joined(separator: ", ")))"
+    }
+}
