@@ -63,6 +63,13 @@ final class HostileManifestTests: XCTestCase {
         XCTAssertFalse(deep.contains("yaml_"), deep)
     }
 
+    /// A nested reference is named as one (it suggested `--var ${var.a=VALUE`).
+    func testNestedReferencesAreRefusedAsSuch() {
+        let error = message(head + "jobs:\n  etl: {source: jobs/etl, arguments: {--x: \"${var.${var.a}}\"}}\n")
+        XCTAssertTrue(error.contains("nests a reference in a reference"), error)
+        XCTAssertFalse(error.contains("--var ${"), error)
+    }
+
     func testOversizedFilesValuesAndCountsAreBounded() throws {
         let value = String(repeating: "v", count: 5_000_000)
         let big = message(head + "jobs:\n  etl: {source: jobs/etl}\nproject2: \(value)\n")

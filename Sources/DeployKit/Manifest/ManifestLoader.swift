@@ -190,6 +190,11 @@ public struct ManifestLoader: Sendable {
         guard parts.count == 2, !parts[1].isEmpty else {
             throw DeployError("'${\(reference)}' is not ${var.NAME}, ${env.NAME} or ${tf.OUTPUT}")
         }
+        // `${var.${var.a}}`: a reference inside a reference is never expanded; say so rather
+        // than suggest `--var ${var.a=VALUE`.
+        if parts[1].contains("$") || parts[1].contains("{") {
+            throw DeployError("'${\(reference)}}' nests a reference in a reference, which is not expanded: give the name itself, e.g. ${var.NAME}")
+        }
         switch parts[0] {
         case "var":
             if let value = variables[parts[1]] ?? environment["DEPLOYER_VAR_\(parts[1])"] { return value }
