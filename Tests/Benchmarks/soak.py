@@ -109,7 +109,13 @@ def one_round(case: H.Case, seed: int) -> dict:
         recovery = case.apply(force_unlock=after.lock_id)
     recovery_seconds = time.monotonic() - started
     converged = case.state(with_plan=True)
-    return {"seed": seed, "what": chosen.describe(), "status": run.status, "stale": stale, "orphans": len(converged.uploads),
+    detail = ""
+    if stale or converged.problems() or recovery.status != 0:
+        # What each side said, so a bad round can be read without running it again.
+        detail = (f"faulted run: {(run.error_lines or run.stderr.strip().splitlines() or [''])[-1][:400]} | "
+                  f"racer: exit {race.get('status')} {race.get('stderr', '').strip().splitlines()[-1:] if race else ''} | "
+                  f"lock after: {after.lock} | recovery: exit {recovery.status} {recovery.stderr.strip().splitlines()[-2:]}")
+    return {"seed": seed, "what": chosen.describe(), "status": run.status, "stale": stale, "orphans": len(converged.uploads), "detail": detail,
             "divergent": bool(converged.record_problems), "recovered": recovery.status == 0, "problems": converged.problems(),
             "recovery_seconds": recovery_seconds, "recovery_error": (recovery.error_lines[:1] or [recovery.stderr[-200:]])[0] if recovery.status else ""}
 
@@ -151,7 +157,7 @@ def main() -> int:
             piece.append(row)
             if row["problems"] or not row["recovered"] or row["stale"]:
                 print(f"  round {seed} ({row['what']}): exit {row['status']}; stale lock {row['stale']}; "
-                      f"{row['recovery_error'] or ''} {'; '.join(row['problems'])}", flush=True)
+                      f"{row['recovery_error'] or ''} {'; '.join(row['problems'])}\n    {row['detail']}", flush=True)
             if len(piece) == args.slice:
                 report(f"rounds {seed - len(piece) + 1}-{seed}", piece)
                 piece = []
