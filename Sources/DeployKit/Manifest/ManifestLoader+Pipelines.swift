@@ -11,16 +11,16 @@ extension ManifestLoader {
             guard let wanted = document.pipelines?[name] else { continue }
             let here = ["pipelines", name]
             var problems: [ManifestIssue] = []
+            /// `path` is `pipelines.NAME.steps[.FIELD]` when `index` names a step: the index
+            /// goes after `steps`, and the mark is the step's field (else the step itself).
             func issue(_ path: [String], index: Int? = nil, _ message: String) {
-                var node = root.node(at: path.prefix(3).map { $0 })
+                var node = root.node(at: path)
                 var dotted = path.joined(separator: ".")
                 if let index {
-                    node = node?.sequence?[index]
-                    dotted = "\(path.joined(separator: "."))[\(index)]"
-                    if path.count > 3 { node = node?.node(at: Array(path.dropFirst(3))) ?? node }
-                    dotted = (["pipelines", name, "steps"].joined(separator: ".")) + "[\(index)]" + (path.count > 3 ? "." + path.dropFirst(3).joined(separator: ".") : "")
-                } else {
-                    node = root.node(at: path)
+                    let field = Array(path.dropFirst(3))
+                    let item = root.node(at: Array(path.prefix(3)))?.sequence?[index]
+                    node = item.flatMap { $0.node(at: field) } ?? item
+                    dotted = path.prefix(3).joined(separator: ".") + "[\(index)]" + field.map { "." + $0 }.joined()
                 }
                 problems.append(ManifestIssue(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, path: dotted, message: message))
             }

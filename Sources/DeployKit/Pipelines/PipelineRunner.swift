@@ -73,9 +73,8 @@ public struct PipelineRunner: Sendable {
         try await record(result)
         var stopped: String?
         for layer in try pipeline.layers() {
-            if let stopped {
+            if stopped != nil {
                 for step in layer { result.steps.append(StepResult(step: step.name, job: step.job, state: "not_started", handle: nil, attempts: 0, seconds: nil)) }
-                _ = stopped
                 continue
             }
             var outcomes: [StepResult] = []
