@@ -27,6 +27,7 @@ extension DeployFlowTests {
         process.currentDirectoryURL = URL(fileURLWithPath: work)
         let errPath = work + "/bg-\(UUID().uuidString).err"
         FileManager.default.createFile(atPath: errPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath + ".out", contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: errPath + ".out") ?? FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardInput = FileHandle.nullDevice
@@ -120,6 +121,18 @@ extension DeployFlowTests {
         let stderr = (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
         XCTAssertEqual(process.terminationStatus, 3, stderr)
         XCTAssertTrue(stderr.contains("cancelled emr-serverless:prod:sales_etl:"), stderr)
+        // --max-cost: the application's maximum capacity at the target's prices gives the run's
+        // time limit, which the run carries on the service (read back with GetJobRun).
+        let capped = try deployer(["run", "sales_etl", "-t", "prod", "--max-cost", "2", "--idempotency-key", "cap-\(key)"], peers)
+        XCTAssertEqual(capped.status, 0, capped.all)
+        let minutes = try XCTUnwrap(capped.stderr.components(separatedBy: "executionTimeoutMinutes ").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) }, capped.all)
+        XCTAssertTrue(capped.stderr.contains("note: --max-cost 2.00 USD: at most 8 vCPU, 32 GB, 200 GB disk"), capped.all)
+        let hourly: Double = 8 * 0.052624 + 32 * 0.0057785 + 200 * 0.000111
+        let expected = Int((2.0 / hourly * 60).rounded(.down))
+        XCTAssertEqual(minutes, expected, capped.all)
+        let cappedHandle = try XCTUnwrap(capped.stdout.components(separatedBy: "started ").dropFirst().first?.prefix { !$0.isWhitespace }).description
+        let cappedStatus = try deployer(["status", "sales_etl", "-t", "prod", "--run", String(cappedHandle.split(separator: ":").last ?? ""), "--json"], peers)
+        XCTAssertTrue(cappedStatus.stdout.contains("\"time_limit_minutes\" : \(minutes)"), cappedStatus.all)
         try await motoControl(peers, "/moto-api/deployer/emr-serverless", #"{"runs": "default"}"#)
     }
 

@@ -40,7 +40,7 @@ final class DeployFlowTests: XCTestCase {
 
     func environment(_ peers: Peers) -> [String: String] {
         ["AWS_ACCESS_KEY_ID": peers.key, "AWS_SECRET_ACCESS_KEY": peers.secret, "AWS_ENDPOINT_URL": peers.moto, "AWS_ENDPOINT_URL_S3": peers.s3,
-         "USER": "flow-test"]
+         "USER": "flow-test", "DEPLOYER_PIPELINE_POLL_MS": "300"]
     }
 
     func client(_ peers: Peers) throws -> AWSClient {
@@ -70,7 +70,8 @@ final class DeployFlowTests: XCTestCase {
         let bucket = "itest-\(name)-\(UInt32.random(in: 0...UInt32.max))"
         try await S3Client(client: client).createBucket(bucket: bucket)
         let created = try await client.restJSONCall(.emrServerless, operation: "CreateApplication", method: "POST", path: "/applications",
-                                                    input: ["name": "itest-\(name)", "releaseLabel": "emr-7.1.0", "type": "SPARK", "clientToken": UUID().uuidString])
+                                                    input: ["name": "itest-\(name)", "releaseLabel": "emr-7.1.0", "type": "SPARK", "clientToken": UUID().uuidString,
+                                                            "maximumCapacity": ["cpu": "8 vCPU", "memory": "32 GB", "disk": "200 GB"]])
         let application = try XCTUnwrap(created["applicationId"] as? String)
         _ = try manifest(target: name, body: """
           \(name):

@@ -158,6 +158,7 @@ CI_USER = "deployer-ci"
 DENIED_USER = "deployer-denied"
 DEPLOY_ROLE = "deployer-deploy"
 OIDC_ROLE = "deployer-oidc"
+PIPELINE_ROLE = "deployer-pipeline"
 OIDC_URL = "https://token.actions.githubusercontent.com"
 OIDC_SUB = "repo:example/deployer:ref:refs/heads/main"
 
@@ -175,7 +176,12 @@ DEPLOYER_ACTIONS = [
     "events:*",
     "sns:*",
     "sqs:*",
+    # pipelines: their Step Functions state machines
+    "states:*",
 ]
+
+# What a pipeline's state machine does as its role: start, read and stop the jobs' runs.
+PIPELINE_ACTIONS = ["glue:*", "emr-serverless:*", "elasticmapreduce:*", "iam:PassRole"]
 
 
 def _policy(actions):
@@ -252,8 +258,20 @@ def _bootstrap_steps():
         iam.put_role_policy(RoleName=OIDC_ROLE, PolicyName="deployer-oidc",
                             PolicyDocument=_policy(DEPLOYER_ACTIONS))
 
+    def pipeline_role(iam, _sts):
+        trust = {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
+            "Action": "sts:AssumeRole"}]}
+        r = iam.create_role(RoleName=PIPELINE_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+        st["pipeline_role_arn"] = r["Role"]["Arn"]
+
+    def pipeline_role_policy(iam, _sts):
+        iam.put_role_policy(RoleName=PIPELINE_ROLE, PolicyName="deployer-pipeline",
+                            PolicyDocument=_policy(PIPELINE_ACTIONS))
+
     steps = [create_ci, ci_policy, ci_key, deploy_role, deploy_role_policy,
-             denied_user, denied_key, oidc_provider, oidc_role, oidc_role_policy]
+             denied_user, denied_key, oidc_provider, oidc_role, oidc_role_policy,
+             pipeline_role, pipeline_role_policy]
     return steps, st
 
 
@@ -307,6 +325,7 @@ def cmd_moto_bootstrap(state: str, endpoint: str) -> None:
         "DEPLOYER_IT_MOTO_OIDC_PROVIDER_ARN": st["oidc_provider_arn"],
         "DEPLOYER_IT_MOTO_OIDC_ROLE_ARN": st["oidc_role_arn"],
         "DEPLOYER_IT_MOTO_OIDC_SUBJECT": OIDC_SUB,
+        "DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN": st["pipeline_role_arn"],
     }))
 
 

@@ -88,11 +88,13 @@ extension GlueClient {
         public var numberOfWorkers: Double?
         /// `ExecutionClass`: STANDARD or FLEX.
         public var executionClass: String?
+        /// `Timeout`: the run's time limit in minutes.
+        public var timeout: Int?
 
         enum CodingKeys: String, CodingKey {
             case id = "Id", jobRunState = "JobRunState", startedOn = "StartedOn", completedOn = "CompletedOn", executionTime = "ExecutionTime"
             case errorMessage = "ErrorMessage", arguments = "Arguments", dpuSeconds = "DPUSeconds", maxCapacity = "MaxCapacity"
-            case workerType = "WorkerType", numberOfWorkers = "NumberOfWorkers", executionClass = "ExecutionClass"
+            case workerType = "WorkerType", numberOfWorkers = "NumberOfWorkers", executionClass = "ExecutionClass", timeout = "Timeout"
         }
 
         /// A run from its id and state (scripted answers build the rest field by field).

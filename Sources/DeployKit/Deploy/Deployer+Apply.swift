@@ -59,7 +59,8 @@ extension Deployer {
             guard saved.project == plan.project, saved.target == plan.target else {
                 throw DeployError("the saved plan is for \(saved.project)/\(saved.target), not \(plan.project)/\(plan.target)")
             }
-            guard saved.liveFingerprint == plan.liveFingerprint, saved.jobs.map(\.desired) == plan.jobs.map(\.desired) else {
+            guard saved.liveFingerprint == plan.liveFingerprint, saved.jobs.map(\.desired) == plan.jobs.map(\.desired),
+                  (saved.pipelines ?? []).map(\.desired) == (plan.pipelines ?? []).map(\.desired) else {
                 throw DeployError("the live state or the sources changed since the plan was saved: run 'deployer plan -t \(target.name)' again")
             }
         }
@@ -112,6 +113,7 @@ extension Deployer {
                 try await upload(artifact, options: options, keeper: keeper, progress: progress)
                 progress.note("uploaded artifact \(job.job) \(job.artifact.prefix(12))")
             }
+            try await deletePipelines(plan, keeper: keeper, progress: progress)
             for job in plan.jobs where job.action == .delete {
                 try await keeper.check()
                 try Task.checkCancellation()
@@ -138,6 +140,7 @@ extension Deployer {
                 try await automation.apply(name: job.engineName, desired: desired.automation, live: live.automation, log: context.log)
                 progress.note("\(job.action == .create ? "created" : "updated") job \(job.engineName)")
             }
+            try await applyPipelines(plan, keeper: keeper, progress: progress)
             try await keeper.check()
             try Task.checkCancellation()
             let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: plan.rollbackOf, destroyed: nil, lockId: handle.lease.id, progress: progress)

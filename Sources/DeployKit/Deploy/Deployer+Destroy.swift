@@ -8,7 +8,8 @@ extension Deployer {
     public func destroy(options: ApplyOptions = ApplyOptions()) async throws -> DeploymentRecord? {
         try await context.verifyAccount()
         guard let latest = try await context.liveRecord() else { return nil }
-        let protected = Set(latest.protected ?? []).union(manifest.jobs.filter(\.preventDestroy).map(\.name)).intersection(latest.jobNames.keys)
+        let protectedPipelines = (latest.pipelines ?? [:]).filter { $0.value.protected == true || manifest.pipeline($0.key)?.preventDestroy == true }.keys
+        let protected = Set(latest.protected ?? []).union(manifest.jobs.filter(\.preventDestroy).map(\.name)).intersection(latest.jobNames.keys).union(protectedPipelines)
         guard protected.isEmpty else {
             throw DeployError("refusing to destroy target \(target.name): job\(protected.count == 1 ? "" : "s") \(protected.sorted().joined(separator: ", ")) \(protected.count == 1 ? "is" : "are") protected (prevent_destroy: true); set prevent_destroy: false and apply first")
         }
@@ -22,6 +23,7 @@ extension Deployer {
         await keeper.start(every: .seconds(max(1, Int(options.lockTTL / 3))))
         let progress = ApplyProgress()
         do {
+            try await destroyPipelines(latest, keeper: keeper, progress: progress)
             for (job, name) in latest.jobNames.sorted(by: { $0.key < $1.key }) {
                 try await keeper.check()
                 try Task.checkCancellation()

@@ -133,13 +133,17 @@ extension Deployer {
         }
         var rollbackOf: String?
         if case .record(let record) = desired { rollbackOf = record.id }
+        let pipelines = try await planPipelines(desired: desired, jobs: jobs, latest: latest, selected: selection != nil)
         // Planned from what exists, not only from the record: when the jobs already match but the
         // record does not, an earlier apply stopped before recording, and this one records.
         let plan = Plan(project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: jobs, latestDeployment: latest?.id,
-                        liveFingerprint: Plan.fingerprint(jobs, latest: latest?.id), rollbackOf: rollbackOf,
-                        recordBehind: Plan.record(latest, matches: jobs, selected: selection != nil) || jobs.contains(where: { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true }) ? nil : true,
+                        liveFingerprint: Plan.fingerprint(jobs, pipelines: pipelines, latest: latest?.id), rollbackOf: rollbackOf,
+                        recordBehind: Plan.record(latest, matches: jobs, pipelines: pipelines, selected: selection != nil)
+                            || jobs.contains(where: { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true })
+                            || pipelines.contains(where: { $0.action != .unchanged }) ? nil : true,
                         selected: selection)
         var withLock = plan
+        withLock.pipelines = pipelines.isEmpty ? nil : pipelines
         withLock.lock = try await lockState(latest: latest)
         return (withLock, artifacts, bundles)
     }

@@ -10,12 +10,22 @@ extension Deployer {
         var artifacts: [String: String] = [:]
         var names: [String: String] = [:]
         var definitions: [String: JSONValue] = [:]
+        var pipelines: [String: RecordedPipeline] = [:]
         if destroyed != true {
-            // With --select the other jobs keep what the last deployment recorded.
+            // With --select the other jobs (and the pipelines) keep what the last deployment recorded.
             if plan.selected != nil, let latest = try await context.liveRecord() {
                 artifacts = latest.artifacts
                 names = latest.jobNames
                 definitions = latest.definitions
+                pipelines = latest.pipelines ?? [:]
+            }
+            for pipeline in plan.pipelines ?? [] {
+                if pipeline.action == .delete {
+                    pipelines.removeValue(forKey: pipeline.pipeline)
+                } else {
+                    pipelines[pipeline.pipeline] = RecordedPipeline(stateMachine: pipeline.stateMachine, arn: pipeline.arn, definition: pipeline.desired,
+                                                                    protected: manifest.pipeline(pipeline.pipeline)?.preventDestroy == true ? true : nil)
+                }
             }
             for job in plan.jobs {
                 if job.action == .delete {
@@ -35,7 +45,8 @@ extension Deployer {
                                       target: target.name, engine: target.engine.rawValue, at: now, by: by,
                                       gitCommit: Identity.gitCommit(directory: manifest.directory, environment: context.environment),
                                       artifacts: artifacts, jobNames: names, definitions: definitions, previous: plan.latestDeployment,
-                                      rollbackOf: rollbackOf, destroyed: destroyed, protected: protected.isEmpty ? nil : protected, lock: lockId)
+                                      rollbackOf: rollbackOf, destroyed: destroyed, protected: protected.isEmpty ? nil : protected, lock: lockId,
+                                      pipelines: pipelines.isEmpty ? nil : pipelines)
         let bytes = Array(try JSONEncoder.pretty.encode(record))
         let key = context.layout.deploymentKey(record.id)
         do {

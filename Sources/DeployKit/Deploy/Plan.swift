@@ -70,6 +70,8 @@ public struct Plan: Codable, Sendable, Equatable {
     public var selected: [String]?
     /// The lock on the target when planning, if any (live state like the jobs).
     public var lock: LockState?
+    /// One entry per pipeline's state machine (Step Functions engines; removed ones as deletes).
+    public var pipelines: [PipelinePlan]? = nil
 
     /// A plan from its parts.
     public init(project: String, target: String, engine: String, jobs: [JobPlan], latestDeployment: String?, liveFingerprint: String,
@@ -86,9 +88,10 @@ public struct Plan: Codable, Sendable, Equatable {
     }
 
     /// Fields changed outside deployer, over all jobs.
-    public var hasDrift: Bool { jobs.contains { !($0.drift ?? []).isEmpty } }
+    public var hasDrift: Bool { jobs.contains { !($0.drift ?? []).isEmpty } || (pipelines ?? []).contains { !($0.drift ?? []).isEmpty } }
 
-    var jobsChange: Bool { jobs.contains { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true } }
+    var pipelinesChange: Bool { (pipelines ?? []).contains { $0.action != .unchanged } }
+    var jobsChange: Bool { jobs.contains { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true } || pipelinesChange }
     /// Whether apply has anything to do: a job to create, update, delete or upload, a
     /// deployment record to catch up, or the lock of a finished apply to remove.
     public var hasChanges: Bool { jobsChange || recordBehind == true || lock?.finishedDeployment != nil }
@@ -101,12 +104,23 @@ public struct Plan: Codable, Sendable, Equatable {
         let unchanged = jobs.filter { $0.action == .unchanged }.count
         let deletes = jobs.filter { $0.action == .delete }.count
         let uploads = jobs.filter(\.uploadArtifact).count + Set(jobs.filter { $0.uploadDependencies == true }.compactMap(\.dependencies)).count
-        if !hasChanges { return "No changes. \(jobs.count) job\(jobs.count == 1 ? "" : "s") up to date on target \(target)." }
+        let machines = pipelines ?? []
+        if !hasChanges {
+            let pipelineCount = machines.isEmpty ? "" : " and \(machines.count) pipeline\(machines.count == 1 ? "" : "s")"
+            return "No changes. \(jobs.count) job\(jobs.count == 1 ? "" : "s")\(pipelineCount) up to date on target \(target)."
+        }
         if !jobsChange, recordBehind != true { return "Plan: the jobs are up to date; the lock left by a finished apply will be removed." }
         if !jobsChange { return "Plan: the jobs are up to date; the deployment record is behind and will be written." }
         let drifted = jobs.filter { !($0.drift ?? []).isEmpty }.count
+        var pipelinePart = ""
+        if pipelinesChange {
+            let count = { (action: Action) in machines.filter { $0.action == action }.count }
+            let driftedMachines = machines.filter { !($0.drift ?? []).isEmpty }.count
+            pipelinePart = " Pipelines: \(count(.create)) to create, \(count(.update)) to update\(driftedMachines > 0 ? " (\(driftedMachines) drifted)" : ""), "
+                + "\(count(.delete) > 0 ? "\(count(.delete)) to delete, " : "")\(count(.unchanged)) unchanged."
+        }
         return "Plan: \(uploads) artifact\(uploads == 1 ? "" : "s") to upload, \(creates) to create, \(updates) to update\(drifted > 0 ? " (\(drifted) drifted)" : ""), "
-            + "\(deletes > 0 ? "\(deletes) to delete, " : "")\(unchanged) unchanged."
+            + "\(deletes > 0 ? "\(deletes) to delete, " : "")\(unchanged) unchanged." + pipelinePart
     }
 
     /// Terraform-style text.
@@ -142,6 +156,24 @@ public struct Plan: Codable, Sendable, Equatable {
                 break
             }
         }
+        for pipeline in pipelines ?? [] {
+            let label = "pipeline \(pipeline.pipeline) (state machine \(pipeline.stateMachine))"
+            let drifted = Dictionary((pipeline.drift ?? []).map { ($0.field, $0) }, uniquingKeysWith: { first, _ in first })
+            switch pipeline.action {
+            case .create: lines.append("+ create \(label)")
+            case .delete: lines.append("- delete \(label)  (removed from the manifest)")
+            case .unchanged: lines.append("= \(label)")
+            case .update:
+                lines.append("~ update \(label)")
+                for change in pipeline.changes {
+                    if let drift = drifted[change.field] {
+                        lines.append("    ~ drift: \(change.field) \(drift.old ?? "(none)") → \(drift.new ?? "(none)"), changed outside deployer (apply sets \(change.new ?? "(none)"))")
+                    } else {
+                        lines.append("    ~ \(change.field): \(change.old ?? "(none)") → \(change.new ?? "(none)")")
+                    }
+                }
+            }
+        }
         if recordBehind == true {
             lines.append("~ deployment record: behind the live jobs (an earlier apply stopped before recording)")
         }
@@ -174,15 +206,21 @@ public struct Plan: Codable, Sendable, Equatable {
     }
 
     /// Whether `record` already describes exactly these jobs (same artifacts, names and definitions).
-    static func record(_ record: DeploymentRecord?, matches jobs: [JobPlan], selected: Bool = false) -> Bool {
-        guard let record, record.destroyed != true else { return jobs.isEmpty }
+    static func record(_ record: DeploymentRecord?, matches jobs: [JobPlan], pipelines: [PipelinePlan] = [], selected: Bool = false) -> Bool {
+        guard let record, record.destroyed != true else { return jobs.isEmpty && pipelines.isEmpty }
+        if !selected {
+            let recorded = record.pipelines ?? [:]
+            let planned = pipelines.filter { $0.action != .delete }
+            guard Set(recorded.keys) == Set(planned.map(\.pipeline)),
+                  planned.allSatisfy({ recorded[$0.pipeline]?.definition == $0.desired && recorded[$0.pipeline]?.arn == $0.arn }) else { return false }
+        }
         if !selected, Set(record.artifacts.keys) != Set(jobs.map(\.job)) { return false }
         return jobs.allSatisfy { job in
             record.artifacts[job.job] == job.artifact && record.jobNames[job.job] == job.engineName && record.definitions[job.job] == job.desired
         }
     }
 
-    static func fingerprint(_ jobs: [JobPlan], latest: String?) -> String {
+    static func fingerprint(_ jobs: [JobPlan], pipelines: [PipelinePlan] = [], latest: String?) -> String {
         struct State: Encodable {
             let job: String
             let live: JSONValue?
@@ -191,6 +229,8 @@ public struct Plan: Codable, Sendable, Equatable {
         }
         let states = jobs.map { State(job: $0.job, live: $0.live, artifactPresent: !$0.uploadArtifact, dependenciesPresent: $0.uploadDependencies.map { !$0 }) }
         let data = (try? JSONEncoder.sorted.encode(states)) ?? Data()
-        return PayloadHash.hex(Array(data) + Array((latest ?? "-").utf8))
+        // Pipelines add to the bytes only when there are some, so plans saved before them still match.
+        let machines = pipelines.isEmpty ? Data() : ((try? JSONEncoder.sorted.encode(pipelines.map { [$0.pipeline: $0.live ?? .null] })) ?? Data())
+        return PayloadHash.hex(Array(data) + Array(machines) + Array((latest ?? "-").utf8))
     }
 }

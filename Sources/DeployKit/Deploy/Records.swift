@@ -56,6 +56,8 @@ public struct DeploymentRecord: Codable, Sendable, Equatable {
     /// The lease id of the lock the apply held while writing this record: a lock still there
     /// with this id belongs to a finished apply whose release failed.
     public var lock: String? = nil
+    /// pipeline → its state machine as deployed (Step Functions engines).
+    public var pipelines: [String: RecordedPipeline]? = nil
 
     /// `20240131T020000Z-1a2b3c4d`: sortable time, then a few digits of what was deployed.
     static func newId(at date: Date, digest: String) -> String {

@@ -41,6 +41,9 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var cost: RunCost? = nil
     /// Console page, logs, Spark UI: name → URL or location.
     public var links: [String: String] = [:]
+    /// The run's time limit on the engine (Glue `Timeout`, EMR Serverless
+    /// `executionTimeoutMinutes`): what `--max-cost` set, or the job's default.
+    public var timeLimitMinutes: Int? = nil
 
     /// A run as an engine reports it; `cost` is left for `Runner` to fill in.
     public init(id: String, state: RunState, engineState: String, startedAt: Date?, endedAt: Date?, error: String?, metadata: RunMetadata? = nil,

@@ -91,6 +91,8 @@ public struct Target: Sendable, Equatable {
     public var runtimeArch: String? = nil
     /// The role EventBridge Scheduler assumes to start scheduled runs (`schedule_role_arn`).
     public var scheduleRoleArn: String? = nil
+    /// The role the pipelines' state machines run as (`pipeline_role_arn`; Step Functions engines).
+    public var pipelineRoleArn: String? = nil
     /// Schedules are created paused unless a job says otherwise (`pause_schedules`; default:
     /// true, except on a target named `prod`).
     public var pauseSchedules: Bool = true
@@ -130,7 +132,7 @@ public struct Target: Sendable, Equatable {
         lhs.name == rhs.name && lhs.engineConfiguration.isEqual(to: rhs.engineConfiguration) && lhs.region == rhs.region && lhs.accountIds == rhs.accountIds
             && lhs.artifacts == rhs.artifacts && lhs.roleArn == rhs.roleArn && lhs.tags == rhs.tags && lhs.settings == rhs.settings
             && lhs.runtimePython == rhs.runtimePython && lhs.runtimeArch == rhs.runtimeArch && lhs.scheduleRoleArn == rhs.scheduleRoleArn
-            && lhs.pauseSchedules == rhs.pauseSchedules && lhs.pricing == rhs.pricing
+            && lhs.pipelineRoleArn == rhs.pipelineRoleArn && lhs.pauseSchedules == rhs.pauseSchedules && lhs.pricing == rhs.pricing
     }
 }
 

@@ -65,6 +65,7 @@ struct TargetDocument: Decodable {
     var roleArn: String?
     var tags: [String: String]?
     var scheduleRoleArn: String?
+    var pipelineRoleArn: String?
     var pauseSchedules: String?
     var pricing: [String: String]?
     var glue: SettingsDocument?
@@ -72,7 +73,7 @@ struct TargetDocument: Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case engine, region, accountIds = "account_ids", artifacts, roleArn = "role_arn", tags, scheduleRoleArn = "schedule_role_arn"
-        case pauseSchedules = "pause_schedules", pricing, glue, runtime
+        case pipelineRoleArn = "pipeline_role_arn", pauseSchedules = "pause_schedules", pricing, glue, runtime
     }
 }
 

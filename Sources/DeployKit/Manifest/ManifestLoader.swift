@@ -276,13 +276,15 @@ public struct ManifestLoader: Sendable {
             if !plugin.runsLocally, case .local = location {
                 throw LoadError.issues([issue(path, "engine \(plugin.kind) needs artifacts.bucket: AWS cannot read a local path").at(["targets", name, "artifacts"])])
             }
-            targets[name] = Target(
+            var made = Target(
                 name: name, engine: try plugin.configuration(from: TargetSection(name: name, node: node, file: file)), region: target.region,
                 accountIds: target.accountIds ?? [], artifacts: location, roleArn: target.roleArn, tags: target.tags ?? [:],
                 settings: target.glue?.settings ?? EngineSettings(), runtimePython: target.runtime?.python,
                 runtimeArch: target.runtime?.arch.flatMap(PythonRuntime.normalizedArch), scheduleRoleArn: target.scheduleRoleArn,
                 pauseSchedules: manifestBool(target.pauseSchedules) ?? (name != "prod"),
                 pricing: Pricing(values: (target.pricing ?? [:]).compactMapValues(Double.init)))
+            made.pipelineRoleArn = target.pipelineRoleArn
+            targets[name] = made
         }
         let selected = selectedTarget.flatMap { targets[$0] }
         var jobs: [Job] = []

@@ -161,6 +161,8 @@ extension Schema {
                           "tags on the engine's resources (at most 49: deployer adds managed-by)"),
             "schedule_role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN"),
                                        "the role EventBridge Scheduler assumes to start scheduled runs (terraform output)"),
+            "pipeline_role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN"),
+                                       "the role the pipelines' Step Functions state machines run as (terraform output)"),
             "pause_schedules": .init(.boolean, "create schedules paused unless a job says otherwise (default: true, except on a target named prod)"),
             "pricing": .init(.object(engines.plugins.reduce(into: [String: Field]()) { fields, plugin in
                 for (key, help) in plugin.prices { fields[key] = Field(.number, "USD per unit, at least 0: \(help)") }

@@ -58,6 +58,8 @@ public enum StateMachine {
     }
 
     static func stateName(_ step: PipelineStep) -> String { "Run \(step.name)" }
+    /// The step a Task state runs (`Run NAME` → `NAME`), nil for other states.
+    static func stepName(ofState state: String) -> String? { state.hasPrefix("Run ") ? String(state.dropFirst(4)) : nil }
     static func failName(_ step: PipelineStep) -> String { "Failed \(step.name)" }
 
     static func taskState(_ step: PipelineStep, task: Task, next: String?) throws -> JSONValue {

@@ -1,3 +1,4 @@
+import AWSCore
 import DeployKit
 import Foundation
 
@@ -6,6 +7,9 @@ import Foundation
 /// running and exits 3.
 extension Run {
     func runPipeline(_ pipeline: Pipeline, context: DeployContext, arguments: [String: String]) async throws -> Int32 {
+        if context.target.plugin.orchestration == .stepFunctions {
+            return try await runExecution(pipeline, context: context, arguments: arguments, attachTo: nil)
+        }
         guard attach == nil, idempotencyKey == nil, maxCost == nil else {
             throw CommandFailure("--attach, --idempotency-key and --max-cost are for jobs; pipeline \(pipeline.name) takes --arg (given to every step), --timeout per step in the manifest")
         }
@@ -37,6 +41,108 @@ extension Run {
         default: return 1
         }
     }
+}
+
+/// A pipeline on Step Functions: an execution of its deployed state machine.
+extension Run {
+    /// The engine part of a pipeline execution's handle: `states:TARGET:PIPELINE:RUN_ID`.
+    static let executionEngine = "states"
+
+    /// Starts (or finds again, by its name) an execution of `pipeline`'s state machine, or
+    /// follows `attachTo`, printing each step's transition from the execution's history until it
+    /// ends; a signal stops the execution (Step Functions stops the running step's run), exit 3.
+    func runExecution(_ pipeline: Pipeline, context: DeployContext, arguments: [String: String], attachTo runId: String?) async throws -> Int32 {
+        guard maxCost == nil else {
+            throw CommandFailure("--max-cost is for jobs: bound pipeline \(pipeline.name)'s steps with timeout_minutes in the manifest")
+        }
+        guard arguments.isEmpty else {
+            throw CommandFailure("--arg: pipeline \(pipeline.name) on target \(context.target.name) runs its deployed state machine, whose step arguments are the manifest's (pipelines.\(pipeline.name).arguments): change them there and apply")
+        }
+        let executions = PipelineExecutions(context: context)
+        let target = context.target
+        var executionArn: String
+        let name: String
+        if let runId {
+            name = runId
+            let machine = try await executions.deployed(pipeline.name)
+            executionArn = machine.arn.replacingOccurrences(of: ":stateMachine:", with: ":execution:") + ":" + runId
+            _ = try await executions.describe(executionArn)
+            if !json { print("attached \(Self.executionEngine):\(target.name):\(pipeline.name):\(runId)") }
+        } else {
+            name = idempotencyKey ?? Self.ciKey(job: pipeline.name, target: target.name) ?? PipelineRunner.newRunId()
+            let started = try await executions.start(pipeline: pipeline.name, runId: name)
+            executionArn = started.executionArn
+            let handle = "\(Self.executionEngine):\(target.name):\(pipeline.name):\(name)"
+            if !json {
+                print(started.reused ? "found \(handle) (an execution of this name exists); not starting another" : "started \(handle)")
+                print("pipeline \(pipeline.name) on \(target.name): steps \(pipeline.steps.map(\.name).joined(separator: ", ")); every step gets --run_id \(name)")
+            }
+        }
+        let quiet = json
+        // How often the execution is read: 5 s, or DEPLOYER_PIPELINE_POLL_MS (100 ms to 60 s).
+        let pollMilliseconds = min(60_000, max(100, ProcessInfo.processInfo.environment["DEPLOYER_PIPELINE_POLL_MS"].flatMap(Int.init) ?? 5000))
+        let poll = Duration.milliseconds(Int64(pollMilliseconds))
+        let arn = executionArn
+        let final: StepFunctionsClient.Execution
+        var steps: [PipelineExecutions.StepEvent] = []
+        do {
+            (final, steps) = try await Interrupts.run(first: "stopping execution \(name) of pipeline \(pipeline.name) (Step Functions stops the running step's run)",
+                                                      second: "quitting at once; the execution goes on: 'deployer run --attach \(Self.executionEngine):\(target.name):\(pipeline.name):\(name)'") {
+                try await executions.follow(arn, pipeline: pipeline, poll: poll) { line in if !quiet { print(line) } }
+            }
+        } catch let interrupted as Interrupted {
+            let signal = Interrupts.name(interrupted.signal)
+            let stopped: [String]?
+            do {
+                stopped = try await Uncancelled.run {
+                    try await executions.stop(arn, cause: "\(signal) to deployer run")
+                    return try await executions.cancelRunningSteps(arn, pipeline: pipeline)
+                }
+            } catch {
+                printError("\(signal): could not stop execution \(name) of pipeline \(pipeline.name): \(error); 'deployer run --attach \(Self.executionEngine):\(target.name):\(pipeline.name):\(name)' follows it")
+                return 1
+            }
+            let runs = (stopped ?? []).isEmpty ? "" : "; cancelled " + (stopped ?? []).joined(separator: ", ")
+            printNote("\(signal): stopped execution \(name) of pipeline \(pipeline.name)\(runs)")
+            return RunExit.interrupted
+        }
+        let state = PipelineExecutions.state(final.status)
+        if json {
+            try printJSON(ExecutionOutput(pipeline: pipeline.name, runId: name, executionArn: arn, state: state, error: final.error, cause: final.cause,
+                                          startedAt: final.startDate, endedAt: final.stopDate,
+                                          steps: steps.map { ExecutionOutput.Step(step: $0.step, state: $0.state, handle: $0.handle, detail: $0.detail) }))
+        } else {
+            let why = [final.error, final.cause].compactMap { $0 }.joined(separator: ": ")
+            print("pipeline \(pipeline.name) run \(name): \(state)\(why.isEmpty ? "" : " (\(why))")")
+        }
+        switch state {
+        case "succeeded": return 0
+        case "cancelled": return RunExit.interrupted
+        case "timed_out": return RunExit.timedOut
+        default: return 1
+        }
+    }
+}
+
+/// `run PIPELINE --json` on Step Functions.
+struct ExecutionOutput: Encodable {
+    struct Step: Encodable {
+        var step: String
+        var state: String
+        var handle: String?
+        var detail: String?
+    }
+
+    var version = 1
+    var pipeline: String
+    var runId: String
+    var executionArn: String
+    var state: String
+    var error: String?
+    var cause: String?
+    var startedAt: Date?
+    var endedAt: Date?
+    var steps: [Step]
 }
 
 /// `run PIPELINE --json`.

@@ -109,6 +109,12 @@ struct Run: AsyncParsableCommand {
             if let job, let pipeline = command.context.manifest.pipeline(job) {
                 return try await runPipeline(pipeline, context: command.context, arguments: values)
             }
+            if let attach, let handle = RunHandle(attach), handle.engine == Self.executionEngine {
+                guard let pipeline = command.context.manifest.pipeline(handle.job) else {
+                    throw CommandFailure("--attach \(attach): the manifest has no pipeline \(handle.job)")
+                }
+                return try await runExecution(pipeline, context: command.context, arguments: [:], attachTo: handle.runId)
+            }
             let runner = Runner(context: command.context)
             let handle: RunHandle
             var reused = false

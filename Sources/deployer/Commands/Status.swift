@@ -59,6 +59,7 @@ struct Status: AsyncParsableCommand {
                     print("state:    \(info.state.rawValue) (\(info.engineState))")
                     print("started:  \(info.startedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-")")
                     print("duration: \(info.durationSeconds.map { Self.duration($0) } ?? "-")")
+                    if let minutes = info.timeLimitMinutes { print("limit:    \(minutes) min") }
                     if let error = info.error { print("error:    \(error)") }
                     if let cost = info.cost { print("cost:     \(cost.text)\(cost.estimate ? " (estimate)" : "") = \(cost.basis)") }
                     for (name, link) in info.links.sorted(by: { $0.key < $1.key }) { print("\(name.replacingOccurrences(of: "_", with: " ")):\(String(repeating: " ", count: max(1, 9 - name.count)))\(link)") }

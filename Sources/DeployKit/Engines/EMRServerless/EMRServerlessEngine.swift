@@ -176,11 +176,13 @@ public struct EMRServerlessEngine: EngineDriver {
         if let logURI = configuration?.logURI {
             links["logs"] = (logURI.hasSuffix("/") ? logURI : logURI + "/") + "applications/\(app)/jobs/\(id)/"
         }
-        return RunInfo(id: id, state: Self.state(raw), engineState: raw,
-                       startedAt: run.createdAt, endedAt: Self.state(raw).isTerminal ? run.updatedAt : nil,
-                       error: run.stateDetails.flatMap { $0.isEmpty ? nil : $0 },
-                       metadata: Self.metadata(tags: run.tags ?? [:], entryPointArguments: run.jobDriver?.sparkSubmit?.entryPointArguments),
-                       usage: usage, links: links)
+        var info = RunInfo(id: id, state: Self.state(raw), engineState: raw,
+                           startedAt: run.createdAt, endedAt: Self.state(raw).isTerminal ? run.updatedAt : nil,
+                           error: run.stateDetails.flatMap { $0.isEmpty ? nil : $0 },
+                           metadata: Self.metadata(tags: run.tags ?? [:], entryPointArguments: run.jobDriver?.sparkSubmit?.entryPointArguments),
+                           usage: usage, links: links)
+        info.timeLimitMinutes = run.executionTimeoutMinutes
+        return info
     }
 
     /// GetJobRun.

@@ -142,8 +142,10 @@ public struct GlueEngine: EngineDriver {
             "console": consoleURL(region: target.region, "gluestudio/home?region={region}#/job/\(encodedName)/run/\(id)"),
             "logs": consoleURL(region: target.region, "cloudwatch/home?region={region}#logsV2:log-groups/log-group/$252Faws-glue$252Fjobs$252Foutput/log-events/\(id)"),
         ]
-        return RunInfo(id: id, state: Self.state(raw), engineState: raw, startedAt: run.startedOn, endedAt: run.completedOn, error: run.errorMessage,
-                       metadata: RunMetadata.from(arguments: run.arguments ?? [:]), usage: usage, links: links)
+        var info = RunInfo(id: id, state: Self.state(raw), engineState: raw, startedAt: run.startedOn, endedAt: run.completedOn, error: run.errorMessage,
+                           metadata: RunMetadata.from(arguments: run.arguments ?? [:]), usage: usage, links: links)
+        info.timeLimitMinutes = run.timeout
+        return info
     }
 
     /// GetJobRun.

@@ -1,0 +1,135 @@
+import AWSCore
+import Foundation
+
+/// Pipelines on Step Functions engines: one Standard state machine per pipeline and target,
+/// planned from live state like a job (create, update by state, drift, delete when removed from
+/// the manifest), applied after the jobs it starts and recorded with them.
+extension Deployer {
+    /// The target's state machines; nil when its engine runs pipelines on this machine.
+    func stateMachines() async throws -> StateMachines? {
+        guard target.plugin.orchestration == .stepFunctions, let client = context.client, let region = target.region,
+              let identity = try await context.identity() else { return nil }
+        return StateMachines(client: StepFunctionsClient(client: client), region: region, account: identity.account)
+    }
+
+    /// `PROJECT-TARGET-PIPELINE`, as job names are made: the deploy role's grants cover it.
+    public static func stateMachineName(project: String, target: String, pipeline: String) -> String {
+        "\(project)-\(target)-\(pipeline)"
+    }
+
+    /// The state machines the manifest's pipelines want, from the jobs as planned.
+    func desiredPipelines(jobs: [JobPlan], machines: StateMachines) throws -> [String: RecordedPipeline] {
+        guard !manifest.pipelines.isEmpty else { return [:] }
+        guard let role = target.pipelineRoleArn else {
+            throw DeployError("\(manifest.file): targets.\(target.name).pipeline_role_arn is needed for pipelines on engine \(target.engine.rawValue): the role their Step Functions state machines run as (terraform output pipeline_role_arn)")
+        }
+        var result: [String: RecordedPipeline] = [:]
+        for pipeline in manifest.pipelines {
+            let name = Self.stateMachineName(project: manifest.project, target: target.name, pipeline: pipeline.name)
+            // StateMachine Name: 1 to 80 characters (botocore's stepfunctions model).
+            guard name.count <= 80 else {
+                throw DeployError("\(manifest.file): pipelines.\(pipeline.name): its state machine name \(name) is \(name.count) characters, AWS allows 80: shorten the project, target or pipeline name")
+            }
+            let definition = try StateMachine.definition(pipeline) { step in
+                guard let job = jobs.first(where: { $0.job == step.job && $0.action != .delete }) else {
+                    throw DeployError("pipelines.\(pipeline.name): step \(step.name) runs job \(step.job), which this plan does not deploy")
+                }
+                guard let task = target.plugin.pipelineTask(name: job.engineName, engineDefinition: job.desired.engineDefinition,
+                                                            arguments: pipeline.arguments(of: step, runId: "")) else {
+                    throw DeployError("pipelines.\(pipeline.name): engine \(target.engine.rawValue) has no Step Functions task for job \(step.job)")
+                }
+                return task
+            }
+            result[pipeline.name] = RecordedPipeline(stateMachine: name, arn: machines.arn(name),
+                                                     definition: .object(["definition": definition, "roleArn": .string(role)]),
+                                                     protected: pipeline.preventDestroy ? true : nil)
+        }
+        return result
+    }
+
+    /// The plan of every pipeline's state machine: none with `--select` (the others keep what
+    /// the last deployment recorded) or on engines that run pipelines locally.
+    func planPipelines(desired: Desired, jobs: [JobPlan], latest: DeploymentRecord?, selected: Bool) async throws -> [PipelinePlan] {
+        guard !selected else { return [] }
+        let recorded = latest?.destroyed == true ? [:] : (latest?.pipelines ?? [:])
+        guard let machines = try await stateMachines() else { return [] }
+        var wanted: [String: RecordedPipeline]
+        var removed: [(String, RecordedPipeline)] = []
+        switch desired {
+        case .manifest:
+            wanted = try desiredPipelines(jobs: jobs, machines: machines)
+            for (name, old) in recorded.sorted(by: { $0.key < $1.key }) where wanted[name] == nil {
+                if old.protected == true {
+                    throw DeployError("pipeline \(name) (\(old.stateMachine)) was removed from the manifest but deployment \(latest?.id ?? "?") protects it (prevent_destroy: true): put it back, or set prevent_destroy: false and apply before removing it")
+                }
+                removed.append((name, old))
+            }
+        case .record(let record):
+            wanted = record.pipelines ?? [:]
+        }
+        let plans = try await withThrowingTaskGroup(of: PipelinePlan.self) { group in
+            for (name, want) in wanted {
+                group.addTask {
+                    let live = try await machines.live(arn: want.arn)
+                    let changes = Plan.diff(live: live, desired: want.definition)
+                    var drift: [FieldChange]?
+                    if let live, let before = recorded[name], before.arn == want.arn {
+                        let fields = Plan.diff(live: live, desired: before.definition).map { FieldChange(field: $0.field, old: $0.new, new: $0.old) }
+                        drift = fields.isEmpty ? nil : fields
+                    }
+                    return PipelinePlan(pipeline: name, stateMachine: want.stateMachine, arn: want.arn,
+                                        action: live == nil ? .create : changes.isEmpty ? .unchanged : .update,
+                                        changes: changes, desired: want.definition, live: live, drift: drift)
+                }
+            }
+            for (name, old) in removed {
+                group.addTask {
+                    let live = try await machines.live(arn: old.arn)
+                    return PipelinePlan(pipeline: name, stateMachine: old.stateMachine, arn: old.arn, action: .delete, changes: [], desired: old.definition, live: live)
+                }
+            }
+            var result: [PipelinePlan] = []
+            for try await plan in group { result.append(plan) }
+            return result.sorted { $0.pipeline < $1.pipeline }
+        }
+        return plans
+    }
+
+    /// Deletes the state machines of removed pipelines (before the jobs they start go).
+    func deletePipelines(_ plan: Plan, keeper: LeaseKeeper, progress: ApplyProgress) async throws {
+        guard let machines = try await stateMachines() else { return }
+        for pipeline in plan.pipelines ?? [] where pipeline.action == .delete {
+            try await keeper.check()
+            try Task.checkCancellation()
+            context.log("deleting state machine \(pipeline.stateMachine) (pipeline \(pipeline.pipeline) removed from the manifest)")
+            try await machines.client.deleteStateMachine(arn: pipeline.arn)
+            progress.note("deleted pipeline \(pipeline.pipeline)")
+        }
+    }
+
+    /// Creates or updates the state machines (after the jobs they start).
+    func applyPipelines(_ plan: Plan, keeper: LeaseKeeper, progress: ApplyProgress) async throws {
+        guard let machines = try await stateMachines() else { return }
+        var tags = target.tags
+        tags["managed-by"] = "deployer"
+        for pipeline in plan.pipelines ?? [] where pipeline.action == .create || pipeline.action == .update {
+            try await keeper.check()
+            try Task.checkCancellation()
+            context.log("\(pipeline.action == .create ? "creating" : "updating") state machine \(pipeline.stateMachine) (pipeline \(pipeline.pipeline))")
+            try await machines.apply(name: pipeline.stateMachine, arn: pipeline.arn, desired: pipeline.desired, exists: pipeline.live != nil, tags: tags)
+            progress.note("\(pipeline.action == .create ? "created" : "updated") pipeline \(pipeline.pipeline)")
+        }
+    }
+
+    /// Deletes every state machine `record` deployed (destroy).
+    func destroyPipelines(_ record: DeploymentRecord, keeper: LeaseKeeper, progress: ApplyProgress) async throws {
+        guard let recorded = record.pipelines, !recorded.isEmpty, let machines = try await stateMachines() else { return }
+        for (name, pipeline) in recorded.sorted(by: { $0.key < $1.key }) {
+            try await keeper.check()
+            try Task.checkCancellation()
+            try await machines.client.deleteStateMachine(arn: pipeline.arn)
+            context.log("deleted state machine \(pipeline.stateMachine) (pipeline \(name))")
+            progress.note("deleted pipeline \(name)")
+        }
+    }
+}

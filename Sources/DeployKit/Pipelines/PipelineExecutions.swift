@@ -1,0 +1,198 @@
+import AWSCore
+import Foundation
+
+/// Runs of a deployed pipeline on Step Functions: an execution of its state machine, named by
+/// the run id (which every step receives as `--run_id`, and which makes a repeated start find
+/// the same execution), followed through its history, stopped on a signal.
+public struct PipelineExecutions: Sendable {
+    /// The target's context (its AWS client and deployment records).
+    public let context: DeployContext
+
+    /// Executions on `context`'s target.
+    public init(context: DeployContext) {
+        self.context = context
+    }
+
+    var client: StepFunctionsClient {
+        get throws {
+            guard let client = context.client else { throw DeployError("target \(context.target.name) runs pipelines on this machine, not on Step Functions") }
+            return StepFunctionsClient(client: client)
+        }
+    }
+
+    /// The deployed state machine of `pipeline` (the live deployment record's).
+    public func deployed(_ pipeline: String) async throws -> RecordedPipeline {
+        guard let recorded = try await context.liveRecord()?.pipelines?[pipeline] else {
+            throw DeployError("pipeline \(pipeline) is not deployed on target \(context.target.name): 'deployer apply -t \(context.target.name)' deploys its state machine")
+        }
+        return recorded
+    }
+
+    /// An execution name Step Functions accepts: 1 to 80 of `A-Z a-z 0-9 - _`.
+    public static func checkName(_ name: String) throws {
+        guard (1...80).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+            throw DeployError("--idempotency-key '\(String(name.prefix(90)))' cannot name a Step Functions execution: use 1 to 80 letters, digits, - and _")
+        }
+    }
+
+    /// A started (or found again) execution.
+    public struct Started: Sendable, Equatable {
+        /// The execution's ARN.
+        public var executionArn: String
+        /// Its name: the pipeline run id.
+        public var runId: String
+        /// An execution of this name existed already: nothing new was started.
+        public var reused: Bool
+    }
+
+    /// StartExecution named `runId`; an execution of that name that has ended already is found
+    /// again (`ExecutionAlreadyExists`), not started twice.
+    public func start(pipeline: String, runId: String) async throws -> Started {
+        try Self.checkName(runId)
+        let machine = try await deployed(pipeline)
+        let sfn = try client
+        let arn = machine.arn.replacingOccurrences(of: ":stateMachine:", with: ":execution:") + ":" + runId
+        if let existing = try await sfn.describeExecution(arn: arn) {
+            return Started(executionArn: existing.executionArn, runId: runId, reused: true)
+        }
+        do {
+            let started = try await sfn.startExecution(stateMachineArn: machine.arn, name: runId, input: "{}")
+            return Started(executionArn: started, runId: runId, reused: false)
+        } catch let error as AWSError where error.code == "ExecutionAlreadyExists" {
+            return Started(executionArn: arn, runId: runId, reused: true)
+        }
+    }
+
+    /// DescribeExecution; throws when there is no such execution.
+    public func describe(_ executionArn: String) async throws -> StepFunctionsClient.Execution {
+        guard let found = try await (try client).describeExecution(arn: executionArn) else {
+            throw DeployError("no execution \(executionArn) on target \(context.target.name)")
+        }
+        return found
+    }
+
+    /// StopExecution: Step Functions stops the running step's run and ends the execution ABORTED.
+    public func stop(_ executionArn: String, cause: String) async throws {
+        try await (try client).stopExecution(arn: executionArn, cause: cause)
+    }
+
+    /// Cancels, through their engine, the runs of steps the execution started that its history
+    /// does not show ended: a stopped execution must not leave a job running, whatever Step
+    /// Functions does with a `.sync` task it stops. Returns the handles cancelled.
+    public func cancelRunningSteps(_ executionArn: String, pipeline: Pipeline) async throws -> [String] {
+        let events = Self.steps(try await (try client).history(executionArn: executionArn), pipeline: pipeline, target: context.target)
+        var open: [String: StepEvent] = [:]
+        for event in events {
+            if event.state == "started" { open[event.step] = event } else { open.removeValue(forKey: event.step) }
+        }
+        let runner = Runner(context: context)
+        var cancelled: [String] = []
+        for event in open.values.sorted(by: { $0.id < $1.id }) {
+            guard let text = event.handle, let handle = RunHandle(text) else { continue }
+            try await runner.cancel(job: handle.job, runId: handle.runId)
+            cancelled.append(text)
+        }
+        return cancelled
+    }
+
+    /// RedriveExecution of a failed execution: it goes on from the failed step.
+    public func redrive(_ executionArn: String) async throws {
+        try await (try client).redriveExecution(arn: executionArn, clientToken: UUID().uuidString.lowercased())
+    }
+
+    /// The pipeline's newest executions.
+    public func list(pipeline: String, limit: Int) async throws -> [StepFunctionsClient.Execution] {
+        try await (try client).listExecutions(stateMachineArn: try await deployed(pipeline).arn, maxResults: limit)
+    }
+
+    /// Polls the execution and its history until it ends; `report` hears each new step line
+    /// (`STEP: STATE [HANDLE][: DETAIL]`). Returns the ended execution and every step event.
+    public func follow(_ arn: String, pipeline: Pipeline, poll: Duration,
+                       report: @escaping @Sendable (String) -> Void) async throws -> (StepFunctionsClient.Execution, [StepEvent]) {
+        var seen = 0
+        var all: [StepEvent] = []
+        let sfn = try client
+        while true {
+            let execution = try await describe(arn)
+            for event in Self.steps(try await sfn.history(executionArn: arn), pipeline: pipeline, target: context.target) where event.id > seen {
+                seen = event.id
+                all.append(event)
+                report("\(event.step): \(event.state)\(event.handle.map { " \($0)" } ?? "")\(event.detail.map { ": \($0)" } ?? "")")
+            }
+            if !["RUNNING", "PENDING_REDRIVE"].contains(execution.status) { return (execution, all) }
+            try await Task.sleep(for: poll)
+        }
+    }
+
+    /// One step transition read from an execution's history.
+    public struct StepEvent: Sendable, Equatable {
+        /// The history event's id.
+        public var id: Int
+        /// The step's name.
+        public var step: String
+        /// `started`, `succeeded`, `failed`.
+        public var state: String
+        /// The run the step started (`glue:TARGET:JOB:RUN_ID`), when its task said.
+        public var handle: String?
+        /// The engine's error and cause of a failed step.
+        public var detail: String?
+    }
+
+    /// The step transitions of `history`, oldest first: a task state entered, its run submitted,
+    /// succeeded or failed. Each task event is traced back (`previousEventId`) to the state it
+    /// belongs to, so the branches of a Parallel are told apart.
+    public static func steps(_ history: [StepFunctionsClient.HistoryEvent], pipeline: Pipeline, target: Target) -> [StepEvent] {
+        let byId = Dictionary(history.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        func stepName(of event: StepFunctionsClient.HistoryEvent) -> String? {
+            var current: StepFunctionsClient.HistoryEvent? = event
+            for _ in 0..<16 {
+                guard let here = current else { return nil }
+                if here.type == "TaskStateEntered", let name = here.stateEnteredEventDetails?.name { return StateMachine.stepName(ofState: name) }
+                current = here.previousEventId.flatMap { byId[$0] }
+            }
+            return nil
+        }
+        var result: [StepEvent] = []
+        for event in history {
+            switch event.type {
+            case "TaskSubmitted":
+                guard let step = stepName(of: event), let job = pipeline.steps.first(where: { $0.name == step })?.job else { continue }
+                let runId = event.taskSubmittedEventDetails?.output.flatMap(Self.runId(fromTaskOutput:))
+                result.append(StepEvent(id: event.id, step: step, state: "started",
+                                        handle: runId.map { RunHandle(engine: target.engine.rawValue, target: target.name, job: job, runId: $0).description }))
+            case "TaskSucceeded":
+                guard let step = stepName(of: event) else { continue }
+                result.append(StepEvent(id: event.id, step: step, state: "succeeded"))
+            case "TaskFailed", "TaskTimedOut", "TaskStartFailed", "TaskSubmitFailed":
+                guard let step = stepName(of: event) else { continue }
+                let failure = event.taskFailedEventDetails
+                let detail = [failure?.error, failure?.cause.map { String($0.prefix(300)) }].compactMap { $0 }.joined(separator: ": ")
+                result.append(StepEvent(id: event.id, step: step, state: event.type == "TaskTimedOut" ? "timed_out" : "failed", detail: detail.isEmpty ? nil : detail))
+            default:
+                continue
+            }
+        }
+        return result
+    }
+
+    /// The run id in a `.sync` task's submitted output: Glue's `JobRunId`, EMR Serverless'
+    /// `JobRunId`/`jobRunId`, EMR's `StepId`.
+    static func runId(fromTaskOutput text: String) -> String? {
+        guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
+        for key in ["JobRunId", "jobRunId", "StepId", "Id"] {
+            if let id = value[key]?.stringValue { return id }
+        }
+        return nil
+    }
+
+    /// `succeeded`, `failed`, `timed_out`, `cancelled` or `running`, from Step Functions' status.
+    public static func state(_ status: String) -> String {
+        switch status {
+        case "SUCCEEDED": return "succeeded"
+        case "FAILED": return "failed"
+        case "TIMED_OUT": return "timed_out"
+        case "ABORTED": return "cancelled"
+        default: return "running"
+        }
+    }
+}

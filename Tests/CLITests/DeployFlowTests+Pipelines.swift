@@ -1,0 +1,177 @@
+import AWSCore
+import AWSTestSupport
+import Foundation
+import XCTest
+
+/// Pipelines on AWS engines: a Step Functions state machine deployed like a job (plan by state,
+/// drift, update, destroy) and run as an execution (moto executes it: Tests/peers/moto_gaps.py 9).
+extension DeployFlowTests {
+    /// A Glue target with two jobs (`prep`, `load`) and pipeline `nightly` = prep → load.
+    func gluePipelineManifest(_ peers: Peers, bucket: String, asOf: String = "2021-06-30") throws -> String {
+        let role = try XCTUnwrap(ProcessInfo.processInfo.environment["DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN"], "peers without a pipeline role: restart them")
+        let path = work + "/deployer.yml"
+        try """
+        project: \(project)
+        targets:
+          dev:
+            engine: glue
+            region: us-east-1
+            artifacts: {bucket: \(bucket), prefix: deploy}
+            role_arn: arn:aws:iam::\(peers.account):role/glue-job
+            pipeline_role_arn: \(role)
+        jobs:
+          prep:
+            source: sales_etl
+          load:
+            source: sales_etl
+        pipelines:
+          nightly:
+            arguments: {as_of: "\(asOf)"}
+            steps:
+              - job: prep
+              - job: load
+                needs: [prep]
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func sfn(_ peers: Peers) throws -> StepFunctionsClient { StepFunctionsClient(client: try client(peers)) }
+
+    /// Waits (bounded) for the first Glue run of job `name`.
+    func firstGlueRun(_ name: String, _ peers: Peers, seconds: Double = 60) async throws -> GlueClient.JobRun? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let run = try await GlueClient(client: client(peers)).getJobRuns(name: name, maxResults: 10).first { return run }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return nil
+    }
+
+    func testGluePipelineIsAStateMachinePlannedByStateRunInOrderStoppedAndDestroyed() async throws {
+        let peers = try peers()
+        guard ProcessInfo.processInfo.environment["DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN"] != nil else { throw XCTSkip("peers without a pipeline role") }
+        let bucket = "itest-pipe-\(UInt32.random(in: 0...UInt32.max))"
+        try await S3Client(client: client(peers)).createBucket(bucket: bucket)
+        _ = try gluePipelineManifest(peers, bucket: bucket)
+        try await motoControl(peers, "/moto-api/config", #"{"stepfunctions": {"execute_state_machine": true}}"#)
+        let machine = "\(project)-dev-nightly"
+        let arn = "arn:aws:states:us-east-1:\(peers.account):stateMachine:\(machine)"
+
+        let first = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
+        XCTAssertEqual(first.status, 2, first.all)
+        XCTAssertTrue(first.stdout.contains("+ create pipeline nightly (state machine \(machine))"), first.stdout)
+        XCTAssertTrue(first.stdout.contains("Pipelines: 1 to create, 0 to update, 0 unchanged."), first.stdout)
+        let apply = try deployer(["apply", "-t", "dev", "--auto-approve"], peers)
+        XCTAssertEqual(apply.status, 0, apply.all)
+        XCTAssertTrue(apply.stderr.contains("creating state machine \(machine) (pipeline nightly)"), apply.stderr)
+        let live = try await XCTUnwrapAsync(try await sfn(peers).describeStateMachine(arn: arn))
+        XCTAssertTrue(live.definition.contains("arn:aws:states:::glue:startJobRun.sync") && live.definition.contains("\(project)-dev-load"), live.definition)
+        let same = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
+        XCTAssertEqual(same.status, 0, same.all)
+        XCTAssertTrue(same.stdout.contains("No changes. 2 jobs and 1 pipeline up to date on target dev."), same.stdout)
+        let record = try deployer(["deployments", "-t", "dev", "--json"], peers)
+        XCTAssertEqual(record.status, 0, record.all)
+
+        // A changed pipeline argument: one field of one state, not the whole definition.
+        _ = try gluePipelineManifest(peers, bucket: bucket, asOf: "2021-07-31")
+        let changed = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
+        XCTAssertEqual(changed.status, 2, changed.all)
+        XCTAssertTrue(changed.stdout.contains("~ update pipeline nightly (state machine \(machine))"), changed.stdout)
+        XCTAssertTrue(changed.stdout.contains("~ definition.States.Run prep.Parameters.Arguments.--as_of: 2021-06-30 → 2021-07-31"), changed.stdout)
+        XCTAssertTrue(changed.stdout.contains("Plan: 0 artifacts to upload, 0 to create, 0 to update, 2 unchanged. Pipelines: 0 to create, 1 to update, 0 unchanged."), changed.stdout)
+        XCTAssertEqual(try deployer(["apply", "-t", "dev", "--auto-approve"], peers).status, 0)
+        XCTAssertEqual(try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers).status, 0, "the state machine was updated")
+
+        // Drift: the definition changed outside deployer shows per field, and apply restores it.
+        let edited = try await XCTUnwrapAsync(try await sfn(peers).describeStateMachine(arn: arn))
+        try await sfn(peers).updateStateMachine(arn: arn, definition: edited.definition.replacingOccurrences(of: "2021-07-31", with: "1999-01-01"), roleArn: edited.roleArn)
+        let drift = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
+        XCTAssertEqual(drift.status, 2, drift.all)
+        XCTAssertTrue(drift.stdout.contains("~ drift: definition.States.Run load.Parameters.Arguments.--as_of 2021-07-31 → 1999-01-01, changed outside deployer (apply sets 2021-07-31)"), drift.stdout)
+        XCTAssertEqual(try deployer(["apply", "-t", "dev", "--auto-approve"], peers).status, 0)
+        XCTAssertEqual(try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers).status, 0, "apply restored the definition")
+
+        // A run: both steps in order, both given the execution's name as --run_id.
+        let run = try deployer(["run", "nightly", "-t", "dev", "--idempotency-key", "night-1"], peers)
+        XCTAssertEqual(run.status, 0, run.all)
+        XCTAssertTrue(run.stdout.contains("started states:dev:nightly:night-1"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("prep: started glue:dev:prep:"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("load: succeeded"), run.stdout)
+        XCTAssertTrue(run.stdout.contains("pipeline nightly run night-1: succeeded"), run.stdout)
+        let order = ["prep: started", "prep: succeeded", "load: started", "load: succeeded"].map { run.stdout.range(of: $0)?.lowerBound }
+        XCTAssertEqual(order.compactMap { $0 }.count, 4, run.stdout)
+        XCTAssertEqual(order.compactMap { $0 }, order.compactMap { $0 }.sorted(), "the steps ran in order: \(run.stdout)")
+        for job in ["prep", "load"] {
+            let glueRun = try await XCTUnwrapAsync(try await firstGlueRun("\(project)-dev-\(job)", peers))
+            XCTAssertEqual(glueRun.arguments?["--run_id"], "night-1", "\(job) got the execution's name as its run id")
+            XCTAssertEqual(glueRun.arguments?["--as_of"], "2021-07-31")
+        }
+        // The same key again: the execution is found, nothing new starts.
+        let again = try deployer(["run", "nightly", "-t", "dev", "--idempotency-key", "night-1"], peers)
+        XCTAssertEqual(again.status, 0, again.all)
+        XCTAssertTrue(again.stdout.contains("found states:dev:nightly:night-1 (an execution of this name exists); not starting another"), again.stdout)
+        let runs = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-prep", maxResults: 10)
+        XCTAssertEqual(runs.count, 1, "no second run of prep")
+
+        // A failing first step: the second never starts, the execution fails naming the step.
+        try await motoControl(peers, "/moto-api/state-manager/set-transition",
+                              #"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 100000}}"#)
+        let (failing, failingErr) = try backgroundDeployer(["run", "nightly", "-t", "dev", "--idempotency-key", "night-2"], peers)
+        let held = try await waitForNewGlueRun("\(project)-dev-prep", besides: runs.compactMap(\.id), peers)
+        try await GlueClient(client: client(peers)).stopJobRun(name: "\(project)-dev-prep", runId: try XCTUnwrap(held))
+        XCTAssertTrue(finished(failing, within: 90))
+        let failedOut = (try? String(contentsOfFile: failingErr + ".out", encoding: .utf8)) ?? ""
+        XCTAssertEqual(failing.terminationStatus, 1, failedOut + ((try? String(contentsOfFile: failingErr, encoding: .utf8)) ?? ""))
+        XCTAssertTrue(failedOut.contains("prep: failed: States.TaskFailed"), failedOut)
+        XCTAssertTrue(failedOut.contains("pipeline nightly run night-2: failed (deployer.StepFailed: step prep (job prep) failed)"), failedOut)
+        let loadRuns = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-load", maxResults: 10)
+        XCTAssertEqual(loadRuns.count, 1, "load did not start after prep failed")
+
+        // SIGTERM during the first step: the execution is stopped and the step's run cancelled.
+        let before = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-prep", maxResults: 10).compactMap(\.id)
+        let (stopping, stoppingErr) = try backgroundDeployer(["run", "nightly", "-t", "dev", "--idempotency-key", "night-3"], peers)
+        let running = try await XCTUnwrapAsync(try await waitForNewGlueRun("\(project)-dev-prep", besides: before, peers))
+        // The step's run shows in the history before the signal, so deployer knows which run to cancel.
+        try await Task.sleep(for: .seconds(1))
+        stopping.terminate()
+        XCTAssertTrue(finished(stopping, within: 60))
+        let stoppedErr = (try? String(contentsOfFile: stoppingErr, encoding: .utf8)) ?? ""
+        XCTAssertEqual(stopping.terminationStatus, 3, stoppedErr)
+        XCTAssertTrue(stoppedErr.contains("SIGTERM: stopped execution night-3 of pipeline nightly; cancelled glue:dev:prep:\(running)"), stoppedErr)
+        // moto ends a stopped execution when its worker next looks (AWS at once): read until it did.
+        var execution: StepFunctionsClient.Execution?
+        for _ in 0..<50 {
+            execution = try await sfn(peers).describeExecution(arn: "arn:aws:states:us-east-1:\(peers.account):execution:\(machine):night-3")
+            if execution?.status != "RUNNING" { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        XCTAssertEqual(execution?.status, "ABORTED")
+        let cancelled = try await GlueClient(client: client(peers)).getJobRun(name: "\(project)-dev-prep", runId: running)
+        XCTAssertTrue(["STOPPING", "STOPPED"].contains(cancelled.jobRunState ?? ""), "the step's run was stopped: \(cancelled.jobRunState ?? "?")")
+        try await motoControl(peers, "/moto-api/state-manager/unset-transition", #"{"model_name": "glue::job_run"}"#)
+
+        // Destroy: the state machine goes with the jobs.
+        let destroy = try deployer(["destroy", "-t", "dev", "--auto-approve"], peers)
+        XCTAssertEqual(destroy.status, 0, destroy.all)
+        XCTAssertTrue(destroy.stderr.contains("deleted state machine \(machine) (pipeline nightly)"), destroy.stderr)
+        let gone = try await sfn(peers).describeStateMachine(arn: arn)
+        XCTAssertNil(gone)
+    }
+
+    /// Waits (bounded) for a Glue run of `name` other than `besides`; its id.
+    func waitForNewGlueRun(_ name: String, besides: [String], _ peers: Peers, seconds: Double = 60) async throws -> String? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let runs = try await GlueClient(client: client(peers)).getJobRuns(name: name, maxResults: 20)
+            if let id = runs.compactMap(\.id).first(where: { !besides.contains($0) }) { return id }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return nil
+    }
+}
+
+/// `XCTUnwrap` of an async expression.
+func XCTUnwrapAsync<T>(_ expression: @autoclosure () async throws -> T?, file: StaticString = #filePath, line: UInt = #line) async throws -> T {
+    let value = try await expression()
+    return try XCTUnwrap(value, file: file, line: line)
+}
