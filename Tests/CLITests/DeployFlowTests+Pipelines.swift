@@ -7,7 +7,7 @@ import XCTest
 /// drift, update, destroy) and run as an execution (moto executes it: Tests/peers/moto_gaps.py 9).
 extension DeployFlowTests {
     /// A Glue target with two jobs (`prep`, `load`) and pipeline `nightly` = prep → load.
-    func gluePipelineManifest(_ peers: Peers, bucket: String, asOf: String = "2021-06-30") throws -> String {
+    func gluePipelineManifest(_ peers: Peers, bucket: String, asOf: String = "2021-06-30", topic: String? = nil) throws -> String {
         let role = try XCTUnwrap(ProcessInfo.processInfo.environment["DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN"], "peers without a pipeline role: restart them")
         let path = work + "/deployer.yml"
         try """
@@ -19,6 +19,7 @@ extension DeployFlowTests {
             artifacts: {bucket: \(bucket), prefix: deploy}
             role_arn: arn:aws:iam::\(peers.account):role/glue-job
             pipeline_role_arn: \(role)
+            schedule_role_arn: arn:aws:iam::\(peers.account):role/scheduler
         jobs:
           prep:
             source: sales_etl
@@ -27,6 +28,7 @@ extension DeployFlowTests {
         pipelines:
           nightly:
             arguments: {as_of: "\(asOf)"}
+            \(topic.map { "schedule: {cron: \"0 3 * * ? *\", timezone: Europe/Berlin}\n    notify: {on: [failed, timeout], sns_topic: \"\($0)\"}" } ?? "")
             steps:
               - job: prep
               - job: load
@@ -51,8 +53,15 @@ extension DeployFlowTests {
         let peers = try peers()
         guard ProcessInfo.processInfo.environment["DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN"] != nil else { throw XCTSkip("peers without a pipeline role") }
         let bucket = "itest-pipe-\(UInt32.random(in: 0...UInt32.max))"
-        try await S3Client(client: client(peers)).createBucket(bucket: bucket)
-        _ = try gluePipelineManifest(peers, bucket: bucket)
+        let aws = try client(peers)
+        try await S3Client(client: aws).createBucket(bucket: bucket)
+        let sns = ServiceInfo(endpointPrefix: "sns", signingName: "sns", wireProtocol: .query, environmentId: "SNS")
+        let sqs = ServiceInfo(endpointPrefix: "sqs", signingName: "sqs", wireProtocol: .query, environmentId: "SQS")
+        let topicAnswer = try await aws.queryCall(sns, operation: "CreateTopic", version: "2010-03-31", parameters: [("Name", "alerts-\(project)")])
+        let topic = try XCTUnwrap(topicAnswer.first("CreateTopicResult")?.string("TopicArn"))
+        let queueAnswer = try await aws.queryCall(sqs, operation: "CreateQueue", version: "2012-11-05", parameters: [("QueueName", "alerts-\(project)")])
+        let queueURL = try XCTUnwrap(queueAnswer.first("CreateQueueResult")?.string("QueueUrl"))
+        _ = try gluePipelineManifest(peers, bucket: bucket, topic: topic)
         try await motoControl(peers, "/moto-api/config", #"{"stepfunctions": {"execute_state_machine": true}}"#)
         let machine = "\(project)-dev-nightly"
         let arn = "arn:aws:states:us-east-1:\(peers.account):stateMachine:\(machine)"
@@ -66,6 +75,14 @@ extension DeployFlowTests {
         XCTAssertTrue(apply.stderr.contains("creating state machine \(machine) (pipeline nightly)"), apply.stderr)
         let live = try await XCTUnwrapAsync(try await sfn(peers).describeStateMachine(arn: arn))
         XCTAssertTrue(live.definition.contains("arn:aws:states:::glue:startJobRun.sync") && live.definition.contains("\(project)-dev-load"), live.definition)
+        // The schedule starts the state machine; the execution is named by the firing.
+        let scheduled = try await XCTUnwrapAsync(try await SchedulerClient(client: aws).getSchedule(name: "deployer-\(machine)"))
+        XCTAssertEqual(scheduled.target?.arn, "arn:aws:scheduler:::aws-sdk:sfn:startExecution")
+        XCTAssertEqual(scheduled.state, "DISABLED", "dev: paused by default")
+        let input = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((scheduled.target?.input ?? "").utf8)) as? [String: String])
+        XCTAssertEqual(input, ["StateMachineArn": arn, "Name": "<aws.scheduler.execution-id>", "Input": "{}"])
+        let rule = try await XCTUnwrapAsync(try await EventsClient(client: aws).describeRule(name: "deployer-\(machine)-alerts"))
+        XCTAssertTrue((rule.eventPattern ?? "").contains("Step Functions Execution Status Change") && (rule.eventPattern ?? "").contains(arn), rule.eventPattern ?? "")
         let same = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
         XCTAssertEqual(same.status, 0, same.all)
         XCTAssertTrue(same.stdout.contains("No changes. 2 jobs and 1 pipeline up to date on target dev."), same.stdout)
@@ -73,7 +90,7 @@ extension DeployFlowTests {
         XCTAssertEqual(record.status, 0, record.all)
 
         // A changed pipeline argument: one field of one state, not the whole definition.
-        _ = try gluePipelineManifest(peers, bucket: bucket, asOf: "2021-07-31")
+        _ = try gluePipelineManifest(peers, bucket: bucket, asOf: "2021-07-31", topic: topic)
         let changed = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
         XCTAssertEqual(changed.status, 2, changed.all)
         XCTAssertTrue(changed.stdout.contains("~ update pipeline nightly (state machine \(machine))"), changed.stdout)
@@ -126,6 +143,26 @@ extension DeployFlowTests {
         XCTAssertTrue(failedOut.contains("pipeline nightly run night-2: failed (deployer.StepFailed: step prep (job prep) failed)"), failedOut)
         let loadRuns = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-load", maxResults: 10)
         XCTAssertEqual(loadRuns.count, 1, "load did not start after prep failed")
+        // The alert names the failed step. moto's EventBridge neither receives Step Functions'
+        // events nor delivers to SNS: deployer's rule target is copied to an SQS queue and the
+        // execution's own status change is put on the bus, with its real cause.
+        let failedExecution = try await XCTUnwrapAsync(try await sfn(peers).describeExecution(arn: "arn:aws:states:us-east-1:\(peers.account):execution:\(machine):night-2"))
+        XCTAssertEqual(failedExecution.status, "FAILED")
+        let events = EventsClient(client: aws)
+        var copy = try await XCTUnwrapAsync(try await events.listTargets(rule: "deployer-\(machine)-alerts").first)
+        copy.id = "test-sqs"
+        copy.arn = "arn:aws:sqs:us-east-1:\(peers.account):alerts-\(project)"
+        try await events.removeTargets(rule: "deployer-\(machine)-alerts", ids: ["sns"])
+        try await events.putTargets(rule: "deployer-\(machine)-alerts", targets: [copy])
+        try await events.putEvent(source: "aws.states", detailType: "Step Functions Execution Status Change",
+                                  detail: ["stateMachineArn": arn, "executionArn": failedExecution.executionArn, "name": "night-2", "status": "FAILED",
+                                           "cause": failedExecution.cause ?? ""])
+        var body = ""
+        for _ in 0..<20 where body.isEmpty {
+            let received = try await aws.queryCall(sqs, operation: "ReceiveMessage", version: "2012-11-05", parameters: [("QueueUrl", queueURL), ("WaitTimeSeconds", "1")])
+            body = received.first("ReceiveMessageResult")?.first("Message")?.string("Body") ?? ""
+        }
+        XCTAssertTrue(body.contains("pipeline nightly execution night-2 ended FAILED: step prep (job prep) failed"), body)
 
         // SIGTERM during the first step: the execution is stopped and the step's run cancelled.
         let before = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-prep", maxResults: 10).compactMap(\.id)
@@ -150,12 +187,24 @@ extension DeployFlowTests {
         XCTAssertTrue(["STOPPING", "STOPPED"].contains(cancelled.jobRunState ?? ""), "the step's run was stopped: \(cancelled.jobRunState ?? "?")")
         try await motoControl(peers, "/moto-api/state-manager/unset-transition", #"{"model_name": "glue::job_run"}"#)
 
+        // What the schedule's firing calls, made as the schedule says: the pipeline runs.
+        let fired = try await sfn(peers).startExecution(stateMachineArn: arn, name: "fire-1", input: input["Input"] ?? "")
+        var firing: StepFunctionsClient.Execution?
+        for _ in 0..<100 {
+            firing = try await sfn(peers).describeExecution(arn: fired)
+            if firing?.status != "RUNNING" { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        XCTAssertEqual(firing?.status, "SUCCEEDED")
+
         // Destroy: the state machine goes with the jobs.
         let destroy = try deployer(["destroy", "-t", "dev", "--auto-approve"], peers)
         XCTAssertEqual(destroy.status, 0, destroy.all)
         XCTAssertTrue(destroy.stderr.contains("deleted state machine \(machine) (pipeline nightly)"), destroy.stderr)
         let gone = try await sfn(peers).describeStateMachine(arn: arn)
         XCTAssertNil(gone)
+        let schedule = try await SchedulerClient(client: aws).getSchedule(name: "deployer-\(machine)")
+        XCTAssertNil(schedule, "the pipeline's schedule went with it")
     }
 
     /// Waits (bounded) for a Glue run of `name` other than `besides`; its id.

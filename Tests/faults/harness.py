@@ -37,6 +37,7 @@ KINDS = ("error", "throttle", "drop", "lose", "cut")
 REGION = "us-east-1"
 TARGET = "dev"
 JOB = "sales_etl"
+PIPELINE = "nightly"
 BIG_FILE_SIZE = 12 * 1024 * 1024
 MULTIPART_ENV = {"DEPLOYER_MULTIPART_THRESHOLD": "8388608", "DEPLOYER_MULTIPART_PART_SIZE": "5242880"}
 APPLY_TIMEOUT = 120.0
@@ -248,6 +249,7 @@ class Harness:
         self.s3 = session.client("s3", endpoint_url=self.peers.s3,
                                  config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3, "mode": "standard"}))
         self.glue = session.client("glue", endpoint_url=self.peers.moto, config=Config(retries={"max_attempts": 3, "mode": "standard"}))
+        self.sfn = session.client("stepfunctions", endpoint_url=self.peers.moto, config=Config(retries={"max_attempts": 3, "mode": "standard"}))
         self.bucket = f"faults-{random.Random().randrange(16**8):08x}"
         self.s3.create_bucket(Bucket=self.bucket)
         self.big = random.Random(20240601).randbytes(BIG_FILE_SIZE)
@@ -296,12 +298,13 @@ class Case:
             shutil.copytree(harness.dependency_cache / part, self.work / ".deployer" / part)
         self.pid_file = self.work / "deployer.pid"
         self.glue_name = f"{project}-{TARGET}-{JOB}"
+        self.state_machine_arn = f"arn:aws:states:{REGION}:{harness.peers.account}:stateMachine:{project}-{TARGET}-{PIPELINE}"
 
     @staticmethod
     def manifest(project: str, prefix: str, bucket: str, account: str) -> str:
         """A Glue target and the job, with its pinned requirements (a dependency bundle to upload),
-        a schedule (an EventBridge Scheduler schedule to create) and alerts (an EventBridge rule
-        and its SNS target)."""
+        a schedule (an EventBridge Scheduler schedule to create), alerts (an EventBridge rule
+        and its SNS target) and a pipeline (a Step Functions state machine)."""
         return f"""project: {project}
 targets:
   {TARGET}:
@@ -311,6 +314,7 @@ targets:
     artifacts: {{bucket: {bucket}, prefix: {prefix}}}
     role_arn: arn:aws:iam::{account}:role/glue-job
     schedule_role_arn: arn:aws:iam::{account}:role/scheduler
+    pipeline_role_arn: arn:aws:iam::{account}:role/pipeline
 jobs:
   {JOB}:
     source: sales_etl
@@ -321,6 +325,11 @@ jobs:
     notify: {{sns_topic: "arn:aws:sns:{REGION}:{account}:alerts-{project}"}}
     arguments:
       --as_of: "2021-06-30"
+pipelines:
+  # A Step Functions state machine (CreateStateMachine, UpdateStateMachine): through the fault proxy too.
+  {PIPELINE}:
+    steps:
+      - job: {JOB}
 """
 
     def change_sources(self, note: str) -> None:
@@ -434,15 +443,34 @@ jobs:
         except self.h.glue.exceptions.EntityNotFoundException:
             return None
 
+    def state_machine(self) -> dict | None:
+        try:
+            return self.h.sfn.describe_state_machine(stateMachineArn=self.state_machine_arn)
+        except self.h.sfn.exceptions.StateMachineDoesNotExist:
+            return None
+
+    def pipeline_problems(self, latest: dict) -> list[str]:
+        """Why latest.json's pipeline and the live state machine disagree."""
+        recorded = (latest.get("pipelines") or {}).get(PIPELINE)
+        live = self.state_machine()
+        if recorded is None:
+            return [] if live is None else [f"state machine {self.state_machine_arn} exists but latest.json records no pipeline {PIPELINE}"]
+        if live is None:
+            return [f"latest.json records pipeline {PIPELINE} but its state machine does not exist"]
+        wanted = (recorded.get("definition") or {}).get("definition")
+        if json.loads(live["definition"]) != wanted:
+            return [f"the live state machine's definition is not latest.json's ({latest.get('id')})"]
+        return []
+
     def record_problems(self) -> list[str]:
-        """Why latest.json and the live Glue job disagree (empty: consistent)."""
+        """Why latest.json and the live Glue job (and state machine) disagree (empty: consistent)."""
         latest = self.get_json(self.key(f"deployments/{TARGET}/latest.json"))
         job = self.glue_job()
         if latest is None:
             return [] if job is None else [f"Glue job {self.glue_name} exists but there is no latest.json"]
         if "_unreadable" in latest:
             return [f"latest.json is not JSON: {latest['_unreadable']!r}"]
-        problems = []
+        problems = self.pipeline_problems(latest)
         digest = (latest.get("artifacts") or {}).get(JOB)
         if not digest:
             problems.append(f"latest.json has no artifact for {JOB}: {sorted(latest)}")

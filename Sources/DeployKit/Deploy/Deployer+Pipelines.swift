@@ -40,11 +40,59 @@ extension Deployer {
                 }
                 return task
             }
-            result[pipeline.name] = RecordedPipeline(stateMachine: name, arn: machines.arn(name),
-                                                     definition: .object(["definition": definition, "roleArn": .string(role)]),
+            var desired: [String: JSONValue] = ["definition": definition, "roleArn": .string(role)]
+            for (key, value) in try automation(of: pipeline, name: name, arn: machines.arn(name)) { desired[key] = value }
+            result[pipeline.name] = RecordedPipeline(stateMachine: name, arn: machines.arn(name), definition: .object(desired),
                                                      protected: pipeline.preventDestroy ? true : nil)
         }
         return result
+    }
+
+    /// The universal target a pipeline's schedule calls.
+    static let startExecutionTarget = "arn:aws:scheduler:::aws-sdk:sfn:startExecution"
+
+    /// A pipeline's `Schedule` (EventBridge Scheduler → StartExecution, named by the firing's
+    /// `<aws.scheduler.execution-id>`, the same on each retried delivery of one firing, so a
+    /// retry finds the execution instead of starting a second) and `Alerts` (an EventBridge rule
+    /// on its executions' status changes to SNS), beside the definition as jobs keep theirs.
+    func automation(of pipeline: Pipeline, name: String, arn: String) throws -> [String: JSONValue] {
+        var result: [String: JSONValue] = [:]
+        if let schedule = pipeline.schedule {
+            guard schedule.arguments.isEmpty else {
+                throw DeployError("\(manifest.file): pipelines.\(pipeline.name).schedule.arguments: a scheduled pipeline runs its deployed state machine with pipelines.\(pipeline.name).arguments; move them there")
+            }
+            guard let role = target.scheduleRoleArn else {
+                throw DeployError("\(manifest.file): targets.\(target.name).schedule_role_arn is needed for pipelines.\(pipeline.name).schedule: the role EventBridge Scheduler assumes (terraform output scheduler_role_arn)")
+            }
+            let paused = schedule.paused ?? target.pauseSchedules
+            result["Schedule"] = .object([
+                "Expression": .string("cron(\(schedule.cron))"), "Timezone": .string(schedule.timezone), "State": .string(paused ? "DISABLED" : "ENABLED"),
+                "Target": .string(Self.startExecutionTarget), "Role": .string(role),
+                "Input": .string(Automation.json(["StateMachineArn": arn, "Name": "<aws.scheduler.execution-id>", "Input": "{}"])),
+            ])
+        }
+        if let notify = pipeline.notify {
+            let statuses = notify.on.flatMap { outcome -> [String] in
+                switch outcome {
+                case "failed": return ["FAILED"]
+                case "timeout": return ["TIMED_OUT"]
+                default: return ["ABORTED"]
+                }
+            }
+            let pattern = Automation.json(["source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
+                                           "detail": ["stateMachineArn": [arn], "status": statuses.sorted()]])
+            result["Alerts"] = .object(["Rule": .string(Automation.alertRuleName(name)), "Topic": .string(notify.snsTopic), "Pattern": .string(pattern)])
+        }
+        return result
+    }
+
+    /// The alert's text: the pipeline, the execution, its status and the cause, which names the
+    /// step that failed (the definition's Fail state says `step NAME (job JOB) failed`).
+    func pipelineAlertMessage(_ pipeline: String) -> EventsClient.InputTransformer {
+        let region = target.region ?? "us-east-1"
+        return EventsClient.InputTransformer(
+            inputPathsMap: ["execution": "$.detail.name", "status": "$.detail.status", "cause": "$.detail.cause", "arn": "$.detail.executionArn"],
+            inputTemplate: "\"deployer (target \(target.name)): pipeline \(pipeline) execution <execution> ended <status>: <cause>. https://\(region).console.aws.amazon.com/states/home?region=\(region)#/v2/executions/details/<arn>\"")
     }
 
     /// The plan of every pipeline's state machine: none with `--select` (the others keep what
@@ -53,6 +101,7 @@ extension Deployer {
         guard !selected else { return [] }
         let recorded = latest?.destroyed == true ? [:] : (latest?.pipelines ?? [:])
         guard let machines = try await stateMachines() else { return [] }
+        let automation = self.automation
         var wanted: [String: RecordedPipeline]
         var removed: [(String, RecordedPipeline)] = []
         switch desired {
@@ -70,7 +119,7 @@ extension Deployer {
         let plans = try await withThrowingTaskGroup(of: PipelinePlan.self) { group in
             for (name, want) in wanted {
                 group.addTask {
-                    let live = try await machines.live(arn: want.arn)
+                    let live = try await automation.live(name: want.stateMachine, recorded: nil).merged(into: try await machines.live(arn: want.arn))
                     let changes = Plan.diff(live: live, desired: want.definition)
                     var drift: [FieldChange]?
                     if let live, let before = recorded[name], before.arn == want.arn {
@@ -102,6 +151,7 @@ extension Deployer {
             try await keeper.check()
             try Task.checkCancellation()
             context.log("deleting state machine \(pipeline.stateMachine) (pipeline \(pipeline.pipeline) removed from the manifest)")
+            try await automation.delete(name: pipeline.stateMachine, log: context.log)
             try await machines.client.deleteStateMachine(arn: pipeline.arn)
             progress.note("deleted pipeline \(pipeline.pipeline)")
         }
@@ -116,7 +166,13 @@ extension Deployer {
             try await keeper.check()
             try Task.checkCancellation()
             context.log("\(pipeline.action == .create ? "creating" : "updating") state machine \(pipeline.stateMachine) (pipeline \(pipeline.pipeline))")
-            try await machines.apply(name: pipeline.stateMachine, arn: pipeline.arn, desired: pipeline.desired, exists: pipeline.live != nil, tags: tags)
+            let desired = Automation.split(pipeline.desired)
+            let live = Automation.split(pipeline.live)
+            if pipeline.live == nil || desired.engine != live.engine {
+                try await machines.apply(name: pipeline.stateMachine, arn: pipeline.arn, desired: desired.engine ?? pipeline.desired, exists: pipeline.live != nil, tags: tags)
+            }
+            try await automation.apply(name: pipeline.stateMachine, desired: desired.automation, live: live.automation,
+                                       alertMessage: pipelineAlertMessage(pipeline.pipeline), log: context.log)
             progress.note("\(pipeline.action == .create ? "created" : "updated") pipeline \(pipeline.pipeline)")
         }
     }
@@ -127,9 +183,18 @@ extension Deployer {
         for (name, pipeline) in recorded.sorted(by: { $0.key < $1.key }) {
             try await keeper.check()
             try Task.checkCancellation()
+            try await automation.delete(name: pipeline.stateMachine, log: context.log)
             try await machines.client.deleteStateMachine(arn: pipeline.arn)
             context.log("deleted state machine \(pipeline.stateMachine) (pipeline \(name))")
             progress.note("deleted pipeline \(name)")
         }
+    }
+}
+
+extension [String: JSONValue] {
+    /// `definition` (a live state machine, or nil) with these automation keys added; nil when
+    /// there is no state machine (a schedule left without one is deleted by the next apply's create).
+    func merged(into definition: JSONValue?) -> JSONValue? {
+        Automation.merged(definition, self)
     }
 }

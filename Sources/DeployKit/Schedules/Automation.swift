@@ -116,7 +116,9 @@ struct Automation: Sendable {
     }
 
     /// Makes the schedule and the rule what `desired` says (creating, updating or deleting).
-    func apply(name: String, desired: [String: JSONValue], live: [String: JSONValue], log: @Sendable (String) -> Void) async throws {
+    /// `alertMessage`: the alert's text when it is not a job run's (a pipeline's execution).
+    func apply(name: String, desired: [String: JSONValue], live: [String: JSONValue], alertMessage: EventsClient.InputTransformer? = nil,
+               log: @Sendable (String) -> Void) async throws {
         guard let scheduler, let events else { return }
         let scheduleName = Self.resourceName(name)
         if desired["Schedule"] != live["Schedule"] {
@@ -141,7 +143,8 @@ struct Automation: Sendable {
             if case .object(let fields)? = desired["Alerts"] {
                 try await events.putRule(name: rule, pattern: fields["Pattern"]?.stringValue ?? "{}",
                                          description: "Managed by deployer: failed runs of \(name) to SNS")
-                try await events.putTargets(rule: rule, targets: [EventsClient.Target(id: "sns", arn: fields["Topic"]?.stringValue ?? "", inputTransformer: transformer())])
+                try await events.putTargets(rule: rule, targets: [EventsClient.Target(id: "sns", arn: fields["Topic"]?.stringValue ?? "",
+                                                                                       inputTransformer: alertMessage ?? transformer())])
                 log("\(live["Alerts"] == nil ? "created" : "updated") alert rule \(rule) → \(fields["Topic"]?.stringValue ?? "")")
             } else {
                 try await events.deleteRule(name: rule)
