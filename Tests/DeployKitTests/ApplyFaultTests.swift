@@ -242,6 +242,27 @@ final class ApplyFaultTests: XCTestCase {
         XCTAssertNotNil(heldNow)
     }
 
+    /// A release that meets only 5xx answers for longer than one call's retries is tried again
+    /// until its time limit (a soak round at 50% injected errors left the lock of an
+    /// interrupted apply after the call's five attempts failed).
+    func testAReleaseMeetingRepeated5xxKeepsTryingWithinItsLimit() async throws {
+        let engine = MemoryEngine()
+        let failures = Lines()
+        let store = HookedStore(inner: LocalStore(root: work + "/store"), beforeDelete: { key in
+            guard key.hasPrefix("locks/"), failures.all.count < 6 else { return }
+            failures.append(key)
+            throw AWSError(service: "s3", operation: "DeleteObject", status: 500, code: "InternalError", message: "injected")
+        })
+        let context = context(engine: engine, store: store)
+        var options = Deployer.ApplyOptions()
+        options.buildDirectory = work + "/build"
+        options.releaseLimit = .seconds(20)
+        let result = try await Deployer(context: context).apply(options: options)
+        XCTAssertNil(result.releaseFailure, "released after \(failures.all.count) failed deletes")
+        XCTAssertEqual(failures.all.count, 6)
+        try await assertConverged(context, engine)
+    }
+
     final class Flag: @unchecked Sendable {
         private let lock = NSLock()
         private var stored: Bool

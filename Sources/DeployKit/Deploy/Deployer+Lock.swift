@@ -68,10 +68,24 @@ extension Deployer {
         }
     }
 
-    /// Releases the lease in a task that Ctrl-C does not cancel, within `limit`.
+    /// Releases the lease in a task that Ctrl-C does not cancel, within `limit`. A lock left
+    /// behind blocks every other deploy of the target for its lease, so a release that meets
+    /// only faults (5xx, throttles, lost answers) is tried again until the limit, beyond the
+    /// one call's own retries (which a soak round at 50% injected errors used up).
     static func release(_ keeper: LeaseKeeper, within limit: Duration) async throws {
         try await Uncancelled.run {
-            try await withTimeLimit(limit, what: "releasing the lock") { try await keeper.stopAndRelease() }
+            try await withTimeLimit(limit, what: "releasing the lock") {
+                var pause = Duration.milliseconds(250)
+                while true {
+                    do {
+                        try await keeper.stopAndRelease()
+                        return
+                    } catch let error as AWSError where error.isTransport || error.isThrottling || (error.status >= 500 && error.status != 501) {
+                        try await Task.sleep(for: pause)
+                        pause = min(pause * 2, .seconds(2))
+                    }
+                }
+            }
         }
     }
 }

@@ -20,7 +20,7 @@ struct Run: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "The job or pipeline, as named in the manifest (not with --attach). A pipeline runs its steps in order and always waits.")
+    @Argument(help: "The job or pipeline, as named in the manifest (not with --attach). A pipeline runs its steps in order and always waits; on AWS engines it is an execution of its deployed Step Functions state machine.")
     var job: String?
 
     @OptionGroup var manifest: ManifestFlags
@@ -41,10 +41,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "On Ctrl-C or SIGTERM while waiting: cancel the run, detach, or ask (default: cancel in CI or without a terminal, else ask).")
     var onInterrupt: OnInterrupt?
 
-    @Option(help: ArgumentHelp("A run with this key started in the last 24 h is returned instead of starting another (default in CI: derived from the workflow step).", valueName: "KEY"))
+    @Option(help: ArgumentHelp("A run with this key started in the last 24 h is returned instead of starting another (default in CI: derived from the workflow step); for a pipeline on AWS, its execution's name.", valueName: "KEY"))
     var idempotencyKey: String?
 
-    @Option(help: ArgumentHelp("Follow this run (started elsewhere) instead of starting one.", valueName: "HANDLE"))
+    @Option(help: ArgumentHelp("Follow this run (started elsewhere) instead of starting one; states:TARGET:PIPELINE:RUN_ID follows a pipeline's execution.", valueName: "HANDLE"))
     var attach: String?
 
     @Option(help: ArgumentHelp("Bound the run's cost: converted at the target's prices into the engine's own time limit (Glue Timeout, EMR Serverless executionTimeoutMinutes).", valueName: "USD"))
