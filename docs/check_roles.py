@@ -39,6 +39,8 @@ ROLES = [
      "`emr-serverless.amazonaws.com`, this account's applications"),
     ("scheduler role (`scheduler_role_arn`)", "job_schedules", ['resource "aws_iam_role_policy" "scheduler"'],
      "`scheduler.amazonaws.com` of this account"),
+    ("pipeline role (`pipeline_role_arn`)", "pipeline_role", ['resource "aws_iam_role_policy" "pipeline"'],
+     "`states.amazonaws.com` of this account"),
 ]
 
 # How variables and locals read in the table.
@@ -50,7 +52,8 @@ NAMES = {
     "var.artifact_kms_key_arn": "KMS_KEY", "var.kms_key_arns": "KMS_KEY", "var.job_role_arns": "JOB_ROLES",
     "var.glue_job_role_arn": "GLUE_JOB_ROLE",
     "var.scheduler_role_arn": "SCHEDULER_ROLE", "var.glue_job_arns": "arn:aws:glue:REGION:ACCOUNT:job/deployer-ENV-*",
-    "var.emr_serverless_job_role_arn": "EMR_SERVERLESS_JOB_ROLE",
+    "var.emr_serverless_job_role_arn": "EMR_SERVERLESS_JOB_ROLE", "var.pipeline_role_arn": "PIPELINE_ROLE",
+    "var.state_machine_arns": "arn:aws:states:REGION:ACCOUNT:stateMachine:deployer-ENV-*", "local.sync_rule": "arn:aws:events:REGION:ACCOUNT:rule/StepFunctionsGetEventsFor",
     "local.partition": "aws", "local.region": "REGION", "local.account": "ACCOUNT",
     "data.aws_partition.current.partition": "aws", "data.aws_region.current.name": "REGION",
     "d": "DATABASE",  # the loop variable over glue_database_names

@@ -229,6 +229,18 @@ module "github_oidc" {
   glue_job_role_arn              = module.job_roles.glue_job_role_arn
   emr_serverless_job_role_arn    = module.job_roles.emr_serverless_job_role_arn
   scheduler_role_arn             = module.job_schedules.scheduler_role_arn
+  pipeline_role_arn              = module.pipeline_role.pipeline_role_arn
+}
+
+# deployer's pipelines (Step Functions state machines) run as this role.
+module "pipeline_role" {
+  source = "../modules/pipeline_role"
+
+  name_prefix                    = local.name
+  glue_job_arns                  = ["arn:${local.partition}:glue:${var.region}:${local.account}:job/${local.glue_job_prefix}*"]
+  emr_serverless_application_arn = module.emr_serverless.application_arn
+  emr_serverless_job_role_arn    = module.job_roles.emr_serverless_job_role_arn
+  emr_cluster_arn                = var.emr_cluster_arn
 }
 
 # deployer's schedules run as this role; failed runs are published to its topic.
@@ -239,6 +251,7 @@ module "job_schedules" {
   glue_job_arns                  = ["arn:${local.partition}:glue:${var.region}:${local.account}:job/${local.glue_job_prefix}*"]
   emr_serverless_application_arn = module.emr_serverless.application_arn
   emr_serverless_job_role_arn    = module.job_roles.emr_serverless_job_role_arn
+  state_machine_arns             = ["arn:${local.partition}:states:${var.region}:${local.account}:stateMachine:${local.glue_job_prefix}*"]
   kms_key_arn                    = aws_kms_key.platform.arn
   # deployer's rules of this environment's jobs: deployer-ENGINE_NAME-alerts (ENGINE_NAME: PROJECT-ENV-JOB).
   alert_rule_name_prefix = "deployer-${local.glue_job_prefix}"

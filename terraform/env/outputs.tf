@@ -119,3 +119,8 @@ output "alerts_topic_arn" {
   description = "SNS topic for failed runs (manifest notify.sns_topic)."
   value       = module.job_schedules.alerts_topic_arn
 }
+
+output "pipeline_role_arn" {
+  description = "The role deployer's pipeline state machines run as (targets.NAME.pipeline_role_arn)."
+  value       = module.pipeline_role.pipeline_role_arn
+}

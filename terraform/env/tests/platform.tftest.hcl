@@ -163,6 +163,12 @@ run "grants_are_this_environments" {
     values          = { arn = "arn:aws:iam::123456789012:role/deployer-dev-scheduler", name = "deployer-dev-scheduler" }
   }
 
+  override_resource {
+    target          = module.pipeline_role.aws_iam_role.pipeline
+    override_during = plan
+    values          = { arn = "arn:aws:iam::123456789012:role/deployer-dev-pipeline", name = "deployer-dev-pipeline" }
+  }
+
   assert {
     condition = {
       for s in jsondecode(module.github_oidc.policy_json).Statement :
@@ -172,8 +178,20 @@ run "grants_are_this_environments" {
       "arn:aws:iam::123456789012:role/deployer-dev-glue-job"           = "glue.amazonaws.com"
       "arn:aws:iam::123456789012:role/deployer-dev-emr-serverless-job" = "emr-serverless.amazonaws.com"
       "arn:aws:iam::123456789012:role/deployer-dev-scheduler"          = "scheduler.amazonaws.com"
+      "arn:aws:iam::123456789012:role/deployer-dev-pipeline"           = "states.amazonaws.com"
     }
-    error_message = "The deploy role passes each job role only to its own service (and the scheduler role to Scheduler)."
+    error_message = "The deploy role passes each job role only to its own service (and the scheduler role to Scheduler, the pipeline role to Step Functions)."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(module.github_oidc.policy_json).Statement : flatten([s.Resource])
+      if anytrue([for a in flatten([s.Action]) : startswith(a, "states:")])
+      ])) == toset([
+      "arn:aws:states:eu-west-1:123456789012:stateMachine:deployer-dev-*",
+      "arn:aws:states:eu-west-1:123456789012:execution:deployer-dev-*:*",
+    ])
+    error_message = "The deploy role reaches this environment's state machines and their executions only."
   }
 
   assert {

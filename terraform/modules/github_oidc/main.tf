@@ -178,6 +178,35 @@ locals {
     Resource = "arn:${local.partition}:events:${local.region}:${local.account}:rule/${local.automation_name_prefix}*"
   }]
 
+  # deployer's pipelines: this environment's state machines (PROJECT-ENV-PIPELINE, the job name
+  # prefix), their executions (`deployer run PIPELINE` in CI), and the role they run as.
+  state_machines = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${var.glue_job_name_prefix}*"
+  executions     = "arn:${local.partition}:states:${local.region}:${local.account}:execution:${var.glue_job_name_prefix}*:*"
+  pipeline_statements = concat(
+    var.pipeline_role_arn == null ? [] : [{
+      Sid    = "DeployerStateMachines"
+      Effect = "Allow"
+      Action = [
+        "states:CreateStateMachine", "states:UpdateStateMachine", "states:DeleteStateMachine", "states:DescribeStateMachine",
+        "states:TagResource", "states:ListExecutions", "states:StartExecution",
+      ]
+      Resource = local.state_machines
+    }],
+    var.pipeline_role_arn == null ? [] : [{
+      Sid      = "DeployerPipelineExecutions"
+      Effect   = "Allow"
+      Action   = ["states:DescribeExecution", "states:GetExecutionHistory", "states:StopExecution", "states:RedriveExecution"]
+      Resource = local.executions
+    }],
+    var.pipeline_role_arn == null ? [] : [{
+      Sid       = "PassPipelineRole"
+      Effect    = "Allow"
+      Action    = "iam:PassRole"
+      Resource  = var.pipeline_role_arn
+      Condition = { StringEquals = { "iam:PassedToService" = "states.amazonaws.com" } }
+    }],
+  )
+
   # Each job role to its own service only: the Glue job role to Glue jobs, the EMR Serverless job
   # role to EMR Serverless runs.
   passrole_statements = concat(
@@ -212,7 +241,7 @@ locals {
     Statement = concat(
       local.s3_statements, local.kms_statements, local.glue_statements, local.emr_serverless_statements,
       local.emr_cluster_statements, local.logs_statements, local.misc_statements, local.passrole_statements,
-      local.schedule_statements, local.schedule_passrole_statements, local.alert_statements,
+      local.schedule_statements, local.schedule_passrole_statements, local.alert_statements, local.pipeline_statements,
     )
   }
 }

@@ -131,6 +131,12 @@ variable "scheduler_role_arn" {
   default     = null
 }
 
+variable "pipeline_role_arn" {
+  description = "The role deployer's pipeline state machines run as (module pipeline_role); null grants no state machine management."
+  type        = string
+  default     = null
+}
+
 variable "glue_job_role_arn" {
   description = "The Glue job role (module job_roles): deployer may pass it to Glue only (iam:PassedToService glue.amazonaws.com). Null when the environment has no Glue job role."
   type        = string

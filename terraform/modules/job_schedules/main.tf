@@ -19,6 +19,13 @@ locals {
     Resource = [var.emr_serverless_application_arn, "${var.emr_serverless_application_arn}/jobruns/*"]
   }]
 
+  pipeline_statements = length(var.state_machine_arns) == 0 ? [] : [{
+    Sid      = "StartPipelines"
+    Effect   = "Allow"
+    Action   = "states:StartExecution"
+    Resource = var.state_machine_arns
+  }]
+
   passrole_statements = var.emr_serverless_application_arn == null ? [] : [{
     Sid       = "PassEmrServerlessJobRole"
     Effect    = "Allow"
@@ -49,7 +56,7 @@ resource "aws_iam_role_policy" "scheduler" {
   role = aws_iam_role.scheduler.id
   policy = jsonencode({
     Version   = "2012-10-17"
-    Statement = concat(local.glue_statements, local.emr_statements, local.passrole_statements)
+    Statement = concat(local.glue_statements, local.emr_statements, local.passrole_statements, local.pipeline_statements)
   })
 }
 

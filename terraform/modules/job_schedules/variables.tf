@@ -26,6 +26,12 @@ variable "emr_serverless_job_role_arn" {
   default     = null
 }
 
+variable "state_machine_arns" {
+  description = "deployer's pipeline state machines the schedules may start (arn:aws:states:REGION:ACCOUNT:stateMachine:PROJECT-TARGET-*)."
+  type        = list(string)
+  default     = []
+}
+
 variable "alert_rule_name_prefix" {
   description = "Name prefix of the EventBridge rules that may publish to the alerts topic: deployer names a job's rule deployer-ENGINE_NAME-alerts, so deployer-PROJECT-ENV- keeps other environments' and projects' rules out."
   type        = string

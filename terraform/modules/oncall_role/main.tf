@@ -47,6 +47,8 @@ locals {
 
   records        = "${var.artifact_bucket_arn}/${var.artifact_prefix}/deployments/*"
   glue_jobs      = "arn:${local.partition}:glue:${local.region}:${local.account}:job/${var.glue_job_name_prefix}*"
+  state_machines = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${var.glue_job_name_prefix}*"
+  executions     = "arn:${local.partition}:states:${local.region}:${local.account}:execution:${var.glue_job_name_prefix}*:*"
   glue_log_group = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/jobs/*"
 
   statements = concat(
@@ -93,6 +95,12 @@ locals {
       Effect   = "Allow"
       Action   = ["elasticmapreduce:DescribeCluster", "elasticmapreduce:DescribeStep", "elasticmapreduce:ListSteps"]
       Resource = var.emr_cluster_arn
+    }],
+    [{
+      Sid      = "ReadPipelineExecutions"
+      Effect   = "Allow"
+      Action   = ["states:DescribeStateMachine", "states:ListExecutions", "states:DescribeExecution", "states:GetExecutionHistory"]
+      Resource = [local.state_machines, local.executions]
     }],
     [{
       Sid      = "ReadGlueJobLogs"
