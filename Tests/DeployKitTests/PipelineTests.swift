@@ -68,6 +68,31 @@ final class PipelineTests: XCTestCase {
             needs: [merge]
     """
 
+    /// `steps[].engines.ENGINE.arguments`: a step's paths differ between targets; only the
+    /// selected target's engine's are used (and interpolated), over the step's own.
+    func testStepArgumentsPerEngineApplyToThatEngineOnly() throws {
+        let text = """
+        pipelines:
+          nightly:
+            steps:
+              - job: extract
+              - job: report
+                needs: [extract]
+                arguments: {--source_format: cdc, --source_path: local/merged}
+                engines:
+                  glue: {arguments: {--source_path: "s3://${tf.data_bucket}/merged/"}}
+
+        """
+        let local = try load(text, target: "local")
+        XCTAssertEqual(local.pipelines.first?.steps.last?.arguments, ["--source_format": "cdc", "--source_path": "local/merged"], "glue's ${tf.…} is not resolved for another engine")
+        try (head + text).write(toFile: directory + "/deployer.yml", atomically: true, encoding: .utf8)
+        try #"{"data_bucket": {"value": "lake"}}"#.write(toFile: directory + "/tf.json", atomically: true, encoding: .utf8)
+        let dev = try ManifestLoader(environment: [:], terraformOutputs: directory + "/tf.json").load(file: directory + "/deployer.yml", target: "dev")
+        XCTAssertEqual(dev.pipelines.first?.steps.last?.arguments, ["--source_format": "cdc", "--source_path": "s3://lake/merged/"])
+        let bad = problems(text.replacingOccurrences(of: "glue: {arguments", with: "gluu: {arguments"), target: "dev")
+        XCTAssertTrue(bad.contains("pipelines.nightly.steps[1].engines.gluu"), bad)
+    }
+
     func testPipelineLoadsWithItsStepsArgumentsAndLayers() throws {
         let manifest = try load(nightly)
         let pipeline = try XCTUnwrap(manifest.pipeline("nightly"))

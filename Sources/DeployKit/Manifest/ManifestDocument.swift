@@ -26,9 +26,15 @@ struct PipelineDocument: Decodable {
         var arguments: [String: String]?
         var retries: String?
         var timeoutMinutes: String?
+        var engines: [String: StepEngine]?
+
+        /// `engines.<engine>` of a step.
+        struct StepEngine: Decodable {
+            var arguments: [String: String]?
+        }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case job, name, needs, arguments, retries, timeoutMinutes = "timeout_minutes"
+            case job, name, needs, arguments, retries, timeoutMinutes = "timeout_minutes", engines
         }
     }
 

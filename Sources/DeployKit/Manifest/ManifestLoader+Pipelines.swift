@@ -36,7 +36,10 @@ extension ManifestLoader {
                 if !seen.insert(stepName).inserted {
                     issue(here + ["steps"], index: index, "step '\(stepName)' appears twice: give one of them another name:")
                 }
-                steps.append(PipelineStep(name: stepName, job: step.job, needs: step.needs ?? [], arguments: step.arguments ?? [:],
+                // The selected target's engine's arguments over the step's own.
+                let engineArguments = selected.flatMap { step.engines?[$0.engine.rawValue]?.arguments } ?? [:]
+                let arguments = (step.arguments ?? [:]).merging(engineArguments) { $1 }
+                steps.append(PipelineStep(name: stepName, job: step.job, needs: step.needs ?? [], arguments: arguments,
                                           retries: step.retries.flatMap(Int.init) ?? 0, timeoutMinutes: step.timeoutMinutes.flatMap(Int.init)))
             }
             for (index, step) in steps.enumerated() {

@@ -148,6 +148,8 @@ public struct ManifestLoader: Sendable {
         let parts = path.split(separator: ".").map(String.init)
         if parts.count >= 2, parts[0] == "targets" { return parts[1] != target }
         if parts.count >= 4, parts[0] == "jobs", parts[2] == "engines" { return parts[3] != engine }
+        // pipelines.NAME.steps[i].engines.ENGINE...: only the engine in use is resolved.
+        if parts.count >= 5, parts[0] == "pipelines", parts[3] == "engines" { return parts[4] != engine }
         return false
     }
 

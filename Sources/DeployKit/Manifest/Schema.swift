@@ -218,6 +218,9 @@ extension Schema {
                 "arguments": .init(.map(.string()), "arguments for this step only (over the pipeline's)"),
                 "retries": .init(.integer(0...9), "times a failed run of the step is started again"),
                 "timeout_minutes": .init(.integer(1...10080), "the step's time limit"),
+                "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.names.map { engine in
+                    (engine, Field(.object(["arguments": .init(.map(.string()), "arguments for this step on \(engine) targets (over the step's)")])))
+                })), "per engine: arguments for this step on that engine's targets (paths differ between a laptop and S3)"),
             ])), required: true, "the jobs the pipeline runs, each after the steps it needs"),
             "arguments": .init(.map(.string()), "arguments every step receives (a step's own win); every step also gets --run_id, the pipeline run's id"),
             "schedule": schedule,
