@@ -391,7 +391,8 @@ provider "aws" {{
         for env_name in ("dev", "prod"):
             region = self.tf(env_name, "region")
             for role, output in (("deploy", "deploy_role_arn"), ("oncall", "oncall_role_arn"),
-                                 ("glue-job", "glue_job_role_arn"), ("emr-serverless-job", "emr_serverless_job_role_arn")):
+                                 ("glue-job", "glue_job_role_arn"), ("emr-serverless-job", "emr_serverless_job_role_arn"),
+                                 ("scheduler", "scheduler_role_arn"), ("pipeline", "pipeline_role_arn")):
                 lines += [f"[profile {env_name}-{role}]", f"role_arn = {self.tf(env_name, output)}",
                           "source_profile = operator", f"role_session_name = e2e-{env_name}-{role}", f"region = {region}", ""]
         (aws / "config").write_text("\n".join(lines))

@@ -87,6 +87,8 @@ PASSROLE = {  # IAM action -> (where the role is in the JSON body, the service i
     "emr-serverless:StartJobRun": (("executionRoleArn",), "emr-serverless.amazonaws.com"),
     "scheduler:CreateSchedule": (("Target", "RoleArn"), "scheduler.amazonaws.com"),
     "scheduler:UpdateSchedule": (("Target", "RoleArn"), "scheduler.amazonaws.com"),
+    "states:CreateStateMachine": (("roleArn",), "states.amazonaws.com"),
+    "states:UpdateStateMachine": (("roleArn",), "states.amazonaws.com"),
 }
 
 
@@ -158,6 +160,15 @@ def _resource_of(response) -> str:
         body = _json_body(response)
         rule = body.get("Name") or body.get("Rule")
         return f"arn:aws:events:{region}:{account}:rule/{rule}" if isinstance(rule, str) else "*"
+    if service == "stepfunctions":
+        # An execution's ARN, else the state machine's (StartExecution names the machine and the
+        # execution's name: the resource is the machine), else the one CreateStateMachine names.
+        body = _json_body(response)
+        for key in ("executionArn", "stateMachineArn", "resourceArn"):
+            if isinstance(body.get(key), str):
+                return body[key]
+        name = body.get("name")
+        return f"arn:aws:states:{region}:{account}:stateMachine:{name}" if isinstance(name, str) else "*"
     if service == "emr":
         body = _json_body(response)
         cluster = body.get("ClusterId") or body.get("JobFlowId")
@@ -186,7 +197,7 @@ def _normal_action(self, resource: str = "*") -> None:
     if resource == "*":
         resource = _resource_of(self)
     # Handed to check_action_permitted through the thread (one request per thread in werkzeug).
-    _REQUEST.body = _json_body(self) if (getattr(self, "service_name", "") in ("glue", "emr-serverless", "scheduler")) else {}
+    _REQUEST.body = _json_body(self) if (getattr(self, "service_name", "") in ("glue", "emr-serverless", "scheduler", "stepfunctions")) else {}
     if _is_unsigned_web_identity(self):
         return _web_identity(self)
     return _original_normal(self, resource)

@@ -135,7 +135,8 @@ def test_terraform_applied_the_real_modules(sys_, capsys):
                   for st in live["Statement"] if st["Action"] == "iam:PassRole"}
         assert passes == {sys_.tf(env_name, "glue_job_role_arn"): "glue.amazonaws.com",
                           sys_.tf(env_name, "emr_serverless_job_role_arn"): "emr-serverless.amazonaws.com",
-                          sys_.tf(env_name, "scheduler_role_arn"): "scheduler.amazonaws.com"}, live
+                          sys_.tf(env_name, "scheduler_role_arn"): "scheduler.amazonaws.com",
+                          sys_.tf(env_name, "pipeline_role_arn"): "states.amazonaws.com"}, live
         trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
         subs = [s["Condition"]["StringEquals"][f"{e2e.OIDC_HOST}:sub"] for s in trust["Statement"] if "Condition" in s]
         assert subs == [[DEV_SUB] if env_name == "dev" else [PROD_SUB]], trust
@@ -149,7 +150,7 @@ def test_the_roles_table_in_the_docs_is_what_terraform_applied(sys_):
     check_roles = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(check_roles)
     documented = {p: {st["sid"]: sorted(st["actions"]) for st in v["statements"]} for p, v in check_roles.as_json().items()}
-    optional = {"EmrClusterSteps", "ReadEmrClusterSteps"}  # only with emr_cluster_arn, not set here
+    optional = {"EmrClusterSteps", "ReadEmrClusterSteps", "RunEmrClusterSteps", "EmrClusterSyncRule"}  # only with emr_cluster_arn, not set here
     iam = sys_.boto("iam")
 
     def inline(role: str, name: str) -> list:
@@ -171,6 +172,7 @@ def test_the_roles_table_in_the_docs_is_what_terraform_applied(sys_):
             "Glue job role (`glue_job_role_arn`)": attached(f"{p}-glue-job") + inline(f"{p}-glue-job", "glue-logs"),
             "EMR Serverless job role (`emr_serverless_job_role_arn`)": attached(f"{p}-emr-serverless-job"),
             "scheduler role (`scheduler_role_arn`)": inline(f"{p}-scheduler", "start-scheduled-runs"),
+            "pipeline role (`pipeline_role_arn`)": inline(f"{p}-pipeline", "run-pipeline-steps"),
         }
         assert set(live) == set(documented), sorted(documented)
         for principal, statements in live.items():
@@ -461,10 +463,10 @@ def test_dev_deploy_role_may_not_touch_prod_or_other_projects_schedules(sys_):
     region = sys_.tf("dev", "region")
     admin = sys_.boto("scheduler", region=region)
     scheduler = sys_.boto("scheduler", sys_.role_key("dev-deploy"), region=region)
-    prod_schedule = schedule_name("deployer-prod-sales_etl")
-    before = admin.get_schedule(Name=prod_schedule)  # made by prod's apply (sales_etl is scheduled)
+    prod_schedule = schedule_name("deployer-prod-nightly")
+    before = admin.get_schedule(Name=prod_schedule)  # made by prod's apply (pipeline nightly is scheduled)
     # dev's own schedule stays readable (apply and plan manage it: the dev flow).
-    assert outcome(scheduler.get_schedule, Name=schedule_name("deployer-dev-sales_etl")) == "allowed"
+    assert outcome(scheduler.get_schedule, Name=schedule_name("deployer-dev-nightly")) == "allowed"
     dev_target = {"Arn": f"arn:aws:glue:{region}:{ACCOUNT}:job/deployer-dev-sales_etl", "RoleArn": sys_.tf("dev", "scheduler_role_arn")}
     other = schedule_name("acme-dev-nightly")  # another project's job in the same account
     calls = {
@@ -480,6 +482,7 @@ def test_dev_deploy_role_may_not_touch_prod_or_other_projects_schedules(sys_):
     assert set(got.values()) == {"AccessDenied"}, f"the dev deploy role reached schedules that are not dev's: {got}"
     after = admin.get_schedule(Name=prod_schedule)
     assert (after["ScheduleExpression"], after["Target"]["Arn"]) == (before["ScheduleExpression"], before["Target"]["Arn"]), after
+    assert before["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:sfn:startExecution", before
     for what in got:
         action, name = what.split(" ")
         expect_denied("deployer-dev-deploy", f"scheduler:{action}",
@@ -516,6 +519,50 @@ def test_dev_deploy_role_may_not_touch_prod_or_other_projects_alert_rules(sys_):
     for what in got:
         action, name = what.split(" ")
         expect_denied("deployer-dev-deploy", f"events:{action}", re.escape(f"arn:aws:events:{region}:{ACCOUNT}:rule/{name}"))
+
+
+def test_pipelines_deployed_started_and_read_each_by_its_own_role(sys_):
+    """Issue 23: each environment's apply (the flows above, as its deploy role) made pipeline
+    nightly a state machine running as that environment's pipeline role. The scheduler role
+    starts its own environment's with the schedule's own input and not the other's; the on-call
+    role reads executions and their history but starts none; dev's deploy role cannot read,
+    change or delete prod's state machine."""
+    machines = {}
+    for env_name in ("dev", "prod"):
+        region = sys_.tf(env_name, "region")
+        arn = f"arn:aws:states:{region}:{ACCOUNT}:stateMachine:deployer-{env_name}-nightly"
+        described = sys_.boto("stepfunctions", region=region).describe_state_machine(stateMachineArn=arn)
+        assert described["roleArn"] == sys_.tf(env_name, "pipeline_role_arn"), described
+        assert "cdc_merge" in described["definition"] and "sales_etl" in described["definition"], described["definition"]
+        machines[env_name] = arn
+    region = sys_.tf("dev", "region")
+    schedule = sys_.boto("scheduler", region=region).get_schedule(Name=schedule_name("deployer-dev-nightly"))
+    fired = json.loads(schedule["Target"]["Input"])
+    assert fired["StateMachineArn"] == machines["dev"], fired
+    scheduler = sys_.boto("stepfunctions", sys_.role_key("dev-scheduler"), region=region)
+    started = scheduler.start_execution(stateMachineArn=fired["StateMachineArn"], name="e2e-firing-1", input=fired["Input"])
+    assert started["executionArn"].endswith(":deployer-dev-nightly:e2e-firing-1"), started
+    oncall = sys_.boto("stepfunctions", sys_.role_key("dev-oncall"), region=region)
+    reads = {
+        "DescribeExecution": outcome(oncall.describe_execution, executionArn=started["executionArn"]),
+        "GetExecutionHistory": outcome(oncall.get_execution_history, executionArn=started["executionArn"]),
+        "ListExecutions": outcome(oncall.list_executions, stateMachineArn=machines["dev"]),
+    }
+    assert set(reads.values()) == {"allowed"}, f"on call cannot read the pipeline's executions: {reads}"
+    deploy = sys_.boto("stepfunctions", sys_.role_key("dev-deploy"), region=region)
+    refused = {
+        "dev scheduler StartExecution prod": outcome(scheduler.start_execution, stateMachineArn=machines["prod"], name="e2e-cross", input="{}"),
+        "dev oncall StartExecution dev": outcome(oncall.start_execution, stateMachineArn=machines["dev"], name="e2e-oncall", input="{}"),
+        "dev deploy DescribeStateMachine prod": outcome(deploy.describe_state_machine, stateMachineArn=machines["prod"]),
+        "dev deploy UpdateStateMachine prod": outcome(deploy.update_state_machine, stateMachineArn=machines["prod"], definition=described["definition"]),
+        "dev deploy DeleteStateMachine prod": outcome(deploy.delete_state_machine, stateMachineArn=machines["prod"]),
+    }
+    assert set(refused.values()) == {"AccessDenied"}, f"a role reached a state machine that is not its own: {refused}"
+    assert sys_.boto("stepfunctions", region=sys_.tf("prod", "region")).describe_state_machine(stateMachineArn=machines["prod"])["status"] == "ACTIVE"
+    expect_denied("deployer-dev-scheduler", "states:StartExecution", re.escape(machines["prod"]))
+    expect_denied("deployer-dev-oncall", "states:StartExecution", re.escape(machines["dev"]))
+    for action in ("DescribeStateMachine", "UpdateStateMachine", "DeleteStateMachine"):
+        expect_denied("deployer-dev-deploy", f"states:{action}", re.escape(machines["prod"]))
 
 
 def test_dev_deploy_role_passes_each_job_role_only_to_its_own_service(sys_):

@@ -447,7 +447,17 @@ struct TerraformOutputs {
             }
             data = result.output
         } else {
-            data = try Data(contentsOf: URL(fileURLWithPath: source))
+            // Bounded, and a refusal named as one (Foundation's text for it is not a message).
+            let limit = 16 << 20
+            guard let handle = FileHandle(forReadingAtPath: source) else {
+                throw DeployError("cannot read terraform outputs \(source): permission denied or not a file; pass the file 'terraform output -json' wrote")
+            }
+            defer { try? handle.close() }
+            guard let read = try? handle.read(upToCount: limit + 1) else {
+                throw DeployError("cannot read terraform outputs \(source): pass the file 'terraform output -json' wrote")
+            }
+            guard read.count <= limit else { throw DeployError("terraform outputs \(source) is larger than \(limit) bytes: is --tf-outputs the right file?") }
+            data = read
         }
         guard let object = try? JSONDecoder().decode([String: JSONValue].self, from: data) else {
             throw DeployError("terraform outputs \(source) are not the JSON of 'terraform output -json'")
