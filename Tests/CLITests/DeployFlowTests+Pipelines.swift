@@ -207,6 +207,57 @@ extension DeployFlowTests {
         XCTAssertNil(schedule, "the pipeline's schedule went with it")
     }
 
+    func testEMRServerlessPipelineRunsItsStepsInOrderWithOneRunId() async throws {
+        let peers = try peers()
+        guard let role = ProcessInfo.processInfo.environment["DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN"] else { throw XCTSkip("peers without a pipeline role") }
+        let bucket = try await emrServerlessTarget("prod", peers)
+        let application = try applicationId()
+        try """
+        project: \(project)
+        targets:
+          prod:
+            engine: emr-serverless
+            region: us-east-1
+            artifacts: {bucket: \(bucket), prefix: deploy}
+            pipeline_role_arn: \(role)
+            emr_serverless:
+              application_id: \(application)
+              execution_role_arn: arn:aws:iam::\(peers.account):role/emr-job
+        jobs:
+          prep: {source: sales_etl}
+          load: {source: sales_etl}
+        pipelines:
+          nightly:
+            arguments: {as_of: "2024-02-29"}
+            steps:
+              - job: prep
+              - job: load
+                needs: [prep]
+        """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
+        try await motoControl(peers, "/moto-api/config", #"{"stepfunctions": {"execute_state_machine": true}}"#)
+        let apply = try deployer(["apply", "-t", "prod", "--auto-approve"], peers)
+        XCTAssertEqual(apply.status, 0, apply.all)
+        XCTAssertTrue(apply.stderr.contains("creating state machine \(project)-prod-nightly (pipeline nightly)"), apply.stderr)
+        let run = try deployer(["run", "nightly", "-t", "prod", "--idempotency-key", "es-night-1"], peers)
+        XCTAssertEqual(run.status, 0, run.all)
+        let order = ["prep: started emr-serverless:prod:prep:", "prep: succeeded", "load: started emr-serverless:prod:load:", "load: succeeded",
+                     "pipeline nightly run es-night-1: succeeded"].map { run.stdout.range(of: $0)?.lowerBound }
+        XCTAssertEqual(order.compactMap { $0 }.count, 5, run.stdout)
+        XCTAssertEqual(order.compactMap { $0 }, order.compactMap { $0 }.sorted(), "in order: \(run.stdout)")
+        // Both runs got the execution's name as --run_id, after the pipeline's arguments.
+        let emr = EMRServerlessClient(client: try client(peers))
+        let runs = try await emr.listJobRuns(applicationId: application, maxResults: 50)
+        var seen: [String] = []
+        for summary in runs {
+            let detail = try await emr.getJobRun(applicationId: application, runId: summary.runId ?? "")
+            guard detail.name?.hasPrefix("\(project)-prod-") == true else { continue }
+            let arguments = detail.jobDriver?.sparkSubmit?.entryPointArguments ?? []
+            XCTAssertEqual(Array(arguments.suffix(4)), ["--as_of", "2024-02-29", "--run_id", "es-night-1"], "\(detail.name ?? "?"): \(arguments)")
+            seen.append(detail.name ?? "?")
+        }
+        XCTAssertEqual(seen.sorted(), ["\(project)-prod-load", "\(project)-prod-prep"])
+    }
+
     /// Waits (bounded) for a Glue run of `name` other than `besides`; its id.
     func waitForNewGlueRun(_ name: String, besides: [String], _ peers: Peers, seconds: Double = 60) async throws -> String? {
         let deadline = Date().addingTimeInterval(seconds)

@@ -76,6 +76,12 @@ poller sees both, deterministically.
       execution had run in a region, every later StartExecution failed with HTTP 500 ("cannot
       pickle '_thread.RLock' object", the lock of the earlier execution's environment): the copy
       now leaves out the backend and the machine's executions, versions and aliases.
+10. Signatures of requests without a body (GET, HEAD, DELETE) once auth is on: moto re-signs a
+   request with `body or data`, so a GET's payload was hashed as its form-encoded parameters and
+   a correct signature that does not sign x-amz-content-sha256 (botocore's) was refused with
+   SignatureDoesNotMatch: every boto3 GET to EMR Serverless, such as the GetJobRun polls of an
+   emr-serverless:startJobRun.sync task acting as its role. SigV4 hashes the empty body: now moto
+   does too (Tests/e2e/moto_iam.py did this for its own moto already).
 """
 from __future__ import annotations
 
@@ -696,6 +702,20 @@ def _install_step_functions() -> None:
 # ---------------------------------------------------------------- install
 
 
+def _install_empty_body_signatures() -> None:
+    from moto.iam.access_control import IAMRequestBase
+
+    original = IAMRequestBase._create_aws_request
+
+    def create_aws_request(self):
+        request = original(self)
+        if not self._body and self._method in ("GET", "HEAD", "DELETE"):
+            request.data = b""
+        return request
+
+    IAMRequestBase._create_aws_request = create_aws_request
+
+
 def install() -> None:
     """Applies every patch of this module to the moto imported in this process (once)."""
     global _INSTALLED
@@ -718,3 +738,4 @@ def install() -> None:
     _install_emr_serverless()  # 4.-7.
     IAMPolicyStatement._check_principal = _check_principal  # 8.
     _install_step_functions()  # 9.
+    _install_empty_body_signatures()  # 10.

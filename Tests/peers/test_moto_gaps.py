@@ -456,6 +456,17 @@ def test_sts_assume_role_of_a_service_role_with_auth_on(aws, endpoint):
         assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
 
 
+def test_boto3_gets_without_a_body_are_signed_right_with_auth_on(aws, endpoint):
+    """10: botocore does not sign x-amz-content-sha256 for EMR Serverless; its GETs were refused."""
+    iam = aws("iam")
+    keys = _user_keys(iam, "getter", "emr-serverless:*")
+    app = aws("emr-serverless").create_application(name="gets", releaseLabel="emr-7.1.0", type="SPARK")["applicationId"]
+    with _auth_on(endpoint):
+        emr = aws("emr-serverless", keys)
+        assert emr.get_application(applicationId=app)["application"]["applicationId"] == app
+        assert emr.list_job_runs(applicationId=app)["jobRuns"] == []
+
+
 # ---------------------------------------------------------------- 9. Step Functions
 
 
