@@ -129,6 +129,20 @@ extension DeployFlowTests {
         XCTAssertTrue(again.stdout.contains("found states:dev:nightly:night-1 (an execution of this name exists); not starting another"), again.stdout)
         let runs = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-prep", maxResults: 10)
         XCTAssertEqual(runs.count, 1, "no second run of prep")
+        // runs PIPELINE: the execution, each step's state and run, the cost with the transitions.
+        let listed = try deployer(["runs", "nightly", "-t", "dev", "--json"], peers)
+        XCTAssertEqual(listed.status, 0, listed.all)
+        let executions = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any])?["executions"] as? [[String: Any]])
+        let night = try XCTUnwrap(executions.first { $0["run_id"] as? String == "night-1" }, listed.stdout)
+        XCTAssertEqual(night["state"] as? String, "succeeded")
+        let steps = try XCTUnwrap(night["steps"] as? [[String: Any]])
+        XCTAssertEqual(steps.map { $0["step"] as? String }, ["prep", "load"])
+        XCTAssertEqual(steps.map { $0["state"] as? String }, ["succeeded", "succeeded"])
+        XCTAssertTrue((steps.first?["handle"] as? String)?.hasPrefix("glue:dev:prep:") == true, listed.stdout)
+        XCTAssertGreaterThanOrEqual(night["transitions"] as? Int ?? 0, 2, listed.stdout)
+        XCTAssertTrue(((night["cost"] as? [String: Any])?["basis"] as? String)?.contains("transitions × $0.000025") == true, listed.stdout)
+        let table = try deployer(["runs", "nightly", "-t", "dev"], peers)
+        XCTAssertTrue(table.stdout.contains("nightly  night-1  succeeded"), table.stdout)
 
         // A failing first step: the second never starts, the execution fails naming the step.
         try await motoControl(peers, "/moto-api/state-manager/set-transition",

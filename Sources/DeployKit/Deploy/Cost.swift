@@ -77,6 +77,10 @@ public struct Pricing: Codable, Sendable, Equatable {
         return engine.cost(usage, pricing: self)
     }
 
+    /// `step_functions_transition`: per state transition of a pipeline's execution (a Standard
+    /// workflow; AWS's list price, $0.025 per 1,000, by default).
+    public var stepFunctionsTransition: Double { price("step_functions_transition", default: 0.000025) }
+
     /// Minutes of run time `maxCost` buys at `hourly` USD per hour (whole minutes, rounded down).
     public static func minutes(maxCost: Double, hourly: Double) -> Int {
         guard hourly > 0 else { return Int.max }

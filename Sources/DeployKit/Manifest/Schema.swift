@@ -164,7 +164,7 @@ extension Schema {
             "pipeline_role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN"),
                                        "the role the pipelines' Step Functions state machines run as (terraform output)"),
             "pause_schedules": .init(.boolean, "create schedules paused unless a job says otherwise (default: true, except on a target named prod)"),
-            "pricing": .init(.object(engines.plugins.reduce(into: [String: Field]()) { fields, plugin in
+            "pricing": .init(.object(engines.plugins.reduce(into: ["step_functions_transition": Field(.number, "USD per unit, at least 0: a pipeline execution's state transition on Step Functions (default 0.000025)")]) { fields, plugin in
                 for (key, help) in plugin.prices { fields[key] = Field(.number, "USD per unit, at least 0: \(help)") }
             }),
                              "prices for run costs (default: us-east-1 list prices; see docs/deployer.md)"),

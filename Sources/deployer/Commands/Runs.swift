@@ -7,10 +7,10 @@ extension RunState: ExpressibleByArgument {}
 struct Runs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List runs across the target's engine: state, start, duration, artifact, deployment.",
-        discussion: "Newest first. Runs started by deployer carry the artifact digest and deployment id they ran."
+        discussion: "Newest first. Runs started by deployer carry the artifact digest and deployment id they ran. Given a pipeline on a Step Functions engine: its executions, each step's state and run, and the cost (the steps' runs plus the state transitions)."
     )
 
-    @Argument(help: "Only this job (default: every job of the manifest).")
+    @Argument(help: "Only this job, or this pipeline's executions (default: every job of the manifest).")
     var job: String?
 
     @OptionGroup var manifest: ManifestFlags
@@ -48,8 +48,50 @@ struct Runs: AsyncParsableCommand {
         var runs: [Runner.HistoryEntry]
     }
 
+    struct PipelineOutput: Encodable {
+        var version = 1
+        var target: String
+        var pipeline: String
+        var executions: [PipelineExecutions.ExecutionSummary]
+    }
+
+    /// A pipeline's executions (Step Functions engines).
+    func executions(_ pipeline: Pipeline, context: DeployContext) async throws {
+        guard context.target.plugin.orchestration == .stepFunctions else {
+            throw CommandFailure("pipeline \(pipeline.name) runs on this machine on target \(context.target.name): its runs are recorded under pipelines/\(context.target.name)/\(pipeline.name)/ in the target's store")
+        }
+        let cutoff = since.flatMap { Self.parseSince($0, now: context.now()) }
+        var summaries = try await PipelineExecutions(context: context).summaries(pipeline: pipeline, limit: limit)
+        summaries.removeAll { summary in
+            (state.map { $0.rawValue != summary.state } ?? false) || (cutoff.map { (summary.startedAt ?? .distantPast) < $0 } ?? false)
+        }
+        if json {
+            try printSnakeJSON(PipelineOutput(target: context.target.name, pipeline: pipeline.name, executions: summaries))
+            return
+        }
+        guard !summaries.isEmpty else {
+            print("No executions of pipeline \(pipeline.name) on target \(context.target.name)\(state.map { " in state \($0.rawValue)" } ?? "")\(since.map { " since \($0)" } ?? "").")
+            return
+        }
+        let iso = ISO8601DateFormatter()
+        print(["PIPELINE", "RUN", "STATE", "STARTED", "DURATION", "COST", "STEPS"].joined(separator: "  "))
+        for summary in summaries {
+            let duration = summary.startedAt.map { (summary.endedAt ?? Date()).timeIntervalSince($0) }
+            let steps = summary.steps.map { "\($0.step) \($0.state)\($0.handle.map { " " + $0 } ?? "")" }.joined(separator: "; ")
+            print([pipeline.name, summary.runId, summary.state, summary.startedAt.map { iso.string(from: $0) } ?? "-", duration.map(Status.duration) ?? "-",
+                   summary.cost?.text ?? "-", steps.isEmpty ? "-" : steps].joined(separator: "  "))
+            if let error = summary.error { print("    \(error)") }
+        }
+        let total = summaries.compactMap(\.cost?.usd).reduce(0, +)
+        print("total cost of the executions listed: \(RunCost(usd: total, estimate: false, basis: "").text)")
+    }
+
     func run() async throws {
         try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+            if let job, let pipeline = command.context.manifest.pipeline(job) {
+                try await executions(pipeline, context: command.context)
+                return
+            }
             let jobs = try job.map { [try command.context.manifest.job($0).name] } ?? command.context.manifest.jobs.map(\.name)
             let cutoff = since.flatMap { Self.parseSince($0, now: command.context.now()) }
             let entries = try await Runner(context: command.context).history(jobs: jobs, state: state, since: cutoff, limit: limit)
