@@ -13,9 +13,10 @@ public struct LocalSchedules: Sendable {
 
     /// What happened to one job's schedule.
     public struct Outcome: Sendable, Equatable, Codable {
-        /// The job's name in the manifest.
+        /// The job's name in the manifest, or `pipelines.NAME` for a pipeline.
         public var job: String
-        /// `started`, `not due`, `paused`, `no schedule`.
+        /// `started`, `already started`, `not due`, `paused`, `no schedule`; for a pipeline,
+        /// `succeeded`, `failed`, `cancelled` or `timed_out` once its run ended.
         public var action: String
         /// The latest firing since the last call; `nil` when none (or no schedule).
         public var dueAt: Date?
@@ -74,6 +75,48 @@ public struct LocalSchedules: Sendable {
             try await context.store.put(key, bytes: Array(try JSONEncoder.pretty.encode(State(checked: now))), contentType: "application/json", condition: .always)
             outcomes.append(outcome)
         }
+        for pipeline in context.manifest.pipelines {
+            outcomes.append(try await runDue(pipeline, now: now))
+        }
         return outcomes
+    }
+
+    /// A scheduled pipeline whose schedule fired since the last call runs to its end here (its
+    /// steps as `deployer run PIPELINE` runs them), once per firing: the run id is the firing's,
+    /// so a second call finds its record.
+    func runDue(_ pipeline: Pipeline, now: Date) async throws -> Outcome {
+        let name = "pipelines.\(pipeline.name)"
+        guard let schedule = pipeline.schedule else { return Outcome(job: name, action: "no schedule") }
+        let cron = try Cron(schedule.cron)
+        let timeZone = TimeZone(identifier: schedule.timezone) ?? TimeZone(identifier: "UTC")!
+        let key = stateKey("pipeline-" + pipeline.name)
+        var checked = now.addingTimeInterval(-Self.firstLookBack)
+        if let (bytes, _) = try await context.store.get(key), let state = try? JSONDecoder.iso.decode(State.self, from: Data(bytes)) {
+            checked = state.checked
+        }
+        var outcome = Outcome(job: name, action: "not due", dueAt: nil)
+        if let due = cron.fireTimes(after: checked, through: now, in: timeZone).last {
+            outcome.dueAt = due
+            if schedule.paused ?? context.target.pauseSchedules {
+                outcome.action = "paused"
+            } else {
+                let runner = PipelineRunner(runner: Runner(context: context))
+                let runId = "schedule-\(AMZDate(due).timestamp)"
+                outcome.handle = "pipeline:\(context.target.name):\(pipeline.name):\(runId)"
+                // Recorded before the first step starts: a second call for this firing finds it.
+                if try await context.store.head(runner.recordKey(pipeline.name, runId: runId)) != nil {
+                    outcome.action = "already started"
+                } else {
+                    // Checked first: a long run must not make the next call start this firing again.
+                    try await context.store.put(key, bytes: Array(try JSONEncoder.pretty.encode(State(checked: now))), contentType: "application/json", condition: .always)
+                    var scheduled = pipeline
+                    scheduled.arguments.merge(schedule.arguments) { $1 }
+                    outcome.action = try await runner.run(scheduled, runId: runId) { _ in }.state
+                    return outcome
+                }
+            }
+        }
+        try await context.store.put(key, bytes: Array(try JSONEncoder.pretty.encode(State(checked: now))), contentType: "application/json", condition: .always)
+        return outcome
     }
 }
