@@ -157,6 +157,11 @@ extension DeployFlowTests {
         XCTAssertTrue(failedOut.contains("pipeline nightly run night-2: failed (deployer.StepFailed: step prep (job prep) failed)"), failedOut)
         let loadRuns = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-load", maxResults: 10)
         XCTAssertEqual(loadRuns.count, 1, "load did not start after prep failed")
+        // status: the pipeline's latest execution failed, so on call's view exits 1 and says why.
+        let status = try deployer(["status", "nightly", "-t", "dev"], peers)
+        XCTAssertEqual(status.status, 1, status.all)
+        XCTAssertTrue(status.stdout.contains("pipeline nightly:") && status.stdout.contains("night-2  failed"), status.stdout)
+        XCTAssertTrue(status.stdout.contains("prep failed") && status.stdout.contains("step prep (job prep) failed"), status.stdout)
         // The alert names the failed step. moto's EventBridge neither receives Step Functions'
         // events nor delivers to SNS: deployer's rule target is copied to an SQS queue and the
         // execution's own status change is put on the bus, with its real cause.

@@ -161,7 +161,9 @@ public struct PipelineExecutions: Sendable {
         let sfn = try client
         let runner = Runner(context: context)
         var result: [ExecutionSummary] = []
-        for execution in try await list(pipeline: pipeline.name, limit: limit) {
+        for listed in try await list(pipeline: pipeline.name, limit: limit) {
+            // ListExecutions leaves out why an execution failed; DescribeExecution says it.
+            let execution = ["FAILED", "TIMED_OUT", "ABORTED"].contains(listed.status) ? (try await sfn.describeExecution(arn: listed.executionArn) ?? listed) : listed
             let history = try await sfn.history(executionArn: execution.executionArn)
             var steps: [ExecutionSummary.Step] = []
             for event in Self.steps(history, pipeline: pipeline, target: context.target) {

@@ -6,11 +6,11 @@ import SigV4
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Per job: latest deployment and recent runs (the on-call view).",
-        discussion: "Exit status 1 when the latest run of any job failed or the runs of a job could not be read, 0 otherwise."
+        abstract: "Per job: latest deployment and recent runs (the on-call view); per pipeline on Step Functions: recent executions.",
+        discussion: "Exit status 1 when the latest run of any job (or execution of any pipeline) failed or could not be read, 0 otherwise."
     )
 
-    @Argument(help: "Only this job (default: every job of the manifest).")
+    @Argument(help: "Only this job or pipeline (default: every job, and every pipeline on Step Functions targets).")
     var job: String?
 
     @OptionGroup var manifest: ManifestFlags
@@ -39,6 +39,51 @@ struct Status: AsyncParsableCommand {
         var version = 1
         var target: String
         var jobs: [Runner.JobStatus]
+        var pipelines: [PipelineStatus]? = nil
+    }
+
+    /// A pipeline's recent executions (Step Functions targets).
+    struct PipelineStatus: Encodable {
+        var pipeline: String
+        var executions: [PipelineExecutions.ExecutionSummary]
+        var error: String?
+        var deployed = true
+    }
+
+    /// The recent executions of `pipelines` (none on targets that run pipelines locally).
+    func pipelineStatuses(_ pipelines: [Pipeline], context: DeployContext) async -> [PipelineStatus] {
+        guard context.target.plugin.orchestration == .stepFunctions else { return [] }
+        var result: [PipelineStatus] = []
+        let deployed = (try? await context.liveRecord())?.pipelines ?? [:]
+        for pipeline in pipelines {
+            guard deployed[pipeline.name] != nil else {
+                result.append(PipelineStatus(pipeline: pipeline.name, executions: [], deployed: false))
+                continue
+            }
+            do {
+                result.append(PipelineStatus(pipeline: pipeline.name, executions: try await PipelineExecutions(context: context).summaries(pipeline: pipeline, limit: limit)))
+            } catch {
+                result.append(PipelineStatus(pipeline: pipeline.name, executions: [], error: "\(error)"))
+            }
+        }
+        return result
+    }
+
+    static func pipelineTable(_ statuses: [PipelineStatus]) -> String {
+        let iso = ISO8601DateFormatter()
+        var lines: [String] = []
+        for status in statuses {
+            lines.append("")
+            lines.append("pipeline \(status.pipeline):\(status.deployed ? "" : " not deployed")")
+            if let error = status.error { lines.append("  (executions unavailable: \(error))") }
+            if status.executions.isEmpty, status.error == nil, status.deployed { lines.append("  no executions yet") }
+            for execution in status.executions {
+                let duration = execution.startedAt.map { (execution.endedAt ?? Date()).timeIntervalSince($0) }
+                lines.append("  \(execution.runId)  \(execution.state)  \(execution.startedAt.map { iso.string(from: $0) } ?? "-")  \(duration.map(Status.duration) ?? "-")  \(execution.cost?.text ?? "-")  "
+                    + execution.steps.map { "\($0.step) \($0.state)" }.joined(separator: ", ") + (execution.error.map { "  (\($0))" } ?? ""))
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// `status JOB --run RUN_ID --json`.
@@ -66,17 +111,21 @@ struct Status: AsyncParsableCommand {
                 }
                 return info.state == .failed || info.state == .timedOut
             }
-            let jobs = try job.map { [try command.context.manifest.job($0).name] } ?? command.context.manifest.jobs.map(\.name)
+            let onePipeline = job.flatMap { command.context.manifest.pipeline($0) }
+            let jobs = onePipeline != nil ? [] : try job.map { [try command.context.manifest.job($0).name] } ?? command.context.manifest.jobs.map(\.name)
+            let pipelines = onePipeline.map { [$0] } ?? (job == nil ? command.context.manifest.pipelines : [])
             while true {
                 let statuses = try await runner.status(jobs: jobs, limit: limit)
+                let executions = await pipelineStatuses(pipelines, context: command.context)
                 if json {
-                    try printSnakeJSON(Output(target: command.context.target.name, jobs: statuses))
+                    try printSnakeJSON(Output(target: command.context.target.name, jobs: statuses, pipelines: executions.isEmpty ? nil : executions))
                 } else {
                     if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
-                    print(Self.table(statuses, target: command.context.target.name))
+                    print(Self.table(statuses, target: command.context.target.name) + Self.pipelineTable(executions))
                 }
                 let anyFailed = statuses.contains { ["failed", "timed_out"].contains($0.runs.first?.state ?? "") }
-                let unreadable = statuses.filter { $0.error != nil }.map(\.job)
+                    || executions.contains { ["failed", "timed_out"].contains($0.executions.first?.state ?? "") }
+                let unreadable = statuses.filter { $0.error != nil }.map(\.job) + executions.filter { $0.error != nil }.map { "pipeline " + $0.pipeline }
                 if !watch {
                     // On call must not read "all is well" from a view that could not be read.
                     if !unreadable.isEmpty { printError("the runs of \(unreadable.joined(separator: ", ")) could not be read (see above)") }
