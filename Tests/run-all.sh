@@ -27,6 +27,7 @@ run() {
     failed=$((failed + 1))
   fi
 }
+run "lint (swift format --strict, ruff check, ruff format --check)" bash Tests/lint.sh
 run "moto gaps (patched operations behave as botocore's models say)" python3 -m pytest Tests/peers/test_moto_gaps.py -q -rs
 run "swift (SigV4, AWS core, CLI; SeaweedFS + moto)" bash Tests/run-swift.sh
 run "faults (deployer apply through fault_proxy; SeaweedFS + moto)" python3 -m pytest Tests/faults -q -rs

@@ -6,6 +6,8 @@ cd "$root"
 pip() { python3 -m pip install --disable-pip-version-check -q "$@"; }
 pip -r jobs/requirements-dev.txt
 pip -r Tests/peers/requirements.txt
+# The Python linter and formatter Tests/lint.sh runs (pinned: its rules and format must not move under CI).
+pip ruff==0.17.6
 # MariaDB for the CDC end-to-end test (Debian package; the test starts its own server on 127.0.0.1).
 bash jobs/tests/install_mariadb.sh
 for tool in swift java terraform; do

@@ -12,6 +12,7 @@ What is checked, in docs/*.md and README.md, inside code (fenced blocks and `inl
 
 Usage: check_cli.py FILE.md...   (binary: $DEPLOYER_BIN, default .build/debug/deployer)
 """
+
 from __future__ import annotations
 
 import os
@@ -117,9 +118,11 @@ def main(argv: list[str]) -> int:
     for e in sorted(set(errors)):
         print(f"FAIL {e}")
     missing_cmds = sorted(c for c in used_cmds if c not in cmds)
-    print(f"docs-vs-cli: binary {binary}: {len(cmds) - 1} subcommands in --help; docs use "
-          f"{len(used_cmds)} commands, {used_flags} flag mentions; {len(set(errors))} problems"
-          + (f"; missing commands: {', '.join(missing_cmds)}" if missing_cmds else ""))
+    print(
+        f"docs-vs-cli: binary {binary}: {len(cmds) - 1} subcommands in --help; docs use "
+        f"{len(used_cmds)} commands, {used_flags} flag mentions; {len(set(errors))} problems"
+        + (f"; missing commands: {', '.join(missing_cmds)}" if missing_cmds else "")
+    )
     return 1 if errors else 0
 
 

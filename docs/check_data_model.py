@@ -11,6 +11,7 @@
 
 Usage: check_data_model.py [--self-test]   (exit 1 on any mismatch)
 """
+
 from __future__ import annotations
 
 import ast
@@ -70,7 +71,7 @@ def final_select(sql: str) -> tuple[str, str]:
     froms = [p for p in positions if p[0] == "FROM" and p[1] > sel_end]
     if not froms:
         raise ValueError("no top-level FROM after the last SELECT")
-    return sql[sel_end:froms[0][1]], sql[froms[0][1]:]
+    return sql[sel_end : froms[0][1]], sql[froms[0][1] :]
 
 
 def output_columns(sql: str) -> list[str]:
@@ -104,7 +105,7 @@ def doc_sections(doc: str) -> dict[str, list[str]]:
     """`### name` heading -> backticked names in the first column of the first table under it."""
     sections: dict[str, list[str]] = {}
     for m in re.finditer(r"^### `?([a-z_]+)`?\s*$", doc, re.MULTILINE):
-        body = doc[m.end():]
+        body = doc[m.end() :]
         nxt = re.search(r"^#{1,3} ", body, re.MULTILINE)
         body = body[: nxt.start()] if nxt else body
         rows = [l for l in body.splitlines() if l.startswith("|")]
@@ -213,8 +214,10 @@ def main(argv: list[str]) -> int:
     for e in errors:
         print(f"FAIL {e}")
     total_cols = sum(len(output_columns(s)) for s in models.values())
-    print(f"data-model: {len(models)} models ({total_cols} columns), {len(source_columns())} sources, "
-          f"{len(quality_reasons())} DQ reasons checked; {len(errors)} mismatches")
+    print(
+        f"data-model: {len(models)} models ({total_cols} columns), {len(source_columns())} sources, "
+        f"{len(quality_reasons())} DQ reasons checked; {len(errors)} mismatches"
+    )
     return 1 if errors else 0
 
 

@@ -10,6 +10,7 @@ has to be taught here before it is used.
 Usage: check_mermaid.py FILE.md...      check files (exit 1 on any error)
        check_mermaid.py --self-test     prove it accepts good diagrams and rejects broken ones
 """
+
 from __future__ import annotations
 
 import re
@@ -19,13 +20,23 @@ from pathlib import Path
 ID = r"[A-Za-z_][A-Za-z0-9_]*"
 # Node shapes, longest opener first: opener -> closer.
 SHAPES = [
-    ("(((", ")))"), ("((", "))"), ("([", "])"), ("[(", ")]"), ("[[", "]]"), ("{{", "}}"),
-    ("[/", "/]"), ("[\\", "\\]"), ("[/", "\\]"), ("[\\", "/]"), ("(", ")"), ("[", "]"), ("{", "}"), (">", "]"),
+    ("(((", ")))"),
+    ("((", "))"),
+    ("([", "])"),
+    ("[(", ")]"),
+    ("[[", "]]"),
+    ("{{", "}}"),
+    ("[/", "/]"),
+    ("[\\", "\\]"),
+    ("[/", "\\]"),
+    ("[\\", "/]"),
+    ("(", ")"),
+    ("[", "]"),
+    ("{", "}"),
+    (">", "]"),
 ]
 # Links: --> --- -.-> -.- ==> === --o --x <--> ~~~ (any length), with optional |label|.
-LINK = re.compile(
-    r"(?:<|o|x)?(?:-{2,}|={2,}|-\.+-)(?:>|o|x)?|~~~"
-)
+LINK = re.compile(r"(?:<|o|x)?(?:-{2,}|={2,}|-\.+-)(?:>|o|x)?|~~~")
 TEXT_LINK = re.compile(r"(?:--|==|-\.)\s+[^|>\n]*?\s+(?:-{2,}>|={2,}>|\.-+>|-{3,}|={3,}|\.-)")
 FLOW_DIRECTIONS = {"TB", "TD", "BT", "RL", "LR"}
 FLOW_KEYWORDS = ("classDef ", "class ", "style ", "linkStyle ", "click ", "direction ")
@@ -69,7 +80,7 @@ def _close_shape(text: str, pos: int, closer: str, line: int) -> int:
 def _node(text: str, pos: int, line: int) -> int:
     m = re.compile(ID).match(text, pos)
     if not m:
-        raise MermaidError(f"line {line}: expected a node id at: {text[pos:pos + 30]!r}")
+        raise MermaidError(f"line {line}: expected a node id at: {text[pos : pos + 30]!r}")
     i = m.end()
     for opener, closer in SHAPES:
         if text.startswith(opener, i):
@@ -106,7 +117,7 @@ def _flow_statement(stmt: str, line: int) -> list[str]:
             continue
         m = TEXT_LINK.match(stmt, i) or LINK.match(stmt, i)
         if not m:
-            raise MermaidError(f"line {line}: expected a link (-->, ---, -.->, ==>, ...) at: {stmt[i:i + 30]!r}")
+            raise MermaidError(f"line {line}: expected a link (-->, ---, -.->, ==>, ...) at: {stmt[i : i + 30]!r}")
         i = _skip_ws(stmt, m.end())
         if i < len(stmt) and stmt[i] == "|":
             end = stmt.find("|", i + 1)
@@ -126,7 +137,7 @@ def check_flowchart(lines: list[tuple[int, str]]) -> None:
         if not s or s.startswith("%%"):
             continue
         if s.startswith("subgraph"):
-            rest = s[len("subgraph"):].strip()
+            rest = s[len("subgraph") :].strip()
             if not rest:
                 raise MermaidError(f"line {n}: subgraph needs an id")
             if not re.match(ID, rest) or _node(rest, 0, n) != len(rest):
@@ -212,18 +223,18 @@ def blocks(path: Path):
 
 GOOD = [
     "flowchart LR\n  A[Start] --> B{Ok?}\n  B -->|yes| C([done])\n  B -- no --> D[(db)]\n  A & B -.-> E((x))",
-    "graph TD\n  subgraph aws[AWS account]\n    direction LR\n    s3[\"S3 (artifacts)\"] ==> g[[Glue]]\n  end\n  gh>GitHub] --- s3",
+    'graph TD\n  subgraph aws[AWS account]\n    direction LR\n    s3["S3 (artifacts)"] ==> g[[Glue]]\n  end\n  gh>GitHub] --- s3',
     "sequenceDiagram\n  participant U as User\n  U->>+S: call\n  S-->>-U: reply\n  alt ok\n    Note over U,S: fine\n  else bad\n    S--xU: error\n  end",
 ]
 BAD = [
     ("flowchart LR\n  A[Start --> B", "unbalanced bracket"),
-    ("flowchart LR\n  A[\"quote] --> B", "unterminated quote"),
+    ('flowchart LR\n  A["quote] --> B', "unterminated quote"),
     ("flowchart LR\n  A -> B", "unknown arrow"),
     ("flowchart LR\n  A -->", "link without target"),
     ("flowchart LR\n  subgraph x\n  A --> B", "subgraph not closed"),
     ("flowchart LR\n  end", "stray end"),
     ("flowchart XY\n  A --> B", "bad direction"),
-    ("pie title x\n  \"a\": 1", "unsupported type"),
+    ('pie title x\n  "a": 1', "unsupported type"),
     ("flowchart LR\n  1bad --> B", "bad node id"),
     ("flowchart LR\n  A(round] --> B", "mismatched shape"),
     ("sequenceDiagram\n  A->B hello", "message without colon"),

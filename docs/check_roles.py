@@ -14,6 +14,7 @@ with the block between the markers in docs/architecture.md.
 
 Only the standard library; no terraform needed (the docs check runs where terraform is absent).
 """
+
 from __future__ import annotations
 
 import difflib
@@ -29,33 +30,57 @@ END = "<!-- roles:end -->"
 
 # principal, module, the locals (or a resource block) its policy is built from, who may assume it.
 ROLES = [
-    ("deploy role (`deploy_role_arn`)", "github_oidc", ["local.deploy_policy"],
-     "GitHub OIDC: exactly `repo:ORG/REPO:ref:refs/heads/main` (dev) or `…:environment:production` (prod)"),
-    ("on-call role (`oncall_role_arn`)", "oncall_role", ["local.policy"],
-     "GitHub OIDC on `main` (the status workflow) and `oncall_principal_arns` (people on call)"),
-    ("Glue job role (`glue_job_role_arn`)", "job_roles", ["local.data_access_statements", "local.glue_logs_policy"],
-     "`glue.amazonaws.com` of this account"),
-    ("EMR Serverless job role (`emr_serverless_job_role_arn`)", "job_roles", ["local.data_access_statements"],
-     "`emr-serverless.amazonaws.com`, this account's applications"),
-    ("scheduler role (`scheduler_role_arn`)", "job_schedules", ['resource "aws_iam_role_policy" "scheduler"'],
-     "`scheduler.amazonaws.com` of this account"),
-    ("pipeline role (`pipeline_role_arn`)", "pipeline_role", ['resource "aws_iam_role_policy" "pipeline"'],
-     "`states.amazonaws.com` of this account"),
+    (
+        "deploy role (`deploy_role_arn`)",
+        "github_oidc",
+        ["local.deploy_policy"],
+        "GitHub OIDC: exactly `repo:ORG/REPO:ref:refs/heads/main` (dev) or `…:environment:production` (prod)",
+    ),
+    (
+        "on-call role (`oncall_role_arn`)",
+        "oncall_role",
+        ["local.policy"],
+        "GitHub OIDC on `main` (the status workflow) and `oncall_principal_arns` (people on call)",
+    ),
+    ("Glue job role (`glue_job_role_arn`)", "job_roles", ["local.data_access_statements", "local.glue_logs_policy"], "`glue.amazonaws.com` of this account"),
+    (
+        "EMR Serverless job role (`emr_serverless_job_role_arn`)",
+        "job_roles",
+        ["local.data_access_statements"],
+        "`emr-serverless.amazonaws.com`, this account's applications",
+    ),
+    ("scheduler role (`scheduler_role_arn`)", "job_schedules", ['resource "aws_iam_role_policy" "scheduler"'], "`scheduler.amazonaws.com` of this account"),
+    ("pipeline role (`pipeline_role_arn`)", "pipeline_role", ['resource "aws_iam_role_policy" "pipeline"'], "`states.amazonaws.com` of this account"),
 ]
 
 # How variables and locals read in the table.
 NAMES = {
-    "var.artifact_bucket_arn": "ARTIFACTS", "var.artifact_prefix": "PREFIX", "var.data_bucket_arn": "LAKE",
-    "var.job_logs_bucket_arn": "LOGS", "var.job_logs_prefix": "job-logs", "var.raw_prefix": "raw",
-    "var.curated_prefix": "curated", "var.temp_prefix": "tmp", "var.glue_job_name_prefix": "deployer-ENV-",
-    "var.emr_serverless_application_arn": "APPLICATION", "var.emr_cluster_arn": "CLUSTER",
-    "var.artifact_kms_key_arn": "KMS_KEY", "var.kms_key_arns": "KMS_KEY", "var.job_role_arns": "JOB_ROLES",
+    "var.artifact_bucket_arn": "ARTIFACTS",
+    "var.artifact_prefix": "PREFIX",
+    "var.data_bucket_arn": "LAKE",
+    "var.job_logs_bucket_arn": "LOGS",
+    "var.job_logs_prefix": "job-logs",
+    "var.raw_prefix": "raw",
+    "var.curated_prefix": "curated",
+    "var.temp_prefix": "tmp",
+    "var.glue_job_name_prefix": "deployer-ENV-",
+    "var.emr_serverless_application_arn": "APPLICATION",
+    "var.emr_cluster_arn": "CLUSTER",
+    "var.artifact_kms_key_arn": "KMS_KEY",
+    "var.kms_key_arns": "KMS_KEY",
+    "var.job_role_arns": "JOB_ROLES",
     "var.glue_job_role_arn": "GLUE_JOB_ROLE",
-    "var.scheduler_role_arn": "SCHEDULER_ROLE", "var.glue_job_arns": "arn:aws:glue:REGION:ACCOUNT:job/deployer-ENV-*",
-    "var.emr_serverless_job_role_arn": "EMR_SERVERLESS_JOB_ROLE", "var.pipeline_role_arn": "PIPELINE_ROLE",
-    "var.state_machine_arns": "arn:aws:states:REGION:ACCOUNT:stateMachine:deployer-ENV-*", "local.sync_rule": "arn:aws:events:REGION:ACCOUNT:rule/StepFunctionsGetEventsFor",
-    "local.partition": "aws", "local.region": "REGION", "local.account": "ACCOUNT",
-    "data.aws_partition.current.partition": "aws", "data.aws_region.current.name": "REGION",
+    "var.scheduler_role_arn": "SCHEDULER_ROLE",
+    "var.glue_job_arns": "arn:aws:glue:REGION:ACCOUNT:job/deployer-ENV-*",
+    "var.emr_serverless_job_role_arn": "EMR_SERVERLESS_JOB_ROLE",
+    "var.pipeline_role_arn": "PIPELINE_ROLE",
+    "var.state_machine_arns": "arn:aws:states:REGION:ACCOUNT:stateMachine:deployer-ENV-*",
+    "local.sync_rule": "arn:aws:events:REGION:ACCOUNT:rule/StepFunctionsGetEventsFor",
+    "local.partition": "aws",
+    "local.region": "REGION",
+    "local.account": "ACCOUNT",
+    "data.aws_partition.current.partition": "aws",
+    "data.aws_region.current.name": "REGION",
     "d": "DATABASE",  # the loop variable over glue_database_names
 }
 
@@ -147,7 +172,7 @@ def _blocks(text: str, header: str) -> list[str]:
     out = []
     for m in re.finditer(re.escape(header) + r"\s*\{", text):
         start = m.end() - 1
-        out.append(text[start + 1:_matching(text, start)])
+        out.append(text[start + 1 : _matching(text, start)])
     return out
 
 
@@ -167,7 +192,7 @@ def _objects_with_sid(expr: str) -> list[str]:
             continue
         if expr[i] == "{":
             end = _matching(expr, i)
-            inner = expr[i + 1:end]
+            inner = expr[i + 1 : end]
             if "Sid" in _assignments(inner):
                 found.append(inner)
                 i = end + 1
@@ -257,9 +282,15 @@ def statements(module: str, roots: list[str]) -> list[dict]:
             sids.add(sid)
             condition = fields.get("Condition", "")
             keys = sorted(set(re.findall(r'"([a-z0-9-]+:[A-Za-z-]+)"\s*=', condition)))
-            out.append({"sid": sid, "effect": json.loads(fields.get("Effect", '"Allow"')),
-                        "actions": _strings(fields["Action"]), "resources": _render(fields["Resource"], values),
-                        "condition_keys": keys})
+            out.append(
+                {
+                    "sid": sid,
+                    "effect": json.loads(fields.get("Effect", '"Allow"')),
+                    "actions": _strings(fields["Action"]),
+                    "resources": _render(fields["Resource"], values),
+                    "condition_keys": keys,
+                }
+            )
     order = {}
     for expr in exprs:
         for m in re.finditer(r'Sid\s*=\s*"([^"]+)"', expr):
@@ -274,8 +305,7 @@ def table() -> str:
         for st in statements(module, roots):
             actions = ", ".join(f"`{a}`" for a in st["actions"])
             cond = f" (condition: {', '.join(f'`{k}`' for k in st['condition_keys'])})" if st["condition_keys"] else ""
-            lines.append(f"| {principal if first else ''} | {trust if first else ''} | {st['sid']} | {actions} | "
-                         f"`{st['resources']}`{cond} |")
+            lines.append(f"| {principal if first else ''} | {trust if first else ''} | {st['sid']} | {actions} | `{st['resources']}`{cond} |")
             first = False
     return "\n".join(lines)
 
@@ -291,7 +321,7 @@ def _block_of(doc: str) -> str | None:
 
 
 def self_test() -> None:
-    hcl = '''
+    hcl = """
 locals {
   bucket = "${var.artifact_bucket_arn}/${var.artifact_prefix}/*" # comment with "quote
   a = [{
@@ -306,7 +336,7 @@ locals {
   trust = { Statement = [{ Sid = "T", Principal = { Service = "x" }, Action = "sts:AssumeRole" }] }
   policy = { Statement = concat(local.b, local.trust.Statement) }
 }
-'''
+"""
     values = {}
     for body in _blocks(_strip_comments(hcl), "locals"):
         values.update(_assignments(body))
@@ -340,8 +370,7 @@ def main(argv: list[str]) -> int:
         print(f"check_roles: {DOC.relative_to(ROOT)} lacks the generated roles table (markers {BEGIN!r} … {END!r})")
         return 1
     if have != want:
-        sys.stdout.writelines(difflib.unified_diff(have.splitlines(True), want.splitlines(True),
-                                                   "docs/architecture.md", "from terraform/modules"))
+        sys.stdout.writelines(difflib.unified_diff(have.splitlines(True), want.splitlines(True), "docs/architecture.md", "from terraform/modules"))
         print("\ncheck_roles: the roles table differs from the Terraform: run python3 docs/check_roles.py --write")
         return 1
     rows = len(want.splitlines()) - 2

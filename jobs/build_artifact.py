@@ -49,9 +49,7 @@ def _library_packages(library: Path) -> list[Path]:
     src = library / "src"
     packages = sorted(p.parent for p in src.glob("*/__init__.py")) if src.is_dir() else []
     if not packages:
-        raise BuildError(
-            f"{library}: a library needs src/ with one or more packages (folders with __init__.py), found none"
-        )
+        raise BuildError(f"{library}: a library needs src/ with one or more packages (folders with __init__.py), found none")
     return packages
 
 
@@ -95,8 +93,7 @@ def build(job_dir: Path, out_dir: Path, libraries: Sequence[Path] = ()) -> dict[
         for library_package in _library_packages(library):
             if library_package.name in owners:
                 raise BuildError(
-                    f"package '{library_package.name}' is in both {owners[library_package.name]} and {library}; "
-                    f"a package name may be shipped once"
+                    f"package '{library_package.name}' is in both {owners[library_package.name]} and {library}; a package name may be shipped once"
                 )
             owners[library_package.name] = library
             packages.append(library_package)
@@ -108,9 +105,7 @@ def build(job_dir: Path, out_dir: Path, libraries: Sequence[Path] = ()) -> dict[
     os.utime(out_dir / "code.zip", (FIXED_EPOCH, FIXED_EPOCH))
     _write(out_dir / "main.py", (job_dir / "main.py").read_bytes())
     _write(out_dir / "config.yml", config)
-    digests = {
-        name: hashlib.sha256((out_dir / name).read_bytes()).hexdigest() for name in ("code.zip", "config.yml", "main.py")
-    }
+    digests = {name: hashlib.sha256((out_dir / name).read_bytes()).hexdigest() for name in ("code.zip", "config.yml", "main.py")}
     sums = "".join(f"{digests[name]}  {name}\n" for name in sorted(digests)).encode()
     _write(out_dir / "SHA256SUMS", sums)
     digests["artifact"] = hashlib.sha256(sums).hexdigest()
@@ -122,7 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("job_dir", type=Path, help="e.g. jobs/sales_etl")
     parser.add_argument("out_dir", type=Path, help="e.g. jobs/_build/sales_etl")
     parser.add_argument(
-        "--library", dest="libraries", type=Path, action="append", default=[], metavar="DIR",
+        "--library",
+        dest="libraries",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
         help="a folder whose src/ packages are shipped in code.zip too (repeatable), e.g. jobs/common",
     )
     args = parser.parse_args(argv)

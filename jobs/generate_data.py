@@ -23,8 +23,28 @@ REAL_ACCOUNTS, REAL_INVOICES, REAL_SKUS = 200, 9_685, 100
 FIRST_ISSUE, LAST_ISSUE = dt.date(2020, 5, 12), dt.date(2021, 5, 12)
 MAX_ITEMS_PER_INVOICE = 10  # uniform 1..10 gives ~5.5 lines per invoice, like the real data
 
-SURNAMES = ("Smith", "Jones", "Garcia", "Nguyen", "Okafor", "Kowalski", "Silva", "Brown", "Khan", "Meyer",
-            "Rossi", "Dubois", "Tanaka", "Murphy", "Cohen", "Ivanova", "Haddad", "Larsen", "Moreau", "Patel")
+SURNAMES = (
+    "Smith",
+    "Jones",
+    "Garcia",
+    "Nguyen",
+    "Okafor",
+    "Kowalski",
+    "Silva",
+    "Brown",
+    "Khan",
+    "Meyer",
+    "Rossi",
+    "Dubois",
+    "Tanaka",
+    "Murphy",
+    "Cohen",
+    "Ivanova",
+    "Haddad",
+    "Larsen",
+    "Moreau",
+    "Patel",
+)
 FIRST_NAMES = ("Alex", "Maria", "Sam", "Priya", "Jonas", "Lena", "Omar", "Grace", "Hiro", "Ines")
 STREETS = ("Oak Street", "Harbor Road", "Mill Lane", "Station Avenue", "Cedar Court", "Bridge Way")
 TOWNS = ("Northfield", "Eastport", "Lakeview", "Riverton", "Westbrook", "Fairmont")
@@ -41,10 +61,7 @@ def _company(rng: random.Random) -> str:
 
 def _address(rng: random.Random) -> str:
     # Two lines, so the value is quoted and spans lines exactly like the real accounts.csv.
-    return (
-        f"{rng.randint(1, 99999)} {rng.choice(STREETS)}\n"
-        f"{rng.choice(TOWNS)}, {rng.choice(STATES)} {rng.randint(1000, 99999):05d}"
-    )
+    return f"{rng.randint(1, 99999)} {rng.choice(STREETS)}\n{rng.choice(TOWNS)}, {rng.choice(STATES)} {rng.randint(1000, 99999):05d}"
 
 
 def _item_id(rng: random.Random, taken: set[str]) -> str:
@@ -78,16 +95,22 @@ def generate(scale: float, seed: int, out: Path, bad_rows: int = 0) -> dict[str,
         w.writerow(header)
         return handle, w
 
-    handle, w = writer("accounts", ("account_id", "company_name", "company_address", "contact_person",
-                                    "contact_phone", "gender", "joining_date"))
+    handle, w = writer("accounts", ("account_id", "company_name", "company_address", "contact_person", "contact_phone", "gender", "joining_date"))
     with handle:
         for account_id in range(1, n_accounts + 1):
             gender = rng.choice("FM")
             joined = dt.date(2016, 5, 1) + dt.timedelta(days=rng.randint(0, 3 * 365))
-            w.writerow((account_id, _company(rng), _address(rng),
-                        f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}",
-                        f"({rng.randint(100, 999)}){rng.randint(100, 999)}-{rng.randint(0, 9999):04d}",
-                        gender, joined.isoformat()))
+            w.writerow(
+                (
+                    account_id,
+                    _company(rng),
+                    _address(rng),
+                    f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}",
+                    f"({rng.randint(100, 999)}){rng.randint(100, 999)}-{rng.randint(0, 9999):04d}",
+                    gender,
+                    joined.isoformat(),
+                )
+            )
     counts["accounts"] = n_accounts
 
     taken: set[str] = set()
@@ -99,8 +122,7 @@ def generate(scale: float, seed: int, out: Path, bad_rows: int = 0) -> dict[str,
             retail = cost * rng.randint(120, 300) // 100
             item_id = _item_id(rng, taken)
             skus.append(item_id)
-            w.writerow((item_id, f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}",
-                        f"{rng.choice(VERBS)} {rng.choice(NOUNS)}", _money(cost), _money(retail)))
+            w.writerow((item_id, f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)}", f"{rng.choice(VERBS)} {rng.choice(NOUNS)}", _money(cost), _money(retail)))
         for _ in range(bad_rows):
             w.writerow((_item_id(rng, taken), "Broken price", "negative cost price", "-1.00", "10.00"))
     counts["skus"] = n_skus + bad_rows

@@ -10,6 +10,7 @@ exits 1 if there is any. Types and defaults are not compared (the tables may abb
     python3 terraform/check_readmes.py              # check
     python3 terraform/check_readmes.py --self-test  # the parser on small samples
 """
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,7 @@ from pathlib import Path
 TF_ROOT = Path(__file__).resolve().parent
 BLOCK = re.compile(r'^(variable|output)\s+"([^"]+)"\s*\{', re.M)
 DESCRIPTION = re.compile(r'^\s*description\s*=\s*"((?:[^"\\]|\\.)*)"', re.M)
-ROW = re.compile(r'^\|\s*`([^`]+)`\s*\|\s*(.*?)\s*\|')
+ROW = re.compile(r"^\|\s*`([^`]+)`\s*\|\s*(.*?)\s*\|")
 
 
 def tf_blocks(text: str, kind: str) -> dict[str, str]:
@@ -30,7 +31,7 @@ def tf_blocks(text: str, kind: str) -> dict[str, str]:
         if m.group(1) != kind:
             continue
         end = text.find("\n}", m.end())
-        body = text[m.end(): end if end >= 0 else len(text)]
+        body = text[m.end() : end if end >= 0 else len(text)]
         d = DESCRIPTION.search(body)
         out[m.group(2)] = d.group(1).replace('\\"', '"') if d else ""
     return out
@@ -41,7 +42,7 @@ def readme_table(text: str, heading: str) -> dict[str, str] | None:
     m = re.search(rf"^## {re.escape(heading)}\s*$", text, re.M)
     if not m:
         return None
-    section = text[m.end():]
+    section = text[m.end() :]
     nxt = re.search(r"^## ", section, re.M)
     section = section[: nxt.start()] if nxt else section
     rows: dict[str, str] = {}
@@ -80,7 +81,7 @@ def check_module(module: Path) -> list[str]:
             problems.append(f"{name}: README.md '## {heading}' lists {', '.join(extra)}, not declared in {tf}")
         for n in declared:
             if n in listed and norm(listed[n]) != norm(declared[n]):
-                problems.append(f"{name}: README.md '## {heading}' describes {n} as \"{listed[n]}\"; {tf} says \"{declared[n]}\"")
+                problems.append(f'{name}: README.md \'## {heading}\' describes {n} as "{listed[n]}"; {tf} says "{declared[n]}"')
     return problems
 
 
@@ -93,7 +94,7 @@ def self_test() -> int:
     tf = 'variable "a" {\n  description = "The \\"a\\"."\n  type = string\n}\n\noutput "b" {\n  value = 1\n}\n'
     assert tf_blocks(tf, "variable") == {"a": 'The "a".'}, tf_blocks(tf, "variable")
     assert tf_blocks(tf, "output") == {"b": ""}
-    md = "# m\n\n## Inputs\n\n| Name | Description |\n| --- | --- |\n| `a` | The `\"a\"` |\n\n## Outputs\n\n| `c` | x |\n"
+    md = '# m\n\n## Inputs\n\n| Name | Description |\n| --- | --- |\n| `a` | The `"a"` |\n\n## Outputs\n\n| `c` | x |\n'
     assert readme_table(md, "Inputs") == {"a": 'The `"a"`'}
     assert readme_table(md, "Outputs") == {"c": "x"}
     assert readme_table(md, "Example") is None

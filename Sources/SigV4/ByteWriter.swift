@@ -87,7 +87,8 @@ private func memcmpBytes(_ left: UnsafePointer<UInt8>, _ right: UnsafePointer<UI
     // A plain loop: SigV4 names and values are short, and this keeps the target free of libc.
     var index = 0
     while index < count {
-        let a = left[index], b = right[index]
+        let a = left[index]
+        let b = right[index]
         if a != b { return a < b ? -1 : 1 }
         index += 1
     }

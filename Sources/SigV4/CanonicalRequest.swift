@@ -154,14 +154,16 @@ public struct CanonicalRequest: Sendable {
                     scratch.putEncoded(item.name, keepSlash: false)
                     let valueStart = scratch.count
                     scratch.putEncoded(item.value, keepSlash: false)
-                    (slots.baseAddress.unsafelyUnwrapped + filled).initialize(to: Slot(name: keyStart..<valueStart, value: valueStart..<scratch.count, order: filled))
+                    (slots.baseAddress.unsafelyUnwrapped + filled).initialize(
+                        to: Slot(name: keyStart..<valueStart, value: valueStart..<scratch.count, order: filled))
                     filled += 1
                 }
                 for item in query { add(item) }
                 for item in extra { add(item) }
                 let bytes = UnsafeBufferPointer(rebasing: scratchBuffer[0..<scratch.count])
                 sortSlots(slots) { left, right in
-                    let leftKey = UnsafeBufferPointer(rebasing: bytes[left.name]), rightKey = UnsafeBufferPointer(rebasing: bytes[right.name])
+                    let leftKey = UnsafeBufferPointer(rebasing: bytes[left.name])
+                    let rightKey = UnsafeBufferPointer(rebasing: bytes[right.name])
                     if !bytesEqual(leftKey, rightKey) { return lexicographicallyPrecedes(leftKey, rightKey) }
                     return lexicographicallyPrecedes(UnsafeBufferPointer(rebasing: bytes[left.value]), UnsafeBufferPointer(rebasing: bytes[right.value]))
                 }
@@ -257,13 +259,15 @@ public struct CanonicalRequest: Sendable {
                             }
                         }
                     }
-                    (slots.baseAddress.unsafelyUnwrapped + filled).initialize(to: Slot(name: nameStart..<valueStart, value: valueStart..<scratch.count, order: order))
+                    (slots.baseAddress.unsafelyUnwrapped + filled).initialize(
+                        to: Slot(name: nameStart..<valueStart, value: valueStart..<scratch.count, order: order))
                     filled += 1
                 }
                 let bytes = UnsafeBufferPointer(rebasing: scratchBuffer[0..<scratch.count])
                 let used = UnsafeMutableBufferPointer(rebasing: slots[0..<filled])
                 sortSlots(used) { left, right in
-                    let leftName = UnsafeBufferPointer(rebasing: bytes[left.name]), rightName = UnsafeBufferPointer(rebasing: bytes[right.name])
+                    let leftName = UnsafeBufferPointer(rebasing: bytes[left.name])
+                    let rightName = UnsafeBufferPointer(rebasing: bytes[right.name])
                     if bytesEqual(leftName, rightName) { return left.order < right.order }
                     return lexicographicallyPrecedes(leftName, rightName)
                 }

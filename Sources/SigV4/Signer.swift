@@ -131,7 +131,8 @@ public struct SigV4Signer: Sendable {
     /// `AWS4-HMAC-SHA256 Credential=AKID/SCOPE, SignedHeaders=…, Signature=…`, written in one allocation.
     static func authorization(accessKeyId: String, scope: CredentialScope, signedHeaders: String, signature: String) -> String {
         let parts: [StaticString] = [" Credential=", ", SignedHeaders=", ", Signature="]
-        let bound = algorithm.utf8.count + accessKeyId.utf8.count + 1 + scope.string.utf8.count + signedHeaders.utf8.count
+        let bound =
+            algorithm.utf8.count + accessKeyId.utf8.count + 1 + scope.string.utf8.count + signedHeaders.utf8.count
             + signature.utf8.count + parts.reduce(0) { $0 + $1.utf8CodeUnitCount }
         return String(unsafeUninitializedCapacity: bound) { buffer in
             var out = ByteWriter(buffer)
@@ -171,10 +172,11 @@ public struct SigV4Signer: Sendable {
         let canonical = CanonicalRequest(request: signed, payloadHash: payloadHash, uriRules: options.uriRules, excludeHeaders: exclude)
         let toSign = Self.stringToSignBytes(canonicalRequest: canonical, date: date, scope: key.scope)
         let signature = key.signature(of: toSign)
-        signed.headers.append(HTTPHeader(
-            "Authorization",
-            Self.authorization(accessKeyId: credentials.accessKeyId, scope: key.scope, signedHeaders: canonical.signedHeaders, signature: signature)
-        ))
+        signed.headers.append(
+            HTTPHeader(
+                "Authorization",
+                Self.authorization(accessKeyId: credentials.accessKeyId, scope: key.scope, signedHeaders: canonical.signedHeaders, signature: signature)
+            ))
         return SigningResult(request: signed, canonicalRequest: canonical, stringToSignBytes: toSign, signature: signature, date: date, scope: key.scope)
     }
 

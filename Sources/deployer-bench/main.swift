@@ -45,14 +45,17 @@ case "sign":
     let prepared: [(SigV4Signer, SigningRequest, Payload, Date)] = file.cases.map { item in
         let target = item.query.isEmpty ? item.path : item.path + "?" + item.query
         let request = RawHTTPRequest(method: item.method, target: target, headers: item.headers.map { HTTPHeader($0[0], $0[1]) }).signingRequest
-        let signer = SigV4Signer(credentials: Credentials(accessKeyId: item.access_key_id, secretAccessKey: item.secret_access_key, sessionToken: item.session_token),
-                                 region: item.region, service: item.service)
+        let signer = SigV4Signer(
+            credentials: Credentials(accessKeyId: item.access_key_id, secretAccessKey: item.secret_access_key, sessionToken: item.session_token),
+            region: item.region, service: item.service)
         return (signer, request, .bytes(Array(Data(base64Encoded: item.body_base64) ?? Data())), AMZDate.parse(item.timestamp) ?? Date())
     }
     // A fast wrong signer is no result: every signature must equal botocore's first.
     for ((signer, request, payload, date), item) in zip(prepared, file.cases) {
         let authorization = signer.sign(request, payload: payload, at: date).request.header("Authorization")
-        if authorization != item.authorization { fail("signature differs from botocore's for a \(item.service) \(item.method) request: not timing a wrong signer") }
+        if authorization != item.authorization {
+            fail("signature differs from botocore's for a \(item.service) \(item.method) request: not timing a wrong signer")
+        }
     }
     var count = 0
     var sink = 0
@@ -75,14 +78,19 @@ case "sha256":
         digest = PayloadHash.hex(buffer)
         best = min(best, Date().timeIntervalSince(start))
     }
-    print("bytes=\(buffer.count) seconds=\(String(format: "%.4f", best)) gb_per_second=\(String(format: "%.3f", Double(buffer.count) / best / 1e9)) digest=\(digest.prefix(16))")
+    print(
+        "bytes=\(buffer.count) seconds=\(String(format: "%.4f", best)) gb_per_second=\(String(format: "%.3f", Double(buffer.count) / best / 1e9)) digest=\(digest.prefix(16))"
+    )
 case "upload":
     guard arguments.count >= 5 else { fail("usage: deployer-bench upload FILE BUCKET KEY") }
     let environment = ProcessInfo.processInfo.environment
-    guard let key = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] else { fail("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY") }
+    guard let key = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"] else {
+        fail("set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+    }
     let transport = try AsyncHTTPTransport()
-    let client = AWSClient(configuration: AWSConfiguration(region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", environment: environment)),
-                           transport: transport, credentials: StaticCredentialProvider(Credentials(accessKeyId: key, secretAccessKey: secret)))
+    let client = AWSClient(
+        configuration: AWSConfiguration(region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", environment: environment)),
+        transport: transport, credentials: StaticCredentialProvider(Credentials(accessKeyId: key, secretAccessKey: secret)))
     let start = Date()
     // Tuning knobs for exploring the uploader's settings; the defaults are the product's.
     var uploader = S3Uploader()

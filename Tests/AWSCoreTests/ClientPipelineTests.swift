@@ -1,8 +1,9 @@
-@testable import AWSCore
 import AWSTestSupport
 import Foundation
 import SigV4
 import XCTest
+
+@testable import AWSCore
 
 /// Retry, re-signing, clock-skew correction and error decoding through `AWSClient.send`.
 final class ClientPipelineTests: XCTestCase {
@@ -12,13 +13,22 @@ final class ClientPipelineTests: XCTestCase {
 
     func testRetriesThrottlingAnd5xxThenSucceedsResigningEachAttempt() async throws {
         let transport = ScriptedTransport([
-            .respond(HTTPResponse(status: 400, headers: [HTTPHeader("x-amzn-RequestId", "r1")], text: #"{"__type":"ThrottlingException","message":"Rate exceeded"}"#)),
+            .respond(
+                HTTPResponse(status: 400, headers: [HTTPHeader("x-amzn-RequestId", "r1")], text: #"{"__type":"ThrottlingException","message":"Rate exceeded"}"#)
+            ),
             .fail(TransportError(.reset, "connection reset by peer")),
             .respond(HTTPResponse(status: 200, text: "{}")),
         ])
         let clock = TestClock(Fixtures.start)
         let sleeps = SleepRecorder()
-        let client = Fixtures.client(transport, clock: clock, sleeps: sleeps, retry: RetryPolicy(maxAttempts: 3, random: { clock.advance(61); return 0.5 }))
+        let client = Fixtures.client(
+            transport, clock: clock, sleeps: sleeps,
+            retry: RetryPolicy(
+                maxAttempts: 3,
+                random: {
+                    clock.advance(61)
+                    return 0.5
+                }))
         _ = try await client.send(.glue, operation: "GetJob", request: try jsonRequest(client))
         XCTAssertEqual(transport.requests.count, 3)
         XCTAssertEqual(sleeps.durations, [.milliseconds(500), .seconds(1)], "full jitter of min(1s × 2^(n-1), 20s) with random 0.5")
@@ -29,21 +39,27 @@ final class ClientPipelineTests: XCTestCase {
 
     func testNonRetryableErrorFailsAtOnceWithDecodedFields() async throws {
         let transport = ScriptedTransport([
-            .respond(HTTPResponse(status: 400, headers: [HTTPHeader("x-amzn-RequestId", "req-42")],
-                                  text: #"{"__type":"com.amazonaws.glue#EntityNotFoundException","message":"Job x not found"}"#)),
+            .respond(
+                HTTPResponse(
+                    status: 400, headers: [HTTPHeader("x-amzn-RequestId", "req-42")],
+                    text: #"{"__type":"com.amazonaws.glue#EntityNotFoundException","message":"Job x not found"}"#))
         ])
         let client = Fixtures.client(transport)
         do {
             _ = try await client.send(.glue, operation: "GetJob", request: try jsonRequest(client))
             XCTFail("expected an error")
         } catch let error as AWSError {
-            XCTAssertEqual(error, AWSError(service: "glue", operation: "GetJob", status: 400, code: "EntityNotFoundException", message: "Job x not found", requestId: "req-42"))
+            XCTAssertEqual(
+                error,
+                AWSError(service: "glue", operation: "GetJob", status: 400, code: "EntityNotFoundException", message: "Job x not found", requestId: "req-42"))
         }
         XCTAssertEqual(transport.requests.count, 1)
     }
 
     func testGivesUpAfterMaxAttempts() async throws {
-        let transport = ScriptedTransport(handler: { _ in HTTPResponse(status: 503, text: "<Error><Code>SlowDown</Code><Message>Please reduce</Message></Error>") })
+        let transport = ScriptedTransport(handler: { _ in
+            HTTPResponse(status: 503, text: "<Error><Code>SlowDown</Code><Message>Please reduce</Message></Error>")
+        })
         let sleeps = SleepRecorder()
         let client = Fixtures.client(transport, sleeps: sleeps, retry: RetryPolicy(maxAttempts: 4, random: { 1.0 }))
         let request = try client.makeRequest(.s3, method: "GET", path: "/b/k")
@@ -69,9 +85,10 @@ final class ClientPipelineTests: XCTestCase {
             .respond(HTTPResponse(status: 200, text: "")),
         ])
         let quota = RetryQuota(capacity: 12)
-        let client = AWSClient(configuration: AWSConfiguration(region: "us-east-1", retry: RetryPolicy(maxAttempts: 3, random: { 0 })),
-                               transport: transport, credentials: StaticCredentialProvider(Fixtures.credentials),
-                               clock: { Fixtures.start }, sleep: { _ in }, retryQuota: quota)
+        let client = AWSClient(
+            configuration: AWSConfiguration(region: "us-east-1", retry: RetryPolicy(maxAttempts: 3, random: { 0 })),
+            transport: transport, credentials: StaticCredentialProvider(Fixtures.credentials),
+            clock: { Fixtures.start }, sleep: { _ in }, retryQuota: quota)
         let request = try client.makeRequest(.s3, method: "GET", path: "/b/k")
         for expected in [3, 4] {
             do {
@@ -96,16 +113,18 @@ final class ClientPipelineTests: XCTestCase {
             .fail(TransportError(.timeout, "read timed out")),
         ])
         let quota = RetryQuota(capacity: 20)
-        let client = AWSClient(configuration: AWSConfiguration(region: "us-east-1", retry: RetryPolicy(maxAttempts: 3, random: { 0 })),
-                               transport: transport, credentials: StaticCredentialProvider(Fixtures.credentials),
-                               clock: { Fixtures.start }, sleep: { _ in }, retryQuota: quota)
+        let client = AWSClient(
+            configuration: AWSConfiguration(region: "us-east-1", retry: RetryPolicy(maxAttempts: 3, random: { 0 })),
+            transport: transport, credentials: StaticCredentialProvider(Fixtures.credentials),
+            clock: { Fixtures.start }, sleep: { _ in }, retryQuota: quota)
         let request = try client.makeRequest(.s3, method: "GET", path: "/b/k")
         _ = try await client.send(.s3, operation: "GetObject", request: request)
         // 20 - 10 (retry after the timeout) - 5 (retry after the reset) + 5 (the last retry's cost back).
         XCTAssertEqual(quota.available, 10)
         let spent = RetryQuota(capacity: 9)
-        let starved = AWSClient(configuration: client.configuration, transport: transport, credentials: client.credentials,
-                                clock: { Fixtures.start }, sleep: { _ in }, retryQuota: spent)
+        let starved = AWSClient(
+            configuration: client.configuration, transport: transport, credentials: client.credentials,
+            clock: { Fixtures.start }, sleep: { _ in }, retryQuota: spent)
         do {
             _ = try await starved.send(.s3, operation: "GetObject", request: request)
             XCTFail("expected a transport error")
@@ -120,7 +139,9 @@ final class ClientPipelineTests: XCTestCase {
     }
 
     func testARefusedProxyLoginIsNotRetried() async throws {
-        let transport = ScriptedTransport([.fail(TransportError(.proxy, "the proxy in HTTPS_PROXY refused the login")), .respond(HTTPResponse(status: 200, text: ""))])
+        let transport = ScriptedTransport([
+            .fail(TransportError(.proxy, "the proxy in HTTPS_PROXY refused the login")), .respond(HTTPResponse(status: 200, text: "")),
+        ])
         let client = Fixtures.client(transport)
         do {
             _ = try await client.send(.s3, operation: "GetObject", request: try client.makeRequest(.s3, method: "GET", path: "/b/k"))
@@ -145,8 +166,12 @@ final class ClientPipelineTests: XCTestCase {
     func testClockSkewCorrectedFromDateHeaderAndResigned() async throws {
         let serverNow = Fixtures.start.addingTimeInterval(20 * 60)
         let transport = ScriptedTransport([
-            .respond(HTTPResponse(status: 403, headers: [HTTPHeader("Date", Fixtures.httpDate(serverNow))],
-                                  text: "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>")),
+            .respond(
+                HTTPResponse(
+                    status: 403, headers: [HTTPHeader("Date", Fixtures.httpDate(serverNow))],
+                    text:
+                        "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference between the request time and the current time is too large.</Message></Error>"
+                )),
             .respond(HTTPResponse(status: 200)),
         ])
         let client = Fixtures.client(transport)
@@ -159,8 +184,10 @@ final class ClientPipelineTests: XCTestCase {
 
     func testSmallSkewIsNotCorrectedAndSignatureErrorSurfaces() async throws {
         let transport = ScriptedTransport([
-            .respond(HTTPResponse(status: 403, headers: [HTTPHeader("Date", Fixtures.httpDate(Fixtures.start.addingTimeInterval(30)))],
-                                  text: "<Error><Code>SignatureDoesNotMatch</Code><Message>bad</Message><RequestId>abc</RequestId></Error>")),
+            .respond(
+                HTTPResponse(
+                    status: 403, headers: [HTTPHeader("Date", Fixtures.httpDate(Fixtures.start.addingTimeInterval(30)))],
+                    text: "<Error><Code>SignatureDoesNotMatch</Code><Message>bad</Message><RequestId>abc</RequestId></Error>"))
         ])
         let client = Fixtures.client(transport)
         do {
@@ -174,16 +201,33 @@ final class ClientPipelineTests: XCTestCase {
     }
 
     func testErrorDecodingPerProtocol() {
-        let query = AWSError.decode(service: "sts", operation: "AssumeRole", protocol: .query, response: HTTPResponse(status: 403, text: """
-        <ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not allowed &amp; denied</Message></Error><RequestId>q-1</RequestId></ErrorResponse>
-        """))
-        XCTAssertEqual(query, AWSError(service: "sts", operation: "AssumeRole", status: 403, code: "AccessDenied", message: "not allowed & denied", requestId: "q-1"))
-        let rest = AWSError.decode(service: "emr-serverless", operation: "GetApplication", protocol: .restJSON, response: HTTPResponse(
-            status: 404, headers: [HTTPHeader("x-amzn-ErrorType", "ResourceNotFoundException:http://internal.amazon.com/coral/"), HTTPHeader("x-amzn-RequestId", "rj")],
-            text: #"{"message":"Application 00f not found"}"#))
-        XCTAssertEqual(rest, AWSError(service: "emr-serverless", operation: "GetApplication", status: 404, code: "ResourceNotFoundException", message: "Application 00f not found", requestId: "rj"))
-        let s3 = AWSError.decode(service: "s3", operation: "PutObject", protocol: .restXML, response: HTTPResponse(
-            status: 412, headers: [HTTPHeader("x-amz-request-id", "s3r")], text: "<?xml version=\"1.0\"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>"))
+        let query = AWSError.decode(
+            service: "sts", operation: "AssumeRole", protocol: .query,
+            response: HTTPResponse(
+                status: 403,
+                text: """
+                    <ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not allowed &amp; denied</Message></Error><RequestId>q-1</RequestId></ErrorResponse>
+                    """))
+        XCTAssertEqual(
+            query, AWSError(service: "sts", operation: "AssumeRole", status: 403, code: "AccessDenied", message: "not allowed & denied", requestId: "q-1"))
+        let rest = AWSError.decode(
+            service: "emr-serverless", operation: "GetApplication", protocol: .restJSON,
+            response: HTTPResponse(
+                status: 404,
+                headers: [HTTPHeader("x-amzn-ErrorType", "ResourceNotFoundException:http://internal.amazon.com/coral/"), HTTPHeader("x-amzn-RequestId", "rj")],
+                text: #"{"message":"Application 00f not found"}"#))
+        XCTAssertEqual(
+            rest,
+            AWSError(
+                service: "emr-serverless", operation: "GetApplication", status: 404, code: "ResourceNotFoundException", message: "Application 00f not found",
+                requestId: "rj"))
+        let s3 = AWSError.decode(
+            service: "s3", operation: "PutObject", protocol: .restXML,
+            response: HTTPResponse(
+                status: 412, headers: [HTTPHeader("x-amz-request-id", "s3r")],
+                text:
+                    "<?xml version=\"1.0\"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>"
+            ))
         XCTAssertEqual(s3.code, "PreconditionFailed")
         XCTAssertEqual(s3.requestId, "s3r")
         let empty = AWSError.decode(service: "s3", operation: "HeadObject", protocol: .restXML, response: HTTPResponse(status: 404))
@@ -204,12 +248,20 @@ final class ClientPipelineTests: XCTestCase {
         XCTAssertFalse(text.contains(signature))
         XCTAssertFalse(text.contains("session-token-value"))
         XCTAssertFalse(text.contains("super-secret-value"))
-        XCTAssertEqual(Redaction.url("https://h/k?X-Amz-Credential=A%2Fb&X-Amz-Security-Token=tok&X-Amz-Signature=abc"),
-                       "https://h/k?X-Amz-Credential=A%2Fb&X-Amz-Security-Token=<redacted>&X-Amz-Signature=<redacted>")
+        XCTAssertEqual(
+            Redaction.url("https://h/k?X-Amz-Credential=A%2Fb&X-Amz-Security-Token=tok&X-Amz-Signature=abc"),
+            "https://h/k?X-Amz-Credential=A%2Fb&X-Amz-Security-Token=<redacted>&X-Amz-Signature=<redacted>")
     }
 
     func testUnsignedClientSendsNoAuthorization() async throws {
-        let transport = ScriptedTransport([.respond(HTTPResponse(status: 200, text: "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"))])
+        let transport = ScriptedTransport([
+            .respond(
+                HTTPResponse(
+                    status: 200,
+                    text:
+                        "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
+                ))
+        ])
         let client = Fixtures.client(transport, credentials: nil)
         let credentials = try await STSClient(client: client).assumeRoleWithWebIdentity(roleArn: "arn:aws:iam::1:role/r", sessionName: "s", token: "jwt")
         XCTAssertEqual(credentials.accessKeyId, "ASIA1")

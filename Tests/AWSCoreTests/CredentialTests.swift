@@ -1,8 +1,9 @@
-@testable import AWSCore
 import AWSTestSupport
 import Foundation
 import SigV4
 import XCTest
+
+@testable import AWSCore
 
 final class CredentialTests: XCTestCase {
     var directory: URL!
@@ -28,10 +29,10 @@ final class CredentialTests: XCTestCase {
     }
 
     static let stsAnswer = """
-    <AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>
-    <AccessKeyId>ASIAASSUMED</AccessKeyId><SecretAccessKey>assumed-secret</SecretAccessKey><SessionToken>assumed-token</SessionToken>
-    <Expiration>2030-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>
-    """
+        <AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>
+        <AccessKeyId>ASIAASSUMED</AccessKeyId><SecretAccessKey>assumed-secret</SecretAccessKey><SessionToken>assumed-token</SessionToken>
+        <Expiration>2030-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>
+        """
 
     func testFlagsBeatEnvironmentWhichBeatsProfile() async throws {
         _ = try write(".aws/credentials", "[default]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret\n")
@@ -43,7 +44,8 @@ final class CredentialTests: XCTestCase {
         let fromFlags = try await AWSSetup(options: AWSOptions(accessKeyId: "AKIDFLAG", secretAccessKey: "flag-secret"), environment: env)
             .credentialChain(transport: transport, region: "us-east-1").resolve()
         XCTAssertEqual(fromFlags?.credentials.accessKeyId, "AKIDFLAG")
-        let fromProfile = try await AWSSetup(options: AWSOptions(), environment: environment()).credentialChain(transport: transport, region: "us-east-1").resolve()
+        let fromProfile = try await AWSSetup(options: AWSOptions(), environment: environment()).credentialChain(transport: transport, region: "us-east-1")
+            .resolve()
         XCTAssertEqual(fromProfile?.credentials.accessKeyId, "AKIDPROFILE")
         XCTAssertEqual(fromProfile?.source, "profile default")
         XCTAssertTrue(transport.requests.isEmpty)
@@ -59,22 +61,27 @@ final class CredentialTests: XCTestCase {
     }
 
     func testConfigFileProfilesAndRegionOrder() throws {
-        let config = try write("config", """
-        [default]
-        region = eu-central-1
-        [profile ci]
-        region = ap-southeast-2 # trailing comment
-        s3 =
-          addressing_style = path
-        [sso-session corp]
-        sso_region = us-east-1
-        """)
+        let config = try write(
+            "config",
+            """
+            [default]
+            region = eu-central-1
+            [profile ci]
+            region = ap-southeast-2 # trailing comment
+            s3 =
+              addressing_style = path
+            [sso-session corp]
+            sso_region = us-east-1
+            """)
         let base = environment(["AWS_CONFIG_FILE": config])
         XCTAssertEqual(try AWSSetup(options: AWSOptions(), environment: base).region(), "eu-central-1")
         XCTAssertEqual(try AWSSetup(options: AWSOptions(), environment: base.merging(["AWS_PROFILE": "ci"]) { $1 }).region(), "ap-southeast-2")
         XCTAssertEqual(try AWSSetup(options: AWSOptions(), environment: base.merging(["AWS_DEFAULT_REGION": "us-west-1"]) { $1 }).region(), "us-west-1")
-        XCTAssertEqual(try AWSSetup(options: AWSOptions(), environment: base.merging(["AWS_DEFAULT_REGION": "us-west-1", "AWS_REGION": "us-west-2"]) { $1 }).region(), "us-west-2")
-        XCTAssertEqual(try AWSSetup(options: AWSOptions(region: "sa-east-1"), environment: base.merging(["AWS_REGION": "us-west-2"]) { $1 }).region(), "sa-east-1")
+        XCTAssertEqual(
+            try AWSSetup(options: AWSOptions(), environment: base.merging(["AWS_DEFAULT_REGION": "us-west-1", "AWS_REGION": "us-west-2"]) { $1 }).region(),
+            "us-west-2")
+        XCTAssertEqual(
+            try AWSSetup(options: AWSOptions(region: "sa-east-1"), environment: base.merging(["AWS_REGION": "us-west-2"]) { $1 }).region(), "sa-east-1")
         XCTAssertThrowsError(try AWSSetup(options: AWSOptions(), environment: environment()).region())
         let parsed = AWSSetup(options: AWSOptions(), environment: base).config
         XCTAssertNil(parsed.configFile["corp"], "sso-session sections are not profiles")
@@ -82,43 +89,55 @@ final class CredentialTests: XCTestCase {
     }
 
     /// GetRoleCredentials as botocore's sso model documents it (rest-json, expiration in ms).
-    static let ssoAnswer = #"{"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"sso-secret","sessionToken":"sso-token","expiration":1893456000000}}"#
+    static let ssoAnswer =
+        #"{"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":"sso-secret","sessionToken":"sso-token","expiration":1893456000000}}"#
 
     /// A profile on an sso-session, as `aws configure sso` writes it.
     static let ssoSessionConfig = """
-    [profile oncall]
-    sso_session = corp
-    sso_account_id = 123456789012
-    sso_role_name = DataOnCall
-    region = eu-west-1
+        [profile oncall]
+        sso_session = corp
+        sso_account_id = 123456789012
+        sso_role_name = DataOnCall
+        region = eu-west-1
 
-    [sso-session corp]
-    sso_start_url = https://example.awsapps.com/start
-    sso_region = eu-central-1
-    sso_registration_scopes = sso:account:access
-    """
+        [sso-session corp]
+        sso_start_url = https://example.awsapps.com/start
+        sso_region = eu-central-1
+        sso_registration_scopes = sso:account:access
+        """
 
     /// The CLI names the cache file by the SHA-1 of the session name or start URL (hex digests
     /// from Python's hashlib, so the naming is checked against an independent implementation).
-    static let ssoCacheNames = ["corp": "ee0bfd2552fbd840c02cc48b6e823320543c450f",
-                                "https://example.awsapps.com/start": "e8be5486177c5b5392bd9aa76563515b29358e6e"]
+    static let ssoCacheNames = [
+        "corp": "ee0bfd2552fbd840c02cc48b6e823320543c450f",
+        "https://example.awsapps.com/start": "e8be5486177c5b5392bd9aa76563515b29358e6e",
+    ]
 
     func writeSSOToken(key: String, expiresAt: String) throws {
         let name = try XCTUnwrap(Self.ssoCacheNames[key])
         try FileManager.default.createDirectory(at: directory.appendingPathComponent(".aws/sso/cache"), withIntermediateDirectories: true)
-        _ = try write(".aws/sso/cache/\(name).json", #"{"startUrl":"https://example.awsapps.com/start","region":"eu-west-1","accessToken":"sso-access-token","expiresAt":"\#(expiresAt)"}"#)
+        _ = try write(
+            ".aws/sso/cache/\(name).json",
+            #"{"startUrl":"https://example.awsapps.com/start","region":"eu-west-1","accessToken":"sso-access-token","expiresAt":"\#(expiresAt)"}"#)
     }
 
     func testSSOSessionProfileExchangesTheCachedTokenForRoleCredentials() async throws {
         _ = try write(".aws/config", Self.ssoSessionConfig)
         try writeSSOToken(key: "corp", expiresAt: "2099-01-01T00:00:00Z")
         let transport = ScriptedTransport(handler: { request in
-            request.header("x-amz-sso_bearer_token") == "sso-access-token" ? HTTPResponse(status: 200, text: Self.ssoAnswer)
-                : HTTPResponse(status: 401, headers: [HTTPHeader("x-amzn-errortype", "UnauthorizedException")], text: #"{"message":"Session token not found or invalid"}"#)
+            request.header("x-amz-sso_bearer_token") == "sso-access-token"
+                ? HTTPResponse(status: 200, text: Self.ssoAnswer)
+                : HTTPResponse(
+                    status: 401, headers: [HTTPHeader("x-amzn-errortype", "UnauthorizedException")], text: #"{"message":"Session token not found or invalid"}"#)
         })
-        let resolved = try await AWSSetup(options: AWSOptions(profile: "oncall"), environment: environment()).credentialChain(transport: transport, region: "eu-west-1").resolve()
-        XCTAssertEqual(resolved?.credentials, Credentials(accessKeyId: "ASIASSO", secretAccessKey: "sso-secret", sessionToken: "sso-token",
-                                                          expiration: Date(timeIntervalSince1970: 1_893_456_000)))
+        let resolved = try await AWSSetup(options: AWSOptions(profile: "oncall"), environment: environment()).credentialChain(
+            transport: transport, region: "eu-west-1"
+        ).resolve()
+        XCTAssertEqual(
+            resolved?.credentials,
+            Credentials(
+                accessKeyId: "ASIASSO", secretAccessKey: "sso-secret", sessionToken: "sso-token",
+                expiration: Date(timeIntervalSince1970: 1_893_456_000)))
         XCTAssertEqual(resolved?.source, "profile oncall (IAM Identity Center, role DataOnCall)")
         let request = try XCTUnwrap(transport.requests.first)
         XCTAssertEqual(request.method, "GET")
@@ -140,10 +159,12 @@ final class CredentialTests: XCTestCase {
         let cache = directory.appendingPathComponent(".aws/sso/cache/\(try XCTUnwrap(Self.ssoCacheNames["corp"])).json").path
         func writeCache(expiresAt: String) throws {
             try FileManager.default.createDirectory(at: directory.appendingPathComponent(".aws/sso/cache"), withIntermediateDirectories: true)
-            _ = try write(".aws/sso/cache/\(try XCTUnwrap(Self.ssoCacheNames["corp"])).json", """
-            {"startUrl":"https://example.awsapps.com/start","region":"eu-central-1","accessToken":"old-access-token","expiresAt":"\(expiresAt)",
-             "clientId":"client-1","clientSecret":"client-secret-1","registrationExpiresAt":"\(registered)","refreshToken":"refresh-1"}
-            """)
+            _ = try write(
+                ".aws/sso/cache/\(try XCTUnwrap(Self.ssoCacheNames["corp"])).json",
+                """
+                {"startUrl":"https://example.awsapps.com/start","region":"eu-central-1","accessToken":"old-access-token","expiresAt":"\(expiresAt)",
+                 "clientId":"client-1","clientSecret":"client-secret-1","registrationExpiresAt":"\(registered)","refreshToken":"refresh-1"}
+                """)
         }
         try writeCache(expiresAt: soon)
         // CreateToken (sso-oidc model: POST /token, expiresIn in seconds), then GetRoleCredentials with the new token.
@@ -152,13 +173,16 @@ final class CredentialTests: XCTestCase {
             case ("oidc.eu-central-1.amazonaws.com", "/token"):
                 return HTTPResponse(status: 200, text: #"{"accessToken":"new-access-token","tokenType":"Bearer","expiresIn":3600,"refreshToken":"refresh-2"}"#)
             case ("portal.sso.eu-central-1.amazonaws.com", "/federation/credentials"):
-                return request.header("x-amz-sso_bearer_token") == "new-access-token" ? HTTPResponse(status: 200, text: Self.ssoAnswer)
+                return request.header("x-amz-sso_bearer_token") == "new-access-token"
+                    ? HTTPResponse(status: 200, text: Self.ssoAnswer)
                     : HTTPResponse(status: 401, headers: [HTTPHeader("x-amzn-errortype", "UnauthorizedException")], text: #"{"message":"stale"}"#)
             default:
                 return HTTPResponse(status: 404, text: "{}")
             }
         })
-        let resolved = try await AWSSetup(options: AWSOptions(profile: "oncall"), environment: environment()).credentialChain(transport: transport, region: "us-east-1").resolve()
+        let resolved = try await AWSSetup(options: AWSOptions(profile: "oncall"), environment: environment()).credentialChain(
+            transport: transport, region: "us-east-1"
+        ).resolve()
         XCTAssertEqual(resolved?.credentials.accessKeyId, "ASIASSO")
         let tokenRequest = try XCTUnwrap(transport.requests.first)
         XCTAssertEqual(tokenRequest.method, "POST")
@@ -179,7 +203,8 @@ final class CredentialTests: XCTestCase {
             HTTPResponse(status: 400, headers: [HTTPHeader("x-amzn-errortype", "InvalidGrantException")], text: #"{"error":"invalid_grant"}"#)
         })
         do {
-            _ = try await AWSSetup(options: AWSOptions(profile: "oncall"), environment: environment()).credentialChain(transport: refusing, region: "us-east-1").resolve()
+            _ = try await AWSSetup(options: AWSOptions(profile: "oncall"), environment: environment()).credentialChain(transport: refusing, region: "us-east-1")
+                .resolve()
             XCTFail("an expired login that cannot be refreshed must be an error")
         } catch {
             XCTAssertTrue("\(error)".contains("expired at 2020-01-01T00:00:00Z") && "\(error)".contains("aws sso login --profile oncall"), "\(error)")
@@ -188,25 +213,29 @@ final class CredentialTests: XCTestCase {
     }
 
     func testLegacySSOProfileAndTheErrorsThatSayWhatToRun() async throws {
-        _ = try write(".aws/config", """
-        [profile legacy]
-        sso_start_url = https://example.awsapps.com/start
-        sso_region = us-east-1
-        sso_account_id = 210987654321
-        sso_role_name = Deployer
+        _ = try write(
+            ".aws/config",
+            """
+            [profile legacy]
+            sso_start_url = https://example.awsapps.com/start
+            sso_region = us-east-1
+            sso_account_id = 210987654321
+            sso_role_name = Deployer
 
-        [profile half]
-        sso_session = corp
+            [profile half]
+            sso_session = corp
 
-        [profile dangling]
-        sso_session = nowhere
-        sso_account_id = 1
-        sso_role_name = r
-        """)
+            [profile dangling]
+            sso_session = nowhere
+            sso_account_id = 1
+            sso_role_name = r
+            """)
         let transport = ScriptedTransport(handler: { _ in HTTPResponse(status: 200, text: Self.ssoAnswer) })
         func failure(_ profile: String) async -> String {
             do {
-                _ = try await AWSSetup(options: AWSOptions(profile: profile), environment: environment()).credentialChain(transport: transport, region: "us-east-1").resolve()
+                _ = try await AWSSetup(options: AWSOptions(profile: profile), environment: environment()).credentialChain(
+                    transport: transport, region: "us-east-1"
+                ).resolve()
                 return "no error"
             } catch {
                 return "\(error)"
@@ -219,7 +248,9 @@ final class CredentialTests: XCTestCase {
         XCTAssertTrue(expired.contains("expired at 2020-01-01T00:00:00UTC") && expired.contains("aws sso login --profile legacy"), expired)
         XCTAssertTrue(transport.requests.isEmpty, "no call is made with a missing or expired login")
         try writeSSOToken(key: "https://example.awsapps.com/start", expiresAt: "2099-01-01T00:00:00Z")
-        let resolved = try await AWSSetup(options: AWSOptions(profile: "legacy"), environment: environment()).credentialChain(transport: transport, region: "eu-west-1").resolve()
+        let resolved = try await AWSSetup(options: AWSOptions(profile: "legacy"), environment: environment()).credentialChain(
+            transport: transport, region: "eu-west-1"
+        ).resolve()
         XCTAssertEqual(resolved?.credentials.accessKeyId, "ASIASSO")
         XCTAssertEqual(transport.requests.first?.host, "portal.sso.us-east-1.amazonaws.com")
         let half = await failure("half")
@@ -228,10 +259,12 @@ final class CredentialTests: XCTestCase {
         XCTAssertTrue(dangling.contains("[sso-session nowhere]"), dangling)
 
         let refused = ScriptedTransport(handler: { _ in
-            HTTPResponse(status: 401, headers: [HTTPHeader("x-amzn-errortype", "UnauthorizedException")], text: #"{"message":"Session token not found or invalid"}"#)
+            HTTPResponse(
+                status: 401, headers: [HTTPHeader("x-amzn-errortype", "UnauthorizedException")], text: #"{"message":"Session token not found or invalid"}"#)
         })
         do {
-            _ = try await AWSSetup(options: AWSOptions(profile: "legacy"), environment: environment()).credentialChain(transport: refused, region: "us-east-1").resolve()
+            _ = try await AWSSetup(options: AWSOptions(profile: "legacy"), environment: environment()).credentialChain(transport: refused, region: "us-east-1")
+                .resolve()
             XCTFail("a refused token must be an error")
         } catch {
             XCTAssertTrue("\(error)".contains("UnauthorizedException") && "\(error)".contains("aws sso login --profile legacy"), "\(error)")
@@ -246,7 +279,9 @@ final class CredentialTests: XCTestCase {
         let fromEnvironment = AWSSetup(options: AWSOptions(), environment: environment(["AWS_MAX_ATTEMPTS": "2", "AWS_CA_BUNDLE": "/etc/env.pem"]))
         XCTAssertEqual(fromEnvironment.configuration(region: "us-east-1").retry.maxAttempts, 2)
         XCTAssertEqual(fromEnvironment.caBundlePath, "/etc/env.pem")
-        XCTAssertEqual(AWSSetup(options: AWSOptions(maxAttempts: 5), environment: environment(["AWS_MAX_ATTEMPTS": "2"])).configuration(region: "us-east-1").retry.maxAttempts, 5)
+        XCTAssertEqual(
+            AWSSetup(options: AWSOptions(maxAttempts: 5), environment: environment(["AWS_MAX_ATTEMPTS": "2"])).configuration(region: "us-east-1").retry
+                .maxAttempts, 5)
         let other = AWSSetup(options: AWSOptions(profile: "other"), environment: environment())
         XCTAssertEqual(other.configuration(region: "us-east-1").retry.maxAttempts, RetryPolicy.deployerDefaultAttempts)
         XCTAssertNil(other.caBundlePath)
@@ -254,11 +289,18 @@ final class CredentialTests: XCTestCase {
 
     func testRoleArnWithSourceProfileAssumesRoleSignedWithSourceKeys() async throws {
         _ = try write(".aws/credentials", "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base-secret\n")
-        _ = try write(".aws/config", "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\nsource_profile = base\nrole_session_name = ci-run\nexternal_id = ext-1\n")
+        _ = try write(
+            ".aws/config",
+            "[profile deploy]\nrole_arn = arn:aws:iam::123456789012:role/deploy\nsource_profile = base\nrole_session_name = ci-run\nexternal_id = ext-1\n")
         let transport = ScriptedTransport(handler: { _ in HTTPResponse(status: 200, text: Self.stsAnswer) })
-        let resolved = try await AWSSetup(options: AWSOptions(profile: "deploy"), environment: environment()).credentialChain(transport: transport, region: "eu-west-1").resolve()
-        XCTAssertEqual(resolved?.credentials, Credentials(accessKeyId: "ASIAASSUMED", secretAccessKey: "assumed-secret", sessionToken: "assumed-token",
-                                                          expiration: CredentialDates.parse("2030-01-01T00:00:00Z")))
+        let resolved = try await AWSSetup(options: AWSOptions(profile: "deploy"), environment: environment()).credentialChain(
+            transport: transport, region: "eu-west-1"
+        ).resolve()
+        XCTAssertEqual(
+            resolved?.credentials,
+            Credentials(
+                accessKeyId: "ASIAASSUMED", secretAccessKey: "assumed-secret", sessionToken: "assumed-token",
+                expiration: CredentialDates.parse("2030-01-01T00:00:00Z")))
         XCTAssertEqual(resolved?.source, "profile deploy (assume role)")
         let request = try XCTUnwrap(transport.requests.first)
         XCTAssertEqual(request.host, "sts.eu-west-1.amazonaws.com")
@@ -270,11 +312,15 @@ final class CredentialTests: XCTestCase {
     }
 
     func testSourceProfileLoopAndMissingProfileAreErrors() async throws {
-        _ = try write(".aws/config", "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n")
+        _ = try write(
+            ".aws/config",
+            "[profile a]\nrole_arn = arn:aws:iam::1:role/a\nsource_profile = b\n[profile b]\nrole_arn = arn:aws:iam::1:role/b\nsource_profile = a\n")
         let transport = ScriptedTransport([])
         for (profile, expected) in [("a", "loop"), ("nope", "not in")] {
             do {
-                _ = try await AWSSetup(options: AWSOptions(profile: profile), environment: environment()).credentialChain(transport: transport, region: "us-east-1").resolve()
+                _ = try await AWSSetup(options: AWSOptions(profile: profile), environment: environment()).credentialChain(
+                    transport: transport, region: "us-east-1"
+                ).resolve()
                 XCTFail("expected an error for \(profile)")
             } catch {
                 XCTAssertTrue("\(error)".contains(expected), "\(error)")
@@ -283,18 +329,24 @@ final class CredentialTests: XCTestCase {
     }
 
     func testCredentialProcess() async throws {
-        let script = try write("creds.sh", """
-        #!/bin/sh
-        echo '{"Version": 1, "AccessKeyId": "AKIDPROC", "SecretAccessKey": "proc-secret", "SessionToken": "proc-token", "Expiration": "2031-02-03T04:05:06Z"}'
-        """)
+        let script = try write(
+            "creds.sh",
+            """
+            #!/bin/sh
+            echo '{"Version": 1, "AccessKeyId": "AKIDPROC", "SecretAccessKey": "proc-secret", "SessionToken": "proc-token", "Expiration": "2031-02-03T04:05:06Z"}'
+            """)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
         _ = try write(".aws/config", "[default]\ncredential_process = \(script)\n[profile broken]\ncredential_process = /bin/false\n")
-        let resolved = try await AWSSetup(options: AWSOptions(), environment: environment()).credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+        let resolved = try await AWSSetup(options: AWSOptions(), environment: environment()).credentialChain(
+            transport: ScriptedTransport([]), region: "us-east-1"
+        ).resolve()
         XCTAssertEqual(resolved?.credentials.accessKeyId, "AKIDPROC")
         XCTAssertEqual(resolved?.credentials.sessionToken, "proc-token")
         XCTAssertEqual(resolved?.credentials.expiration, CredentialDates.parse("2031-02-03T04:05:06Z"))
         do {
-            _ = try await AWSSetup(options: AWSOptions(profile: "broken"), environment: environment()).credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+            _ = try await AWSSetup(options: AWSOptions(profile: "broken"), environment: environment()).credentialChain(
+                transport: ScriptedTransport([]), region: "us-east-1"
+            ).resolve()
             XCTFail("expected an error")
         } catch {
             XCTAssertTrue("\(error)".contains("exited with status 1"), "\(error)")
@@ -319,11 +371,14 @@ final class CredentialTests: XCTestCase {
     func testContainerCredentialsFromLocalServerWithTokenFile() async throws {
         let server = try LocalHTTPServer { request in
             guard request.header("Authorization") == "container-auth-token" else { return .init(status: 401) }
-            return .init(status: 200, body: #"{"AccessKeyId":"ASIACONT","SecretAccessKey":"cont-secret","Token":"cont-token","Expiration":"2030-05-06T07:08:09Z"}"#)
+            return .init(
+                status: 200, body: #"{"AccessKeyId":"ASIACONT","SecretAccessKey":"cont-secret","Token":"cont-token","Expiration":"2030-05-06T07:08:09Z"}"#)
         }
         defer { server.stop() }
         let tokenFile = try write("auth", "container-auth-token\n")
-        let env = environment(["AWS_CONTAINER_CREDENTIALS_FULL_URI": "\(server.baseURL)/v2/credentials?id=1", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile])
+        let env = environment([
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI": "\(server.baseURL)/v2/credentials?id=1", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": tokenFile,
+        ])
         // The chain's one HTTP client (the command's) reaches the credential endpoint too.
         let transport = try AsyncHTTPTransport()
         let resolved = try await AWSSetup(options: AWSOptions(), environment: env).credentialChain(transport: transport, region: "us-east-1").resolve()
@@ -349,7 +404,11 @@ final class CredentialTests: XCTestCase {
                 return request.header("X-aws-ec2-metadata-token") == "imds-session-token" ? .init(status: 200, body: "runner-role\n") : .init(status: 401)
             case ("GET", "/latest/meta-data/iam/security-credentials/runner-role"):
                 return request.header("X-aws-ec2-metadata-token") == "imds-session-token"
-                    ? .init(status: 200, body: #"{"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"imds-secret","Token":"imds-token","Expiration":"2030-01-01T00:00:00Z"}"#)
+                    ? .init(
+                        status: 200,
+                        body:
+                            #"{"Code":"Success","AccessKeyId":"ASIAIMDS","SecretAccessKey":"imds-secret","Token":"imds-token","Expiration":"2030-01-01T00:00:00Z"}"#
+                    )
                     : .init(status: 401)
             default:
                 return .init(status: 404)
@@ -366,7 +425,9 @@ final class CredentialTests: XCTestCase {
     }
 
     func testNothingConfiguredResolvesToNil() async throws {
-        let resolved = try await AWSSetup(options: AWSOptions(), environment: environment()).credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+        let resolved = try await AWSSetup(options: AWSOptions(), environment: environment()).credentialChain(
+            transport: ScriptedTransport([]), region: "us-east-1"
+        ).resolve()
         XCTAssertNil(resolved)
     }
 
@@ -386,7 +447,9 @@ final class CredentialTests: XCTestCase {
         ]
         for (extra, expected) in cases {
             do {
-                _ = try await AWSSetup(options: AWSOptions(), environment: environment(extra)).credentialChain(transport: ScriptedTransport([]), region: "us-east-1").resolve()
+                _ = try await AWSSetup(options: AWSOptions(), environment: environment(extra)).credentialChain(
+                    transport: ScriptedTransport([]), region: "us-east-1"
+                ).resolve()
                 XCTFail("expected the broken file to be named: \(expected)")
             } catch let error as CredentialError {
                 XCTAssertTrue(error.description.hasPrefix("no AWS credentials found, and "), error.description)
@@ -408,8 +471,10 @@ final class CredentialTests: XCTestCase {
             let counter: Counter
             func resolve() async throws -> ResolvedCredentials? {
                 let n = counter.next()
-                return ResolvedCredentials(credentials: Credentials(accessKeyId: "AKID\(n)", secretAccessKey: "s", sessionToken: "t",
-                                                                    expiration: clock.now().addingTimeInterval(3600)), source: "test")
+                return ResolvedCredentials(
+                    credentials: Credentials(
+                        accessKeyId: "AKID\(n)", secretAccessKey: "s", sessionToken: "t",
+                        expiration: clock.now().addingTimeInterval(3600)), source: "test")
             }
         }
         let cache = CachingCredentialProvider(Expiring(clock: clock, counter: counter), refreshWindow: 300, clock: { clock.now() })

@@ -1,5 +1,6 @@
-@testable import AWSCore
 import XCTest
+
+@testable import AWSCore
 
 final class EndpointTests: XCTestCase {
     func testPrecedenceFlagThenServiceEnvThenGlobalEnv() throws {
@@ -7,9 +8,12 @@ final class EndpointTests: XCTestCase {
         XCTAssertEqual(try EndpointResolver(region: "eu-west-1", environment: environment).resolve(.glue).host, "glue-only")
         XCTAssertEqual(try EndpointResolver(region: "eu-west-1", environment: environment).resolve(.sts).host, "global")
         XCTAssertEqual(try EndpointResolver(region: "eu-west-1", explicitURL: "https://flag:3", environment: environment).resolve(.glue).host, "flag")
-        XCTAssertEqual(try EndpointResolver(region: "eu-west-1", environment: environment.merging(["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"]) { $1 }).resolve(.glue).host,
-                       "glue.eu-west-1.amazonaws.com")
-        let emr = try EndpointResolver(region: "eu-west-1", environment: ["AWS_ENDPOINT_URL_EMR_SERVERLESS": "http://127.0.0.1:5000/base/"]).resolve(.emrServerless)
+        XCTAssertEqual(
+            try EndpointResolver(region: "eu-west-1", environment: environment.merging(["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"]) { $1 }).resolve(.glue)
+                .host,
+            "glue.eu-west-1.amazonaws.com")
+        let emr = try EndpointResolver(region: "eu-west-1", environment: ["AWS_ENDPOINT_URL_EMR_SERVERLESS": "http://127.0.0.1:5000/base/"]).resolve(
+            .emrServerless)
         XCTAssertEqual(emr, Endpoint(scheme: "http", host: "127.0.0.1", port: 5000, basePath: "/base", signingRegion: "eu-west-1", isCustom: true))
         XCTAssertThrowsError(try EndpointResolver(region: "x", explicitURL: "ftp://x").resolve(.s3))
     }

@@ -1,8 +1,9 @@
 import AWSTestSupport
-@testable import AWSCore
 import Foundation
 import SigV4
 import XCTest
+
+@testable import AWSCore
 
 /// Against real peers started by `Tests/run-swift.sh` (Tests/peers/start.sh): SeaweedFS for S3
 /// and moto_server with authentication on for STS. Skipped, loudly, when they are not running.
@@ -20,15 +21,17 @@ final class IntegrationTests: XCTestCase {
     func peers() throws -> Peers {
         let env = ProcessInfo.processInfo.environment
         guard let s3 = env["DEPLOYER_IT_S3_ENDPOINT"], let moto = env["DEPLOYER_IT_MOTO_ENDPOINT"],
-              let s3Key = env["DEPLOYER_IT_S3_ACCESS_KEY"], let s3Secret = env["DEPLOYER_IT_S3_SECRET_KEY"],
-              let motoKey = env["DEPLOYER_IT_MOTO_ACCESS_KEY"], let motoSecret = env["DEPLOYER_IT_MOTO_SECRET_KEY"],
-              let deniedKey = env["DEPLOYER_IT_MOTO_DENIED_ACCESS_KEY"], let deniedSecret = env["DEPLOYER_IT_MOTO_DENIED_SECRET_KEY"],
-              let role = env["DEPLOYER_IT_MOTO_ROLE_ARN"], let account = env["DEPLOYER_IT_MOTO_ACCOUNT_ID"] else {
+            let s3Key = env["DEPLOYER_IT_S3_ACCESS_KEY"], let s3Secret = env["DEPLOYER_IT_S3_SECRET_KEY"],
+            let motoKey = env["DEPLOYER_IT_MOTO_ACCESS_KEY"], let motoSecret = env["DEPLOYER_IT_MOTO_SECRET_KEY"],
+            let deniedKey = env["DEPLOYER_IT_MOTO_DENIED_ACCESS_KEY"], let deniedSecret = env["DEPLOYER_IT_MOTO_DENIED_SECRET_KEY"],
+            let role = env["DEPLOYER_IT_MOTO_ROLE_ARN"], let account = env["DEPLOYER_IT_MOTO_ACCOUNT_ID"]
+        else {
             throw XCTSkip("integration peers are not running: run Tests/run-swift.sh (starts SeaweedFS and moto_server)")
         }
-        return Peers(s3Endpoint: s3, s3Credentials: Credentials(accessKeyId: s3Key, secretAccessKey: s3Secret), motoEndpoint: moto,
-                     motoCredentials: Credentials(accessKeyId: motoKey, secretAccessKey: motoSecret),
-                     deniedCredentials: Credentials(accessKeyId: deniedKey, secretAccessKey: deniedSecret), roleArn: role, accountId: account)
+        return Peers(
+            s3Endpoint: s3, s3Credentials: Credentials(accessKeyId: s3Key, secretAccessKey: s3Secret), motoEndpoint: moto,
+            motoCredentials: Credentials(accessKeyId: motoKey, secretAccessKey: motoSecret),
+            deniedCredentials: Credentials(accessKeyId: deniedKey, secretAccessKey: deniedSecret), roleArn: role, accountId: account)
     }
 
     static let transport: AsyncHTTPTransport = {
@@ -39,9 +42,14 @@ final class IntegrationTests: XCTestCase {
         }
     }()
 
-    func client(endpoint: String, credentials: Credentials?, clock: @escaping @Sendable () -> Date = { Date() }, retry: RetryPolicy = RetryPolicy(baseDelay: .milliseconds(50))) -> AWSClient {
-        AWSClient(configuration: AWSConfiguration(region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", explicitURL: endpoint, environment: [:]), retry: retry),
-                  transport: Self.transport, credentials: credentials.map { StaticCredentialProvider($0) }, clock: clock)
+    func client(
+        endpoint: String, credentials: Credentials?, clock: @escaping @Sendable () -> Date = { Date() },
+        retry: RetryPolicy = RetryPolicy(baseDelay: .milliseconds(50))
+    ) -> AWSClient {
+        AWSClient(
+            configuration: AWSConfiguration(
+                region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", explicitURL: endpoint, environment: [:]), retry: retry),
+            transport: Self.transport, credentials: credentials.map { StaticCredentialProvider($0) }, clock: clock)
     }
 
     // MARK: STS on moto (auth on)
@@ -74,8 +82,9 @@ final class IntegrationTests: XCTestCase {
             .write(to: home.appendingPathComponent(".aws/credentials"), atomically: true, encoding: .utf8)
         try "[profile deploy]\nrole_arn = \(peers.roleArn)\nsource_profile = ci\nrole_session_name = it-session\n"
             .write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
-        let setup = AWSSetup(options: AWSOptions(region: "us-east-1", profile: "deploy", endpointURL: peers.motoEndpoint),
-                             environment: ["HOME": home.path, "AWS_EC2_METADATA_DISABLED": "true"])
+        let setup = AWSSetup(
+            options: AWSOptions(region: "us-east-1", profile: "deploy", endpointURL: peers.motoEndpoint),
+            environment: ["HOME": home.path, "AWS_EC2_METADATA_DISABLED": "true"])
         let chain = setup.credentialChain(transport: Self.transport, region: "us-east-1")
         let resolved = try await chain.resolve()
         XCTAssertEqual(resolved?.source, "profile deploy (assume role)")
@@ -173,9 +182,11 @@ final class IntegrationTests: XCTestCase {
         try await s3.putObject(bucket: bucket, key: key, body: .bytes(Array("presigned body".utf8)))
         let url = try await s3.presignedGetURL(bucket: bucket, key: key, expires: 300)
         let components = try XCTUnwrap(URLComponents(string: url))
-        let request = HTTPRequest(method: "GET", scheme: components.scheme ?? "http", host: components.host ?? "", port: components.port,
-                                  path: components.percentEncodedPath, query: (components.percentEncodedQueryItems ?? []).map { QueryItem($0.name, URIEncoding.decodeToString(Substring($0.value ?? ""))) },
-                                  headers: [HTTPHeader("Host", "\(components.host ?? ""):\(components.port ?? 80)")])
+        let request = HTTPRequest(
+            method: "GET", scheme: components.scheme ?? "http", host: components.host ?? "", port: components.port,
+            path: components.percentEncodedPath,
+            query: (components.percentEncodedQueryItems ?? []).map { QueryItem($0.name, URIEncoding.decodeToString(Substring($0.value ?? ""))) },
+            headers: [HTTPHeader("Host", "\(components.host ?? ""):\(components.port ?? 80)")])
         let response = try await Self.transport.send(request, timeout: .seconds(10))
         XCTAssertEqual(response.status, 200, response.bodyText)
         XCTAssertEqual(response.bodyText, "presigned body")

@@ -1,8 +1,9 @@
-@testable import AWSCore
 import AWSTestSupport
 import Foundation
 import SigV4
 import XCTest
+
+@testable import AWSCore
 
 /// HTTPS_PROXY / HTTP_PROXY / NO_PROXY: the rules, and a real CONNECT proxy on 127.0.0.1.
 final class ProxyTests: XCTestCase {
@@ -11,8 +12,9 @@ final class ProxyTests: XCTestCase {
             "HTTPS_PROXY": "http://upper.example:1111", "https_proxy": "http://ci%40corp:p%3Ass@proxy.example:3128",
             "HTTP_PROXY": "plain.example:8080", "NO_PROXY": " .internal, 10.0.0.0/8 ,s3.example:9000,",
         ])
-        XCTAssertEqual(settings.https, .init(host: "proxy.example", port: 3128, username: "ci@corp", password: "p:ss", variable: "https_proxy"),
-                       "lower-case wins, user and password percent-decoded")
+        XCTAssertEqual(
+            settings.https, .init(host: "proxy.example", port: 3128, username: "ci@corp", password: "p:ss", variable: "https_proxy"),
+            "lower-case wins, user and password percent-decoded")
         XCTAssertEqual(settings.http, .init(host: "plain.example", port: 8080, username: nil, password: nil, variable: "HTTP_PROXY"), "no scheme means http://")
         XCTAssertEqual(settings.noProxy, [".internal", "10.0.0.0/8", "s3.example:9000"])
         XCTAssertEqual(try ProxySettings.fromEnvironment([:]), ProxySettings())

@@ -1,8 +1,9 @@
-@testable import AWSCore
 import AWSTestSupport
 import Foundation
 import SigV4
 import XCTest
+
+@testable import AWSCore
 
 /// The typed shapes of the service clients against answers shaped like botocore's models:
 /// requests encode to the model's member names, answers decode (epoch and ISO timestamps),
@@ -22,10 +23,11 @@ final class ServiceShapeTests: XCTestCase {
             case "AWSGlue.StartJobRun":
                 return self.json(#"{"JobRunId":"jr_1"}"#)
             case "AWSGlue.GetJobRun":
-                return self.json(#"""
-                {"JobRun":{"Id":"jr_1","JobRunState":"SUCCEEDED","StartedOn":1700000000.5,"CompletedOn":"2023-11-14T22:28:20Z","ExecutionTime":900,
-                 "Arguments":{"--as_of":"2024-01-31"},"DPUSeconds":36000.0,"WorkerType":"G.2X","NumberOfWorkers":10,"ExecutionClass":"FLEX","Unmodelled":[1,2]}}
-                """#)
+                return self.json(
+                    #"""
+                    {"JobRun":{"Id":"jr_1","JobRunState":"SUCCEEDED","StartedOn":1700000000.5,"CompletedOn":"2023-11-14T22:28:20Z","ExecutionTime":900,
+                     "Arguments":{"--as_of":"2024-01-31"},"DPUSeconds":36000.0,"WorkerType":"G.2X","NumberOfWorkers":10,"ExecutionClass":"FLEX","Unmodelled":[1,2]}}
+                    """#)
             default:
                 return self.json(#"{"JobRuns":[{"Id":"jr_2"}]}"#)
             }
@@ -77,16 +79,20 @@ final class ServiceShapeTests: XCTestCase {
     func testEMRServerlessSchedulerAndEventsShapes() async throws {
         let transport = ScriptedTransport { request in
             if request.path.hasSuffix("/jobruns/00r1") {
-                return HTTPResponse(status: 200, text: #"""
-                {"jobRun":{"applicationId":"00app","jobRunId":"00r1","name":"p-dev-job","state":"FAILED","stateDetails":"OOM","createdAt":1700000000,
-                 "updatedAt":1700000600,"tags":{"deployer-run-key":"k"},"billedResourceUtilization":{"vCPUHour":12.5,"memoryGBHour":50,"storageGBHour":0},
-                 "jobDriver":{"sparkSubmit":{"entryPoint":"s3://b/main.py","entryPointArguments":["--as_of","2024-01-31"]}},
-                 "configurationOverrides":{"monitoringConfiguration":{"s3MonitoringConfiguration":{"logUri":"s3://logs/"}}},"retryPolicy":{"maxAttempts":2}}}
-                """#)
+                return HTTPResponse(
+                    status: 200,
+                    text: #"""
+                        {"jobRun":{"applicationId":"00app","jobRunId":"00r1","name":"p-dev-job","state":"FAILED","stateDetails":"OOM","createdAt":1700000000,
+                         "updatedAt":1700000600,"tags":{"deployer-run-key":"k"},"billedResourceUtilization":{"vCPUHour":12.5,"memoryGBHour":50,"storageGBHour":0},
+                         "jobDriver":{"sparkSubmit":{"entryPoint":"s3://b/main.py","entryPointArguments":["--as_of","2024-01-31"]}},
+                         "configurationOverrides":{"monitoringConfiguration":{"s3MonitoringConfiguration":{"logUri":"s3://logs/"}}},"retryPolicy":{"maxAttempts":2}}}
+                        """#)
             }
             if request.path.hasPrefix("/schedules/") {
                 if request.method == "GET" {
-                    return HTTPResponse(status: 200, text: #"{"ScheduleExpression":"cron(0 3 * * ? *)","State":"DISABLED","Target":{"Arn":"arn:x","RoleArn":"arn:r","Input":"{}"}}"#)
+                    return HTTPResponse(
+                        status: 200,
+                        text: #"{"ScheduleExpression":"cron(0 3 * * ? *)","State":"DISABLED","Target":{"Arn":"arn:x","RoleArn":"arn:r","Input":"{}"}}"#)
                 }
                 return HTTPResponse(status: 200, text: #"{"ScheduleArn":"arn:aws:scheduler:eu-west-1:123456789012:schedule/default/s"}"#)
             }
@@ -112,7 +118,13 @@ final class ServiceShapeTests: XCTestCase {
 
         let events = EventsClient(client: client)
         do {
-            try await events.putTargets(rule: "r", targets: [EventsClient.Target(id: "sns", arn: "arn:t", inputTransformer: EventsClient.InputTransformer(inputPathsMap: ["j": "$.detail.jobName"], inputTemplate: "\"<j>\""))])
+            try await events.putTargets(
+                rule: "r",
+                targets: [
+                    EventsClient.Target(
+                        id: "sns", arn: "arn:t",
+                        inputTransformer: EventsClient.InputTransformer(inputPathsMap: ["j": "$.detail.jobName"], inputTemplate: "\"<j>\""))
+                ])
             XCTFail("a refused target is an error")
         } catch let error as AWSError {
             XCTAssertEqual(error.code, "AccessDenied")

@@ -1,32 +1,38 @@
 import AWSTestSupport
 import AsyncHTTPClient
-@testable import AWSCore
 import Foundation
 import NIOCore
 import NIOHTTP1
 import SigV4
 import XCTest
 
+@testable import AWSCore
+
 /// Faults below HTTP through the real transport (AsyncHTTPClient) against servers on
 /// 127.0.0.1: each of these escaped the retry loop, took tens of seconds, or printed a secret.
 final class TransportFaultTests: XCTestCase {
-    func client(port: Int, attempts: Int = 3, timeout: Duration = .seconds(30), deadline: Duration = .seconds(75),
-                credentials: Credentials = Fixtures.credentials, sleeps: SleepRecorder = SleepRecorder()) throws -> AWSClient {
-        var configuration = AWSConfiguration(region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:\(port)"]),
-                                             retry: RetryPolicy(maxAttempts: attempts, random: { 0 }))
+    func client(
+        port: Int, attempts: Int = 3, timeout: Duration = .seconds(30), deadline: Duration = .seconds(75),
+        credentials: Credentials = Fixtures.credentials, sleeps: SleepRecorder = SleepRecorder()
+    ) throws -> AWSClient {
+        var configuration = AWSConfiguration(
+            region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", environment: ["AWS_ENDPOINT_URL": "http://127.0.0.1:\(port)"]),
+            retry: RetryPolicy(maxAttempts: attempts, random: { 0 }))
         configuration.timeout = timeout
         configuration.deadline = deadline
-        return AWSClient(configuration: configuration, transport: try AsyncHTTPTransport(environment: [:]), credentials: StaticCredentialProvider(credentials),
-                         sleep: { try await sleeps.sleep($0) })
+        return AWSClient(
+            configuration: configuration, transport: try AsyncHTTPTransport(environment: [:]), credentials: StaticCredentialProvider(credentials),
+            sleep: { try await sleeps.sleep($0) })
     }
 
     /// A GET whose answer is cut off mid-body (or malformed) is retried, and succeeds.
     func testCutOffAndMalformedAnswersAreRetried() async throws {
-        let body = "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/ci</Arn><UserId>AID</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"
+        let body =
+            "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/ci</Arn><UserId>AID</UserId><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>"
         let server = try RawTCPServer { index in
             switch index {
-            case 0: return .bytes(Array(RawTCPServer.response(200, body: body).prefix(120)), close: true) // headers, half a body
-            case 1: return .bytes(Array("HTTP/1.1 2x0 WHAT\r\n\r\n".utf8), close: true) // not HTTP
+            case 0: return .bytes(Array(RawTCPServer.response(200, body: body).prefix(120)), close: true)  // headers, half a body
+            case 1: return .bytes(Array("HTTP/1.1 2x0 WHAT\r\n\r\n".utf8), close: true)  // not HTTP
             default: return .bytes(RawTCPServer.response(200, body: body), close: false)
             }
         }
@@ -104,12 +110,15 @@ final class TransportFaultTests: XCTestCase {
         XCTAssertTrue(AsyncHTTPTransport.classify(HTTPParserError.invalidEOFState, endpoint: endpoint).kind.isRetryable)
         XCTAssertEqual(AsyncHTTPTransport.classify(NIOTooManyBytesError(maxBytes: 10), endpoint: endpoint).kind, .tooLarge)
         XCTAssertFalse(TransportError.Kind.tooLarge.isRetryable)
-        let verify = AsyncHTTPTransport.classifyTLS("handshakeFailed(sslError([Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at /work/.build/checkouts/swift-nio-ssl/Sources/CNIOBoringSSL/ssl/handshake.cc:393]))", endpoint: endpoint)
+        let verify = AsyncHTTPTransport.classifyTLS(
+            "handshakeFailed(sslError([Error: 268435581 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at /work/.build/checkouts/swift-nio-ssl/Sources/CNIOBoringSSL/ssl/handshake.cc:393]))",
+            endpoint: endpoint)
         XCTAssertEqual(verify.kind, .tlsVerification)
         XCTAssertFalse(verify.kind.isRetryable)
         XCTAssertFalse(verify.message.contains("/work/") || verify.message.contains("handshake.cc"), verify.message)
         XCTAssertTrue(verify.message.contains("AWS_CA_BUNDLE"), verify.message)
-        let header = AsyncHTTPTransport.classify(HTTPClientError.invalidHeaderFieldValues(["AWS4-HMAC-SHA256 Credential=AKID/… Signature=abcdef0123"]), endpoint: endpoint)
+        let header = AsyncHTTPTransport.classify(
+            HTTPClientError.invalidHeaderFieldValues(["AWS4-HMAC-SHA256 Credential=AKID/… Signature=abcdef0123"]), endpoint: endpoint)
         XCTAssertEqual(header.kind, .invalidRequest)
         XCTAssertFalse(header.message.contains("Signature") || header.message.contains("abcdef0123"), header.message)
         XCTAssertEqual(Redaction.scrub("bad\u{0}value Authorization: AWS4 Signature=zz"), "bad?value <redacted>")
@@ -130,11 +139,15 @@ final class TransportFaultTests: XCTestCase {
     /// Region and max_attempts settings that were silently ignored are refused by name.
     func testBadRegionAndMaxAttemptsAreNamed() throws {
         let setup = AWSSetup(options: AWSOptions(), environment: ["AWS_MAX_ATTEMPTS": "-5", "HOME": "/nonexistent"])
-        XCTAssertThrowsError(try setup.validateSettings(region: "us-east-1", regionSource: "AWS_REGION")) { XCTAssertTrue("\($0)".contains("AWS_MAX_ATTEMPTS is '-5'"), "\($0)") }
+        XCTAssertThrowsError(try setup.validateSettings(region: "us-east-1", regionSource: "AWS_REGION")) {
+            XCTAssertTrue("\($0)".contains("AWS_MAX_ATTEMPTS is '-5'"), "\($0)")
+        }
         let words = AWSSetup(options: AWSOptions(), environment: ["AWS_MAX_ATTEMPTS": "abc", "HOME": "/nonexistent"])
         XCTAssertThrowsError(try words.validateSettings(region: "us-east-1", regionSource: "AWS_REGION")) { XCTAssertTrue("\($0)".contains("'abc'"), "\($0)") }
         let fine = AWSSetup(options: AWSOptions(), environment: ["HOME": "/nonexistent"])
-        XCTAssertThrowsError(try fine.validateSettings(region: "US East", regionSource: "AWS_REGION")) { XCTAssertTrue("\($0)".contains("from AWS_REGION"), "\($0)") }
+        XCTAssertThrowsError(try fine.validateSettings(region: "US East", regionSource: "AWS_REGION")) {
+            XCTAssertTrue("\($0)".contains("from AWS_REGION"), "\($0)")
+        }
         XCTAssertNoThrow(try fine.validateSettings(region: "eu-central-1", regionSource: "AWS_REGION"))
         XCTAssertTrue(AWSSetup.isRegionName("us-gov-west-1"))
     }

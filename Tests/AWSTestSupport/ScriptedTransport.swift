@@ -74,12 +74,15 @@ public enum Fixtures {
     public static let credentials = Credentials(accessKeyId: "AKIDTEST", secretAccessKey: "test-secret-key-that-must-not-leak")
     public static let start = Date(timeIntervalSince1970: 1_700_000_000)
 
-    public static func client(_ transport: any HTTPTransport, clock: TestClock = TestClock(start), sleeps: SleepRecorder = SleepRecorder(),
-                       credentials: Credentials? = Fixtures.credentials, retry: RetryPolicy = RetryPolicy(random: { 0.5 }),
-                       environment: [String: String] = [:], debug: DebugLog? = nil, region: String = "us-east-1") -> AWSClient {
-        AWSClient(configuration: AWSConfiguration(region: region, endpoints: EndpointResolver(region: region, environment: environment), retry: retry),
-                  transport: transport, credentials: credentials.map { StaticCredentialProvider($0) },
-                  clock: { clock.now() }, sleep: { try await sleeps.sleep($0) }, debug: debug)
+    public static func client(
+        _ transport: any HTTPTransport, clock: TestClock = TestClock(start), sleeps: SleepRecorder = SleepRecorder(),
+        credentials: Credentials? = Fixtures.credentials, retry: RetryPolicy = RetryPolicy(random: { 0.5 }),
+        environment: [String: String] = [:], debug: DebugLog? = nil, region: String = "us-east-1"
+    ) -> AWSClient {
+        AWSClient(
+            configuration: AWSConfiguration(region: region, endpoints: EndpointResolver(region: region, environment: environment), retry: retry),
+            transport: transport, credentials: credentials.map { StaticCredentialProvider($0) },
+            clock: { clock.now() }, sleep: { try await sleeps.sleep($0) }, debug: debug)
     }
 
     public static func httpDate(_ date: Date) -> String {

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Signatures per second of botocore's SigV4Auth / S3SigV4Auth over the given vector requests."""
+
 import base64
 import datetime
 import json
@@ -26,6 +27,7 @@ def main() -> None:
     # more than botocore's signing itself, and flattered every ratio against it.)
     now = [None]
     botocore.auth.get_current_datetime = lambda: now[0]
+
     def sign(auth, case, url, body, when):
         request = AWSRequest(method=case["method"], url=url, data=body)
         for name, value in case["headers"][1:]:

@@ -31,6 +31,7 @@ DEPLOYER_BIN picks the binary (default .build/release/deployer, else .build/debu
 is copied first, so a rebuild during the run does not change what is measured.
 DEPLOYER_PIP_PYTHON picks the interpreter running pip, for deployer and the anchor alike.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -138,9 +139,26 @@ def pip_arguments(runtime: dict, lock: Path, dest: Path) -> list[str]:
     """The same pip download deployer runs (DependencyBuilder.pipArguments), minus its wheel cache."""
     py, arch = runtime["python"], runtime["arch"]
     abi = "cp" + py.replace(".", "")
-    args = ["-m", "pip", "download", "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
-            "--only-binary=:all:", "--implementation", "cp", "--python-version", py,
-            "--abi", abi, "--abi", "abi3", "--abi", "none"]
+    args = [
+        "-m",
+        "pip",
+        "download",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--progress-bar",
+        "off",
+        "--only-binary=:all:",
+        "--implementation",
+        "cp",
+        "--python-version",
+        py,
+        "--abi",
+        abi,
+        "--abi",
+        "abi3",
+        "--abi",
+        "none",
+    ]
     for tag in ("manylinux_2_34", "manylinux_2_28", "manylinux_2_17", "manylinux2014"):
         args += ["--platform", f"{tag}_{arch}"]
     return args + ["-d", str(dest), "-r", str(lock)]
@@ -179,8 +197,10 @@ def main() -> int:
         pins = [l.strip() for l in lock.read_text().splitlines() if l.strip() and not l.lstrip().startswith("#")]
         pip_version = subprocess.run([pip_python, "-m", "pip", "--version"], capture_output=True, text=True).stdout.split(" from ")[0]
         print(f"binary {source_bin} (built {built}, sha256 {digest}); HEAD {head}{' + uncommitted Sources changes' if dirty else ''}")
-        print(f"lock: {len(pins)} pin(s): {', '.join(p.split()[0] for p in pins)}; pip: {pip_python} ({pip_version}); "
-              f"{os.cpu_count()} CPUs; {opts.rounds} interleaved rounds, fresh PIP_CACHE_DIR per command")
+        print(
+            f"lock: {len(pins)} pin(s): {', '.join(p.split()[0] for p in pins)}; pip: {pip_python} ({pip_version}); "
+            f"{os.cpu_count()} CPUs; {opts.rounds} interleaved rounds, fresh PIP_CACHE_DIR per command"
+        )
 
         # The runtime deployer builds for (the local target's interpreter), for the anchor's flags.
         b.clear(".deployer")
@@ -241,7 +261,7 @@ def main() -> int:
 
         steps = [anchor, cold, warm, cached, nolock]
         for r in range(opts.rounds):
-            order = steps[r % len(steps):] + steps[:r % len(steps)]
+            order = steps[r % len(steps) :] + steps[: r % len(steps)]
             for step in order:
                 step()
             print(f"  round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f}s" for k, v in times.items()), flush=True)
@@ -279,8 +299,10 @@ def main() -> int:
             dep = [l for l in lines if "/dependencies/" in l]
             uploads.append((len(lines), len(dep), done.stdout))
             planned = re.search(rf"^([+=]) dependencies {JOB} ", done.stdout, re.MULTILINE)
-            print(f"  apply {n}: {len(lines)} uploads ({len(dep)} of the dependency bundle); plan: "
-                  f"{planned.group(0).strip() if planned else 'no dependencies line'}")
+            print(
+                f"  apply {n}: {len(lines)} uploads ({len(dep)} of the dependency bundle); plan: "
+                f"{planned.group(0).strip() if planned else 'no dependencies line'}"
+            )
         first, second = uploads
         if first[1] == 0:
             problems.append("apply 1 uploaded no dependency bundle into an empty store")

@@ -10,6 +10,7 @@ CreateJob, records) under faults, inspects what it left at the peers, then runs 
 SIGKILL at request N (before forwarding / after the answer) for N = 1..M of a clean apply.
 See Tests/faults/README.md for what each figure means.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,7 +54,9 @@ def random_faults(h: H.Harness, rate: float, seeds: int, kinds: tuple[str, ...])
             rows["failed clean"] += 1
         else:
             rows["unclean"] += 1
-            problems.append(f"rate {rate} seed {seed}: faulted apply: {'; '.join(trial.unclean)} | {run.error_lines[:1] or run.stderr.strip().splitlines()[-1:]}")
+            problems.append(
+                f"rate {rate} seed {seed}: faulted apply: {'; '.join(trial.unclean)} | {run.error_lines[:1] or run.stderr.strip().splitlines()[-1:]}"
+            )
         if trial.after.uploads:
             rows["orphaned uploads"] += 1
         if trial.after.lock is not None:
@@ -67,13 +70,22 @@ def random_faults(h: H.Harness, rate: float, seeds: int, kinds: tuple[str, ...])
             rows["converged"] += 1
         else:
             problems.append(f"rate {rate} seed {seed}: not converged: {'; '.join(recovery)}")
-        print(f"  rate {rate} seed {seed:2}: {'completed' if run.status == 0 else f'exit {run.status}'} in {run.seconds:5.1f}s, "
-              f"{len(run.faults())} faults/{len(run.requests)} requests; left lock={trial.after.lock is not None} "
-              f"uploads={len(trial.after.uploads)} record={'ok' if not trial.after.record_problems else 'INCONSISTENT'}; "
-              f"next apply {'converged' if not recovery else 'NOT converged'}"
-              + (f"\n      {run.error_lines[0][:220]}" if run.status != 0 and run.error_lines else ""), flush=True)
-    return {"rate": rate, "rows": rows, "median": statistics.median(times) if times else 0.0, "max": max(times, default=0.0),
-            "problems": problems, "injected": injected}
+        print(
+            f"  rate {rate} seed {seed:2}: {'completed' if run.status == 0 else f'exit {run.status}'} in {run.seconds:5.1f}s, "
+            f"{len(run.faults())} faults/{len(run.requests)} requests; left lock={trial.after.lock is not None} "
+            f"uploads={len(trial.after.uploads)} record={'ok' if not trial.after.record_problems else 'INCONSISTENT'}; "
+            f"next apply {'converged' if not recovery else 'NOT converged'}"
+            + (f"\n      {run.error_lines[0][:220]}" if run.status != 0 and run.error_lines else ""),
+            flush=True,
+        )
+    return {
+        "rate": rate,
+        "rows": rows,
+        "median": statistics.median(times) if times else 0.0,
+        "max": max(times, default=0.0),
+        "problems": problems,
+        "injected": injected,
+    }
 
 
 def kill_steps(h: H.Harness) -> dict:
@@ -99,8 +111,10 @@ def kill_steps(h: H.Harness) -> dict:
             result["left uploads"] += bool(trial.after.uploads)
             problems = trial.recovery_problems()
             if problems:
-                at = next((f"{r['service']}:{r['method']} {r['path'].rsplit('/', 1)[-1]}" for r in trial.run.requests
-                           if str(r.get("fault", "")).startswith("kill")), "?")
+                at = next(
+                    (f"{r['service']}:{r['method']} {r['path'].rsplit('/', 1)[-1]}" for r in trial.run.requests if str(r.get("fault", "")).startswith("kill")),
+                    "?",
+                )
                 result["failures"].append(f"kill {when} N={n} ({at}): {'; '.join(problems)}")
             else:
                 result["converged"] += 1
@@ -127,8 +141,10 @@ def main() -> int:
         return 2
     try:
         print(binary_line(h.binary))
-        print(f"peers: SeaweedFS {h.peers.s3}, moto {h.peers.moto}; kinds {','.join(kinds)}; {args.seeds} seeds per rate; "
-              f"job with a {H.BIG_FILE_SIZE >> 20} MiB package file, multipart threshold 8 MiB, parts 5 MiB")
+        print(
+            f"peers: SeaweedFS {h.peers.s3}, moto {h.peers.moto}; kinds {','.join(kinds)}; {args.seeds} seeds per rate; "
+            f"job with a {H.BIG_FILE_SIZE >> 20} MiB package file, multipart threshold 8 MiB, parts 5 MiB"
+        )
         results = []
         for rate in rates:
             print(f"== rate {rate}", flush=True)
@@ -144,15 +160,16 @@ def main() -> int:
         print(f"{r['rate']:>5} | " + " | ".join(f"{r['rows'][c]:>{max(len(c), 4)}}" for c in columns) + f" | {r['median']:8.1f} | {r['max']:6.1f}")
     for r in results:
         print(f"faults injected at rate {r['rate']}: " + ", ".join(f"{k} {r['injected'][k]}" for k in H.KINDS if k in r["injected"]))
-    print("(orphaned uploads, stale locks, records consistent: state the faulted apply left behind; "
-          "converged: after one fault-free apply)")
+    print("(orphaned uploads, stale locks, records consistent: state the faulted apply left behind; converged: after one fault-free apply)")
     if kill is not None:
         if kill.get("error"):
             print(f"kill at every step: the clean apply failed:\n{kill['error']}")
         else:
-            print(f"kill at every step: M = {kill['steps']} requests; {kill['cases']} kills (before/after each), {kill['killed']} killed, "
-                  f"{kill['left lock']} left the lock, {kill['left uploads']} left uploads; converged after one fault-free apply: "
-                  f"{kill['converged']}/{kill['cases']}")
+            print(
+                f"kill at every step: M = {kill['steps']} requests; {kill['cases']} kills (before/after each), {kill['killed']} killed, "
+                f"{kill['left lock']} left the lock, {kill['left uploads']} left uploads; converged after one fault-free apply: "
+                f"{kill['converged']}/{kill['cases']}"
+            )
     problems = [p for r in results for p in r["problems"]] + (kill or {}).get("failures", [])
     for problem in problems[:40]:
         print(f"  PROBLEM {problem}")

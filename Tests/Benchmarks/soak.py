@@ -21,6 +21,7 @@ Prints per slice and in total: rounds, converged, orphaned uploads, stale locks 
 a run that was not SIGKILLed, or after the clean apply), divergent records, failed recoveries,
 and the slowest recovery. Exit 1 when any round did not converge.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,8 +76,9 @@ def racing_apply(case: H.Case, delay: float, out: dict) -> None:
     env = case.environment(case.h.peers.s3, case.h.peers.moto)
     started = time.monotonic()
     try:
-        done = subprocess.run([str(case.h.binary), "apply", "-t", H.TARGET, "--auto-approve"], cwd=case.work, env=env,
-                              capture_output=True, text=True, timeout=H.APPLY_TIMEOUT)
+        done = subprocess.run(
+            [str(case.h.binary), "apply", "-t", H.TARGET, "--auto-approve"], cwd=case.work, env=env, capture_output=True, text=True, timeout=H.APPLY_TIMEOUT
+        )
         out["status"], out["stderr"] = done.returncode, done.stderr
     except subprocess.TimeoutExpired:
         out["status"], out["stderr"] = None, "timed out"
@@ -112,22 +114,37 @@ def one_round(case: H.Case, seed: int) -> dict:
     detail = ""
     if stale or converged.problems() or recovery.status != 0:
         # What each side said, so a bad round can be read without running it again.
-        detail = (f"faulted run: {(run.error_lines or run.stderr.strip().splitlines() or [''])[-1][:400]} | "
-                  f"racer: exit {race.get('status')} {race.get('stderr', '').strip().splitlines()[-1:] if race else ''} | "
-                  f"lock after: {after.lock} | recovery: exit {recovery.status} {recovery.stderr.strip().splitlines()[-2:]}")
-    return {"seed": seed, "what": chosen.describe(), "status": run.status, "stale": stale, "orphans": len(converged.uploads), "detail": detail,
-            "divergent": bool(converged.record_problems), "recovered": recovery.status == 0, "problems": converged.problems(),
-            "recovery_seconds": recovery_seconds, "recovery_error": (recovery.error_lines[:1] or [recovery.stderr[-200:]])[0] if recovery.status else ""}
+        detail = (
+            f"faulted run: {(run.error_lines or run.stderr.strip().splitlines() or [''])[-1][:400]} | "
+            f"racer: exit {race.get('status')} {race.get('stderr', '').strip().splitlines()[-1:] if race else ''} | "
+            f"lock after: {after.lock} | recovery: exit {recovery.status} {recovery.stderr.strip().splitlines()[-2:]}"
+        )
+    return {
+        "seed": seed,
+        "what": chosen.describe(),
+        "status": run.status,
+        "stale": stale,
+        "orphans": len(converged.uploads),
+        "detail": detail,
+        "divergent": bool(converged.record_problems),
+        "recovered": recovery.status == 0,
+        "problems": converged.problems(),
+        "recovery_seconds": recovery_seconds,
+        "recovery_error": (recovery.error_lines[:1] or [recovery.stderr[-200:]])[0] if recovery.status else "",
+    }
 
 
 def report(label: str, rows: list[dict]) -> None:
     converged = sum(1 for r in rows if not r["problems"] and r["recovered"])
     slowest = max(rows, key=lambda r: r["recovery_seconds"]) if rows else None
     completed = sum(1 for r in rows if r["status"] == 0)
-    print(f"{label}: rounds {len(rows)} ({completed} faulted applies completed), converged {converged}, orphaned uploads {sum(r['orphans'] for r in rows)}, "
-          f"stale locks {sum(1 for r in rows if r['stale'])}, divergent records {sum(1 for r in rows if r['divergent'])}, "
-          f"failed recoveries {sum(1 for r in rows if not r['recovered'])}"
-          + (f", slowest recovery {slowest['recovery_seconds']:.1f} s (round {slowest['seed']})" if slowest else ""), flush=True)
+    print(
+        f"{label}: rounds {len(rows)} ({completed} faulted applies completed), converged {converged}, orphaned uploads {sum(r['orphans'] for r in rows)}, "
+        f"stale locks {sum(1 for r in rows if r['stale'])}, divergent records {sum(1 for r in rows if r['divergent'])}, "
+        f"failed recoveries {sum(1 for r in rows if not r['recovered'])}"
+        + (f", slowest recovery {slowest['recovery_seconds']:.1f} s (round {slowest['seed']})" if slowest else ""),
+        flush=True,
+    )
 
 
 def main() -> int:
@@ -156,8 +173,11 @@ def main() -> int:
             rows.append(row)
             piece.append(row)
             if row["problems"] or not row["recovered"] or row["stale"]:
-                print(f"  round {seed} ({row['what']}): exit {row['status']}; stale lock {row['stale']}; "
-                      f"{row['recovery_error'] or ''} {'; '.join(row['problems'])}\n    {row['detail']}", flush=True)
+                print(
+                    f"  round {seed} ({row['what']}): exit {row['status']}; stale lock {row['stale']}; "
+                    f"{row['recovery_error'] or ''} {'; '.join(row['problems'])}\n    {row['detail']}",
+                    flush=True,
+                )
             if len(piece) == args.slice:
                 report(f"rounds {seed - len(piece) + 1}-{seed}", piece)
                 piece = []

@@ -82,7 +82,8 @@ extension DeployFlowTests {
         let input = try XCTUnwrap(JSONSerialization.jsonObject(with: Data((scheduled.target?.input ?? "").utf8)) as? [String: String])
         XCTAssertEqual(input, ["StateMachineArn": arn, "Name": "<aws.scheduler.execution-id>", "Input": "{}"])
         let rule = try await XCTUnwrapAsync(try await EventsClient(client: aws).describeRule(name: "deployer-\(machine)-alerts"))
-        XCTAssertTrue((rule.eventPattern ?? "").contains("Step Functions Execution Status Change") && (rule.eventPattern ?? "").contains(arn), rule.eventPattern ?? "")
+        XCTAssertTrue(
+            (rule.eventPattern ?? "").contains("Step Functions Execution Status Change") && (rule.eventPattern ?? "").contains(arn), rule.eventPattern ?? "")
         let same = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
         XCTAssertEqual(same.status, 0, same.all)
         XCTAssertTrue(same.stdout.contains("No changes. 2 jobs and 1 pipeline up to date on target dev."), same.stdout)
@@ -95,16 +96,22 @@ extension DeployFlowTests {
         XCTAssertEqual(changed.status, 2, changed.all)
         XCTAssertTrue(changed.stdout.contains("~ update pipeline nightly (state machine \(machine))"), changed.stdout)
         XCTAssertTrue(changed.stdout.contains("~ definition.States.Run prep.Parameters.Arguments.--as_of: 2021-06-30 → 2021-07-31"), changed.stdout)
-        XCTAssertTrue(changed.stdout.contains("Plan: 0 artifacts to upload, 0 to create, 0 to update, 2 unchanged. Pipelines: 0 to create, 1 to update, 0 unchanged."), changed.stdout)
+        XCTAssertTrue(
+            changed.stdout.contains("Plan: 0 artifacts to upload, 0 to create, 0 to update, 2 unchanged. Pipelines: 0 to create, 1 to update, 0 unchanged."),
+            changed.stdout)
         XCTAssertEqual(try deployer(["apply", "-t", "dev", "--auto-approve"], peers).status, 0)
         XCTAssertEqual(try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers).status, 0, "the state machine was updated")
 
         // Drift: the definition changed outside deployer shows per field, and apply restores it.
         let edited = try await XCTUnwrapAsync(try await sfn(peers).describeStateMachine(arn: arn))
-        try await sfn(peers).updateStateMachine(arn: arn, definition: edited.definition.replacingOccurrences(of: "2021-07-31", with: "1999-01-01"), roleArn: edited.roleArn)
+        try await sfn(peers).updateStateMachine(
+            arn: arn, definition: edited.definition.replacingOccurrences(of: "2021-07-31", with: "1999-01-01"), roleArn: edited.roleArn)
         let drift = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
         XCTAssertEqual(drift.status, 2, drift.all)
-        XCTAssertTrue(drift.stdout.contains("~ drift: definition.States.Run load.Parameters.Arguments.--as_of 2021-07-31 → 1999-01-01, changed outside deployer (apply sets 2021-07-31)"), drift.stdout)
+        XCTAssertTrue(
+            drift.stdout.contains(
+                "~ drift: definition.States.Run load.Parameters.Arguments.--as_of 2021-07-31 → 1999-01-01, changed outside deployer (apply sets 2021-07-31)"),
+            drift.stdout)
         XCTAssertEqual(try deployer(["apply", "-t", "dev", "--auto-approve"], peers).status, 0)
         XCTAssertEqual(try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers).status, 0, "apply restored the definition")
 
@@ -145,8 +152,9 @@ extension DeployFlowTests {
         XCTAssertTrue(table.stdout.contains("nightly  night-1  succeeded"), table.stdout)
 
         // A failing first step: the second never starts, the execution fails naming the step.
-        try await motoControl(peers, "/moto-api/state-manager/set-transition",
-                              #"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 100000}}"#)
+        try await motoControl(
+            peers, "/moto-api/state-manager/set-transition",
+            #"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 100000}}"#)
         let (failing, failingErr) = try backgroundDeployer(["run", "nightly", "-t", "dev", "--idempotency-key", "night-2"], peers)
         let held = try await waitForNewGlueRun("\(project)-dev-prep", besides: runs.compactMap(\.id), peers)
         try await GlueClient(client: client(peers)).stopJobRun(name: "\(project)-dev-prep", runId: try XCTUnwrap(held))
@@ -165,7 +173,8 @@ extension DeployFlowTests {
         // The alert names the failed step. moto's EventBridge neither receives Step Functions'
         // events nor delivers to SNS: deployer's rule target is copied to an SQS queue and the
         // execution's own status change is put on the bus, with its real cause.
-        let failedExecution = try await XCTUnwrapAsync(try await sfn(peers).describeExecution(arn: "arn:aws:states:us-east-1:\(peers.account):execution:\(machine):night-2"))
+        let failedExecution = try await XCTUnwrapAsync(
+            try await sfn(peers).describeExecution(arn: "arn:aws:states:us-east-1:\(peers.account):execution:\(machine):night-2"))
         XCTAssertEqual(failedExecution.status, "FAILED")
         let events = EventsClient(client: aws)
         var copy = try await XCTUnwrapAsync(try await events.listTargets(rule: "deployer-\(machine)-alerts").first)
@@ -173,12 +182,16 @@ extension DeployFlowTests {
         copy.arn = "arn:aws:sqs:us-east-1:\(peers.account):alerts-\(project)"
         try await events.removeTargets(rule: "deployer-\(machine)-alerts", ids: ["sns"])
         try await events.putTargets(rule: "deployer-\(machine)-alerts", targets: [copy])
-        try await events.putEvent(source: "aws.states", detailType: "Step Functions Execution Status Change",
-                                  detail: ["stateMachineArn": arn, "executionArn": failedExecution.executionArn, "name": "night-2", "status": "FAILED",
-                                           "cause": failedExecution.cause ?? ""])
+        try await events.putEvent(
+            source: "aws.states", detailType: "Step Functions Execution Status Change",
+            detail: [
+                "stateMachineArn": arn, "executionArn": failedExecution.executionArn, "name": "night-2", "status": "FAILED",
+                "cause": failedExecution.cause ?? "",
+            ])
         var body = ""
         for _ in 0..<20 where body.isEmpty {
-            let received = try await aws.queryCall(sqs, operation: "ReceiveMessage", version: "2012-11-05", parameters: [("QueueUrl", queueURL), ("WaitTimeSeconds", "1")])
+            let received = try await aws.queryCall(
+                sqs, operation: "ReceiveMessage", version: "2012-11-05", parameters: [("QueueUrl", queueURL), ("WaitTimeSeconds", "1")])
             body = received.first("ReceiveMessageResult")?.first("Message")?.string("Body") ?? ""
         }
         XCTAssertTrue(body.contains("pipeline nightly execution night-2 ended FAILED: step prep (job prep) failed"), body)
@@ -259,8 +272,10 @@ extension DeployFlowTests {
         XCTAssertTrue(apply.stderr.contains("creating state machine \(project)-prod-nightly (pipeline nightly)"), apply.stderr)
         let run = try deployer(["run", "nightly", "-t", "prod", "--idempotency-key", "es-night-1"], peers)
         XCTAssertEqual(run.status, 0, run.all)
-        let order = ["prep: started emr-serverless:prod:prep:", "prep: succeeded", "load: started emr-serverless:prod:load:", "load: succeeded",
-                     "pipeline nightly run es-night-1: succeeded"].map { run.stdout.range(of: $0)?.lowerBound }
+        let order = [
+            "prep: started emr-serverless:prod:prep:", "prep: succeeded", "load: started emr-serverless:prod:load:", "load: succeeded",
+            "pipeline nightly run es-night-1: succeeded",
+        ].map { run.stdout.range(of: $0)?.lowerBound }
         XCTAssertEqual(order.compactMap { $0 }.count, 5, run.stdout)
         XCTAssertEqual(order.compactMap { $0 }, order.compactMap { $0 }.sorted(), "in order: \(run.stdout)")
         // Both runs got the execution's name as --run_id, after the pipeline's arguments.

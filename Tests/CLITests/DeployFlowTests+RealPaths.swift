@@ -11,8 +11,9 @@ extension DeployFlowTests {
     /// POSTs JSON to moto's own control API (`/moto-api/…`).
     func motoControl(_ peers: Peers, _ path: String, _ body: String) async throws {
         let url = try XCTUnwrap(URLComponents(string: peers.moto))
-        let request = HTTPRequest(method: "POST", scheme: "http", host: url.host ?? "127.0.0.1", port: url.port, path: path,
-                                  headers: [HTTPHeader("Content-Type", "application/json")], body: .bytes(Array(body.utf8)))
+        let request = HTTPRequest(
+            method: "POST", scheme: "http", host: url.host ?? "127.0.0.1", port: url.port, path: path,
+            headers: [HTTPHeader("Content-Type", "application/json")], body: .bytes(Array(body.utf8)))
         let response = try await AsyncHTTPTransport().send(request, timeout: .seconds(10))
         XCTAssertTrue((200..<300).contains(response.status), "\(path): \(response.status) \(response.bodyText)")
     }
@@ -22,8 +23,10 @@ extension DeployFlowTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = arguments
-        process.environment = environment(peers).merging(["HOME": "/nonexistent-home", "CI": "true", "AWS_EC2_METADATA_DISABLED": "true",
-                                                          "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]) { $1 }
+        process.environment = environment(peers).merging([
+            "HOME": "/nonexistent-home", "CI": "true", "AWS_EC2_METADATA_DISABLED": "true",
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+        ]) { $1 }
         process.currentDirectoryURL = URL(fileURLWithPath: work)
         let errPath = work + "/bg-\(UUID().uuidString).err"
         FileManager.default.createFile(atPath: errPath, contents: nil)
@@ -45,16 +48,20 @@ extension DeployFlowTests {
         let peers = try peers()
         let bucket = "itest-glue-real-\(UInt32.random(in: 0...UInt32.max))"
         try await S3Client(client: client(peers)).createBucket(bucket: bucket)
-        _ = try manifest(target: "dev", body: """
-          dev:
-            engine: glue
-            region: us-east-1
-            artifacts: {bucket: \(bucket), prefix: deploy}
-            role_arn: arn:aws:iam::\(peers.account):role/glue-job
-        """)
+        _ = try manifest(
+            target: "dev",
+            body: """
+                  dev:
+                    engine: glue
+                    region: us-east-1
+                    artifacts: {bucket: \(bucket), prefix: deploy}
+                    role_arn: arn:aws:iam::\(peers.account):role/glue-job
+                """)
         XCTAssertEqual(try deployer(["apply", "-t", "dev", "--auto-approve"], peers).status, 0)
-        let firstRecord = try XCTUnwrap(try deployer(["deployments", "-t", "dev", "--json"], peers).stdout
-            .components(separatedBy: "\"id\" : \"").dropFirst().first?.prefix { $0 != "\"" }).description
+        let firstRecord = try XCTUnwrap(
+            try deployer(["deployments", "-t", "dev", "--json"], peers).stdout
+                .components(separatedBy: "\"id\" : \"").dropFirst().first?.prefix { $0 != "\"" }
+        ).description
         // Apply of a change: UpdateJob on the live job, which then matches the manifest.
         try "\n# version two\n".appendTo(work + "/sales_etl/main.py")
         let update = try deployer(["apply", "-t", "dev", "--auto-approve"], peers)
@@ -71,8 +78,9 @@ extension DeployFlowTests {
         XCTAssertEqual(try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers).status, 2, "the manifest (version two) differs again")
 
         // Cancel on SIGTERM: a run held in its first state, BatchStopJobRun, STOPPED, exit 3.
-        try await motoControl(peers, "/moto-api/state-manager/set-transition",
-                              #"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 100000}}"#)
+        try await motoControl(
+            peers, "/moto-api/state-manager/set-transition",
+            #"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 100000}}"#)
         let (process, err) = try backgroundDeployer(["run", "sales_etl", "-t", "dev", "--wait"], peers)
         // stdout is a file (buffered until exit): the run is seen starting through `runs`.
         XCTAssertTrue(waitForRun("glue:dev:sales_etl:", target: "dev", peers), "the run started")
@@ -109,8 +117,9 @@ extension DeployFlowTests {
         let human = try deployer(["status", "sales_etl", "-t", "prod", "--run", runId], peers)
         XCTAssertTrue(human.stdout.contains("spark ui:") && human.stdout.contains("https://"), human.all)
         // Finished on the service's side: attach follows it to the end.
-        try await motoControl(peers, "/moto-api/deployer/emr-serverless/finish",
-                              #"{"applicationId": "\#(try applicationId())", "jobRunId": "\#(runId)", "state": "SUCCESS"}"#)
+        try await motoControl(
+            peers, "/moto-api/deployer/emr-serverless/finish",
+            #"{"applicationId": "\#(try applicationId())", "jobRunId": "\#(runId)", "state": "SUCCESS"}"#)
         let done = try deployer(["run", "--attach", handle, "-t", "prod", "--wait", "--timeout", "60s"], peers)
         XCTAssertEqual(done.status, 0, done.all)
         // Cancel on SIGTERM: CancelJobRun, CANCELLING, CANCELLED, exit 3.
@@ -125,7 +134,8 @@ extension DeployFlowTests {
         // time limit, which the run carries on the service (read back with GetJobRun).
         let capped = try deployer(["run", "sales_etl", "-t", "prod", "--max-cost", "2", "--idempotency-key", "cap-\(key)"], peers)
         XCTAssertEqual(capped.status, 0, capped.all)
-        let minutes = try XCTUnwrap(capped.stderr.components(separatedBy: "executionTimeoutMinutes ").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) }, capped.all)
+        let minutes = try XCTUnwrap(
+            capped.stderr.components(separatedBy: "executionTimeoutMinutes ").dropFirst().first.flatMap { Int($0.prefix { $0.isNumber }) }, capped.all)
         XCTAssertTrue(capped.stderr.contains("note: --max-cost 2.00 USD: at most 8 vCPU, 32 GB, 200 GB disk"), capped.all)
         let hourly: Double = 8 * 0.052624 + 32 * 0.0057785 + 200 * 0.000111
         let expected = Int((2.0 / hourly * 60).rounded(.down))

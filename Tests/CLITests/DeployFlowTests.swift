@@ -1,5 +1,5 @@
-import AWSTestSupport
 import AWSCore
+import AWSTestSupport
 import Foundation
 import SigV4
 import XCTest
@@ -32,21 +32,25 @@ final class DeployFlowTests: XCTestCase {
     func peers() throws -> Peers {
         let env = ProcessInfo.processInfo.environment
         guard let s3 = env["DEPLOYER_IT_S3_ENDPOINT"], let moto = env["DEPLOYER_IT_MOTO_ENDPOINT"], let key = env["DEPLOYER_IT_MOTO_ACCESS_KEY"],
-              let secret = env["DEPLOYER_IT_MOTO_SECRET_KEY"], let account = env["DEPLOYER_IT_MOTO_ACCOUNT_ID"] else {
+            let secret = env["DEPLOYER_IT_MOTO_SECRET_KEY"], let account = env["DEPLOYER_IT_MOTO_ACCOUNT_ID"]
+        else {
             throw XCTSkip("integration peers are not running: run Tests/run-swift.sh")
         }
         return Peers(s3: s3, moto: moto, key: key, secret: secret, account: account)
     }
 
     func environment(_ peers: Peers) -> [String: String] {
-        ["AWS_ACCESS_KEY_ID": peers.key, "AWS_SECRET_ACCESS_KEY": peers.secret, "AWS_ENDPOINT_URL": peers.moto, "AWS_ENDPOINT_URL_S3": peers.s3,
-         "USER": "flow-test", "DEPLOYER_PIPELINE_POLL_MS": "300"]
+        [
+            "AWS_ACCESS_KEY_ID": peers.key, "AWS_SECRET_ACCESS_KEY": peers.secret, "AWS_ENDPOINT_URL": peers.moto, "AWS_ENDPOINT_URL_S3": peers.s3,
+            "USER": "flow-test", "DEPLOYER_PIPELINE_POLL_MS": "300",
+        ]
     }
 
     func client(_ peers: Peers) throws -> AWSClient {
         let environment = environment(peers)
-        return AWSClient(configuration: AWSConfiguration(region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", environment: environment)),
-                         transport: try AsyncHTTPTransport(), credentials: StaticCredentialProvider(Credentials(accessKeyId: peers.key, secretAccessKey: peers.secret)))
+        return AWSClient(
+            configuration: AWSConfiguration(region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", environment: environment)),
+            transport: try AsyncHTTPTransport(), credentials: StaticCredentialProvider(Credentials(accessKeyId: peers.key, secretAccessKey: peers.secret)))
     }
 
     func manifest(target: String, body: String) throws -> String {
@@ -69,19 +73,24 @@ final class DeployFlowTests: XCTestCase {
         let client = try client(peers)
         let bucket = "itest-\(name)-\(UInt32.random(in: 0...UInt32.max))"
         try await S3Client(client: client).createBucket(bucket: bucket)
-        let created = try await client.restJSONCall(.emrServerless, operation: "CreateApplication", method: "POST", path: "/applications",
-                                                    input: ["name": "itest-\(name)", "releaseLabel": "emr-7.1.0", "type": "SPARK", "clientToken": UUID().uuidString,
-                                                            "maximumCapacity": ["cpu": "8 vCPU", "memory": "32 GB", "disk": "200 GB"]])
+        let created = try await client.restJSONCall(
+            .emrServerless, operation: "CreateApplication", method: "POST", path: "/applications",
+            input: [
+                "name": "itest-\(name)", "releaseLabel": "emr-7.1.0", "type": "SPARK", "clientToken": UUID().uuidString,
+                "maximumCapacity": ["cpu": "8 vCPU", "memory": "32 GB", "disk": "200 GB"],
+            ])
         let application = try XCTUnwrap(created["applicationId"] as? String)
-        _ = try manifest(target: name, body: """
-          \(name):
-            engine: emr-serverless
-            region: us-east-1
-            artifacts: {bucket: \(bucket), prefix: deploy}
-            emr_serverless:
-              application_id: \(application)
-              execution_role_arn: arn:aws:iam::\(peers.account):role/emr-job
-        """)
+        _ = try manifest(
+            target: name,
+            body: """
+                  \(name):
+                    engine: emr-serverless
+                    region: us-east-1
+                    artifacts: {bucket: \(bucket), prefix: deploy}
+                    emr_serverless:
+                      application_id: \(application)
+                      execution_role_arn: arn:aws:iam::\(peers.account):role/emr-job
+                """)
         return bucket
     }
 
@@ -91,8 +100,9 @@ final class DeployFlowTests: XCTestCase {
 
     /// Moves Glue runs one state per poll, so `run --wait` sees them progress.
     func manualGlueProgression(_ peers: Peers) async throws {
-        try await motoControl(peers, "/moto-api/state-manager/set-transition",
-                              #"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 1}}"#)
+        try await motoControl(
+            peers, "/moto-api/state-manager/set-transition",
+            #"{"model_name": "glue::job_run", "transition": {"progression": "manual", "times": 1}}"#)
     }
 
     /// A wrong access key or secret is a credential problem, named as one: not "may not
@@ -101,15 +111,19 @@ final class DeployFlowTests: XCTestCase {
         let peers = try peers()
         let bucket = "itest-keys-\(UInt32.random(in: 0...UInt32.max))"
         try await S3Client(client: client(peers)).createBucket(bucket: bucket)
-        _ = try manifest(target: "dev", body: """
-          dev:
-            engine: glue
-            region: us-east-1
-            artifacts: {bucket: \(bucket), prefix: deploy}
-            role_arn: arn:aws:iam::\(peers.account):role/glue-job
-        """)
+        _ = try manifest(
+            target: "dev",
+            body: """
+                  dev:
+                    engine: glue
+                    region: us-east-1
+                    artifacts: {bucket: \(bucket), prefix: deploy}
+                    role_arn: arn:aws:iam::\(peers.account):role/glue-job
+                """)
         let wrongSecret = "wrongSECRETwrongSECRETwrongSECRET0123456"
-        for (key, secret, advice) in [("AKIAWRONGWRONGWRONG1", peers.secret, "access key id is not known"), (peers.key, wrongSecret, "signature does not match")] {
+        for (key, secret, advice) in [
+            ("AKIAWRONGWRONGWRONG1", peers.secret, "access key id is not known"), (peers.key, wrongSecret, "signature does not match"),
+        ] {
             var environment = environment(peers)
             environment["AWS_ACCESS_KEY_ID"] = key
             environment["AWS_SECRET_ACCESS_KEY"] = secret
@@ -127,13 +141,13 @@ final class DeployFlowTests: XCTestCase {
         let bucket = "itest-glue-\(UInt32.random(in: 0...UInt32.max))"
         try await S3Client(client: client(peers)).createBucket(bucket: bucket)
         let target = """
-          dev:
-            engine: glue
-            region: us-east-1
-            account_ids: ["\(peers.account)"]
-            artifacts: {bucket: \(bucket), prefix: deploy}
-            role_arn: arn:aws:iam::\(peers.account):role/glue-job
-        """
+              dev:
+                engine: glue
+                region: us-east-1
+                account_ids: ["\(peers.account)"]
+                artifacts: {bucket: \(bucket), prefix: deploy}
+                role_arn: arn:aws:iam::\(peers.account):role/glue-job
+            """
         _ = try manifest(target: "dev", body: target)
 
         XCTAssertEqual(try deployer(["validate", "-t", "dev"], peers).status, 0)
@@ -141,9 +155,13 @@ final class DeployFlowTests: XCTestCase {
         // which doctor reports (and fails on), with the fix.
         let doctor = try deployer(["doctor", "-t", "dev"], peers)
         XCTAssertEqual(doctor.status, 1, doctor.all)
-        for line in ["✓ credentials: arn:aws:iam::\(peers.account):user/deployer-ci", "✓ account: account \(peers.account) is in targets.dev.account_ids",
-                     "✓ region: us-east-1", "✓ artifact store: s3://\(bucket)/deploy/artifacts/", "✓ lock: s3://\(bucket)/deploy/locks/dev.json can be written and removed",
-                     "✗ encryption: a new object was stored unencrypted — fix:", "✓ engine: Glue answers", "✓ job sales_etl: \(project)-dev-sales_etl does not exist yet"] {
+        for line in [
+            "✓ credentials: arn:aws:iam::\(peers.account):user/deployer-ci", "✓ account: account \(peers.account) is in targets.dev.account_ids",
+            "✓ region: us-east-1", "✓ artifact store: s3://\(bucket)/deploy/artifacts/",
+            "✓ lock: s3://\(bucket)/deploy/locks/dev.json can be written and removed",
+            "✗ encryption: a new object was stored unencrypted — fix:", "✓ engine: Glue answers",
+            "✓ job sales_etl: \(project)-dev-sales_etl does not exist yet",
+        ] {
             XCTAssertTrue(doctor.stdout.contains(line), "\(line)\n\(doctor.stdout)")
         }
         XCTAssertFalse(doctor.stdout.contains("✗ pass role"), doctor.stdout)
@@ -265,19 +283,23 @@ final class DeployFlowTests: XCTestCase {
         let client = try client(peers)
         let bucket = "itest-emr-\(UInt32.random(in: 0...UInt32.max))"
         try await S3Client(client: client).createBucket(bucket: bucket)
-        let cluster = try await client.jsonCall(.emr, operation: "RunJobFlow", input: [
-            "Name": "itest", "ReleaseLabel": "emr-7.1.0", "ServiceRole": "EMR_DefaultRole", "JobFlowRole": "EMR_EC2_DefaultRole",
-            "Instances": ["InstanceCount": 1, "MasterInstanceType": "m5.xlarge", "KeepJobFlowAliveWhenNoSteps": true],
-        ])
+        let cluster = try await client.jsonCall(
+            .emr, operation: "RunJobFlow",
+            input: [
+                "Name": "itest", "ReleaseLabel": "emr-7.1.0", "ServiceRole": "EMR_DefaultRole", "JobFlowRole": "EMR_EC2_DefaultRole",
+                "Instances": ["InstanceCount": 1, "MasterInstanceType": "m5.xlarge", "KeepJobFlowAliveWhenNoSteps": true],
+            ])
         let clusterId = try XCTUnwrap(cluster["JobFlowId"] as? String)
-        _ = try manifest(target: "onprem", body: """
-          onprem:
-            engine: emr
-            region: us-east-1
-            artifacts: {bucket: \(bucket), prefix: deploy}
-            emr:
-              cluster_id: \(clusterId)
-        """)
+        _ = try manifest(
+            target: "onprem",
+            body: """
+                  onprem:
+                    engine: emr
+                    region: us-east-1
+                    artifacts: {bucket: \(bucket), prefix: deploy}
+                    emr:
+                      cluster_id: \(clusterId)
+                """)
         XCTAssertEqual(try deployer(["apply", "-t", "onprem", "--auto-approve"], peers).status, 0)
         let started = try deployer(["run", "sales_etl", "-t", "onprem", "--json"], peers)
         XCTAssertEqual(started.status, 0, started.all)
@@ -294,7 +316,8 @@ final class DeployFlowTests: XCTestCase {
         XCTAssertEqual(cancelled.status, 4, cancelled.all)
         // CancelSteps (patched into moto, Tests/peers/moto_gaps.py) cancels the step for real.
         XCTAssertTrue(cancelled.stderr.contains("timed out after 3s: cancelled emr:onprem:sales_etl:s-"), cancelled.stderr)
-        let cancelledId = String(cancelled.stderr.components(separatedBy: "cancelled emr:onprem:sales_etl:").last?.prefix { !$0.isWhitespace && $0 != ";" && $0 != ")" } ?? "")
+        let cancelledId = String(
+            cancelled.stderr.components(separatedBy: "cancelled emr:onprem:sales_etl:").last?.prefix { !$0.isWhitespace && $0 != ";" && $0 != ")" } ?? "")
         // CANCEL_PENDING (shown as running) comes first, as on AWS; then CANCELLED.
         var afterCancel = try deployer(["status", "sales_etl", "-t", "onprem", "--run", cancelledId], peers)
         for _ in 0..<10 where !afterCancel.stdout.contains("state:    cancelled") {
@@ -362,9 +385,11 @@ final class DeployFlowTests: XCTestCase {
             XCTAssertFalse(refused.all.contains(deniedSecret))
         }
         let yaml = imported.stdout
-        for line in ["jobs:", "    name: \"\(name)\"", "    source: \"jobs/legacy_\(project)_nightly\"", "      \"--as_of\": \"2021-06-30\"",
-                     "      \"--TempDir\": \"s3://tmp/legacy/\"", "        version: \"4.0\"", "        worker_type: G.2X", "        number_of_workers: 4",
-                     "        timeout_minutes: 30", "        max_concurrent_runs: 2", "        retries: 1", "role_arn: \"arn:aws:iam::\(peers.account):role/glue-job\""] {
+        for line in [
+            "jobs:", "    name: \"\(name)\"", "    source: \"jobs/legacy_\(project)_nightly\"", "      \"--as_of\": \"2021-06-30\"",
+            "      \"--TempDir\": \"s3://tmp/legacy/\"", "        version: \"4.0\"", "        worker_type: G.2X", "        number_of_workers: 4",
+            "        timeout_minutes: 30", "        max_concurrent_runs: 2", "        retries: 1", "role_arn: \"arn:aws:iam::\(peers.account):role/glue-job\"",
+        ] {
             XCTAssertTrue(yaml.contains(line), "\(line)\n\(yaml)")
         }
         XCTAssertFalse(yaml.contains("--job-language"), "deployer's own arguments are not copied")
@@ -391,8 +416,10 @@ final class DeployFlowTests: XCTestCase {
         let job = try XCTUnwrap((object["jobs"] as? [[String: Any]])?.first)
         XCTAssertEqual(job["action"] as? String, "update", "the job exists under its own name")
         let fields = Set(((job["changes"] as? [[String: Any]]) ?? []).compactMap { $0["field"] as? String })
-        let deployersOwn: Set<String> = ["Command.ScriptLocation", "Description", "DefaultArguments.--extra-py-files", "DefaultArguments.--deployer-artifact",
-                                         "DefaultArguments.--enable-continuous-cloudwatch-log", "DefaultArguments.--enable-metrics"]
+        let deployersOwn: Set<String> = [
+            "Command.ScriptLocation", "Description", "DefaultArguments.--extra-py-files", "DefaultArguments.--deployer-artifact",
+            "DefaultArguments.--enable-continuous-cloudwatch-log", "DefaultArguments.--enable-metrics",
+        ]
         XCTAssertTrue(fields.isSubset(of: deployersOwn), "only what deployer itself sets changes: \(fields.subtracting(deployersOwn))")
         let bad = try deployer(["import", "glue", "no-such-job-\(project)", "--region", "us-east-1"], peers)
         XCTAssertEqual(bad.status, 1)
@@ -415,16 +442,19 @@ final class DeployFlowTests: XCTestCase {
         let queueAnswer = try await aws.queryCall(sqs, operation: "CreateQueue", version: "2012-11-05", parameters: [("QueueName", "alerts-\(project)")])
         let queueURL = try XCTUnwrap(queueAnswer.first("CreateQueueResult")?.string("QueueUrl"))
         let queueArn = "arn:aws:sqs:us-east-1:\(peers.account):alerts-\(project)"
-        _ = try await aws.queryCall(sns, operation: "Subscribe", version: "2010-03-31", parameters: [("TopicArn", topic), ("Protocol", "sqs"), ("Endpoint", queueArn)])
+        _ = try await aws.queryCall(
+            sns, operation: "Subscribe", version: "2010-03-31", parameters: [("TopicArn", topic), ("Protocol", "sqs"), ("Endpoint", queueArn)])
         func manifest(paused: Bool) throws {
-            _ = try self.manifest(target: "dev", body: """
-              dev:
-                engine: glue
-                region: us-east-1
-                artifacts: {bucket: \(bucket), prefix: deploy}
-                role_arn: arn:aws:iam::\(peers.account):role/glue-job
-                schedule_role_arn: arn:aws:iam::\(peers.account):role/scheduler
-            """)
+            _ = try self.manifest(
+                target: "dev",
+                body: """
+                      dev:
+                        engine: glue
+                        region: us-east-1
+                        artifacts: {bucket: \(bucket), prefix: deploy}
+                        role_arn: arn:aws:iam::\(peers.account):role/glue-job
+                        schedule_role_arn: arn:aws:iam::\(peers.account):role/scheduler
+                    """)
             try """
 
                 schedule: {cron: "0 3 * * ? *", timezone: Europe/Berlin, arguments: {as_of: "2021-06-30"}\(paused ? "" : ", paused: false")}
@@ -485,14 +515,17 @@ final class DeployFlowTests: XCTestCase {
         XCTAssertNotNil(copy.inputTransformer, "deployer's target carries the message template")
         try await events.removeTargets(rule: "deployer-\(name)-alerts", ids: ["sns"])
         try await events.putTargets(rule: "deployer-\(name)-alerts", targets: [copy])
-        try await events.putEvent(source: "aws.glue", detailType: "Glue Job State Change",
-                                  detail: ["jobName": name, "jobRunId": "jr_999", "state": "SUCCEEDED", "message": "fine"])
-        try await events.putEvent(source: "aws.glue", detailType: "Glue Job State Change",
-                                  detail: ["jobName": name, "jobRunId": "jr_123", "state": "FAILED", "message": "Out of memory"])
+        try await events.putEvent(
+            source: "aws.glue", detailType: "Glue Job State Change",
+            detail: ["jobName": name, "jobRunId": "jr_999", "state": "SUCCEEDED", "message": "fine"])
+        try await events.putEvent(
+            source: "aws.glue", detailType: "Glue Job State Change",
+            detail: ["jobName": name, "jobRunId": "jr_123", "state": "FAILED", "message": "Out of memory"])
         var body = ""
         for _ in 0..<20 where body.isEmpty {
-            let received = try await aws.queryCall(sqs, operation: "ReceiveMessage", version: "2012-11-05",
-                                                   parameters: [("QueueUrl", queueURL), ("WaitTimeSeconds", "1")])
+            let received = try await aws.queryCall(
+                sqs, operation: "ReceiveMessage", version: "2012-11-05",
+                parameters: [("QueueUrl", queueURL), ("WaitTimeSeconds", "1")])
             body = received.first("ReceiveMessageResult")?.first("Message")?.string("Body") ?? ""
         }
         XCTAssertTrue(body.contains("Glue job \(name) run jr_123 ended FAILED: Out of memory"), body)

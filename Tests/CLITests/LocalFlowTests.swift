@@ -27,8 +27,10 @@ final class LocalFlowTests: XCTestCase {
               --output_path: out/sales_etl
               --as_of: "2021-06-30"
         """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
-        let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "JAVA_HOME": ProcessInfo.processInfo.environment["JAVA_HOME"] ?? ""]
-            .filter { !$0.value.isEmpty }
+        let environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "JAVA_HOME": ProcessInfo.processInfo.environment["JAVA_HOME"] ?? "",
+        ]
+        .filter { !$0.value.isEmpty }
         func deployer(_ arguments: [String]) throws -> CLIResult { try CLI.run(arguments, environment: environment, cwd: work) }
 
         let doctor = try deployer(["doctor"])

@@ -73,21 +73,26 @@ final class PipelineRunTests: XCTestCase {
     /// and a paused one not at all.
     func testScheduleRunDueRunsAScheduledPipelineOncePerFiring() throws {
         let text = try String(contentsOfFile: work + "/deployer.yml", encoding: .utf8)
-        try text.replacingOccurrences(of: "    arguments: {--as_of: \"2024-01-31\"}", with: """
-            arguments: {--as_of: "2024-01-31"}
-            schedule: {cron: "* * * * ? *", paused: false, arguments: {--as_of: "2024-02-29"}}
-        """).replacingOccurrences(of: "  failing:\n", with: "  failing:\n    schedule: {cron: \"* * * * ? *\"}\n")
+        try text.replacingOccurrences(
+            of: "    arguments: {--as_of: \"2024-01-31\"}",
+            with: """
+                    arguments: {--as_of: "2024-01-31"}
+                    schedule: {cron: "* * * * ? *", paused: false, arguments: {--as_of: "2024-02-29"}}
+                """
+        ).replacingOccurrences(of: "  failing:\n", with: "  failing:\n    schedule: {cron: \"* * * * ? *\"}\n")
             .write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
         let due = try deployer(["schedule", "run-due", "--json"])
         XCTAssertEqual(due.status, 0, due.all)
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(due.stdout.utf8)) as? [String: Any])
         let outcomes = Dictionary(uniqueKeysWithValues: ((object["schedules"] as? [[String: Any]]) ?? []).map { ($0["job"] as? String ?? "", $0) })
         XCTAssertEqual(outcomes["pipelines.nightly"]?["action"] as? String, "succeeded", due.stdout)
-        XCTAssertEqual(outcomes["pipelines.failing"]?["action"] as? String, "paused", "a local target's schedules are paused unless they say otherwise: \(due.stdout)")
+        XCTAssertEqual(
+            outcomes["pipelines.failing"]?["action"] as? String, "paused", "a local target's schedules are paused unless they say otherwise: \(due.stdout)")
         let handle = try XCTUnwrap(outcomes["pipelines.nightly"]?["handle"] as? String)
         let runId = String(handle.split(separator: ":").last ?? "")
         XCTAssertTrue(runId.hasPrefix("schedule-"), handle)
-        XCTAssertEqual(trail(), ["first \(runId) --as_of --run_id", "second \(runId) --as_of --mode --run_id"], "both steps ran once, with the firing's run id")
+        XCTAssertEqual(
+            trail(), ["first \(runId) --as_of --run_id", "second \(runId) --as_of --mode --run_id"], "both steps ran once, with the firing's run id")
         XCTAssertTrue(FileManager.default.fileExists(atPath: work + "/state/pipelines/local/nightly/\(runId).json"), "the run is recorded")
     }
 

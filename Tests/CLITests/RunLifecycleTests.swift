@@ -60,7 +60,8 @@ final class RunLifecycleTests: XCTestCase {
     func runPids() -> [Int32] {
         runIds().compactMap { id in
             guard let data = FileManager.default.contents(atPath: "\(runsDirectory)/\(id)/run.json"),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+                let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { return nil }
             return (object["pid"] as? NSNumber)?.int32Value
         }
     }
@@ -87,7 +88,8 @@ final class RunLifecycleTests: XCTestCase {
     func waitForRunningDriver(count: Int = 1) throws -> String {
         for _ in 0..<300 {
             if let id = runIds().last, runIds().count >= count,
-               let log = try? String(contentsOfFile: "\(runsDirectory)/\(id)/driver.log", encoding: .utf8), log.contains("sleeper: started") {
+                let log = try? String(contentsOfFile: "\(runsDirectory)/\(id)/driver.log", encoding: .utf8), log.contains("sleeper: started")
+            {
                 return id
             }
             usleep(100_000)
@@ -110,7 +112,7 @@ final class RunLifecycleTests: XCTestCase {
         let pid = try XCTUnwrap(runPids().last)
         XCTAssertTrue(groupAlive(pid))
         let signalled = Date()
-        process.terminate() // SIGTERM, as a cancelled CI job sends
+        process.terminate()  // SIGTERM, as a cancelled CI job sends
         XCTAssertTrue(finish(process, within: 60), "deployer ends after cancelling")
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(process.terminationStatus, 3, stderr)

@@ -8,7 +8,9 @@ final class SignCommandTests: XCTestCase {
         let request = "POST /?Param1=value1 HTTP/1.1\nHost:example.amazonaws.com\nX-Amz-Date:20150830T123600Z\n\n"
         let result = try CLI.run(["sign", "--service", "service", "--region", "us-east-1", "--explain"], environment: keys, stdin: request)
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stdout.hasPrefix("# canonical request\nPOST\n/\nParam1=value1\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"), result.stdout)
+        XCTAssertTrue(
+            result.stdout.hasPrefix(
+                "# canonical request\nPOST\n/\nParam1=value1\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"), result.stdout)
         XCTAssertTrue(result.stdout.contains("# string to sign\nAWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"))
         // The aws4_testsuite's post-vanilla-query signature for this exact request.
         XCTAssertTrue(result.stdout.contains("Signature=28038455d6de14eafc1f9222cf5aa6f1a96197d7deb8263271d420d138af7f11"), result.stdout)
@@ -38,7 +40,8 @@ final class SignCommandTests: XCTestCase {
         XCTAssertTrue(noHost.stderr.hasPrefix("error: -: the request has no Host header"), noHost.stderr)
         let unknownHost = try CLI.run(["sign"], environment: keys, stdin: "GET / HTTP/1.1\nHost: example.com\n\n")
         XCTAssertEqual(unknownHost.stderr, "error: cannot infer the service from Host 'example.com': pass --service\n")
-        let badDate = try CLI.run(["sign", "--service", "s3", "--region", "us-east-1", "--date", "yesterday"], environment: keys, stdin: "GET / HTTP/1.1\nHost: h\n\n")
+        let badDate = try CLI.run(
+            ["sign", "--service", "s3", "--region", "us-east-1", "--date", "yesterday"], environment: keys, stdin: "GET / HTTP/1.1\nHost: h\n\n")
         XCTAssertTrue(badDate.stderr.contains("--date 'yesterday'"), badDate.stderr)
         let noCredentials = try CLI.run(["sign", "--service", "s3", "--region", "us-east-1"], stdin: "GET / HTTP/1.1\nHost: h\n\n")
         XCTAssertEqual(noCredentials.status, 1)
@@ -92,7 +95,8 @@ final class SignCommandTests: XCTestCase {
             if !context.normalize { arguments.append("--no-normalize-path") }
             let result = try CLI.run(arguments, environment: environment, stdin: request)
             XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
-            let expected = try String(contentsOf: directory.appendingPathComponent("header-signature.txt"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            let expected = try String(contentsOf: directory.appendingPathComponent("header-signature.txt"), encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines)
             XCTAssertTrue(result.stdout.contains("Signature=\(expected)"), "\(name): \(result.stdout)")
             checked += 1
         }

@@ -7,7 +7,8 @@ final class WhoamiCommandTests: XCTestCase {
     func peers() throws -> (endpoint: String, key: String, secret: String, account: String) {
         let env = ProcessInfo.processInfo.environment
         guard let endpoint = env["DEPLOYER_IT_MOTO_ENDPOINT"], let key = env["DEPLOYER_IT_MOTO_ACCESS_KEY"],
-              let secret = env["DEPLOYER_IT_MOTO_SECRET_KEY"], let account = env["DEPLOYER_IT_MOTO_ACCOUNT_ID"] else {
+            let secret = env["DEPLOYER_IT_MOTO_SECRET_KEY"], let account = env["DEPLOYER_IT_MOTO_ACCOUNT_ID"]
+        else {
             throw XCTSkip("moto_server is not running: run Tests/run-swift.sh")
         }
         return (endpoint, key, secret, account)
@@ -15,7 +16,9 @@ final class WhoamiCommandTests: XCTestCase {
 
     func testWhoamiTextJSONAndDebugRedaction() throws {
         let peers = try peers()
-        let environment = ["AWS_ACCESS_KEY_ID": peers.key, "AWS_SECRET_ACCESS_KEY": peers.secret, "AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL": peers.endpoint]
+        let environment = [
+            "AWS_ACCESS_KEY_ID": peers.key, "AWS_SECRET_ACCESS_KEY": peers.secret, "AWS_REGION": "eu-west-1", "AWS_ENDPOINT_URL": peers.endpoint,
+        ]
         let text = try CLI.run(["whoami"], environment: environment)
         XCTAssertEqual(text.status, 0, text.stderr)
         XCTAssertTrue(text.stdout.contains("account:     \(peers.account)\n"), text.stdout)
@@ -40,9 +43,12 @@ final class WhoamiCommandTests: XCTestCase {
 
     func testWhoamiRejectedCredentialsExitNonZeroWithoutLeaking() throws {
         let peers = try peers()
-        let result = try CLI.run(["whoami", "--max-attempts", "1"], environment: [
-            "AWS_ACCESS_KEY_ID": peers.key, "AWS_SECRET_ACCESS_KEY": "definitely-wrong-secret", "AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": peers.endpoint,
-        ])
+        let result = try CLI.run(
+            ["whoami", "--max-attempts", "1"],
+            environment: [
+                "AWS_ACCESS_KEY_ID": peers.key, "AWS_SECRET_ACCESS_KEY": "definitely-wrong-secret", "AWS_REGION": "us-east-1",
+                "AWS_ENDPOINT_URL": peers.endpoint,
+            ])
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.hasPrefix("error: sts GetCallerIdentity failed: HTTP 403 SignatureDoesNotMatch"), result.stderr)
         XCTAssertEqual(result.stderr.split(separator: "\n").count, 1, "one line")
@@ -71,14 +77,17 @@ final class WhoamiCommandTests: XCTestCase {
         try #"{"startUrl":"https://example.awsapps.com/start","region":"eu-central-1","accessToken":"login-token-123","expiresAt":"2099-01-01T00:00:00Z"}"#
             .write(to: home.appendingPathComponent(".aws/sso/cache/ee0bfd2552fbd840c02cc48b6e823320543c450f.json"), atomically: true, encoding: .utf8)
         let log = home.appendingPathComponent("portal.log").path
-        let portal = try LocalHelperProcess(script: CLI.repoRoot.appendingPathComponent("Tests/CLITests/sso_portal.py").path,
-                                            arguments: ["login-token-123", peers.key, peers.secret, log])
+        let portal = try LocalHelperProcess(
+            script: CLI.repoRoot.appendingPathComponent("Tests/CLITests/sso_portal.py").path,
+            arguments: ["login-token-123", peers.key, peers.secret, log])
         defer { portal.stop() }
         let port = portal.port
 
-        let result = try CLI.run(["whoami", "--profile", "oncall"], environment: [
-            "HOME": home.path, "AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:\(port)", "AWS_ENDPOINT_URL_STS": peers.endpoint,
-        ])
+        let result = try CLI.run(
+            ["whoami", "--profile", "oncall"],
+            environment: [
+                "HOME": home.path, "AWS_ENDPOINT_URL_SSO": "http://127.0.0.1:\(port)", "AWS_ENDPOINT_URL_STS": peers.endpoint,
+            ])
         XCTAssertEqual(result.status, 0, result.all)
         XCTAssertTrue(result.stdout.contains("account:     \(peers.account)\n"), result.stdout)
         XCTAssertTrue(result.stdout.contains("region:      eu-west-1\n"), "the profile's region")

@@ -8,6 +8,7 @@ x-amz-sso_bearer_token header equals BEARER_TOKEN (401 UnauthorizedException oth
 response shape of botocore's sso model. Appends "account role" per good request to LOG_FILE.
 Prints "port N"; exits when its stdin closes.
 """
+
 import json
 import os
 import signal
@@ -32,8 +33,9 @@ class Portal(BaseHTTPRequestHandler):
             with open(LOG, "a", encoding="utf-8") as log:
                 log.write(f"{query['account_id'][0]} {query['role_name'][0]}\n")
             expiration = int((time.time() + 3600) * 1000)
-            body = json.dumps({"roleCredentials": {"accessKeyId": ACCESS_KEY, "secretAccessKey": SECRET_KEY,
-                                                   "sessionToken": None, "expiration": expiration}}).encode()
+            body = json.dumps(
+                {"roleCredentials": {"accessKeyId": ACCESS_KEY, "secretAccessKey": SECRET_KEY, "sessionToken": None, "expiration": expiration}}
+            ).encode()
             self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

@@ -1,8 +1,9 @@
 import AWSCore
 import AWSTestSupport
-@testable import DeployKit
 import Foundation
 import XCTest
+
+@testable import DeployKit
 
 /// A single fault at any step of apply leaves the target unchanged or converged by the next
 /// apply, with the lock released: lost answers to conditional writes (the retry meets our own
@@ -34,7 +35,10 @@ final class ApplyFaultTests: XCTestCase {
                 }
                 return false
             }
-            if lose { throw AWSError(service: "glue", operation: "CreateJob", status: 0, code: "TransportError", message: "reset error: cut off", transportKind: .reset) }
+            if lose {
+                throw AWSError(
+                    service: "glue", operation: "CreateJob", status: 0, code: "TransportError", message: "reset error: cut off", transportKind: .reset)
+            }
         }
         func delete(name: String) async throws { _ = lock.withLock { jobs.removeValue(forKey: name) } }
         func start(name: String, definition: JSONValue, request: RunRequest) async throws -> String { "r1" }
@@ -114,13 +118,17 @@ final class ApplyFaultTests: XCTestCase {
     }
 
     func context(engine: MemoryEngine, store: (any ObjectStore)? = nil) -> DeployContext {
-        let target = Target(name: "dev", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: nil, accountIds: [], artifacts: .local(path: work + "/store"), roleArn: nil, tags: [:],
-                            settings: EngineSettings())
-        let job = Job(name: "sales_etl", source: work + "/sales_etl", entryPoint: "main.py", config: work + "/sales_etl/config.yml", arguments: [:], engines: [:],
-                      repository: work)
+        let target = Target(
+            name: "dev", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: nil, accountIds: [],
+            artifacts: .local(path: work + "/store"), roleArn: nil, tags: [:],
+            settings: EngineSettings())
+        let job = Job(
+            name: "sales_etl", source: work + "/sales_etl", entryPoint: "main.py", config: work + "/sales_etl/config.yml", arguments: [:], engines: [:],
+            repository: work)
         let manifest = Manifest(project: "p", defaultTarget: "dev", targets: ["dev": target], jobs: [job], directory: work, file: work + "/deployer.yml")
-        return DeployContext(manifest: manifest, target: target, store: store ?? LocalStore(root: work + "/store"), engine: engine,
-                             layout: Layout(prefix: "", target: "dev"), client: nil)
+        return DeployContext(
+            manifest: manifest, target: target, store: store ?? LocalStore(root: work + "/store"), engine: engine,
+            layout: Layout(prefix: "", target: "dev"), client: nil)
     }
 
     func assertConverged(_ context: DeployContext, _ engine: MemoryEngine, file: StaticString = #filePath, line: UInt = #line) async throws {
@@ -129,7 +137,9 @@ final class ApplyFaultTests: XCTestCase {
         let lock = try await context.store.head(context.layout.lockKey)
         XCTAssertNil(lock, "no lock left", file: file, line: line)
         let record = try await context.latestRecord()
-        XCTAssertEqual(record?.definitions["sales_etl"], engine.lock.withLock { engine.jobs["p-dev-sales_etl"] }, "the record describes the live job", file: file, line: line)
+        XCTAssertEqual(
+            record?.definitions["sales_etl"], engine.lock.withLock { engine.jobs["p-dev-sales_etl"] }, "the record describes the live job", file: file,
+            line: line)
     }
 
     /// The leftover-upload check blames the role only when S3 refused it: a throttle (503
@@ -137,15 +147,19 @@ final class ApplyFaultTests: XCTestCase {
     func testLeftoverUploadWarningBlamesTheRoleOnlyForARefusal() async throws {
         let cases: [(AWSError, Bool)] = [
             (AWSError(service: "s3", operation: "ListMultipartUploads", status: 503, code: "SlowDown", message: "Please reduce your request rate."), false),
-            (AWSError(service: "s3", operation: "ListMultipartUploads", status: 0, code: "TransportError", message: "timed out", transportKind: .timeout), false),
+            (
+                AWSError(service: "s3", operation: "ListMultipartUploads", status: 0, code: "TransportError", message: "timed out", transportKind: .timeout),
+                false
+            ),
             (AWSError(service: "s3", operation: "ListMultipartUploads", status: 403, code: "InvalidAccessKeyId", message: ""), false),
             (AWSError(service: "s3", operation: "ListMultipartUploads", status: 403, code: "AccessDenied", message: "Access Denied"), true),
         ]
         for (error, blamesRole) in cases {
             let lines = Lines()
             let base = context(engine: MemoryEngine())
-            let context = DeployContext(manifest: base.manifest, target: base.target, store: HookedStore(inner: LocalStore(root: work + "/store"), redundantUploads: { throw error }),
-                                        engine: base.engine, layout: base.layout, client: nil, log: { lines.append($0) })
+            let context = DeployContext(
+                manifest: base.manifest, target: base.target, store: HookedStore(inner: LocalStore(root: work + "/store"), redundantUploads: { throw error }),
+                engine: base.engine, layout: base.layout, client: nil, log: { lines.append($0) })
             await Deployer(context: context).abortLeftoverUploads(olderThan: nil)
             let text = lines.all.joined(separator: "\n")
             XCTAssertTrue(text.contains("warning: could not check for incomplete uploads"), text)
@@ -157,9 +171,14 @@ final class ApplyFaultTests: XCTestCase {
     /// document of the wrong shape names the field; neither shows Swift's debug text.
     func testGarbageLatestRecordIsNamedWithoutSwiftInternals() async throws {
         let context = context(engine: MemoryEngine())
-        let cases = [("<html><body>Gateway says hi</body></html>", "is not JSON (41 bytes starting '<html><body>Gate'): an endpoint or proxy that is not the object store answered"),
-                     (#"{"id": 7}"#, "is not a deployment record (field id: not a String)"),
-                     (#"{"id": "x""#, "is not a deployment record (not valid JSON)")]
+        let cases = [
+            (
+                "<html><body>Gateway says hi</body></html>",
+                "is not JSON (41 bytes starting '<html><body>Gate'): an endpoint or proxy that is not the object store answered"
+            ),
+            (#"{"id": 7}"#, "is not a deployment record (field id: not a String)"),
+            (#"{"id": "x""#, "is not a deployment record (not valid JSON)"),
+        ]
         for (body, expected) in cases {
             _ = try await context.store.put(context.layout.latestKey, bytes: Array(body.utf8), contentType: "application/json", condition: .always)
             do {
@@ -187,7 +206,11 @@ final class ApplyFaultTests: XCTestCase {
         let theirs = DeployContext(manifest: manifest, target: ours.target, store: ours.store, engine: engine, layout: ours.layout, client: nil)
         for attempt in ["destroy", "plan"] {
             do {
-                if attempt == "destroy" { _ = try await Deployer(context: theirs).destroy(options: options) } else { _ = try await Deployer(context: theirs).plan() }
+                if attempt == "destroy" {
+                    _ = try await Deployer(context: theirs).destroy(options: options)
+                } else {
+                    _ = try await Deployer(context: theirs).plan()
+                }
                 XCTFail("\(attempt) with another project's manifest must be refused")
             } catch {
                 XCTAssertTrue("\(error)".contains("belongs to project 'p', not 'other': nothing was read or changed"), "\(error)")
@@ -207,9 +230,11 @@ final class ApplyFaultTests: XCTestCase {
     func testALockLeftByAFinishedApplyIsPlannedAndRemoved() async throws {
         let engine = MemoryEngine()
         let hanging = Flag(true)
-        let store = HookedStore(inner: LocalStore(root: work + "/store"), beforeDelete: { key in
-            if key.hasPrefix("locks/"), hanging.value { try await Task.sleep(for: .seconds(60)) }
-        })
+        let store = HookedStore(
+            inner: LocalStore(root: work + "/store"),
+            beforeDelete: { key in
+                if key.hasPrefix("locks/"), hanging.value { try await Task.sleep(for: .seconds(60)) }
+            })
         let context = context(engine: engine, store: store)
         var options = Deployer.ApplyOptions()
         options.buildDirectory = work + "/build"
@@ -220,7 +245,9 @@ final class ApplyFaultTests: XCTestCase {
         let record = try XCTUnwrap(first.record)
         XCTAssertEqual(record.lock.map { !$0.isEmpty }, true)
         let failure = try XCTUnwrap(first.releaseFailure)
-        XCTAssertTrue(failure.hasPrefix("deployment \(record.id) is recorded, but lock \(record.lock ?? "") was not released (releasing the lock did not finish within"), failure)
+        XCTAssertTrue(
+            failure.hasPrefix("deployment \(record.id) is recorded, but lock \(record.lock ?? "") was not released (releasing the lock did not finish within"),
+            failure)
         hanging.value = false
         let (plan, _) = try await Deployer(context: context).plan()
         XCTAssertEqual(plan.lock?.finishedDeployment, record.id)
@@ -248,11 +275,13 @@ final class ApplyFaultTests: XCTestCase {
     func testAReleaseMeetingRepeated5xxKeepsTryingWithinItsLimit() async throws {
         let engine = MemoryEngine()
         let failures = Lines()
-        let store = HookedStore(inner: LocalStore(root: work + "/store"), beforeDelete: { key in
-            guard key.hasPrefix("locks/"), failures.all.count < 6 else { return }
-            failures.append(key)
-            throw AWSError(service: "s3", operation: "DeleteObject", status: 500, code: "InternalError", message: "injected")
-        })
+        let store = HookedStore(
+            inner: LocalStore(root: work + "/store"),
+            beforeDelete: { key in
+                guard key.hasPrefix("locks/"), failures.all.count < 6 else { return }
+                failures.append(key)
+                throw AWSError(service: "s3", operation: "DeleteObject", status: 500, code: "InternalError", message: "injected")
+            })
         let context = context(engine: engine, store: store)
         var options = Deployer.ApplyOptions()
         options.buildDirectory = work + "/build"
@@ -277,10 +306,12 @@ final class ApplyFaultTests: XCTestCase {
     func testAFailureAfterAStoredFileSaysSo() async throws {
         let engine = MemoryEngine()
         let count = Lines()
-        let store = HookedStore(inner: LocalStore(root: work + "/store"), beforePutFile: { key in
-            count.append(key)
-            if count.all.count == 2 { throw AWSError(service: "s3", operation: "PutObject", status: 500, code: "InternalError", message: "") }
-        })
+        let store = HookedStore(
+            inner: LocalStore(root: work + "/store"),
+            beforePutFile: { key in
+                count.append(key)
+                if count.all.count == 2 { throw AWSError(service: "s3", operation: "PutObject", status: 500, code: "InternalError", message: "") }
+            })
         let context = context(engine: engine, store: store)
         var options = Deployer.ApplyOptions()
         options.buildDirectory = work + "/build"
@@ -289,7 +320,9 @@ final class ApplyFaultTests: XCTestCase {
             XCTFail("the second upload fails")
         } catch let failure as DeployFailure {
             XCTAssertFalse(failure.summary.contains("nothing was changed"), failure.summary)
-            XCTAssertTrue(failure.summary.hasPrefix("1 file of an unfinished upload stored (content-addressed: the next apply keeps them); nothing else was changed"), failure.summary)
+            XCTAssertTrue(
+                failure.summary.hasPrefix("1 file of an unfinished upload stored (content-addressed: the next apply keeps them); nothing else was changed"),
+                failure.summary)
             XCTAssertTrue(failure.summary.contains("the next 'deployer apply -t dev' converges"), failure.summary)
         }
         try await assertConvergedAfterApply(engine, options)
@@ -304,9 +337,15 @@ final class ApplyFaultTests: XCTestCase {
     /// latest.json refused after the record file was written: said so, not "no deployment
     /// record was written".
     func testARefusedLatestSaysTheRecordFileWasWritten() async throws {
-        let context = context(engine: MemoryEngine(), store: HookedStore(inner: LocalStore(root: work + "/store"), beforePut: { key in
-            if key.hasSuffix("/latest.json") { throw AWSError(service: "s3", operation: "PutObject", status: 403, code: "AccessDenied", message: "Access Denied") }
-        }))
+        let context = context(
+            engine: MemoryEngine(),
+            store: HookedStore(
+                inner: LocalStore(root: work + "/store"),
+                beforePut: { key in
+                    if key.hasSuffix("/latest.json") {
+                        throw AWSError(service: "s3", operation: "PutObject", status: 403, code: "AccessDenied", message: "Access Denied")
+                    }
+                }))
         var options = Deployer.ApplyOptions()
         options.buildDirectory = work + "/build"
         do {
@@ -376,8 +415,9 @@ final class ApplyFaultTests: XCTestCase {
             XCTFail("the answer was lost")
         } catch let failure as DeployFailure {
             XCTAssertFalse(failure.interrupted)
-            XCTAssertTrue(failure.summary.contains("uploaded artifact sales_etl") && failure.summary.contains("no deployment record was written")
-                          && failure.summary.contains("released"), failure.summary)
+            XCTAssertTrue(
+                failure.summary.contains("uploaded artifact sales_etl") && failure.summary.contains("no deployment record was written")
+                    && failure.summary.contains("released"), failure.summary)
         }
         let lock = try await context.store.head(context.layout.lockKey)
         XCTAssertNil(lock)

@@ -1,7 +1,8 @@
 import AWSTestSupport
-@testable import DeployKit
 import Foundation
 import XCTest
+
+@testable import DeployKit
 
 final class ArtifactTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -86,7 +87,11 @@ final class ArtifactTests: XCTestCase {
         }
         let names = Process()
         names.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        names.arguments = ["python3", "-c", "import sys, zipfile; n = zipfile.ZipFile(sys.argv[1]).namelist(); assert 'jobs_common/__init__.py' in n and 'jobs_common/cli.py' in n and 'sales_etl/config.yml' in n, n", artifact.directory + "/code.zip"]
+        names.arguments = [
+            "python3", "-c",
+            "import sys, zipfile; n = zipfile.ZipFile(sys.argv[1]).namelist(); assert 'jobs_common/__init__.py' in n and 'jobs_common/cli.py' in n and 'sales_etl/config.yml' in n, n",
+            artifact.directory + "/code.zip",
+        ]
         try names.run()
         names.waitUntilExit()
         XCTAssertEqual(names.terminationStatus, 0)
@@ -130,7 +135,11 @@ final class ArtifactTests: XCTestCase {
         let directory = artifact.directory
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(len(z.namelist())); assert 'sales_etl/models/fact_sales.sql' in z.namelist(); assert 'sales_etl/config.yml' in z.namelist()", directory + "/code.zip"]
+        process.arguments = [
+            "python3", "-c",
+            "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(len(z.namelist())); assert 'sales_etl/models/fact_sales.sql' in z.namelist(); assert 'sales_etl/config.yml' in z.namelist()",
+            directory + "/code.zip",
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()

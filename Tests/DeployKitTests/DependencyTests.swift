@@ -1,9 +1,10 @@
 import AWSCore
 import AWSTestSupport
-@testable import DeployKit
 import Foundation
 import SigV4
 import XCTest
+
+@testable import DeployKit
 
 /// Dependency bundles: the lock's rules, wheel tags against runtimes, and the fields each
 /// engine's submission carries (Glue CreateJob/StartJobRun and EMR Serverless StartJobRun as
@@ -11,13 +12,13 @@ import XCTest
 final class DependencyTests: XCTestCase {
     func testPinnedLinesWithExtrasMarkersAndHashesAreAccepted() {
         let text = """
-        # a comment
-        PyYAML==6.0.2  # inline
-        requests[socks]==2.32.3 ; python_version >= "3.8"
-        six==1.16.0 \\
-            --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254
+            # a comment
+            PyYAML==6.0.2  # inline
+            requests[socks]==2.32.3 ; python_version >= "3.8"
+            six==1.16.0 \\
+                --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254
 
-        """
+            """
         let (items, problems) = Requirements.parse(text, file: "req.txt")
         XCTAssertEqual(problems, [])
         XCTAssertEqual(items.map { "\($0.name)==\($0.version)@\($0.line)" }, ["PyYAML==6.0.2@2", "requests==2.32.3@3", "six==1.16.0@4"])
@@ -26,7 +27,8 @@ final class DependencyTests: XCTestCase {
     }
 
     func testUnpinnedAndForeignLinesAreRefusedNamingTheLine() {
-        let text = "PyYAML>=6\nnumpy\npandas==2.*\n-r other.txt\n--index-url https://user:secret@example.com/simple\npyspark==3.5.1\nsix==1.16.0\nSix==1.16.0\nx==1 --hash=md5:abc\n"
+        let text =
+            "PyYAML>=6\nnumpy\npandas==2.*\n-r other.txt\n--index-url https://user:secret@example.com/simple\npyspark==3.5.1\nsix==1.16.0\nSix==1.16.0\nx==1 --hash=md5:abc\n"
         let (items, problems) = Requirements.parse(text, file: "jobs/x/requirements.txt")
         XCTAssertEqual(items.map(\.name), ["six", "x"])
         XCTAssertEqual(problems.count, 9 - 2 + 1, problems.joined(separator: "\n"))
@@ -71,24 +73,29 @@ final class DependencyTests: XCTestCase {
 
     func testPipIsAskedForTheTargetsPlatformNeverTheMachines() throws {
         let requirements = Requirements(file: "/r.txt", items: [], bytes: [])
-        let arguments = DependencyBuilder.pipArguments(requirements, runtime: PythonRuntime(python: "3.9", arch: "arm64"), destination: "/d", cache: "/c", offline: true)
+        let arguments = DependencyBuilder.pipArguments(
+            requirements, runtime: PythonRuntime(python: "3.9", arch: "arm64"), destination: "/d", cache: "/c", offline: true)
         let text = arguments.joined(separator: " ")
         XCTAssertTrue(text.contains("--only-binary=:all: --implementation cp --python-version 3.9 --abi cp39 --abi abi3 --abi none"), text)
-        XCTAssertTrue(text.contains("--platform manylinux_2_34_aarch64 --platform manylinux_2_28_aarch64 --platform manylinux_2_17_aarch64 --platform manylinux2014_aarch64"), text)
+        XCTAssertTrue(
+            text.contains(
+                "--platform manylinux_2_34_aarch64 --platform manylinux_2_28_aarch64 --platform manylinux_2_17_aarch64 --platform manylinux2014_aarch64"), text)
         XCTAssertTrue(text.hasSuffix("--find-links /c -d /d -r /r.txt --no-index"), text)
     }
 
     func testPipFailuresBecomeOneLineNamingPackageAndRuntime() {
         let requirements = Requirements(file: "jobs/x/requirements.txt", items: [Requirement(name: "numpy", version: "1.19.0", line: 3)], bytes: [])
         let output = """
-        ERROR: Could not find a version that satisfies the requirement numpy==1.19.0 (from versions: 1.21.0, 1.22.0)
-        ERROR: No matching distribution found for numpy==1.19.0
-        """
+            ERROR: Could not find a version that satisfies the requirement numpy==1.19.0 (from versions: 1.21.0, 1.22.0)
+            ERROR: No matching distribution found for numpy==1.19.0
+            """
         let error = DependencyBuilder.pipFailure(output, requirements: requirements, runtime: PythonRuntime(python: "3.9", arch: "arm64"), python: "python3")
         XCTAssertFalse(error.description.contains("\n"))
         XCTAssertTrue(error.description.hasPrefix("jobs/x/requirements.txt:3: numpy==1.19.0 has no wheel for CPython 3.9 aarch64"), error.description)
         XCTAssertTrue(error.description.contains("pin a version that publishes one"), error.description)
-        let noPip = DependencyBuilder.pipFailure("/usr/bin/python3: No module named pip", requirements: requirements, runtime: PythonRuntime(python: "3.9", arch: "x86_64"), python: "/usr/bin/python3")
+        let noPip = DependencyBuilder.pipFailure(
+            "/usr/bin/python3: No module named pip", requirements: requirements, runtime: PythonRuntime(python: "3.9", arch: "x86_64"),
+            python: "/usr/bin/python3")
         XCTAssertTrue(noPip.description.contains("DEPLOYER_PIP_PYTHON"), noPip.description)
     }
 
@@ -105,16 +112,23 @@ final class DependencyTests: XCTestCase {
 
     // MARK: What the engines are sent
 
-    let target = Target(name: "dev", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: "eu-west-1", accountIds: [], artifacts: .s3(bucket: "b", prefix: "p"),
-                        roleArn: "arn:aws:iam::123456789012:role/glue-job", tags: [:],
-                        settings: EngineSettings(version: "5.0"))
+    let target = Target(
+        name: "dev", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: "eu-west-1", accountIds: [],
+        artifacts: .s3(bucket: "b", prefix: "p"),
+        roleArn: "arn:aws:iam::123456789012:role/glue-job", tags: [:],
+        settings: EngineSettings(version: "5.0"))
     let job = Job(name: "sales_etl", source: "/src", entryPoint: "main.py", config: "/src/config.yml", arguments: [:], engines: [:])
-    let urls = ArtifactURLs(entryPoint: "s3://b/p/artifacts/sales_etl/d2/main.py", codeZip: "s3://b/p/artifacts/sales_etl/d2/code.zip", config: "s3://b/p/artifacts/sales_etl/d2/config.yml",
-                            dependencies: DependencyURLs(digest: "dd", pureArchive: "s3://b/p/dependencies/dd/deps.zip", nativeArchive: "s3://b/p/dependencies/dd/site-packages.zip",
-                                                         wheels: ["s3://b/p/dependencies/dd/wheels/PyYAML-6.0.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"]))
+    let urls = ArtifactURLs(
+        entryPoint: "s3://b/p/artifacts/sales_etl/d2/main.py", codeZip: "s3://b/p/artifacts/sales_etl/d2/code.zip",
+        config: "s3://b/p/artifacts/sales_etl/d2/config.yml",
+        dependencies: DependencyURLs(
+            digest: "dd", pureArchive: "s3://b/p/dependencies/dd/deps.zip", nativeArchive: "s3://b/p/dependencies/dd/site-packages.zip",
+            wheels: ["s3://b/p/dependencies/dd/wheels/PyYAML-6.0.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"]))
 
     func json(_ object: Any) -> HTTPResponse {
-        HTTPResponse(status: 200, headers: [HTTPHeader("Content-Type", "application/x-amz-json-1.1")], body: Array((try? JSONSerialization.data(withJSONObject: object)) ?? Data()))
+        HTTPResponse(
+            status: 200, headers: [HTTPHeader("Content-Type", "application/x-amz-json-1.1")],
+            body: Array((try? JSONSerialization.data(withJSONObject: object)) ?? Data()))
     }
 
     /// Glue: `--extra-py-files` takes deps.zip after code.zip; the native wheels go to
@@ -138,7 +152,8 @@ final class DependencyTests: XCTestCase {
         let create = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(transport.requests[0].bodyText.utf8)) as? [String: Any])
         let arguments = try XCTUnwrap(create["DefaultArguments"] as? [String: String])
         XCTAssertEqual(arguments["--extra-py-files"], "s3://b/p/artifacts/sales_etl/d2/code.zip,s3://b/p/dependencies/dd/deps.zip")
-        XCTAssertEqual(arguments["--additional-python-modules"], "s3://b/p/dependencies/dd/wheels/PyYAML-6.0.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")
+        XCTAssertEqual(
+            arguments["--additional-python-modules"], "s3://b/p/dependencies/dd/wheels/PyYAML-6.0.2-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")
         XCTAssertEqual(arguments["--python-modules-installer-option"], "--no-index --no-deps")
         XCTAssertEqual(arguments["--deployer-dependencies"], "dd")
         let start = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(transport.requests[1].bodyText.utf8)) as? [String: Any])
@@ -158,12 +173,16 @@ final class DependencyTests: XCTestCase {
                 return self.json(["application": ["applicationId": "00fabc123", "architecture": "ARM64", "releaseLabel": "emr-7.2.0", "state": "CREATED"]])
             }
             if request.method == "POST", request.path == "/applications/00fabc123/jobruns" {
-                return self.json(["applicationId": "00fabc123", "jobRunId": "00run1", "arn": "arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00fabc123/jobruns/00run1"])
+                return self.json([
+                    "applicationId": "00fabc123", "jobRunId": "00run1",
+                    "arn": "arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00fabc123/jobruns/00run1",
+                ])
             }
             return HTTPResponse(status: 404, headers: [HTTPHeader("x-amzn-ErrorType", "ResourceNotFoundException")], text: #"{"message":"nope"}"#)
         }
         var emrTarget = target
-        emrTarget.engineConfiguration = EMRServerlessConfiguration(applicationId: "00fabc123", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: nil)
+        emrTarget.engineConfiguration = EMRServerlessConfiguration(
+            applicationId: "00fabc123", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: nil)
         let engine = EMRServerlessEngine(client: Fixtures.client(transport, region: "eu-west-1"), target: emrTarget)
         let runtime = try await engine.pythonRuntime()
         XCTAssertEqual(runtime, PythonRuntime(python: "3.9", arch: "aarch64"))
@@ -172,10 +191,11 @@ final class DependencyTests: XCTestCase {
         _ = try await engine.start(name: "p-prod-sales_etl", definition: definition, request: RunRequest(clientToken: "t"))
         let body = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(transport.requests[1].bodyText.utf8)) as? [String: Any])
         let submit = try XCTUnwrap(((body["jobDriver"] as? [String: Any])?["sparkSubmit"]) as? [String: Any])
-        XCTAssertEqual(submit["sparkSubmitParameters"] as? String,
-                       "--py-files s3://b/p/artifacts/sales_etl/d2/code.zip,s3://b/p/dependencies/dd/deps.zip"
-                       + " --conf spark.archives=s3://b/p/dependencies/dd/site-packages.zip#deps --conf spark.executorEnv.PYTHONPATH=./deps"
-                       + " --conf spark.emr-serverless.driverEnv.PYTHONPATH=./deps")
+        XCTAssertEqual(
+            submit["sparkSubmitParameters"] as? String,
+            "--py-files s3://b/p/artifacts/sales_etl/d2/code.zip,s3://b/p/dependencies/dd/deps.zip"
+                + " --conf spark.archives=s3://b/p/dependencies/dd/site-packages.zip#deps --conf spark.executorEnv.PYTHONPATH=./deps"
+                + " --conf spark.emr-serverless.driverEnv.PYTHONPATH=./deps")
         XCTAssertNil(body["dependencies"], "deployer's own fields are not sent")
         XCTAssertNil(body["artifact"])
     }
@@ -187,11 +207,13 @@ final class DependencyTests: XCTestCase {
         let step = EMRStepEngine(client: Fixtures.client(transport), target: emrTarget).desiredDefinition(name: "n", job: job, artifact: urls, digest: "d2")
         let args = step["step"]?["HadoopJarStep"]?["Args"]
         guard case .array(let list)? = args else { return XCTFail("no step args") }
-        XCTAssertEqual(Array(list.compactMap(\.stringValue).prefix(11)), [
-            "spark-submit", "--deploy-mode", "cluster", "--py-files", "s3://b/p/artifacts/sales_etl/d2/code.zip,s3://b/p/dependencies/dd/deps.zip",
-            "--conf", "spark.archives=s3://b/p/dependencies/dd/site-packages.zip#deps", "--conf", "spark.executorEnv.PYTHONPATH=./deps",
-            "--conf", "spark.yarn.appMasterEnv.PYTHONPATH=./deps",
-        ])
+        XCTAssertEqual(
+            Array(list.compactMap(\.stringValue).prefix(11)),
+            [
+                "spark-submit", "--deploy-mode", "cluster", "--py-files", "s3://b/p/artifacts/sales_etl/d2/code.zip,s3://b/p/dependencies/dd/deps.zip",
+                "--conf", "spark.archives=s3://b/p/dependencies/dd/site-packages.zip#deps", "--conf", "spark.executorEnv.PYTHONPATH=./deps",
+                "--conf", "spark.yarn.appMasterEnv.PYTHONPATH=./deps",
+            ])
         var sparkTarget = target
         sparkTarget.engineConfiguration = SparkSubmitConfiguration(kind: .spark, master: "spark://127.0.0.1:7077", python: "/venv/bin/python")
         sparkTarget.artifacts = .local(path: "/state")
@@ -210,7 +232,8 @@ final class DependencyTests: XCTestCase {
         glue4.settings.version = "4.0"
         XCTAssertEqual(try PythonRuntime.offline(for: glue4).python, "3.10")
         var emr = target
-        emr.engineConfiguration = EMRServerlessConfiguration(applicationId: "00fabc123", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: nil)
+        emr.engineConfiguration = EMRServerlessConfiguration(
+            applicationId: "00fabc123", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: nil)
         XCTAssertEqual(try PythonRuntime.offline(for: emr), PythonRuntime(python: "3.9", arch: "x86_64"))
         emr.runtimeArch = "aarch64"
         XCTAssertEqual(try PythonRuntime.offline(for: emr), PythonRuntime(python: "3.9", arch: "aarch64"))

@@ -1,7 +1,8 @@
 import AWSCore
-@testable import DeployKit
 import Foundation
 import XCTest
+
+@testable import DeployKit
 
 /// An engine added the way docs/architecture.md says: one plug-in type (its configuration,
 /// target section, capabilities and driver) and one registry entry — nothing else in
@@ -49,10 +50,13 @@ final class EnginePluginTests: XCTestCase {
         let engine: QueueEngine
         var kind: EngineKind { EngineKind(rawValue: "memory") }
         var targetFields: [String: Schema.Field] {
-            ["memory": .init(.object([
-                "queue": .init(.string(pattern: "^[a-z]+$", hint: "lower-case letters"), required: true),
-                "slots": .init(.integer(1...8)),
-            ]))]
+            [
+                "memory": .init(
+                    .object([
+                        "queue": .init(.string(pattern: "^[a-z]+$", hint: "lower-case letters"), required: true),
+                        "slots": .init(.integer(1...8)),
+                    ]))
+            ]
         }
         func configuration(from section: TargetSection) throws -> any EngineConfiguration {
             guard let configuration = try section.decode(QueueConfiguration.self, "memory") else {
@@ -127,8 +131,9 @@ final class EnginePluginTests: XCTestCase {
         XCTAssertEqual(target.engine.rawValue, "memory")
         XCTAssertEqual(target.configuration(QueueConfiguration.self), QueueConfiguration(queue: "nightly"))
         XCTAssertEqual(try PythonRuntime.offline(for: target), PythonRuntime(python: "3.12", arch: "aarch64"))
-        XCTAssertEqual(try loader.load(file: try manifest("    memory: {queue: nightly, slots: 4}")).target("q").configuration(QueueConfiguration.self),
-                       QueueConfiguration(queue: "nightly", slots: 4))
+        XCTAssertEqual(
+            try loader.load(file: try manifest("    memory: {queue: nightly, slots: 4}")).target("q").configuration(QueueConfiguration.self),
+            QueueConfiguration(queue: "nightly", slots: 4))
 
         // The plug-in's section is checked with file, line and column like any other.
         let bad = try manifest("    memory: {queue: Nightly, speed: 3}")
@@ -146,16 +151,21 @@ final class EnginePluginTests: XCTestCase {
         XCTAssertThrowsError(try loader.load(file: try manifest("    memory: {queue: a}", job: "    schedule: {cron: \"0 3 * * ? *\"}"))) {
             XCTAssertTrue("\($0)".contains("engine memory (target q) cannot take a schedule: schedule on glue, emr-serverless, local, spark"), "\($0)")
         }
-        XCTAssertThrowsError(try loader.load(file: try manifest("    memory: {queue: a}",
-                                                                job: "    notify: {sns_topic: \"arn:aws:sns:eu-west-1:123456789012:alerts\"}"))) {
+        XCTAssertThrowsError(
+            try loader.load(
+                file: try manifest(
+                    "    memory: {queue: a}",
+                    job: "    notify: {sns_topic: \"arn:aws:sns:eu-west-1:123456789012:alerts\"}"))
+        ) {
             XCTAssertTrue("\($0)".contains("notify works on glue, emr-serverless"), "\($0)")
         }
     }
 
     func testPlanApplyAndRunGoThroughThePluginsDriver() async throws {
         let manifest = try loader.load(file: try manifest("    memory: {queue: nightly}"))
-        let context = try DeployContext.make(manifest: manifest, targetName: nil, environment: [:],
-                                             makeClient: { _ in throw DeployError("no AWS for an engine that runs locally") }, log: { _ in })
+        let context = try DeployContext.make(
+            manifest: manifest, targetName: nil, environment: [:],
+            makeClient: { _ in throw DeployError("no AWS for an engine that runs locally") }, log: { _ in })
         XCTAssertTrue(context.engine as? QueueEngine === Self.shared, "the plug-in made the driver")
         let runtime = try await context.pythonRuntime()
         XCTAssertEqual(runtime, PythonRuntime(python: "3.12", arch: "aarch64"), "the driver says nothing: the plug-in's default")
@@ -180,7 +190,8 @@ final class EnginePluginTests: XCTestCase {
 
         // Its price key is a manifest key like Glue's, with the plug-in's default where not given.
         let priced = try loader.load(file: try self.manifest("    memory: {queue: nightly}\n    pricing: {memory_cpu_second: 0.5, glue_dpu_hour: 1}"))
-        let pricedContext = try DeployContext.make(manifest: priced, targetName: nil, environment: [:], makeClient: { _ in throw DeployError("no AWS") }, log: { _ in })
+        let pricedContext = try DeployContext.make(
+            manifest: priced, targetName: nil, environment: [:], makeClient: { _ in throw DeployError("no AWS") }, log: { _ in })
         let pricedRun = try await Runner(context: pricedContext).describe(job: "sales_etl", runId: handle.runId)
         XCTAssertEqual(pricedRun.cost?.text, "$20.00")
         XCTAssertThrowsError(try loader.load(file: try self.manifest("    memory: {queue: nightly}\n    pricing: {memory_cpu_hour: 1}"))) {

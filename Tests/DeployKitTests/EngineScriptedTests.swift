@@ -1,18 +1,23 @@
 import AWSCore
 import AWSTestSupport
-@testable import DeployKit
 import Foundation
 import SigV4
 import XCTest
 
+@testable import DeployKit
+
 /// What moto cannot do (Glue UpdateJob, FAILED and unknown run states, EMR Serverless run
 /// payloads), scripted with the response shapes of AWS's API models (botocore's JSON models).
 final class EngineScriptedTests: XCTestCase {
-    let target = Target(name: "dev", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: "eu-west-1", accountIds: [], artifacts: .s3(bucket: "b", prefix: "p"),
-                        roleArn: "arn:aws:iam::123456789012:role/glue-job", tags: ["team": "data"],
-                        settings: EngineSettings(version: "5.0", workerType: "G.1X", numberOfWorkers: 2, timeoutMinutes: 60, maxConcurrentRuns: 1))
+    let target = Target(
+        name: "dev", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: "eu-west-1", accountIds: [],
+        artifacts: .s3(bucket: "b", prefix: "p"),
+        roleArn: "arn:aws:iam::123456789012:role/glue-job", tags: ["team": "data"],
+        settings: EngineSettings(version: "5.0", workerType: "G.1X", numberOfWorkers: 2, timeoutMinutes: 60, maxConcurrentRuns: 1))
     let job = Job(name: "sales_etl", source: "/src", entryPoint: "main.py", config: "/src/config.yml", arguments: ["--as_of": "2024-01-31"], engines: [:])
-    let urls = ArtifactURLs(entryPoint: "s3://b/p/artifacts/sales_etl/d2/main.py", codeZip: "s3://b/p/artifacts/sales_etl/d2/code.zip", config: "s3://b/p/artifacts/sales_etl/d2/config.yml")
+    let urls = ArtifactURLs(
+        entryPoint: "s3://b/p/artifacts/sales_etl/d2/main.py", codeZip: "s3://b/p/artifacts/sales_etl/d2/code.zip",
+        config: "s3://b/p/artifacts/sales_etl/d2/config.yml")
 
     /// A GetJob answer as the Glue model (Job shape) documents it, with fields deployer does not manage.
     nonisolated(unsafe) static let liveJob: [String: Any] = [
@@ -26,7 +31,9 @@ final class EngineScriptedTests: XCTestCase {
     ]
 
     func json(_ object: Any) -> HTTPResponse {
-        HTTPResponse(status: 200, headers: [HTTPHeader("Content-Type", "application/x-amz-json-1.1")], body: Array((try? JSONSerialization.data(withJSONObject: object)) ?? Data()))
+        HTTPResponse(
+            status: 200, headers: [HTTPHeader("Content-Type", "application/x-amz-json-1.1")],
+            body: Array((try? JSONSerialization.data(withJSONObject: object)) ?? Data()))
     }
 
     /// GetLogEvents as the CloudWatch Logs model documents it: events plus nextForwardToken,
@@ -39,26 +46,38 @@ final class EngineScriptedTests: XCTestCase {
         let stream = Stream()
         let transport = ScriptedTransport { request in
             guard request.header("X-Amz-Target") == "Logs_20140328.GetLogEvents",
-                  let body = try? JSONSerialization.jsonObject(with: Data(request.bodyText.utf8)) as? [String: Any] else {
+                let body = try? JSONSerialization.jsonObject(with: Data(request.bodyText.utf8)) as? [String: Any]
+            else {
                 return HTTPResponse(status: 400, text: #"{"__type":"InvalidParameterException","message":"unexpected"}"#)
             }
             if body["logStreamName"] as? String == "jr_missing" {
                 return HTTPResponse(status: 400, text: #"{"__type":"ResourceNotFoundException","message":"The specified log stream does not exist."}"#)
             }
             let (messages, next) = stream.lock.withLock { stream.pages[body["nextToken"] as? String ?? ""] ?? ([], "f/x") }
-            return self.json(["events": messages.enumerated().map { ["timestamp": 1_700_000_000_000 + $0.offset, "message": $0.element, "ingestionTime": 1_700_000_000_500] },
-                              "nextForwardToken": next, "nextBackwardToken": "b/0"])
+            return self.json([
+                "events": messages.enumerated().map {
+                    ["timestamp": 1_700_000_000_000 + $0.offset, "message": $0.element, "ingestionTime": 1_700_000_000_500]
+                },
+                "nextForwardToken": next, "nextBackwardToken": "b/0",
+            ])
         }
         let engine = GlueEngine(client: Fixtures.client(transport, region: "eu-west-1"), target: target)
         let first = try await engine.logs(name: "carsales-dev-sales_etl", definition: .object([:]), runId: "jr_1", stderr: false, after: LogCursor())
         XCTAssertEqual(first.lines, ["l1", "l2", "l3"])
         XCTAssertEqual(first.cursor, LogCursor(lines: 3, token: "f/2"))
-        let tokens = { transport.requests.map { (try? JSONSerialization.jsonObject(with: Data($0.bodyText.utf8)) as? [String: Any])?["nextToken"] as? String ?? "-" } }
+        let tokens = {
+            transport.requests.map { (try? JSONSerialization.jsonObject(with: Data($0.bodyText.utf8)) as? [String: Any])?["nextToken"] as? String ?? "-" }
+        }
         XCTAssertEqual(tokens(), ["-", "f/1", "f/2"])
-        XCTAssertEqual((try JSONSerialization.jsonObject(with: Data(transport.requests[0].bodyText.utf8)) as? [String: Any])?["logGroupName"] as? String, "/aws-glue/jobs/output")
+        XCTAssertEqual(
+            (try JSONSerialization.jsonObject(with: Data(transport.requests[0].bodyText.utf8)) as? [String: Any])?["logGroupName"] as? String,
+            "/aws-glue/jobs/output")
 
         // The run writes more; following asks from the last forward token, not from the head.
-        stream.lock.withLock { stream.pages["f/2"] = (["l4"], "f/3"); stream.pages["f/3"] = ([], "f/3") }
+        stream.lock.withLock {
+            stream.pages["f/2"] = (["l4"], "f/3")
+            stream.pages["f/3"] = ([], "f/3")
+        }
         let second = try await engine.logs(name: "carsales-dev-sales_etl", definition: .object([:]), runId: "jr_1", stderr: false, after: first.cursor)
         XCTAssertEqual(second.lines, ["l4"])
         XCTAssertEqual(second.cursor, LogCursor(lines: 4, token: "f/3"))
@@ -147,9 +166,13 @@ final class EngineScriptedTests: XCTestCase {
             switch request.header("X-Amz-Target") {
             case "AWSGlue.CreateJob": return self.json(["Name": "carsales-dev-sales_etl"])
             case "AWSGlue.GetJobRun":
-                return self.json(["JobRun": ["Id": "jr_1", "JobName": "carsales-dev-sales_etl", "JobRunState": "FAILED", "StartedOn": 1_700_000_000.0,
-                                             "CompletedOn": 1_700_000_300.0, "ErrorMessage": "AnalysisException: Path does not exist: s3://lake/raw/accounts.csv",
-                                             "ExecutionTime": 280]])
+                return self.json([
+                    "JobRun": [
+                        "Id": "jr_1", "JobName": "carsales-dev-sales_etl", "JobRunState": "FAILED", "StartedOn": 1_700_000_000.0,
+                        "CompletedOn": 1_700_000_300.0, "ErrorMessage": "AnalysisException: Path does not exist: s3://lake/raw/accounts.csv",
+                        "ExecutionTime": 280,
+                    ]
+                ])
             default: return HTTPResponse(status: 400, text: #"{"__type":"InvalidInputException","message":"unexpected"}"#)
             }
         }
@@ -172,17 +195,22 @@ final class EngineScriptedTests: XCTestCase {
     func testEMRServerlessStartJobRunPayload() async throws {
         let transport = ScriptedTransport { request in
             if request.method == "POST", request.path == "/applications/00fabc123/jobruns" {
-                return self.json(["applicationId": "00fabc123", "jobRunId": "00run999", "arn": "arn:aws:emr-serverless:us-east-1:123456789012:/applications/00fabc123/jobruns/00run999"])
+                return self.json([
+                    "applicationId": "00fabc123", "jobRunId": "00run999",
+                    "arn": "arn:aws:emr-serverless:us-east-1:123456789012:/applications/00fabc123/jobruns/00run999",
+                ])
             }
             return HTTPResponse(status: 404, headers: [HTTPHeader("x-amzn-ErrorType", "ResourceNotFoundException")], text: #"{"message":"nope"}"#)
         }
         var emrTarget = target
-        emrTarget.engineConfiguration = EMRServerlessConfiguration(applicationId: "00fabc123", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: "s3://logs/emr/")
+        emrTarget.engineConfiguration = EMRServerlessConfiguration(
+            applicationId: "00fabc123", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: "s3://logs/emr/")
         let engine = EMRServerlessEngine(client: Fixtures.client(transport), target: emrTarget)
         let definition = engine.desiredDefinition(name: "carsales-prod-sales_etl", job: job, artifact: urls, digest: "d2")
-        let request = RunRequest(arguments: ["as_of": "2024-02-29"], clientToken: "token-123",
-                                 metadata: RunMetadata(idempotencyKey: "token-123", artifact: "d2", deployment: "20240131T000000Z-abcd", arguments: ["as_of": "2024-02-29"]),
-                                 timeoutMinutes: 42)
+        let request = RunRequest(
+            arguments: ["as_of": "2024-02-29"], clientToken: "token-123",
+            metadata: RunMetadata(idempotencyKey: "token-123", artifact: "d2", deployment: "20240131T000000Z-abcd", arguments: ["as_of": "2024-02-29"]),
+            timeoutMinutes: 42)
         let runId = try await engine.start(name: "carsales-prod-sales_etl", definition: definition, request: request)
         XCTAssertEqual(runId, "00run999")
         let body = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(transport.requests[0].bodyText.utf8)) as? [String: Any])
@@ -191,8 +219,12 @@ final class EngineScriptedTests: XCTestCase {
         // The run's own arguments are not copied into a tag (TagValue allows no JSON): the tag
         // names where they start in entryPointArguments (after the template's two).
         let tags = try XCTUnwrap(body["tags"] as? [String: String])
-        XCTAssertEqual(tags, ["managed-by": "deployer", "deployer-run-key": "token-123", "deployer-artifact": "d2",
-                              "deployer-deployment": "20240131T000000Z-abcd", "deployer-arguments-from": "2"])
+        XCTAssertEqual(
+            tags,
+            [
+                "managed-by": "deployer", "deployer-run-key": "token-123", "deployer-artifact": "d2",
+                "deployer-deployment": "20240131T000000Z-abcd", "deployer-arguments-from": "2",
+            ])
         let tagValue = try NSRegularExpression(pattern: "^[A-Za-z0-9 /_.:=+@-]{0,256}$")
         for (key, value) in tags {
             XCTAssertNotNil(tagValue.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)), "tag \(key)=\(value) breaks the model's TagValue")
@@ -205,22 +237,30 @@ final class EngineScriptedTests: XCTestCase {
         let wide = RunMetadata(idempotencyKey: "k", arguments: ["note": #"{"a": "b c"}"#, "long": long])
         let wideTags = EMRServerlessEngine.tags(wide, argumentsFrom: 2)
         XCTAssertEqual(wideTags["deployer-arguments-from"], "2")
-        XCTAssertEqual(EMRServerlessEngine.metadata(tags: wideTags, entryPointArguments: ["--as_of", "2024-01-31", "--long", long, "--note", #"{"a": "b c"}"#])?.arguments,
-                       wide.arguments)
+        XCTAssertEqual(
+            EMRServerlessEngine.metadata(tags: wideTags, entryPointArguments: ["--as_of", "2024-01-31", "--long", long, "--note", #"{"a": "b c"}"#])?.arguments,
+            wide.arguments)
         // An index beyond the list is not trusted.
-        XCTAssertEqual(EMRServerlessEngine.metadata(tags: ["deployer-run-key": "k", "deployer-arguments-from": "9"], entryPointArguments: ["--a", "b"])?.arguments, [:])
+        XCTAssertEqual(
+            EMRServerlessEngine.metadata(tags: ["deployer-run-key": "k", "deployer-arguments-from": "9"], entryPointArguments: ["--a", "b"])?.arguments, [:])
         XCTAssertEqual(body["executionRoleArn"] as? String, "arn:aws:iam::123456789012:role/emr-job")
         XCTAssertNil(body["applicationId"], "the application id goes in the path")
         let submit = try XCTUnwrap(((body["jobDriver"] as? [String: Any])?["sparkSubmit"]) as? [String: Any])
         XCTAssertEqual(submit["entryPoint"] as? String, urls.entryPoint)
         XCTAssertEqual(submit["entryPointArguments"] as? [String], ["--as_of", "2024-01-31", "--as_of", "2024-02-29"])
         XCTAssertEqual(submit["sparkSubmitParameters"] as? String, "--py-files \(urls.codeZip)")
-        XCTAssertEqual(((body["configurationOverrides"] as? [String: Any])?["monitoringConfiguration"] as? [String: Any])?["s3MonitoringConfiguration"] as? [String: String], ["logUri": "s3://logs/emr/"])
+        XCTAssertEqual(
+            ((body["configurationOverrides"] as? [String: Any])?["monitoringConfiguration"] as? [String: Any])?["s3MonitoringConfiguration"]
+                as? [String: String], ["logUri": "s3://logs/emr/"])
         XCTAssertEqual(transport.requests[0].header("Content-Type"), "application/json")
         // The schedule's Input is the same call: no deployer-only keys in it either.
         var withBundle = definition
-        if case .object(var fields) = withBundle { fields["dependencies"] = .string("b1"); withBundle = .object(fields) }
-        let scheduled = try XCTUnwrap(EMRServerlessPlugin().scheduledStart(name: "carsales-prod-sales_etl", engineDefinition: withBundle, arguments: ["as_of": "x"], target: emrTarget))
+        if case .object(var fields) = withBundle {
+            fields["dependencies"] = .string("b1")
+            withBundle = .object(fields)
+        }
+        let scheduled = try XCTUnwrap(
+            EMRServerlessPlugin().scheduledStart(name: "carsales-prod-sales_etl", engineDefinition: withBundle, arguments: ["as_of": "x"], target: emrTarget))
         let input = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(scheduled.input.utf8)) as? [String: Any])
         XCTAssertNil(input["dependencies"])
         XCTAssertNil(input["artifact"])
@@ -234,11 +274,15 @@ final class EngineScriptedTests: XCTestCase {
     /// min 1): refused before anything starts, the key named and the value not; Glue takes them.
     func testEMRServerlessRefusesBlankArgumentsNamingTheKey() throws {
         var emrTarget = target
-        emrTarget.engineConfiguration = EMRServerlessConfiguration(applicationId: "00fabc123", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: nil)
+        emrTarget.engineConfiguration = EMRServerlessConfiguration(
+            applicationId: "00fabc123", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: nil)
         let engine = EMRServerlessEngine(client: Fixtures.client(ScriptedTransport([])), target: emrTarget)
         for blank in ["", " ", "\t"] {
             XCTAssertThrowsError(try engine.checkArguments(["--as_of": "2024-01-31", "--note": blank], source: "--arg")) { error in
-                XCTAssertEqual("\(error)", "--arg --note: EMR Serverless refuses an empty or blank argument value (entryPointArguments need a non-space character): give a value or leave the argument out")
+                XCTAssertEqual(
+                    "\(error)",
+                    "--arg --note: EMR Serverless refuses an empty or blank argument value (entryPointArguments need a non-space character): give a value or leave the argument out"
+                )
             }
         }
         XCTAssertNoThrow(try engine.checkArguments(["--note": " a "], source: "--arg"))
@@ -252,9 +296,18 @@ final class EngineScriptedTests: XCTestCase {
             switch request.header("X-Amz-Target") {
             case "ElasticMapReduce.AddJobFlowSteps": return self.json(["StepIds": ["s-1ABC"]])
             case "ElasticMapReduce.DescribeStep":
-                return self.json(["Step": ["Id": "s-1ABC", "Name": "carsales-onprem-sales_etl", "Status": ["State": "FAILED",
-                    "FailureDetails": ["Reason": "Unknown Error.", "Message": "Exception in thread main", "LogFile": "s3://logs/j-ABC123/steps/s-1ABC/"],
-                    "Timeline": ["CreationDateTime": 1_700_000_000.0, "StartDateTime": 1_700_000_010.0, "EndDateTime": 1_700_000_070.0]]]])
+                return self.json([
+                    "Step": [
+                        "Id": "s-1ABC", "Name": "carsales-onprem-sales_etl",
+                        "Status": [
+                            "State": "FAILED",
+                            "FailureDetails": [
+                                "Reason": "Unknown Error.", "Message": "Exception in thread main", "LogFile": "s3://logs/j-ABC123/steps/s-1ABC/",
+                            ],
+                            "Timeline": ["CreationDateTime": 1_700_000_000.0, "StartDateTime": 1_700_000_010.0, "EndDateTime": 1_700_000_070.0],
+                        ],
+                    ]
+                ])
             default: return HTTPResponse(status: 400, text: #"{"__type":"InvalidRequestException","message":"unexpected"}"#)
             }
         }
@@ -269,7 +322,8 @@ final class EngineScriptedTests: XCTestCase {
         let step = try XCTUnwrap((body["Steps"] as? [[String: Any]])?.first)
         let jar = try XCTUnwrap(step["HadoopJarStep"] as? [String: Any])
         XCTAssertEqual(jar["Jar"] as? String, "command-runner.jar")
-        XCTAssertEqual(jar["Args"] as? [String], ["spark-submit", "--deploy-mode", "cluster", "--py-files", urls.codeZip, urls.entryPoint, "--as_of", "2024-01-31"])
+        XCTAssertEqual(
+            jar["Args"] as? [String], ["spark-submit", "--deploy-mode", "cluster", "--py-files", urls.codeZip, urls.entryPoint, "--as_of", "2024-01-31"])
         let info = try await engine.describe(name: "carsales-onprem-sales_etl", definition: definition, runId: "s-1ABC")
         XCTAssertEqual(info.state, .failed)
         XCTAssertEqual(info.error, "Exception in thread main")

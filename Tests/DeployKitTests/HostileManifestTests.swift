@@ -1,6 +1,7 @@
-@testable import DeployKit
 import Foundation
 import XCTest
+
+@testable import DeployKit
 
 /// Any pull request can change `deployer.yml`, and CI validates and plans it: bad or hostile
 /// manifests get one-line errors naming the place, in bounded time and memory, and nothing
@@ -96,14 +97,18 @@ final class HostileManifestTests: XCTestCase {
         let path = directory + "/deployer.yml"
         try Data([0x70, 0x72, 0x6F, 0xFF, 0xFE, 0x0A]).write(to: URL(fileURLWithPath: path))
         XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: path)) { XCTAssertTrue("\($0)".contains("not UTF-8"), "\($0)") }
-        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: directory + "/missing.yml")) { XCTAssertTrue("\($0)".contains("does not exist"), "\($0)") }
+        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: directory + "/missing.yml")) {
+            XCTAssertTrue("\($0)".contains("does not exist"), "\($0)")
+        }
     }
 
     /// `config: /etc/shadow`, `source: /etc`, `../../etc`, and a link out passed validation
     /// and were packaged and uploaded.
     func testPathsOutsideTheRepositoryAreRefused() throws {
-        for (field, value, expected) in [("config", "/etc/shadow", "is absolute"), ("source", "/etc", "is absolute"), ("source", "../../etc", "leaves the repository"),
-                                         ("config", "jobs/../../x.yml", "leaves the repository")] {
+        for (field, value, expected) in [
+            ("config", "/etc/shadow", "is absolute"), ("source", "/etc", "is absolute"), ("source", "../../etc", "leaves the repository"),
+            ("config", "jobs/../../x.yml", "leaves the repository"),
+        ] {
             let extra = field == "source" ? "{source: \(value)}" : "{source: jobs/etl, config: \(value)}"
             let error = message(head + "jobs:\n  etl: \(extra)\n")
             XCTAssertTrue(error.contains("jobs.etl.\(field)") && error.contains(expected), "\(field)=\(value): \(error)")
@@ -126,19 +131,27 @@ final class HostileManifestTests: XCTestCase {
         XCTAssertTrue(engineName.contains("jobs.etl.name") && engineName.contains("is not valid"), engineName)
         let protect = message(head + "jobs:\n  etl: {source: jobs/etl, prevent_destroy: maybe}\n")
         XCTAssertTrue(protect.contains("jobs.etl.prevent_destroy") && protect.contains("expected true or false"), protect)
-        let pause = message(head.replacingOccurrences(of: "engine: local\n", with: "engine: local\n    pause_schedules: sometimes\n") + "jobs:\n  etl: {source: jobs/etl}\n")
+        let pause = message(
+            head.replacingOccurrences(of: "engine: local\n", with: "engine: local\n    pause_schedules: sometimes\n") + "jobs:\n  etl: {source: jobs/etl}\n")
         XCTAssertTrue(pause.contains("targets.local.pause_schedules") && pause.contains("expected true or false"), pause)
     }
 
     /// A malformed `pricing:` block is one line naming the key; a good one reaches the target.
     func testPricingIsValidated() throws {
-        let negative = message("project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n    pricing: {glue_dpu_hour: -1}\njobs:\n  etl: {source: jobs/etl}\n")
+        let negative = message(
+            "project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n    pricing: {glue_dpu_hour: -1}\njobs:\n  etl: {source: jobs/etl}\n"
+        )
         XCTAssertTrue(negative.contains("targets.local.pricing.glue_dpu_hour") && negative.contains("negative"), negative)
-        let words = message("project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n    pricing: {emr_cluster_hour: lots}\njobs:\n  etl: {source: jobs/etl}\n")
+        let words = message(
+            "project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n    pricing: {emr_cluster_hour: lots}\njobs:\n  etl: {source: jobs/etl}\n"
+        )
         XCTAssertTrue(words.contains("pricing.emr_cluster_hour") && words.contains("expected a number"), words)
-        let unknown = message("project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n    pricing: {dpu: 1}\njobs:\n  etl: {source: jobs/etl}\n")
+        let unknown = message(
+            "project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n    pricing: {dpu: 1}\njobs:\n  etl: {source: jobs/etl}\n")
         XCTAssertTrue(unknown.contains("pricing.dpu") && unknown.contains("unknown key"), unknown)
-        let manifest = try load("project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n    pricing: {glue_dpu_hour: 0.5, emr_cluster_hour: 2}\njobs:\n  etl: {source: jobs/etl}\n")
+        let manifest = try load(
+            "project: shop\ntargets:\n  local:\n    engine: local\n    artifacts: {path: state}\n    pricing: {glue_dpu_hour: 0.5, emr_cluster_hour: 2}\njobs:\n  etl: {source: jobs/etl}\n"
+        )
         XCTAssertEqual(manifest.targets["local"]?.pricing.glueDPUHour, 0.5)
         XCTAssertEqual(manifest.targets["local"]?.pricing.emrClusterHour, 2)
         XCTAssertEqual(manifest.targets["local"]?.pricing.glueFlexDPUHour, 0.29, "defaults where not given")
@@ -156,10 +169,12 @@ final class HostileManifestTests: XCTestCase {
         XCTAssertTrue(range.contains("'25' is not a valid hours"), range)
         let zone = message(head + job + "    schedule: {cron: \"0 3 * * ? *\", timezone: Mars/Olympus}\n")
         XCTAssertTrue(zone.contains("jobs.etl.schedule.timezone") && zone.contains("not a time zone"), zone)
-        let emr = "project: shop\ndefault_target: onprem\ntargets:\n  onprem:\n    engine: emr\n    region: us-east-1\n    artifacts: {bucket: bkt, prefix: p}\n    emr: {cluster_id: j-ABC}\n"
+        let emr =
+            "project: shop\ndefault_target: onprem\ntargets:\n  onprem:\n    engine: emr\n    region: us-east-1\n    artifacts: {bucket: bkt, prefix: p}\n    emr: {cluster_id: j-ABC}\n"
         let onEMR = message(emr + job + "    schedule: {cron: \"0 3 * * ? *\"}\n")
         XCTAssertTrue(onEMR.contains("engine emr (target onprem) cannot take a schedule"), onEMR)
-        let glue = "project: shop\ndefault_target: dev\ntargets:\n  dev:\n    engine: glue\n    region: us-east-1\n    artifacts: {bucket: bkt, prefix: p}\n    role_arn: arn:aws:iam::123456789012:role/g\n"
+        let glue =
+            "project: shop\ndefault_target: dev\ntargets:\n  dev:\n    engine: glue\n    region: us-east-1\n    artifacts: {bucket: bkt, prefix: p}\n    role_arn: arn:aws:iam::123456789012:role/g\n"
         let noRole = message(glue + job + "    schedule: {cron: \"0 3 * * ? *\"}\n")
         XCTAssertTrue(noRole.contains("needs schedule_role_arn"), noRole)
         let local = message(head + job + "    notify: {sns_topic: \"arn:aws:sns:us-east-1:123456789012:alerts\"}\n")
@@ -170,7 +185,9 @@ final class HostileManifestTests: XCTestCase {
         let monday = try XCTUnwrap(utc.date(from: DateComponents(year: 2026, month: 11, day: 30, hour: 3, minute: 0)))
         XCTAssertTrue(parsed.matches(monday, in: TimeZone(identifier: "UTC")!))
         XCTAssertFalse(parsed.matches(monday.addingTimeInterval(5 * 86_400), in: TimeZone(identifier: "UTC")!), "Saturday")
-        XCTAssertEqual(parsed.fireTimes(after: monday.addingTimeInterval(-60), through: monday.addingTimeInterval(7 * 86_400 - 60), in: TimeZone(identifier: "UTC")!).count, 5)
+        XCTAssertEqual(
+            parsed.fireTimes(after: monday.addingTimeInterval(-60), through: monday.addingTimeInterval(7 * 86_400 - 60), in: TimeZone(identifier: "UTC")!)
+                .count, 5)
         let berlin = try Cron("0 3 * * ? *")
         XCTAssertFalse(berlin.matches(monday, in: TimeZone(identifier: "Europe/Berlin")!), "03:00 UTC is 04:00 in Berlin in winter")
         XCTAssertTrue(berlin.matches(monday.addingTimeInterval(-3600), in: TimeZone(identifier: "Europe/Berlin")!))

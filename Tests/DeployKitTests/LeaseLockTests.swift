@@ -1,6 +1,7 @@
-@testable import DeployKit
 import Foundation
 import XCTest
+
+@testable import DeployKit
 
 final class LeaseLockTests: XCTestCase {
     var root: String!

@@ -1,6 +1,7 @@
-@testable import DeployKit
 import Foundation
 import XCTest
+
+@testable import DeployKit
 
 final class ManifestTests: XCTestCase {
     var directory: String!
@@ -21,26 +22,26 @@ final class ManifestTests: XCTestCase {
     }
 
     static let valid = """
-    project: shop
-    default_target: local
-    targets:
-      local:
-        engine: local
-        artifacts: {path: state}
-      dev:
-        engine: glue
-        region: ${tf.region}
-        account_ids: ["${var.account}"]
-        artifacts: {bucket: "${tf.bucket}", prefix: deploy}
-        role_arn: arn:aws:iam::123456789012:role/glue
-        glue: {worker_type: G.2X, number_of_workers: 4}
-    jobs:
-      etl:
-        source: jobs/etl
-        arguments: {--as_of: "${env.AS_OF}"}
-        engines:
-          glue: {number_of_workers: 8, arguments: {--bucket: "${tf.bucket}"}}
-    """
+        project: shop
+        default_target: local
+        targets:
+          local:
+            engine: local
+            artifacts: {path: state}
+          dev:
+            engine: glue
+            region: ${tf.region}
+            account_ids: ["${var.account}"]
+            artifacts: {bucket: "${tf.bucket}", prefix: deploy}
+            role_arn: arn:aws:iam::123456789012:role/glue
+            glue: {worker_type: G.2X, number_of_workers: 4}
+        jobs:
+          etl:
+            source: jobs/etl
+            arguments: {--as_of: "${env.AS_OF}"}
+            engines:
+              glue: {number_of_workers: 8, arguments: {--bucket: "${tf.bucket}"}}
+        """
 
     func issues(_ text: String, target: String? = nil, variables: [String: String] = [:], environment: [String: String] = [:]) throws -> [ManifestIssue] {
         let file = try write(text)
@@ -67,9 +68,12 @@ final class ManifestTests: XCTestCase {
     }
 
     func testSelectedTargetIsInterpolatedFromTerraformVarsAndEnv() throws {
-        let outputs = try write(#"{"region": {"value": "eu-west-1", "type": "string"}, "bucket": {"value": "shop-artifacts", "type": "string", "sensitive": false}}"#, name: "tf.json")
+        let outputs = try write(
+            #"{"region": {"value": "eu-west-1", "type": "string"}, "bucket": {"value": "shop-artifacts", "type": "string", "sensitive": false}}"#,
+            name: "tf.json")
         let file = try write(Self.valid)
-        let manifest = try ManifestLoader(variables: ["account": "123456789012"], environment: ["AS_OF": "2024-01-31"], terraformOutputs: outputs).load(file: file, target: "dev")
+        let manifest = try ManifestLoader(variables: ["account": "123456789012"], environment: ["AS_OF": "2024-01-31"], terraformOutputs: outputs).load(
+            file: file, target: "dev")
         let dev = try manifest.target("dev")
         XCTAssertEqual(dev.region, "eu-west-1")
         XCTAssertEqual(dev.accountIds, ["123456789012"])
@@ -83,11 +87,13 @@ final class ManifestTests: XCTestCase {
     /// A boolean output is `true`/`false` (it was "1"); a number keeps its shortest form; a
     /// control character (NUL, newline) in an output is refused, as the same in YAML is.
     func testTerraformOutputsKeepBooleansAndRefuseControlCharacters() throws {
-        var outputs = TerraformOutputs(source: try write(#"""
-            {"on": {"value": true, "type": "bool"}, "off": {"value": false, "type": "bool"}, "workers": {"value": 10, "type": "number"},
-             "ratio": {"value": 0.25, "type": "number"}, "nul": {"value": "a\u0000b", "type": "string"}, "newline": {"value": "a\nb", "type": "string"},
-             "list": {"value": ["a"], "type": ["list", "string"]}}
-            """#, name: "tf-kinds.json"), directory: directory)
+        var outputs = TerraformOutputs(
+            source: try write(
+                #"""
+                {"on": {"value": true, "type": "bool"}, "off": {"value": false, "type": "bool"}, "workers": {"value": 10, "type": "number"},
+                 "ratio": {"value": 0.25, "type": "number"}, "nul": {"value": "a\u0000b", "type": "string"}, "newline": {"value": "a\nb", "type": "string"},
+                 "list": {"value": ["a"], "type": ["list", "string"]}}
+                """#, name: "tf-kinds.json"), directory: directory)
         XCTAssertEqual(try outputs.value("on"), "true")
         XCTAssertEqual(try outputs.value("off"), "false")
         XCTAssertEqual(try outputs.value("workers"), "10")
@@ -100,19 +106,23 @@ final class ManifestTests: XCTestCase {
     }
 
     func testErrorsCarryFileLineColumnPathAndAllowedValues() throws {
-        let found = try issues("""
-        project: shop
-        targets:
-          local:
-            engine: lokal
-            artifacts: {path: state}
-            colour: blue
-        jobs:
-          etl:
-            entry_point: main.py
-        """)
+        let found = try issues(
+            """
+            project: shop
+            targets:
+              local:
+                engine: lokal
+                artifacts: {path: state}
+                colour: blue
+            jobs:
+              etl:
+                entry_point: main.py
+            """)
         let text = found.map(\.description)
-        XCTAssertTrue(text.contains { $0.hasSuffix("deployer.yml:4:13: targets.local.engine: 'lokal' is not allowed (allowed: glue, emr-serverless, emr, local, spark)") }, "\(text)")
+        XCTAssertTrue(
+            text.contains {
+                $0.hasSuffix("deployer.yml:4:13: targets.local.engine: 'lokal' is not allowed (allowed: glue, emr-serverless, emr, local, spark)")
+            }, "\(text)")
         XCTAssertTrue(text.contains { $0.contains("deployer.yml:6:5: targets.local.colour: unknown key (allowed: account_ids, artifacts,") }, "\(text)")
         XCTAssertTrue(text.contains { $0.contains("jobs.etl: missing required key 'source'") }, "\(text)")
     }
@@ -120,7 +130,9 @@ final class ManifestTests: XCTestCase {
     func testUnsetVariableAndBadNumbersAreReported() throws {
         let text = Self.valid.replacingOccurrences(of: "number_of_workers: 4", with: "number_of_workers: lots")
         let found = try issues(text, target: "dev", environment: ["AS_OF": "x"]).map(\.description)
-        XCTAssertTrue(found.contains { $0.contains("targets.dev.account_ids[0]: variable 'account' is not set: pass --var account=VALUE or set DEPLOYER_VAR_account") }, "\(found)")
+        XCTAssertTrue(
+            found.contains { $0.contains("targets.dev.account_ids[0]: variable 'account' is not set: pass --var account=VALUE or set DEPLOYER_VAR_account") },
+            "\(found)")
         XCTAssertTrue(found.contains { $0.contains("targets.dev.region: ${tf.…} needs terraform outputs") }, "\(found)")
         XCTAssertTrue(found.contains { $0.contains("targets.dev.glue.number_of_workers: expected a whole number, found 'lots'") }, "\(found)")
     }
@@ -143,23 +155,24 @@ final class ManifestTests: XCTestCase {
     /// The schema and the decoder read numbers and booleans the same way: quoted or not, any
     /// case of true/false; what the schema refuses never reaches the decoder.
     func testQuotedNumbersAndBooleansDecodeAsTheSchemaChecksThem() throws {
-        let file = try write("""
-        project: shop
-        targets:
-          dev:
-            engine: glue
-            region: eu-west-1
-            artifacts: {bucket: my-bucket}
-            role_arn: arn:aws:iam::123456789012:role/glue
-            pause_schedules: "FALSE"
-            pricing: {glue_dpu_hour: "0.5", emr_cluster_hour: 2}
-            glue: {number_of_workers: "10", version: 5.0, retries: 2, arguments: {x: 1, y: true}}
-        jobs:
-          etl:
-            source: jobs/etl
-            prevent_destroy: "True"
-            engines: {emr-serverless: {timeout_minutes: "30"}}
-        """)
+        let file = try write(
+            """
+            project: shop
+            targets:
+              dev:
+                engine: glue
+                region: eu-west-1
+                artifacts: {bucket: my-bucket}
+                role_arn: arn:aws:iam::123456789012:role/glue
+                pause_schedules: "FALSE"
+                pricing: {glue_dpu_hour: "0.5", emr_cluster_hour: 2}
+                glue: {number_of_workers: "10", version: 5.0, retries: 2, arguments: {x: 1, y: true}}
+            jobs:
+              etl:
+                source: jobs/etl
+                prevent_destroy: "True"
+                engines: {emr-serverless: {timeout_minutes: "30"}}
+            """)
         let manifest = try ManifestLoader(environment: [:]).load(file: file, target: "dev")
         let target = try manifest.target("dev")
         XCTAssertEqual(target.settings, EngineSettings(version: "5.0", numberOfWorkers: 10, arguments: ["x": "1", "y": "true"], retries: 2))
@@ -170,8 +183,9 @@ final class ManifestTests: XCTestCase {
         let job = try manifest.job("etl")
         XCTAssertTrue(job.preventDestroy)
         XCTAssertEqual(job.engines[.emrServerless]?.timeoutMinutes, 30)
-        XCTAssertEqual(try issues(try String(contentsOfFile: file).replacingOccurrences(of: "\"10\"", with: "ten"), target: "dev").map(\.description),
-                       ["\(file):10:31: targets.dev.glue.number_of_workers: expected a whole number, found 'ten'"])
+        XCTAssertEqual(
+            try issues(try String(contentsOfFile: file).replacingOccurrences(of: "\"10\"", with: "ten"), target: "dev").map(\.description),
+            ["\(file):10:31: targets.dev.glue.number_of_workers: expected a whole number, found 'ten'"])
     }
 
     /// With several bad jobs, the first one in the file is reported, every time (not the first
@@ -249,38 +263,51 @@ final class ManifestTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: directory + "/jobs/etl", withIntermediateDirectories: true)
         try "PyYAML==6.0.2\npandas>=2\n".write(toFile: directory + "/jobs/etl/requirements.txt", atomically: true, encoding: .utf8)
         let text = """
-        project: shop
-        targets:
-          cluster:
-            engine: spark
-            artifacts: {path: state}
-            spark: {master: "spark://127.0.0.1:7077", python: /opt/venv/bin/python, deploy_mode: client}
-            runtime: {python: "3.9", arch: arm64}
-        jobs:
-          etl:
-            source: jobs/etl
-            libraries: [jobs/common]
-            requirements: jobs/etl/requirements.txt
-        """
+            project: shop
+            targets:
+              cluster:
+                engine: spark
+                artifacts: {path: state}
+                spark: {master: "spark://127.0.0.1:7077", python: /opt/venv/bin/python, deploy_mode: client}
+                runtime: {python: "3.9", arch: arm64}
+            jobs:
+              etl:
+                source: jobs/etl
+                libraries: [jobs/common]
+                requirements: jobs/etl/requirements.txt
+            """
         let file = try write(text)
         XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: file)) { error in
-            XCTAssertEqual("\(error)", "\(file):12:19: jobs.etl.requirements: \(directory!)/jobs/etl/requirements.txt:2: 'pandas>=2' is not pinned: write NAME==VERSION (e.g. PyYAML==6.0.2), so every build ships the same code")
+            XCTAssertEqual(
+                "\(error)",
+                "\(file):12:19: jobs.etl.requirements: \(directory!)/jobs/etl/requirements.txt:2: 'pandas>=2' is not pinned: write NAME==VERSION (e.g. PyYAML==6.0.2), so every build ships the same code"
+            )
         }
         try "PyYAML==6.0.2\n".write(toFile: directory + "/jobs/etl/requirements.txt", atomically: true, encoding: .utf8)
         let manifest = try ManifestLoader(environment: [:]).load(file: file)
         let target = try manifest.target("cluster")
         XCTAssertEqual(target.engine, .spark)
-        XCTAssertEqual(target.configuration(SparkSubmitConfiguration.self), SparkSubmitConfiguration(kind: .spark, master: "spark://127.0.0.1:7077", python: "/opt/venv/bin/python"))
+        XCTAssertEqual(
+            target.configuration(SparkSubmitConfiguration.self),
+            SparkSubmitConfiguration(kind: .spark, master: "spark://127.0.0.1:7077", python: "/opt/venv/bin/python"))
         XCTAssertEqual(try PythonRuntime.offline(for: target), PythonRuntime(python: "3.9", arch: "aarch64"))
         let job = try manifest.job("etl")
         XCTAssertEqual(job.libraries, [directory + "/jobs/common"])
         XCTAssertEqual(job.requirements, directory + "/jobs/etl/requirements.txt")
 
-        let noMaster = try write(text.replacingOccurrences(of: "    spark: {master: \"spark://127.0.0.1:7077\", python: /opt/venv/bin/python, deploy_mode: client}\n", with: ""), name: "nomaster.yml")
-        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: noMaster)) { XCTAssertTrue("\($0)".contains("engine spark needs spark.master"), "\($0)") }
+        let noMaster = try write(
+            text.replacingOccurrences(of: "    spark: {master: \"spark://127.0.0.1:7077\", python: /opt/venv/bin/python, deploy_mode: client}\n", with: ""),
+            name: "nomaster.yml")
+        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: noMaster)) {
+            XCTAssertTrue("\($0)".contains("engine spark needs spark.master"), "\($0)")
+        }
         let outside = try write(text.replacingOccurrences(of: "libraries: [jobs/common]", with: "libraries: [/etc]"), name: "outside.yml")
-        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: outside)) { XCTAssertTrue("\($0)".contains("jobs.etl.libraries[0]: '/etc' is absolute"), "\($0)") }
+        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: outside)) {
+            XCTAssertTrue("\($0)".contains("jobs.etl.libraries[0]: '/etc' is absolute"), "\($0)")
+        }
         let badMaster = try write(text.replacingOccurrences(of: "spark://127.0.0.1:7077", with: "http://x"), name: "badmaster.yml")
-        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: badMaster)) { XCTAssertTrue("\($0)".contains("spark.master: 'http://x' is not valid"), "\($0)") }
+        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: badMaster)) {
+            XCTAssertTrue("\($0)".contains("spark.master: 'http://x' is not valid"), "\($0)")
+        }
     }
 }

@@ -1,6 +1,7 @@
-@testable import DeployKit
 import Foundation
 import XCTest
+
+@testable import DeployKit
 
 /// Every name and tag deployer makes fits the limits of the AWS model that receives it, at the
 /// longest the manifest allows. The limits are botocore's: Scheduler `Name` 1–64
@@ -61,7 +62,8 @@ final class ModelLimitsTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: directory + "/jobs/etl", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         func load(_ tags: String) -> String {
-            let text = "project: shop\ntargets:\n  dev: {engine: glue, region: us-east-1, artifacts: {bucket: shop-artifacts}, role_arn: 'arn:aws:iam::123456789012:role/g', tags: \(tags)}\njobs:\n  etl: {source: jobs/etl}\n"
+            let text =
+                "project: shop\ntargets:\n  dev: {engine: glue, region: us-east-1, artifacts: {bucket: shop-artifacts}, role_arn: 'arn:aws:iam::123456789012:role/g', tags: \(tags)}\njobs:\n  etl: {source: jobs/etl}\n"
             do {
                 try text.write(toFile: directory + "/deployer.yml", atomically: true, encoding: .utf8)
                 _ = try ManifestLoader(environment: [:]).load(file: directory + "/deployer.yml", target: "dev")

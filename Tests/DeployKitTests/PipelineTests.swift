@@ -1,6 +1,7 @@
-@testable import DeployKit
 import Foundation
 import XCTest
+
+@testable import DeployKit
 
 /// `pipelines:` in the manifest (every bad value at its line and column), the graph's layers
 /// and cycles, and the Step Functions definition checked by the Amazon States Language rules.
@@ -19,23 +20,23 @@ final class PipelineTests: XCTestCase {
     }
 
     let head = """
-    project: shop
-    targets:
-      local: {engine: local, artifacts: {path: state}}
-      dev: {engine: glue, region: us-east-1, artifacts: {bucket: shop-artifacts}, role_arn: 'arn:aws:iam::123456789012:role/g'}
-      prod:
-        engine: emr-serverless
-        region: us-east-1
-        artifacts: {bucket: shop-artifacts}
-        emr_serverless: {application_id: 00abc, execution_role_arn: 'arn:aws:iam::123456789012:role/e'}
-      onprem: {engine: emr, region: us-east-1, artifacts: {bucket: shop-artifacts}, emr: {cluster_id: j-ABC}}
-    jobs:
-      extract: {source: jobs/extract}
-      merge: {source: jobs/merge, arguments: {--mode: full}}
-      report: {source: jobs/report}
-      audit: {source: jobs/audit}
+        project: shop
+        targets:
+          local: {engine: local, artifacts: {path: state}}
+          dev: {engine: glue, region: us-east-1, artifacts: {bucket: shop-artifacts}, role_arn: 'arn:aws:iam::123456789012:role/g'}
+          prod:
+            engine: emr-serverless
+            region: us-east-1
+            artifacts: {bucket: shop-artifacts}
+            emr_serverless: {application_id: 00abc, execution_role_arn: 'arn:aws:iam::123456789012:role/e'}
+          onprem: {engine: emr, region: us-east-1, artifacts: {bucket: shop-artifacts}, emr: {cluster_id: j-ABC}}
+        jobs:
+          extract: {source: jobs/extract}
+          merge: {source: jobs/merge, arguments: {--mode: full}}
+          report: {source: jobs/report}
+          audit: {source: jobs/audit}
 
-    """
+        """
 
     func load(_ pipelines: String, target: String? = nil) throws -> Manifest {
         try (head + pipelines).write(toFile: directory + "/deployer.yml", atomically: true, encoding: .utf8)
@@ -52,39 +53,41 @@ final class PipelineTests: XCTestCase {
     }
 
     let nightly = """
-    pipelines:
-      nightly:
-        arguments: {--as_of: "2024-01-31"}
-        steps:
-          - job: extract
-          - job: merge
-            needs: [extract]
-            arguments: {--source_format: cdc}
-            retries: 2
-            timeout_minutes: 30
-          - job: report
-            needs: [merge]
-          - job: audit
-            needs: [merge]
-    """
+        pipelines:
+          nightly:
+            arguments: {--as_of: "2024-01-31"}
+            steps:
+              - job: extract
+              - job: merge
+                needs: [extract]
+                arguments: {--source_format: cdc}
+                retries: 2
+                timeout_minutes: 30
+              - job: report
+                needs: [merge]
+              - job: audit
+                needs: [merge]
+        """
 
     /// `steps[].engines.ENGINE.arguments`: a step's paths differ between targets; only the
     /// selected target's engine's are used (and interpolated), over the step's own.
     func testStepArgumentsPerEngineApplyToThatEngineOnly() throws {
         let text = """
-        pipelines:
-          nightly:
-            steps:
-              - job: extract
-              - job: report
-                needs: [extract]
-                arguments: {--source_format: cdc, --source_path: local/merged}
-                engines:
-                  glue: {arguments: {--source_path: "s3://${tf.data_bucket}/merged/"}}
+            pipelines:
+              nightly:
+                steps:
+                  - job: extract
+                  - job: report
+                    needs: [extract]
+                    arguments: {--source_format: cdc, --source_path: local/merged}
+                    engines:
+                      glue: {arguments: {--source_path: "s3://${tf.data_bucket}/merged/"}}
 
-        """
+            """
         let local = try load(text, target: "local")
-        XCTAssertEqual(local.pipelines.first?.steps.last?.arguments, ["--source_format": "cdc", "--source_path": "local/merged"], "glue's ${tf.…} is not resolved for another engine")
+        XCTAssertEqual(
+            local.pipelines.first?.steps.last?.arguments, ["--source_format": "cdc", "--source_path": "local/merged"],
+            "glue's ${tf.…} is not resolved for another engine")
         try (head + text).write(toFile: directory + "/deployer.yml", atomically: true, encoding: .utf8)
         try #"{"data_bucket": {"value": "lake"}}"#.write(toFile: directory + "/tf.json", atomically: true, encoding: .utf8)
         let dev = try ManifestLoader(environment: [:], terraformOutputs: directory + "/tf.json").load(file: directory + "/deployer.yml", target: "dev")
@@ -97,7 +100,9 @@ final class PipelineTests: XCTestCase {
         let manifest = try load(nightly)
         let pipeline = try XCTUnwrap(manifest.pipeline("nightly"))
         XCTAssertEqual(pipeline.steps.map(\.name), ["extract", "merge", "report", "audit"])
-        XCTAssertEqual(pipeline.steps[1], PipelineStep(name: "merge", job: "merge", needs: ["extract"], arguments: ["--source_format": "cdc"], retries: 2, timeoutMinutes: 30))
+        XCTAssertEqual(
+            pipeline.steps[1],
+            PipelineStep(name: "merge", job: "merge", needs: ["extract"], arguments: ["--source_format": "cdc"], retries: 2, timeoutMinutes: 30))
         XCTAssertEqual(try pipeline.layers().map { $0.map(\.name) }, [["extract"], ["merge"], ["report", "audit"]])
         XCTAssertEqual(pipeline.arguments(of: pipeline.steps[1], runId: "r1"), ["--as_of": "2024-01-31", "--source_format": "cdc", "--run_id": "r1"])
     }
@@ -105,18 +110,32 @@ final class PipelineTests: XCTestCase {
     func testBadPipelinesAreNamedAtTheirLineAndColumn() {
         let file = directory + "/deployer.yml"
         let cases: [(String, String)] = [
-            ("pipelines:\n  p:\n    steps:\n      - job: nope\n", "\(file):19:14: pipelines.p.steps[0].job: no job 'nope' in this manifest (jobs: audit, extract, merge, report)"),
-            ("pipelines:\n  p:\n    steps:\n      - job: extract\n      - job: extract\n", "pipelines.p.steps[1]: step 'extract' appears twice: give one of them another name:"),
-            ("pipelines:\n  p:\n    steps:\n      - job: extract\n        needs: [ghost]\n", "pipelines.p.steps[0].needs: needs 'ghost', which is no step of this pipeline (steps: extract)"),
+            (
+                "pipelines:\n  p:\n    steps:\n      - job: nope\n",
+                "\(file):19:14: pipelines.p.steps[0].job: no job 'nope' in this manifest (jobs: audit, extract, merge, report)"
+            ),
+            (
+                "pipelines:\n  p:\n    steps:\n      - job: extract\n      - job: extract\n",
+                "pipelines.p.steps[1]: step 'extract' appears twice: give one of them another name:"
+            ),
+            (
+                "pipelines:\n  p:\n    steps:\n      - job: extract\n        needs: [ghost]\n",
+                "pipelines.p.steps[0].needs: needs 'ghost', which is no step of this pipeline (steps: extract)"
+            ),
             ("pipelines:\n  p:\n    steps:\n      - job: extract\n        needs: [extract]\n", "step 'extract' needs itself"),
-            ("pipelines:\n  p:\n    steps:\n      - {job: extract, needs: [report]}\n      - {job: merge, needs: [extract]}\n      - {job: report, needs: [merge]}\n",
-             "pipelines.p.steps: steps extract → report → merge → extract need each other in a cycle: remove one of those needs"),
+            (
+                "pipelines:\n  p:\n    steps:\n      - {job: extract, needs: [report]}\n      - {job: merge, needs: [extract]}\n      - {job: report, needs: [merge]}\n",
+                "pipelines.p.steps: steps extract → report → merge → extract need each other in a cycle: remove one of those needs"
+            ),
             ("pipelines:\n  p:\n    steps: []\n", "pipelines.p.steps: a pipeline needs at least one step"),
             ("pipelines:\n  p:\n    steps:\n      - {job: extract, retries: 10}\n", "pipelines.p.steps[0].retries"),
             ("pipelines:\n  p:\n    steps:\n      - {job: extract, timeout_minutes: 0}\n", "pipelines.p.steps[0].timeout_minutes"),
             ("pipelines:\n  p:\n    steps:\n      - {job: extract, colour: blue}\n", "colour"),
             ("pipelines:\n  p:\n    schedule: {cron: \"0 3 * *\"}\n    steps:\n      - {job: extract}\n", "pipelines.p.schedule.cron"),
-            ("pipelines:\n  p:\n    schedule: {cron: \"0 3 * * ? *\", timezone: Mars/Olympus}\n    steps:\n      - {job: extract}\n", "'Mars/Olympus' is not a time zone"),
+            (
+                "pipelines:\n  p:\n    schedule: {cron: \"0 3 * * ? *\", timezone: Mars/Olympus}\n    steps:\n      - {job: extract}\n",
+                "'Mars/Olympus' is not a time zone"
+            ),
             ("pipelines:\n  extract:\n    steps:\n      - {job: merge}\n", "pipelines.extract: 'extract' is also a job"),
             ("pipelines:\n  9p:\n    steps:\n      - {job: merge}\n", "9p"),
         ]
@@ -140,7 +159,8 @@ final class PipelineTests: XCTestCase {
         let pipeline = try XCTUnwrap(manifest.pipeline("nightly"))
         let plugin = try manifest.target("dev").plugin
         let definition = try StateMachine.definition(pipeline) { step in
-            try XCTUnwrap(plugin.pipelineTask(name: "shop-dev-\(step.job)", engineDefinition: .object([:]), arguments: pipeline.arguments(of: step, runId: "x")))
+            try XCTUnwrap(
+                plugin.pipelineTask(name: "shop-dev-\(step.job)", engineDefinition: .object([:]), arguments: pipeline.arguments(of: step, runId: "x")))
         }
         XCTAssertEqual(try ASLRules.problems(definition), [])
         XCTAssertEqual(definition["StartAt"]?.stringValue, "Run extract")
@@ -164,28 +184,40 @@ final class PipelineTests: XCTestCase {
         let manifest = try load(nightly, target: "prod")
         let pipeline = try XCTUnwrap(manifest.pipeline("nightly"))
         let plugin = try manifest.target("prod").plugin
-        let template: JSONValue = .object(["applicationId": .string("00abc"), "executionRoleArn": .string("arn:aws:iam::123456789012:role/e"),
-                                           "jobDriver": .object(["sparkSubmit": .object(["entryPoint": .string("s3://b/main.py"),
-                                                                                         "entryPointArguments": .array([.string("--note"), .string("it's {x}")]),
-                                                                                         "sparkSubmitParameters": .string("--py-files s3://b/code.zip")])])])
+        let template: JSONValue = .object([
+            "applicationId": .string("00abc"), "executionRoleArn": .string("arn:aws:iam::123456789012:role/e"),
+            "jobDriver": .object([
+                "sparkSubmit": .object([
+                    "entryPoint": .string("s3://b/main.py"),
+                    "entryPointArguments": .array([.string("--note"), .string("it's {x}")]),
+                    "sparkSubmitParameters": .string("--py-files s3://b/code.zip"),
+                ])
+            ]),
+        ])
         let definition = try StateMachine.definition(pipeline) { step in
             try XCTUnwrap(plugin.pipelineTask(name: "shop-prod-\(step.job)", engineDefinition: template, arguments: pipeline.arguments(of: step, runId: "x")))
         }
         XCTAssertEqual(try ASLRules.problems(definition), [])
         let parameters = try XCTUnwrap(definition["States"]?["Run extract"]?["Parameters"])
         XCTAssertEqual(parameters["ApplicationId"]?.stringValue, "00abc")
-        XCTAssertEqual(parameters["JobDriver"]?["SparkSubmit"]?["EntryPointArguments.$"]?.stringValue,
-                       #"States.Array('--note', 'it\'s \{x\}', '--as_of', '2024-01-31', '--run_id', $$.Execution.Name)"#)
-        XCTAssertNil(try StateMachine.definition(pipeline) { _ in StateMachine.Task(resource: "x", parameters: .null, transientErrors: []) }["States"]?["Run extract"]?["Retry"],
-                     "no Retry without transient errors or retries")
+        XCTAssertEqual(
+            parameters["JobDriver"]?["SparkSubmit"]?["EntryPointArguments.$"]?.stringValue,
+            #"States.Array('--note', 'it\'s \{x\}', '--as_of', '2024-01-31', '--run_id', $$.Execution.Name)"#)
+        XCTAssertNil(
+            try StateMachine.definition(pipeline) { _ in StateMachine.Task(resource: "x", parameters: .null, transientErrors: []) }["States"]?["Run extract"]?[
+                "Retry"],
+            "no Retry without transient errors or retries")
     }
 
     func testTheRulesCheckerRefusesBrokenDefinitions() throws {
-        let broken: JSONValue = .object(["StartAt": .string("A"), "States": .object([
-            "A": .object(["Type": .string("Task"), "Resource": .string("arn:x"), "Next": .string("Nowhere")]),
-            "B": .object(["Type": .string("Pass"), "End": .bool(true)]),
-            "C": .object(["Type": .string("Task"), "Resource": .string("arn:x"), "Retry": .array([.object(["MaxAttempts": .number(2)])])]),
-        ])])
+        let broken: JSONValue = .object([
+            "StartAt": .string("A"),
+            "States": .object([
+                "A": .object(["Type": .string("Task"), "Resource": .string("arn:x"), "Next": .string("Nowhere")]),
+                "B": .object(["Type": .string("Pass"), "End": .bool(true)]),
+                "C": .object(["Type": .string("Task"), "Resource": .string("arn:x"), "Retry": .array([.object(["MaxAttempts": .number(2)])])]),
+            ]),
+        ])
         let found = try ASLRules.problems(broken)
         XCTAssertTrue(found.contains("A: Next 'Nowhere' is no state"), "\(found)")
         XCTAssertTrue(found.contains("B: not reachable from StartAt"), "\(found)")

@@ -1,8 +1,9 @@
 import AWSCore
 import AWSTestSupport
-@testable import DeployKit
 import Foundation
 import XCTest
+
+@testable import DeployKit
 
 /// Drift (changed outside deployer), --select, prevent_destroy and removal from the manifest,
 /// against an engine with real job definitions held in memory.
@@ -23,14 +24,19 @@ final class PlanLifecycleTests: XCTestCase {
     }
 
     func context(_ engine: ApplyFaultTests.MemoryEngine, jobs: [String], protected: Set<String> = []) -> DeployContext {
-        let target = Target(name: "dev", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: nil, accountIds: [], artifacts: .local(path: work + "/store"), roleArn: nil, tags: [:],
-                            settings: EngineSettings())
+        let target = Target(
+            name: "dev", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: nil, accountIds: [],
+            artifacts: .local(path: work + "/store"), roleArn: nil, tags: [:],
+            settings: EngineSettings())
         let manifestJobs = jobs.map { name in
-            Job(name: name, source: work + "/" + name, entryPoint: "main.py", config: work + "/\(name)/config.yml", arguments: [:], engines: [:],
+            Job(
+                name: name, source: work + "/" + name, entryPoint: "main.py", config: work + "/\(name)/config.yml", arguments: [:], engines: [:],
                 repository: work, preventDestroy: protected.contains(name))
         }
         let manifest = Manifest(project: "p", defaultTarget: "dev", targets: ["dev": target], jobs: manifestJobs, directory: work, file: work + "/deployer.yml")
-        return DeployContext(manifest: manifest, target: target, store: LocalStore(root: work + "/store"), engine: engine, layout: Layout(prefix: "", target: "dev"), client: nil)
+        return DeployContext(
+            manifest: manifest, target: target, store: LocalStore(root: work + "/store"), engine: engine, layout: Layout(prefix: "", target: "dev"), client: nil
+        )
     }
 
     func testDriftIsShownAndRestoredAndAFreshJobHasNone() async throws {
@@ -79,7 +85,9 @@ final class PlanLifecycleTests: XCTestCase {
             _ = try await Deployer(context: ctx).plan(verifyStored: true)
             XCTFail("a damaged stored artifact passed --verify-stored")
         } catch let error as DeployError {
-            XCTAssertTrue(error.description.contains("artifact a \(digest.prefix(12))") && error.description.contains("/code.zip does not match its SHA256SUMS"), error.description)
+            XCTAssertTrue(
+                error.description.contains("artifact a \(digest.prefix(12))") && error.description.contains("/code.zip does not match its SHA256SUMS"),
+                error.description)
             XCTAssertTrue(error.description.contains("run 'deployer apply -t dev' to upload it again"), error.description)
         }
     }
@@ -124,7 +132,8 @@ final class PlanLifecycleTests: XCTestCase {
             _ = try await Deployer(context: context(engine, jobs: ["b"])).plan()
             XCTFail("removing a protected job is refused")
         } catch {
-            XCTAssertTrue("\(error)".contains("job a (p-dev-a) was removed from the manifest but deployment") && "\(error)".contains("prevent_destroy"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains("job a (p-dev-a) was removed from the manifest but deployment") && "\(error)".contains("prevent_destroy"), "\(error)")
         }
         XCTAssertNotNil(engine.lock.withLock { engine.jobs["p-dev-a"] })
         // Unprotected b removed from the manifest: plan says delete, apply deletes it.

@@ -1,5 +1,6 @@
-@testable import DeployKit
 import XCTest
+
+@testable import DeployKit
 
 final class PlanTests: XCTestCase {
     func testFieldLevelDiffIncludingRemovedArguments() {
@@ -14,25 +15,30 @@ final class PlanTests: XCTestCase {
             "NumberOfWorkers": .number(4),
             "DefaultArguments": .object(["--as_of": .string("2024-01-01")]),
         ])
-        XCTAssertEqual(Plan.diff(live: live, desired: desired), [
-            FieldChange(field: "Command.ScriptLocation", old: "s3://b/artifacts/etl/aaa/main.py", new: "s3://b/artifacts/etl/bbb/main.py"),
-            FieldChange(field: "DefaultArguments.--old", old: "x", new: nil),
-            FieldChange(field: "NumberOfWorkers", old: "2", new: "4"),
-        ])
+        XCTAssertEqual(
+            Plan.diff(live: live, desired: desired),
+            [
+                FieldChange(field: "Command.ScriptLocation", old: "s3://b/artifacts/etl/aaa/main.py", new: "s3://b/artifacts/etl/bbb/main.py"),
+                FieldChange(field: "DefaultArguments.--old", old: "x", new: nil),
+                FieldChange(field: "NumberOfWorkers", old: "2", new: "4"),
+            ])
         XCTAssertEqual(Plan.diff(live: desired, desired: desired), [])
     }
 
     func testRenderAndSummary() {
-        let job = JobPlan(job: "etl", engineName: "p-dev-etl", artifact: "0123456789abcdef", uploadArtifact: true, action: .update,
-                          changes: [FieldChange(field: "NumberOfWorkers", old: "2", new: "4")], desired: .null, live: .null)
+        let job = JobPlan(
+            job: "etl", engineName: "p-dev-etl", artifact: "0123456789abcdef", uploadArtifact: true, action: .update,
+            changes: [FieldChange(field: "NumberOfWorkers", old: "2", new: "4")], desired: .null, live: .null)
         let plan = Plan(project: "p", target: "dev", engine: "glue", jobs: [job], latestDeployment: nil, liveFingerprint: "f", rollbackOf: nil)
-        XCTAssertEqual(plan.render(), """
-        + artifact etl 0123456789ab  (upload)
-        ~ update job p-dev-etl
-            ~ NumberOfWorkers: 2 → 4
+        XCTAssertEqual(
+            plan.render(),
+            """
+            + artifact etl 0123456789ab  (upload)
+            ~ update job p-dev-etl
+                ~ NumberOfWorkers: 2 → 4
 
-        Plan: 1 artifact to upload, 0 to create, 1 to update, 0 unchanged.
-        """)
+            Plan: 1 artifact to upload, 0 to create, 1 to update, 0 unchanged.
+            """)
         XCTAssertTrue(plan.hasChanges)
     }
 }

@@ -1,9 +1,10 @@
 import AWSCore
 import AWSTestSupport
-@testable import DeployKit
 import Foundation
 import SigV4
 import XCTest
+
+@testable import DeployKit
 
 /// Cost of runs, --max-cost, idempotency-key lookup, cancel and retry on Glue and EMR
 /// Serverless, scripted with the response shapes of botocore's models (moto reports no
@@ -13,20 +14,24 @@ final class RunCostAndRetryTests: XCTestCase {
 
     func configuration(_ engine: EngineKind) -> any EngineConfiguration {
         switch engine {
-        case .emrServerless: return EMRServerlessConfiguration(applicationId: "00app", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: "s3://logs/emr/")
+        case .emrServerless:
+            return EMRServerlessConfiguration(applicationId: "00app", executionRoleArn: "arn:aws:iam::123456789012:role/emr-job", logURI: "s3://logs/emr/")
         case .emr: return EMRConfiguration(clusterId: "j-ABC", logURI: "s3://logs/emr/")
         default: return GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job")
         }
     }
 
     func target(_ engine: EngineKind) -> Target {
-        Target(name: "dev", engine: configuration(engine), region: "eu-west-1", accountIds: [], artifacts: .s3(bucket: "b", prefix: "p"),
-               roleArn: "arn:aws:iam::123456789012:role/glue-job", tags: [:],
-               settings: EngineSettings(version: "5.0", workerType: "G.2X", numberOfWorkers: 10, timeoutMinutes: 60, maxConcurrentRuns: 1))
+        Target(
+            name: "dev", engine: configuration(engine), region: "eu-west-1", accountIds: [], artifacts: .s3(bucket: "b", prefix: "p"),
+            roleArn: "arn:aws:iam::123456789012:role/glue-job", tags: [:],
+            settings: EngineSettings(version: "5.0", workerType: "G.2X", numberOfWorkers: 10, timeoutMinutes: 60, maxConcurrentRuns: 1))
     }
 
     func json(_ object: Any) -> HTTPResponse {
-        HTTPResponse(status: 200, headers: [HTTPHeader("Content-Type", "application/x-amz-json-1.1")], body: Array((try? JSONSerialization.data(withJSONObject: object)) ?? Data()))
+        HTTPResponse(
+            status: 200, headers: [HTTPHeader("Content-Type", "application/x-amz-json-1.1")],
+            body: Array((try? JSONSerialization.data(withJSONObject: object)) ?? Data()))
     }
 
     func body(_ request: HTTPRequest) -> [String: Any] {
@@ -44,7 +49,8 @@ final class RunCostAndRetryTests: XCTestCase {
         // 20 seconds of 2 DPU still bills a minute: 120 DPU-s = 0.0333 DPU-h × $0.44 = $0.0147.
         XCTAssertEqual(pricing.cost(RunUsage(executionSeconds: 20, capacityDPU: 2), engine: GluePlugin())?.usd ?? 0, 120.0 / 3600 * 0.44, accuracy: 1e-12)
         // Billed DPU-seconds win over the duration; Flex costs $0.29.
-        XCTAssertEqual(pricing.cost(RunUsage(dpuSeconds: 36_000, executionSeconds: 900, capacityDPU: 20, executionClass: "FLEX"), engine: GluePlugin())?.text, "$2.90")
+        XCTAssertEqual(
+            pricing.cost(RunUsage(dpuSeconds: 36_000, executionSeconds: 900, capacityDPU: 20, executionClass: "FLEX"), engine: GluePlugin())?.text, "$2.90")
         // EMR Serverless: 12.5 vCPU-h, 50 GB-h memory, 100 GB-h storage.
         let emr = pricing.cost(RunUsage(vcpuHours: 12.5, memoryGBHours: 50, storageGBHours: 100), engine: EMRServerlessPlugin())
         XCTAssertEqual(emr?.usd ?? 0, 12.5 * 0.052624 + 50 * 0.0057785 + 100 * 0.000111, accuracy: 1e-12)
@@ -73,9 +79,11 @@ final class RunCostAndRetryTests: XCTestCase {
             switch request.header("X-Amz-Target") {
             case "AWSGlue.StartJobRun":
                 let id = "jr_\(state.lock.withLock { state.runs.count + 1 })"
-                let run: [String: Any] = ["Id": id, "JobName": input["JobName"] as? String ?? "", "JobRunState": "RUNNING", "StartedOn": Date().timeIntervalSince1970,
-                                          "Arguments": input["Arguments"] as? [String: String] ?? [:], "WorkerType": "G.2X", "NumberOfWorkers": 10,
-                                          "Timeout": input["Timeout"] as? Int ?? 60]
+                let run: [String: Any] = [
+                    "Id": id, "JobName": input["JobName"] as? String ?? "", "JobRunState": "RUNNING", "StartedOn": Date().timeIntervalSince1970,
+                    "Arguments": input["Arguments"] as? [String: String] ?? [:], "WorkerType": "G.2X", "NumberOfWorkers": 10,
+                    "Timeout": input["Timeout"] as? Int ?? 60,
+                ]
                 state.lock.withLock { state.runs.insert(run, at: 0) }
                 return self.json(["JobRunId": id])
             case "AWSGlue.GetJobRuns":
@@ -87,7 +95,9 @@ final class RunCostAndRetryTests: XCTestCase {
                 run["CompletedOn"] = Date().timeIntervalSince1970 + 900
                 return self.json(["JobRun": run])
             case "AWSGlue.BatchStopJobRun":
-                return self.json(["SuccessfulSubmissions": [["JobName": input["JobName"] ?? "", "JobRunId": (input["JobRunIds"] as? [String])?.first ?? ""]], "Errors": []])
+                return self.json([
+                    "SuccessfulSubmissions": [["JobName": input["JobName"] ?? "", "JobRunId": (input["JobRunIds"] as? [String])?.first ?? ""]], "Errors": [],
+                ])
             default:
                 return HTTPResponse(status: 400, text: #"{"__type":"InvalidInputException","message":"unexpected"}"#)
             }
@@ -99,9 +109,11 @@ final class RunCostAndRetryTests: XCTestCase {
         let layout = Layout(prefix: "p", target: "dev")
         let oldURLs = ArtifactURLs(entryPoint: "s3://b/p/artifacts/sales_etl/old/main.py", codeZip: "s3://b/p/artifacts/sales_etl/old/code.zip", config: "")
         let newURLs = ArtifactURLs(entryPoint: "s3://b/p/artifacts/sales_etl/new/main.py", codeZip: "s3://b/p/artifacts/sales_etl/new/code.zip", config: "")
-        let old = DeploymentRecord(id: "20260101T000000Z-old", project: "p", target: "dev", engine: "glue", at: Date(), by: "ci", gitCommit: nil, artifacts: ["sales_etl": "old"],
-                                   jobNames: ["sales_etl": "p-dev-sales_etl"], definitions: ["sales_etl": engine.desiredDefinition(name: "p-dev-sales_etl", job: job, artifact: oldURLs, digest: "old")],
-                                   previous: nil, rollbackOf: nil, destroyed: nil)
+        let old = DeploymentRecord(
+            id: "20260101T000000Z-old", project: "p", target: "dev", engine: "glue", at: Date(), by: "ci", gitCommit: nil, artifacts: ["sales_etl": "old"],
+            jobNames: ["sales_etl": "p-dev-sales_etl"],
+            definitions: ["sales_etl": engine.desiredDefinition(name: "p-dev-sales_etl", job: job, artifact: oldURLs, digest: "old")],
+            previous: nil, rollbackOf: nil, destroyed: nil)
         var new = old
         new.id = "20260102T000000Z-new"
         new.artifacts = ["sales_etl": "new"]
@@ -119,8 +131,12 @@ final class RunCostAndRetryTests: XCTestCase {
         XCTAssertFalse(first.reused)
         let start = try XCTUnwrap(transport.requests.last { $0.header("X-Amz-Target") == "AWSGlue.StartJobRun" })
         XCTAssertEqual(body(start)["Timeout"] as? Int, 34)
-        XCTAssertEqual(body(start)["Arguments"] as? [String: String], ["--as_of": "2026-11-29", "--deployer-run-key": "nightly-1", "--deployer-artifact": "old",
-                                                                          "--deployer-deployment": old.id, "--extra-py-files": oldURLs.codeZip])
+        XCTAssertEqual(
+            body(start)["Arguments"] as? [String: String],
+            [
+                "--as_of": "2026-11-29", "--deployer-run-key": "nightly-1", "--deployer-artifact": "old",
+                "--deployer-deployment": old.id, "--extra-py-files": oldURLs.codeZip,
+            ])
         // The same key again: GetJobRuns finds the run, nothing is started.
         let again = try await runner.start(job: "sales_etl", arguments: ["as_of": "2026-11-29"], idempotencyKey: "nightly-1")
         XCTAssertTrue(again.reused)
@@ -130,7 +146,8 @@ final class RunCostAndRetryTests: XCTestCase {
         // Its cost and links.
         let info = try await runner.describe(job: "sales_etl", runId: first.handle.runId)
         XCTAssertEqual(info.cost?.text, "$2.20")
-        XCTAssertEqual(info.links["console"], "https://eu-west-1.console.aws.amazon.com/gluestudio/home?region=eu-west-1#/job/p-dev-sales_etl/run/\(first.handle.runId)")
+        XCTAssertEqual(
+            info.links["console"], "https://eu-west-1.console.aws.amazon.com/gluestudio/home?region=eu-west-1#/job/p-dev-sales_etl/run/\(first.handle.runId)")
 
         // Cancel: BatchStopJobRun with the run id.
         _ = try await runner.cancelAndWait(job: "sales_etl", runId: first.handle.runId, sleep: { _ in })
@@ -163,18 +180,25 @@ final class RunCostAndRetryTests: XCTestCase {
             case ("GET", "/applications/00app/jobruns/00run/dashboard"):
                 return self.json(["url": "https://spark-ui.example/00run?auth=token"])
             case ("GET", "/applications/00app/jobruns/00run"):
-                return self.json(["jobRun": ["applicationId": "00app", "jobRunId": "00run", "state": "SUCCESS", "createdAt": 1_700_000_000.0, "updatedAt": 1_700_003_600.0,
-                                             "billedResourceUtilization": ["vCPUHour": 12.5, "memoryGBHour": 50.0, "storageGBHour": 100.0],
-                                             "tags": ["deployer-run-key": "k", "deployer-artifact": "d1", "deployer-deployment": "dep1"]]])
+                return self.json([
+                    "jobRun": [
+                        "applicationId": "00app", "jobRunId": "00run", "state": "SUCCESS", "createdAt": 1_700_000_000.0, "updatedAt": 1_700_003_600.0,
+                        "billedResourceUtilization": ["vCPUHour": 12.5, "memoryGBHour": 50.0, "storageGBHour": 100.0],
+                        "tags": ["deployer-run-key": "k", "deployer-artifact": "d1", "deployer-deployment": "dep1"],
+                    ]
+                ])
             case ("GET", "/applications/00app"):
-                return self.json(["application": ["applicationId": "00app", "state": "CREATED", "maximumCapacity": ["cpu": "40 vCPU", "memory": "160 GB", "disk": "200 GB"]]])
+                return self.json([
+                    "application": ["applicationId": "00app", "state": "CREATED", "maximumCapacity": ["cpu": "40 vCPU", "memory": "160 GB", "disk": "200 GB"]]
+                ])
             default:
                 return HTTPResponse(status: 404, headers: [HTTPHeader("x-amzn-ErrorType", "ResourceNotFoundException")], text: #"{"message":"nope"}"#)
             }
         }
         let emrTarget = target(.emrServerless)
         let engine = EMRServerlessEngine(client: Fixtures.client(transport, region: "eu-west-1"), target: emrTarget)
-        let definition = engine.desiredDefinition(name: "p-dev-sales_etl", job: job, artifact: ArtifactURLs(entryPoint: "e", codeZip: "c", config: ""), digest: "d1")
+        let definition = engine.desiredDefinition(
+            name: "p-dev-sales_etl", job: job, artifact: ArtifactURLs(entryPoint: "e", codeZip: "c", config: ""), digest: "d1")
         let info = try await engine.describe(name: "p-dev-sales_etl", definition: definition, runId: "00run")
         XCTAssertEqual(Pricing().cost(info.usage, engine: EMRServerlessPlugin())?.text, "$0.96")
         XCTAssertEqual(info.metadata, RunMetadata(idempotencyKey: "k", artifact: "d1", deployment: "dep1"))
@@ -200,13 +224,16 @@ final class RunCostAndRetryTests: XCTestCase {
     func testRetriesMapToTheEngines() {
         var settings = target(.glue)
         settings.settings.retries = 2
-        let glue = GlueEngine(client: Fixtures.client(ScriptedTransport([])), target: settings).desiredDefinition(name: "n", job: job, artifact: ArtifactURLs(entryPoint: "e", codeZip: "c", config: ""), digest: "d")
+        let glue = GlueEngine(client: Fixtures.client(ScriptedTransport([])), target: settings).desiredDefinition(
+            name: "n", job: job, artifact: ArtifactURLs(entryPoint: "e", codeZip: "c", config: ""), digest: "d")
         XCTAssertEqual(glue["MaxRetries"], .number(2))
         var emr = target(.emrServerless)
         emr.settings.retries = 2
-        let serverless = EMRServerlessEngine(client: Fixtures.client(ScriptedTransport([])), target: emr).desiredDefinition(name: "n", job: job, artifact: ArtifactURLs(entryPoint: "e", codeZip: "c", config: ""), digest: "d")
+        let serverless = EMRServerlessEngine(client: Fixtures.client(ScriptedTransport([])), target: emr).desiredDefinition(
+            name: "n", job: job, artifact: ArtifactURLs(entryPoint: "e", codeZip: "c", config: ""), digest: "d")
         XCTAssertEqual(serverless["retryPolicy"], .object(["maxAttempts": .number(3)]))
-        let plain = GlueEngine(client: Fixtures.client(ScriptedTransport([])), target: target(.glue)).desiredDefinition(name: "n", job: job, artifact: ArtifactURLs(entryPoint: "e", codeZip: "c", config: ""), digest: "d")
+        let plain = GlueEngine(client: Fixtures.client(ScriptedTransport([])), target: target(.glue)).desiredDefinition(
+            name: "n", job: job, artifact: ArtifactURLs(entryPoint: "e", codeZip: "c", config: ""), digest: "d")
         XCTAssertNil(plain["MaxRetries"], "unset: an existing job shows no change")
     }
 
@@ -220,7 +247,8 @@ final class RunCostAndRetryTests: XCTestCase {
         scheduled.schedule = JobSchedule(cron: "0 3 * * ? *", timezone: "UTC", arguments: ["as_of": "today"], paused: nil)
         scheduled.notify = JobNotify(on: ["failed", "stopped"], snsTopic: "arn:aws:sns:eu-west-1:123456789012:alerts")
         let engine = EMRServerlessEngine(client: Fixtures.client(ScriptedTransport([])), target: emrTarget)
-        let definition = engine.desiredDefinition(name: "p-prod-sales_etl", job: scheduled, artifact: ArtifactURLs(entryPoint: "s3://b/main.py", codeZip: "s3://b/code.zip", config: ""), digest: "d")
+        let definition = engine.desiredDefinition(
+            name: "p-prod-sales_etl", job: scheduled, artifact: ArtifactURLs(entryPoint: "s3://b/main.py", codeZip: "s3://b/code.zip", config: ""), digest: "d")
         let automation = Automation(target: emrTarget, client: nil).desired(job: scheduled, name: "p-prod-sales_etl", engineDefinition: definition)
         let schedule = try XCTUnwrap(automation["Schedule"])
         XCTAssertEqual(schedule["Target"]?.stringValue, "arn:aws:scheduler:::aws-sdk:emrserverless:startJobRun")

@@ -1,6 +1,7 @@
-@testable import DeployKit
 import Foundation
 import XCTest
+
+@testable import DeployKit
 
 /// `run --wait` polling: unknown states are not terminal, every change is reported, the
 /// timeout is honoured, and a few failed polls do not end the wait.
@@ -42,11 +43,14 @@ final class RunnerWaitTests: XCTestCase {
         let root = NSTemporaryDirectory() + "deployer-wait-\(UUID().uuidString)"
         roots.append(root)
         let store = LocalStore(root: root)
-        let record = DeploymentRecord(id: "d1", project: "p", target: "t", engine: "glue", at: Date(), by: "me", gitCommit: nil, artifacts: ["job": "a"],
-                                      jobNames: ["job": "p-t-job"], definitions: ["job": .object([:])], previous: nil, rollbackOf: nil, destroyed: nil)
+        let record = DeploymentRecord(
+            id: "d1", project: "p", target: "t", engine: "glue", at: Date(), by: "me", gitCommit: nil, artifacts: ["job": "a"],
+            jobNames: ["job": "p-t-job"], definitions: ["job": .object([:])], previous: nil, rollbackOf: nil, destroyed: nil)
         let layout = Layout(prefix: "", target: "t")
         try await store.put(layout.latestKey, bytes: Array(try JSONEncoder.pretty.encode(record)), contentType: "application/json", condition: .always)
-        let target = Target(name: "t", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: nil, accountIds: [], artifacts: .local(path: root), roleArn: nil, tags: [:], settings: EngineSettings())
+        let target = Target(
+            name: "t", engine: GlueConfiguration(roleArn: "arn:aws:iam::123456789012:role/glue-job"), region: nil, accountIds: [],
+            artifacts: .local(path: root), roleArn: nil, tags: [:], settings: EngineSettings())
         let manifest = Manifest(project: "p", defaultTarget: nil, targets: ["t": target], jobs: [], directory: root, file: root + "/deployer.yml")
         return DeployContext(manifest: manifest, target: target, store: store, engine: engine, layout: layout, client: nil)
     }
@@ -54,10 +58,12 @@ final class RunnerWaitTests: XCTestCase {
     struct Blip: Error {}
 
     func testUnknownStatesKeepWaitingAndChangesAreReported() async throws {
-        let engine = ScriptedEngine([.success("STARTING"), .success("RUNNING"), .failure(Blip()), .success("RUNNING"), .success("BRAND_NEW_STATE"), .success("SUCCEEDED")])
+        let engine = ScriptedEngine([
+            .success("STARTING"), .success("RUNNING"), .failure(Blip()), .success("RUNNING"), .success("BRAND_NEW_STATE"), .success("SUCCEEDED"),
+        ])
         let runner = Runner(context: try await context(engine))
         let seen = Seen()
-        let outcome = try await runner.wait(job: "job", runId: "r1", timeout: nil, sleep: { _ in }) { seen.add($0.engineState) }
+        let outcome = try await runner.wait(job: "job", runId: "r1", timeout: nil, sleep: { _ in }, onChange: { seen.add($0.engineState) })
         guard case .finished(let info) = outcome else { return XCTFail("expected the run to finish") }
         XCTAssertEqual(info.state, .succeeded)
         XCTAssertEqual(seen.values, ["STARTING", "RUNNING", "BRAND_NEW_STATE", "SUCCEEDED"])
@@ -67,7 +73,8 @@ final class RunnerWaitTests: XCTestCase {
     func testTimeoutReturnsTheLastState() async throws {
         let engine = ScriptedEngine([.success("RUNNING")])
         let runner = Runner(context: try await context(engine))
-        let outcome = try await runner.wait(job: "job", runId: "r1", timeout: .milliseconds(300), initialDelay: .milliseconds(20), maxDelay: .milliseconds(40)) { _ in }
+        let outcome = try await runner.wait(job: "job", runId: "r1", timeout: .milliseconds(300), initialDelay: .milliseconds(20), maxDelay: .milliseconds(40))
+        { _ in }
         guard case .timedOut(let info) = outcome else { return XCTFail("expected a timeout") }
         XCTAssertEqual(info.engineState, "RUNNING")
         XCTAssertGreaterThan(engine.polls, 3)
@@ -77,7 +84,7 @@ final class RunnerWaitTests: XCTestCase {
         let engine = ScriptedEngine([.failure(Blip())])
         let runner = Runner(context: try await context(engine))
         do {
-            _ = try await runner.wait(job: "job", runId: "r1", timeout: nil, sleep: { _ in }) { _ in }
+            _ = try await runner.wait(job: "job", runId: "r1", timeout: nil, sleep: { _ in }, onChange: { _ in })
             XCTFail("expected the error")
         } catch is Blip {}
         XCTAssertEqual(engine.polls, 5)

@@ -1,8 +1,9 @@
-@testable import AWSCore
-@testable import DeployKit
 import Foundation
 import SigV4
 import XCTest
+
+@testable import AWSCore
+@testable import DeployKit
 
 /// The uploader against SeaweedFS (strict SigV4, verifies aws-chunked chunk signatures):
 /// single PUT and multipart, streamed from disk with every chunk signed.
@@ -12,8 +13,9 @@ final class UploaderIntegrationTests: XCTestCase {
         guard let endpoint = env["DEPLOYER_IT_S3_ENDPOINT"], let key = env["DEPLOYER_IT_S3_ACCESS_KEY"], let secret = env["DEPLOYER_IT_S3_SECRET_KEY"] else {
             throw XCTSkip("SeaweedFS is not running: run Tests/run-swift.sh")
         }
-        let client = AWSClient(configuration: AWSConfiguration(region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", explicitURL: endpoint, environment: [:])),
-                               transport: try AsyncHTTPTransport(), credentials: StaticCredentialProvider(Credentials(accessKeyId: key, secretAccessKey: secret)))
+        let client = AWSClient(
+            configuration: AWSConfiguration(region: "us-east-1", endpoints: EndpointResolver(region: "us-east-1", explicitURL: endpoint, environment: [:])),
+            transport: try AsyncHTTPTransport(), credentials: StaticCredentialProvider(Credentials(accessKeyId: key, secretAccessKey: secret)))
         return S3Client(client: client)
     }
 
@@ -44,7 +46,8 @@ final class UploaderIntegrationTests: XCTestCase {
         let uploader = S3Uploader(multipartThreshold: 8 << 20, partSize: 5 << 20, concurrency: 3, chunkSize: 256 << 10)
         let progress = Progress()
         try await uploader.upload(s3: s3, bucket: bucket, key: "single/a b.bin", path: small.path, ifAbsent: true, progress: nil)
-        try await uploader.upload(s3: s3, bucket: bucket, key: "multi/big.bin", path: large.path, ifAbsent: true) { done, total in progress.record(done, total) }
+        try await uploader.upload(s3: s3, bucket: bucket, key: "multi/big.bin", path: large.path, ifAbsent: true) { done, total in progress.record(done, total)
+        }
         let single = try await s3.getObject(bucket: bucket, key: "single/a b.bin")
         XCTAssertEqual(PayloadHash.hex(single), small.hash)
         let multi = try await s3.getObject(bucket: bucket, key: "multi/big.bin")
@@ -81,12 +84,14 @@ final class UploaderIntegrationTests: XCTestCase {
         let data = try file(bytes: 300_000)
         defer { try? FileManager.default.removeItem(atPath: data.path) }
         let location = try s3.client.configuration.endpoints.s3Location(bucket: bucket, key: "tampered.bin")
-        let request = HTTPRequest(method: "PUT", scheme: location.endpoint.scheme, host: location.endpoint.host, port: location.endpoint.port, path: location.path,
-                                  body: .signedChunks(path: data.path, offset: 0, length: 300_000, chunkSize: 65_536, signer: nil))
+        let request = HTTPRequest(
+            method: "PUT", scheme: location.endpoint.scheme, host: location.endpoint.host, port: location.endpoint.port, path: location.path,
+            body: .signedChunks(path: data.path, offset: 0, length: 300_000, chunkSize: 65_536, signer: nil))
         var signed = try await s3.client.sign(request, service: .s3, signingRegion: nil, payload: nil)
         // Same key and time, but a chain started from another seed.
-        let other = SigV4Signer(credentials: Credentials(accessKeyId: "x", secretAccessKey: ProcessInfo.processInfo.environment["DEPLOYER_IT_S3_SECRET_KEY"] ?? ""),
-                                region: "us-east-1", service: "s3")
+        let other = SigV4Signer(
+            credentials: Credentials(accessKeyId: "x", secretAccessKey: ProcessInfo.processInfo.environment["DEPLOYER_IT_S3_SECRET_KEY"] ?? ""),
+            region: "us-east-1", service: "s3")
         let bogusSeed = other.sign(SigningRequest(method: "PUT", path: "/other", headers: [HTTPHeader("Host", "h")]), payload: .streaming, at: s3.client.now)
         signed.body = .signedChunks(path: data.path, offset: 0, length: 300_000, chunkSize: 65_536, signer: other.chunkSigner(seed: bogusSeed))
         let response = try await s3.client.transport.send(signed, timeout: .seconds(30))

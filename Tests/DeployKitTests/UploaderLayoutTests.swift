@@ -1,6 +1,7 @@
 import AWSCore
-@testable import DeployKit
 import XCTest
+
+@testable import DeployKit
 
 /// How files are cut into multipart parts (no store needed).
 final class UploaderLayoutTests: XCTestCase {

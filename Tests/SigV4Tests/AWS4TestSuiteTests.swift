@@ -4,7 +4,8 @@ import XCTest
 
 /// Every case of the older aws4_testsuite (botocore's copy): .req → .creq / .sts / .authz.
 final class AWS4TestSuiteTests: XCTestCase {
-    static let token = "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA=="
+    static let token =
+        "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA=="
 
     func testEveryCase() throws {
         guard let shared = SharedPaths.shared else {
@@ -43,9 +44,10 @@ final class AWS4TestSuiteTests: XCTestCase {
         let dateHeader = try XCTUnwrap(raw.headers.first { $0.name.lowercased() == "x-amz-date" }?.value)
         raw.headers.removeAll { ["x-amz-date", "x-amz-security-token"].contains($0.name.lowercased()) }
         let instant = try XCTUnwrap(AMZDate.parse(dateHeader))
-        let signer = SigV4Signer(credentials: Credentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: token),
-                                 region: "us-east-1", service: "service",
-                                 options: .init(uriRules: .standard, omitSessionTokenFromSignature: omit))
+        let signer = SigV4Signer(
+            credentials: Credentials(accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", sessionToken: token),
+            region: "us-east-1", service: "service",
+            options: .init(uriRules: .standard, omitSessionTokenFromSignature: omit))
         let result = signer.sign(raw.signingRequest, payload: .bytes(raw.body), at: instant)
         XCTAssertEqual(result.canonicalRequest.text, creq, "\(name): canonical request")
         XCTAssertEqual(result.stringToSign, try read("sts"), "\(name): string to sign")

@@ -48,14 +48,16 @@ final class AWSCAuthSuiteTests: XCTestCase {
     func check(case url: URL, name: String) throws {
         let context = try JSONDecoder().decode(Context.self, from: Data(contentsOf: url.appendingPathComponent("context.json")))
         let raw = try RawHTTPRequest.parse(Array(Data(contentsOf: url.appendingPathComponent("request.txt"))))
-        let credentials = Credentials(accessKeyId: context.credentials.access_key_id, secretAccessKey: context.credentials.secret_access_key, sessionToken: context.credentials.token)
+        let credentials = Credentials(
+            accessKeyId: context.credentials.access_key_id, secretAccessKey: context.credentials.secret_access_key, sessionToken: context.credentials.token)
         let instant = try XCTUnwrap(ISO8601DateFormatter().date(from: context.timestamp))
         let rules = CanonicalRequest.URIRules(doubleEncode: true, normalize: context.normalize)
         let omit = context.omit_session_token ?? false
 
         // Header signing.
-        let headerSigner = SigV4Signer(credentials: credentials, region: context.region, service: context.service,
-                                       options: .init(uriRules: rules, addContentSHA256Header: context.sign_body, omitSessionTokenFromSignature: omit))
+        let headerSigner = SigV4Signer(
+            credentials: credentials, region: context.region, service: context.service,
+            options: .init(uriRules: rules, addContentSHA256Header: context.sign_body, omitSessionTokenFromSignature: omit))
         let headerResult = headerSigner.sign(raw.signingRequest, payload: context.sign_body ? .bytes(raw.body) : .empty, at: instant)
         XCTAssertEqual(headerResult.canonicalRequest.text, try read(url, "header-canonical-request.txt"), "\(name): header canonical request")
         XCTAssertEqual(headerResult.stringToSign, try read(url, "header-string-to-sign.txt"), "\(name): header string to sign")
@@ -64,10 +66,12 @@ final class AWSCAuthSuiteTests: XCTestCase {
         XCTAssertEqual(sortedHeaders(headerResult.request.headers), sortedHeaders(expectedSigned.headers), "\(name): header-signed request headers")
 
         // Query signing (presigned URL).
-        let querySigner = SigV4Signer(credentials: credentials, region: context.region, service: context.service,
-                                      options: .init(uriRules: rules, omitSessionTokenFromSignature: omit))
-        let queryResult = querySigner.presign(raw.signingRequest, expires: context.expiration_in_seconds,
-                                              payload: context.sign_body ? .bytes(raw.body) : .empty, at: instant)
+        let querySigner = SigV4Signer(
+            credentials: credentials, region: context.region, service: context.service,
+            options: .init(uriRules: rules, omitSessionTokenFromSignature: omit))
+        let queryResult = querySigner.presign(
+            raw.signingRequest, expires: context.expiration_in_seconds,
+            payload: context.sign_body ? .bytes(raw.body) : .empty, at: instant)
         XCTAssertEqual(queryResult.canonicalRequest.text, try read(url, "query-canonical-request.txt"), "\(name): query canonical request")
         XCTAssertEqual(queryResult.stringToSign, try read(url, "query-string-to-sign.txt"), "\(name): query string to sign")
         XCTAssertEqual(queryResult.signature, try read(url, "query-signature.txt"), "\(name): query signature")
@@ -76,8 +80,9 @@ final class AWSCAuthSuiteTests: XCTestCase {
 
         // The unnormalised cases are exactly what the S3 rule must give.
         if !context.normalize {
-            let s3 = SigV4Signer(credentials: credentials, region: context.region, service: context.service,
-                                 options: .init(uriRules: .s3, addContentSHA256Header: context.sign_body, omitSessionTokenFromSignature: omit))
+            let s3 = SigV4Signer(
+                credentials: credentials, region: context.region, service: context.service,
+                options: .init(uriRules: .s3, addContentSHA256Header: context.sign_body, omitSessionTokenFromSignature: omit))
             let s3Result = s3.sign(raw.signingRequest, payload: context.sign_body ? .bytes(raw.body) : .empty, at: instant)
             XCTAssertEqual(s3Result.signature, try read(url, "header-signature.txt"), "\(name): S3 rule signature")
         }

@@ -46,8 +46,9 @@ final class BotocoreVectorTests: XCTestCase {
             let target = item.query.isEmpty ? item.path : item.path + "?" + item.query
             let request = RawHTTPRequest(method: item.method, target: target, headers: item.headers.map { HTTPHeader($0[0], $0[1]) }).signingRequest
             let body = try XCTUnwrap(Data(base64Encoded: item.body_base64))
-            let signer = SigV4Signer(credentials: Credentials(accessKeyId: item.access_key_id, secretAccessKey: item.secret_access_key, sessionToken: item.session_token),
-                                     region: item.region, service: item.service)
+            let signer = SigV4Signer(
+                credentials: Credentials(accessKeyId: item.access_key_id, secretAccessKey: item.secret_access_key, sessionToken: item.session_token),
+                region: item.region, service: item.service)
             let instant = try XCTUnwrap(AMZDate.parse(item.timestamp))
             let result = signer.sign(request, payload: .bytes(Array(body)), at: instant)
             let label = "seed \(file.seed) case \(index) (\(item.service) \(item.method) \(target))"

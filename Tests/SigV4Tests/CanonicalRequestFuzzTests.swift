@@ -1,6 +1,7 @@
 import Foundation
-@testable import SigV4
 import XCTest
+
+@testable import SigV4
 
 /// The canonical request is written with unchecked pointer arithmetic into buffers sized from
 /// the input; this compares it, on thousands of random and awkward requests, with a plain
@@ -19,8 +20,10 @@ final class CanonicalRequestFuzzTests: XCTestCase {
         mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
     }
 
-    static let alphabet: [String] = ["a", "Z", "0", "-", "_", ".", "~", " ", "\t", "/", "%", "%2F", "%41", "%zz", "+", "=", "&", ";", ":", ",",
-                                     "*", "'", "(", "é", "ß", "日", "😀", "\r\n", "..", "//", "A", "b"]
+    static let alphabet: [String] = [
+        "a", "Z", "0", "-", "_", ".", "~", " ", "\t", "/", "%", "%2F", "%41", "%zz", "+", "=", "&", ";", ":", ",",
+        "*", "'", "(", "é", "ß", "日", "😀", "\r\n", "..", "//", "A", "b",
+    ]
 
     func text(_ random: inout Random, maxLength: Int) -> String {
         (0..<random.int(0...maxLength)).map { _ in random.pick(Self.alphabet) }.joined()
@@ -29,8 +32,10 @@ final class CanonicalRequestFuzzTests: XCTestCase {
     func testOptimisedCanonicalRequestMatchesAPlainReadingOfTheRules() {
         let seed = UInt64(ProcessInfo.processInfo.environment["SIGV4_FUZZ_SEED"] ?? "") ?? 0x5EED_0F_C0FFEE
         var random = Random(state: seed)
-        let names = ["Host", "host", "X-Amz-Meta-A", "x-amz-meta-a", "Content-Type", "User-Agent", "Expect", "Connection", "X-Amzn-Trace-Id",
-                     "Transfer-Encoding", "authorization", "X-Amz-Date", "x-custom", "X-Custom", "a", "Zed"]
+        let names = [
+            "Host", "host", "X-Amz-Meta-A", "x-amz-meta-a", "Content-Type", "User-Agent", "Expect", "Connection", "X-Amzn-Trace-Id",
+            "Transfer-Encoding", "authorization", "X-Amz-Date", "x-custom", "X-Custom", "a", "Zed",
+        ]
         for iteration in 0..<4_000 {
             let path = "/" + (0..<random.int(0...6)).map { _ in text(&random, maxLength: 4) }.joined(separator: "/")
             let queryCount = random.int(0...(iteration % 10 == 0 ? 40 : 5))
@@ -38,7 +43,8 @@ final class CanonicalRequestFuzzTests: XCTestCase {
             let headerCount = random.int(0...(iteration % 10 == 0 ? 40 : 6))
             let headers = [HTTPHeader("Host", "h.example")] + (0..<headerCount).map { _ in HTTPHeader(random.pick(names), text(&random, maxLength: 6)) }
             let rules = random.int(0...1) == 0 ? CanonicalRequest.URIRules.s3 : .standard
-            let request = SigningRequest(method: random.pick(["GET", "PUT", "POST"]), path: random.int(0...20) == 0 ? "" : path, query: query, headers: headers)
+            let request = SigningRequest(
+                method: random.pick(["GET", "PUT", "POST"]), path: random.int(0...20) == 0 ? "" : path, query: query, headers: headers)
             let optimised = CanonicalRequest(request: request, payloadHash: PayloadHash.empty, uriRules: rules)
             let expected = Reference.canonicalRequest(request, payloadHash: PayloadHash.empty, rules: rules)
             if optimised.text != expected.text || optimised.signedHeaders != expected.signedHeaders {
@@ -71,7 +77,8 @@ final class CanonicalRequestFuzzTests: XCTestCase {
             var index = 0
             while index < bytes.count {
                 if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
-                   let value = UInt8(String(decoding: bytes[(index + 1)...(index + 2)], as: UTF8.self), radix: 16) {
+                    let value = UInt8(String(decoding: bytes[(index + 1)...(index + 2)], as: UTF8.self), radix: 16)
+                {
                     out.append(value)
                     index += 3
                 } else {
@@ -90,7 +97,10 @@ final class CanonicalRequestFuzzTests: XCTestCase {
             var stack: [Substring] = []
             for segment in path.split(separator: "/") {
                 if segment == "." { continue }
-                if segment == ".." { _ = stack.popLast(); continue }
+                if segment == ".." {
+                    _ = stack.popLast()
+                    continue
+                }
                 stack.append(segment)
             }
             var normalized = "/" + stack.joined(separator: "/")
@@ -98,9 +108,12 @@ final class CanonicalRequestFuzzTests: XCTestCase {
             return encode(Array(normalized.utf8), keepSlash: true)
         }
 
-        static func canonicalRequest(_ request: SigningRequest, payloadHash: String, rules: CanonicalRequest.URIRules) -> (text: String, signedHeaders: String) {
+        static func canonicalRequest(_ request: SigningRequest, payloadHash: String, rules: CanonicalRequest.URIRules) -> (text: String, signedHeaders: String)
+        {
             let query = request.query.map { (encode(Array($0.name.utf8), keepSlash: false), encode(Array($0.value.utf8), keepSlash: false)) }
-                .sorted { $0.0 == $1.0 ? Array($0.1.utf8).lexicographicallyPrecedes(Array($1.1.utf8)) : Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
+                .sorted {
+                    $0.0 == $1.0 ? Array($0.1.utf8).lexicographicallyPrecedes(Array($1.1.utf8)) : Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8))
+                }
                 .map { "\($0.0)=\($0.1)" }.joined(separator: "&")
             var grouped: [String: [String]] = [:]
             var order: [String] = []

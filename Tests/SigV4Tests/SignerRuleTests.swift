@@ -5,7 +5,7 @@ import XCTest
 /// The individual SigV4 rules, each on a request built to exercise it.
 final class SignerRuleTests: XCTestCase {
     let credentials = Credentials(accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
-    let may2013 = Date(timeIntervalSince1970: 1_369_353_600) // 2013-05-24T00:00:00Z
+    let may2013 = Date(timeIntervalSince1970: 1_369_353_600)  // 2013-05-24T00:00:00Z
 
     func testQueryEncodingRules() {
         XCTAssertEqual(URIEncoding.encodeComponent("a b+c*d~e/f=g"), "a%20b%2Bc%2Ad~e%2Ff%3Dg")
@@ -15,8 +15,9 @@ final class SignerRuleTests: XCTestCase {
     }
 
     func testQuerySortedByEncodedKeyThenValueAndEmptyValues() {
-        let request = SigningRequest(method: "GET", path: "/", query: [QueryItem("b", "2"), QueryItem("a", "z"), QueryItem("a", "y"), QueryItem("c", ""), QueryItem("B", "x")],
-                                     headers: [HTTPHeader("Host", "example.amazonaws.com")])
+        let request = SigningRequest(
+            method: "GET", path: "/", query: [QueryItem("b", "2"), QueryItem("a", "z"), QueryItem("a", "y"), QueryItem("c", ""), QueryItem("B", "x")],
+            headers: [HTTPHeader("Host", "example.amazonaws.com")])
         let canonical = CanonicalRequest(request: request, payloadHash: PayloadHash.empty, uriRules: .standard)
         XCTAssertEqual(canonical.text.split(separator: "\n", omittingEmptySubsequences: false)[2], "B=x&a=y&a=z&b=2&c=")
     }
@@ -44,11 +45,13 @@ final class SignerRuleTests: XCTestCase {
     }
 
     func testHeaderCanonicalisation() {
-        let request = SigningRequest(method: "GET", path: "/", headers: [
-            HTTPHeader("Host", "h"), HTTPHeader("X-B", "  two   words\t here "), HTTPHeader("x-a", "1"), HTTPHeader("X-A", "2"),
-            HTTPHeader("User-Agent", "u"), HTTPHeader("Expect", "100-continue"), HTTPHeader("Connection", "keep-alive"),
-            HTTPHeader("Transfer-Encoding", "chunked"), HTTPHeader("X-Amzn-Trace-Id", "t"), HTTPHeader("Authorization", "old"),
-        ])
+        let request = SigningRequest(
+            method: "GET", path: "/",
+            headers: [
+                HTTPHeader("Host", "h"), HTTPHeader("X-B", "  two   words\t here "), HTTPHeader("x-a", "1"), HTTPHeader("X-A", "2"),
+                HTTPHeader("User-Agent", "u"), HTTPHeader("Expect", "100-continue"), HTTPHeader("Connection", "keep-alive"),
+                HTTPHeader("Transfer-Encoding", "chunked"), HTTPHeader("X-Amzn-Trace-Id", "t"), HTTPHeader("Authorization", "old"),
+            ])
         let canonical = CanonicalRequest(request: request, payloadHash: PayloadHash.empty, uriRules: .standard)
         XCTAssertEqual(canonical.signedHeaders, "host;x-a;x-b")
         XCTAssertTrue(canonical.text.contains("x-a:1,2\nx-b:two words here\n"), canonical.text)
@@ -56,11 +59,13 @@ final class SignerRuleTests: XCTestCase {
 
     func testPathRules() {
         let path = "/a/./b/../c//d%20e/"
-        let standard = CanonicalRequest(request: SigningRequest(method: "GET", path: path, headers: [HTTPHeader("Host", "h")]), payloadHash: "x", uriRules: .standard)
+        let standard = CanonicalRequest(
+            request: SigningRequest(method: "GET", path: path, headers: [HTTPHeader("Host", "h")]), payloadHash: "x", uriRules: .standard)
         XCTAssertEqual(standard.text.split(separator: "\n")[1], "/a/c/d%2520e/", "normalised, then encoded a second time")
         let s3 = CanonicalRequest(request: SigningRequest(method: "GET", path: path, headers: [HTTPHeader("Host", "h")]), payloadHash: "x", uriRules: .s3)
         XCTAssertEqual(s3.text.split(separator: "\n")[1], "/a/./b/../c//d%20e/", "S3 keeps the path and encodes once")
-        let slashInKey = CanonicalRequest(request: SigningRequest(method: "GET", path: "/b/a%2Fb", headers: [HTTPHeader("Host", "h")]), payloadHash: "x", uriRules: .s3)
+        let slashInKey = CanonicalRequest(
+            request: SigningRequest(method: "GET", path: "/b/a%2Fb", headers: [HTTPHeader("Host", "h")]), payloadHash: "x", uriRules: .s3)
         XCTAssertEqual(slashInKey.text.split(separator: "\n")[1], "/b/a%2Fb")
         XCTAssertEqual(CanonicalRequest.normalizePath(""), "/")
         XCTAssertEqual(CanonicalRequest.normalizePath("/.."), "/")
@@ -69,7 +74,8 @@ final class SignerRuleTests: XCTestCase {
     /// AWS's documented S3 GET Object example (header signing with a Range header).
     func testS3GetObjectDocumentedExample() {
         let signer = SigV4Signer(credentials: credentials, region: "us-east-1", service: "s3")
-        let request = SigningRequest(method: "GET", path: "/test.txt", headers: [HTTPHeader("Host", "examplebucket.s3.amazonaws.com"), HTTPHeader("Range", "bytes=0-9")])
+        let request = SigningRequest(
+            method: "GET", path: "/test.txt", headers: [HTTPHeader("Host", "examplebucket.s3.amazonaws.com"), HTTPHeader("Range", "bytes=0-9")])
         let result = signer.sign(request, payload: .empty, at: may2013)
         XCTAssertEqual(result.signature, "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41")
         XCTAssertEqual(result.canonicalRequest.signedHeaders, "host;range;x-amz-content-sha256;x-amz-date")
@@ -91,14 +97,18 @@ final class SignerRuleTests: XCTestCase {
         let chunkSize = 65_536
         let contentLength = ChunkSigner.encodedLength(payloadLength: payloadLength, chunkSize: chunkSize)
         XCTAssertEqual(contentLength, 66_824)
-        let request = SigningRequest(method: "PUT", path: "/examplebucket/chunkObject.txt", headers: [
-            HTTPHeader("Host", "s3.amazonaws.com"), HTTPHeader("x-amz-storage-class", "REDUCED_REDUNDANCY"),
-            HTTPHeader("Content-Encoding", "aws-chunked"), HTTPHeader("x-amz-decoded-content-length", String(payloadLength)),
-            HTTPHeader("Content-Length", String(contentLength)),
-        ])
+        let request = SigningRequest(
+            method: "PUT", path: "/examplebucket/chunkObject.txt",
+            headers: [
+                HTTPHeader("Host", "s3.amazonaws.com"), HTTPHeader("x-amz-storage-class", "REDUCED_REDUNDANCY"),
+                HTTPHeader("Content-Encoding", "aws-chunked"), HTTPHeader("x-amz-decoded-content-length", String(payloadLength)),
+                HTTPHeader("Content-Length", String(contentLength)),
+            ])
         let seed = signer.sign(request, payload: .streaming, at: may2013)
         XCTAssertEqual(seed.signature, "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9")
-        XCTAssertEqual(seed.canonicalRequest.signedHeaders, "content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;x-amz-decoded-content-length;x-amz-storage-class")
+        XCTAssertEqual(
+            seed.canonicalRequest.signedHeaders,
+            "content-encoding;content-length;host;x-amz-content-sha256;x-amz-date;x-amz-decoded-content-length;x-amz-storage-class")
         var chunks = signer.chunkSigner(seed: seed)
         let first = chunks.frame(chunk: [UInt8](repeating: UInt8(ascii: "a"), count: chunkSize))
         XCTAssertEqual(chunks.previousSignature, "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648")
@@ -111,7 +121,8 @@ final class SignerRuleTests: XCTestCase {
     }
 
     func testSessionTokenSignedAndResigningReplacesOldHeaders() {
-        let signer = SigV4Signer(credentials: Credentials(accessKeyId: "AKID", secretAccessKey: "secret", sessionToken: "tok"), region: "eu-west-1", service: "glue")
+        let signer = SigV4Signer(
+            credentials: Credentials(accessKeyId: "AKID", secretAccessKey: "secret", sessionToken: "tok"), region: "eu-west-1", service: "glue")
         let request = SigningRequest(method: "POST", path: "/", headers: [HTTPHeader("Host", "glue.eu-west-1.amazonaws.com")])
         let once = signer.sign(request, payload: .bytes(Array("{}".utf8)), at: may2013)
         XCTAssertEqual(once.canonicalRequest.signedHeaders, "host;x-amz-date;x-amz-security-token")
@@ -120,10 +131,12 @@ final class SignerRuleTests: XCTestCase {
         XCTAssertEqual(twice.request.header("X-Amz-Date"), "20130524T000100Z")
         XCTAssertNotEqual(once.signature, twice.signature)
         // Stale signing headers in any letter case are dropped before signing.
-        let stale = SigningRequest(method: "POST", path: "/", headers: request.headers + [
-            HTTPHeader("AUTHORIZATION", "stale"), HTTPHeader("x-amz-DATE", "20000101T000000Z"), HTTPHeader("X-Amz-Security-Token", "old"),
-            HTTPHeader("Connection", "keep-alive"),
-        ])
+        let stale = SigningRequest(
+            method: "POST", path: "/",
+            headers: request.headers + [
+                HTTPHeader("AUTHORIZATION", "stale"), HTTPHeader("x-amz-DATE", "20000101T000000Z"), HTTPHeader("X-Amz-Security-Token", "old"),
+                HTTPHeader("Connection", "keep-alive"),
+            ])
         let cleaned = signer.sign(stale, payload: .bytes(Array("{}".utf8)), at: may2013)
         XCTAssertEqual(cleaned.signature, once.signature)
         XCTAssertEqual(cleaned.request.headers.filter { $0.name.lowercased() == "authorization" }.count, 1)

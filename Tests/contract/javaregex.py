@@ -15,6 +15,7 @@ verbatim; Python's `re` reads many of them differently or not at all:
 compile_java(p) gives a compiled pattern; use .fullmatch (AWS matches the whole value).
 Anything it cannot translate faithfully raises Unsupported instead of guessing.
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,16 +24,26 @@ import unicodedata
 
 MAX = 0x10FFFF
 LINE_ENDS = [(0x0A, 0x0A), (0x0D, 0x0D), (0x85, 0x85), (0x2028, 0x2029)]
-HSPACE = [(0x09, 0x09), (0x20, 0x20), (0xA0, 0xA0), (0x1680, 0x1680), (0x180E, 0x180E), (0x2000, 0x200A),
-          (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000)]
+HSPACE = [(0x09, 0x09), (0x20, 0x20), (0xA0, 0xA0), (0x1680, 0x1680), (0x180E, 0x180E), (0x2000, 0x200A), (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000)]
 VSPACE = [(0x0A, 0x0D), (0x85, 0x85), (0x2028, 0x2029)]
 PUNCT = [(0x21, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7E)]
 ALNUM = [(0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)]
 POSIX = {  # Java's POSIX classes are US-ASCII only (without UNICODE_CHARACTER_CLASS)
-    "Lower": [(0x61, 0x7A)], "Upper": [(0x41, 0x5A)], "ASCII": [(0, 0x7F)], "Alpha": [(0x41, 0x5A), (0x61, 0x7A)],
-    "Digit": [(0x30, 0x39)], "Alnum": ALNUM, "Punct": PUNCT, "Graph": ALNUM + PUNCT, "Print": ALNUM + PUNCT + [(0x20, 0x20)],
-    "Blank": [(0x09, 0x09), (0x20, 0x20)], "Cntrl": [(0, 0x1F), (0x7F, 0x7F)], "XDigit": [(0x30, 0x39), (0x41, 0x46), (0x61, 0x66)],
-    "Space": [(0x09, 0x0D), (0x20, 0x20)], "all": [(0, MAX)], "L1": [(0, 0xFF)],
+    "Lower": [(0x61, 0x7A)],
+    "Upper": [(0x41, 0x5A)],
+    "ASCII": [(0, 0x7F)],
+    "Alpha": [(0x41, 0x5A), (0x61, 0x7A)],
+    "Digit": [(0x30, 0x39)],
+    "Alnum": ALNUM,
+    "Punct": PUNCT,
+    "Graph": ALNUM + PUNCT,
+    "Print": ALNUM + PUNCT + [(0x20, 0x20)],
+    "Blank": [(0x09, 0x09), (0x20, 0x20)],
+    "Cntrl": [(0, 0x1F), (0x7F, 0x7F)],
+    "XDigit": [(0x30, 0x39), (0x41, 0x46), (0x61, 0x66)],
+    "Space": [(0x09, 0x0D), (0x20, 0x20)],
+    "all": [(0, MAX)],
+    "L1": [(0, 0xFF)],
 }
 FLAGS = set("ims")  # x (comments) also changes classes: not translated
 
@@ -139,7 +150,7 @@ class Converter:
         """Reads a quantifier (with its lazy/possessive suffix) if one starts here. Java also
         repeats an anchor (`${1,128}`) and a quantified atom (`X{11}{0,1011}`); re needs a group."""
         if c == "{":
-            found = re.match(r"\d+(,\d*)?\}", self.s[self.i:])
+            found = re.match(r"\d+(,\d*)?\}", self.s[self.i :])
             if not found:
                 return False
             c += found.group(0)
@@ -147,7 +158,7 @@ class Converter:
         if self.peek() in ("?", "+"):
             c += self.take()
         if self.last in ("anchor", "quantifier"):
-            self.out[self.atom:] = ["(?:" + "".join(self.out[self.atom:]) + ")"]
+            self.out[self.atom :] = ["(?:" + "".join(self.out[self.atom :]) + ")"]
         self.emit(c, "quantifier")
         return True
 
@@ -204,17 +215,17 @@ class Converter:
         elif c == "Q":
             end = self.s.find("\\E", self.i)
             end = len(self.s) if end < 0 else end
-            self.emit(f"(?:{re.escape(self.s[self.i:end])})")
+            self.emit(f"(?:{re.escape(self.s[self.i : end])})")
             self.i = min(len(self.s), end + 2)
         elif c == "k" and self.peek() == "<":
             end = self.s.index(">", self.i)
-            self.emit(f"(?P={self.s[self.i + 1:end]})")
+            self.emit(f"(?P={self.s[self.i + 1 : end]})")
             self.i = end + 1
         elif c.isdigit() and c != "0":
             self.emit("\\" + c)
         elif c == "N" and self.peek() == "{":
             end = self.s.index("}", self.i)
-            self.emit("\\N" + self.s[self.i:end + 1])
+            self.emit("\\N" + self.s[self.i : end + 1])
             self.i = end + 1
         else:
             self.emit(escape_cp(self.literal_escape(c)))
@@ -224,7 +235,7 @@ class Converter:
         if c in "pP":
             if self.peek() == "{":
                 end = self.s.index("}", self.i)
-                name, self.i = self.s[self.i + 1:end], end + 1
+                name, self.i = self.s[self.i + 1 : end], end + 1
             else:
                 name = self.take()
             ranges = property_ranges(name)
@@ -243,7 +254,7 @@ class Converter:
         if c == "u":
             cp = int(self.fixed_hex(4), 16)
             if 0xD800 <= cp <= 0xDBFF and self.s.startswith("\\u", self.i):
-                low = int(self.s[self.i + 2:self.i + 6], 16)
+                low = int(self.s[self.i + 2 : self.i + 6], 16)
                 if 0xDC00 <= low <= 0xDFFF:
                     self.i += 6
                     return 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00)
@@ -251,7 +262,7 @@ class Converter:
         if c == "x":
             if self.peek() == "{":
                 end = self.s.index("}", self.i)
-                text, self.i = self.s[self.i + 1:end], end + 1
+                text, self.i = self.s[self.i + 1 : end], end + 1
                 return int(text, 16)
             return int(self.fixed_hex(2), 16)
         if c == "0":
@@ -268,9 +279,9 @@ class Converter:
         return ord(c)
 
     def fixed_hex(self, n: int) -> str:
-        text = self.s[self.i:self.i + n]
+        text = self.s[self.i : self.i + n]
         if len(text) != n or not all(ch in "0123456789abcdefABCDEF" for ch in text):
-            raise Unsupported(f"bad hex escape near {self.s[self.i - 2:self.i + n]!r}")
+            raise Unsupported(f"bad hex escape near {self.s[self.i - 2 : self.i + n]!r}")
         self.i += n
         return text
 
@@ -284,7 +295,7 @@ class Converter:
         self.take()
         if self.peek() == "<" and self.peek(1) not in "=!":
             end = self.s.index(">", self.i)
-            name, self.i = self.s[self.i + 1:end], end + 1
+            name, self.i = self.s[self.i + 1 : end], end + 1
             self.groups.append([0, "", dotall, start])
             self.emit(f"(?P<{name}>", "none")
             return
@@ -366,7 +377,7 @@ class Converter:
         if not isinstance(low, int):
             self.add_set(low, ranges, escapes)
             return
-        if self.peek() == "-" and self.peek(1) not in ("]", "[", "") and self.s[self.i:self.i + 3] != "-&&":
+        if self.peek() == "-" and self.peek(1) not in ("]", "[", "") and self.s[self.i : self.i + 3] != "-&&":
             self.take()
             high = self.class_atom(self.take())
             if isinstance(high, int):
@@ -400,7 +411,7 @@ class Converter:
         if e == "Q":
             end = self.s.find("\\E", self.i)
             end = len(self.s) if end < 0 else end
-            text, self.i = self.s[self.i:end], min(len(self.s), end + 2)
+            text, self.i = self.s[self.i : end], min(len(self.s), end + 2)
             return [(ord(ch), ord(ch)) for ch in text] or []
         return self.literal_escape(e)
 

@@ -14,6 +14,7 @@ Line fields: source, method, path (raw, percent-encoded as received), query (raw
 body_omitted (why the body is not stored: over 1 MiB, or an S3 object upload), body_truncated
 (fewer bytes arrived than Content-Length said: the client died mid-request), status.
 """
+
 from __future__ import annotations
 
 import base64
@@ -56,14 +57,29 @@ def body_fields(body: bytes | None, length: int, omitted: str | None) -> dict:
         return {"body": base64.b64encode(body).decode("ascii"), "body_base64": True, "body_length": length, "body_omitted": None}
 
 
-def make_record(source: str, method: str, path: str, query: str, headers: dict[str, str], body: bytes | None,
-                length: int, omitted: str | None = None, status: int | None = None, truncated: bool = False) -> dict:
+def make_record(
+    source: str,
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes | None,
+    length: int,
+    omitted: str | None = None,
+    status: int | None = None,
+    truncated: bool = False,
+) -> dict:
     """One line of the contract file (headers are taken lower-cased; secrets are left out)."""
     lowered = {name.lower(): value for name, value in headers.items()}
-    record = {"source": source, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "method": method, "path": path,
-              "query": MASKED_QUERY.sub(lambda m: f"{m.group(1)}=REDACTED", query),
-              "headers": {name: value for name, value in sorted(lowered.items()) if name not in DROPPED_HEADERS},
-              "signing_service": signing_service(lowered, query)}
+    record = {
+        "source": source,
+        "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "method": method,
+        "path": path,
+        "query": MASKED_QUERY.sub(lambda m: f"{m.group(1)}=REDACTED", query),
+        "headers": {name: value for name, value in sorted(lowered.items()) if name not in DROPPED_HEADERS},
+        "signing_service": signing_service(lowered, query),
+    }
     record.update(body_fields(body, length, omitted))
     record["body_truncated"] = truncated
     record["status"] = status
@@ -111,7 +127,7 @@ def dechunk(raw: bytes) -> bytes:
         size = int(raw[at:end].split(b";", 1)[0].strip() or b"0", 16)
         if size == 0:
             return bytes(data)
-        data += raw[end + 2:end + 2 + size]
+        data += raw[end + 2 : end + 2 + size]
         at = end + 2 + size + 2
 
 
@@ -180,8 +196,7 @@ def take_body(environ: dict) -> bytes:
 
 
 def environ_headers(environ: dict) -> dict[str, str]:
-    headers = {key[5:].replace("_", "-").lower(): _wsgi_text(value) for key, value in environ.items()
-               if key.startswith("HTTP_") and isinstance(value, str)}
+    headers = {key[5:].replace("_", "-").lower(): _wsgi_text(value) for key, value in environ.items() if key.startswith("HTTP_") and isinstance(value, str)}
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):
             headers[key.replace("_", "-").lower()] = environ[key]
@@ -193,6 +208,7 @@ def environ_target(environ: dict) -> tuple[str, str]:
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if not raw:
         from urllib.parse import quote
+
         return quote(_wsgi_text(environ.get("PATH_INFO", "/")), safe="/~!$&'()*+,;=:@%"), environ.get("QUERY_STRING", "")
     raw = _wsgi_text(raw)
     if "://" in raw.split("?", 1)[0]:
@@ -220,8 +236,19 @@ def record_wsgi(writer: Writer, original):
         finally:
             declared = (environ.get("CONTENT_LENGTH") or "").strip()
             truncated = declared.isdigit() and len(body) < int(declared)
-            writer.write(make_record("moto", environ.get("REQUEST_METHOD", "?"), path, query, environ_headers(environ),
-                                     body, len(body), status=status[-1] if status else None, truncated=truncated))
+            writer.write(
+                make_record(
+                    "moto",
+                    environ.get("REQUEST_METHOD", "?"),
+                    path,
+                    query,
+                    environ_headers(environ),
+                    body,
+                    len(body),
+                    status=status[-1] if status else None,
+                    truncated=truncated,
+                )
+            )
 
     __call__._contract_recorder = True
     return __call__

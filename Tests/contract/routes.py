@@ -6,6 +6,7 @@ service's `Version`). REST (rest-json, rest-xml S3 path-style): method + request
 that fit, the one that explains most of the query string and headers wins (PutObject vs
 UploadPart, GetObject vs ListParts, DeleteObject vs AbortMultipartUpload).
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,14 +22,46 @@ import botocore.session
 from wire import Issue, from_query, from_text, from_xml, json_members, parse_xml
 
 # signing name (credential scope) -> botocore service: what moto and SeaweedFS serve deployer
-SERVICES = {"sts": "sts", "iam": "iam", "glue": "glue", "elasticmapreduce": "emr", "emr-serverless": "emr-serverless",
-            "logs": "logs", "events": "events", "scheduler": "scheduler", "sns": "sns", "sqs": "sqs",
-            "states": "stepfunctions", "s3": "s3"}
+SERVICES = {
+    "sts": "sts",
+    "iam": "iam",
+    "glue": "glue",
+    "elasticmapreduce": "emr",
+    "emr-serverless": "emr-serverless",
+    "logs": "logs",
+    "events": "events",
+    "scheduler": "scheduler",
+    "sns": "sns",
+    "sqs": "sqs",
+    "states": "stepfunctions",
+    "s3": "s3",
+}
 # headers of HTTP and SigV4 themselves, never members of an operation
-TRANSPORT_HEADERS = {"host", "user-agent", "authorization", "content-length", "content-type", "content-md5", "content-encoding",
-                     "transfer-encoding", "expect", "connection", "accept", "accept-encoding", "date", "x-amz-date",
-                     "x-amz-content-sha256", "x-amz-security-token", "x-amz-decoded-content-length", "x-amz-trailer",
-                     "x-amz-target", "x-amz-user-agent", "amz-sdk-invocation-id", "amz-sdk-request", "keep-alive"}
+TRANSPORT_HEADERS = {
+    "host",
+    "user-agent",
+    "authorization",
+    "content-length",
+    "content-type",
+    "content-md5",
+    "content-encoding",
+    "transfer-encoding",
+    "expect",
+    "connection",
+    "accept",
+    "accept-encoding",
+    "date",
+    "x-amz-date",
+    "x-amz-content-sha256",
+    "x-amz-security-token",
+    "x-amz-decoded-content-length",
+    "x-amz-trailer",
+    "x-amz-target",
+    "x-amz-user-agent",
+    "amz-sdk-invocation-id",
+    "amz-sdk-request",
+    "keep-alive",
+}
 PRESIGN = re.compile(r"(?i)x-amz-(algorithm|credential|date|expires|signedheaders|signature|security-token)")
 CHECKSUMS = {"x-amz-checksum-sha256": hashlib.sha256, "x-amz-checksum-sha1": hashlib.sha1}
 
@@ -74,8 +107,18 @@ def load_request(record: dict, where: str) -> Request:
     length = int(record.get("body_length") or 0)
     declared = str(headers.get("content-length", "")).strip()
     truncated = bool(record.get("body_truncated")) or (declared.isdigit() and length < int(declared))
-    return Request(record.get("method", "?"), record.get("path", "/"), record.get("query", ""), headers,
-                   body, length, record.get("body_omitted"), record.get("signing_service"), where, truncated)
+    return Request(
+        record.get("method", "?"),
+        record.get("path", "/"),
+        record.get("query", ""),
+        headers,
+        body,
+        length,
+        record.get("body_omitted"),
+        record.get("signing_service"),
+        where,
+        truncated,
+    )
 
 
 @dataclasses.dataclass
@@ -114,8 +157,15 @@ def routes(service: str) -> list[Route]:
         regex = "".join(("(.+)" if p.endswith("+}") else "([^/]+)") if p.startswith("{") else re.escape(p) for p in parts)
         if service == "s3" and template == "/{Bucket}":
             regex += "/?"
-        out.append(Route(name, http.get("method", "POST"), re.compile(regex), [p.strip("{}+") for p in parts if p.startswith("{")],
-                         dict(parse_qsl(literal, keep_blank_values=True))))
+        out.append(
+            Route(
+                name,
+                http.get("method", "POST"),
+                re.compile(regex),
+                [p.strip("{}+") for p in parts if p.startswith("{")],
+                dict(parse_qsl(literal, keep_blank_values=True)),
+            )
+        )
     return out
 
 
@@ -125,7 +175,7 @@ def service_headers(service: str) -> tuple[frozenset, tuple]:
     names, prefixes = set(), set()
     for name in model(service).operation_names:
         shape = model(service).operation_model(name).input_shape
-        for member_name, member in (shape.members.items() if shape else ()):
+        for member_name, member in shape.members.items() if shape else ():
             location = member.serialization.get("location")
             if location == "header":
                 names.add(member.serialization.get("name", member_name).lower())
@@ -320,7 +370,7 @@ def header_params(request: Request, service: str, operation, params: dict, issue
             continue
         prefix = next((p for p in prefixes if header.startswith(p)), None)
         if prefix is not None:
-            params.setdefault(prefixes[prefix], {})[header[len(prefix):]] = value
+            params.setdefault(prefixes[prefix], {})[header[len(prefix) :]] = value
         elif header.startswith("x-amz-checksum-") and operation.http_checksum:
             continue  # flexible checksums: any algorithm's header on an operation with the httpChecksum trait
         elif header not in TRANSPORT_HEADERS and (header in known or header.startswith(known_prefixes)):

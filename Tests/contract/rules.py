@@ -7,6 +7,7 @@ check() walks the params with the shapes (structures, list members, map keys and
 reports those; validator_issues() turns ParamValidator's report into the same Issue form.
 Patterns are Java regexes, matched whole (javaregex.py).
 """
+
 from __future__ import annotations
 
 from botocore.validate import ParamValidator

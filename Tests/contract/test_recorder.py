@@ -1,4 +1,5 @@
 """The recorders: moto's WSGI wrapper (recorder.py) and fault_proxy.py --record, without peers."""
+
 from __future__ import annotations
 
 import http.client
@@ -15,12 +16,11 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import recorder
+import recorder  # noqa: E402
 
 PROXY = HERE.parent / "faults" / "fault_proxy.py"
 DEPLOYER_UA = "deployer/0.1.0 cmd/apply"
-AUTH = ("AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/s3/aws4_request, "
-        "SignedHeaders=host;x-amz-date, Signature=0123456789abcdef")
+AUTH = "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20260101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, Signature=0123456789abcdef"
 
 
 class Unreadable(io.RawIOBase):
@@ -31,9 +31,17 @@ class Unreadable(io.RawIOBase):
 
 
 def environ(body: bytes | None, ua: str = DEPLOYER_UA, **extra) -> dict:
-    env = {"REQUEST_METHOD": "POST", "PATH_INFO": "/a b", "RAW_URI": "/a%20b?x=1", "QUERY_STRING": "x=1",
-           "HTTP_USER_AGENT": ua, "HTTP_AUTHORIZATION": AUTH.replace("/s3/", "/glue/"), "HTTP_X_AMZ_SECURITY_TOKEN": "tok",
-           "CONTENT_TYPE": "application/x-amz-json-1.1", "wsgi.input": io.BytesIO(body or b"")}
+    env = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/a b",
+        "RAW_URI": "/a%20b?x=1",
+        "QUERY_STRING": "x=1",
+        "HTTP_USER_AGENT": ua,
+        "HTTP_AUTHORIZATION": AUTH.replace("/s3/", "/glue/"),
+        "HTTP_X_AMZ_SECURITY_TOKEN": "tok",
+        "CONTENT_TYPE": "application/x-amz-json-1.1",
+        "wsgi.input": io.BytesIO(body or b""),
+    }
     if body is not None:
         env["CONTENT_LENGTH"] = str(len(body))
     env.update(extra)
@@ -94,11 +102,13 @@ def test_install_is_off_without_the_variable(monkeypatch):
     monkeypatch.delenv(recorder.ENV, raising=False)
     recorder.install()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
     assert not getattr(DomainDispatcherApplication.__call__, "_contract_recorder", False)
 
 
 class Upstream(http.server.BaseHTTPRequestHandler):
     """Answers every request with what it received: the Host header and the body length."""
+
     protocol_version = "HTTP/1.1"
 
     def do_any(self):
@@ -126,9 +136,24 @@ def proxy(tmp_path):
     upstream = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Upstream)
     threading.Thread(target=upstream.serve_forever, daemon=True).start()
     port_file, record = tmp_path / "port", tmp_path / "s3.jsonl"
-    process = subprocess.Popen([sys.executable, str(PROXY), "--upstream", f"http://127.0.0.1:{upstream.server_address[1]}",
-                                "--port-file", str(port_file), "--rate", "0", "--protocol", "s3", "--record", str(record)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(PROXY),
+            "--upstream",
+            f"http://127.0.0.1:{upstream.server_address[1]}",
+            "--port-file",
+            str(port_file),
+            "--rate",
+            "0",
+            "--protocol",
+            "s3",
+            "--record",
+            str(record),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 20
     while not port_file.exists() and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
@@ -159,8 +184,11 @@ def test_proxy_records_without_upload_bodies_and_keeps_host(proxy):
     time.sleep(0.2)
     records = [json.loads(line) for line in record.read_text().splitlines()]
     assert [(r["method"], r["path"], r["query"]) for r in records] == [
-        ("PUT", "/b/deploy/code.zip", "partNumber=1&uploadId=u"), ("POST", "/b/deploy/code.zip", "uploadId=u"),
-        ("POST", "/b", "delete="), ("PUT", "/b/lock.json", "")]
+        ("PUT", "/b/deploy/code.zip", "partNumber=1&uploadId=u"),
+        ("POST", "/b/deploy/code.zip", "uploadId=u"),
+        ("POST", "/b", "delete="),
+        ("PUT", "/b/lock.json", ""),
+    ]
     upload, complete, delete, lock = records
     assert upload["body"] is None and upload["body_length"] == 1000 and upload["body_omitted"] == "object upload"
     assert complete["body"] == xml.decode() and delete["body"] == "<Delete><Object><Key>k</Key></Object></Delete>"

@@ -1,4 +1,5 @@
 """validate.py on handcrafted records: what must pass, what must be flagged, counts and exit code."""
+
 from __future__ import annotations
 
 import json
@@ -21,36 +22,60 @@ def scope(service: str) -> str:
     return service
 
 
-def record(method: str, path: str, service: str | None, headers: dict, body: str | bytes | None = None, query: str = "",
-           command: str = "apply") -> dict:
+def record(method: str, path: str, service: str | None, headers: dict, body: str | bytes | None = None, query: str = "", command: str = "apply") -> dict:
     data = body.encode() if isinstance(body, str) else body
-    return {"source": "test", "method": method, "path": path, "query": query, "signing_service": service,
-            "headers": {"user-agent": f"deployer/0.1.0 cmd/{command}", "host": "127.0.0.1:1", **headers},
-            "body": data.decode() if data is not None else None, "body_base64": False,
-            "body_length": len(data or b""), "body_omitted": None, "status": 200}
+    return {
+        "source": "test",
+        "method": method,
+        "path": path,
+        "query": query,
+        "signing_service": service,
+        "headers": {"user-agent": f"deployer/0.1.0 cmd/{command}", "host": "127.0.0.1:1", **headers},
+        "body": data.decode() if data is not None else None,
+        "body_base64": False,
+        "body_length": len(data or b""),
+        "body_omitted": None,
+        "status": 200,
+    }
 
 
 def json_call(service: str, target: str, body: dict, version: str = "1.1", command: str = "apply") -> dict:
-    return record("POST", "/", service, {"x-amz-target": target, "content-type": f"application/x-amz-json-{version}"},
-                  json.dumps(body), command=command)
+    return record("POST", "/", service, {"x-amz-target": target, "content-type": f"application/x-amz-json-{version}"}, json.dumps(body), command=command)
 
 
 def rest_json(method: str, path: str, service: str, body: dict | None = None, query: str = "", command: str = "run") -> dict:
-    return record(method, path, service, {"content-type": "application/json"} if body is not None else {},
-                  json.dumps(body) if body is not None else None, query, command)
+    return record(
+        method, path, service, {"content-type": "application/json"} if body is not None else {}, json.dumps(body) if body is not None else None, query, command
+    )
 
 
-GLUE_CREATE_JOB = {"Name": "proj-dev-sales_etl", "Role": ROLE, "GlueVersion": "5.0", "WorkerType": "G.1X", "NumberOfWorkers": 2,
-                   "Command": {"Name": "glueetl", "ScriptLocation": "s3://b/p/artifacts/sales_etl/abc/main.py", "PythonVersion": "3"},
-                   "DefaultArguments": {"--deployer-artifact": "abc", "--as_of": "2021-06-30"}, "Timeout": 60,
-                   "ExecutionProperty": {"MaxConcurrentRuns": 1}, "Tags": {"project": "carsales"}}
-START_JOB_RUN = {"clientToken": "run-1", "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/emr-job", "name": "sales_etl",
-                 "jobDriver": {"sparkSubmit": {"entryPoint": "s3://b/p/main.py", "entryPointArguments": ["--as_of", "2021-06-30"]}},
-                 "tags": {"deployer-job": "sales_etl", "deployer-args": '{"extra":"2"}'}}
-CREATE_SCHEDULE = {"ScheduleExpression": "cron(0 3 * * ? *)", "ScheduleExpressionTimezone": "Europe/Berlin",
-                   "FlexibleTimeWindow": {"Mode": "OFF"}, "State": "DISABLED", "ClientToken": "tok-1",
-                   "Target": {"Arn": "arn:aws:scheduler:::aws-sdk:glue:startJobRun", "RoleArn": ROLE,
-                              "Input": json.dumps({"JobName": "proj-dev-sales_etl"})}}
+GLUE_CREATE_JOB = {
+    "Name": "proj-dev-sales_etl",
+    "Role": ROLE,
+    "GlueVersion": "5.0",
+    "WorkerType": "G.1X",
+    "NumberOfWorkers": 2,
+    "Command": {"Name": "glueetl", "ScriptLocation": "s3://b/p/artifacts/sales_etl/abc/main.py", "PythonVersion": "3"},
+    "DefaultArguments": {"--deployer-artifact": "abc", "--as_of": "2021-06-30"},
+    "Timeout": 60,
+    "ExecutionProperty": {"MaxConcurrentRuns": 1},
+    "Tags": {"project": "carsales"},
+}
+START_JOB_RUN = {
+    "clientToken": "run-1",
+    "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/emr-job",
+    "name": "sales_etl",
+    "jobDriver": {"sparkSubmit": {"entryPoint": "s3://b/p/main.py", "entryPointArguments": ["--as_of", "2021-06-30"]}},
+    "tags": {"deployer-job": "sales_etl", "deployer-args": '{"extra":"2"}'},
+}
+CREATE_SCHEDULE = {
+    "ScheduleExpression": "cron(0 3 * * ? *)",
+    "ScheduleExpressionTimezone": "Europe/Berlin",
+    "FlexibleTimeWindow": {"Mode": "OFF"},
+    "State": "DISABLED",
+    "ClientToken": "tok-1",
+    "Target": {"Arn": "arn:aws:scheduler:::aws-sdk:glue:startJobRun", "RoleArn": ROLE, "Input": json.dumps({"JobName": "proj-dev-sales_etl"})},
+}
 
 
 def issues_of(rec: dict) -> tuple[str, list[str]]:
@@ -69,8 +94,7 @@ def test_valid_glue_create_job_passes():
 def test_emr_serverless_tag_value_with_json_is_flagged():
     operation, lines = issues_of(rest_json("POST", "/applications/00fabc123/jobruns", "emr-serverless", START_JOB_RUN))
     assert operation == "emr-serverless StartJobRun"
-    assert lines == [("CONTRACT: emr-serverless StartJobRun tags.deployer-args: pattern [A-Za-z0-9 /_.:=+@-]* "
-                      "(value '{\"extra\":\"2\"}') [cmd/run]")]
+    assert lines == [('CONTRACT: emr-serverless StartJobRun tags.deployer-args: pattern [A-Za-z0-9 /_.:=+@-]* (value \'{"extra":"2"}\') [cmd/run]')]
 
 
 def test_scheduler_name_pattern_is_flagged():
@@ -85,8 +109,13 @@ def test_unknown_member_is_flagged():
 
 
 def test_s3_put_object_with_if_none_match():
-    rec = record("PUT", "/bucket/deploy-p/locks/dev.json", "s3",
-                 {"if-none-match": "*", "content-type": "application/json", "x-amz-content-sha256": "UNSIGNED-PAYLOAD"}, '{"id":"x"}')
+    rec = record(
+        "PUT",
+        "/bucket/deploy-p/locks/dev.json",
+        "s3",
+        {"if-none-match": "*", "content-type": "application/json", "x-amz-content-sha256": "UNSIGNED-PAYLOAD"},
+        '{"id":"x"}',
+    )
     decoded = decode(load_request(rec, "t"))
     assert (decoded.service, decoded.operation.name) == ("s3", "PutObject")
     assert decoded.params["IfNoneMatch"] == "*" and decoded.params["Key"] == "deploy-p/locks/dev.json"
@@ -97,8 +126,10 @@ def test_s3_upload_part_and_complete_multipart_upload():
     part = record("PUT", "/bucket/a/code.zip", "s3", {}, None, query="partNumber=2&uploadId=u-1")
     part["body_length"], part["body_omitted"] = 5242880, "object upload"
     assert issues_of(part) == ("s3 UploadPart", [])
-    xml = ('<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><PartNumber>1</PartNumber>'
-           '<ETag>"e1"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>"e2"</ETag></Part></CompleteMultipartUpload>')
+    xml = (
+        '<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Part><PartNumber>1</PartNumber>'
+        '<ETag>"e1"</ETag></Part><Part><PartNumber>2</PartNumber><ETag>"e2"</ETag></Part></CompleteMultipartUpload>'
+    )
     complete = record("POST", "/bucket/a/code.zip", "s3", {"content-type": "application/xml"}, xml, query="uploadId=u-1")
     decoded = decode(load_request(complete, "t"))
     assert decoded.operation.name == "CompleteMultipartUpload"
@@ -109,65 +140,91 @@ def test_s3_upload_part_and_complete_multipart_upload():
 def test_s3_header_of_another_operation_and_bad_part_number():
     rec = record("PUT", "/bucket/a/code.zip", "s3", {"if-none-match": "*"}, None, query="partNumber=one&uploadId=u-1")
     _, lines = issues_of(rec)
-    assert lines == ["CONTRACT: s3 UploadPart PartNumber: type integer (value 'one') [cmd/apply]",
-                     "CONTRACT: s3 UploadPart header if-none-match: not a member of UploadPart (AWS ignores or refuses it) [cmd/apply]"]
+    assert lines == [
+        "CONTRACT: s3 UploadPart PartNumber: type integer (value 'one') [cmd/apply]",
+        "CONTRACT: s3 UploadPart header if-none-match: not a member of UploadPart (AWS ignores or refuses it) [cmd/apply]",
+    ]
 
 
 def test_delete_objects_needs_a_checksum():
     xml = "<Delete><Object><Key>a</Key></Object><Quiet>true</Quiet></Delete>"
     _, lines = issues_of(record("POST", "/bucket", "s3", {}, xml, query="delete="))
-    assert lines == [("CONTRACT: s3 DeleteObjects header content-md5: httpChecksumRequired: send Content-MD5 or an "
-                      "x-amz-checksum-* header [cmd/apply]")]
+    assert lines == [("CONTRACT: s3 DeleteObjects header content-md5: httpChecksumRequired: send Content-MD5 or an x-amz-checksum-* header [cmd/apply]")]
 
 
 def test_sts_get_caller_identity_query():
-    rec = record("POST", "/", "sts", {"content-type": "application/x-www-form-urlencoded; charset=utf-8"},
-                 "Action=GetCallerIdentity&Version=2011-06-15", command="whoami")
+    rec = record(
+        "POST",
+        "/",
+        "sts",
+        {"content-type": "application/x-www-form-urlencoded; charset=utf-8"},
+        "Action=GetCallerIdentity&Version=2011-06-15",
+        command="whoami",
+    )
     assert issues_of(rec) == ("sts GetCallerIdentity", [])
 
 
 def test_query_lists_maps_and_version():
-    body = ("Action=CreateTopic&Version=2010-03-31&Name=alerts&Attributes.entry.1.key=DisplayName&Attributes.entry.1.value=x"
-            "&Tags.member.1.Key=project&Tags.member.1.Value=carsales&Tags.member.3.Key=b&Tags.member.3.Value=c")
+    body = (
+        "Action=CreateTopic&Version=2010-03-31&Name=alerts&Attributes.entry.1.key=DisplayName&Attributes.entry.1.value=x"
+        "&Tags.member.1.Key=project&Tags.member.1.Value=carsales&Tags.member.3.Key=b&Tags.member.3.Value=c"
+    )
     _, lines = issues_of(record("POST", "/", "sns", {"content-type": "application/x-www-form-urlencoded"}, body))
     assert lines == ["CONTRACT: sns CreateTopic Tags: list/map indexes are [1, 3], not 1..2 [cmd/apply]"]
-    _, lines = issues_of(record("POST", "/", "sts", {"content-type": "application/x-www-form-urlencoded"},
-                                "Action=GetCallerIdentity&Version=2012-01-01&Extra=1"))
-    assert [line.split(": ", 2)[1:] for line in lines] == [["sts GetCallerIdentity Extra", "unknown form parameter (no member reads it) [cmd/apply]"],
-                                                         ["sts GetCallerIdentity Version", "must be 2011-06-15 (value '2012-01-01') [cmd/apply]"]]
+    _, lines = issues_of(
+        record("POST", "/", "sts", {"content-type": "application/x-www-form-urlencoded"}, "Action=GetCallerIdentity&Version=2012-01-01&Extra=1")
+    )
+    assert [line.split(": ", 2)[1:] for line in lines] == [
+        ["sts GetCallerIdentity Extra", "unknown form parameter (no member reads it) [cmd/apply]"],
+        ["sts GetCallerIdentity Version", "must be 2011-06-15 (value '2012-01-01') [cmd/apply]"],
+    ]
 
 
 def test_timestamps_enum_and_max():
     bad = rest_json("GET", "/applications/00fabc123/jobruns", "emr-serverless", query="createdAtAfter=1700000000&states=RUNNING&states=NOPE&maxResults=500")
     _, lines = issues_of(bad)
     rules = [line.split(": ", 2)[2] for line in lines]
-    assert rules == ["timestamp format iso8601 (value '1700000000') [cmd/run]", "max value 50 (value 500) [cmd/run]",
-                     "enum [SUBMITTED, PENDING, SCHEDULED, RUNNING, SUCCESS, FAILED, CANCELLING, CANCELLED, QUEUED] (value 'NOPE') [cmd/run]"]
-    good = json_call("logs", "Logs_20140328.GetLogEvents", {"logGroupName": "/aws-glue/jobs/output", "logStreamName": "jr_1",
-                                                            "startTime": 1700000000000, "startFromHead": True}, command="logs")
+    assert rules == [
+        "timestamp format iso8601 (value '1700000000') [cmd/run]",
+        "max value 50 (value 500) [cmd/run]",
+        "enum [SUBMITTED, PENDING, SCHEDULED, RUNNING, SUCCESS, FAILED, CANCELLING, CANCELLED, QUEUED] (value 'NOPE') [cmd/run]",
+    ]
+    good = json_call(
+        "logs",
+        "Logs_20140328.GetLogEvents",
+        {"logGroupName": "/aws-glue/jobs/output", "logStreamName": "jr_1", "startTime": 1700000000000, "startFromHead": True},
+        command="logs",
+    )
     assert issues_of(good)[1] == []
 
 
 def test_json_protocol_content_type_and_secrets_are_not_shown():
     rec = json_call("glue", "AWSGlue.CreateJob", GLUE_CREATE_JOB, version="1.0")
     _, lines = issues_of(rec)
-    assert lines == [("CONTRACT: glue CreateJob header content-type: JSON protocol wants application/x-amz-json-1.1 "
-                      "(value 'application/x-amz-json-1.0') [cmd/apply]")]
-    secret = rest_json("POST", "/applications/00fabc123/jobruns", "emr-serverless",
-                       {**START_JOB_RUN, "tags": {"k": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY{}"}})
+    assert lines == [
+        ("CONTRACT: glue CreateJob header content-type: JSON protocol wants application/x-amz-json-1.1 (value 'application/x-amz-json-1.0') [cmd/apply]")
+    ]
+    secret = rest_json(
+        "POST", "/applications/00fabc123/jobruns", "emr-serverless", {**START_JOB_RUN, "tags": {"k": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY{}"}}
+    )
     assert "wJalr" not in "\n".join(issues_of(secret)[1])
 
 
 def test_schedule_universal_target_input_is_checked_as_the_call_it_makes():
     """A schedule's Input is the parameters of the API it calls when it fires: checked now."""
-    start = {"applicationId": "00fabc123", "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/emr-job",
-             "clientToken": "<aws.scheduler.execution-id>",  # a context attribute: replaced when it fires
-             "jobDriver": {"sparkSubmit": {"entryPoint": "s3://b/main.py", "entryPointArguments": ["--note", ""]}}}
+    start = {
+        "applicationId": "00fabc123",
+        "executionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/emr-job",
+        "clientToken": "<aws.scheduler.execution-id>",  # a context attribute: replaced when it fires
+        "jobDriver": {"sparkSubmit": {"entryPoint": "s3://b/main.py", "entryPointArguments": ["--note", ""]}},
+    }
     target = {**CREATE_SCHEDULE["Target"], "Arn": "arn:aws:scheduler:::aws-sdk:emrserverless:startJobRun", "Input": json.dumps(start)}
     _, lines = issues_of(rest_json("POST", "/schedules/nightly", "scheduler", {**CREATE_SCHEDULE, "Target": target}, command="apply"))
     prefix = "CONTRACT: scheduler CreateSchedule Target.Input[emr-serverless StartJobRun].jobDriver.sparkSubmit.entryPointArguments[1]"
-    assert lines == [f"{prefix}: min 1 characters (has 0) (value hidden: sensitive) [cmd/apply]",
-                     f"{prefix}: pattern .*\\S.* (value hidden: sensitive) [cmd/apply]"]
+    assert lines == [
+        f"{prefix}: min 1 characters (has 0) (value hidden: sensitive) [cmd/apply]",
+        f"{prefix}: pattern .*\\S.* (value hidden: sensitive) [cmd/apply]",
+    ]
 
 
 def test_unmappable_request_is_a_violation():
@@ -193,8 +250,10 @@ def write(folder: Path, records: list[dict]) -> None:
 
 
 def test_counts_and_exit_code(tmp_path, capsys):
-    good = [json_call("glue", "AWSGlue.CreateJob", GLUE_CREATE_JOB),
-            record("POST", "/", "sts", {"content-type": "application/x-www-form-urlencoded"}, "Action=GetCallerIdentity&Version=2011-06-15")]
+    good = [
+        json_call("glue", "AWSGlue.CreateJob", GLUE_CREATE_JOB),
+        record("POST", "/", "sts", {"content-type": "application/x-www-form-urlencoded"}, "Action=GetCallerIdentity&Version=2011-06-15"),
+    ]
     write(tmp_path / "good", good * 2)
     assert validate.main([str(tmp_path / "good")]) == 0
     out = capsys.readouterr().out.splitlines()

@@ -17,6 +17,7 @@ Exits 1 if K > 0, or if N == 0 (a contract test that saw nothing cannot pass). A
 body arrived cut short (the client was killed mid-request: the fault tests do that) is not what
 deployer sent; it is counted and named on stderr, not checked.
 """
+
 from __future__ import annotations
 
 import collections
@@ -39,9 +40,12 @@ SECRET_VALUE = re.compile(r"(?:AKIA|ASIA)[A-Z0-9]{12,}|[A-Za-z0-9+/=_-]{32,}|---
 UNIVERSAL_TARGET = re.compile(r"arn:aws[a-z-]*:scheduler:::aws-sdk:([a-z0-9]+):([a-zA-Z0-9]+)")
 # Scheduler replaces these context attributes in Input when the schedule fires; check the call
 # with values of the shapes it substitutes (an execution id is a UUID).
-CONTEXT = {"<aws.scheduler.execution-id>": "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
-           "<aws.scheduler.schedule-arn>": "arn:aws:scheduler:us-east-1:123456789012:schedule/default/example",
-           "<aws.scheduler.scheduled-time>": "2026-01-01T03:00:00Z", "<aws.scheduler.attempt-number>": "1"}
+CONTEXT = {
+    "<aws.scheduler.execution-id>": "0a1b2c3d-4e5f-4a7b-8c9d-0e1f2a3b4c5d",
+    "<aws.scheduler.schedule-arn>": "arn:aws:scheduler:us-east-1:123456789012:schedule/default/example",
+    "<aws.scheduler.scheduled-time>": "2026-01-01T03:00:00Z",
+    "<aws.scheduler.attempt-number>": "1",
+}
 
 
 def scheduled_call(decoded: Decoded) -> tuple[object, dict, str] | None:
@@ -65,8 +69,11 @@ def scheduled_call(decoded: Decoded) -> tuple[object, dict, str] | None:
         return None
     operation = model(service).operation_model(name)
     issues: list[Issue] = []
-    params = json_members(value, operation.input_shape, operation.input_shape.members, "", issues, "unixTimestamp") \
-        if isinstance(value, dict) and operation.input_shape is not None else {}
+    params = (
+        json_members(value, operation.input_shape, operation.input_shape.members, "", issues, "unixTimestamp")
+        if isinstance(value, dict) and operation.input_shape is not None
+        else {}
+    )
     return operation, params, f"Target.Input[{service} {name}]"
 
 
@@ -172,8 +179,11 @@ def main(argv: list[str]) -> int:
     print(report(lines, per_operation, bad_operation, len(requests)))
     cut = [request.where for request in requests if request.truncated]
     if cut:
-        print(f"contract: note: {len(cut)} request(s) arrived cut short (body shorter than Content-Length: the client "
-              f"died mid-request) and were not checked: {', '.join(cut[:5])}{' …' if len(cut) > 5 else ''}", file=sys.stderr)
+        print(
+            f"contract: note: {len(cut)} request(s) arrived cut short (body shorter than Content-Length: the client "
+            f"died mid-request) and were not checked: {', '.join(cut[:5])}{' …' if len(cut) > 5 else ''}",
+            file=sys.stderr,
+        )
     for pattern, why in sorted(UNCHECKED.items()):
         print(f"contract: note: pattern {pattern} not checked ({why})", file=sys.stderr)
     if not requests:

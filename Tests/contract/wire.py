@@ -7,6 +7,7 @@ Python types and datetimes. What only the wire shows (a timestamp in the wrong f
 that is not a number, a key nothing reads) becomes an Issue here; an unknown member is passed on
 under its wire name so ParamValidator reports it as botocore would.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,8 +22,10 @@ from xml.etree import ElementTree
 
 NOVALUE = object()
 ISO8601 = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
-RFC822 = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
-                    r"\d{2}:\d{2}:\d{2} GMT")
+RFC822 = re.compile(
+    r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} "
+    r"\d{2}:\d{2}:\d{2} GMT"
+)
 EPOCH = re.compile(r"-?\d+(\.\d+)?")
 INTEGER = re.compile(r"-?\d+")
 BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
@@ -39,6 +42,7 @@ class Invalid:
 @dataclasses.dataclass
 class Issue:
     """One broken rule: where (member path or `header NAME`), which rule, and the value if any."""
+
     path: str
     rule: str
     value: Any = NOVALUE
@@ -250,8 +254,7 @@ def from_query(flat: dict[str, str], shape, key: str, path: str, issues: list[Is
             prefix = key if "name" not in shape.member.serialization else ".".join(key.split(".")[:-1] + [shape.member.serialization["name"]])
         else:
             prefix = f"{key}.{shape.member.serialization.get('name', 'member')}"
-        return [from_query(flat, shape.member, f"{prefix}.{i}", f"{path}[{n}]", issues, used)
-                for n, i in enumerate(query_indexes(flat, prefix, path, issues))]
+        return [from_query(flat, shape.member, f"{prefix}.{i}", f"{path}[{n}]", issues, used) for n, i in enumerate(query_indexes(flat, prefix, path, issues))]
     if kind == "map":
         prefix = key if shape.serialization.get("flattened") else f"{key}.entry"
         key_name, value_name = shape.key.serialization.get("name", "key"), shape.value.serialization.get("name", "value")

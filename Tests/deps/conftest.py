@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -43,9 +42,22 @@ def pyspark_home():
 
 def clean_environment(**extra):
     """The environment deployer (and Spark) get: none of the caller's Python paths or interpreters."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON", "SPARK_HOME",
-                        "DEPLOYER_PIP_PYTHON", "DEPLOYER_JOBS_PYTHON", "VIRTUAL_ENV", "SPARK_SUBMIT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in (
+            "PYTHONPATH",
+            "PYTHONHOME",
+            "PYSPARK_PYTHON",
+            "PYSPARK_DRIVER_PYTHON",
+            "SPARK_HOME",
+            "DEPLOYER_PIP_PYTHON",
+            "DEPLOYER_JOBS_PYTHON",
+            "VIRTUAL_ENV",
+            "SPARK_SUBMIT",
+        )
+    }
     env["SPARK_LOCAL_IP"] = "127.0.0.1"
     env["DEPLOYER_PIP_PYTHON"] = PYTHON
     env.update(extra)
@@ -75,8 +87,7 @@ class Project:
 
     def copy_jobs(self, *names):
         for name in names:
-            shutil.copytree(REPO / "jobs" / name, self.root / "jobs" / name,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(REPO / "jobs" / name, self.root / "jobs" / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
     def write(self, relative, text):
         path = self.root / relative
@@ -88,8 +99,7 @@ class Project:
         return self.write("deployer.yml", text)
 
     def deployer(self, *args, timeout=600, env=None):
-        completed = subprocess.run([str(DEPLOYER), *args], cwd=self.root, capture_output=True, text=True,
-                                   timeout=timeout, env=env or clean_environment())
+        completed = subprocess.run([str(DEPLOYER), *args], cwd=self.root, capture_output=True, text=True, timeout=timeout, env=env or clean_environment())
         return Result(args, completed)
 
     @property
@@ -126,8 +136,11 @@ def isolated_python(tmp_path_factory):
     venv = tmp_path_factory.mktemp("venv") / "isolated"
     subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+    site = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
     (site / "pyspark").symlink_to(pyspark_home(), target_is_directory=True)
     (site / "py4j").symlink_to(Path(py4j.__file__).resolve().parent, target_is_directory=True)
     return str(python)
@@ -155,28 +168,46 @@ class Cluster:
         spark_class = str(home / "bin" / "spark-class")
         # Workers (and the executors they start) see no PYTHONPATH: a job's packages can only
         # come from what the driver ships (--py-files, spark.archives).
-        env = clean_environment(SPARK_HOME=str(home), SPARK_LOG_DIR=str(self.root / "logs"),
-                                SPARK_NO_DAEMONIZE="1")
+        env = clean_environment(SPARK_HOME=str(home), SPARK_LOG_DIR=str(self.root / "logs"), SPARK_NO_DAEMONIZE="1")
         self.port = free_port()
         master_log = self.root / "master.log"
-        self._spawn([spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
-                     "--port", str(self.port), "--webui-port", str(free_port())], env, master_log)
+        self._spawn(
+            [spark_class, "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1", "--port", str(self.port), "--webui-port", str(free_port())],
+            env,
+            master_log,
+        )
         self._wait(master_log, "I have been elected leader", 60)
         for index in range(2):
             work = self.root / f"worker{index}"
             work.mkdir()
             self.work_dirs.append(work)
-            self._spawn([spark_class, "org.apache.spark.deploy.worker.Worker", self.master_url,
-                         "--host", "127.0.0.1", "--port", str(free_port()), "--webui-port", str(free_port()),
-                         "--cores", "1", "--memory", "1g", "--work-dir", str(work)],
-                        env, self.root / f"worker{index}.log")
+            self._spawn(
+                [
+                    spark_class,
+                    "org.apache.spark.deploy.worker.Worker",
+                    self.master_url,
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(free_port()),
+                    "--webui-port",
+                    str(free_port()),
+                    "--cores",
+                    "1",
+                    "--memory",
+                    "1g",
+                    "--work-dir",
+                    str(work),
+                ],
+                env,
+                self.root / f"worker{index}.log",
+            )
         for index in range(2):
             self._wait(self.root / f"worker{index}.log", "Successfully registered with master", 60)
 
     def _spawn(self, command, env, log):
         with open(log, "w") as out:
-            self.processes.append(subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                                   stdin=subprocess.DEVNULL, start_new_session=True))
+            self.processes.append(subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True))
 
     def _wait(self, log, text, seconds):
         deadline = time.monotonic() + seconds
@@ -186,8 +217,9 @@ class Cluster:
             if any(p.poll() is not None for p in self.processes):
                 break
             time.sleep(0.25)
-        raise RuntimeError(f"Spark standalone: {text!r} not in {log} within {seconds}s:\n"
-                           + (log.read_text(errors="replace")[-4000:] if log.exists() else "(no log)"))
+        raise RuntimeError(
+            f"Spark standalone: {text!r} not in {log} within {seconds}s:\n" + (log.read_text(errors="replace")[-4000:] if log.exists() else "(no log)")
+        )
 
     def stop(self):
         for process in reversed(self.processes):

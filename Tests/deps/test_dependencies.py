@@ -12,9 +12,9 @@ import subprocess
 import textwrap
 from pathlib import Path
 
-import pytest
 
 from conftest import EXPECTED_ROWS, PYTHON, QUARANTINED_ROWS
+
 
 def sales_etl_job(requirements=True, output="out/sales_etl"):
     lines = [
@@ -53,7 +53,7 @@ def manifest(target, *jobs):
 
 
 def local_target(python=None, master="local[2]"):
-    text = f"local:\n  engine: local\n  artifacts: {{path: state}}\n  local:\n    master: \"{master}\"\n"
+    text = f'local:\n  engine: local\n  artifacts: {{path: state}}\n  local:\n    master: "{master}"\n'
     if python:
         text += f"    python: {python}\n"
     return text
@@ -229,8 +229,7 @@ def test_native_and_pure_wheels_on_executors_of_local_spark(project, isolated_py
 
 
 def spark_target(cluster, python):
-    return (f"cluster:\n  engine: spark\n  artifacts: {{path: state}}\n"
-            f"  spark: {{master: \"{cluster.master_url}\", python: {python}, deploy_mode: client}}\n")
+    return f'cluster:\n  engine: spark\n  artifacts: {{path: state}}\n  spark: {{master: "{cluster.master_url}", python: {python}, deploy_mode: client}}\n'
 
 
 def test_sales_etl_on_a_spark_standalone_cluster(project, isolated_python, cluster):
@@ -278,8 +277,7 @@ def tiny_job(project, requirements, target=None):
     project.write("jobs/tiny/config.yml", "{}\n")
     project.write("jobs/tiny/src/tiny/__init__.py", "")
     project.write("jobs/tiny/requirements.txt", requirements)
-    job = ("  tiny:\n    source: jobs/tiny\n    entry_point: main.py\n    config: jobs/tiny/config.yml\n"
-           "    requirements: jobs/tiny/requirements.txt\n")
+    job = "  tiny:\n    source: jobs/tiny\n    entry_point: main.py\n    config: jobs/tiny/config.yml\n    requirements: jobs/tiny/requirements.txt\n"
     project.manifest(manifest(target or local_target(), job))
 
 
@@ -306,7 +304,7 @@ def test_unpinned_line_fails_validate_naming_file_and_line(project):
 
 
 def test_unknown_package_fails_plan_naming_package_and_runtime(project):
-    tiny_job(project, "no-such-package-deployer-test==1.0\n", target=local_target() + "  runtime: {python: \"3.11\", arch: x86_64}\n")
+    tiny_job(project, "no-such-package-deployer-test==1.0\n", target=local_target() + '  runtime: {python: "3.11", arch: x86_64}\n')
     result = project.deployer("plan")
     assert result.status != 0, result.all
     line = one_line(result.stderr)
@@ -319,7 +317,7 @@ def test_unknown_package_fails_plan_naming_package_and_runtime(project):
 
 def test_no_wheel_for_arm64_python39_fails_plan(project):
     # pyarrow 3.0.0 publishes cp39 wheels for x86_64 only (aarch64 wheels start at 4.0.0).
-    tiny_job(project, "pyarrow==3.0.0\n", target=local_target() + "  runtime: {python: \"3.9\", arch: arm64}\n")
+    tiny_job(project, "pyarrow==3.0.0\n", target=local_target() + '  runtime: {python: "3.9", arch: arm64}\n')
     result = project.deployer("plan")
     assert result.status != 0, result.all
     line = one_line(result.stderr)
@@ -359,8 +357,11 @@ def test_corrupt_bundle_in_the_store_is_caught_before_the_job_runs(project, isol
     assert run.status != 0 and "does not match its SHA256SUMS" in run.stderr, run.all
 
     # A refused run leaves nothing that breaks the commands on-call uses next (checked at the end).
-    broken = [result.all for result in (project.deployer(*command) for command in (["status"], ["runs"], ["logs", "nativejob", "--run", "latest"]))
-              if "no local run" in result.stderr or "runs unavailable" in result.stdout]
+    broken = [
+        result.all
+        for result in (project.deployer(*command) for command in (["status"], ["runs"], ["logs", "nativejob", "--run", "latest"]))
+        if "no local run" in result.stderr or "runs unavailable" in result.stdout
+    ]
 
     # The printed fix: delete the folder, apply uploads it again, the job runs.
     shutil.rmtree(bundle)

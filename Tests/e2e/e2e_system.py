@@ -5,6 +5,7 @@ dev.tfvars and with prod.tfvars (a copy, plus the override files below; each env
 local state through -backend-config) <- terraform output -json <- deployer, signed as the roles that
 Terraform created. Only the standard library, boto3 and the terraform and deployer binaries.
 """
+
 from __future__ import annotations
 
 import base64
@@ -32,18 +33,25 @@ DEPLOYER_TIMEOUT = 180
 # What moto cannot hold as the modules declare it, and what the test does instead. Printed by the
 # test; each entry is an override file written into the copied tree (the real tree is untouched).
 LEFT_OUT = [
-    ("module.{artifact,data}_bucket.aws_s3_bucket_logging.this",
-     "left out: moto's PutBucketLogging accepts a target only if the target bucket policy's "
-     "Resource is exactly BUCKET/<target_prefix>*; ours grants BUCKET/s3-access/* (which covers "
-     "the prefix on AWS), so moto refuses and the provider retries until it times out",
-     "modules/s3_bucket", 'resource "aws_s3_bucket_logging" "this" {\n  count = 0\n}\n'),
-    ("module.emr_serverless.aws_emrserverless_application.this",
-     "kept, with type \"SPARK\" instead of \"spark\": moto 5.2 accepts only the upper-case engine "
-     "names (\"Unsupported engine spark\"); AWS accepts both",
-     "modules/emr_serverless", 'resource "aws_emrserverless_application" "this" {\n  type = "SPARK"\n}\n'),
+    (
+        "module.{artifact,data}_bucket.aws_s3_bucket_logging.this",
+        "left out: moto's PutBucketLogging accepts a target only if the target bucket policy's "
+        "Resource is exactly BUCKET/<target_prefix>*; ours grants BUCKET/s3-access/* (which covers "
+        "the prefix on AWS), so moto refuses and the provider retries until it times out",
+        "modules/s3_bucket",
+        'resource "aws_s3_bucket_logging" "this" {\n  count = 0\n}\n',
+    ),
+    (
+        "module.emr_serverless.aws_emrserverless_application.this",
+        'kept, with type "SPARK" instead of "spark": moto 5.2 accepts only the upper-case engine names ("Unsupported engine spark"); AWS accepts both',
+        "modules/emr_serverless",
+        'resource "aws_emrserverless_application" "this" {\n  type = "SPARK"\n}\n',
+    ),
 ]
-NOT_APPLIED = ("Aurora, DMS, the EC2 runner and the EMR Serverless security group are off in "
-               "dev.tfvars and prod.tfvars (they need a VPC), as in terraform/README.md; nothing else is left out")
+NOT_APPLIED = (
+    "Aurora, DMS, the EC2 runner and the EMR Serverless security group are off in "
+    "dev.tfvars and prod.tfvars (they need a VPC), as in terraform/README.md; nothing else is left out"
+)
 
 
 class Unavailable(Exception):
@@ -65,8 +73,13 @@ def find_mirror() -> Path | None:
         p = Path(explicit)
         return p if (p / "registry.terraform.io/hashicorp/aws").is_dir() else None
     home = Path.home()
-    for base in ("/opt/tf-plugins", "/usr/share/terraform/plugins", str(home / ".terraform.d/plugins"),
-                 str(home / ".local/share/terraform/plugins"), "/usr/local/share/terraform/plugins"):
+    for base in (
+        "/opt/tf-plugins",
+        "/usr/share/terraform/plugins",
+        str(home / ".terraform.d/plugins"),
+        str(home / ".local/share/terraform/plugins"),
+        "/usr/local/share/terraform/plugins",
+    ):
         if (Path(base) / "registry.terraform.io/hashicorp/aws").is_dir():
             return Path(base)
     return None
@@ -86,28 +99,49 @@ def make_tls(folder: Path) -> tuple[Path, Path, Path]:
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "deployer e2e test CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-          .not_valid_after(now + datetime.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                       data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                       encipher_only=False, decipher_only=False), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                        x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     ca_pem, cert_pem, key_pem = folder / "ca.pem", folder / "server.pem", folder / "server.key"
     ca_pem.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     cert_pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
+    key_pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
     os.chmod(key_pem, 0o600)
     return ca_pem, cert_pem, key_pem
 
@@ -116,9 +150,19 @@ def github_token(sub: str, aud: str = "sts.amazonaws.com", lifetime: int = 600) 
     """A token shaped like GitHub Actions' OIDC token (claims only; the signature is a placeholder
     that moto_iam.py does not verify)."""
     now = int(time.time())
-    parts = [{"alg": "RS256", "typ": "JWT", "kid": "e2e"},
-             {"iss": f"https://{OIDC_HOST}", "aud": aud, "sub": sub, "iat": now, "nbf": now,
-              "exp": now + lifetime, "repository": REPOSITORY, "job_workflow_ref": f"{REPOSITORY}/.github/workflows/deploy.yml@refs/heads/main"}]
+    parts = [
+        {"alg": "RS256", "typ": "JWT", "kid": "e2e"},
+        {
+            "iss": f"https://{OIDC_HOST}",
+            "aud": aud,
+            "sub": sub,
+            "iat": now,
+            "nbf": now,
+            "exp": now + lifetime,
+            "repository": REPOSITORY,
+            "job_workflow_ref": f"{REPOSITORY}/.github/workflows/deploy.yml@refs/heads/main",
+        },
+    ]
     enc = [base64.urlsafe_b64encode(json.dumps(p).encode()).rstrip(b"=").decode() for p in parts]
     return ".".join(enc + ["e2e-unsigned"])
 
@@ -163,10 +207,15 @@ class System:
         if os.environ.get("DEPLOYER_CONTRACT_DIR"):  # moto records deployer's requests for Tests/contract
             env["DEPLOYER_CONTRACT_DIR"] = os.environ["DEPLOYER_CONTRACT_DIR"]
         log = open(self.root / "moto.log", "wb")
-        self.moto = subprocess.Popen([sys.executable, str(HERE / "moto_iam.py"), "-H", "127.0.0.1", "-p", str(port),
-                                      "--ssl-cert", str(cert), "--ssl-key", str(key)],
-                                     env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True, cwd=self.root)
+        self.moto = subprocess.Popen(
+            [sys.executable, str(HERE / "moto_iam.py"), "-H", "127.0.0.1", "-p", str(port), "--ssl-cert", str(cert), "--ssl-key", str(key)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=self.root,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.moto.poll() is not None:
@@ -191,12 +240,14 @@ class System:
     def boto(self, service: str, key: tuple[str, str, str | None] | None = None, region: str = "us-east-1"):
         import boto3
         from botocore.config import Config
+
         ak, sk, tok = key or self.admin_key
-        return boto3.session.Session(aws_access_key_id=ak, aws_secret_access_key=sk, aws_session_token=tok,
-                                     region_name=region).client(
-            service, endpoint_url=self.endpoint, verify=str(self.ca),
-            config=Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"},
-                          connect_timeout=5, read_timeout=30))
+        return boto3.session.Session(aws_access_key_id=ak, aws_secret_access_key=sk, aws_session_token=tok, region_name=region).client(
+            service,
+            endpoint_url=self.endpoint,
+            verify=str(self.ca),
+            config=Config(retries={"total_max_attempts": 1}, s3={"addressing_style": "path"}, connect_timeout=5, read_timeout=30),
+        )
 
     def bootstrap(self) -> None:
         """Exactly BOOTSTRAP IAM calls while moto does not check yet: the Terraform user (an admin,
@@ -204,6 +255,7 @@ class System:
         sts:AssumeRole; trusted by the deploy roles through the e2e override and by the on-call
         roles through oncall_principal_arns). Then proves auth is on."""
         from botocore.exceptions import ClientError
+
         iam = self.boto("iam", ("AKIAE2EBOOTSTRAP0000", "not-checked", None))
         admin = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
         assume = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]})
@@ -230,8 +282,7 @@ class System:
         (each environment's path comes with init -backend-config), moto's endpoints, the operator in
         the deploy and job roles' trust, and the LEFT_OUT changes."""
         tree = self.root / "terraform"
-        shutil.copytree(REPO / "terraform", tree,
-                        ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*", "tests"))
+        shutil.copytree(REPO / "terraform", tree, ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*", "tests"))
         for _, _, module, text in LEFT_OUT:
             (tree / module / "e2e_override.tf").write_text(text)
         # The deploy role keeps its GitHub OIDC statement unchanged; the operator is added so the
@@ -257,8 +308,7 @@ resource "aws_iam_role" "emr_serverless" {{
 """)
         # Every service the modules use points at moto; any other would go through the proxy
         # below, which refuses, so nothing leaves 127.0.0.1.
-        services = ["iam", "sts", "s3", "kms", "glue", "emrserverless", "emr", "sns", "sqs", "scheduler", "events",
-                    "logs", "cloudwatch"]
+        services = ["iam", "sts", "s3", "kms", "glue", "emrserverless", "emr", "sns", "sqs", "scheduler", "events", "logs", "cloudwatch"]
         endpoints = "\n".join(f'    {s} = "{self.endpoint}"' for s in services)
         (tree / "env/e2e_override.tf").write_text(f"""terraform {{
   backend "local" {{}}
@@ -292,9 +342,17 @@ provider "aws" {{
 }}
 """)
         env = clean_env(self.root)
-        env.update(TF_CLI_CONFIG_FILE=str(rc), TF_DATA_DIR=str(self.root / f"tfdata-{env_name}"), TF_IN_AUTOMATION="1",
-                   CHECKPOINT_DISABLE="1", HTTPS_PROXY=f"http://127.0.0.1:{self.closed_port}",
-                   HTTP_PROXY=f"http://127.0.0.1:{self.closed_port}", NO_PROXY="127.0.0.1", AWS_ACCESS_KEY_ID=self.admin_key[0], AWS_SECRET_ACCESS_KEY=self.admin_key[1])
+        env.update(
+            TF_CLI_CONFIG_FILE=str(rc),
+            TF_DATA_DIR=str(self.root / f"tfdata-{env_name}"),
+            TF_IN_AUTOMATION="1",
+            CHECKPOINT_DISABLE="1",
+            HTTPS_PROXY=f"http://127.0.0.1:{self.closed_port}",
+            HTTP_PROXY=f"http://127.0.0.1:{self.closed_port}",
+            NO_PROXY="127.0.0.1",
+            AWS_ACCESS_KEY_ID=self.admin_key[0],
+            AWS_SECRET_ACCESS_KEY=self.admin_key[1],
+        )
         return env
 
     def terraform_apply(self, mirror: Path) -> None:
@@ -305,29 +363,43 @@ provider "aws" {{
         tree = self.terraform_tree()
         root = tree / "env"
         provider = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{OIDC_HOST}"
-        common = ["-var", f"oncall_principal_arns=[\"{self.operator_arn}\"]"]
-        variables = {"dev": common,
-                     # dev and prod share this account: dev owns the GitHub OIDC provider.
-                     "prod": common + ["-var", "create_oidc_provider=false", "-var", f"oidc_provider_arn={provider}"]}
+        common = ["-var", f'oncall_principal_arns=["{self.operator_arn}"]']
+        variables = {
+            "dev": common,
+            # dev and prod share this account: dev owns the GitHub OIDC provider.
+            "prod": common + ["-var", "create_oidc_provider=false", "-var", f"oidc_provider_arn={provider}"],
+        }
         t0 = time.monotonic()
         for env_name in ("dev", "prod"):
             with open(self.root / f"terraform-{env_name}.log", "w") as log:
-                init = subprocess.run(["terraform", "init", "-input=false", "-no-color", "-reconfigure",
-                                       f"-backend-config=path={self.root / (env_name + '.tfstate')}"],
-                                      cwd=root, env=self.terraform_env(mirror, env_name), stdout=log,
-                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=TERRAFORM_TIMEOUT)
+                init = subprocess.run(
+                    ["terraform", "init", "-input=false", "-no-color", "-reconfigure", f"-backend-config=path={self.root / (env_name + '.tfstate')}"],
+                    cwd=root,
+                    env=self.terraform_env(mirror, env_name),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    timeout=TERRAFORM_TIMEOUT,
+                )
             if init.returncode != 0:
-                raise RuntimeError(f"{env_name}: terraform init exit {init.returncode}:\n"
-                                   f"{(self.root / f'terraform-{env_name}.log').read_text()[-4000:]}")
+                raise RuntimeError(f"{env_name}: terraform init exit {init.returncode}:\n{(self.root / f'terraform-{env_name}.log').read_text()[-4000:]}")
         procs = {}
         for env_name in ("dev", "prod"):
             log = open(self.root / f"terraform-{env_name}.log", "a")
-            script = (f"terraform apply -input=false -no-color -auto-approve -var-file={env_name}.tfvars "
-                      f"{' '.join(_q(v) for v in variables[env_name])} && "
-                      f"terraform output -json > {_q(str(self.root / (env_name + '.json')))}")
-            procs[env_name] = subprocess.Popen(["bash", "-c", script], cwd=root,
-                                               env=self.terraform_env(mirror, env_name), stdout=log, stderr=subprocess.STDOUT,
-                                               stdin=subprocess.DEVNULL, start_new_session=True)
+            script = (
+                f"terraform apply -input=false -no-color -auto-approve -var-file={env_name}.tfvars "
+                f"{' '.join(_q(v) for v in variables[env_name])} && "
+                f"terraform output -json > {_q(str(self.root / (env_name + '.json')))}"
+            )
+            procs[env_name] = subprocess.Popen(
+                ["bash", "-c", script],
+                cwd=root,
+                env=self.terraform_env(mirror, env_name),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + TERRAFORM_TIMEOUT
         failures = []
         for env_name, proc in procs.items():
@@ -338,8 +410,7 @@ provider "aws" {{
                 proc.wait(30)
                 failures.append(f"{env_name}: terraform did not finish within {TERRAFORM_TIMEOUT} s")
             if proc.returncode != 0:
-                failures.append(f"{env_name}: terraform exit {proc.returncode}:\n"
-                                f"{(self.root / f'terraform-{env_name}.log').read_text()[-4000:]}")
+                failures.append(f"{env_name}: terraform exit {proc.returncode}:\n{(self.root / f'terraform-{env_name}.log').read_text()[-4000:]}")
         self.timings["terraform init (dev, prod) + apply (dev and prod in parallel)"] = time.monotonic() - t0
         if failures:
             raise RuntimeError("\n".join(failures))
@@ -378,49 +449,73 @@ provider "aws" {{
         self.work.mkdir()
         shutil.copy2(REPO / "deployer.yml", self.work / "deployer.yml")
         for job in ("sales_etl", "cdc_merge", "common"):
-            shutil.copytree(REPO / "jobs" / job, self.work / "jobs" / job,
-                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "spark-warehouse"))
+            shutil.copytree(
+                REPO / "jobs" / job, self.work / "jobs" / job, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", "spark-warehouse")
+            )
         self.write_aws_config()
 
     def write_aws_config(self) -> None:
         aws = self.root / "aws"
         aws.mkdir(exist_ok=True)
-        (aws / "credentials").write_text(
-            f"[operator]\naws_access_key_id = {self.operator_key[0]}\naws_secret_access_key = {self.operator_key[1]}\n")
+        (aws / "credentials").write_text(f"[operator]\naws_access_key_id = {self.operator_key[0]}\naws_secret_access_key = {self.operator_key[1]}\n")
         lines = []
         for env_name in ("dev", "prod"):
             region = self.tf(env_name, "region")
-            for role, output in (("deploy", "deploy_role_arn"), ("oncall", "oncall_role_arn"),
-                                 ("glue-job", "glue_job_role_arn"), ("emr-serverless-job", "emr_serverless_job_role_arn"),
-                                 ("scheduler", "scheduler_role_arn"), ("pipeline", "pipeline_role_arn")):
-                lines += [f"[profile {env_name}-{role}]", f"role_arn = {self.tf(env_name, output)}",
-                          "source_profile = operator", f"role_session_name = e2e-{env_name}-{role}", f"region = {region}", ""]
+            for role, output in (
+                ("deploy", "deploy_role_arn"),
+                ("oncall", "oncall_role_arn"),
+                ("glue-job", "glue_job_role_arn"),
+                ("emr-serverless-job", "emr_serverless_job_role_arn"),
+                ("scheduler", "scheduler_role_arn"),
+                ("pipeline", "pipeline_role_arn"),
+            ):
+                lines += [
+                    f"[profile {env_name}-{role}]",
+                    f"role_arn = {self.tf(env_name, output)}",
+                    "source_profile = operator",
+                    f"role_session_name = e2e-{env_name}-{role}",
+                    f"region = {region}",
+                    "",
+                ]
         (aws / "config").write_text("\n".join(lines))
         os.chmod(aws / "credentials", 0o600)
 
-    def deployer(self, args: list[str], profile: str | None = None, web_identity: tuple[str, str] | None = None,
-                 manifest: str | None = None, env_extra: dict | None = None, debug: bool = True) -> Result:
+    def deployer(
+        self,
+        args: list[str],
+        profile: str | None = None,
+        web_identity: tuple[str, str] | None = None,
+        manifest: str | None = None,
+        env_extra: dict | None = None,
+        debug: bool = True,
+    ) -> Result:
         """Runs deployer as a role: a shared-config profile (role_arn + source_profile) or web
         identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, as GitHub OIDC sets it up)."""
         env = clean_env(self.root)
-        env.update(AWS_CONFIG_FILE=str(self.root / "aws/config"), AWS_SHARED_CREDENTIALS_FILE=str(self.root / "aws/credentials"),
-                   AWS_ENDPOINT_URL=self.endpoint, AWS_CA_BUNDLE=str(self.ca), DEPLOYER_VAR_dev_account_id=ACCOUNT, DEPLOYER_VAR_prod_account_id=ACCOUNT)
+        env.update(
+            AWS_CONFIG_FILE=str(self.root / "aws/config"),
+            AWS_SHARED_CREDENTIALS_FILE=str(self.root / "aws/credentials"),
+            AWS_ENDPOINT_URL=self.endpoint,
+            AWS_CA_BUNDLE=str(self.ca),
+            DEPLOYER_VAR_dev_account_id=ACCOUNT,
+            DEPLOYER_VAR_prod_account_id=ACCOUNT,
+        )
         if profile:
             env["AWS_PROFILE"] = profile
         if web_identity:
             role_arn, sub = web_identity
             token = self.root / f"token-{abs(hash((role_arn, sub)))}"
             token.write_text(github_token(sub))
-            env.update(AWS_WEB_IDENTITY_TOKEN_FILE=str(token), AWS_ROLE_ARN=role_arn, AWS_ROLE_SESSION_NAME="github-actions",
-                       AWS_REGION="eu-west-1")
+            env.update(AWS_WEB_IDENTITY_TOKEN_FILE=str(token), AWS_ROLE_ARN=role_arn, AWS_ROLE_SESSION_NAME="github-actions", AWS_REGION="eu-west-1")
         env.update(env_extra or {})
         argv = list(args)
         if manifest:
             argv += ["-f", manifest]
         if debug and argv[0] not in ("validate", "package"):  # the two that never call AWS
             argv.append("--debug")
-        proc = subprocess.run([str(self.binary), *argv], cwd=self.work, env=env, capture_output=True, text=True,
-                              timeout=DEPLOYER_TIMEOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [str(self.binary), *argv], cwd=self.work, env=env, capture_output=True, text=True, timeout=DEPLOYER_TIMEOUT, stdin=subprocess.DEVNULL
+        )
         stderr = proc.stderr
         calls = sum(1 for line in stderr.splitlines() if line.startswith("> [attempt "))
         self.calls.append((profile or (f"web identity {web_identity[0].split('/')[-1]}" if web_identity else "?"), argv[0], calls))
@@ -434,11 +529,11 @@ provider "aws" {{
     def role_key(self, profile: str) -> tuple[str, str, str]:
         """Credentials of a profile's role (sts:AssumeRole as the operator), for direct S3 checks."""
         import configparser
+
         config = configparser.ConfigParser()
         config.read(self.root / "aws/config")
         section = config[f"profile {profile}"]
-        c = self.boto("sts", self.operator_key).assume_role(RoleArn=section["role_arn"],
-                                                            RoleSessionName=f"e2e-{profile}-boto3")["Credentials"]
+        c = self.boto("sts", self.operator_key).assume_role(RoleArn=section["role_arn"], RoleSessionName=f"e2e-{profile}-boto3")["Credentials"]
         return c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]
 
     def decisions(self) -> list[dict]:
@@ -453,8 +548,7 @@ def _q(value: str) -> str:
 
 def clean_env(root: Path) -> dict[str, str]:
     """No ambient AWS/Terraform settings, no ~/.aws: HOME is the test's own folder."""
-    keep = {k: v for k, v in os.environ.items()
-            if k in ("PATH", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION")}
+    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV", "PYENV_ROOT", "PYENV_VERSION")}
     home = root / "home"
     home.mkdir(exist_ok=True)
     keep.update(HOME=str(home), AWS_EC2_METADATA_DISABLED="true")

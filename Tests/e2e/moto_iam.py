@@ -62,6 +62,7 @@ This launcher patches moto in this process only (nothing on disk), then runs mot
 Identity policies are evaluated on every S3 object and bucket call (against the object or bucket
 ARN), bucket policies on object calls (moto's own check, with the context above).
 """
+
 from __future__ import annotations
 
 import base64
@@ -109,8 +110,7 @@ class AccessDenied(RESTError):
 
 def _denied_message(principal: str, action: str, resource: str) -> str:
     where = f" on resource: {resource}" if resource and resource != "*" else ""
-    return (f"User: {principal} is not authorized to perform: {action}{where} "
-            f"because no identity-based policy allows the {action} action")
+    return f"User: {principal} is not authorized to perform: {action}{where} because no identity-based policy allows the {action} action"
 
 
 def _json_body(response) -> dict:
@@ -230,15 +230,13 @@ def _check_action_permitted(self, resource: str) -> None:
         role, service = target
         permitted = False
         for policy in self._access_key.collect_policies():
-            result = access_control.IAMPolicy(policy).is_action_permitted(
-                "iam:PassRole", role, incoming_condition_values={"iam:PassedToService": service})
+            result = access_control.IAMPolicy(policy).is_action_permitted("iam:PassRole", role, incoming_condition_values={"iam:PassedToService": service})
             if result == access_control.PermissionResult.DENIED:
                 permitted = False
                 break
             if result == access_control.PermissionResult.PERMITTED:
                 permitted = True
-        _log({"principal": principal, "action": "iam:PassRole", "resource": role, "allowed": permitted,
-              "via": action})
+        _log({"principal": principal, "action": "iam:PassRole", "resource": role, "allowed": permitted, "via": action})
         if not permitted:
             raise AccessDenied(_denied_message(principal, "iam:PassRole", role))
 
@@ -277,8 +275,7 @@ def _identity_check_with_context(self, resource: str, context: dict) -> None:
     """moto's check_action_permitted for S3, with the request's condition context."""
     permitted = False
     for policy in self._access_key.collect_policies():
-        result = access_control.IAMPolicy(policy).is_action_permitted(
-            self._action, resource, incoming_condition_values=context)
+        result = access_control.IAMPolicy(policy).is_action_permitted(self._action, resource, incoming_condition_values=context)
         if result == access_control.PermissionResult.DENIED:
             self._raise_access_denied()
         if result == access_control.PermissionResult.PERMITTED:
@@ -354,6 +351,7 @@ def _is_unsigned_web_identity(response) -> bool:
 
 def _no_auth_count() -> float:
     from moto import settings
+
     return settings.INITIAL_NO_AUTH_ACTION_COUNT
 
 
@@ -420,8 +418,15 @@ def _web_identity(response) -> None:
                 break
     except Exception as e:  # noqa: BLE001
         verdict, why = False, f"{type(e).__name__}: {e}"
-    _log({"principal": f"web-identity:{role_arn}", "action": "sts:AssumeRoleWithWebIdentity",
-          "resource": role_arn, "allowed": verdict, **({"why": why} if why else {})})
+    _log(
+        {
+            "principal": f"web-identity:{role_arn}",
+            "action": "sts:AssumeRoleWithWebIdentity",
+            "resource": role_arn,
+            "allowed": verdict,
+            **({"why": why} if why else {}),
+        }
+    )
     if not verdict:
         raise AccessDenied("Not authorized to perform sts:AssumeRoleWithWebIdentity")
 
@@ -463,8 +468,7 @@ def _statement_permitted(self, action, resource="*", principal=None, incoming_co
     result = _original_statement_permitted(self, action, resource, principal, incoming_condition_values)
     if result == access_control.PermissionResult.DENIED and self._statement.get("Effect") == "Allow":
         return access_control.PermissionResult.NEUTRAL
-    if (result == access_control.PermissionResult.DENIED and self._statement.get("Condition")
-            and not self._check_conditions(incoming_condition_values)):
+    if result == access_control.PermissionResult.DENIED and self._statement.get("Condition") and not self._check_conditions(incoming_condition_values):
         return access_control.PermissionResult.NEUTRAL
     return result
 
@@ -484,10 +488,12 @@ def install() -> None:
     #    the first job run, auto_start); moto starts it at once, which the provider's waiter for
     #    CREATED rejects ("unexpected state 'STARTED'").
     from moto.emrserverless import models as emr_serverless_models
+
     emr_serverless_models.APPLICATION_STATUS = "CREATED"
     access_control.IAMRequestBase._create_aws_request = _create_aws_request
     # 7. conditions: unmet conditions, bucket policies with context (Bool is item 9).
     from moto.s3.models import FakeBucket
+
     access_control.IAMPolicyStatement.is_action_permitted = _statement_permitted
     # 9. + 10. condition operators (Bool, Null, absent keys) and service principals in trust policies.
     access_control.IAMPolicyStatement._check_conditions = _check_conditions

@@ -16,6 +16,7 @@ and checks that moto refused exactly those.
 Runs in about two minutes (most of it terraform). Without terraform or the hashicorp/aws
 provider mirror it is SKIPPED with the reason (REQUIRE_TF_MIRROR=1 makes that a failure).
 """
+
 from __future__ import annotations
 
 import collections
@@ -110,20 +111,24 @@ def test_terraform_applied_the_real_modules(sys_, capsys):
     dev = sys_.resources("dev")
     prod = sys_.resources("prod")
     with capsys.disabled():
-        print(f"\n[e2e] terraform applied terraform/env with dev.tfvars ({len(dev)} resources) and prod.tfvars "
-              f"({len(prod)}) on moto in {sys_.timings['terraform init (dev, prod) + apply (dev and prod in parallel)']:.0f} s")
+        print(
+            f"\n[e2e] terraform applied terraform/env with dev.tfvars ({len(dev)} resources) and prod.tfvars "
+            f"({len(prod)}) on moto in {sys_.timings['terraform init (dev, prod) + apply (dev and prod in parallel)']:.0f} s"
+        )
         for address, why, _, _ in e2e.LEFT_OUT:
             print(f"[e2e] moto gap: {address}: {why}")
         print(f"[e2e] not applied: {e2e.NOT_APPLIED}")
     for env_name, resources in (("dev", dev), ("prod", prod)):
-        for address in ("module.github_oidc.aws_iam_role.deploy",
-                        "module.github_oidc.aws_iam_role_policy.deploy",
-                        "module.oncall_role.aws_iam_role.oncall",
-                        "module.oncall_role.aws_iam_role_policy.oncall",
-                        "module.job_roles.aws_iam_role.glue[0]",
-                        "module.emr_serverless.aws_emrserverless_application.this",
-                        "module.artifact_bucket.aws_s3_bucket_policy.this",
-                        "aws_kms_key.platform"):
+        for address in (
+            "module.github_oidc.aws_iam_role.deploy",
+            "module.github_oidc.aws_iam_role_policy.deploy",
+            "module.oncall_role.aws_iam_role.oncall",
+            "module.oncall_role.aws_iam_role_policy.oncall",
+            "module.job_roles.aws_iam_role.glue[0]",
+            "module.emr_serverless.aws_emrserverless_application.this",
+            "module.artifact_bucket.aws_s3_bucket_policy.this",
+            "aws_kms_key.platform",
+        ):
             assert address in resources, f"{env_name}: {address} not in state: {resources}"
     assert "module.github_oidc.aws_iam_openid_connect_provider.github[0]" in dev
     # The roles' permissions in moto are the module's policy documents, byte for byte.
@@ -131,12 +136,13 @@ def test_terraform_applied_the_real_modules(sys_, capsys):
     for env_name in ("dev", "prod"):
         name = sys_.tf(env_name, "deploy_role_arn").split("/")[-1]
         live = iam.get_role_policy(RoleName=name, PolicyName="deployer")["PolicyDocument"]
-        passes = {st["Resource"]: st["Condition"]["StringEquals"]["iam:PassedToService"]
-                  for st in live["Statement"] if st["Action"] == "iam:PassRole"}
-        assert passes == {sys_.tf(env_name, "glue_job_role_arn"): "glue.amazonaws.com",
-                          sys_.tf(env_name, "emr_serverless_job_role_arn"): "emr-serverless.amazonaws.com",
-                          sys_.tf(env_name, "scheduler_role_arn"): "scheduler.amazonaws.com",
-                          sys_.tf(env_name, "pipeline_role_arn"): "states.amazonaws.com"}, live
+        passes = {st["Resource"]: st["Condition"]["StringEquals"]["iam:PassedToService"] for st in live["Statement"] if st["Action"] == "iam:PassRole"}
+        assert passes == {
+            sys_.tf(env_name, "glue_job_role_arn"): "glue.amazonaws.com",
+            sys_.tf(env_name, "emr_serverless_job_role_arn"): "emr-serverless.amazonaws.com",
+            sys_.tf(env_name, "scheduler_role_arn"): "scheduler.amazonaws.com",
+            sys_.tf(env_name, "pipeline_role_arn"): "states.amazonaws.com",
+        }, live
         trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
         subs = [s["Condition"]["StringEquals"][f"{e2e.OIDC_HOST}:sub"] for s in trust["Statement"] if "Condition" in s]
         assert subs == [[DEV_SUB] if env_name == "dev" else [PROD_SUB]], trust
@@ -146,6 +152,7 @@ def test_the_roles_table_in_the_docs_is_what_terraform_applied(sys_):
     """docs/architecture.md's table comes from the HCL (docs/check_roles.py); here the statements
     it read are compared with the policies Terraform put into IAM, Sid by Sid."""
     import importlib.util
+
     spec = importlib.util.spec_from_file_location("check_roles", e2e.REPO / "docs" / "check_roles.py")
     check_roles = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(check_roles)
@@ -209,7 +216,7 @@ def test_dev_glue_flow_as_the_deploy_role(sys_):
     assert wheel.startswith("s3://") and "/dependencies/" in wheel and wheel.endswith(".whl") and "PyYAML-6.0.2-cp311-cp311-manylinux" in wheel, arguments
     assert arguments["--python-modules-installer-option"] == "--no-index --no-deps", arguments
     assert arguments["--extra-py-files"].endswith("/code.zip"), arguments  # PyYAML is its only package: no deps.zip
-    bucket, key = wheel[len("s3://"):].split("/", 1)
+    bucket, key = wheel[len("s3://") :].split("/", 1)
     assert sys_.boto("s3", region=sys_.tf("dev", "region")).head_object(Bucket=bucket, Key=key)["ContentLength"] > 100_000
     again = d("plan", "--detailed-exitcode")
     assert again.code == 0, again.all
@@ -229,14 +236,13 @@ def test_dev_glue_flow_as_the_deploy_role(sys_):
 
 def prod(sys_, *args, sub: str = PROD_SUB, role_output: str = "deploy_role_arn"):
     """deployer as GitHub's deploy job would run it: a token file and AWS_ROLE_ARN."""
-    return sys_.deployer([*args, "-t", "prod", "--tf-outputs", str(sys_.root / "prod.json")],
-                         web_identity=(sys_.tf("prod", role_output), sub))
+    return sys_.deployer([*args, "-t", "prod", "--tf-outputs", str(sys_.root / "prod.json")], web_identity=(sys_.tf("prod", role_output), sub))
 
 
 def test_prod_emr_serverless_flow_with_rollback_through_web_identity(sys_):
     who = sys_.deployer(["whoami"], web_identity=(sys_.tf("prod", "deploy_role_arn"), PROD_SUB))
     assert who.code == 0, who.all
-    assert f"assumed-role/deployer-prod-deploy/" in who.stdout and "web identity" in who.stdout, who.all
+    assert "assumed-role/deployer-prod-deploy/" in who.stdout and "web identity" in who.stdout, who.all
     assert (r := prod(sys_, "validate")).code == 0, r.all
     doctor = prod(sys_, "doctor")
     assert doctor.code == 0, doctor.all
@@ -280,13 +286,11 @@ def test_prod_emr_serverless_flow_with_rollback_through_web_identity(sys_):
 def test_web_identity_trust_is_exact(sys_):
     """The deploy roles trust exactly one GitHub subject each: a pull request, or dev's main branch
     asking for the prod role, is refused by STS (the trust policy), before any AWS call."""
-    for role_env, sub in (("dev", f"repo:{e2e.REPOSITORY}:pull_request"), ("prod", DEV_SUB),
-                          ("dev", "repo:someone-else/deployer:ref:refs/heads/main")):
+    for role_env, sub in (("dev", f"repo:{e2e.REPOSITORY}:pull_request"), ("prod", DEV_SUB), ("dev", "repo:someone-else/deployer:ref:refs/heads/main")):
         r = sys_.deployer(["whoami"], web_identity=(sys_.tf(role_env, "deploy_role_arn"), sub))
         assert r.code == 1, r.all
         assert "AssumeRoleWithWebIdentity" in r.stdout + r.stderr, r.all
-        expect_denied(f"web-identity:deployer-{role_env}-deploy", "sts:AssumeRoleWithWebIdentity",
-                      re.escape(sys_.tf(role_env, "deploy_role_arn")))
+        expect_denied(f"web-identity:deployer-{role_env}-deploy", "sts:AssumeRoleWithWebIdentity", re.escape(sys_.tf(role_env, "deploy_role_arn")))
     ok = sys_.deployer(["whoami"], web_identity=(sys_.tf("dev", "deploy_role_arn"), DEV_SUB))
     assert ok.code == 0 and "assumed-role/deployer-dev-deploy/" in ok.stdout, ok.all
 
@@ -296,8 +300,10 @@ def test_web_identity_trust_is_exact(sys_):
 
 def test_oncall_reads_status_runs_and_logs(sys_):
     for env_name in ("dev", "prod"):
-        o = lambda *a: sys_.deployer([*a, "-t", env_name, "--tf-outputs", str(sys_.root / f"{env_name}.json")],  # noqa: E731
-                                     profile=f"{env_name}-oncall")
+
+        def o(*a, env_name=env_name):
+            return sys_.deployer([*a, "-t", env_name, "--tf-outputs", str(sys_.root / f"{env_name}.json")], profile=f"{env_name}-oncall")
+
         who = sys_.deployer(["whoami"], profile=f"{env_name}-oncall")
         assert f"assumed-role/deployer-{env_name}-oncall/" in who.stdout, who.all
         status = o("status", "--json")
@@ -377,9 +383,11 @@ def negative(sys_, target: str, *args):
     manifest = sys_.work / "e2e-negatives.yml"
     if not manifest.exists():
         manifest.write_text(NEGATIVE_MANIFEST % {"account": ACCOUNT})
-    return sys_.deployer([*args, "-t", target, "--tf-outputs", str(sys_.root / "dev.json"),
-                          "--var", f"prod_artifact_bucket={sys_.tf('prod', 'artifact_bucket')}"],
-                         profile="dev-deploy", manifest=str(manifest))
+    return sys_.deployer(
+        [*args, "-t", target, "--tf-outputs", str(sys_.root / "dev.json"), "--var", f"prod_artifact_bucket={sys_.tf('prod', 'artifact_bucket')}"],
+        profile="dev-deploy",
+        manifest=str(manifest),
+    )
 
 
 def test_dev_deploy_role_may_not_write_to_the_prod_artifact_bucket(sys_):
@@ -416,8 +424,7 @@ def test_dev_deploy_role_may_not_delete_artifacts(sys_):
     expect_denied("deployer-dev-deploy", "s3:DeleteObject", re.escape(lock))
     # A real artifact, straight at S3: the deploy role can write artifacts but never delete one.
     s3 = sys_.boto("s3", sys_.role_key("dev-deploy"), region=sys_.tf("dev", "region"))
-    key = next(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="deployer/artifacts/sales_etl/")["Contents"]
-               if o["Key"].endswith("/main.py"))
+    key = next(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="deployer/artifacts/sales_etl/")["Contents"] if o["Key"].endswith("/main.py"))
     with pytest.raises(Exception) as denied:
         s3.delete_object(Bucket=bucket, Key=key)
     assert "AccessDenied" in str(denied.value)
@@ -425,9 +432,10 @@ def test_dev_deploy_role_may_not_delete_artifacts(sys_):
 
 
 def outcome(call, **kwargs) -> str:
-    """"allowed", "AccessDenied", or the error code the call met instead (moto answers the JSON
+    """ "allowed", "AccessDenied", or the error code the call met instead (moto answers the JSON
     services' refusals as XML, which botocore reports with the HTTP status as the code)."""
     from botocore.exceptions import ClientError
+
     try:
         call(**kwargs)
         return "allowed"
@@ -439,15 +447,13 @@ def outcome(call, **kwargs) -> str:
 def stored_artifact(s3, bucket: str, prefix: str, job: str = "sales_etl") -> str:
     """The key of a file of one of the target's artifacts: PREFIX/artifacts/JOB/DIGEST/main.py."""
     pattern = re.compile(re.escape(f"{prefix}/artifacts/{job}/") + r"[0-9a-f]{64}/main\.py")
-    return next(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/artifacts/{job}/")["Contents"]
-                if pattern.fullmatch(o["Key"]))
+    return next(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/artifacts/{job}/")["Contents"] if pattern.fullmatch(o["Key"]))
 
 
 def stored_bundle(s3, bucket: str, prefix: str) -> str:
     """The key of a dependency bundle's SHA256SUMS: PREFIX/dependencies/DIGEST/SHA256SUMS."""
     pattern = re.compile(re.escape(f"{prefix}/dependencies/") + r"[0-9a-f]{64}/SHA256SUMS")
-    return next(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/dependencies/")["Contents"]
-                if pattern.fullmatch(o["Key"]))
+    return next(o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/dependencies/")["Contents"] if pattern.fullmatch(o["Key"]))
 
 
 def schedule_name(engine_job_name: str) -> str:
@@ -471,11 +477,15 @@ def test_dev_deploy_role_may_not_touch_prod_or_other_projects_schedules(sys_):
     other = schedule_name("acme-dev-nightly")  # another project's job in the same account
     calls = {
         f"GetSchedule {prod_schedule}": (scheduler.get_schedule, {"Name": prod_schedule}),
-        f"UpdateSchedule {prod_schedule}": (scheduler.update_schedule, {
-            "Name": prod_schedule, "ScheduleExpression": "rate(1 minute)", "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": dev_target}),
+        f"UpdateSchedule {prod_schedule}": (
+            scheduler.update_schedule,
+            {"Name": prod_schedule, "ScheduleExpression": "rate(1 minute)", "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": dev_target},
+        ),
         f"DeleteSchedule {prod_schedule}": (scheduler.delete_schedule, {"Name": prod_schedule}),
-        f"CreateSchedule {other}": (scheduler.create_schedule, {
-            "Name": other, "ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": dev_target}),
+        f"CreateSchedule {other}": (
+            scheduler.create_schedule,
+            {"Name": other, "ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"}, "Target": dev_target},
+        ),
         f"DeleteSchedule {other}": (scheduler.delete_schedule, {"Name": other}),
     }
     got = {what: outcome(call, **kwargs) for what, (call, kwargs) in calls.items()}
@@ -485,8 +495,7 @@ def test_dev_deploy_role_may_not_touch_prod_or_other_projects_schedules(sys_):
     assert before["Target"]["Arn"] == "arn:aws:scheduler:::aws-sdk:sfn:startExecution", before
     for what in got:
         action, name = what.split(" ")
-        expect_denied("deployer-dev-deploy", f"scheduler:{action}",
-                      re.escape(f"arn:aws:scheduler:{region}:{ACCOUNT}:schedule/default/{name}"))
+        expect_denied("deployer-dev-deploy", f"scheduler:{action}", re.escape(f"arn:aws:scheduler:{region}:{ACCOUNT}:schedule/default/{name}"))
 
 
 def test_dev_deploy_role_may_not_touch_prod_or_other_projects_alert_rules(sys_):
@@ -574,11 +583,17 @@ def test_dev_deploy_role_passes_each_job_role_only_to_its_own_service(sys_):
     # ...and an EMR Serverless run as the Glue job role, straight at the API.
     bucket, prefix = sys_.tf("dev", "artifact_bucket"), sys_.tf("dev", "artifact_prefix")
     emr = sys_.boto("emr-serverless", sys_.role_key("dev-deploy"), region=sys_.tf("dev", "region"))
-    got = outcome(emr.start_job_run, applicationId=sys_.tf("dev", "emr_serverless_application_id"), executionRoleArn=glue_role,
-                  clientToken="e2e-glue-role-to-emr-serverless", name="e2e-glue-role-to-emr-serverless",
-                  jobDriver={"sparkSubmit": {"entryPoint": f"s3://{bucket}/{prefix}/artifacts/sales_etl/main.py"}})
-    assert (r.code, got) == (1, "AccessDenied"), \
+    got = outcome(
+        emr.start_job_run,
+        applicationId=sys_.tf("dev", "emr_serverless_application_id"),
+        executionRoleArn=glue_role,
+        clientToken="e2e-glue-role-to-emr-serverless",
+        name="e2e-glue-role-to-emr-serverless",
+        jobDriver={"sparkSubmit": {"entryPoint": f"s3://{bucket}/{prefix}/artifacts/sales_etl/main.py"}},
+    )
+    assert (r.code, got) == (1, "AccessDenied"), (
         f"glue:CreateJob with the EMR Serverless job role: exit {r.code}; emr-serverless:StartJobRun with the Glue job role: {got}\n{r.all}"
+    )
     assert_denied(r, "iam:PassRole", emr_role)
     expect_denied("deployer-dev-deploy", "iam:PassRole", re.escape(emr_role))
     expect_denied("deployer-dev-deploy", "iam:PassRole", re.escape(glue_role))
@@ -589,6 +604,7 @@ def test_dev_deploy_role_writes_artifacts_only_if_absent(sys_):
     (If-None-Match: *, on PutObject and on CompleteMultipartUpload) but not overwrite one.
     Records, locks and latest.json stay writable as before (the flows above write them)."""
     from botocore.exceptions import ClientError
+
     bucket, prefix = sys_.tf("dev", "artifact_bucket"), sys_.tf("dev", "artifact_prefix")
     admin = sys_.boto("s3", region=sys_.tf("dev", "region"))
     s3 = sys_.boto("s3", sys_.role_key("dev-deploy"), region=sys_.tf("dev", "region"))
@@ -598,8 +614,9 @@ def test_dev_deploy_role_writes_artifacts_only_if_absent(sys_):
     got = {f"PutObject {k}": outcome(s3.put_object, Bucket=bucket, Key=k, Body=original[k]) for k in (artifact, bundle)}
     upload = s3.create_multipart_upload(Bucket=bucket, Key=artifact)["UploadId"]
     etag = s3.upload_part(Bucket=bucket, Key=artifact, UploadId=upload, PartNumber=1, Body=original[artifact])["ETag"]
-    got[f"CompleteMultipartUpload {artifact}"] = outcome(s3.complete_multipart_upload, Bucket=bucket, Key=artifact, UploadId=upload,
-                                                         MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    got[f"CompleteMultipartUpload {artifact}"] = outcome(
+        s3.complete_multipart_upload, Bucket=bucket, Key=artifact, UploadId=upload, MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
     outcome(s3.abort_multipart_upload, Bucket=bucket, Key=artifact, UploadId=upload)  # gone if it completed
     assert set(got.values()) == {"AccessDenied"}, f"the deploy role overwrote an immutable object: {got}"
     for what in got:
@@ -614,8 +631,9 @@ def test_dev_deploy_role_writes_artifacts_only_if_absent(sys_):
     s3.put_object(Bucket=bucket, Key=fresh + "/main.py", Body=b"print('x')", IfNoneMatch="*")
     upload = s3.create_multipart_upload(Bucket=bucket, Key=fresh + "/code.zip")["UploadId"]
     etag = s3.upload_part(Bucket=bucket, Key=fresh + "/code.zip", UploadId=upload, PartNumber=1, Body=b"zip")["ETag"]
-    s3.complete_multipart_upload(Bucket=bucket, Key=fresh + "/code.zip", UploadId=upload, IfNoneMatch="*",
-                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    s3.complete_multipart_upload(
+        Bucket=bucket, Key=fresh + "/code.zip", UploadId=upload, IfNoneMatch="*", MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]}
+    )
     assert admin.get_object(Bucket=bucket, Key=fresh + "/code.zip")["Body"].read() == b"zip"
 
 
@@ -626,16 +644,18 @@ def test_job_roles_read_artifacts_and_bundles_but_not_records_or_locks(sys_):
     """Issue 22: a job reads its artifact and its dependency bundle, not the deployment records
     or the locks beside them under the artifact prefix."""
     needs, state = {}, {}
-    for env_name, profile, output in (("dev", "dev-glue-job", "glue_job_role_arn"),
-                                      ("prod", "prod-emr-serverless-job", "emr_serverless_job_role_arn")):
+    for env_name, profile, output in (("dev", "dev-glue-job", "glue_job_role_arn"), ("prod", "prod-emr-serverless-job", "emr_serverless_job_role_arn")):
         bucket, prefix = sys_.tf(env_name, "artifact_bucket"), sys_.tf(env_name, "artifact_prefix")
         region = sys_.tf(env_name, "region")
         admin = sys_.boto("s3", region=region)
         s3 = sys_.boto("s3", sys_.role_key(profile), region=region)
         for key in (stored_artifact(admin, bucket, prefix), stored_bundle(admin, bucket, prefix)):
             needs[f"{profile} {key}"] = outcome(s3.get_object, Bucket=bucket, Key=key)
-        record = next(o["Key"] for o in admin.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/deployments/{env_name}/")["Contents"]
-                      if not o["Key"].endswith("/latest.json"))
+        record = next(
+            o["Key"]
+            for o in admin.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/deployments/{env_name}/")["Contents"]
+            if not o["Key"].endswith("/latest.json")
+        )
         keys = [f"{prefix}/deployments/{env_name}/latest.json", record, f"{prefix}/locks/{env_name}.json"]
         for key in keys:
             state[f"{profile} {key}"] = outcome(s3.get_object, Bucket=bucket, Key=key)
@@ -664,14 +684,12 @@ def test_calls_per_role_and_exactly_the_expected_refusals(sys_, capsys):
     required = len(expected)
     expected += [(re.escape(r), a, res) for r, a, res in MAY_BE_DENIED]
     for d in decisions:
-        role = role_name(d["principal"]) if not d["principal"].startswith("web-identity:") else \
-            "web-identity:" + d["principal"].split("/")[-1]
+        role = role_name(d["principal"]) if not d["principal"].startswith("web-identity:") else "web-identity:" + d["principal"].split("/")[-1]
         per_role[role] += 1
         if d["allowed"]:
             continue
         denied[(role, d["action"], d["resource"])] += 1
-        hits = [i for i, (r, a, res) in enumerate(expected)
-                if re.fullmatch(r, role) and a == d["action"] and re.fullmatch(res, d["resource"])]
+        hits = [i for i, (r, a, res) in enumerate(expected) if re.fullmatch(r, role) and a == d["action"] and re.fullmatch(res, d["resource"])]
         if hits:
             matched.update(hits)
         else:

@@ -40,6 +40,7 @@ recorded as their length only; other bodies (CompleteMultipartUpload, DeleteObje
 to 1 MiB. Tests/peers/start.sh runs a `--rate 0 --record` proxy in front of SeaweedFS when
 DEPLOYER_CONTRACT_DIR is set.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -186,24 +187,31 @@ def protocol(headers: dict[str, str], forced: str = "auto") -> str:
 
 def fault_response(kind: str, dialect: str, request_id: str) -> bytes:
     if dialect == "json":
-        status, reason, ctype = (500, "Internal Server Error", "application/x-amz-json-1.1") if kind == "error" else (400, "Bad Request", "application/x-amz-json-1.1")
+        status, reason, ctype = (
+            (500, "Internal Server Error", "application/x-amz-json-1.1") if kind == "error" else (400, "Bad Request", "application/x-amz-json-1.1")
+        )
         body = json.dumps({"__type": "InternalFailure" if kind == "error" else "ThrottlingException", "message": "injected"}).encode()
         extra = f"x-amzn-RequestId: {request_id}\r\n"
     elif dialect == "query":
         status, reason = (500, "Internal Server Error") if kind == "error" else (400, "Bad Request")
         code, kind_type = ("InternalFailure", "Receiver") if kind == "error" else ("Throttling", "Sender")
-        body = (f'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>{kind_type}</Type><Code>{code}</Code>'
-                f"<Message>injected</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>").encode()
+        body = (
+            f'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>{kind_type}</Type><Code>{code}</Code>'
+            f"<Message>injected</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
         ctype = "text/xml"
         extra = f"x-amzn-RequestId: {request_id}\r\n"
     else:
         status, reason, code = (500, "Internal Server Error", "InternalError") if kind == "error" else (503, "Slow Down", "SlowDown")
-        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>injected</Message>'
-                f"<RequestId>{request_id}</RequestId></Error>").encode()
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>injected</Message><RequestId>{request_id}</RequestId></Error>'
+        ).encode()
         ctype = "application/xml"
         extra = f"x-amz-request-id: {request_id}\r\n"
-    head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n{extra}"
-            f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime())}\r\n\r\n")
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\n{extra}"
+        f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S GMT', time.gmtime())}\r\n\r\n"
+    )
     return head.encode() + body
 
 
@@ -288,8 +296,7 @@ class Proxy:
     def write_record(self, method: str, target, headers: dict[str, str], capture, status: int | None) -> None:
         """One contract line (Tests/contract/recorder.py's format) for a request whose body was read."""
         data, length, omitted = capture.result()
-        self.record_file.write(self.recorder.make_record("s3-proxy", method, target.path, target.query, headers, data, length,
-                                                         omitted, status))
+        self.record_file.write(self.recorder.make_record("s3-proxy", method, target.path, target.query, headers, data, length, omitted, status))
 
     def write_log(self, entry: dict) -> None:
         if self.log:
@@ -330,8 +337,7 @@ class Handler(socketserver.BaseRequestHandler):
         version = parts[2] if len(parts) >= 3 else "HTTP/1.0"
         split = urllib.parse.urlsplit(target)
         n, g, fault = proxy.next_request()
-        entry = {"n": n, "g": g, "method": method, "path": split.path, "query": split.query, "fault": fault, "status": None,
-                 "answered": None, "bytes_in": 0}
+        entry = {"n": n, "g": g, "method": method, "path": split.path, "query": split.query, "fault": fault, "status": None, "answered": None, "bytes_in": 0}
         framing, length = body_framing(headers)
         request_id = f"fault-{n}"
         capture = proxy.capture(method, split, headers)
@@ -464,16 +470,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rate", type=float, default=0.0, help="probability of a fault per request")
     parser.add_argument("--kinds", default=",".join(KINDS), help="comma-separated subset of " + ",".join(KINDS))
-    parser.add_argument("--protocol", choices=("auto", "s3", "json", "query"), default="auto",
-                        help="error dialect: auto (X-Amz-Target/JSON content type: json; form post: query (STS); else s3), or forced")
+    parser.add_argument(
+        "--protocol",
+        choices=("auto", "s3", "json", "query"),
+        default="auto",
+        help="error dialect: auto (X-Amz-Target/JSON content type: json; form post: query (STS); else s3), or forced",
+    )
     parser.add_argument("--log", help="append one JSON line per request")
     parser.add_argument("--record", help="append deployer's requests for the contract test (Tests/contract/recorder.py format)")
     parser.add_argument("--counter-file", help="number requests across every proxy sharing this file (for --kill-at)")
     parser.add_argument("--kill-at", type=int, help="SIGKILL the pid in --kill-pid-file at this request")
     parser.add_argument("--kill-pid-file")
     parser.add_argument("--kill-when", choices=("before", "after"), default="before")
-    parser.add_argument("--kill-signal", choices=("KILL", "TERM", "INT"), default="KILL",
-                        help="the signal sent at --kill-at (TERM: a cancelled CI job; INT: Ctrl-C)")
+    parser.add_argument(
+        "--kill-signal", choices=("KILL", "TERM", "INT"), default="KILL", help="the signal sent at --kill-at (TERM: a cancelled CI job; INT: Ctrl-C)"
+    )
     args = parser.parse_args(argv)
     if args.kill_at is not None and not args.kill_pid_file:
         parser.error("--kill-at needs --kill-pid-file")
@@ -485,8 +496,11 @@ def main(argv: list[str] | None = None) -> int:
         with open(tmp, "w") as f:
             f.write(f"{port}\n")
         os.replace(tmp, args.port_file)
-    print(f"fault_proxy: 127.0.0.1:{port} -> {args.upstream} seed={args.seed} rate={args.rate} kinds={','.join(proxy.kinds)}"
-          + (f" kill-at={args.kill_at} ({args.kill_when})" if args.kill_at is not None else ""), flush=True)
+    print(
+        f"fault_proxy: 127.0.0.1:{port} -> {args.upstream} seed={args.seed} rate={args.rate} kinds={','.join(proxy.kinds)}"
+        + (f" kill-at={args.kill_at} ({args.kill_when})" if args.kill_at is not None else ""),
+        flush=True,
+    )
 
     def stop(signum, frame):
         threading.Thread(target=server.shutdown, daemon=True).start()

@@ -13,6 +13,7 @@ What it does, all on 127.0.0.1:
     uploads under the prefix, the lock object, latest.json vs the live Glue job, and
     `deployer plan --detailed-exitcode` on a fault-free path.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -88,7 +89,7 @@ class Peers:
             result = subprocess.run(["bash", str(start), str(self.state)], capture_output=True, text=True, timeout=150)
         except subprocess.TimeoutExpired as error:
             self.close()
-            raise Unavailable(f"Tests/peers/start.sh did not finish within 150 s") from error
+            raise Unavailable("Tests/peers/start.sh did not finish within 150 s") from error
         if result.returncode != 0:
             self.close()
             hint = (result.stderr or result.stdout).strip().splitlines()
@@ -133,14 +134,40 @@ class ProxyPair:
         self.ports: list[int] = []
         for index, (upstream, log) in enumerate(zip((peers.s3, peers.moto), self.logs)):
             port_file = self.dir / f"port{index}"
-            command = [sys.executable, str(PROXY_SCRIPT), "--upstream", upstream, "--port-file", str(port_file),
-                       "--seed", str(config.seed * 2 + index), "--rate", str(config.rate), "--kinds", ",".join(config.kinds),
-                       "--log", str(log), "--counter-file", str(self.counter), "--protocol", "s3" if index == 0 else "auto"]
+            command = [
+                sys.executable,
+                str(PROXY_SCRIPT),
+                "--upstream",
+                upstream,
+                "--port-file",
+                str(port_file),
+                "--seed",
+                str(config.seed * 2 + index),
+                "--rate",
+                str(config.rate),
+                "--kinds",
+                ",".join(config.kinds),
+                "--log",
+                str(log),
+                "--counter-file",
+                str(self.counter),
+                "--protocol",
+                "s3" if index == 0 else "auto",
+            ]
             if config.kill_at is not None:
-                command += ["--kill-at", str(config.kill_at), "--kill-pid-file", str(pid_file), "--kill-when", config.kill_when,
-                            "--kill-signal", config.kill_signal]
-            self.processes.append(subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(self.dir / f"proxy{index}.err", "w"),
-                                                   start_new_session=True))
+                command += [
+                    "--kill-at",
+                    str(config.kill_at),
+                    "--kill-pid-file",
+                    str(pid_file),
+                    "--kill-when",
+                    config.kill_when,
+                    "--kill-signal",
+                    config.kill_signal,
+                ]
+            self.processes.append(
+                subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(self.dir / f"proxy{index}.err", "w"), start_new_session=True)
+            )
         deadline = time.monotonic() + 20
         for index, process in enumerate(self.processes):
             port_file = self.dir / f"port{index}"
@@ -210,13 +237,16 @@ class RunResult:
         return found[-1][1] if found else None
 
     def faults(self) -> list[str]:
-        return [f"{r['g']}:{r['service']}:{r['method']} {r['path']}{'?' + r['query'] if r['query'] else ''}={r['fault']}"
-                for r in self.requests if r.get("fault")]
+        return [
+            f"{r['g']}:{r['service']}:{r['method']} {r['path']}{'?' + r['query'] if r['query'] else ''}={r['fault']}" for r in self.requests if r.get("fault")
+        ]
 
     def describe(self) -> str:
         tail = "\n".join(self.stderr.splitlines()[-12:])
-        return (f"deployer {' '.join(self.args)} -> status {self.status}{' (timed out)' if self.timed_out else ''} in {self.seconds:.1f}s\n"
-                f"faults: {', '.join(self.faults()) or 'none'}\nstdout tail: {self.stdout[-400:]!r}\nstderr tail:\n{tail}")
+        return (
+            f"deployer {' '.join(self.args)} -> status {self.status}{' (timed out)' if self.timed_out else ''} in {self.seconds:.1f}s\n"
+            f"faults: {', '.join(self.faults()) or 'none'}\nstdout tail: {self.stdout[-400:]!r}\nstderr tail:\n{tail}"
+        )
 
 
 def leaks(text: str, secrets: list[str]) -> list[str]:
@@ -245,9 +275,11 @@ class Harness:
             raise
         import boto3
         from botocore.config import Config
+
         session = boto3.session.Session(aws_access_key_id=self.peers.key, aws_secret_access_key=self.peers.secret, region_name=REGION)
-        self.s3 = session.client("s3", endpoint_url=self.peers.s3,
-                                 config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3, "mode": "standard"}))
+        self.s3 = session.client(
+            "s3", endpoint_url=self.peers.s3, config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 3, "mode": "standard"})
+        )
         self.glue = session.client("glue", endpoint_url=self.peers.moto, config=Config(retries={"max_attempts": 3, "mode": "standard"}))
         self.sfn = session.client("stepfunctions", endpoint_url=self.peers.moto, config=Config(retries={"max_attempts": 3, "mode": "standard"}))
         self.bucket = f"faults-{random.Random().randrange(16**8):08x}"
@@ -260,8 +292,7 @@ class Harness:
         """The job's dependency bundle (PyYAML for Glue's CPython 3.11), built once with
         `deployer package` so every case starts from the same build cache instead of pip."""
         template = self.root / "template"
-        shutil.copytree(REPO / "jobs" / "sales_etl", template / "sales_etl",
-                        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc"))
+        shutil.copytree(REPO / "jobs" / "sales_etl", template / "sales_etl", ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc"))
         (template / "deployer.yml").write_text(Case.manifest("template", "template", self.bucket, self.peers.account))
         built = subprocess.run([str(self.binary), "package", "-t", TARGET], cwd=template, capture_output=True, text=True, timeout=600)
         if built.returncode != 0:
@@ -289,8 +320,7 @@ class Case:
         self.prefix = f"deploy-{project}"
         self.work = harness.root / "cases" / project
         self.work.mkdir(parents=True)
-        shutil.copytree(REPO / "jobs" / "sales_etl", self.work / "sales_etl",
-                        ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc"))
+        shutil.copytree(REPO / "jobs" / "sales_etl", self.work / "sales_etl", ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc"))
         (self.work / "sales_etl" / "src" / "sales_etl" / "fault_payload.bin").write_bytes(harness.big)
         (self.work / "deployer.yml").write_text(self.manifest(project, self.prefix, harness.bucket, harness.peers.account))
         # The same build cache for every case: the bundle is built once, uploaded by each case.
@@ -344,10 +374,19 @@ pipelines:
 
     def environment(self, s3: str, moto: str) -> dict[str, str]:
         peers = self.h.peers
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self.work), "LANG": "C.UTF-8", "USER": "fault-test",
-               "AWS_ACCESS_KEY_ID": peers.key, "AWS_SECRET_ACCESS_KEY": peers.secret,
-               "AWS_ENDPOINT_URL": moto, "AWS_ENDPOINT_URL_S3": s3,
-               "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "AWS_EC2_METADATA_DISABLED": "true"}
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(self.work),
+            "LANG": "C.UTF-8",
+            "USER": "fault-test",
+            "AWS_ACCESS_KEY_ID": peers.key,
+            "AWS_SECRET_ACCESS_KEY": peers.secret,
+            "AWS_ENDPOINT_URL": moto,
+            "AWS_ENDPOINT_URL_S3": s3,
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
         env.update(MULTIPART_ENV)
         return env
 
@@ -359,8 +398,15 @@ pipelines:
             env = self.environment(proxies.s3, proxies.moto) if proxies else self.environment(self.h.peers.s3, self.h.peers.moto)
             self.pid_file.unlink(missing_ok=True)
             started = time.monotonic()
-            process = subprocess.Popen([str(self.h.binary), *args], cwd=self.work, env=env, stdin=subprocess.DEVNULL,
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+            process = subprocess.Popen(
+                [str(self.h.binary), *args],
+                cwd=self.work,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
             tmp = self.pid_file.with_suffix(".tmp")
             tmp.write_text(str(process.pid))
             tmp.replace(self.pid_file)
@@ -402,6 +448,7 @@ pipelines:
 
     def get_json(self, key: str) -> dict | None:
         from botocore.exceptions import ClientError
+
         try:
             body = self.h.s3.get_object(Bucket=self.h.bucket, Key=key)["Body"].read()
         except ClientError as error:
@@ -431,6 +478,7 @@ pipelines:
 
     def object_exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
+
         try:
             self.h.s3.head_object(Bucket=self.h.bucket, Key=key)
             return True
@@ -496,8 +544,11 @@ pipelines:
         if job is not None and not bundle:
             problems.append(f"Glue job {self.glue_name} names no dependency bundle (--deployer-dependencies)")
         elif bundle:
-            sums = self.h.s3.get_object(Bucket=self.h.bucket, Key=self.key(f"dependencies/{bundle}/SHA256SUMS"))["Body"].read().decode() \
-                if self.object_exists(self.key(f"dependencies/{bundle}/SHA256SUMS")) else None
+            sums = (
+                self.h.s3.get_object(Bucket=self.h.bucket, Key=self.key(f"dependencies/{bundle}/SHA256SUMS"))["Body"].read().decode()
+                if self.object_exists(self.key(f"dependencies/{bundle}/SHA256SUMS"))
+                else None
+            )
             if sums is None:
                 problems.append(f"Glue job {self.glue_name} names dependency bundle {bundle[:12]}, which has no SHA256SUMS in the store")
             else:
@@ -510,8 +561,13 @@ pipelines:
     def state(self, with_plan: bool = True) -> "State":
         lock = self.lock()
         plan_status, plan = self.plan_exit() if with_plan else (None, None)
-        return State(lock=lock, uploads=self.uploads(), record_problems=self.record_problems(), plan_status=plan_status,
-                     plan_output=(plan.stdout[-600:] + plan.stderr[-600:]) if plan else "")
+        return State(
+            lock=lock,
+            uploads=self.uploads(),
+            record_problems=self.record_problems(),
+            plan_status=plan_status,
+            plan_output=(plan.stdout[-600:] + plan.stderr[-600:]) if plan else "",
+        )
 
 
 @dataclasses.dataclass
@@ -561,6 +617,7 @@ def clean_failure_problems(result: RunResult, secrets: list[str]) -> list[str]:
 @dataclasses.dataclass
 class Trial:
     """A faulted apply, what it left behind, and the fault-free apply after it."""
+
     label: str
     run: RunResult
     unclean: list[str]

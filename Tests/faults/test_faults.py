@@ -10,6 +10,7 @@ Invariants, checked at the peers, never through the proxy:
     object, no in-progress multipart upload under the prefix, latest.json agrees with the live
     Glue job (its --deployer-artifact), the artifact is complete, `plan --detailed-exitcode` is 0.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,9 +60,11 @@ def trial_problems(trial: H.Trial, secrets: list[str], require_lock_released: bo
 
 
 def report(trial: H.Trial, problems: list[str]) -> str:
-    lines = [f"[{trial.label}] {'completed' if trial.completed else 'failed'} in {trial.run.seconds:.1f}s "
-             f"({len(trial.run.faults())} faults in {len(trial.run.requests)} requests); "
-             f"left: lock={trial.after.lock_id} uploads={len(trial.after.uploads)} record={'ok' if not trial.after.record_problems else trial.after.record_problems}"]
+    lines = [
+        f"[{trial.label}] {'completed' if trial.completed else 'failed'} in {trial.run.seconds:.1f}s "
+        f"({len(trial.run.faults())} faults in {len(trial.run.requests)} requests); "
+        f"left: lock={trial.after.lock_id} uploads={len(trial.after.uploads)} record={'ok' if not trial.after.record_problems else trial.after.record_problems}"
+    ]
     lines += [f"  PROBLEM {p}" for p in problems]
     if problems:
         lines.append("  " + trial.run.describe().replace("\n", "\n  "))
@@ -99,8 +102,7 @@ def steps(h) -> int:
     try:
         run = case.apply(H.FaultConfig(rate=0.0))
         assert run.status == 0, run.describe()
-        say(f"clean apply: {len(run.requests)} requests in {run.seconds:.1f}s: "
-            + ", ".join(f"{r['service']}:{r['method']}" for r in run.requests))
+        say(f"clean apply: {len(run.requests)} requests in {run.seconds:.1f}s: " + ", ".join(f"{r['service']}:{r['method']}" for r in run.requests))
         return len(run.requests)
     finally:
         case.cleanup()
@@ -128,9 +130,11 @@ def test_kill_at_every_step(h, steps, when):
             not_killed.append(n)
         problems = [f"after recovery: {p}" for p in trial.recovery_problems()]
         problems += [f"recovery printed {w}" for w in H.leaks(trial.recovery.stdout + trial.recovery.stderr, h.peers.secrets())]
-        line = (f"kill {when} N={n} at {where}: {'killed' if trial.run.killed else f'not killed (exit {trial.run.status})'}; "
-                f"left lock={trial.after.lock_id is not None} uploads={len(trial.after.uploads)}; "
-                f"recovery exit {trial.recovery.status}" + ("" if not problems else "; " + " | ".join(problems)))
+        line = (
+            f"kill {when} N={n} at {where}: {'killed' if trial.run.killed else f'not killed (exit {trial.run.status})'}; "
+            f"left lock={trial.after.lock_id is not None} uploads={len(trial.after.uploads)}; "
+            f"recovery exit {trial.recovery.status}" + ("" if not problems else "; " + " | ".join(problems))
+        )
         say(line)
         if problems:
             failures.append(line + "\n    recovery stderr tail: " + " / ".join(trial.recovery.stderr.splitlines()[-4:]))
@@ -264,6 +268,7 @@ class _Upstream:
     def __init__(self):
         import http.server
         import threading
+
         seen = self.seen = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -294,9 +299,13 @@ class _Upstream:
 
 def _proxy(tmp_path, upstream, *args):
     import subprocess
+
     port_file = tmp_path / f"port{len(list(tmp_path.iterdir()))}"
-    process = subprocess.Popen([sys.executable, str(H.PROXY_SCRIPT), "--upstream", upstream.url, "--port-file", str(port_file), *args],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, str(H.PROXY_SCRIPT), "--upstream", upstream.url, "--port-file", str(port_file), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 10
     while not port_file.exists():
         assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
@@ -306,6 +315,7 @@ def _proxy(tmp_path, upstream, *args):
 
 def _send(port, method="PUT", path="/b/k", headers=None, body=b"hello" * 1000):
     import http.client
+
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.request(method, path, body=body, headers=headers or {})
@@ -319,6 +329,7 @@ def _send(port, method="PUT", path="/b/k", headers=None, body=b"hello" * 1000):
 def test_proxy_fault_kinds(tmp_path, kind):
     """Each fault kind at rate 1 does what the README says (no peers needed)."""
     import http.client
+
     upstream = _Upstream()
     process, port = _proxy(tmp_path, upstream, "--rate", "1", "--kinds", kind, "--log", str(tmp_path / "log.jsonl"))
     try:
@@ -328,7 +339,9 @@ def test_proxy_fault_kinds(tmp_path, kind):
             status, body = _send(port, "POST", "/", {"X-Amz-Target": "AWSGlue.GetJob", "Content-Type": "application/x-amz-json-1.1"}, b"{}")
             assert status == (500 if kind == "error" else 400) and (b"InternalFailure" if kind == "error" else b"ThrottlingException") in body
             status, body = _send(port, "POST", "/", {"Content-Type": "application/x-www-form-urlencoded"}, b"Action=GetCallerIdentity")
-            assert status == (500 if kind == "error" else 400) and b"<ErrorResponse" in body and (b"InternalFailure" if kind == "error" else b"Throttling") in body
+            assert (
+                status == (500 if kind == "error" else 400) and b"<ErrorResponse" in body and (b"InternalFailure" if kind == "error" else b"Throttling") in body
+            )
             assert upstream.seen == []
             # An S3 upstream answers in S3 XML whatever the object's content type.
             process.terminate()
@@ -357,6 +370,7 @@ def test_proxy_fault_kinds(tmp_path, kind):
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_proxy_kill_at(tmp_path, when):
     import subprocess
+
     upstream = _Upstream()
     victim = subprocess.Popen(["sleep", "60"])
     (tmp_path / "pid").write_text(str(victim.pid))
@@ -365,6 +379,7 @@ def test_proxy_kill_at(tmp_path, when):
         assert _send(port)[0] == 200
         assert victim.poll() is None
         import http.client
+
         with pytest.raises((http.client.RemoteDisconnected, ConnectionError)):
             _send(port)
         assert victim.wait(timeout=10) == -9

@@ -10,6 +10,7 @@ lines are documented peer limitations (see README.md) and never fail the run;
 `INFO` lines are observations.  --quirks additionally probes moto's S3
 signature handling (informational only).
 """
+
 from __future__ import annotations
 
 import datetime
@@ -79,15 +80,20 @@ def expect_error(what, fn, codes, status=None):
     result(ok, what, f"got {code}" + (f" HTTP {st}" if code != "OK" else ""))
 
 
-CFG = Config(retries={"total_max_attempts": 1, "mode": "standard"},
-             connect_timeout=5, read_timeout=30)
+CFG = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
 S3CFG = CFG.merge(Config(s3={"addressing_style": "path"}, signature_version="s3v4"))
 
 
 def client(service, endpoint, ak, sk, token=None, region="us-east-1", content_sha=False):
-    c = boto3.client(service, endpoint_url=endpoint, region_name=region,
-                     aws_access_key_id=ak, aws_secret_access_key=sk,
-                     aws_session_token=token, config=S3CFG if service == "s3" else CFG)
+    c = boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=ak,
+        aws_secret_access_key=sk,
+        aws_session_token=token,
+        config=S3CFG if service == "s3" else CFG,
+    )
     if content_sha:
         # also send (and therefore sign) x-amz-content-sha256, as S3 clients do;
         # moto needs it to verify empty-body GETs of rest-json services.
@@ -96,12 +102,12 @@ def client(service, endpoint, ak, sk, token=None, region="us-east-1", content_sh
             if isinstance(body, str):
                 body = body.encode()
             request.headers["X-Amz-Content-SHA256"] = hashlib.sha256(body).hexdigest()
+
         c.meta.events.register("before-sign", add_sha)
     return c
 
 
-def raw_signed(endpoint, method, path_and_query, ak, sk, service, *, when=None,
-               body=b"", headers=None, s3_signer=True, region="us-east-1"):
+def raw_signed(endpoint, method, path_and_query, ak, sk, service, *, when=None, body=b"", headers=None, s3_signer=True, region="us-east-1"):
     """Sign with botocore (optionally at a fake time), send byte-exact with http.client."""
     url = endpoint + path_and_query
     req = AWSRequest(method=method, url=url, data=body, headers=dict(headers or {}))
@@ -133,11 +139,26 @@ def xml_code(body: str) -> str:
 
 
 SPECIAL_KEYS = [
-    "plus+sign", "eq=sign", "colon:key", "at@key", "paren(x)", "star*key",
-    "comma,key", "semi;colon", "dollar$key", "amp&key", "quote'key",
-    "percent%key", "percent%2Fencoded-looking", "space key", "two  spaces",
-    "non-ascii-\u00fc\u00e9-\u65e5\u672c-\U0001F600", "double//slash", "dir/sub dir/f+i=l:e",
-    "all + = : @ ( ) * , ; $ & ' % \u00fc //end", "tilde~and-under_score.dot",
+    "plus+sign",
+    "eq=sign",
+    "colon:key",
+    "at@key",
+    "paren(x)",
+    "star*key",
+    "comma,key",
+    "semi;colon",
+    "dollar$key",
+    "amp&key",
+    "quote'key",
+    "percent%key",
+    "percent%2Fencoded-looking",
+    "space key",
+    "two  spaces",
+    "non-ascii-\u00fc\u00e9-\u65e5\u672c-\U0001f600",
+    "double//slash",
+    "dir/sub dir/f+i=l:e",
+    "all + = : @ ( ) * , ; $ & ' % \u00fc //end",
+    "tilde~and-under_score.dot",
 ]
 
 
@@ -156,40 +177,49 @@ def check_seaweed(env):
     code, _ = err_code(lambda: s3.put_object(Bucket=bucket, Key="hello.txt", Body=b"hello"))
     result(code == "OK", "admin PutObject hello.txt", code)
 
-    expect_error("wrong secret -> 403 SignatureDoesNotMatch",
-                 lambda: client("s3", ep, ak, sk[:-1] + ("A" if sk[-1] != "A" else "B"))
-                 .get_object(Bucket=bucket, Key="hello.txt"),
-                 {"SignatureDoesNotMatch"}, 403)
-    expect_error("unknown access key -> 403 InvalidAccessKeyId",
-                 lambda: client("s3", ep, "AKUNKNOWN0000000000X", sk)
-                 .get_object(Bucket=bucket, Key="hello.txt"),
-                 {"InvalidAccessKeyId"}, 403)
+    expect_error(
+        "wrong secret -> 403 SignatureDoesNotMatch",
+        lambda: client("s3", ep, ak, sk[:-1] + ("A" if sk[-1] != "A" else "B")).get_object(Bucket=bucket, Key="hello.txt"),
+        {"SignatureDoesNotMatch"},
+        403,
+    )
+    expect_error(
+        "unknown access key -> 403 InvalidAccessKeyId",
+        lambda: client("s3", ep, "AKUNKNOWN0000000000X", sk).get_object(Bucket=bucket, Key="hello.txt"),
+        {"InvalidAccessKeyId"},
+        403,
+    )
     # anonymous
     u = urllib.parse.urlsplit(ep)
     c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
     c.request("GET", f"/{bucket}/hello.txt")
-    r = c.getresponse(); b = r.read().decode(); c.close()
+    r = c.getresponse()
+    b = r.read().decode()
+    c.close()
     result(r.status == 403, "unsigned GET -> 403", f"got HTTP {r.status} {xml_code(b)}")
 
     now = datetime.datetime.now(datetime.timezone.utc)
     for mins in (20, -20):
-        st, body, amzdate = raw_signed(ep, "GET", f"/{bucket}/hello.txt", ak, sk, "s3",
-                                       when=now - datetime.timedelta(minutes=mins))
-        result(st == 403 and xml_code(body) == "RequestTimeTooSkewed",
-               f"X-Amz-Date {'-' if mins > 0 else '+'}20min -> 403 RequestTimeTooSkewed",
-               f"got HTTP {st} {xml_code(body)}")
-    st, body, _ = raw_signed(ep, "GET", f"/{bucket}/hello.txt", ak, sk, "s3",
-                             when=now - datetime.timedelta(minutes=4))
+        st, body, amzdate = raw_signed(ep, "GET", f"/{bucket}/hello.txt", ak, sk, "s3", when=now - datetime.timedelta(minutes=mins))
+        result(
+            st == 403 and xml_code(body) == "RequestTimeTooSkewed",
+            f"X-Amz-Date {'-' if mins > 0 else '+'}20min -> 403 RequestTimeTooSkewed",
+            f"got HTTP {st} {xml_code(body)}",
+        )
+    st, body, _ = raw_signed(ep, "GET", f"/{bucket}/hello.txt", ak, sk, "s3", when=now - datetime.timedelta(minutes=4))
     result(st == 200 and body == "hello", "X-Amz-Date -4min (within 15min) -> 200", f"got HTTP {st}")
 
-    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "hello.txt"},
-                                    ExpiresIn=300)
+    url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "hello.txt"}, ExpiresIn=300)
     pu = urllib.parse.urlsplit(url)
+
     def get(pathq):
         c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
         c.request("GET", pathq)
-        r = c.getresponse(); body = r.read().decode("utf-8", "replace"); c.close()
+        r = c.getresponse()
+        body = r.read().decode("utf-8", "replace")
+        c.close()
         return r.status, body
+
     st, body = get(pu.path + "?" + pu.query)
     result(st == 200 and body == "hello", "presigned GET (300s) -> 200 + body", f"got HTTP {st}")
     q = pu.query
@@ -199,8 +229,7 @@ def check_seaweed(env):
     result(st == 403, "presigned GET with altered signature -> 403", f"got HTTP {st} {xml_code(body)}")
     st, body = get(f"/{bucket}/other.txt?" + q)
     result(st == 403, "presigned URL replayed on another key -> 403", f"got HTTP {st} {xml_code(body)}")
-    url1 = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "hello.txt"},
-                                     ExpiresIn=1)
+    url1 = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "hello.txt"}, ExpiresIn=1)
     time.sleep(2.2)
     p1 = urllib.parse.urlsplit(url1)
     st, body = get(p1.path + "?" + p1.query)
@@ -209,24 +238,22 @@ def check_seaweed(env):
     ro = client("s3", ep, rak, rsk)
     code, v = err_code(lambda: ro.get_object(Bucket=bucket, Key="hello.txt")["Body"].read())
     result(code == "OK" and v == b"hello", "read-only identity GetObject -> 200", code)
-    expect_error("read-only identity PutObject -> 403 AccessDenied",
-                 lambda: ro.put_object(Bucket=bucket, Key="ro.txt", Body=b"x"), {"AccessDenied"}, 403)
-    expect_error("read-only identity DeleteObject -> 403 AccessDenied",
-                 lambda: ro.delete_object(Bucket=bucket, Key="hello.txt"), {"AccessDenied"}, 403)
+    expect_error("read-only identity PutObject -> 403 AccessDenied", lambda: ro.put_object(Bucket=bucket, Key="ro.txt", Body=b"x"), {"AccessDenied"}, 403)
+    expect_error("read-only identity DeleteObject -> 403 AccessDenied", lambda: ro.delete_object(Bucket=bucket, Key="hello.txt"), {"AccessDenied"}, 403)
 
     # special-character keys
     listed = set()
     for i, key in enumerate(SPECIAL_KEYS):
         data = f"body-{i}-{key}".encode()
         problems = []
-        code, _ = err_code(lambda: s3.put_object(Bucket=bucket, Key=key, Body=data))
+        code, _ = err_code(lambda: s3.put_object(Bucket=bucket, Key=key, Body=data))  # noqa: B023
         if code != "OK":
             problems.append(f"PUT {code}")
         else:
-            code, v = err_code(lambda: s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+            code, v = err_code(lambda: s3.get_object(Bucket=bucket, Key=key)["Body"].read())  # noqa: B023
             if code != "OK" or v != data:
                 problems.append(f"GET {code}{' body mismatch' if code == 'OK' else ''}")
-            code, v = err_code(lambda: s3.head_object(Bucket=bucket, Key=key))
+            code, v = err_code(lambda: s3.head_object(Bucket=bucket, Key=key))  # noqa: B023
             if code != "OK" or v["ContentLength"] != len(data):
                 problems.append(f"HEAD {code}")
         result(not problems, f"key round-trip PUT/GET/HEAD {key!r}", ", ".join(problems))
@@ -237,19 +264,17 @@ def check_seaweed(env):
     if "double//slash" in SPECIAL_KEYS:
         code, v = err_code(lambda: s3.get_object(Bucket=bucket, Key="double/slash")["Body"].read())
         if code == "OK":
-            gap(f"'double//slash' and 'double/slash' are the same object (GET of the single-slash key "
-                f"returns the '//' object's body: {v[:20]!r})")
+            gap(f"'double//slash' and 'double/slash' are the same object (GET of the single-slash key returns the '//' object's body: {v[:20]!r})")
         else:
             info(f"GET 'double/slash' (never written) -> {code}")
     if missing:
-        gap(f"ListObjectsV2 does not return these keys verbatim: {missing!r}; "
-            f"extra keys listed: {sorted(listed - set(SPECIAL_KEYS) - {'hello.txt'})!r}")
+        gap(f"ListObjectsV2 does not return these keys verbatim: {missing!r}; extra keys listed: {sorted(listed - set(SPECIAL_KEYS) - {'hello.txt'})!r}")
     else:
         result(True, "ListObjectsV2 returns every special key verbatim")
 
     # clean up
     for key in list(listed) + ["hello.txt"]:
-        err_code(lambda: s3.delete_object(Bucket=bucket, Key=key))
+        err_code(lambda: s3.delete_object(Bucket=bucket, Key=key))  # noqa: B023
     err_code(lambda: s3.delete_bucket(Bucket=bucket))
 
 
@@ -265,42 +290,49 @@ def check_moto(env, quirks):
     print(f"== moto at {ep} (account {account})")
     sts = client("sts", ep, ak, sk)
     code, v = err_code(sts.get_caller_identity)
-    result(code == "OK" and v["Arn"].endswith(":user/deployer-ci") and v["Account"] == account,
-           "deployer-ci GetCallerIdentity", v["Arn"] if code == "OK" else code)
-    expect_error("wrong secret -> SignatureDoesNotMatch",
-                 client("sts", ep, ak, sk[:-1] + ("A" if sk[-1] != "A" else "B")).get_caller_identity,
-                 {"SignatureDoesNotMatch"}, 403)
-    expect_error("unknown access key -> InvalidClientTokenId",
-                 client("sts", ep, "AKIAUNKNOWN000000000", sk).get_caller_identity,
-                 {"InvalidClientTokenId"}, 403)
-    expect_error("wrong secret on glue -> SignatureDoesNotMatch",
-                 lambda: client("glue", ep, ak, "x" * 40).get_job(JobName="nope"),
-                 {"SignatureDoesNotMatch"})
+    result(
+        code == "OK" and v["Arn"].endswith(":user/deployer-ci") and v["Account"] == account, "deployer-ci GetCallerIdentity", v["Arn"] if code == "OK" else code
+    )
+    expect_error(
+        "wrong secret -> SignatureDoesNotMatch",
+        client("sts", ep, ak, sk[:-1] + ("A" if sk[-1] != "A" else "B")).get_caller_identity,
+        {"SignatureDoesNotMatch"},
+        403,
+    )
+    expect_error("unknown access key -> InvalidClientTokenId", client("sts", ep, "AKIAUNKNOWN000000000", sk).get_caller_identity, {"InvalidClientTokenId"}, 403)
+    expect_error("wrong secret on glue -> SignatureDoesNotMatch", lambda: client("glue", ep, ak, "x" * 40).get_job(JobName="nope"), {"SignatureDoesNotMatch"})
 
     glue = client("glue", ep, ak, sk)
-    expect_error("deployer-ci glue:GetJob on missing job -> EntityNotFoundException (authorized)",
-                 lambda: glue.get_job(JobName="does-not-exist"), {"EntityNotFoundException"})
+    expect_error(
+        "deployer-ci glue:GetJob on missing job -> EntityNotFoundException (authorized)",
+        lambda: glue.get_job(JobName="does-not-exist"),
+        {"EntityNotFoundException"},
+    )
     dglue = client("glue", ep, dak, dsk)
-    expect_error("deployer-denied glue:GetJob -> AccessDenied",
-                 lambda: dglue.get_job(JobName="does-not-exist"), {"AccessDenied", "AccessDeniedException"})
-    expect_error("deployer-denied emr-serverless:ListApplications (x-amz-content-sha256 signed) -> AccessDenied",
-                 lambda: client("emr-serverless", ep, dak, dsk, content_sha=True).list_applications(),
-                 {"AccessDenied", "AccessDeniedException"})
-    expect_error("deployer-denied sts:AssumeRole deployer-deploy -> AccessDenied",
-                 lambda: client("sts", ep, dak, dsk).assume_role(RoleArn=role, RoleSessionName="peers-x"),
-                 {"AccessDenied"})
+    expect_error("deployer-denied glue:GetJob -> AccessDenied", lambda: dglue.get_job(JobName="does-not-exist"), {"AccessDenied", "AccessDeniedException"})
+    expect_error(
+        "deployer-denied emr-serverless:ListApplications (x-amz-content-sha256 signed) -> AccessDenied",
+        lambda: client("emr-serverless", ep, dak, dsk, content_sha=True).list_applications(),
+        {"AccessDenied", "AccessDeniedException"},
+    )
+    expect_error(
+        "deployer-denied sts:AssumeRole deployer-deploy -> AccessDenied",
+        lambda: client("sts", ep, dak, dsk).assume_role(RoleArn=role, RoleSessionName="peers-x"),
+        {"AccessDenied"},
+    )
     code, v = err_code(client("sts", ep, dak, dsk).get_caller_identity)
     info(f"deployer-denied sts:GetCallerIdentity -> {code} (moto always allows it)")
     code, _ = err_code(lambda: client("emr-serverless", ep, ak, sk, content_sha=True).list_applications())
     result(code == "OK", "deployer-ci emr-serverless:ListApplications (x-amz-content-sha256 signed)", code)
     code, _ = err_code(lambda: client("emr-serverless", ep, ak, sk).list_applications())
     if code == "SignatureDoesNotMatch":
-        gap("moto rejects a correctly signed empty-body GET (emr-serverless ListApplications, "
-            "botocore default signing, no x-amz-content-sha256) with SignatureDoesNotMatch")
+        gap(
+            "moto rejects a correctly signed empty-body GET (emr-serverless ListApplications, "
+            "botocore default signing, no x-amz-content-sha256) with SignatureDoesNotMatch"
+        )
     else:
         info(f"emr-serverless ListApplications without x-amz-content-sha256 -> {code}")
-    code, _ = err_code(lambda: client("emr-serverless", ep, ak, sk, content_sha=True)
-                       .get_application(applicationId="00doesnotexist"))
+    code, _ = err_code(lambda: client("emr-serverless", ep, ak, sk, content_sha=True).get_application(applicationId="00doesnotexist"))
     info(f"deployer-ci emr-serverless GetApplication (missing id, sha signed) -> {code}")
     code, _ = err_code(lambda: client("logs", ep, ak, sk).describe_log_groups())
     result(code == "OK", "deployer-ci logs:DescribeLogGroups", code)
@@ -311,32 +343,39 @@ def check_moto(env, quirks):
         c = v["Credentials"]
         asts = client("sts", ep, c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
         code, w = err_code(asts.get_caller_identity)
-        result(code == "OK" and ":assumed-role/deployer-deploy/peers-check" in w.get("Arn", ""),
-               "assumed-role GetCallerIdentity", w["Arn"] if code == "OK" else code)
-        expect_error("assumed-role glue:GetJob -> EntityNotFoundException (authorized)",
-                     lambda: client("glue", ep, c["AccessKeyId"], c["SecretAccessKey"],
-                                    c["SessionToken"]).get_job(JobName="does-not-exist"),
-                     {"EntityNotFoundException"})
-        expect_error("assumed-role creds without session token -> rejected",
-                     client("sts", ep, c["AccessKeyId"], c["SecretAccessKey"]).get_caller_identity,
-                     {"InvalidClientTokenId", "SignatureDoesNotMatch", "AccessDenied"})
-        expect_error("assumed-role creds with wrong session token -> rejected",
-                     client("sts", ep, c["AccessKeyId"], c["SecretAccessKey"],
-                            c["SessionToken"][:-2] + "xx").get_caller_identity,
-                     {"InvalidClientTokenId", "InvalidToken", "SignatureDoesNotMatch"})
+        result(
+            code == "OK" and ":assumed-role/deployer-deploy/peers-check" in w.get("Arn", ""),
+            "assumed-role GetCallerIdentity",
+            w["Arn"] if code == "OK" else code,
+        )
+        expect_error(
+            "assumed-role glue:GetJob -> EntityNotFoundException (authorized)",
+            lambda: client("glue", ep, c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]).get_job(JobName="does-not-exist"),
+            {"EntityNotFoundException"},
+        )
+        expect_error(
+            "assumed-role creds without session token -> rejected",
+            client("sts", ep, c["AccessKeyId"], c["SecretAccessKey"]).get_caller_identity,
+            {"InvalidClientTokenId", "SignatureDoesNotMatch", "AccessDenied"},
+        )
+        expect_error(
+            "assumed-role creds with wrong session token -> rejected",
+            client("sts", ep, c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"][:-2] + "xx").get_caller_identity,
+            {"InvalidClientTokenId", "InvalidToken", "SignatureDoesNotMatch"},
+        )
 
     oidc = env.get("DEPLOYER_IT_MOTO_OIDC_ROLE_ARN")
     if oidc:
-        expect_error("deployer-ci sts:AssumeRole on OIDC-only role -> AccessDenied (trust policy enforced)",
-                     lambda: sts.assume_role(RoleArn=oidc, RoleSessionName="peers-x"), {"AccessDenied"})
+        expect_error(
+            "deployer-ci sts:AssumeRole on OIDC-only role -> AccessDenied (trust policy enforced)",
+            lambda: sts.assume_role(RoleArn=oidc, RoleSessionName="peers-x"),
+            {"AccessDenied"},
+        )
         # AssumeRoleWithWebIdentity is an unsigned call in real AWS.
-        anon = boto3.client("sts", endpoint_url=ep, region_name="us-east-1", config=CFG,
-                            aws_access_key_id="unused", aws_secret_access_key="unused")
-        anon.meta.events.register("choose-signer.sts.AssumeRoleWithWebIdentity",
-                                  lambda **_kw: botocore.UNSIGNED)
+        anon = boto3.client("sts", endpoint_url=ep, region_name="us-east-1", config=CFG, aws_access_key_id="unused", aws_secret_access_key="unused")
+        anon.meta.events.register("choose-signer.sts.AssumeRoleWithWebIdentity", lambda **_kw: botocore.UNSIGNED)
         try:
-            code, v = err_code(lambda: anon.assume_role_with_web_identity(
-                RoleArn=oidc, RoleSessionName="gha", WebIdentityToken="not.a.jwt"))
+            code, v = err_code(lambda: anon.assume_role_with_web_identity(RoleArn=oidc, RoleSessionName="gha", WebIdentityToken="not.a.jwt"))
         except Exception as e:  # noqa: BLE001
             code, v = type(e).__name__, str(e).splitlines()[0][:80]
         detail = v["AssumedRoleUser"]["Arn"] if code == "OK" else v
@@ -345,21 +384,20 @@ def check_moto(env, quirks):
         else:
             gap(f"moto cannot serve unsigned AssumeRoleWithWebIdentity once auth is on: {code} {detail}")
         # the same call SigV4-signed (which real STS does not require)
-        form = urllib.parse.urlencode({
-            "Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15", "RoleArn": oidc,
-            "RoleSessionName": "gha", "WebIdentityToken": "not.a.jwt"}).encode()
-        st, rb, _ = raw_signed(ep, "POST", "/", ak, sk, "sts", body=form, s3_signer=False,
-                               headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+        form = urllib.parse.urlencode(
+            {"Action": "AssumeRoleWithWebIdentity", "Version": "2011-06-15", "RoleArn": oidc, "RoleSessionName": "gha", "WebIdentityToken": "not.a.jwt"}
+        ).encode()
+        st, rb, _ = raw_signed(
+            ep, "POST", "/", ak, sk, "sts", body=form, s3_signer=False, headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+        )
         arn = rb.split("<Arn>", 1)[1].split("</Arn>", 1)[0] if "<Arn>" in rb else ""
-        info(f"AssumeRoleWithWebIdentity SigV4-signed by deployer-ci, bogus token -> HTTP {st} "
-             f"{xml_code(rb) if st != 200 else arn}")
+        info(f"AssumeRoleWithWebIdentity SigV4-signed by deployer-ci, bogus token -> HTTP {st} {xml_code(rb) if st != 200 else arn}")
 
     # time skew: moto only recomputes the signature, it never compares X-Amz-Date with its clock
     body = b"Action=GetCallerIdentity&Version=2011-06-15"
     hdr = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
     when = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(minutes=20)
-    st, rb, _ = raw_signed(ep, "POST", "/", ak, sk, "sts", when=when, body=body, headers=hdr,
-                           s3_signer=False)
+    st, rb, _ = raw_signed(ep, "POST", "/", ak, sk, "sts", when=when, body=body, headers=hdr, s3_signer=False)
     if st == 200:
         gap("moto accepts a correctly signed request whose X-Amz-Date is 20 min old (no skew check)")
     else:
@@ -368,9 +406,11 @@ def check_moto(env, quirks):
     result(st == 200, "raw botocore-signed STS POST (no x-amz-content-sha256) -> 200", f"HTTP {st} {xml_code(rb)}")
 
     if XML_ERRORS_SEEN:
-        gap("moto returns auth errors (AccessDenied/SignatureDoesNotMatch) for JSON-protocol "
+        gap(
+            "moto returns auth errors (AccessDenied/SignatureDoesNotMatch) for JSON-protocol "
             "services as query-style XML <ErrorResponse> with Content-Type text/html; "
-            f"botocore then reports only the HTTP status (seen for: {sorted(XML_ERRORS_SEEN)})")
+            f"botocore then reports only the HTTP status (seen for: {sorted(XML_ERRORS_SEEN)})"
+        )
     if quirks:
         moto_s3_quirks(ep, ak, sk)
 
@@ -388,9 +428,11 @@ def moto_s3_quirks(ep, ak, sk):
     bad = []
     for key in SPECIAL_KEYS:
         res = []
-        for op, fn in (("PUT", lambda: s3.put_object(Bucket=bucket, Key=key, Body=b"y")),
-                       ("GET", lambda: s3.get_object(Bucket=bucket, Key=key)["Body"].read()),
-                       ("HEAD", lambda: s3.head_object(Bucket=bucket, Key=key))):
+        for op, fn in (
+            ("PUT", lambda: s3.put_object(Bucket=bucket, Key=key, Body=b"y")),  # noqa: B023
+            ("GET", lambda: s3.get_object(Bucket=bucket, Key=key)["Body"].read()),  # noqa: B023
+            ("HEAD", lambda: s3.head_object(Bucket=bucket, Key=key)),  # noqa: B023
+        ):
             code, _ = err_code(fn)
             if code != "OK":
                 res.append(f"{op}={code}")
@@ -406,7 +448,9 @@ def moto_s3_quirks(ep, ak, sk):
     pu = urllib.parse.urlsplit(url)
     c = http.client.HTTPConnection(pu.hostname, pu.port, timeout=10)
     c.request("GET", pu.path + "?" + pu.query)
-    r = c.getresponse(); b = r.read().decode("utf-8", "replace"); c.close()
+    r = c.getresponse()
+    b = r.read().decode("utf-8", "replace")
+    c.close()
     info(f"moto S3 presigned GET -> HTTP {r.status} {xml_code(b) if r.status != 200 else ''}")
 
 

@@ -83,6 +83,7 @@ poller sees both, deterministically.
    emr-serverless:startJobRun.sync task acting as its role. SigV4 hashes the empty body: now moto
    does too (Tests/e2e/moto_iam.py did this for its own moto already).
 """
+
 from __future__ import annotations
 
 import copy
@@ -129,26 +130,39 @@ def _settle(obj: Any, attr: str) -> None:
 
 def _settling(original: Callable, runs_of: Callable[..., list]) -> Callable:
     """Wraps a read so every run or step it may answer has settled first."""
+
     @functools.wraps(original)
     def read(self, *args, **kwargs):
         with _LOCK:
             for item in runs_of(self, *args, **kwargs):
                 _settle(item, item._deployer_attr)
             return original(self, *args, **kwargs)
+
     return read
 
 
 # ---------------------------------------------------------------- 1. Glue UpdateJob
 
 JOB_UPDATE_FIELDS = {  # JobUpdate member -> FakeJob's constructor argument (as CreateJob passes it)
-    "Role": "role", "Command": "command", "Description": "description", "LogUri": "log_uri",
-    "ExecutionProperty": "execution_property", "DefaultArguments": "default_arguments",
-    "NonOverridableArguments": "non_overridable_arguments", "Connections": "connections",
-    "MaxRetries": "max_retries", "AllocatedCapacity": "allocated_capacity", "Timeout": "timeout",
-    "MaxCapacity": "max_capacity", "SecurityConfiguration": "security_configuration",
-    "NotificationProperty": "notification_property", "GlueVersion": "glue_version",
-    "NumberOfWorkers": "number_of_workers", "WorkerType": "worker_type",
-    "CodeGenConfigurationNodes": "code_gen_configuration_nodes", "ExecutionClass": "execution_class",
+    "Role": "role",
+    "Command": "command",
+    "Description": "description",
+    "LogUri": "log_uri",
+    "ExecutionProperty": "execution_property",
+    "DefaultArguments": "default_arguments",
+    "NonOverridableArguments": "non_overridable_arguments",
+    "Connections": "connections",
+    "MaxRetries": "max_retries",
+    "AllocatedCapacity": "allocated_capacity",
+    "Timeout": "timeout",
+    "MaxCapacity": "max_capacity",
+    "SecurityConfiguration": "security_configuration",
+    "NotificationProperty": "notification_property",
+    "GlueVersion": "glue_version",
+    "NumberOfWorkers": "number_of_workers",
+    "WorkerType": "worker_type",
+    "CodeGenConfigurationNodes": "code_gen_configuration_nodes",
+    "ExecutionClass": "execution_class",
     "SourceControlDetails": "source_control_details",
 }
 
@@ -191,8 +205,7 @@ def _glue_stop(name: str, job, run_id: str) -> dict | None:
     if state == "STOPPING":
         return None
     if state not in GLUE_STOPPABLE:
-        return _glue_stop_error(name, run_id, "InvalidInputException",
-                                f"Job run {run_id} is {state}; only a starting, running or waiting run can be stopped.")
+        return _glue_stop_error(name, run_id, "InvalidInputException", f"Job run {run_id} is {state}; only a starting, running or waiting run can be stopped.")
     run._deployer_attr = "status"
     _enter(run, "status", "STOPPING", "STOPPED", _glue_stopped)
     run._tick = 0
@@ -236,6 +249,7 @@ def _emr_step_cancelled(cluster) -> Callable[[Any], None]:
                 nxt = min(waiting, key=lambda s: s.creation_date_time)
                 nxt.state = "RUNNING"
                 nxt.start()
+
     return cancelled
 
 
@@ -246,8 +260,7 @@ def _emr_cancel_step(cluster, step_id: str) -> dict:
     if step.state == "CANCEL_PENDING":
         return {"StepId": step_id, "Status": "SUBMITTED"}
     if step.state not in EMR_CANCELLABLE:
-        return {"StepId": step_id, "Status": "FAILED",
-                "Reason": f"Step {step_id} is {step.state}; only a pending or running step can be cancelled."}
+        return {"StepId": step_id, "Status": "FAILED", "Reason": f"Step {step_id} is {step.state}; only a pending or running step can be cancelled."}
     step._deployer_attr = "state"
     step._deployer_was_running = step.state == "RUNNING"
     _enter(step, "state", "CANCEL_PENDING", "CANCELLED", _emr_step_cancelled(cluster))
@@ -324,6 +337,7 @@ def _es_start_job_run(original: Callable) -> Callable:
                 run.total_execution_duration_seconds = None
                 _enter(run, "state", "SUBMITTED", "RUNNING", _es_running)
             return run
+
     return start_job_run
 
 
@@ -341,6 +355,7 @@ def _es_start_job_run_response(original: Callable) -> Callable:
         if not getattr(run, "created_by", None):
             run.created_by = _es_caller_arn(self)
         return result
+
     return start_job_run
 
 
@@ -357,6 +372,7 @@ def _es_list_job_runs(original: Callable) -> Callable:
             for run in _es_runs(self, application_id):
                 _settle(run, "state")
             return original(self, application_id, *args, **kwargs)
+
     return list_job_runs
 
 
@@ -374,6 +390,7 @@ def _es_cancel_job_run(original: Callable) -> Callable:
             elif not getattr(run, "_deployer_manual", False):
                 return original(self, application_id, job_run_id)
             return application_id, job_run_id
+
     return cancel_job_run
 
 
@@ -384,8 +401,7 @@ def _es_get_dashboard_for_job_run(self):
     job_run_id = self._get_param("jobRunId")
     with _LOCK:
         _es_find(self.emrserverless_backend, application_id, job_run_id)
-    url = (f"https://p-{quote(job_run_id)}-{quote(application_id)}.emrappui-prod.{self.region}.amazonaws.com"
-           f"/shs/?authToken=moto")
+    url = f"https://p-{quote(job_run_id)}-{quote(application_id)}.emrappui-prod.{self.region}.amazonaws.com/shs/?authToken=moto"
     return ActionResult({"url": url})
 
 
@@ -509,8 +525,8 @@ def _role_keys(role_arn: str | None, region: str) -> tuple[str, str, str | None]
         except Exception:  # noqa: BLE001 - no such role: keep moto's keys
             return "ak", "sk", None
         role = sts_backends[account][partition].assume_role(
-            region_name=region, role_session_name="states-execution", role_arn=role_arn,
-            policy=None, duration=900, external_id=None)
+            region_name=region, role_session_name="states-execution", role_arn=role_arn, policy=None, duration=900, external_id=None
+        )
         return role.access_key_id, role.secret_access_key, role.session_token
     return "ak", "sk", None
 
@@ -539,10 +555,14 @@ def _boto_client_for(region: str, service: str, state_credentials: Any = None):
 
     key, secret, token = _role_keys(getattr(state_credentials, "role_arn", None), region)
     client = boto3.client(
-        service_name=service, region_name=region, endpoint_url=f"http://127.0.0.1:{moto_server_port()}",
-        aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
-        config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1},
-                      connect_timeout=60, read_timeout=60))
+        service_name=service,
+        region_name=region,
+        endpoint_url=f"http://127.0.0.1:{moto_server_port()}",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret,
+        aws_session_token=token,
+        config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1}, connect_timeout=60, read_timeout=60),
+    )
     client.meta.events.register("after-call", _json_native)
     return client
 
@@ -558,10 +578,8 @@ def _eval_sync_without_callback(self, env, resource_runtime_part, normalised_par
         build = self._build_sync_resolver
     else:
         build = self._build_sync2_resolver
-    resolver = build(env=env, resource_runtime_part=resource_runtime_part,
-                     normalised_parameters=normalised_parameters, state_credentials=state_credentials)
-    outcome = self._eval_sync(env=env, sync_resolver=resolver, timeout_seconds=None,
-                              callback_endpoint=None, heartbeat_endpoint=None)
+    resolver = build(env=env, resource_runtime_part=resource_runtime_part, normalised_parameters=normalised_parameters, state_credentials=state_credentials)
+    outcome = self._eval_sync(env=env, sync_resolver=resolver, timeout_seconds=None, callback_endpoint=None, heartbeat_endpoint=None)
     env.stack.append(outcome)
 
 
@@ -574,6 +592,7 @@ def _eval_integration_pattern(original: Callable) -> Callable:
         if ResourceCondition.WaitForTaskToken in self._supported_integration_patterns:
             return original(self, env, resource_runtime_part, normalised_parameters, state_credentials)
         return _eval_sync_without_callback(self, env, resource_runtime_part, normalised_parameters, state_credentials)
+
     return eval_integration_pattern
 
 
@@ -592,16 +611,35 @@ def _task_failed(task, env, cause: dict):
     from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails
 
     failed = StatesErrorNameType.StatesTaskFailed
-    return FailureEventException(FailureEvent(
-        env=env, error_name=StatesErrorName(typ=failed), event_type=HistoryEventType.TaskFailed,
-        event_details=EventDetails(taskFailedEventDetails=TaskFailedEventDetails(
-            resource=task._get_sfn_resource(), resourceType=task._get_sfn_resource_type(),
-            error=failed.to_name(), cause=json.dumps(cause, default=str)))))
+    return FailureEventException(
+        FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=failed),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(
+                taskFailedEventDetails=TaskFailedEventDetails(
+                    resource=task._get_sfn_resource(), resourceType=task._get_sfn_resource_type(), error=failed.to_name(), cause=json.dumps(cause, default=str)
+                )
+            ),
+        )
+    )
 
 
-ES_TASK_PARAMETERS = {"startjobrun": {
-    "ApplicationId", "ClientToken", "ExecutionRoleArn", "JobDriver", "ConfigurationOverrides", "Tags",
-    "ExecutionTimeoutMinutes", "Name", "ExecutionIamPolicy", "Mode", "RetryPolicy"}}
+ES_TASK_PARAMETERS = {
+    "startjobrun": {
+        "ApplicationId",
+        "ClientToken",
+        "ExecutionRoleArn",
+        "JobDriver",
+        "ConfigurationOverrides",
+        "Tags",
+        "ExecutionTimeoutMinutes",
+        "Name",
+        "ExecutionIamPolicy",
+        "Mode",
+        "RetryPolicy",
+    }
+}
 
 
 def _service_operation(service: str, action: str):
@@ -654,6 +692,7 @@ def _emr_serverless_task_class():
                     self._normalise_response(answer, service_action_name="getJobRun")
                     raise _task_failed(self, env, answer["JobRun"])
                 return None
+
             return resolve
 
     return StateTaskServiceEmrServerless
@@ -664,6 +703,7 @@ def _state_task_service_for(original: Callable, emr_serverless: type) -> Callabl
         if service_name == "emr-serverless":
             return emr_serverless()
         return original(service_name=service_name)
+
     return state_task_service_for
 
 
@@ -695,8 +735,7 @@ def _install_step_functions() -> None:
     glue._JOB_RUN_STATE_TERMINAL_VALUES.update({"STOPPED", "EXPIRED"})
     glue.boto_client_for = _boto_client_for
     factory = importlib.import_module("moto.stepfunctions.parser.asl.component.state.exec.state_task.state_task_factory")
-    factory.state_task_service_for = _state_task_service_for(factory.state_task_service_for,
-                                                            _emr_serverless_task_class())
+    factory.state_task_service_for = _state_task_service_for(factory.state_task_service_for, _emr_serverless_task_class())
 
 
 # ---------------------------------------------------------------- install

@@ -9,6 +9,7 @@ made in this process only (nothing on disk changes):
 
 Usage: python3 moto_launcher.py -H 127.0.0.1 -p PORT   (Tests/peers/start.sh runs it)
 """
+
 from __future__ import annotations
 
 import sys

@@ -13,6 +13,7 @@ Subcommands (all write only under STATE_DIR, never print secrets):
   weed-probe STATE_DIR ENDPOINT TIMEOUT
                              wait until a signed ListBuckets (admin identity) succeeds
 """
+
 from __future__ import annotations
 
 import json
@@ -53,10 +54,14 @@ def _port0() -> int:
 
 def cmd_ports() -> None:
     names = [
-        "WEED_MASTER_PORT", "WEED_MASTER_GRPC_PORT",
-        "WEED_VOLUME_PORT", "WEED_VOLUME_GRPC_PORT",
-        "WEED_FILER_PORT", "WEED_FILER_GRPC_PORT",
-        "WEED_S3_PORT", "WEED_S3_GRPC_PORT",
+        "WEED_MASTER_PORT",
+        "WEED_MASTER_GRPC_PORT",
+        "WEED_VOLUME_PORT",
+        "WEED_VOLUME_GRPC_PORT",
+        "WEED_FILER_PORT",
+        "WEED_FILER_GRPC_PORT",
+        "WEED_S3_PORT",
+        "WEED_S3_GRPC_PORT",
         "MOTO_PORT",
     ]
     chosen: set[int] = set()
@@ -113,11 +118,13 @@ def _moto_identity(state: str) -> list:
         return []
     with open(path, encoding="utf-8") as f:
         keys = json.load(f)
-    return [{
-        "name": "deployer-ci",
-        "credentials": [{"accessKey": keys["DEPLOYER_IT_MOTO_ACCESS_KEY"], "secretKey": keys["DEPLOYER_IT_MOTO_SECRET_KEY"]}],
-        "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-    }]
+    return [
+        {
+            "name": "deployer-ci",
+            "credentials": [{"accessKey": keys["DEPLOYER_IT_MOTO_ACCESS_KEY"], "secretKey": keys["DEPLOYER_IT_MOTO_SECRET_KEY"]}],
+            "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+        }
+    ]
 
 
 def cmd_weed_config(state: str) -> None:
@@ -185,10 +192,7 @@ PIPELINE_ACTIONS = ["glue:*", "emr-serverless:*", "elasticmapreduce:*", "iam:Pas
 
 
 def _policy(actions):
-    return json.dumps(
-        {"Version": "2012-10-17",
-         "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
-    )
+    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]})
 
 
 def _bootstrap_steps():
@@ -212,23 +216,19 @@ def _bootstrap_steps():
         st["account"] = st["ci_arn"].split(":")[4]
 
     def ci_policy(iam, _sts):
-        iam.put_user_policy(UserName=CI_USER, PolicyName="deployer-ci",
-                            PolicyDocument=_policy(DEPLOYER_ACTIONS))
+        iam.put_user_policy(UserName=CI_USER, PolicyName="deployer-ci", PolicyDocument=_policy(DEPLOYER_ACTIONS))
 
     def ci_key(iam, _sts):
         k = iam.create_access_key(UserName=CI_USER)["AccessKey"]
         st["ci_key"] = (k["AccessKeyId"], k["SecretAccessKey"])
 
     def deploy_role(iam, _sts):
-        trust = {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"AWS": st["ci_arn"]},
-            "Action": "sts:AssumeRole"}]}
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": st["ci_arn"]}, "Action": "sts:AssumeRole"}]}
         r = iam.create_role(RoleName=DEPLOY_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
         st["role_arn"] = r["Role"]["Arn"]
 
     def deploy_role_policy(iam, _sts):
-        iam.put_role_policy(RoleName=DEPLOY_ROLE, PolicyName="deployer-deploy",
-                            PolicyDocument=_policy(DEPLOYER_ACTIONS))
+        iam.put_role_policy(RoleName=DEPLOY_ROLE, PolicyName="deployer-deploy", PolicyDocument=_policy(DEPLOYER_ACTIONS))
 
     def denied_user(iam, _sts):
         iam.create_user(UserName=DENIED_USER)
@@ -238,40 +238,52 @@ def _bootstrap_steps():
         st["denied_key"] = (k["AccessKeyId"], k["SecretAccessKey"])
 
     def oidc_provider(iam, _sts):
-        r = iam.create_open_id_connect_provider(
-            Url=OIDC_URL, ClientIDList=["sts.amazonaws.com"],
-            ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])
+        r = iam.create_open_id_connect_provider(Url=OIDC_URL, ClientIDList=["sts.amazonaws.com"], ThumbprintList=["6938fd4d98bab03faadb97b34396831e3780aea1"])
         st["oidc_provider_arn"] = r["OpenIDConnectProviderArn"]
 
     def oidc_role(iam, _sts):
-        trust = {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Federated": st["oidc_provider_arn"]},
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {
-                "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
-                "StringLike": {"token.actions.githubusercontent.com:sub": OIDC_SUB}}}]}
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Federated": st["oidc_provider_arn"]},
+                    "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {
+                        "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                        "StringLike": {"token.actions.githubusercontent.com:sub": OIDC_SUB},
+                    },
+                }
+            ],
+        }
         r = iam.create_role(RoleName=OIDC_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
         st["oidc_role_arn"] = r["Role"]["Arn"]
 
     def oidc_role_policy(iam, _sts):
-        iam.put_role_policy(RoleName=OIDC_ROLE, PolicyName="deployer-oidc",
-                            PolicyDocument=_policy(DEPLOYER_ACTIONS))
+        iam.put_role_policy(RoleName=OIDC_ROLE, PolicyName="deployer-oidc", PolicyDocument=_policy(DEPLOYER_ACTIONS))
 
     def pipeline_role(iam, _sts):
-        trust = {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"},
-            "Action": "sts:AssumeRole"}]}
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "states.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
         r = iam.create_role(RoleName=PIPELINE_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
         st["pipeline_role_arn"] = r["Role"]["Arn"]
 
     def pipeline_role_policy(iam, _sts):
-        iam.put_role_policy(RoleName=PIPELINE_ROLE, PolicyName="deployer-pipeline",
-                            PolicyDocument=_policy(PIPELINE_ACTIONS))
+        iam.put_role_policy(RoleName=PIPELINE_ROLE, PolicyName="deployer-pipeline", PolicyDocument=_policy(PIPELINE_ACTIONS))
 
-    steps = [create_ci, ci_policy, ci_key, deploy_role, deploy_role_policy,
-             denied_user, denied_key, oidc_provider, oidc_role, oidc_role_policy,
-             pipeline_role, pipeline_role_policy]
+    steps = [
+        create_ci,
+        ci_policy,
+        ci_key,
+        deploy_role,
+        deploy_role_policy,
+        denied_user,
+        denied_key,
+        oidc_provider,
+        oidc_role,
+        oidc_role_policy,
+        pipeline_role,
+        pipeline_role_policy,
+    ]
     return steps, st
 
 
@@ -282,16 +294,15 @@ def cmd_moto_n() -> None:
 def _clients(endpoint, ak, sk, token=None):
     import boto3
     from botocore.config import Config
-    cfg = Config(retries={"total_max_attempts": 1, "mode": "standard"},
-                 connect_timeout=5, read_timeout=30)
-    sess = boto3.session.Session(aws_access_key_id=ak, aws_secret_access_key=sk,
-                                 aws_session_token=token, region_name=REGION)
-    return (sess.client("iam", endpoint_url=endpoint, config=cfg),
-            sess.client("sts", endpoint_url=endpoint, config=cfg))
+
+    cfg = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
+    sess = boto3.session.Session(aws_access_key_id=ak, aws_secret_access_key=sk, aws_session_token=token, region_name=REGION)
+    return (sess.client("iam", endpoint_url=endpoint, config=cfg), sess.client("sts", endpoint_url=endpoint, config=cfg))
 
 
 def cmd_moto_bootstrap(state: str, endpoint: str) -> None:
     from botocore.exceptions import ClientError
+
     steps, st = _bootstrap_steps()
     # Inside the window credentials are not looked at; use obviously fake ones.
     iam, sts = _clients(endpoint, "AKIABOOTSTRAPNOAUTH0", "bootstrap-not-checked")
@@ -303,8 +314,7 @@ def cmd_moto_bootstrap(state: str, endpoint: str) -> None:
     # The window must now be closed: the same fake credentials must be refused.
     try:
         sts.get_caller_identity()
-        sys.exit("moto bootstrap: request after the window was NOT auth-checked "
-                 "(INITIAL_NO_AUTH_ACTION_COUNT too high?)")
+        sys.exit("moto bootstrap: request after the window was NOT auth-checked (INITIAL_NO_AUTH_ACTION_COUNT too high?)")
     except ClientError as e:
         code = e.response["Error"]["Code"]
         if code not in ("InvalidClientTokenId", "SignatureDoesNotMatch"):
@@ -314,19 +324,24 @@ def cmd_moto_bootstrap(state: str, endpoint: str) -> None:
     ident = sts_ci.get_caller_identity()
     if ident["Arn"] != st["ci_arn"]:
         sys.exit(f"moto bootstrap: caller identity mismatch: {ident['Arn']}")
-    _write_private(os.path.join(state, "moto-keys.json"), json.dumps({
-        "DEPLOYER_IT_MOTO_ACCESS_KEY": st["ci_key"][0],
-        "DEPLOYER_IT_MOTO_SECRET_KEY": st["ci_key"][1],
-        "DEPLOYER_IT_MOTO_DENIED_ACCESS_KEY": st["denied_key"][0],
-        "DEPLOYER_IT_MOTO_DENIED_SECRET_KEY": st["denied_key"][1],
-        "DEPLOYER_IT_MOTO_ROLE_ARN": st["role_arn"],
-        "DEPLOYER_IT_MOTO_ACCOUNT_ID": st["account"],
-        "DEPLOYER_IT_MOTO_USER_ARN": st["ci_arn"],
-        "DEPLOYER_IT_MOTO_OIDC_PROVIDER_ARN": st["oidc_provider_arn"],
-        "DEPLOYER_IT_MOTO_OIDC_ROLE_ARN": st["oidc_role_arn"],
-        "DEPLOYER_IT_MOTO_OIDC_SUBJECT": OIDC_SUB,
-        "DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN": st["pipeline_role_arn"],
-    }))
+    _write_private(
+        os.path.join(state, "moto-keys.json"),
+        json.dumps(
+            {
+                "DEPLOYER_IT_MOTO_ACCESS_KEY": st["ci_key"][0],
+                "DEPLOYER_IT_MOTO_SECRET_KEY": st["ci_key"][1],
+                "DEPLOYER_IT_MOTO_DENIED_ACCESS_KEY": st["denied_key"][0],
+                "DEPLOYER_IT_MOTO_DENIED_SECRET_KEY": st["denied_key"][1],
+                "DEPLOYER_IT_MOTO_ROLE_ARN": st["role_arn"],
+                "DEPLOYER_IT_MOTO_ACCOUNT_ID": st["account"],
+                "DEPLOYER_IT_MOTO_USER_ARN": st["ci_arn"],
+                "DEPLOYER_IT_MOTO_OIDC_PROVIDER_ARN": st["oidc_provider_arn"],
+                "DEPLOYER_IT_MOTO_OIDC_ROLE_ARN": st["oidc_role_arn"],
+                "DEPLOYER_IT_MOTO_OIDC_SUBJECT": OIDC_SUB,
+                "DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN": st["pipeline_role_arn"],
+            }
+        ),
+    )
 
 
 # ---------------------------------------------------------------- env
@@ -350,8 +365,7 @@ def cmd_write_env(state: str) -> None:
     lines = ["# generated by Tests/peers/start.sh - contains test-only secrets"]
     lines += [f"export {k}={q(v)}" for k, v in sorted(env.items())]
     _write_private(os.path.join(state, "peers.env"), "\n".join(lines) + "\n")
-    _write_private(os.path.join(state, "peers.json"),
-                   json.dumps(dict(sorted(env.items())), indent=2) + "\n")
+    _write_private(os.path.join(state, "peers.json"), json.dumps(dict(sorted(env.items())), indent=2) + "\n")
 
 
 def cmd_wait_http(url: str, timeout: float) -> None:
@@ -374,14 +388,17 @@ def cmd_weed_probe(state: str, endpoint: str, timeout: float) -> None:
     """Wait until a SigV4-signed ListBuckets with the admin identity succeeds."""
     import boto3
     from botocore.config import Config
+
     with open(os.path.join(state, "weed-keys.json")) as f:
         k = json.load(f)
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name=REGION,
-                      aws_access_key_id=k["DEPLOYER_IT_S3_ACCESS_KEY"],
-                      aws_secret_access_key=k["DEPLOYER_IT_S3_SECRET_KEY"],
-                      config=Config(s3={"addressing_style": "path"},
-                                    retries={"total_max_attempts": 1},
-                                    connect_timeout=2, read_timeout=5))
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id=k["DEPLOYER_IT_S3_ACCESS_KEY"],
+        aws_secret_access_key=k["DEPLOYER_IT_S3_SECRET_KEY"],
+        config=Config(s3={"addressing_style": "path"}, retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=5),
+    )
     deadline = time.monotonic() + timeout
     last = ""
     while time.monotonic() < deadline:

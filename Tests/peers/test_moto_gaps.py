@@ -5,6 +5,7 @@ shape lacks, every member it requires, enum values it knows.
 
 Run: python3 -m pytest Tests/peers/test_moto_gaps.py -q
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -41,10 +42,15 @@ def _free_port() -> int:
 
 
 def _server_env() -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("AWS_") and k not in ("INITIAL_NO_AUTH_ACTION_COUNT", "MOTO_PORT", "DEPLOYER_CONTRACT_DIR")}
-    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION=REGION,
-               AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, AWS_EC2_METADATA_DISABLED="true")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k not in ("INITIAL_NO_AUTH_ACTION_COUNT", "MOTO_PORT", "DEPLOYER_CONTRACT_DIR")}
+    env.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION=REGION,
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        AWS_EC2_METADATA_DISABLED="true",
+    )
     return env
 
 
@@ -65,9 +71,14 @@ def endpoint(tmp_path_factory):
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     port = _free_port()
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(LAUNCHER), "-H", "127.0.0.1", "-p", str(port)],
-                                env=_server_env(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(LAUNCHER), "-H", "127.0.0.1", "-p", str(port)],
+            env=_server_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(url, proc, log)
@@ -92,15 +103,14 @@ def aws(endpoint):
         session = boto3.Session(region_name=REGION)
 
         def client(service: str, keys: dict | None = None):
-            return session.client(service, endpoint_url=endpoint, config=Config(retries={"max_attempts": 1}),
-                                  **(keys or DUMMY))
+            return session.client(service, endpoint_url=endpoint, config=Config(retries={"max_attempts": 1}), **(keys or DUMMY))
+
         yield client
 
 
 def _control(endpoint: str, path: str, body=None, method: str = "POST") -> tuple[int, dict]:
     data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-    request = urllib.request.Request(endpoint + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(endpoint + path, data=data, method=method, headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
             return answer.status, json.loads(answer.read() or b"{}")
@@ -111,8 +121,9 @@ def _control(endpoint: str, path: str, body=None, method: str = "POST") -> tuple
 @contextlib.contextmanager
 def _glue_progression(endpoint: str, times: int):
     """Glue runs move one state per `times` reads (moto's state manager), then back to moto's default."""
-    status, _ = _control(endpoint, "/moto-api/state-manager/set-transition",
-                         {"model_name": "glue::job_run", "transition": {"progression": "manual", "times": times}})
+    status, _ = _control(
+        endpoint, "/moto-api/state-manager/set-transition", {"model_name": "glue::job_run", "transition": {"progression": "manual", "times": times}}
+    )
     assert status == 201
     try:
         yield
@@ -148,6 +159,7 @@ def _raw(client) -> dict:
 
     def keep(http_response, model, **_):
         bodies[model.name] = json.loads(http_response.content or b"{}")
+
     client.meta.events.register("after-call", keep)
     return bodies
 
@@ -189,21 +201,31 @@ def _code(error: ClientError) -> str:
 
 
 def _glue_job(glue, name: str, **extra) -> None:
-    glue.create_job(Name=name, Role=f"arn:aws:iam::{ACCOUNT}:role/glue-job",
-                    Command={"Name": "glueetl", "ScriptLocation": "s3://b/old.py", "PythonVersion": "3"}, **extra)
+    glue.create_job(
+        Name=name, Role=f"arn:aws:iam::{ACCOUNT}:role/glue-job", Command={"Name": "glueetl", "ScriptLocation": "s3://b/old.py", "PythonVersion": "3"}, **extra
+    )
 
 
 def test_glue_update_job_replaces_the_whole_definition(aws):
     glue = aws("glue")
     raw = _raw(glue)
-    _glue_job(glue, "upd", Description="old", DefaultArguments={"--a": "1"}, MaxRetries=2, Timeout=30,
-              GlueVersion="4.0", WorkerType="G.1X", NumberOfWorkers=2, Tags={"team": "data"})
+    _glue_job(
+        glue,
+        "upd",
+        Description="old",
+        DefaultArguments={"--a": "1"},
+        MaxRetries=2,
+        Timeout=30,
+        GlueVersion="4.0",
+        WorkerType="G.1X",
+        NumberOfWorkers=2,
+        Tags={"team": "data"},
+    )
     before = glue.get_job(JobName="upd")["Job"]
     run_id = glue.start_job_run(JobName="upd")["JobRunId"]
 
     command = {"Name": "glueetl", "ScriptLocation": "s3://b/new.py", "PythonVersion": "3"}
-    answer = glue.update_job(JobName="upd", JobUpdate={"Role": f"arn:aws:iam::{ACCOUNT}:role/glue-job-2",
-                                                       "Command": command, "GlueVersion": "5.0"})
+    answer = glue.update_job(JobName="upd", JobUpdate={"Role": f"arn:aws:iam::{ACCOUNT}:role/glue-job-2", "Command": command, "GlueVersion": "5.0"})
     assert _answer(answer) == {"JobName": "upd"}
     assert raw["UpdateJob"] == {"JobName": "upd"}
 
@@ -260,14 +282,16 @@ def test_glue_batch_stop_job_run_stops_running_runs(aws, endpoint):
 
 def _cluster(emr) -> str:
     return emr.run_job_flow(
-        Name="gaps", ReleaseLabel="emr-7.1.0", JobFlowRole="EMR_EC2_DefaultRole", ServiceRole="EMR_DefaultRole",
-        Instances={"MasterInstanceType": "m5.xlarge", "SlaveInstanceType": "m5.xlarge", "InstanceCount": 1,
-                   "KeepJobFlowAliveWhenNoSteps": True})["JobFlowId"]
+        Name="gaps",
+        ReleaseLabel="emr-7.1.0",
+        JobFlowRole="EMR_EC2_DefaultRole",
+        ServiceRole="EMR_DefaultRole",
+        Instances={"MasterInstanceType": "m5.xlarge", "SlaveInstanceType": "m5.xlarge", "InstanceCount": 1, "KeepJobFlowAliveWhenNoSteps": True},
+    )["JobFlowId"]
 
 
 def _steps(emr, cluster: str, count: int) -> list[str]:
-    step = {"Name": "s", "ActionOnFailure": "CONTINUE",
-            "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["spark-submit", "s3://b/job.py"]}}
+    step = {"Name": "s", "ActionOnFailure": "CONTINUE", "HadoopJarStep": {"Jar": "command-runner.jar", "Args": ["spark-submit", "s3://b/job.py"]}}
     return emr.add_job_flow_steps(JobFlowId=cluster, Steps=[step] * count)["StepIds"]
 
 
@@ -279,8 +303,7 @@ def test_emr_cancel_steps_cancels_pending_and_running_steps(aws):
     states = {s["Id"]: s["Status"]["State"] for s in emr.list_steps(ClusterId=cluster)["Steps"]}
     assert states == {running: "RUNNING", pending: "PENDING", waiting: "PENDING"}
 
-    answer = emr.cancel_steps(ClusterId=cluster, StepIds=[running, pending, "s-UNKNOWN"],
-                              StepCancellationOption="SEND_INTERRUPT")
+    answer = emr.cancel_steps(ClusterId=cluster, StepIds=[running, pending, "s-UNKNOWN"], StepCancellationOption="SEND_INTERRUPT")
     assert_model("emr", "CancelSteps", raw["CancelSteps"])
     infos = {i["StepId"]: i for i in answer["CancelStepsInfoList"]}
     assert [infos[running]["Status"], infos[pending]["Status"], infos["s-UNKNOWN"]["Status"]] == ["SUBMITTED", "SUBMITTED", "FAILED"]
@@ -318,8 +341,7 @@ def _es_state(es, app: str, run: str) -> str:
 
 
 def _finish(endpoint: str, app: str, run: str, state: str, **extra) -> tuple[int, dict]:
-    return _control(endpoint, "/moto-api/deployer/emr-serverless/finish",
-                    {"applicationId": app, "jobRunId": run, "state": state, **extra})
+    return _control(endpoint, "/moto-api/deployer/emr-serverless/finish", {"applicationId": app, "jobRunId": run, "state": state, **extra})
 
 
 def test_emr_serverless_manual_runs_run_until_finished(aws, endpoint):
@@ -339,8 +361,7 @@ def test_emr_serverless_manual_runs_run_until_finished(aws, endpoint):
         assert _es_state(es, app, run) == "RUNNING"
 
         billed = {"vCPUHour": 0.5, "memoryGBHour": 2.0, "storageGBHour": 1.0}
-        assert _finish(endpoint, app, run, "SUCCESS", billedResourceUtilization=billed) == (
-            200, {"applicationId": app, "jobRunId": run, "state": "SUCCESS"})
+        assert _finish(endpoint, app, run, "SUCCESS", billedResourceUtilization=billed) == (200, {"applicationId": app, "jobRunId": run, "state": "SUCCESS"})
         done = es.get_job_run(applicationId=app, jobRunId=run)["jobRun"]
         assert_model("emr-serverless", "GetJobRun", raw["GetJobRun"])
         assert (done["state"], done["billedResourceUtilization"]) == ("SUCCESS", billed)
@@ -425,14 +446,16 @@ def test_emr_serverless_list_job_runs_answers_summaries_even_when_empty(aws):
 
 
 def _trust(principal: dict) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]})
+    return json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]})
 
 
 def _user_keys(iam, name: str, actions: str) -> dict:
     iam.create_user(UserName=name)
-    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+    iam.put_user_policy(
+        UserName=name,
+        PolicyName="p",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}),
+    )
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
 
@@ -447,9 +470,14 @@ def test_sts_assume_role_of_a_service_role_with_auth_on(aws, endpoint):
         sts = aws("sts", keys)
         for role in ("scheduler-role", "glue-role"):
             credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}", RoleSessionName="test")["Credentials"]
-            acting = aws("sts", {"aws_access_key_id": credentials["AccessKeyId"],
-                                 "aws_secret_access_key": credentials["SecretAccessKey"],
-                                 "aws_session_token": credentials["SessionToken"]})
+            acting = aws(
+                "sts",
+                {
+                    "aws_access_key_id": credentials["AccessKeyId"],
+                    "aws_secret_access_key": credentials["SecretAccessKey"],
+                    "aws_session_token": credentials["SessionToken"],
+                },
+            )
             assert acting.get_caller_identity()["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/test"
         with pytest.raises(ClientError) as e:
             sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/someone-elses", RoleSessionName="test")
@@ -479,10 +507,8 @@ def states(aws, endpoint):
 
 
 def _machine(sfn, name: str, resource: str, parameters: dict, role: str = "states-role") -> str:
-    definition = {"StartAt": "Run", "States": {"Run": {"Type": "Task", "Resource": resource,
-                                                       "Parameters": parameters, "End": True}}}
-    return sfn.create_state_machine(name=name, definition=json.dumps(definition),
-                                    roleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}")["stateMachineArn"]
+    definition = {"StartAt": "Run", "States": {"Run": {"Type": "Task", "Resource": resource, "Parameters": parameters, "End": True}}}
+    return sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/{role}")["stateMachineArn"]
 
 
 def _until(what, timeout: float = 20.0):
@@ -532,9 +558,17 @@ def test_sfn_glue_start_job_run_sync_fails_when_the_run_is_stopped(aws, endpoint
 
 
 def _es_machine(sfn, name: str, app: str) -> str:
-    return _machine(sfn, name, "arn:aws:states:::emr-serverless:startJobRun.sync", {
-        "ApplicationId": app, "ExecutionRoleArn": ROLE, "Name": name,
-        "JobDriver": {"SparkSubmit": {"EntryPoint": "s3://b/job.py", "EntryPointArguments": ["--day", "1"]}}})
+    return _machine(
+        sfn,
+        name,
+        "arn:aws:states:::emr-serverless:startJobRun.sync",
+        {
+            "ApplicationId": app,
+            "ExecutionRoleArn": ROLE,
+            "Name": name,
+            "JobDriver": {"SparkSubmit": {"EntryPoint": "s3://b/job.py", "EntryPointArguments": ["--day", "1"]}},
+        },
+    )
 
 
 def _es_run_of(es, app: str, name: str) -> dict:
@@ -566,8 +600,11 @@ def test_sfn_tasks_act_as_the_state_machine_role(aws, endpoint, states):
     _glue_job(glue, "sfn-role")
     for role, actions in (("states-glue", "glue:*"), ("states-no-glue", "glue:GetJobRun")):
         iam.create_role(RoleName=role, AssumeRolePolicyDocument=_trust({"Service": "states.amazonaws.com"}))
-        iam.put_role_policy(RoleName=role, PolicyName="p", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+        iam.put_role_policy(
+            RoleName=role,
+            PolicyName="p",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}),
+        )
     allowed = _machine(states, "as-role", "arn:aws:states:::glue:startJobRun.sync", {"JobName": "sfn-role"}, "states-glue")
     denied = _machine(states, "as-denied", "arn:aws:states:::glue:startJobRun.sync", {"JobName": "sfn-role"}, "states-no-glue")
     admin = _user_keys(iam, "states-admin", "*")

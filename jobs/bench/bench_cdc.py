@@ -77,8 +77,13 @@ def main() -> int:
             kind = F.col("id") % 10
             changes = ids.select(
                 F.when(kind == 0, "D").when(kind == 1, "I").otherwise("U").alias("Op"),
-                F.format_string("2024-06-02 %02d:%02d:%02d.%06d", (F.lit(n) % 24), (F.col("id") / 60 % 60).cast("int"),
-                                (F.col("id") % 60).cast("int"), F.col("id") % 1000000).alias("_commit_ts"),
+                F.format_string(
+                    "2024-06-02 %02d:%02d:%02d.%06d",
+                    (F.lit(n) % 24),
+                    (F.col("id") / 60 % 60).cast("int"),
+                    (F.col("id") % 60).cast("int"),
+                    F.col("id") % 1000000,
+                ).alias("_commit_ts"),
                 F.when(kind == 1, F.lit(10_000_000) + F.col("id")).otherwise(key / 4 + 1).cast("int").alias("invoice_id"),
                 F.when(kind == 1, F.lit("SKU-0")).otherwise(F.concat(F.lit("SKU-"), (key % 4).cast("string"))).alias("item_id"),
                 (F.col("id") % 50).cast("int").alias("quantity"),
@@ -97,10 +102,17 @@ def main() -> int:
 
     def merge(input_root: Path, label: str, **extra) -> dict:
         raw = {
-            "input_path": str(input_root), "input_format": "parquet", "tables": "lines:invoice_id,item_id",
-            "op_column": "Op", "timestamp_column": "_commit_ts", "sequence_column": "",
-            "output_path": str(out), "output_format": "parquet", "full_refresh": False,
-            "shuffle_partitions": args.shuffle_partitions, "run_id": label,
+            "input_path": str(input_root),
+            "input_format": "parquet",
+            "tables": "lines:invoice_id,item_id",
+            "op_column": "Op",
+            "timestamp_column": "_commit_ts",
+            "sequence_column": "",
+            "output_path": str(out),
+            "output_format": "parquet",
+            "full_refresh": False,
+            "shuffle_partitions": args.shuffle_partitions,
+            "run_id": label,
         }
         raw.update(extra)
         cfg = resolve(raw, dt.datetime.now(dt.timezone.utc))
@@ -108,12 +120,17 @@ def main() -> int:
         result = run(spark, cfg, dt.datetime.now(dt.timezone.utc))
         info = result.tables["lines"]
         seconds = time.monotonic() - start
-        print(f"{label:<28} {seconds:8.2f} s  status={info['status']:<14} new files={info['files_new']:<3} "
-              f"changes={info['rows_changes']:<9} rows={info.get('rows')}", flush=True)
+        print(
+            f"{label:<28} {seconds:8.2f} s  status={info['status']:<14} new files={info['files_new']:<3} "
+            f"changes={info['rows_changes']:<9} rows={info.get('rows')}",
+            flush=True,
+        )
         return info
 
-    print(f"cdc_merge benchmark: base {args.base} rows, {args.changes} changes in {args.files} files, "
-          f"master {args.master}, shuffle partitions {args.shuffle_partitions}")
+    print(
+        f"cdc_merge benchmark: base {args.base} rows, {args.changes} changes in {args.files} files, "
+        f"master {args.master}, shuffle partitions {args.shuffle_partitions}"
+    )
     merge(load_only.parent, "1 full load")
     # The CDC files join the load file: point at the full folder; the LOAD file is already merged.
     merge_changes_input = work / "with_changes"

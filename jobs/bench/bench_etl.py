@@ -110,12 +110,34 @@ def spark_submit() -> str:
 
 
 def command(contender: str, data: Path, out: Path, args, artifact: Path, run_id: str) -> list[str]:
-    spark = [spark_submit(), "--master", args.master, "--driver-memory", args.driver_memory,
-             "--conf", "spark.ui.enabled=false", "--conf", "spark.log.level=WARN"]
+    spark = [
+        spark_submit(),
+        "--master",
+        args.master,
+        "--driver-memory",
+        args.driver_memory,
+        "--conf",
+        "spark.ui.enabled=false",
+        "--conf",
+        "spark.log.level=WARN",
+    ]
     if contender == "job":
-        return [*spark, "--py-files", str(artifact / "code.zip"), str(artifact / "main.py"),
-                "--source_path", str(data), "--output_path", str(out), "--run_id", run_id,
-                "--as_of", AS_OF, "--earliest_entry_date", EARLIEST]
+        return [
+            *spark,
+            "--py-files",
+            str(artifact / "code.zip"),
+            str(artifact / "main.py"),
+            "--source_path",
+            str(data),
+            "--output_path",
+            str(out),
+            "--run_id",
+            run_id,
+            "--as_of",
+            AS_OF,
+            "--earliest_entry_date",
+            EARLIEST,
+        ]
     if contender == "plain":
         return [*spark, str(BENCH_DIR / "plain_spark_job.py"), str(data), str(out), AS_OF, EARLIEST]
     return [sys.executable, str(BENCH_DIR / "duckdb_job.py"), str(data), str(out), AS_OF, EARLIEST]
@@ -125,8 +147,7 @@ def run_once(contender: str, data: Path, out: Path, args, artifact: Path, run_id
     shutil.rmtree(out, ignore_errors=True)
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
-    process = subprocess.Popen(command(contender, data, out, args, artifact, run_id),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command(contender, data, out, args, artifact, run_id), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sampler = PeakRss(process.pid)
     sampler.start()
     _, stderr = process.communicate()
@@ -157,8 +178,7 @@ def check_same_answer(outs: dict[str, Path]) -> dict[str, int]:
         for contender, out in outs.items():
             path = table_paths(contender, out)[table]
             con.execute(
-                f"CREATE OR REPLACE VIEW {contender}_{table} AS SELECT * EXCLUDE (ingest_ts) FROM "
-                f"read_parquet('{path}/**/*.parquet', hive_partitioning = true)"
+                f"CREATE OR REPLACE VIEW {contender}_{table} AS SELECT * EXCLUDE (ingest_ts) FROM read_parquet('{path}/**/*.parquet', hive_partitioning = true)"
             )
             relations[contender] = f"{contender}_{table}"
         # (The job's path holds run_id=<id>/, which DuckDB's hive partitioning adds as a column.)
@@ -193,23 +213,32 @@ def bench_scale(scale: float, args, artifact: Path) -> dict:
     rows = check_same_answer(outs) if len(args.contenders) > 1 else {}
     manifest = json.loads((outs["job"] / "_manifest.json").read_text())
     source_rows = sum(i["rows_read"] for i in manifest["inputs"].values())
-    print(f"  same rows in {', '.join(f'{t} ({n:,})' for t, n in rows.items())}; "
-          f"job also wrote {', '.join(t for t in manifest['tables'] if t not in SEED_TABLES)} and the quarantine",
-          flush=True)
+    print(
+        f"  same rows in {', '.join(f'{t} ({n:,})' for t, n in rows.items())}; "
+        f"job also wrote {', '.join(t for t in manifest['tables'] if t not in SEED_TABLES)} and the quarantine",
+        flush=True,
+    )
     runs = {c: [] for c in args.contenders}
     load = [os.getloadavg()[0]]
     for rep in range(args.reps):
-        order = args.contenders[rep % len(args.contenders):] + args.contenders[: rep % len(args.contenders)]
+        order = args.contenders[rep % len(args.contenders) :] + args.contenders[: rep % len(args.contenders)]
         for contender in order:
             result = run_once(contender, data, outs[contender], args, artifact, f"bench-{rep}")
             runs[contender].append(result)
             load.append(os.getloadavg()[0])
-            print(f"  round {rep + 1} {contender:<6} wall {result['wall_s']:7.1f}s  cpu {result['cpu_s']:7.1f}s  "
-                  f"peak rss {result['peak_rss_mb']:7.0f} MB", flush=True)
+            print(
+                f"  round {rep + 1} {contender:<6} wall {result['wall_s']:7.1f}s  cpu {result['cpu_s']:7.1f}s  peak rss {result['peak_rss_mb']:7.0f} MB",
+                flush=True,
+            )
     median = {c: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for c, rs in runs.items()}
-    return {"scale": scale, "source_rows": source_rows,
-            "line_items": manifest["inputs"]["invoice_line_items"]["rows_read"],
-            "median": median, "runs": runs, "load": (min(load), max(load))}
+    return {
+        "scale": scale,
+        "source_rows": source_rows,
+        "line_items": manifest["inputs"]["invoice_line_items"]["rows_read"],
+        "median": median,
+        "runs": runs,
+        "load": (min(load), max(load)),
+    }
 
 
 def main(argv=None) -> int:
@@ -236,9 +265,12 @@ def main(argv=None) -> int:
         import duckdb
 
         duck = f"; duckdb {duckdb.__version__}"
-    print(f"sales_etl benchmark: scales {', '.join(f'{s:g}x' for s in scales)}; {args.reps} interleaved rounds; "
-          f"master {args.master}; driver memory {args.driver_memory}; {os.cpu_count()} CPUs; "
-          f"pyspark {pyspark.__version__}{duck}; artifact {digests['artifact'][:12]}", flush=True)
+    print(
+        f"sales_etl benchmark: scales {', '.join(f'{s:g}x' for s in scales)}; {args.reps} interleaved rounds; "
+        f"master {args.master}; driver memory {args.driver_memory}; {os.cpu_count()} CPUs; "
+        f"pyspark {pyspark.__version__}{duck}; artifact {digests['artifact'][:12]}",
+        flush=True,
+    )
     results = [bench_scale(scale, args, artifact) for scale in scales]
 
     print()
@@ -247,13 +279,11 @@ def main(argv=None) -> int:
     for r in results:
         for contender in args.contenders:
             m = r["median"][contender]
-            print(f"{r['scale']:>5g}x {r['line_items']:>11,} {contender:>9} {m['wall_s']:>8.1f} {m['cpu_s']:>8.1f} "
-                  f"{m['peak_rss_mb']:>12,.0f}")
+            print(f"{r['scale']:>5g}x {r['line_items']:>11,} {contender:>9} {m['wall_s']:>8.1f} {m['cpu_s']:>8.1f} {m['peak_rss_mb']:>12,.0f}")
     print()
     for r in results:
         m = r["median"]
-        parts = [f"{r['scale']:g}x: job/plain wall {m['job']['wall_s'] / m['plain']['wall_s']:.2f}"
-                 if "plain" in m else f"{r['scale']:g}x:"]
+        parts = [f"{r['scale']:g}x: job/plain wall {m['job']['wall_s'] / m['plain']['wall_s']:.2f}" if "plain" in m else f"{r['scale']:g}x:"]
         if "plain" in m:
             parts.append(f"cpu {m['job']['cpu_s'] / m['plain']['cpu_s']:.2f}")
         if "duckdb" in m:
@@ -263,16 +293,19 @@ def main(argv=None) -> int:
     for smaller, larger in zip(results, results[1:]):
         extra = (larger["source_rows"] - smaller["source_rows"]) / 1e6
         marginal = {c: (larger["median"][c]["wall_s"] - smaller["median"][c]["wall_s"]) / extra for c in args.contenders}
-        print(f"{smaller['scale']:g}x -> {larger['scale']:g}x: rows x{larger['source_rows'] / smaller['source_rows']:.1f}; "
-              f"marginal wall s per million extra source rows: "
-              + ", ".join(f"{c} {v:.2f}" for c, v in marginal.items()))
+        print(
+            f"{smaller['scale']:g}x -> {larger['scale']:g}x: rows x{larger['source_rows'] / smaller['source_rows']:.1f}; "
+            f"marginal wall s per million extra source rows: " + ", ".join(f"{c} {v:.2f}" for c, v in marginal.items())
+        )
     if len(results) > 2:
         first, last = results[0], results[-1]
         slope = (last["median"]["job"]["wall_s"] - first["median"]["job"]["wall_s"]) / (last["source_rows"] - first["source_rows"])
         for r in results[1:-1]:
             predicted = first["median"]["job"]["wall_s"] + slope * (r["source_rows"] - first["source_rows"])
-            print(f"linear fit of the job through {first['scale']:g}x and {last['scale']:g}x predicts {r['scale']:g}x "
-                  f"at {predicted:.1f}s; measured {r['median']['job']['wall_s']:.1f}s")
+            print(
+                f"linear fit of the job through {first['scale']:g}x and {last['scale']:g}x predicts {r['scale']:g}x "
+                f"at {predicted:.1f}s; measured {r['median']['job']['wall_s']:.1f}s"
+            )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -19,13 +19,24 @@ import duckdb
 
 MODELS = Path(__file__).resolve().parents[1] / "sales_etl" / "src" / "sales_etl" / "models"
 COLUMNS = {
-    "accounts": {"account_id": "BIGINT", "company_name": "VARCHAR", "company_address": "VARCHAR",
-                 "contact_person": "VARCHAR", "contact_phone": "VARCHAR", "gender": "VARCHAR",
-                 "joining_date": "DATE"},
+    "accounts": {
+        "account_id": "BIGINT",
+        "company_name": "VARCHAR",
+        "company_address": "VARCHAR",
+        "contact_person": "VARCHAR",
+        "contact_phone": "VARCHAR",
+        "gender": "VARCHAR",
+        "joining_date": "DATE",
+    },
     "invoices": {"invoice_id": "BIGINT", "account_id": "BIGINT", "date_issued": "DATE", "payment_dates": "DATE"},
     "invoice_line_items": {"invoice_id": "BIGINT", "item_id": "VARCHAR", "quantity": "INTEGER"},
-    "skus": {"item_id": "VARCHAR", "item_name": "VARCHAR", "item_description": "VARCHAR",
-             "item_cost_price": "DECIMAL(12,2)", "item_retail_price": "DECIMAL(12,2)"},
+    "skus": {
+        "item_id": "VARCHAR",
+        "item_name": "VARCHAR",
+        "item_description": "VARCHAR",
+        "item_cost_price": "DECIMAL(12,2)",
+        "item_retail_price": "DECIMAL(12,2)",
+    },
 }
 SEED_TABLES = ("account_details", "invoice_details", "fact_sales", "monthly_sales_summary")
 
@@ -41,8 +52,7 @@ def main(source: str, out: str, as_of: str, earliest: str) -> None:
     con.execute("CREATE MACRO spark_datediff(a, b) AS (CAST(a AS DATE) - CAST(b AS DATE))")
     for table, columns in COLUMNS.items():
         con.execute(
-            f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, header = true, quote = '\"', escape = '\"', "
-            f"columns = {columns!r})",
+            f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, header = true, quote = '\"', escape = '\"', columns = {columns!r})",
             [f"{source}/{table}.csv"],
         )
     params = {

@@ -18,12 +18,10 @@ from pyspark.sql import SparkSession
 
 MODELS = Path(__file__).resolve().parents[1] / "sales_etl" / "src" / "sales_etl" / "models"
 SCHEMAS = {
-    "accounts": "account_id BIGINT, company_name STRING, company_address STRING, contact_person STRING,"
-    " contact_phone STRING, gender STRING, joining_date DATE",
+    "accounts": "account_id BIGINT, company_name STRING, company_address STRING, contact_person STRING, contact_phone STRING, gender STRING, joining_date DATE",
     "invoices": "invoice_id BIGINT, account_id BIGINT, date_issued DATE, payment_dates DATE",
     "invoice_line_items": "invoice_id BIGINT, item_id STRING, quantity INT",
-    "skus": "item_id STRING, item_name STRING, item_description STRING,"
-    " item_cost_price DECIMAL(12,2), item_retail_price DECIMAL(12,2)",
+    "skus": "item_id STRING, item_name STRING, item_description STRING, item_cost_price DECIMAL(12,2), item_retail_price DECIMAL(12,2)",
 }
 SEED_TABLES = ("account_details", "invoice_details", "fact_sales", "monthly_sales_summary")
 
@@ -33,8 +31,12 @@ def main(source: str, out: str, as_of: str, earliest: str) -> None:
     spark.conf.set("spark.sql.session.timeZone", "UTC")
     for table, schema in SCHEMAS.items():
         (
-            spark.read.option("header", True).option("multiLine", True).option("escape", '"')
-            .schema(schema).csv(f"{source}/{table}.csv").createOrReplaceTempView(table)
+            spark.read.option("header", True)
+            .option("multiLine", True)
+            .option("escape", '"')
+            .schema(schema)
+            .csv(f"{source}/{table}.csv")
+            .createOrReplaceTempView(table)
         )
     args = {
         "as_of": dt.date.fromisoformat(as_of),

@@ -37,11 +37,7 @@ def published(out: Path, table: str) -> Path:
 
 def tree_digest(root: Path) -> dict[str, str]:
     """{relative path: sha256} of every file under root: byte-identity of a table."""
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="session")
@@ -62,8 +58,7 @@ def spark(tmp_path_factory):
         .appName("sales_etl-tests")
         .enableHiveSupport()
         .config("spark.sql.warehouse.dir", str(catalog_dir / "warehouse"))
-        .config("spark.hadoop.javax.jdo.option.ConnectionURL",
-                f"jdbc:derby:;databaseName={catalog_dir / 'metastore_db'};create=true")
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={catalog_dir / 'metastore_db'};create=true")
         .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={catalog_dir}")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")

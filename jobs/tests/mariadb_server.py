@@ -49,18 +49,41 @@ class MariaDB:
     def start(self, timeout: float = 90.0) -> None:
         self.datadir.mkdir(parents=True)
         subprocess.run(
-            [find_tool("mariadb-install-db"), "--no-defaults", f"--datadir={self.datadir}", "--user=root",
-             "--skip-test-db", "--auth-root-authentication-method=normal"],
-            check=True, capture_output=True, timeout=timeout,
+            [
+                find_tool("mariadb-install-db"),
+                "--no-defaults",
+                f"--datadir={self.datadir}",
+                "--user=root",
+                "--skip-test-db",
+                "--auth-root-authentication-method=normal",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
         )
         log = open(self.root / "server.log", "wb")
         self.process = subprocess.Popen(
-            [find_tool("mariadbd"), "--no-defaults", f"--datadir={self.datadir}", "--user=root",
-             "--skip-grant-tables", "--skip-networking=0", "--bind-address=127.0.0.1", f"--port={self.port}",
-             f"--socket={self.socket}", f"--pid-file={self.root / 'mysqld.pid'}",
-             f"--log-bin={self.binlog_base}", "--binlog-format=ROW", "--binlog-row-image=FULL", "--server-id=1",
-             "--innodb-buffer-pool-size=32M", "--character-set-server=utf8mb4", f"--log-error={self.root / 'error.log'}"],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                find_tool("mariadbd"),
+                "--no-defaults",
+                f"--datadir={self.datadir}",
+                "--user=root",
+                "--skip-grant-tables",
+                "--skip-networking=0",
+                "--bind-address=127.0.0.1",
+                f"--port={self.port}",
+                f"--socket={self.socket}",
+                f"--pid-file={self.root / 'mysqld.pid'}",
+                f"--log-bin={self.binlog_base}",
+                "--binlog-format=ROW",
+                "--binlog-row-image=FULL",
+                "--server-id=1",
+                "--innodb-buffer-pool-size=32M",
+                "--character-set-server=utf8mb4",
+                f"--log-error={self.root / 'error.log'}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -88,8 +111,16 @@ class MariaDB:
             self.process.wait(timeout=10)
 
     def sql(self, statements: str, database: str = "", timeout: float = 60) -> str:
-        cmd = [find_tool("mariadb"), "--no-defaults", f"--socket={self.socket}", "--user=root",
-               "--batch", "--raw", "--skip-column-names", "--default-character-set=utf8mb4"]
+        cmd = [
+            find_tool("mariadb"),
+            "--no-defaults",
+            f"--socket={self.socket}",
+            "--user=root",
+            "--batch",
+            "--raw",
+            "--skip-column-names",
+            "--default-character-set=utf8mb4",
+        ]
         if database:
             cmd.append(database)
         done = subprocess.run(cmd, input=statements, check=True, capture_output=True, text=True, timeout=timeout)
@@ -105,7 +136,13 @@ class MariaDB:
         """Row events after (start_file, start_position), decoded with mariadb-binlog --verbose."""
         index = (self.datadir / "binlog.index").read_text().split()
         names = [Path(n).name for n in index]
-        files = names[names.index(start_file):]
-        cmd = [find_tool("mariadb-binlog"), "--no-defaults", "--verbose", "--base64-output=DECODE-ROWS",
-               f"--start-position={start_position}", *[str(self.datadir / n) for n in files]]
+        files = names[names.index(start_file) :]
+        cmd = [
+            find_tool("mariadb-binlog"),
+            "--no-defaults",
+            "--verbose",
+            "--base64-output=DECODE-ROWS",
+            f"--start-position={start_position}",
+            *[str(self.datadir / n) for n in files],
+        ]
         return subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=60).stdout

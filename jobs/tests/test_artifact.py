@@ -61,11 +61,26 @@ def test_artifact_runs_under_spark_submit_from_anywhere(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYSPARK_PYTHON"] = sys.executable
     command = [
-        _spark_submit(), "--master", "local[1]",
-        "--conf", "spark.ui.enabled=false", "--conf", "spark.log.level=ERROR",
-        "--py-files", str(artifact / "code.zip"), str(artifact / "main.py"),
-        "--source_path", str(SAMPLE_DATA), "--output_path", str(out),
-        "--as_of", "2021-05-31", "--shuffle_partitions", "2", "--run_id", "submitted",
+        _spark_submit(),
+        "--master",
+        "local[1]",
+        "--conf",
+        "spark.ui.enabled=false",
+        "--conf",
+        "spark.log.level=ERROR",
+        "--py-files",
+        str(artifact / "code.zip"),
+        str(artifact / "main.py"),
+        "--source_path",
+        str(SAMPLE_DATA),
+        "--output_path",
+        str(out),
+        "--as_of",
+        "2021-05-31",
+        "--shuffle_partitions",
+        "2",
+        "--run_id",
+        "submitted",
     ]
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -90,7 +105,11 @@ def test_artifact_exits_non_zero_with_one_line_on_a_bad_flag(tmp_path, job, flag
     env = {**os.environ, "PYTHONPATH": str(artifact / "code.zip")}
     result = subprocess.run(
         [sys.executable, str(artifact / "main.py"), *flag],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     assert result.stderr.strip() == message
@@ -133,9 +152,7 @@ def test_a_library_without_a_package_is_an_error_naming_the_folder(tmp_path):
     (empty / "src" / "not_a_package").mkdir(parents=True)
     with pytest.raises(BuildError) as error:
         build(JOB_DIR, tmp_path / "out", [empty])
-    assert str(error.value) == (
-        f"{empty}: a library needs src/ with one or more packages (folders with __init__.py), found none"
-    )
+    assert str(error.value) == (f"{empty}: a library needs src/ with one or more packages (folders with __init__.py), found none")
 
 
 def test_a_package_shipped_twice_is_an_error_naming_both_folders(tmp_path):

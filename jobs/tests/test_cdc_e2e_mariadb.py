@@ -22,25 +22,32 @@ from mariadb_server import MariaDB, missing_tools
 
 pytestmark = pytest.mark.skipif(
     bool(missing_tools()),
-    reason=f"MariaDB binaries missing ({', '.join(missing_tools())}): run jobs/tests/install_mariadb.sh "
-    "- the CDC end-to-end test did NOT run",
+    reason=f"MariaDB binaries missing ({', '.join(missing_tools())}): run jobs/tests/install_mariadb.sh - the CDC end-to-end test did NOT run",
 )
 
 SCHEMA = "billing"
 TABLES = {
     "accounts": (
-        ("account_id", "INT", "int"), ("company_name", "VARCHAR(200)", "string"),
-        ("company_address", "VARCHAR(500)", "string"), ("contact_person", "VARCHAR(200)", "string"),
-        ("contact_phone", "VARCHAR(50)", "string"), ("gender", "CHAR(1)", "string"), ("joining_date", "DATE", "date"),
+        ("account_id", "INT", "int"),
+        ("company_name", "VARCHAR(200)", "string"),
+        ("company_address", "VARCHAR(500)", "string"),
+        ("contact_person", "VARCHAR(200)", "string"),
+        ("contact_phone", "VARCHAR(50)", "string"),
+        ("gender", "CHAR(1)", "string"),
+        ("joining_date", "DATE", "date"),
     ),
     "invoices": (
-        ("invoice_id", "INT", "int"), ("account_id", "INT", "int"), ("date_issued", "DATE", "date"),
+        ("invoice_id", "INT", "int"),
+        ("account_id", "INT", "int"),
+        ("date_issued", "DATE", "date"),
         ("payment_dates", "DATE NULL", "date"),
     ),
     "invoice_line_items": (("invoice_id", "INT", "int"), ("item_id", "VARCHAR(32)", "string"), ("quantity", "INT", "int")),
     "skus": (
-        ("item_id", "VARCHAR(32)", "string"), ("item_name", "VARCHAR(200)", "string"),
-        ("item_description", "VARCHAR(500)", "string"), ("item_cost_price", "DECIMAL(12,2)", "decimal(12,2)"),
+        ("item_id", "VARCHAR(32)", "string"),
+        ("item_name", "VARCHAR(200)", "string"),
+        ("item_description", "VARCHAR(500)", "string"),
+        ("item_cost_price", "DECIMAL(12,2)", "decimal(12,2)"),
         ("item_retail_price", "DECIMAL(12,2)", "decimal(12,2)"),
     ),
 }
@@ -85,30 +92,55 @@ def _seed_sql():
 def _phase_a():
     """Transactions; each one gets its own SET TIMESTAMP (some share a second on purpose)."""
     return [
-        (1, ["INSERT INTO accounts VALUES (100, 'New Co', 'Line 1\\nLine 2', 'Ann O''Neil', '555', 'F', '2024-01-02')",
-             "INSERT INTO invoices VALUES (500, 100, '2024-05-30', NULL)",
-             "INSERT INTO invoice_line_items VALUES (500, 'SKU-1', 3), (500, 'SKU-2', 1)"]),
-        (2, ["UPDATE accounts SET company_name = 'Renamed 1' WHERE account_id = 1",
-             "UPDATE accounts SET company_name = 'Renamed 1 again', contact_phone = '777' WHERE account_id = 1",
-             "UPDATE skus SET item_retail_price = 19.95 WHERE item_id = 'SKU-3'"]),
-        (3, ["DELETE FROM invoice_line_items WHERE invoice_id = 2",
-             "DELETE FROM invoices WHERE invoice_id = 2"]),
+        (
+            1,
+            [
+                "INSERT INTO accounts VALUES (100, 'New Co', 'Line 1\\nLine 2', 'Ann O''Neil', '555', 'F', '2024-01-02')",
+                "INSERT INTO invoices VALUES (500, 100, '2024-05-30', NULL)",
+                "INSERT INTO invoice_line_items VALUES (500, 'SKU-1', 3), (500, 'SKU-2', 1)",
+            ],
+        ),
+        (
+            2,
+            [
+                "UPDATE accounts SET company_name = 'Renamed 1' WHERE account_id = 1",
+                "UPDATE accounts SET company_name = 'Renamed 1 again', contact_phone = '777' WHERE account_id = 1",
+                "UPDATE skus SET item_retail_price = 19.95 WHERE item_id = 'SKU-3'",
+            ],
+        ),
+        (3, ["DELETE FROM invoice_line_items WHERE invoice_id = 2", "DELETE FROM invoices WHERE invoice_id = 2"]),
         (4, ["DELETE FROM accounts WHERE account_id = 3"]),
         (4, ["INSERT INTO accounts VALUES (3, 'Company 3 reborn', 'Elsewhere', 'P3', '333', 'M', '2024-06-01')"]),
-        (5, ["UPDATE invoices SET payment_dates = '2024-06-01' WHERE invoice_id = 4",
-             "UPDATE invoice_line_items SET quantity = quantity + 10 WHERE invoice_id BETWEEN 10 AND 14"]),
+        (
+            5,
+            [
+                "UPDATE invoices SET payment_dates = '2024-06-01' WHERE invoice_id = 4",
+                "UPDATE invoice_line_items SET quantity = quantity + 10 WHERE invoice_id BETWEEN 10 AND 14",
+            ],
+        ),
         *[(6 + n, [f"UPDATE invoice_line_items SET quantity = {20 + n} WHERE invoice_id = {15 + n % 5}"]) for n in range(10)],
     ]
 
 
 def _phase_b():
     return [
-        (100, ["UPDATE accounts SET company_address = 'Moved \"quoted\" street' WHERE account_id = 100",
-               "DELETE FROM invoice_line_items WHERE invoice_id = 500 AND item_id = 'SKU-2'"]),
+        (
+            100,
+            [
+                "UPDATE accounts SET company_address = 'Moved \"quoted\" street' WHERE account_id = 100",
+                "DELETE FROM invoice_line_items WHERE invoice_id = 500 AND item_id = 'SKU-2'",
+            ],
+        ),
         (101, ["DELETE FROM skus WHERE item_id = 'SKU-15'", "INSERT INTO skus VALUES ('SKU-99', 'Brand new', 'n/a', 1.00, 2.50)"]),
         (101, ["UPDATE skus SET item_cost_price = 1.10 WHERE item_id = 'SKU-99'"]),
-        (102, ["DELETE FROM accounts WHERE account_id = 100", "DELETE FROM invoices WHERE invoice_id = 500",
-               "DELETE FROM invoice_line_items WHERE invoice_id = 500"]),
+        (
+            102,
+            [
+                "DELETE FROM accounts WHERE account_id = 100",
+                "DELETE FROM invoices WHERE invoice_id = 500",
+                "DELETE FROM invoice_line_items WHERE invoice_id = 500",
+            ],
+        ),
         (103, ["INSERT INTO accounts VALUES (100, 'Back again', 'Same place', 'Ann', '556', 'F', '2024-01-02')"]),
     ]
 
@@ -274,8 +306,7 @@ def test_mariadb_binlog_to_dms_files_to_current_state(spark, tmp_path):
         from sales_etl.config import load_default_config, merge, resolve
         from sales_etl.extract import read_sources
 
-        cfg = resolve(merge(load_default_config(), {"source_format": "cdc", "source_path": str(out)}, "test"),
-                      dt.datetime.now(dt.timezone.utc))
+        cfg = resolve(merge(load_default_config(), {"source_format": "cdc", "source_path": str(out)}, "test"), dt.datetime.now(dt.timezone.utc))
         sources = read_sources(spark, cfg.source_paths, cfg.source_format)
         for table in TABLES:
             assert sources[table].count() == len(_selected(db, table))

@@ -115,8 +115,13 @@ def test_incremental_merge_matches_reference_replay(spark, tmp_path, fmt):
     out = tmp_path / "out"
     load_rows = [("I", ts_text(0), r["invoice_id"], r["item_id"], r["quantity"], r["note"]) for _, r in load]
     write_dms_file(
-        spark, folder, "LOAD00000001", (OP, TS, *LINES_COLS),
-        [tuple(str(v) for v in row) for row in load_rows] if fmt == "csv" else load_rows, LINES_DDL, fmt,
+        spark,
+        folder,
+        "LOAD00000001",
+        (OP, TS, *LINES_COLS),
+        [tuple(str(v) for v in row) for row in load_rows] if fmt == "csv" else load_rows,
+        LINES_DDL,
+        fmt,
     )
     k, late = len(files) // 2, len(files) // 2 - 3
     delivered = []
@@ -191,7 +196,10 @@ def test_new_nullable_column_is_carried_through(spark, tmp_path):
     _items(spark, folder, "LOAD00000001", [("I", ts_text(0), 1, "a"), ("I", ts_text(0), 2, "b")])
     run_merge(spark, tmp_path / "dms", tmp_path / "out", "items:id")
     _items(
-        spark, folder, cdc_name(1), [("U", ts_text(5), 1, "a", "red"), ("I", ts_text(5), 3, "c", None)],
+        spark,
+        folder,
+        cdc_name(1),
+        [("U", ts_text(5), 1, "a", "red"), ("I", ts_text(5), 3, "c", None)],
         f"{OP} string, {TS} string, id int, name string, color string",
     )
     result = run_merge(spark, tmp_path / "dms", tmp_path / "out", "items:id")

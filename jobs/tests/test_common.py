@@ -107,7 +107,8 @@ def _main(argv, *, resolve=None, run=None, reports=None):
         return dict(raw)
 
     return cli.main(
-        "prog", argv,
+        "prog",
+        argv,
         load_default_config=lambda: {"a": "1", "b": "2"},
         resolve=resolve or default_resolve,
         run=run or (lambda spark, cfg, started_at: ("ran", cfg)),
@@ -118,9 +119,7 @@ def _main(argv, *, resolve=None, run=None, reports=None):
 def test_main_errors_are_one_line_with_the_exit_code(tmp_path, capsys):
     missing = tmp_path / "missing.yml"
     assert _main(["--config", str(missing)]) == 2
-    assert capsys.readouterr().err == (
-        f"prog: error: --config {missing}: cannot read (No such file or directory); pass an existing YAML file\n"
-    )
+    assert capsys.readouterr().err == (f"prog: error: --config {missing}: cannot read (No such file or directory); pass an existing YAML file\n")
 
     def bad(raw, started_at):
         raise errors.SourceError("no input")

@@ -75,9 +75,20 @@ def output(tmp_path_factory):
     out = tmp_path_factory.mktemp("e2e") / "out"
     code = main(
         [
-            "--source_path", str(DATA), "--output_path", str(out), "--as_of", AS_OF.isoformat(),
-            "--earliest_entry_date", EARLIEST.isoformat(), "--overdue_days", str(OVERDUE_DAYS),
-            "--shuffle_partitions", "2", "--run_id", "e2e",
+            "--source_path",
+            str(DATA),
+            "--output_path",
+            str(out),
+            "--as_of",
+            AS_OF.isoformat(),
+            "--earliest_entry_date",
+            EARLIEST.isoformat(),
+            "--overdue_days",
+            str(OVERDUE_DAYS),
+            "--shuffle_partitions",
+            "2",
+            "--run_id",
+            "e2e",
         ]
     )
     assert code == 0
@@ -102,12 +113,16 @@ def test_counts_and_clean_input(spark, output, expected):
 
 
 def test_fact_sales_totals_equal_quantity_times_prices(spark, output, expected):
-    totals = table(spark, output, "fact_sales").agg(
-        F.sum("total_sale_value").alias("sale"),
-        F.sum("total_cost_value").alias("cost"),
-        F.sum("gross_profit").alias("profit"),
-        F.sum(F.when(F.col("overdue_status") == "Overdue", 1).otherwise(0)).alias("overdue"),
-    ).first()
+    totals = (
+        table(spark, output, "fact_sales")
+        .agg(
+            F.sum("total_sale_value").alias("sale"),
+            F.sum("total_cost_value").alias("cost"),
+            F.sum("gross_profit").alias("profit"),
+            F.sum(F.when(F.col("overdue_status") == "Overdue", 1).otherwise(0)).alias("overdue"),
+        )
+        .first()
+    )
     assert totals.sale == expected["sale"]
     assert totals.cost == expected["cost"]
     assert totals.profit == expected["sale"] - expected["cost"]
@@ -125,15 +140,11 @@ def test_monthly_summary_matches_independent_month_totals(spark, output, expecte
 
 
 def test_client_profile_and_ml_table_add_up_to_the_facts(spark, output, expected):
-    profile = table(spark, output, "client_profile").agg(
-        F.sum("invoice_count"), F.sum("total_sales"), F.min("overdue_share"), F.max("overdue_share")
-    ).first()
+    profile = table(spark, output, "client_profile").agg(F.sum("invoice_count"), F.sum("total_sales"), F.min("overdue_share"), F.max("overdue_share")).first()
     assert profile[0] == expected["invoices_kept"]
     assert profile[1] == expected["sale"]
     assert 0 <= profile[2] <= profile[3] <= 1
-    processed = table(spark, output, "fact_sales_processed").agg(
-        F.sum("total_sale_value"), F.sum("gross_profit"), F.count("payment_delay_days")
-    ).first()
+    processed = table(spark, output, "fact_sales_processed").agg(F.sum("total_sale_value"), F.sum("gross_profit"), F.count("payment_delay_days")).first()
     assert processed[0] == expected["sale"]
     assert processed[1] == expected["sale"] - expected["cost"]
     assert processed[2] == expected["lines"]  # every real invoice has a payment date

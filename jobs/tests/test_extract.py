@@ -20,13 +20,11 @@ def test_parquet_sources_are_read_by_column_name_as_text(spark, tmp_path):
     path = str(tmp_path / "skus")
     spark.createDataFrame(
         [(Decimal("2.50"), "A", "n", "d", Decimal("4.00"))],
-        "item_cost_price decimal(12,2), item_id string, item_name string, item_description string,"
-        " item_retail_price decimal(12,2)",
+        "item_cost_price decimal(12,2), item_id string, item_name string, item_description string, item_retail_price decimal(12,2)",
     ).write.parquet(path)
     skus = read_source(spark, "skus", path, "parquet")
     assert [tuple(r) for r in skus.collect()] == [("A", "n", "d", "2.50", "4.00")]
     invoices = str(tmp_path / "invoices")
-    spark.createDataFrame([(1, 2, dt.date(2021, 1, 5))], "invoice_id int, account_id int, date_issued date") \
-        .write.parquet(invoices)
+    spark.createDataFrame([(1, 2, dt.date(2021, 1, 5))], "invoice_id int, account_id int, date_issued date").write.parquet(invoices)
     with pytest.raises(SourceError, match=r"^source 'invoices' at .* lacks column\(s\) payment_dates; expected"):
         read_source(spark, "invoices", invoices, "parquet")

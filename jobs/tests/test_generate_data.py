@@ -11,9 +11,9 @@ FILES = ("accounts.csv", "invoices.csv", "invoice_line_items.csv", "skus.csv")
 def test_committed_sample_is_exactly_what_the_generator_makes(tmp_path):
     # The README documents these arguments; regenerating must reproduce the committed files.
     subprocess.run(
-        [sys.executable, str(JOBS_DIR / "generate_data.py"), "--scale", "0.01", "--seed", "7",
-         "--bad-rows", "1", "--out", str(tmp_path)],
-        check=True, capture_output=True,
+        [sys.executable, str(JOBS_DIR / "generate_data.py"), "--scale", "0.01", "--seed", "7", "--bad-rows", "1", "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
     )
     for name in FILES:
         assert (tmp_path / name).read_bytes() == (SAMPLE_DATA / name).read_bytes(), name

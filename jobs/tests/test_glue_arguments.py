@@ -39,8 +39,7 @@ def fake_awsglue(tmp_path, monkeypatch):
 
 
 def test_glue_branch_resolves_only_the_options_passed(fake_awsglue):
-    argv = ["--JOB_NAME", "sales", "--job-bookmark-option", "job-bookmark-disable",
-            "--as_of", "2021-05-31", "--output_path", "s3://bucket/out"]
+    argv = ["--JOB_NAME", "sales", "--job-bookmark-option", "job-bookmark-disable", "--as_of", "2021-05-31", "--output_path", "s3://bucket/out"]
     given, unknown = parse_args(argv, ["as_of", "output_path", "overdue_days"])
     assert given == {"JOB_NAME": "sales", "as_of": "2021-05-31", "output_path": "s3://bucket/out"}
     assert unknown == []

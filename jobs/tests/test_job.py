@@ -86,11 +86,9 @@ def test_rerunning_the_published_run_id_recomputes_and_rewrites_nothing(spark, f
     assert capsys.readouterr().out.startswith("sales_etl: run r2 is already published; nothing was recomputed")
     assert tree_digest(out) == before
     # The same run_id with settings that change the rows is refused, not silently re-published.
-    assert main([*COMMON[:-4], "--as_of", "2021-06-30", "--shuffle_partitions", "2",
-                 "--output_path", str(out), "--run_id", "r2"]) == 2
+    assert main([*COMMON[:-4], "--as_of", "2021-06-30", "--shuffle_partitions", "2", "--output_path", str(out), "--run_id", "r2"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "sales_etl: error: config key 'run_id': run r2 is already published with different as_of; "
-        "give this run a new run_id"
+        "sales_etl: error: config key 'run_id': run r2 is already published with different as_of; give this run a new run_id"
     )
     # An older published run_id cannot come back as the current one either.
     assert main([*COMMON, "--output_path", str(out), "--run_id", "r1"]) == 2
@@ -118,10 +116,7 @@ def test_a_run_failing_mid_write_publishes_nothing(spark, first_run, monkeypatch
     capsys.readouterr()
     assert main([*COMMON, "--output_path", str(out), "--run_id", "r3"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == [
-        "sales_etl: error: run r3 failed while writing fact_sales_processed (disk full (injected)); "
-        "nothing was published; run r2 stays published"
-    ]
+    assert err == ["sales_etl: error: run r3 failed while writing fact_sales_processed (disk full (injected)); nothing was published; run r2 stays published"]
     assert (out / "_manifest.json").read_bytes() == manifest_before
     assert {name: tree_digest(path) for name, path in published_dirs.items()} == before
     assert (out / "fact_sales" / "run_id=r3").is_dir()  # written before the failure, never published

@@ -9,7 +9,11 @@ from sales_etl.lineage import dependencies, dependents, model_names, order, tabl
 def test_packaged_models_and_their_order():
     assert model_names() == sorted(TABLES)
     assert TABLES == (
-        "account_details", "invoice_details", "fact_sales", "client_profile", "fact_sales_processed",
+        "account_details",
+        "invoice_details",
+        "fact_sales",
+        "client_profile",
+        "fact_sales_processed",
         "monthly_sales_summary",
     )
     assert MODEL_INPUTS == {
@@ -38,8 +42,7 @@ def test_a_new_model_is_ordered_after_what_it_reads():
         "audit": "SELECT * FROM weekly JOIN accounts ON 1 = 1",
     }
     deps = dependencies(SOURCES, sqls)
-    assert deps == {"weekly": {"fact_sales"}, "fact_sales": {"invoice_details"}, "invoice_details": set(),
-                    "audit": {"weekly"}}
+    assert deps == {"weekly": {"fact_sales"}, "fact_sales": {"invoice_details"}, "invoice_details": set(), "audit": {"weekly"}}
     assert order(deps) == ("invoice_details", "fact_sales", "weekly", "audit")
 
 

@@ -16,9 +16,7 @@ from sales_etl.transform import ModelParams, build_tables, model_sql
 
 TS = dt.datetime(2021, 3, 2, 6, 30, tzinfo=dt.timezone.utc)
 TS_NAIVE = TS.astimezone().replace(tzinfo=None)  # PySpark returns timestamps as naive local time
-PARAMS = ModelParams(
-    earliest_entry_date=dt.date(2021, 1, 1), as_of=dt.date(2021, 3, 2), overdue_days=30, ingest_ts=TS
-)
+PARAMS = ModelParams(earliest_entry_date=dt.date(2021, 1, 1), as_of=dt.date(2021, 3, 2), overdue_days=30, ingest_ts=TS)
 JAN31, JAN30, FEB15 = dt.date(2021, 1, 31), dt.date(2021, 1, 30), dt.date(2021, 2, 15)
 
 
@@ -30,8 +28,7 @@ def tables(spark):
             (2, "Bolt", "2 Road", "Bob", "222", "M", dt.date(2020, 1, 1)),
             (3, "Idle", "3 Road", "Cy", "333", "M", dt.date(2018, 5, 5)),
         ],
-        "account_id bigint, company_name string, company_address string, contact_person string,"
-        " contact_phone string, gender string, joining_date date",
+        "account_id bigint, company_name string, company_address string, contact_person string, contact_phone string, gender string, joining_date date",
     )
     invoices = spark.createDataFrame(
         [
@@ -48,8 +45,7 @@ def tables(spark):
             ("B", "Bolt", "steel", D("10.00"), D("10.00")),
             ("C", "Chip", "free", D("0.00"), D("0.00")),
         ],
-        "item_id string, item_name string, item_description string,"
-        " item_cost_price decimal(12,2), item_retail_price decimal(12,2)",
+        "item_id string, item_name string, item_description string, item_cost_price decimal(12,2), item_retail_price decimal(12,2)",
     )
     items = spark.createDataFrame(
         [(100, "A", 1), (101, "A", 3), (101, "B", 1), (102, "A", 2), (103, "C", 5)],
@@ -66,8 +62,15 @@ def rows(df, *order):
 def test_account_details(tables):
     df = tables["account_details"]
     assert df.columns == [
-        "account_id", "company_name", "company_address", "contact_person", "contact_phone",
-        "invoice_id", "date_issued", "days_since_invoice", "ingest_ts",
+        "account_id",
+        "company_name",
+        "company_address",
+        "contact_person",
+        "contact_phone",
+        "invoice_id",
+        "date_issued",
+        "days_since_invoice",
+        "ingest_ts",
     ]
     assert rows(df, "invoice_id") == [
         (1, "Acme", "1 Road\nTown", "Ann", "111", 101, JAN31, 30, TS_NAIVE),
@@ -79,8 +82,18 @@ def test_account_details(tables):
 def test_invoice_details(tables):
     df = tables["invoice_details"]
     assert df.columns == [
-        "invoice_id", "account_id", "date_issued", "item_id", "quantity", "item_name", "item_cost_price",
-        "item_retail_price", "total_sale_value", "total_cost_value", "days_since_invoice", "ingest_ts",
+        "invoice_id",
+        "account_id",
+        "date_issued",
+        "item_id",
+        "quantity",
+        "item_name",
+        "item_cost_price",
+        "item_retail_price",
+        "total_sale_value",
+        "total_cost_value",
+        "days_since_invoice",
+        "ingest_ts",
     ]
     assert isinstance(df.schema["total_sale_value"].dataType, DecimalType)
     assert rows(df, "invoice_id", "item_id") == [
@@ -109,28 +122,135 @@ def test_fact_sales_overdue_boundary_and_profit(tables):
 def test_fact_sales_processed_features(tables):
     df = tables["fact_sales_processed"]
     assert df.columns == [
-        "company_name", "contact_person", "date_issued", "item_id", "item_name", "item_description",
-        "item_cost_price", "item_retail_price", "quantity", "total_sale_value", "gross_profit", "overdue_status",
-        "account_tenure_days", "issue_month", "issue_day_of_week", "margin_ratio", "payment_delay_days",
-        "gender", "ingest_ts", "year", "month",
+        "company_name",
+        "contact_person",
+        "date_issued",
+        "item_id",
+        "item_name",
+        "item_description",
+        "item_cost_price",
+        "item_retail_price",
+        "quantity",
+        "total_sale_value",
+        "gross_profit",
+        "overdue_status",
+        "account_tenure_days",
+        "issue_month",
+        "issue_day_of_week",
+        "margin_ratio",
+        "payment_delay_days",
+        "gender",
+        "ingest_ts",
+        "year",
+        "month",
     ]
     assert rows(df, "date_issued", "item_id") == [
-        ("Bolt", "Bob", JAN30, "A", "Apple", "red", D("2.50"), D("4.00"), 2, D("8.00"), D("3.00"), "Overdue",
-         395, 1, 7, D("0.3750"), None, "M", TS_NAIVE, 2021, 1),  # Saturday, unpaid
-        ("Acme", "Ann", JAN31, "A", "Apple", "red", D("2.50"), D("4.00"), 3, D("12.00"), D("4.50"), "Due",
-         761, 1, 1, D("0.3750"), 10, "F", TS_NAIVE, 2021, 1),  # Sunday
-        ("Acme", "Ann", JAN31, "B", "Bolt", "steel", D("10.00"), D("10.00"), 1, D("10.00"), D("0.00"), "Due",
-         761, 1, 1, D("0.0000"), 10, "F", TS_NAIVE, 2021, 1),
-        ("Acme", "Ann", FEB15, "C", "Chip", "free", D("0.00"), D("0.00"), 5, D("0.00"), D("0.00"), "Due",
-         776, 2, 2, None, 0, "F", TS_NAIVE, 2021, 2),  # zero sale value -> no margin ratio
+        (
+            "Bolt",
+            "Bob",
+            JAN30,
+            "A",
+            "Apple",
+            "red",
+            D("2.50"),
+            D("4.00"),
+            2,
+            D("8.00"),
+            D("3.00"),
+            "Overdue",
+            395,
+            1,
+            7,
+            D("0.3750"),
+            None,
+            "M",
+            TS_NAIVE,
+            2021,
+            1,
+        ),  # Saturday, unpaid
+        (
+            "Acme",
+            "Ann",
+            JAN31,
+            "A",
+            "Apple",
+            "red",
+            D("2.50"),
+            D("4.00"),
+            3,
+            D("12.00"),
+            D("4.50"),
+            "Due",
+            761,
+            1,
+            1,
+            D("0.3750"),
+            10,
+            "F",
+            TS_NAIVE,
+            2021,
+            1,
+        ),  # Sunday
+        (
+            "Acme",
+            "Ann",
+            JAN31,
+            "B",
+            "Bolt",
+            "steel",
+            D("10.00"),
+            D("10.00"),
+            1,
+            D("10.00"),
+            D("0.00"),
+            "Due",
+            761,
+            1,
+            1,
+            D("0.0000"),
+            10,
+            "F",
+            TS_NAIVE,
+            2021,
+            1,
+        ),
+        (
+            "Acme",
+            "Ann",
+            FEB15,
+            "C",
+            "Chip",
+            "free",
+            D("0.00"),
+            D("0.00"),
+            5,
+            D("0.00"),
+            D("0.00"),
+            "Due",
+            776,
+            2,
+            2,
+            None,
+            0,
+            "F",
+            TS_NAIVE,
+            2021,
+            2,
+        ),  # zero sale value -> no margin ratio
     ]
 
 
 def test_monthly_sales_summary(tables):
     df = tables["monthly_sales_summary"]
     assert df.columns == [
-        "year", "month", "total_sales", "total_costs", "total_gross_profit", "unique_customers",
-        "total_items_sold", "ingest_ts",
+        "year",
+        "month",
+        "total_sales",
+        "total_costs",
+        "total_gross_profit",
+        "unique_customers",
+        "total_items_sold",
+        "ingest_ts",
     ]
     assert rows(df, "year", "month") == [
         (2021, 1, D("30.00"), D("22.50"), D("7.50"), 2, 6, TS_NAIVE),
@@ -141,8 +261,17 @@ def test_monthly_sales_summary(tables):
 def test_client_profile_lists_every_account(tables):
     df = tables["client_profile"]
     assert df.columns == [
-        "account_id", "company_name", "invoice_count", "items_sold", "total_sales", "total_gross_profit",
-        "first_invoice_date", "last_invoice_date", "overdue_invoice_count", "overdue_share", "ingest_ts",
+        "account_id",
+        "company_name",
+        "invoice_count",
+        "items_sold",
+        "total_sales",
+        "total_gross_profit",
+        "first_invoice_date",
+        "last_invoice_date",
+        "overdue_invoice_count",
+        "overdue_share",
+        "ingest_ts",
     ]
     assert rows(df, "account_id") == [
         (1, "Acme", 2, 9, D("22.00"), D("4.50"), JAN31, FEB15, 0, D("0.0000"), TS_NAIVE),

@@ -123,12 +123,23 @@ def test_a_run_killed_in_the_middle_of_writing_leaves_the_published_tables_intac
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PYSPARK_PYTHON"] = sys.executable
     command = [
-        spark_submit, "--master", "local[1]", "--conf", "spark.ui.enabled=false", "--conf", "spark.log.level=ERROR",
-        "--py-files", str(artifact / "code.zip"), str(artifact / "main.py"),
-        *COMMON, "--output_path", str(out), "--run_id", "k2",
+        spark_submit,
+        "--master",
+        "local[1]",
+        "--conf",
+        "spark.ui.enabled=false",
+        "--conf",
+        "spark.log.level=ERROR",
+        "--py-files",
+        str(artifact / "code.zip"),
+        str(artifact / "main.py"),
+        *COMMON,
+        "--output_path",
+        str(out),
+        "--run_id",
+        "k2",
     ]
-    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     target = out / "fact_sales" / "run_id=k2"
     deadline = time.monotonic() + 240
     try:

@@ -31,17 +31,13 @@ def quarantined(result):
 def test_valid_rows_are_typed_and_nothing_is_quarantined(spark):
     result = validate(good_sources(spark, [("10", "0-1-2-X", "3"), ("11", "0-1-2-X", "0")]))
     assert quarantined(result) == []
-    assert [tuple(r) for r in result.clean["accounts"].collect()] == [
-        (1, "Acme, Ltd", "1 Road\nTown", "Ann", "555", "F", dt.date(2019, 1, 2))
-    ]
+    assert [tuple(r) for r in result.clean["accounts"].collect()] == [(1, "Acme, Ltd", "1 Road\nTown", "Ann", "555", "F", dt.date(2019, 1, 2))]
     # An empty payment date is an unpaid invoice, kept with NULL.
     assert sorted(tuple(r) for r in result.clean["invoices"].collect()) == [
         (10, 1, dt.date(2021, 1, 5), dt.date(2021, 1, 20)),
         (11, 1, dt.date(2021, 2, 1), None),
     ]
-    assert [tuple(r) for r in result.clean["skus"].collect()] == [
-        ("0-1-2-X", "Pump", "air pump", Decimal("10.50"), Decimal("20.00"))
-    ]
+    assert [tuple(r) for r in result.clean["skus"].collect()] == [("0-1-2-X", "Pump", "air pump", Decimal("10.50"), Decimal("20.00"))]
     assert sorted(tuple(r) for r in result.clean["invoice_line_items"].collect()) == [
         (10, "0-1-2-X", 3),
         (11, "0-1-2-X", 0),
@@ -64,18 +60,17 @@ def test_orphan_negative_and_duplicate_line_items_are_quarantined_with_reasons(s
     li = "invoice_line_items"
     assert quarantined(result) == sorted(
         [
-            (li, "invoice_line_items.invoice_id: no matching row in invoices",
-             json.dumps({"invoice_id": "99", "item_id": "0-1-2-X", "quantity": "1"}, separators=(",", ":"))),
-            (li, "invoice_line_items.item_id: no matching row in skus",
-             '{"invoice_id":"10","item_id":"NOPE","quantity":"1"}'),
+            (
+                li,
+                "invoice_line_items.invoice_id: no matching row in invoices",
+                json.dumps({"invoice_id": "99", "item_id": "0-1-2-X", "quantity": "1"}, separators=(",", ":")),
+            ),
+            (li, "invoice_line_items.item_id: no matching row in skus", '{"invoice_id":"10","item_id":"NOPE","quantity":"1"}'),
             (li, "invoice_line_items.quantity: negative", '{"invoice_id":"11","item_id":"0-1-2-X","quantity":"-2"}'),
-            (li, "invoice_line_items.invoice_id+item_id: duplicate primary key",
-             '{"invoice_id":"11","item_id":"0-1-2-X","quantity":"1"}'),
-            (li, "invoice_line_items.invoice_id+item_id: duplicate primary key",
-             '{"invoice_id":"11","item_id":"0-1-2-X","quantity":"4"}'),
+            (li, "invoice_line_items.invoice_id+item_id: duplicate primary key", '{"invoice_id":"11","item_id":"0-1-2-X","quantity":"1"}'),
+            (li, "invoice_line_items.invoice_id+item_id: duplicate primary key", '{"invoice_id":"11","item_id":"0-1-2-X","quantity":"4"}'),
             (li, "invoice_line_items.item_id: missing", '{"invoice_id":"10","item_id":"","quantity":"2"}'),
-            (li, "invoice_line_items.invoice_id: missing or not a whole number",
-             '{"invoice_id":"x","item_id":"0-1-2-X","quantity":"2"}'),
+            (li, "invoice_line_items.invoice_id: missing or not a whole number", '{"invoice_id":"x","item_id":"0-1-2-X","quantity":"2"}'),
         ]
     )
 
@@ -94,8 +89,7 @@ def test_bad_parent_rows_cascade_to_their_children(spark):
     sources["skus"] = raw(
         spark,
         "skus",
-        [("0-1-2-X", "Pump", "air pump", "10.50", "20"), ("9-9", "Bad", "negative", "-1.00", "2.00"),
-         ("8-8", "Bad", "three places", "1.005", "2.00")],
+        [("0-1-2-X", "Pump", "air pump", "10.50", "20"), ("9-9", "Bad", "negative", "-1.00", "2.00"), ("8-8", "Bad", "three places", "1.005", "2.00")],
     )
     result = validate(sources)
     assert [tuple(r) for r in result.clean["invoice_line_items"].collect()] == [(10, "0-1-2-X", 1)]

@@ -20,7 +20,10 @@ public struct AWSConfiguration: Sendable {
 
     /// Settings for `region`. Without `endpoints`, AWS's own endpoints for that region unless
     /// the process environment overrides them (`AWS_ENDPOINT_URL…`).
-    public init(region: String, endpoints: EndpointResolver? = nil, retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30), deadline: Duration = .seconds(75)) {
+    public init(
+        region: String, endpoints: EndpointResolver? = nil, retry: RetryPolicy = RetryPolicy(), timeout: Duration = .seconds(30),
+        deadline: Duration = .seconds(75)
+    ) {
         self.region = region
         self.endpoints = endpoints ?? EndpointResolver(region: region)
         self.retry = retry
@@ -51,10 +54,12 @@ public final class AWSClient: Sendable {
 
     /// A client that signs with `credentials` (`nil`: unsigned). The defaults are the real
     /// clock, `Task.sleep`, a fresh skew and retry quota, and no debug output.
-    public init(configuration: AWSConfiguration, transport: any HTTPTransport, credentials: (any CredentialProvider)?,
-                clock: @escaping @Sendable () -> Date = { Date() },
-                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-                skew: ClockSkew = ClockSkew(), retryQuota: RetryQuota = RetryQuota(), debug: DebugLog? = nil) {
+    public init(
+        configuration: AWSConfiguration, transport: any HTTPTransport, credentials: (any CredentialProvider)?,
+        clock: @escaping @Sendable () -> Date = { Date() },
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        skew: ClockSkew = ClockSkew(), retryQuota: RetryQuota = RetryQuota(), debug: DebugLog? = nil
+    ) {
         self.configuration = configuration
         self.transport = transport
         self.credentials = credentials
@@ -67,7 +72,9 @@ public final class AWSClient: Sendable {
 
     /// The same client with other credentials (used to build STS clients for role chains).
     public func with(credentials: (any CredentialProvider)?) -> AWSClient {
-        AWSClient(configuration: configuration, transport: transport, credentials: credentials, clock: clock, sleep: sleep, skew: skew, retryQuota: retryQuota, debug: debug)
+        AWSClient(
+            configuration: configuration, transport: transport, credentials: credentials, clock: clock, sleep: sleep, skew: skew, retryQuota: retryQuota,
+            debug: debug)
     }
 
     /// The same client for another region.
@@ -75,7 +82,9 @@ public final class AWSClient: Sendable {
         var configuration = configuration
         configuration.region = region
         configuration.endpoints.region = region
-        return AWSClient(configuration: configuration, transport: transport, credentials: credentials, clock: clock, sleep: sleep, skew: skew, retryQuota: retryQuota, debug: debug)
+        return AWSClient(
+            configuration: configuration, transport: transport, credentials: credentials, clock: clock, sleep: sleep, skew: skew, retryQuota: retryQuota,
+            debug: debug)
     }
 
     /// The current time corrected by the measured clock skew.
@@ -84,7 +93,9 @@ public final class AWSClient: Sendable {
     /// Sends `request` to `service`. `payload` overrides how the body is hashed (a precomputed
     /// hash for file bodies, or `.unsigned`); by default in-memory bodies are hashed.
     /// Returns 2xx answers (and 304); throws `AWSError` for the rest.
-    public func send(_ service: ServiceInfo, resource: String? = nil, operation: String, request: HTTPRequest, signingRegion: String? = nil, payload: Payload? = nil) async throws -> HTTPResponse {
+    public func send(
+        _ service: ServiceInfo, resource: String? = nil, operation: String, request: HTTPRequest, signingRegion: String? = nil, payload: Payload? = nil
+    ) async throws -> HTTPResponse {
         var request = request
         // Every request, whichever client built it (S3 builds its own), says who sent it.
         if let userAgent = configuration.userAgent, request.header("User-Agent") == nil {
@@ -151,9 +162,10 @@ public final class AWSClient: Sendable {
                         quotaNote = "; not retried: the retry quota is spent after repeated failures"
                     }
                 }
-                throw AWSError(service: service.signingName, operation: operation, status: 0, code: "TransportError",
-                               message: "\(error) (after \(attempt) attempt\(attempt == 1 ? "" : "s")\(quotaNote)) to \(signed.scheme)://\(signed.hostHeader)",
-                               transportKind: error.kind)
+                throw AWSError(
+                    service: service.signingName, operation: operation, status: 0, code: "TransportError",
+                    message: "\(error) (after \(attempt) attempt\(attempt == 1 ? "" : "s")\(quotaNote)) to \(signed.scheme)://\(signed.hostHeader)",
+                    transportKind: error.kind)
             }
             debug?.response(response, elapsed: ContinuousClock.now - started)
             if (200..<300).contains(response.status) || response.status == 304 {
@@ -162,8 +174,9 @@ public final class AWSClient: Sendable {
             }
             let error = AWSError.decode(service: service.signingName, operation: operation, protocol: service.wireProtocol, response: response)
             if RetryPolicy.clockSkewCodes.contains(error.code), !skewCorrected,
-               let dateHeader = response.header("Date"), let serverDate = ClockSkew.parseHTTPDate(dateHeader),
-               skew.correct(serverDate: serverDate, localNow: clock()) {
+                let dateHeader = response.header("Date"), let serverDate = ClockSkew.parseHTTPDate(dateHeader),
+                skew.correct(serverDate: serverDate, localNow: clock())
+            {
                 skewCorrected = true
                 debug?.note("clock skew corrected by \(Int(skew.current)) s from the server's Date header; re-signing")
                 if attempt < retry.maxAttempts + 1 { continue }
@@ -224,10 +237,13 @@ public final class AWSClient: Sendable {
     }
 
     /// Builds a request to `service`'s endpoint (resolved for this client's region).
-    public func makeRequest(_ service: ServiceInfo, method: String, path: String = "/", query: [QueryItem] = [], headers: [HTTPHeader] = [], body: RequestBody = .empty) throws -> HTTPRequest {
+    public func makeRequest(
+        _ service: ServiceInfo, method: String, path: String = "/", query: [QueryItem] = [], headers: [HTTPHeader] = [], body: RequestBody = .empty
+    ) throws -> HTTPRequest {
         let endpoint = try configuration.endpoints.resolve(service)
-        return HTTPRequest(method: method, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port,
-                           path: endpoint.basePath + (path.isEmpty ? "/" : path), query: query, headers: headers, body: body)
+        return HTTPRequest(
+            method: method, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port,
+            path: endpoint.basePath + (path.isEmpty ? "/" : path), query: query, headers: headers, body: body)
     }
 
     // MARK: Protocol helpers
@@ -240,7 +256,9 @@ public final class AWSClient: Sendable {
     }
 
     /// REST-JSON with a document body: EMR Serverless run templates.
-    public func restJSONCall(_ service: ServiceInfo, operation: String, method: String, path: String, query: [QueryItem] = [], input: [String: Any]? = nil) async throws -> [String: Any] {
+    public func restJSONCall(_ service: ServiceInfo, operation: String, method: String, path: String, query: [QueryItem] = [], input: [String: Any]? = nil)
+        async throws -> [String: Any]
+    {
         let body = try input.map { Array(try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])) }
         let response = try await sendRESTJSON(service, operation: operation, method: method, path: path, query: query, body: body)
         return try Self.jsonObject(response.body, service: service, operation: operation)
@@ -248,15 +266,18 @@ public final class AWSClient: Sendable {
 
     /// POSTs a JSON 1.1 body (`X-Amz-Target: PREFIX.OPERATION`): what every JSON 1.1 call sends.
     func sendJSON(_ service: ServiceInfo, operation: String, body: [UInt8]) async throws -> HTTPResponse {
-        let request = try makeRequest(service, method: "POST", headers: [
-            HTTPHeader("Content-Type", "application/x-amz-json-\(service.jsonVersion)"),
-            HTTPHeader("X-Amz-Target", "\(service.targetPrefix ?? service.endpointPrefix).\(operation)"),
-        ], body: .bytes(body))
+        let request = try makeRequest(
+            service, method: "POST",
+            headers: [
+                HTTPHeader("Content-Type", "application/x-amz-json-\(service.jsonVersion)"),
+                HTTPHeader("X-Amz-Target", "\(service.targetPrefix ?? service.endpointPrefix).\(operation)"),
+            ], body: .bytes(body))
         return try await send(service, operation: operation, request: request)
     }
 
     /// A REST-JSON request, with a JSON body when there is one: what every REST-JSON call sends.
-    func sendRESTJSON(_ service: ServiceInfo, operation: String, method: String, path: String, query: [QueryItem], body: [UInt8]?) async throws -> HTTPResponse {
+    func sendRESTJSON(_ service: ServiceInfo, operation: String, method: String, path: String, query: [QueryItem], body: [UInt8]?) async throws -> HTTPResponse
+    {
         let headers = body == nil ? [] : [HTTPHeader("Content-Type", "application/json")]
         let request = try makeRequest(service, method: method, path: path, query: query, headers: headers, body: body.map { .bytes($0) } ?? .empty)
         return try await send(service, operation: operation, request: request)
@@ -267,9 +288,11 @@ public final class AWSClient: Sendable {
         let form = ([("Action", operation), ("Version", version)] + parameters)
             .map { URIEncoding.encodeComponent($0.0) + "=" + URIEncoding.encodeComponent($0.1) }
             .joined(separator: "&")
-        let request = try makeRequest(service, method: "POST", headers: [
-            HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8"),
-        ], body: .bytes(Array(form.utf8)))
+        let request = try makeRequest(
+            service, method: "POST",
+            headers: [
+                HTTPHeader("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+            ], body: .bytes(Array(form.utf8)))
         let response = try await send(service, operation: operation, request: request)
         do {
             return try XML.parse(response.body)
@@ -281,7 +304,8 @@ public final class AWSClient: Sendable {
     static func jsonObject(_ body: [UInt8], service: ServiceInfo, operation: String) throws -> [String: Any] {
         if body.isEmpty { return [:] }
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-            throw AWSError(service: service.signingName, operation: operation, status: 200, code: "MalformedResponse", message: "the answer is not a JSON object")
+            throw AWSError(
+                service: service.signingName, operation: operation, status: 200, code: "MalformedResponse", message: "the answer is not a JSON object")
         }
         return object
     }

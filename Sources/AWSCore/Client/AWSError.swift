@@ -33,7 +33,9 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
     public var resource: String?
 
     /// An error from its parts; `AWSClient.send` fills in `resource` when it is left `nil`.
-    public init(service: String, operation: String, status: Int, code: String, message: String, requestId: String? = nil, transportKind: TransportError.Kind? = nil) {
+    public init(
+        service: String, operation: String, status: Int, code: String, message: String, requestId: String? = nil, transportKind: TransportError.Kind? = nil
+    ) {
         self.service = service
         self.operation = operation
         self.status = status
@@ -83,7 +85,8 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
     public var credentialAdvice: String {
         switch code {
         case "InvalidAccessKeyId", "InvalidClientTokenId", "UnrecognizedClientException", "AuthFailure":
-            return "the access key id is not known to AWS (a wrong or deleted key, or a key of another partition): check AWS_ACCESS_KEY_ID or the profile's aws_access_key_id"
+            return
+                "the access key id is not known to AWS (a wrong or deleted key, or a key of another partition): check AWS_ACCESS_KEY_ID or the profile's aws_access_key_id"
         case "SignatureDoesNotMatch", "InvalidSignatureException", "IncompleteSignature", "IncompleteSignatureException":
             return "the request's signature does not match: the secret access key does not belong to the access key id, or this machine's clock is far off"
         case "ExpiredToken", "ExpiredTokenException", "TokenRefreshRequired":
@@ -116,8 +119,10 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
 
     /// The IAM action an operation needs (S3's differ from the operation names).
     public static func iamAction(service: String, operation: String) -> String {
-        let s3: [String: String] = ["HeadObject": "GetObject", "ListObjectsV2": "ListBucket", "CreateMultipartUpload": "PutObject", "UploadPart": "PutObject",
-                                    "CompleteMultipartUpload": "PutObject", "ListMultipartUploads": "ListBucketMultipartUploads"]
+        let s3: [String: String] = [
+            "HeadObject": "GetObject", "ListObjectsV2": "ListBucket", "CreateMultipartUpload": "PutObject", "UploadPart": "PutObject",
+            "CompleteMultipartUpload": "PutObject", "ListMultipartUploads": "ListBucketMultipartUploads",
+        ]
         if service == "s3" { return "s3:" + (s3[operation] ?? operation) }
         return "\(service):\(operation)"
     }
@@ -168,8 +173,9 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
         }
         code = normalizeCode(code)
         if code.isEmpty { code = defaultCode(status: response.status) }
-        return AWSError(service: service, operation: operation, status: response.status, code: code, message: message,
-                        requestId: requestId ?? bodyRequestId)
+        return AWSError(
+            service: service, operation: operation, status: response.status, code: code, message: message,
+            requestId: requestId ?? bodyRequestId)
     }
 
     /// `aws.protocoltests#Foo:http://…` and `com.amazonaws.glue#EntityNotFoundException` → the bare code.

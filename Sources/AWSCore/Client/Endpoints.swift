@@ -17,7 +17,9 @@ public struct ServiceInfo: Sendable, Equatable {
     public var jsonVersion: String
 
     /// Describes a service; `targetPrefix` matters only to JSON 1.1 services.
-    public init(endpointPrefix: String, signingName: String, wireProtocol: AWSProtocol, environmentId: String, targetPrefix: String? = nil, jsonVersion: String = "1.1") {
+    public init(
+        endpointPrefix: String, signingName: String, wireProtocol: AWSProtocol, environmentId: String, targetPrefix: String? = nil, jsonVersion: String = "1.1"
+    ) {
         self.endpointPrefix = endpointPrefix
         self.signingName = signingName
         self.wireProtocol = wireProtocol
@@ -33,9 +35,11 @@ public struct ServiceInfo: Sendable, Equatable {
     /// AWS Glue (JSON 1.1).
     public static let glue = ServiceInfo(endpointPrefix: "glue", signingName: "glue", wireProtocol: .json, environmentId: "GLUE", targetPrefix: "AWSGlue")
     /// EMR Serverless (REST-JSON).
-    public static let emrServerless = ServiceInfo(endpointPrefix: "emr-serverless", signingName: "emr-serverless", wireProtocol: .restJSON, environmentId: "EMR_SERVERLESS")
+    public static let emrServerless = ServiceInfo(
+        endpointPrefix: "emr-serverless", signingName: "emr-serverless", wireProtocol: .restJSON, environmentId: "EMR_SERVERLESS")
     /// EMR on EC2 (JSON 1.1), named `elasticmapreduce` in hosts and signatures.
-    public static let emr = ServiceInfo(endpointPrefix: "elasticmapreduce", signingName: "elasticmapreduce", wireProtocol: .json, environmentId: "EMR", targetPrefix: "ElasticMapReduce")
+    public static let emr = ServiceInfo(
+        endpointPrefix: "elasticmapreduce", signingName: "elasticmapreduce", wireProtocol: .json, environmentId: "EMR", targetPrefix: "ElasticMapReduce")
     /// IAM Identity Center's portal (GetRoleCredentials): `portal.sso.REGION.amazonaws.com`, unsigned.
     public static let sso = ServiceInfo(endpointPrefix: "portal.sso", signingName: "awsssoportal", wireProtocol: .restJSON, environmentId: "SSO")
     /// IAM Identity Center OIDC (CreateToken refreshes an sso-session login): `oidc.REGION.amazonaws.com`, unsigned.
@@ -43,11 +47,13 @@ public struct ServiceInfo: Sendable, Equatable {
     /// EventBridge Scheduler (REST-JSON).
     public static let scheduler = ServiceInfo(endpointPrefix: "scheduler", signingName: "scheduler", wireProtocol: .restJSON, environmentId: "SCHEDULER")
     /// Amazon EventBridge (JSON 1.1).
-    public static let events = ServiceInfo(endpointPrefix: "events", signingName: "events", wireProtocol: .json, environmentId: "EVENTBRIDGE", targetPrefix: "AWSEvents")
+    public static let events = ServiceInfo(
+        endpointPrefix: "events", signingName: "events", wireProtocol: .json, environmentId: "EVENTBRIDGE", targetPrefix: "AWSEvents")
     /// IAM: one global endpoint, signed for us-east-1.
     public static let iam = ServiceInfo(endpointPrefix: "iam", signingName: "iam", wireProtocol: .query, environmentId: "IAM")
     /// CloudWatch Logs (JSON 1.1).
-    public static let logs = ServiceInfo(endpointPrefix: "logs", signingName: "logs", wireProtocol: .json, environmentId: "CLOUDWATCH_LOGS", targetPrefix: "Logs_20140328")
+    public static let logs = ServiceInfo(
+        endpointPrefix: "logs", signingName: "logs", wireProtocol: .json, environmentId: "CLOUDWATCH_LOGS", targetPrefix: "Logs_20140328")
 }
 
 /// How S3 buckets are addressed.
@@ -96,7 +102,10 @@ public struct EndpointResolver: Sendable {
     public var s3AddressingStyle: S3AddressingStyle
 
     /// A resolver for `region`, reading overrides from the process environment unless given another.
-    public init(region: String, explicitURL: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment, s3AddressingStyle: S3AddressingStyle = .auto) {
+    public init(
+        region: String, explicitURL: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+        s3AddressingStyle: S3AddressingStyle = .auto
+    ) {
         self.region = region
         self.explicitURL = explicitURL
         self.environment = environment
@@ -118,8 +127,9 @@ public struct EndpointResolver: Sendable {
         }
         let suffix = region.hasPrefix("cn-") ? "amazonaws.com.cn" : "amazonaws.com"
         if service.endpointPrefix == "iam" {
-            return Endpoint(scheme: "https", host: region.hasPrefix("cn-") ? "iam.cn-north-1.amazonaws.com.cn" : "iam.amazonaws.com", port: nil, basePath: "",
-                            signingRegion: region.hasPrefix("cn-") ? "cn-north-1" : "us-east-1", isCustom: false)
+            return Endpoint(
+                scheme: "https", host: region.hasPrefix("cn-") ? "iam.cn-north-1.amazonaws.com.cn" : "iam.amazonaws.com", port: nil, basePath: "",
+                signingRegion: region.hasPrefix("cn-") ? "cn-north-1" : "us-east-1", isCustom: false)
         }
         if service.endpointPrefix == "sts", region == "aws-global" {
             return Endpoint(scheme: "https", host: "sts.amazonaws.com", port: nil, basePath: "", signingRegion: "us-east-1", isCustom: false)
@@ -129,7 +139,8 @@ public struct EndpointResolver: Sendable {
 
     func parse(_ text: String, source: String, service: ServiceInfo) throws -> Endpoint {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty else {
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty
+        else {
             throw EndpointError(description: "\(source)=\(text) is not an http(s) URL: use e.g. https://host:port")
         }
         var basePath = components.percentEncodedPath
@@ -166,7 +177,8 @@ public struct EndpointResolver: Sendable {
         if https && bucket.contains(".") { return false }
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-.")
         guard bucket.allSatisfy({ allowed.contains($0) }), let first = bucket.first, let last = bucket.last,
-              first.isLetter || first.isNumber, last.isLetter || last.isNumber, !bucket.contains("..") else { return false }
+            first.isLetter || first.isNumber, last.isLetter || last.isNumber, !bucket.contains("..")
+        else { return false }
         return true
     }
 

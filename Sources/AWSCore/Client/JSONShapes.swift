@@ -61,14 +61,18 @@ public enum AWSJSON {
 
 extension AWSClient {
     /// JSON 1.1 with typed shapes: `input` encoded, the answer decoded as `Output`.
-    public func jsonCall<Input: Encodable, Output: Decodable>(_ service: ServiceInfo, operation: String, input: Input, output: Output.Type = Output.self) async throws -> Output {
+    public func jsonCall<Input: Encodable, Output: Decodable>(_ service: ServiceInfo, operation: String, input: Input, output: Output.Type = Output.self)
+        async throws -> Output
+    {
         let response = try await sendJSON(service, operation: operation, body: Array(try AWSJSON.encoder().encode(input)))
         return try AWSJSON.decode(Output.self, from: response.body, service: service, operation: operation, status: response.status)
     }
 
     /// REST-JSON with typed shapes: `input` (if any) as the body, the answer decoded as `Output`.
-    public func restJSONCall<Output: Decodable>(_ service: ServiceInfo, operation: String, method: String, path: String, query: [QueryItem] = [],
-                                                body input: (any Encodable)? = nil, output: Output.Type = Output.self) async throws -> Output {
+    public func restJSONCall<Output: Decodable>(
+        _ service: ServiceInfo, operation: String, method: String, path: String, query: [QueryItem] = [],
+        body input: (any Encodable)? = nil, output: Output.Type = Output.self
+    ) async throws -> Output {
         let body = try input.map { Array(try AWSJSON.encoder().encode($0)) }
         let response = try await sendRESTJSON(service, operation: operation, method: method, path: path, query: query, body: body)
         return try AWSJSON.decode(Output.self, from: response.body, service: service, operation: operation, status: response.status)

@@ -117,7 +117,7 @@ extension XML {
         }
 
         mutating func element() throws -> Element {
-            index += 1 // <
+            index += 1  // <
             let name = readName()
             guard !name.isEmpty else { throw XML.ParseError(description: "empty element name at byte \(index)") }
             var attributes: [String: String] = [:]
@@ -169,8 +169,9 @@ extension XML {
                             throw XML.ParseError(description: "bad closing tag </\(closing)")
                         }
                         index += 1
-                        return Element(name: name, attributes: attributes, children: children,
-                                          text: try decodeEntities(text[...]))
+                        return Element(
+                            name: name, attributes: attributes, children: children,
+                            text: try decodeEntities(text[...]))
                     } else if starts(with: "<!--") {
                         try skip(past: "-->")
                     } else if starts(with: "<![CDATA[") {
@@ -237,7 +238,8 @@ extension XML {
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == UInt8(ascii: ">")
-                    || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=") {
+                    || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "=")
+                {
                     break
                 }
                 index += 1

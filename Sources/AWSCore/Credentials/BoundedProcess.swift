@@ -32,8 +32,10 @@ public enum BoundedProcess {
     /// output whatever the status. Throws `TimedOut` when it outlives `timeout` (at least 1 s),
     /// prints more than `maximumOutput`, or does not exit within 5 s of closing its output;
     /// rethrows the error when it cannot be started.
-    public static func run(_ executable: String, _ arguments: [String], input: [UInt8]? = nil, environment: [String: String]? = nil,
-                           timeout: Duration, name: String) throws -> Result {
+    public static func run(
+        _ executable: String, _ arguments: [String], input: [UInt8]? = nil, environment: [String: String]? = nil,
+        timeout: Duration, name: String
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

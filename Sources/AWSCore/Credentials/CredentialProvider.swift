@@ -17,12 +17,15 @@ public struct ResolvedCredentials: Sendable, Equatable {
     /// sent in a header they would fail below HTTP with the value in the error. The message
     /// names the field and where it came from, never the value.
     public func checkPrintable() throws {
-        let fields: [(String, String?)] = [("access key id", credentials.accessKeyId), ("secret access key", credentials.secretAccessKey),
-                                            ("session token", credentials.sessionToken)]
+        let fields: [(String, String?)] = [
+            ("access key id", credentials.accessKeyId), ("secret access key", credentials.secretAccessKey),
+            ("session token", credentials.sessionToken),
+        ]
         for (field, value) in fields {
             guard let value else { continue }
             if value.isEmpty || value.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value >= 0x7F }) {
-                throw CredentialError("the \(field) from \(source) is empty or holds a space, control or non-ASCII character (value not shown): set it again without them")
+                throw CredentialError(
+                    "the \(field) from \(source) is empty or holds a space, control or non-ASCII character (value not shown): set it again without them")
             }
         }
     }
@@ -73,7 +76,9 @@ public struct EnvironmentCredentialProvider: CredentialProvider {
         let secret = environment["AWS_SECRET_ACCESS_KEY"] ?? ""
         if accessKey.isEmpty && secret.isEmpty { return nil }
         guard !accessKey.isEmpty, !secret.isEmpty else {
-            throw CredentialError("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together (only \(accessKey.isEmpty ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID") is set)")
+            throw CredentialError(
+                "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together (only \(accessKey.isEmpty ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID") is set)"
+            )
         }
         let token = environment["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         return ResolvedCredentials(credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: token), source: "environment")

@@ -21,8 +21,10 @@ public struct AWSOptions: Sendable, Equatable {
     public var maxAttempts: Int?
 
     /// The options as parsed; `nil` for a flag not given.
-    public init(region: String? = nil, profile: String? = nil, accessKeyId: String? = nil, secretAccessKey: String? = nil, sessionToken: String? = nil,
-                endpointURL: String? = nil, s3AddressingStyle: S3AddressingStyle = .auto, maxAttempts: Int? = nil) {
+    public init(
+        region: String? = nil, profile: String? = nil, accessKeyId: String? = nil, secretAccessKey: String? = nil, sessionToken: String? = nil,
+        endpointURL: String? = nil, s3AddressingStyle: S3AddressingStyle = .auto, maxAttempts: Int? = nil
+    ) {
         self.region = region
         self.profile = profile
         self.accessKeyId = accessKeyId
@@ -88,8 +90,10 @@ public struct AWSSetup: Sendable {
         guard Self.isRegionName(region) else {
             throw CredentialError("region '\(Redaction.scrub(region, limit: 40))' (from \(regionSource)) is not an AWS region name such as us-east-1: fix it")
         }
-        let attempts: [(String?, String)] = [(environment["AWS_MAX_ATTEMPTS"], "AWS_MAX_ATTEMPTS"),
-                                              (profileSetting("max_attempts"), "max_attempts of profile '\(profileName.name)' in ~/.aws/config")]
+        let attempts: [(String?, String)] = [
+            (environment["AWS_MAX_ATTEMPTS"], "AWS_MAX_ATTEMPTS"),
+            (profileSetting("max_attempts"), "max_attempts of profile '\(profileName.name)' in ~/.aws/config"),
+        ]
         for (value, source) in attempts {
             guard let value, !value.isEmpty else { continue }
             guard let number = Int(value.trimmingCharacters(in: .whitespaces)), (1...20).contains(number) else {
@@ -112,8 +116,10 @@ public struct AWSSetup: Sendable {
         providers.append(EnvironmentCredentialProvider(environment: environment))
         let profile = profileName
         let ssoCache = home + "/.aws/sso/cache"
-        providers.append(ProfileCredentialProvider(profile: profile.name, config: config, environment: environment, explicit: profile.explicit, sts: sts,
-                                                   sso: (client: { base.with(region: $0) }, cacheDirectory: ssoCache)))
+        providers.append(
+            ProfileCredentialProvider(
+                profile: profile.name, config: config, environment: environment, explicit: profile.explicit, sts: sts,
+                sso: (client: { base.with(region: $0) }, cacheDirectory: ssoCache)))
         providers.append(LazyWebIdentity(environment: environment, sts: sts(nil)))
         // The one HTTP client of the command: its pool and event loops, not a private client per
         // lookup. Link-local credential endpoints bypass any proxy (ProxySettings), and each
@@ -142,9 +148,11 @@ public struct AWSSetup: Sendable {
             retry.maxAttempts = attempts
         }
         if let attempts = options.maxAttempts { retry.maxAttempts = max(1, attempts) }
-        var configuration = AWSConfiguration(region: region,
-                                             endpoints: EndpointResolver(region: region, explicitURL: options.endpointURL, environment: environment, s3AddressingStyle: options.s3AddressingStyle),
-                                             retry: retry)
+        var configuration = AWSConfiguration(
+            region: region,
+            endpoints: EndpointResolver(
+                region: region, explicitURL: options.endpointURL, environment: environment, s3AddressingStyle: options.s3AddressingStyle),
+            retry: retry)
         configuration.userAgent = userAgent
         return configuration
     }
@@ -157,7 +165,8 @@ struct FlagCredentialProvider: CredentialProvider {
         guard let accessKey = options.accessKeyId, let secret = options.secretAccessKey, !accessKey.isEmpty, !secret.isEmpty else {
             throw CredentialError("--access-key-id and --secret-access-key must be given together")
         }
-        return ResolvedCredentials(credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: options.sessionToken), source: "command-line flags")
+        return ResolvedCredentials(
+            credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: options.sessionToken), source: "command-line flags")
     }
 }
 

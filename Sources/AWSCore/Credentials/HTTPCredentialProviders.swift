@@ -43,9 +43,10 @@ public struct ContainerCredentialProvider: CredentialProvider {
         } else if let token = environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"], !token.isEmpty {
             headers.append(HTTPHeader("Authorization", token))
         }
-        let request = HTTPRequest(method: "GET", scheme: scheme, host: host, port: components.port,
-                                  path: components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath,
-                                  query: (components.percentEncodedQueryItems ?? []).map { QueryItem($0.name, $0.value ?? "") }, headers: headers)
+        let request = HTTPRequest(
+            method: "GET", scheme: scheme, host: host, port: components.port,
+            path: components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath,
+            query: (components.percentEncodedQueryItems ?? []).map { QueryItem($0.name, $0.value ?? "") }, headers: headers)
         let response = try await HTTPCredentialFetch.send(request, transport: transport, attempts: 3)
         guard response.status == 200 else {
             throw CredentialError("container credentials endpoint answered HTTP \(response.status)")
@@ -81,24 +82,28 @@ public struct IMDSCredentialProvider: CredentialProvider {
         // Not on EC2 is the common case: fail fast (one attempt, short timeout) and say "not configured".
         let tokenResponse: HTTPResponse
         do {
-            tokenResponse = try await HTTPCredentialFetch.send(request("PUT", "/latest/api/token", [HTTPHeader("X-aws-ec2-metadata-token-ttl-seconds", "21600")]),
-                                                               transport: transport, attempts: 1, timeout: .seconds(1))
+            tokenResponse = try await HTTPCredentialFetch.send(
+                request("PUT", "/latest/api/token", [HTTPHeader("X-aws-ec2-metadata-token-ttl-seconds", "21600")]),
+                transport: transport, attempts: 1, timeout: .seconds(1))
         } catch {
             return nil
         }
         guard tokenResponse.status == 200 else { return nil }
         let token = tokenResponse.bodyText.trimmingCharacters(in: .whitespacesAndNewlines)
         let tokenHeader = [HTTPHeader("X-aws-ec2-metadata-token", token)]
-        let roleResponse = try await HTTPCredentialFetch.send(request("GET", "/latest/meta-data/iam/security-credentials/", tokenHeader), transport: transport, attempts: 2)
+        let roleResponse = try await HTTPCredentialFetch.send(
+            request("GET", "/latest/meta-data/iam/security-credentials/", tokenHeader), transport: transport, attempts: 2)
         guard roleResponse.status == 200, let role = roleResponse.bodyText.split(separator: "\n").first.map(String.init), !role.isEmpty else {
             throw CredentialError("this EC2 instance has no instance profile role (IMDS answered HTTP \(roleResponse.status))")
         }
-        let credentialResponse = try await HTTPCredentialFetch.send(request("GET", "/latest/meta-data/iam/security-credentials/" + URIEncoding.encodeComponent(role), tokenHeader),
-                                                                    transport: transport, attempts: 2)
+        let credentialResponse = try await HTTPCredentialFetch.send(
+            request("GET", "/latest/meta-data/iam/security-credentials/" + URIEncoding.encodeComponent(role), tokenHeader),
+            transport: transport, attempts: 2)
         guard credentialResponse.status == 200 else {
             throw CredentialError("IMDS credentials for role \(role) answered HTTP \(credentialResponse.status)")
         }
-        return ResolvedCredentials(credentials: try HTTPCredentialFetch.decode(credentialResponse.body, what: "IMDS credentials"), source: "EC2 instance metadata (role \(role))")
+        return ResolvedCredentials(
+            credentials: try HTTPCredentialFetch.decode(credentialResponse.body, what: "IMDS credentials"), source: "EC2 instance metadata (role \(role))")
     }
 }
 
@@ -129,7 +134,8 @@ enum HTTPCredentialFetch {
         guard let accessKey = object["AccessKeyId"] as? String, let secret = object["SecretAccessKey"] as? String else {
             throw CredentialError("\(what): the answer lacks AccessKeyId or SecretAccessKey")
         }
-        return Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: object["Token"] as? String,
-                           expiration: (object["Expiration"] as? String).flatMap(CredentialDates.parse))
+        return Credentials(
+            accessKeyId: accessKey, secretAccessKey: secret, sessionToken: object["Token"] as? String,
+            expiration: (object["Expiration"] as? String).flatMap(CredentialDates.parse))
     }
 }

@@ -32,8 +32,10 @@ public struct SSOCredentialProvider: CredentialProvider {
 
     /// A provider for one profile's account and role. `client` reaches IAM Identity Center in
     /// `region` unsigned (the token is the proof); `clock` is injectable for tests.
-    public init(profile: String, accountId: String, roleName: String, region: String, cacheKey: String, cacheDirectory: String,
-                refreshable: Bool, client: AWSClient, clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        profile: String, accountId: String, roleName: String, region: String, cacheKey: String, cacheDirectory: String,
+        refreshable: Bool, client: AWSClient, clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.profile = profile
         self.accountId = accountId
         self.roleName = roleName
@@ -58,25 +60,29 @@ public struct SSOCredentialProvider: CredentialProvider {
     /// holds no credentials.
     public func resolve() async throws -> ResolvedCredentials? {
         let token = try await cachedToken()
-        let request = try client.makeRequest(.sso, method: "GET", path: "/federation/credentials",
-                                             query: [QueryItem("account_id", accountId), QueryItem("role_name", roleName)],
-                                             headers: [HTTPHeader("x-amz-sso_bearer_token", token)])
+        let request = try client.makeRequest(
+            .sso, method: "GET", path: "/federation/credentials",
+            query: [QueryItem("account_id", accountId), QueryItem("role_name", roleName)],
+            headers: [HTTPHeader("x-amz-sso_bearer_token", token)])
         let response: HTTPResponse
         do {
             response = try await client.send(.sso, operation: "GetRoleCredentials", request: request)
         } catch let error as AWSError where error.status == 401 || error.status == 403 {
-            throw CredentialError("profile \(profile): IAM Identity Center refused the cached login for account \(accountId) role \(roleName) (\(error.code): \(error.message)): \(login)")
+            throw CredentialError(
+                "profile \(profile): IAM Identity Center refused the cached login for account \(accountId) role \(roleName) (\(error.code): \(error.message)): \(login)"
+            )
         }
         guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-              let role = object["roleCredentials"] as? [String: Any],
-              let accessKey = role["accessKeyId"] as? String, let secret = role["secretAccessKey"] as? String, !accessKey.isEmpty, !secret.isEmpty
+            let role = object["roleCredentials"] as? [String: Any],
+            let accessKey = role["accessKeyId"] as? String, let secret = role["secretAccessKey"] as? String, !accessKey.isEmpty, !secret.isEmpty
         else {
             throw CredentialError("profile \(profile): IAM Identity Center answered GetRoleCredentials without roleCredentials")
         }
         // `expiration` is milliseconds since the epoch.
         let expiration = (role["expiration"] as? NSNumber).map { Date(timeIntervalSince1970: $0.doubleValue / 1000) }
-        return ResolvedCredentials(credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: role["sessionToken"] as? String, expiration: expiration),
-                                   source: "profile \(profile) (IAM Identity Center, role \(roleName))")
+        return ResolvedCredentials(
+            credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: role["sessionToken"] as? String, expiration: expiration),
+            source: "profile \(profile) (IAM Identity Center, role \(roleName))")
     }
 
     func cachedToken() async throws -> String {
@@ -85,7 +91,7 @@ public struct SSOCredentialProvider: CredentialProvider {
             throw CredentialError("profile \(profile): no IAM Identity Center login cached (\(file) is missing): \(login)")
         }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let token = object["accessToken"] as? String, !token.isEmpty, let expiresText = object["expiresAt"] as? String
+            let token = object["accessToken"] as? String, !token.isEmpty, let expiresText = object["expiresAt"] as? String
         else {
             throw CredentialError("\(file): not an IAM Identity Center token cache (accessToken and expiresAt expected): \(login)")
         }
@@ -106,12 +112,14 @@ public struct SSOCredentialProvider: CredentialProvider {
     /// `nil` when the cache holds no usable client registration.
     func refresh(_ cached: [String: Any], file: String, now: Date) async throws -> String? {
         guard let refreshToken = cached["refreshToken"] as? String, let clientId = cached["clientId"] as? String,
-              let clientSecret = cached["clientSecret"] as? String,
-              let registrationExpires = (cached["registrationExpiresAt"] as? String).flatMap(Self.parseTimestamp), registrationExpires > now
+            let clientSecret = cached["clientSecret"] as? String,
+            let registrationExpires = (cached["registrationExpiresAt"] as? String).flatMap(Self.parseTimestamp), registrationExpires > now
         else { return nil }
-        let answer = try await client.restJSONCall(.ssoOIDC, operation: "CreateToken", method: "POST", path: "/token", input: [
-            "clientId": clientId, "clientSecret": clientSecret, "grantType": "refresh_token", "refreshToken": refreshToken,
-        ])
+        let answer = try await client.restJSONCall(
+            .ssoOIDC, operation: "CreateToken", method: "POST", path: "/token",
+            input: [
+                "clientId": clientId, "clientSecret": clientSecret, "grantType": "refresh_token", "refreshToken": refreshToken,
+            ])
         guard let accessToken = answer["accessToken"] as? String, !accessToken.isEmpty, let expiresIn = (answer["expiresIn"] as? NSNumber)?.doubleValue else {
             return nil
         }

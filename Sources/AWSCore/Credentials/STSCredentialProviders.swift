@@ -13,7 +13,10 @@ public struct AssumeRoleCredentialProvider: CredentialProvider {
 
     /// Assumes `roleArn` with the credentials `source` gives; `sts` builds the STS client that
     /// signs with them. `label` becomes the result's source.
-    public init(source: any CredentialProvider, sts: @escaping @Sendable (any CredentialProvider) -> STSClient, roleArn: String, sessionName: String, externalId: String? = nil, durationSeconds: Int? = nil, label: String) {
+    public init(
+        source: any CredentialProvider, sts: @escaping @Sendable (any CredentialProvider) -> STSClient, roleArn: String, sessionName: String,
+        externalId: String? = nil, durationSeconds: Int? = nil, label: String
+    ) {
         self.source = source
         self.sts = sts
         self.roleArn = roleArn
@@ -27,7 +30,8 @@ public struct AssumeRoleCredentialProvider: CredentialProvider {
     /// passes on what resolving `source` throws.
     public func resolve() async throws -> ResolvedCredentials? {
         do {
-            let credentials = try await sts(source).assumeRole(roleArn: roleArn, sessionName: sessionName, externalId: externalId, durationSeconds: durationSeconds)
+            let credentials = try await sts(source).assumeRole(
+                roleArn: roleArn, sessionName: sessionName, externalId: externalId, durationSeconds: durationSeconds)
             return ResolvedCredentials(credentials: credentials, source: label)
         } catch let error as AWSError {
             throw CredentialError("\(label): AssumeRole of \(roleArn) failed: \(error.code): \(error.message)")
@@ -63,7 +67,8 @@ public struct WebIdentityCredentialProvider: CredentialProvider {
             throw CredentialError("AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN must be set together for web identity credentials")
         }
         let session = environment["AWS_ROLE_SESSION_NAME"].flatMap { $0.isEmpty ? nil : $0 } ?? "deployer-\(Int(Date().timeIntervalSince1970))"
-        return WebIdentityCredentialProvider(tokenFile: tokenFile, roleArn: roleArn, sessionName: session, sts: sts, label: "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)")
+        return WebIdentityCredentialProvider(
+            tokenFile: tokenFile, roleArn: roleArn, sessionName: session, sts: sts, label: "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)")
     }
 
     /// Temporary credentials for the role. Throws when the token file is missing or empty, or
@@ -96,8 +101,10 @@ public struct ProfileCredentialProvider: CredentialProvider {
 
     /// - Parameter explicit: the profile was asked for by name (flag or `AWS_PROFILE`), so a
     ///   missing profile is an error rather than "not configured".
-    public init(profile: String, config: SharedConfig, environment: [String: String], explicit: Bool, sts: @escaping @Sendable ((any CredentialProvider)?) -> STSClient,
-                sso: (client: @Sendable (String) -> AWSClient, cacheDirectory: String)? = nil) {
+    public init(
+        profile: String, config: SharedConfig, environment: [String: String], explicit: Bool, sts: @escaping @Sendable ((any CredentialProvider)?) -> STSClient,
+        sso: (client: @Sendable (String) -> AWSClient, cacheDirectory: String)? = nil
+    ) {
         self.profile = profile
         self.config = config
         self.environment = environment
@@ -112,7 +119,9 @@ public struct ProfileCredentialProvider: CredentialProvider {
     public func resolve() async throws -> ResolvedCredentials? {
         guard config.hasProfile(profile) else {
             if explicit {
-                throw CredentialError("profile '\(profile)' is not in ~/.aws/credentials or ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE): create it or choose another with --profile")
+                throw CredentialError(
+                    "profile '\(profile)' is not in ~/.aws/credentials or ~/.aws/config (AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE): create it or choose another with --profile"
+                )
             }
             return nil
         }
@@ -131,7 +140,8 @@ public struct ProfileCredentialProvider: CredentialProvider {
             let session = config.value("role_session_name", profile: name) ?? "deployer-\(Int(Date().timeIntervalSince1970))"
             let duration = config.value("duration_seconds", profile: name).flatMap(Int.init)
             if let tokenFile = config.value("web_identity_token_file", profile: name) {
-                return WebIdentityCredentialProvider(tokenFile: tokenFile, roleArn: roleArn, sessionName: session, sts: sts(nil), label: "\(label) (web identity)")
+                return WebIdentityCredentialProvider(
+                    tokenFile: tokenFile, roleArn: roleArn, sessionName: session, sts: sts(nil), label: "\(label) (web identity)")
             }
             let source: any CredentialProvider
             if let sourceProfile = config.value("source_profile", profile: name) {
@@ -152,9 +162,10 @@ public struct ProfileCredentialProvider: CredentialProvider {
             } else {
                 throw CredentialError("\(label) has role_arn but neither source_profile nor credential_source: add one")
             }
-            return AssumeRoleCredentialProvider(source: source, sts: { sts($0) }, roleArn: roleArn, sessionName: session,
-                                                externalId: config.value("external_id", profile: name), durationSeconds: duration,
-                                                label: "\(label) (assume role)")
+            return AssumeRoleCredentialProvider(
+                source: source, sts: { sts($0) }, roleArn: roleArn, sessionName: session,
+                externalId: config.value("external_id", profile: name), durationSeconds: duration,
+                label: "\(label) (assume role)")
         }
         // The SDKs' order: single sign-on before keys in the credentials file.
         if let provider = try ssoProvider(name, label: label) {
@@ -174,13 +185,15 @@ public struct ProfileCredentialProvider: CredentialProvider {
         let startURL = config.value("sso_start_url", profile: name)
         guard sessionName != nil || startURL != nil else { return nil }
         guard let accountId = config.value("sso_account_id", profile: name), let roleName = config.value("sso_role_name", profile: name) else {
-            throw CredentialError("\(label) uses IAM Identity Center but has no sso_account_id and sso_role_name: add them ('aws configure sso --profile \(name)' does)")
+            throw CredentialError(
+                "\(label) uses IAM Identity Center but has no sso_account_id and sso_role_name: add them ('aws configure sso --profile \(name)' does)")
         }
         let region: String?
         let cacheKey: String
         if let sessionName {
             guard let session = config.ssoSessions[sessionName] else {
-                throw CredentialError("\(label): sso_session '\(sessionName)' has no [sso-session \(sessionName)] section in ~/.aws/config: add it or fix the name")
+                throw CredentialError(
+                    "\(label): sso_session '\(sessionName)' has no [sso-session \(sessionName)] section in ~/.aws/config: add it or fix the name")
             }
             region = session["sso_region"]
             cacheKey = sessionName
@@ -194,16 +207,19 @@ public struct ProfileCredentialProvider: CredentialProvider {
         guard let sso else {
             throw CredentialError("\(label) uses IAM Identity Center, which this command cannot reach")
         }
-        return SSOCredentialProvider(profile: name, accountId: accountId, roleName: roleName, region: region, cacheKey: cacheKey,
-                                     cacheDirectory: sso.cacheDirectory, refreshable: sessionName != nil, client: sso.client(region))
+        return SSOCredentialProvider(
+            profile: name, accountId: accountId, roleName: roleName, region: region, cacheKey: cacheKey,
+            cacheDirectory: sso.cacheDirectory, refreshable: sessionName != nil, client: sso.client(region))
     }
 
     func staticKeys(_ name: String) throws -> any CredentialProvider {
         guard let accessKey = config.value("aws_access_key_id", profile: name), let secret = config.value("aws_secret_access_key", profile: name),
-              !accessKey.isEmpty, !secret.isEmpty else {
+            !accessKey.isEmpty, !secret.isEmpty
+        else {
             throw CredentialError("profile \(name): aws_access_key_id and aws_secret_access_key must both be set")
         }
-        return StaticCredentialProvider(Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: config.value("aws_session_token", profile: name)),
-                                        source: "profile \(name)")
+        return StaticCredentialProvider(
+            Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: config.value("aws_session_token", profile: name)),
+            source: "profile \(name)")
     }
 }

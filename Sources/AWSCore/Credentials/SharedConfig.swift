@@ -14,7 +14,8 @@ public struct SharedConfig: Sendable, Equatable {
     public var problems: [String] = []
 
     /// Contents already parsed; `load` reads them from the files.
-    public init(credentialsFile: [String: [String: String]] = [:], configFile: [String: [String: String]] = [:], ssoSessions: [String: [String: String]] = [:]) {
+    public init(credentialsFile: [String: [String: String]] = [:], configFile: [String: [String: String]] = [:], ssoSessions: [String: [String: String]] = [:])
+    {
         self.credentialsFile = credentialsFile
         self.configFile = configFile
         self.ssoSessions = ssoSessions
@@ -27,8 +28,9 @@ public struct SharedConfig: Sendable, Equatable {
         var problems: [String] = []
         let credentialsText = read(expand(credentialsPath, home: home), problems: &problems) ?? ""
         let configText = read(expand(configPath, home: home), problems: &problems) ?? ""
-        var loaded = SharedConfig(credentialsFile: parseINI(credentialsText, configStyle: false), configFile: parseINI(configText, configStyle: true),
-                                  ssoSessions: parseINI(configText, configStyle: true, sectionPrefix: "sso-session "))
+        var loaded = SharedConfig(
+            credentialsFile: parseINI(credentialsText, configStyle: false), configFile: parseINI(configText, configStyle: true),
+            ssoSessions: parseINI(configText, configStyle: true, sectionPrefix: "sso-session "))
         loaded.problems = problems
         return loaded
     }
@@ -49,7 +51,9 @@ public struct SharedConfig: Sendable, Equatable {
             problems.append("\(path) is not a text file: restore it (aws configure writes it)")
             return nil
         }
-        let meaningful = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix(";") }
+        let meaningful = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix(";")
+        }
         if let first = meaningful.first, !first.hasPrefix("[") {
             problems.append("\(path) does not start with a [profile] section, so nothing in it is read: fix its first line")
         }

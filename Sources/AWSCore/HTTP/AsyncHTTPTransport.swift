@@ -21,17 +21,23 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
     /// - Parameters:
     ///   - caBundlePath: PEM bundle to trust instead of the system's (else `AWS_CA_BUNDLE`).
     ///   - environment: where `AWS_CA_BUNDLE` and `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` are read.
-    public init(caBundlePath: String? = nil, connectTimeout: Duration = .seconds(10),
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(
+        caBundlePath: String? = nil, connectTimeout: Duration = .seconds(10),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.certificateVerification = .fullVerification
         if let caBundlePath = caBundlePath ?? environment["AWS_CA_BUNDLE"], !caBundlePath.isEmpty {
             guard FileManager.default.isReadableFile(atPath: caBundlePath) else {
-                throw TransportError(.tlsVerification, "AWS_CA_BUNDLE (or the profile's ca_bundle) \(caBundlePath) is not a readable file: point it at a PEM bundle or unset it")
+                throw TransportError(
+                    .tlsVerification, "AWS_CA_BUNDLE (or the profile's ca_bundle) \(caBundlePath) is not a readable file: point it at a PEM bundle or unset it")
             }
             let certificates = try? NIOSSLCertificate.fromPEMFile(caBundlePath)
             guard let certificates, !certificates.isEmpty else {
-                throw TransportError(.tlsVerification, "AWS_CA_BUNDLE (or the profile's ca_bundle) \(caBundlePath) holds no PEM certificate: point it at a PEM bundle ('-----BEGIN CERTIFICATE-----') or unset it")
+                throw TransportError(
+                    .tlsVerification,
+                    "AWS_CA_BUNDLE (or the profile's ca_bundle) \(caBundlePath) holds no PEM certificate: point it at a PEM bundle ('-----BEGIN CERTIFICATE-----') or unset it"
+                )
             }
             tls.trustRoots = .file(caBundlePath)
         }
@@ -50,8 +56,9 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
             // A refused proxy login is final: fail the request at once instead of retrying the
             // connection until the deadline (the AWS retry layer still retries what is transient).
             viaProxy.connectionPool.retryConnectionEstablishment = false
-            viaProxy.proxy = .server(host: proxy.host, port: proxy.port,
-                                     authorization: proxy.username.map { .basic(username: $0, password: proxy.password ?? "") })
+            viaProxy.proxy = .server(
+                host: proxy.host, port: proxy.port,
+                authorization: proxy.username.map { .basic(username: $0, password: proxy.password ?? "") })
             proxied[proxy.identity] = HTTPClient(eventLoopGroupProvider: .singleton, configuration: viaProxy)
         }
         self.proxies = proxies
@@ -102,13 +109,15 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
             outgoing.body = .stream(chunks, length: .known(Int64(request.body.wireLength)))
         }
         do {
-            let response = try await client(for: request).execute(outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+            let response = try await client(for: request).execute(
+                outgoing, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
             var body = try await response.body.collect(upTo: Self.maximumResponseBytes)
             let bytes = body.readBytes(length: body.readableBytes) ?? []
             return HTTPResponse(status: Int(response.status.code), headers: response.headers.map { HTTPHeader($0.name, $0.value) }, body: bytes)
         } catch let error as HTTPClientError where error == .proxyAuthenticationRequired {
             let variable = proxy(for: request)?.variable ?? "the proxy setting"
-            throw TransportError(.proxy, "the proxy in \(variable) refused the login (407 Proxy Authentication Required): check the user and password in \(variable)")
+            throw TransportError(
+                .proxy, "the proxy in \(variable) refused the login (407 Proxy Authentication Required): check the user and password in \(variable)")
         } catch is CancellationError {
             throw CancellationError()
         } catch {
@@ -160,20 +169,27 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
     }
 
     static func refused(_ endpoint: String) -> TransportError {
-        TransportError(.refused, "connection refused by \(endpoint): nothing listens there; check the endpoint (--endpoint-url, AWS_ENDPOINT_URL…) and the region")
+        TransportError(
+            .refused, "connection refused by \(endpoint): nothing listens there; check the endpoint (--endpoint-url, AWS_ENDPOINT_URL…) and the region")
     }
 
     static func classifyTLS(_ text: String, endpoint: String) -> TransportError {
-        let verification = ["CERTIFICATE_VERIFY_FAILED", "unableToValidateCertificate", "cannotMatchULabel", "failedToValidateHostname", "noCertificateToValidate"]
+        let verification = [
+            "CERTIFICATE_VERIFY_FAILED", "unableToValidateCertificate", "cannotMatchULabel", "failedToValidateHostname", "noCertificateToValidate",
+        ]
         if verification.contains(where: text.contains) {
-            return TransportError(.tlsVerification, "the TLS certificate of \(endpoint) is not trusted or does not match its name: check the endpoint, or set AWS_CA_BUNDLE to the PEM bundle of the CA that signed it")
+            return TransportError(
+                .tlsVerification,
+                "the TLS certificate of \(endpoint) is not trusted or does not match its name: check the endpoint, or set AWS_CA_BUNDLE to the PEM bundle of the CA that signed it"
+            )
         }
         return TransportError(.tls, "the TLS handshake with \(endpoint) failed")
     }
 
     static func classify(_ error: HTTPClientError, endpoint: String) -> TransportError {
         switch error {
-        case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .httpProxyHandshakeTimeout, .socksHandshakeTimeout:
+        case .deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .getConnectionFromPoolTimeout, .tlsHandshakeTimeout, .httpProxyHandshakeTimeout,
+            .socksHandshakeTimeout:
             return TransportError(.timeout, "\(endpoint) did not answer in time (\(error.shortName))")
         case .remoteConnectionClosed, .uncleanShutdown, .bodyLengthMismatch:
             return TransportError(.reset, "\(endpoint) closed the connection before the answer was complete (\(error.shortName))")
@@ -183,7 +199,10 @@ public final class AsyncHTTPTransport: HTTPTransport, @unchecked Sendable {
             let name = error.shortName
             if name.hasPrefix("invalidHeader") || name.hasPrefix("invalidURL") || name.hasPrefix("empty") {
                 // The values are not shown: a header may carry a credential.
-                return TransportError(.invalidRequest, "the request to \(endpoint) holds a character HTTP does not allow in a header or the URL (\(name)): check the credentials and names for control characters")
+                return TransportError(
+                    .invalidRequest,
+                    "the request to \(endpoint) holds a character HTTP does not allow in a header or the URL (\(name)): check the credentials and names for control characters"
+                )
             }
             return TransportError(.reset, "request to \(endpoint) failed (\(name))")
         }
@@ -325,7 +344,9 @@ struct SignedFileChunks: AsyncSequence, Sendable {
             let header = buffer.withUnsafeReadableBytes { bytes in
                 signer.header(for: UnsafeRawBufferPointer(rebasing: bytes[headerLength...]))
             }
-            guard header.count == headerLength else { throw FileRangeReader.ReadError(description: "chunk header of \(header.count) bytes, expected \(headerLength)") }
+            guard header.count == headerLength else {
+                throw FileRangeReader.ReadError(description: "chunk header of \(header.count) bytes, expected \(headerLength)")
+            }
             buffer.setBytes(header, at: buffer.readerIndex)
             buffer.writeBytes([0x0D, 0x0A])
             return buffer

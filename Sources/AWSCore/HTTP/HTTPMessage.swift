@@ -64,7 +64,10 @@ public struct HTTPRequest: Sendable, Equatable {
     public var body: RequestBody
 
     /// A request; by default `https` to `/`, with no query, headers or body.
-    public init(method: String, scheme: String = "https", host: String, port: Int? = nil, path: String = "/", query: [QueryItem] = [], headers: [HTTPHeader] = [], body: RequestBody = .empty) {
+    public init(
+        method: String, scheme: String = "https", host: String, port: Int? = nil, path: String = "/", query: [QueryItem] = [], headers: [HTTPHeader] = [],
+        body: RequestBody = .empty
+    ) {
         self.method = method
         self.scheme = scheme
         self.host = host

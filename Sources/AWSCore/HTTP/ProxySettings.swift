@@ -60,10 +60,11 @@ public struct ProxySettings: Sendable, Equatable {
         guard components.scheme?.lowercased() == "http" else {
             throw TransportError(.connect, "\(setting.variable): only http:// proxies are supported (the tunnel to AWS is still TLS): use http://host:port")
         }
-        return Proxy(host: host, port: components.port ?? 80,
-                     username: components.percentEncodedUser.map { $0.removingPercentEncoding ?? $0 },
-                     password: components.percentEncodedPassword.map { $0.removingPercentEncoding ?? $0 },
-                     variable: setting.variable)
+        return Proxy(
+            host: host, port: components.port ?? 80,
+            username: components.percentEncodedUser.map { $0.removingPercentEncoding ?? $0 },
+            password: components.percentEncodedPassword.map { $0.removingPercentEncoding ?? $0 },
+            variable: setting.variable)
     }
 
     /// The proxy for a request to `scheme://host:port`, or nil to connect directly.
@@ -87,7 +88,8 @@ public struct ProxySettings: Sendable, Equatable {
             }
             if pattern.hasPrefix("*.") { pattern.removeFirst() }
             if let slash = pattern.firstIndex(of: "/"), let network = Self.ipv4(String(pattern[..<slash])),
-               let bits = Int(pattern[pattern.index(after: slash)...]), (0...32).contains(bits), let address = Self.ipv4(host) {
+                let bits = Int(pattern[pattern.index(after: slash)...]), (0...32).contains(bits), let address = Self.ipv4(host)
+            {
                 let mask: UInt32 = bits == 0 ? 0 : ~UInt32(0) << (32 - bits)
                 if address & mask == network & mask { return true }
                 continue

@@ -59,7 +59,11 @@ extension EMRClient {
         public var status: Status?
         /// `ReleaseLabel`, e.g. `emr-7.5.0`.
         public var releaseLabel: String?
-        enum CodingKeys: String, CodingKey { case id = "Id", status = "Status", releaseLabel = "ReleaseLabel" }
+        enum CodingKeys: String, CodingKey {
+            case id = "Id"
+            case status = "Status"
+            case releaseLabel = "ReleaseLabel"
+        }
     }
 
     /// A step, as DescribeStep reports it and ListSteps summarises it.
@@ -72,7 +76,12 @@ extension EMRClient {
         public var status: Status?
         /// `Config`: the jar and arguments it runs.
         public var config: StepConfig?
-        enum CodingKeys: String, CodingKey { case id = "Id", name = "Name", status = "Status", config = "Config" }
+        enum CodingKeys: String, CodingKey {
+            case id = "Id"
+            case name = "Name"
+            case status = "Status"
+            case config = "Config"
+        }
     }
 
     /// A step's `Config`.
@@ -81,7 +90,10 @@ extension EMRClient {
         public var jar: String?
         /// `Args`.
         public var args: [String]?
-        enum CodingKeys: String, CodingKey { case jar = "Jar", args = "Args" }
+        enum CodingKeys: String, CodingKey {
+            case jar = "Jar"
+            case args = "Args"
+        }
     }
 
     /// `Status` of a cluster or step.
@@ -92,7 +104,11 @@ extension EMRClient {
         public var failureDetails: FailureDetails?
         /// `Timeline`.
         public var timeline: Timeline?
-        enum CodingKeys: String, CodingKey { case state = "State", failureDetails = "FailureDetails", timeline = "Timeline" }
+        enum CodingKeys: String, CodingKey {
+            case state = "State"
+            case failureDetails = "FailureDetails"
+            case timeline = "Timeline"
+        }
     }
 
     /// `FailureDetails`.
@@ -101,7 +117,10 @@ extension EMRClient {
         public var reason: String?
         /// `Message`.
         public var message: String?
-        enum CodingKeys: String, CodingKey { case reason = "Reason", message = "Message" }
+        enum CodingKeys: String, CodingKey {
+            case reason = "Reason"
+            case message = "Message"
+        }
     }
 
     /// `Timeline`.
@@ -112,7 +131,11 @@ extension EMRClient {
         public var startDateTime: Date?
         /// `EndDateTime`.
         public var endDateTime: Date?
-        enum CodingKeys: String, CodingKey { case creationDateTime = "CreationDateTime", startDateTime = "StartDateTime", endDateTime = "EndDateTime" }
+        enum CodingKeys: String, CodingKey {
+            case creationDateTime = "CreationDateTime"
+            case startDateTime = "StartDateTime"
+            case endDateTime = "EndDateTime"
+        }
     }
 
     struct ClusterRequest: Encodable {
@@ -123,13 +146,19 @@ extension EMRClient {
     struct StepRequest: Encodable {
         var clusterId: String
         var stepId: String
-        enum CodingKeys: String, CodingKey { case clusterId = "ClusterId", stepId = "StepId" }
+        enum CodingKeys: String, CodingKey {
+            case clusterId = "ClusterId"
+            case stepId = "StepId"
+        }
     }
 
     struct CancelStepsRequest: Encodable {
         var clusterId: String
         var stepIds: [String]
-        enum CodingKeys: String, CodingKey { case clusterId = "ClusterId", stepIds = "StepIds" }
+        enum CodingKeys: String, CodingKey {
+            case clusterId = "ClusterId"
+            case stepIds = "StepIds"
+        }
     }
 
     struct DescribeClusterResponse: Decodable {

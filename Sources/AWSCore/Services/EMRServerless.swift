@@ -14,7 +14,8 @@ public struct EMRServerlessClient: Sendable {
     /// The application (GetApplication's `application`), or `nil` when it does not exist.
     public func getApplication(id: String) async throws -> Application? {
         do {
-            let output: GetApplicationResponse = try await client.restJSONCall(.emrServerless, operation: "GetApplication", method: "GET", path: "/applications/\(Self.segment(id))")
+            let output: GetApplicationResponse = try await client.restJSONCall(
+                .emrServerless, operation: "GetApplication", method: "GET", path: "/applications/\(Self.segment(id))")
             return output.application
         } catch let error as AWSError where error.status == 404 {
             return nil
@@ -23,7 +24,8 @@ public struct EMRServerlessClient: Sendable {
 
     /// Starts a run from a complete StartJobRun `input`; returns its `jobRunId`.
     public func startJobRun(applicationId: String, input: [String: Any]) async throws -> String {
-        let output = try await client.restJSONCall(.emrServerless, operation: "StartJobRun", method: "POST", path: "/applications/\(Self.segment(applicationId))/jobruns", input: input)
+        let output = try await client.restJSONCall(
+            .emrServerless, operation: "StartJobRun", method: "POST", path: "/applications/\(Self.segment(applicationId))/jobruns", input: input)
         guard let id = output["jobRunId"] as? String else {
             throw AWSError(service: "emr-serverless", operation: "StartJobRun", status: 200, code: "MalformedResponse", message: "no jobRunId")
         }
@@ -32,29 +34,33 @@ public struct EMRServerlessClient: Sendable {
 
     /// One run (GetJobRun's `jobRun`).
     public func getJobRun(applicationId: String, runId: String) async throws -> JobRun {
-        let output: GetJobRunResponse = try await client.restJSONCall(.emrServerless, operation: "GetJobRun", method: "GET",
-                                                                      path: "/applications/\(Self.segment(applicationId))/jobruns/\(Self.segment(runId))")
+        let output: GetJobRunResponse = try await client.restJSONCall(
+            .emrServerless, operation: "GetJobRun", method: "GET",
+            path: "/applications/\(Self.segment(applicationId))/jobruns/\(Self.segment(runId))")
         return output.jobRun
     }
 
     /// One page of the application's runs (ListJobRuns' summaries), at most `maxResults`.
     public func listJobRuns(applicationId: String, maxResults: Int) async throws -> [JobRun] {
-        let output: ListJobRunsResponse = try await client.restJSONCall(.emrServerless, operation: "ListJobRuns", method: "GET",
-                                                                        path: "/applications/\(Self.segment(applicationId))/jobruns", query: [.init("maxResults", String(maxResults))])
+        let output: ListJobRunsResponse = try await client.restJSONCall(
+            .emrServerless, operation: "ListJobRuns", method: "GET",
+            path: "/applications/\(Self.segment(applicationId))/jobruns", query: [.init("maxResults", String(maxResults))])
         return output.jobRuns ?? []
     }
 
     /// The Spark UI of a run (GetDashboardForJobRun): a URL valid for one hour.
     public func getDashboardForJobRun(applicationId: String, runId: String) async throws -> String? {
-        let output: DashboardResponse = try await client.restJSONCall(.emrServerless, operation: "GetDashboardForJobRun", method: "GET",
-                                                                      path: "/applications/\(Self.segment(applicationId))/jobruns/\(Self.segment(runId))/dashboard")
+        let output: DashboardResponse = try await client.restJSONCall(
+            .emrServerless, operation: "GetDashboardForJobRun", method: "GET",
+            path: "/applications/\(Self.segment(applicationId))/jobruns/\(Self.segment(runId))/dashboard")
         return output.url
     }
 
     /// Asks EMR Serverless to cancel the run (CancelJobRun).
     public func cancelJobRun(applicationId: String, runId: String) async throws {
-        let _: AWSJSON.Empty = try await client.restJSONCall(.emrServerless, operation: "CancelJobRun", method: "DELETE",
-                                                             path: "/applications/\(Self.segment(applicationId))/jobruns/\(Self.segment(runId))")
+        let _: AWSJSON.Empty = try await client.restJSONCall(
+            .emrServerless, operation: "CancelJobRun", method: "DELETE",
+            path: "/applications/\(Self.segment(applicationId))/jobruns/\(Self.segment(runId))")
     }
 }
 

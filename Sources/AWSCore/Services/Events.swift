@@ -30,8 +30,9 @@ public struct EventsClient: Sendable {
 
     /// Creates or updates the rule `name`: enabled, matching `pattern` (JSON text).
     public func putRule(name: String, pattern: String, description: String) async throws {
-        let _: AWSJSON.Empty = try await client.jsonCall(.events, operation: "PutRule",
-                                                         input: PutRuleRequest(name: name, eventPattern: pattern, state: "ENABLED", description: description))
+        let _: AWSJSON.Empty = try await client.jsonCall(
+            .events, operation: "PutRule",
+            input: PutRuleRequest(name: name, eventPattern: pattern, state: "ENABLED", description: description))
     }
 
     /// Adds or updates the rule's targets; throws with the first failed entry's code when any
@@ -40,8 +41,9 @@ public struct EventsClient: Sendable {
         let output: PutTargetsResponse = try await client.jsonCall(.events, operation: "PutTargets", input: PutTargetsRequest(rule: rule, targets: targets))
         if let failed = output.failedEntryCount, failed > 0 {
             let entry = output.failedEntries?.first
-            throw AWSError(service: "events", operation: "PutTargets", status: 200, code: entry?.errorCode ?? "FailedEntry",
-                           message: entry?.errorMessage ?? "a target was not added")
+            throw AWSError(
+                service: "events", operation: "PutTargets", status: 200, code: entry?.errorCode ?? "FailedEntry",
+                message: entry?.errorMessage ?? "a target was not added")
         }
     }
 
@@ -79,7 +81,11 @@ extension EventsClient {
         public var eventPattern: String?
         /// `State`.
         public var state: String?
-        enum CodingKeys: String, CodingKey { case name = "Name", eventPattern = "EventPattern", state = "State" }
+        enum CodingKeys: String, CodingKey {
+            case name = "Name"
+            case eventPattern = "EventPattern"
+            case state = "State"
+        }
     }
 
     /// One target of a rule.
@@ -90,7 +96,11 @@ extension EventsClient {
         public var arn: String
         /// `InputTransformer`: the message built from the event.
         public var inputTransformer: InputTransformer?
-        enum CodingKeys: String, CodingKey { case id = "Id", arn = "Arn", inputTransformer = "InputTransformer" }
+        enum CodingKeys: String, CodingKey {
+            case id = "Id"
+            case arn = "Arn"
+            case inputTransformer = "InputTransformer"
+        }
 
         /// A target from its parts.
         public init(id: String, arn: String, inputTransformer: InputTransformer?) {
@@ -106,7 +116,10 @@ extension EventsClient {
         public var inputPathsMap: [String: String]?
         /// `InputTemplate`.
         public var inputTemplate: String
-        enum CodingKeys: String, CodingKey { case inputPathsMap = "InputPathsMap", inputTemplate = "InputTemplate" }
+        enum CodingKeys: String, CodingKey {
+            case inputPathsMap = "InputPathsMap"
+            case inputTemplate = "InputTemplate"
+        }
 
         /// A transformer from its parts.
         public init(inputPathsMap: [String: String]?, inputTemplate: String) {
@@ -130,19 +143,30 @@ extension EventsClient {
         var eventPattern: String
         var state: String
         var description: String
-        enum CodingKeys: String, CodingKey { case name = "Name", eventPattern = "EventPattern", state = "State", description = "Description" }
+        enum CodingKeys: String, CodingKey {
+            case name = "Name"
+            case eventPattern = "EventPattern"
+            case state = "State"
+            case description = "Description"
+        }
     }
 
     struct PutTargetsRequest: Encodable {
         var rule: String
         var targets: [Target]
-        enum CodingKeys: String, CodingKey { case rule = "Rule", targets = "Targets" }
+        enum CodingKeys: String, CodingKey {
+            case rule = "Rule"
+            case targets = "Targets"
+        }
     }
 
     struct RemoveTargetsRequest: Encodable {
         var rule: String
         var ids: [String]
-        enum CodingKeys: String, CodingKey { case rule = "Rule", ids = "Ids" }
+        enum CodingKeys: String, CodingKey {
+            case rule = "Rule"
+            case ids = "Ids"
+        }
     }
 
     struct ListTargetsResponse: Decodable {
@@ -154,10 +178,16 @@ extension EventsClient {
         struct Failed: Decodable {
             var errorCode: String?
             var errorMessage: String?
-            enum CodingKeys: String, CodingKey { case errorCode = "ErrorCode", errorMessage = "ErrorMessage" }
+            enum CodingKeys: String, CodingKey {
+                case errorCode = "ErrorCode"
+                case errorMessage = "ErrorMessage"
+            }
         }
         var failedEntryCount: Int?
         var failedEntries: [Failed]?
-        enum CodingKeys: String, CodingKey { case failedEntryCount = "FailedEntryCount", failedEntries = "FailedEntries" }
+        enum CodingKeys: String, CodingKey {
+            case failedEntryCount = "FailedEntryCount"
+            case failedEntries = "FailedEntries"
+        }
     }
 }

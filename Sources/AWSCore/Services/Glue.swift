@@ -36,8 +36,9 @@ public struct GlueClient: Sendable {
 
     /// Starts a run; `timeoutMinutes` overrides the job's `Timeout` for this run.
     public func startJobRun(name: String, arguments: [String: String], timeoutMinutes: Int? = nil) async throws -> String {
-        let output: StartJobRunResponse = try await client.jsonCall(.glue, operation: "StartJobRun",
-                                                                    input: StartJobRunRequest(jobName: name, arguments: arguments, timeout: timeoutMinutes))
+        let output: StartJobRunResponse = try await client.jsonCall(
+            .glue, operation: "StartJobRun",
+            input: StartJobRunRequest(jobName: name, arguments: arguments, timeout: timeoutMinutes))
         return output.jobRunId
     }
 
@@ -49,7 +50,8 @@ public struct GlueClient: Sendable {
 
     /// One page of the job's runs (GetJobRuns), at most `maxResults`.
     public func getJobRuns(name: String, maxResults: Int) async throws -> [JobRun] {
-        let output: GetJobRunsResponse = try await client.jsonCall(.glue, operation: "GetJobRuns", input: GetJobRunsRequest(jobName: name, maxResults: maxResults))
+        let output: GetJobRunsResponse = try await client.jsonCall(
+            .glue, operation: "GetJobRuns", input: GetJobRunsRequest(jobName: name, maxResults: maxResults))
         return output.jobRuns ?? []
     }
 
@@ -92,9 +94,19 @@ extension GlueClient {
         public var timeout: Int?
 
         enum CodingKeys: String, CodingKey {
-            case id = "Id", jobRunState = "JobRunState", startedOn = "StartedOn", completedOn = "CompletedOn", executionTime = "ExecutionTime"
-            case errorMessage = "ErrorMessage", arguments = "Arguments", dpuSeconds = "DPUSeconds", maxCapacity = "MaxCapacity"
-            case workerType = "WorkerType", numberOfWorkers = "NumberOfWorkers", executionClass = "ExecutionClass", timeout = "Timeout"
+            case id = "Id"
+            case jobRunState = "JobRunState"
+            case startedOn = "StartedOn"
+            case completedOn = "CompletedOn"
+            case executionTime = "ExecutionTime"
+            case errorMessage = "ErrorMessage"
+            case arguments = "Arguments"
+            case dpuSeconds = "DPUSeconds"
+            case maxCapacity = "MaxCapacity"
+            case workerType = "WorkerType"
+            case numberOfWorkers = "NumberOfWorkers"
+            case executionClass = "ExecutionClass"
+            case timeout = "Timeout"
         }
 
         /// A run from its id and state (scripted answers build the rest field by field).
@@ -108,7 +120,11 @@ extension GlueClient {
         var jobName: String
         var arguments: [String: String]
         var timeout: Int?
-        enum CodingKeys: String, CodingKey { case jobName = "JobName", arguments = "Arguments", timeout = "Timeout" }
+        enum CodingKeys: String, CodingKey {
+            case jobName = "JobName"
+            case arguments = "Arguments"
+            case timeout = "Timeout"
+        }
     }
 
     struct StartJobRunResponse: Decodable {
@@ -120,7 +136,11 @@ extension GlueClient {
         var jobName: String
         var runId: String
         var predecessorsIncluded = false
-        enum CodingKeys: String, CodingKey { case jobName = "JobName", runId = "RunId", predecessorsIncluded = "PredecessorsIncluded" }
+        enum CodingKeys: String, CodingKey {
+            case jobName = "JobName"
+            case runId = "RunId"
+            case predecessorsIncluded = "PredecessorsIncluded"
+        }
     }
 
     struct GetJobRunResponse: Decodable {
@@ -131,7 +151,10 @@ extension GlueClient {
     struct GetJobRunsRequest: Encodable {
         var jobName: String
         var maxResults: Int
-        enum CodingKeys: String, CodingKey { case jobName = "JobName", maxResults = "MaxResults" }
+        enum CodingKeys: String, CodingKey {
+            case jobName = "JobName"
+            case maxResults = "MaxResults"
+        }
     }
 
     struct GetJobRunsResponse: Decodable {
@@ -142,6 +165,9 @@ extension GlueClient {
     struct BatchStopJobRunRequest: Encodable {
         var jobName: String
         var jobRunIds: [String]
-        enum CodingKeys: String, CodingKey { case jobName = "JobName", jobRunIds = "JobRunIds" }
+        enum CodingKeys: String, CodingKey {
+            case jobName = "JobName"
+            case jobRunIds = "JobRunIds"
+        }
     }
 }

@@ -20,8 +20,9 @@ public struct LogsClient: Sendable {
     /// One page of a stream's events from the start (or from `token`); `nil` when the stream does not exist.
     public func getLogEvents(group: String, stream: String, token: String?) async throws -> Page? {
         do {
-            let output: GetLogEventsResponse = try await client.jsonCall(.logs, operation: "GetLogEvents",
-                                                                         input: GetLogEventsRequest(logGroupName: group, logStreamName: stream, nextToken: token))
+            let output: GetLogEventsResponse = try await client.jsonCall(
+                .logs, operation: "GetLogEvents",
+                input: GetLogEventsRequest(logGroupName: group, logStreamName: stream, nextToken: token))
             return Page(messages: (output.events ?? []).compactMap(\.message), nextToken: output.nextForwardToken)
         } catch let error as AWSError where error.isNotFound {
             return nil

@@ -38,17 +38,22 @@ public struct S3Client: Sendable {
         public var lastModified: String?
     }
 
-    func request(_ method: String, bucket: String, key: String?, query: [QueryItem] = [], headers: [HTTPHeader] = [], body: RequestBody = .empty) throws -> HTTPRequest {
+    func request(_ method: String, bucket: String, key: String?, query: [QueryItem] = [], headers: [HTTPHeader] = [], body: RequestBody = .empty) throws
+        -> HTTPRequest
+    {
         let location = try client.configuration.endpoints.s3Location(bucket: bucket, key: key)
-        return HTTPRequest(method: method, scheme: location.endpoint.scheme, host: location.endpoint.host, port: location.endpoint.port,
-                           path: location.path, query: query, headers: headers, body: body)
+        return HTTPRequest(
+            method: method, scheme: location.endpoint.scheme, host: location.endpoint.host, port: location.endpoint.port,
+            path: location.path, query: query, headers: headers, body: body)
     }
 
     /// PUT an object. `payloadHash` is the hex SHA-256 of a file body (S3 then verifies the
     /// bytes it received against it); `ifNoneMatch` makes the write fail if the key exists.
     @discardableResult
-    public func putObject(bucket: String, key: String, body: RequestBody, contentType: String? = nil, payloadHash: String? = nil,
-                          ifNoneMatch: Bool = false, ifMatch: String? = nil, metadata: [String: String] = [:], contentMD5: String? = nil) async throws -> String? {
+    public func putObject(
+        bucket: String, key: String, body: RequestBody, contentType: String? = nil, payloadHash: String? = nil,
+        ifNoneMatch: Bool = false, ifMatch: String? = nil, metadata: [String: String] = [:], contentMD5: String? = nil
+    ) async throws -> String? {
         var headers = [HTTPHeader("Content-Length", String(body.length))]
         if let contentMD5 { headers.append(HTTPHeader("Content-MD5", contentMD5)) }
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
@@ -56,7 +61,8 @@ public struct S3Client: Sendable {
         if let ifMatch { headers.append(HTTPHeader("If-Match", ifMatch)) }
         for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { headers.append(HTTPHeader("x-amz-meta-\(name)", value)) }
         let request = try request("PUT", bucket: bucket, key: key, headers: headers, body: body)
-        let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "PutObject", request: request, payload: payloadHash.map(Payload.hash))
+        let response = try await client.send(
+            .s3, resource: Self.arn(bucket, key), operation: "PutObject", request: request, payload: payloadHash.map(Payload.hash))
         return response.header("ETag")
     }
 
@@ -67,7 +73,8 @@ public struct S3Client: Sendable {
 
     /// The object and its ETag (for compare-and-swap writes with `If-Match`).
     public func getObjectWithETag(bucket: String, key: String) async throws -> (body: [UInt8], etag: String) {
-        let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "GetObject", request: try request("GET", bucket: bucket, key: key))
+        let response = try await client.send(
+            .s3, resource: Self.arn(bucket, key), operation: "GetObject", request: try request("GET", bucket: bucket, key: key))
         return (response.body, response.header("ETag") ?? "")
     }
 
@@ -81,8 +88,9 @@ public struct S3Client: Sendable {
             return Array(response.body[Int(first)...Int(last)])
         }
         guard response.body.count == wanted else {
-            throw AWSError(service: "s3", operation: "GetObject", status: response.status, code: "MalformedResponse",
-                           message: "asked for \(wanted) bytes of \(key), got \(response.body.count)")
+            throw AWSError(
+                service: "s3", operation: "GetObject", status: response.status, code: "MalformedResponse",
+                message: "asked for \(wanted) bytes of \(key), got \(response.body.count)")
         }
         return response.body
     }
@@ -90,14 +98,16 @@ public struct S3Client: Sendable {
     /// HEAD an object: `nil` when it does not exist.
     public func headObject(bucket: String, key: String) async throws -> ObjectInfo? {
         do {
-            let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "HeadObject", request: try request("HEAD", bucket: bucket, key: key))
+            let response = try await client.send(
+                .s3, resource: Self.arn(bucket, key), operation: "HeadObject", request: try request("HEAD", bucket: bucket, key: key))
             var metadata: [String: String] = [:]
             for header in response.headers where header.name.lowercased().hasPrefix("x-amz-meta-") {
                 metadata[String(header.name.lowercased().dropFirst("x-amz-meta-".count))] = header.value
             }
-            return ObjectInfo(size: UInt64(response.header("Content-Length") ?? "0") ?? 0, etag: response.header("ETag"),
-                              lastModified: response.header("Last-Modified"), metadata: metadata,
-                              serverSideEncryption: response.header("x-amz-server-side-encryption"))
+            return ObjectInfo(
+                size: UInt64(response.header("Content-Length") ?? "0") ?? 0, etag: response.header("ETag"),
+                lastModified: response.header("Last-Modified"), metadata: metadata,
+                serverSideEncryption: response.header("x-amz-server-side-encryption"))
         } catch let error as AWSError where error.status == 404 {
             return nil
         }
@@ -107,7 +117,8 @@ public struct S3Client: Sendable {
     public func deleteObject(bucket: String, key: String, ifMatch: String? = nil) async throws {
         var headers: [HTTPHeader] = []
         if let ifMatch { headers.append(HTTPHeader("If-Match", ifMatch)) }
-        _ = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "DeleteObject", request: try request("DELETE", bucket: bucket, key: key, headers: headers))
+        _ = try await client.send(
+            .s3, resource: Self.arn(bucket, key), operation: "DeleteObject", request: try request("DELETE", bucket: bucket, key: key, headers: headers))
     }
 
     /// Creates the bucket in the client's region (outside `us-east-1` S3 needs it named as the
@@ -116,9 +127,14 @@ public struct S3Client: Sendable {
         var body = RequestBody.empty
         let region = client.configuration.region
         if region != "us-east-1" {
-            body = .bytes(Array("<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>".utf8))
+            body = .bytes(
+                Array(
+                    "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(region)</LocationConstraint></CreateBucketConfiguration>"
+                        .utf8))
         }
-        _ = try await client.send(.s3, resource: Self.arn(bucket, nil), operation: "CreateBucket", request: try request("PUT", bucket: bucket, key: nil, headers: [HTTPHeader("Content-Length", String(body.length))], body: body))
+        _ = try await client.send(
+            .s3, resource: Self.arn(bucket, nil), operation: "CreateBucket",
+            request: try request("PUT", bucket: bucket, key: nil, headers: [HTTPHeader("Content-Length", String(body.length))], body: body))
     }
 
     /// ListObjectsV2, following continuation tokens.
@@ -128,11 +144,13 @@ public struct S3Client: Sendable {
         repeat {
             var query = [QueryItem("list-type", "2"), QueryItem("prefix", prefix)]
             if let token { query.append(QueryItem("continuation-token", token)) }
-            let response = try await client.send(.s3, resource: Self.arn(bucket, nil), operation: "ListObjectsV2", request: try request("GET", bucket: bucket, key: nil, query: query))
+            let response = try await client.send(
+                .s3, resource: Self.arn(bucket, nil), operation: "ListObjectsV2", request: try request("GET", bucket: bucket, key: nil, query: query))
             let root = try Self.parse(response, operation: "ListObjectsV2")
             for item in root.children("Contents") {
                 guard let key = item.string("Key") else { continue }
-                objects.append(ListedObject(key: key, size: UInt64(item.string("Size") ?? "0") ?? 0, etag: item.string("ETag"), lastModified: item.string("LastModified")))
+                objects.append(
+                    ListedObject(key: key, size: UInt64(item.string("Size") ?? "0") ?? 0, etag: item.string("ETag"), lastModified: item.string("LastModified")))
             }
             token = root.string("IsTruncated") == "true" ? root.string("NextContinuationToken") : nil
         } while token != nil
@@ -147,8 +165,9 @@ public struct S3Client: Sendable {
         }
         let region = try client.configuration.endpoints.resolve(.s3).signingRegion
         let signer = SigV4Signer(credentials: resolved.credentials, region: region, service: "s3")
-        let signed = signer.presign(SigningRequest(method: "GET", path: request.path, headers: [HTTPHeader("Host", request.hostHeader)]),
-                                    expires: expires, payload: .unsigned, at: client.now)
+        let signed = signer.presign(
+            SigningRequest(method: "GET", path: request.path, headers: [HTTPHeader("Host", request.hostHeader)]),
+            expires: expires, payload: .unsigned, at: client.now)
         var url = request
         url.query = signed.request.query
         return url.url
@@ -160,8 +179,9 @@ public struct S3Client: Sendable {
     public func createMultipartUpload(bucket: String, key: String, contentType: String? = nil) async throws -> String {
         var headers: [HTTPHeader] = []
         if let contentType { headers.append(HTTPHeader("Content-Type", contentType)) }
-        let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "CreateMultipartUpload",
-                                             request: try request("POST", bucket: bucket, key: key, query: [QueryItem("uploads", "")], headers: headers))
+        let response = try await client.send(
+            .s3, resource: Self.arn(bucket, key), operation: "CreateMultipartUpload",
+            request: try request("POST", bucket: bucket, key: key, query: [QueryItem("uploads", "")], headers: headers))
         guard let uploadId = try Self.parse(response, operation: "CreateMultipartUpload").string("UploadId") else {
             throw AWSError(service: "s3", operation: "CreateMultipartUpload", status: response.status, code: "MalformedResponse", message: "no UploadId")
         }
@@ -169,21 +189,28 @@ public struct S3Client: Sendable {
     }
 
     /// Uploads one part; returns its ETag.
-    public func uploadPart(bucket: String, key: String, uploadId: String, partNumber: Int, body: RequestBody, payloadHash: String? = nil, contentMD5: String? = nil) async throws -> String {
+    public func uploadPart(
+        bucket: String, key: String, uploadId: String, partNumber: Int, body: RequestBody, payloadHash: String? = nil, contentMD5: String? = nil
+    ) async throws -> String {
         var headers = [HTTPHeader("Content-Length", String(body.length))]
         if let contentMD5 { headers.append(HTTPHeader("Content-MD5", contentMD5)) }
-        let request = try request("PUT", bucket: bucket, key: key, query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", uploadId)],
-                                  headers: headers, body: body)
-        let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "UploadPart", request: request, payload: payloadHash.map(Payload.hash))
+        let request = try request(
+            "PUT", bucket: bucket, key: key, query: [QueryItem("partNumber", String(partNumber)), QueryItem("uploadId", uploadId)],
+            headers: headers, body: body)
+        let response = try await client.send(
+            .s3, resource: Self.arn(bucket, key), operation: "UploadPart", request: request, payload: payloadHash.map(Payload.hash))
         guard let etag = response.header("ETag") else {
-            throw AWSError(service: "s3", operation: "UploadPart", status: response.status, code: "MalformedResponse", message: "no ETag for part \(partNumber)")
+            throw AWSError(
+                service: "s3", operation: "UploadPart", status: response.status, code: "MalformedResponse", message: "no ETag for part \(partNumber)")
         }
         return etag
     }
 
     /// Completes the upload from its parts (sent in part-number order); `ifNoneMatch` makes it
     /// fail if the key exists. Also throws when S3 answers 200 with an `<Error>` body.
-    public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [(number: Int, etag: String)], ifNoneMatch: Bool = false) async throws {
+    public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [(number: Int, etag: String)], ifNoneMatch: Bool = false)
+        async throws
+    {
         var xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
         for part in parts.sorted(by: { $0.number < $1.number }) {
             xml += "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(XML.escape(part.etag))</ETag></Part>"
@@ -191,17 +218,22 @@ public struct S3Client: Sendable {
         xml += "</CompleteMultipartUpload>"
         var headers = [HTTPHeader("Content-Type", "application/xml"), HTTPHeader("Content-Length", String(xml.utf8.count))]
         if ifNoneMatch { headers.append(HTTPHeader("If-None-Match", "*")) }
-        let response = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "CompleteMultipartUpload",
-                                             request: try request("POST", bucket: bucket, key: key, query: [QueryItem("uploadId", uploadId)], headers: headers, body: .bytes(Array(xml.utf8))))
+        let response = try await client.send(
+            .s3, resource: Self.arn(bucket, key), operation: "CompleteMultipartUpload",
+            request: try request("POST", bucket: bucket, key: key, query: [QueryItem("uploadId", uploadId)], headers: headers, body: .bytes(Array(xml.utf8))))
         // S3 can answer 200 with an <Error> body when completion fails late.
         if let root = try? XML.parse(response.body), root.localName == "Error" {
-            throw AWSError(service: "s3", operation: "CompleteMultipartUpload", status: response.status, code: root.string("Code") ?? "InternalError", message: root.string("Message") ?? "")
+            throw AWSError(
+                service: "s3", operation: "CompleteMultipartUpload", status: response.status, code: root.string("Code") ?? "InternalError",
+                message: root.string("Message") ?? "")
         }
     }
 
     /// Aborts the upload, so S3 drops the parts it holds.
     public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws {
-        _ = try await client.send(.s3, resource: Self.arn(bucket, key), operation: "AbortMultipartUpload", request: try request("DELETE", bucket: bucket, key: key, query: [QueryItem("uploadId", uploadId)]))
+        _ = try await client.send(
+            .s3, resource: Self.arn(bucket, key), operation: "AbortMultipartUpload",
+            request: try request("DELETE", bucket: bucket, key: key, query: [QueryItem("uploadId", uploadId)]))
     }
 
     /// An upload started and neither completed nor aborted.
@@ -221,14 +253,16 @@ public struct S3Client: Sendable {
         for _ in 0..<1000 {
             var query = [QueryItem("uploads", ""), QueryItem("prefix", prefix)]
             if let markers { query += [QueryItem("key-marker", markers.key), QueryItem("upload-id-marker", markers.id)] }
-            let response = try await client.send(.s3, resource: Self.arn(bucket, nil), operation: "ListMultipartUploads", request: try request("GET", bucket: bucket, key: nil, query: query))
+            let response = try await client.send(
+                .s3, resource: Self.arn(bucket, nil), operation: "ListMultipartUploads", request: try request("GET", bucket: bucket, key: nil, query: query))
             let root = try Self.parse(response, operation: "ListMultipartUploads")
             for upload in root.children("Upload") {
                 guard let key = upload.string("Key"), let id = upload.string("UploadId") else { continue }
                 uploads.append(MultipartUpload(key: key, uploadId: id, initiated: upload.string("Initiated").flatMap(CredentialDates.parse)))
             }
             guard root.string("IsTruncated") == "true", let key = root.string("NextKeyMarker"), let id = root.string("NextUploadIdMarker"),
-                  markers.map({ $0.key != key || $0.id != id }) ?? true else { break }
+                markers.map({ $0.key != key || $0.id != id }) ?? true
+            else { break }
             markers = (key, id)
         }
         return uploads

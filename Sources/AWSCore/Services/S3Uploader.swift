@@ -40,7 +40,9 @@ public struct S3Uploader: Sendable {
         var uploader = S3Uploader()
         func bytes(_ name: String) throws -> UInt64? {
             guard let text = environment[name], !text.isEmpty else { return nil }
-            guard let value = UInt64(text), value > 0 else { throw SettingError(description: "\(name)='\(text.prefix(20))' is not a number of bytes: fix or unset it") }
+            guard let value = UInt64(text), value > 0 else {
+                throw SettingError(description: "\(name)='\(text.prefix(20))' is not a number of bytes: fix or unset it")
+            }
             return value
         }
         if let threshold = try bytes("DEPLOYER_MULTIPART_THRESHOLD") { uploader.multipartThreshold = max(Self.minimumPartSize, threshold) }
@@ -103,8 +105,9 @@ public struct S3Uploader: Sendable {
                     let offset = UInt64(number - 1) * partSize
                     let length = min(partSize, size - offset)
                     group.addTask {
-                        let etag = try await s3.uploadPart(bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
-                                                           body: body(path, offset: offset, length: length))
+                        let etag = try await s3.uploadPart(
+                            bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
+                            body: body(path, offset: offset, length: length))
                         progress?(done.add(length), size)
                         return (number, etag)
                     }
@@ -179,8 +182,10 @@ extension S3Client {
     /// Uploads the file at `path` to `bucket`/`key` with `uploader`'s sizes: one signed-chunk PUT
     /// below its threshold, else a multipart upload (aborted on failure). `ifAbsent`: only if the
     /// key does not exist (a 412 `AWSError` when it does).
-    public func putFile(bucket: String, key: String, path: String, ifAbsent: Bool, uploader: S3Uploader = S3Uploader(),
-                        progress: (@Sendable (UInt64, UInt64) -> Void)? = nil) async throws {
+    public func putFile(
+        bucket: String, key: String, path: String, ifAbsent: Bool, uploader: S3Uploader = S3Uploader(),
+        progress: (@Sendable (UInt64, UInt64) -> Void)? = nil
+    ) async throws {
         try await uploader.upload(s3: self, bucket: bucket, key: key, path: path, ifAbsent: ifAbsent, progress: progress)
     }
 }

@@ -27,7 +27,8 @@ public struct STSClient: Sendable {
     public func getCallerIdentity() async throws -> CallerIdentity {
         let root = try await client.queryCall(.sts, operation: "GetCallerIdentity", version: Self.version, parameters: [])
         guard let result = root.first("GetCallerIdentityResult"), let account = result.string("Account"), let arn = result.string("Arn") else {
-            throw AWSError(service: "sts", operation: "GetCallerIdentity", status: 200, code: "MalformedResponse", message: "no GetCallerIdentityResult in the answer")
+            throw AWSError(
+                service: "sts", operation: "GetCallerIdentity", status: 200, code: "MalformedResponse", message: "no GetCallerIdentityResult in the answer")
         }
         return CallerIdentity(account: account, arn: arn, userId: result.string("UserId") ?? "")
     }
@@ -55,7 +56,8 @@ public struct STSClient: Sendable {
         guard let node = root.first("Credentials"), let accessKey = node.string("AccessKeyId"), let secret = node.string("SecretAccessKey") else {
             throw AWSError(service: "sts", operation: operation, status: 200, code: "MalformedResponse", message: "no Credentials in the answer")
         }
-        return Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: node.string("SessionToken"),
-                           expiration: node.string("Expiration").flatMap(CredentialDates.parse))
+        return Credentials(
+            accessKeyId: accessKey, secretAccessKey: secret, sessionToken: node.string("SessionToken"),
+            expiration: node.string("Expiration").flatMap(CredentialDates.parse))
     }
 }

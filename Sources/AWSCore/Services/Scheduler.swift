@@ -24,8 +24,9 @@ public struct SchedulerClient: Sendable {
     public func putSchedule(name: String, schedule: Schedule, description: String, exists: Bool) async throws {
         let body = PutScheduleRequest(schedule: schedule, description: description, clientToken: UUID().uuidString.lowercased())
         do {
-            let _: AWSJSON.Empty = try await client.restJSONCall(.scheduler, operation: exists ? "UpdateSchedule" : "CreateSchedule", method: exists ? "PUT" : "POST",
-                                                                 path: Self.path(name), body: body)
+            let _: AWSJSON.Empty = try await client.restJSONCall(
+                .scheduler, operation: exists ? "UpdateSchedule" : "CreateSchedule", method: exists ? "PUT" : "POST",
+                path: Self.path(name), body: body)
         } catch let error as AWSError where !exists && error.isAlreadyExists {
             // A retried create meets its own schedule: make it what we want.
             let _: AWSJSON.Empty = try await client.restJSONCall(.scheduler, operation: "UpdateSchedule", method: "PUT", path: Self.path(name), body: body)
@@ -57,7 +58,10 @@ extension SchedulerClient {
         public var target: Target?
 
         enum CodingKeys: String, CodingKey {
-            case scheduleExpression = "ScheduleExpression", scheduleExpressionTimezone = "ScheduleExpressionTimezone", state = "State", target = "Target"
+            case scheduleExpression = "ScheduleExpression"
+            case scheduleExpressionTimezone = "ScheduleExpressionTimezone"
+            case state = "State"
+            case target = "Target"
         }
 
         /// A schedule from its parts.
@@ -78,7 +82,11 @@ extension SchedulerClient {
         /// `Input`: the action's request, as JSON text.
         public var input: String?
 
-        enum CodingKeys: String, CodingKey { case arn = "Arn", roleArn = "RoleArn", input = "Input" }
+        enum CodingKeys: String, CodingKey {
+            case arn = "Arn"
+            case roleArn = "RoleArn"
+            case input = "Input"
+        }
 
         /// A target from its parts.
         public init(arn: String, roleArn: String, input: String?) {
@@ -94,8 +102,13 @@ extension SchedulerClient {
         var clientToken: String
 
         enum CodingKeys: String, CodingKey {
-            case expression = "ScheduleExpression", timezone = "ScheduleExpressionTimezone", state = "State", target = "Target"
-            case window = "FlexibleTimeWindow", description = "Description", clientToken = "ClientToken"
+            case expression = "ScheduleExpression"
+            case timezone = "ScheduleExpressionTimezone"
+            case state = "State"
+            case target = "Target"
+            case window = "FlexibleTimeWindow"
+            case description = "Description"
+            case clientToken = "ClientToken"
         }
 
         func encode(to encoder: Encoder) throws {

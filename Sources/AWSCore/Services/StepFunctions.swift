@@ -2,8 +2,9 @@ import Foundation
 
 extension ServiceInfo {
     /// AWS Step Functions (JSON 1.0), named `states` in hosts and signatures.
-    public static let stepFunctions = ServiceInfo(endpointPrefix: "states", signingName: "states", wireProtocol: .json, environmentId: "SFN",
-                                                  targetPrefix: "AWSStepFunctions", jsonVersion: "1.0")
+    public static let stepFunctions = ServiceInfo(
+        endpointPrefix: "states", signingName: "states", wireProtocol: .json, environmentId: "SFN",
+        targetPrefix: "AWSStepFunctions", jsonVersion: "1.0")
 }
 
 /// AWS Step Functions: the state-machine and execution operations pipelines use.
@@ -29,8 +30,9 @@ public struct StepFunctionsClient: Sendable {
     /// definition and role with the first one's ARN, so a retried create whose answer was lost
     /// converges; one that meets another definition updates it instead.
     public func createStateMachine(name: String, definition: String, roleArn: String, tags: [String: String], arn: String) async throws {
-        let request = CreateRequest(name: name, definition: definition, roleArn: roleArn, type: "STANDARD",
-                                    tags: tags.sorted { $0.key < $1.key }.map { Tag(key: $0.key, value: $0.value) })
+        let request = CreateRequest(
+            name: name, definition: definition, roleArn: roleArn, type: "STANDARD",
+            tags: tags.sorted { $0.key < $1.key }.map { Tag(key: $0.key, value: $0.value) })
         do {
             let _: AWSJSON.Empty = try await client.jsonCall(.stepFunctions, operation: "CreateStateMachine", input: request)
         } catch let error as AWSError where error.code == "StateMachineAlreadyExists" {
@@ -40,8 +42,9 @@ public struct StepFunctionsClient: Sendable {
 
     /// UpdateStateMachine: the definition and role (idempotent).
     public func updateStateMachine(arn: String, definition: String, roleArn: String) async throws {
-        let _: AWSJSON.Empty = try await client.jsonCall(.stepFunctions, operation: "UpdateStateMachine",
-                                                         input: UpdateRequest(stateMachineArn: arn, definition: definition, roleArn: roleArn))
+        let _: AWSJSON.Empty = try await client.jsonCall(
+            .stepFunctions, operation: "UpdateStateMachine",
+            input: UpdateRequest(stateMachineArn: arn, definition: definition, roleArn: roleArn))
     }
 
     /// DeleteStateMachine; one that is already gone is not an error.
@@ -57,8 +60,9 @@ public struct StepFunctionsClient: Sendable {
     /// start of a running execution (same name and input) with that execution; a finished one
     /// of the same name is `ExecutionAlreadyExists`, which `startOrFind` turns into it.
     public func startExecution(stateMachineArn: String, name: String, input: String) async throws -> String {
-        let output: StartExecutionResponse = try await client.jsonCall(.stepFunctions, operation: "StartExecution",
-                                                                       input: StartExecutionRequest(stateMachineArn: stateMachineArn, name: name, input: input))
+        let output: StartExecutionResponse = try await client.jsonCall(
+            .stepFunctions, operation: "StartExecution",
+            input: StartExecutionRequest(stateMachineArn: stateMachineArn, name: name, input: input))
         return output.executionArn
     }
 
@@ -74,20 +78,23 @@ public struct StepFunctionsClient: Sendable {
     /// StopExecution: Step Functions stops the running step's job (the `.sync` integrations
     /// cancel their run) and ends the execution ABORTED.
     public func stopExecution(arn: String, cause: String) async throws {
-        let _: AWSJSON.Empty = try await client.jsonCall(.stepFunctions, operation: "StopExecution",
-                                                         input: ["executionArn": arn, "error": "deployer.Cancelled", "cause": String(cause.prefix(32768))])
+        let _: AWSJSON.Empty = try await client.jsonCall(
+            .stepFunctions, operation: "StopExecution",
+            input: ["executionArn": arn, "error": "deployer.Cancelled", "cause": String(cause.prefix(32768))])
     }
 
     /// RedriveExecution: a failed execution goes on from its failed step.
     public func redriveExecution(arn: String, clientToken: String) async throws {
-        let _: AWSJSON.Empty = try await client.jsonCall(.stepFunctions, operation: "RedriveExecution",
-                                                         input: ["executionArn": arn, "clientToken": String(clientToken.prefix(64))])
+        let _: AWSJSON.Empty = try await client.jsonCall(
+            .stepFunctions, operation: "RedriveExecution",
+            input: ["executionArn": arn, "clientToken": String(clientToken.prefix(64))])
     }
 
     /// The newest executions of the state machine (ListExecutions, one page).
     public func listExecutions(stateMachineArn: String, maxResults: Int) async throws -> [Execution] {
-        let output: ListExecutionsResponse = try await client.jsonCall(.stepFunctions, operation: "ListExecutions",
-                                                                       input: ListExecutionsRequest(stateMachineArn: stateMachineArn, maxResults: max(1, min(maxResults, 1000))))
+        let output: ListExecutionsResponse = try await client.jsonCall(
+            .stepFunctions, operation: "ListExecutions",
+            input: ListExecutionsRequest(stateMachineArn: stateMachineArn, maxResults: max(1, min(maxResults, 1000))))
         return output.executions
     }
 
@@ -96,8 +103,9 @@ public struct StepFunctionsClient: Sendable {
         var events: [HistoryEvent] = []
         var token: String?
         repeat {
-            let page: HistoryResponse = try await client.jsonCall(.stepFunctions, operation: "GetExecutionHistory",
-                                                                  input: HistoryRequest(executionArn: executionArn, maxResults: 1000, nextToken: token))
+            let page: HistoryResponse = try await client.jsonCall(
+                .stepFunctions, operation: "GetExecutionHistory",
+                input: HistoryRequest(executionArn: executionArn, maxResults: 1000, nextToken: token))
             events += page.events
             token = page.nextToken.flatMap { $0.isEmpty ? nil : $0 }
         } while token != nil && events.count < limit

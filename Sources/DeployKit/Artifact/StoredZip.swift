@@ -11,7 +11,7 @@ import SigV4
 /// afterwards, so a large file never sits in memory.
 enum StoredZip {
     static let dosTime: UInt16 = 0
-    static let dosDate: UInt16 = (0 << 9) | (1 << 5) | 1 // 1980-01-01
+    static let dosDate: UInt16 = (0 << 9) | (1 << 5) | 1  // 1980-01-01
 
     static func write(_ entries: [(name: String, source: SourceFile)], to path: String) throws -> Artifact.File {
         let output = try StreamingFile.Output(path)
@@ -20,17 +20,19 @@ enum StoredZip {
             let name = Array(entry.name.utf8)
             let flags: UInt16 = entry.name.unicodeScalars.allSatisfy(\.isASCII) ? 0 : 0x0800
             let offset = output.offset
-            guard offset < UInt64(UInt32.max) else { throw DeployError("\(entry.source.path): code.zip would pass 4 GiB, which the artifact format does not support") }
+            guard offset < UInt64(UInt32.max) else {
+                throw DeployError("\(entry.source.path): code.zip would pass 4 GiB, which the artifact format does not support")
+            }
             var header: [UInt8] = []
             header.append(le32: 0x0403_4B50)
-            header.append(contentsOf: [20, 0]) // version needed to extract 2.0, reserved
+            header.append(contentsOf: [20, 0])  // version needed to extract 2.0, reserved
             header.append(le16: flags)
-            header.append(le16: 0) // stored
+            header.append(le16: 0)  // stored
             header.append(le16: dosTime)
             header.append(le16: dosDate)
             let crcOffset = offset + UInt64(header.count)
-            header.append(le32: 0) // CRC-32, patched below
-            header.append(le32: 0) // sizes, patched below
+            header.append(le32: 0)  // CRC-32, patched below
+            header.append(le32: 0)  // sizes, patched below
             header.append(le32: 0)
             header.append(le16: UInt16(name.count))
             header.append(le16: 0)
@@ -51,23 +53,25 @@ enum StoredZip {
             try output.patch(fixed, at: crcOffset)
 
             central.append(le32: 0x0201_4B50)
-            central.append(contentsOf: [20, 3, 20, 0]) // made by 2.0 on Unix, needs 2.0, reserved
+            central.append(contentsOf: [20, 3, 20, 0])  // made by 2.0 on Unix, needs 2.0, reserved
             central.append(le16: flags)
             central.append(le16: 0)
             central.append(le16: dosTime)
             central.append(le16: dosDate)
             central.append(contentsOf: fixed)
             central.append(le16: UInt16(name.count))
-            central.append(le16: 0) // extra
-            central.append(le16: 0) // comment
-            central.append(le16: 0) // disk
-            central.append(le16: 0) // internal attributes
-            central.append(le32: UInt32(0o100644) << 16) // regular file, rw-r--r--
+            central.append(le16: 0)  // extra
+            central.append(le16: 0)  // comment
+            central.append(le16: 0)  // disk
+            central.append(le16: 0)  // internal attributes
+            central.append(le32: UInt32(0o100644) << 16)  // regular file, rw-r--r--
             central.append(le32: UInt32(offset))
             central.append(contentsOf: name)
         }
         let centralOffset = output.offset
-        guard centralOffset < UInt64(UInt32.max), entries.count < 65_535 else { throw DeployError("code.zip would pass 4 GiB or 65,535 files, which the artifact format does not support") }
+        guard centralOffset < UInt64(UInt32.max), entries.count < 65_535 else {
+            throw DeployError("code.zip would pass 4 GiB or 65,535 files, which the artifact format does not support")
+        }
         try output.write(central)
         var end: [UInt8] = []
         end.append(le32: 0x0605_4B50)

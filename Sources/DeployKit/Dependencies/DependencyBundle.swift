@@ -77,7 +77,10 @@ public struct DependencyBuilder: Sendable {
     public var log: @Sendable (String) -> Void
 
     /// A builder keeping bundles in `buildRoot` and wheels in `wheelCache`; logs nothing by default.
-    public init(buildRoot: String, wheelCache: String, environment: [String: String] = ProcessInfo.processInfo.environment, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        buildRoot: String, wheelCache: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.buildRoot = buildRoot
         self.wheelCache = wheelCache
         self.environment = environment
@@ -86,10 +89,13 @@ public struct DependencyBuilder: Sendable {
 
     /// The builder for a manifest's jobs: bundles under `BUILD/dependencies` (default build root
     /// `.deployer/build` beside the manifest), wheels cached in `.deployer/cache/wheels` there.
-    public init(manifest: Manifest, buildRoot: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
-        self.init(buildRoot: (buildRoot ?? manifest.directory + "/.deployer/build") + "/dependencies",
-                  wheelCache: manifest.directory + "/.deployer/cache/wheels", environment: environment, log: log)
+    public init(
+        manifest: Manifest, buildRoot: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.init(
+            buildRoot: (buildRoot ?? manifest.directory + "/.deployer/build") + "/dependencies",
+            wheelCache: manifest.directory + "/.deployer/cache/wheels", environment: environment, log: log)
     }
 
     /// The bundle of every job with `requirements:`, by job name, for `runtime` (jobs without a
@@ -115,7 +121,8 @@ public struct DependencyBuilder: Sendable {
         let key = PayloadHash.hex(Array("\(Self.formatVersion)\n\(runtime.key)\n\(delivery.rawValue)\n".utf8) + requirements.bytes)
         let directory = buildRoot + "/" + key
         if let cached = try? JSONDecoder().decode(DependencyBundle.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/bundle.json"))),
-           cached.files.allSatisfy({ FileManager.default.fileExists(atPath: directory + "/" + $0.name) }) {
+            cached.files.allSatisfy({ FileManager.default.fileExists(atPath: directory + "/" + $0.name) })
+        {
             var found = cached
             found.directory = directory
             return found
@@ -130,13 +137,18 @@ public struct DependencyBuilder: Sendable {
         var native: [Wheel] = []
         for wheel in wheels {
             guard let pin = requirements.pin(for: wheel.name) else {
-                throw DeployError("\(requirements.file): \(wheel.name)==\(wheel.version) is needed (a dependency of a pinned package) but not pinned: add the line '\(wheel.name)==\(wheel.version)' so every build ships the same code")
+                throw DeployError(
+                    "\(requirements.file): \(wheel.name)==\(wheel.version) is needed (a dependency of a pinned package) but not pinned: add the line '\(wheel.name)==\(wheel.version)' so every build ships the same code"
+                )
             }
             guard pin.version == wheel.version else {
-                throw DeployError("\(requirements.file):\(pin.line): pip chose \(wheel.name) \(wheel.version) for \(runtime), not the pinned \(pin.version): check the pin")
+                throw DeployError(
+                    "\(requirements.file):\(pin.line): pip chose \(wheel.name) \(wheel.version) for \(runtime), not the pinned \(pin.version): check the pin")
             }
             guard runtime.accepts(python: wheel.pythonTag, abi: wheel.abiTag, platform: wheel.platformTag) else {
-                throw DeployError("\(wheel.file) does not load on \(runtime) (tags \(wheel.pythonTag)-\(wheel.abiTag)-\(wheel.platformTag)): pin a version with a wheel for it")
+                throw DeployError(
+                    "\(wheel.file) does not load on \(runtime) (tags \(wheel.pythonTag)-\(wheel.abiTag)-\(wheel.platformTag)): pin a version with a wheel for it"
+                )
             }
             if wheel.isPure { pure.append(wheel) } else { native.append(wheel) }
         }
@@ -152,7 +164,9 @@ public struct DependencyBuilder: Sendable {
         if !native.isEmpty {
             switch delivery {
             case .archive:
-                add(try StoredZip.write(try treeEntries(staging + "/native"), to: staging + "/" + DependencyBundle.nativeArchive), as: DependencyBundle.nativeArchive)
+                add(
+                    try StoredZip.write(try treeEntries(staging + "/native"), to: staging + "/" + DependencyBundle.nativeArchive),
+                    as: DependencyBundle.nativeArchive)
             case .wheels:
                 try fileManager.createDirectory(atPath: staging + "/wheels", withIntermediateDirectories: true)
                 for wheel in native.sorted(by: { $0.file < $1.file }) {
@@ -167,11 +181,13 @@ public struct DependencyBuilder: Sendable {
         let digest = PayloadHash.hex(sums)
         files.append(DependencyBundle.File(name: "SHA256SUMS", size: UInt64(sums.count), sha256: digest))
         let modules = Set(topLevelModules(staging + "/pure") + topLevelModules(staging + "/native")).sorted()
-        var bundle = DependencyBundle(digest: digest, runtime: runtime, delivery: delivery,
-                                      packages: wheels.map { "\($0.name)==\($0.version)" }.sorted(), modules: modules, files: files, directory: directory)
+        var bundle = DependencyBundle(
+            digest: digest, runtime: runtime, delivery: delivery,
+            packages: wheels.map { "\($0.name)==\($0.version)" }.sorted(), modules: modules, files: files, directory: directory)
         // The test import needs the unpacked native packages; they are not part of the bundle.
-        try testImport(bundle, pure: pure.isEmpty ? nil : staging + "/" + DependencyBundle.pureArchive,
-                       native: native.isEmpty ? nil : staging + "/native", job: job, requirements: requirements)
+        try testImport(
+            bundle, pure: pure.isEmpty ? nil : staging + "/" + DependencyBundle.pureArchive,
+            native: native.isEmpty ? nil : staging + "/native", job: job, requirements: requirements)
         try? fileManager.removeItem(atPath: staging + "/download")
         try? fileManager.removeItem(atPath: staging + "/pure")
         try? fileManager.removeItem(atPath: staging + "/native")
@@ -209,9 +225,11 @@ public struct DependencyBuilder: Sendable {
 
     /// pip's arguments for `runtime`: binary wheels only, the target's interpreter, ABI and platforms.
     static func pipArguments(_ requirements: Requirements, runtime: PythonRuntime, destination: String, cache: String, offline: Bool) -> [String] {
-        var arguments = ["-m", "pip", "download", "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
-                         "--only-binary=:all:", "--implementation", "cp", "--python-version", runtime.python,
-                         "--abi", runtime.abiTag, "--abi", "abi3", "--abi", "none"]
+        var arguments = [
+            "-m", "pip", "download", "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
+            "--only-binary=:all:", "--implementation", "cp", "--python-version", runtime.python,
+            "--abi", runtime.abiTag, "--abi", "abi3", "--abi", "none",
+        ]
         for platform in runtime.platformTags { arguments += ["--platform", platform] }
         arguments += ["--find-links", cache, "-d", destination, "-r", requirements.file]
         if offline { arguments.append("--no-index") }
@@ -223,13 +241,17 @@ public struct DependencyBuilder: Sendable {
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
         func pip(offline: Bool) throws -> BoundedProcess.Result {
             // pip reports on stderr: merged into the captured output.
-            try Subprocess.run(["/bin/sh", "-c", "\"$@\" 2>&1", "sh", pipPython] + Self.pipArguments(requirements, runtime: runtime, destination: destination, cache: cache, offline: offline),
-                               timeout: .seconds(900))
+            try Subprocess.run(
+                ["/bin/sh", "-c", "\"$@\" 2>&1", "sh", pipPython]
+                    + Self.pipArguments(requirements, runtime: runtime, destination: destination, cache: cache, offline: offline),
+                timeout: .seconds(900))
         }
         var result = try pip(offline: true)
         if result.status != 0 {
             // Not all in the cache yet: the index, then.
-            for leftover in (try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? [] { try? FileManager.default.removeItem(atPath: destination + "/" + leftover) }
+            for leftover in (try? FileManager.default.contentsOfDirectory(atPath: destination)) ?? [] {
+                try? FileManager.default.removeItem(atPath: destination + "/" + leftover)
+            }
             log("downloading wheels of \(job) for \(runtime)")
             result = try pip(offline: false)
         }
@@ -258,10 +280,14 @@ public struct DependencyBuilder: Sendable {
         if let (line, marker) = markers.lazy.compactMap({ marker in lines.first { $0.contains(marker) }.map { ($0, marker) } }).first {
             let package = line.components(separatedBy: marker).last?.components(separatedBy: " ").first ?? "?"
             let known = requirements.pin(for: String(package.split(separator: "=").first ?? ""))
-            return DeployError("\(requirements.file)\(known.map { ":\($0.line)" } ?? ""): \(Redaction.scrub(package, limit: 80)) has no wheel for \(runtime) (manylinux, \(runtime.abiTag)) on the index: pin a version that publishes one, build and host a wheel, or drop the requirement (pip: \(Redaction.scrub(line, limit: 160)))")
+            return DeployError(
+                "\(requirements.file)\(known.map { ":\($0.line)" } ?? ""): \(Redaction.scrub(package, limit: 80)) has no wheel for \(runtime) (manylinux, \(runtime.abiTag)) on the index: pin a version that publishes one, build and host a wheel, or drop the requirement (pip: \(Redaction.scrub(line, limit: 160)))"
+            )
         }
         if let line = lines.first(where: { $0.contains("DO NOT MATCH THE HASHES") || $0.contains("Hashes are required") }) {
-            return DeployError("\(requirements.file): \(Redaction.scrub(line, limit: 160)): fix the --hash lines (pip: every package needs a matching hash once one line has one)")
+            return DeployError(
+                "\(requirements.file): \(Redaction.scrub(line, limit: 160)): fix the --hash lines (pip: every package needs a matching hash once one line has one)"
+            )
         }
         let last = lines.last(where: { $0.hasPrefix("ERROR") }) ?? lines.last ?? "no output"
         return DeployError("pip download for \(requirements.file) (\(runtime)) failed: \(Redaction.scrub(last, limit: 200))")
@@ -274,24 +300,26 @@ public struct DependencyBuilder: Sendable {
     func extract(_ wheels: [Wheel], into directory: String) throws {
         guard !wheels.isEmpty else { return }
         let script = """
-        import os, shutil, sys, zipfile
-        out = sys.argv[1]
-        for wheel in sys.argv[2:]:
-            with zipfile.ZipFile(wheel) as archive:
-                archive.extractall(out)
-        for entry in sorted(os.listdir(out)):
-            if entry.endswith('.data') and os.path.isdir(os.path.join(out, entry)):
-                data = os.path.join(out, entry)
-                for kind in ('purelib', 'platlib'):
-                    tree = os.path.join(data, kind)
-                    if os.path.isdir(tree):
-                        shutil.copytree(tree, out, dirs_exist_ok=True)
-                shutil.rmtree(data)
-        """
+            import os, shutil, sys, zipfile
+            out = sys.argv[1]
+            for wheel in sys.argv[2:]:
+                with zipfile.ZipFile(wheel) as archive:
+                    archive.extractall(out)
+            for entry in sorted(os.listdir(out)):
+                if entry.endswith('.data') and os.path.isdir(os.path.join(out, entry)):
+                    data = os.path.join(out, entry)
+                    for kind in ('purelib', 'platlib'):
+                        tree = os.path.join(data, kind)
+                        if os.path.isdir(tree):
+                            shutil.copytree(tree, out, dirs_exist_ok=True)
+                    shutil.rmtree(data)
+            """
         let paths = wheels.map { (directory as NSString).deletingLastPathComponent + "/download/" + $0.file }
         let result = try Subprocess.run(["/bin/sh", "-c", "\"$@\" 2>&1", "sh", pipPython, "-I", "-c", script, directory] + paths, timeout: .seconds(600))
         guard result.status == 0 else {
-            throw DeployError("cannot unpack \(wheels.map(\.file).joined(separator: ", ")): \(Redaction.scrub(result.text.split(separator: "\n").last.map(String.init) ?? "", limit: 200))")
+            throw DeployError(
+                "cannot unpack \(wheels.map(\.file).joined(separator: ", ")): \(Redaction.scrub(result.text.split(separator: "\n").last.map(String.init) ?? "", limit: 200))"
+            )
         }
     }
 
@@ -313,11 +341,15 @@ public struct DependencyBuilder: Sendable {
     func topLevelModules(_ root: String) -> [String] {
         var names: [String] = []
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [] {
-            if entry.hasSuffix(".dist-info") || entry.hasSuffix(".data") || entry == "__pycache__" || entry.hasPrefix("_") && entry.hasSuffix(".pth") { continue }
+            if entry.hasSuffix(".dist-info") || entry.hasSuffix(".data") || entry == "__pycache__" || entry.hasPrefix("_") && entry.hasSuffix(".pth") {
+                continue
+            }
             var isDirectory: ObjCBool = false
             FileManager.default.fileExists(atPath: root + "/" + entry, isDirectory: &isDirectory)
             if isDirectory.boolValue {
-                if FileManager.default.fileExists(atPath: root + "/" + entry + "/__init__.py"), entry.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil {
+                if FileManager.default.fileExists(atPath: root + "/" + entry + "/__init__.py"),
+                    entry.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil
+                {
                     names.append(entry)
                 }
             } else if entry.hasSuffix(".py") || entry.hasSuffix(".so") {
@@ -342,22 +374,25 @@ public struct DependencyBuilder: Sendable {
         }
         let paths = [pure, native].compactMap { $0 }
         let script = """
-        import importlib, sys
-        count = int(sys.argv[1])
-        sys.path[:0] = sys.argv[2:2 + count]
-        failed = []
-        for name in sys.argv[2 + count:]:
-            try:
-                importlib.import_module(name)
-            except BaseException as error:
-                failed.append('%s (%s: %s)' % (name, type(error).__name__, str(error).splitlines()[0] if str(error) else ''))
-        if failed:
-            print('; '.join(failed))
-            sys.exit(1)
-        """
-        let result = try Subprocess.run(["/bin/sh", "-c", "\"$@\" 2>&1", "sh", python, "-I", "-S", "-c", script, String(paths.count)] + paths + bundle.modules, timeout: .seconds(300))
+            import importlib, sys
+            count = int(sys.argv[1])
+            sys.path[:0] = sys.argv[2:2 + count]
+            failed = []
+            for name in sys.argv[2 + count:]:
+                try:
+                    importlib.import_module(name)
+                except BaseException as error:
+                    failed.append('%s (%s: %s)' % (name, type(error).__name__, str(error).splitlines()[0] if str(error) else ''))
+            if failed:
+                print('; '.join(failed))
+                sys.exit(1)
+            """
+        let result = try Subprocess.run(
+            ["/bin/sh", "-c", "\"$@\" 2>&1", "sh", python, "-I", "-S", "-c", script, String(paths.count)] + paths + bundle.modules, timeout: .seconds(300))
         guard result.status == 0 else {
-            throw DeployError("the dependencies of \(job) (\(requirements.file)) do not import on \(bundle.runtime) (\(python) -I -S): \(Redaction.scrub(result.text.split(separator: "\n").last.map(String.init) ?? "", limit: 300)); nothing was uploaded: pin versions that support it")
+            throw DeployError(
+                "the dependencies of \(job) (\(requirements.file)) do not import on \(bundle.runtime) (\(python) -I -S): \(Redaction.scrub(result.text.split(separator: "\n").last.map(String.init) ?? "", limit: 300)); nothing was uploaded: pin versions that support it"
+            )
         }
         log("test import of \(bundle.modules.joined(separator: ", ")) on \(python): ok")
     }

@@ -41,13 +41,15 @@ public struct PythonRuntime: Sendable, Equatable, Hashable, Codable, CustomStrin
     public func accepts(python pythonTags: String, abi abiTags: String, platform platformTagList: String) -> Bool {
         let minor = Int(python.split(separator: ".").last ?? "") ?? 0
         let platforms = platformTagList.split(separator: ".").map(String.init)
-        let platformOK = platforms.contains("any") || platforms.contains { tag in
-            guard tag.hasSuffix("_" + arch) else { return false }
-            if tag.hasPrefix("manylinux1_") || tag.hasPrefix("manylinux2010_") || tag.hasPrefix("manylinux2014_") { return true }
-            // manylinux_2_X: X at most 34 (the engines' glibc).
-            let parts = tag.split(separator: "_")
-            return parts.count >= 3 && parts[0] == "manylinux" && parts[1] == "2" && (Int(parts[2]) ?? 99) <= 34
-        }
+        let platformOK =
+            platforms.contains("any")
+            || platforms.contains { tag in
+                guard tag.hasSuffix("_" + arch) else { return false }
+                if tag.hasPrefix("manylinux1_") || tag.hasPrefix("manylinux2010_") || tag.hasPrefix("manylinux2014_") { return true }
+                // manylinux_2_X: X at most 34 (the engines' glibc).
+                let parts = tag.split(separator: "_")
+                return parts.count >= 3 && parts[0] == "manylinux" && parts[1] == "2" && (Int(parts[2]) ?? 99) <= 34
+            }
         let abis = abiTags.split(separator: ".").map(String.init)
         let pythons = pythonTags.split(separator: ".").map(String.init)
         let pythonOK = pythons.contains { tag in
@@ -85,7 +87,8 @@ public struct PythonRuntime: Sendable, Equatable, Hashable, Codable, CustomStrin
         candidates += versions.map { "\(pyenv)/versions/\($0)/bin/python\(python)" }
         for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
             if let result = try? Subprocess.run([candidate, "-I", "-S", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], timeout: .seconds(30)),
-               result.status == 0, result.text == python {
+                result.status == 0, result.text == python
+            {
                 return candidate
             }
         }
@@ -94,7 +97,8 @@ public struct PythonRuntime: Sendable, Equatable, Hashable, Codable, CustomStrin
 
     /// The version and architecture of the interpreter at `python` (`3.11 x86_64`).
     public static func probe(_ python: String) throws -> PythonRuntime {
-        let result = try Subprocess.run([python, "-I", "-S", "-c", "import sys, platform; print('%d.%d' % sys.version_info[:2], platform.machine())"], timeout: .seconds(30))
+        let result = try Subprocess.run(
+            [python, "-I", "-S", "-c", "import sys, platform; print('%d.%d' % sys.version_info[:2], platform.machine())"], timeout: .seconds(30))
         let words = result.text.split(separator: " ")
         guard result.status == 0, words.count == 2 else {
             throw DeployError("\(python) did not run as a Python interpreter (exit \(result.status)): set the target's python to an interpreter path")

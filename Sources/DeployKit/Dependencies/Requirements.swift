@@ -102,17 +102,22 @@ public struct Requirements: Sendable, Equatable {
                 }
             }
             if let unsupported {
-                problem("'\(Redaction.scrub(unsupported, limit: 40))' is not allowed: a lock holds only pinned NAME==VERSION lines (with --hash); indexes and includes belong to pip's configuration")
+                problem(
+                    "'\(Redaction.scrub(unsupported, limit: 40))' is not allowed: a lock holds only pinned NAME==VERSION lines (with --hash); indexes and includes belong to pip's configuration"
+                )
                 continue
             }
-            for hash in hashes where hash.replacingOccurrences(of: "--hash=", with: "").range(of: "^sha(256|384|512):[0-9a-f]{64,128}$", options: .regularExpression) == nil {
+            for hash in hashes
+            where hash.replacingOccurrences(of: "--hash=", with: "").range(of: "^sha(256|384|512):[0-9a-f]{64,128}$", options: .regularExpression) == nil {
                 problem("'\(Redaction.scrub(hash, limit: 40))' is not a hash: write --hash=sha256:<64 hex digits>")
             }
             let requirement = words.joined(separator: " ")
             let range = NSRange(requirement.startIndex..., in: requirement)
             guard let match = line.firstMatch(in: requirement, range: range),
-                  let nameRange = Range(match.range(at: 1), in: requirement), let versionRange = Range(match.range(at: 3), in: requirement) else {
-                problem("'\(Redaction.scrub(requirement, limit: 60))' is not pinned: write NAME==VERSION (e.g. PyYAML==6.0.2), so every build ships the same code")
+                let nameRange = Range(match.range(at: 1), in: requirement), let versionRange = Range(match.range(at: 3), in: requirement)
+            else {
+                problem(
+                    "'\(Redaction.scrub(requirement, limit: 60))' is not pinned: write NAME==VERSION (e.g. PyYAML==6.0.2), so every build ships the same code")
                 continue
             }
             let item = Requirement(name: String(requirement[nameRange]), version: String(requirement[versionRange]), line: number)

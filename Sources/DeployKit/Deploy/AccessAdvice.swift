@@ -48,19 +48,24 @@ public enum AccessAdvice {
         let service = action.split(separator: ":").first.map(String.init) ?? action
         switch service {
         case "s3", "kms":
-            return "the deploy role's artifact-bucket access comes from terraform/modules/github_oidc for its own environment's bucket and prefix only (statements ArtifactObjects, CreateArtifactsOnly: new artifacts/ and dependencies/ keys only with If-None-Match, ArtifactUploadParts, RecordsAndLocks, ArtifactList, ArtifactUploadsList, DeployLockRelease); artifacts are never overwritten or deleted"
+            return
+                "the deploy role's artifact-bucket access comes from terraform/modules/github_oidc for its own environment's bucket and prefix only (statements ArtifactObjects, CreateArtifactsOnly: new artifacts/ and dependencies/ keys only with If-None-Match, ArtifactUploadParts, RecordsAndLocks, ArtifactList, ArtifactUploadsList, DeployLockRelease); artifacts are never overwritten or deleted"
         case "iam" where action.hasSuffix(":PassRole"):
-            return "iam:PassRole is granted only for each job role of terraform/modules/job_roles to its own service (github_oidc statements PassGlueJobRole: the Glue job role to glue.amazonaws.com; PassEmrServerlessJobRole: the EMR Serverless job role to emr-serverless.amazonaws.com) and for the scheduler role of terraform/modules/job_schedules (PassSchedulerRole): use the role Terraform made for this target's engine (role_arn, execution_role_arn, schedule_role_arn from ${tf.…})"
+            return
+                "iam:PassRole is granted only for each job role of terraform/modules/job_roles to its own service (github_oidc statements PassGlueJobRole: the Glue job role to glue.amazonaws.com; PassEmrServerlessJobRole: the EMR Serverless job role to emr-serverless.amazonaws.com) and for the scheduler role of terraform/modules/job_schedules (PassSchedulerRole): use the role Terraform made for this target's engine (role_arn, execution_role_arn, schedule_role_arn from ${tf.…})"
         case "iam":
             return "terraform/modules/github_oidc grants the deploy role no other IAM action than iam:PassRole of the job and scheduler roles"
         case "glue", "emr-serverless", "elasticmapreduce", "logs":
-            return "terraform/modules/github_oidc grants the deploy role these on this project's jobs only (GlueJobsUnderPrefix, EmrServerlessRuns, EmrClusterSteps, ReadGlueJobLogs); a read-only on-call role may not change them"
+            return
+                "terraform/modules/github_oidc grants the deploy role these on this project's jobs only (GlueJobsUnderPrefix, EmrServerlessRuns, EmrClusterSteps, ReadGlueJobLogs); a read-only on-call role may not change them"
         case "sts":
             return "the role's trust policy (terraform/modules/github_oidc) decides who may assume it"
         case "scheduler":
-            return "terraform/modules/github_oidc grants the deploy role only this environment's schedules, named deployer-PROJECT-ENV-* (statement DeployerSchedules); the scheduler role itself comes from terraform/modules/job_schedules"
+            return
+                "terraform/modules/github_oidc grants the deploy role only this environment's schedules, named deployer-PROJECT-ENV-* (statement DeployerSchedules); the scheduler role itself comes from terraform/modules/job_schedules"
         case "events":
-            return "terraform/modules/github_oidc grants the deploy role only this environment's alert rules, named deployer-PROJECT-ENV-* (statement DeployerAlertRules)"
+            return
+                "terraform/modules/github_oidc grants the deploy role only this environment's alert rules, named deployer-PROJECT-ENV-* (statement DeployerAlertRules)"
         default:
             return "no module of terraform/ grants it to the deploy role"
         }

@@ -20,8 +20,10 @@ public struct RunUsage: Codable, Sendable, Equatable {
     public var cpuSeconds: Double?
 
     /// Usage from whichever measures the engine reports; the rest stay `nil`.
-    public init(dpuSeconds: Double? = nil, executionSeconds: Double? = nil, capacityDPU: Double? = nil, executionClass: String? = nil,
-                vcpuHours: Double? = nil, memoryGBHours: Double? = nil, storageGBHours: Double? = nil, cpuSeconds: Double? = nil) {
+    public init(
+        dpuSeconds: Double? = nil, executionSeconds: Double? = nil, capacityDPU: Double? = nil, executionClass: String? = nil,
+        vcpuHours: Double? = nil, memoryGBHours: Double? = nil, storageGBHours: Double? = nil, cpuSeconds: Double? = nil
+    ) {
         self.dpuSeconds = dpuSeconds
         self.executionSeconds = executionSeconds
         self.capacityDPU = capacityDPU

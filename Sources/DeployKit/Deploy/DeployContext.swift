@@ -28,8 +28,10 @@ public struct DeployContext: Sendable {
     }
 
     /// A context from its parts (`make` builds the real one).
-    public init(manifest: Manifest, target: Target, store: any ObjectStore, engine: any EngineDriver, layout: Layout, client: AWSClient?,
-                environment: [String: String] = ProcessInfo.processInfo.environment, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        manifest: Manifest, target: Target, store: any ObjectStore, engine: any EngineDriver, layout: Layout, client: AWSClient?,
+        environment: [String: String] = ProcessInfo.processInfo.environment, log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.manifest = manifest
         self.target = target
         self.store = store
@@ -42,23 +44,31 @@ public struct DeployContext: Sendable {
 
     /// Builds the context for `target`; `makeClient(region)` supplies the AWS client when the
     /// target keeps its artifacts in S3. The target's engine plug-in makes the driver.
-    public static func make(manifest: Manifest, targetName: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
-                            makeClient: (String) throws -> AWSClient, log: @escaping @Sendable (String) -> Void) throws -> DeployContext {
+    public static func make(
+        manifest: Manifest, targetName: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        makeClient: (String) throws -> AWSClient, log: @escaping @Sendable (String) -> Void
+    ) throws -> DeployContext {
         let target = try manifest.target(targetName)
         switch target.artifacts {
         case .local(let path):
-            let engine = try target.plugin.makeDriver(EngineEnvironment(target: target, client: nil, stateRoot: path, directory: manifest.directory, environment: environment))
-            return DeployContext(manifest: manifest, target: target, store: LocalStore(root: path), engine: engine, layout: Layout(prefix: "", target: target.name),
-                                 client: nil, environment: environment, log: log)
+            let engine = try target.plugin.makeDriver(
+                EngineEnvironment(target: target, client: nil, stateRoot: path, directory: manifest.directory, environment: environment))
+            return DeployContext(
+                manifest: manifest, target: target, store: LocalStore(root: path), engine: engine, layout: Layout(prefix: "", target: target.name),
+                client: nil, environment: environment, log: log)
         case .s3(let bucket, let prefix):
             guard let region = target.region else {
                 throw DeployError("\(manifest.file): targets.\(target.name).region is required for engine \(target.engine.rawValue)")
             }
             let client = try makeClient(region)
-            let engine = try target.plugin.makeDriver(EngineEnvironment(target: target, client: client, stateRoot: manifest.directory + "/.deployer/local",
-                                                                        directory: manifest.directory, environment: environment))
-            return DeployContext(manifest: manifest, target: target, store: S3Store(s3: S3Client(client: client), bucket: bucket, uploader: try S3Uploader.fromEnvironment(environment)), engine: engine,
-                                 layout: Layout(prefix: prefix, target: target.name), client: client, environment: environment, log: log)
+            let engine = try target.plugin.makeDriver(
+                EngineEnvironment(
+                    target: target, client: client, stateRoot: manifest.directory + "/.deployer/local",
+                    directory: manifest.directory, environment: environment))
+            return DeployContext(
+                manifest: manifest, target: target,
+                store: S3Store(s3: S3Client(client: client), bucket: bucket, uploader: try S3Uploader.fromEnvironment(environment)), engine: engine,
+                layout: Layout(prefix: prefix, target: target.name), client: client, environment: environment, log: log)
         }
     }
 
@@ -66,7 +76,9 @@ public struct DeployContext: Sendable {
     public func verifyAccount() async throws {
         guard !target.accountIds.isEmpty, let identity = try await identity() else { return }
         guard target.accountIds.contains(identity.account) else {
-            throw DeployError("refusing to touch account \(identity.account) (\(identity.arn)): target \(target.name) allows only \(target.accountIds.joined(separator: ", ")) (targets.\(target.name).account_ids)")
+            throw DeployError(
+                "refusing to touch account \(identity.account) (\(identity.arn)): target \(target.name) allows only \(target.accountIds.joined(separator: ", ")) (targets.\(target.name).account_ids)"
+            )
         }
     }
 
@@ -95,7 +107,9 @@ public struct DeployContext: Sendable {
         // Two projects sharing a bucket, prefix and target name would act on each other's
         // jobs (a destroy followed the other project's record and deleted its jobs).
         guard record.project == manifest.project else {
-            throw DeployError("\(store.url(layout.latestKey)) belongs to project '\(Schema.short(record.project))', not '\(Schema.short(manifest.project))': nothing was read or changed; give this project its own targets.\(target.name).artifacts prefix (or check the manifest's project:)")
+            throw DeployError(
+                "\(store.url(layout.latestKey)) belongs to project '\(Schema.short(record.project))', not '\(Schema.short(manifest.project))': nothing was read or changed; give this project its own targets.\(target.name).artifacts prefix (or check the manifest's project:)"
+            )
         }
         return record
     }
@@ -148,10 +162,11 @@ public struct DeployContext: Sendable {
         var urls = artifactURLs(job: job, digest: digest)
         if let bundle {
             let prefix = layout.dependencyPrefix(digest: bundle.digest)
-            urls.dependencies = DependencyURLs(digest: bundle.digest,
-                                               pureArchive: bundle.hasPure ? store.url(prefix + "/" + DependencyBundle.pureArchive) : nil,
-                                               nativeArchive: bundle.hasNativeArchive ? store.url(prefix + "/" + DependencyBundle.nativeArchive) : nil,
-                                               wheels: bundle.wheelFiles.map { store.url(prefix + "/" + $0) })
+            urls.dependencies = DependencyURLs(
+                digest: bundle.digest,
+                pureArchive: bundle.hasPure ? store.url(prefix + "/" + DependencyBundle.pureArchive) : nil,
+                nativeArchive: bundle.hasNativeArchive ? store.url(prefix + "/" + DependencyBundle.nativeArchive) : nil,
+                wheels: bundle.wheelFiles.map { store.url(prefix + "/" + $0) })
         }
         return urls
     }

@@ -43,7 +43,8 @@ extension Deployer {
     /// deployment record written. A `saved` plan is refused when the live state or sources
     /// moved since; a failure part-way throws `DeployFailure`.
     public func apply(saved: Plan? = nil, options: ApplyOptions = ApplyOptions()) async throws -> ApplyResult {
-        try await apply(desired: saved?.rollbackOf != nil ? .record(try await context.record(saved?.rollbackOf ?? "")) : .manifest, saved: saved, options: options)
+        try await apply(
+            desired: saved?.rollbackOf != nil ? .record(try await context.record(saved?.rollbackOf ?? "")) : .manifest, saved: saved, options: options)
     }
 
     /// Applies deployment `id` again: its artifacts and definitions become the desired state.
@@ -60,7 +61,8 @@ extension Deployer {
                 throw DeployError("the saved plan is for \(saved.project)/\(saved.target), not \(plan.project)/\(plan.target)")
             }
             guard saved.liveFingerprint == plan.liveFingerprint, saved.jobs.map(\.desired) == plan.jobs.map(\.desired),
-                  (saved.pipelines ?? []).map(\.desired) == (plan.pipelines ?? []).map(\.desired) else {
+                (saved.pipelines ?? []).map(\.desired) == (plan.pipelines ?? []).map(\.desired)
+            else {
                 throw DeployError("the live state or the sources changed since the plan was saved: run 'deployer plan -t \(target.name)' again")
             }
         }
@@ -91,7 +93,8 @@ extension Deployer {
             // Re-read under the lock: another deploy may have finished while we waited.
             let recheck = try await self.plan(desired: desired, buildRoot: options.buildDirectory, select: options.select)
             guard recheck.plan.liveFingerprint == plan.liveFingerprint else {
-                throw DeployError("target \(target.name) changed while acquiring the lock (another deploy finished): run 'deployer plan -t \(target.name)' again")
+                throw DeployError(
+                    "target \(target.name) changed while acquiring the lock (another deploy finished): run 'deployer plan -t \(target.name)' again")
             }
             plan = recheck.plan
             plan.lock = nil
@@ -104,8 +107,9 @@ extension Deployer {
             for job in plan.jobs where job.uploadDependencies == true {
                 guard let bundle = bundles[job.job], !uploadedBundles.contains(bundle.digest) else { continue }
                 uploadedBundles.insert(bundle.digest)
-                try await upload(prefix: context.layout.dependencyPrefix(digest: bundle.digest), directory: bundle.directory, names: bundle.files.map(\.name),
-                                 options: options, keeper: keeper, progress: progress)
+                try await upload(
+                    prefix: context.layout.dependencyPrefix(digest: bundle.digest), directory: bundle.directory, names: bundle.files.map(\.name),
+                    options: options, keeper: keeper, progress: progress)
                 progress.note("uploaded dependencies \(job.job) \(bundle.digest.prefix(12))")
             }
             for job in plan.jobs where job.uploadArtifact {
@@ -143,7 +147,8 @@ extension Deployer {
             try await applyPipelines(plan, keeper: keeper, progress: progress)
             try await keeper.check()
             try Task.checkCancellation()
-            let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: plan.rollbackOf, destroyed: nil, lockId: handle.lease.id, progress: progress)
+            let record = try await writeRecord(
+                plan: plan, by: by, options: options, rollbackOf: plan.rollbackOf, destroyed: nil, lockId: handle.lease.id, progress: progress)
             progress.recorded = true
             // The deployment is done and recorded: a release that fails now does not undo it.
             var releaseFailure: String?
@@ -151,7 +156,8 @@ extension Deployer {
                 try await Self.release(keeper, within: options.releaseLimit)
                 context.log("released lock \(handle.lease.id)")
             } catch {
-                releaseFailure = "deployment \(record.id) is recorded, but lock \(handle.lease.id) was not released (\(error)): the next 'deployer plan -t \(target.name)' shows it and the next apply removes it"
+                releaseFailure =
+                    "deployment \(record.id) is recorded, but lock \(handle.lease.id) was not released (\(error)): the next 'deployer plan -t \(target.name)' shows it and the next apply removes it"
             }
             return ApplyResult(plan: plan, record: record, tookOverLock: handle.tookOver, removedLock: removedLock, releaseFailure: releaseFailure)
         } catch {
@@ -161,7 +167,9 @@ extension Deployer {
 
     /// Releases the lock whatever happened (also when the task was cancelled by Ctrl-C or SIGTERM)
     /// and says in one line what was and was not done, so the user knows the next apply converges.
-    func failed(_ error: any Error, progress: ApplyProgress, keeper: LeaseKeeper, lockId: String, releaseLimit: Duration = Deployer.releaseLimit) async -> DeployFailure {
+    func failed(_ error: any Error, progress: ApplyProgress, keeper: LeaseKeeper, lockId: String, releaseLimit: Duration = Deployer.releaseLimit) async
+        -> DeployFailure
+    {
         let interrupted = error is CancellationError || Task.isCancelled
         var released = true
         do {
@@ -174,7 +182,11 @@ extension Deployer {
         let files = progress.uploadedFiles
         if done.isEmpty {
             // Files of an unfinished set are content-addressed: the next apply keeps them.
-            parts.append(files == 0 ? "nothing was changed" : "\(files) file\(files == 1 ? "" : "s") of an unfinished upload stored (content-addressed: the next apply keeps them); nothing else was changed")
+            parts.append(
+                files == 0
+                    ? "nothing was changed"
+                    : "\(files) file\(files == 1 ? "" : "s") of an unfinished upload stored (content-addressed: the next apply keeps them); nothing else was changed"
+            )
         } else {
             parts.append("done before it: " + done.joined(separator: ", "))
         }
@@ -198,7 +210,9 @@ extension Deployer {
         case let failure as AWSError: transient = failure.isTransport || failure.isThrottling || (failure.status >= 500 && failure.status != 501)
         default: transient = interrupted
         }
-        parts.append(transient ? "the next 'deployer apply -t \(target.name)' converges" : "'deployer apply -t \(target.name)' resumes from here once the cause is fixed")
+        parts.append(
+            transient ? "the next 'deployer apply -t \(target.name)' converges" : "'deployer apply -t \(target.name)' resumes from here once the cause is fixed"
+        )
         let cause = interrupted ? "interrupted" : "\(error)"
         return DeployFailure(cause: cause, underlying: error, interrupted: interrupted, summary: parts.joined(separator: "; "))
     }

@@ -9,9 +9,12 @@ extension Deployer {
         try await context.verifyAccount()
         guard let latest = try await context.liveRecord() else { return nil }
         let protectedPipelines = (latest.pipelines ?? [:]).filter { $0.value.protected == true || manifest.pipeline($0.key)?.preventDestroy == true }.keys
-        let protected = Set(latest.protected ?? []).union(manifest.jobs.filter(\.preventDestroy).map(\.name)).intersection(latest.jobNames.keys).union(protectedPipelines)
+        let protected = Set(latest.protected ?? []).union(manifest.jobs.filter(\.preventDestroy).map(\.name)).intersection(latest.jobNames.keys).union(
+            protectedPipelines)
         guard protected.isEmpty else {
-            throw DeployError("refusing to destroy target \(target.name): job\(protected.count == 1 ? "" : "s") \(protected.sorted().joined(separator: ", ")) \(protected.count == 1 ? "is" : "are") protected (prevent_destroy: true); set prevent_destroy: false and apply first")
+            throw DeployError(
+                "refusing to destroy target \(target.name): job\(protected.count == 1 ? "" : "s") \(protected.sorted().joined(separator: ", ")) \(protected.count == 1 ? "is" : "are") protected (prevent_destroy: true); set prevent_destroy: false and apply first"
+            )
         }
         if let leftover = try await lockState(latest: latest), leftover.finishedDeployment != nil {
             _ = try await removeFinishedLock(leftover)
@@ -36,14 +39,18 @@ extension Deployer {
                 }
                 progress.note("deleted job \(name)")
             }
-            let plan = Plan(project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: [], latestDeployment: latest.id,
-                            liveFingerprint: "", rollbackOf: nil)
-            let record = try await writeRecord(plan: plan, by: by, options: options, rollbackOf: nil, destroyed: true, lockId: handle.lease.id, progress: progress)
+            let plan = Plan(
+                project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: [], latestDeployment: latest.id,
+                liveFingerprint: "", rollbackOf: nil)
+            let record = try await writeRecord(
+                plan: plan, by: by, options: options, rollbackOf: nil, destroyed: true, lockId: handle.lease.id, progress: progress)
             progress.recorded = true
             do {
                 try await Self.release(keeper, within: options.releaseLimit)
             } catch {
-                context.log("warning: target \(target.name) is destroyed and recorded (deployment \(record.id)), but lock \(handle.lease.id) was not released (\(error)): the next apply removes it")
+                context.log(
+                    "warning: target \(target.name) is destroyed and recorded (deployment \(record.id)), but lock \(handle.lease.id) was not released (\(error)): the next apply removes it"
+                )
             }
             return record
         } catch {

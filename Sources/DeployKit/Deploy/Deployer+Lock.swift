@@ -57,9 +57,13 @@ extension Deployer {
             // if it is ours (outside a cancelled task), else name it.
             let released = (try? await Uncancelled.run({ try await Self.removeIfOurs(lock: lock, id: uncertain.lease.id) })) ?? false
             if uncertain.underlying is CancellationError || Task.isCancelled {
-                throw DeployFailure(cause: "interrupted", underlying: CancellationError(), interrupted: true,
-                                    summary: "nothing was changed; " + (released ? "lock \(uncertain.lease.id) released (or never taken)" : "lock \(uncertain.lease.id) may have been taken: 'deployer apply -t \(target.name) --force-unlock \(uncertain.lease.id)'")
-                                        + "; the next 'deployer apply -t \(target.name)' converges")
+                throw DeployFailure(
+                    cause: "interrupted", underlying: CancellationError(), interrupted: true,
+                    summary: "nothing was changed; "
+                        + (released
+                            ? "lock \(uncertain.lease.id) released (or never taken)"
+                            : "lock \(uncertain.lease.id) may have been taken: 'deployer apply -t \(target.name) --force-unlock \(uncertain.lease.id)'")
+                        + "; the next 'deployer apply -t \(target.name)' converges")
             }
             if released {
                 throw DeployError("could not take the lock of target \(target.name): \(uncertain.underlying); nothing was changed and no lock is left")

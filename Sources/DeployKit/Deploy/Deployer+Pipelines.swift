@@ -8,7 +8,8 @@ extension Deployer {
     /// The target's state machines; nil when its engine runs pipelines on this machine.
     func stateMachines() async throws -> StateMachines? {
         guard target.plugin.orchestration == .stepFunctions, let client = context.client, let region = target.region,
-              let identity = try await context.identity() else { return nil }
+            let identity = try await context.identity()
+        else { return nil }
         return StateMachines(client: StepFunctionsClient(client: client), region: region, account: identity.account)
     }
 
@@ -21,29 +22,37 @@ extension Deployer {
     func desiredPipelines(jobs: [JobPlan], machines: StateMachines) throws -> [String: RecordedPipeline] {
         guard !manifest.pipelines.isEmpty else { return [:] }
         guard let role = target.pipelineRoleArn else {
-            throw DeployError("\(manifest.file): targets.\(target.name).pipeline_role_arn is needed for pipelines on engine \(target.engine.rawValue): the role their Step Functions state machines run as (terraform output pipeline_role_arn)")
+            throw DeployError(
+                "\(manifest.file): targets.\(target.name).pipeline_role_arn is needed for pipelines on engine \(target.engine.rawValue): the role their Step Functions state machines run as (terraform output pipeline_role_arn)"
+            )
         }
         var result: [String: RecordedPipeline] = [:]
         for pipeline in manifest.pipelines {
             let name = Self.stateMachineName(project: manifest.project, target: target.name, pipeline: pipeline.name)
             // StateMachine Name: 1 to 80 characters (botocore's stepfunctions model).
             guard name.count <= 80 else {
-                throw DeployError("\(manifest.file): pipelines.\(pipeline.name): its state machine name \(name) is \(name.count) characters, AWS allows 80: shorten the project, target or pipeline name")
+                throw DeployError(
+                    "\(manifest.file): pipelines.\(pipeline.name): its state machine name \(name) is \(name.count) characters, AWS allows 80: shorten the project, target or pipeline name"
+                )
             }
             let definition = try StateMachine.definition(pipeline) { step in
                 guard let job = jobs.first(where: { $0.job == step.job && $0.action != .delete }) else {
                     throw DeployError("pipelines.\(pipeline.name): step \(step.name) runs job \(step.job), which this plan does not deploy")
                 }
-                guard let task = target.plugin.pipelineTask(name: job.engineName, engineDefinition: job.desired.engineDefinition,
-                                                            arguments: pipeline.arguments(of: step, runId: "")) else {
+                guard
+                    let task = target.plugin.pipelineTask(
+                        name: job.engineName, engineDefinition: job.desired.engineDefinition,
+                        arguments: pipeline.arguments(of: step, runId: ""))
+                else {
                     throw DeployError("pipelines.\(pipeline.name): engine \(target.engine.rawValue) has no Step Functions task for job \(step.job)")
                 }
                 return task
             }
             var desired: [String: JSONValue] = ["definition": definition, "roleArn": .string(role)]
             for (key, value) in try automation(of: pipeline, name: name, arn: machines.arn(name)) { desired[key] = value }
-            result[pipeline.name] = RecordedPipeline(stateMachine: name, arn: machines.arn(name), definition: .object(desired),
-                                                     protected: pipeline.preventDestroy ? true : nil)
+            result[pipeline.name] = RecordedPipeline(
+                stateMachine: name, arn: machines.arn(name), definition: .object(desired),
+                protected: pipeline.preventDestroy ? true : nil)
         }
         return result
     }
@@ -59,10 +68,14 @@ extension Deployer {
         var result: [String: JSONValue] = [:]
         if let schedule = pipeline.schedule {
             guard schedule.arguments.isEmpty else {
-                throw DeployError("\(manifest.file): pipelines.\(pipeline.name).schedule.arguments: a scheduled pipeline runs its deployed state machine with pipelines.\(pipeline.name).arguments; move them there")
+                throw DeployError(
+                    "\(manifest.file): pipelines.\(pipeline.name).schedule.arguments: a scheduled pipeline runs its deployed state machine with pipelines.\(pipeline.name).arguments; move them there"
+                )
             }
             guard let role = target.scheduleRoleArn else {
-                throw DeployError("\(manifest.file): targets.\(target.name).schedule_role_arn is needed for pipelines.\(pipeline.name).schedule: the role EventBridge Scheduler assumes (terraform output scheduler_role_arn)")
+                throw DeployError(
+                    "\(manifest.file): targets.\(target.name).schedule_role_arn is needed for pipelines.\(pipeline.name).schedule: the role EventBridge Scheduler assumes (terraform output scheduler_role_arn)"
+                )
             }
             let paused = schedule.paused ?? target.pauseSchedules
             result["Schedule"] = .object([
@@ -79,8 +92,10 @@ extension Deployer {
                 default: return ["ABORTED"]
                 }
             }
-            let pattern = Automation.json(["source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
-                                           "detail": ["stateMachineArn": [arn], "status": statuses.sorted()]])
+            let pattern = Automation.json([
+                "source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
+                "detail": ["stateMachineArn": [arn], "status": statuses.sorted()],
+            ])
             result["Alerts"] = .object(["Rule": .string(Automation.alertRuleName(name)), "Topic": .string(notify.snsTopic), "Pattern": .string(pattern)])
         }
         return result
@@ -92,7 +107,9 @@ extension Deployer {
         let region = target.region ?? "us-east-1"
         return EventsClient.InputTransformer(
             inputPathsMap: ["execution": "$.detail.name", "status": "$.detail.status", "cause": "$.detail.cause", "arn": "$.detail.executionArn"],
-            inputTemplate: "\"deployer (target \(target.name)): pipeline \(pipeline) execution <execution> ended <status>: <cause>. https://\(region).console.aws.amazon.com/states/home?region=\(region)#/v2/executions/details/<arn>\"")
+            inputTemplate:
+                "\"deployer (target \(target.name)): pipeline \(pipeline) execution <execution> ended <status>: <cause>. https://\(region).console.aws.amazon.com/states/home?region=\(region)#/v2/executions/details/<arn>\""
+        )
     }
 
     /// The plan of every pipeline's state machine: none with `--select` (the others keep what
@@ -109,7 +126,9 @@ extension Deployer {
             wanted = try desiredPipelines(jobs: jobs, machines: machines)
             for (name, old) in recorded.sorted(by: { $0.key < $1.key }) where wanted[name] == nil {
                 if old.protected == true {
-                    throw DeployError("pipeline \(name) (\(old.stateMachine)) was removed from the manifest but deployment \(latest?.id ?? "?") protects it (prevent_destroy: true): put it back, or set prevent_destroy: false and apply before removing it")
+                    throw DeployError(
+                        "pipeline \(name) (\(old.stateMachine)) was removed from the manifest but deployment \(latest?.id ?? "?") protects it (prevent_destroy: true): put it back, or set prevent_destroy: false and apply before removing it"
+                    )
                 }
                 removed.append((name, old))
             }
@@ -126,15 +145,17 @@ extension Deployer {
                         let fields = Plan.diff(live: live, desired: before.definition).map { FieldChange(field: $0.field, old: $0.new, new: $0.old) }
                         drift = fields.isEmpty ? nil : fields
                     }
-                    return PipelinePlan(pipeline: name, stateMachine: want.stateMachine, arn: want.arn,
-                                        action: live == nil ? .create : changes.isEmpty ? .unchanged : .update,
-                                        changes: changes, desired: want.definition, live: live, drift: drift)
+                    return PipelinePlan(
+                        pipeline: name, stateMachine: want.stateMachine, arn: want.arn,
+                        action: live == nil ? .create : changes.isEmpty ? .unchanged : .update,
+                        changes: changes, desired: want.definition, live: live, drift: drift)
                 }
             }
             for (name, old) in removed {
                 group.addTask {
                     let live = try await machines.live(arn: old.arn)
-                    return PipelinePlan(pipeline: name, stateMachine: old.stateMachine, arn: old.arn, action: .delete, changes: [], desired: old.definition, live: live)
+                    return PipelinePlan(
+                        pipeline: name, stateMachine: old.stateMachine, arn: old.arn, action: .delete, changes: [], desired: old.definition, live: live)
                 }
             }
             var result: [PipelinePlan] = []
@@ -169,10 +190,12 @@ extension Deployer {
             let desired = Automation.split(pipeline.desired)
             let live = Automation.split(pipeline.live)
             if pipeline.live == nil || desired.engine != live.engine {
-                try await machines.apply(name: pipeline.stateMachine, arn: pipeline.arn, desired: desired.engine ?? pipeline.desired, exists: pipeline.live != nil, tags: tags)
+                try await machines.apply(
+                    name: pipeline.stateMachine, arn: pipeline.arn, desired: desired.engine ?? pipeline.desired, exists: pipeline.live != nil, tags: tags)
             }
-            try await automation.apply(name: pipeline.stateMachine, desired: desired.automation, live: live.automation,
-                                       alertMessage: pipelineAlertMessage(pipeline.pipeline), log: context.log)
+            try await automation.apply(
+                name: pipeline.stateMachine, desired: desired.automation, live: live.automation,
+                alertMessage: pipelineAlertMessage(pipeline.pipeline), log: context.log)
             progress.note("\(pipeline.action == .create ? "created" : "updated") pipeline \(pipeline.pipeline)")
         }
     }

@@ -14,7 +14,8 @@ extension Deployer {
     }
 
     func plan(desired: Desired, buildRoot: String? = nil, select: [String]? = nil, verifyStored: Bool = false) async throws
-        -> (plan: Plan, artifacts: [String: Artifact], bundles: [String: DependencyBundle]) {
+        -> (plan: Plan, artifacts: [String: Artifact], bundles: [String: DependencyBundle])
+    {
         try await context.engine.preflight()
         let automation = self.automation
         let latest = try await context.latestRecord()
@@ -30,7 +31,9 @@ extension Deployer {
             if selection == nil, let latest, latest.destroyed != true {
                 for (job, name) in latest.jobNames.sorted(by: { $0.key < $1.key }) where !manifest.jobs.contains(where: { $0.name == job }) {
                     if latest.protected?.contains(job) == true {
-                        throw DeployError("job \(job) (\(name)) was removed from the manifest but deployment \(latest.id) protects it (prevent_destroy: true): put it back, or set prevent_destroy: false and apply before removing it")
+                        throw DeployError(
+                            "job \(job) (\(name)) was removed from the manifest but deployment \(latest.id) protects it (prevent_destroy: true): put it back, or set prevent_destroy: false and apply before removing it"
+                        )
                     }
                     removed.append((job, name, latest.artifacts[job] ?? "", latest.definitions[job] ?? .null))
                 }
@@ -40,14 +43,17 @@ extension Deployer {
             for job in jobs {
                 let engine = context.engine
                 try engine.checkArguments(job.arguments, source: "jobs.\(job.name).arguments")
-                try engine.checkArguments(target.settings.overlaid(with: job.engines[target.engine]).arguments, source: "jobs.\(job.name).engines.\(target.engine.rawValue).arguments")
+                try engine.checkArguments(
+                    target.settings.overlaid(with: job.engines[target.engine]).arguments, source: "jobs.\(job.name).engines.\(target.engine.rawValue).arguments"
+                )
                 try engine.checkArguments(job.schedule?.arguments ?? [:], source: "jobs.\(job.name).schedule.arguments")
                 let artifact = try Artifact.build(job, buildRoot: buildRoot)
                 artifacts[job.name] = artifact
                 let name = manifest.engineJobName(job, target: target)
                 let urls = context.artifactURLs(job: job.name, digest: artifact.digest, bundle: bundles[job.name])
                 let engineDefinition = context.engine.desiredDefinition(name: name, job: job, artifact: urls, digest: artifact.digest)
-                let definition = Automation.merged(engineDefinition, automation.desired(job: job, name: name, engineDefinition: engineDefinition)) ?? engineDefinition
+                let definition =
+                    Automation.merged(engineDefinition, automation.desired(job: job, name: name, engineDefinition: engineDefinition)) ?? engineDefinition
                 inputs.append((job.name, name, artifact.digest, definition))
             }
         case .record(let record):
@@ -63,7 +69,8 @@ extension Deployer {
                     let sums = context.layout.artifactPrefix(job: input.job, digest: input.digest) + "/SHA256SUMS"
                     async let present = context.store.head(sums)
                     let dependencies = input.definition.dependencyDigest
-                    async let dependenciesPresent = dependencies == nil ? nil : context.store.head(context.layout.dependencyPrefix(digest: dependencies ?? "") + "/SHA256SUMS")
+                    async let dependenciesPresent =
+                        dependencies == nil ? nil : context.store.head(context.layout.dependencyPrefix(digest: dependencies ?? "") + "/SHA256SUMS")
                     let recorded = latest?.jobNames[input.job] == input.name ? latest?.definitions[input.job] : nil
                     async let live = context.engine.liveDefinition(name: input.name, recorded: recorded?.engineDefinition)
                     async let liveAutomation = automation.live(name: input.name, recorded: recorded)
@@ -82,9 +89,10 @@ extension Deployer {
                         let fields = Plan.diff(live: liveDefinition, desired: recorded).map { FieldChange(field: $0.field, old: $0.new, new: $0.old) }
                         drift = fields.isEmpty ? nil : fields
                     }
-                    return JobPlan(job: input.job, engineName: input.name, artifact: input.digest, uploadArtifact: !uploaded, action: action,
-                                   changes: changes, desired: input.definition, live: liveDefinition, drift: drift,
-                                   dependencies: dependencies, uploadDependencies: dependencies == nil ? nil : !dependenciesUploaded)
+                    return JobPlan(
+                        job: input.job, engineName: input.name, artifact: input.digest, uploadArtifact: !uploaded, action: action,
+                        changes: changes, desired: input.definition, live: liveDefinition, drift: drift,
+                        dependencies: dependencies, uploadDependencies: dependencies == nil ? nil : !dependenciesUploaded)
                 }
             }
             var result: [JobPlan] = []
@@ -104,14 +112,16 @@ extension Deployer {
             var bytes: UInt64 = 0
             for job in planned {
                 if !job.uploadArtifact, checked.insert("artifact/" + job.artifact).inserted {
-                    let read = try await verifyContents(prefix: context.layout.artifactPrefix(job: job.job, digest: job.artifact), digest: job.artifact,
-                                                        what: "artifact \(job.job) \(job.artifact.prefix(12))")
+                    let read = try await verifyContents(
+                        prefix: context.layout.artifactPrefix(job: job.job, digest: job.artifact), digest: job.artifact,
+                        what: "artifact \(job.job) \(job.artifact.prefix(12))")
                     files += read.files
                     bytes += read.bytes
                 }
                 if job.uploadDependencies == false, let digest = job.dependencies, checked.insert("dependencies/" + digest).inserted {
-                    let read = try await verifyContents(prefix: context.layout.dependencyPrefix(digest: digest), digest: digest,
-                                                        what: "dependency bundle \(digest.prefix(12))")
+                    let read = try await verifyContents(
+                        prefix: context.layout.dependencyPrefix(digest: digest), digest: digest,
+                        what: "dependency bundle \(digest.prefix(12))")
                     files += read.files
                     bytes += read.bytes
                 }
@@ -121,27 +131,34 @@ extension Deployer {
         var deletions: [JobPlan] = []
         for gone in removed {
             let live = try await context.engine.liveDefinition(name: gone.name, recorded: gone.definition.engineDefinition)
-            deletions.append(JobPlan(job: gone.job, engineName: gone.name, artifact: gone.digest, uploadArtifact: false, action: .delete, changes: [],
-                                     desired: gone.definition, live: live))
+            deletions.append(
+                JobPlan(
+                    job: gone.job, engineName: gone.name, artifact: gone.digest, uploadArtifact: false, action: .delete, changes: [],
+                    desired: gone.definition, live: live))
         }
         let jobs = planned + deletions
         if case .record(let record) = desired, let missing = jobs.first(where: \.uploadArtifact) {
-            throw DeployError("deployment \(record.id) used artifact \(missing.artifact) of \(missing.job), which is no longer in \(context.store.location): it cannot be restored")
+            throw DeployError(
+                "deployment \(record.id) used artifact \(missing.artifact) of \(missing.job), which is no longer in \(context.store.location): it cannot be restored"
+            )
         }
         if case .record(let record) = desired, let missing = jobs.first(where: { $0.uploadDependencies == true }) {
-            throw DeployError("deployment \(record.id) used dependency bundle \(missing.dependencies ?? "?") of \(missing.job), which is no longer in \(context.store.location): it cannot be restored")
+            throw DeployError(
+                "deployment \(record.id) used dependency bundle \(missing.dependencies ?? "?") of \(missing.job), which is no longer in \(context.store.location): it cannot be restored"
+            )
         }
         var rollbackOf: String?
         if case .record(let record) = desired { rollbackOf = record.id }
         let pipelines = try await planPipelines(desired: desired, jobs: jobs, latest: latest, selected: selection != nil)
         // Planned from what exists, not only from the record: when the jobs already match but the
         // record does not, an earlier apply stopped before recording, and this one records.
-        let plan = Plan(project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: jobs, latestDeployment: latest?.id,
-                        liveFingerprint: Plan.fingerprint(jobs, pipelines: pipelines, latest: latest?.id), rollbackOf: rollbackOf,
-                        recordBehind: Plan.record(latest, matches: jobs, pipelines: pipelines, selected: selection != nil)
-                            || jobs.contains(where: { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true })
-                            || pipelines.contains(where: { $0.action != .unchanged }) ? nil : true,
-                        selected: selection)
+        let plan = Plan(
+            project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: jobs, latestDeployment: latest?.id,
+            liveFingerprint: Plan.fingerprint(jobs, pipelines: pipelines, latest: latest?.id), rollbackOf: rollbackOf,
+            recordBehind: Plan.record(latest, matches: jobs, pipelines: pipelines, selected: selection != nil)
+                || jobs.contains(where: { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true })
+                || pipelines.contains(where: { $0.action != .unchanged }) ? nil : true,
+            selected: selection)
         var withLock = plan
         withLock.pipelines = pipelines.isEmpty ? nil : pipelines
         withLock.lock = try await lockState(latest: latest)

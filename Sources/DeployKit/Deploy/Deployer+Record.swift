@@ -4,8 +4,10 @@ import SigV4
 
 /// The deployment record every apply, rollback and destroy writes last.
 extension Deployer {
-    func writeRecord(plan: Plan, by: String, options: ApplyOptions, rollbackOf: String?, destroyed: Bool?, lockId: String?,
-                     progress: ApplyProgress? = nil) async throws -> DeploymentRecord {
+    func writeRecord(
+        plan: Plan, by: String, options: ApplyOptions, rollbackOf: String?, destroyed: Bool?, lockId: String?,
+        progress: ApplyProgress? = nil
+    ) async throws -> DeploymentRecord {
         let now = Date()
         var artifacts: [String: String] = [:]
         var names: [String: String] = [:]
@@ -23,8 +25,9 @@ extension Deployer {
                 if pipeline.action == .delete {
                     pipelines.removeValue(forKey: pipeline.pipeline)
                 } else {
-                    pipelines[pipeline.pipeline] = RecordedPipeline(stateMachine: pipeline.stateMachine, arn: pipeline.arn, definition: pipeline.desired,
-                                                                    protected: manifest.pipeline(pipeline.pipeline)?.preventDestroy == true ? true : nil)
+                    pipelines[pipeline.pipeline] = RecordedPipeline(
+                        stateMachine: pipeline.stateMachine, arn: pipeline.arn, definition: pipeline.desired,
+                        protected: manifest.pipeline(pipeline.pipeline)?.preventDestroy == true ? true : nil)
                 }
             }
             for job in plan.jobs {
@@ -41,12 +44,13 @@ extension Deployer {
         }
         let protected = manifest.jobs.filter { $0.preventDestroy && names[$0.name] != nil }.map(\.name).sorted()
         let digest = artifacts.values.sorted().joined()
-        let record = DeploymentRecord(id: DeploymentRecord.newId(at: now, digest: PayloadHashHex.of(digest + plan.liveFingerprint)), project: manifest.project,
-                                      target: target.name, engine: target.engine.rawValue, at: now, by: by,
-                                      gitCommit: Identity.gitCommit(directory: manifest.directory, environment: context.environment),
-                                      artifacts: artifacts, jobNames: names, definitions: definitions, previous: plan.latestDeployment,
-                                      rollbackOf: rollbackOf, destroyed: destroyed, protected: protected.isEmpty ? nil : protected, lock: lockId,
-                                      pipelines: pipelines.isEmpty ? nil : pipelines)
+        let record = DeploymentRecord(
+            id: DeploymentRecord.newId(at: now, digest: PayloadHashHex.of(digest + plan.liveFingerprint)), project: manifest.project,
+            target: target.name, engine: target.engine.rawValue, at: now, by: by,
+            gitCommit: Identity.gitCommit(directory: manifest.directory, environment: context.environment),
+            artifacts: artifacts, jobNames: names, definitions: definitions, previous: plan.latestDeployment,
+            rollbackOf: rollbackOf, destroyed: destroyed, protected: protected.isEmpty ? nil : protected, lock: lockId,
+            pipelines: pipelines.isEmpty ? nil : pipelines)
         let bytes = Array(try JSONEncoder.pretty.encode(record))
         let key = context.layout.deploymentKey(record.id)
         do {

@@ -15,7 +15,9 @@ extension Deployer {
         for file in bundle.files where file.name != "SHA256SUMS" {
             let stored = try await context.store.head(prefix + "/" + file.name)
             guard let stored, stored.size == file.size else {
-                throw DeployError("dependency bundle \(context.store.url(prefix + "/" + file.name)) is \(stored.map { "\($0.size) bytes, not \(file.size)" } ?? "missing"): the bundle \(damaged)")
+                throw DeployError(
+                    "dependency bundle \(context.store.url(prefix + "/" + file.name)) is \(stored.map { "\($0.size) bytes, not \(file.size)" } ?? "missing"): the bundle \(damaged)"
+                )
             }
         }
     }
@@ -41,7 +43,9 @@ extension Deployer {
                 throw DeployError("\(what): \(context.store.url(key)) is missing: \(damaged)")
             }
             guard stored.sha256 == expected else {
-                throw DeployError("\(what): \(context.store.url(key)) does not match its SHA256SUMS (stored bytes hash to \(stored.sha256.prefix(12))…, expected \(expected.prefix(12))…): \(damaged)")
+                throw DeployError(
+                    "\(what): \(context.store.url(key)) does not match its SHA256SUMS (stored bytes hash to \(stored.sha256.prefix(12))…, expected \(expected.prefix(12))…): \(damaged)"
+                )
             }
             bytes += stored.size
         }

@@ -5,8 +5,9 @@ import SigV4
 /// Content-addressed uploads and the housekeeping of incomplete multipart uploads.
 extension Deployer {
     func upload(_ artifact: Artifact, options: ApplyOptions, keeper: LeaseKeeper, progress: ApplyProgress? = nil) async throws {
-        try await upload(prefix: context.layout.artifactPrefix(job: artifact.job, digest: artifact.digest), directory: artifact.directory,
-                         names: Artifact.fileNames, options: options, keeper: keeper, progress: progress)
+        try await upload(
+            prefix: context.layout.artifactPrefix(job: artifact.job, digest: artifact.digest), directory: artifact.directory,
+            names: Artifact.fileNames, options: options, keeper: keeper, progress: progress)
     }
 
     /// Uploads content-addressed files in order, each only if absent; `names` ends with
@@ -54,7 +55,9 @@ extension Deployer {
             return
         } catch {
             // Only a refusal is about the role: a throttle or a lost answer is not.
-            let hint = AccessAdvice.accessDenied(in: error) != nil ? "; the deploy role needs s3:ListBucketMultipartUploads and s3:AbortMultipartUpload" : "; the next apply checks again"
+            let hint =
+                AccessAdvice.accessDenied(in: error) != nil
+                ? "; the deploy role needs s3:ListBucketMultipartUploads and s3:AbortMultipartUpload" : "; the next apply checks again"
             context.log("warning: could not check for incomplete uploads under \(context.store.url(prefix)) (\(error))\(hint)")
         }
     }

@@ -1,6 +1,6 @@
 import AWSCore
-import SigV4
 import Foundation
+import SigV4
 
 /// plan, apply, rollback and destroy for one target.
 public struct Deployer: Sendable {

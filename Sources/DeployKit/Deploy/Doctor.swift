@@ -45,21 +45,32 @@ public struct Doctor: Sendable {
                 let source = (try? await client.credentials?.resolve())?.source ?? "the credential chain"
                 checks.append(Check(name: "credentials", status: .ok, detail: "\(identity.arn) (account \(identity.account)), from \(source)"))
                 if target.accountIds.isEmpty {
-                    checks.append(Check(name: "account", status: .ok, detail: "account \(identity.account); any account is allowed",
-                                        fix: "set targets.\(target.name).account_ids so a wrong profile cannot deploy here"))
+                    checks.append(
+                        Check(
+                            name: "account", status: .ok, detail: "account \(identity.account); any account is allowed",
+                            fix: "set targets.\(target.name).account_ids so a wrong profile cannot deploy here"))
                 } else if target.accountIds.contains(identity.account) {
                     checks.append(Check(name: "account", status: .ok, detail: "account \(identity.account) is in targets.\(target.name).account_ids"))
                 } else {
-                    checks.append(Check(name: "account", status: .failed, detail: "account \(identity.account) is not in targets.\(target.name).account_ids (\(target.accountIds.joined(separator: ", ")))",
-                                        fix: "use the profile or role of the target's account (deployer whoami shows who you are)"))
+                    checks.append(
+                        Check(
+                            name: "account", status: .failed,
+                            detail: "account \(identity.account) is not in targets.\(target.name).account_ids (\(target.accountIds.joined(separator: ", ")))",
+                            fix: "use the profile or role of the target's account (deployer whoami shows who you are)"))
                 }
             } catch {
-                checks.append(Check(name: "credentials", status: .failed, detail: "\(error)", fix: "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or assume the deploy role; then 'deployer whoami'"))
+                checks.append(
+                    Check(
+                        name: "credentials", status: .failed, detail: "\(error)",
+                        fix: "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or assume the deploy role; then 'deployer whoami'"))
                 return checks
             }
             let region = client.configuration.region
             if let wanted = target.region, wanted != region {
-                checks.append(Check(name: "region", status: .failed, detail: "requests go to \(region), the target is in \(wanted)", fix: "drop --region / AWS_REGION or set it to \(wanted)"))
+                checks.append(
+                    Check(
+                        name: "region", status: .failed, detail: "requests go to \(region), the target is in \(wanted)",
+                        fix: "drop --region / AWS_REGION or set it to \(wanted)"))
             } else {
                 checks.append(Check(name: "region", status: .ok, detail: region))
             }
@@ -87,8 +98,10 @@ public struct Doctor: Sendable {
             _ = try await context.store.list(context.layout.deploymentsPrefix)
             checks.append(Check(name: "artifact store", status: .ok, detail: "\(context.store.url(prefix)) is reachable and can be listed"))
         } catch {
-            checks.append(Check(name: "artifact store", status: .failed, detail: denied(error, principal: principal),
-                                fix: "check targets.\(target.name).artifacts (bucket, prefix) and the deploy role's bucket access"))
+            checks.append(
+                Check(
+                    name: "artifact store", status: .failed, detail: denied(error, principal: principal),
+                    fix: "check targets.\(target.name).artifacts (bucket, prefix) and the deploy role's bucket access"))
             return checks
         }
         // One probe key per target: a doctor killed between the write and the delete leaves at
@@ -116,19 +129,25 @@ public struct Doctor: Sendable {
             checks.append(Check(name: "lock", status: .ok, detail: "\(context.store.url(context.layout.lockKey)) can be written and removed"))
             if context.store is S3Store {
                 if !probeSeen {
-                    checks.append(Check(name: "encryption", status: .unknown, detail: "the probe was removed before it could be read (another doctor on this target?)",
-                                        fix: "run doctor again"))
+                    checks.append(
+                        Check(
+                            name: "encryption", status: .unknown, detail: "the probe was removed before it could be read (another doctor on this target?)",
+                            fix: "run doctor again"))
                 } else if let encryption {
                     checks.append(Check(name: "encryption", status: .ok, detail: "new objects are encrypted at rest (\(encryption))"))
                 } else {
-                    checks.append(Check(name: "encryption", status: .failed, detail: "a new object was stored unencrypted",
-                                        fix: "turn on the bucket's default encryption (terraform/modules/s3_bucket does)"))
+                    checks.append(
+                        Check(
+                            name: "encryption", status: .failed, detail: "a new object was stored unencrypted",
+                            fix: "turn on the bucket's default encryption (terraform/modules/s3_bucket does)"))
                 }
             }
         } catch {
             _ = try? await context.store.delete(probe, ifMatch: nil)
-            checks.append(Check(name: "lock", status: .failed, detail: denied(error, principal: principal),
-                                fix: "the deploy role needs s3:PutObject and s3:DeleteObject on \(context.store.url(context.layout.join("locks/*")))"))
+            checks.append(
+                Check(
+                    name: "lock", status: .failed, detail: denied(error, principal: principal),
+                    fix: "the deploy role needs s3:PutObject and s3:DeleteObject on \(context.store.url(context.layout.join("locks/*")))"))
         }
         return checks
     }
@@ -148,9 +167,15 @@ public struct Doctor: Sendable {
             let name = context.manifest.engineJobName(job, target: target)
             do {
                 let live = try await context.engine.liveDefinition(name: name, recorded: nil)
-                checks.append(Check(name: "job \(job.name)", status: .ok, detail: live == nil ? "\(name) does not exist yet: apply creates it" : "\(name) exists and can be read"))
+                checks.append(
+                    Check(
+                        name: "job \(job.name)", status: .ok,
+                        detail: live == nil ? "\(name) does not exist yet: apply creates it" : "\(name) exists and can be read"))
             } catch {
-                checks.append(Check(name: "job \(job.name)", status: .failed, detail: denied(error, principal: principal), fix: "the deploy role needs read access to the job definitions"))
+                checks.append(
+                    Check(
+                        name: "job \(job.name)", status: .failed, detail: denied(error, principal: principal),
+                        fix: "the deploy role needs read access to the job definitions"))
             }
         }
         return checks
@@ -162,8 +187,11 @@ public struct Doctor: Sendable {
         guard let role else { return [] }
         let account = Self.account(of: principal)
         if let roleAccount = Self.account(of: role), let account, roleAccount != account {
-            return [Check(name: "pass role", status: .failed, detail: "job role \(role) is in account \(roleAccount), the deploy runs in \(account)",
-                          fix: "use the job role Terraform created in this account (role_arn / execution_role_arn)")]
+            return [
+                Check(
+                    name: "pass role", status: .failed, detail: "job role \(role) is in account \(roleAccount), the deploy runs in \(account)",
+                    fix: "use the job role Terraform created in this account (role_arn / execution_role_arn)")
+            ]
         }
         let source = Self.policySource(of: principal)
         do {
@@ -171,11 +199,19 @@ public struct Doctor: Sendable {
             if decisions["iam:PassRole"] == "allowed" {
                 return [Check(name: "pass role", status: .ok, detail: "\(source) may pass \(role)")]
             }
-            return [Check(name: "pass role", status: .failed, detail: "\(source) may not iam:PassRole on \(role) (\(decisions["iam:PassRole"] ?? "no decision"))",
-                          fix: "terraform/modules/github_oidc grants PassRole only for the job roles of terraform/modules/job_roles: use one of those")]
+            return [
+                Check(
+                    name: "pass role", status: .failed, detail: "\(source) may not iam:PassRole on \(role) (\(decisions["iam:PassRole"] ?? "no decision"))",
+                    fix: "terraform/modules/github_oidc grants PassRole only for the job roles of terraform/modules/job_roles: use one of those")
+            ]
         } catch {
-            return [Check(name: "pass role", status: .unknown, detail: "could not ask the IAM policy simulator (\(AccessAdvice.accessDenied(in: error) != nil ? "iam:SimulatePrincipalPolicy is not granted" : "\(error)"))",
-                          fix: "iam:PassRole on \(role) is then checked by the first apply (CreateJob / StartJobRun)")]
+            return [
+                Check(
+                    name: "pass role", status: .unknown,
+                    detail:
+                        "could not ask the IAM policy simulator (\(AccessAdvice.accessDenied(in: error) != nil ? "iam:SimulatePrincipalPolicy is not granted" : "\(error)"))",
+                    fix: "iam:PassRole on \(role) is then checked by the first apply (CreateJob / StartJobRun)")
+            ]
         }
     }
 

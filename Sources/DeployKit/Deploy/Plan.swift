@@ -74,8 +74,10 @@ public struct Plan: Codable, Sendable, Equatable {
     public var pipelines: [PipelinePlan]? = nil
 
     /// A plan from its parts.
-    public init(project: String, target: String, engine: String, jobs: [JobPlan], latestDeployment: String?, liveFingerprint: String,
-                rollbackOf: String?, recordBehind: Bool? = nil, selected: [String]? = nil) {
+    public init(
+        project: String, target: String, engine: String, jobs: [JobPlan], latestDeployment: String?, liveFingerprint: String,
+        rollbackOf: String?, recordBehind: Bool? = nil, selected: [String]? = nil
+    ) {
         self.project = project
         self.target = target
         self.engine = engine
@@ -116,10 +118,12 @@ public struct Plan: Codable, Sendable, Equatable {
         if pipelinesChange {
             let count = { (action: Action) in machines.filter { $0.action == action }.count }
             let driftedMachines = machines.filter { !($0.drift ?? []).isEmpty }.count
-            pipelinePart = " Pipelines: \(count(.create)) to create, \(count(.update)) to update\(driftedMachines > 0 ? " (\(driftedMachines) drifted)" : ""), "
+            pipelinePart =
+                " Pipelines: \(count(.create)) to create, \(count(.update)) to update\(driftedMachines > 0 ? " (\(driftedMachines) drifted)" : ""), "
                 + "\(count(.delete) > 0 ? "\(count(.delete)) to delete, " : "")\(count(.unchanged)) unchanged."
         }
-        return "Plan: \(uploads) artifact\(uploads == 1 ? "" : "s") to upload, \(creates) to create, \(updates) to update\(drifted > 0 ? " (\(drifted) drifted)" : ""), "
+        return
+            "Plan: \(uploads) artifact\(uploads == 1 ? "" : "s") to upload, \(creates) to create, \(updates) to update\(drifted > 0 ? " (\(drifted) drifted)" : ""), "
             + "\(deletes > 0 ? "\(deletes) to delete, " : "")\(unchanged) unchanged." + pipelinePart
     }
 
@@ -145,7 +149,9 @@ public struct Plan: Codable, Sendable, Equatable {
                 lines.append("~ update job \(job.engineName)")
                 for change in job.changes {
                     if let drift = drifted[change.field] {
-                        lines.append("    ~ drift: \(change.field) \(drift.old ?? "(none)") → \(drift.new ?? "(none)"), changed outside deployer (apply sets \(change.new ?? "(none)"))")
+                        lines.append(
+                            "    ~ drift: \(change.field) \(drift.old ?? "(none)") → \(drift.new ?? "(none)"), changed outside deployer (apply sets \(change.new ?? "(none)"))"
+                        )
                     } else {
                         lines.append("    ~ \(change.field): \(change.old ?? "(none)") → \(change.new ?? "(none)")")
                     }
@@ -167,7 +173,9 @@ public struct Plan: Codable, Sendable, Equatable {
                 lines.append("~ update \(label)")
                 for change in pipeline.changes {
                     if let drift = drifted[change.field] {
-                        lines.append("    ~ drift: \(change.field) \(drift.old ?? "(none)") → \(drift.new ?? "(none)"), changed outside deployer (apply sets \(change.new ?? "(none)"))")
+                        lines.append(
+                            "    ~ drift: \(change.field) \(drift.old ?? "(none)") → \(drift.new ?? "(none)"), changed outside deployer (apply sets \(change.new ?? "(none)"))"
+                        )
                     } else {
                         lines.append("    ~ \(change.field): \(change.old ?? "(none)") → \(change.new ?? "(none)")")
                     }
@@ -212,7 +220,8 @@ public struct Plan: Codable, Sendable, Equatable {
             let recorded = record.pipelines ?? [:]
             let planned = pipelines.filter { $0.action != .delete }
             guard Set(recorded.keys) == Set(planned.map(\.pipeline)),
-                  planned.allSatisfy({ recorded[$0.pipeline]?.definition == $0.desired && recorded[$0.pipeline]?.arn == $0.arn }) else { return false }
+                planned.allSatisfy({ recorded[$0.pipeline]?.definition == $0.desired && recorded[$0.pipeline]?.arn == $0.arn })
+            else { return false }
         }
         if !selected, Set(record.artifacts.keys) != Set(jobs.map(\.job)) { return false }
         return jobs.allSatisfy { job in

@@ -79,7 +79,8 @@ public enum Identity {
     /// `GITHUB_SHA` when set (a CI run), else `git rev-parse HEAD` in `directory`.
     public static func gitCommit(directory: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         if let sha = environment["GITHUB_SHA"], !sha.isEmpty { return sha }
-        guard let result = try? Subprocess.run(["git", "-C", directory, "rev-parse", "HEAD"], timeout: .seconds(15)), result.status == 0, !result.text.isEmpty else { return nil }
+        guard let result = try? Subprocess.run(["git", "-C", directory, "rev-parse", "HEAD"], timeout: .seconds(15)), result.status == 0, !result.text.isEmpty
+        else { return nil }
         return result.text
     }
 }
@@ -92,19 +93,22 @@ extension DeploymentRecord {
         let first = bytes.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
         guard first == UInt8(ascii: "{") else {
             let start = String(decoding: bytes.prefix(16), as: UTF8.self).unicodeScalars.filter { $0.properties.generalCategory != .control }
-            throw DeployError("the answer for \(url) is not JSON (\(bytes.count) bytes starting '\(String(String.UnicodeScalarView(start)))'): an endpoint or proxy that is not the object store answered; check AWS_ENDPOINT_URL_S3, the proxy settings and the bucket's region")
+            throw DeployError(
+                "the answer for \(url) is not JSON (\(bytes.count) bytes starting '\(String(String.UnicodeScalarView(start)))'): an endpoint or proxy that is not the object store answered; check AWS_ENDPOINT_URL_S3, the proxy settings and the bucket's region"
+            )
         }
         do {
             return try JSONDecoder.iso.decode(DeploymentRecord.self, from: Data(bytes))
         } catch let error as DecodingError {
-            throw DeployError("\(url) is not a deployment record (\(error.brief)): restore it from an earlier deployments/ record or remove it and run deployer apply")
+            throw DeployError(
+                "\(url) is not a deployment record (\(error.brief)): restore it from an earlier deployments/ record or remove it and run deployer apply")
         }
     }
 }
 
-public extension DecodingError {
+extension DecodingError {
     /// `field a.b: missing` / `field a.b: not a String` / `not valid JSON`: no Swift internals.
-    var brief: String {
+    public var brief: String {
         func path(_ context: Context) -> String {
             context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         }

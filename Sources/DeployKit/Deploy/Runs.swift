@@ -63,7 +63,9 @@ public struct Runner: Sendable {
     /// Starts a run of the deployed job, or, when a run carrying `idempotencyKey` started
     /// within the last 24 hours, returns that one (`reused`): a CI step retried after a lost
     /// answer or a re-run of the same workflow step does not start a second run.
-    public func start(job: String, arguments: [String: String], idempotencyKey: String?, timeoutMinutes: Int? = nil) async throws -> (handle: RunHandle, reused: Bool) {
+    public func start(job: String, arguments: [String: String], idempotencyKey: String?, timeoutMinutes: Int? = nil) async throws -> (
+        handle: RunHandle, reused: Bool
+    ) {
         try await context.verifyAccount()
         try context.engine.checkArguments(arguments, source: "--arg")
         let deployed = try await deployed(job)
@@ -75,9 +77,11 @@ public struct Runner: Sendable {
                 return (handle(job: job, runId: existing.id), true)
             }
         }
-        let metadata = RunMetadata(idempotencyKey: idempotencyKey, artifact: deployed.record.artifacts[job], deployment: deployed.record.id, arguments: arguments)
+        let metadata = RunMetadata(
+            idempotencyKey: idempotencyKey, artifact: deployed.record.artifacts[job], deployment: deployed.record.id, arguments: arguments)
         // The client token makes a retried StartJobRun idempotent (EMR Serverless).
-        let request = RunRequest(arguments: arguments, clientToken: idempotencyKey ?? UUID().uuidString.lowercased(), metadata: metadata, timeoutMinutes: timeoutMinutes)
+        let request = RunRequest(
+            arguments: arguments, clientToken: idempotencyKey ?? UUID().uuidString.lowercased(), metadata: metadata, timeoutMinutes: timeoutMinutes)
         let runId = try await context.engine.start(name: deployed.name, definition: deployed.definition, request: request)
         return (handle(job: job, runId: runId), false)
     }
@@ -103,7 +107,9 @@ public struct Runner: Sendable {
     /// valid run id (a handle of another target or account is refused, not followed).
     public func check(_ handle: RunHandle) throws {
         guard handle.target == context.target.name, handle.engine == context.target.engine.rawValue else {
-            throw DeployError("run \(handle) belongs to target \(handle.target) (\(handle.engine)), not \(context.target.name) (\(context.target.engine.rawValue)): pass -t \(handle.target)")
+            throw DeployError(
+                "run \(handle) belongs to target \(handle.target) (\(handle.engine)), not \(context.target.name) (\(context.target.engine.rawValue)): pass -t \(handle.target)"
+            )
         }
         _ = try context.manifest.job(handle.job)
         guard Self.isValidRunId(handle.runId) else { throw DeployError("'\(Schema.short(handle.runId))' in \(handle) is not a run id") }
@@ -162,23 +168,31 @@ public struct Runner: Sendable {
         let latest = try await deployed(handle.job)
         let original = try await context.engine.describe(name: latest.name, definition: latest.definition, runId: handle.runId)
         guard let metadata = original.metadata, let deploymentId = metadata.deployment else {
-            throw DeployError("run \(handle) carries no deployment (started outside deployer, or before runs recorded it): start a new one with 'deployer run \(handle.job) -t \(handle.target)'")
+            throw DeployError(
+                "run \(handle) carries no deployment (started outside deployer, or before runs recorded it): start a new one with 'deployer run \(handle.job) -t \(handle.target)'"
+            )
         }
         let record = deploymentId == latest.record.id ? latest.record : try await context.record(deploymentId)
-        guard let definition = record.definitions[handle.job]?.engineDefinition, let name = record.jobNames[handle.job], let artifact = record.artifacts[handle.job] else {
+        guard let definition = record.definitions[handle.job]?.engineDefinition, let name = record.jobNames[handle.job],
+            let artifact = record.artifacts[handle.job]
+        else {
             throw DeployError("deployment \(deploymentId) has no job \(handle.job): it cannot be retried")
         }
-        let request = RunRequest(arguments: metadata.arguments,
-                                 metadata: RunMetadata(idempotencyKey: nil, artifact: artifact, deployment: record.id, arguments: metadata.arguments),
-                                 timeoutMinutes: timeoutMinutes)
+        let request = RunRequest(
+            arguments: metadata.arguments,
+            metadata: RunMetadata(idempotencyKey: nil, artifact: artifact, deployment: record.id, arguments: metadata.arguments),
+            timeoutMinutes: timeoutMinutes)
         let runId = try await context.engine.start(name: name, definition: definition, request: request)
-        return Retried(handle: self.handle(job: handle.job, runId: runId), artifact: artifact, deployment: record.id,
-                       newerDeployment: latest.record.id == record.id ? nil : latest.record.id)
+        return Retried(
+            handle: self.handle(job: handle.job, runId: runId), artifact: artifact, deployment: record.id,
+            newerDeployment: latest.record.id == record.id ? nil : latest.record.id)
     }
 
     /// Cancels the run and waits (at most `timeout`) until the engine reports it ended.
-    public func cancelAndWait(job: String, runId: String, timeout: Duration = .seconds(120), poll: Duration = .seconds(2),
-                              sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) async throws -> RunInfo {
+    public func cancelAndWait(
+        job: String, runId: String, timeout: Duration = .seconds(120), poll: Duration = .seconds(2),
+        sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
+    ) async throws -> RunInfo {
         let deployed = try await deployed(job)
         try await context.engine.cancel(name: deployed.name, definition: deployed.definition, runId: runId)
         let clock = ContinuousClock()
@@ -200,7 +214,9 @@ public struct Runner: Sendable {
     public func resolve(job: String, runId: String) async throws -> String {
         guard runId == "latest" else {
             guard Self.isValidRunId(runId) else {
-                throw DeployError("'\(Schema.short(runId))' is not a run id (letters, digits, '_', '.', ':' and '-'; no '/' or '..'): 'deployer status \(job) -t \(context.target.name)' lists them")
+                throw DeployError(
+                    "'\(Schema.short(runId))' is not a run id (letters, digits, '_', '.', ':' and '-'; no '/' or '..'): 'deployer status \(job) -t \(context.target.name)' lists them"
+                )
             }
             return runId
         }
@@ -263,7 +279,9 @@ public struct Runner: Sendable {
         do {
             _ = try await context.engine.describe(name: deployed.name, definition: deployed.definition, runId: runId)
         } catch let error as AWSError where error.isNotFound || error.code == "ValidationException" || error.code == "InvalidRequestException" {
-            throw DeployError("job \(job) has no run \(runId) on target \(context.target.name) (\(error.code)): 'deployer status \(job) -t \(context.target.name)' lists its runs")
+            throw DeployError(
+                "job \(job) has no run \(runId) on target \(context.target.name) (\(error.code)): 'deployer status \(job) -t \(context.target.name)' lists its runs"
+            )
         }
         return LogReader(engine: context.engine, name: deployed.name, definition: deployed.definition, runId: runId, stderr: stderr)
     }
@@ -278,9 +296,11 @@ public struct Runner: Sendable {
 
     /// Polls until the run ends or `timeout` passes: capped exponential backoff with jitter,
     /// unknown states treated as still running, every state change reported.
-    public func wait(job: String, runId: String, timeout: Duration?, initialDelay: Duration = .seconds(2), maxDelay: Duration = .seconds(30),
-                     sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
-                     onChange: @Sendable (RunInfo) -> Void) async throws -> WaitOutcome {
+    public func wait(
+        job: String, runId: String, timeout: Duration?, initialDelay: Duration = .seconds(2), maxDelay: Duration = .seconds(30),
+        sleep: @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        onChange: @Sendable (RunInfo) -> Void
+    ) async throws -> WaitOutcome {
         let deployed = try await deployed(job)
         let clock = ContinuousClock()
         let deadline = timeout.map { clock.now + $0 }
@@ -391,8 +411,10 @@ public struct Runner: Sendable {
                 do {
                     let runs = try await context.engine.recentRuns(name: name, definition: definition, limit: limit)
                     status.runs = runs.sorted { ($0.startedAt ?? .distantPast) > ($1.startedAt ?? .distantPast) }.map(priced).map {
-                        .init(id: $0.id, state: $0.state.rawValue, engineState: $0.engineState, startedAt: $0.startedAt, durationSeconds: $0.durationSeconds, error: $0.error,
-                              cost: $0.cost, links: $0.links)
+                        .init(
+                            id: $0.id, state: $0.state.rawValue, engineState: $0.engineState, startedAt: $0.startedAt, durationSeconds: $0.durationSeconds,
+                            error: $0.error,
+                            cost: $0.cost, links: $0.links)
                     }
                 } catch {
                     status.error = "\(error)"
@@ -466,7 +488,8 @@ extension Runner {
             // A cancel is asynchronous on every AWS engine: say "cancelled" only once it is.
             let info = try await cancelAndWait(job: job, runId: runId, timeout: .seconds(60))
             if info.state == .cancelled { return "timed out after \(limit): cancelled \(handle)" }
-            return "timed out after \(limit): asked to cancel \(handle); it is \(info.state.rawValue) (\(info.engineState)) now: check it with 'deployer status \(job) -t \(target) --run \(runId)'"
+            return
+                "timed out after \(limit): asked to cancel \(handle); it is \(info.state.rawValue) (\(info.engineState)) now: check it with 'deployer status \(job) -t \(target) --run \(runId)'"
         } catch {
             return "timed out after \(limit): could not cancel \(handle): \(error)"
         }

@@ -46,8 +46,10 @@ public struct RunInfo: Codable, Sendable, Equatable {
     public var timeLimitMinutes: Int? = nil
 
     /// A run as an engine reports it; `cost` is left for `Runner` to fill in.
-    public init(id: String, state: RunState, engineState: String, startedAt: Date?, endedAt: Date?, error: String?, metadata: RunMetadata? = nil,
-                usage: RunUsage? = nil, links: [String: String] = [:]) {
+    public init(
+        id: String, state: RunState, engineState: String, startedAt: Date?, endedAt: Date?, error: String?, metadata: RunMetadata? = nil,
+        usage: RunUsage? = nil, links: [String: String] = [:]
+    ) {
         self.id = id
         self.state = state
         self.engineState = engineState
@@ -108,7 +110,8 @@ public struct RunMetadata: Codable, Sendable, Equatable {
             own[key.hasPrefix("--") ? String(key.dropFirst(2)) : key] = value
         }
         guard arguments[keyArgument] != nil || arguments[artifactArgument] != nil || arguments[deploymentArgument] != nil else { return nil }
-        return RunMetadata(idempotencyKey: arguments[keyArgument], artifact: arguments[artifactArgument], deployment: arguments[deploymentArgument], arguments: own)
+        return RunMetadata(
+            idempotencyKey: arguments[keyArgument], artifact: arguments[artifactArgument], deployment: arguments[deploymentArgument], arguments: own)
     }
 }
 
@@ -125,7 +128,10 @@ public struct RunRequest: Sendable, Equatable {
     public var timeoutMinutes: Int?
 
     /// A request; the client token defaults to a fresh UUID.
-    public init(arguments: [String: String] = [:], clientToken: String = UUID().uuidString.lowercased(), metadata: RunMetadata = RunMetadata(), timeoutMinutes: Int? = nil) {
+    public init(
+        arguments: [String: String] = [:], clientToken: String = UUID().uuidString.lowercased(), metadata: RunMetadata = RunMetadata(),
+        timeoutMinutes: Int? = nil
+    ) {
         self.arguments = arguments
         self.clientToken = clientToken
         self.metadata = metadata
@@ -263,7 +269,9 @@ extension EngineDriver {
 
 extension EngineDriver {
     /// For logs that are whole files (local, S3): read them and skip the lines already seen.
-    public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool, after cursor: LogCursor) async throws -> (lines: [String], cursor: LogCursor) {
+    public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool, after cursor: LogCursor) async throws -> (
+        lines: [String], cursor: LogCursor
+    ) {
         let all = try await logs(name: name, definition: definition, runId: runId, stderr: stderr)
         guard all.count > cursor.lines else { return ([], cursor) }
         return (Array(all[cursor.lines...]), LogCursor(lines: all.count))

@@ -236,12 +236,6 @@ public struct TargetSection {
     let node: Node
     let file: String
 
-    init(name: String, node: Node, file: String) {
-        self.name = name
-        self.node = node
-        self.file = file
-    }
-
     /// A string key of the target itself (`role_arn`).
     public func string(_ key: String) -> String? { node.mapping?[Node(key)]?.string }
 

@@ -20,8 +20,10 @@ public struct EngineSettings: Sendable, Equatable, Codable {
     public var retries: Int? = nil
 
     /// Settings from their parts; none set by default.
-    public init(version: String? = nil, workerType: String? = nil, numberOfWorkers: Int? = nil, timeoutMinutes: Int? = nil, maxConcurrentRuns: Int? = nil,
-                sparkSubmitParameters: String? = nil, arguments: [String: String] = [:], retries: Int? = nil) {
+    public init(
+        version: String? = nil, workerType: String? = nil, numberOfWorkers: Int? = nil, timeoutMinutes: Int? = nil, maxConcurrentRuns: Int? = nil,
+        sparkSubmitParameters: String? = nil, arguments: [String: String] = [:], retries: Int? = nil
+    ) {
         self.version = version
         self.workerType = workerType
         self.numberOfWorkers = numberOfWorkers
@@ -101,9 +103,11 @@ public struct Target: Sendable, Equatable {
 
     /// A target from its parts; only the name, the engine's configuration and the artifacts'
     /// place are required.
-    public init(name: String, engine: any EngineConfiguration, region: String? = nil, accountIds: [String] = [], artifacts: ArtifactLocation,
-                roleArn: String? = nil, tags: [String: String] = [:], settings: EngineSettings = EngineSettings(), runtimePython: String? = nil,
-                runtimeArch: String? = nil, scheduleRoleArn: String? = nil, pauseSchedules: Bool = true, pricing: Pricing = Pricing()) {
+    public init(
+        name: String, engine: any EngineConfiguration, region: String? = nil, accountIds: [String] = [], artifacts: ArtifactLocation,
+        roleArn: String? = nil, tags: [String: String] = [:], settings: EngineSettings = EngineSettings(), runtimePython: String? = nil,
+        runtimeArch: String? = nil, scheduleRoleArn: String? = nil, pauseSchedules: Bool = true, pricing: Pricing = Pricing()
+    ) {
         self.name = name
         self.engineConfiguration = engine
         self.region = region

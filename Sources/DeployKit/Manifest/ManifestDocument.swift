@@ -13,7 +13,9 @@ struct ManifestDocument: Decodable {
     var pipelines: [String: PipelineDocument]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case project, defaultTarget = "default_target", targets, jobs, pipelines
+        case project
+        case defaultTarget = "default_target"
+        case targets, jobs, pipelines
     }
 }
 
@@ -34,7 +36,9 @@ struct PipelineDocument: Decodable {
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case job, name, needs, arguments, retries, timeoutMinutes = "timeout_minutes", engines
+            case job, name, needs, arguments, retries
+            case timeoutMinutes = "timeout_minutes"
+            case engines
         }
     }
 
@@ -45,7 +49,8 @@ struct PipelineDocument: Decodable {
     var preventDestroy: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case steps, arguments, schedule, notify, preventDestroy = "prevent_destroy"
+        case steps, arguments, schedule, notify
+        case preventDestroy = "prevent_destroy"
     }
 }
 
@@ -78,8 +83,15 @@ struct TargetDocument: Decodable {
     var runtime: Runtime?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case engine, region, accountIds = "account_ids", artifacts, roleArn = "role_arn", tags, scheduleRoleArn = "schedule_role_arn"
-        case pipelineRoleArn = "pipeline_role_arn", pauseSchedules = "pause_schedules", pricing, glue, runtime
+        case engine, region
+        case accountIds = "account_ids"
+        case artifacts
+        case roleArn = "role_arn"
+        case tags
+        case scheduleRoleArn = "schedule_role_arn"
+        case pipelineRoleArn = "pipeline_role_arn"
+        case pauseSchedules = "pause_schedules"
+        case pricing, glue, runtime
     }
 }
 
@@ -95,14 +107,20 @@ struct SettingsDocument: Decodable {
     var retries: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case version, workerType = "worker_type", numberOfWorkers = "number_of_workers", timeoutMinutes = "timeout_minutes"
-        case maxConcurrentRuns = "max_concurrent_runs", sparkSubmitParameters = "spark_submit_parameters", arguments, retries
+        case version
+        case workerType = "worker_type"
+        case numberOfWorkers = "number_of_workers"
+        case timeoutMinutes = "timeout_minutes"
+        case maxConcurrentRuns = "max_concurrent_runs"
+        case sparkSubmitParameters = "spark_submit_parameters"
+        case arguments, retries
     }
 
     var settings: EngineSettings {
-        EngineSettings(version: version, workerType: workerType, numberOfWorkers: numberOfWorkers.flatMap(Int.init), timeoutMinutes: timeoutMinutes.flatMap(Int.init),
-                       maxConcurrentRuns: maxConcurrentRuns.flatMap(Int.init), sparkSubmitParameters: sparkSubmitParameters, arguments: arguments ?? [:],
-                       retries: retries.flatMap(Int.init))
+        EngineSettings(
+            version: version, workerType: workerType, numberOfWorkers: numberOfWorkers.flatMap(Int.init), timeoutMinutes: timeoutMinutes.flatMap(Int.init),
+            maxConcurrentRuns: maxConcurrentRuns.flatMap(Int.init), sparkSubmitParameters: sparkSubmitParameters, arguments: arguments ?? [:],
+            retries: retries.flatMap(Int.init))
     }
 }
 
@@ -121,7 +139,8 @@ struct JobDocument: Decodable {
         var snsTopic: String
 
         enum CodingKeys: String, CodingKey, CaseIterable {
-            case on, snsTopic = "sns_topic"
+            case on
+            case snsTopic = "sns_topic"
         }
     }
 
@@ -138,8 +157,11 @@ struct JobDocument: Decodable {
     var engines: [String: SettingsDocument]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case source, entryPoint = "entry_point", config, arguments, name, schedule, notify, requirements, libraries
-        case preventDestroy = "prevent_destroy", engines
+        case source
+        case entryPoint = "entry_point"
+        case config, arguments, name, schedule, notify, requirements, libraries
+        case preventDestroy = "prevent_destroy"
+        case engines
     }
 }
 

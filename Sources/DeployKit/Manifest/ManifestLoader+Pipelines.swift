@@ -31,7 +31,9 @@ extension ManifestLoader {
             for (index, step) in wanted.steps.enumerated() {
                 let stepName = step.name ?? step.job
                 if !jobNames.contains(step.job) {
-                    issue(here + ["steps", "job"], index: index, "no job '\(Schema.short(step.job))' in this manifest (jobs: \(jobNames.joined(separator: ", ")))")
+                    issue(
+                        here + ["steps", "job"], index: index, "no job '\(Schema.short(step.job))' in this manifest (jobs: \(jobNames.joined(separator: ", ")))"
+                    )
                 }
                 if !seen.insert(stepName).inserted {
                     issue(here + ["steps"], index: index, "step '\(stepName)' appears twice: give one of them another name:")
@@ -39,12 +41,18 @@ extension ManifestLoader {
                 // The selected target's engine's arguments over the step's own.
                 let engineArguments = selected.flatMap { step.engines?[$0.engine.rawValue]?.arguments } ?? [:]
                 let arguments = (step.arguments ?? [:]).merging(engineArguments) { $1 }
-                steps.append(PipelineStep(name: stepName, job: step.job, needs: step.needs ?? [], arguments: arguments,
-                                          retries: step.retries.flatMap(Int.init) ?? 0, timeoutMinutes: step.timeoutMinutes.flatMap(Int.init)))
+                steps.append(
+                    PipelineStep(
+                        name: stepName, job: step.job, needs: step.needs ?? [], arguments: arguments,
+                        retries: step.retries.flatMap(Int.init) ?? 0, timeoutMinutes: step.timeoutMinutes.flatMap(Int.init)))
             }
             for (index, step) in steps.enumerated() {
                 for need in step.needs where need == step.name || !seen.contains(need) {
-                    issue(here + ["steps", "needs"], index: index, need == step.name ? "step '\(need)' needs itself" : "needs '\(Schema.short(need))', which is no step of this pipeline (steps: \(steps.map(\.name).joined(separator: ", ")))")
+                    issue(
+                        here + ["steps", "needs"], index: index,
+                        need == step.name
+                            ? "step '\(need)' needs itself"
+                            : "needs '\(Schema.short(need))', which is no step of this pipeline (steps: \(steps.map(\.name).joined(separator: ", ")))")
                 }
             }
             if problems.isEmpty, let cycle = PipelineGraph.cycle(steps) {
@@ -61,7 +69,8 @@ extension ManifestLoader {
                 if TimeZone(identifier: timezone) == nil {
                     issue(here + ["schedule", "timezone"], "'\(Schema.short(timezone))' is not a time zone: use an IANA name such as Europe/Berlin or UTC")
                 }
-                schedule = JobSchedule(cron: wantedSchedule.cron, timezone: timezone, arguments: wantedSchedule.arguments ?? [:], paused: manifestBool(wantedSchedule.paused))
+                schedule = JobSchedule(
+                    cron: wantedSchedule.cron, timezone: timezone, arguments: wantedSchedule.arguments ?? [:], paused: manifestBool(wantedSchedule.paused))
             }
             if let selected, selected.plugin.orchestration == .unsupported {
                 let able = engines.plugins.filter { $0.orchestration != .unsupported }.map(\.kind.rawValue)
@@ -71,13 +80,18 @@ extension ManifestLoader {
             let notify = wanted.notify.map { notify in
                 JobNotify(on: (notify.on ?? []).isEmpty ? ["failed", "timeout"] : Array(Set(notify.on ?? [])).sorted(), snsTopic: notify.snsTopic)
             }
-            pipelines.append(Pipeline(name: name, arguments: wanted.arguments ?? [:], steps: steps, schedule: schedule, notify: notify,
-                                      preventDestroy: manifestBool(wanted.preventDestroy) ?? false))
+            pipelines.append(
+                Pipeline(
+                    name: name, arguments: wanted.arguments ?? [:], steps: steps, schedule: schedule, notify: notify,
+                    preventDestroy: manifestBool(wanted.preventDestroy) ?? false))
         }
         if let clash = pipelines.first(where: { pipeline in jobs.contains { $0.name == pipeline.name } }) {
             let node = root.node(at: ["pipelines", clash.name])
-            throw LoadError.issues([ManifestIssue(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, path: "pipelines.\(clash.name)",
-                                                  message: "'\(clash.name)' is also a job: 'deployer run \(clash.name)' must name one thing; rename the pipeline")])
+            throw LoadError.issues([
+                ManifestIssue(
+                    file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, path: "pipelines.\(clash.name)",
+                    message: "'\(clash.name)' is also a job: 'deployer run \(clash.name)' must name one thing; rename the pipeline")
+            ])
         }
         return pipelines
     }

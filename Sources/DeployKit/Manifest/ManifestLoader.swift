@@ -52,10 +52,12 @@ public struct ManifestLoader: Sendable {
             throw LoadError.issues([Self.issue(from: error, file: file)])
         }
         var issues: [ManifestIssue] = []
-        var terraform = TerraformOutputs(source: terraformOutputs ?? Self.scalar(root, "terraform_outputs").map { Self.resolve($0, in: directory) }, directory: directory)
+        var terraform = TerraformOutputs(
+            source: terraformOutputs ?? Self.scalar(root, "terraform_outputs").map { Self.resolve($0, in: directory) }, directory: directory)
         let selected = target ?? Self.scalar(root, "default_target") ?? "local"
         let selectedEngine = root.mapping?[Node("targets")]?.mapping?[Node(selected)]?.mapping?[Node("engine")]?.string
-        let interpolated = interpolate(root, path: "", file: file, terraform: &terraform, issues: &issues, selectedTarget: selected, selectedEngine: selectedEngine)
+        let interpolated = interpolate(
+            root, path: "", file: file, terraform: &terraform, issues: &issues, selectedTarget: selected, selectedEngine: selectedEngine)
         Schema.manifest(engines).validate(interpolated, path: "", file: file, into: &issues)
         if !issues.isEmpty { throw LoadError.issues(issues) }
         return try build(interpolated, file: file, directory: directory, selectedTarget: selected)
@@ -90,8 +92,9 @@ public struct ManifestLoader: Sendable {
             return ManifestIssue(file: file, line: mark.line, column: mark.column, path: "(yaml)", message: problem)
         case .duplicatedKeysInMapping(let duplicates, let context):
             let names = duplicates.sorted().map { "'\(Schema.short($0))'" }.joined(separator: ", ")
-            return ManifestIssue(file: file, line: context.mark.line, column: context.mark.column, path: "(yaml)",
-                                 message: "duplicate key \(names) in one mapping: keep one")
+            return ManifestIssue(
+                file: file, line: context.mark.line, column: context.mark.column, path: "(yaml)",
+                message: "duplicate key \(names) in one mapping: keep one")
         default:
             return ManifestIssue(file: file, line: 1, column: 1, path: "(yaml)", message: Schema.short("\(error)", 200))
         }
@@ -107,7 +110,10 @@ public struct ManifestLoader: Sendable {
 
     // MARK: Interpolation
 
-    func interpolate(_ node: Node, path: String, file: String, terraform: inout TerraformOutputs, issues: inout [ManifestIssue], selectedTarget: String, selectedEngine: String?) -> Node {
+    func interpolate(
+        _ node: Node, path: String, file: String, terraform: inout TerraformOutputs, issues: inout [ManifestIssue], selectedTarget: String,
+        selectedEngine: String?
+    ) -> Node {
         switch node {
         case .scalar(var scalar):
             guard scalar.string.contains("${") else { return node }
@@ -119,7 +125,10 @@ public struct ManifestLoader: Sendable {
                 }
                 scalar.string = try expand(scalar.string, terraform: &terraform)
             } catch let error as DeployError {
-                issues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: path.isEmpty ? "(root)" : path, message: error.description))
+                issues.append(
+                    ManifestIssue(
+                        file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: path.isEmpty ? "(root)" : path, message: error.description
+                    ))
             } catch {
                 issues.append(ManifestIssue(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: path, message: "\(error)"))
             }
@@ -130,12 +139,20 @@ public struct ManifestLoader: Sendable {
             pairs.reserveCapacity(mapping.count)
             for (key, value) in mapping {
                 let child = path.isEmpty ? (key.string ?? "?") : "\(path).\(key.string ?? "?")"
-                pairs.append((key, interpolate(value, path: child, file: file, terraform: &terraform, issues: &issues, selectedTarget: selectedTarget, selectedEngine: selectedEngine)))
+                pairs.append(
+                    (
+                        key,
+                        interpolate(
+                            value, path: child, file: file, terraform: &terraform, issues: &issues, selectedTarget: selectedTarget,
+                            selectedEngine: selectedEngine)
+                    ))
             }
             return .mapping(Node.Mapping(pairs, mapping.tag, mapping.style, mapping.mark, mapping.anchor))
         case .sequence(var sequence):
             for index in sequence.indices {
-                sequence[index] = interpolate(sequence[index], path: "\(path)[\(index)]", file: file, terraform: &terraform, issues: &issues, selectedTarget: selectedTarget, selectedEngine: selectedEngine)
+                sequence[index] = interpolate(
+                    sequence[index], path: "\(path)[\(index)]", file: file, terraform: &terraform, issues: &issues, selectedTarget: selectedTarget,
+                    selectedEngine: selectedEngine)
             }
             return .sequence(sequence)
         case .alias:
@@ -242,7 +259,9 @@ public struct ManifestLoader: Sendable {
             return ManifestIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: path.joined(separator: "."), message: message)
         }
         if let count = root.node(at: ["jobs"])?.mapping?.count, count > Self.maximumJobs {
-            throw LoadError.issues([issue(["jobs"], "\(count) jobs; at most \(Self.maximumJobs) per manifest (Glue's default quota per account): split the project")])
+            throw LoadError.issues([
+                issue(["jobs"], "\(count) jobs; at most \(Self.maximumJobs) per manifest (Glue's default quota per account): split the project")
+            ])
         }
         let document: ManifestDocument
         do {
@@ -276,7 +295,9 @@ public struct ManifestLoader: Sendable {
                 throw LoadError.issues([issue(path + ["tags", "managed-by"], "managed-by is deployer's own tag: use another key")])
             }
             if !plugin.runsLocally, case .local = location {
-                throw LoadError.issues([issue(path, "engine \(plugin.kind) needs artifacts.bucket: AWS cannot read a local path").at(["targets", name, "artifacts"])])
+                throw LoadError.issues([
+                    issue(path, "engine \(plugin.kind) needs artifacts.bucket: AWS cannot read a local path").at(["targets", name, "artifacts"])
+                ])
             }
             var made = Target(
                 name: name, engine: try plugin.configuration(from: TargetSection(name: name, node: node, file: file)), region: target.region,
@@ -303,7 +324,8 @@ public struct ManifestLoader: Sendable {
             for (index, library) in (job.libraries ?? []).enumerated() {
                 if let problem = Self.confinementProblem(library, directory: directory) {
                     let mark = root.node(at: here + ["libraries"])?.sequence?[index].mark
-                    problems.append(ManifestIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: "jobs.\(name).libraries[\(index)]", message: problem))
+                    problems.append(
+                        ManifestIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: "jobs.\(name).libraries[\(index)]", message: problem))
                 }
             }
             var requirementsPath: String?
@@ -316,7 +338,10 @@ public struct ManifestLoader: Sendable {
                         problems += error.description.split(separator: "\n").map { issue(here + ["requirements"], String($0)) }
                     }
                 } else {
-                    problems.append(issue(here + ["requirements"], "'\(Schema.short(requirements))' does not exist: create it with pinned NAME==VERSION lines, or remove the key"))
+                    problems.append(
+                        issue(
+                            here + ["requirements"],
+                            "'\(Schema.short(requirements))' does not exist: create it with pinned NAME==VERSION lines, or remove the key"))
                 }
             }
             if !problems.isEmpty { throw LoadError.issues(problems) }
@@ -325,21 +350,31 @@ public struct ManifestLoader: Sendable {
                 do {
                     let cron = try Cron(wanted.cron)
                     if cron.awsOnly, selected?.plugin.scheduling == .local {
-                        problems.append(issue(here + ["schedule", "cron"], "L, W and # are evaluated by AWS only; the local engine's 'schedule run-due' cannot: use plain fields"))
+                        problems.append(
+                            issue(
+                                here + ["schedule", "cron"],
+                                "L, W and # are evaluated by AWS only; the local engine's 'schedule run-due' cannot: use plain fields"))
                     }
                 } catch {
                     problems.append(issue(here + ["schedule", "cron"], "\(error)"))
                 }
                 let timezone = wanted.timezone ?? "UTC"
                 if TimeZone(identifier: timezone) == nil {
-                    problems.append(issue(here + ["schedule", "timezone"], "'\(Schema.short(timezone))' is not a time zone: use an IANA name such as Europe/Berlin or UTC"))
+                    problems.append(
+                        issue(here + ["schedule", "timezone"], "'\(Schema.short(timezone))' is not a time zone: use an IANA name such as Europe/Berlin or UTC"))
                 }
                 if let selected {
                     if selected.plugin.scheduling == .unsupported {
                         let able = engines.plugins.filter { $0.scheduling != .unsupported }.map(\.kind.rawValue)
-                        problems.append(issue(here + ["schedule"], "engine \(selected.engine) (target \(selected.name)) cannot take a schedule: schedule on \(able.joined(separator: ", "))"))
+                        problems.append(
+                            issue(
+                                here + ["schedule"],
+                                "engine \(selected.engine) (target \(selected.name)) cannot take a schedule: schedule on \(able.joined(separator: ", "))"))
                     } else if selected.plugin.scheduling == .eventBridge, selected.scheduleRoleArn == nil {
-                        problems.append(issue(here + ["schedule"], "target \(selected.name) needs schedule_role_arn (the role EventBridge Scheduler assumes; a terraform output) for schedules"))
+                        problems.append(
+                            issue(
+                                here + ["schedule"],
+                                "target \(selected.name) needs schedule_role_arn (the role EventBridge Scheduler assumes; a terraform output) for schedules"))
                     }
                 }
                 schedule = JobSchedule(cron: wanted.cron, timezone: timezone, arguments: wanted.arguments ?? [:], paused: manifestBool(wanted.paused))
@@ -348,7 +383,11 @@ public struct ManifestLoader: Sendable {
             if let wanted = job.notify {
                 if let selected, !selected.plugin.reportsRunEvents {
                     let able = engines.plugins.filter(\.reportsRunEvents).map(\.kind.rawValue)
-                    problems.append(issue(here + ["notify"], "engine \(selected.engine) (target \(selected.name)) has no run state-change events: notify works on \(able.joined(separator: ", "))"))
+                    problems.append(
+                        issue(
+                            here + ["notify"],
+                            "engine \(selected.engine) (target \(selected.name)) has no run state-change events: notify works on \(able.joined(separator: ", "))"
+                        ))
                 }
                 let on = wanted.on ?? []
                 notify = JobNotify(on: on.isEmpty ? ["failed", "timeout"] : Array(Set(on)).sorted(), snsTopic: wanted.snsTopic)
@@ -357,18 +396,22 @@ public struct ManifestLoader: Sendable {
             let source = Self.resolve(job.source, in: directory)
             var overrides: [EngineKind: EngineSettings] = [:]
             for (engine, settings) in job.engines ?? [:] { overrides[EngineKind(rawValue: engine)] = settings.settings }
-            jobs.append(Job(name: name, source: source, entryPoint: job.entryPoint ?? "main.py",
-                            config: job.config.map { Self.resolve($0, in: directory) } ?? source + "/config.yml",
-                            arguments: job.arguments ?? [:], engines: overrides, repository: directory, preventDestroy: manifestBool(job.preventDestroy) ?? false,
-                            schedule: schedule, notify: notify, engineName: job.name, requirements: requirementsPath,
-                            libraries: (job.libraries ?? []).map { Self.resolve($0, in: directory) }))
+            jobs.append(
+                Job(
+                    name: name, source: source, entryPoint: job.entryPoint ?? "main.py",
+                    config: job.config.map { Self.resolve($0, in: directory) } ?? source + "/config.yml",
+                    arguments: job.arguments ?? [:], engines: overrides, repository: directory, preventDestroy: manifestBool(job.preventDestroy) ?? false,
+                    schedule: schedule, notify: notify, engineName: job.name, requirements: requirementsPath,
+                    libraries: (job.libraries ?? []).map { Self.resolve($0, in: directory) }))
         }
         if let defaultTarget = document.defaultTarget, targets[defaultTarget] == nil {
-            throw LoadError.issues([issue(["default_target"], "'\(defaultTarget)' is not a target (allowed: \(targets.keys.sorted().joined(separator: ", ")))")])
+            throw LoadError.issues([issue(["default_target"], "'\(defaultTarget)' is not a target (allowed: \(targets.keys.sorted().joined(separator: ", ")))")]
+            )
         }
         let pipelines = try buildPipelines(document, root: root, file: file, jobs: jobs, selected: selected)
-        return Manifest(project: project, defaultTarget: document.defaultTarget, targets: targets, jobs: jobs.sorted { $0.name < $1.name }, pipelines: pipelines,
-                        directory: directory, file: file)
+        return Manifest(
+            project: project, defaultTarget: document.defaultTarget, targets: targets, jobs: jobs.sorted { $0.name < $1.name }, pipelines: pipelines,
+            directory: directory, file: file)
     }
 
     /// A decoding failure the schema let through, at its field's line and column.
@@ -376,16 +419,24 @@ public struct ManifestLoader: Sendable {
         let context: DecodingError.Context
         var message = "cannot be read"
         switch error {
-        case .typeMismatch(let type, let found): context = found; message = "expected \(type == Bool.self ? "true or false" : type == Int.self ? "a whole number" : "\(type)")"
-        case .valueNotFound(_, let found): context = found; message = "has no value"
-        case .keyNotFound(let key, let found): context = found; message = "missing required key '\(key.stringValue)'"
+        case .typeMismatch(let type, let found):
+            context = found
+            message = "expected \(type == Bool.self ? "true or false" : type == Int.self ? "a whole number" : "\(type)")"
+        case .valueNotFound(_, let found):
+            context = found
+            message = "has no value"
+        case .keyNotFound(let key, let found):
+            context = found
+            message = "missing required key '\(key.stringValue)'"
         case .dataCorrupted(let found): context = found
         @unknown default: return ManifestIssue(file: file, line: 1, column: 1, path: "(root)", message: "cannot be read")
         }
         let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
         let mark = root.node(at: context.codingPath.compactMap { $0.intValue == nil ? $0.stringValue : nil })?.mark
-        return ManifestIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, path: path.isEmpty ? "(root)" : path.joined(separator: ".").replacingOccurrences(of: ".[", with: "["),
-                             message: message)
+        return ManifestIssue(
+            file: file, line: mark?.line ?? 1, column: mark?.column ?? 1,
+            path: path.isEmpty ? "(root)" : path.joined(separator: ".").replacingOccurrences(of: ".[", with: "["),
+            message: message)
     }
 }
 
@@ -415,7 +466,8 @@ struct TerraformOutputs {
     mutating func value(_ name: String) throws -> String {
         if loaded == nil { loaded = try load() }
         guard let entry = loaded?[name] else {
-            throw DeployError("terraform output '\(name)' does not exist in \(source ?? "?") (outputs: \((loaded ?? [:]).keys.sorted().joined(separator: ", ")))")
+            throw DeployError(
+                "terraform output '\(name)' does not exist in \(source ?? "?") (outputs: \((loaded ?? [:]).keys.sorted().joined(separator: ", ")))")
         }
         let text: String
         switch entry["value"] ?? entry {
@@ -423,10 +475,15 @@ struct TerraformOutputs {
         case .bool(let bool): text = bool ? "true" : "false"
         case .number(let number):
             text = number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-        default: throw DeployError("terraform output '\(name)' in \(source ?? "?") is not a string, number or boolean: give deployer one of those (a list or map needs its own output)")
+        default:
+            throw DeployError(
+                "terraform output '\(name)' in \(source ?? "?") is not a string, number or boolean: give deployer one of those (a list or map needs its own output)"
+            )
         }
         if let bad = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
-            throw DeployError("terraform output '\(name)' in \(source ?? "?") holds a control character (U+\(String(format: "%04X", bad.value))): fix the output's value in terraform")
+            throw DeployError(
+                "terraform output '\(name)' in \(source ?? "?") holds a control character (U+\(String(format: "%04X", bad.value))): fix the output's value in terraform"
+            )
         }
         return text
     }

@@ -22,11 +22,13 @@ enum YAMLLimits {
                 continue
             }
             if scalar.value < 0x20, scalar != "\t", scalar != "\r" {
-                return ManifestIssue(file: file, line: line, column: column, path: "(yaml)",
-                                     message: "control character U+\(String(format: "%04X", scalar.value)) is not allowed in YAML: remove it")
+                return ManifestIssue(
+                    file: file, line: line, column: column, path: "(yaml)",
+                    message: "control character U+\(String(format: "%04X", scalar.value)) is not allowed in YAML: remove it")
             }
             if scalar.value == 0x7F {
-                return ManifestIssue(file: file, line: line, column: column, path: "(yaml)", message: "control character U+007F is not allowed in YAML: remove it")
+                return ManifestIssue(
+                    file: file, line: line, column: column, path: "(yaml)", message: "control character U+007F is not allowed in YAML: remove it")
             }
             column += 1
         }
@@ -36,8 +38,9 @@ enum YAMLLimits {
     /// The first problem found, or nil.
     static func check(_ text: String, file: String) -> ManifestIssue? {
         if text.utf8.count > maximumBytes {
-            return ManifestIssue(file: file, line: 1, column: 1, path: "(file)",
-                                 message: "the manifest is \(text.utf8.count) bytes; at most \(maximumBytes) are read: split it or remove what is unused")
+            return ManifestIssue(
+                file: file, line: 1, column: 1, path: "(file)",
+                message: "the manifest is \(text.utf8.count) bytes; at most \(maximumBytes) are read: split it or remove what is unused")
         }
         if let issue = controlCharacter(text, file: file) { return issue }
         var parser = yaml_parser_t()
@@ -55,8 +58,9 @@ enum YAMLLimits {
                 guard yaml_parser_parse(&parser, &event) == 1 else {
                     let problem = parser.problem.map { String(cString: $0) } ?? ""
                     guard problem.contains("max depth") || problem.contains("nest") else { return nil }
-                    return ManifestIssue(file: file, line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1, path: "(yaml)",
-                                         message: "the manifest nests deeper than \(maximumDepth) levels")
+                    return ManifestIssue(
+                        file: file, line: Int(parser.problem_mark.line) + 1, column: Int(parser.problem_mark.column) + 1, path: "(yaml)",
+                        message: "the manifest nests deeper than \(maximumDepth) levels")
                 }
                 defer { yaml_event_delete(&event) }
                 let mark = event.start_mark

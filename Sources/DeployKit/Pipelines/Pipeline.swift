@@ -16,8 +16,10 @@ public struct Pipeline: Sendable, Equatable {
     public var preventDestroy: Bool
 
     /// A pipeline from its parts.
-    public init(name: String, arguments: [String: String] = [:], steps: [PipelineStep], schedule: JobSchedule? = nil, notify: JobNotify? = nil,
-                preventDestroy: Bool = false) {
+    public init(
+        name: String, arguments: [String: String] = [:], steps: [PipelineStep], schedule: JobSchedule? = nil, notify: JobNotify? = nil,
+        preventDestroy: Bool = false
+    ) {
         self.name = name
         self.arguments = arguments
         self.steps = steps

@@ -23,7 +23,8 @@ public struct PipelineExecutions: Sendable {
     /// The deployed state machine of `pipeline` (the live deployment record's).
     public func deployed(_ pipeline: String) async throws -> RecordedPipeline {
         guard let recorded = try await context.liveRecord()?.pipelines?[pipeline] else {
-            throw DeployError("pipeline \(pipeline) is not deployed on target \(context.target.name): 'deployer apply -t \(context.target.name)' deploys its state machine")
+            throw DeployError(
+                "pipeline \(pipeline) is not deployed on target \(context.target.name): 'deployer apply -t \(context.target.name)' deploys its state machine")
         }
         return recorded
     }
@@ -107,8 +108,10 @@ public struct PipelineExecutions: Sendable {
 
     /// Polls the execution and its history until it ends; `report` hears each new step line
     /// (`STEP: STATE [HANDLE][: DETAIL]`). Returns the ended execution and every step event.
-    public func follow(_ arn: String, pipeline: Pipeline, poll: Duration,
-                       report: @escaping @Sendable (String) -> Void) async throws -> (StepFunctionsClient.Execution, [StepEvent]) {
+    public func follow(
+        _ arn: String, pipeline: Pipeline, poll: Duration,
+        report: @escaping @Sendable (String) -> Void
+    ) async throws -> (StepFunctionsClient.Execution, [StepEvent]) {
         var seen = 0
         var all: [StepEvent] = []
         let sfn = try client
@@ -163,7 +166,8 @@ public struct PipelineExecutions: Sendable {
         var result: [ExecutionSummary] = []
         for listed in try await list(pipeline: pipeline.name, limit: limit) {
             // ListExecutions leaves out why an execution failed; DescribeExecution says it.
-            let execution = ["FAILED", "TIMED_OUT", "ABORTED"].contains(listed.status) ? (try await sfn.describeExecution(arn: listed.executionArn) ?? listed) : listed
+            let execution =
+                ["FAILED", "TIMED_OUT", "ABORTED"].contains(listed.status) ? (try await sfn.describeExecution(arn: listed.executionArn) ?? listed) : listed
             let history = try await sfn.history(executionArn: execution.executionArn)
             var steps: [ExecutionSummary.Step] = []
             for event in Self.steps(history, pipeline: pipeline, target: context.target) {
@@ -176,19 +180,23 @@ public struct PipelineExecutions: Sendable {
             }
             for index in steps.indices {
                 guard let text = steps[index].handle, let handle = RunHandle(text),
-                      let info = try? await runner.describe(job: handle.job, runId: handle.runId) else { continue }
+                    let info = try? await runner.describe(job: handle.job, runId: handle.runId)
+                else { continue }
                 steps[index].cost = runner.priced(info).cost
             }
             let transitions = history.filter { $0.type.hasSuffix("StateEntered") }.count
             let price = context.target.pricing.stepFunctionsTransition
             let stepsUSD = steps.compactMap(\.cost?.usd).reduce(0, +)
             let usd = stepsUSD + Double(transitions) * price
-            let cost = RunCost(usd: usd, estimate: steps.contains { $0.cost?.estimate == true },
-                               basis: "steps \(RunCost(usd: stepsUSD, estimate: false, basis: "").text) + \(transitions) transitions × $\(Pricing.format(price))")
+            let cost = RunCost(
+                usd: usd, estimate: steps.contains { $0.cost?.estimate == true },
+                basis: "steps \(RunCost(usd: stepsUSD, estimate: false, basis: "").text) + \(transitions) transitions × $\(Pricing.format(price))")
             let why = [execution.error, execution.cause].compactMap { $0 }.joined(separator: ": ")
-            result.append(ExecutionSummary(runId: execution.name ?? execution.executionArn.components(separatedBy: ":").last ?? "?",
-                                           state: Self.state(execution.status), startedAt: execution.startDate, endedAt: execution.stopDate,
-                                           steps: steps, transitions: transitions, cost: cost, error: why.isEmpty ? nil : why))
+            result.append(
+                ExecutionSummary(
+                    runId: execution.name ?? execution.executionArn.components(separatedBy: ":").last ?? "?",
+                    state: Self.state(execution.status), startedAt: execution.startDate, endedAt: execution.stopDate,
+                    steps: steps, transitions: transitions, cost: cost, error: why.isEmpty ? nil : why))
         }
         return result
     }
@@ -227,8 +235,10 @@ public struct PipelineExecutions: Sendable {
             case "TaskSubmitted":
                 guard let step = stepName(of: event), let job = pipeline.steps.first(where: { $0.name == step })?.job else { continue }
                 let runId = event.taskSubmittedEventDetails?.output.flatMap(Self.runId(fromTaskOutput:))
-                result.append(StepEvent(id: event.id, step: step, state: "started",
-                                        handle: runId.map { RunHandle(engine: target.engine.rawValue, target: target.name, job: job, runId: $0).description }))
+                result.append(
+                    StepEvent(
+                        id: event.id, step: step, state: "started",
+                        handle: runId.map { RunHandle(engine: target.engine.rawValue, target: target.name, job: job, runId: $0).description }))
             case "TaskSucceeded":
                 guard let step = stepName(of: event) else { continue }
                 result.append(StepEvent(id: event.id, step: step, state: "succeeded"))
@@ -236,7 +246,8 @@ public struct PipelineExecutions: Sendable {
                 guard let step = stepName(of: event) else { continue }
                 let failure = event.taskFailedEventDetails
                 let detail = [failure?.error, failure?.cause.map { String($0.prefix(300)) }].compactMap { $0 }.joined(separator: ": ")
-                result.append(StepEvent(id: event.id, step: step, state: event.type == "TaskTimedOut" ? "timed_out" : "failed", detail: detail.isEmpty ? nil : detail))
+                result.append(
+                    StepEvent(id: event.id, step: step, state: event.type == "TaskTimedOut" ? "timed_out" : "failed", detail: detail.isEmpty ? nil : detail))
             default:
                 continue
             }

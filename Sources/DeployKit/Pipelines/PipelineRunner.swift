@@ -67,14 +67,18 @@ public struct PipelineRunner: Sendable {
     /// (Ctrl-C, SIGTERM) cancels the steps that are running and records them cancelled.
     public func run(_ pipeline: Pipeline, runId: String = PipelineRunner.newRunId(), report: @escaping @Sendable (String) -> Void) async throws -> Result {
         guard runner.context.target.plugin.orchestration == .local else {
-            throw DeployError("target \(runner.context.target.name) (\(runner.context.target.engine.rawValue)) runs pipelines through AWS Step Functions, which this version of deployer does not deploy yet: run the steps one by one with 'deployer run JOB', or run the pipeline on a local or spark target")
+            throw DeployError(
+                "target \(runner.context.target.name) (\(runner.context.target.engine.rawValue)) runs pipelines through AWS Step Functions, which this version of deployer does not deploy yet: run the steps one by one with 'deployer run JOB', or run the pipeline on a local or spark target"
+            )
         }
         var result = Result(pipeline: pipeline.name, runId: runId, state: "running", steps: [], startedAt: Date(), endedAt: nil)
         try await record(result)
         var stopped: String?
         for layer in try pipeline.layers() {
             if stopped != nil {
-                for step in layer { result.steps.append(StepResult(step: step.name, job: step.job, state: "not_started", handle: nil, attempts: 0, seconds: nil)) }
+                for step in layer {
+                    result.steps.append(StepResult(step: step.name, job: step.job, state: "not_started", handle: nil, attempts: 0, seconds: nil))
+                }
                 continue
             }
             var outcomes: [StepResult] = []
@@ -107,29 +111,35 @@ public struct PipelineRunner: Sendable {
         var attempts = 0
         while true {
             attempts += 1
-            let started = try await runner.start(job: step.job, arguments: arguments, idempotencyKey: nil,
-                                                 timeoutMinutes: step.timeoutMinutes)
+            let started = try await runner.start(
+                job: step.job, arguments: arguments, idempotencyKey: nil,
+                timeoutMinutes: step.timeoutMinutes)
             let handle = started.handle
             report("\(step.name): started \(handle)\(attempts > 1 ? " (attempt \(attempts))" : "")")
             let outcome: Runner.WaitOutcome
             do {
-                outcome = try await runner.wait(job: step.job, runId: handle.runId, timeout: step.timeoutMinutes.map { .seconds($0 * 60) },
-                                                initialDelay: .milliseconds(500), maxDelay: .seconds(5)) { _ in }
+                outcome = try await runner.wait(
+                    job: step.job, runId: handle.runId, timeout: step.timeoutMinutes.map { .seconds($0 * 60) },
+                    initialDelay: .milliseconds(500), maxDelay: .seconds(5)
+                ) { _ in }
             } catch is CancellationError {
                 let info = try? await Uncancelled.run { try await runner.cancelAndWait(job: step.job, runId: handle.runId) }
                 report("\(step.name): cancelled \(handle)")
-                return StepResult(step: step.name, job: step.job, state: info.map { $0.state.rawValue } ?? "cancelled", handle: handle.description, attempts: attempts,
-                                  seconds: info?.durationSeconds)
+                return StepResult(
+                    step: step.name, job: step.job, state: info.map { $0.state.rawValue } ?? "cancelled", handle: handle.description, attempts: attempts,
+                    seconds: info?.durationSeconds)
             }
             switch outcome {
             case .finished(let info):
                 report("\(step.name): \(info.state.rawValue) \(handle)\(info.durationSeconds.map { " in \(Int($0.rounded())) s" } ?? "")")
                 if info.state == .failed, attempts <= step.retries { continue }
-                return StepResult(step: step.name, job: step.job, state: info.state.rawValue, handle: handle.description, attempts: attempts, seconds: info.durationSeconds)
+                return StepResult(
+                    step: step.name, job: step.job, state: info.state.rawValue, handle: handle.description, attempts: attempts, seconds: info.durationSeconds)
             case .timedOut(let info):
                 _ = try? await Uncancelled.run { try await runner.cancelAndWait(job: step.job, runId: handle.runId) }
                 report("\(step.name): timed out after \(step.timeoutMinutes ?? 0) min, cancelled \(handle)")
-                return StepResult(step: step.name, job: step.job, state: "timed_out", handle: handle.description, attempts: attempts, seconds: info.durationSeconds)
+                return StepResult(
+                    step: step.name, job: step.job, state: "timed_out", handle: handle.description, attempts: attempts, seconds: info.durationSeconds)
             }
         }
     }
@@ -137,7 +147,8 @@ public struct PipelineRunner: Sendable {
     func record(_ result: Result) async throws {
         let bytes = Array(try JSONEncoder.pretty.encode(result))
         _ = try await Uncancelled.run { [runner] in
-            try await runner.context.store.put(recordKey(result.pipeline, runId: result.runId), bytes: bytes, contentType: "application/json", condition: .always)
+            try await runner.context.store.put(
+                recordKey(result.pipeline, runId: result.runId), bytes: bytes, contentType: "application/json", condition: .always)
         }
     }
 }

@@ -40,10 +40,11 @@ public enum StateMachine {
             } else {
                 var branches: [JSONValue] = []
                 for step in layer {
-                    branches.append(.object([
-                        "StartAt": .string(stateName(step)),
-                        "States": .object([stateName(step): try taskState(step, task: try task(step), next: nil), failName(step): failState(step)]),
-                    ]))
+                    branches.append(
+                        .object([
+                            "StartAt": .string(stateName(step)),
+                            "States": .object([stateName(step): try taskState(step, task: try task(step), next: nil), failName(step): failState(step)]),
+                        ]))
                 }
                 var parallel: [String: JSONValue] = ["Type": .string("Parallel"), "Branches": .array(branches), "ResultPath": .null]
                 if let next { parallel["Next"] = .string(next) } else { parallel["End"] = .bool(true) }
@@ -65,12 +66,18 @@ public enum StateMachine {
     static func taskState(_ step: PipelineStep, task: Task, next: String?) throws -> JSONValue {
         var retry: [JSONValue] = []
         if !task.transientErrors.isEmpty {
-            retry.append(.object(["ErrorEquals": .array(task.transientErrors.map(JSONValue.string)), "IntervalSeconds": .number(10),
-                                  "MaxAttempts": .number(5), "BackoffRate": .number(2)]))
+            retry.append(
+                .object([
+                    "ErrorEquals": .array(task.transientErrors.map(JSONValue.string)), "IntervalSeconds": .number(10),
+                    "MaxAttempts": .number(5), "BackoffRate": .number(2),
+                ]))
         }
         if step.retries > 0 {
-            retry.append(.object(["ErrorEquals": .array([.string("States.TaskFailed")]), "IntervalSeconds": .number(60),
-                                  "MaxAttempts": .number(Double(step.retries)), "BackoffRate": .number(2)]))
+            retry.append(
+                .object([
+                    "ErrorEquals": .array([.string("States.TaskFailed")]), "IntervalSeconds": .number(60),
+                    "MaxAttempts": .number(Double(step.retries)), "BackoffRate": .number(2),
+                ]))
         }
         var state: [String: JSONValue] = [
             "Type": .string("Task"),

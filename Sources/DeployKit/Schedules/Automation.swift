@@ -117,8 +117,10 @@ struct Automation: Sendable {
 
     /// Makes the schedule and the rule what `desired` says (creating, updating or deleting).
     /// `alertMessage`: the alert's text when it is not a job run's (a pipeline's execution).
-    func apply(name: String, desired: [String: JSONValue], live: [String: JSONValue], alertMessage: EventsClient.InputTransformer? = nil,
-               log: @Sendable (String) -> Void) async throws {
+    func apply(
+        name: String, desired: [String: JSONValue], live: [String: JSONValue], alertMessage: EventsClient.InputTransformer? = nil,
+        log: @Sendable (String) -> Void
+    ) async throws {
         guard let scheduler, let events else { return }
         let scheduleName = Self.resourceName(name)
         if desired["Schedule"] != live["Schedule"] {
@@ -126,11 +128,15 @@ struct Automation: Sendable {
                 let schedule = SchedulerClient.Schedule(
                     scheduleExpression: fields["Expression"]?.stringValue ?? "", scheduleExpressionTimezone: fields["Timezone"]?.stringValue ?? "UTC",
                     state: fields["State"]?.stringValue ?? "DISABLED",
-                    target: SchedulerClient.Target(arn: fields["Target"]?.stringValue ?? "", roleArn: fields["Role"]?.stringValue ?? "", input: fields["Input"]?.stringValue ?? "{}"))
-                try await scheduler.putSchedule(name: scheduleName, schedule: schedule,
-                                                description: "Managed by deployer: starts \(name) (target \(target.name)). Changes made here are overwritten by the next apply.",
-                                                exists: live["Schedule"] != nil)
-                log("\(live["Schedule"] == nil ? "created" : "updated") schedule \(scheduleName) (\(fields["Expression"]?.stringValue ?? ""), \(fields["State"]?.stringValue ?? ""))")
+                    target: SchedulerClient.Target(
+                        arn: fields["Target"]?.stringValue ?? "", roleArn: fields["Role"]?.stringValue ?? "", input: fields["Input"]?.stringValue ?? "{}"))
+                try await scheduler.putSchedule(
+                    name: scheduleName, schedule: schedule,
+                    description: "Managed by deployer: starts \(name) (target \(target.name)). Changes made here are overwritten by the next apply.",
+                    exists: live["Schedule"] != nil)
+                log(
+                    "\(live["Schedule"] == nil ? "created" : "updated") schedule \(scheduleName) (\(fields["Expression"]?.stringValue ?? ""), \(fields["State"]?.stringValue ?? ""))"
+                )
             } else {
                 try await scheduler.deleteSchedule(name: scheduleName)
                 log("deleted schedule \(scheduleName)")
@@ -141,10 +147,16 @@ struct Automation: Sendable {
             // over EventBridge's 64 for rule names.
             let rule = Self.alertRuleName(name)
             if case .object(let fields)? = desired["Alerts"] {
-                try await events.putRule(name: rule, pattern: fields["Pattern"]?.stringValue ?? "{}",
-                                         description: "Managed by deployer: failed runs of \(name) to SNS")
-                try await events.putTargets(rule: rule, targets: [EventsClient.Target(id: "sns", arn: fields["Topic"]?.stringValue ?? "",
-                                                                                       inputTransformer: alertMessage ?? transformer())])
+                try await events.putRule(
+                    name: rule, pattern: fields["Pattern"]?.stringValue ?? "{}",
+                    description: "Managed by deployer: failed runs of \(name) to SNS")
+                try await events.putTargets(
+                    rule: rule,
+                    targets: [
+                        EventsClient.Target(
+                            id: "sns", arn: fields["Topic"]?.stringValue ?? "",
+                            inputTransformer: alertMessage ?? transformer())
+                    ])
                 log("\(live["Alerts"] == nil ? "created" : "updated") alert rule \(rule) → \(fields["Topic"]?.stringValue ?? "")")
             } else {
                 try await events.deleteRule(name: rule)

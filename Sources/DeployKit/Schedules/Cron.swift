@@ -29,10 +29,14 @@ public struct Cron: Sendable, Equatable {
         self.text = text
         let parts = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard parts.count == 6 else {
-            throw ParseError(description: "'\(Schema.short(text))' has \(parts.count) fields; an EventBridge cron has 6: minutes hours day-of-month month day-of-week year (e.g. \"0 3 * * ? *\")")
+            throw ParseError(
+                description:
+                    "'\(Schema.short(text))' has \(parts.count) fields; an EventBridge cron has 6: minutes hours day-of-month month day-of-week year (e.g. \"0 3 * * ? *\")"
+            )
         }
         guard (parts[2] == "?") != (parts[4] == "?") else {
-            throw ParseError(description: "'\(Schema.short(text))': exactly one of day-of-month and day-of-week must be '?' (e.g. \"0 3 * * ? *\" or \"0 3 ? * MON-FRI *\")")
+            throw ParseError(
+                description: "'\(Schema.short(text))': exactly one of day-of-month and day-of-week must be '?' (e.g. \"0 3 * * ? *\" or \"0 3 ? * MON-FRI *\")")
         }
         var fields: [Set<Int>?] = []
         var awsOnly = false
@@ -59,7 +63,10 @@ public struct Cron: Sendable, Equatable {
         if index == 3, let month = months.firstIndex(of: upper) { return month + 1 }
         if index == 4, let day = weekdays.firstIndex(of: upper) { return day + 1 }
         guard let number = Int(token), ranges[index].contains(number) else {
-            throw ParseError(description: "'\(Schema.short(expression))': '\(Schema.short(token))' is not a valid \(names[index]) (\(ranges[index].lowerBound)-\(ranges[index].upperBound))")
+            throw ParseError(
+                description:
+                    "'\(Schema.short(expression))': '\(Schema.short(token))' is not a valid \(names[index]) (\(ranges[index].lowerBound)-\(ranges[index].upperBound))"
+            )
         }
         return number
     }

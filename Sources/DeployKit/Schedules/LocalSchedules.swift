@@ -46,7 +46,8 @@ public struct LocalSchedules: Sendable {
         var outcomes: [Outcome] = []
         for job in record.definitions.keys.sorted() {
             guard case .object(let schedule)? = record.definitions[job]?["Schedule"], let expression = schedule["Expression"]?.stringValue,
-                  expression.hasPrefix("cron("), expression.hasSuffix(")") else {
+                expression.hasPrefix("cron("), expression.hasSuffix(")")
+            else {
                 outcomes.append(Outcome(job: job, action: "no schedule"))
                 continue
             }
@@ -66,13 +67,15 @@ public struct LocalSchedules: Sendable {
                     var arguments: [String: String] = [:]
                     if case .object(let values)? = schedule["Arguments"] { for (name, value) in values { arguments[name] = value.stringValue ?? "" } }
                     // The key makes a second call for the same firing find the first run.
-                    let started = try await Runner(context: context).start(job: job, arguments: arguments,
-                                                                          idempotencyKey: "schedule-\(AMZDate(due).timestamp)")
+                    let started = try await Runner(context: context).start(
+                        job: job, arguments: arguments,
+                        idempotencyKey: "schedule-\(AMZDate(due).timestamp)")
                     outcome.action = started.reused ? "already started" : "started"
                     outcome.handle = started.handle.description
                 }
             }
-            try await context.store.put(key, bytes: Array(try JSONEncoder.pretty.encode(State(checked: now))), contentType: "application/json", condition: .always)
+            try await context.store.put(
+                key, bytes: Array(try JSONEncoder.pretty.encode(State(checked: now))), contentType: "application/json", condition: .always)
             outcomes.append(outcome)
         }
         for pipeline in context.manifest.pipelines {
@@ -108,7 +111,8 @@ public struct LocalSchedules: Sendable {
                     outcome.action = "already started"
                 } else {
                     // Checked first: a long run must not make the next call start this firing again.
-                    try await context.store.put(key, bytes: Array(try JSONEncoder.pretty.encode(State(checked: now))), contentType: "application/json", condition: .always)
+                    try await context.store.put(
+                        key, bytes: Array(try JSONEncoder.pretty.encode(State(checked: now))), contentType: "application/json", condition: .always)
                     var scheduled = pipeline
                     scheduled.arguments.merge(schedule.arguments) { $1 }
                     outcome.action = try await runner.run(scheduled, runId: runId) { _ in }.state

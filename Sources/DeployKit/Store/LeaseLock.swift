@@ -108,7 +108,8 @@ public struct LeaseLock: Sendable {
                 return Handle(lease: lease, etag: etag, tookOver: nil)
             }
             guard let existing = found else {
-                throw DeployError("lock \(store.url(key)) is not a deployer lease: inspect it, then delete it with 'deployer apply -t \(target) --force-unlock ANY'")
+                throw DeployError(
+                    "lock \(store.url(key)) is not a deployer lease: inspect it, then delete it with 'deployer apply -t \(target) --force-unlock ANY'")
             }
             // Our own write landed and only its answer was lost (the retry met our lease).
             if existing.id == lease.id { return Handle(lease: lease, etag: etag, tookOver: nil) }
@@ -160,7 +161,8 @@ public struct LeaseLock: Sendable {
                     if try await current() == nil { return }
                 }
             }
-            throw DeployError("lock \(handle.lease.id) on target \(target) was taken over before release: check 'deployer status -t \(target)' for what the other deploy did")
+            throw DeployError(
+                "lock \(handle.lease.id) on target \(target) was taken over before release: check 'deployer status -t \(target)' for what the other deploy did")
         } catch let error as AWSError where error.isNotFound {
             return
         }

@@ -132,9 +132,14 @@ public struct S3Store: ObjectStore {
         do {
             let etag: String?
             switch condition {
-            case .always: etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, contentMD5: S3Uploader.md5Base64(bytes))
-            case .ifAbsent: etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, ifNoneMatch: true, contentMD5: S3Uploader.md5Base64(bytes))
-            case .ifMatch(let tag): etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, ifMatch: tag, contentMD5: S3Uploader.md5Base64(bytes))
+            case .always:
+                etag = try await s3.putObject(bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, contentMD5: S3Uploader.md5Base64(bytes))
+            case .ifAbsent:
+                etag = try await s3.putObject(
+                    bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, ifNoneMatch: true, contentMD5: S3Uploader.md5Base64(bytes))
+            case .ifMatch(let tag):
+                etag = try await s3.putObject(
+                    bucket: bucket, key: key, body: .bytes(bytes), contentType: contentType, ifMatch: tag, contentMD5: S3Uploader.md5Base64(bytes))
             }
             return etag ?? ""
         } catch let error as AWSError where error.isPreconditionFailed {
@@ -262,7 +267,9 @@ public struct LocalStore: ObjectStore {
         try withLock {
             let target = path(key)
             if let ifMatch {
-                guard let current = FileManager.default.contents(atPath: target), PayloadHash.hex(current) == ifMatch else { throw PreconditionFailed(key: key) }
+                guard let current = FileManager.default.contents(atPath: target), PayloadHash.hex(current) == ifMatch else {
+                    throw PreconditionFailed(key: key)
+                }
             }
             try? FileManager.default.removeItem(atPath: target)
         }
@@ -276,7 +283,8 @@ public struct LocalStore: ObjectStore {
         while let relative = enumerator.nextObject() as? String {
             var isDirectory: ObjCBool = false
             if relative.hasPrefix(prefix), FileManager.default.fileExists(atPath: path(relative), isDirectory: &isDirectory), !isDirectory.boolValue,
-               !relative.contains(".tmp-"), !relative.hasSuffix(".store-lock") {
+                !relative.contains(".tmp-"), !relative.hasSuffix(".store-lock")
+            {
                 keys.append(relative)
             }
         }

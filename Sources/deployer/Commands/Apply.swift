@@ -50,7 +50,8 @@ struct Apply: AsyncParsableCommand {
                     saved = try JSONDecoder.iso.decode(DeployKit.Plan.self, from: data)
                 } catch {
                     let reason = (error as? DecodingError)?.brief ?? "not readable"
-                    throw CommandFailure("\(plan) is not a plan saved by 'deployer plan --out' (\(reason)): save it again with 'deployer plan -t TARGET --out FILE'")
+                    throw CommandFailure(
+                        "\(plan) is not a plan saved by 'deployer plan --out' (\(reason)): save it again with 'deployer plan -t TARGET --out FILE'")
                 }
             }
             var options = Deployer.ApplyOptions()
@@ -67,7 +68,9 @@ struct Apply: AsyncParsableCommand {
             let settings = options
             let result = try await Interrupts.run { try await deployer.apply(saved: chosen, options: settings) }
             if let removed = result.removedLock {
-                print("Removed lock \(removed.id) of \(removed.owner): its apply recorded deployment \(removed.finishedDeployment ?? "?") and did not release it.")
+                print(
+                    "Removed lock \(removed.id) of \(removed.owner): its apply recorded deployment \(removed.finishedDeployment ?? "?") and did not release it."
+                )
             }
             if let failure = result.releaseFailure { printNote("warning: " + failure) }
             if let record = result.record {

@@ -29,7 +29,9 @@ struct Deployments: AsyncParsableCommand {
             }
             if records.isEmpty { print("No deployments on target \(command.context.target.name).") }
             for record in records {
-                let what = record.destroyed == true ? "destroyed" : record.artifacts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.prefix(12))" }.joined(separator: " ")
+                let what =
+                    record.destroyed == true
+                    ? "destroyed" : record.artifacts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.prefix(12))" }.joined(separator: " ")
                 let note = record.rollbackOf.map { " (rollback to \($0))" } ?? ""
                 print("\(record.id)  \(ISO8601DateFormatter().string(from: record.at))  \(record.by)  \(what)\(note)")
             }

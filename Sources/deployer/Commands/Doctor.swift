@@ -36,7 +36,10 @@ struct Doctor: AsyncParsableCommand {
                     if check.status != .ok, let fix = check.fix { line += " — fix: \(fix)" }
                     print(line)
                 }
-                print(failed ? "doctor: target \(command.context.target.name) is not ready to deploy" : "doctor: target \(command.context.target.name) is ready to deploy")
+                print(
+                    failed
+                        ? "doctor: target \(command.context.target.name) is not ready to deploy"
+                        : "doctor: target \(command.context.target.name) is ready to deploy")
             }
             return failed
         }

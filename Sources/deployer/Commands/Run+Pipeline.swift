@@ -11,7 +11,9 @@ extension Run {
             return try await runExecution(pipeline, context: context, arguments: arguments, attachTo: nil)
         }
         guard attach == nil, idempotencyKey == nil, maxCost == nil else {
-            throw CommandFailure("--attach, --idempotency-key and --max-cost are for jobs; pipeline \(pipeline.name) takes --arg (given to every step), --timeout per step in the manifest")
+            throw CommandFailure(
+                "--attach, --idempotency-key and --max-cost are for jobs; pipeline \(pipeline.name) takes --arg (given to every step), --timeout per step in the manifest"
+            )
         }
         var withArguments = pipeline
         withArguments.arguments = pipeline.arguments.merging(arguments.mapKeys { $0.hasPrefix("--") ? $0 : "--" + $0 }) { $1 }
@@ -56,7 +58,9 @@ extension Run {
             throw CommandFailure("--max-cost is for jobs: bound pipeline \(pipeline.name)'s steps with timeout_minutes in the manifest")
         }
         guard arguments.isEmpty else {
-            throw CommandFailure("--arg: pipeline \(pipeline.name) on target \(context.target.name) runs its deployed state machine, whose step arguments are the manifest's (pipelines.\(pipeline.name).arguments): change them there and apply")
+            throw CommandFailure(
+                "--arg: pipeline \(pipeline.name) on target \(context.target.name) runs its deployed state machine, whose step arguments are the manifest's (pipelines.\(pipeline.name).arguments): change them there and apply"
+            )
         }
         let executions = PipelineExecutions(context: context)
         let target = context.target
@@ -75,7 +79,9 @@ extension Run {
             let handle = "\(Self.executionEngine):\(target.name):\(pipeline.name):\(name)"
             if !json {
                 print(started.reused ? "found \(handle) (an execution of this name exists); not starting another" : "started \(handle)")
-                print("pipeline \(pipeline.name) on \(target.name): steps \(pipeline.steps.map(\.name).joined(separator: ", ")); every step gets --run_id \(name)")
+                print(
+                    "pipeline \(pipeline.name) on \(target.name): steps \(pipeline.steps.map(\.name).joined(separator: ", ")); every step gets --run_id \(name)"
+                )
             }
         }
         let quiet = json
@@ -86,8 +92,10 @@ extension Run {
         let final: StepFunctionsClient.Execution
         var steps: [PipelineExecutions.StepEvent] = []
         do {
-            (final, steps) = try await Interrupts.run(first: "stopping execution \(name) of pipeline \(pipeline.name) (Step Functions stops the running step's run)",
-                                                      second: "quitting at once; the execution goes on: 'deployer run --attach \(Self.executionEngine):\(target.name):\(pipeline.name):\(name)'") {
+            (final, steps) = try await Interrupts.run(
+                first: "stopping execution \(name) of pipeline \(pipeline.name) (Step Functions stops the running step's run)",
+                second: "quitting at once; the execution goes on: 'deployer run --attach \(Self.executionEngine):\(target.name):\(pipeline.name):\(name)'"
+            ) {
                 try await executions.follow(arn, pipeline: pipeline, poll: poll) { line in if !quiet { print(line) } }
             }
         } catch let interrupted as Interrupted {
@@ -99,7 +107,9 @@ extension Run {
                     return try await executions.cancelRunningSteps(arn, pipeline: pipeline)
                 }
             } catch {
-                printError("\(signal): could not stop execution \(name) of pipeline \(pipeline.name): \(error); 'deployer run --attach \(Self.executionEngine):\(target.name):\(pipeline.name):\(name)' follows it")
+                printError(
+                    "\(signal): could not stop execution \(name) of pipeline \(pipeline.name): \(error); 'deployer run --attach \(Self.executionEngine):\(target.name):\(pipeline.name):\(name)' follows it"
+                )
                 return 1
             }
             let runs = (stopped ?? []).isEmpty ? "" : "; cancelled " + (stopped ?? []).joined(separator: ", ")
@@ -108,9 +118,11 @@ extension Run {
         }
         let state = PipelineExecutions.state(final.status)
         if json {
-            try printJSON(ExecutionOutput(pipeline: pipeline.name, runId: name, executionArn: arn, state: state, error: final.error, cause: final.cause,
-                                          startedAt: final.startDate, endedAt: final.stopDate,
-                                          steps: steps.map { ExecutionOutput.Step(step: $0.step, state: $0.state, handle: $0.handle, detail: $0.detail) }))
+            try printJSON(
+                ExecutionOutput(
+                    pipeline: pipeline.name, runId: name, executionArn: arn, state: state, error: final.error, cause: final.cause,
+                    startedAt: final.startDate, endedAt: final.stopDate,
+                    steps: steps.map { ExecutionOutput.Step(step: $0.step, state: $0.state, handle: $0.handle, detail: $0.detail) }))
         } else {
             let why = [final.error, final.cause].compactMap { $0 }.joined(separator: ": ")
             print("pipeline \(pipeline.name) run \(name): \(state)\(why.isEmpty ? "" : " (\(why))")")
@@ -154,6 +166,6 @@ struct PipelineOutput: Encodable {
 extension Dictionary where Key == String {
     /// The same values under new keys.
     func mapKeys(_ transform: (String) -> String) -> [String: Value] {
-        Dictionary<String, Value>(uniqueKeysWithValues: map { (transform($0.key), $0.value) })
+        [String: Value](uniqueKeysWithValues: map { (transform($0.key), $0.value) })
     }
 }

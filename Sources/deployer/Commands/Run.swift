@@ -12,15 +12,18 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start a deployed job (or attach to a run) and print its run handle ENGINE:TARGET:JOB:RUN_ID.",
         discussion: """
-        With --wait: exit 0 succeeded, 1 failed, 3 cancelled (also when Ctrl-C/SIGTERM cancelled it), 4 timed out, \
-        130/143 detached by a signal. On failure the engine's error and the tail of the driver log are printed. \
-        In CI (CI=true) a run started from the same workflow step gets the same idempotency key \
-        (GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_JOB, GITHUB_ACTION, the job and the target; not the attempt), \
-        so a re-run of the step returns the first run instead of starting a second one.
-        """
+            With --wait: exit 0 succeeded, 1 failed, 3 cancelled (also when Ctrl-C/SIGTERM cancelled it), 4 timed out, \
+            130/143 detached by a signal. On failure the engine's error and the tail of the driver log are printed. \
+            In CI (CI=true) a run started from the same workflow step gets the same idempotency key \
+            (GITHUB_REPOSITORY, GITHUB_RUN_ID, GITHUB_JOB, GITHUB_ACTION, the job and the target; not the attempt), \
+            so a re-run of the step returns the first run instead of starting a second one.
+            """
     )
 
-    @Argument(help: "The job or pipeline, as named in the manifest (not with --attach). A pipeline runs its steps in order and always waits; on AWS engines it is an execution of its deployed Step Functions state machine.")
+    @Argument(
+        help:
+            "The job or pipeline, as named in the manifest (not with --attach). A pipeline runs its steps in order and always waits; on AWS engines it is an execution of its deployed Step Functions state machine."
+    )
     var job: String?
 
     @OptionGroup var manifest: ManifestFlags
@@ -41,13 +44,21 @@ struct Run: AsyncParsableCommand {
     @Option(help: "On Ctrl-C or SIGTERM while waiting: cancel the run, detach, or ask (default: cancel in CI or without a terminal, else ask).")
     var onInterrupt: OnInterrupt?
 
-    @Option(help: ArgumentHelp("A run with this key started in the last 24 h is returned instead of starting another (default in CI: derived from the workflow step); for a pipeline on AWS, its execution's name.", valueName: "KEY"))
+    @Option(
+        help: ArgumentHelp(
+            "A run with this key started in the last 24 h is returned instead of starting another (default in CI: derived from the workflow step); for a pipeline on AWS, its execution's name.",
+            valueName: "KEY"))
     var idempotencyKey: String?
 
-    @Option(help: ArgumentHelp("Follow this run (started elsewhere) instead of starting one; states:TARGET:PIPELINE:RUN_ID follows a pipeline's execution.", valueName: "HANDLE"))
+    @Option(
+        help: ArgumentHelp(
+            "Follow this run (started elsewhere) instead of starting one; states:TARGET:PIPELINE:RUN_ID follows a pipeline's execution.", valueName: "HANDLE"))
     var attach: String?
 
-    @Option(help: ArgumentHelp("Bound the run's cost: converted at the target's prices into the engine's own time limit (Glue Timeout, EMR Serverless executionTimeoutMinutes).", valueName: "USD"))
+    @Option(
+        help: ArgumentHelp(
+            "Bound the run's cost: converted at the target's prices into the engine's own time limit (Glue Timeout, EMR Serverless executionTimeoutMinutes).",
+            valueName: "USD"))
     var maxCost: Double?
 
     @Flag(help: "Print the handle and final state as JSON.")
@@ -166,7 +177,10 @@ struct Run: AsyncParsableCommand {
                 output.state = info.state.rawValue
                 output.engineState = info.engineState
                 output.durationSeconds = info.durationSeconds
-                let note = info.state.isTerminal ? "ended \(info.state.rawValue) (\(info.engineState))" : "still \(info.engineState) after 2 minutes: the cancel request was sent; check 'deployer status \(handle.job) -t \(handle.target) --run \(handle.runId)'"
+                let note =
+                    info.state.isTerminal
+                    ? "ended \(info.state.rawValue) (\(info.engineState))"
+                    : "still \(info.engineState) after 2 minutes: the cancel request was sent; check 'deployer status \(handle.job) -t \(handle.target) --run \(handle.runId)'"
                 printError("cancelled \(handle) on interrupt: the run \(note)")
                 if json { try printSnakeJSON(output) }
                 return RunExit.interrupted
@@ -195,8 +209,9 @@ struct Run: AsyncParsableCommand {
                     code = RunExit.timedOut
                     output.state = "timed_out"
                     output.engineState = info.engineState
-                    let note = await runner.settleTimeout(job: handle.job, runId: handle.runId, handle: handle.description, target: handle.target,
-                                                          cancel: onTimeout == .cancel, after: timeout ?? "?")
+                    let note = await runner.settleTimeout(
+                        job: handle.job, runId: handle.runId, handle: handle.description, target: handle.target,
+                        cancel: onTimeout == .cancel, after: timeout ?? "?")
                     FileHandle.standardError.write(Data((note + "\n").utf8))
                 }
             }

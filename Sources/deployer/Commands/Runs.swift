@@ -7,7 +7,8 @@ extension RunState: ExpressibleByArgument {}
 struct Runs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List runs across the target's engine: state, start, duration, artifact, deployment.",
-        discussion: "Newest first. Runs started by deployer carry the artifact digest and deployment id they ran. Given a pipeline on a Step Functions engine: its executions, each step's state and run, and the cost (the steps' runs plus the state transitions)."
+        discussion:
+            "Newest first. Runs started by deployer carry the artifact digest and deployment id they ran. Given a pipeline on a Step Functions engine: its executions, each step's state and run, and the cost (the steps' runs plus the state transitions)."
     )
 
     @Argument(help: "Only this job, or this pipeline's executions (default: every job of the manifest).")
@@ -58,7 +59,9 @@ struct Runs: AsyncParsableCommand {
     /// A pipeline's executions (Step Functions engines).
     func executions(_ pipeline: Pipeline, context: DeployContext) async throws {
         guard context.target.plugin.orchestration == .stepFunctions else {
-            throw CommandFailure("pipeline \(pipeline.name) runs on this machine on target \(context.target.name): its runs are recorded under pipelines/\(context.target.name)/\(pipeline.name)/ in the target's store")
+            throw CommandFailure(
+                "pipeline \(pipeline.name) runs on this machine on target \(context.target.name): its runs are recorded under pipelines/\(context.target.name)/\(pipeline.name)/ in the target's store"
+            )
         }
         let cutoff = since.flatMap { Self.parseSince($0, now: context.now()) }
         var summaries = try await PipelineExecutions(context: context).summaries(pipeline: pipeline, limit: limit)
@@ -70,7 +73,9 @@ struct Runs: AsyncParsableCommand {
             return
         }
         guard !summaries.isEmpty else {
-            print("No executions of pipeline \(pipeline.name) on target \(context.target.name)\(state.map { " in state \($0.rawValue)" } ?? "")\(since.map { " since \($0)" } ?? "").")
+            print(
+                "No executions of pipeline \(pipeline.name) on target \(context.target.name)\(state.map { " in state \($0.rawValue)" } ?? "")\(since.map { " since \($0)" } ?? "")."
+            )
             return
         }
         let iso = ISO8601DateFormatter()
@@ -78,8 +83,11 @@ struct Runs: AsyncParsableCommand {
         for summary in summaries {
             let duration = summary.startedAt.map { (summary.endedAt ?? Date()).timeIntervalSince($0) }
             let steps = summary.steps.map { "\($0.step) \($0.state)\($0.handle.map { " " + $0 } ?? "")" }.joined(separator: "; ")
-            print([pipeline.name, summary.runId, summary.state, summary.startedAt.map { iso.string(from: $0) } ?? "-", duration.map(Status.duration) ?? "-",
-                   summary.cost?.text ?? "-", steps.isEmpty ? "-" : steps].joined(separator: "  "))
+            print(
+                [
+                    pipeline.name, summary.runId, summary.state, summary.startedAt.map { iso.string(from: $0) } ?? "-", duration.map(Status.duration) ?? "-",
+                    summary.cost?.text ?? "-", steps.isEmpty ? "-" : steps,
+                ].joined(separator: "  "))
             if let error = summary.error { print("    \(error)") }
         }
         let total = summaries.compactMap(\.cost?.usd).reduce(0, +)
@@ -109,8 +117,13 @@ struct Runs: AsyncParsableCommand {
             print(["JOB", "RUN", "STATE", "STARTED", "DURATION", "COST", "ARTIFACT", "DEPLOYMENT"].joined(separator: "  "))
             for entry in entries {
                 let run = entry.run
-                print([entry.job, run.id, run.state.rawValue, run.startedAt.map { iso.string(from: $0) } ?? "-", run.durationSeconds.map(Status.duration) ?? "-",
-                       run.cost.map { $0.text + ($0.estimate ? "~" : "") } ?? "-", run.metadata?.artifact.map { String($0.prefix(12)) } ?? "-", run.metadata?.deployment ?? "-"].joined(separator: "  "))
+                print(
+                    [
+                        entry.job, run.id, run.state.rawValue, run.startedAt.map { iso.string(from: $0) } ?? "-",
+                        run.durationSeconds.map(Status.duration) ?? "-",
+                        run.cost.map { $0.text + ($0.estimate ? "~" : "") } ?? "-", run.metadata?.artifact.map { String($0.prefix(12)) } ?? "-",
+                        run.metadata?.deployment ?? "-",
+                    ].joined(separator: "  "))
             }
         }
     }

@@ -12,7 +12,8 @@ struct Schedule: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "run-due",
             abstract: "Start each deployed local job whose schedule fired since the last call (what cron calls, e.g. every 5 minutes).",
-            discussion: "A firing starts one run even if this is called twice for it. A paused schedule does not start. The first call looks back 5 minutes. A scheduled pipeline that is due runs to its end here (its steps one after the other as 'deployer run PIPELINE' runs them), once per firing."
+            discussion:
+                "A firing starts one run even if this is called twice for it. A paused schedule does not start. The first call looks back 5 minutes. A scheduled pipeline that is due runs to its end here (its steps one after the other as 'deployer run PIPELINE' runs them), once per firing."
         )
 
         @OptionGroup var manifest: ManifestFlags

@@ -7,11 +7,11 @@ struct Sign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sign a raw HTTP/1.1 request with SigV4 and print it (debugging SignatureDoesNotMatch).",
         discussion: """
-        Reads the request (request line, headers, blank line, body) from FILE or standard input. The time is \
-        --date, else the request's X-Amz-Date header, else now. Existing Authorization, X-Amz-Date, \
-        X-Amz-Security-Token and x-amz-content-sha256 headers are replaced. The printed signature is real; \
-        the secret key never appears and a session token is shown as <redacted>.
-        """
+            Reads the request (request line, headers, blank line, body) from FILE or standard input. The time is \
+            --date, else the request's X-Amz-Date header, else now. Existing Authorization, X-Amz-Date, \
+            X-Amz-Security-Token and x-amz-content-sha256 headers are replaced. The printed signature is real; \
+            the secret key never appears and a session token is shown as <redacted>.
+            """
     )
 
     @Argument(help: "File holding the raw request; '-' or omitted reads standard input.")
@@ -91,16 +91,19 @@ struct Sign: AsyncParsableCommand {
         let transport = try AsyncHTTPTransport(caBundlePath: setup.caBundlePath)
         defer { Task { try? await transport.shutdown() } }
         guard let resolved = try await setup.credentialChain(transport: transport, region: region).resolve() else {
-            throw CommandFailure("no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or pass --access-key-id/--secret-access-key")
+            throw CommandFailure(
+                "no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or pass --access-key-id/--secret-access-key")
         }
         var options = SigV4Signer.Options.forService(service)
         if noNormalizePath { options.uriRules.normalize = false }
         // A request that carries x-amz-content-sha256 asks for it to be signed with the body's
         // hash, for any service (aws-c-auth's "signed body header"), not dropped as stale.
         if raw.headers.contains(where: { $0.name.lowercased() == "x-amz-content-sha256" }) { options.addContentSHA256Header = true }
-        let signer = SigV4Signer(credentials: resolved.credentials, region: host == "sts.amazonaws.com" ? "us-east-1" : region, service: service, options: options)
+        let signer = SigV4Signer(
+            credentials: resolved.credentials, region: host == "sts.amazonaws.com" ? "us-east-1" : region, service: service, options: options)
         let payload: Payload = unsignedPayload ? .unsigned : .bytes(raw.body)
-        let result = presign
+        let result =
+            presign
             ? signer.presign(raw.signingRequest, expires: expires, payload: unsignedPayload || service == "s3" ? .unsigned : payload, at: instant)
             : signer.sign(raw.signingRequest, payload: payload, at: instant)
         let token = resolved.credentials.sessionToken

@@ -61,7 +61,9 @@ struct Status: AsyncParsableCommand {
                 continue
             }
             do {
-                result.append(PipelineStatus(pipeline: pipeline.name, executions: try await PipelineExecutions(context: context).summaries(pipeline: pipeline, limit: limit)))
+                result.append(
+                    PipelineStatus(
+                        pipeline: pipeline.name, executions: try await PipelineExecutions(context: context).summaries(pipeline: pipeline, limit: limit)))
             } catch {
                 result.append(PipelineStatus(pipeline: pipeline.name, executions: [], error: "\(error)"))
             }
@@ -79,8 +81,9 @@ struct Status: AsyncParsableCommand {
             if status.executions.isEmpty, status.error == nil, status.deployed { lines.append("  no executions yet") }
             for execution in status.executions {
                 let duration = execution.startedAt.map { (execution.endedAt ?? Date()).timeIntervalSince($0) }
-                lines.append("  \(execution.runId)  \(execution.state)  \(execution.startedAt.map { iso.string(from: $0) } ?? "-")  \(duration.map(Status.duration) ?? "-")  \(execution.cost?.text ?? "-")  "
-                    + execution.steps.map { "\($0.step) \($0.state)" }.joined(separator: ", ") + (execution.error.map { "  (\($0))" } ?? ""))
+                lines.append(
+                    "  \(execution.runId)  \(execution.state)  \(execution.startedAt.map { iso.string(from: $0) } ?? "-")  \(duration.map(Status.duration) ?? "-")  \(execution.cost?.text ?? "-")  "
+                        + execution.steps.map { "\($0.step) \($0.state)" }.joined(separator: ", ") + (execution.error.map { "  (\($0))" } ?? ""))
             }
         }
         return lines.joined(separator: "\n")
@@ -99,7 +102,9 @@ struct Status: AsyncParsableCommand {
             let runner = Runner(context: command.context)
             if let run, let job {
                 let info = try await runner.detail(job: job, runId: run)
-                if json { try printSnakeJSON(RunOutput(target: command.context.target.name, job: job, run: info)) } else {
+                if json {
+                    try printSnakeJSON(RunOutput(target: command.context.target.name, job: job, run: info))
+                } else {
                     print("run:      \(RunHandle(engine: command.context.target.engine.rawValue, target: command.context.target.name, job: job, runId: run))")
                     print("state:    \(info.state.rawValue) (\(info.engineState))")
                     print("started:  \(info.startedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "-")")
@@ -107,7 +112,9 @@ struct Status: AsyncParsableCommand {
                     if let minutes = info.timeLimitMinutes { print("limit:    \(minutes) min") }
                     if let error = info.error { print("error:    \(error)") }
                     if let cost = info.cost { print("cost:     \(cost.text)\(cost.estimate ? " (estimate)" : "") = \(cost.basis)") }
-                    for (name, link) in info.links.sorted(by: { $0.key < $1.key }) { print("\(name.replacingOccurrences(of: "_", with: " ")):\(String(repeating: " ", count: max(1, 9 - name.count)))\(link)") }
+                    for (name, link) in info.links.sorted(by: { $0.key < $1.key }) {
+                        print("\(name.replacingOccurrences(of: "_", with: " ")):\(String(repeating: " ", count: max(1, 9 - name.count)))\(link)")
+                    }
                 }
                 return info.state == .failed || info.state == .timedOut
             }
@@ -123,7 +130,8 @@ struct Status: AsyncParsableCommand {
                     if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
                     print(Self.table(statuses, target: command.context.target.name) + Self.pipelineTable(executions))
                 }
-                let anyFailed = statuses.contains { ["failed", "timed_out"].contains($0.runs.first?.state ?? "") }
+                let anyFailed =
+                    statuses.contains { ["failed", "timed_out"].contains($0.runs.first?.state ?? "") }
                     || executions.contains { ["failed", "timed_out"].contains($0.executions.first?.state ?? "") }
                 let unreadable = statuses.filter { $0.error != nil }.map(\.job) + executions.filter { $0.error != nil }.map { "pipeline " + $0.pipeline }
                 if !watch {
@@ -148,7 +156,9 @@ struct Status: AsyncParsableCommand {
         for status in statuses {
             lines.append("")
             if let deployment = status.deployment {
-                lines.append("\(status.job): deployment \(deployment.id), artifact \(deployment.artifact.prefix(12)), \(iso.string(from: deployment.at)) by \(deployment.by)")
+                lines.append(
+                    "\(status.job): deployment \(deployment.id), artifact \(deployment.artifact.prefix(12)), \(iso.string(from: deployment.at)) by \(deployment.by)"
+                )
             } else {
                 lines.append("\(status.job): not deployed")
             }
@@ -157,7 +167,9 @@ struct Status: AsyncParsableCommand {
             if !status.runs.isEmpty {
                 lines.append("  " + ["RUN", "STATE", "STARTED", "DURATION", "COST", "ERROR"].joined(separator: "  "))
                 for run in status.runs {
-                    lines.append("  \(run.id)  \(run.state) (\(run.engineState))  \(run.startedAt.map { iso.string(from: $0) } ?? "-")  \(run.durationSeconds.map(duration) ?? "-")  \(run.cost.map { $0.text + ($0.estimate ? "~" : "") } ?? "-")  \(run.error ?? "")")
+                    lines.append(
+                        "  \(run.id)  \(run.state) (\(run.engineState))  \(run.startedAt.map { iso.string(from: $0) } ?? "-")  \(run.durationSeconds.map(duration) ?? "-")  \(run.cost.map { $0.text + ($0.estimate ? "~" : "") } ?? "-")  \(run.error ?? "")"
+                    )
                 }
             }
         }

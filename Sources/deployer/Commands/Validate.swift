@@ -15,7 +15,9 @@ struct Validate: AsyncParsableCommand {
         try await failing {
             let loaded = try manifest.load(target: target.target)
             if let name = target.target { _ = try loaded.target(name) }
-            print("\(manifest.file): valid (project \(loaded.project), \(loaded.targets.count) target\(loaded.targets.count == 1 ? "" : "s"), \(loaded.jobs.count) job\(loaded.jobs.count == 1 ? "" : "s"))")
+            print(
+                "\(manifest.file): valid (project \(loaded.project), \(loaded.targets.count) target\(loaded.targets.count == 1 ? "" : "s"), \(loaded.jobs.count) job\(loaded.jobs.count == 1 ? "" : "s"))"
+            )
         }
     }
 }

@@ -36,7 +36,8 @@ struct Whoami: AsyncParsableCommand {
                 throw CredentialError("no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or run where a role is available")
             }
             let identity = try await STSClient(client: session.client).getCallerIdentity()
-            let output = Output(account: identity.account, arn: identity.arn, userId: identity.userId, region: session.region, credentialSource: resolved.source)
+            let output = Output(
+                account: identity.account, arn: identity.arn, userId: identity.userId, region: session.region, credentialSource: resolved.source)
             if json {
                 try printJSON(output)
             } else {

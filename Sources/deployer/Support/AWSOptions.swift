@@ -39,8 +39,9 @@ struct AWSFlags: ParsableArguments {
     }
 
     var options: AWSOptions {
-        AWSOptions(region: region, profile: profile, accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, sessionToken: sessionToken,
-                   endpointURL: endpointURL, s3AddressingStyle: s3AddressingStyle, maxAttempts: maxAttempts)
+        AWSOptions(
+            region: region, profile: profile, accessKeyId: accessKeyId, secretAccessKey: secretAccessKey, sessionToken: sessionToken,
+            endpointURL: endpointURL, s3AddressingStyle: s3AddressingStyle, maxAttempts: maxAttempts)
     }
 }
 
@@ -69,8 +70,9 @@ struct AWSSession {
         }
         transport = try AsyncHTTPTransport(caBundlePath: setup.caBundlePath)
         credentials = setup.credentialChain(transport: transport, region: region)
-        client = AWSClient(configuration: setup.configuration(region: region), transport: transport, credentials: credentials,
-                           debug: flags.debug ? .standardError : nil)
+        client = AWSClient(
+            configuration: setup.configuration(region: region), transport: transport, credentials: credentials,
+            debug: flags.debug ? .standardError : nil)
     }
 
     func shutdown() async {

@@ -15,9 +15,11 @@ enum Interrupts {
 
     /// Runs `body` so that a signal cancels it; a body that ends because of the signal throws
     /// `Interrupted` carrying the signal and the body's own error.
-    static func run<T: Sendable>(first: String = "stopping at the next safe point (aborting uploads, releasing the lock); press Ctrl-C again to quit at once",
-                                 second: String = "quitting at once; a lock left behind is named in the 'locked' line above",
-                                 _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    static func run<T: Sendable>(
+        first: String = "stopping at the next safe point (aborting uploads, releasing the lock); press Ctrl-C again to quit at once",
+        second: String = "quitting at once; a lock left behind is named in the 'locked' line above",
+        _ body: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
         let state = State()
         var sources: [DispatchSourceSignal] = []
         for number in [SIGINT, SIGTERM] {

@@ -44,13 +44,15 @@ struct CommandContext {
         let manifest = try flags.load(target: target)
         var session: AWSSession?
         let chosen = try manifest.target(target)
-        context = try DeployContext.make(manifest: manifest, targetName: target, makeClient: { region in
-            var awsFlags = aws
-            if awsFlags.region == nil { awsFlags.region = chosen.region ?? region }
-            let made = try AWSSession(flags: awsFlags)
-            session = made
-            return made.client
-        }, log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
+        context = try DeployContext.make(
+            manifest: manifest, targetName: target,
+            makeClient: { region in
+                var awsFlags = aws
+                if awsFlags.region == nil { awsFlags.region = chosen.region ?? region }
+                let made = try AWSSession(flags: awsFlags)
+                session = made
+                return made.client
+            }, log: { line in FileHandle.standardError.write(Data((line + "\n").utf8)) })
         self.session = session
     }
 

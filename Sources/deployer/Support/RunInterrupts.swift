@@ -32,7 +32,9 @@ enum RunInterrupts {
         case detached(signal: Int32)
     }
 
-    static func follow<T: Sendable>(_ handle: RunHandle, runner: Runner, policy: OnInterrupt, _ body: @escaping @Sendable () async throws -> T) async throws -> Outcome<T> {
+    static func follow<T: Sendable>(_ handle: RunHandle, runner: Runner, policy: OnInterrupt, _ body: @escaping @Sendable () async throws -> T) async throws
+        -> Outcome<T>
+    {
         let first: String
         switch policy {
         case .cancel: first = "cancelling \(handle) (press Ctrl-C again to detach and leave it running)"
@@ -58,7 +60,8 @@ enum RunInterrupts {
                 }
                 return .cancelled(info)
             } catch let again as Interrupted {
-                printNote("detached: \(handle) (a cancel may be under way); check it with 'deployer status \(handle.job) -t \(handle.target) --run \(handle.runId)'")
+                printNote(
+                    "detached: \(handle) (a cancel may be under way); check it with 'deployer status \(handle.job) -t \(handle.target) --run \(handle.runId)'")
                 return .detached(signal: again.signal)
             }
         }

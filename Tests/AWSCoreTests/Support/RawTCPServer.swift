@@ -86,7 +86,8 @@ final class RawTCPServer: @unchecked Sendable {
 
         func headerEnd() -> Int? {
             guard pending.count >= 4 else { return nil }
-            for index in 0...(pending.count - 4) where pending[index] == 13 && pending[index + 1] == 10 && pending[index + 2] == 13 && pending[index + 3] == 10 {
+            for index in 0...(pending.count - 4) where pending[index] == 13 && pending[index + 1] == 10 && pending[index + 2] == 13 && pending[index + 3] == 10
+            {
                 return index
             }
             return nil

@@ -7,6 +7,7 @@ Prints "port N" once listening; exits when its stdin closes (the test ended or d
 Whatever host is asked for, the tunnel goes to 127.0.0.1 on the requested port, so a test can use a
 name that only the proxy "resolves" and so prove the request went through it.
 """
+
 import base64
 import os
 import signal

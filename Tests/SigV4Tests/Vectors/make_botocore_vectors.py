@@ -5,6 +5,7 @@ Writes JSON cases the Swift tests replay: the same request must give the same ca
 request, string to sign and Authorization header. Usage:
     make_botocore_vectors.py --count 300 --seed 7 --out botocore-random.json
 """
+
 import argparse
 import base64
 import datetime
@@ -94,8 +95,7 @@ def make_case(rng: random.Random, index: int) -> dict:
     token = "FQoGZXIvYXdzE" + "".join(rng.choice(UNRESERVED) for _ in range(40)) if rng.random() < 0.3 else None
     access_key = "AKIDEXAMPLE%d" % index
     secret = "".join(rng.choice(UNRESERVED + "/+") for _ in range(40))
-    when = datetime.datetime(2015 + rng.randint(0, 10), rng.randint(1, 12), rng.randint(1, 28),
-                             rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59))
+    when = datetime.datetime(2015 + rng.randint(0, 10), rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59))
 
     url = f"http://{host}{path}" + (f"?{query}" if query else "")
     request = AWSRequest(method=method, url=url, data=body)

@@ -9,7 +9,8 @@ public struct EMRConfiguration: EngineConfiguration, Equatable, Decodable {
     public var logURI: String?
 
     enum CodingKeys: String, CodingKey {
-        case clusterId = "cluster_id", logURI = "log_uri"
+        case clusterId = "cluster_id"
+        case logURI = "log_uri"
     }
 
     /// Settings for cluster `clusterId`.
@@ -41,10 +42,13 @@ public struct EMRPlugin: EnginePlugin {
 
     /// `emr: {cluster_id, log_uri}`.
     public var targetFields: [String: Schema.Field] {
-        ["emr": .init(.object([
-            "cluster_id": .init(.string(pattern: "^j-[A-Z0-9]+$", hint: "an EMR cluster id such as j-2AXXXXXXGAPLF"), required: true),
-            "log_uri": .init(.string()),
-        ]))]
+        [
+            "emr": .init(
+                .object([
+                    "cluster_id": .init(.string(pattern: "^j-[A-Z0-9]+$", hint: "an EMR cluster id such as j-2AXXXXXXGAPLF"), required: true),
+                    "log_uri": .init(.string()),
+                ]))
+        ]
     }
 
     /// Requires the `emr` section.
@@ -84,8 +88,9 @@ public struct EMRPlugin: EnginePlugin {
                 "HadoopJarStep": .object(["Jar": .string("command-runner.jar"), "Args.$": .string(StateMachine.arrayWithRunId(literals))]),
             ]),
         ])
-        return StateMachine.Task(resource: "arn:aws:states:::elasticmapreduce:addStep.sync", parameters: parameters,
-                                 transientErrors: ["ElasticMapReduce.InternalServerErrorException", "ElasticMapReduce.ThrottlingException"])
+        return StateMachine.Task(
+            resource: "arn:aws:states:::elasticmapreduce:addStep.sync", parameters: parameters,
+            transientErrors: ["ElasticMapReduce.InternalServerErrorException", "ElasticMapReduce.ThrottlingException"])
     }
 
     public var prices: [String: String] { ["emr_cluster_hour": "the whole EMR cluster, per hour (no default)"] }
@@ -93,8 +98,11 @@ public struct EMRPlugin: EnginePlugin {
     /// An estimate: the step's hours at the whole cluster's hourly price (`emr_cluster_hour`).
     public func cost(_ usage: RunUsage, pricing: Pricing) -> RunCost? {
         guard let seconds = usage.executionSeconds, let hourly = pricing.emrClusterHour else { return nil }
-        return RunCost(usd: seconds / 3600 * hourly, estimate: true,
-                       basis: "estimate: \(Pricing.format(seconds / 3600)) h of the step × $\(Pricing.format(hourly)) per cluster-hour (the whole cluster's price, not the step's share)")
+        return RunCost(
+            usd: seconds / 3600 * hourly, estimate: true,
+            basis:
+                "estimate: \(Pricing.format(seconds / 3600)) h of the step × $\(Pricing.format(hourly)) per cluster-hour (the whole cluster's price, not the step's share)"
+        )
     }
 
     /// The cluster is running.

@@ -112,8 +112,9 @@ public struct EMRStepEngine: EngineDriver {
         let id = step.id ?? "?"
         var links = ["console": consoleURL(region: target.region, "emr/home?region={region}#/clusterDetails/\(clusterId)")]
         if let logURI = configuration?.logURI { links["logs"] = (logURI.hasSuffix("/") ? logURI : logURI + "/") + "\(clusterId)/steps/\(id)/" }
-        return RunInfo(id: id, state: Self.state(raw), engineState: raw, startedAt: started, endedAt: ended,
-                       error: failure?.message ?? failure?.reason, metadata: metadata, usage: usage, links: links)
+        return RunInfo(
+            id: id, state: Self.state(raw), engineState: raw, startedAt: started, endedAt: ended,
+            error: failure?.message ?? failure?.reason, metadata: metadata, usage: usage, links: links)
     }
 
     /// DescribeStep.

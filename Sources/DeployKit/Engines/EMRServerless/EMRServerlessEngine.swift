@@ -29,7 +29,9 @@ public struct EMRServerlessEngine: EngineDriver {
     /// Throws when the application does not exist or is terminated.
     public func preflight() async throws {
         guard let application = try await emr.getApplication(id: applicationId) else {
-            throw DeployError("EMR Serverless application \(applicationId) (targets.\(target.name).emr_serverless.application_id) does not exist in \(target.region ?? "the region")")
+            throw DeployError(
+                "EMR Serverless application \(applicationId) (targets.\(target.name).emr_serverless.application_id) does not exist in \(target.region ?? "the region")"
+            )
         }
         if let state = application.state, ["TERMINATED"].contains(state) {
             throw DeployError("EMR Serverless application \(applicationId) is \(state): recreate it with terraform")
@@ -52,11 +54,13 @@ public struct EMRServerlessEngine: EngineDriver {
             "applicationId": .string(applicationId),
             "executionRoleArn": .string(configuration?.executionRoleArn ?? target.roleArn ?? ""),
             "name": .string(name),
-            "jobDriver": .object(["sparkSubmit": .object([
-                "entryPoint": .string(artifact.entryPoint),
-                "entryPointArguments": .array(arguments.map(JSONValue.string)),
-                "sparkSubmitParameters": .string(parameters),
-            ])]),
+            "jobDriver": .object([
+                "sparkSubmit": .object([
+                    "entryPoint": .string(artifact.entryPoint),
+                    "entryPointArguments": .array(arguments.map(JSONValue.string)),
+                    "sparkSubmitParameters": .string(parameters),
+                ])
+            ]),
             "artifact": .string(digest),
         ]
         if let dependencies = artifact.dependencies { definition["dependencies"] = .string(dependencies.digest) }
@@ -64,7 +68,9 @@ public struct EMRServerlessEngine: EngineDriver {
         // EMR Serverless counts attempts, the first included.
         if let retries = settings.retries { definition["retryPolicy"] = .object(["maxAttempts": .number(Double(retries + 1))]) }
         if let logURI = configuration?.logURI {
-            definition["configurationOverrides"] = .object(["monitoringConfiguration": .object(["s3MonitoringConfiguration": .object(["logUri": .string(logURI)])])])
+            definition["configurationOverrides"] = .object([
+                "monitoringConfiguration": .object(["s3MonitoringConfiguration": .object(["logUri": .string(logURI)])])
+            ])
         }
         return .object(definition)
     }
@@ -75,7 +81,9 @@ public struct EMRServerlessEngine: EngineDriver {
     public func checkArguments(_ arguments: [String: String], source: String) throws {
         for (key, value) in arguments.sorted(by: { $0.key < $1.key }) {
             if value.allSatisfy(\.isWhitespace) {
-                throw DeployError("\(source) \(key): EMR Serverless refuses an empty or blank argument value (entryPointArguments need a non-space character): give a value or leave the argument out")
+                throw DeployError(
+                    "\(source) \(key): EMR Serverless refuses an empty or blank argument value (entryPointArguments need a non-space character): give a value or leave the argument out"
+                )
             }
             if value.count > 10_280 || key.count > 10_280 {
                 throw DeployError("\(source) \(key): EMR Serverless takes at most 10280 characters per argument")
@@ -148,7 +156,8 @@ public struct EMRServerlessEngine: EngineDriver {
                 index += 2
             }
         }
-        return RunMetadata(idempotencyKey: tags["deployer-run-key"], artifact: tags["deployer-artifact"], deployment: tags["deployer-deployment"], arguments: arguments)
+        return RunMetadata(
+            idempotencyKey: tags["deployer-run-key"], artifact: tags["deployer-artifact"], deployment: tags["deployer-deployment"], arguments: arguments)
     }
 
     static func state(_ raw: String) -> RunState {
@@ -176,11 +185,12 @@ public struct EMRServerlessEngine: EngineDriver {
         if let logURI = configuration?.logURI {
             links["logs"] = (logURI.hasSuffix("/") ? logURI : logURI + "/") + "applications/\(app)/jobs/\(id)/"
         }
-        var info = RunInfo(id: id, state: Self.state(raw), engineState: raw,
-                           startedAt: run.createdAt, endedAt: Self.state(raw).isTerminal ? run.updatedAt : nil,
-                           error: run.stateDetails.flatMap { $0.isEmpty ? nil : $0 },
-                           metadata: Self.metadata(tags: run.tags ?? [:], entryPointArguments: run.jobDriver?.sparkSubmit?.entryPointArguments),
-                           usage: usage, links: links)
+        var info = RunInfo(
+            id: id, state: Self.state(raw), engineState: raw,
+            startedAt: run.createdAt, endedAt: Self.state(raw).isTerminal ? run.updatedAt : nil,
+            error: run.stateDetails.flatMap { $0.isEmpty ? nil : $0 },
+            metadata: Self.metadata(tags: run.tags ?? [:], entryPointArguments: run.jobDriver?.sparkSubmit?.entryPointArguments),
+            usage: usage, links: links)
         info.timeLimitMinutes = run.executionTimeoutMinutes
         return info
     }
@@ -192,7 +202,9 @@ public struct EMRServerlessEngine: EngineDriver {
 
     /// The Spark UI (GetDashboardForJobRun: a URL valid for an hour).
     public func detailLinks(name: String, definition: JSONValue, runId: String) async -> [String: String] {
-        guard let url = try? await emr.getDashboardForJobRun(applicationId: definition["applicationId"]?.stringValue ?? applicationId, runId: runId) else { return [:] }
+        guard let url = try? await emr.getDashboardForJobRun(applicationId: definition["applicationId"]?.stringValue ?? applicationId, runId: runId) else {
+            return [:]
+        }
         return ["spark_ui": url]
     }
 
@@ -201,14 +213,23 @@ public struct EMRServerlessEngine: EngineDriver {
     public func timeoutMinutes(forMaxCost maxCost: Double, pricing: Pricing, definition: JSONValue) async throws -> (minutes: Int, explanation: String) {
         let app = definition["applicationId"]?.stringValue ?? applicationId
         guard let application = try await emr.getApplication(id: app), let capacity = application.maximumCapacity,
-              let cpu = capacity.cpu.flatMap(Self.quantity), let memory = capacity.memory.flatMap(Self.quantity) else {
-            throw DeployError("--max-cost needs a maximum capacity on EMR Serverless application \(app) (its cost per hour is unbounded without one): set maximum_capacity in terraform")
+            let cpu = capacity.cpu.flatMap(Self.quantity), let memory = capacity.memory.flatMap(Self.quantity)
+        else {
+            throw DeployError(
+                "--max-cost needs a maximum capacity on EMR Serverless application \(app) (its cost per hour is unbounded without one): set maximum_capacity in terraform"
+            )
         }
         let disk = capacity.disk.flatMap(Self.quantity) ?? 0
         let hourly = cpu * pricing.emrServerlessVCPUHour + memory * pricing.emrServerlessMemoryGBHour + disk * pricing.emrServerlessStorageGBHour
         let minutes = Pricing.minutes(maxCost: maxCost, hourly: hourly)
-        guard minutes >= 1 else { throw DeployError("--max-cost \(Pricing.format(maxCost)) buys less than one minute of application \(app) at full capacity ($\(Pricing.format(hourly))/h)") }
-        return (minutes, "at most \(Pricing.format(cpu)) vCPU, \(Pricing.format(memory)) GB, \(Pricing.format(disk)) GB disk = $\(Pricing.format(hourly))/h → executionTimeoutMinutes \(minutes)")
+        guard minutes >= 1 else {
+            throw DeployError(
+                "--max-cost \(Pricing.format(maxCost)) buys less than one minute of application \(app) at full capacity ($\(Pricing.format(hourly))/h)")
+        }
+        return (
+            minutes,
+            "at most \(Pricing.format(cpu)) vCPU, \(Pricing.format(memory)) GB, \(Pricing.format(disk)) GB disk = $\(Pricing.format(hourly))/h → executionTimeoutMinutes \(minutes)"
+        )
     }
 
     /// `400 vCPU`, `3000 GB`, `2 TB` → the number in vCPU or GB.

@@ -56,8 +56,14 @@ extension EMRServerlessPlugin {
             var rest: [String] = []
             var skip = false
             for word in kept {
-                if skip { skip = false; continue }
-                if word == "--py-files" { skip = true; continue }
+                if skip {
+                    skip = false
+                    continue
+                }
+                if word == "--py-files" {
+                    skip = true
+                    continue
+                }
                 rest.append(word)
             }
             if !rest.isEmpty { settings.append("spark_submit_parameters: \(Importer.quote(rest.joined(separator: " ")))") }

@@ -11,7 +11,9 @@ public struct EMRServerlessConfiguration: EngineConfiguration, Equatable, Decoda
     public var logURI: String?
 
     enum CodingKeys: String, CodingKey {
-        case applicationId = "application_id", executionRoleArn = "execution_role_arn", logURI = "log_uri"
+        case applicationId = "application_id"
+        case executionRoleArn = "execution_role_arn"
+        case logURI = "log_uri"
     }
 
     /// Settings for application `applicationId`.
@@ -55,11 +57,14 @@ public struct EMRServerlessPlugin: EnginePlugin {
 
     /// `emr_serverless: {application_id, execution_role_arn, log_uri}`.
     public var targetFields: [String: Schema.Field] {
-        ["emr_serverless": .init(.object([
-            "application_id": .init(.string(), required: true),
-            "execution_role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN")),
-            "log_uri": .init(.string()),
-        ]))]
+        [
+            "emr_serverless": .init(
+                .object([
+                    "application_id": .init(.string(), required: true),
+                    "execution_role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN")),
+                    "log_uri": .init(.string()),
+                ]))
+        ]
     }
 
     /// Requires the `emr_serverless` section; the execution role defaults to `role_arn`.
@@ -84,7 +89,9 @@ public struct EMRServerlessPlugin: EnginePlugin {
         var literals: [String] = []
         if case .array(let existing)? = submit["entryPointArguments"] { literals = existing.compactMap(\.stringValue) }
         literals += EMRServerlessEngine.argumentList(arguments.filter { $0.key != Pipeline.runIdArgument })
-        var sparkSubmit: [String: JSONValue] = ["EntryPoint": submit["entryPoint"] ?? .null, "EntryPointArguments.$": .string(StateMachine.arrayWithRunId(literals))]
+        var sparkSubmit: [String: JSONValue] = [
+            "EntryPoint": submit["entryPoint"] ?? .null, "EntryPointArguments.$": .string(StateMachine.arrayWithRunId(literals)),
+        ]
         if let parameters = submit["sparkSubmitParameters"] { sparkSubmit["SparkSubmitParameters"] = parameters }
         var parameters: [String: JSONValue] = [
             "ApplicationId": .string(application), "Name": .string(name),
@@ -95,8 +102,9 @@ public struct EMRServerlessPlugin: EnginePlugin {
         if let logUri = template["configurationOverrides"]?["monitoringConfiguration"]?["s3MonitoringConfiguration"]?["logUri"] {
             parameters["ConfigurationOverrides"] = .object(["MonitoringConfiguration": .object(["S3MonitoringConfiguration": .object(["LogUri": logUri])])])
         }
-        return StateMachine.Task(resource: "arn:aws:states:::emr-serverless:startJobRun.sync", parameters: .object(parameters),
-                                 transientErrors: ["EMRServerless.ThrottlingException", "EMRServerless.InternalServerException"])
+        return StateMachine.Task(
+            resource: "arn:aws:states:::emr-serverless:startJobRun.sync", parameters: .object(parameters),
+            transientErrors: ["EMRServerless.ThrottlingException", "EMRServerless.InternalServerException"])
     }
     /// `deployer import` reads existing ones.
     public var importsExisting: Bool { true }
@@ -115,9 +123,11 @@ public struct EMRServerlessPlugin: EnginePlugin {
 
     /// `emr_serverless_vcpu_hour`, `emr_serverless_memory_gb_hour`, `emr_serverless_storage_gb_hour`.
     public var prices: [String: String] {
-        ["emr_serverless_vcpu_hour": "EMR Serverless, per vCPU-hour (default 0.052624)",
-         "emr_serverless_memory_gb_hour": "EMR Serverless, per GB-hour of memory (default 0.0057785)",
-         "emr_serverless_storage_gb_hour": "EMR Serverless, per GB-hour of storage (default 0.000111)"]
+        [
+            "emr_serverless_vcpu_hour": "EMR Serverless, per vCPU-hour (default 0.052624)",
+            "emr_serverless_memory_gb_hour": "EMR Serverless, per GB-hour of memory (default 0.0057785)",
+            "emr_serverless_storage_gb_hour": "EMR Serverless, per GB-hour of storage (default 0.000111)",
+        ]
     }
 
     /// The billed vCPU, memory and storage hours at the target's prices.
@@ -127,8 +137,11 @@ public struct EMRServerlessPlugin: EnginePlugin {
         let memory = usage.memoryGBHours ?? 0
         let storage = usage.storageGBHours ?? 0
         let usd = vcpu * pricing.emrServerlessVCPUHour + memory * pricing.emrServerlessMemoryGBHour + storage * pricing.emrServerlessStorageGBHour
-        return RunCost(usd: usd, estimate: false,
-                       basis: "\(Pricing.format(vcpu)) vCPU-h × $\(Pricing.format(pricing.emrServerlessVCPUHour)) + \(Pricing.format(memory)) GB-h × $\(Pricing.format(pricing.emrServerlessMemoryGBHour)) + \(Pricing.format(storage)) storage GB-h × $\(Pricing.format(pricing.emrServerlessStorageGBHour))")
+        return RunCost(
+            usd: usd, estimate: false,
+            basis:
+                "\(Pricing.format(vcpu)) vCPU-h × $\(Pricing.format(pricing.emrServerlessVCPUHour)) + \(Pricing.format(memory)) GB-h × $\(Pricing.format(pricing.emrServerlessMemoryGBHour)) + \(Pricing.format(storage)) storage GB-h × $\(Pricing.format(pricing.emrServerlessStorageGBHour))"
+        )
     }
 
     /// The application exists and is not terminated.
@@ -159,8 +172,10 @@ public struct EMRServerlessPlugin: EnginePlugin {
     public func runEventPattern(name: String, engineDefinition: JSONValue, on: [String], target: Target) -> String? {
         let states = Set(on.map { $0 == "stopped" ? "CANCELLED" : "FAILED" }).sorted()
         let app = engineDefinition["applicationId"]?.stringValue ?? target.configuration(EMRServerlessConfiguration.self)?.applicationId ?? ""
-        return Automation.json(["source": ["aws.emr-serverless"], "detail-type": ["EMR Serverless Job Run State Change"],
-                                "detail": ["applicationId": [app], "state": states]])
+        return Automation.json([
+            "source": ["aws.emr-serverless"], "detail-type": ["EMR Serverless Job Run State Change"],
+            "detail": ["applicationId": [app], "state": states],
+        ])
     }
 
     /// Run, application, state, its details and the application's console page.
@@ -168,6 +183,8 @@ public struct EMRServerlessPlugin: EnginePlugin {
         let region = target.region ?? "us-east-1"
         return RunEventMessage(
             inputPaths: ["app": "$.detail.applicationId", "run": "$.detail.jobRunId", "state": "$.detail.state", "details": "$.detail.stateDetails"],
-            inputTemplate: "\"deployer (target \(target.name)): EMR Serverless run <run> of application <app> ended <state>: <details>. https://\(region).console.aws.amazon.com/emr/home?region=\(region)#/serverless-applications/<app>\"")
+            inputTemplate:
+                "\"deployer (target \(target.name)): EMR Serverless run <run> of application <app> ended <state>: <details>. https://\(region).console.aws.amazon.com/emr/home?region=\(region)#/serverless-applications/<app>\""
+        )
     }
 }

@@ -15,7 +15,9 @@ public struct GlueEngine: EngineDriver {
     }
 
     /// Fields deployer manages; everything else on a live job is kept on update.
-    static let managedFields = ["Role", "Command", "GlueVersion", "WorkerType", "NumberOfWorkers", "Timeout", "ExecutionProperty", "DefaultArguments", "Description", "MaxRetries"]
+    static let managedFields = [
+        "Role", "Command", "GlueVersion", "WorkerType", "NumberOfWorkers", "Timeout", "ExecutionProperty", "DefaultArguments", "Description", "MaxRetries",
+    ]
 
     /// Nothing to check: Glue needs no fixed infrastructure.
     public func preflight() async throws {}
@@ -80,7 +82,11 @@ public struct GlueEngine: EngineDriver {
         if live == nil {
             var create = fields.mapValues(\.any)
             create["Name"] = name
-            if !target.tags.isEmpty { create["Tags"] = target.tags.merging(["managed-by": "deployer"]) { $1 } } else { create["Tags"] = ["managed-by": "deployer"] }
+            if !target.tags.isEmpty {
+                create["Tags"] = target.tags.merging(["managed-by": "deployer"]) { $1 }
+            } else {
+                create["Tags"] = ["managed-by": "deployer"]
+            }
             do {
                 try await glue.createJob(create)
                 return
@@ -140,10 +146,12 @@ public struct GlueEngine: EngineDriver {
         let encodedName = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name
         let links = [
             "console": consoleURL(region: target.region, "gluestudio/home?region={region}#/job/\(encodedName)/run/\(id)"),
-            "logs": consoleURL(region: target.region, "cloudwatch/home?region={region}#logsV2:log-groups/log-group/$252Faws-glue$252Fjobs$252Foutput/log-events/\(id)"),
+            "logs": consoleURL(
+                region: target.region, "cloudwatch/home?region={region}#logsV2:log-groups/log-group/$252Faws-glue$252Fjobs$252Foutput/log-events/\(id)"),
         ]
-        var info = RunInfo(id: id, state: Self.state(raw), engineState: raw, startedAt: run.startedOn, endedAt: run.completedOn, error: run.errorMessage,
-                           metadata: RunMetadata.from(arguments: run.arguments ?? [:]), usage: usage, links: links)
+        var info = RunInfo(
+            id: id, state: Self.state(raw), engineState: raw, startedAt: run.startedOn, endedAt: run.completedOn, error: run.errorMessage,
+            metadata: RunMetadata.from(arguments: run.arguments ?? [:]), usage: usage, links: links)
         info.timeLimitMinutes = run.timeout
         return info
     }
@@ -161,9 +169,14 @@ public struct GlueEngine: EngineDriver {
         let hourly = workers * dpu * pricing.glueDPUHour
         let minutes = Pricing.minutes(maxCost: maxCost, hourly: hourly)
         guard minutes >= 1 else {
-            throw DeployError("--max-cost \(Pricing.format(maxCost)) buys less than one minute of \(Pricing.format(workers * dpu)) DPUs at $\(Pricing.format(pricing.glueDPUHour))/DPU-hour ($\(Pricing.format(hourly))/h)")
+            throw DeployError(
+                "--max-cost \(Pricing.format(maxCost)) buys less than one minute of \(Pricing.format(workers * dpu)) DPUs at $\(Pricing.format(pricing.glueDPUHour))/DPU-hour ($\(Pricing.format(hourly))/h)"
+            )
         }
-        return (minutes, "\(Pricing.format(workers * dpu)) DPUs × $\(Pricing.format(pricing.glueDPUHour))/DPU-hour = $\(Pricing.format(hourly))/h → Timeout \(minutes) min")
+        return (
+            minutes,
+            "\(Pricing.format(workers * dpu)) DPUs × $\(Pricing.format(pricing.glueDPUHour))/DPU-hour = $\(Pricing.format(hourly))/h → Timeout \(minutes) min"
+        )
     }
 
     /// The job's latest runs, at most `limit`; none when the job does not exist.
@@ -186,7 +199,9 @@ public struct GlueEngine: EngineDriver {
     }
 
     /// CloudWatch pages from the cursor's forward token on (at most 100 pages a call).
-    public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool, after cursor: LogCursor) async throws -> (lines: [String], cursor: LogCursor) {
+    public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool, after cursor: LogCursor) async throws -> (
+        lines: [String], cursor: LogCursor
+    ) {
         let group = stderr ? "/aws-glue/jobs/error" : "/aws-glue/jobs/output"
         var lines: [String] = []
         var token = cursor.token

@@ -3,7 +3,9 @@ import Foundation
 
 extension GluePlugin {
     /// Arguments deployer sets on every Glue job itself; not copied into the manifest.
-    static let managedArguments: Set<String> = ["--extra-py-files", "--job-language", "--enable-continuous-cloudwatch-log", "--enable-metrics", "--deployer-artifact"]
+    static let managedArguments: Set<String> = [
+        "--extra-py-files", "--job-language", "--enable-continuous-cloudwatch-log", "--enable-metrics", "--deployer-artifact",
+    ]
 
     /// Imports the Glue job named `identifier` (GetJob).
     public func importManifest(_ identifier: String, client: AWSClient) async throws -> String {
@@ -36,7 +38,9 @@ extension GluePlugin {
         if let workerType = job["WorkerType"] as? String { glue.append("worker_type: \(workerType)") }
         if let workers = (job["NumberOfWorkers"] as? NSNumber)?.intValue { glue.append("number_of_workers: \(workers)") }
         if let timeout = (job["Timeout"] as? NSNumber)?.intValue { glue.append("timeout_minutes: \(timeout)") }
-        if let concurrency = ((job["ExecutionProperty"] as? [String: Any])?["MaxConcurrentRuns"] as? NSNumber)?.intValue { glue.append("max_concurrent_runs: \(concurrency)") }
+        if let concurrency = ((job["ExecutionProperty"] as? [String: Any])?["MaxConcurrentRuns"] as? NSNumber)?.intValue {
+            glue.append("max_concurrent_runs: \(concurrency)")
+        }
         if let retries = (job["MaxRetries"] as? NSNumber)?.intValue, retries > 0 { glue.append("retries: \(retries)") }
         if !glue.isEmpty {
             lines.append("    engines:")

@@ -53,9 +53,12 @@ public struct GluePlugin: EnginePlugin {
         var args: [String: JSONValue] = [:]
         for (key, value) in arguments where key != Pipeline.runIdArgument { args[key.hasPrefix("--") ? key : "--" + key] = .string(value) }
         args[Pipeline.runIdArgument + ".$"] = .string(StateMachine.runIdPath)
-        return StateMachine.Task(resource: "arn:aws:states:::glue:startJobRun.sync",
-                                 parameters: .object(["JobName": .string(name), "Arguments": .object(args)]),
-                                 transientErrors: ["Glue.ThrottlingException", "Glue.InternalServiceException", "Glue.OperationTimeoutException", "Glue.ConcurrentRunsExceededException"])
+        return StateMachine.Task(
+            resource: "arn:aws:states:::glue:startJobRun.sync",
+            parameters: .object(["JobName": .string(name), "Arguments": .object(args)]),
+            transientErrors: [
+                "Glue.ThrottlingException", "Glue.InternalServiceException", "Glue.OperationTimeoutException", "Glue.ConcurrentRunsExceededException",
+            ])
     }
     /// `deployer import` reads existing ones.
     public var importsExisting: Bool { true }
@@ -120,6 +123,8 @@ public struct GluePlugin: EnginePlugin {
         let region = target.region ?? "us-east-1"
         return RunEventMessage(
             inputPaths: ["job": "$.detail.jobName", "run": "$.detail.jobRunId", "state": "$.detail.state", "message": "$.detail.message"],
-            inputTemplate: "\"deployer (target \(target.name)): Glue job <job> run <run> ended <state>: <message>. https://\(region).console.aws.amazon.com/gluestudio/home?region=\(region)#/job/<job>/run/<run>\"")
+            inputTemplate:
+                "\"deployer (target \(target.name)): Glue job <job> run <run> ended <state>: <message>. https://\(region).console.aws.amazon.com/gluestudio/home?region=\(region)#/job/<job>/run/<run>\""
+        )
     }
 }

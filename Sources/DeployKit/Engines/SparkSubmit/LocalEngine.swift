@@ -69,11 +69,15 @@ public struct LocalEngine: EngineDriver {
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
         let python = environment["DEPLOYER_JOBS_PYTHON"] ?? "python3"
-        if let result = try? Subprocess.run([python, "-c", "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'bin', 'spark-submit'))"], timeout: .seconds(60)),
-           result.status == 0, FileManager.default.fileExists(atPath: result.text) {
+        if let result = try? Subprocess.run(
+            [python, "-c", "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'bin', 'spark-submit'))"], timeout: .seconds(60)),
+            result.status == 0, FileManager.default.fileExists(atPath: result.text)
+        {
             return result.text
         }
-        throw DeployError("spark-submit not found: run 'bash Tests/setup.sh' (installs pyspark), put spark-submit on PATH, or set targets.\(target.name).\(target.engine == .spark ? "spark" : "local").spark_submit")
+        throw DeployError(
+            "spark-submit not found: run 'bash Tests/setup.sh' (installs pyspark), put spark-submit on PATH, or set targets.\(target.name).\(target.engine == .spark ? "spark" : "local").spark_submit"
+        )
     }
 
     /// The interpreter jobs run with: `python:` of the target, `$PYSPARK_PYTHON`, or python3.
@@ -138,7 +142,8 @@ public struct LocalEngine: EngineDriver {
         let staging = directory + ".staging-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: staging) }
-        let result = try Subprocess.run([python, "-I", "-S", "-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", archive, staging], timeout: .seconds(300))
+        let result = try Subprocess.run(
+            [python, "-I", "-S", "-c", "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])", archive, staging], timeout: .seconds(300))
         guard result.status == 0 else { throw DeployError("cannot unpack \(archive) with \(python): redeploy with 'deployer apply -t \(target.name)'") }
         FileManager.default.createFile(atPath: staging + "/.complete", contents: Data())
         try ContentAddressedFolder.place(staging, at: directory, marker: ".complete", what: "the unpacked bundle")
@@ -172,10 +177,14 @@ public struct LocalEngine: EngineDriver {
         }
         if let archive = definition["archive"]?.stringValue, let digest = definition["dependencies"]?.stringValue {
             driverPath = try unpackedArchive(archive, digest: digest)
-            let urls = ArtifactURLs(entryPoint: entry, codeZip: pyFiles, config: "", dependencies: DependencyURLs(digest: digest, pureArchive: nil, nativeArchive: archive, wheels: []))
+            let urls = ArtifactURLs(
+                entryPoint: entry, codeZip: pyFiles, config: "",
+                dependencies: DependencyURLs(digest: digest, pureArchive: nil, nativeArchive: archive, wheels: []))
             for setting in urls.archiveSettings(driverEnvironment: nil) { command += ["--conf", setting] }
         }
-        if let python = definition["python"]?.stringValue { command += ["--conf", "spark.pyspark.python=\(python)", "--conf", "spark.pyspark.driver.python=\(python)"] }
+        if let python = definition["python"]?.stringValue {
+            command += ["--conf", "spark.pyspark.python=\(python)", "--conf", "spark.pyspark.driver.python=\(python)"]
+        }
         // Only once everything the run needs is found and checked: a refused run leaves no folder.
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         command += ["--py-files", pyFiles, entry]
@@ -187,7 +196,8 @@ public struct LocalEngine: EngineDriver {
         // the JVM and Python), then the exit code when spark-submit ends. setsid detaches it from
         // us so `run` without --wait returns while the job goes on. setsid forks when its caller
         // already leads a group, so the pid Process reports is not the run's: the shell's is.
-        let script = "echo $$ > \"$DEPLOYER_PID.tmp\" && mv \"$DEPLOYER_PID.tmp\" \"$DEPLOYER_PID\"; \"$@\" > \"$DEPLOYER_LOG\" 2>&1; code=$?; times > \"$DEPLOYER_EXIT.cpu\"; echo $code > \"$DEPLOYER_EXIT.tmp\" && mv \"$DEPLOYER_EXIT.tmp\" \"$DEPLOYER_EXIT\""
+        let script =
+            "echo $$ > \"$DEPLOYER_PID.tmp\" && mv \"$DEPLOYER_PID.tmp\" \"$DEPLOYER_PID\"; \"$@\" > \"$DEPLOYER_LOG\" 2>&1; code=$?; times > \"$DEPLOYER_EXIT.cpu\"; echo $code > \"$DEPLOYER_EXIT.tmp\" && mv \"$DEPLOYER_EXIT.tmp\" \"$DEPLOYER_EXIT\""
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
         process.arguments = ["/bin/sh", "-c", script, "sh"] + command
@@ -211,7 +221,9 @@ public struct LocalEngine: EngineDriver {
         try process.run()
         var pid: Int32?
         for _ in 0..<200 {
-            if let text = try? String(contentsOfFile: directory + "/pid", encoding: .utf8), let value = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            if let text = try? String(contentsOfFile: directory + "/pid", encoding: .utf8),
+                let value = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
                 pid = value
                 break
             }
@@ -231,27 +243,41 @@ public struct LocalEngine: EngineDriver {
             throw DeployError("no local run \(runId) of job \(name) under \(root)/runs: 'deployer status \(name) -t \(target.name)' lists its runs")
         }
         let exitPath = directory + "/exit_code"
-        if let exitData = try runFile(name, runId, "exit_code"), let code = Int(String(decoding: exitData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) {
+        if let exitData = try runFile(name, runId, "exit_code"),
+            let code = Int(String(decoding: exitData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        {
             let ended = (try? FileManager.default.attributesOfItem(atPath: exitPath)[.modificationDate] as? Date) ?? Date()
             let usage = (try? runFile(name, runId, "exit_code.cpu")).flatMap { $0 }.flatMap(Self.childrenCPUSeconds).map { RunUsage(cpuSeconds: $0) }
             let links = ["logs": record.log]
-            if code == 0 { return RunInfo(id: runId, state: .succeeded, engineState: "EXITED 0", startedAt: record.startedAt, endedAt: ended, error: nil, metadata: record.metadata, usage: usage, links: links) }
+            if code == 0 {
+                return RunInfo(
+                    id: runId, state: .succeeded, engineState: "EXITED 0", startedAt: record.startedAt, endedAt: ended, error: nil, metadata: record.metadata,
+                    usage: usage, links: links)
+            }
             let cancelled = FileManager.default.fileExists(atPath: directory + "/cancelled")
             let error = cancelled ? "cancelled" : (lastErrorLine(record.log) ?? "spark-submit exited with status \(code)")
-            return RunInfo(id: runId, state: cancelled ? .cancelled : .failed, engineState: "EXITED \(code)", startedAt: record.startedAt, endedAt: ended, error: error, metadata: record.metadata, usage: usage, links: links)
+            return RunInfo(
+                id: runId, state: cancelled ? .cancelled : .failed, engineState: "EXITED \(code)", startedAt: record.startedAt, endedAt: ended, error: error,
+                metadata: record.metadata, usage: usage, links: links)
         }
         // Any process of the run's group alive (the shell, spark-submit, the JVM) means running.
         if kill(-record.pid, 0) == 0 || errno == EPERM {
-            return RunInfo(id: runId, state: .running, engineState: "RUNNING pid \(record.pid)", startedAt: record.startedAt, endedAt: nil, error: nil, metadata: record.metadata)
+            return RunInfo(
+                id: runId, state: .running, engineState: "RUNNING pid \(record.pid)", startedAt: record.startedAt, endedAt: nil, error: nil,
+                metadata: record.metadata)
         }
         // The wrapper may be writing the exit code right now: look once more before calling it lost.
         try await Task.sleep(for: .milliseconds(200))
         if FileManager.default.fileExists(atPath: exitPath) { return try await describe(name: name, definition: definition, runId: runId) }
         // Cancelling signals the whole group, the recording shell included.
         if FileManager.default.fileExists(atPath: directory + "/cancelled") {
-            return RunInfo(id: runId, state: .cancelled, engineState: "CANCELLED", startedAt: record.startedAt, endedAt: Date(), error: "cancelled", metadata: record.metadata)
+            return RunInfo(
+                id: runId, state: .cancelled, engineState: "CANCELLED", startedAt: record.startedAt, endedAt: Date(), error: "cancelled",
+                metadata: record.metadata)
         }
-        return RunInfo(id: runId, state: .failed, engineState: "LOST", startedAt: record.startedAt, endedAt: nil, error: "the spark-submit process \(record.pid) ended without an exit code (killed?)", metadata: record.metadata)
+        return RunInfo(
+            id: runId, state: .failed, engineState: "LOST", startedAt: record.startedAt, endedAt: nil,
+            error: "the spark-submit process \(record.pid) ended without an exit code (killed?)", metadata: record.metadata)
     }
 
     /// The children's user + system seconds from the output of the shell builtin `times`

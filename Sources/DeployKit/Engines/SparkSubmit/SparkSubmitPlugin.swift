@@ -28,7 +28,9 @@ public struct SparkSubmitConfiguration: EngineConfiguration, Equatable {
         var deployMode: String?
 
         enum CodingKeys: String, CodingKey {
-            case sparkSubmit = "spark_submit", master, python, deployMode = "deploy_mode"
+            case sparkSubmit = "spark_submit"
+            case master, python
+            case deployMode = "deploy_mode"
         }
     }
 
@@ -54,12 +56,19 @@ public struct SparkSubmitPlugin: EnginePlugin {
 
     /// `local:` / `spark:` `{spark_submit, master, python, deploy_mode}`.
     public var targetFields: [String: Schema.Field] {
-        [section: .init(.object([
-            "spark_submit": .init(.string()),
-            "master": .init(.string(pattern: "^(local(\\[[0-9*]+(,[0-9]+)?\\])?|spark://[^\\s]+|k8s://[^\\s]+|yarn)$", hint: "local[*], spark://HOST:PORT, k8s://https://HOST:PORT or yarn")),
-            "python": .init(.string(), "the interpreter the job runs with (PYSPARK_PYTHON; default python3)"),
-            "deploy_mode": .init(.string(allowed: ["client"]), "client: the driver runs here, executors get code and dependencies from what the artifact ships"),
-        ]), requiresMaster ? "engine spark: the cluster's master URL and how to reach it" : "")]
+        [
+            section: .init(
+                .object([
+                    "spark_submit": .init(.string()),
+                    "master": .init(
+                        .string(
+                            pattern: "^(local(\\[[0-9*]+(,[0-9]+)?\\])?|spark://[^\\s]+|k8s://[^\\s]+|yarn)$",
+                            hint: "local[*], spark://HOST:PORT, k8s://https://HOST:PORT or yarn")),
+                    "python": .init(.string(), "the interpreter the job runs with (PYSPARK_PYTHON; default python3)"),
+                    "deploy_mode": .init(
+                        .string(allowed: ["client"]), "client: the driver runs here, executors get code and dependencies from what the artifact ships"),
+                ]), requiresMaster ? "engine spark: the cluster's master URL and how to reach it" : "")
+        ]
     }
 
     /// The section's settings; `spark` requires `master`.

@@ -81,10 +81,7 @@ def check_file_schemas(
         names = set(schema.fieldNames())
         for key in keys:
             if key not in names:
-                raise SchemaError(
-                    f"table '{table}': primary key column '{key}' is missing in file {relative} "
-                    f"(columns: {', '.join(schema.fieldNames())})"
-                )
+                raise SchemaError(f"table '{table}': primary key column '{key}' is missing in file {relative} (columns: {', '.join(schema.fieldNames())})")
         for field in schema.fields:
             type_name = _type_name(field.dataType)
             if field.name in seen and seen[field.name][0] != type_name:
@@ -128,7 +125,7 @@ def read_changes(
         try:
             df = spark.read.option("mergeSchema", "true").parquet(*by_uri)
             schema = df.schema
-        except Exception:  # incompatible types across files: find the file
+        except Exception:  # incompatible types across files: find the file  # noqa: BLE001
             schema = None
         suspicious = schema is None or any(k not in schema.fieldNames() for k in keys)
         if not suspicious and expected is not None:
@@ -150,21 +147,10 @@ def read_changes(
         df = None
         for uris in groups.values():
             # multiLine makes each file one task read front to back, so the id grows with the row.
-            part = (
-                spark.read.option("header", True)
-                .option("multiLine", True)
-                .option("quote", '"')
-                .option("escape", '"')
-                .option("inferSchema", False)
-                .csv(uris)
-            )
-            part = part.select(
-                "*", _file_path_column(), F.monotonically_increasing_id().alias(ROW)
-            )
+            part = spark.read.option("header", True).option("multiLine", True).option("quote", '"').option("escape", '"').option("inferSchema", False).csv(uris)
+            part = part.select("*", _file_path_column(), F.monotonically_increasing_id().alias(ROW))
             df = part if df is None else df.unionByName(part, allowMissingColumns=True)
-    order = spark.createDataFrame(
-        [(norm_path(f.info.uri), f.phase, f.order) for f in readable], f"{PATH} string, {PHASE} int, {FILE} string"
-    )
+    order = spark.createDataFrame([(norm_path(f.info.uri), f.phase, f.order) for f in readable], f"{PATH} string, {PHASE} int, {FILE} string")
     return df.join(F.broadcast(order), PATH, "left")
 
 
@@ -180,16 +166,15 @@ def change_columns(df: DataFrame, op_column: str, timestamp_column: str) -> Data
     return df.withColumn(TS, ts)
 
 
-def first_bad_row(
-    df: DataFrame, table: str, keys: Sequence[str], op_column: str, timestamp_column: str, files: dict[str, str]
-) -> None:
+def first_bad_row(df: DataFrame, table: str, keys: Sequence[str], op_column: str, timestamp_column: str, files: dict[str, str]) -> None:
     """Raise SchemaError for the first row with a NULL key, an unknown Op or no commit timestamp."""
     null_key = reduce(lambda a, b: a | b, [F.col(k).isNull() for k in keys])
-    bad = df.where(
-        null_key
-        | ~F.coalesce(F.col(op_column).isin("I", "U", "D"), F.lit(False))
-        | F.col(TS).isNull()
-    ).select(PATH, *keys, op_column, F.col(timestamp_column).cast("string").alias("_ts") if timestamp_column in df.columns else F.lit(None).alias("_ts"), TS).limit(1).collect()
+    bad = (
+        df.where(null_key | ~F.coalesce(F.col(op_column).isin("I", "U", "D"), F.lit(False)) | F.col(TS).isNull())
+        .select(PATH, *keys, op_column, F.col(timestamp_column).cast("string").alias("_ts") if timestamp_column in df.columns else F.lit(None).alias("_ts"), TS)
+        .limit(1)
+        .collect()
+    )
     if not bad:
         return
     row = bad[0]
@@ -202,6 +187,5 @@ def first_bad_row(
     if row["_ts"] is None:
         raise SchemaError(f"table '{table}': commit timestamp column '{timestamp_column}' is missing or NULL in file {where}")
     raise SchemaError(
-        f"table '{table}': commit timestamp column '{timestamp_column}' holds '{row['_ts']}', "
-        f"not a timestamp (yyyy-MM-dd HH:mm:ss.SSSSSS), in file {where}"
+        f"table '{table}': commit timestamp column '{timestamp_column}' holds '{row['_ts']}', not a timestamp (yyyy-MM-dd HH:mm:ss.SSSSSS), in file {where}"
     )

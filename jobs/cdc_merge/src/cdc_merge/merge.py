@@ -86,10 +86,7 @@ def merge_table(spark: SparkSession, storage: Storage, cfg: MergeConfig, table: 
     last_cdc = previous.get("last_cdc_file") if previous else None
     late = [f.info.relative for f in new if f.phase == 1 and last_cdc is not None and f.order < last_cdc]
     if late:
-        _warn(
-            f"table '{table}': {len(late)} file(s) arrived after later-named files were merged "
-            f"(e.g. {late[0]}); merged by commit timestamp"
-        )
+        _warn(f"table '{table}': {len(late)} file(s) arrived after later-named files were merged (e.g. {late[0]}); merged by commit timestamp")
     info["files_late"] = late
 
     expected = StructType.fromJson(previous["schema"]) if previous else None
@@ -105,9 +102,7 @@ def merge_table(spark: SparkSession, storage: Storage, cfg: MergeConfig, table: 
             F.max(TS).alias("max_ts"),
             F.sum(
                 F.when(
-                    reduce_or([F.col(k).isNull() for k in keys])
-                    | ~F.coalesce(F.col(cfg.op_column).isin("I", "U", "D"), F.lit(False))
-                    | F.col(TS).isNull(),
+                    reduce_or([F.col(k).isNull() for k in keys]) | ~F.coalesce(F.col(cfg.op_column).isin("I", "U", "D"), F.lit(False)) | F.col(TS).isNull(),
                     1,
                 ).otherwise(0)
             ).alias("bad"),
@@ -115,13 +110,10 @@ def merge_table(spark: SparkSession, storage: Storage, cfg: MergeConfig, table: 
         ).collect()[0]
         if stats["unmatched"]:
             raise SourceError(
-                f"table '{table}': {stats['unmatched']} row(s) could not be traced to their file "
-                f"(Spark reported a path the listing of {folder} does not hold)"
+                f"table '{table}': {stats['unmatched']} row(s) could not be traced to their file (Spark reported a path the listing of {folder} does not hold)"
             )
         if stats["bad"]:
-            first_bad_row(
-                changes, table, keys, cfg.op_column, cfg.timestamp_column, {norm_path(f.info.uri): f.info.relative for f in new}
-            )
+            first_bad_row(changes, table, keys, cfg.op_column, cfg.timestamp_column, {norm_path(f.info.uri): f.info.relative for f in new})
     for f in new:
         processed[f.info.relative] = f.info.size
     new_last_cdc = max([last_cdc or ""] + [f.order for f in new if f.phase == 1]) or None

@@ -41,7 +41,7 @@ class Storage(common.Storage):
         while iterator.hasNext():
             status = iterator.next()
             uri = str(status.getPath().toUri().toString())
-            relative = uri[len(base):] if uri.startswith(base) else status.getPath().getName()
+            relative = uri[len(base) :] if uri.startswith(base) else status.getPath().getName()
             if any(part.startswith((".", "_")) for part in relative.split("/")):
                 continue
             files.append(FileInfo(uri=uri, relative=relative, size=int(status.getLen())))

@@ -128,16 +128,10 @@ def publish_table(spark: SparkSession, database: str, table: CatalogTable) -> st
         if action == "switched":
             for values in table.partitions:
                 if tuple(sorted(values.items())) in current_keys:
-                    spark.sql(
-                        f"ALTER TABLE {full} PARTITION {_spec(values)} "
-                        f"SET LOCATION {_quote(_partition_location(table.location, values))}"
-                    )
+                    spark.sql(f"ALTER TABLE {full} PARTITION {_spec(values)} SET LOCATION {_quote(_partition_location(table.location, values))}")
         missing = [p for p, key in zip(table.partitions, new_keys) if key not in current_keys]
         if missing:
-            adds = " ".join(
-                f"PARTITION {_spec(values)} LOCATION {_quote(_partition_location(table.location, values))}"
-                for values in missing
-            )
+            adds = " ".join(f"PARTITION {_spec(values)} LOCATION {_quote(_partition_location(table.location, values))}" for values in missing)
             spark.sql(f"ALTER TABLE {full} ADD IF NOT EXISTS {adds}")
         stale = [p for p in current if tuple(sorted(p.items())) not in set(new_keys)]
         if stale:

@@ -42,7 +42,11 @@ def report(result: RunResult, cfg: JobConfig, started_at: dt.datetime) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     return common.main(
-        PROG, argv,
-        load_default_config=load_default_config, resolve=resolve, run=run, report=report,
+        PROG,
+        argv,
+        load_default_config=load_default_config,
+        resolve=resolve,
+        run=run,
+        report=report,
         catalog=lambda cfg: bool(cfg.catalog_database),
     )

@@ -65,8 +65,16 @@ class JobConfig:
 
     def data_settings(self) -> dict[str, Any]:
         """The keys that decide a run's rows (not where or how fast they are written)."""
-        keep = ("earliest_entry_date", "overdue_days", "as_of", "source_format", "source_paths",
-                "output_format", "fact_partition_columns", "dq_max_quarantine_ratio")
+        keep = (
+            "earliest_entry_date",
+            "overdue_days",
+            "as_of",
+            "source_format",
+            "source_paths",
+            "output_format",
+            "fact_partition_columns",
+            "dq_max_quarantine_ratio",
+        )
         return {k: v for k, v in self.as_dict().items() if k in keep}
 
 
@@ -91,9 +99,7 @@ def _partitions(raw: Mapping[str, Any], key: str) -> int | None:
     try:
         return _int(raw, key, 0)
     except ConfigError:
-        raise ConfigError(
-            f"config key '{key}': '{raw[key]}' is not 'auto' or a whole number >= 0"
-        ) from None
+        raise ConfigError(f"config key '{key}': '{raw[key]}' is not 'auto' or a whole number >= 0") from None
 
 
 def _ratio(raw: Mapping[str, Any], key: str) -> float:
@@ -130,9 +136,7 @@ def resolve(raw: Mapping[str, Any], started_at: dt.datetime) -> JobConfig:
     partitions = tuple(c.strip() for c in _text(raw, "fact_partition_columns").split(",") if c.strip())
     for column in partitions:
         if column not in PARTITIONABLE:
-            raise ConfigError(
-                f"config key 'fact_partition_columns': '{column}' is not one of {', '.join(PARTITIONABLE)}"
-            )
+            raise ConfigError(f"config key 'fact_partition_columns': '{column}' is not one of {', '.join(PARTITIONABLE)}")
     run_id = _text(raw, "run_id") or started_at.strftime("%Y%m%dT%H%M%S%fZ")
     if not RUN_ID.match(run_id):
         # It names directories (<table>/run_id=<run_id>/) and the run record on any file system.
@@ -143,8 +147,7 @@ def resolve(raw: Mapping[str, Any], started_at: dt.datetime) -> JobConfig:
     catalog_database = _text(raw, "catalog_database").lower()
     if catalog_database and not DATABASE_NAME.match(catalog_database):
         raise ConfigError(
-            f"config key 'catalog_database': '{raw['catalog_database']}' is not a database name "
-            f"(letters, digits and '_', not starting with a digit)"
+            f"config key 'catalog_database': '{raw['catalog_database']}' is not a database name (letters, digits and '_', not starting with a digit)"
         )
     output_format = _choice(raw, "output_format", OUTPUT_FORMATS)
     if catalog_database and output_format != "parquet":

@@ -32,28 +32,15 @@ def read_source(spark: SparkSession, table: str, path: str, fmt: str) -> DataFra
     try:
         if fmt == "csv":
             # Addresses are quoted multi-line values and quotes inside values are doubled (RFC 4180).
-            df = (
-                spark.read.option("header", True)
-                .option("multiLine", True)
-                .option("quote", '"')
-                .option("escape", '"')
-                .option("inferSchema", False)
-                .csv(path)
-            )
+            df = spark.read.option("header", True).option("multiLine", True).option("quote", '"').option("escape", '"').option("inferSchema", False).csv(path)
         else:
             df = spark.read.parquet(path)
     except AnalysisException as exc:
         first_line = str(exc).strip().splitlines()[0]
-        raise SourceError(
-            f"source '{table}' at {path} cannot be read ({first_line}); "
-            f"check --source_path / --{table}_path"
-        ) from None
+        raise SourceError(f"source '{table}' at {path} cannot be read ({first_line}); check --source_path / --{table}_path") from None
     missing = [c for c in SOURCE_COLUMNS[table] if c not in df.columns]
     if missing:
-        raise SourceError(
-            f"source '{table}' at {path} lacks column(s) {', '.join(missing)}; "
-            f"expected {', '.join(SOURCE_COLUMNS[table])}"
-        )
+        raise SourceError(f"source '{table}' at {path} lacks column(s) {', '.join(missing)}; expected {', '.join(SOURCE_COLUMNS[table])}")
     return df.select([F.col(c).cast("string").alias(c) for c in SOURCE_COLUMNS[table]])
 
 

@@ -160,9 +160,11 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
         rows_quarantined = sum(i["rows_quarantined"] for i in manifest["inputs"].values())
         ratio = rows_quarantined / rows_read if rows_read else 0.0
 
-        quarantine = reduce(
-            DataFrame.unionByName, [quarantined_rows(n, validated.checked[n]) for n in SOURCES]
-        ).withColumn("run_id", F.lit(cfg.run_id)).withColumn("ingest_ts", F.lit(started_at))
+        quarantine = (
+            reduce(DataFrame.unionByName, [quarantined_rows(n, validated.checked[n]) for n in SOURCES])
+            .withColumn("run_id", F.lit(cfg.run_id))
+            .withColumn("ingest_ts", F.lit(started_at))
+        )
         quarantine_path = run_path(out, QUARANTINE, cfg.run_id)
         manifest["quarantine"] = {
             "path": storage.qualified(quarantine_path),
@@ -229,13 +231,10 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
         _unpersist(persisted)
         if isinstance(exc, _TaskFailed):
             stage, exc = f"writing {exc.name}", exc.error
-        manifest.update(status="failed", error=f"{stage}: {_first_line(exc)}",
-                        duration_s=round(time.monotonic() - clock, 3))
+        manifest.update(status="failed", error=f"{stage}: {_first_line(exc)}", duration_s=round(time.monotonic() - clock, 3))
         _try_write_record(storage, out, manifest)
         previous = f"; run {published['run_id']} stays published" if published else ""
-        raise WriteError(
-            f"run {cfg.run_id} failed while {stage} ({_first_line(exc)}); nothing was published{previous}"
-        ) from exc
+        raise WriteError(f"run {cfg.run_id} failed while {stage} ({_first_line(exc)}); nothing was published{previous}") from exc
     _unpersist(persisted)
 
     # Publish: the run record, then _manifest.json in one atomic write (readers switch here), then
@@ -305,10 +304,15 @@ def _timed(function) -> float:
 
 def _counts(checked: dict[str, DataFrame]) -> dict[str, tuple[int, int]]:
     """{source: (clean rows, quarantined rows)} in one small job over the checked rows."""
-    tallies = reduce(
-        DataFrame.unionByName,
-        [df.select(F.lit(name).alias("source"), F.col("_reason").isNull().alias("ok")) for name, df in checked.items()],
-    ).groupBy("source", "ok").count().collect()
+    tallies = (
+        reduce(
+            DataFrame.unionByName,
+            [df.select(F.lit(name).alias("source"), F.col("_reason").isNull().alias("ok")) for name, df in checked.items()],
+        )
+        .groupBy("source", "ok")
+        .count()
+        .collect()
+    )
     counts = {name: [0, 0] for name in checked}
     for row in tallies:
         counts[row["source"]][0 if row["ok"] else 1] = int(row["count"])
@@ -353,10 +357,7 @@ def _already_published(spark: SparkSession, storage: Storage, cfg: JobConfig, pu
     settings = {k: v for k, v in published.get("config", {}).items() if k in cfg.data_settings()}
     if settings != cfg.data_settings():
         changed = sorted(k for k in cfg.data_settings() if settings.get(k) != cfg.data_settings()[k])
-        raise ConfigError(
-            f"config key 'run_id': run {cfg.run_id} is already published with different "
-            f"{', '.join(changed)}; give this run a new run_id"
-        )
+        raise ConfigError(f"config key 'run_id': run {cfg.run_id} is already published with different {', '.join(changed)}; give this run a new run_id")
     schemas = {}
     if cfg.catalog_database:
         for name in TABLES:

@@ -28,8 +28,19 @@ from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
 
 __all__ = [
-    "Storage", "Written", "read_table", "write_table", "table_root", "run_path", "read_manifest",
-    "read_run_record", "manifest_text", "write_run_record", "publish_manifest", "retained", "remove_unretained",
+    "Storage",
+    "Written",
+    "read_table",
+    "write_table",
+    "table_root",
+    "run_path",
+    "read_manifest",
+    "read_run_record",
+    "manifest_text",
+    "write_run_record",
+    "publish_manifest",
+    "retained",
+    "remove_unretained",
 ]
 
 MANIFEST = "_manifest.json"
@@ -52,9 +63,7 @@ class Written:
     partitions: tuple[dict[str, int], ...]  # partition values, for partitioned tables
 
 
-def write_table(
-    storage: Storage, df: DataFrame, path: str, fmt: str, partition_by: Sequence[str], files: int | None = None
-) -> Written:
+def write_table(storage: Storage, df: DataFrame, path: str, fmt: str, partition_by: Sequence[str], files: int | None = None) -> Written:
     """Write df to its run-scoped path (overwriting what an earlier attempt of the same run left
     there). The row count is an observed metric of the write itself, not a read-back.
     files: repartition to this many files first (1 for small tables); None keeps the plan's."""

@@ -92,9 +92,7 @@ class _Table:
         copies = F.sum(F.when(ok, 1).otherwise(0)).over(window)
         self.df = self.df.withColumn(
             "_reason",
-            F.when(ok & (copies > 1), F.lit(f"{self.name}.{'+'.join(keys)}: duplicate primary key")).otherwise(
-                F.col("_reason")
-            ),
+            F.when(ok & (copies > 1), F.lit(f"{self.name}.{'+'.join(keys)}: duplicate primary key")).otherwise(F.col("_reason")),
         )
 
     def references(self, keys: list[str], parent: DataFrame, parent_name: str, small: bool = False) -> None:
@@ -116,9 +114,7 @@ class _Table:
         typed = [(F.col(f"_t_{c}") if f"_t_{c}" in self.df.columns else F.col(c)).alias(c) for c in self.raw_columns]
         self.df = materialize(
             self.name,
-            self.df.select(
-                *typed, "_reason", F.when(F.col("_reason").isNotNull(), record).alias("_record")
-            ),
+            self.df.select(*typed, "_reason", F.when(F.col("_reason").isNotNull(), record).alias("_record")),
         )
 
     def clean(self) -> DataFrame:
@@ -142,9 +138,7 @@ def _as_is(_name: str, df: DataFrame) -> DataFrame:
     return df
 
 
-def validate(
-    raw: dict[str, DataFrame], materialize: Callable[[str, DataFrame], DataFrame] = _as_is
-) -> Validated:
+def validate(raw: dict[str, DataFrame], materialize: Callable[[str, DataFrame], DataFrame] = _as_is) -> Validated:
     accounts = _Table("accounts", raw["accounts"])
     accounts.type({"account_id": _int("account_id"), "joining_date": _date("joining_date")})
     accounts.check(
