@@ -148,6 +148,15 @@ extension DeployFlowTests {
         XCTAssertTrue((steps.first?["handle"] as? String)?.hasPrefix("glue:dev:prep:") == true, listed.stdout)
         XCTAssertGreaterThanOrEqual(night["transitions"] as? Int ?? 0, 2, listed.stdout)
         XCTAssertTrue(((night["cost"] as? [String: Any])?["basis"] as? String)?.contains("transitions × $0.000025") == true, listed.stdout)
+        // --attach follows an execution started elsewhere (by the schedule, say) to its end.
+        let attached = try deployer(["run", "--attach", "states:dev:nightly:night-1", "-t", "dev"], peers)
+        XCTAssertEqual(attached.status, 0, attached.all)
+        XCTAssertTrue(
+            attached.stdout.contains("attached states:dev:nightly:night-1") && attached.stdout.contains("pipeline nightly run night-1: succeeded"),
+            attached.stdout)
+        let elsewhere = try deployer(["run", "--attach", "states:prod:nightly:night-1", "-t", "dev"], peers)
+        XCTAssertEqual(elsewhere.status, 1, elsewhere.all)
+        XCTAssertTrue(elsewhere.stderr.contains("is an execution on target prod, not dev: pass -t prod"), elsewhere.stderr)
         let table = try deployer(["runs", "nightly", "-t", "dev"], peers)
         XCTAssertTrue(table.stdout.contains("nightly  night-1  succeeded"), table.stdout)
 

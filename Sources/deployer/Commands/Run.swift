@@ -121,6 +121,10 @@ struct Run: AsyncParsableCommand {
                 return try await runPipeline(pipeline, context: command.context, arguments: values)
             }
             if let attach, let handle = RunHandle(attach), handle.engine == Self.executionEngine {
+                guard handle.target == command.context.target.name else {
+                    throw CommandFailure(
+                        "--attach \(attach) is an execution on target \(handle.target), not \(command.context.target.name): pass -t \(handle.target)")
+                }
                 guard let pipeline = command.context.manifest.pipeline(handle.job) else {
                     throw CommandFailure("--attach \(attach): the manifest has no pipeline \(handle.job)")
                 }
