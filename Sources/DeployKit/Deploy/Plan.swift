@@ -141,21 +141,12 @@ public struct Plan: Codable, Sendable, Equatable {
                 let bundle = String(dependencies.prefix(12))
                 lines.append(job.uploadDependencies == true ? "+ dependencies \(job.job) \(bundle)  (upload)" : "= dependencies \(job.job) \(bundle)")
             }
-            let drifted = Dictionary((job.drift ?? []).map { ($0.field, $0) }, uniquingKeysWith: { first, _ in first })
             switch job.action {
             case .create:
                 lines.append("+ create job \(job.engineName)")
             case .update:
                 lines.append("~ update job \(job.engineName)")
-                for change in job.changes {
-                    if let drift = drifted[change.field] {
-                        lines.append(
-                            "    ~ drift: \(change.field) \(drift.old ?? "(none)") → \(drift.new ?? "(none)"), changed outside deployer (apply sets \(change.new ?? "(none)"))"
-                        )
-                    } else {
-                        lines.append("    ~ \(change.field): \(change.old ?? "(none)") → \(change.new ?? "(none)")")
-                    }
-                }
+                lines += Self.changeLines(job.changes, drift: job.drift)
             case .unchanged:
                 lines.append("= job \(job.engineName)")
             case .delete:
@@ -164,22 +155,13 @@ public struct Plan: Codable, Sendable, Equatable {
         }
         for pipeline in pipelines ?? [] {
             let label = "pipeline \(pipeline.pipeline) (state machine \(pipeline.stateMachine))"
-            let drifted = Dictionary((pipeline.drift ?? []).map { ($0.field, $0) }, uniquingKeysWith: { first, _ in first })
             switch pipeline.action {
             case .create: lines.append("+ create \(label)")
             case .delete: lines.append("- delete \(label)  (removed from the manifest)")
             case .unchanged: lines.append("= \(label)")
             case .update:
                 lines.append("~ update \(label)")
-                for change in pipeline.changes {
-                    if let drift = drifted[change.field] {
-                        lines.append(
-                            "    ~ drift: \(change.field) \(drift.old ?? "(none)") → \(drift.new ?? "(none)"), changed outside deployer (apply sets \(change.new ?? "(none)"))"
-                        )
-                    } else {
-                        lines.append("    ~ \(change.field): \(change.old ?? "(none)") → \(change.new ?? "(none)")")
-                    }
-                }
+                lines += Self.changeLines(pipeline.changes, drift: pipeline.drift)
             }
         }
         if recordBehind == true {
@@ -196,6 +178,18 @@ public struct Plan: Codable, Sendable, Equatable {
         lines.append("")
         lines.append(summary)
         return lines.joined(separator: "\n")
+    }
+
+    /// One line per changed field; a field changed outside deployer says so and what apply sets.
+    static func changeLines(_ changes: [FieldChange], drift: [FieldChange]?) -> [String] {
+        let drifted = Dictionary((drift ?? []).map { ($0.field, $0) }, uniquingKeysWith: { first, _ in first })
+        return changes.map { change in
+            if let drift = drifted[change.field] {
+                return
+                    "    ~ drift: \(change.field) \(drift.old ?? "(none)") → \(drift.new ?? "(none)"), changed outside deployer (apply sets \(change.new ?? "(none)"))"
+            }
+            return "    ~ \(change.field): \(change.old ?? "(none)") → \(change.new ?? "(none)")"
+        }
     }
 
     /// Field-level differences: every leaf of the desired definition, and for maps of
