@@ -228,6 +228,19 @@ extension DeployFlowTests {
         XCTAssertTrue(["STOPPING", "STOPPED"].contains(cancelled.jobRunState ?? ""), "the step's run was stopped: \(cancelled.jobRunState ?? "?")")
         try await motoControl(peers, "/moto-api/state-manager/unset-transition", #"{"model_name": "glue::job_run"}"#)
 
+        // retry of the failed execution: redriven from the failed step, under the same run id.
+        let loadBefore = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-load", maxResults: 20).count
+        let redriven = try deployer(["retry", "states:dev:nightly:night-2", "-t", "dev", "--wait"], peers)
+        XCTAssertEqual(redriven.status, 0, redriven.all)
+        XCTAssertTrue(redriven.stdout.contains("redriven states:dev:nightly:night-2"), redriven.stdout)
+        XCTAssertTrue(redriven.stdout.contains("pipeline nightly run night-2: succeeded"), redriven.stdout)
+        let loadAfter = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-load", maxResults: 20)
+        XCTAssertEqual(loadAfter.count, loadBefore + 1, "load ran once, after prep succeeded")
+        XCTAssertTrue(loadAfter.contains { $0.arguments?["--run_id"] == "night-2" }, "with the execution's run id")
+        let notAgain = try deployer(["retry", "states:dev:nightly:night-2", "-t", "dev"], peers)
+        XCTAssertEqual(notAgain.status, 1, notAgain.all)
+        XCTAssertTrue(notAgain.stderr.contains("cannot be redriven"), notAgain.stderr)
+
         // What the schedule's firing calls, made as the schedule says: the pipeline runs.
         let fired = try await sfn(peers).startExecution(stateMachineArn: arn, name: "fire-1", input: input["Input"] ?? "")
         var firing: StepFunctionsClient.Execution?

@@ -82,6 +82,13 @@ poller sees both, deterministically.
    SignatureDoesNotMatch: every boto3 GET to EMR Serverless, such as the GetJobRun polls of an
    emr-serverless:startJobRun.sync task acting as its role. SigV4 hashes the empty body: now moto
    does too (Tests/e2e/moto_iam.py did this for its own moto already).
+11. Step Functions RedriveExecution (moto: not implemented), with execution on: a FAILED,
+   TIMED_OUT or ABORTED execution runs again under the same ARN from the top-level state its last
+   task was in (the states before it are not run again), with the same input; it is RUNNING
+   again and ends as that run ends; `redriveCount` counts the redrives. Differences from AWS,
+   which no test relies on: the history restarts (AWS appends to it), and a Parallel state runs
+   every branch again (AWS only the branches that did not succeed). Another status is
+   ExecutionNotRedrivable; an unknown execution ExecutionDoesNotExist.
 """
 
 from __future__ import annotations
@@ -738,6 +745,48 @@ def _install_step_functions() -> None:
     factory.state_task_service_for = _state_task_service_for(factory.state_task_service_for, _emr_serverless_task_class())
 
 
+def _redrive_from(history: list, definition: dict) -> str:
+    """The top-level state holding the last task entered (a branch's task: its Parallel)."""
+    entered = [e for e in history if e.get("type") == "TaskStateEntered"]
+    name = (entered[-1].get("stateEnteredEventDetails") or {}).get("name") if entered else None
+    states = definition.get("States") or {}
+    if name in states:
+        return name
+    for top, state in states.items():
+        for branch in state.get("Branches") or []:
+            if name in (branch.get("States") or {}):
+                return top
+    return definition.get("StartAt")
+
+
+def _sfn_redrive_execution(self):
+    from moto.stepfunctions.exceptions import AWSError
+
+    class ExecutionNotRedrivable(AWSError):
+        TYPE = "ExecutionNotRedrivable"
+        STATUS = 400
+
+    arn = self._get_param("executionArn")
+    with _LOCK:
+        execution = self.stepfunction_backend.describe_execution(arn)
+        status = getattr(execution.status, "value", execution.status)
+        if status not in ("FAILED", "TIMED_OUT", "ABORTED") or not hasattr(execution, "exec_worker"):
+            raise ExecutionNotRedrivable(f"Execution {arn} is {status}: only a failed, timed out or aborted one is redriven")
+        history = execution.to_history_output().get("events") or []
+        machine = copy.copy(execution.state_machine)
+        definition = json.loads(machine.definition)
+        definition["StartAt"] = _redrive_from(history, definition)
+        machine.definition = json.dumps(definition)
+        execution.state_machine = machine
+        execution.exec_worker = None
+        execution.stop_date = execution.error = execution.cause = None
+        execution.redrive_count = getattr(execution, "redrive_count", 0) + 1
+        execution.start()
+    from moto.core.responses import ActionResult
+
+    return ActionResult({"redriveDate": _now()})
+
+
 # ---------------------------------------------------------------- install
 
 
@@ -778,3 +827,6 @@ def install() -> None:
     IAMPolicyStatement._check_principal = _check_principal  # 8.
     _install_step_functions()  # 9.
     _install_empty_body_signatures()  # 10.
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    StepFunctionResponse.redrive_execution = _sfn_redrive_execution  # 11.

@@ -557,6 +557,32 @@ def test_sfn_glue_start_job_run_sync_fails_when_the_run_is_stopped(aws, endpoint
     assert (cause["Id"], cause["JobName"], cause["JobRunState"]) == (run["Id"], "sfn-stop", "STOPPED")
 
 
+def test_sfn_redrive_execution_runs_again_from_the_failed_state(aws, endpoint, states):
+    """11: the first step is not run again; the failed one is, and the execution ends SUCCEEDED."""
+    glue = aws("glue")
+    _glue_job(glue, "redrive-a")
+    task = {"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync"}
+    definition = {
+        "StartAt": "Run a",
+        "States": {"Run a": {**task, "Parameters": {"JobName": "redrive-a"}, "Next": "Run b"}, "Run b": {**task, "Parameters": {"JobName": "redrive-b"}, "End": True}},
+    }
+    machine = states.create_state_machine(name="redrive", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/states-role")["stateMachineArn"]
+    # The second step's job does not exist yet: its task fails, and so does the execution.
+    execution = states.start_execution(stateMachineArn=machine, name="night-1")["executionArn"]
+    assert _ended(states, execution)["status"] == "FAILED"
+    _glue_job(glue, "redrive-b")
+    with pytest.raises(ClientError) as refused:
+        states.redrive_execution(executionArn=machine.replace(":stateMachine:", ":execution:") + ":no-such")
+    assert refused.value.response["Error"]["Code"] == "ExecutionDoesNotExist"
+    states.redrive_execution(executionArn=execution)
+    assert _ended(states, execution)["status"] == "SUCCEEDED"
+    assert len(glue.get_job_runs(JobName="redrive-a")["JobRuns"]) == 1, "the step that succeeded did not run again"
+    assert len(glue.get_job_runs(JobName="redrive-b")["JobRuns"]) == 1, "the failed step ran again"
+    with pytest.raises(ClientError) as again:
+        states.redrive_execution(executionArn=execution)
+    assert again.value.response["Error"]["Code"] == "ExecutionNotRedrivable"
+
+
 def _es_machine(sfn, name: str, app: str) -> str:
     return _machine(
         sfn,

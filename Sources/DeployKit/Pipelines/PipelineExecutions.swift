@@ -96,9 +96,22 @@ public struct PipelineExecutions: Sendable {
         return cancelled
     }
 
-    /// RedriveExecution of a failed execution: it goes on from the failed step.
+    /// The ARN of execution `runId` of the deployed `pipeline`.
+    public func executionArn(pipeline: String, runId: String) async throws -> String {
+        try await deployed(pipeline).arn.replacingOccurrences(of: ":stateMachine:", with: ":execution:") + ":" + runId
+    }
+
+    /// RedriveExecution of a failed, timed-out or stopped execution: it goes on from the step
+    /// that did not finish; the steps that succeeded do not run again. Another state is refused
+    /// (`ExecutionNotRedrivable`), named with what to do instead.
     public func redrive(_ executionArn: String) async throws {
-        try await (try client).redriveExecution(arn: executionArn, clientToken: UUID().uuidString.lowercased())
+        do {
+            try await (try client).redriveExecution(arn: executionArn, clientToken: UUID().uuidString.lowercased())
+        } catch let error as AWSError where error.code == "ExecutionNotRedrivable" {
+            throw DeployError(
+                "execution \(executionArn) cannot be redriven (\(error.message)): only a failed, timed-out or stopped one, within 14 days of its start; start a new run with 'deployer run PIPELINE'"
+            )
+        }
     }
 
     /// The pipeline's newest executions.

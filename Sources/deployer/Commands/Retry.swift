@@ -5,7 +5,8 @@ import Foundation
 struct Retry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start a new run with the same artifact and arguments as an earlier run (even if a newer deployment exists).",
-        discussion: "HANDLE is ENGINE:TARGET:JOB:RUN_ID as 'deployer run' and 'deployer runs' print it. With --wait, exit codes as for 'deployer run --wait'."
+        discussion:
+            "HANDLE is ENGINE:TARGET:JOB:RUN_ID as 'deployer run' and 'deployer runs' print it. With --wait, exit codes as for 'deployer run --wait'. A pipeline's execution on Step Functions (states:TARGET:PIPELINE:RUN_ID) is redriven instead: it goes on from the step that did not finish, under the same run id."
     )
 
     @Argument(help: "The run to retry.")
@@ -31,6 +32,9 @@ struct Retry: AsyncParsableCommand {
     func run() async throws {
         let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target ?? RunHandle(handle)?.target, aws: aws) { command in
             guard let parsed = RunHandle(handle) else { throw CommandFailure("'\(handle)' is not a run handle") }
+            if parsed.engine == Run.executionEngine {
+                return try await redrive(parsed, context: command.context)
+            }
             let runner = Runner(context: command.context)
             let retried = try await runner.retry(parsed)
             print("started \(retried.handle) (retry of \(parsed.runId): artifact \(retried.artifact.prefix(12)) of deployment \(retried.deployment))")
@@ -52,5 +56,22 @@ struct Retry: AsyncParsableCommand {
             }
         }
         if code != 0 { throw ExitCode(code) }
+    }
+
+    /// A pipeline's execution (`states:TARGET:PIPELINE:RUN_ID`): redriven from the step that did
+    /// not finish (the steps that succeeded do not run again), followed with --wait.
+    func redrive(_ handle: RunHandle, context: DeployContext) async throws -> Int32 {
+        guard handle.target == context.target.name else {
+            throw CommandFailure("\(handle) is an execution on target \(handle.target), not \(context.target.name): pass -t \(handle.target)")
+        }
+        guard let pipeline = context.manifest.pipeline(handle.job), context.target.plugin.orchestration == .stepFunctions else {
+            throw CommandFailure("\(handle): the manifest has no pipeline \(handle.job) on Step Functions target \(context.target.name)")
+        }
+        let executions = PipelineExecutions(context: context)
+        let arn = try await executions.executionArn(pipeline: pipeline.name, runId: handle.runId)
+        try await executions.redrive(arn)
+        print("redriven \(handle): it goes on from the step that did not finish; the steps that succeeded do not run again")
+        guard wait else { return 0 }
+        return try await Run.followExecution(arn, name: handle.runId, pipeline: pipeline, context: context, json: false)
     }
 }

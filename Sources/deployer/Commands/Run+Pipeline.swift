@@ -84,6 +84,15 @@ extension Run {
                 )
             }
         }
+        return try await Self.followExecution(executionArn, name: name, pipeline: pipeline, context: context, json: json)
+    }
+
+    /// Follows execution `arn` (named `name`) of `pipeline` to its end, one line per step
+    /// transition; a signal stops it and cancels the running step's run (exit 3). The exit code
+    /// is the execution's: 0 succeeded, 1 failed, 3 stopped, 4 timed out. `retry` shares it.
+    static func followExecution(_ executionArn: String, name: String, pipeline: Pipeline, context: DeployContext, json: Bool) async throws -> Int32 {
+        let executions = PipelineExecutions(context: context)
+        let target = context.target
         let quiet = json
         // How often the execution is read: 5 s, or DEPLOYER_PIPELINE_POLL_MS (100 ms to 60 s).
         let pollMilliseconds = min(60_000, max(100, ProcessInfo.processInfo.environment["DEPLOYER_PIPELINE_POLL_MS"].flatMap(Int.init) ?? 5000))
