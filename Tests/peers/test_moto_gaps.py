@@ -564,9 +564,14 @@ def test_sfn_redrive_execution_runs_again_from_the_failed_state(aws, endpoint, s
     task = {"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync"}
     definition = {
         "StartAt": "Run a",
-        "States": {"Run a": {**task, "Parameters": {"JobName": "redrive-a"}, "Next": "Run b"}, "Run b": {**task, "Parameters": {"JobName": "redrive-b"}, "End": True}},
+        "States": {
+            "Run a": {**task, "Parameters": {"JobName": "redrive-a"}, "Next": "Run b"},
+            "Run b": {**task, "Parameters": {"JobName": "redrive-b"}, "End": True},
+        },
     }
-    machine = states.create_state_machine(name="redrive", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/states-role")["stateMachineArn"]
+    machine = states.create_state_machine(name="redrive", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/states-role")[
+        "stateMachineArn"
+    ]
     # The second step's job does not exist yet: its task fails, and so does the execution.
     execution = states.start_execution(stateMachineArn=machine, name="night-1")["executionArn"]
     assert _ended(states, execution)["status"] == "FAILED"
