@@ -312,6 +312,16 @@ extension DeployFlowTests {
             seen.append(detail.name ?? "?")
         }
         XCTAssertEqual(seen.sorted(), ["\(project)-prod-load", "\(project)-prod-prep"])
+        // An EMR Serverless step names its job's artifact: a new artifact of a --select'ed job
+        // updates the state machine too (it would run the old code otherwise).
+        try "\n# version two\n".appendTo(work + "/sales_etl/main.py")
+        let selected = try deployer(["apply", "-t", "prod", "--select", "prep", "--auto-approve"], peers)
+        XCTAssertEqual(selected.status, 0, selected.all)
+        XCTAssertTrue(selected.stdout.contains("~ update pipeline nightly"), selected.stdout)
+        XCTAssertTrue(selected.stdout.contains("~ definition.States.Run prep.Parameters.JobDriver.SparkSubmit.EntryPoint: s3://"), selected.stdout)
+        XCTAssertFalse(selected.stdout.contains("Run load.Parameters.JobDriver.SparkSubmit.EntryPoint"), "load keeps its deployed artifact: \(selected.stdout)")
+        let again = try deployer(["plan", "-t", "prod", "--select", "prep", "--detailed-exitcode"], peers)
+        XCTAssertEqual(again.status, 0, again.all)
     }
 
     /// Waits (bounded) for a Glue run of `name` other than `besides`; its id.

@@ -18,8 +18,10 @@ extension Deployer {
         "\(project)-\(target)-\(pipeline)"
     }
 
-    /// The state machines the manifest's pipelines want, from the jobs as planned.
-    func desiredPipelines(jobs: [JobPlan], machines: StateMachines) throws -> [String: RecordedPipeline] {
+    /// The state machines the manifest's pipelines want, from the jobs as planned (and, for jobs
+    /// `--select` left out, as the last deployment recorded them: an EMR Serverless step names
+    /// its job's artifact, so a state machine follows every job deployed).
+    func desiredPipelines(jobs: [JobPlan], latest: DeploymentRecord?, machines: StateMachines) throws -> [String: RecordedPipeline] {
         guard !manifest.pipelines.isEmpty else { return [:] }
         guard let role = target.pipelineRoleArn else {
             throw DeployError(
@@ -36,12 +38,20 @@ extension Deployer {
                 )
             }
             let definition = try StateMachine.definition(pipeline) { step in
-                guard let job = jobs.first(where: { $0.job == step.job && $0.action != .delete }) else {
-                    throw DeployError("pipelines.\(pipeline.name): step \(step.name) runs job \(step.job), which this plan does not deploy")
+                let planned = jobs.first(where: { $0.job == step.job && $0.action != .delete }).map { ($0.engineName, $0.desired) }
+                let recorded =
+                    latest?.destroyed == true
+                    ? nil
+                    : latest.flatMap { record in
+                        record.jobNames[step.job].flatMap { name in record.definitions[step.job].map { (name, $0) } }
+                    }
+                guard let (engineName, jobDefinition) = planned ?? recorded else {
+                    throw DeployError(
+                        "pipelines.\(pipeline.name): step \(step.name) runs job \(step.job), which is neither in this plan nor deployed: apply it too")
                 }
                 guard
                     let task = target.plugin.pipelineTask(
-                        name: job.engineName, engineDefinition: job.desired.engineDefinition,
+                        name: engineName, engineDefinition: jobDefinition.engineDefinition,
                         arguments: pipeline.arguments(of: step, runId: ""))
                 else {
                     throw DeployError("pipelines.\(pipeline.name): engine \(target.engine.rawValue) has no Step Functions task for job \(step.job)")
@@ -112,10 +122,9 @@ extension Deployer {
         )
     }
 
-    /// The plan of every pipeline's state machine: none with `--select` (the others keep what
-    /// the last deployment recorded) or on engines that run pipelines locally.
+    /// The plan of every pipeline's state machine (none on engines that run pipelines locally).
+    /// With `--select` too: a selected job's new artifact changes the steps that run it.
     func planPipelines(desired: Desired, jobs: [JobPlan], latest: DeploymentRecord?, selected: Bool) async throws -> [PipelinePlan] {
-        guard !selected else { return [] }
         let recorded = latest?.destroyed == true ? [:] : (latest?.pipelines ?? [:])
         guard let machines = try await stateMachines() else { return [] }
         let automation = self.automation
@@ -123,7 +132,7 @@ extension Deployer {
         var removed: [(String, RecordedPipeline)] = []
         switch desired {
         case .manifest:
-            wanted = try desiredPipelines(jobs: jobs, machines: machines)
+            wanted = try desiredPipelines(jobs: jobs, latest: latest, machines: machines)
             for (name, old) in recorded.sorted(by: { $0.key < $1.key }) where wanted[name] == nil {
                 if old.protected == true {
                     throw DeployError(

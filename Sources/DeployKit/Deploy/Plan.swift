@@ -210,13 +210,12 @@ public struct Plan: Codable, Sendable, Equatable {
     /// Whether `record` already describes exactly these jobs (same artifacts, names and definitions).
     static func record(_ record: DeploymentRecord?, matches jobs: [JobPlan], pipelines: [PipelinePlan] = [], selected: Bool = false) -> Bool {
         guard let record, record.destroyed != true else { return jobs.isEmpty && pipelines.isEmpty }
-        if !selected {
-            let recorded = record.pipelines ?? [:]
-            let planned = pipelines.filter { $0.action != .delete }
-            guard Set(recorded.keys) == Set(planned.map(\.pipeline)),
-                planned.allSatisfy({ recorded[$0.pipeline]?.definition == $0.desired && recorded[$0.pipeline]?.arn == $0.arn })
-            else { return false }
-        }
+        // Every pipeline is planned, with --select too.
+        let recorded = record.pipelines ?? [:]
+        let planned = pipelines.filter { $0.action != .delete }
+        guard Set(recorded.keys) == Set(planned.map(\.pipeline)),
+            planned.allSatisfy({ recorded[$0.pipeline]?.definition == $0.desired && recorded[$0.pipeline]?.arn == $0.arn })
+        else { return false }
         if !selected, Set(record.artifacts.keys) != Set(jobs.map(\.job)) { return false }
         return jobs.allSatisfy { job in
             record.artifacts[job.job] == job.artifact && record.jobNames[job.job] == job.engineName && record.definitions[job.job] == job.desired
