@@ -437,6 +437,99 @@ final class ApplyFaultTests: XCTestCase {
 
     /// Ctrl-C while a job is being written: the task stops, the lock is released, the error
     /// says it was interrupted and what was done; the next apply converges.
+    /// A store whose lock write lands, is then cut off by a signal (the task is cancelled) and
+    /// retried into its own 412, as the HTTP client does; reads fail once the task is cancelled.
+    struct CancelledLockWriteStore: ObjectStore {
+        let inner: LocalStore
+        var location: String { inner.location }
+        func url(_ key: String) -> String { inner.url(key) }
+        func head(_ key: String) async throws -> StoredObject? {
+            try Task.checkCancellation()
+            return try await inner.head(key)
+        }
+        func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? {
+            try Task.checkCancellation()
+            return try await inner.get(key)
+        }
+        func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
+            let tag = try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
+            guard key.hasPrefix("locks/"), condition == .ifAbsent else { return tag }
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
+        }
+        func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
+            try await inner.putFile(key, path: path, condition: condition, progress: progress)
+        }
+        func delete(_ key: String, ifMatch: String?) async throws { try await inner.delete(key, ifMatch: ifMatch) }
+        func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
+    }
+
+    /// Soak round 1327: SIGTERM just after the lock write landed left the lock and said "stopped
+    /// before taking the lock; nothing was changed". The lease is ours: it is removed, and said so.
+    func testASignalJustAfterTheLockWriteLandedLeavesNoLock() async throws {
+        let engine = MemoryEngine()
+        let context = context(engine: engine, store: CancelledLockWriteStore(inner: LocalStore(root: work + "/store")))
+        var options = Deployer.ApplyOptions()
+        options.buildDirectory = work + "/build"
+        let settings = options
+        do {
+            _ = try await Task { try await Deployer(context: context).apply(options: settings) }.value
+            XCTFail("cancelled")
+        } catch let failure as DeployFailure {
+            XCTAssertTrue(failure.interrupted, "\(failure)")
+            XCTAssertTrue(failure.summary.contains("nothing was changed; lock") && failure.summary.contains("released"), failure.summary)
+        }
+        let lock = try await LocalStore(root: work + "/store").head(context.layout.lockKey)
+        XCTAssertNil(lock, "the lease this apply wrote is removed")
+        XCTAssertEqual(engine.applies, 0)
+    }
+
+    /// Soak round 1323 (50% cut answers): the lock write landed, its answer was lost, the retry
+    /// met its own lease (412) and the read-back failed five times: apply failed naming the
+    /// GetObject and left its lease for 15 minutes. The lease is now removed once the store
+    /// answers again, and the failure says nothing was changed and no lock is left.
+    func testALeaseWhoseReadBackFailsIsRemovedWhenTheStoreAnswersAgain() async throws {
+        let engine = MemoryEngine()
+        let failures = Lines()
+        let inner = LocalStore(root: work + "/store")
+        let lost = LostAnswerStore(inner: inner) { $0.hasPrefix("locks/") }
+        struct FlakyReads: ObjectStore {
+            let inner: LostAnswerStore
+            let failures: Lines
+            var location: String { inner.location }
+            func url(_ key: String) -> String { inner.url(key) }
+            func head(_ key: String) async throws -> StoredObject? { try await inner.head(key) }
+            func get(_ key: String) async throws -> (bytes: [UInt8], etag: String)? {
+                if key.hasPrefix("locks/"), failures.all.count < 6, try await inner.head(key) != nil {
+                    failures.append(key)
+                    throw AWSError(service: "s3", operation: "GetObject", status: 0, code: "TransportError", message: "cut off", transportKind: .reset)
+                }
+                return try await inner.get(key)
+            }
+            func put(_ key: String, bytes: [UInt8], contentType: String, condition: WriteCondition) async throws -> String {
+                try await inner.put(key, bytes: bytes, contentType: contentType, condition: condition)
+            }
+            func putFile(_ key: String, path: String, condition: WriteCondition, progress: (@Sendable (UInt64, UInt64) -> Void)?) async throws {
+                try await inner.putFile(key, path: path, condition: condition, progress: progress)
+            }
+            func delete(_ key: String, ifMatch: String?) async throws { try await inner.inner.delete(key, ifMatch: ifMatch) }
+            func list(_ prefix: String) async throws -> [String] { try await inner.list(prefix) }
+        }
+        let context = context(engine: engine, store: FlakyReads(inner: lost, failures: failures))
+        var options = Deployer.ApplyOptions()
+        options.buildDirectory = work + "/build"
+        do {
+            _ = try await Deployer(context: context).apply(options: options)
+            XCTFail("the lock could not be read back")
+        } catch let error as DeployError {
+            XCTAssertTrue(error.description.contains("nothing was changed and no lock is left"), error.description)
+        }
+        XCTAssertEqual(failures.all.count, 6)
+        let lock = try await inner.head(context.layout.lockKey)
+        XCTAssertNil(lock, "the lease this apply wrote is removed")
+        XCTAssertEqual(engine.applies, 0)
+    }
+
     func testInterruptedApplyReleasesTheLockAndTheNextApplyConverges() async throws {
         let engine = MemoryEngine()
         engine.applyDelay = .seconds(30)

@@ -55,7 +55,12 @@ extension Deployer {
             }
             // Our lease may be there with its answer lost: one more careful look, then remove it
             // if it is ours (outside a cancelled task), else name it.
-            let released = (try? await Uncancelled.run({ try await Self.removeIfOurs(lock: lock, id: uncertain.lease.id) })) ?? false
+            let released =
+                (try? await Uncancelled.run({
+                    try await Self.retryingFaults(within: options.releaseLimit, what: "removing the lease") {
+                        try await Self.removeIfOurs(lock: lock, id: uncertain.lease.id)
+                    }
+                })) ?? false
             if uncertain.underlying is CancellationError || Task.isCancelled {
                 throw DeployFailure(
                     cause: "interrupted", underlying: CancellationError(), interrupted: true,
@@ -72,22 +77,27 @@ extension Deployer {
         }
     }
 
-    /// Releases the lease in a task that Ctrl-C does not cancel, within `limit`. A lock left
-    /// behind blocks every other deploy of the target for its lease, so a release that meets
-    /// only faults (5xx, throttles, lost answers) is tried again until the limit, beyond the
-    /// one call's own retries (which a soak round at 50% injected errors used up).
+    /// Releases the lease in a task that Ctrl-C does not cancel, within `limit`.
     static func release(_ keeper: LeaseKeeper, within limit: Duration) async throws {
         try await Uncancelled.run {
-            try await withTimeLimit(limit, what: "releasing the lock") {
-                var pause = Duration.milliseconds(250)
-                while true {
-                    do {
-                        try await keeper.stopAndRelease()
-                        return
-                    } catch let error as AWSError where error.isTransport || error.isThrottling || (error.status >= 500 && error.status != 501) {
-                        try await Task.sleep(for: pause)
-                        pause = min(pause * 2, .seconds(2))
-                    }
+            try await retryingFaults(within: limit, what: "releasing the lock") { try await keeper.stopAndRelease() }
+        }
+    }
+
+    /// Runs `body` again after each fault (5xx, throttle, lost or cut answer) until it succeeds
+    /// or `limit` passes. A lock left behind blocks every other deploy of the target for its
+    /// lease, so releasing it (or removing a lease whose write may have landed) is worth more
+    /// tries than one call's own five: a soak round at 50% injected errors used those up, and
+    /// another at 50% cut answers left the lease of an apply that could not read the lock back.
+    static func retryingFaults<T: Sendable>(within limit: Duration, what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withTimeLimit(limit, what: what) {
+            var pause = Duration.milliseconds(250)
+            while true {
+                do {
+                    return try await body()
+                } catch let error as AWSError where error.isTransport || error.isThrottling || (error.status >= 500 && error.status != 501) {
+                    try await Task.sleep(for: pause)
+                    pause = min(pause * 2, .seconds(2))
                 }
             }
         }

@@ -102,29 +102,42 @@ public struct LeaseLock: Sendable {
                 throw LockUncertain(lease: lease, target: target, underlying: error)
             }
         } catch is PreconditionFailed {
-            guard let (found, etag) = try await current() else {
-                // Released between our write and read: try once more.
-                let etag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifAbsent)
-                return Handle(lease: lease, etag: etag, tookOver: nil)
-            }
-            guard let existing = found else {
-                throw DeployError(
-                    "lock \(store.url(key)) is not a deployer lease: inspect it, then delete it with 'deployer apply -t \(target) --force-unlock ANY'")
-            }
-            // Our own write landed and only its answer was lost (the retry met our lease).
-            if existing.id == lease.id { return Handle(lease: lease, etag: etag, tookOver: nil) }
-            guard existing.expiresAt < now else { throw Held(lease: existing, key: key) }
             do {
-                let newTag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifMatch(etag))
-                return Handle(lease: lease, etag: newTag, tookOver: existing)
-            } catch is PreconditionFailed {
-                if let (winner, winnerTag) = try await current(), let winner {
-                    // Our takeover landed, its answer lost.
-                    if winner.id == lease.id { return Handle(lease: lease, etag: winnerTag, tookOver: existing) }
-                    throw Held(lease: winner, key: key)
-                }
-                throw DeployError("lost the race for the stale lock \(existing.id) on target \(target): run the command again")
+                return try await acquireHeld(lease, now: now)
+            } catch let error where !(error is Held) && !(error is DeployError) {
+                // The 412 may have met our own write (a retry after its answer was lost, or cut
+                // off by Ctrl-C): whatever stops us now, the lease may be ours and is named as such
+                // (a SIGTERM here left the lock and said "stopped before taking the lock").
+                throw LockUncertain(lease: lease, target: target, underlying: error)
             }
+        }
+    }
+
+    /// After a 412 on the conditional write: our own lease (its answer lost), an expired one
+    /// taken over, or `Held`.
+    private func acquireHeld(_ lease: Lease, now: Date) async throws -> Handle {
+        guard let (found, etag) = try await current() else {
+            // Released between our write and read: try once more.
+            let etag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifAbsent)
+            return Handle(lease: lease, etag: etag, tookOver: nil)
+        }
+        guard let existing = found else {
+            throw DeployError(
+                "lock \(store.url(key)) is not a deployer lease: inspect it, then delete it with 'deployer apply -t \(target) --force-unlock ANY'")
+        }
+        // Our own write landed and only its answer was lost (the retry met our lease).
+        if existing.id == lease.id { return Handle(lease: lease, etag: etag, tookOver: nil) }
+        guard existing.expiresAt < now else { throw Held(lease: existing, key: key) }
+        do {
+            let newTag = try await store.put(key, bytes: try Self.encode(lease), contentType: "application/json", condition: .ifMatch(etag))
+            return Handle(lease: lease, etag: newTag, tookOver: existing)
+        } catch is PreconditionFailed {
+            if let (winner, winnerTag) = try await current(), let winner {
+                // Our takeover landed, its answer lost.
+                if winner.id == lease.id { return Handle(lease: lease, etag: winnerTag, tookOver: existing) }
+                throw Held(lease: winner, key: key)
+            }
+            throw DeployError("lost the race for the stale lock \(existing.id) on target \(target): run the command again")
         }
     }
 
