@@ -16,7 +16,7 @@ struct Validate: AsyncParsableCommand {
             let loaded = try manifest.load(target: target.target)
             if let name = target.target { _ = try loaded.target(name) }
             print(
-                "\(manifest.file): valid (project \(loaded.project), \(loaded.targets.count) target\(loaded.targets.count == 1 ? "" : "s"), \(loaded.jobs.count) job\(loaded.jobs.count == 1 ? "" : "s"))"
+                "\(manifest.file): valid (project \(loaded.project), \(loaded.targets.count) target\(loaded.targets.count == 1 ? "" : "s"), \(loaded.jobs.count) job\(loaded.jobs.count == 1 ? "" : "s")\(loaded.pipelines.isEmpty ? "" : ", \(loaded.pipelines.count) pipeline\(loaded.pipelines.count == 1 ? "" : "s")"))"
             )
         }
     }
