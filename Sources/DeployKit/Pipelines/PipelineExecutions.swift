@@ -52,7 +52,7 @@ public struct PipelineExecutions: Sendable {
         try Self.checkName(runId)
         let machine = try await deployed(pipeline)
         let sfn = try client
-        let arn = machine.arn.replacingOccurrences(of: ":stateMachine:", with: ":execution:") + ":" + runId
+        let arn = Self.executionArn(stateMachineArn: machine.arn, runId: runId)
         if let existing = try await sfn.describeExecution(arn: arn) {
             return Started(executionArn: existing.executionArn, runId: runId, reused: true)
         }
@@ -98,7 +98,12 @@ public struct PipelineExecutions: Sendable {
 
     /// The ARN of execution `runId` of the deployed `pipeline`.
     public func executionArn(pipeline: String, runId: String) async throws -> String {
-        try await deployed(pipeline).arn.replacingOccurrences(of: ":stateMachine:", with: ":execution:") + ":" + runId
+        Self.executionArn(stateMachineArn: try await deployed(pipeline).arn, runId: runId)
+    }
+
+    /// `arn:…:execution:MACHINE:RUN_ID` of state machine `arn:…:stateMachine:MACHINE`.
+    static func executionArn(stateMachineArn: String, runId: String) -> String {
+        stateMachineArn.replacingOccurrences(of: ":stateMachine:", with: ":execution:") + ":" + runId
     }
 
     /// RedriveExecution of a failed, timed-out or stopped execution: it goes on from the step

@@ -46,11 +46,6 @@ struct StateMachines: Sendable {
         return "arn:\(partition):states:\(region):\(account):stateMachine:\(name)"
     }
 
-    /// The execution `name` of state machine `stateMachine`.
-    func executionArn(stateMachine: String, name: String) -> String {
-        arn(stateMachine).replacingOccurrences(of: ":stateMachine:", with: ":execution:") + ":" + name
-    }
-
     /// The live definition and role (`{"definition", "roleArn"}`), nil when there is none.
     func live(arn: String) async throws -> JSONValue? {
         guard let found = try await client.describeStateMachine(arn: arn) else { return nil }

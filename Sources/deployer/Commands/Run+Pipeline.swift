@@ -68,8 +68,7 @@ extension Run {
         let name: String
         if let runId {
             name = runId
-            let machine = try await executions.deployed(pipeline.name)
-            executionArn = machine.arn.replacingOccurrences(of: ":stateMachine:", with: ":execution:") + ":" + runId
+            executionArn = try await executions.executionArn(pipeline: pipeline.name, runId: runId)
             _ = try await executions.describe(executionArn)
             if !json { print("attached \(Self.executionEngine):\(target.name):\(pipeline.name):\(runId)") }
         } else {
