@@ -170,8 +170,10 @@ extension DeployFlowTests {
         XCTAssertTrue(finished(failing, within: 90))
         let failedOut = (try? String(contentsOfFile: failingErr + ".out", encoding: .utf8)) ?? ""
         XCTAssertEqual(failing.terminationStatus, 1, failedOut + ((try? String(contentsOfFile: failingErr, encoding: .utf8)) ?? ""))
-        XCTAssertTrue(failedOut.contains("prep: failed: States.TaskFailed"), failedOut)
-        XCTAssertTrue(failedOut.contains("pipeline nightly run night-2: failed (deployer.StepFailed: step prep (job prep) failed)"), failedOut)
+        let heldRun = try XCTUnwrap(held)
+        XCTAssertTrue(failedOut.contains("prep: failed: States.TaskFailed: run \(heldRun) STOPPED"), "\(heldRun): \(failedOut)")
+        XCTAssertTrue(
+            failedOut.contains("pipeline nightly run night-2: failed (deployer.StepFailed: step prep (job prep) failed: run \(heldRun) STOPPED"), failedOut)
         let loadRuns = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-load", maxResults: 10)
         XCTAssertEqual(loadRuns.count, 1, "load did not start after prep failed")
         // status: the pipeline's latest execution failed, so on call's view exits 1 and says why.
@@ -203,7 +205,9 @@ extension DeployFlowTests {
                 sqs, operation: "ReceiveMessage", version: "2012-11-05", parameters: [("QueueUrl", queueURL), ("WaitTimeSeconds", "1")])
             body = received.first("ReceiveMessageResult")?.first("Message")?.string("Body") ?? ""
         }
-        XCTAssertTrue(body.contains("pipeline nightly execution night-2 ended FAILED: step prep (job prep) failed"), body)
+        // It names the failed step and its run (the cause carries the run Glue reported).
+        XCTAssertTrue(body.contains("pipeline nightly execution night-2 ended FAILED: step prep (job prep) failed: "), body)
+        XCTAssertTrue(body.contains(heldRun), "the alert names the step's run \(heldRun): \(body)")
 
         // SIGTERM during the first step: the execution is stopped and the step's run cancelled.
         let before = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-prep", maxResults: 10).compactMap(\.id)
@@ -312,6 +316,50 @@ extension DeployFlowTests {
             seen.append(detail.name ?? "?")
         }
         XCTAssertEqual(seen.sorted(), ["\(project)-prod-load", "\(project)-prod-prep"])
+
+        // A failing first step: load never starts, and the execution's cause (what the alert
+        // carries) names the step and its run, with EMR Serverless' own message.
+        try await motoControl(peers, "/moto-api/deployer/emr-serverless", #"{"runs": "manual"}"#)
+        let known = runs.compactMap(\.runId)
+        let (failing, failingErr) = try backgroundDeployer(["run", "nightly", "-t", "prod", "--idempotency-key", "es-night-2"], peers)
+        let held = try await XCTUnwrapAsync(try await waitForNewServerlessRun(application, besides: known, peers))
+        try await motoControl(
+            peers, "/moto-api/deployer/emr-serverless/finish",
+            #"{"applicationId": "\#(application)", "jobRunId": "\#(held)", "state": "FAILED", "stateDetails": "Job failed, exit code 1"}"#)
+        XCTAssertTrue(finished(failing, within: 90))
+        let failedOut = (try? String(contentsOfFile: failingErr + ".out", encoding: .utf8)) ?? ""
+        XCTAssertEqual(failing.terminationStatus, 1, failedOut + ((try? String(contentsOfFile: failingErr, encoding: .utf8)) ?? ""))
+        XCTAssertTrue(failedOut.contains("step prep (job prep) failed: run \(held) FAILED: Job failed, exit code 1"), failedOut)
+        let cause = try await XCTUnwrapAsync(
+            try await sfn(peers).describeExecution(arn: "arn:aws:states:us-east-1:\(peers.account):execution:\(project)-prod-nightly:es-night-2"))
+        XCTAssertTrue(cause.cause?.hasPrefix("step prep (job prep) failed: ") == true && cause.cause?.contains(held) == true, cause.cause ?? "no cause")
+        let afterFailure = try await emr.listJobRuns(applicationId: application, maxResults: 50)
+        XCTAssertEqual(afterFailure.count, runs.count + 1, "load did not start after prep failed")
+
+        // SIGTERM during the first step: the execution is stopped and the step's run cancelled.
+        let (stopping, stoppingErr) = try backgroundDeployer(["run", "nightly", "-t", "prod", "--idempotency-key", "es-night-3"], peers)
+        let running = try await XCTUnwrapAsync(try await waitForNewServerlessRun(application, besides: afterFailure.compactMap(\.runId), peers))
+        try await Task.sleep(for: .seconds(1))
+        stopping.terminate()
+        XCTAssertTrue(finished(stopping, within: 60))
+        let stoppedErr = (try? String(contentsOfFile: stoppingErr, encoding: .utf8)) ?? ""
+        XCTAssertEqual(stopping.terminationStatus, 3, stoppedErr)
+        XCTAssertTrue(
+            stoppedErr.contains("SIGTERM: stopped execution es-night-3 of pipeline nightly; cancelled emr-serverless:prod:prep:\(running)"), stoppedErr)
+        let cancelled = try await emr.getJobRun(applicationId: application, runId: running)
+        XCTAssertTrue(["CANCELLING", "CANCELLED"].contains(cancelled.state ?? ""), "the step's run was cancelled: \(cancelled.state ?? "?")")
+
+        // retry redrives the failed execution from prep; the steps run under its run id.
+        try await motoControl(peers, "/moto-api/deployer/emr-serverless", #"{"runs": "default"}"#)
+        let redriven = try deployer(["retry", "states:prod:nightly:es-night-2", "-t", "prod", "--wait"], peers)
+        XCTAssertEqual(redriven.status, 0, redriven.all)
+        XCTAssertTrue(redriven.stdout.contains("pipeline nightly run es-night-2: succeeded"), redriven.stdout)
+        var redrivenRuns: [String] = []
+        for summary in try await emr.listJobRuns(applicationId: application, maxResults: 50) {
+            let detail = try await emr.getJobRun(applicationId: application, runId: summary.runId ?? "")
+            if detail.jobDriver?.sparkSubmit?.entryPointArguments?.last == "es-night-2", detail.state == "SUCCESS" { redrivenRuns.append(detail.name ?? "?") }
+        }
+        XCTAssertEqual(redrivenRuns.sorted(), ["\(project)-prod-load", "\(project)-prod-prep"], "prep again, then load, with the run id es-night-2")
         // An EMR Serverless step names its job's artifact: a new artifact of a --select'ed job
         // updates the state machine too (it would run the old code otherwise).
         try "\n# version two\n".appendTo(work + "/sales_etl/main.py")
@@ -325,6 +373,16 @@ extension DeployFlowTests {
     }
 
     /// Waits (bounded) for a Glue run of `name` other than `besides`; its id.
+    func waitForNewServerlessRun(_ application: String, besides: [String], _ peers: Peers, seconds: Double = 60) async throws -> String? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let runs = try await EMRServerlessClient(client: client(peers)).listJobRuns(applicationId: application, maxResults: 50)
+            if let run = runs.first(where: { !besides.contains($0.runId ?? "") && $0.state == "RUNNING" }), let id = run.runId { return id }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return nil
+    }
+
     func waitForNewGlueRun(_ name: String, besides: [String], _ peers: Peers, seconds: Double = 60) async throws -> String? {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {

@@ -177,7 +177,8 @@ final class PipelineTests: XCTestCase {
         let layer = try XCTUnwrap(definition["States"]?["Layer 3"])
         XCTAssertEqual(layer["Type"]?.stringValue, "Parallel")
         XCTAssertEqual(layer["End"], .bool(true))
-        XCTAssertEqual(definition["States"]?["Failed merge"]?["Cause"]?.stringValue, "step merge (job merge) failed")
+        // The execution's cause names the step, then the engine's cause (the run, for a .sync task).
+        XCTAssertEqual(definition["States"]?["Failed merge"]?["CausePath"]?.stringValue, "States.Format('step merge (job merge) failed: {}', $.error.Cause)")
     }
 
     func testEMRServerlessStateMachineCarriesTheTemplateAndTheRunId() throws {
@@ -209,12 +210,26 @@ final class PipelineTests: XCTestCase {
             "no Retry without transient errors or retries")
     }
 
+    /// A failed execution's cause (the Fail state's `step … failed: ` and the engine's run as
+    /// JSON) is told with the run's id, state and message; other causes as they are.
+    func testWhyTellsTheFailedRun() {
+        let glue = #"step prep (job prep) failed: {"Id":"jr_1","JobName":"p","JobRunState":"FAILED","ErrorMessage":"boom","Arguments":{"--a":"b"}}"#
+        XCTAssertEqual(
+            PipelineExecutions.why(error: "deployer.StepFailed", cause: glue), "deployer.StepFailed: step prep (job prep) failed: run jr_1 FAILED: boom")
+        let serverless = #"{"JobRunId":"00f1","State":"FAILED","StateDetails":"Job failed"}"#
+        XCTAssertEqual(PipelineExecutions.why(error: "States.TaskFailed", cause: serverless), "States.TaskFailed: run 00f1 FAILED: Job failed")
+        XCTAssertEqual(PipelineExecutions.why(error: "States.Timeout", cause: "step a (job a) failed: "), "States.Timeout: step a (job a) failed: ")
+        XCTAssertEqual(PipelineExecutions.why(error: "X", cause: "see {not json"), "X: see {not json")
+        XCTAssertEqual(PipelineExecutions.why(error: nil, cause: nil), "")
+    }
+
     func testTheRulesCheckerRefusesBrokenDefinitions() throws {
         let broken: JSONValue = .object([
             "StartAt": .string("A"),
             "States": .object([
                 "A": .object(["Type": .string("Task"), "Resource": .string("arn:x"), "Next": .string("Nowhere")]),
                 "B": .object(["Type": .string("Pass"), "End": .bool(true)]),
+                "D": .object(["Type": .string("Fail"), "Cause": .string("c"), "CausePath": .string("$.c")]),
                 "C": .object(["Type": .string("Task"), "Resource": .string("arn:x"), "Retry": .array([.object(["MaxAttempts": .number(2)])])]),
             ]),
         ])
@@ -223,13 +238,14 @@ final class PipelineTests: XCTestCase {
         XCTAssertTrue(found.contains("B: not reachable from StartAt"), "\(found)")
         XCTAssertTrue(found.contains("C: neither Next nor End"), "\(found)")
         XCTAssertTrue(found.contains("C: Retry[0] has no ErrorEquals"), "\(found)")
+        XCTAssertTrue(found.contains("D: both Cause and CausePath"), "\(found)")
     }
 }
 
 /// The Amazon States Language rules a definition must keep (the suite's own checker, as no
 /// validator is at hand here): StartAt and every Next name a state of the same scope, every
 /// state is reachable, Task/Pass/Parallel end with Next or End (not both), Fail/Succeed have
-/// neither, Retry and Catch entries have ErrorEquals (Catch also Next), Parallel branches are
+/// neither (and Cause or CausePath, not both), Retry and Catch entries have ErrorEquals (Catch also Next), Parallel branches are
 /// valid machines themselves.
 enum ASLRules {
     static func problems(_ machine: JSONValue, scope: String = "") throws -> [String] {
@@ -257,6 +273,9 @@ enum ASLRules {
                 if next != nil && end { found.append("\(scope)\(name): both Next and End") }
             case "Fail", "Succeed":
                 if next != nil || state["End"] != nil { found.append("\(scope)\(name): a terminal state with Next or End") }
+                for field in ["Cause", "Error"] where state[field] != nil && state[field + "Path"] != nil {
+                    found.append("\(scope)\(name): both \(field) and \(field)Path")
+                }
             case "Choice":
                 break
             default:

@@ -89,6 +89,11 @@ poller sees both, deterministically.
    which no test relies on: the history restarts (AWS appends to it), and a Parallel state runs
    every branch again (AWS only the branches that did not succeed). Another status is
    ExecutionNotRedrivable; an unknown execution ExecutionDoesNotExist.
+12. EventBridge InputTransformer values that are strings with quotes, backslashes or newlines
+   (moto: put into the template as they are, so a Step Functions cause holding JSON made the
+   template invalid and PutEvents answered HTTP 500). AWS escapes a variable's contents (only
+   `aws.events.event` and `aws.events.event.json` are documented as not escaped), so the
+   template stays valid JSON: now a string value is put in JSON-escaped, without quotes.
 """
 
 from __future__ import annotations
@@ -804,6 +809,23 @@ def _install_empty_body_signatures() -> None:
     IAMRequestBase._create_aws_request = create_aws_request
 
 
+def _install_escaped_input_transformer() -> None:
+    from jsonpath_ng.ext import parse as parse_path
+    from moto.events.utils import EventTemplateParser
+
+    original = EventTemplateParser.parse
+
+    def parse(input_template, input_paths_map, event):
+        template = input_template
+        for name, path in (input_paths_map or {}).items():
+            matches = parse_path(path).find(event)
+            if matches and isinstance(matches[0].value, str):
+                template = template.replace(f"<{name}>", json.dumps(matches[0].value)[1:-1])
+        return original(template, input_paths_map, event)
+
+    EventTemplateParser.parse = staticmethod(parse)
+
+
 def install() -> None:
     """Applies every patch of this module to the moto imported in this process (once)."""
     global _INSTALLED
@@ -830,3 +852,4 @@ def install() -> None:
     from moto.stepfunctions.responses import StepFunctionResponse
 
     StepFunctionResponse.redrive_execution = _sfn_redrive_execution  # 11.
+    _install_escaped_input_transformer()  # 12.

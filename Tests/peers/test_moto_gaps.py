@@ -648,3 +648,25 @@ def test_sfn_tasks_act_as_the_state_machine_role(aws, endpoint, states):
     assert (refused["status"], refused["error"]) == ("FAILED", "Glue.403"), refused
     assert f"arn:aws:sts::{ACCOUNT}:assumed-role/states-no-glue/" in refused["cause"]
     assert "not authorized to perform: glue:StartJobRun" in refused["cause"]
+
+
+def test_events_input_transformer_escapes_string_values(aws):
+    """12: a cause holding JSON, quotes and a newline reaches the target as one valid string."""
+    events, sqs = aws("events"), aws("sqs")
+    queue = sqs.create_queue(QueueName="escaped")["QueueUrl"]
+    events.put_rule(Name="escaped", EventPattern=json.dumps({"source": ["test.escape"]}))
+    events.put_targets(
+        Rule="escaped",
+        Targets=[
+            {
+                "Id": "q",
+                "Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:escaped",
+                "InputTransformer": {"InputPathsMap": {"cause": "$.detail.cause"}, "InputTemplate": '"ended: <cause>."'},
+            }
+        ],
+    )
+    cause = 'step a failed: {"Id":"jr_1","ErrorMessage":"line \\"one\\"\nline two"}'
+    answer = events.put_events(Entries=[{"Source": "test.escape", "DetailType": "t", "Detail": json.dumps({"cause": cause})}])
+    assert answer["FailedEntryCount"] == 0
+    messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", [])
+    assert [json.loads(m["Body"]) for m in messages] == [f"ended: {cause}."]

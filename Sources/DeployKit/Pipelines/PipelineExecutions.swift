@@ -209,7 +209,7 @@ public struct PipelineExecutions: Sendable {
             let cost = RunCost(
                 usd: usd, estimate: steps.contains { $0.cost?.estimate == true },
                 basis: "steps \(RunCost(usd: stepsUSD, estimate: false, basis: "").text) + \(transitions) transitions × $\(Pricing.format(price))")
-            let why = [execution.error, execution.cause].compactMap { $0 }.joined(separator: ": ")
+            let why = Self.why(error: execution.error, cause: execution.cause)
             result.append(
                 ExecutionSummary(
                     runId: execution.name ?? execution.executionArn.components(separatedBy: ":").last ?? "?",
@@ -263,7 +263,7 @@ public struct PipelineExecutions: Sendable {
             case "TaskFailed", "TaskTimedOut", "TaskStartFailed", "TaskSubmitFailed":
                 guard let step = stepName(of: event) else { continue }
                 let failure = event.taskFailedEventDetails
-                let detail = [failure?.error, failure?.cause.map { String($0.prefix(300)) }].compactMap { $0 }.joined(separator: ": ")
+                let detail = why(error: failure?.error, cause: failure?.cause)
                 result.append(
                     StepEvent(id: event.id, step: step, state: event.type == "TaskTimedOut" ? "timed_out" : "failed", detail: detail.isEmpty ? nil : detail))
             default:
@@ -273,14 +273,30 @@ public struct PipelineExecutions: Sendable {
         return result
     }
 
+    /// Why an execution or step failed, for people: `error: cause`, where a cause that is (or
+    /// ends with, after `failed: `) a `.sync` run as JSON is told as `run ID STATE: message`
+    /// (Glue's `Id`/`JobRunState`/`ErrorMessage`, EMR Serverless' `JobRunId`/`State`/`StateDetails`).
+    public static func why(error: String?, cause: String?) -> String {
+        var told = cause
+        if let cause, let brace = cause.firstIndex(of: "{"), cause[..<brace].isEmpty || cause[..<brace].hasSuffix("failed: "),
+            let run = try? JSONDecoder().decode(JSONValue.self, from: Data(cause[brace...].utf8)), let id = runId(in: run)
+        {
+            let state = ["JobRunState", "State", "state"].lazy.compactMap { run[$0]?.stringValue }.first
+            let message = ["ErrorMessage", "StateDetails", "stateDetails"].lazy.compactMap { run[$0]?.stringValue }.first { !$0.isEmpty }
+            told = String(cause[..<brace]) + "run \(id)" + (state.map { " \($0)" } ?? "") + (message.map { ": \(String($0.prefix(300)))" } ?? "")
+        }
+        return [error, told.map { String($0.prefix(600)) }].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+    }
+
     /// The run id in a `.sync` task's submitted output: Glue's `JobRunId`, EMR Serverless'
     /// `JobRunId`/`jobRunId`, EMR's `StepId`.
     static func runId(fromTaskOutput text: String) -> String? {
         guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) else { return nil }
-        for key in ["JobRunId", "jobRunId", "StepId", "Id"] {
-            if let id = value[key]?.stringValue { return id }
-        }
-        return nil
+        return runId(in: value)
+    }
+
+    static func runId(in value: JSONValue) -> String? {
+        ["JobRunId", "jobRunId", "StepId", "Id"].lazy.compactMap { value[$0]?.stringValue }.first
     }
 
     /// `succeeded`, `failed`, `timed_out`, `cancelled` or `running`, from Step Functions' status.

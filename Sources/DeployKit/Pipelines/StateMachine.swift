@@ -92,22 +92,31 @@ public enum StateMachine {
         return .object(state)
     }
 
-    /// Ends the execution FAILED with the step named, for alerts and `status`.
+    /// Ends the execution FAILED naming the step and, after `failed: `, the engine's cause (the
+    /// Catch's `$.error.Cause`: for a `.sync` run the run as JSON, with its id and state), so
+    /// the alert built from the execution's status change names the step and its run.
     static func failState(_ step: PipelineStep) -> JSONValue {
-        .object(["Type": .string("Fail"), "Error": .string("deployer.StepFailed"), "Cause": .string("step \(step.name) (job \(step.job)) failed")])
+        let format = "States.Format('\(intrinsicLiteral(failedPrefix(step))){}', $.error.Cause)"
+        return .object(["Type": .string("Fail"), "Error": .string("deployer.StepFailed"), "CausePath": .string(format)])
+    }
+
+    /// The start of a failed execution's cause: `step NAME (job JOB) failed: `.
+    public static func failedPrefix(_ step: PipelineStep) -> String { "step \(step.name) (job \(step.job)) failed: " }
+
+    /// `text` as the body of an intrinsic function's string literal: `'`, `{`, `}` and `\` escaped.
+    static func intrinsicLiteral(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            if "'{}\\".contains(character) { result.append("\\") }
+            result.append(character)
+        }
+        return result
     }
 
     /// `States.Array('a', 'b', $$.Execution.Name)`: a list of literal strings ending with the
     /// run id, quoted for the intrinsic (`'`, `{`, `}` and `\` escaped).
     public static func arrayWithRunId(_ literals: [String]) -> String {
-        let quoted = literals.map { text -> String in
-            var escaped = ""
-            for character in text {
-                if "'{}\\".contains(character) { escaped.append("\\") }
-                escaped.append(character)
-            }
-            return "'\(escaped)'"
-        }
+        let quoted = literals.map { "'\(intrinsicLiteral($0))'" }
         return "States.Array(\((quoted + ["'\(Pipeline.runIdArgument)'", runIdPath]).joined(separator: ", ")))"
     }
 }

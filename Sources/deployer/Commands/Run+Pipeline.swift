@@ -132,7 +132,7 @@ extension Run {
                     startedAt: final.startDate, endedAt: final.stopDate,
                     steps: steps.map { ExecutionOutput.Step(step: $0.step, state: $0.state, handle: $0.handle, detail: $0.detail) }))
         } else {
-            let why = [final.error, final.cause].compactMap { $0 }.joined(separator: ": ")
+            let why = PipelineExecutions.why(error: final.error, cause: final.cause)
             print("pipeline \(pipeline.name) run \(name): \(state)\(why.isEmpty ? "" : " (\(why))")")
         }
         switch state {
