@@ -265,6 +265,60 @@ extension DeployFlowTests {
         XCTAssertNil(schedule, "the pipeline's schedule went with it")
     }
 
+    /// Pipeline values that cannot work are refused with one line naming them and the fix,
+    /// before anything is written or started: a missing or malformed pipeline_role_arn, a bad
+    /// transition price, schedule.arguments on Step Functions, an execution name Step Functions
+    /// refuses (--idempotency-key, --attach, retry) and a bad DEPLOYER_PIPELINE_POLL_MS.
+    func testPipelineValuesThatCannotWorkAreRefusedBeforeAnyWrite() async throws {
+        let peers = try peers()
+        guard ProcessInfo.processInfo.environment["DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN"] != nil else { throw XCTSkip("peers without a pipeline role") }
+        let bucket = "itest-pipe-bad-\(UInt32.random(in: 0...UInt32.max))"
+        try await S3Client(client: try client(peers)).createBucket(bucket: bucket)
+        let path = try gluePipelineManifest(peers, bucket: bucket)
+        let good = try String(contentsOfFile: path, encoding: .utf8)
+        let machine = "arn:aws:states:us-east-1:\(peers.account):stateMachine:\(project)-dev-nightly"
+        func refused(_ manifest: String, _ arguments: [String], _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+            try manifest.write(toFile: path, atomically: true, encoding: .utf8)
+            let result = try deployer(arguments, peers)
+            XCTAssertEqual(result.status, 1, result.all, file: file, line: line)
+            XCTAssertTrue(result.stderr.contains(expected), "\(expected) in: \(result.stderr)", file: file, line: line)
+        }
+        let role = try XCTUnwrap(ProcessInfo.processInfo.environment["DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN"])
+        try refused(
+            good.replacingOccurrences(of: "    pipeline_role_arn: \(role)\n", with: ""), ["plan", "-t", "dev"],
+            "targets.dev.pipeline_role_arn is needed for pipelines on engine glue")
+        try refused(
+            good.replacingOccurrences(of: "pipeline_role_arn: \(role)", with: "pipeline_role_arn: deployer-pipeline"), ["plan", "-t", "dev"],
+            "deployer.yml:8:24: targets.dev.pipeline_role_arn: 'deployer-pipeline' is not valid (an IAM role ARN)")
+        try refused(
+            good.replacingOccurrences(of: "    pipeline_role_arn:", with: "    pricing: {step_functions_transition: -0.1}\n    pipeline_role_arn:"),
+            ["plan", "-t", "dev"], "targets.dev.pricing.step_functions_transition: -0.1 is negative")
+        try refused(
+            good.replacingOccurrences(of: "    pipeline_role_arn:", with: "    pricing: {step_functions_transition: cheap}\n    pipeline_role_arn:"),
+            ["plan", "-t", "dev"], "targets.dev.pricing.step_functions_transition: expected a number")
+        try refused(
+            good.replacingOccurrences(of: "    steps:", with: "    schedule: {cron: \"0 3 * * ? *\", arguments: {--as_of: \"2024-01-01\"}}\n    steps:"),
+            ["plan", "-t", "dev"], "pipelines.nightly.schedule.arguments: a scheduled pipeline runs its deployed state machine with pipelines.nightly.arguments; move them there")
+        let created = try await sfn(peers).describeStateMachine(arn: machine)
+        XCTAssertNil(created, "nothing was created")
+
+        try good.write(toFile: path, atomically: true, encoding: .utf8)
+        let apply = try deployer(["apply", "-t", "dev", "--auto-approve"], peers)
+        XCTAssertEqual(apply.status, 0, apply.all)
+        try refused(good, ["run", "nightly", "-t", "dev", "--idempotency-key", "night 1"], "--idempotency-key 'night 1' cannot name a Step Functions execution: use 1 to 80 letters, digits, - and _")
+        try refused(good, ["run", "nightly", "-t", "dev", "--idempotency-key", String(repeating: "n", count: 81)], "cannot name a Step Functions execution")
+        try refused(good, ["run", "--attach", "states:dev:nightly:a.b", "-t", "dev"], "run id 'a.b' cannot name a Step Functions execution")
+        try refused(good, ["retry", "states:dev:nightly:a.b", "-t", "dev"], "run id 'a.b' cannot name a Step Functions execution")
+        var slow = environment(peers)
+        slow["DEPLOYER_PIPELINE_POLL_MS"] = "fast"
+        let polled = try CLI.run(["run", "nightly", "-t", "dev", "--idempotency-key", "never-started"], environment: slow, cwd: work)
+        XCTAssertEqual(polled.status, 1, polled.all)
+        XCTAssertTrue(polled.stderr.contains("DEPLOYER_PIPELINE_POLL_MS: 'fast' is not a whole number of milliseconds from 100 to 60000"), polled.stderr)
+        let executions = try await sfn(peers).listExecutions(stateMachineArn: machine, maxResults: 100)
+        XCTAssertEqual(executions.count, 0, "no execution was started: \(executions.map(\.name))")
+        XCTAssertEqual(try deployer(["destroy", "-t", "dev", "--auto-approve"], peers).status, 0)
+    }
+
     func testEMRServerlessPipelineRunsItsStepsInOrderWithOneRunId() async throws {
         let peers = try peers()
         guard let role = ProcessInfo.processInfo.environment["DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN"] else { throw XCTSkip("peers without a pipeline role") }

@@ -102,6 +102,8 @@ class Peers:
         self.secret = info["DEPLOYER_IT_MOTO_SECRET_KEY"]
         self.account = info["DEPLOYER_IT_MOTO_ACCOUNT_ID"]
         self.session_token = None
+        # The role moto's Step Functions runs a pipeline's tasks as (it may start Glue runs).
+        self.pipeline_role = info.get("DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN", f"arn:aws:iam::{self.account}:role/pipeline")
 
     def close(self) -> None:
         subprocess.run(["bash", str(REPO / "Tests" / "peers" / "stop.sh"), str(self.state)], capture_output=True, timeout=60)
@@ -322,7 +324,7 @@ class Case:
         self.work.mkdir(parents=True)
         shutil.copytree(REPO / "jobs" / "sales_etl", self.work / "sales_etl", ignore=shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc"))
         (self.work / "sales_etl" / "src" / "sales_etl" / "fault_payload.bin").write_bytes(harness.big)
-        (self.work / "deployer.yml").write_text(self.manifest(project, self.prefix, harness.bucket, harness.peers.account))
+        (self.work / "deployer.yml").write_text(self.manifest(project, self.prefix, harness.bucket, harness.peers.account, harness.peers.pipeline_role))
         # The same build cache for every case: the bundle is built once, uploaded by each case.
         for part in ("cache", "build/dependencies"):
             shutil.copytree(harness.dependency_cache / part, self.work / ".deployer" / part)
@@ -331,7 +333,7 @@ class Case:
         self.state_machine_arn = f"arn:aws:states:{REGION}:{harness.peers.account}:stateMachine:{project}-{TARGET}-{PIPELINE}"
 
     @staticmethod
-    def manifest(project: str, prefix: str, bucket: str, account: str) -> str:
+    def manifest(project: str, prefix: str, bucket: str, account: str, pipeline_role: str | None = None) -> str:
         """A Glue target and the job, with its pinned requirements (a dependency bundle to upload),
         a schedule (an EventBridge Scheduler schedule to create), alerts (an EventBridge rule
         and its SNS target) and a pipeline (a Step Functions state machine)."""
@@ -344,7 +346,7 @@ targets:
     artifacts: {{bucket: {bucket}, prefix: {prefix}}}
     role_arn: arn:aws:iam::{account}:role/glue-job
     schedule_role_arn: arn:aws:iam::{account}:role/scheduler
-    pipeline_role_arn: arn:aws:iam::{account}:role/pipeline
+    pipeline_role_arn: {pipeline_role or f"arn:aws:iam::{account}:role/pipeline"}
 jobs:
   {JOB}:
     source: sales_etl
@@ -390,12 +392,13 @@ pipelines:
         env.update(MULTIPART_ENV)
         return env
 
-    def run(self, args: list[str], faults: FaultConfig | None = None, timeout: float = APPLY_TIMEOUT) -> RunResult:
+    def run(self, args: list[str], faults: FaultConfig | None = None, timeout: float = APPLY_TIMEOUT, extra_env: dict[str, str] | None = None) -> RunResult:
         """Runs deployer in the case's work dir; through a fresh proxy pair when `faults` is
         given (also for rate 0: the proxy logs count the requests), else straight at the peers."""
         proxies = ProxyPair(self.h.peers, self.work, faults, self.pid_file) if faults else None
         try:
             env = self.environment(proxies.s3, proxies.moto) if proxies else self.environment(self.h.peers.s3, self.h.peers.moto)
+            env.update(extra_env or {})
             self.pid_file.unlink(missing_ok=True)
             started = time.monotonic()
             process = subprocess.Popen(

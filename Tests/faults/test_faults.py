@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -389,3 +390,91 @@ def test_proxy_kill_at(tmp_path, when):
         process.terminate()
         process.wait(timeout=10)
         upstream.close()
+
+
+# ------------------------------------------------------------------ pipeline runs
+
+RUN_ENV = {"DEPLOYER_PIPELINE_POLL_MS": "200"}
+RUN_TIMEOUT = 120.0
+
+
+@pytest.fixture(scope="module")
+def pipeline_case(h):
+    """A deployed pipeline (fault-free apply) on moto with Step Functions executing it."""
+    request = urllib.request.Request(
+        h.peers.moto + "/moto-api/config", data=json.dumps({"stepfunctions": {"execute_state_machine": True}}).encode(), method="POST"
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status in (200, 201)
+    case = h.case("pipe")
+    applied = case.apply()
+    assert applied.status == 0, applied.describe()
+    yield case
+    case.cleanup()
+
+
+def executions(h: H.Harness, case: H.Case) -> dict[str, dict]:
+    pages = h.sfn.get_paginator("list_executions").paginate(stateMachineArn=case.state_machine_arn)
+    return {e["name"]: e for page in pages for e in page["executions"]}
+
+
+def glue_runs_of(h: H.Harness, case: H.Case, run_id: str) -> list[dict]:
+    runs = h.glue.get_job_runs(JobName=case.glue_name, MaxResults=200)["JobRuns"]
+    return [r for r in runs if (r.get("Arguments") or {}).get("--run_id") == run_id]
+
+
+def run_pipeline(case: H.Case, key: str, faults: H.FaultConfig | None = None) -> H.RunResult:
+    return case.run(["run", H.PIPELINE, "-t", H.TARGET, "--idempotency-key", key], faults, timeout=RUN_TIMEOUT, extra_env=RUN_ENV)
+
+
+def pipeline_run_problems(h: H.Harness, case: H.Case, key: str, keys: set[str]) -> list[str]:
+    """After a (faulted or killed) `run PIPELINE --idempotency-key KEY`, one fault-free rerun
+    with the same key: it exits 0 and the execution KEY succeeded, no execution was started
+    under another name, and its one step ran once (one Glue run with --run_id KEY)."""
+    rerun = run_pipeline(case, key)
+    problems = []
+    if rerun.status != 0:
+        problems.append(f"fault-free rerun exited {rerun.status}: {rerun.stderr.strip()[-300:]}")
+    found = executions(h, case)
+    if set(found) != keys:
+        problems.append(f"executions {sorted(found)}, expected exactly {sorted(keys)}")
+    if found.get(key, {}).get("status") != "SUCCEEDED":
+        problems.append(f"execution {key} is {found.get(key, {}).get('status')}, not SUCCEEDED")
+    runs = glue_runs_of(h, case, key)
+    if len(runs) != 1:
+        problems.append(f"{len(runs)} Glue runs with --run_id {key}, not 1")
+    return problems
+
+
+@pytest.mark.parametrize("seed", (1, 2, 3, 5))
+def test_pipeline_run_under_faults(h, pipeline_case, seed):
+    """`run PIPELINE` (DescribeExecution, StartExecution, then the history until the end)
+    through the fault proxy at rate 0.3: it succeeds or fails cleanly (exit 1, one error line,
+    no secret), and a fault-free rerun with the same key converges on the one execution."""
+    keys = set(executions(h, pipeline_case)) | {f"faults-{seed}"}
+    run = run_pipeline(pipeline_case, f"faults-{seed}", H.FaultConfig(seed=seed, rate=0.3))
+    problems = [f"faulted run: {p}" for p in H.clean_failure_problems(run, h.peers.secrets())]
+    problems += pipeline_run_problems(h, pipeline_case, f"faults-{seed}", keys)
+    say(f"seed {seed}: faulted run exit {run.status} ({len(run.faults())} faults in {len(run.requests)} requests); problems: {problems or 'none'}")
+    assert not problems, "\n".join(problems + [run.describe()])
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_pipeline_run_killed_at_every_step(h, pipeline_case, when):
+    """SIGKILL `run PIPELINE` at request N (before it is forwarded / after it was answered),
+    for each of the first requests of a clean run (the start is among them); a rerun with the
+    same key then finds that execution or starts it, once."""
+    clean = run_pipeline(pipeline_case, f"count-{when}", H.FaultConfig(rate=0.0))
+    assert clean.status == 0, clean.describe()
+    steps = min(len(clean.requests), 12)
+    say(f"clean pipeline run: {len(clean.requests)} requests: " + ", ".join(f"{r['service']}:{r['method']}" for r in clean.requests[:steps]))
+    failures = []
+    for n in range(1, steps + 1):
+        key = f"kill-{when}-{n}"
+        keys = set(executions(h, pipeline_case)) | {key}
+        run = run_pipeline(pipeline_case, key, H.FaultConfig(kill_at=n, kill_when=when))
+        problems = pipeline_run_problems(h, pipeline_case, key, keys)
+        say(f"kill {when} N={n}: {'killed' if run.killed else f'exit {run.status}'}; problems: {problems or 'none'}")
+        if problems:
+            failures.append(f"N={n}: " + " | ".join(problems))
+    assert not failures, "\n".join(failures)

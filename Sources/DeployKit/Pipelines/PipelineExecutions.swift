@@ -30,9 +30,9 @@ public struct PipelineExecutions: Sendable {
     }
 
     /// An execution name Step Functions accepts: 1 to 80 of `A-Z a-z 0-9 - _`.
-    public static func checkName(_ name: String) throws {
+    public static func checkName(_ name: String, given: String = "--idempotency-key") throws {
         guard (1...80).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-            throw DeployError("--idempotency-key '\(String(name.prefix(90)))' cannot name a Step Functions execution: use 1 to 80 letters, digits, - and _")
+            throw DeployError("\(given) '\(String(name.prefix(90)))' cannot name a Step Functions execution: use 1 to 80 letters, digits, - and _")
         }
     }
 
@@ -98,7 +98,8 @@ public struct PipelineExecutions: Sendable {
 
     /// The ARN of execution `runId` of the deployed `pipeline`.
     public func executionArn(pipeline: String, runId: String) async throws -> String {
-        Self.executionArn(stateMachineArn: try await deployed(pipeline).arn, runId: runId)
+        try Self.checkName(runId, given: "run id")
+        return Self.executionArn(stateMachineArn: try await deployed(pipeline).arn, runId: runId)
     }
 
     /// `arn:…:execution:MACHINE:RUN_ID` of state machine `arn:…:stateMachine:MACHINE`.

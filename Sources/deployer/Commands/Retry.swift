@@ -67,6 +67,7 @@ struct Retry: AsyncParsableCommand {
         guard let pipeline = context.manifest.pipeline(handle.job), context.target.plugin.orchestration == .stepFunctions else {
             throw CommandFailure("\(handle): the manifest has no pipeline \(handle.job) on Step Functions target \(context.target.name)")
         }
+        if wait { _ = try pollMilliseconds() }  // refused before anything is redriven
         let executions = PipelineExecutions(context: context)
         let arn = try await executions.executionArn(pipeline: pipeline.name, runId: handle.runId)
         try await executions.redrive(arn)

@@ -62,6 +62,7 @@ extension Run {
                 "--arg: pipeline \(pipeline.name) on target \(context.target.name) runs its deployed state machine, whose step arguments are the manifest's (pipelines.\(pipeline.name).arguments): change them there and apply"
             )
         }
+        _ = try pollMilliseconds()  // refused before anything is started
         let executions = PipelineExecutions(context: context)
         let target = context.target
         var executionArn: String
@@ -93,9 +94,7 @@ extension Run {
         let executions = PipelineExecutions(context: context)
         let target = context.target
         let quiet = json
-        // How often the execution is read: 5 s, or DEPLOYER_PIPELINE_POLL_MS (100 ms to 60 s).
-        let pollMilliseconds = min(60_000, max(100, ProcessInfo.processInfo.environment["DEPLOYER_PIPELINE_POLL_MS"].flatMap(Int.init) ?? 5000))
-        let poll = Duration.milliseconds(Int64(pollMilliseconds))
+        let poll = Duration.milliseconds(Int64(try pollMilliseconds()))
         let arn = executionArn
         let final: StepFunctionsClient.Execution
         var steps: [PipelineExecutions.StepEvent] = []
@@ -142,6 +141,16 @@ extension Run {
         default: return 1
         }
     }
+}
+
+/// How often an execution is read: 5 s, or `DEPLOYER_PIPELINE_POLL_MS` (100 to 60000); any
+/// other value is refused rather than silently replaced.
+func pollMilliseconds(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
+    guard let text = environment["DEPLOYER_PIPELINE_POLL_MS"] else { return 5000 }
+    guard let value = Int(text), (100...60_000).contains(value) else {
+        throw CommandFailure("DEPLOYER_PIPELINE_POLL_MS: '\(String(text.prefix(40)))' is not a whole number of milliseconds from 100 to 60000; unset it for 5 s")
+    }
+    return value
 }
 
 /// `run PIPELINE --json` on Step Functions.
