@@ -298,14 +298,17 @@ extension DeployFlowTests {
             ["plan", "-t", "dev"], "targets.dev.pricing.step_functions_transition: expected a number")
         try refused(
             good.replacingOccurrences(of: "    steps:", with: "    schedule: {cron: \"0 3 * * ? *\", arguments: {--as_of: \"2024-01-01\"}}\n    steps:"),
-            ["plan", "-t", "dev"], "pipelines.nightly.schedule.arguments: a scheduled pipeline runs its deployed state machine with pipelines.nightly.arguments; move them there")
+            ["plan", "-t", "dev"],
+            "pipelines.nightly.schedule.arguments: a scheduled pipeline runs its deployed state machine with pipelines.nightly.arguments; move them there")
         let created = try await sfn(peers).describeStateMachine(arn: machine)
         XCTAssertNil(created, "nothing was created")
 
         try good.write(toFile: path, atomically: true, encoding: .utf8)
         let apply = try deployer(["apply", "-t", "dev", "--auto-approve"], peers)
         XCTAssertEqual(apply.status, 0, apply.all)
-        try refused(good, ["run", "nightly", "-t", "dev", "--idempotency-key", "night 1"], "--idempotency-key 'night 1' cannot name a Step Functions execution: use 1 to 80 letters, digits, - and _")
+        try refused(
+            good, ["run", "nightly", "-t", "dev", "--idempotency-key", "night 1"],
+            "--idempotency-key 'night 1' cannot name a Step Functions execution: use 1 to 80 letters, digits, - and _")
         try refused(good, ["run", "nightly", "-t", "dev", "--idempotency-key", String(repeating: "n", count: 81)], "cannot name a Step Functions execution")
         try refused(good, ["run", "--attach", "states:dev:nightly:a.b", "-t", "dev"], "run id 'a.b' cannot name a Step Functions execution")
         try refused(good, ["retry", "states:dev:nightly:a.b", "-t", "dev"], "run id 'a.b' cannot name a Step Functions execution")

@@ -27,6 +27,19 @@ final class LocalPipelineTests: XCTestCase {
         XCTAssertEqual(pipeline["state"] as? String, "succeeded", run.stdout)
         XCTAssertEqual((pipeline["steps"] as? [[String: Any]])?.map { $0["step"] as? String }, ["cdc_merge", "sales_etl"])
         let runId = try XCTUnwrap(pipeline["run_id"] as? String)
+        // On call sees what the run wrote: status reads both jobs' own run records.
+        let status = try deployer(["status", "-t", "local", "--json"])
+        XCTAssertEqual(status.status, 0, status.all)
+        let jobs = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["jobs"] as? [[String: Any]])
+        for job in jobs {
+            let data = try XCTUnwrap(job["data"] as? [String: Any], "\(job["job"] ?? "?")")
+            XCTAssertEqual(data["published_run_id"] as? String, runId, "\(data)")
+            let latest = try XCTUnwrap((data["runs"] as? [[String: Any]])?.first)
+            XCTAssertEqual(latest["run_id"] as? String, runId)
+            let tables = try XCTUnwrap(latest["tables"] as? [String: Int])
+            XCTAssertEqual(tables.count, job["job"] as? String == "sales_etl" ? 6 : 4, "\(tables)")
+            XCTAssertTrue(tables.values.allSatisfy { $0 > 0 }, "\(tables)")
+        }
 
         let script = CLI.repoRoot.appendingPathComponent("Tests/CLITests/nightly_by_hand.py").path
         let python = env["DEPLOYER_JOBS_PYTHON"] ?? "python3"

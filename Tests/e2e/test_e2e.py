@@ -20,11 +20,13 @@ provider mirror it is SKIPPED with the reason (REQUIRE_TF_MIRROR=1 makes that a 
 from __future__ import annotations
 
 import collections
+import datetime
 import json
 import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -316,6 +318,29 @@ def test_oncall_reads_status_runs_and_logs(sys_):
         assert (r := o("status", "sales_etl", "--run", run_id)).code == 0, r.all
         logs = o("logs", "sales_etl", "--run", run_id)
         assert "access denied" not in (logs.stdout + logs.stderr).lower(), logs.all
+
+    # The data: sales_etl's run records in the dev lake (as the job writes them), read by the
+    # on-call role with its read-only grant; a run with 60% fewer rows is an anomaly (exit 2).
+    s3 = sys_.boto("s3")
+    lake = sys_.tf("dev", "data_bucket")
+    now = time.time()
+    for index, (run, rows) in enumerate((("e2e-1", 1000), ("e2e-2", 1010), ("e2e-3", 400))):
+        published = datetime.datetime.fromtimestamp(now - (3 - index) * 3600, datetime.timezone.utc).isoformat()
+        record = {"job": "sales_etl", "run_id": run, "status": "succeeded", "published_at": published, "tables": {"fact_sales": {"rows": rows}}}
+        s3.put_object(Bucket=lake, Key=f"curated/sales_etl/_runs/{run}.json", Body=json.dumps(record).encode())
+    o = lambda *a: sys_.deployer([*a, "-t", "dev", "--tf-outputs", str(sys_.root / "dev.json")], profile="dev-oncall")  # noqa: E731
+    status = o("status", "sales_etl", "--json")
+    assert status.code == 0, status.all
+    data = json.loads(status.stdout)["jobs"][0]["data"]
+    assert data["error"] is None and [r["run_id"] for r in data["runs"]] == ["e2e-3", "e2e-2", "e2e-1"], status.all
+    assert [a["kind"] for a in data["anomalies"]] == ["rows_changed"], status.all
+    assert (r := o("status", "sales_etl", "--detailed-exitcode")).code == 2, r.all
+    # ... and nothing of the tables themselves.
+    s3.put_object(Bucket=lake, Key="curated/sales_etl/fact_sales/e2e-3/part-0.parquet", Body=b"PAR1")
+    oncall_s3 = sys_.boto("s3", sys_.role_key("dev-oncall"))
+    with pytest.raises(Exception, match="AccessDenied"):
+        oncall_s3.get_object(Bucket=lake, Key="curated/sales_etl/fact_sales/e2e-3/part-0.parquet")
+    expect_denied("deployer-dev-oncall", "s3:GetObject", re.escape(f"arn:aws:s3:::{lake}/curated/sales_etl/fact_sales/e2e-3/part-0.parquet"))
 
 
 def test_oncall_may_not_apply_or_run(sys_):

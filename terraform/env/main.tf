@@ -230,6 +230,8 @@ module "github_oidc" {
   emr_serverless_job_role_arn    = module.job_roles.emr_serverless_job_role_arn
   scheduler_role_arn             = module.job_schedules.scheduler_role_arn
   pipeline_role_arn              = module.pipeline_role.pipeline_role_arn
+  data_bucket_arn                = module.data_bucket.bucket_arn
+  data_prefix                    = local.curated_prefix
 }
 
 # deployer's pipelines (Step Functions state machines) run as this role.
@@ -274,4 +276,6 @@ module "oncall_role" {
   emr_cluster_arn                = var.emr_cluster_arn
   job_logs_bucket_arn            = module.logs_bucket.bucket_arn
   job_logs_prefix                = local.job_logs_prefix
+  data_bucket_arn                = module.data_bucket.bucket_arn
+  data_prefix                    = local.curated_prefix
 }

@@ -58,8 +58,11 @@ extension Runner {
         public var runs: [Run]
         /// Why the runs could not be listed, if they could not.
         public var error: String?
+        /// Its data: the newest run records in its output folder and what looks wrong; `nil`
+        /// when the job names no output folder (or `data_checks.enabled` is false).
+        public var data: JobData? = nil
 
-        enum CodingKeys: String, CodingKey { case job, deployment, runs, error }
+        enum CodingKeys: String, CodingKey { case job, deployment, runs, error, data }
 
         /// `deployment` and `error` are written as null when absent: alerting scripts rely on the keys.
         public func encode(to encoder: Encoder) throws {
@@ -68,11 +71,13 @@ extension Runner {
             try container.encode(deployment, forKey: .deployment)
             try container.encode(runs, forKey: .runs)
             try container.encode(error, forKey: .error)
+            try container.encode(data, forKey: .data)
         }
     }
 
     /// Per job: the latest deployment and the most recent runs (newest first).
-    public func status(jobs: [String], limit: Int) async throws -> [JobStatus] {
+    /// With `data`, each job's run records too (see `data(job:limit:)`).
+    public func status(jobs: [String], limit: Int, data: Bool = false) async throws -> [JobStatus] {
         let record = try await context.latestRecord()
         var result: [JobStatus] = []
         for job in jobs {
@@ -91,6 +96,7 @@ extension Runner {
                     status.error = "\(error)"
                 }
             }
+            if data, let job = context.manifest.jobs.first(where: { $0.name == job }) { status.data = await self.data(job: job, limit: limit) }
             result.append(status)
         }
         return result

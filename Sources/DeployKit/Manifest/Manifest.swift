@@ -189,6 +189,8 @@ public struct Job: Sendable, Equatable {
     public var requirements: String? = nil
     /// `libraries:`: absolute paths of shared library folders whose `src/` packages go into code.zip.
     public var libraries: [String] = []
+    /// `data_checks:`: where its run records are and when its data looks wrong (`status`).
+    public var dataChecks = DataChecks()
 }
 
 /// `deployer.yml`, validated and interpolated.

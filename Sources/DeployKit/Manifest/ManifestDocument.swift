@@ -144,6 +144,31 @@ struct JobDocument: Decodable {
         }
     }
 
+    struct DataChecksDocument: Decodable {
+        var enabled: String?
+        var outputArgument: String?
+        var baselineRuns: String?
+        var maxChangePercent: String?
+        var staleAfterHours: String?
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case enabled
+            case outputArgument = "output_argument"
+            case baselineRuns = "baseline_runs"
+            case maxChangePercent = "max_change_percent"
+            case staleAfterHours = "stale_after_hours"
+        }
+
+        var checks: DataChecks {
+            var checks = DataChecks()
+            checks.enabled = manifestBool(enabled) ?? true
+            if let outputArgument { checks.outputArgument = outputArgument }
+            if let runs = baselineRuns.flatMap(Int.init) { checks.baselineRuns = runs }
+            if let percent = maxChangePercent.flatMap(Double.init) { checks.maxChangePercent = percent }
+            checks.staleAfterHours = staleAfterHours.flatMap(Double.init)
+            return checks
+        }
+    }
+
     var source: String
     var entryPoint: String?
     var config: String?
@@ -155,6 +180,7 @@ struct JobDocument: Decodable {
     var libraries: [String]?
     var preventDestroy: String?
     var engines: [String: SettingsDocument]?
+    var dataChecks: DataChecksDocument?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case source
@@ -162,6 +188,7 @@ struct JobDocument: Decodable {
         case config, arguments, name, schedule, notify, requirements, libraries
         case preventDestroy = "prevent_destroy"
         case engines
+        case dataChecks = "data_checks"
     }
 }
 

@@ -402,7 +402,7 @@ public struct ManifestLoader: Sendable {
                     config: job.config.map { Self.resolve($0, in: directory) } ?? source + "/config.yml",
                     arguments: job.arguments ?? [:], engines: overrides, repository: directory, preventDestroy: manifestBool(job.preventDestroy) ?? false,
                     schedule: schedule, notify: notify, engineName: job.name, requirements: requirementsPath,
-                    libraries: (job.libraries ?? []).map { Self.resolve($0, in: directory) }))
+                    libraries: (job.libraries ?? []).map { Self.resolve($0, in: directory) }, dataChecks: job.dataChecks?.checks ?? DataChecks()))
         }
         if let defaultTarget = document.defaultTarget, targets[defaultTarget] == nil {
             throw LoadError.issues([issue(["default_target"], "'\(defaultTarget)' is not a target (allowed: \(targets.keys.sorted().joined(separator: ", ")))")]

@@ -228,6 +228,18 @@ extension Schema {
             "libraries": .init(.list(.string()), "shared library folders (each with src/<package>/) packaged into code.zip beside the job's package"),
             "prevent_destroy": .init(.boolean, "true: destroy, and removing the job from the manifest, refuse to delete it"),
             "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.names.map { ($0, Field(jobEngineSettings)) }))),
+            "data_checks": .init(
+                .object([
+                    "enabled": .init(.boolean, "false: status reads no run records of the job (default true)"),
+                    "output_argument": .init(
+                        .string(pattern: "^--[A-Za-z0-9_.-]{1,100}$", hint: "a job argument such as --output_path"),
+                        "the argument naming the job's output folder, where it writes _runs/RUN_ID.json (default --output_path)"),
+                    "baseline_runs": .init(.integer(1...50), "successful runs before the latest whose median is the baseline (default 7)"),
+                    "max_change_percent": .init(
+                        .integer(1...100_000), "a table's rows further than this from the baseline, in percent, is an anomaly (default 50)"),
+                    "stale_after_hours": .init(
+                        .integer(1...8760), "without a schedule: no publish for this long is an anomaly (with one: a firing with no publish after it)"),
+                ]), "what status reads of the job's data and when it flags it (status --detailed-exitcode exits 2)"),
         ])
     }
 

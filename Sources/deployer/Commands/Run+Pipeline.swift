@@ -148,7 +148,8 @@ extension Run {
 func pollMilliseconds(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Int {
     guard let text = environment["DEPLOYER_PIPELINE_POLL_MS"] else { return 5000 }
     guard let value = Int(text), (100...60_000).contains(value) else {
-        throw CommandFailure("DEPLOYER_PIPELINE_POLL_MS: '\(String(text.prefix(40)))' is not a whole number of milliseconds from 100 to 60000; unset it for 5 s")
+        throw CommandFailure(
+            "DEPLOYER_PIPELINE_POLL_MS: '\(String(text.prefix(40)))' is not a whole number of milliseconds from 100 to 60000; unset it for 5 s")
     }
     return value
 }

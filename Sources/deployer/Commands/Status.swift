@@ -7,7 +7,14 @@ import SigV4
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Per job: latest deployment and recent runs (the on-call view); per pipeline on Step Functions: recent executions.",
-        discussion: "Exit status 1 when the latest run of any job (or execution of any pipeline) failed or could not be read, 0 otherwise."
+        discussion: """
+            Per job also its data: the newest run records the job wrote in its output folder (OUTPUT/_runs/RUN_ID.json, OUTPUT from \
+            its --output_path or data_checks.output_argument): rows per table, quarantine ratio, the published run, and anomalies \
+            against the median of the runs before (a table with 0 rows, rows changed by more than data_checks.max_change_percent, \
+            the quarantine ratio over its limit or doubled, no publish after a firing of the schedule).
+            Exit status 1 when the latest run of any job (or execution of any pipeline) failed or anything could not be read; \
+            with --detailed-exitcode 2 when none did but the data has an anomaly; 0 otherwise.
+            """
     )
 
     @Argument(help: "Only this job or pipeline (default: every job, and every pipeline on Step Functions targets).")
@@ -24,6 +31,9 @@ struct Status: AsyncParsableCommand {
 
     @Flag(help: "Refresh every 10 seconds until interrupted.")
     var watch = false
+
+    @Flag(help: "Exit 2 when no run failed but a job's data has an anomaly (see below).")
+    var detailedExitcode = false
 
     @Option(help: "Runs shown per job.")
     var limit = 5
@@ -98,7 +108,7 @@ struct Status: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let failed: Bool = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             let runner = Runner(context: command.context)
             if let run, let job {
                 let info = try await runner.detail(job: job, runId: run)
@@ -116,13 +126,13 @@ struct Status: AsyncParsableCommand {
                         print("\(name.replacingOccurrences(of: "_", with: " ")):\(String(repeating: " ", count: max(1, 9 - name.count)))\(link)")
                     }
                 }
-                return info.state == .failed || info.state == .timedOut
+                return info.state == .failed || info.state == .timedOut ? 1 : 0
             }
             let onePipeline = job.flatMap { command.context.manifest.pipeline($0) }
             let jobs = onePipeline != nil ? [] : try job.map { [try command.context.manifest.job($0).name] } ?? command.context.manifest.jobs.map(\.name)
             let pipelines = onePipeline.map { [$0] } ?? (job == nil ? command.context.manifest.pipelines : [])
             while true {
-                let statuses = try await runner.status(jobs: jobs, limit: limit)
+                let statuses = try await runner.status(jobs: jobs, limit: limit, data: true)
                 let executions = await pipelineStatuses(pipelines, context: command.context)
                 if json {
                     try printSnakeJSON(Output(target: command.context.target.name, jobs: statuses, pipelines: executions.isEmpty ? nil : executions))
@@ -133,16 +143,20 @@ struct Status: AsyncParsableCommand {
                 let anyFailed =
                     statuses.contains { ["failed", "timed_out"].contains($0.runs.first?.state ?? "") }
                     || executions.contains { ["failed", "timed_out"].contains($0.executions.first?.state ?? "") }
-                let unreadable = statuses.filter { $0.error != nil }.map(\.job) + executions.filter { $0.error != nil }.map { "pipeline " + $0.pipeline }
+                let unreadable =
+                    statuses.filter { $0.error != nil }.map { "the runs of " + $0.job }
+                    + statuses.filter { $0.data?.error != nil }.map { "the data of " + $0.job }
+                    + executions.filter { $0.error != nil }.map { "the executions of pipeline " + $0.pipeline }
+                let anomalies = statuses.contains { !($0.data?.anomalies.isEmpty ?? true) }
                 if !watch {
                     // On call must not read "all is well" from a view that could not be read.
-                    if !unreadable.isEmpty { printError("the runs of \(unreadable.joined(separator: ", ")) could not be read (see above)") }
-                    return anyFailed || !unreadable.isEmpty
+                    if !unreadable.isEmpty { printError("\(unreadable.joined(separator: ", ")) could not be read (see above)") }
+                    return anyFailed || !unreadable.isEmpty ? 1 : anomalies && detailedExitcode ? 2 : 0
                 }
                 try await Task.sleep(for: .seconds(10))
             }
         }
-        if failed { throw ExitCode(1) }
+        if code != 0 { throw ExitCode(code) }
     }
 
     static func duration(_ seconds: Double) -> String {
@@ -165,14 +179,42 @@ struct Status: AsyncParsableCommand {
             if let error = status.error { lines.append("  (runs unavailable: \(error))") }
             if status.runs.isEmpty, status.deployment != nil { lines.append("  no runs yet") }
             if !status.runs.isEmpty {
-                lines.append("  " + ["RUN", "STATE", "STARTED", "DURATION", "COST", "ERROR"].joined(separator: "  "))
+                var rows = [["RUN", "STATE", "STARTED", "DURATION", "COST", "ERROR"]]
                 for run in status.runs {
-                    lines.append(
-                        "  \(run.id)  \(run.state) (\(run.engineState))  \(run.startedAt.map { iso.string(from: $0) } ?? "-")  \(run.durationSeconds.map(duration) ?? "-")  \(run.cost.map { $0.text + ($0.estimate ? "~" : "") } ?? "-")  \(run.error ?? "")"
-                    )
+                    rows.append([
+                        run.id, "\(run.state) (\(run.engineState))", run.startedAt.map { iso.string(from: $0) } ?? "-",
+                        run.durationSeconds.map(duration) ?? "-",
+                        run.cost.map { $0.text + ($0.estimate ? "~" : "") } ?? "-", run.error ?? "",
+                    ])
                 }
+                lines += alignedLines(rows, indent: "  ")
             }
+            if let data = status.data { lines += dataLines(data) }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A job's data: its newest run records as a table, then one `!` line per anomaly.
+    static func dataLines(_ data: JobData) -> [String] {
+        let iso = ISO8601DateFormatter()
+        var lines = ["  data in \(data.location)" + (data.publishedRunId.map { ": published run \($0)" } ?? "")]
+        if let error = data.error {
+            lines.append("  (data unavailable: \(error))")
+            return lines
+        }
+        if data.runs.isEmpty { lines.append("  no run records yet") }
+        // AT: when the run published its tables (or, for a job that does not say, started).
+        var rows = [["RUN", "STATUS", "AS_OF", "AT", "QUARANTINE", "ROWS"]]
+        for record in data.runs {
+            rows.append([
+                record.runId + (record.runId == data.publishedRunId ? " *" : ""), record.status, record.asOf ?? "-",
+                (record.publishedAt ?? record.startedAt).map { iso.string(from: $0) } ?? "-",
+                record.quarantineRatio.map { String(format: "%.2f%%", $0 * 100) } ?? "-",
+                record.tables.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+            ])
+        }
+        if !data.runs.isEmpty { lines += alignedLines(rows, indent: "    ") }
+        lines += data.anomalies.map { "  ! \($0.message)" }
+        return lines
     }
 }

@@ -131,8 +131,11 @@ run "minimal_platform" {
     condition = toset(flatten([
       for s in jsondecode(module.oncall_role.policy_json).Statement : flatten([s.Resource])
       if contains(flatten([s.Action]), "s3:GetObject")
-    ])) == toset(["arn:aws:s3:::deployer-dev-123456789012-artifacts/deployer/deployments/*", "arn:aws:s3:::deployer-dev-123456789012-logs/job-logs/*"])
-    error_message = "On-call reads the deployment records of this environment's artifact bucket and its job logs, nothing else."
+      ])) == toset([
+      "arn:aws:s3:::deployer-dev-123456789012-artifacts/deployer/deployments/*", "arn:aws:s3:::deployer-dev-123456789012-logs/job-logs/*",
+      "arn:aws:s3:::deployer-dev-123456789012-lake/curated/*/_runs/*", "arn:aws:s3:::deployer-dev-123456789012-lake/curated/*/_manifest.json",
+    ])
+    error_message = "On-call reads the deployment records of this environment's artifact bucket, its job logs and its jobs' run records, nothing else."
   }
 
   assert {

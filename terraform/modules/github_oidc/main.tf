@@ -226,15 +226,29 @@ locals {
     }],
   )
 
-  misc_statements = [
-    {
+  misc_statements = concat(
+    [{
       # GetCallerIdentity needs no permission; it is listed so the intent is visible.
       Sid      = "WhoAmI"
       Effect   = "Allow"
       Action   = "sts:GetCallerIdentity"
       Resource = "*"
-    },
-  ]
+    }],
+    # `deployer status` in the deploy workflow: the jobs' own run records, never the tables.
+    var.data_bucket_arn == null ? [] : [{
+      Sid      = "ReadJobRunRecords"
+      Effect   = "Allow"
+      Action   = "s3:GetObject"
+      Resource = ["${var.data_bucket_arn}/${var.data_prefix}/*/_runs/*", "${var.data_bucket_arn}/${var.data_prefix}/*/_manifest.json"]
+    }],
+    var.data_bucket_arn == null ? [] : [{
+      Sid       = "ListJobRunRecords"
+      Effect    = "Allow"
+      Action    = "s3:ListBucket"
+      Resource  = var.data_bucket_arn
+      Condition = { StringLike = { "s3:prefix" = ["${var.data_prefix}/*/_runs/*"] } }
+    }],
+  )
 
   deploy_policy = {
     Version = "2012-10-17"

@@ -115,6 +115,20 @@ locals {
       Action   = "s3:GetObject"
       Resource = "${var.job_logs_bucket_arn}/${var.job_logs_prefix}/*"
     }],
+    # The jobs' own run records: rows per table, quarantine ratio, the published run.
+    var.data_bucket_arn == null ? [] : [{
+      Sid      = "ReadJobRunRecords"
+      Effect   = "Allow"
+      Action   = "s3:GetObject"
+      Resource = ["${var.data_bucket_arn}/${var.data_prefix}/*/_runs/*", "${var.data_bucket_arn}/${var.data_prefix}/*/_manifest.json"]
+    }],
+    var.data_bucket_arn == null ? [] : [{
+      Sid       = "ListJobRunRecords"
+      Effect    = "Allow"
+      Action    = "s3:ListBucket"
+      Resource  = var.data_bucket_arn
+      Condition = { StringLike = { "s3:prefix" = ["${var.data_prefix}/*/_runs/*"] } }
+    }],
     [{
       Sid      = "WhoAmI"
       Effect   = "Allow"

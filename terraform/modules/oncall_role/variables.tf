@@ -141,3 +141,20 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "data_bucket_arn" {
+  description = "The data bucket whose jobs' run records (DATA_PREFIX/JOB/_runs/*.json, DATA_PREFIX/JOB/_manifest.json) on call may read: rows per table and quarantine ratio in deployer status. null: none."
+  type        = string
+  default     = null
+}
+
+variable "data_prefix" {
+  description = "The prefix in data_bucket_arn under which each job writes its output folder (curated)."
+  type        = string
+  default     = "curated"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.'()-]+(/[A-Za-z0-9!_.'()-]+)*$", var.data_prefix))
+    error_message = "data_prefix must be a non-empty key prefix without leading/trailing slashes or wildcards."
+  }
+}

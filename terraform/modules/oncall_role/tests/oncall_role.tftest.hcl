@@ -21,6 +21,7 @@ variables {
   glue_job_name_prefix           = "deployer-prod-"
   emr_serverless_application_arn = "arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00abc"
   job_logs_bucket_arn            = "arn:aws:s3:::acme-logs"
+  data_bucket_arn                = "arn:aws:s3:::acme-lake"
 }
 
 run "trust_is_exact" {
@@ -92,8 +93,8 @@ run "read_only" {
     condition = toset(flatten([
       for s in jsondecode(aws_iam_role_policy.oncall.policy).Statement : flatten([s.Resource])
       if contains(flatten([s.Action]), "s3:GetObject")
-    ])) == toset(["arn:aws:s3:::acme-artifacts/deployer/deployments/*", "arn:aws:s3:::acme-logs/job-logs/*"])
-    error_message = "Objects readable: deployment records and job logs only (not artifacts, not the lake)."
+    ])) == toset(["arn:aws:s3:::acme-artifacts/deployer/deployments/*", "arn:aws:s3:::acme-logs/job-logs/*", "arn:aws:s3:::acme-lake/curated/*/_runs/*", "arn:aws:s3:::acme-lake/curated/*/_manifest.json"])
+    error_message = "Objects readable: deployment records, job logs and the jobs run records only (not artifacts, not the lake tables)."
   }
 
   assert {
@@ -172,3 +173,35 @@ run "must_trust_someone" {
 
   expect_failures = [aws_iam_role.oncall]
 }
+
+run "data_records_only" {
+  command = plan
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.oncall.policy).Statement : s if s.Sid == "ReadJobRunRecords"
+    ]).Resource == ["arn:aws:s3:::acme-lake/curated/*/_runs/*", "arn:aws:s3:::acme-lake/curated/*/_manifest.json"]
+    error_message = "Of the data bucket on call reads only the jobs' run records and published manifests, never the tables."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.oncall.policy).Statement : s if s.Sid == "ListJobRunRecords"
+    ]).Condition.StringLike["s3:prefix"] == ["curated/*/_runs/*"]
+    error_message = "Listing the data bucket is limited to the run record folders."
+  }
+}
+
+run "no_data_bucket_no_data_grant" {
+  command = plan
+
+  variables {
+    data_bucket_arn = null
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.oncall.policy).Statement : s if startswith(s.Sid, "ReadJobRunRecords") || s.Sid == "ListJobRunRecords"]) == 0
+    error_message = "Without a data bucket no data grant is made."
+  }
+}
+
