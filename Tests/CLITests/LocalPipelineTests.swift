@@ -40,6 +40,12 @@ final class LocalPipelineTests: XCTestCase {
             XCTAssertEqual(tables.count, job["job"] as? String == "sales_etl" ? 6 : 4, "\(tables)")
             XCTAssertTrue(tables.values.allSatisfy { $0 > 0 }, "\(tables)")
         }
+        // runs: each step's run with the record it wrote (matched by the run id it was given).
+        let runs = try deployer(["runs", "-t", "local", "--json"])
+        XCTAssertEqual(runs.status, 0, runs.all)
+        let entries = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [String: Any])?["runs"] as? [[String: Any]])
+        XCTAssertEqual(entries.count, 2, runs.stdout)
+        XCTAssertEqual(entries.compactMap { ($0["data"] as? [String: Any])?["run_id"] as? String }, [runId, runId], runs.stdout)
 
         let script = CLI.repoRoot.appendingPathComponent("Tests/CLITests/nightly_by_hand.py").path
         let python = env["DEPLOYER_JOBS_PYTHON"] ?? "python3"

@@ -6,9 +6,9 @@ extension RunState: ExpressibleByArgument {}
 
 struct Runs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List runs across the target's engine: state, start, duration, artifact, deployment.",
+        abstract: "List runs across the target's engine: state, start, duration, artifact, deployment, and what each wrote.",
         discussion:
-            "Newest first. Runs started by deployer carry the artifact digest and deployment id they ran. Given a pipeline on a Step Functions engine: its executions, each step's state and run, and the cost (the steps' runs plus the state transitions)."
+            "Newest first. Runs started by deployer carry the artifact digest and deployment id they ran. DATA: the job's run record the run wrote (its --run_id, or the record started while it ran): rows and quarantine ratio. Given a pipeline on a Step Functions engine: its executions, each step's state and run, and the cost (the steps' runs plus the state transitions)."
     )
 
     @Argument(help: "Only this job, or this pipeline's executions (default: every job of the manifest).")
@@ -94,6 +94,13 @@ struct Runs: AsyncParsableCommand {
         print("total cost of the executions listed: \(RunCost(usd: total, estimate: false, basis: "").text)")
     }
 
+    /// What a run wrote, in a few words: `RUN_ID: N rows in T tables, quarantine R%`.
+    static func dataText(_ record: DataRecord) -> String {
+        let rows = record.tables.values.reduce(0, +)
+        return "\(record.runId): \(rows) rows in \(record.tables.count) tables"
+            + (record.quarantineRatio.map { String(format: ", quarantine %.2f%%", $0 * 100) } ?? "")
+    }
+
     func run() async throws {
         try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             if let job, let pipeline = command.context.manifest.pipeline(job) {
@@ -114,17 +121,17 @@ struct Runs: AsyncParsableCommand {
                 return
             }
             let iso = ISO8601DateFormatter()
-            print(["JOB", "RUN", "STATE", "STARTED", "DURATION", "COST", "ARTIFACT", "DEPLOYMENT"].joined(separator: "  "))
+            var rows = [["JOB", "RUN", "STATE", "STARTED", "DURATION", "COST", "ARTIFACT", "DEPLOYMENT", "DATA"]]
             for entry in entries {
                 let run = entry.run
-                print(
-                    [
-                        entry.job, run.id, run.state.rawValue, run.startedAt.map { iso.string(from: $0) } ?? "-",
-                        run.durationSeconds.map(Status.duration) ?? "-",
-                        run.cost.map { $0.text + ($0.estimate ? "~" : "") } ?? "-", run.metadata?.artifact.map { String($0.prefix(12)) } ?? "-",
-                        run.metadata?.deployment ?? "-",
-                    ].joined(separator: "  "))
+                rows.append([
+                    entry.job, run.id, run.state.rawValue, run.startedAt.map { iso.string(from: $0) } ?? "-",
+                    run.durationSeconds.map(Status.duration) ?? "-",
+                    run.cost.map { $0.text + ($0.estimate ? "~" : "") } ?? "-", run.metadata?.artifact.map { String($0.prefix(12)) } ?? "-",
+                    run.metadata?.deployment ?? "-", entry.data.map(Self.dataText) ?? "-",
+                ])
             }
+            alignedLines(rows).forEach { print($0) }
         }
     }
 }
