@@ -131,7 +131,7 @@ struct Runs: AsyncParsableCommand {
                     run.metadata?.deployment ?? "-", entry.data.map(Self.dataText) ?? "-",
                 ])
             }
-            alignedLines(rows).forEach { print($0) }
+            for line in alignedLines(rows) { print(line) }
         }
     }
 }
