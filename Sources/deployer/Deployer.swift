@@ -16,7 +16,7 @@ struct DeployerCommand: AsyncParsableCommand {
         version: version,
         subcommands: [
             Validate.self, Package.self, PlanCommand.self, Apply.self, Doctor.self, Import.self, Schedule.self, Run.self, Runs.self, Retry.self, Status.self,
-            Logs.self, Deployments.self, Rollback.self, Destroy.self, Whoami.self, Sign.self, Init.self,
+            Logs.self, Deployments.self, Rollback.self, Destroy.self, Whoami.self, Sign.self, Init.self, BackfillCommand.self,
         ]
     )
 }

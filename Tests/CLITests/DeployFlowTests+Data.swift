@@ -48,3 +48,35 @@ extension DeployFlowTests {
         XCTAssertEqual(runs.map { $0["run_id"] as? String }, ["r4", "r3", "r2", "r1"])
     }
 }
+
+extension DeployFlowTests {
+    /// `backfill` on a Glue target: one run per date with its --as_of and --run_id, the cost
+    /// estimated from those runs; a rerun starts nothing; --max-cost below the estimate is refused
+    /// before anything starts.
+    func testBackfillOnGlue() async throws {
+        let peers = try peers()
+        guard ProcessInfo.processInfo.environment["DEPLOYER_IT_MOTO_PIPELINE_ROLE_ARN"] != nil else { throw XCTSkip("peers without a pipeline role") }
+        let bucket = "itest-backfill-\(UInt32.random(in: 0...UInt32.max))"
+        try await S3Client(client: try client(peers)).createBucket(bucket: bucket)
+        _ = try gluePipelineManifest(peers, bucket: bucket)
+        let apply = try deployer(["apply", "-t", "dev", "--auto-approve"], peers)
+        XCTAssertEqual(apply.status, 0, apply.all)
+        let fill = try deployer(["backfill", "prep", "-t", "dev", "--from", "2024-03-01", "--to", "2024-03-03", "--concurrency", "2"], peers)
+        XCTAssertEqual(fill.status, 0, fill.all)
+        XCTAssertTrue(fill.stdout.contains("estimate: unknown (no successful run of prep with a known cost yet)"), fill.stdout)
+        let runs = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-prep", maxResults: 20)
+        XCTAssertEqual(
+            runs.compactMap { $0.arguments?["--as_of"] }.sorted(), ["2024-03-01", "2024-03-02", "2024-03-03"], "one run per date with its --as_of")
+        XCTAssertEqual(runs.compactMap { $0.arguments?["--run_id"] }.sorted(), ["bf-prep-20240301", "bf-prep-20240302", "bf-prep-20240303"])
+        let again = try deployer(["backfill", "prep", "-t", "dev", "--from", "2024-03-01", "--to", "2024-03-03"], peers)
+        XCTAssertEqual(again.status, 0, again.all)
+        XCTAssertTrue(again.stdout.contains("3 done already, 0 to run"), again.stdout)
+        XCTAssertTrue(again.stdout.contains("estimate: $0.00 = 0 × $0.0") && again.stdout.contains("the median of its last 3 successful runs"), again.stdout)
+        let capped = try deployer(["backfill", "prep", "-t", "dev", "--from", "2024-04-01", "--to", "2024-04-30", "--max-cost", "0.05"], peers)
+        XCTAssertEqual(capped.status, 1, capped.all)
+        XCTAssertTrue(capped.stdout.contains("estimate: $0.") && capped.stdout.contains("= 30 × $0.0"), capped.stdout)
+        XCTAssertTrue(capped.stderr.contains("is above it; nothing was started (narrow the range or raise --max-cost)"), capped.all)
+        let after = try await GlueClient(client: client(peers)).getJobRuns(name: "\(project)-dev-prep", maxResults: 50)
+        XCTAssertEqual(after.count, 3, "nothing started")
+    }
+}

@@ -132,7 +132,10 @@ public struct DeployContext: Sendable {
     /// Every readable deployment record of the target, newest first along the `previous` chain
     /// from the latest, then those off the chain by time.
     public func records() async throws -> [DeploymentRecord] {
-        let keys = try await store.list(layout.deploymentsPrefix).filter { !$0.hasSuffix("/latest.json") && $0.hasSuffix(".json") }
+        // Backfill records live beside the deployments (the deploy role may write only there).
+        let keys = try await store.list(layout.deploymentsPrefix).filter {
+            !$0.hasSuffix("/latest.json") && $0.hasSuffix(".json") && !$0.dropFirst(layout.deploymentsPrefix.count).contains("/")
+        }
         var records: [DeploymentRecord] = []
         for key in keys {
             if let (bytes, _) = try await store.get(key), let record = try? JSONDecoder.iso.decode(DeploymentRecord.self, from: Data(bytes)) {

@@ -21,7 +21,9 @@ extension Runner {
         if let given = run.metadata?.arguments["--run_id"] ?? run.metadata?.arguments["run_id"], let record = records.first(where: { $0.runId == given }) {
             return record
         }
-        guard let start = run.startedAt else { return nil }
+        // By time only for a run that succeeded: a failed run may have written nothing, and a
+        // run beside it (a backfill's) may have started in the same window.
+        guard run.state == .succeeded, let start = run.startedAt else { return nil }
         // The job's own start is after the engine's (queueing, JVM start); allow a minute of clock skew.
         let end = run.durationSeconds.map { start.addingTimeInterval($0 + 60) } ?? .distantFuture
         return records.filter { record in

@@ -18,7 +18,7 @@ enum JobTemplate {
             # `deployer status` reads, to <output_path>/_runs/<run_id>.json and <output_path>/_manifest.json.
             output_path: jobs/_out/__JOB__
 
-            # Identifies the run; empty means the start time.
+            # Identifies the run; empty means the start time and a random part.
             run_id: ""
             """#
         ),
@@ -96,6 +96,7 @@ enum JobTemplate {
             from __future__ import annotations
 
             import datetime as dt
+            import uuid
             from dataclasses import dataclass
             from pathlib import Path
             from typing import Any, Mapping
@@ -121,7 +122,8 @@ enum JobTemplate {
                 for key in ("input_path", "output_path"):
                     if not _text(raw, key):
                         raise ConfigError(f"{key} is empty; pass --{key} PATH")
-                run_id = _text(raw, "run_id") or started_at.strftime("%Y%m%dT%H%M%SZ")
+                # Two runs started in the same second must not share outputs: the time and a random part.
+                run_id = _text(raw, "run_id") or f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
                 return Config(input_path=_text(raw, "input_path").rstrip("/"), output_path=_text(raw, "output_path").rstrip("/"), run_id=run_id)
             """#
         ),

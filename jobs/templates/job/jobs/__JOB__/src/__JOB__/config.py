@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -28,5 +29,6 @@ def resolve(raw: Mapping[str, Any], started_at: dt.datetime) -> Config:
     for key in ("input_path", "output_path"):
         if not _text(raw, key):
             raise ConfigError(f"{key} is empty; pass --{key} PATH")
-    run_id = _text(raw, "run_id") or started_at.strftime("%Y%m%dT%H%M%SZ")
+    # Two runs started in the same second must not share outputs: the time and a random part.
+    run_id = _text(raw, "run_id") or f"{started_at:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     return Config(input_path=_text(raw, "input_path").rstrip("/"), output_path=_text(raw, "output_path").rstrip("/"), run_id=run_id)
