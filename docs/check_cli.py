@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Docs vs CLI: every `deployer <command>` and every flag named in the docs must exist in the
-real --help output of the built binary.
+"""Docs vs CLI, both ways: every `deployer <command>` and every flag named in the docs must exist
+in the real --help output of the built binary, and every subcommand and flag the binary lists must
+be documented in docs/deployer.md (its `### deployer CMD` section, or `## Common flags`).
 
 What is checked, in docs/*.md and README.md, inside code (fenced blocks and `inline code`):
 - `deployer WORD` (also `dist/deployer WORD`, `swift run deployer WORD`): WORD must be a
@@ -66,6 +67,25 @@ def code_segments(text: str):
             yield n, span, heading
 
 
+def undocumented(cmd_flags: dict[str, set[str]]) -> list[str]:
+    """The other way round: every subcommand has a `### deployer CMD` section in docs/deployer.md,
+    and every flag its --help lists is named there or under `## Common flags`."""
+    text = (ROOT / "docs" / "deployer.md").read_text(encoding="utf-8")
+    named: dict[str, set[str]] = {}
+    for _, code, heading in code_segments(text):
+        hm = re.fullmatch(r"`?deployer ([a-z][a-z0-9-]*)`?.*", heading)
+        key = hm.group(1) if hm else ("common" if heading == "Common flags" else "")
+        named.setdefault(key, set()).update(FLAG.findall(code))
+    problems = []
+    for cmd, listed in sorted(cmd_flags.items()):
+        if cmd not in named:
+            problems.append(f"docs/deployer.md: `deployer {cmd}` has no `### deployer {cmd}` section")
+            continue
+        for flag in sorted(listed - named[cmd] - named.get("common", set()) - {"-h", "--help", "--version"}):
+            problems.append(f"docs/deployer.md: `deployer {cmd} {flag}` (in its --help) is not documented in its section or under Common flags")
+    return problems
+
+
 def main(argv: list[str]) -> int:
     binary = os.environ.get("DEPLOYER_BIN") or str(ROOT / ".build/debug/deployer")
     if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
@@ -115,6 +135,7 @@ def main(argv: list[str]) -> int:
                     errors.append(f"{where}: {f} (section deployer {hm.group(1)}): no such subcommand")
                 elif f not in known:
                     errors.append(f"{where}: {f}: no deployer subcommand lists it in --help")
+    errors += undocumented(cmd_flags)
     for e in sorted(set(errors)):
         print(f"FAIL {e}")
     missing_cmds = sorted(c for c in used_cmds if c not in cmds)
