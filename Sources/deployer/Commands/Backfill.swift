@@ -146,7 +146,7 @@ struct BackfillCommand: AsyncParsableCommand {
             print("\(date): following \(handle)")
         } else {
             // The key is also the job's --run_id: each date's outputs and run record are its own.
-            let key = await progress.backfill.key(date)
+            let key = progress.backfill.key(date)
             let started = try await runner.start(job: job, arguments: [argument: date, "--run_id": key], idempotencyKey: key)
             handle = started.handle
             // A key that found a finished run of an earlier attempt: run the date again.
@@ -163,7 +163,7 @@ struct BackfillCommand: AsyncParsableCommand {
         try await progress.update(date, handle: handle, state: info.state, usd: info.cost?.usd)
         let count = await progress.finished
         print(
-            "[\(count)/\(await progress.total)] \(date): \(info.state.rawValue) \(handle)\(info.durationSeconds.map { " in " + Status.duration($0) } ?? "")\(info.cost.map { " " + $0.text } ?? "")\(info.error.map { ": \($0)" } ?? "")"
+            "[\(count)/\(progress.total)] \(date): \(info.state.rawValue) \(handle)\(info.durationSeconds.map { " in " + Status.duration($0) } ?? "")\(info.cost.map { " " + $0.text } ?? "")\(info.error.map { ": \($0)" } ?? "")"
         )
     }
 
