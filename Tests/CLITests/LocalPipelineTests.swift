@@ -40,6 +40,15 @@ final class LocalPipelineTests: XCTestCase {
             XCTAssertEqual(tables.count, job["job"] as? String == "sales_etl" ? 6 : 4, "\(tables)")
             XCTAssertTrue(tables.values.allSatisfy { $0 > 0 }, "\(tables)")
         }
+        // The job's EMF lines (CloudWatch metrics from its log) carry the record's figures.
+        let logs = try deployer(["logs", "sales_etl", "-t", "local", "--run", "latest"])
+        var emfRows: [String: Int] = [:]
+        for line in logs.stdout.split(separator: "\n") where line.hasPrefix(#"{"_aws""#) {
+            let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            if let table = object["Table"] as? String { emfRows[table] = object["Rows"] as? Int }
+        }
+        let salesData = try XCTUnwrap(jobs.first { $0["job"] as? String == "sales_etl" }?["data"] as? [String: Any])
+        XCTAssertEqual(emfRows, (salesData["runs"] as? [[String: Any]])?.first?["tables"] as? [String: Int], logs.stdout)
         // runs: each step's run with the record it wrote (matched by the run id it was given).
         let runs = try deployer(["runs", "-t", "local", "--json"])
         XCTAssertEqual(runs.status, 0, runs.all)

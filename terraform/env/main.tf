@@ -53,6 +53,16 @@ resource "aws_kms_key" "platform" {
           ArnLike = { "kms:EncryptionContext:aws:logs:arn" = "arn:${local.partition}:logs:${var.region}:${local.account}:log-group:*" }
         }
       },
+      {
+        # The alerts topic is encrypted with this key: EventBridge (failed-run rules) and
+        # CloudWatch (data alarms) of this account must use it to publish there.
+        Sid       = "AlertPublishers"
+        Effect    = "Allow"
+        Principal = { Service = ["events.amazonaws.com", "cloudwatch.amazonaws.com"] }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+        Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
+      },
     ]
   })
 }
@@ -257,6 +267,18 @@ module "job_schedules" {
   kms_key_arn                    = aws_kms_key.platform.arn
   # deployer's rules of this environment's jobs: deployer-ENGINE_NAME-alerts (ENGINE_NAME: PROJECT-ENV-JOB).
   alert_rule_name_prefix = "deployer-${local.glue_job_prefix}"
+  alarm_name_prefix      = "${local.name}-data"
+}
+
+# Alarms on the jobs' own figures (their EMF log lines): a run that wrote no rows, a quarantine
+# ratio above the limit; to the alerts topic.
+module "data_alarms" {
+  source = "../modules/data_alarms"
+
+  name_prefix          = "${local.name}-data"
+  job_names            = var.data_alarm_jobs
+  quarantine_job_names = var.data_alarm_quarantine_jobs
+  alarm_topic_arn      = module.job_schedules.alerts_topic_arn
 }
 
 # Read-only on-call role: deployer status, runs and logs (the status workflow and people on call).

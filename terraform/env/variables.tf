@@ -197,3 +197,15 @@ variable "ec2_runner_job_s3_uri" {
   type        = string
   default     = null
 }
+
+variable "data_alarm_jobs" {
+  description = "The manifest's jobs whose runs must write rows (module data_alarms, on their EMF metrics)."
+  type        = list(string)
+  default     = ["sales_etl", "cdc_merge"]
+}
+
+variable "data_alarm_quarantine_jobs" {
+  description = "The jobs whose quarantine ratio is alarmed on (module data_alarms)."
+  type        = list(string)
+  default     = ["sales_etl"]
+}

@@ -71,14 +71,22 @@ resource "aws_sns_topic_policy" "alerts" {
   arn = aws_sns_topic.alerts.arn
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
+    Statement = concat([{
       Sid       = "EventBridgeRulesOfThisAccount"
       Effect    = "Allow"
       Principal = { Service = "events.amazonaws.com" }
       Action    = "sns:Publish"
       Resource  = aws_sns_topic.alerts.arn
       Condition = { ArnLike = { "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:events:${data.aws_region.current.name}:${local.account}:rule/${var.alert_rule_name_prefix}*" } }
-    }]
+      }], var.alarm_name_prefix == null ? [] : [{
+      # The data alarms (module data_alarms) on the jobs' EMF metrics.
+      Sid       = "CloudWatchAlarmsOfThisAccount"
+      Effect    = "Allow"
+      Principal = { Service = "cloudwatch.amazonaws.com" }
+      Action    = "sns:Publish"
+      Resource  = aws_sns_topic.alerts.arn
+      Condition = { ArnLike = { "aws:SourceArn" = "arn:${data.aws_partition.current.partition}:cloudwatch:${data.aws_region.current.name}:${local.account}:alarm:${var.alarm_name_prefix}*" } }
+    }])
   })
 }
 

@@ -43,6 +43,17 @@ variable "alert_rule_name_prefix" {
   }
 }
 
+variable "alarm_name_prefix" {
+  description = "Name prefix of this account's CloudWatch alarms that may publish to the alerts topic (module data_alarms); null: none may."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.alarm_name_prefix == null || can(regex("^[A-Za-z0-9_.-]{1,100}$", var.alarm_name_prefix))
+    error_message = "alarm_name_prefix must be 1-100 characters of letters, digits, '-', '_' or '.' (no wildcards), or null."
+  }
+}
+
 variable "alert_subscriber_emails" {
   description = "Addresses subscribed to the alerts topic (each confirms by mail)."
   type        = list(string)

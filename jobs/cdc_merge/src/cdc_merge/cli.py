@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any, Sequence
 
 from jobs_common import cli as common
+from jobs_common.metrics import emf_lines
 
 from .config import MergeConfig, load_default_config, resolve
 from .merge import RunResult, run
@@ -30,6 +31,9 @@ def report(result: RunResult, cfg: MergeConfig, started_at: dt.datetime) -> None
             f"  rows {'-' if rows is None else rows:>9}  -> {info['path']}"
         )
     print(f"  manifest: {result.manifest_path}")
+    rows = {name: int(info["rows"]) for name, info in result.tables.items() if info.get("rows") is not None}
+    for line in emf_lines(PROG, result.run_id, rows, None, (dt.datetime.now(dt.timezone.utc) - started_at).total_seconds()):
+        print(line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any, Sequence
 
 from jobs_common import cli as common
+from jobs_common.metrics import emf_lines
 
 from . import TABLES
 from .config import JobConfig, load_default_config, resolve
@@ -38,6 +39,10 @@ def report(result: RunResult, cfg: JobConfig, started_at: dt.datetime) -> None:
         print(f"  catalog: {len(c['tables'])} tables in {c['database']} ({c['implementation']}), e.g. {c['database']}.{TABLES[-1]}")
     if result.removed_runs:
         print(f"  retention: removed {len(result.removed_runs)} old or unpublished run directories")
+    duration = (dt.datetime.now(dt.timezone.utc) - started_at).total_seconds()
+    rows = {name: int(result.tables[name]["rows"]) for name in TABLES}
+    for line in emf_lines(PROG, result.run_id, rows, q.get("ratio"), duration):
+        print(line)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
