@@ -13,7 +13,7 @@ struct DeployerCommand: AsyncParsableCommand {
             (AWS_PROFILE, ~/.aws/credentials, ~/.aws/config), web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN), \
             container credentials, then EC2 instance metadata (IMDSv2).
             """,
-        version: version,
+        version: BuildInfo.version(version),
         subcommands: [
             Validate.self, Package.self, PlanCommand.self, Apply.self, Doctor.self, Import.self, Schedule.self, Run.self, Runs.self, Retry.self, Status.self,
             Logs.self, Deployments.self, Rollback.self, Destroy.self, Whoami.self, Sign.self, Init.self, BackfillCommand.self,
