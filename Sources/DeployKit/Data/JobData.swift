@@ -41,31 +41,34 @@ extension Runner {
         return context.manifest.directory + "/" + value
     }
 
-    /// The newest `limit` run records of `job` (and the published run and anomalies); `nil`
+    /// The newest `limit` run records of `job`, newest first, and the folder they are under;
+    /// `nil` when the job has no output folder or its checks are off.
+    public func records(job: Job, limit: Int) async throws -> (folder: DataFolder, records: [DataRecord])? {
+        guard job.dataChecks.enabled, let location = dataLocation(job) else { return nil }
+        let folder = try DataFolder(location.hasSuffix("/") ? location : location + "/", client: context.client)
+        var records: [DataRecord] = []
+        for key in try await folder.newest(prefix: "_runs/", suffix: ".json", limit: limit) {
+            guard let bytes = try await folder.read(key) else { continue }
+            records.append(try DataRecord.parse(bytes, name: folder.location + key))
+        }
+        return (folder, records.sorted { DataChecks.time($0) > DataChecks.time($1) })
+    }
+
+    /// The newest `limit` run records of `job`, the published run and the anomalies; `nil`
     /// when the job has no output folder or its checks are off. Never throws: what could not
     /// be read is said in `error`, so status can show it and exit 1.
     public func data(job: Job, limit: Int) async -> JobData? {
         guard job.dataChecks.enabled, let location = dataLocation(job) else { return nil }
-        let folder = location.hasSuffix("/") ? location : location + "/"
-        var result = JobData(location: folder + "_runs/", publishedRunId: nil, runs: [], anomalies: [], error: nil)
+        var result = JobData(
+            location: (location.hasSuffix("/") ? location : location + "/") + "_runs/", publishedRunId: nil, runs: [], anomalies: [], error: nil)
         do {
-            let reader = try DataFolder(folder, client: context.client)
-            let keys = try await reader.newest(prefix: "_runs/", suffix: ".json", limit: max(limit, job.dataChecks.baselineRuns + 1))
-            var records: [DataRecord] = []
-            for key in keys {
-                guard let bytes = try await reader.read(key) else { continue }
-                records.append(try DataRecord.parse(bytes, name: folder + key))
+            guard let (folder, records) = try await records(job: job, limit: max(limit, job.dataChecks.baselineRuns + 1)) else { return nil }
+            if let manifest = try await folder.read("_manifest.json") {
+                result.publishedRunId = (try? DataRecord.parse(manifest, name: folder.location + "_manifest.json"))?.runId
             }
-            records.sort { DataChecks.time($0) > DataChecks.time($1) }
-            if let manifest = try await reader.read("_manifest.json") {
-                result.publishedRunId = (try? DataRecord.parse(manifest, name: folder + "_manifest.json"))?.runId
-            }
-            let schedule = job.schedule.flatMap { wanted -> (cron: Cron, timeZone: TimeZone)? in
-                guard let cron = try? Cron(wanted.cron), let zone = TimeZone(identifier: wanted.timezone ?? "UTC") else { return nil }
-                return (cron, zone)
-            }
+            let schedule = try? job.schedule?.firing()
             // A run may take its time limit before it publishes; an hour when the job sets none.
-            let grace = Double(target.settings.overlaid(with: job.engines[context.target.engine]).timeoutMinutes ?? 60) * 60
+            let grace = Double(context.target.settings.overlaid(with: job.engines[context.target.engine]).timeoutMinutes ?? 60) * 60
             result.anomalies = job.dataChecks.anomalies(records, schedule: schedule, grace: grace, now: context.now())
             result.runs = Array(records.prefix(limit))
         } catch {
@@ -73,17 +76,18 @@ extension Runner {
         }
         return result
     }
-
-    private var target: Target { context.target }
 }
 
 /// A job's output folder, read only: `s3://bucket/prefix/` or a local folder.
-struct DataFolder {
+public struct DataFolder: Sendable {
     let s3: S3Client?
     let bucket: String
     let prefix: String
+    /// The folder as given (ending in `/`), for messages.
+    public let location: String
 
     init(_ folder: String, client: AWSClient?) throws {
+        location = folder
         if folder.hasPrefix("s3://") {
             let rest = folder.dropFirst(5)
             guard let slash = rest.firstIndex(of: "/"), slash != rest.startIndex else { throw DeployError("\(folder): not s3://BUCKET/PREFIX/") }

@@ -33,8 +33,9 @@ extension Runner {
     }
 
     /// Runs of `jobs` across the target's engine, newest first: only `state` (if given), only
-    /// those started after `since` (if given), at most `limit` per job.
-    public func history(jobs: [String], state: RunState?, since: Date?, limit: Int) async throws -> [HistoryEntry] {
+    /// those started after `since` (if given), at most `limit` per job; with `data`, each with
+    /// the run record it wrote (read from the job's output folder; none when unreadable).
+    public func history(jobs: [String], state: RunState?, since: Date?, limit: Int, data: Bool = false) async throws -> [HistoryEntry] {
         guard let record = try await context.liveRecord() else {
             throw DeployError("nothing is deployed on target \(context.target.name): no runs to list")
         }
@@ -44,8 +45,8 @@ extension Runner {
             let runs = try await context.engine.recentRuns(name: name, definition: definition, limit: max(limit, 50))
             // What each run wrote, from the job's run records (none when it names no output).
             var records: [DataRecord] = []
-            if let manifestJob = context.manifest.jobs.first(where: { $0.name == job }) {
-                records = await data(job: manifestJob, limit: max(limit, 50))?.runs ?? []
+            if data, let manifestJob = context.manifest.jobs.first(where: { $0.name == job }) {
+                records = (try? await self.records(job: manifestJob, limit: max(limit, 50)))??.records ?? []
             }
             for run in runs {
                 if let state, run.state != state { continue }

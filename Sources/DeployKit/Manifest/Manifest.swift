@@ -150,6 +150,12 @@ public struct JobSchedule: Sendable, Equatable {
     public var arguments: [String: String]
     /// nil: the target's `pause_schedules`.
     public var paused: Bool?
+
+    /// The cron expression and the zone it is read in (UTC when the zone is unknown; the
+    /// manifest loader refuses an unknown zone before this is reached).
+    public func firing() throws -> (cron: Cron, timeZone: TimeZone) {
+        (try Cron(cron), TimeZone(identifier: timezone) ?? TimeZone(secondsFromGMT: 0) ?? .current)
+    }
 }
 
 /// `jobs.<name>.notify`.

@@ -124,10 +124,15 @@ public struct JobScaffold {
         return plain && !ambiguous ? value : "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
+    /// The manifest's top-level `jobs:` line (a block, not a flow mapping), if any.
+    static func jobsLine(_ lines: [String]) -> Int? {
+        lines.firstIndex { $0.range(of: "^jobs:\\s*(#.*)?$", options: .regularExpression) != nil }
+    }
+
     /// The line of `jobs.JOB` in the manifest text, if any.
     static func entryLine(in text: String, job: String) -> Int? {
         let lines = text.components(separatedBy: "\n")
-        guard let start = lines.firstIndex(where: { $0.range(of: "^jobs:\\s*(#.*)?$", options: .regularExpression) != nil }) else { return nil }
+        guard let start = jobsLine(lines) else { return nil }
         for index in (start + 1)..<lines.count {
             let line = lines[index]
             if let first = line.first, first != " ", first != "#" { break }
@@ -139,7 +144,7 @@ public struct JobScaffold {
     /// The manifest with `jobs.JOB` added after the last job (comments and layout kept).
     static func adding(job: String, lines entry: [String], to text: String) throws -> String {
         var lines = text.components(separatedBy: "\n")
-        guard let start = lines.firstIndex(where: { $0.range(of: "^jobs:\\s*(#.*)?$", options: .regularExpression) != nil }) else {
+        guard let start = jobsLine(lines) else {
             throw DeployError("init job: the manifest has no top-level 'jobs:' block to add the job to; add 'jobs:' and run it again")
         }
         let end = lines[(start + 1)...].firstIndex { line in line.first.map { $0 != " " && $0 != "#" } ?? false } ?? lines.count

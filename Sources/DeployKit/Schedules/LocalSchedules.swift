@@ -90,8 +90,7 @@ public struct LocalSchedules: Sendable {
     func runDue(_ pipeline: Pipeline, now: Date) async throws -> Outcome {
         let name = "pipelines.\(pipeline.name)"
         guard let schedule = pipeline.schedule else { return Outcome(job: name, action: "no schedule") }
-        let cron = try Cron(schedule.cron)
-        let timeZone = TimeZone(identifier: schedule.timezone) ?? TimeZone(identifier: "UTC")!
+        let (cron, timeZone) = try schedule.firing()
         let key = stateKey("pipeline-" + pipeline.name)
         var checked = now.addingTimeInterval(-Self.firstLookBack)
         if let (bytes, _) = try await context.store.get(key), let state = try? JSONDecoder.iso.decode(State.self, from: Data(bytes)) {

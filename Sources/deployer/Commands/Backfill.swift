@@ -169,7 +169,7 @@ struct BackfillCommand: AsyncParsableCommand {
 
     /// The table at the end: per date its run, state, duration, cost and the rows it wrote.
     static func summary(_ dates: [String], record: Backfill.Record, runner: Runner, job: String) async {
-        let history = (try? await runner.history(jobs: [job], state: nil, since: nil, limit: 200)) ?? []
+        let history = (try? await runner.history(jobs: [job], state: nil, since: nil, limit: 200, data: true)) ?? []
         var rows = [["DATE", "RUN", "STATE", "DURATION", "COST", "ROWS"]]
         for date in dates {
             let entry = record.runs[date]

@@ -109,7 +109,7 @@ struct Runs: AsyncParsableCommand {
             }
             let jobs = try job.map { [try command.context.manifest.job($0).name] } ?? command.context.manifest.jobs.map(\.name)
             let cutoff = since.flatMap { Self.parseSince($0, now: command.context.now()) }
-            let entries = try await Runner(context: command.context).history(jobs: jobs, state: state, since: cutoff, limit: limit)
+            let entries = try await Runner(context: command.context).history(jobs: jobs, state: state, since: cutoff, limit: limit, data: true)
             if json {
                 try printSnakeJSON(Output(target: command.context.target.name, runs: entries))
                 return
