@@ -214,7 +214,9 @@ extension DeployFlowTests {
         let (stopping, stoppingErr) = try backgroundDeployer(["run", "nightly", "-t", "dev", "--idempotency-key", "night-3"], peers)
         let running = try await XCTUnwrapAsync(try await waitForNewGlueRun("\(project)-dev-prep", besides: before, peers))
         // The step's run shows in the history before the signal, so deployer knows which run to cancel.
-        try await Task.sleep(for: .seconds(1))
+        let nightThree = "arn:aws:states:us-east-1:\(peers.account):execution:\(machine):night-3"
+        let named = try await historyShows(running, in: nightThree, peers)
+        XCTAssertTrue(named, "the history never named run \(running)")
         stopping.terminate()
         XCTAssertTrue(finished(stopping, within: 60))
         let stoppedErr = (try? String(contentsOfFile: stoppingErr, encoding: .utf8)) ?? ""
@@ -396,7 +398,9 @@ extension DeployFlowTests {
         // SIGTERM during the first step: the execution is stopped and the step's run cancelled.
         let (stopping, stoppingErr) = try backgroundDeployer(["run", "nightly", "-t", "prod", "--idempotency-key", "es-night-3"], peers)
         let running = try await XCTUnwrapAsync(try await waitForNewServerlessRun(application, besides: afterFailure.compactMap(\.runId), peers))
-        try await Task.sleep(for: .seconds(1))
+        let esNightThree = "arn:aws:states:us-east-1:\(peers.account):execution:\(project)-prod-nightly:es-night-3"
+        let esNamed = try await historyShows(running, in: esNightThree, peers)
+        XCTAssertTrue(esNamed, "the history never named run \(running)")
         stopping.terminate()
         XCTAssertTrue(finished(stopping, within: 60))
         let stoppedErr = (try? String(contentsOfFile: stoppingErr, encoding: .utf8)) ?? ""
@@ -438,6 +442,17 @@ extension DeployFlowTests {
             try await Task.sleep(for: .milliseconds(200))
         }
         return nil
+    }
+
+    /// Waits (bounded) until the execution's history names `runId` in a task's submitted answer, as deployer reads it on a signal.
+    func historyShows(_ runId: String, in executionArn: String, _ peers: Peers, seconds: Double = 60) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let events = (try? await sfn(peers).history(executionArn: executionArn)) ?? []
+            if events.contains(where: { $0.taskSubmittedEventDetails?.output?.contains(runId) == true }) { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return false
     }
 
     func waitForNewGlueRun(_ name: String, besides: [String], _ peers: Peers, seconds: Double = 60) async throws -> String? {

@@ -134,6 +134,9 @@ WEED_ARGS=(
   -admin.port="$WEED_ADMIN_PORT" -admin.port.grpc="$WEED_ADMIN_GRPC_PORT"
   -webdav=false
   -master.telemetry=false
+  # Every bucket is a collection that takes volumes of its own; at weed's 1 GiB a volume the free
+  # disk allows ~70, which a whole suite's buckets can exhaust (PutObject then answers 500).
+  -master.volumeSizeLimitMB=64
 )
 # unix sockets have a ~107 byte path limit; otherwise weed's /tmp default is used
 if [ "${#STATE}" -lt 80 ]; then
