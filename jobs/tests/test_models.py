@@ -286,3 +286,13 @@ def test_models_read_no_clock():
         sql = "\n".join(line.split("--")[0] for line in model_sql(name).lower().splitlines())
         for clock in ("current_date", "current_timestamp", "now()", "localtimestamp", "unix_timestamp()"):
             assert clock not in sql, f"{name}.sql reads the clock via {clock}"
+
+
+def test_the_committed_type_contract_is_what_spark_derives_from_the_models(spark):
+    # schemas.json is what the DuckDB runtime casts to; a changed model must change it too
+    # (python -m sales_etl.schemas --write), or both runtimes' files would differ in type.
+    from sales_etl import schemas
+
+    derived = schemas.derive(spark)
+    assert derived["tables"] == schemas.table_schemas(), "models changed: run python -m sales_etl.schemas --write"
+    assert set(derived["tables"]) == set(TABLES)

@@ -73,7 +73,23 @@ def hive_available() -> bool:
         return False
 
 
+def spark_installed() -> bool:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def read_config_file(path: str, spark=None) -> str:
+    if spark is None and "://" in path:
+        # Without Spark (a Glue Python shell job): pyarrow's file systems fetch it.
+        from .arrow_storage import ArrowStorage
+
+        text = ArrowStorage().read_text(path)
+        if text is None:
+            raise ConfigError(f"--config {path}: no such file")
+        return text
     if spark is None:
         try:
             with open(path, encoding="utf-8") as handle:
@@ -96,10 +112,13 @@ def main(
     run: Callable[[Any, Any, dt.datetime], Any],
     report: Callable[[Any, Any, dt.datetime], None],
     catalog: Callable[[Any], bool] = lambda cfg: False,
+    without_spark: Callable[[Any], Callable[[Any, dt.datetime], Any] | None] = lambda cfg: None,
 ) -> int:
     """One job run from the command line: defaults < --config file < --key value, resolve, start
     (or get) the session, run, report. A JobError becomes `<prog>: error: <message>` on stderr and
-    its exit code. catalog(cfg): the run needs a persistent catalog (Hive support)."""
+    its exit code. catalog(cfg): the run needs a persistent catalog (Hive support).
+    without_spark(cfg): a run function that needs no Spark session for this config (the DuckDB
+    runtime), or None; then no session is started at all."""
     argv = list(sys.argv[1:] if argv is None else argv)
     started_at = dt.datetime.now(dt.timezone.utc)
     try:
@@ -112,13 +131,17 @@ def main(
         raw = dict(defaults)
         if "config" in given:
             path = given["config"]
-            if "://" in path:  # remote config needs Spark's file systems; local bad config fails before Spark starts
+            if "://" in path and spark_installed():  # Spark's file systems read it; a bad local one fails before Spark starts
                 spark = spark_session(glue_api, prog)
             raw = merge(raw, parse_yaml(read_config_file(path, spark), path), path)
         raw = merge(raw, {k: v for k, v in given.items() if k not in ("config", "JOB_NAME")}, "job arguments")
         cfg = resolve(raw, started_at)
-        spark = spark or spark_session(glue_api, prog, catalog=catalog(cfg))
-        result = run(spark, cfg, started_at)
+        local_run = without_spark(cfg)
+        if local_run is not None:
+            result = local_run(cfg, started_at)
+        else:
+            spark = spark or spark_session(glue_api, prog, catalog=catalog(cfg))
+            result = run(spark, cfg, started_at)
     except JobError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -13,7 +13,7 @@ from jobs_common.metrics import emf_lines
 
 from . import TABLES
 from .config import JobConfig, load_default_config, resolve
-from .job import RunResult, run
+from .publish import RunResult
 
 PROG = "sales_etl"
 
@@ -45,6 +45,20 @@ def report(result: RunResult, cfg: JobConfig, started_at: dt.datetime) -> None:
         print(line)
 
 
+def run(spark, cfg: JobConfig, started_at: dt.datetime) -> RunResult:
+    from .job import run as spark_run  # imports pyspark: only when the Spark runtime runs
+
+    return spark_run(spark, cfg, started_at)
+
+
+def without_spark(cfg: JobConfig):
+    if cfg.runtime != "duckdb":
+        return None
+    from .duck.job import run as duckdb_run
+
+    return duckdb_run
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     return common.main(
         PROG,
@@ -54,4 +68,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         run=run,
         report=report,
         catalog=lambda cfg: bool(cfg.catalog_database),
+        without_spark=without_spark,
     )

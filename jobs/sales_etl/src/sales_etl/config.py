@@ -18,6 +18,7 @@ from .errors import ConfigError
 
 # cdc: the current-state parquet tables cdc_merge writes (<source_path>/<table>/), read like parquet.
 SOURCE_FORMATS = ("csv", "parquet", "cdc")
+RUNTIMES = ("spark", "duckdb")
 PARTITIONABLE = ("year", "month")
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 DATABASE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,254}$")
@@ -45,6 +46,8 @@ class JobConfig:
     run_id: str
     retention_runs: int = 3
     catalog_database: str = ""
+    runtime: str = "spark"
+    duckdb_max_input_bytes: int = 2**30
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +64,8 @@ class JobConfig:
             "run_id": self.run_id,
             "retention_runs": self.retention_runs,
             "catalog_database": self.catalog_database,
+            "runtime": self.runtime,
+            "duckdb_max_input_bytes": self.duckdb_max_input_bytes,
         }
 
     def data_settings(self) -> dict[str, Any]:
@@ -169,4 +174,6 @@ def resolve(raw: Mapping[str, Any], started_at: dt.datetime) -> JobConfig:
         run_id=run_id,
         retention_runs=_int(raw, "retention_runs", 1),
         catalog_database=catalog_database,
+        runtime=_choice(raw, "runtime", RUNTIMES),
+        duckdb_max_input_bytes=_int(raw, "duckdb_max_input_bytes", 1),
     )

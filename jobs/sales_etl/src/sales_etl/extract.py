@@ -11,21 +11,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.utils import AnalysisException
 
 from .errors import SourceError
-
-SOURCE_COLUMNS = {
-    "accounts": (
-        "account_id",
-        "company_name",
-        "company_address",
-        "contact_person",
-        "contact_phone",
-        "gender",
-        "joining_date",
-    ),
-    "invoices": ("invoice_id", "account_id", "date_issued", "payment_dates"),
-    "invoice_line_items": ("invoice_id", "item_id", "quantity"),
-    "skus": ("item_id", "item_name", "item_description", "item_cost_price", "item_retail_price"),
-}
+from .schemas import SOURCE_COLUMNS
 
 
 def read_source(spark: SparkSession, table: str, path: str, fmt: str) -> DataFrame:

@@ -14,7 +14,6 @@ import datetime as dt
 import math
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
 from functools import reduce
 
 from pyspark import StorageLevel
@@ -27,6 +26,7 @@ from .config import JobConfig
 from .errors import ConfigError, DataQualityError, JobError, PublishError, WriteError
 from .extract import read_sources
 from .lineage import dependents, model_sql
+from .publish import RunResult, is_fact
 from .load import (
     QUARANTINE,
     Storage,
@@ -59,22 +59,6 @@ SMALL_SOURCES = ("accounts", "skus")  # dimensions: broadcast to joins, one part
 PUBLISHED_TABLES = (*TABLES, QUARANTINE)
 # Tables written at the same time when they do not depend on each other (see _run_graph).
 CONCURRENT_WRITES = 3
-
-
-def is_fact(table: str) -> bool:
-    """Fact tables (fact_*) are partitioned by fact_partition_columns."""
-    return table.startswith("fact_")
-
-
-@dataclass
-class RunResult:
-    run_id: str
-    manifest_path: str
-    tables: dict[str, dict] = field(default_factory=dict)
-    quarantine: dict = field(default_factory=dict)
-    already_published: bool = False
-    catalog: dict = field(default_factory=dict)
-    removed_runs: list = field(default_factory=list)
 
 
 def configure_session(spark: SparkSession) -> None:
@@ -121,6 +105,7 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
         "run_id": cfg.run_id,
         "as_of": cfg.as_of.isoformat(),
         "ingest_ts": started_at.isoformat(),
+        "runtime": "spark",
         "spark_version": spark.version,
         "config": cfg.as_dict(),
         "shuffle_partitions": int(spark.conf.get("spark.sql.shuffle.partitions")),

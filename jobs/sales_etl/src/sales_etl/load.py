@@ -17,15 +17,29 @@ one. Old runs are removed after a publish, keeping the last `retention_runs` pub
 
 from __future__ import annotations
 
-import json
-import re
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from jobs_common.storage import Storage, read_table, table_writer
 from pyspark.sql import DataFrame, Observation
 from pyspark.sql import functions as F
+
+from .publish import (  # noqa: F401  (load's API: the publish steps every runtime shares)
+    MANIFEST,
+    QUARANTINE,
+    RUN_DIR,
+    RUNS,
+    manifest_text,
+    publish_manifest,
+    read_manifest,
+    read_run_record,
+    remove_unretained,
+    retained,
+    run_path,
+    table_root,
+    write_run_record,
+)
 
 __all__ = [
     "Storage",
@@ -42,19 +56,6 @@ __all__ = [
     "retained",
     "remove_unretained",
 ]
-
-MANIFEST = "_manifest.json"
-RUNS = "_runs"
-QUARANTINE = "quarantine"
-RUN_DIR = re.compile(r"^run_id=(.+)$")
-
-
-def table_root(output_path: str, table: str) -> str:
-    return f"{output_path}/{table}"
-
-
-def run_path(output_path: str, table: str, run_id: str) -> str:
-    return f"{output_path}/{table}/run_id={run_id}"
 
 
 @dataclass(frozen=True)
@@ -95,56 +96,3 @@ def _partition_values(storage: Storage, path: str, columns: list[str]) -> Iterab
                     deeper.append({**values, column: int(value)})
         found = deeper
     return sorted(found, key=lambda v: tuple(v[c] for c in columns))
-
-
-def read_manifest(storage: Storage, output_path: str) -> dict[str, Any] | None:
-    text = storage.read_text(f"{output_path}/{MANIFEST}")
-    return json.loads(text) if text else None
-
-
-def read_run_record(storage: Storage, output_path: str, run_id: str) -> dict[str, Any] | None:
-    text = storage.read_text(f"{output_path}/{RUNS}/{run_id}.json")
-    return json.loads(text) if text else None
-
-
-def manifest_text(manifest: dict[str, Any]) -> str:
-    return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
-
-
-def write_run_record(storage: Storage, output_path: str, manifest: dict[str, Any]) -> str:
-    """_runs/<run_id>.json: every run's record, failed ones included. Publishes nothing."""
-    run_file = f"{output_path}/{RUNS}/{manifest['run_id']}.json"
-    storage.write_text(run_file, manifest_text(manifest))
-    return run_file
-
-
-def publish_manifest(storage: Storage, output_path: str, manifest: dict[str, Any]) -> str:
-    """The publish step: _manifest.json now names this run. Atomic (see Storage.replace_text)."""
-    path = f"{output_path}/{MANIFEST}"
-    storage.replace_text(path, manifest_text(manifest), manifest["run_id"])
-    return path
-
-
-def retained(run_id: str, previous: dict[str, Any] | None, keep: int) -> list[str]:
-    """Published runs whose files stay after publishing run_id: newest first, `keep` of them."""
-    history = [run_id]
-    if previous and previous.get("status") == "succeeded":
-        for earlier in previous.get("retained_runs") or [previous.get("run_id")]:
-            if earlier and earlier not in history:
-                history.append(earlier)
-    return history[:keep]
-
-
-def remove_unretained(storage: Storage, output_path: str, tables: Iterable[str], keep: Sequence[str]) -> list[str]:
-    """Delete every <table>/run_id=X/ whose X is not in keep: runs that expired, and runs that
-    never published (failed or killed). Returns the removed paths. Only run_id= directories are
-    touched, so files of other layouts under output_path stay as they are."""
-    removed = []
-    for table in tables:
-        root = table_root(output_path, table)
-        for name in storage.list_dirs(root):
-            match = RUN_DIR.match(name)
-            if match and match.group(1) not in keep:
-                storage.delete(f"{root}/{name}")
-                removed.append(f"{root}/{name}")
-    return removed

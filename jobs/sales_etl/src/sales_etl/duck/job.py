@@ -1,0 +1,220 @@
+"""One run of the job on DuckDB: extract -> validate -> transform -> load, then publish, as
+sales_etl.job does on Spark, with the same run record, publish and exit codes.
+
+Tables are computed in the models' dependency order inside one DuckDB connection; each is cast
+to the contract's types (sales_etl.schemas), written under <table>/run_id=<run_id>/, and only
+published - the run record, then _manifest.json in one atomic write, then old runs removed -
+after all of them are written. The input's size (from the store's listing) is checked against
+duckdb_max_input_bytes first: a run that would not fit one machine is refused, naming Spark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import duckdb
+import pyarrow as pa
+from jobs_common.arrow_storage import ArrowStorage
+
+from .. import SOURCES, TABLES
+from ..config import JobConfig
+from ..errors import ConfigError, DataQualityError, JobError, WriteError
+from ..lineage import model_sql
+from ..publish import (
+    QUARANTINE,
+    RunResult,
+    is_fact,
+    publish_manifest,
+    read_manifest,
+    read_run_record,
+    remove_unretained,
+    retained,
+    run_path,
+    write_run_record,
+)
+from ..schemas import QUARANTINE_TYPES, table_schemas
+from . import quality
+from .extract import read_sources
+from .translate import to_duckdb
+from .write import conform, write_table
+
+PUBLISHED_TABLES = (*TABLES, QUARANTINE)
+
+
+def _gib(size: int) -> str:
+    return f"{size / 2**30:.2f} GiB"
+
+
+def translated_models() -> dict[str, str]:
+    """{model: DuckDB SQL}; a model the translation cannot carry is a ConfigError naming it."""
+    return {name: to_duckdb(model_sql(name), f"models/{name}.sql") for name in TABLES}
+
+
+def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
+    """started_at: timezone-aware UTC start of the run; it is every table's ingest_ts."""
+    clock = time.monotonic()
+    storage = ArrowStorage()
+    out = cfg.output_path
+    if cfg.output_format != "parquet":
+        raise ConfigError("config key 'output_format': the duckdb runtime writes parquet only; set output_format: parquet or runtime: spark")
+    if cfg.catalog_database:
+        raise ConfigError("config key 'catalog_database': the duckdb runtime does not register catalog tables yet; unset it or use runtime: spark")
+
+    published = read_manifest(storage, out)
+    if published and published.get("run_id") == cfg.run_id and published.get("status") == "succeeded":
+        return _already_published(storage, cfg, published)
+    earlier = read_run_record(storage, out, cfg.run_id)
+    if earlier and earlier.get("status") == "succeeded":
+        raise ConfigError(
+            f"config key 'run_id': run {cfg.run_id} was published before and has been superseded by run "
+            f"{published.get('run_id') if published else '?'}; give this run a new run_id"
+        )
+    input_bytes = sum(storage.size(p) for p in cfg.source_paths.values())
+    if input_bytes > cfg.duckdb_max_input_bytes:
+        raise ConfigError(
+            f"config key 'runtime': the input is {_gib(input_bytes)}, above duckdb_max_input_bytes "
+            f"({_gib(cfg.duckdb_max_input_bytes)}) for one machine; run this job with runtime spark, or raise duckdb_max_input_bytes"
+        )
+    sql = translated_models()
+    contract = table_schemas()
+
+    manifest = {
+        "job": "sales_etl",
+        "run_id": cfg.run_id,
+        "as_of": cfg.as_of.isoformat(),
+        "ingest_ts": started_at.isoformat(),
+        "runtime": "duckdb",
+        "duckdb_version": duckdb.__version__,
+        "config": cfg.as_dict(),
+        "input_bytes": input_bytes,
+        "inputs": {},
+        "quarantine": {},
+        "tables": {},
+        "previous_run_id": published.get("run_id") if published else None,
+    }
+    timings: dict[str, float] = {}
+    manifest["timings_s"] = timings
+    stage = "reading the sources"
+    con = duckdb.connect()
+    try:
+        raw = read_sources(storage, cfg.source_paths, cfg.source_format)
+        for name, table in raw.items():
+            con.register(f"raw_{name}", table)
+        stage = "checking the sources"
+        counts = quality.validate(con)
+        timings["extract_and_check"] = round(time.monotonic() - clock, 3)
+        for name in SOURCES:
+            valid, bad = counts[name]
+            manifest["inputs"][name] = {
+                "path": storage.qualified(cfg.source_paths[name]),
+                "rows_read": valid + bad,
+                "rows_valid": valid,
+                "rows_quarantined": bad,
+            }
+        rows_read = sum(i["rows_read"] for i in manifest["inputs"].values())
+        rows_quarantined = sum(i["rows_quarantined"] for i in manifest["inputs"].values())
+        ratio = rows_quarantined / rows_read if rows_read else 0.0
+        quarantine_path = run_path(out, QUARANTINE, cfg.run_id)
+        manifest["quarantine"] = {
+            "path": storage.qualified(quarantine_path),
+            "rows": rows_quarantined,
+            "ratio": round(ratio, 6),
+            "max_ratio": cfg.dq_max_quarantine_ratio,
+        }
+        stage = "writing the quarantine"
+        started = time.monotonic()
+        bad_rows = [row for name in SOURCES for row in quality.quarantined_rows(con, name)]
+        ingest = started_at.astimezone(dt.timezone.utc)
+        quarantine = pa.table(
+            {
+                "source_table": pa.array([r[0] for r in bad_rows], pa.string()),
+                "reason": pa.array([r[1] for r in bad_rows], pa.string()),
+                "record": pa.array([r[2] for r in bad_rows], pa.string()),
+                "run_id": pa.array([cfg.run_id] * len(bad_rows), pa.string()),
+                "ingest_ts": pa.array([ingest] * len(bad_rows), pa.timestamp("us", tz="UTC")),
+            }
+        )
+        write_table(storage, conform(quarantine, QUARANTINE_TYPES, QUARANTINE), quarantine_path, ())
+        timings[QUARANTINE] = round(time.monotonic() - started, 3)
+        if ratio > cfg.dq_max_quarantine_ratio:
+            manifest.update(status="failed_data_quality", duration_s=round(time.monotonic() - clock, 3))
+            run_file = write_run_record(storage, out, manifest)
+            raise DataQualityError(
+                f"{rows_quarantined} of {rows_read} source rows ({ratio:.2%}) failed data quality checks, "
+                f"above dq_max_quarantine_ratio={cfg.dq_max_quarantine_ratio}; see {manifest['quarantine']['path']} "
+                f"and {storage.qualified(run_file)}"
+            )
+
+        params = {
+            "earliest_entry_date": cfg.earliest_entry_date,
+            "as_of": cfg.as_of,
+            "overdue_days": cfg.overdue_days,
+            # Bound as a naive UTC timestamp; the writer marks it UTC.
+            "ingest_ts": ingest.replace(tzinfo=None),
+        }
+        stage = "writing the tables"
+        for name in TABLES:
+            stage = f"writing {name}"
+            started = time.monotonic()
+            used = {k: v for k, v in params.items() if f"${k}" in sql[name]}
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql[name]}", used)
+            table = conform(con.sql(f"SELECT * FROM {name}").to_arrow_table(), contract[name], f"model {name}")
+            partition_by = cfg.fact_partition_columns if is_fact(name) else ()
+            path = run_path(out, name, cfg.run_id)
+            written = write_table(storage, table, path, partition_by)
+            info = {"path": storage.qualified(path), "format": "parquet", "partitioned_by": list(partition_by), "rows": written.rows}
+            if partition_by:
+                info["partitions"] = [dict(p) for p in written.partitions]
+            manifest["tables"][name] = info
+            timings[name] = round(time.monotonic() - started, 3)
+    except JobError:
+        con.close()
+        raise
+    except Exception as exc:  # noqa: BLE001 - any failure before the publish: record it, publish nothing
+        con.close()
+        manifest.update(status="failed", error=f"{stage}: {_first_line(exc)}", duration_s=round(time.monotonic() - clock, 3))
+        try:
+            write_run_record(storage, out, manifest)
+        except Exception:  # noqa: BLE001 - the run already failed; its own error is the one to report
+            pass
+        previous = f"; run {published['run_id']} stays published" if published else ""
+        raise WriteError(f"run {cfg.run_id} failed while {stage} ({_first_line(exc)}); nothing was published{previous}") from exc
+    con.close()
+
+    keep = retained(cfg.run_id, published, cfg.retention_runs)
+    manifest.update(
+        status="succeeded",
+        retained_runs=keep,
+        catalog_database=None,
+        published_at=dt.datetime.now(dt.timezone.utc).isoformat(),
+        duration_s=round(time.monotonic() - clock, 3),
+    )
+    run_file = write_run_record(storage, out, manifest)
+    publish_manifest(storage, out, manifest)
+    result = RunResult(run_id=cfg.run_id, manifest_path=storage.qualified(run_file), tables=manifest["tables"], quarantine=manifest["quarantine"])
+    result.removed_runs = remove_unretained(storage, out, PUBLISHED_TABLES, keep)
+    return result
+
+
+def _already_published(storage: ArrowStorage, cfg: JobConfig, published: dict) -> RunResult:
+    """Rerun of the published run_id: nothing is recomputed or rewritten (idempotent)."""
+    settings = {k: v for k, v in published.get("config", {}).items() if k in cfg.data_settings()}
+    if settings != cfg.data_settings():
+        changed = sorted(k for k in cfg.data_settings() if settings.get(k) != cfg.data_settings()[k])
+        raise ConfigError(f"config key 'run_id': run {cfg.run_id} is already published with different {', '.join(changed)}; give this run a new run_id")
+    result = RunResult(
+        run_id=cfg.run_id,
+        manifest_path=storage.qualified(f"{cfg.output_path}/_runs/{cfg.run_id}.json"),
+        tables=published["tables"],
+        quarantine=published["quarantine"],
+        already_published=True,
+    )
+    keep = published.get("retained_runs") or [cfg.run_id]
+    result.removed_runs = remove_unretained(storage, cfg.output_path, PUBLISHED_TABLES, keep)
+    return result
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0][:500]
