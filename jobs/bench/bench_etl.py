@@ -12,6 +12,8 @@ For each scale (1 = the real extracts' size: 9,685 invoices, ~53.5k line items),
    compared row for row (EXCEPT ALL both ways, in DuckDB) between the job's published tables,
    the plain Spark job's and DuckDB's - the benchmark stops if any differ;
 3. time --reps rounds, the contenders interleaved (the order rotates every round):
+   - runtime: the same artifact on its DuckDB runtime (python main.py --runtime duckdb, code.zip
+             on the path), doing everything the job does;
    - job:    the built artifact under spark-submit (code.zip + main.py), as deployed: all six
              tables, data-quality checks, quarantine, run manifest, run-scoped atomic publish;
    - plain:  plain_spark_job.py under spark-submit: the same SQL for the seed's four tables,
@@ -54,7 +56,7 @@ from generate_data import generate  # noqa: E402
 
 AS_OF, EARLIEST = "2021-06-01", "2020-01-01"
 SEED_TABLES = ("account_details", "invoice_details", "fact_sales", "monthly_sales_summary")
-CONTENDERS = ("job", "plain", "duckdb")
+CONTENDERS = ("job", "plain", "duckdb", "runtime")
 
 
 def _children(pid: int) -> list[int]:
@@ -140,6 +142,29 @@ def command(contender: str, data: Path, out: Path, args, artifact: Path, run_id:
         ]
     if contender == "plain":
         return [*spark, str(BENCH_DIR / "plain_spark_job.py"), str(data), str(out), AS_OF, EARLIEST]
+    if contender == "runtime":
+        # The same artifact on its DuckDB runtime, as deployer runs it locally: python, code.zip
+        # on the path, everything the job does (checks, quarantine, six tables, publish).
+        return [
+            "env",
+            f"PYTHONPATH={artifact / 'code.zip'}",
+            sys.executable,
+            str(artifact / "main.py"),
+            "--runtime",
+            "duckdb",
+            "--duckdb_max_input_bytes",
+            str(64 * 2**30),
+            "--source_path",
+            str(data),
+            "--output_path",
+            str(out),
+            "--run_id",
+            run_id,
+            "--as_of",
+            AS_OF,
+            "--earliest_entry_date",
+            EARLIEST,
+        ]
     return [sys.executable, str(BENCH_DIR / "duckdb_job.py"), str(data), str(out), AS_OF, EARLIEST]
 
 
@@ -161,7 +186,7 @@ def run_once(contender: str, data: Path, out: Path, args, artifact: Path, run_id
 
 
 def table_paths(contender: str, out: Path) -> dict[str, Path]:
-    if contender == "job":
+    if contender in ("job", "runtime"):
         manifest = json.loads((out / "_manifest.json").read_text())
         return {t: Path(manifest["tables"][t]["path"].removeprefix("file:")) for t in SEED_TABLES}
     return {t: out / t for t in SEED_TABLES}
@@ -245,7 +270,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark sales_etl against plain Spark and DuckDB.")
     parser.add_argument("--scales", default="1,30,100", help="comma-separated multiples of the real data size")
     parser.add_argument("--reps", type=int, default=3, help="timed rounds per scale (medians are reported)")
-    parser.add_argument("--contenders", default=",".join(CONTENDERS), help="job,plain,duckdb (job is required)")
+    parser.add_argument(
+        "--contenders", default=",".join(CONTENDERS), help="job,plain,duckdb,runtime (job is required; runtime = the job on its DuckDB runtime)"
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=JOBS_DIR / "_bench")
     parser.add_argument("--master", default="local[*]")
@@ -288,6 +315,10 @@ def main(argv=None) -> int:
             parts.append(f"cpu {m['job']['cpu_s'] / m['plain']['cpu_s']:.2f}")
         if "duckdb" in m:
             parts.append(f"job/duckdb wall {m['job']['wall_s'] / m['duckdb']['wall_s']:.1f}")
+        if "runtime" in m:
+            parts.append(f"job/runtime wall {m['job']['wall_s'] / m['runtime']['wall_s']:.1f} (goal >= 10)")
+            if "duckdb" in m:
+                parts.append(f"runtime/duckdb wall {m['runtime']['wall_s'] / m['duckdb']['wall_s']:.2f} (goal <= 2)")
         parts.append(f"(load average {r['load'][0]:.1f}-{r['load'][1]:.1f})")
         print(", ".join(parts))
     for smaller, larger in zip(results, results[1:]):

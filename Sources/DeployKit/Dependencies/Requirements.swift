@@ -28,6 +28,8 @@ public struct Requirements: Sendable, Equatable {
     public var items: [Requirement]
     /// The file's bytes (part of the bundle's cache key).
     public var bytes: [UInt8]
+    /// Every lock file, when more than one was joined (`load(files:)`); pip reads each.
+    public var files: [String] = []
 
     /// Larger is not a lock file someone wrote.
     static let maximumBytes = 1 << 20
@@ -51,6 +53,24 @@ public struct Requirements: Sendable, Equatable {
         let (items, problems) = parse(text, file: file)
         if !problems.isEmpty { throw DeployError(problems.joined(separator: "\n")) }
         return Requirements(file: file, items: items, bytes: Array(data))
+    }
+
+    /// Several locks as one (the job's and its DuckDB runtime's): a package pinned in two of
+    /// them is refused; the bytes of all are the cache key.
+    public static func load(files: [String]) throws -> Requirements {
+        guard files.count > 1 else { return try load(files.first ?? "") }
+        var joined = Requirements(file: files.joined(separator: " + "), items: [], bytes: [], files: files)
+        for file in files {
+            let one = try load(file)
+            for item in one.items {
+                if let first = joined.pin(for: item.name) {
+                    throw DeployError("\(file):\(item.line): \(item.name) is pinned again (first in \(files[0]) line \(first.line)): keep one pin")
+                }
+                joined.items.append(item)
+            }
+            joined.bytes += Array("# \((file as NSString).lastPathComponent)\n".utf8) + one.bytes + [10]
+        }
+        return joined
     }
 
     /// The pinned requirements and the problems, each `FILE:LINE: …: what to do`.

@@ -184,8 +184,8 @@ public struct DeployContext: Sendable {
     /// Builds (or takes from the build cache) the dependency bundle of every job with a lock,
     /// for this target's runtime; a job without `requirements:` has none.
     public func dependencyBundles(_ jobs: [Job], buildRoot: String? = nil) async throws -> [String: DependencyBundle] {
-        guard jobs.contains(where: { $0.requirements != nil }) else { return [:] }
+        guard jobs.contains(where: { !$0.requirementFiles(on: target).isEmpty }) else { return [:] }
         return try DependencyBuilder(manifest: manifest, buildRoot: buildRoot, environment: environment, log: log)
-            .bundles(jobs, runtime: try await pythonRuntime(), delivery: target.plugin.dependencyDelivery)
+            .bundles(jobs, runtime: try await pythonRuntime(), delivery: target.plugin.dependencyDelivery, target: target)
     }
 }

@@ -130,6 +130,8 @@ public protocol EnginePlugin: Sendable {
     /// Runs `spark-submit` on this machine: the target may keep artifacts in a local folder and
     /// needs no AWS.
     var runsLocally: Bool { get }
+    /// Can run a job on the DuckDB runtime (`job_runtime: duckdb`).
+    var runsDuckDB: Bool { get }
     /// How the engine's schedules fire.
     var scheduling: EngineScheduling { get }
     /// How the engine runs pipelines: on this machine, through AWS Step Functions, or not at all.
@@ -173,6 +175,8 @@ public protocol EnginePlugin: Sendable {
 extension EnginePlugin {
     /// By default an engine runs on AWS.
     public var runsLocally: Bool { false }
+    /// By default an engine runs Spark only.
+    public var runsDuckDB: Bool { false }
     /// By default no schedules.
     public var scheduling: EngineScheduling { .unsupported }
     /// By default an engine runs no pipelines.

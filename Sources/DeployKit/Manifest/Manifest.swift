@@ -100,6 +100,9 @@ public struct Target: Sendable, Equatable {
     public var pauseSchedules: Bool = true
     /// Prices for run costs (`pricing:`), defaults where not given.
     public var pricing: Pricing = Pricing()
+    /// `job_runtime:`: the runtime for this target's jobs that can run on either (default:
+    /// DuckDB on `local`, Spark elsewhere).
+    public var jobRuntime: JobRuntime? = nil
 
     /// A target from its parts; only the name, the engine's configuration and the artifacts'
     /// place are required.
@@ -197,6 +200,52 @@ public struct Job: Sendable, Equatable {
     public var libraries: [String] = []
     /// `data_checks:`: where its run records are and when its data looks wrong (`status`).
     public var dataChecks = DataChecks()
+    /// `duckdb.requirements`: absolute path of the extra lock of the DuckDB runtime; set (even
+    /// to nil) only when the job has a `duckdb:` block, i.e. can run on DuckDB.
+    public var duckdb: DuckDBSupport? = nil
+    /// `job_runtime:`: the runtime this job runs on wherever deployed, over the target's.
+    public var jobRuntime: JobRuntime? = nil
+
+    /// The runtime the job's code runs on at `target`: the job's `job_runtime`, else the
+    /// target's (for a job that can run there), else DuckDB on `local` for a job that can,
+    /// else Spark.
+    public func runtime(on target: Target) -> JobRuntime {
+        if let jobRuntime { return jobRuntime }
+        guard duckdb != nil, target.plugin.runsDuckDB else { return .spark }
+        return target.jobRuntime ?? (target.engine == .local ? .duckdb : .spark)
+    }
+
+    /// The arguments that select the job's runtime at `target`: `--runtime duckdb` on DuckDB
+    /// (Spark is every job's default), which wins over the job's own.
+    public func runtimeArguments(on target: Target) -> [String: String] {
+        runtime(on: target) == .duckdb ? ["--runtime": "duckdb"] : [:]
+    }
+
+    /// The lock files of the job's dependency bundle at `target`: `requirements`, and on DuckDB
+    /// the `duckdb.requirements` too.
+    public func requirementFiles(on target: Target) -> [String] {
+        var files = [requirements].compactMap { $0 }
+        if runtime(on: target) == .duckdb, let extra = duckdb?.requirements { files.append(extra) }
+        return files
+    }
+}
+
+/// Which runtime runs a job's code: Spark (every engine), or DuckDB on one machine (`local`,
+/// and Glue as a Python shell job) for a job whose code has a DuckDB runtime.
+public enum JobRuntime: String, Sendable, Equatable, CaseIterable {
+    /// Spark: `spark-submit`, Glue's Spark jobs, EMR, EMR Serverless.
+    case spark
+    /// DuckDB: the job's `--runtime duckdb`, no JVM.
+    case duckdb
+}
+
+/// `jobs.NAME.duckdb`: the job can run on DuckDB.
+public struct DuckDBSupport: Sendable, Equatable {
+    /// `requirements`: absolute path of the lock added to the job's on DuckDB (duckdb, pyarrow…).
+    public var requirements: String?
+
+    /// The block's settings.
+    public init(requirements: String? = nil) { self.requirements = requirements }
 }
 
 /// `deployer.yml`, validated and interpolated.

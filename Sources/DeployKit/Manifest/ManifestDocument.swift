@@ -81,6 +81,7 @@ struct TargetDocument: Decodable {
     var pricing: [String: String]?
     var glue: SettingsDocument?
     var runtime: Runtime?
+    var jobRuntime: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case engine, region
@@ -92,6 +93,7 @@ struct TargetDocument: Decodable {
         case pipelineRoleArn = "pipeline_role_arn"
         case pauseSchedules = "pause_schedules"
         case pricing, glue, runtime
+        case jobRuntime = "job_runtime"
     }
 }
 
@@ -181,8 +183,17 @@ struct JobDocument: Decodable {
     var preventDestroy: String?
     var engines: [String: SettingsDocument]?
     var dataChecks: DataChecksDocument?
+    var duckdb: DuckDBDocument?
+    var jobRuntime: String?
+
+    struct DuckDBDocument: Decodable {
+        var requirements: String?
+        enum CodingKeys: String, CodingKey, CaseIterable { case requirements }
+    }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
+        case duckdb
+        case jobRuntime = "job_runtime"
         case source
         case entryPoint = "entry_point"
         case config, arguments, name, schedule, notify, requirements, libraries

@@ -81,6 +81,17 @@ extension ManifestLoader {
                 pauseSchedules: manifestBool(target.pauseSchedules) ?? (name != "prod"),
                 pricing: Pricing(values: (target.pricing ?? [:]).compactMapValues(Double.init)))
             made.pipelineRoleArn = target.pipelineRoleArn
+            if let wanted = target.jobRuntime {
+                made.jobRuntime = JobRuntime(rawValue: wanted)
+                if made.jobRuntime == .duckdb, !plugin.runsDuckDB {
+                    let able = engines.plugins.filter(\.runsDuckDB).map(\.kind.rawValue)
+                    throw LoadError.issues([
+                        issue(
+                            path + ["job_runtime"],
+                            "engine \(plugin.kind) runs Spark only: duckdb runs on \(able.joined(separator: ", ")); remove the key or use spark")
+                    ])
+                }
+            }
             targets[name] = made
         }
         let selected = selectedTarget.flatMap { targets[$0] }
@@ -116,6 +127,41 @@ extension ManifestLoader {
                         issue(
                             here + ["requirements"],
                             "'\(Schema.short(requirements))' does not exist: create it with pinned NAME==VERSION lines, or remove the key"))
+                }
+            }
+            var duckdb: DuckDBSupport?
+            if let block = job.duckdb {
+                duckdb = DuckDBSupport()
+                if let extra = block.requirements {
+                    if let problem = Self.confinementProblem(extra, directory: directory) {
+                        problems.append(issue(here + ["duckdb", "requirements"], problem))
+                    } else {
+                        let path = Self.resolve(extra, in: directory)
+                        duckdb?.requirements = path
+                        if !FileManager.default.fileExists(atPath: path) {
+                            problems.append(
+                                issue(
+                                    here + ["duckdb", "requirements"],
+                                    "'\(Schema.short(extra))' does not exist: create it with pinned NAME==VERSION lines, or remove the key"))
+                        } else {
+                            do { _ = try Requirements.load(path) } catch let error as DeployError {
+                                problems += error.description.split(separator: "\n").map { issue(here + ["duckdb", "requirements"], String($0)) }
+                            }
+                        }
+                    }
+                }
+            }
+            let jobRuntime = job.jobRuntime.flatMap(JobRuntime.init(rawValue:))
+            if jobRuntime == .duckdb {
+                if duckdb == nil {
+                    problems.append(
+                        issue(here + ["job_runtime"], "duckdb needs a duckdb: block (the job's code must have a DuckDB runtime); add one or use spark"))
+                } else if let selected, !selected.plugin.runsDuckDB {
+                    problems.append(
+                        issue(
+                            here + ["job_runtime"],
+                            "engine \(selected.engine) (target \(selected.name)) runs Spark only: run duckdb jobs on \(engines.plugins.filter(\.runsDuckDB).map(\.kind.rawValue).joined(separator: ", "))"
+                        ))
                 }
             }
             if !problems.isEmpty { throw LoadError.issues(problems) }
@@ -170,13 +216,15 @@ extension ManifestLoader {
             let source = Self.resolve(job.source, in: directory)
             var overrides: [EngineKind: EngineSettings] = [:]
             for (engine, settings) in job.engines ?? [:] { overrides[EngineKind(rawValue: engine)] = settings.settings }
-            jobs.append(
-                Job(
-                    name: name, source: source, entryPoint: job.entryPoint ?? "main.py",
-                    config: job.config.map { Self.resolve($0, in: directory) } ?? source + "/config.yml",
-                    arguments: job.arguments ?? [:], engines: overrides, repository: directory, preventDestroy: manifestBool(job.preventDestroy) ?? false,
-                    schedule: schedule, notify: notify, engineName: job.name, requirements: requirementsPath,
-                    libraries: (job.libraries ?? []).map { Self.resolve($0, in: directory) }, dataChecks: job.dataChecks?.checks ?? DataChecks()))
+            var made = Job(
+                name: name, source: source, entryPoint: job.entryPoint ?? "main.py",
+                config: job.config.map { Self.resolve($0, in: directory) } ?? source + "/config.yml",
+                arguments: job.arguments ?? [:], engines: overrides, repository: directory, preventDestroy: manifestBool(job.preventDestroy) ?? false,
+                schedule: schedule, notify: notify, engineName: job.name, requirements: requirementsPath,
+                libraries: (job.libraries ?? []).map { Self.resolve($0, in: directory) }, dataChecks: job.dataChecks?.checks ?? DataChecks())
+            made.duckdb = duckdb
+            made.jobRuntime = jobRuntime
+            jobs.append(made)
         }
         if let defaultTarget = document.defaultTarget, targets[defaultTarget] == nil {
             throw LoadError.issues([issue(["default_target"], "'\(defaultTarget)' is not a target (allowed: \(targets.keys.sorted().joined(separator: ", ")))")]

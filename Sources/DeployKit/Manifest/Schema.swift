@@ -188,6 +188,9 @@ extension Schema {
                     }),
                 "prices for run costs (default: us-east-1 list prices; see docs/deployer.md)"),
             "glue": .init(jobEngineSettings, "the target's engine settings, which jobs override under engines.<engine>"),
+            "job_runtime": .init(
+                .string(allowed: JobRuntime.allCases.map(\.rawValue)),
+                "spark or duckdb: the runtime of this target's jobs that have a duckdb: block (default: duckdb on local, spark elsewhere)"),
             "runtime": .init(
                 .object([
                     "python": .init(.string(pattern: "^3\\.[0-9]{1,2}$", hint: "a CPython version such as 3.11")),
@@ -225,6 +228,13 @@ extension Schema {
                 ]), "report failed runs to an SNS topic (an EventBridge rule on the engine's state-change events)"),
             "requirements": .init(
                 .string(), "the job's pinned requirements.txt (NAME==VERSION lines): shipped as a dependency bundle built for each target's runtime"),
+            "duckdb": .init(
+                .object([
+                    "requirements": .init(.string(), "the DuckDB runtime's pinned lock (duckdb, pyarrow…), added to requirements when the job runs on DuckDB")
+                ]), "the job's code can also run on DuckDB (its --runtime duckdb): on local by default, elsewhere with job_runtime: duckdb"),
+            "job_runtime": .init(
+                .string(allowed: JobRuntime.allCases.map(\.rawValue)),
+                "spark or duckdb on every target, over the target's job_runtime (duckdb needs a duckdb: block)"),
             "libraries": .init(.list(.string()), "shared library folders (each with src/<package>/) packaged into code.zip beside the job's package"),
             "prevent_destroy": .init(.boolean, "true: destroy, and removing the job from the manifest, refuse to delete it"),
             "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.names.map { ($0, Field(jobEngineSettings)) }))),

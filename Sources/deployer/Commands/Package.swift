@@ -24,10 +24,10 @@ struct Package: AsyncParsableCommand {
             let jobs = try job.map { [try loaded.job($0)] } ?? loaded.jobs
             let chosen = try loaded.target(target.target)
             let root = out ?? loaded.directory + "/.deployer/build"
-            if jobs.contains(where: { $0.requirements != nil }) {
+            if jobs.contains(where: { !$0.requirementFiles(on: chosen).isEmpty }) {
                 let runtime = try PythonRuntime.offline(for: chosen)
                 let bundles = try DependencyBuilder(manifest: loaded, buildRoot: root, log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
-                    .bundles(jobs, runtime: runtime, delivery: chosen.plugin.dependencyDelivery)
+                    .bundles(jobs, runtime: runtime, delivery: chosen.plugin.dependencyDelivery, target: chosen)
                 for job in jobs {
                     guard let bundle = bundles[job.name] else { continue }
                     for file in bundle.files where file.name != "SHA256SUMS" {

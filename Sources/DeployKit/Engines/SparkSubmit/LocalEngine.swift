@@ -100,7 +100,8 @@ public struct LocalEngine: EngineDriver {
             "master": .string(configuration?.master ?? "local[*]"),
             "entryPoint": .string(artifact.entryPoint),
             "pyFiles": .string(artifact.pyFiles),
-            "arguments": .array(Self.argumentList(job.arguments.merging(settings.arguments) { $1 }).map(JSONValue.string)),
+            "arguments": .array(
+                Self.argumentList(job.arguments.merging(settings.arguments) { $1 }.merging(job.runtimeArguments(on: target)) { $1 }).map(JSONValue.string)),
             // WARN keeps the driver log to the job's own report; the UI would only hold a port.
             "sparkSubmitParameters": .string(settings.sparkSubmitParameters ?? "--conf spark.ui.enabled=false --conf spark.log.level=WARN"),
             "artifact": .string(digest),
@@ -110,6 +111,12 @@ public struct LocalEngine: EngineDriver {
             if let archive = dependencies.nativeArchive { definition["archive"] = .string(archive) }
         }
         if let python = configuration?.python { definition["python"] = .string(python) }
+        // DuckDB: the job's Python runs the entry point itself; no spark-submit, no JVM.
+        if job.runtime(on: target) == .duckdb {
+            definition["jobRuntime"] = .string(JobRuntime.duckdb.rawValue)
+            definition["sparkSubmitParameters"] = nil
+            definition["master"] = nil
+        }
         return .object(definition)
     }
 
@@ -165,8 +172,12 @@ public struct LocalEngine: EngineDriver {
         }
         let runId = "local-" + AMZDate(Date()).timestamp + "-" + String(UUID().uuidString.lowercased().prefix(6))
         let directory = runDirectory(name, runId)
-        var command = [try sparkSubmit(), "--master", definition["master"]?.stringValue ?? "local[*]"]
-        command += (definition["sparkSubmitParameters"]?.stringValue ?? "").split(separator: " ").map(String.init)
+        let duckdb = definition["jobRuntime"]?.stringValue == JobRuntime.duckdb.rawValue
+        var command: [String] = []
+        if !duckdb {
+            command = [try sparkSubmit(), "--master", definition["master"]?.stringValue ?? "local[*]"]
+            command += (definition["sparkSubmitParameters"]?.stringValue ?? "").split(separator: " ").map(String.init)
+        }
         var driverPath: String?
         if let digest = definition["dependencies"]?.stringValue {
             // The bundle's folder, from whichever of its files this run reads from disk.
@@ -180,14 +191,18 @@ public struct LocalEngine: EngineDriver {
             let urls = ArtifactURLs(
                 entryPoint: entry, codeZip: pyFiles, config: "",
                 dependencies: DependencyURLs(digest: digest, pureArchive: nil, nativeArchive: archive, wheels: []))
-            for setting in urls.archiveSettings(driverEnvironment: nil) { command += ["--conf", setting] }
+            if !duckdb { for setting in urls.archiveSettings(driverEnvironment: nil) { command += ["--conf", setting] } }
         }
-        if let python = definition["python"]?.stringValue {
+        if let python = definition["python"]?.stringValue, !duckdb {
             command += ["--conf", "spark.pyspark.python=\(python)", "--conf", "spark.pyspark.driver.python=\(python)"]
         }
         // Only once everything the run needs is found and checked: a refused run leaves no folder.
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        command += ["--py-files", pyFiles, entry]
+        if duckdb {
+            command = [definition["python"]?.stringValue ?? python, entry]
+        } else {
+            command += ["--py-files", pyFiles, entry]
+        }
         if case .array(let recorded)? = definition["arguments"] { command += recorded.compactMap(\.stringValue) }
         command += Self.argumentList(arguments)
         let log = directory + "/driver.log"
@@ -209,8 +224,11 @@ public struct LocalEngine: EngineDriver {
             env["PYSPARK_PYTHON"] = python
             env["PYSPARK_DRIVER_PYTHON"] = python
         }
-        // The driver runs here: it reads the unpacked bundle (Spark puts --py-files on its path).
-        if let driverPath { env["PYTHONPATH"] = ([driverPath] + [env["PYTHONPATH"]].compactMap { $0 }.filter { !$0.isEmpty }).joined(separator: ":") }
+        // The driver runs here: it reads the unpacked bundle (Spark puts --py-files on its path;
+        // without Spark, the code and pure archives go on it too).
+        let codePath = duckdb ? pyFiles.split(separator: ",").map(String.init) : []
+        let searchPath = codePath + [driverPath].compactMap { $0 } + [env["PYTHONPATH"]].compactMap { $0 }.filter { !$0.isEmpty }
+        if !searchPath.isEmpty { env["PYTHONPATH"] = searchPath.joined(separator: ":") }
         env["DEPLOYER_LOG"] = log
         env["DEPLOYER_EXIT"] = directory + "/exit_code"
         env["DEPLOYER_PID"] = directory + "/pid"
@@ -255,7 +273,10 @@ public struct LocalEngine: EngineDriver {
                     usage: usage, links: links)
             }
             let cancelled = FileManager.default.fileExists(atPath: directory + "/cancelled")
-            let error = cancelled ? "cancelled" : (lastErrorLine(record.log) ?? "spark-submit exited with status \(code)")
+            let error =
+                cancelled
+                ? "cancelled"
+                : (lastErrorLine(record.log) ?? "\((record.command.first as NSString?)?.lastPathComponent ?? "the run") exited with status \(code)")
             return RunInfo(
                 id: runId, state: cancelled ? .cancelled : .failed, engineState: "EXITED \(code)", startedAt: record.startedAt, endedAt: ended, error: error,
                 metadata: record.metadata, usage: usage, links: links)
@@ -277,7 +298,7 @@ public struct LocalEngine: EngineDriver {
         }
         return RunInfo(
             id: runId, state: .failed, engineState: "LOST", startedAt: record.startedAt, endedAt: nil,
-            error: "the spark-submit process \(record.pid) ended without an exit code (killed?)", metadata: record.metadata)
+            error: "the run's process \(record.pid) ended without an exit code (killed?)", metadata: record.metadata)
     }
 
     /// The children's user + system seconds from the output of the shell builtin `times`

@@ -82,6 +82,8 @@ public struct SparkSubmitPlugin: EnginePlugin {
 
     /// Runs on this machine.
     public var runsLocally: Bool { true }
+    /// `local` runs the DuckDB runtime with the job's Python (no spark-submit); a Spark cluster does not.
+    public var runsDuckDB: Bool { kind == .local }
     /// `deployer schedule run-due` starts due runs.
     public var scheduling: EngineScheduling { .local }
     /// Pipelines run on this machine.
