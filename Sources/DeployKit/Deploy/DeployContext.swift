@@ -185,7 +185,15 @@ public struct DeployContext: Sendable {
     /// for this target's runtime; a job without `requirements:` has none.
     public func dependencyBundles(_ jobs: [Job], buildRoot: String? = nil) async throws -> [String: DependencyBundle] {
         guard jobs.contains(where: { !$0.requirementFiles(on: target).isEmpty }) else { return [:] }
-        return try DependencyBuilder(manifest: manifest, buildRoot: buildRoot, environment: environment, log: log)
-            .bundles(jobs, runtime: try await pythonRuntime(), delivery: target.plugin.dependencyDelivery, target: target)
+        let builder = DependencyBuilder(manifest: manifest, buildRoot: buildRoot, environment: environment, log: log)
+        // Jobs whose runtime runs another Python on this engine (Glue's Python shell) get bundles for it.
+        let own = jobs.filter { target.plugin.jobPython(for: $0.runtime(on: target), target: target) == nil }
+        var bundles =
+            own.isEmpty ? [:] : try builder.bundles(own, runtime: try await pythonRuntime(), delivery: target.plugin.dependencyDelivery, target: target)
+        for job in jobs {
+            guard let python = target.plugin.jobPython(for: job.runtime(on: target), target: target) else { continue }
+            bundles.merge(try builder.bundles([job], runtime: python, delivery: target.plugin.dependencyDelivery, target: target)) { $1 }
+        }
+        return bundles
     }
 }

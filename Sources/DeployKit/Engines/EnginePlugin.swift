@@ -149,6 +149,9 @@ public protocol EnginePlugin: Sendable {
     /// The Python the engine runs without asking AWS (its documented default, or the local
     /// interpreter's own); a target's `runtime:` overrides it.
     func defaultRuntime(for target: Target, environment: [String: String]) throws -> PythonRuntime
+    /// The Python a job on `runtime` runs on where it is not the target's (Glue's Python shell
+    /// jobs run 3.9 beside Glue 5.0's 3.11); nil: the target's.
+    func jobPython(for runtime: JobRuntime, target: Target) -> PythonRuntime?
     /// The keys the engine's prices have under `targets.NAME.pricing` (USD per unit), with what
     /// each is; the defaults are the plug-in's.
     var prices: [String: String] { get }
@@ -177,6 +180,8 @@ extension EnginePlugin {
     public var runsLocally: Bool { false }
     /// By default an engine runs Spark only.
     public var runsDuckDB: Bool { false }
+    /// By default every job of a target runs on the target's Python.
+    public func jobPython(for runtime: JobRuntime, target: Target) -> PythonRuntime? { nil }
     /// By default no schedules.
     public var scheduling: EngineScheduling { .unsupported }
     /// By default an engine runs no pipelines.

@@ -30,6 +30,8 @@ locals {
   ]
   glue_jobs       = "arn:${local.partition}:glue:${local.region}:${local.account}:job/${var.glue_job_name_prefix}*"
   glue_log_groups = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/jobs/*"
+  # Python shell jobs (job_runtime: duckdb on Glue) log under /aws-glue/python-jobs/.
+  glue_shell_log_groups = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/python-jobs/*"
 
   # deployer names a job's schedule (EventBridge Scheduler) deployer-ENGINE_NAME and its failure
   # alert rule (EventBridge) deployer-ENGINE_NAME-alerts, where ENGINE_NAME is the job's engine name
@@ -151,7 +153,7 @@ locals {
     Sid      = "ReadGlueJobLogs"
     Effect   = "Allow"
     Action   = ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"]
-    Resource = [local.glue_log_groups, "${local.glue_log_groups}:*"]
+    Resource = [local.glue_log_groups, "${local.glue_log_groups}:*", local.glue_shell_log_groups, "${local.glue_shell_log_groups}:*"]
   }]
 
   # deployer's schedules (EventBridge Scheduler) and failure alerts (EventBridge rules to SNS) of

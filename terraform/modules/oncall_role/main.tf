@@ -50,6 +50,8 @@ locals {
   state_machines = "arn:${local.partition}:states:${local.region}:${local.account}:stateMachine:${var.glue_job_name_prefix}*"
   executions     = "arn:${local.partition}:states:${local.region}:${local.account}:execution:${var.glue_job_name_prefix}*:*"
   glue_log_group = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/jobs/*"
+  # Python shell jobs (job_runtime: duckdb on Glue) log under /aws-glue/python-jobs/.
+  glue_shell_log_group = "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/aws-glue/python-jobs/*"
 
   statements = concat(
     [
@@ -106,7 +108,7 @@ locals {
       Sid      = "ReadGlueJobLogs"
       Effect   = "Allow"
       Action   = ["logs:GetLogEvents", "logs:FilterLogEvents", "logs:DescribeLogStreams"]
-      Resource = [local.glue_log_group, "${local.glue_log_group}:*"]
+      Resource = [local.glue_log_group, "${local.glue_log_group}:*", local.glue_shell_log_group, "${local.glue_shell_log_group}:*"]
     }],
     var.job_logs_bucket_arn == null ? [] : [{
       # EMR Serverless / EMR driver logs (deployer logs reads them from the log URI).

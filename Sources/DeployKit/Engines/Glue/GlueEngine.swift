@@ -18,6 +18,13 @@ public struct GlueEngine: EngineDriver {
     static let managedFields = [
         "Role", "Command", "GlueVersion", "WorkerType", "NumberOfWorkers", "Timeout", "ExecutionProperty", "DefaultArguments", "Description", "MaxRetries",
     ]
+    /// The Python of Glue's Python shell jobs (the model's pattern allows 2, 3 and 3.9; 3 is 3.6).
+    public static let pythonShellVersion = "3.9"
+    /// A Python shell job's DPUs: 1 (16 GB), not 0.0625 (1 GB), which is below what the DuckDB
+    /// runtime's default size guard (1 GiB of input) needs.
+    public static let pythonShellCapacity = 1.0
+    /// Glue ignores GlueVersion for Python shell jobs; a fixed value keeps the plan stable.
+    static let pythonShellGlueVersion = "3.0"
 
     /// Nothing to check: Glue needs no fixed infrastructure.
     public func preflight() async throws {}
@@ -33,6 +40,10 @@ public struct GlueEngine: EngineDriver {
         guard let job = try await glue.getJob(name: name) else { return nil }
         var fields: [String: JSONValue] = [:]
         for key in Self.managedFields { if let value = job[key] { fields[key] = JSONValue(any: value) } }
+        // A Python shell job is sized by MaxCapacity (a Spark job's is derived from its workers).
+        if (job["Command"] as? [String: Any])?["Name"] as? String == "pythonshell", let capacity = job["MaxCapacity"] {
+            fields["MaxCapacity"] = JSONValue(any: capacity)
+        }
         return .object(fields)
     }
 
@@ -72,7 +83,28 @@ public struct GlueEngine: EngineDriver {
             "Description": .string("Managed by deployer: job \(job.name), target \(target.name). Changes made here are overwritten by the next apply."),
         ]
         if let retries = settings.retries { definition["MaxRetries"] = .number(Double(retries)) }
+        if job.runtime(on: target) == .duckdb { pythonShell(&definition, arguments: arguments, job: job, artifact: artifact) }
         return .object(definition)
+    }
+
+    /// The job on its DuckDB runtime: a Python shell job (Python 3.9, MaxCapacity instead of
+    /// workers). Python shell installs no S3-hosted modules with --additional-python-modules,
+    /// so the native wheels join code.zip and deps.zip in --extra-py-files; no Spark options.
+    func pythonShell(_ definition: inout [String: JSONValue], arguments: [String: JSONValue], job: Job, artifact: ArtifactURLs) {
+        var arguments = arguments
+        for key in ["--additional-python-modules", "--python-modules-installer-option", "--enable-continuous-cloudwatch-log", "--enable-metrics"] {
+            arguments[key] = nil
+        }
+        arguments["--extra-py-files"] = .string(([artifact.pyFiles] + (artifact.dependencies?.wheels ?? [])).joined(separator: ","))
+        for (key, value) in job.runtimeArguments(on: target) { arguments[key] = .string(value) }
+        definition["Command"] = .object([
+            "Name": .string("pythonshell"), "ScriptLocation": .string(artifact.entryPoint), "PythonVersion": .string(Self.pythonShellVersion),
+        ])
+        definition["GlueVersion"] = .string(Self.pythonShellGlueVersion)
+        definition["MaxCapacity"] = .number(Self.pythonShellCapacity)
+        definition["WorkerType"] = nil
+        definition["NumberOfWorkers"] = nil
+        definition["DefaultArguments"] = .object(arguments)
     }
 
     /// CreateJob with the target's tags (and `managed-by: deployer`) when there is no live job;
@@ -98,6 +130,8 @@ public struct GlueEngine: EngineDriver {
         // UpdateJob resets every omitted field, so start from the whole live job and overlay ours.
         var update = (try await glue.getJob(name: name)) ?? [:]
         for key in ["Name", "CreatedOn", "LastModifiedOn", "AllocatedCapacity", "MaxCapacity"] { update.removeValue(forKey: key) }
+        // Glue refuses workers on a Python shell job (and a job switched between runtimes keeps them otherwise).
+        if fields["MaxCapacity"] != nil { for key in ["WorkerType", "NumberOfWorkers"] { update.removeValue(forKey: key) } }
         for (key, value) in fields { update[key] = value.any }
         try await glue.updateJob(name: name, update: update)
     }
@@ -163,9 +197,15 @@ public struct GlueEngine: EngineDriver {
 
     /// The job's capacity (workers × DPUs per worker) at the standard price: the run's `Timeout`.
     public func timeoutMinutes(forMaxCost maxCost: Double, pricing: Pricing, definition: JSONValue) async throws -> (minutes: Int, explanation: String) {
-        guard let workers = definition["NumberOfWorkers"]?.numberValue, let dpu = GlueCapacity.dpu(workerType: definition["WorkerType"]?.stringValue) else {
+        let capacity: Double
+        if let workers = definition["NumberOfWorkers"]?.numberValue, let dpu = GlueCapacity.dpu(workerType: definition["WorkerType"]?.stringValue) {
+            capacity = workers * dpu
+        } else if let shell = definition["MaxCapacity"]?.numberValue {
+            capacity = shell
+        } else {
             throw DeployError("--max-cost needs the job's worker type and number of workers in its deployed definition: apply first")
         }
+        let (workers, dpu) = (capacity, 1.0)
         let hourly = workers * dpu * pricing.glueDPUHour
         let minutes = Pricing.minutes(maxCost: maxCost, hourly: hourly)
         guard minutes >= 1 else {
@@ -193,7 +233,8 @@ public struct GlueEngine: EngineDriver {
         try await glue.stopJobRun(name: name, runId: runId)
     }
 
-    /// The run's whole driver log (`/aws-glue/jobs/output`, or `/aws-glue/jobs/error`).
+    /// The run's whole driver log (`/aws-glue/jobs/output`, or `/aws-glue/jobs/error`; a Python
+    /// shell job's under `/aws-glue/python-jobs/`).
     public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool) async throws -> [String] {
         try await logs(name: name, definition: definition, runId: runId, stderr: stderr, after: LogCursor()).lines
     }
@@ -202,7 +243,8 @@ public struct GlueEngine: EngineDriver {
     public func logs(name: String, definition: JSONValue, runId: String, stderr: Bool, after cursor: LogCursor) async throws -> (
         lines: [String], cursor: LogCursor
     ) {
-        let group = stderr ? "/aws-glue/jobs/error" : "/aws-glue/jobs/output"
+        let shell = definition["Command"]?["Name"]?.stringValue == "pythonshell"
+        let group = (shell ? "/aws-glue/python-jobs/" : "/aws-glue/jobs/") + (stderr ? "error" : "output")
         var lines: [String] = []
         var token = cursor.token
         var pages = 0

@@ -66,6 +66,12 @@ public struct GluePlugin: EnginePlugin {
     public var reportsRunEvents: Bool { true }
     /// Glue installs the native wheels itself (`--additional-python-modules`).
     public var dependencyDelivery: DependencyBundle.Delivery { .wheels }
+    /// A DuckDB job is a Python shell job.
+    public var runsDuckDB: Bool { true }
+    /// Python shell jobs run CPython 3.9 on x86_64 (Amazon Linux 2: manylinux2014 wheels).
+    public func jobPython(for runtime: JobRuntime, target: Target) -> PythonRuntime? {
+        runtime == .duckdb ? PythonRuntime(python: GlueEngine.pythonShellVersion, arch: "x86_64") : nil
+    }
 
     /// A `GlueEngine` on the environment's AWS client.
     public func makeDriver(_ environment: EngineEnvironment) throws -> any EngineDriver {
