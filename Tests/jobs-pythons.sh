@@ -18,7 +18,7 @@ versions=("$@")
 [ ${#versions[@]} -eq 0 ] && versions=(3.9 3.11)
 
 pyenv_root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
-requirements=(jobs/requirements-dev.txt jobs/sales_etl/requirements.txt jobs/cdc_merge/requirements.txt)
+requirements=(jobs/requirements-dev.txt jobs/sales_etl/requirements.txt jobs/sales_etl/requirements-duckdb.txt jobs/cdc_merge/requirements.txt)
 
 # The interpreter for X.Y: newest $pyenv_root/versions/X.Y.*, else pythonX.Y on PATH; it must
 # really be X.Y (a pyenv shim for an uninstalled version is not).

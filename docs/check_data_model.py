@@ -129,11 +129,12 @@ def lineage_edges(doc: str) -> set[tuple[str, str]]:
 
 
 def source_columns() -> dict[str, tuple[str, ...]]:
-    tree = ast.parse((PKG / "extract.py").read_text(encoding="utf-8"))
+    """The sources' columns, from SOURCE_TYPES in schemas.py (both runtimes read them from there)."""
+    tree = ast.parse((PKG / "schemas.py").read_text(encoding="utf-8"))
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "SOURCE_COLUMNS" for t in node.targets):
-            return ast.literal_eval(node.value)
-    raise ValueError("SOURCE_COLUMNS not found in extract.py")
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "SOURCE_TYPES" for t in node.targets):
+            return {name: tuple(c for c, _ in columns) for name, columns in ast.literal_eval(node.value).items()}
+    raise ValueError("SOURCE_TYPES not found in schemas.py")
 
 
 def quality_reasons() -> list[str]:
@@ -167,7 +168,7 @@ def check(doc: str, models: dict[str, str]) -> list[str]:
         if got is None:
             errors.append(f"source {name}: no '### {name}' section")
         elif got != list(cols):
-            errors.append(f"source {name}: documented columns {got}\n    != extract.py SOURCE_COLUMNS {list(cols)}")
+            errors.append(f"source {name}: documented columns {got}\n    != schemas.py SOURCE_TYPES {list(cols)}")
     pm = re.search(r"^## Parameters\s*$(.*?)(?=^## )", doc, re.MULTILINE | re.DOTALL)
     ptext = pm.group(1) if pm else ""
     for p in sorted(all_params):

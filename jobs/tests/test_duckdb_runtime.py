@@ -81,7 +81,7 @@ def test_too_many_bad_rows_exit_4_with_the_quarantine_written(tmp_path, capsys):
         (["--runtime", "polars"], "config key 'runtime': 'polars' is not one of spark, duckdb"),
         (
             ["--duckdb_max_input_bytes", "1000"],
-            "config key 'runtime': the input is 0.00 GiB, above duckdb_max_input_bytes (0.00 GiB) for one machine; run this job with runtime spark",
+            "config key 'runtime': the input is 16.75 KiB, above duckdb_max_input_bytes (1,000 bytes) for one machine; run this job with runtime spark",
         ),
         (["--output_format", "csv"], "config key 'output_format': the duckdb runtime writes parquet only"),
         (["--catalog_database", "sales"], "config key 'catalog_database': the duckdb runtime does not register catalog tables yet"),

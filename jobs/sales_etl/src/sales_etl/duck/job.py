@@ -43,7 +43,11 @@ PUBLISHED_TABLES = (*TABLES, QUARANTINE)
 
 
 def _gib(size: int) -> str:
-    return f"{size / 2**30:.2f} GiB"
+    """Bytes as people read them: 17,147 bytes, 3.10 MiB, 1.00 GiB."""
+    for unit, power in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 2**power:
+            return f"{size / 2**power:.2f} {unit}"
+    return f"{size:,} bytes"
 
 
 def translated_models() -> dict[str, str]:
