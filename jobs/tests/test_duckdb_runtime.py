@@ -51,14 +51,14 @@ def test_a_run_failing_mid_write_publishes_nothing(tmp_path, monkeypatch, capsys
     out = tmp_path / "out"
     assert main(args(out, "--run_id", "ok")) == 0
     published = (out / "_manifest.json").read_text()
-    real = duck_job.write_table
+    real = duck_job.stream_table
 
-    def failing(storage, table, path, partition_by):
+    def failing(storage, reader, schema, path, partition_by):
         if "/fact_sales/" in path:
             raise OSError("disk full")
-        return real(storage, table, path, partition_by)
+        return real(storage, reader, schema, path, partition_by)
 
-    monkeypatch.setattr(duck_job, "write_table", failing)
+    monkeypatch.setattr(duck_job, "stream_table", failing)
     capsys.readouterr()
     assert main(args(out, "--run_id", "bad")) == 1
     err = capsys.readouterr().err

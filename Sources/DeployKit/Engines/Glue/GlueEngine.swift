@@ -20,8 +20,8 @@ public struct GlueEngine: EngineDriver {
     ]
     /// The Python of Glue's Python shell jobs (the model's pattern allows 2, 3 and 3.9; 3 is 3.6).
     public static let pythonShellVersion = "3.9"
-    /// A Python shell job's DPUs: 1 (16 GB), not 0.0625 (1 GB), which is below what the DuckDB
-    /// runtime's default size guard (1 GiB of input) needs.
+    /// A Python shell job's DPUs: 1 (16 GB), not 0.0625 (1 GB), which is far below what the
+    /// DuckDB runtime's default size guard (512 MiB of input, about 10 GB at its peak) needs.
     public static let pythonShellCapacity = 1.0
     /// Glue ignores GlueVersion for Python shell jobs; a fixed value keeps the plan stable.
     static let pythonShellGlueVersion = "3.0"

@@ -47,7 +47,7 @@ class JobConfig:
     retention_runs: int = 3
     catalog_database: str = ""
     runtime: str = "spark"
-    duckdb_max_input_bytes: int = 2**30
+    duckdb_max_input_bytes: int = 512 * 2**20
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -17,10 +17,10 @@ import duckdb
 import pyarrow as pa
 from jobs_common.arrow_storage import ArrowStorage
 
-from .. import SOURCES, TABLES
+from .. import MODEL_INPUTS, SOURCES, TABLES
 from ..config import JobConfig
 from ..errors import ConfigError, DataQualityError, JobError, WriteError
-from ..lineage import model_sql
+from ..lineage import dependents, model_sql
 from ..publish import (
     QUARANTINE,
     RunResult,
@@ -37,9 +37,11 @@ from ..schemas import QUARANTINE_TYPES, table_schemas
 from . import quality
 from .extract import read_sources
 from .translate import to_duckdb
-from .write import conform, write_table
+from .write import arrow_schema, cast_sql, conform, stream_table, write_table
 
 PUBLISHED_TABLES = (*TABLES, QUARANTINE)
+# Rows per batch from DuckDB to the Parquet writer: bounded memory, large enough row groups.
+BATCH_ROWS = 256 * 1024
 
 
 def _gib(size: int) -> str:
@@ -101,6 +103,8 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
     manifest["timings_s"] = timings
     stage = "reading the sources"
     con = duckdb.connect()
+    # TIMESTAMPTZ values (ingest_ts) reach Arrow marked UTC, whatever the machine's zone.
+    con.execute("SET TimeZone = 'UTC'")
     try:
         raw = read_sources(storage, cfg.source_paths, cfg.source_format)
         for name, table in raw.items():
@@ -158,15 +162,24 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
             "ingest_ts": ingest.replace(tzinfo=None),
         }
         stage = "writing the tables"
+        readers = dependents(MODEL_INPUTS)
         for name in TABLES:
             stage = f"writing {name}"
             started = time.monotonic()
             used = {k: v for k, v in params.items() if f"${k}" in sql[name]}
-            con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql[name]}", used)
-            table = conform(con.sql(f"SELECT * FROM {name}").to_arrow_table(), contract[name], f"model {name}")
+            query = f"SELECT {cast_sql(contract[name])} FROM ({sql[name]})"
+            if readers[name]:
+                # Computed once, in the contract's types; the models that read it read this table.
+                con.execute(f"CREATE OR REPLACE TABLE {name} AS {query}", used)
+                query, used = f"SELECT * FROM {name}", {}
             partition_by = cfg.fact_partition_columns if is_fact(name) else ()
             path = run_path(out, name, cfg.run_id)
-            written = write_table(storage, table, path, partition_by)
+            reader = con.execute(query, used).fetch_record_batch(BATCH_ROWS)
+            written = stream_table(storage, reader, arrow_schema(contract[name]), path, partition_by)
+            for done in MODEL_INPUTS[name]:
+                # A model whose readers have all run is not needed in memory any more.
+                if all(r in manifest["tables"] or r == name for r in readers[done]):
+                    con.execute(f"DROP TABLE IF EXISTS {done}")
             info = {"path": storage.qualified(path), "format": "parquet", "partitioned_by": list(partition_by), "rows": written.rows}
             if partition_by:
                 info["partitions"] = [dict(p) for p in written.partitions]

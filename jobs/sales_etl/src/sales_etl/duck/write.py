@@ -1,8 +1,9 @@
 """Writing a table as Parquet with the contract's types (sales_etl.schemas), through pyarrow.
 
-Types are Spark's: the DuckDB result is cast to them (DuckDB sums integers to HUGEINT and
-returns year() as BIGINT; Spark has BIGINT and INT), timestamps are microseconds in UTC.
-Partitioned tables are written as Spark writes them: <path>/year=YYYY/month=M/part-*.parquet,
+Types are Spark's: DuckDB computes each column as the contract's type (DuckDB sums integers to
+HUGEINT and returns year() as BIGINT; Spark has BIGINT and INT), timestamps are microseconds in
+UTC. Rows stream from DuckDB to the Parquet writer in batches, so a table is never held twice in
+memory. Partitioned tables are written as Spark writes them: <path>/year=YYYY/month=M/part-*.parquet,
 the partition columns kept in the directory names only.
 """
 
@@ -41,6 +42,70 @@ def arrow_type(spark_type: str) -> pa.DataType:
     if spark_type not in _SIMPLE:
         raise ValueError(f"no Arrow type for Spark type {spark_type}")
     return _SIMPLE[spark_type]
+
+
+def duckdb_type(spark_type: str) -> str:
+    """The DuckDB type a contract column is computed as (timestamps with the session in UTC)."""
+    match = _DECIMAL.match(spark_type)
+    if match:
+        return f"DECIMAL({match.group(1)},{match.group(2)})"
+    names = {"string": "VARCHAR", "int": "INTEGER", "bigint": "BIGINT", "smallint": "SMALLINT", "tinyint": "TINYINT", "double": "DOUBLE"}
+    names.update({"float": "FLOAT", "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMPTZ"})
+    if spark_type not in names:
+        raise ValueError(f"no DuckDB type for Spark type {spark_type}")
+    return names[spark_type]
+
+
+def cast_sql(columns: Sequence[Sequence[str]]) -> str:
+    """The SELECT list computing each contract column, by name, as its DuckDB type."""
+    return ", ".join(f'CAST("{c[0]}" AS {duckdb_type(c[1])}) AS "{c[0]}"' for c in columns)
+
+
+def arrow_schema(columns: Sequence[Sequence[str]]) -> pa.Schema:
+    """The contract as an Arrow schema (a column Spark knows is never NULL is required)."""
+    return pa.schema([pa.field(c[0], arrow_type(c[1]), nullable="not null" not in c[2:]) for c in columns])
+
+
+def stream_table(storage: ArrowStorage, reader: pa.RecordBatchReader, schema: pa.Schema, path: str, partition_by: Sequence[str]) -> Written:
+    """Write the batches of `reader` (columns in the contract's order and types) under the
+    run-scoped path, replacing what an earlier attempt of the same run left there."""
+    storage.delete(path)
+    fs, inner = storage.resolve(path)
+    local = not storage.is_object_store(path)
+    name = f"part-{{i}}-{uuid.uuid4()}.snappy.parquet"
+    counted = {"rows": 0}
+    seen: set[tuple] = set()
+
+    def batches():
+        for batch in reader:
+            batch = pa.RecordBatch.from_arrays(batch.columns, schema=schema)
+            counted["rows"] += batch.num_rows
+            if partition_by:
+                values = pa.Table.from_batches([batch]).select(list(partition_by)).group_by(list(partition_by)).aggregate([])
+                seen.update(tuple(row[c] for c in partition_by) for row in values.to_pylist())
+            yield batch
+
+    source = pa.RecordBatchReader.from_batches(schema, batches())
+    if partition_by:
+        ds.write_dataset(
+            source,
+            inner,
+            filesystem=fs,
+            format="parquet",
+            partitioning=ds.partitioning(pa.schema([schema.field(c) for c in partition_by]), flavor="hive"),
+            basename_template=name,
+            existing_data_behavior="overwrite_or_ignore",
+            create_dir=local,
+            file_options=ds.ParquetFileFormat().make_write_options(compression="snappy"),
+        )
+        partitions = tuple({c: int(v) for c, v in zip(partition_by, values)} for values in sorted(seen))
+        return Written(rows=counted["rows"], partitions=partitions)
+    if local:
+        fs.create_dir(inner, recursive=True)
+    with pq.ParquetWriter(f"{inner}/{name.format(i=0)}", schema, filesystem=fs, compression="snappy") as writer:
+        for batch in source:
+            writer.write_batch(batch)
+    return Written(rows=counted["rows"], partitions=())
 
 
 def conform(table: pa.Table, columns: Sequence[Sequence[str]], origin: str) -> pa.Table:
