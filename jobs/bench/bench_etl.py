@@ -123,23 +123,9 @@ def command(contender: str, data: Path, out: Path, args, artifact: Path, run_id:
         "--conf",
         "spark.log.level=WARN",
     ]
+    job_args = ["--source_path", str(data), "--output_path", str(out), "--run_id", run_id, "--as_of", AS_OF, "--earliest_entry_date", EARLIEST]
     if contender == "job":
-        return [
-            *spark,
-            "--py-files",
-            str(artifact / "code.zip"),
-            str(artifact / "main.py"),
-            "--source_path",
-            str(data),
-            "--output_path",
-            str(out),
-            "--run_id",
-            run_id,
-            "--as_of",
-            AS_OF,
-            "--earliest_entry_date",
-            EARLIEST,
-        ]
+        return [*spark, "--py-files", str(artifact / "code.zip"), str(artifact / "main.py"), *job_args]
     if contender == "plain":
         return [*spark, str(BENCH_DIR / "plain_spark_job.py"), str(data), str(out), AS_OF, EARLIEST]
     if contender == "runtime":
@@ -154,16 +140,7 @@ def command(contender: str, data: Path, out: Path, args, artifact: Path, run_id:
             "duckdb",
             "--duckdb_max_input_bytes",
             str(64 * 2**30),
-            "--source_path",
-            str(data),
-            "--output_path",
-            str(out),
-            "--run_id",
-            run_id,
-            "--as_of",
-            AS_OF,
-            "--earliest_entry_date",
-            EARLIEST,
+            *job_args,
         ]
     return [sys.executable, str(BENCH_DIR / "duckdb_job.py"), str(data), str(out), AS_OF, EARLIEST]
 
@@ -321,6 +298,18 @@ def main(argv=None) -> int:
                 parts.append(f"runtime/duckdb wall {m['runtime']['wall_s'] / m['duckdb']['wall_s']:.2f} (goal <= 2)")
         parts.append(f"(load average {r['load'][0]:.1f}-{r['load'][1]:.1f})")
         print(", ".join(parts))
+    # Cost per run on Glue from the pricing table (deployer's defaults: $0.44 per DPU-hour, a
+    # one-minute minimum), at the wall times measured here: the Spark job on the deployer.yml
+    # default of 2 x G.1X (2 DPU), the DuckDB runtime as a 1-DPU Python shell job.
+    if "runtime" in args.contenders:
+        for r in results:
+            m = r["median"]
+            spark_cost = max(m["job"]["wall_s"], 60) * 2 * 0.44 / 3600
+            shell_cost = max(m["runtime"]["wall_s"], 60) * 1 * 0.44 / 3600
+            print(
+                f"{r['scale']:g}x on Glue at these times: Spark job (2 DPU) ${spark_cost:.4f}, DuckDB runtime as Python shell (1 DPU) "
+                f"${shell_cost:.4f} per run (one-minute minimum; AWS's own start-up not included)"
+            )
     for smaller, larger in zip(results, results[1:]):
         extra = (larger["source_rows"] - smaller["source_rows"]) / 1e6
         marginal = {c: (larger["median"][c]["wall_s"] - smaller["median"][c]["wall_s"]) / extra for c in args.contenders}

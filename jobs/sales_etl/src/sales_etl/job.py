@@ -23,10 +23,18 @@ from pyspark.sql import functions as F
 from . import MODEL_INPUTS, SOURCES, TABLES
 from . import catalog as catalog_mod
 from .config import JobConfig
-from .errors import ConfigError, DataQualityError, JobError, PublishError, WriteError
+from .errors import JobError, PublishError, WriteError
 from .extract import read_sources
 from .lineage import dependents, model_sql
-from .publish import RunResult, is_fact
+from .publish import (
+    RunResult,
+    data_quality_error,
+    first_line,
+    is_fact,
+    record_inputs,
+    refuse_changed_settings,
+    refuse_superseded,
+)
 from .load import (
     QUARANTINE,
     Storage,
@@ -84,12 +92,7 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
     published = read_manifest(storage, out)
     if published and published.get("run_id") == cfg.run_id and published.get("status") == "succeeded":
         return _already_published(spark, storage, cfg, published)
-    earlier = read_run_record(storage, out, cfg.run_id)
-    if earlier and earlier.get("status") == "succeeded":
-        raise ConfigError(
-            f"config key 'run_id': run {cfg.run_id} was published before and has been superseded by run "
-            f"{published.get('run_id') if published else '?'}; give this run a new run_id"
-        )
+    refuse_superseded(cfg.run_id, read_run_record(storage, out, cfg.run_id), published)
 
     for key, value in ADAPTIVE_CONF.items():
         spark.conf.set(key, value)
@@ -133,17 +136,8 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
         validated = validate(raw, materialize)
         counts = _counts(validated.checked)
         timings["extract_and_check"] = round(time.monotonic() - clock, 3)
-        for name in SOURCES:
-            valid, bad = counts.get(name, (0, 0))
-            manifest["inputs"][name] = {
-                "path": storage.qualified(cfg.source_paths[name]),
-                "rows_read": valid + bad,
-                "rows_valid": valid,
-                "rows_quarantined": bad,
-            }
-        rows_read = sum(i["rows_read"] for i in manifest["inputs"].values())
-        rows_quarantined = sum(i["rows_quarantined"] for i in manifest["inputs"].values())
-        ratio = rows_quarantined / rows_read if rows_read else 0.0
+        paths = {name: storage.qualified(cfg.source_paths[name]) for name in SOURCES}
+        rows_read, rows_quarantined, ratio = record_inputs(manifest, paths, counts)
 
         quarantine = (
             reduce(DataFrame.unionByName, [quarantined_rows(n, validated.checked[n]) for n in SOURCES])
@@ -166,11 +160,7 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
             write_quarantine()
             manifest.update(status="failed_data_quality", duration_s=round(time.monotonic() - clock, 3))
             run_file = write_run_record(storage, out, manifest)
-            raise DataQualityError(
-                f"{rows_quarantined} of {rows_read} source rows ({ratio:.2%}) failed data quality checks, "
-                f"above dq_max_quarantine_ratio={cfg.dq_max_quarantine_ratio}; see {manifest['quarantine']['path']} "
-                f"and {storage.qualified(run_file)}"
-            )
+            raise data_quality_error(manifest, rows_read, storage.qualified(run_file))
 
         params = ModelParams(
             earliest_entry_date=cfg.earliest_entry_date,
@@ -216,10 +206,10 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
         _unpersist(persisted)
         if isinstance(exc, _TaskFailed):
             stage, exc = f"writing {exc.name}", exc.error
-        manifest.update(status="failed", error=f"{stage}: {_first_line(exc)}", duration_s=round(time.monotonic() - clock, 3))
+        manifest.update(status="failed", error=f"{stage}: {first_line(exc)}", duration_s=round(time.monotonic() - clock, 3))
         _try_write_record(storage, out, manifest)
         previous = f"; run {published['run_id']} stays published" if published else ""
-        raise WriteError(f"run {cfg.run_id} failed while {stage} ({_first_line(exc)}); nothing was published{previous}") from exc
+        raise WriteError(f"run {cfg.run_id} failed while {stage} ({first_line(exc)}); nothing was published{previous}") from exc
     _unpersist(persisted)
 
     # Publish: the run record, then _manifest.json in one atomic write (readers switch here), then
@@ -247,7 +237,7 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
 
 class _TaskFailed(Exception):
     def __init__(self, name: str, error: BaseException):
-        super().__init__(f"writing {name}: {_first_line(error)}")
+        super().__init__(f"writing {name}: {first_line(error)}")
         self.name, self.error = name, error
 
 
@@ -330,7 +320,7 @@ def _publish_catalog(spark: SparkSession, cfg: JobConfig, manifest: dict, schema
     except Exception as exc:  # noqa: BLE001
         raise PublishError(
             f"run {cfg.run_id} is published in {cfg.output_path}/_manifest.json but "
-            f"updating catalog database '{cfg.catalog_database}' failed ({_first_line(exc)}); rerun with "
+            f"updating catalog database '{cfg.catalog_database}' failed ({first_line(exc)}); rerun with "
             f"--run_id {cfg.run_id} to point the catalog at it"
         ) from exc
     return {"database": cfg.catalog_database, "implementation": catalog_mod.implementation(spark), "tables": actions}
@@ -339,10 +329,7 @@ def _publish_catalog(spark: SparkSession, cfg: JobConfig, manifest: dict, schema
 def _already_published(spark: SparkSession, storage: Storage, cfg: JobConfig, published: dict) -> RunResult:
     """Rerun of the published run_id: nothing is recomputed or rewritten (idempotent); the
     catalog is pointed at it again (repairing a publish whose catalog step failed)."""
-    settings = {k: v for k, v in published.get("config", {}).items() if k in cfg.data_settings()}
-    if settings != cfg.data_settings():
-        changed = sorted(k for k in cfg.data_settings() if settings.get(k) != cfg.data_settings()[k])
-        raise ConfigError(f"config key 'run_id': run {cfg.run_id} is already published with different {', '.join(changed)}; give this run a new run_id")
+    refuse_changed_settings(cfg.run_id, published, cfg.data_settings())
     schemas = {}
     if cfg.catalog_database:
         for name in TABLES:
@@ -360,11 +347,6 @@ def _already_published(spark: SparkSession, storage: Storage, cfg: JobConfig, pu
     keep = published.get("retained_runs") or [cfg.run_id]
     result.removed_runs = remove_unretained(storage, cfg.output_path, PUBLISHED_TABLES, keep)
     return result
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or exc.__class__.__name__
-    return text.splitlines()[0][:500]
 
 
 def _try_write_record(storage: Storage, out: str, manifest: dict) -> None:

@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Iterable, Mapping, Protocol, Sequence
+
+from .errors import ConfigError, DataQualityError
 
 MANIFEST = "_manifest.json"
 RUNS = "_runs"
@@ -110,3 +112,48 @@ def remove_unretained(storage: TextStore, output_path: str, tables: Iterable[str
                 storage.delete(f"{root}/{name}")
                 removed.append(f"{root}/{name}")
     return removed
+
+
+# The run record's parts every runtime fills the same way.
+
+
+def refuse_superseded(run_id: str, earlier: dict[str, Any] | None, published: dict[str, Any] | None) -> None:
+    """A run id that was published before and has been replaced since is not run again."""
+    if earlier and earlier.get("status") == "succeeded":
+        raise ConfigError(
+            f"config key 'run_id': run {run_id} was published before and has been superseded by run "
+            f"{published.get('run_id') if published else '?'}; give this run a new run_id"
+        )
+
+
+def refuse_changed_settings(run_id: str, published: dict[str, Any], settings: Mapping[str, Any]) -> None:
+    """A rerun of the published run id must ask for the same rows (data_settings)."""
+    recorded = {k: v for k, v in published.get("config", {}).items() if k in settings}
+    if recorded != dict(settings):
+        changed = sorted(k for k in settings if recorded.get(k) != settings[k])
+        raise ConfigError(f"config key 'run_id': run {run_id} is already published with different {', '.join(changed)}; give this run a new run_id")
+
+
+def record_inputs(manifest: dict[str, Any], paths: Mapping[str, str], counts: Mapping[str, tuple[int, int]]) -> tuple[int, int, float]:
+    """manifest["inputs"] from {source: (clean rows, quarantined rows)} and the sources'
+    qualified paths; returns (rows read, rows quarantined, quarantined ratio)."""
+    for name, path in paths.items():
+        valid, bad = counts.get(name, (0, 0))
+        manifest["inputs"][name] = {"path": path, "rows_read": valid + bad, "rows_valid": valid, "rows_quarantined": bad}
+    rows_read = sum(i["rows_read"] for i in manifest["inputs"].values())
+    rows_quarantined = sum(i["rows_quarantined"] for i in manifest["inputs"].values())
+    return rows_read, rows_quarantined, rows_quarantined / rows_read if rows_read else 0.0
+
+
+def data_quality_error(manifest: dict[str, Any], rows_read: int, run_file: str) -> DataQualityError:
+    """The failure of a run whose quarantined share is above its limit (its record is written)."""
+    q = manifest["quarantine"]
+    return DataQualityError(
+        f"{q['rows']} of {rows_read} source rows ({q['ratio']:.2%}) failed data quality checks, "
+        f"above dq_max_quarantine_ratio={q['max_ratio']}; see {q['path']} and {run_file}"
+    )
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0][:500]

@@ -19,11 +19,16 @@ from jobs_common.arrow_storage import ArrowStorage
 
 from .. import MODEL_INPUTS, SOURCES, TABLES
 from ..config import JobConfig
-from ..errors import ConfigError, DataQualityError, JobError, WriteError
+from ..errors import ConfigError, JobError, WriteError
 from ..lineage import dependents, model_sql
 from ..publish import (
     QUARANTINE,
     RunResult,
+    data_quality_error,
+    first_line,
+    record_inputs,
+    refuse_changed_settings,
+    refuse_superseded,
     is_fact,
     publish_manifest,
     read_manifest,
@@ -70,12 +75,7 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
     published = read_manifest(storage, out)
     if published and published.get("run_id") == cfg.run_id and published.get("status") == "succeeded":
         return _already_published(storage, cfg, published)
-    earlier = read_run_record(storage, out, cfg.run_id)
-    if earlier and earlier.get("status") == "succeeded":
-        raise ConfigError(
-            f"config key 'run_id': run {cfg.run_id} was published before and has been superseded by run "
-            f"{published.get('run_id') if published else '?'}; give this run a new run_id"
-        )
+    refuse_superseded(cfg.run_id, read_run_record(storage, out, cfg.run_id), published)
     input_bytes = sum(storage.size(p) for p in cfg.source_paths.values())
     if input_bytes > cfg.duckdb_max_input_bytes:
         raise ConfigError(
@@ -112,17 +112,8 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
         stage = "checking the sources"
         counts = quality.validate(con)
         timings["extract_and_check"] = round(time.monotonic() - clock, 3)
-        for name in SOURCES:
-            valid, bad = counts[name]
-            manifest["inputs"][name] = {
-                "path": storage.qualified(cfg.source_paths[name]),
-                "rows_read": valid + bad,
-                "rows_valid": valid,
-                "rows_quarantined": bad,
-            }
-        rows_read = sum(i["rows_read"] for i in manifest["inputs"].values())
-        rows_quarantined = sum(i["rows_quarantined"] for i in manifest["inputs"].values())
-        ratio = rows_quarantined / rows_read if rows_read else 0.0
+        paths = {name: storage.qualified(cfg.source_paths[name]) for name in SOURCES}
+        rows_read, rows_quarantined, ratio = record_inputs(manifest, paths, counts)
         quarantine_path = run_path(out, QUARANTINE, cfg.run_id)
         manifest["quarantine"] = {
             "path": storage.qualified(quarantine_path),
@@ -148,11 +139,7 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
         if ratio > cfg.dq_max_quarantine_ratio:
             manifest.update(status="failed_data_quality", duration_s=round(time.monotonic() - clock, 3))
             run_file = write_run_record(storage, out, manifest)
-            raise DataQualityError(
-                f"{rows_quarantined} of {rows_read} source rows ({ratio:.2%}) failed data quality checks, "
-                f"above dq_max_quarantine_ratio={cfg.dq_max_quarantine_ratio}; see {manifest['quarantine']['path']} "
-                f"and {storage.qualified(run_file)}"
-            )
+            raise data_quality_error(manifest, rows_read, storage.qualified(run_file))
 
         params = {
             "earliest_entry_date": cfg.earliest_entry_date,
@@ -190,13 +177,13 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure before the publish: record it, publish nothing
         con.close()
-        manifest.update(status="failed", error=f"{stage}: {_first_line(exc)}", duration_s=round(time.monotonic() - clock, 3))
+        manifest.update(status="failed", error=f"{stage}: {first_line(exc)}", duration_s=round(time.monotonic() - clock, 3))
         try:
             write_run_record(storage, out, manifest)
         except Exception:  # noqa: BLE001 - the run already failed; its own error is the one to report
             pass
         previous = f"; run {published['run_id']} stays published" if published else ""
-        raise WriteError(f"run {cfg.run_id} failed while {stage} ({_first_line(exc)}); nothing was published{previous}") from exc
+        raise WriteError(f"run {cfg.run_id} failed while {stage} ({first_line(exc)}); nothing was published{previous}") from exc
     con.close()
 
     keep = retained(cfg.run_id, published, cfg.retention_runs)
@@ -216,10 +203,7 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
 
 def _already_published(storage: ArrowStorage, cfg: JobConfig, published: dict) -> RunResult:
     """Rerun of the published run_id: nothing is recomputed or rewritten (idempotent)."""
-    settings = {k: v for k, v in published.get("config", {}).items() if k in cfg.data_settings()}
-    if settings != cfg.data_settings():
-        changed = sorted(k for k in cfg.data_settings() if settings.get(k) != cfg.data_settings()[k])
-        raise ConfigError(f"config key 'run_id': run {cfg.run_id} is already published with different {', '.join(changed)}; give this run a new run_id")
+    refuse_changed_settings(cfg.run_id, published, cfg.data_settings())
     result = RunResult(
         run_id=cfg.run_id,
         manifest_path=storage.qualified(f"{cfg.output_path}/_runs/{cfg.run_id}.json"),
@@ -230,8 +214,3 @@ def _already_published(storage: ArrowStorage, cfg: JobConfig, published: dict) -
     keep = published.get("retained_runs") or [cfg.run_id]
     result.removed_runs = remove_unretained(storage, cfg.output_path, PUBLISHED_TABLES, keep)
     return result
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or exc.__class__.__name__
-    return text.splitlines()[0][:500]
