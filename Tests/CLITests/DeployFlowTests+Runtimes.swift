@@ -63,6 +63,11 @@ extension DeployFlowTests {
         // moto reports ExecutionTime 123 s: 123 s × 1 DPU at Glue's DPU-hour price.
         XCTAssertTrue(run.all.contains("cost: $0.02 = 0.034167 DPU-hours × $0.44"), run.all)
 
+        // --max-cost sizes the Timeout from the Python shell job's capacity.
+        let capped = try deployer(["run", "sales_etl", "-t", "dev", "--max-cost", "0.05"], peers)
+        XCTAssertEqual(capped.status, 0, capped.all)
+        XCTAssertTrue(capped.stderr.contains("1 DPUs × $0.44/DPU-hour = $0.44/h → Timeout 6 min"), capped.stderr)
+
         // Back to Spark: the same job becomes a glueetl job with workers again.
         try duckdbGlueManifest(bucket: bucket, account: peers.account, runtime: "spark")
         let plan = try deployer(["plan", "-t", "dev"], peers)

@@ -201,6 +201,35 @@ def check_same_answer(outs: dict[str, Path]) -> dict[str, int]:
     return rows
 
 
+def check_runtimes_agree(job_out: Path, runtime_out: Path) -> str:
+    """Every published table and the quarantine, all columns but ingest_ts and run_id, row for
+    row (EXCEPT ALL both ways) between the two runtimes of the same artifact."""
+    import duckdb
+
+    con = duckdb.connect()
+    counts = []
+    manifests = [json.loads((out / "_manifest.json").read_text()) for out in (job_out, runtime_out)]
+    for table in [*manifests[0]["tables"], "quarantine"]:
+        paths = [m["quarantine"]["path"] if table == "quarantine" else m["tables"][table]["path"] for m in manifests]
+        views = []
+        for side, path in zip(("spark", "duckdb"), paths):
+            con.execute(
+                f"CREATE OR REPLACE VIEW {side}_{table} AS SELECT * EXCLUDE (ingest_ts) "
+                f"FROM read_parquet('{path.removeprefix('file:')}/**/*.parquet', hive_partitioning = true)"
+            )
+            views.append(f"{side}_{table}")
+        columns = ", ".join(f'"{r[0]}"' for r in con.execute(f"DESCRIBE {views[0]}").fetchall() if r[0] not in ("run_id",))
+        differ = con.execute(
+            f"SELECT (SELECT count(*) FROM (SELECT {columns} FROM {views[0]} EXCEPT ALL SELECT {columns} FROM {views[1]})), "
+            f"(SELECT count(*) FROM (SELECT {columns} FROM {views[1]} EXCEPT ALL SELECT {columns} FROM {views[0]})), "
+            f"(SELECT count(*) FROM {views[0]}), (SELECT count(*) FROM {views[1]})"
+        ).fetchone()
+        if differ[:2] != (0, 0) or differ[2] != differ[3]:
+            sys.exit(f"bench: {table}: the Spark job and the DuckDB runtime differ ({differ[2]} and {differ[3]} rows; {differ[:2]} rows only on one side)")
+        counts.append(f"{table} ({differ[2]:,})")
+    return ", ".join(counts)
+
+
 def bench_scale(scale: float, args, artifact: Path) -> dict:
     data = args.workdir / "data" / f"scale_{scale:g}"
     if not (data / "_COMPLETE").is_file():
@@ -220,6 +249,9 @@ def bench_scale(scale: float, args, artifact: Path) -> dict:
         f"job also wrote {', '.join(t for t in manifest['tables'] if t not in SEED_TABLES)} and the quarantine",
         flush=True,
     )
+    if "runtime" in args.contenders:
+        both = check_runtimes_agree(outs["job"], outs["runtime"])
+        print(f"  the Spark job and the DuckDB runtime wrote the same rows in every table and the quarantine: {both}", flush=True)
     runs = {c: [] for c in args.contenders}
     load = [os.getloadavg()[0]]
     for rep in range(args.reps):

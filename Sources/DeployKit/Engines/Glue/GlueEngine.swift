@@ -195,7 +195,8 @@ public struct GlueEngine: EngineDriver {
         info(try await glue.getJobRun(name: name, runId: runId), name: name)
     }
 
-    /// The job's capacity (workers × DPUs per worker) at the standard price: the run's `Timeout`.
+    /// The job's capacity (workers × DPUs per worker, or a Python shell job's MaxCapacity) at the
+    /// standard price: the run's `Timeout`.
     public func timeoutMinutes(forMaxCost maxCost: Double, pricing: Pricing, definition: JSONValue) async throws -> (minutes: Int, explanation: String) {
         let capacity: Double
         if let workers = definition["NumberOfWorkers"]?.numberValue, let dpu = GlueCapacity.dpu(workerType: definition["WorkerType"]?.stringValue) {
@@ -205,17 +206,16 @@ public struct GlueEngine: EngineDriver {
         } else {
             throw DeployError("--max-cost needs the job's worker type and number of workers in its deployed definition: apply first")
         }
-        let (workers, dpu) = (capacity, 1.0)
-        let hourly = workers * dpu * pricing.glueDPUHour
+        let hourly = capacity * pricing.glueDPUHour
         let minutes = Pricing.minutes(maxCost: maxCost, hourly: hourly)
         guard minutes >= 1 else {
             throw DeployError(
-                "--max-cost \(Pricing.format(maxCost)) buys less than one minute of \(Pricing.format(workers * dpu)) DPUs at $\(Pricing.format(pricing.glueDPUHour))/DPU-hour ($\(Pricing.format(hourly))/h)"
+                "--max-cost \(Pricing.format(maxCost)) buys less than one minute of \(Pricing.format(capacity)) DPUs at $\(Pricing.format(pricing.glueDPUHour))/DPU-hour ($\(Pricing.format(hourly))/h)"
             )
         }
         return (
             minutes,
-            "\(Pricing.format(workers * dpu)) DPUs × $\(Pricing.format(pricing.glueDPUHour))/DPU-hour = $\(Pricing.format(hourly))/h → Timeout \(minutes) min"
+            "\(Pricing.format(capacity)) DPUs × $\(Pricing.format(pricing.glueDPUHour))/DPU-hour = $\(Pricing.format(hourly))/h → Timeout \(minutes) min"
         )
     }
 

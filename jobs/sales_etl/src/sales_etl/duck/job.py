@@ -49,7 +49,7 @@ PUBLISHED_TABLES = (*TABLES, QUARANTINE)
 BATCH_ROWS = 256 * 1024
 
 
-def _gib(size: int) -> str:
+def _size(size: int) -> str:
     """Bytes as people read them: 17,147 bytes, 3.10 MiB, 1.00 GiB."""
     for unit, power in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
         if size >= 2**power:
@@ -79,8 +79,8 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
     input_bytes = sum(storage.size(p) for p in cfg.source_paths.values())
     if input_bytes > cfg.duckdb_max_input_bytes:
         raise ConfigError(
-            f"config key 'runtime': the input is {_gib(input_bytes)}, above duckdb_max_input_bytes "
-            f"({_gib(cfg.duckdb_max_input_bytes)}) for one machine; run this job with runtime spark, or raise duckdb_max_input_bytes"
+            f"config key 'runtime': the input is {_size(input_bytes)}, above duckdb_max_input_bytes "
+            f"({_size(cfg.duckdb_max_input_bytes)}) for one machine; run this job with runtime spark, or raise duckdb_max_input_bytes"
         )
     sql = translated_models()
     contract = table_schemas()
@@ -145,7 +145,7 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
             "earliest_entry_date": cfg.earliest_entry_date,
             "as_of": cfg.as_of,
             "overdue_days": cfg.overdue_days,
-            # Bound as a naive UTC timestamp; the writer marks it UTC.
+            # A naive UTC timestamp: cast_sql makes it TIMESTAMPTZ in the session's UTC.
             "ingest_ts": ingest.replace(tzinfo=None),
         }
         stage = "writing the tables"
