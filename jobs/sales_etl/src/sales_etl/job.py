@@ -31,6 +31,7 @@ from .publish import (
     data_quality_error,
     first_line,
     is_fact,
+    quarantine_summary,
     record_inputs,
     refuse_changed_settings,
     refuse_superseded,
@@ -145,12 +146,7 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
             .withColumn("ingest_ts", F.lit(started_at))
         )
         quarantine_path = run_path(out, QUARANTINE, cfg.run_id)
-        manifest["quarantine"] = {
-            "path": storage.qualified(quarantine_path),
-            "rows": rows_quarantined,
-            "ratio": round(ratio, 6),
-            "max_ratio": cfg.dq_max_quarantine_ratio,
-        }
+        manifest["quarantine"] = quarantine_summary(storage.qualified(quarantine_path), rows_quarantined, ratio, cfg.dq_max_quarantine_ratio)
 
         def write_quarantine() -> None:
             write_table(storage, quarantine, quarantine_path, cfg.output_format, (), files=1)

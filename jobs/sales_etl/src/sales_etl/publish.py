@@ -145,6 +145,11 @@ def record_inputs(manifest: dict[str, Any], paths: Mapping[str, str], counts: Ma
     return rows_read, rows_quarantined, rows_quarantined / rows_read if rows_read else 0.0
 
 
+def quarantine_summary(path: str, rows: int, ratio: float, max_ratio: float) -> dict[str, Any]:
+    """manifest["quarantine"]: where the quarantined rows are, how many, their share and its limit."""
+    return {"path": path, "rows": rows, "ratio": round(ratio, 6), "max_ratio": max_ratio}
+
+
 def data_quality_error(manifest: dict[str, Any], rows_read: int, run_file: str) -> DataQualityError:
     """The failure of a run whose quarantined share is above its limit (its record is written)."""
     q = manifest["quarantine"]

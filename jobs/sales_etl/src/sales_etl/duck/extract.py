@@ -15,6 +15,7 @@ import pyarrow.dataset as ds
 from jobs_common.arrow_storage import ArrowStorage
 
 from ..errors import SourceError
+from ..publish import first_line
 from ..schemas import SOURCE_COLUMNS
 
 
@@ -48,8 +49,7 @@ def read_source(storage: ArrowStorage, table: str, path: str, fmt: str) -> pa.Ta
     except SourceError:
         raise
     except (OSError, pa.ArrowInvalid, FileNotFoundError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-        raise SourceError(f"source '{table}' at {path} cannot be read ({first_line}); check --source_path / --{table}_path") from None
+        raise SourceError(f"source '{table}' at {path} cannot be read ({first_line(exc)}); check --source_path / --{table}_path") from None
     return pa.table({c: _as_text(data.column(c)) for c in columns})
 
 

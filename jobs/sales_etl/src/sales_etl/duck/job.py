@@ -26,6 +26,7 @@ from ..publish import (
     RunResult,
     data_quality_error,
     first_line,
+    quarantine_summary,
     record_inputs,
     refuse_changed_settings,
     refuse_superseded,
@@ -42,7 +43,7 @@ from ..schemas import QUARANTINE_TYPES, table_schemas
 from . import quality
 from .extract import read_sources
 from .translate import to_duckdb
-from .write import arrow_schema, cast_sql, conform, stream_table, write_table
+from .write import arrow_schema, cast_sql, conform, stream_table
 
 PUBLISHED_TABLES = (*TABLES, QUARANTINE)
 # Rows per batch from DuckDB to the Parquet writer: bounded memory, large enough row groups.
@@ -115,12 +116,7 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
         paths = {name: storage.qualified(cfg.source_paths[name]) for name in SOURCES}
         rows_read, rows_quarantined, ratio = record_inputs(manifest, paths, counts)
         quarantine_path = run_path(out, QUARANTINE, cfg.run_id)
-        manifest["quarantine"] = {
-            "path": storage.qualified(quarantine_path),
-            "rows": rows_quarantined,
-            "ratio": round(ratio, 6),
-            "max_ratio": cfg.dq_max_quarantine_ratio,
-        }
+        manifest["quarantine"] = quarantine_summary(storage.qualified(quarantine_path), rows_quarantined, ratio, cfg.dq_max_quarantine_ratio)
         stage = "writing the quarantine"
         started = time.monotonic()
         bad_rows = [row for name in SOURCES for row in quality.quarantined_rows(con, name)]
@@ -134,7 +130,8 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
                 "ingest_ts": pa.array([ingest] * len(bad_rows), pa.timestamp("us", tz="UTC")),
             }
         )
-        write_table(storage, conform(quarantine, QUARANTINE_TYPES, QUARANTINE), quarantine_path, ())
+        quarantine = conform(quarantine, QUARANTINE_TYPES, QUARANTINE)
+        stream_table(storage, pa.RecordBatchReader.from_batches(quarantine.schema, quarantine.to_batches()), quarantine.schema, quarantine_path, ())
         timings[QUARANTINE] = round(time.monotonic() - started, 3)
         if ratio > cfg.dq_max_quarantine_ratio:
             manifest.update(status="failed_data_quality", duration_s=round(time.monotonic() - clock, 3))

@@ -127,32 +127,3 @@ def conform(table: pa.Table, columns: Sequence[Sequence[str]], origin: str) -> p
 class Written:
     rows: int
     partitions: tuple[dict[str, int], ...]
-
-
-def write_table(storage: ArrowStorage, table: pa.Table, path: str, partition_by: Sequence[str]) -> Written:
-    """Write the table under its run-scoped path (replacing what an earlier attempt of the same
-    run left there)."""
-    storage.delete(path)
-    fs, inner = storage.resolve(path)
-    # Object stores have no directories: no marker objects there (Spark writes none either).
-    local = not storage.is_object_store(path)
-    name = f"part-{{i}}-{uuid.uuid4()}.snappy.parquet"
-    if partition_by:
-        ds.write_dataset(
-            table,
-            inner,
-            filesystem=fs,
-            format="parquet",
-            partitioning=ds.partitioning(pa.schema([table.schema.field(c) for c in partition_by]), flavor="hive"),
-            basename_template=name,
-            existing_data_behavior="overwrite_or_ignore",
-            create_dir=local,
-            file_options=ds.ParquetFileFormat().make_write_options(compression="snappy"),
-        )
-        values = table.select(list(partition_by)).group_by(list(partition_by)).aggregate([]).to_pylist()
-        partitions = tuple(sorted(({c: int(v[c]) for c in partition_by} for v in values), key=lambda v: tuple(v[c] for c in partition_by)))
-        return Written(rows=table.num_rows, partitions=partitions)
-    if local:
-        fs.create_dir(inner, recursive=True)
-    pq.write_table(table, f"{inner}/{name.format(i=0)}", filesystem=fs, compression="snappy")
-    return Written(rows=table.num_rows, partitions=())
