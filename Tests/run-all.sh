@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project: installs what it needs, then runs the Swift suite against real
-# peers, the jobs' pytest suite with local Spark on CPython 3.9 and 3.11, and the Terraform
-# checks; last, the contract test: every request deployer sent to the peers in those suites
+# peers, the jobs' pytest suite with local Spark on CPython 3.9 and 3.11, the jobs' container
+# image (built from the Dockerfile with podman) and the Terraform checks; last, the contract test: every request deployer sent to the peers in those suites
 # (recorded in DEPLOYER_CONTRACT_DIR) against botocore's service models. Exits non-zero if any
 # part fails; prints a closing summary line.
 set -uo pipefail
@@ -35,6 +35,7 @@ run "faults (deployer apply through fault_proxy; SeaweedFS + moto)" python3 -m p
 run "jobs (pytest, local Spark, CPython 3.9)" bash Tests/jobs-pythons.sh 3.9
 run "jobs (pytest, local Spark, CPython 3.11)" bash Tests/jobs-pythons.sh 3.11
 run "dependencies (bundles, isolated interpreter, Spark standalone cluster)" python3 -m pytest Tests/deps -q -rs
+run "containers (the jobs' image from the Dockerfile, local targets with image:; podman)" python3 -m pytest Tests/container -q -rs
 run "e2e (terraform apply -> roles -> deployer on moto, IAM enforced)" python3 -m pytest Tests/e2e -q -rs
 run "terraform (fmt, validate, test, checkov)" bash terraform/check.sh
 run "workflows (actionlint, zizmor)" bash .github/check.sh

@@ -10,6 +10,8 @@ pip -r Tests/peers/requirements.txt
 pip ruff==0.17.6
 # MariaDB for the CDC end-to-end test (Debian package; the test starts its own server on 127.0.0.1).
 bash jobs/tests/install_mariadb.sh
+# podman, runc, debootstrap and a registry for the container suite (Tests/container).
+bash Tests/container/install.sh
 for tool in swift java terraform; do
   command -v "$tool" >/dev/null 2>&1 || echo "setup: warning: $tool is not on PATH (see the machine description)"
 done

@@ -97,11 +97,18 @@ public struct PythonRuntime: Sendable, Equatable, Hashable, Codable, CustomStrin
 
     /// The version and architecture of the interpreter at `python` (`3.11 x86_64`).
     public static func probe(_ python: String) throws -> PythonRuntime {
-        let result = try Subprocess.run(
-            [python, "-I", "-S", "-c", "import sys, platform; print('%d.%d' % sys.version_info[:2], platform.machine())"], timeout: .seconds(30))
-        let words = result.text.split(separator: " ")
+        try probe(python, via: [], describedAs: python)
+    }
+
+    /// The same, with `python` started by `prefix` (a container's `run … IMAGE`), named
+    /// `description` in the error.
+    static func probe(_ python: String, via prefix: [String], describedAs description: String) throws -> PythonRuntime {
+        let script = "import sys, platform; print('%d.%d' % sys.version_info[:2], platform.machine())"
+        // The first run of an image may have to set up its storage: a container gets longer.
+        let result = try Subprocess.run((prefix.isEmpty ? [python] : prefix) + ["-I", "-S", "-c", script], timeout: .seconds(prefix.isEmpty ? 30 : 120))
+        let words = result.text.split(separator: "\n").last?.split(separator: " ") ?? []
         guard result.status == 0, words.count == 2 else {
-            throw DeployError("\(python) did not run as a Python interpreter (exit \(result.status)): set the target's python to an interpreter path")
+            throw DeployError("\(description) did not run as a Python interpreter (exit \(result.status)): set the target's python to an interpreter path")
         }
         return PythonRuntime(python: String(words[0]), arch: String(words[1]))
     }

@@ -29,6 +29,14 @@ public struct LocalEngine: EngineDriver {
         var command: [String]
         var log: String
         var metadata: RunMetadata?
+        /// The container's name when the target runs in an image.
+        var container: String?
+    }
+
+    /// The target's `image:` with the tool that runs it; nil when runs happen on this machine.
+    func container() throws -> LocalContainer? {
+        guard let image = configuration?.image else { return nil }
+        return try LocalContainer(image: image, environment: environment)
     }
 
     /// The target's `local:` / `spark:` settings.
@@ -56,8 +64,9 @@ public struct LocalEngine: EngineDriver {
         return handle.readDataToEndOfFile()
     }
 
-    /// Throws when no `spark-submit` can be found.
+    /// Throws when no `spark-submit` can be found, or, for an image, no container tool or image.
     public func preflight() async throws {
+        if let container = try container() { return try container.checkImage() }
         _ = try sparkSubmit()
     }
 
@@ -85,7 +94,8 @@ public struct LocalEngine: EngineDriver {
 
     /// The local interpreter's own version and architecture.
     public func pythonRuntime() async throws -> PythonRuntime? {
-        try PythonRuntime.probe(python)
+        if let container = try container() { return try container.pythonRuntime() }
+        return try PythonRuntime.probe(python)
     }
 
     /// The recorded definition: nothing is held outside the deployment record.
@@ -173,9 +183,12 @@ public struct LocalEngine: EngineDriver {
         let runId = "local-" + AMZDate(Date()).timestamp + "-" + String(UUID().uuidString.lowercased().prefix(6))
         let directory = runDirectory(name, runId)
         let duckdb = definition["jobRuntime"]?.stringValue == JobRuntime.duckdb.rawValue
+        let container = try container()
+        if let container { try container.checkImage() }
         var command: [String] = []
         if !duckdb {
-            command = [try sparkSubmit(), "--master", definition["master"]?.stringValue ?? "local[*]"]
+            // In an image, its own spark-submit (on the image's PATH) runs the job.
+            command = [container == nil ? try sparkSubmit() : "spark-submit", "--master", definition["master"]?.stringValue ?? "local[*]"]
             command += (definition["sparkSubmitParameters"]?.stringValue ?? "").split(separator: " ").map(String.init)
         }
         var driverPath: String?
@@ -199,23 +212,23 @@ public struct LocalEngine: EngineDriver {
         // Only once everything the run needs is found and checked: a refused run leaves no folder.
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         if duckdb {
-            command = [definition["python"]?.stringValue ?? python, entry]
+            command = [definition["python"]?.stringValue ?? (container == nil ? python : "python3"), entry]
         } else {
             command += ["--py-files", pyFiles, entry]
         }
-        if case .array(let recorded)? = definition["arguments"] { command += recorded.compactMap(\.stringValue) }
-        command += Self.argumentList(arguments)
+        command += recordedArguments(definition) + Self.argumentList(arguments)
         let log = directory + "/driver.log"
+        let containerName = container.map { _ in LocalContainer.name(job: name, runId: runId) }
         // `times` gives the CPU time of the shell's children (spark-submit, the JVM, Python).
         // A shell records its own pid (after setsid it leads the run's process group: spark-submit,
         // the JVM and Python), then the exit code when spark-submit ends. setsid detaches it from
         // us so `run` without --wait returns while the job goes on. setsid forks when its caller
         // already leads a group, so the pid Process reports is not the run's: the shell's is.
+        // In a container the job's CPU time is not the shell's children's: a shell inside writes it.
         let script =
-            "echo $$ > \"$DEPLOYER_PID.tmp\" && mv \"$DEPLOYER_PID.tmp\" \"$DEPLOYER_PID\"; \"$@\" > \"$DEPLOYER_LOG\" 2>&1; code=$?; times > \"$DEPLOYER_EXIT.cpu\"; echo $code > \"$DEPLOYER_EXIT.tmp\" && mv \"$DEPLOYER_EXIT.tmp\" \"$DEPLOYER_EXIT\""
+            "echo $$ > \"$DEPLOYER_PID.tmp\" && mv \"$DEPLOYER_PID.tmp\" \"$DEPLOYER_PID\"; \"$@\" > \"$DEPLOYER_LOG\" 2>&1; code=$?; [ -n \"$DEPLOYER_CPU_INSIDE\" ] || times > \"$DEPLOYER_EXIT.cpu\"; echo $code > \"$DEPLOYER_EXIT.tmp\" && mv \"$DEPLOYER_EXIT.tmp\" \"$DEPLOYER_EXIT\""
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
-        process.arguments = ["/bin/sh", "-c", script, "sh"] + command
         process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
         var env = environment
         // Local Spark binds to the host's address unless told otherwise: keep it on loopback.
@@ -232,6 +245,13 @@ public struct LocalEngine: EngineDriver {
         env["DEPLOYER_LOG"] = log
         env["DEPLOYER_EXIT"] = directory + "/exit_code"
         env["DEPLOYER_PID"] = directory + "/pid"
+        if let container, let containerName {
+            command = try containerCommand(
+                container, name: containerName, command: command, directory: directory, arguments: recordedArguments(definition) + Self.argumentList(arguments),
+                pythonPath: codePath + [driverPath].compactMap { $0 }, environment: env)
+            env["DEPLOYER_CPU_INSIDE"] = "1"
+        }
+        process.arguments = ["/bin/sh", "-c", script, "sh"] + command
         process.environment = env
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
@@ -248,7 +268,8 @@ public struct LocalEngine: EngineDriver {
             try await Task.sleep(for: .milliseconds(25))
         }
         guard let pid else { throw DeployError("the local run \(runId) did not start within 5 s: see \(log)") }
-        let record = RunRecord(id: runId, job: name, pid: pid, startedAt: Date(), command: command, log: log, metadata: request.metadata)
+        let record = RunRecord(
+            id: runId, job: name, pid: pid, startedAt: Date(), command: command, log: log, metadata: request.metadata, container: containerName)
         try JSONEncoder.pretty.encode(record).write(to: URL(fileURLWithPath: directory + "/run.json"))
         return runId
     }
@@ -281,8 +302,9 @@ public struct LocalEngine: EngineDriver {
                 id: runId, state: cancelled ? .cancelled : .failed, engineState: "EXITED \(code)", startedAt: record.startedAt, endedAt: ended, error: error,
                 metadata: record.metadata, usage: usage, links: links)
         }
-        // Any process of the run's group alive (the shell, spark-submit, the JVM) means running.
-        if kill(-record.pid, 0) == 0 || errno == EPERM {
+        // Any process of the run's group alive (the shell, spark-submit, the JVM) means running;
+        // so does the run's container, which outlives a killed `run` client.
+        if kill(-record.pid, 0) == 0 || errno == EPERM || (record.container.map { (try? container())??.exists(name: $0) ?? false } ?? false) {
             return RunInfo(
                 id: runId, state: .running, engineState: "RUNNING pid \(record.pid)", startedAt: record.startedAt, endedAt: nil, error: nil,
                 metadata: record.metadata)
@@ -299,6 +321,55 @@ public struct LocalEngine: EngineDriver {
         return RunInfo(
             id: runId, state: .failed, engineState: "LOST", startedAt: record.startedAt, endedAt: nil,
             error: "the run's process \(record.pid) ended without an exit code (killed?)", metadata: record.metadata)
+    }
+
+    /// The arguments recorded in the definition.
+    func recordedArguments(_ definition: JSONValue) -> [String] {
+        guard case .array(let recorded)? = definition["arguments"] else { return [] }
+        return recorded.compactMap(\.stringValue)
+    }
+
+    /// `command` inside the target's image: a shell there writes the job's CPU time into the run's
+    /// folder; the manifest's folder, the target's store and every local path argument are
+    /// mounted read-only, output paths (`--*output*`) and the run's folder writable; Spark's and
+    /// Python's settings are set, AWS's passed by name.
+    func containerCommand(
+        _ container: LocalContainer, name: String, command: [String], directory: String, arguments: [String], pythonPath: [String],
+        environment env: [String: String]
+    ) throws -> [String] {
+        var readOnly = [workingDirectory, root]
+        var writable = [directory]
+        var index = 0
+        while index < arguments.count {
+            let key = arguments[index]
+            guard key.hasPrefix("--"), index + 1 < arguments.count, !arguments[index + 1].hasPrefix("--") else {
+                index += 1
+                continue
+            }
+            let value = arguments[index + 1]
+            index += 2
+            // Paths only: `--as_of 2021-05-31` or `--output_format parquet` mount nothing.
+            let pathLike = value.contains("/") || key.hasSuffix("_path") || key.hasSuffix("_dir")
+            guard pathLike, !value.contains("://"), !value.isEmpty else { continue }
+            let path = value.hasPrefix("/") ? value : workingDirectory + "/" + value
+            if key.contains("output") {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+                writable.append(path)
+            } else if FileManager.default.fileExists(atPath: path) {
+                readOnly.append(path)
+            }
+        }
+        // The host's interpreters and search path mean nothing inside: only what the run set.
+        var values = ["SPARK_LOCAL_IP": env["SPARK_LOCAL_IP"] ?? "127.0.0.1"]
+        if !pythonPath.isEmpty { values["PYTHONPATH"] = pythonPath.joined(separator: ":") }
+        if let python = configuration?.python {
+            values["PYSPARK_PYTHON"] = python
+            values["PYSPARK_DRIVER_PYTHON"] = python
+        }
+        let passed = env.keys.filter { $0.hasPrefix("AWS_") }
+        let inner = ["/bin/sh", "-c", "\"$@\"; code=$?; times > \"$0\"; exit $code", directory + "/exit_code.cpu"] + command
+        return container.runCommand(
+            name: name, command: inner, workingDirectory: workingDirectory, readOnly: readOnly, writable: writable, values: values, passed: passed)
     }
 
     /// The children's user + system seconds from the output of the shell builtin `times`
@@ -343,6 +414,8 @@ public struct LocalEngine: EngineDriver {
             throw DeployError("no local run \(runId) of job \(name)")
         }
         FileManager.default.createFile(atPath: directory + "/cancelled", contents: Data())
+        // The container first: signalling its `run` client alone would leave it running.
+        if let name = record.container, let container = try container() { container.stop(name: name) }
         // setsid made the wrapper a process-group leader: signal the whole group (spark-submit and the JVM).
         kill(-record.pid, SIGTERM)
     }

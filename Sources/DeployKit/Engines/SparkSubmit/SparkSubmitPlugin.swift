@@ -11,13 +11,16 @@ public struct SparkSubmitConfiguration: EngineConfiguration, Equatable {
     public var master: String?
     /// `python`: the interpreter the job runs with (`PYSPARK_PYTHON`, `PYSPARK_DRIVER_PYTHON`).
     public var python: String?
+    /// `image` (engine `local` only): the container image runs happen in.
+    public var image: String?
 
     /// Settings of engine `kind` (`.local` or `.spark`).
-    public init(kind: EngineKind = .local, sparkSubmit: String? = nil, master: String? = nil, python: String? = nil) {
+    public init(kind: EngineKind = .local, sparkSubmit: String? = nil, master: String? = nil, python: String? = nil, image: String? = nil) {
         self.kind = kind
         self.sparkSubmit = sparkSubmit
         self.master = master
         self.python = python
+        self.image = image
     }
 
     /// The section as the manifest spells it.
@@ -26,10 +29,11 @@ public struct SparkSubmitConfiguration: EngineConfiguration, Equatable {
         var master: String?
         var python: String?
         var deployMode: String?
+        var image: String?
 
         enum CodingKeys: String, CodingKey {
             case sparkSubmit = "spark_submit"
-            case master, python
+            case master, python, image
             case deployMode = "deploy_mode"
         }
     }
@@ -56,20 +60,27 @@ public struct SparkSubmitPlugin: EnginePlugin {
 
     /// `local:` / `spark:` `{spark_submit, master, python, deploy_mode}`.
     public var targetFields: [String: Schema.Field] {
-        [
-            section: .init(
-                .object([
-                    "spark_submit": .init(.string()),
-                    "master": .init(
-                        .string(
-                            pattern: "^(local(\\[[0-9*]+(,[0-9]+)?\\])?|spark://[^\\s]+|k8s://[^\\s]+|yarn)$",
-                            hint: "local[*], spark://HOST:PORT, k8s://https://HOST:PORT or yarn")),
-                    "python": .init(.string(), "the interpreter the job runs with (PYSPARK_PYTHON; default python3)"),
-                    "deploy_mode": .init(
-                        .string(allowed: ["client"]), "client: the driver runs here, executors get code and dependencies from what the artifact ships"),
-                ]), requiresMaster ? "engine spark: the cluster's master URL and how to reach it" : "")
+        var fields: [String: Schema.Field] = [
+            "spark_submit": .init(.string()),
+            "master": .init(
+                .string(
+                    pattern: "^(local(\\[[0-9*]+(,[0-9]+)?\\])?|spark://[^\\s]+|k8s://[^\\s]+|yarn)$",
+                    hint: "local[*], spark://HOST:PORT, k8s://https://HOST:PORT or yarn")),
+            "python": .init(.string(), "the interpreter the job runs with (PYSPARK_PYTHON; default python3)"),
+            "deploy_mode": .init(
+                .string(allowed: ["client"]), "client: the driver runs here, executors get code and dependencies from what the artifact ships"),
         ]
+        if kind == .local {
+            fields["image"] = .init(
+                .string(pattern: Self.imagePattern, hint: "NAME[:TAG][@sha256:DIGEST], e.g. localhost/deployer-jobs:1"),
+                "runs happen in this container image (podman or docker; the repository's Dockerfile builds one)")
+        }
+        return [section: .init(.object(fields), requiresMaster ? "engine spark: the cluster's master URL and how to reach it" : "")]
     }
+
+    /// An image reference: optional registry host and port, lower-case path, tag, digest.
+    static let imagePattern =
+        "^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$"
 
     /// The section's settings; `spark` requires `master`.
     public func configuration(from section: TargetSection) throws -> any EngineConfiguration {
@@ -77,7 +88,7 @@ public struct SparkSubmitPlugin: EnginePlugin {
         if requiresMaster, read?.master == nil {
             throw section.problem(self.section, "engine spark needs spark.master (spark://HOST:PORT, k8s://…)")
         }
-        return SparkSubmitConfiguration(kind: kind, sparkSubmit: read?.sparkSubmit, master: read?.master, python: read?.python)
+        return SparkSubmitConfiguration(kind: kind, sparkSubmit: read?.sparkSubmit, master: read?.master, python: read?.python, image: read?.image)
     }
 
     /// Runs on this machine.
@@ -96,7 +107,9 @@ public struct SparkSubmitPlugin: EnginePlugin {
 
     /// The job's interpreter's own version and architecture.
     public func defaultRuntime(for target: Target, environment: [String: String]) throws -> PythonRuntime {
-        try PythonRuntime.probe(target.configuration(SparkSubmitConfiguration.self)?.python ?? environment["PYSPARK_PYTHON"] ?? "python3")
+        let configuration = target.configuration(SparkSubmitConfiguration.self)
+        if let image = configuration?.image { return try LocalContainer(image: image, environment: environment).pythonRuntime() }
+        return try PythonRuntime.probe(configuration?.python ?? environment["PYSPARK_PYTHON"] ?? "python3")
     }
 
     /// CPU-seconds, at no charge.
@@ -105,6 +118,8 @@ public struct SparkSubmitPlugin: EnginePlugin {
         return RunCost(usd: 0, estimate: false, basis: "local: \(Pricing.format(cpu)) CPU-seconds, no charge")
     }
 
-    /// `spark-submit` is there.
-    public func preflightSummary(_ target: Target) -> String { "spark-submit found" }
+    /// `spark-submit` is there, or the target's image is.
+    public func preflightSummary(_ target: Target) -> String {
+        target.configuration(SparkSubmitConfiguration.self)?.image.map { "image \($0) found" } ?? "spark-submit found"
+    }
 }
