@@ -99,7 +99,7 @@ final class IntegrationTests: XCTestCase {
         let peers = try peers()
         let denied = client(endpoint: peers.motoEndpoint, credentials: peers.deniedCredentials, retry: RetryPolicy(maxAttempts: 1))
         do {
-            _ = try await denied.jsonCall(.glue, operation: "GetJob", input: ["JobName": "nope"])
+            let _: JSONValue = try await denied.jsonCall(.glue, operation: "GetJob", input: ["JobName": "nope"] as JSONValue)
             XCTFail("the denied user must not read Glue")
         } catch let error as AWSError {
             // AWS says AccessDeniedException in JSON; moto answers the same denial as query-style XML.

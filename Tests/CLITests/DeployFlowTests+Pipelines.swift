@@ -196,8 +196,8 @@ extension DeployFlowTests {
         try await events.putEvent(
             source: "aws.states", detailType: "Step Functions Execution Status Change",
             detail: [
-                "stateMachineArn": arn, "executionArn": failedExecution.executionArn, "name": "night-2", "status": "FAILED",
-                "cause": failedExecution.cause ?? "",
+                "stateMachineArn": .string(arn), "executionArn": .string(failedExecution.executionArn), "name": "night-2", "status": "FAILED",
+                "cause": .string(failedExecution.cause ?? ""),
             ])
         var body = ""
         for _ in 0..<20 where body.isEmpty {

@@ -69,12 +69,13 @@ extension DeployFlowTests {
         XCTAssertTrue(update.stdout.contains("~ update job \(project)-dev-sales_etl"), update.stdout)
         XCTAssertEqual(try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers).status, 0, "the live job was updated")
         let live = try await GlueClient(client: client(peers)).getJob(name: "\(project)-dev-sales_etl")
-        let afterUpdate = try XCTUnwrap(live?["DefaultArguments"] as? [String: String])
+        let afterUpdate = try XCTUnwrap(live?["DefaultArguments"]?.objectValue)
         // Rollback: UpdateJob back to the first deployment's definition.
         let rollback = try deployer(["rollback", "-t", "dev", "--to", firstRecord, "--auto-approve"], peers)
         XCTAssertEqual(rollback.status, 0, rollback.all)
         let restored = try await GlueClient(client: client(peers)).getJob(name: "\(project)-dev-sales_etl")
-        XCTAssertNotEqual(restored?["DefaultArguments"] as? [String: String], afterUpdate, "the rollback changed the live job back")
+        let restoredArguments = try XCTUnwrap(restored?["DefaultArguments"]?.objectValue)
+        XCTAssertNotEqual(restoredArguments, afterUpdate, "the rollback changed the live job back")
         XCTAssertEqual(try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers).status, 2, "the manifest (version two) differs again")
 
         // Cancel on SIGTERM: a run held in its first state, BatchStopJobRun, STOPPED, exit 3.

@@ -40,16 +40,16 @@ extension DeployFlowTests {
         // The bundle is built for the Python shell's CPython 3.9, not Glue 5.0's 3.11.
         XCTAssertTrue(apply.stderr.contains("CPython 3.9 x86_64"), apply.stderr)
         let job = try await XCTUnwrapAsync(try await GlueClient(client: client(peers)).getJob(name: name))
-        let command = try XCTUnwrap(job["Command"] as? [String: Any])
-        XCTAssertEqual(command["Name"] as? String, "pythonshell")
-        XCTAssertEqual(command["PythonVersion"] as? String, "3.9")
-        XCTAssertEqual(job["MaxCapacity"] as? Double, 1)
+        let command = try XCTUnwrap(job["Command"])
+        XCTAssertEqual(command["Name"]?.stringValue, "pythonshell")
+        XCTAssertEqual(command["PythonVersion"]?.stringValue, "3.9")
+        XCTAssertEqual(job["MaxCapacity"]?.numberValue, 1)
         XCTAssertNil(job["WorkerType"])
         XCTAssertNil(job["NumberOfWorkers"])
-        let arguments = try XCTUnwrap(job["DefaultArguments"] as? [String: String])
-        XCTAssertEqual(arguments["--runtime"], "duckdb")
+        let arguments = try XCTUnwrap(job["DefaultArguments"]?.objectValue)
+        XCTAssertEqual(arguments["--runtime"]?.stringValue, "duckdb")
         XCTAssertNil(arguments["--additional-python-modules"], "Python shell installs no S3-hosted modules that way")
-        let files = (arguments["--extra-py-files"] ?? "").split(separator: ",").map(String.init)
+        let files = (arguments["--extra-py-files"]?.stringValue ?? "").split(separator: ",").map(String.init)
         XCTAssertTrue(files.contains { $0.hasSuffix("/code.zip") } && files.contains { $0.hasSuffix("/deps.zip") }, files.joined(separator: "\n"))
         XCTAssertTrue(files.contains { $0.hasSuffix(".whl") && $0.contains("cp39") }, "PyYAML's cp39 wheel: \(files)")
 
@@ -74,9 +74,10 @@ extension DeployFlowTests {
         XCTAssertTrue(plan.stdout.contains("pythonshell") && plan.stdout.contains("glueetl"), plan.stdout)
         XCTAssertEqual(try deployer(["apply", "-t", "dev", "--auto-approve"], peers).status, 0)
         let spark = try await XCTUnwrapAsync(try await GlueClient(client: client(peers)).getJob(name: name))
-        XCTAssertEqual((spark["Command"] as? [String: Any])?["Name"] as? String, "glueetl")
-        XCTAssertEqual(spark["WorkerType"] as? String, "G.1X")
-        XCTAssertNil((spark["DefaultArguments"] as? [String: String])?["--runtime"])
+        XCTAssertEqual(spark["Command"]?["Name"]?.stringValue, "glueetl")
+        XCTAssertEqual(spark["WorkerType"]?.stringValue, "G.1X")
+        XCTAssertNotNil(spark["DefaultArguments"]?.objectValue)
+        XCTAssertNil(spark["DefaultArguments"]?["--runtime"])
     }
 
     func testRuntimesThatCannotWorkAreRefusedOneLineEach() throws {

@@ -73,13 +73,13 @@ final class DeployFlowTests: XCTestCase {
         let client = try client(peers)
         let bucket = "itest-\(name)-\(UInt32.random(in: 0...UInt32.max))"
         try await S3Client(client: client).createBucket(bucket: bucket)
-        let created = try await client.restJSONCall(
+        let created: JSONValue = try await client.restJSONCall(
             .emrServerless, operation: "CreateApplication", method: "POST", path: "/applications",
-            input: [
-                "name": "itest-\(name)", "releaseLabel": "emr-7.1.0", "type": "SPARK", "clientToken": UUID().uuidString,
+            body: [
+                "name": .string("itest-\(name)"), "releaseLabel": "emr-7.1.0", "type": "SPARK", "clientToken": .string(UUID().uuidString),
                 "maximumCapacity": ["cpu": "8 vCPU", "memory": "32 GB", "disk": "200 GB"],
-            ])
-        let application = try XCTUnwrap(created["applicationId"] as? String)
+            ] as JSONValue)
+        let application = try XCTUnwrap(created["applicationId"]?.stringValue)
         _ = try manifest(
             target: name,
             body: """
@@ -192,15 +192,15 @@ final class DeployFlowTests: XCTestCase {
         // CreateJob as a replacement): plan shows it as changed outside deployer, exit 2.
         let glue = GlueClient(client: try client(peers))
         let fetched = try await glue.getJob(name: "\(project)-dev-sales_etl")
-        var console = try XCTUnwrap(fetched)
+        var console = try XCTUnwrap(fetched?.objectValue)
         for key in ["CreatedOn", "LastModifiedOn", "AllocatedCapacity", "MaxCapacity"] { console.removeValue(forKey: key) }
         console["NumberOfWorkers"] = 5
-        try await glue.createJob(console)
+        try await glue.createJob(.object(console))
         let drift = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
         XCTAssertEqual(drift.status, 2, drift.all)
         XCTAssertTrue(drift.stdout.contains("~ drift: NumberOfWorkers 2 → 5, changed outside deployer (apply sets 2)"), drift.stdout)
         console["NumberOfWorkers"] = 2
-        try await glue.createJob(console)
+        try await glue.createJob(.object(console))
         XCTAssertEqual(try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers).status, 0, "back as deployed: no drift")
 
         try "\n# a change\n".appendTo(work + "/sales_etl/src/sales_etl/cli.py")
@@ -283,13 +283,13 @@ final class DeployFlowTests: XCTestCase {
         let client = try client(peers)
         let bucket = "itest-emr-\(UInt32.random(in: 0...UInt32.max))"
         try await S3Client(client: client).createBucket(bucket: bucket)
-        let cluster = try await client.jsonCall(
+        let cluster: JSONValue = try await client.jsonCall(
             .emr, operation: "RunJobFlow",
             input: [
                 "Name": "itest", "ReleaseLabel": "emr-7.1.0", "ServiceRole": "EMR_DefaultRole", "JobFlowRole": "EMR_EC2_DefaultRole",
                 "Instances": ["InstanceCount": 1, "MasterInstanceType": "m5.xlarge", "KeepJobFlowAliveWhenNoSteps": true],
-            ])
-        let clusterId = try XCTUnwrap(cluster["JobFlowId"] as? String)
+            ] as JSONValue)
+        let clusterId = try XCTUnwrap(cluster["JobFlowId"]?.stringValue)
         _ = try manifest(
             target: "onprem",
             body: """
@@ -365,7 +365,8 @@ final class DeployFlowTests: XCTestCase {
         try await S3Client(client: client(peers)).createBucket(bucket: bucket)
         let name = "legacy \(project) nightly"
         try await GlueClient(client: client(peers)).createJob([
-            "Name": name, "Role": "arn:aws:iam::\(peers.account):role/glue-job", "GlueVersion": "4.0", "WorkerType": "G.2X", "NumberOfWorkers": 4,
+            "Name": .string(name), "Role": .string("arn:aws:iam::\(peers.account):role/glue-job"), "GlueVersion": "4.0", "WorkerType": "G.2X",
+            "NumberOfWorkers": 4,
             "Timeout": 30, "MaxRetries": 1, "ExecutionProperty": ["MaxConcurrentRuns": 2],
             "Command": ["Name": "glueetl", "ScriptLocation": "s3://somewhere/legacy.py", "PythonVersion": "3"],
             "DefaultArguments": ["--as_of": "2021-06-30", "--TempDir": "s3://tmp/legacy/", "--job-language": "python"],
@@ -517,10 +518,10 @@ final class DeployFlowTests: XCTestCase {
         try await events.putTargets(rule: "deployer-\(name)-alerts", targets: [copy])
         try await events.putEvent(
             source: "aws.glue", detailType: "Glue Job State Change",
-            detail: ["jobName": name, "jobRunId": "jr_999", "state": "SUCCEEDED", "message": "fine"])
+            detail: ["jobName": .string(name), "jobRunId": "jr_999", "state": "SUCCEEDED", "message": "fine"])
         try await events.putEvent(
             source: "aws.glue", detailType: "Glue Job State Change",
-            detail: ["jobName": name, "jobRunId": "jr_123", "state": "FAILED", "message": "Out of memory"])
+            detail: ["jobName": .string(name), "jobRunId": "jr_123", "state": "FAILED", "message": "Out of memory"])
         var body = ""
         for _ in 0..<20 where body.isEmpty {
             let received = try await aws.queryCall(

@@ -1,3 +1,4 @@
+import AWSCore
 import XCTest
 
 @testable import DeployKit

@@ -112,12 +112,12 @@ public final class AWSClient: Sendable {
 
     /// The resource a JSON request names (a Glue job, an EMR Serverless application), for messages.
     static func resource(of request: HTTPRequest) -> String? {
-        guard case .bytes(let bytes) = request.body, let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
+        guard case .bytes(let bytes) = request.body, let object = try? JSONValue.decode(bytes) else {
             return request.path.hasPrefix("/applications/") ? "emr-serverless application \(request.path.split(separator: "/").dropFirst().first ?? "")" : nil
         }
-        if let job = object["JobName"] as? String ?? object["Name"] as? String { return "glue job \(job)" }
-        if let cluster = object["JobFlowId"] as? String ?? object["ClusterId"] as? String { return "emr cluster \(cluster)" }
-        if let group = object["logGroupName"] as? String { return "log group \(group)" }
+        if let job = object["JobName"]?.stringValue ?? object["Name"]?.stringValue { return "glue job \(job)" }
+        if let cluster = object["JobFlowId"]?.stringValue ?? object["ClusterId"]?.stringValue { return "emr cluster \(cluster)" }
+        if let group = object["logGroupName"]?.stringValue { return "log group \(group)" }
         return nil
     }
 
@@ -248,22 +248,6 @@ public final class AWSClient: Sendable {
 
     // MARK: Protocol helpers
 
-    /// JSON 1.1 (`X-Amz-Target`) with a document body: Glue job definitions, EMR steps.
-    public func jsonCall(_ service: ServiceInfo, operation: String, input: [String: Any]) async throws -> [String: Any] {
-        let body = try JSONSerialization.data(withJSONObject: input, options: [.sortedKeys])
-        let response = try await sendJSON(service, operation: operation, body: Array(body))
-        return try Self.jsonObject(response.body, service: service, operation: operation)
-    }
-
-    /// REST-JSON with a document body: EMR Serverless run templates.
-    public func restJSONCall(_ service: ServiceInfo, operation: String, method: String, path: String, query: [QueryItem] = [], input: [String: Any]? = nil)
-        async throws -> [String: Any]
-    {
-        let body = try input.map { Array(try JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys])) }
-        let response = try await sendRESTJSON(service, operation: operation, method: method, path: path, query: query, body: body)
-        return try Self.jsonObject(response.body, service: service, operation: operation)
-    }
-
     /// POSTs a JSON 1.1 body (`X-Amz-Target: PREFIX.OPERATION`): what every JSON 1.1 call sends.
     func sendJSON(_ service: ServiceInfo, operation: String, body: [UInt8]) async throws -> HTTPResponse {
         let request = try makeRequest(
@@ -299,14 +283,5 @@ public final class AWSClient: Sendable {
         } catch {
             throw AWSError(service: service.signingName, operation: operation, status: response.status, code: "MalformedResponse", message: "\(error)")
         }
-    }
-
-    static func jsonObject(_ body: [UInt8], service: ServiceInfo, operation: String) throws -> [String: Any] {
-        if body.isEmpty { return [:] }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-            throw AWSError(
-                service: service.signingName, operation: operation, status: 200, code: "MalformedResponse", message: "the answer is not a JSON object")
-        }
-        return object
     }
 }

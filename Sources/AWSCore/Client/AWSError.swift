@@ -166,9 +166,9 @@ public struct AWSError: Error, CustomStringConvertible, Sendable, Equatable {
             }
         case .json, .restJSON:
             if let header = response.header("x-amzn-errortype") { code = header }
-            if let object = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] {
-                if code.isEmpty, let type = (object["__type"] ?? object["code"] ?? object["Code"]) as? String { code = type }
-                message = (object["message"] ?? object["Message"] ?? object["errorMessage"]) as? String ?? ""
+            if let object = try? JSONValue.decode(response.body) {
+                if code.isEmpty, let type = (object["__type"] ?? object["code"] ?? object["Code"])?.stringValue { code = type }
+                message = (object["message"] ?? object["Message"] ?? object["errorMessage"])?.stringValue ?? ""
             }
         }
         code = normalizeCode(code)

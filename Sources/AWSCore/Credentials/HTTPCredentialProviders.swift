@@ -125,17 +125,17 @@ enum HTTPCredentialFetch {
     }
 
     static func decode(_ body: [UInt8], what: String) throws -> Credentials {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] else {
+        guard let object = try? JSONValue.decode(body), object.objectValue != nil else {
             throw CredentialError("\(what): the answer is not JSON")
         }
-        if let code = object["Code"] as? String, code != "Success" {
-            throw CredentialError("\(what): Code \(code): \(object["Message"] as? String ?? "")")
+        if let code = object["Code"]?.stringValue, code != "Success" {
+            throw CredentialError("\(what): Code \(code): \(object["Message"]?.stringValue ?? "")")
         }
-        guard let accessKey = object["AccessKeyId"] as? String, let secret = object["SecretAccessKey"] as? String else {
+        guard let accessKey = object["AccessKeyId"]?.stringValue, let secret = object["SecretAccessKey"]?.stringValue else {
             throw CredentialError("\(what): the answer lacks AccessKeyId or SecretAccessKey")
         }
         return Credentials(
-            accessKeyId: accessKey, secretAccessKey: secret, sessionToken: object["Token"] as? String,
-            expiration: (object["Expiration"] as? String).flatMap(CredentialDates.parse))
+            accessKeyId: accessKey, secretAccessKey: secret, sessionToken: object["Token"]?.stringValue,
+            expiration: object["Expiration"]?.stringValue.flatMap(CredentialDates.parse))
     }
 }

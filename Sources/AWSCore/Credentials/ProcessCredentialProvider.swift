@@ -31,24 +31,24 @@ public struct ProcessCredentialProvider: CredentialProvider {
             throw CredentialError("profile \(profile): credential_process exited with status \(result.status)")
         }
         let data = result.output
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        guard let object = try? JSONValue.decode(Array(data)), object.objectValue != nil else {
             throw CredentialError("profile \(profile): credential_process did not print a JSON object")
         }
-        guard (object["Version"] as? Int) == 1 else {
+        guard object["Version"]?.numberValue == 1 else {
             throw CredentialError("profile \(profile): credential_process output needs \"Version\": 1")
         }
-        guard let accessKey = object["AccessKeyId"] as? String, let secret = object["SecretAccessKey"] as? String else {
+        guard let accessKey = object["AccessKeyId"]?.stringValue, let secret = object["SecretAccessKey"]?.stringValue else {
             throw CredentialError("profile \(profile): credential_process output lacks AccessKeyId or SecretAccessKey")
         }
         var expiration: Date?
-        if let text = object["Expiration"] as? String {
+        if let text = object["Expiration"]?.stringValue {
             guard let parsed = CredentialDates.parse(text) else {
                 throw CredentialError("profile \(profile): credential_process Expiration '\(text)' is not ISO 8601")
             }
             expiration = parsed
         }
         return ResolvedCredentials(
-            credentials: .init(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: object["SessionToken"] as? String, expiration: expiration),
+            credentials: .init(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: object["SessionToken"]?.stringValue, expiration: expiration),
             source: "credential_process (profile \(profile))")
     }
 }

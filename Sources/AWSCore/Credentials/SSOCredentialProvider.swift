@@ -72,16 +72,15 @@ public struct SSOCredentialProvider: CredentialProvider {
                 "profile \(profile): IAM Identity Center refused the cached login for account \(accountId) role \(roleName) (\(error.code): \(error.message)): \(login)"
             )
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-            let role = object["roleCredentials"] as? [String: Any],
-            let accessKey = role["accessKeyId"] as? String, let secret = role["secretAccessKey"] as? String, !accessKey.isEmpty, !secret.isEmpty
+        guard let object = try? JSONValue.decode(response.body), let role = object["roleCredentials"],
+            let accessKey = role["accessKeyId"]?.stringValue, let secret = role["secretAccessKey"]?.stringValue, !accessKey.isEmpty, !secret.isEmpty
         else {
             throw CredentialError("profile \(profile): IAM Identity Center answered GetRoleCredentials without roleCredentials")
         }
         // `expiration` is milliseconds since the epoch.
-        let expiration = (role["expiration"] as? NSNumber).map { Date(timeIntervalSince1970: $0.doubleValue / 1000) }
+        let expiration = role["expiration"]?.numberValue.map { Date(timeIntervalSince1970: $0 / 1000) }
         return ResolvedCredentials(
-            credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: role["sessionToken"] as? String, expiration: expiration),
+            credentials: Credentials(accessKeyId: accessKey, secretAccessKey: secret, sessionToken: role["sessionToken"]?.stringValue, expiration: expiration),
             source: "profile \(profile) (IAM Identity Center, role \(roleName))")
     }
 
@@ -90,8 +89,8 @@ public struct SSOCredentialProvider: CredentialProvider {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw CredentialError("profile \(profile): no IAM Identity Center login cached (\(file) is missing): \(login)")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let token = object["accessToken"] as? String, !token.isEmpty, let expiresText = object["expiresAt"] as? String
+        guard let object = try? JSONValue.decode(Array(data)), let token = object["accessToken"]?.stringValue, !token.isEmpty,
+            let expiresText = object["expiresAt"]?.stringValue
         else {
             throw CredentialError("\(file): not an IAM Identity Center token cache (accessToken and expiresAt expected): \(login)")
         }
@@ -110,25 +109,23 @@ public struct SSOCredentialProvider: CredentialProvider {
 
     /// Exchanges the cached refresh token for a new access token and rewrites the cache file.
     /// `nil` when the cache holds no usable client registration.
-    func refresh(_ cached: [String: Any], file: String, now: Date) async throws -> String? {
-        guard let refreshToken = cached["refreshToken"] as? String, let clientId = cached["clientId"] as? String,
-            let clientSecret = cached["clientSecret"] as? String,
-            let registrationExpires = (cached["registrationExpiresAt"] as? String).flatMap(Self.parseTimestamp), registrationExpires > now
+    func refresh(_ cached: JSONValue, file: String, now: Date) async throws -> String? {
+        guard var updated = cached.objectValue, let refreshToken = cached["refreshToken"]?.stringValue, let clientId = cached["clientId"]?.stringValue,
+            let clientSecret = cached["clientSecret"]?.stringValue,
+            let registrationExpires = cached["registrationExpiresAt"]?.stringValue.flatMap(Self.parseTimestamp), registrationExpires > now
         else { return nil }
-        let answer = try await client.restJSONCall(
-            .ssoOIDC, operation: "CreateToken", method: "POST", path: "/token",
-            input: [
-                "clientId": clientId, "clientSecret": clientSecret, "grantType": "refresh_token", "refreshToken": refreshToken,
-            ])
-        guard let accessToken = answer["accessToken"] as? String, !accessToken.isEmpty, let expiresIn = (answer["expiresIn"] as? NSNumber)?.doubleValue else {
+        let request: JSONValue = [
+            "clientId": .string(clientId), "clientSecret": .string(clientSecret), "grantType": "refresh_token", "refreshToken": .string(refreshToken),
+        ]
+        let answer: JSONValue = try await client.restJSONCall(.ssoOIDC, operation: "CreateToken", method: "POST", path: "/token", body: request)
+        guard let accessToken = answer["accessToken"]?.stringValue, !accessToken.isEmpty, let expiresIn = answer["expiresIn"]?.numberValue else {
             return nil
         }
-        var updated = cached
-        updated["accessToken"] = accessToken
-        updated["expiresAt"] = CredentialDates.format(now.addingTimeInterval(expiresIn))
-        if let newRefreshToken = answer["refreshToken"] as? String { updated["refreshToken"] = newRefreshToken }
+        updated["accessToken"] = .string(accessToken)
+        updated["expiresAt"] = .string(CredentialDates.format(now.addingTimeInterval(expiresIn)))
+        if let newRefreshToken = answer["refreshToken"]?.stringValue { updated["refreshToken"] = .string(newRefreshToken) }
         // Written back like the CLI does, so the next command (ours or aws) starts from it.
-        let data = try JSONSerialization.data(withJSONObject: updated, options: [.sortedKeys])
+        let data = Data(try JSONValue.object(updated).encoded())
         // Created 0600 before any token is in it, then renamed over the old file.
         let temporary = file + ".\(ProcessInfo.processInfo.processIdentifier).tmp"
         unlink(temporary)  // a stale one could carry other permissions; O_EXCL then creates ours

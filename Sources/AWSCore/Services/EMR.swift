@@ -22,9 +22,10 @@ public struct EMRClient: Sendable {
     }
 
     /// Adds one step to the cluster (AddJobFlowSteps); returns its id.
-    public func addStep(clusterId: String, step: [String: Any]) async throws -> String {
-        let output = try await client.jsonCall(.emr, operation: "AddJobFlowSteps", input: ["JobFlowId": clusterId, "Steps": [step]])
-        guard let id = (output["StepIds"] as? [String])?.first else {
+    public func addStep(clusterId: String, step: JSONValue) async throws -> String {
+        let output: JSONValue = try await client.jsonCall(
+            .emr, operation: "AddJobFlowSteps", input: ["JobFlowId": .string(clusterId), "Steps": [step]] as JSONValue)
+        guard let id = output["StepIds"]?.arrayValue?.first?.stringValue else {
             throw AWSError(service: "elasticmapreduce", operation: "AddJobFlowSteps", status: 200, code: "MalformedResponse", message: "no StepIds")
         }
         return id

@@ -23,10 +23,10 @@ public struct EMRServerlessClient: Sendable {
     }
 
     /// Starts a run from a complete StartJobRun `input`; returns its `jobRunId`.
-    public func startJobRun(applicationId: String, input: [String: Any]) async throws -> String {
-        let output = try await client.restJSONCall(
-            .emrServerless, operation: "StartJobRun", method: "POST", path: "/applications/\(Self.segment(applicationId))/jobruns", input: input)
-        guard let id = output["jobRunId"] as? String else {
+    public func startJobRun(applicationId: String, input: JSONValue) async throws -> String {
+        let output: JSONValue = try await client.restJSONCall(
+            .emrServerless, operation: "StartJobRun", method: "POST", path: "/applications/\(Self.segment(applicationId))/jobruns", body: input)
+        guard let id = output["jobRunId"]?.stringValue else {
             throw AWSError(service: "emr-serverless", operation: "StartJobRun", status: 200, code: "MalformedResponse", message: "no jobRunId")
         }
         return id

@@ -64,9 +64,10 @@ public struct EventsClient: Sendable {
     }
 
     /// Sends one event (tests and the runbook's "check the alert path").
-    public func putEvent(source: String, detailType: String, detail: [String: Any]) async throws {
-        let text = String(decoding: try JSONSerialization.data(withJSONObject: detail, options: [.sortedKeys]), as: UTF8.self)
-        _ = try await client.jsonCall(.events, operation: "PutEvents", input: ["Entries": [["Source": source, "DetailType": detailType, "Detail": text]]])
+    public func putEvent(source: String, detailType: String, detail: JSONValue) async throws {
+        let text = String(decoding: try detail.encoded(), as: UTF8.self)
+        let entry: JSONValue = ["Source": .string(source), "DetailType": .string(detailType), "Detail": .string(text)]
+        let _: AWSJSON.Empty = try await client.jsonCall(.events, operation: "PutEvents", input: ["Entries": [entry]] as JSONValue)
     }
 }
 

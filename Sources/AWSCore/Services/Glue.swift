@@ -10,28 +10,29 @@ public struct GlueClient: Sendable {
     }
 
     /// The job, or `nil` when it does not exist.
-    public func getJob(name: String) async throws -> [String: Any]? {
+    public func getJob(name: String) async throws -> JSONValue? {
         do {
-            return try await client.jsonCall(.glue, operation: "GetJob", input: ["JobName": name])["Job"] as? [String: Any]
+            let output: JSONValue = try await client.jsonCall(.glue, operation: "GetJob", input: ["JobName": JSONValue.string(name)] as JSONValue)
+            return output["Job"].flatMap { $0.objectValue == nil ? nil : $0 }
         } catch let error as AWSError where error.isNotFound {
             return nil
         }
     }
 
     /// Creates a job from a complete CreateJob input (`Name`, `Role`, `Command`…).
-    public func createJob(_ definition: [String: Any]) async throws {
-        _ = try await client.jsonCall(.glue, operation: "CreateJob", input: definition)
+    public func createJob(_ definition: JSONValue) async throws {
+        let _: AWSJSON.Empty = try await client.jsonCall(.glue, operation: "CreateJob", input: definition)
     }
 
     /// `UpdateJob` replaces the whole definition: omitted fields reset to defaults, so callers
     /// send the full merged `JobUpdate`.
-    public func updateJob(name: String, update: [String: Any]) async throws {
-        _ = try await client.jsonCall(.glue, operation: "UpdateJob", input: ["JobName": name, "JobUpdate": update])
+    public func updateJob(name: String, update: JSONValue) async throws {
+        let _: AWSJSON.Empty = try await client.jsonCall(.glue, operation: "UpdateJob", input: ["JobName": .string(name), "JobUpdate": update] as JSONValue)
     }
 
     /// Deletes the job definition (DeleteJob).
     public func deleteJob(name: String) async throws {
-        _ = try await client.jsonCall(.glue, operation: "DeleteJob", input: ["JobName": name])
+        let _: AWSJSON.Empty = try await client.jsonCall(.glue, operation: "DeleteJob", input: ["JobName": .string(name)] as JSONValue)
     }
 
     /// Starts a run; `timeoutMinutes` overrides the job's `Timeout` for this run.

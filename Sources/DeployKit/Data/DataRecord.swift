@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// What one run of a job wrote, from its own run record `OUTPUT/_runs/RUN_ID.json` (the

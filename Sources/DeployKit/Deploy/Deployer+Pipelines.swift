@@ -91,7 +91,7 @@ extension Deployer {
             result["Schedule"] = .object([
                 "Expression": .string("cron(\(schedule.cron))"), "Timezone": .string(schedule.timezone), "State": .string(paused ? "DISABLED" : "ENABLED"),
                 "Target": .string(Self.startExecutionTarget), "Role": .string(role),
-                "Input": .string(Automation.json(["StateMachineArn": arn, "Name": "<aws.scheduler.execution-id>", "Input": "{}"])),
+                "Input": .string(Automation.json(["StateMachineArn": .string(arn), "Name": "<aws.scheduler.execution-id>", "Input": "{}"])),
             ])
         }
         if let notify = pipeline.notify {
@@ -104,7 +104,7 @@ extension Deployer {
             }
             let pattern = Automation.json([
                 "source": ["aws.states"], "detail-type": ["Step Functions Execution Status Change"],
-                "detail": ["stateMachineArn": [arn], "status": statuses.sorted()],
+                "detail": ["stateMachineArn": [.string(arn)], "status": .strings(statuses.sorted())],
             ])
             result["Alerts"] = .object(["Rule": .string(Automation.alertRuleName(name)), "Topic": .string(notify.snsTopic), "Pattern": .string(pattern)])
         }

@@ -16,7 +16,6 @@ public enum Importer {
 
     /// YAML's double-quoted scalar (JSON's string syntax is valid YAML).
     static func quote(_ text: String) -> String {
-        String(decoding: (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8), as: UTF8.self)
-            .dropFirst().dropLast().description
+        String(decoding: (try? JSONValue.string(text).encoded()) ?? Array("\"\"".utf8), as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 import SigV4
 
@@ -121,5 +122,13 @@ extension DecodingError {
         case .dataCorrupted(let context): return context.codingPath.isEmpty ? "not valid JSON" : "field \(path(context)): not a valid value"
         @unknown default: return "not readable"
         }
+    }
+}
+
+extension JSONValue {
+    /// The dependency bundle digest a job definition names: Glue's `--deployer-dependencies`
+    /// default argument, or the `dependencies` field the other engines record.
+    var dependencyDigest: String? {
+        self["DefaultArguments"]?["--deployer-dependencies"]?.stringValue ?? self["dependencies"]?.stringValue
     }
 }

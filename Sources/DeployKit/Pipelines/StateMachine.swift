@@ -1,3 +1,4 @@
+import AWSCore
 import Foundation
 
 /// A pipeline as an Amazon States Language definition (a Standard state machine): the steps in

@@ -47,8 +47,8 @@ struct Automation: Sendable {
         resourceName(name + "-alerts")
     }
 
-    static func json(_ object: Any) -> String {
-        String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
+    static func json(_ document: JSONValue) -> String {
+        String(decoding: (try? document.encoded()) ?? [], as: UTF8.self)
     }
 
     /// The `Schedule` and `Alerts` the manifest asks for, from the job's engine definition.
@@ -111,8 +111,8 @@ struct Automation: Sendable {
 
     /// JSON text re-serialised with sorted keys (AWS may answer it reformatted).
     static func normalised(_ text: String) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) else { return text }
-        return json(object)
+        guard let document = try? JSONValue.decode(Array(text.utf8)) else { return text }
+        return json(document)
     }
 
     /// Makes the schedule and the rule what `desired` says (creating, updating or deleting).

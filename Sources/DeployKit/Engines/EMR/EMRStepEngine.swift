@@ -77,7 +77,7 @@ public struct EMRStepEngine: EngineDriver {
         step["HadoopJarStep"] = .object(jar)
         // Steps have no tags: the run key rides in the step's name (`NAME [key]`).
         if let key = request.metadata.idempotencyKey { step["Name"] = .string(Self.stepName(name, key: key)) }
-        return try await emr.addStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, step: JSONValue.object(step).any as? [String: Any] ?? [:])
+        return try await emr.addStep(clusterId: definition["clusterId"]?.stringValue ?? clusterId, step: .object(step))
     }
 
     /// A step's Name holds at most 256 characters (the model's XmlStringMaxLen256); a run key

@@ -114,13 +114,13 @@ public struct EMRServerlessEngine: EngineDriver {
             driver["sparkSubmit"] = .object(submit)
             fields["jobDriver"] = .object(driver)
         }
-        var input = JSONValue.object(fields).any as? [String: Any] ?? [:]
-        input["clientToken"] = request.clientToken
+        var input = fields
+        input["clientToken"] = .string(request.clientToken)
         var tags = ["managed-by": "deployer"]
         for (key, value) in Self.tags(request.metadata, argumentsFrom: argumentsFrom) { tags[key] = value }
-        input["tags"] = tags
-        if let minutes = request.timeoutMinutes { input["executionTimeoutMinutes"] = minutes }
-        return try await emr.startJobRun(applicationId: appId, input: input)
+        input["tags"] = .strings(tags)
+        if let minutes = request.timeoutMinutes { input["executionTimeoutMinutes"] = .number(Double(minutes)) }
+        return try await emr.startJobRun(applicationId: appId, input: .object(input))
     }
 
     /// Keys of the recorded template that are deployer's, not StartJobRun's: removed from

@@ -155,17 +155,18 @@ public struct EMRServerlessPlugin: EnginePlugin {
     /// `emrserverless:startJobRun` with the recorded template, the schedule's arguments after
     /// the job's, and the scheduler's execution id as client token (one run per firing).
     public func scheduledStart(name: String, engineDefinition: JSONValue, arguments: [String: String], target: Target) -> ScheduledStart? {
-        var input = (engineDefinition.engineDefinition.any as? [String: Any]) ?? [:]
+        var input = engineDefinition.engineDefinition.objectValue ?? [:]
         // deployer's own keys are not StartJobRun members (the contract test caught
         // `dependencies` in the schedule's Input: AWS would refuse it at every firing).
         for key in EMRServerlessEngine.recordOnlyKeys { input.removeValue(forKey: key) }
-        if var driver = input["jobDriver"] as? [String: Any], var submit = driver["sparkSubmit"] as? [String: Any] {
-            submit["entryPointArguments"] = (submit["entryPointArguments"] as? [String] ?? []) + EMRServerlessEngine.argumentList(arguments)
-            driver["sparkSubmit"] = submit
-            input["jobDriver"] = driver
+        if var driver = input["jobDriver"]?.objectValue, var submit = driver["sparkSubmit"]?.objectValue {
+            let given = submit["entryPointArguments"]?.arrayValue ?? []
+            submit["entryPointArguments"] = .array(given + EMRServerlessEngine.argumentList(arguments).map(JSONValue.string))
+            driver["sparkSubmit"] = .object(submit)
+            input["jobDriver"] = .object(driver)
         }
         input["clientToken"] = "<aws.scheduler.execution-id>"
-        return ScheduledStart(target: "arn:aws:scheduler:::aws-sdk:emrserverless:startJobRun", input: Automation.json(input))
+        return ScheduledStart(target: "arn:aws:scheduler:::aws-sdk:emrserverless:startJobRun", input: Automation.json(.object(input)))
     }
 
     /// The application's runs that end FAILED (or CANCELLED for `stopped`).
@@ -174,7 +175,7 @@ public struct EMRServerlessPlugin: EnginePlugin {
         let app = engineDefinition["applicationId"]?.stringValue ?? target.configuration(EMRServerlessConfiguration.self)?.applicationId ?? ""
         return Automation.json([
             "source": ["aws.emr-serverless"], "detail-type": ["EMR Serverless Job Run State Change"],
-            "detail": ["applicationId": [app], "state": states],
+            "detail": ["applicationId": [.string(app)], "state": .strings(states)],
         ])
     }
 

@@ -39,10 +39,10 @@ public struct GlueEngine: EngineDriver {
     public func liveDefinition(name: String, recorded: JSONValue?) async throws -> JSONValue? {
         guard let job = try await glue.getJob(name: name) else { return nil }
         var fields: [String: JSONValue] = [:]
-        for key in Self.managedFields { if let value = job[key] { fields[key] = JSONValue(any: value) } }
+        for key in Self.managedFields { if let value = job[key] { fields[key] = value } }
         // A Python shell job is sized by MaxCapacity (a Spark job's is derived from its workers).
-        if (job["Command"] as? [String: Any])?["Name"] as? String == "pythonshell", let capacity = job["MaxCapacity"] {
-            fields["MaxCapacity"] = JSONValue(any: capacity)
+        if job["Command"]?["Name"]?.stringValue == "pythonshell", let capacity = job["MaxCapacity"] {
+            fields["MaxCapacity"] = capacity
         }
         return .object(fields)
     }
@@ -112,15 +112,11 @@ public struct GlueEngine: EngineDriver {
     public func apply(name: String, desired: JSONValue, live: JSONValue?) async throws {
         guard case .object(let fields) = desired else { return }
         if live == nil {
-            var create = fields.mapValues(\.any)
-            create["Name"] = name
-            if !target.tags.isEmpty {
-                create["Tags"] = target.tags.merging(["managed-by": "deployer"]) { $1 }
-            } else {
-                create["Tags"] = ["managed-by": "deployer"]
-            }
+            var create = fields
+            create["Name"] = .string(name)
+            create["Tags"] = .object(target.tags.merging(["managed-by": "deployer"]) { $1 }.mapValues(JSONValue.string))
             do {
-                try await glue.createJob(create)
+                try await glue.createJob(.object(create))
                 return
             } catch let error as AWSError where error.isAlreadyExists {
                 // Our retried CreateJob met the job its lost first answer created (or a job of
@@ -128,12 +124,12 @@ public struct GlueEngine: EngineDriver {
             }
         }
         // UpdateJob resets every omitted field, so start from the whole live job and overlay ours.
-        var update = (try await glue.getJob(name: name)) ?? [:]
+        var update = (try await glue.getJob(name: name))?.objectValue ?? [:]
         for key in ["Name", "CreatedOn", "LastModifiedOn", "AllocatedCapacity", "MaxCapacity"] { update.removeValue(forKey: key) }
         // Glue refuses workers on a Python shell job (and a job switched between runtimes keeps them otherwise).
         if fields["MaxCapacity"] != nil { for key in ["WorkerType", "NumberOfWorkers"] { update.removeValue(forKey: key) } }
-        for (key, value) in fields { update[key] = value.any }
-        try await glue.updateJob(name: name, update: update)
+        update.merge(fields) { $1 }
+        try await glue.updateJob(name: name, update: .object(update))
     }
 
     /// DeleteJob.

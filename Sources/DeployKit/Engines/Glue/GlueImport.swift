@@ -16,8 +16,8 @@ extension GluePlugin {
     }
 
     /// The YAML for a Glue job as GetJob returns it.
-    static func manifest(job: [String: Any], region: String) -> String {
-        let name = job["Name"] as? String ?? "job"
+    static func manifest(job: JSONValue, region: String) -> String {
+        let name = job["Name"]?.stringValue ?? "job"
         let key = Importer.manifestKey(name)
         var lines = [
             "# deployer import glue \(name) (\(region)): paste under 'jobs:' in deployer.yml, and put the job's code in",
@@ -28,26 +28,26 @@ extension GluePlugin {
             "    name: \(Importer.quote(name))",
             "    source: \(Importer.quote("jobs/" + key))",
         ]
-        let arguments = (job["DefaultArguments"] as? [String: String] ?? [:]).filter { !managedArguments.contains($0.key) }
+        let arguments = (job["DefaultArguments"]?.objectValue ?? [:]).compactMapValues(\.stringValue).filter { !managedArguments.contains($0.key) }
         if !arguments.isEmpty {
             lines.append("    arguments:")
             for (argument, value) in arguments.sorted(by: { $0.key < $1.key }) { lines.append("      \(Importer.quote(argument)): \(Importer.quote(value))") }
         }
         var glue: [String] = []
-        if let version = job["GlueVersion"] as? String { glue.append("version: \(Importer.quote(version))") }
-        if let workerType = job["WorkerType"] as? String { glue.append("worker_type: \(workerType)") }
-        if let workers = (job["NumberOfWorkers"] as? NSNumber)?.intValue { glue.append("number_of_workers: \(workers)") }
-        if let timeout = (job["Timeout"] as? NSNumber)?.intValue { glue.append("timeout_minutes: \(timeout)") }
-        if let concurrency = ((job["ExecutionProperty"] as? [String: Any])?["MaxConcurrentRuns"] as? NSNumber)?.intValue {
+        if let version = job["GlueVersion"]?.stringValue { glue.append("version: \(Importer.quote(version))") }
+        if let workerType = job["WorkerType"]?.stringValue { glue.append("worker_type: \(workerType)") }
+        if let workers = job["NumberOfWorkers"]?.intValue { glue.append("number_of_workers: \(workers)") }
+        if let timeout = job["Timeout"]?.intValue { glue.append("timeout_minutes: \(timeout)") }
+        if let concurrency = job["ExecutionProperty"]?["MaxConcurrentRuns"]?.intValue {
             glue.append("max_concurrent_runs: \(concurrency)")
         }
-        if let retries = (job["MaxRetries"] as? NSNumber)?.intValue, retries > 0 { glue.append("retries: \(retries)") }
+        if let retries = job["MaxRetries"]?.intValue, retries > 0 { glue.append("retries: \(retries)") }
         if !glue.isEmpty {
             lines.append("    engines:")
             lines.append("      glue:")
             lines += glue.map { "        " + $0 }
         }
-        if let role = job["Role"] as? String { lines.append("# the target needs this job role: role_arn: \(Importer.quote(role))") }
+        if let role = job["Role"]?.stringValue { lines.append("# the target needs this job role: role_arn: \(Importer.quote(role))") }
         return lines.joined(separator: "\n")
     }
 }

@@ -115,13 +115,16 @@ public struct GluePlugin: EnginePlugin {
     public func scheduledStart(name: String, engineDefinition: JSONValue, arguments: [String: String], target: Target) -> ScheduledStart? {
         var named: [String: String] = [:]
         for (key, value) in arguments { named[key.hasPrefix("--") ? key : "--" + key] = value }
-        return ScheduledStart(target: "arn:aws:scheduler:::aws-sdk:glue:startJobRun", input: Automation.json(["JobName": name, "Arguments": named]))
+        return ScheduledStart(
+            target: "arn:aws:scheduler:::aws-sdk:glue:startJobRun", input: Automation.json(["JobName": .string(name), "Arguments": .strings(named)]))
     }
 
     /// "Glue Job State Change" events of this job in the states `on` names.
     public func runEventPattern(name: String, engineDefinition: JSONValue, on: [String], target: Target) -> String? {
         let states = on.map { ["failed": "FAILED", "timeout": "TIMEOUT", "stopped": "STOPPED"][$0] ?? $0.uppercased() }.sorted()
-        return Automation.json(["source": ["aws.glue"], "detail-type": ["Glue Job State Change"], "detail": ["jobName": [name], "state": states]])
+        return Automation.json([
+            "source": ["aws.glue"], "detail-type": ["Glue Job State Change"], "detail": ["jobName": [.string(name)], "state": .strings(states)],
+        ])
     }
 
     /// Job, run, state, Glue's message and the run's console page.

@@ -25,7 +25,7 @@ from . import catalog as catalog_mod
 from .config import JobConfig
 from .errors import JobError, PublishError, WriteError
 from .extract import read_sources
-from .lineage import dependents, model_sql
+from .lineage import dependents
 from .publish import (
     RunResult,
     data_quality_error,
@@ -50,7 +50,7 @@ from .load import (
     write_table,
 )
 from .quality import clean_rows, quarantined_rows, validate
-from .transform import ModelParams
+from .transform import ModelParams, model_frame, register_inputs
 
 # Settings the models rely on for identical results everywhere (Glue, EMR, local).
 SESSION_CONF = {
@@ -164,14 +164,12 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
             overdue_days=cfg.overdue_days,
             ingest_ts=started_at,
         )
-        for name in SOURCES:
-            clean_rows(name, validated.checked[name]).createOrReplaceTempView(name)
+        register_inputs({name: clean_rows(name, validated.checked[name]) for name in SOURCES})
         readers = dependents(MODEL_INPUTS)
         schemas = {}
 
         def write_model(name: str) -> None:
-            # Named parameter markers (:as_of ...) are bound as typed literals, never string-spliced.
-            df = spark.sql(model_sql(name), args=params.sql_args())
+            df = model_frame(spark, name, params)
             partition_by = cfg.fact_partition_columns if is_fact(name) else ()
             path = run_path(out, name, cfg.run_id)
             written = write_table(storage, df, path, cfg.output_format, partition_by)
@@ -179,7 +177,7 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
             if readers[name]:
                 # Models that read this one read what was just written (pruned to the columns
                 # they use), so its lineage is not computed again.
-                read_table(spark, path, cfg.output_format, df.schema).createOrReplaceTempView(name)
+                register_inputs({name: read_table(spark, path, cfg.output_format, df.schema)})
             info = {
                 "path": storage.qualified(path),
                 "format": cfg.output_format,

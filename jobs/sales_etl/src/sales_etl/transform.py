@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame, SparkSession
 from . import TABLES
 from .lineage import model_sql
 
-__all__ = ["ModelParams", "build_tables", "model_sql"]
+__all__ = ["ModelParams", "build_tables", "model_frame", "model_sql", "register_inputs"]
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,25 @@ class ModelParams:
         }
 
 
-def build_tables(spark: SparkSession, sources: dict[str, DataFrame], params: ModelParams) -> dict[str, DataFrame]:
-    """sources: clean typed accounts, invoices, invoice_line_items, skus. Returns every table in TABLES."""
-    for name, df in sources.items():
+def register_inputs(frames: dict[str, DataFrame]) -> None:
+    """Makes each frame readable by the models under its name (a temp view)."""
+    for name, df in frames.items():
         df.createOrReplaceTempView(name)
+
+
+def model_frame(spark: SparkSession, name: str, params: ModelParams) -> DataFrame:
+    """The model `name` over its registered inputs: what the job writes for each table."""
+    # Named parameter markers (:as_of ...) are bound as typed literals, never string-spliced.
+    return spark.sql(model_sql(name), args=params.sql_args())
+
+
+def build_tables(spark: SparkSession, sources: dict[str, DataFrame], params: ModelParams) -> dict[str, DataFrame]:
+    """sources: clean typed accounts, invoices, invoice_line_items, skus. Returns every table in
+    TABLES, each computed by model_frame as the job computes it (the job registers each written
+    table as its readers' input instead of the frame)."""
+    register_inputs(sources)
     tables = {}
     for name in TABLES:
-        # Named parameter markers (:as_of ...) are bound as typed literals, never string-spliced.
-        tables[name] = spark.sql(model_sql(name), args=params.sql_args())
-        tables[name].createOrReplaceTempView(name)
+        tables[name] = model_frame(spark, name, params)
+        register_inputs({name: tables[name]})
     return tables

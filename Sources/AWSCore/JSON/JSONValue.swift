@@ -1,6 +1,8 @@
 import Foundation
 
-/// A JSON value that is Codable, Equatable and Sendable: job definitions, records and plans.
+/// The one free-form JSON document type (as soto-core has one): request and answer documents
+/// of JSON services (Glue job definitions, EMR steps, EMR Serverless runs), and deployer's job
+/// definitions, records and plans. Codable, Equatable and Sendable.
 public enum JSONValue: Sendable, Equatable, Codable {
     /// A JSON string.
     case string(String)
@@ -47,32 +49,6 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// From `JSONSerialization` output.
-    public init(any value: Any?) {
-        switch value {
-        case let string as String: self = .string(string)
-        case let bool as Bool where type(of: value as Any) == Bool.self: self = .bool(bool)
-        case let number as NSNumber:
-            // JSONSerialization gives booleans as NSNumber of type 'c'.
-            if String(cString: number.objCType) == "c" { self = .bool(number.boolValue) } else { self = .number(number.doubleValue) }
-        case let dictionary as [String: Any]: self = .object(dictionary.mapValues { JSONValue(any: $0) })
-        case let array as [Any]: self = .array(array.map { JSONValue(any: $0) })
-        default: self = .null
-        }
-    }
-
-    /// For `JSONSerialization` input.
-    public var any: Any {
-        switch self {
-        case .string(let value): return value
-        case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? Int(value) as Any : value as Any
-        case .bool(let value): return value
-        case .object(let value): return value.mapValues(\.any)
-        case .array(let value): return value.map(\.any)
-        case .null: return NSNull()
-        }
-    }
-
     /// The member `key` of an object; `nil` for a missing key or a value that is not an object.
     public subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
@@ -90,6 +66,33 @@ public enum JSONValue: Sendable, Equatable, Codable {
         if case .number(let value) = self { return value }
         return nil
     }
+
+    /// The number as a whole number, if this is one (truncated).
+    public var intValue: Int? { numberValue.flatMap { $0.isFinite && abs($0) < 9e15 ? Int($0) : nil } }
+
+    /// The members, if this is an object.
+    public var objectValue: [String: JSONValue]? {
+        if case .object(let value) = self { return value }
+        return nil
+    }
+
+    /// The elements, if this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
+    /// An array of strings.
+    public static func strings(_ values: [String]) -> JSONValue { .array(values.map(JSONValue.string)) }
+
+    /// An object of strings.
+    public static func strings(_ values: [String: String]) -> JSONValue { .object(values.mapValues(JSONValue.string)) }
+
+    /// The document as bytes: sorted keys, whole numbers as integers.
+    public func encoded() throws -> [UInt8] { Array(try JSONEncoder.sorted.encode(self)) }
+
+    /// A document from bytes; throws when they are not JSON.
+    public static func decode(_ bytes: [UInt8]) throws -> JSONValue { try JSONDecoder().decode(JSONValue.self, from: Data(bytes)) }
 
     /// `a.b.c` → leaf text, for field-level diffs.
     public func flattened(prefix: String = "") -> [String: String] {
@@ -112,7 +115,8 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    var scalarText: String {
+    /// A leaf as text (`true`, `3`, `null`); objects and arrays as sorted JSON.
+    public var scalarText: String {
         switch self {
         case .string(let value): return value
         case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
@@ -150,10 +154,19 @@ extension JSONDecoder {
     }
 }
 
-extension JSONValue {
-    /// The dependency bundle digest a job definition names: Glue's `--deployer-dependencies`
-    /// default argument, or the `dependencies` field the other engines record.
-    var dependencyDigest: String? {
-        self["DefaultArguments"]?["--deployer-dependencies"]?.stringValue ?? self["dependencies"]?.stringValue
-    }
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, ExpressibleByBooleanLiteral,
+    ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral
+{
+    /// A string.
+    public init(stringLiteral value: String) { self = .string(value) }
+    /// A whole number.
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    /// A number.
+    public init(floatLiteral value: Double) { self = .number(value) }
+    /// `true` or `false`.
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    /// An array.
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+    /// An object (a later duplicate key wins).
+    public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(Dictionary(elements) { $1 }) }
 }
