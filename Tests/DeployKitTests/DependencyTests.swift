@@ -54,6 +54,20 @@ final class DependencyTests: XCTestCase {
         XCTAssertThrowsError(try Requirements.load(directory + "/binary.txt")) { XCTAssertTrue("\($0)".contains("not UTF-8")) }
     }
 
+    func testJoinedLocksRefuseAPackagePinnedInTwoNamingBothPlaces() throws {
+        let directory = NSTemporaryDirectory() + "deployer-locks-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "PyYAML==6.0.2\n".write(toFile: directory + "/job.txt", atomically: true, encoding: .utf8)
+        try "duckdb==1.2.2\n# the same package, spelled differently\nsix==1.16.0\n".write(toFile: directory + "/duckdb.txt", atomically: true, encoding: .utf8)
+        try "numpy==2.0.2\nSix==1.17.0\n".write(toFile: directory + "/extra.txt", atomically: true, encoding: .utf8)
+        let joined = try Requirements.load(files: [directory + "/job.txt", directory + "/duckdb.txt"])
+        XCTAssertEqual(joined.items.map(\.name), ["PyYAML", "duckdb", "six"])
+        XCTAssertThrowsError(try Requirements.load(files: [directory + "/job.txt", directory + "/duckdb.txt", directory + "/extra.txt"])) {
+            XCTAssertEqual("\($0)", "\(directory)/extra.txt:2: Six is pinned again (first in \(directory)/duckdb.txt line 3): keep one pin")
+        }
+    }
+
     func testWheelTagsAgainstRuntimes() {
         let glue = PythonRuntime(python: "3.11", arch: "x86_64")
         let emrArm = PythonRuntime(python: "3.9", arch: "arm64")

@@ -20,7 +20,12 @@ def test_exit_codes_and_both_jobs_raise_the_shared_classes():
     for job in (etl, cdc):
         assert (job.JobError, job.ConfigError, job.SourceError) == (errors.JobError, errors.ConfigError, errors.SourceError)
     assert (etl.DataQualityError.exit_code, etl.WriteError.exit_code, etl.PublishError.exit_code) == (4, 1, 5)
-    assert issubclass(cdc.SchemaError, errors.JobError) and cdc.SchemaError.exit_code == 5
+    assert issubclass(cdc.SchemaError, errors.JobError) and cdc.SchemaError.exit_code == 6
+    # One table for every job: no status means two things.
+    codes = {name: value for name, value in errors.EXIT_CODES.items() if name != "JobError"}
+    assert len(set(codes.values())) == len(codes) and 1 not in codes.values()
+    for error in (etl.DataQualityError, etl.PublishError, cdc.SchemaError, errors.ConfigError, errors.SourceError):
+        assert error.exit_code == errors.EXIT_CODES[error.__name__]
 
 
 def test_merge_rejects_unknown_keys_naming_the_origin_and_the_known_keys():

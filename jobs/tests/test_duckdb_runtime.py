@@ -83,6 +83,8 @@ def test_too_many_bad_rows_exit_4_with_the_quarantine_written(tmp_path, capsys):
             ["--duckdb_max_input_bytes", "1000"],
             "config key 'runtime': the input is 16.75 KiB, above duckdb_max_input_bytes (1,000 bytes) for one machine; run this job with runtime spark",
         ),
+        (["--duckdb_max_input_bytes", "lots"], "config key 'duckdb_max_input_bytes': 'lots' is not a whole number"),
+        (["--duckdb_max_input_bytes", "0"], "config key 'duckdb_max_input_bytes': 0 must be >= 1"),
         (["--output_format", "csv"], "config key 'output_format': the duckdb runtime writes parquet only"),
         (["--catalog_database", "sales"], "config key 'catalog_database': the duckdb runtime does not register catalog tables yet"),
     ],

@@ -60,13 +60,16 @@ public struct Requirements: Sendable, Equatable {
     public static func load(files: [String]) throws -> Requirements {
         guard files.count > 1 else { return try load(files.first ?? "") }
         var joined = Requirements(file: files.joined(separator: " + "), items: [], bytes: [], files: files)
+        var origin: [String: String] = [:]
         for file in files {
             let one = try load(file)
             for item in one.items {
                 if let first = joined.pin(for: item.name) {
-                    throw DeployError("\(file):\(item.line): \(item.name) is pinned again (first in \(files[0]) line \(first.line)): keep one pin")
+                    throw DeployError(
+                        "\(file):\(item.line): \(item.name) is pinned again (first in \(origin[first.key] ?? files[0]) line \(first.line)): keep one pin")
                 }
                 joined.items.append(item)
+                origin[item.key] = file
             }
             joined.bytes += Array("# \((file as NSString).lastPathComponent)\n".utf8) + one.bytes + [10]
         }

@@ -4,7 +4,7 @@ JobError (1), ConfigError (2) and SourceError (3: an input folder is unreadable;
 names the path) are the shared ones (jobs_common.errors).
 """
 
-from jobs_common.errors import ConfigError, JobError, SourceError
+from jobs_common.errors import EXIT_CODES, ConfigError, JobError, SourceError
 
 __all__ = ["JobError", "ConfigError", "SourceError", "SchemaError"]
 
@@ -13,4 +13,4 @@ class SchemaError(JobError):
     """A change file contradicts the table: type change, missing/NULL primary key, bad Op or
     commit timestamp. The message names table, column and file."""
 
-    exit_code = 5
+    exit_code = EXIT_CODES["SchemaError"]
