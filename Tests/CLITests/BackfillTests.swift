@@ -130,6 +130,8 @@ final class BackfillTests: XCTestCase {
             (["--from", "2024-01-02", "--to", "2024-01-20", "--every", "month"], "no month ends in that range"),
             (["--from", "2000-01-01", "--to", "2024-01-01"], "more than 1000 dates; split the backfill"),
             (["--from", "2024-01-01", "--to", "2024-01-02", "--max-cost=-1"], "--max-cost must be a number of USD, 0 or more"),
+            (["--from", "2024-01-01", "--to", "2024-01-02", "--date-argument", "as_of"], "--date-argument 'as_of' is not a job argument such as --as_of"),
+            (["--from", "2024-01-01", "--to", "2024-01-02", "--date-argument=--as of"], "--date-argument '--as of' is not a job argument"),
         ]
         for (flags, message) in cases {
             let result = try deployer(["backfill", "daily"] + flags)
@@ -139,5 +141,23 @@ final class BackfillTests: XCTestCase {
         let unknown = try deployer(["backfill", "weekly", "--from", "2024-01-01", "--to", "2024-01-02"])
         XCTAssertEqual(unknown.status, 1, unknown.all)
         XCTAssertEqual(trail(), [], "nothing ran")
+    }
+
+    /// A backfill record someone damaged is named with what to do, and the same command runs nothing.
+    func testADamagedBackfillRecordIsOneLineAndNothingRuns() throws {
+        let first = try deployer(["backfill", "daily", "--from", "2024-01-01", "--to", "2024-01-02"])
+        XCTAssertEqual(first.status, 0, first.all)
+        let records = try XCTUnwrap(FileManager.default.enumerator(atPath: work + "/state")?.allObjects as? [String]).filter {
+            $0.contains("backfills/") && $0.hasSuffix(".json")
+        }
+        XCTAssertEqual(records.count, 1, "\(records)")
+        try "{\"job\": \"daily\", \"runs\": [tru".write(toFile: work + "/state/" + records[0], atomically: true, encoding: .utf8)
+        let before = trail()
+        let again = try deployer(["backfill", "daily", "--from", "2024-01-01", "--to", "2024-01-02"])
+        XCTAssertEqual(again.status, 1, again.all)
+        let lines = again.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, again.stderr)
+        XCTAssertTrue(again.stderr.contains("is not a backfill record") && again.stderr.contains("remove it to start the backfill afresh"), again.stderr)
+        XCTAssertEqual(trail(), before, "nothing ran")
     }
 }
