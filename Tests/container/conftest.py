@@ -69,16 +69,9 @@ def table_rows(path: Path, drop=("ingest_ts", "run_id")) -> list[tuple]:
     return sorted((tuple((k, row[k]) for k in keep) for row in rows), key=repr)
 
 
-class Result:
-    def __init__(self, args, completed):
-        self.args = args
-        self.status = completed.returncode
-        self.stdout = completed.stdout
-        self.stderr = completed.stderr
-
-    @property
-    def all(self):
-        return f"$ deployer {' '.join(self.args)}\n(exit {self.status})\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+def shown(completed: subprocess.CompletedProcess) -> str:
+    """A finished deployer command as a failed assertion shows it."""
+    return f"$ {' '.join(map(str, completed.args))}\n(exit {completed.returncode})\n--- stdout\n{completed.stdout}\n--- stderr\n{completed.stderr}"
 
 
 class Project:
@@ -97,9 +90,8 @@ class Project:
     def manifest(self, text: str):
         (self.root / "deployer.yml").write_text(text)
 
-    def deployer(self, *args, timeout=600, env=None):
-        completed = subprocess.run([str(DEPLOYER), *args], cwd=self.root, capture_output=True, text=True, timeout=timeout, env=env or container_env())
-        return Result(args, completed)
+    def deployer(self, *args, timeout=600, env=None) -> subprocess.CompletedProcess:
+        return subprocess.run([str(DEPLOYER), *args], cwd=self.root, capture_output=True, text=True, timeout=timeout, env=env or container_env())
 
     def start(self, *args, env=None):
         return subprocess.Popen([str(DEPLOYER), *args], cwd=self.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env or container_env())

@@ -16,23 +16,6 @@ if have_all; then
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" != "0" ]; then
-  SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# The package's postinst may try to start the system service; in containers without an init
-# that fails harmlessly, and policy-rc.d keeps it from starting where an init exists.
-POLICY=/usr/sbin/policy-rc.d
-CREATED_POLICY=0
-if [ ! -e "$POLICY" ]; then
-  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
-  $SUDO chmod +x "$POLICY"
-  CREATED_POLICY=1
-fi
-cleanup() { if [ "$CREATED_POLICY" = 1 ]; then $SUDO rm -f "$POLICY"; fi; }
-trap cleanup EXIT
-$SUDO apt-get install -y -qq --no-install-recommends mariadb-server mariadb-client >/dev/null
+bash "$(dirname "$0")/../../Tests/apt-install.sh" --no-recommends mariadb-server mariadb-client
 have_all || { echo "install_mariadb: mariadb binaries still missing after install" >&2; exit 1; }
 echo "install_mariadb: installed $(mariadbd --version 2>/dev/null || /usr/sbin/mariadbd --version)"
