@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from functools import reduce
 
 from pyspark import StorageLevel
@@ -25,6 +24,7 @@ from . import catalog as catalog_mod
 from .config import JobConfig
 from .errors import JobError, PublishError, WriteError
 from .extract import read_sources
+from .graph import TaskFailed, run_graph
 from .lineage import dependents
 from .publish import (
     RunResult,
@@ -66,7 +66,7 @@ ADAPTIVE_CONF = {
 BYTES_PER_PARTITION = 64 * 2**20
 SMALL_SOURCES = ("accounts", "skus")  # dimensions: broadcast to joins, one partition each
 PUBLISHED_TABLES = (*TABLES, QUARANTINE)
-# Tables written at the same time when they do not depend on each other (see _run_graph).
+# Tables written at the same time when they do not depend on each other (see graph.run_graph).
 CONCURRENT_WRITES = 3
 
 
@@ -191,14 +191,14 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
         tasks = {QUARANTINE: (write_quarantine, set())}
         tasks.update({name: (lambda n=name: write_model(n), set(MODEL_INPUTS[name])) for name in TABLES})
         stage = "writing the tables"
-        _run_graph(spark, tasks, timings)
+        run_graph(tasks, timings, CONCURRENT_WRITES, on_failure=spark.sparkContext.cancelAllJobs)
         manifest["tables"] = {name: manifest["tables"][name] for name in TABLES}
     except JobError:
         _unpersist(persisted)
         raise
     except Exception as exc:  # noqa: BLE001 - any failure before the publish: record it, publish nothing
         _unpersist(persisted)
-        if isinstance(exc, _TaskFailed):
+        if isinstance(exc, TaskFailed):
             stage, exc = f"writing {exc.name}", exc.error
         manifest.update(status="failed", error=f"{stage}: {first_line(exc)}", duration_s=round(time.monotonic() - clock, 3))
         _try_write_record(storage, out, manifest)
@@ -227,48 +227,6 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
     result.catalog = _publish_catalog(spark, cfg, manifest, schemas)
     result.removed_runs = remove_unretained(storage, out, PUBLISHED_TABLES, keep)
     return result
-
-
-class _TaskFailed(Exception):
-    def __init__(self, name: str, error: BaseException):
-        super().__init__(f"writing {name}: {first_line(error)}")
-        self.name, self.error = name, error
-
-
-def _run_graph(spark: SparkSession, tasks: dict, timings: dict) -> None:
-    """Run {name: (function, names it needs)} as soon as what each needs is done, up to
-    CONCURRENT_WRITES at once: independent tables share the cores (Spark schedules their tasks
-    into the free slots). The first failure cancels the running Spark jobs and is raised."""
-    done: set[str] = set()
-    started: dict = {}
-    failure = None
-    with ThreadPoolExecutor(max_workers=CONCURRENT_WRITES, thread_name_prefix="sales_etl-write") as pool:
-        while len(done) < len(tasks):
-            if failure is None:
-                for name, (function, needs) in tasks.items():
-                    if name not in done and name not in started.values() and needs <= done:
-                        started[pool.submit(_timed, function)] = name
-            if not started:
-                break
-            finished, _ = wait(list(started), return_when=FIRST_COMPLETED)
-            for future in finished:
-                name = started.pop(future)
-                try:
-                    timings[name] = future.result()
-                    done.add(name)
-                except Exception as exc:  # noqa: BLE001
-                    if failure is None:
-                        failure = _TaskFailed(name, exc)
-                        spark.sparkContext.cancelAllJobs()
-                    done.add(name)
-    if failure is not None:
-        raise failure
-
-
-def _timed(function) -> float:
-    started = time.monotonic()
-    function()
-    return round(time.monotonic() - started, 3)
 
 
 def _counts(checked: dict[str, DataFrame]) -> dict[str, tuple[int, int]]:
