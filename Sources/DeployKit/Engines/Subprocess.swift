@@ -14,4 +14,13 @@ enum Subprocess {
             throw DeployError("\(error)")
         }
     }
+
+    /// The first executable `name` in the directories of `environment`'s `PATH`.
+    static func onPath(_ name: String, _ environment: [String: String]) -> String? {
+        for directory in (environment["PATH"] ?? "").split(separator: ":") {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
 }

@@ -14,26 +14,18 @@ struct LocalContainer {
     init(image: String, environment: [String: String]) throws {
         self.image = image
         if let configured = environment["DEPLOYER_CONTAINER_TOOL"], !configured.isEmpty {
-            let path = configured.contains("/") ? configured : Self.onPath(configured, environment)
+            let path = configured.contains("/") ? configured : Subprocess.onPath(configured, environment)
             guard let path, FileManager.default.isExecutableFile(atPath: path) else {
                 throw DeployError("DEPLOYER_CONTAINER_TOOL=\(configured) is not an executable: install podman or docker, or unset it")
             }
             tool = path
             return
         }
-        guard let found = Self.onPath("podman", environment) ?? Self.onPath("docker", environment) else {
+        guard let found = Subprocess.onPath("podman", environment) ?? Subprocess.onPath("docker", environment) else {
             throw DeployError(
                 "image \(image): neither podman nor docker is on PATH: install one (or set DEPLOYER_CONTAINER_TOOL), or remove the target's local.image")
         }
         tool = found
-    }
-
-    static func onPath(_ name: String, _ environment: [String: String]) -> String? {
-        for directory in (environment["PATH"] ?? "").split(separator: ":") {
-            let candidate = "\(directory)/\(name)"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
     }
 
     var toolName: String { (tool as NSString).lastPathComponent }

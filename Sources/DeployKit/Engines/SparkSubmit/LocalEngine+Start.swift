@@ -47,7 +47,8 @@ extension LocalEngine {
         } else {
             command += ["--py-files", pyFiles, entry]
         }
-        command += recordedArguments(definition) + Self.argumentList(arguments)
+        let jobArguments = recordedArguments(definition) + Self.argumentList(arguments)
+        command += jobArguments
         let log = directory + "/driver.log"
         let containerName = container.map { _ in LocalContainer.name(job: name, runId: runId) }
         // `times` gives the CPU time of the shell's children (spark-submit, the JVM, Python).
@@ -78,7 +79,7 @@ extension LocalEngine {
         env["DEPLOYER_PID"] = directory + "/pid"
         if let container, let containerName {
             command = try containerCommand(
-                container, name: containerName, command: command, directory: directory, arguments: recordedArguments(definition) + Self.argumentList(arguments),
+                container, name: containerName, command: command, directory: directory, arguments: jobArguments,
                 pythonPath: codePath + [driverPath].compactMap { $0 }, environment: env)
             env["DEPLOYER_CPU_INSIDE"] = "1"
         }

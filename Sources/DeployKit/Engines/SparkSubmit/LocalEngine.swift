@@ -74,10 +74,7 @@ public struct LocalEngine: EngineDriver {
     /// `local.spark_submit`, `$SPARK_SUBMIT`, `spark-submit` on PATH, or pyspark's own.
     func sparkSubmit() throws -> String {
         if let configured = configuration?.sparkSubmit ?? environment["SPARK_SUBMIT"], !configured.isEmpty { return configured }
-        for directory in (environment["PATH"] ?? "").split(separator: ":") {
-            let candidate = "\(directory)/spark-submit"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
+        if let found = Subprocess.onPath("spark-submit", environment) { return found }
         let python = environment["DEPLOYER_JOBS_PYTHON"] ?? "python3"
         if let result = try? Subprocess.run(
             [python, "-c", "import os, pyspark; print(os.path.join(os.path.dirname(pyspark.__file__), 'bin', 'spark-submit'))"], timeout: .seconds(60)),
