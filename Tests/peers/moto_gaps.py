@@ -94,6 +94,17 @@ poller sees both, deterministically.
    template invalid and PutEvents answered HTTP 500). AWS escapes a variable's contents (only
    `aws.events.event` and `aws.events.event.json` are documented as not escaped), so the
    template stays valid JSON: now a string value is put in JSON-escaped, without quotes.
+13. EMR Serverless imageConfiguration (moto drops it): UpdateApplication with
+   `imageConfiguration: {"imageUri": URI}` keeps it and GetApplication answers it (with
+   `resolvedImageDigest` when the URI names a digest, as AWS resolves one once the application
+   starts; a tag is not resolved here); `imageConfiguration` without `imageUri` removes it, as
+   AWS's documentation says. moto's rule that only a CREATED or STOPPED application may be
+   updated stays.
+14. ECR GetAuthorizationToken's registry: moto answers `proxyEndpoint`
+   `https://ACCOUNT.dkr.ecr.REGION.amazonaws.com`, which nothing serves here. `POST
+   /moto-api/deployer/ecr {"proxyEndpoint": "http://127.0.0.1:PORT"}` makes it name a stand-in
+   registry on this machine (Debian's docker-registry with an htpasswd file holding moto's
+   password, `AWS:ACCOUNT-auth-token`); `{"proxyEndpoint": null}` switches back.
 """
 
 from __future__ import annotations
@@ -826,6 +837,70 @@ def _install_escaped_input_transformer() -> None:
     EventTemplateParser.parse = staticmethod(parse)
 
 
+# ---------------------------------------------------------------- 13. EMR Serverless images
+
+
+def _es_update_application(original: Callable) -> Callable:
+    def update_application(self):
+        result = original(self)
+        image = self._get_param("imageConfiguration")
+        if image is not None:
+            with _LOCK:
+                application = self.emrserverless_backend.get_application(self._get_param("applicationId"))
+                uri = image.get("imageUri")
+                if uri:
+                    configuration = {"imageUri": uri}
+                    if "@sha256:" in uri:
+                        configuration["resolvedImageDigest"] = uri.split("@", 1)[1]
+                    application.image_configuration = configuration
+                else:
+                    application.image_configuration = None
+        return result
+
+    return update_application
+
+
+# ---------------------------------------------------------------- 14. ECR's registry endpoint
+
+ECR = {"proxyEndpoint": None}
+
+
+def _ecr_get_authorization_token(original: Callable) -> Callable:
+    def get_authorization_token(self):
+        result = original(self)
+        if ECR["proxyEndpoint"]:
+            for data in result.result.get("authorizationData", []):
+                data["proxyEndpoint"] = ECR["proxyEndpoint"]
+        return result
+
+    return get_authorization_token
+
+
+def _control_ecr(request, full_url, headers):
+    """POST /moto-api/deployer/ecr {"proxyEndpoint": URL|null}; GET reads it."""
+    if request.method == "POST":
+        body = _request_json(request)
+        if body is None:
+            return _json_answer(*NOT_AN_OBJECT)
+        endpoint = body.get("proxyEndpoint")
+        if endpoint is not None and not (isinstance(endpoint, str) and endpoint.startswith(("http://127.0.0.1:", "https://"))):
+            return _json_answer(400, {"message": "proxyEndpoint must be null, https://..., or http://127.0.0.1:PORT"})
+        ECR["proxyEndpoint"] = endpoint
+    return _json_answer(200, dict(ECR))
+
+
+def _install_images() -> None:
+    from moto.ecr.responses import ECRResponse
+    from moto.emrserverless.models import Application
+    from moto.emrserverless.responses import EMRServerlessResponse
+    from moto.moto_api._internal import urls as moto_api_urls
+
+    Application.image_configuration = None
+    EMRServerlessResponse.update_application = _es_update_application(EMRServerlessResponse.update_application)
+    ECRResponse.get_authorization_token = _ecr_get_authorization_token(ECRResponse.get_authorization_token)
+    moto_api_urls.url_paths["{0}/moto-api/deployer/ecr$"] = _control_ecr
+
+
 def install() -> None:
     """Applies every patch of this module to the moto imported in this process (once)."""
     global _INSTALLED
@@ -853,3 +928,4 @@ def install() -> None:
 
     StepFunctionResponse.redrive_execution = _sfn_redrive_execution  # 11.
     _install_escaped_input_transformer()  # 12.
+    _install_images()  # 13., 14.

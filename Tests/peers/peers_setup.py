@@ -183,6 +183,7 @@ DEPLOYER_ACTIONS = [
     "events:*",
     "sns:*",
     "sqs:*",
+    "ecr:*",
     # pipelines: their Step Functions state machines
     "states:*",
 ]

@@ -670,3 +670,41 @@ def test_events_input_transformer_escapes_string_values(aws):
     assert answer["FailedEntryCount"] == 0
     messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", [])
     assert [json.loads(m["Body"]) for m in messages] == [f"ended: {cause}."]
+
+
+def test_emr_serverless_image_configuration_is_kept_and_removed(aws):
+    """13: UpdateApplication's imageConfiguration is answered by GetApplication; an empty one
+    removes it; a started application is still refused."""
+    es = aws("emr-serverless")
+    app = es.create_application(name="images", releaseLabel="emr-7.2.0", type="SPARK")["applicationId"]
+    es.stop_application(applicationId=app)
+    uri = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/jobs@sha256:" + "b" * 64
+    es.update_application(applicationId=app, imageConfiguration={"imageUri": uri})
+    assert es.get_application(applicationId=app)["application"]["imageConfiguration"] == {"imageUri": uri, "resolvedImageDigest": "sha256:" + "b" * 64}
+    tagged = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/jobs:v1"
+    es.update_application(applicationId=app, imageConfiguration={"imageUri": tagged})
+    assert es.get_application(applicationId=app)["application"]["imageConfiguration"] == {"imageUri": tagged}
+    es.update_application(applicationId=app, imageConfiguration={})
+    assert "imageConfiguration" not in es.get_application(applicationId=app)["application"]
+    es.start_application(applicationId=app)
+    with pytest.raises(ClientError) as refused:
+        es.update_application(applicationId=app, imageConfiguration={"imageUri": uri})
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+
+
+def test_ecr_proxy_endpoint_names_the_stand_in_registry(aws, endpoint):
+    """14: GetAuthorizationToken's proxyEndpoint is moto's until the control names a stand-in;
+    the token is base64 of AWS:ACCOUNT-auth-token either way."""
+    import base64
+
+    ecr = aws("ecr")
+    data = ecr.get_authorization_token()["authorizationData"][0]
+    assert data["proxyEndpoint"] == f"https://{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
+    assert base64.b64decode(data["authorizationToken"]).decode() == f"AWS:{ACCOUNT}-auth-token"
+    assert _control(endpoint, "/moto-api/deployer/ecr", {"proxyEndpoint": "http://example.com"})[0] == 400
+    try:
+        assert _control(endpoint, "/moto-api/deployer/ecr", {"proxyEndpoint": "http://127.0.0.1:5999"}) == (200, {"proxyEndpoint": "http://127.0.0.1:5999"})
+        assert ecr.get_authorization_token()["authorizationData"][0]["proxyEndpoint"] == "http://127.0.0.1:5999"
+    finally:
+        _control(endpoint, "/moto-api/deployer/ecr", {"proxyEndpoint": None})
+    assert ecr.get_authorization_token()["authorizationData"][0]["proxyEndpoint"].startswith("https://")

@@ -54,6 +54,9 @@ public struct ServiceInfo: Sendable, Equatable {
     /// CloudWatch Logs (JSON 1.1).
     public static let logs = ServiceInfo(
         endpointPrefix: "logs", signingName: "logs", wireProtocol: .json, environmentId: "CLOUDWATCH_LOGS", targetPrefix: "Logs_20140328")
+    /// Amazon ECR's API (JSON 1.1): `api.ecr.REGION.amazonaws.com`, signed as `ecr`.
+    public static let ecr = ServiceInfo(
+        endpointPrefix: "api.ecr", signingName: "ecr", wireProtocol: .json, environmentId: "ECR", targetPrefix: "AmazonEC2ContainerRegistry_V20150921")
 }
 
 /// How S3 buckets are addressed.

@@ -22,6 +22,26 @@ public struct EMRServerlessClient: Sendable {
         }
     }
 
+    /// Sets the application's image (UpdateApplication's `imageConfiguration`); `nil` removes it,
+    /// so the application runs its release's own image again. The application must be CREATED
+    /// or STOPPED.
+    public func setImage(applicationId: String, imageUri: String?) async throws {
+        struct ImageInput: Encodable { var imageUri: String? }
+        struct Input: Encodable {
+            var clientToken: String
+            var imageConfiguration: ImageInput
+        }
+        let _: AWSJSON.Empty = try await client.restJSONCall(
+            .emrServerless, operation: "UpdateApplication", method: "PATCH", path: "/applications/\(Self.segment(applicationId))",
+            body: Input(clientToken: UUID().uuidString.lowercased(), imageConfiguration: ImageInput(imageUri: imageUri)))
+    }
+
+    /// Asks the application to stop (StopApplication): it goes STOPPING, then STOPPED.
+    public func stopApplication(id: String) async throws {
+        let _: AWSJSON.Empty = try await client.restJSONCall(
+            .emrServerless, operation: "StopApplication", method: "POST", path: "/applications/\(Self.segment(id))/stop")
+    }
+
     /// Starts a run from a complete StartJobRun `input`; returns its `jobRunId`.
     public func startJobRun(applicationId: String, input: JSONValue) async throws -> String {
         let output: JSONValue = try await client.restJSONCall(
@@ -40,11 +60,13 @@ public struct EMRServerlessClient: Sendable {
         return output.jobRun
     }
 
-    /// One page of the application's runs (ListJobRuns' summaries), at most `maxResults`.
-    public func listJobRuns(applicationId: String, maxResults: Int) async throws -> [JobRun] {
+    /// One page of the application's runs (ListJobRuns' summaries), at most `maxResults`, only
+    /// those in `states` when given.
+    public func listJobRuns(applicationId: String, maxResults: Int, states: [String] = []) async throws -> [JobRun] {
         let output: ListJobRunsResponse = try await client.restJSONCall(
             .emrServerless, operation: "ListJobRuns", method: "GET",
-            path: "/applications/\(Self.segment(applicationId))/jobruns", query: [.init("maxResults", String(maxResults))])
+            path: "/applications/\(Self.segment(applicationId))/jobruns",
+            query: [.init("maxResults", String(maxResults))] + states.map { .init("states", $0) })
         return output.jobRuns ?? []
     }
 
@@ -79,6 +101,16 @@ extension EMRServerlessClient {
         public var releaseLabel: String?
         /// `maximumCapacity`: the most the application may use at once.
         public var maximumCapacity: Capacity?
+        /// `imageConfiguration`: the custom image its runs start in, if any.
+        public var imageConfiguration: ImageConfiguration?
+    }
+
+    /// `imageConfiguration`: the image an application's runs start in.
+    public struct ImageConfiguration: Decodable, Sendable, Equatable {
+        /// `imageUri`: `ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPOSITORY` with `:TAG` or `@sha256:…`.
+        public var imageUri: String
+        /// `resolvedImageDigest`: the digest AWS resolved it to (once the application started).
+        public var resolvedImageDigest: String?
     }
 
     /// `maximumCapacity`: quantities as AWS writes them (`400 vCPU`, `3000 GB`).

@@ -55,13 +55,13 @@ extension Deployer {
 
     func apply(desired: Desired, saved: Plan?, options: ApplyOptions) async throws -> ApplyResult {
         try await context.verifyAccount()
-        var (plan, artifacts, bundles) = try await plan(desired: desired, buildRoot: options.buildDirectory, select: options.select)
+        var (plan, artifacts, bundles, image) = try await plan(desired: desired, buildRoot: options.buildDirectory, select: options.select)
         if let saved {
             guard saved.project == plan.project, saved.target == plan.target else {
                 throw DeployError("the saved plan is for \(saved.project)/\(saved.target), not \(plan.project)/\(plan.target)")
             }
             guard saved.liveFingerprint == plan.liveFingerprint, saved.jobs.map(\.desired) == plan.jobs.map(\.desired),
-                (saved.pipelines ?? []).map(\.desired) == (plan.pipelines ?? []).map(\.desired)
+                (saved.pipelines ?? []).map(\.desired) == (plan.pipelines ?? []).map(\.desired), saved.image?.tag == plan.image?.tag
             else {
                 throw DeployError("the live state or the sources changed since the plan was saved: run 'deployer plan -t \(target.name)' again")
             }
@@ -100,6 +100,7 @@ extension Deployer {
             plan.lock = nil
             artifacts = recheck.artifacts.isEmpty ? artifacts : recheck.artifacts
             bundles = recheck.bundles.isEmpty ? bundles : recheck.bundles
+            image = recheck.image ?? image
             // Uploads an interrupted apply left behind (older than any live lease) are aborted.
             await abortLeftoverUploads(olderThan: options.lockTTL)
             // Dependencies first: a job's artifact never lands without what it imports.
@@ -117,6 +118,8 @@ extension Deployer {
                 try await upload(artifact, options: options, keeper: keeper, progress: progress)
                 progress.note("uploaded artifact \(job.job) \(job.artifact.prefix(12))")
             }
+            // Before the jobs: their templates name packages the new image holds.
+            try await applyImage(&plan, image: image, options: options, keeper: keeper, progress: progress)
             try await deletePipelines(plan, keeper: keeper, progress: progress)
             for job in plan.jobs where job.action == .delete {
                 try await keeper.check()

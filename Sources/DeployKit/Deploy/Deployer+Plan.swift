@@ -14,7 +14,7 @@ extension Deployer {
     }
 
     func plan(desired: Desired, buildRoot: String? = nil, select: [String]? = nil, verifyStored: Bool = false) async throws
-        -> (plan: Plan, artifacts: [String: Artifact], bundles: [String: DependencyBundle])
+        -> (plan: Plan, artifacts: [String: Artifact], bundles: [String: DependencyBundle], image: RuntimeImage?)
     {
         try await context.engine.preflight()
         let automation = self.automation
@@ -150,18 +150,28 @@ extension Deployer {
         var rollbackOf: String?
         if case .record(let record) = desired { rollbackOf = record.id }
         let pipelines = try await planPipelines(desired: desired, jobs: jobs, latest: latest, selected: selection != nil)
+        let image = try await planImage(desired: desired, latest: latest, bundles: bundles, selected: selection != nil)
+        // The image deployer set is part of the record: one that differs makes the record behind.
+        let recordedImage = image.flatMap { $0.plan.action == .delete ? nil : $0.plan.desired }
+        let imageRecorded = (latest?.destroyed == true ? nil : latest?.image?.uri) == recordedImage
+        var fingerprint = Plan.fingerprint(jobs, pipelines: pipelines, latest: latest?.id)
+        if let image {
+            // Added only with an image, so plans saved without one still match.
+            fingerprint = PayloadHash.hex(Array((fingerprint + (image.plan.live ?? "-") + (image.plan.desired ?? image.plan.build ?? "-")).utf8))
+        }
         // Planned from what exists, not only from the record: when the jobs already match but the
         // record does not, an earlier apply stopped before recording, and this one records.
         let plan = Plan(
             project: manifest.project, target: target.name, engine: target.engine.rawValue, jobs: jobs, latestDeployment: latest?.id,
-            liveFingerprint: Plan.fingerprint(jobs, pipelines: pipelines, latest: latest?.id), rollbackOf: rollbackOf,
-            recordBehind: Plan.record(latest, matches: jobs, pipelines: pipelines, selected: selection != nil)
+            liveFingerprint: fingerprint, rollbackOf: rollbackOf,
+            recordBehind: Plan.record(latest, matches: jobs, pipelines: pipelines, selected: selection != nil) && imageRecorded
                 || jobs.contains(where: { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true })
-                || pipelines.contains(where: { $0.action != .unchanged }) ? nil : true,
+                || pipelines.contains(where: { $0.action != .unchanged }) || (image.map { $0.plan.action != .unchanged } ?? false) ? nil : true,
             selected: selection)
         var withLock = plan
         withLock.pipelines = pipelines.isEmpty ? nil : pipelines
+        withLock.image = image?.plan
         withLock.lock = try await lockState(latest: latest)
-        return (withLock, artifacts, bundles)
+        return (withLock, artifacts, bundles, image?.image)
     }
 }

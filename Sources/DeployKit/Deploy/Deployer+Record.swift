@@ -50,7 +50,8 @@ extension Deployer {
             gitCommit: Identity.gitCommit(directory: manifest.directory, environment: context.environment),
             artifacts: artifacts, jobNames: names, definitions: definitions, previous: plan.latestDeployment,
             rollbackOf: rollbackOf, destroyed: destroyed, protected: protected.isEmpty ? nil : protected, lock: lockId,
-            pipelines: pipelines.isEmpty ? nil : pipelines)
+            pipelines: pipelines.isEmpty ? nil : pipelines,
+            image: destroyed == true || plan.image?.action == .delete ? nil : plan.image?.desired.map { RecordedImage(uri: $0, tag: plan.image?.tag) })
         let bytes = Array(try JSONEncoder.pretty.encode(record))
         let key = context.layout.deploymentKey(record.id)
         do {

@@ -72,6 +72,8 @@ public struct Plan: Codable, Sendable, Equatable {
     public var lock: LockState?
     /// One entry per pipeline's state machine (Step Functions engines; removed ones as deletes).
     public var pipelines: [PipelinePlan]? = nil
+    /// The engine's runtime image (EMR Serverless `image:`), when it has one.
+    public var image: ImagePlan? = nil
 
     /// A plan from its parts.
     public init(
@@ -93,7 +95,10 @@ public struct Plan: Codable, Sendable, Equatable {
     public var hasDrift: Bool { jobs.contains { !($0.drift ?? []).isEmpty } || (pipelines ?? []).contains { !($0.drift ?? []).isEmpty } }
 
     var pipelinesChange: Bool { (pipelines ?? []).contains { $0.action != .unchanged } }
-    var jobsChange: Bool { jobs.contains { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true } || pipelinesChange }
+    var imageChange: Bool { image.map { $0.action != .unchanged } ?? false }
+    var jobsChange: Bool {
+        jobs.contains { $0.action != .unchanged || $0.uploadArtifact || $0.uploadDependencies == true } || pipelinesChange || imageChange
+    }
     /// Whether apply has anything to do: a job to create, update, delete or upload, a
     /// deployment record to catch up, or the lock of a finished apply to remove.
     public var hasChanges: Bool { jobsChange || recordBehind == true || lock?.finishedDeployment != nil }
@@ -122,9 +127,15 @@ public struct Plan: Codable, Sendable, Equatable {
                 " Pipelines: \(count(.create)) to create, \(count(.update)) to update\(driftedMachines > 0 ? " (\(driftedMachines) drifted)" : ""), "
                 + "\(count(.delete) > 0 ? "\(count(.delete)) to delete, " : "")\(count(.unchanged)) unchanged."
         }
+        var imagePart = ""
+        if let image, image.action != .unchanged {
+            imagePart =
+                image.action == .delete
+                ? " Image: back to the engine's own." : " Image: \(image.build != nil ? "1 to build and push, " : "")1 to set on \(image.application)."
+        }
         return
             "Plan: \(uploads) artifact\(uploads == 1 ? "" : "s") to upload, \(creates) to create, \(updates) to update\(drifted > 0 ? " (\(drifted) drifted)" : ""), "
-            + "\(deletes > 0 ? "\(deletes) to delete, " : "")\(unchanged) unchanged." + pipelinePart
+            + "\(deletes > 0 ? "\(deletes) to delete, " : "")\(unchanged) unchanged." + pipelinePart + imagePart
     }
 
     /// Terraform-style text.
@@ -162,6 +173,16 @@ public struct Plan: Codable, Sendable, Equatable {
             case .update:
                 lines.append("~ update \(label)")
                 lines += Self.changeLines(pipeline.changes, drift: pipeline.drift)
+            }
+        }
+        if let image {
+            if let build = image.build { lines.append("+ image \(build)  (build on \(image.base ?? "?"), push)") }
+            let now = image.live ?? "the engine's own image"
+            switch image.action {
+            case .unchanged: lines.append("= image of \(image.application): \(image.desired ?? now)")
+            case .delete: lines.append("- image of \(image.application): \(now) → the engine's own image  (image: removed from the target)")
+            case .create, .update:
+                lines.append("~ image of \(image.application): \(now) → \(image.desired ?? "the digest the push gives \(image.tag ?? "")")")
             }
         }
         if recordBehind == true {

@@ -197,6 +197,19 @@ public struct DependencyURLs: Sendable, Equatable {
     }
 }
 
+/// An engine whose runs may start in an image deployer builds and pushes (EMR Serverless'
+/// `image:`): the plan and apply steps in `Deployer+Image.swift` drive it.
+public protocol RuntimeImageDriver: EngineDriver {
+    /// What the image is set on, for plans (`application ID`).
+    var imageHolder: String { get }
+    /// The image the target asks for with `bundles` baked in; nil when it sets none.
+    func runtimeImage(bundles: [DependencyBundle]) async throws -> RuntimeImage?
+    /// The image runs start in now (`REPOSITORY@sha256:…`); nil: the engine's own.
+    func liveImage() async throws -> String?
+    /// Sets the image (nil: back to the engine's own), waiting where the engine must be idle.
+    func setImage(_ uri: String?, log: @escaping @Sendable (String) -> Void) async throws
+}
+
 /// One execution engine: how a job definition looks there, and how runs start and report.
 public protocol EngineDriver: Sendable {
     /// Checks the target's fixed infrastructure (application, cluster) exists.

@@ -47,8 +47,15 @@ public struct EMRServerlessEngine: EngineDriver {
     public func desiredDefinition(name: String, job: Job, artifact: ArtifactURLs, digest: String) -> JSONValue {
         let settings = target.settings.overlaid(with: job.engines[.emrServerless])
         let arguments = Self.argumentList(job.arguments.merging(settings.arguments) { $1 })
-        var parameters = "--py-files \(artifact.pyFiles)"
-        for setting in artifact.archiveSettings(driverEnvironment: "spark.emr-serverless.driverEnv") { parameters += " --conf " + setting }
+        // With an image, the packages are in it: on both PYTHONPATHs, nothing to download.
+        let inImage = configuration?.image != nil ? artifact.dependencies?.digest : nil
+        var parameters = "--py-files \(inImage == nil ? artifact.pyFiles : artifact.codeZip)"
+        if let inImage {
+            let path = RuntimeImage.packagesPath(inImage)
+            parameters += " --conf spark.executorEnv.PYTHONPATH=\(path) --conf spark.emr-serverless.driverEnv.PYTHONPATH=\(path)"
+        } else {
+            for setting in artifact.archiveSettings(driverEnvironment: "spark.emr-serverless.driverEnv") { parameters += " --conf " + setting }
+        }
         if let extra = settings.sparkSubmitParameters { parameters += " " + extra }
         var definition: [String: JSONValue] = [
             "applicationId": .string(applicationId),
@@ -63,7 +70,11 @@ public struct EMRServerlessEngine: EngineDriver {
             ]),
             "artifact": .string(digest),
         ]
-        if let dependencies = artifact.dependencies { definition["dependencies"] = .string(dependencies.digest) }
+        if let inImage {
+            definition["imageDependencies"] = .string(inImage)
+        } else if let dependencies = artifact.dependencies {
+            definition["dependencies"] = .string(dependencies.digest)
+        }
         if let timeout = settings.timeoutMinutes { definition["executionTimeoutMinutes"] = .number(Double(timeout)) }
         // EMR Serverless counts attempts, the first included.
         if let retries = settings.retries { definition["retryPolicy"] = .object(["maxAttempts": .number(Double(retries + 1))]) }
@@ -125,7 +136,7 @@ public struct EMRServerlessEngine: EngineDriver {
 
     /// Keys of the recorded template that are deployer's, not StartJobRun's: removed from
     /// every request (a run's and a schedule's).
-    static let recordOnlyKeys = ["artifact", "dependencies"]
+    static let recordOnlyKeys = ["artifact", "dependencies", "imageDependencies"]
 
     /// The tag that says where a run's own `--arg` pairs start in its `entryPointArguments`.
     static let argumentsFromTag = "deployer-arguments-from"

@@ -9,18 +9,37 @@ public struct EMRServerlessConfiguration: EngineConfiguration, Equatable, Decoda
     public var executionRoleArn: String?
     /// `log_uri`: where the engine writes run logs.
     public var logURI: String?
+    /// `image`: the application's runs start in an image deployer builds with the jobs'
+    /// dependencies baked in.
+    public var image: Image?
+
+    /// `emr_serverless.image`.
+    public struct Image: Equatable, Decodable, Sendable {
+        /// `repository`: the ECR repository (`ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME`).
+        public var repository: String
+        /// `base`: the image built on; default EMR's Spark image of the application's release.
+        public var base: String?
+
+        /// Settings for `repository`.
+        public init(repository: String, base: String? = nil) {
+            self.repository = repository
+            self.base = base
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case applicationId = "application_id"
         case executionRoleArn = "execution_role_arn"
         case logURI = "log_uri"
+        case image
     }
 
     /// Settings for application `applicationId`.
-    public init(applicationId: String, executionRoleArn: String? = nil, logURI: String? = nil) {
+    public init(applicationId: String, executionRoleArn: String? = nil, logURI: String? = nil, image: Image? = nil) {
         self.applicationId = applicationId
         self.executionRoleArn = executionRoleArn
         self.logURI = logURI
+        self.image = image
     }
 
     /// The EMR Serverless plug-in.
@@ -55,7 +74,7 @@ public struct EMRServerlessPlugin: EnginePlugin {
     /// `emr-serverless`.
     public var kind: EngineKind { .emrServerless }
 
-    /// `emr_serverless: {application_id, execution_role_arn, log_uri}`.
+    /// `emr_serverless: {application_id, execution_role_arn, log_uri, image: {repository, base}}`.
     public var targetFields: [String: Schema.Field] {
         [
             "emr_serverless": .init(
@@ -63,9 +82,19 @@ public struct EMRServerlessPlugin: EnginePlugin {
                     "application_id": .init(.string(), required: true),
                     "execution_role_arn": .init(.string(pattern: "^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", hint: "an IAM role ARN")),
                     "log_uri": .init(.string()),
+                    "image": .init(
+                        .object([
+                            "repository": .init(
+                                .string(pattern: Self.repositoryPattern, hint: "an ECR repository, ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME"),
+                                required: true),
+                            "base": .init(.string(pattern: SparkSubmitPlugin.imagePattern, hint: "an image reference, NAME[:TAG][@sha256:DIGEST]")),
+                        ])),
                 ]))
         ]
     }
+
+    /// An ECR repository as EMR Serverless' ImageUri pattern has it, without tag or digest.
+    static let repositoryPattern = "^[0-9]{12}\\.dkr\\.ecr\\.[a-z0-9-]+\\.[a-z0-9._-]+/((?:[a-z0-9]+(?:[-._][a-z0-9]+)*/)*[a-z0-9]+(?:[-._][a-z0-9]+)*)$"
 
     /// Requires the `emr_serverless` section; the execution role defaults to `role_arn`.
     public func configuration(from section: TargetSection) throws -> any EngineConfiguration {

@@ -13,19 +13,7 @@ struct LocalContainer {
     /// The tool and image for `image`; throws naming both tools when neither is on `PATH`.
     init(image: String, environment: [String: String]) throws {
         self.image = image
-        if let configured = environment["DEPLOYER_CONTAINER_TOOL"], !configured.isEmpty {
-            let path = configured.contains("/") ? configured : Subprocess.onPath(configured, environment)
-            guard let path, FileManager.default.isExecutableFile(atPath: path) else {
-                throw DeployError("DEPLOYER_CONTAINER_TOOL=\(configured) is not an executable: install podman or docker, or unset it")
-            }
-            tool = path
-            return
-        }
-        guard let found = Subprocess.onPath("podman", environment) ?? Subprocess.onPath("docker", environment) else {
-            throw DeployError(
-                "image \(image): neither podman nor docker is on PATH: install one (or set DEPLOYER_CONTAINER_TOOL), or remove the target's local.image")
-        }
-        tool = found
+        tool = try ContainerTool(environment: environment, purpose: "image \(image)", otherwise: "remove the target's local.image").path
     }
 
     var toolName: String { (tool as NSString).lastPathComponent }
