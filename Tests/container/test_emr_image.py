@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -349,3 +350,150 @@ def test_bad_input_is_one_line_each_and_changes_nothing(peers, registry, tmp_pat
     assert len(errors) == 1 and f"registry 127.0.0.1:{other.port} refused the login ECR's GetAuthorizationToken gave (HTTP 401" in errors[0], failed.stderr
     assert f"{ACCOUNT}-auth-token" not in failed.stderr + failed.stdout
     assert base64.b64encode(f"AWS:{ACCOUNT}-auth-token".encode()).decode() not in failed.stderr + failed.stdout
+
+
+# ---------------------------------------------------------------- faults
+
+PROXY = REPO / "Tests" / "faults" / "fault_proxy.py"
+
+
+class Proxy:
+    """fault_proxy.py in front of moto for one deployer run (its requests numbered from 1)."""
+
+    def __init__(self, folder: Path, upstream: str, pid_file: Path, **options):
+        folder.mkdir(parents=True, exist_ok=True)
+        port_file = folder / "port"
+        command = [sys.executable, str(PROXY), "--upstream", upstream, "--port-file", str(port_file), "--log", str(folder / "log.jsonl")]
+        for name, value in options.items():
+            command += [f"--{name.replace('_', '-')}", str(value)]
+        if "kill_at" in options:
+            command += ["--kill-pid-file", str(pid_file)]
+        self.log = folder / "log.jsonl"
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(folder / "err", "w"), start_new_session=True)
+        deadline = time.monotonic() + 20
+        while not port_file.exists() or not port_file.read_text().strip():
+            assert time.monotonic() < deadline and self.process.poll() is None, (folder / "err").read_text()
+            time.sleep(0.05)
+        self.endpoint = f"http://127.0.0.1:{port_file.read_text().strip()}"
+
+    def requests(self) -> list[dict]:
+        return [json.loads(line) for line in self.log.read_text().splitlines()] if self.log.exists() else []
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def _run_through(project: ImageProject, folder: Path, **options) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    """`apply` with its moto requests through a fault proxy (kill_at= kills it there)."""
+    pid_file = folder / "pid"
+    proxy = Proxy(folder, project.peers["DEPLOYER_IT_MOTO_ENDPOINT"], pid_file, **options)
+    try:
+        env = _env(project.peers, AWS_ENDPOINT_URL=proxy.endpoint)
+        process = subprocess.Popen(
+            [str(DEPLOYER), "apply", "-t", "prod", "--auto-approve"], cwd=project.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        pid_file.write_text(str(process.pid))
+        out, err = process.communicate(timeout=900)
+        return subprocess.CompletedProcess(process.args, process.returncode, out, err), proxy.requests()
+    finally:
+        proxy.close()
+
+
+def _auth_folders() -> list[str]:
+    root = Path(os.environ.get("TMPDIR", "/tmp")) / f"deployer-registry-auth-{os.getuid()}"
+    return sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+
+
+def _converged(project: ImageProject, application: str, expected_tag: str, registry: Registry, killed: str = "") -> list[str]:
+    """One fault-free apply (forcing open the lock a killed apply, whose stderr is `killed`,
+    held: a lease outlives a kill -9 until it expires), then the checks: the application has
+    the tag's digest, the next apply has nothing to do, no login file is left."""
+    problems = []
+    held = re.findall(r"locked prod \(lock ([0-9a-f-]+)\)", killed)
+    unlock = ["--force-unlock", held[-1]] if held and f"released lock {held[-1]}" not in killed else []
+    recovery = project.deployer("apply", "-t", "prod", *unlock)
+    if recovery.returncode != 0:
+        problems.append("recovery apply failed: " + recovery.stderr.strip().splitlines()[-1])
+        return problems
+    uri = _image_uri(project.peers, application)
+    if uri != f"{REPOSITORY}@{_skopeo_digest(registry, f'deployer-jobs:{expected_tag}')}":
+        problems.append(f"application image {uri}, not the tag's digest")
+    again = project.deployer("plan", "-t", "prod", "--detailed-exitcode")
+    if again.returncode != 0:
+        problems.append(f"plan after recovery exits {again.returncode}: {again.stdout.strip().splitlines()[-1:]}")
+    if _auth_folders():
+        problems.append(f"login folders left: {_auth_folders()}")
+    return problems
+
+
+def _fresh(peers: dict, tmp_path: Path, name: str) -> tuple[ImageProject, str, str]:
+    """A new application and bucket, and a base of its own (the same stand-in under another
+    name), so the image's content tag is new and the trial builds and pushes."""
+    application = _application(peers, name)
+    base = f"localhost/deployer-emr-standin:{name}"
+    podman("tag", STANDIN, base)
+    project = ImageProject(tmp_path / name, peers, application, name, base=base)
+    plan = project.deployer("plan", "-t", "prod")
+    assert plan.returncode == 0, shown(plan)
+    tag = plan.stdout.split(f"+ image {REPOSITORY}:", 1)[1].split()[0]
+    return project, application, tag
+
+
+def test_killed_at_every_step_of_an_image_apply_then_one_apply_converges(peers, registry, tmp_path):
+    """SIGKILL at each moto request of a first apply with an image (before it is forwarded and
+    after it was answered): the login, build, push, stop and image update all sit between them."""
+    project, application, tag = _fresh(peers, tmp_path, "kill-count")
+    clean, requests = _run_through(project, tmp_path / "count-proxy")
+    assert clean.returncode == 0, shown(clean)
+    steps = len(requests)
+    operations = [f"{r['method']} {r['path'].split('?')[0][-40:]}" for r in requests]
+    assert 8 <= steps <= 60, operations
+    print(f"clean apply: {steps} moto requests: " + ", ".join(operations), flush=True)
+    failures = []
+    for when in ("before", "after"):
+        for n in range(1, steps + 1):
+            trial, application, tag = _fresh(peers, tmp_path, f"k{when[0]}{n}")
+            run, seen = _run_through(trial, tmp_path / f"proxy-{when}-{n}", kill_at=n, kill_when=when)
+            problems = _converged(trial, application, tag, registry, killed=run.stderr)
+            at = next((r for r in seen if str(r.get("fault") or "").startswith("kill")), None)
+            where = f"{at['method']} {at['path'].split('?')[0][-40:]}" if at else "-"
+            if at is None:
+                failures.append(f"kill {when} {n}: the proxy killed nothing")
+            print(f"kill {when} {n}/{steps} at {where}: exit {run.returncode}; " + ("converged" if not problems else " | ".join(problems)), flush=True)
+            if problems:
+                failures.append(f"kill {when} {n} at {where}: " + " | ".join(problems))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("seed", (1, 2, 3))
+def test_random_faults_on_an_image_apply_then_one_apply_converges(peers, registry, tmp_path, seed):
+    """5xx, throttles, lost requests and answers, cut bodies at a 30% rate on every moto request."""
+    project, application, tag = _fresh(peers, tmp_path, f"faults{seed}")
+    run, seen = _run_through(project, tmp_path / "proxy", seed=seed, rate=0.3)
+    faults = [r["fault"] for r in seen if r.get("fault")]
+    print(f"seed {seed}: exit {run.returncode}, {len(faults)} faults in {len(seen)} requests", flush=True)
+    assert faults, "the proxy injected no fault"
+    if run.returncode != 0:
+        errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and "converges" in errors[0] or "resumes" in errors[0], run.stderr
+    assert f"{peers['DEPLOYER_IT_MOTO_SECRET_KEY']}" not in run.stdout + run.stderr
+    assert not _converged(project, application, tag, registry)
+
+
+def test_killed_during_the_push_leaves_no_login_and_the_next_apply_converges(peers, registry, tmp_path):
+    """kill -9 of deployer while podman pushes: its login folder outlives it until the next
+    apply sweeps it; that apply converges."""
+    project, application, tag = _fresh(peers, tmp_path, "kill-push")
+    process = subprocess.Popen(
+        [str(DEPLOYER), "apply", "-t", "prod", "--auto-approve"], cwd=project.root, env=_env(peers), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 600
+    while not any(name.startswith(f"{process.pid}-") for name in _auth_folders()):
+        assert process.poll() is None and time.monotonic() < deadline, "the apply ended before its push: " + process.stderr.read()
+        time.sleep(0.02)
+    process.kill()
+    _, err = process.communicate(timeout=30)
+    assert any(name.startswith(f"{process.pid}-") for name in _auth_folders())
+    assert _image_uri(peers, application) is None
+    assert not _converged(project, application, tag, registry, killed=err)

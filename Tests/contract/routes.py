@@ -35,6 +35,7 @@ SERVICES = {
     "sqs": "sqs",
     "states": "stepfunctions",
     "s3": "s3",
+    "ecr": "ecr",
 }
 # headers of HTTP and SigV4 themselves, never members of an operation
 TRANSPORT_HEADERS = {
