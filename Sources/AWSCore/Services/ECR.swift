@@ -22,6 +22,14 @@ public struct ECRClient: Sendable {
         /// When the token expires.
         public var expiresAt: Date?
 
+        /// A login from its parts.
+        public init(user: String, password: String, endpoint: URL, expiresAt: Date? = nil) {
+            self.user = user
+            self.password = password
+            self.endpoint = endpoint
+            self.expiresAt = expiresAt
+        }
+
         /// The user and endpoint only.
         public var description: String { "registry login \(user)@\(endpoint.absoluteString)" }
     }
