@@ -172,6 +172,17 @@ module "emr_serverless" {
   security_group_ids             = aws_security_group.emr_serverless[*].id
 }
 
+# The jobs' container image (opt-in): deployer builds and pushes it here and sets it on the EMR
+# Serverless application (REPO@sha256:DIGEST), which alone may pull it.
+module "job_image_repository" {
+  source = "../modules/ecr_repository"
+  count  = var.enable_job_image_repository ? 1 : 0
+
+  repository_name                 = "${local.name}-jobs"
+  kms_key_arn                     = aws_kms_key.platform.arn
+  emr_serverless_application_arns = [module.emr_serverless.application_arn]
+}
+
 module "aurora" {
   source = "../modules/aurora_mysql"
   count  = local.aurora_enabled ? 1 : 0
@@ -235,6 +246,7 @@ module "github_oidc" {
   artifact_kms_key_arn           = aws_kms_key.platform.arn
   glue_job_name_prefix           = local.glue_job_prefix
   emr_serverless_application_arn = module.emr_serverless.application_arn
+  job_image_repository_arn       = one(module.job_image_repository[*].repository_arn)
   emr_cluster_arn                = var.emr_cluster_arn
   glue_job_role_arn              = module.job_roles.glue_job_role_arn
   emr_serverless_job_role_arn    = module.job_roles.emr_serverless_job_role_arn

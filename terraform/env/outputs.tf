@@ -85,6 +85,11 @@ output "kms_key_arn" {
   value       = aws_kms_key.platform.arn
 }
 
+output "job_image_repository_url" {
+  description = "ECR repository deployer pushes the jobs' container image to (null when enable_job_image_repository is off)."
+  value       = one(module.job_image_repository[*].repository_url)
+}
+
 output "aurora_endpoint" {
   description = "Aurora writer endpoint (null when Aurora is disabled)."
   value       = one(module.aurora[*].endpoint)

@@ -20,3 +20,6 @@ aurora_instance_count              = 2
 aurora_backup_days                 = 35
 dms_max_capacity_units             = 8
 noncurrent_version_expiration_days = 90
+
+# The jobs run from deployer's container image on EMR Serverless: the ECR repository PROJECT-ENV-jobs.
+enable_job_image_repository = true

@@ -157,6 +157,12 @@ variable "enable_aurora" {
   default     = false
 }
 
+variable "enable_job_image_repository" {
+  description = "Create the ECR repository of the jobs' container image (PROJECT-ENV-jobs), which deployer pushes to and sets on the EMR Serverless application; the deploy role gets push and UpdateApplication."
+  type        = bool
+  default     = false
+}
+
 variable "aurora_allowed_security_groups" {
   description = "Extra named security groups admitted to Aurora (description => sg id), e.g. an application tier."
   type        = map(string)

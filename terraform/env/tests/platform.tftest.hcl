@@ -113,6 +113,11 @@ run "minimal_platform" {
   }
 
   assert {
+    condition     = length(module.job_image_repository) == 0 && output.job_image_repository_url == null
+    error_message = "The job image repository is opt-in (enable_job_image_repository); its output is null when it is off."
+  }
+
+  assert {
     condition     = length(aws_security_group.emr_serverless) == 0
     error_message = "EMR Serverless workers get no security group outside the VPC."
   }
@@ -217,6 +222,83 @@ run "grants_are_this_environments" {
       "arn:aws:s3:::deployer-dev-123456789012-artifacts/deployer/dependencies/*",
     ])
     error_message = "The job roles read the artifacts and dependency bundles, not the deployment records or locks."
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(module.github_oidc.policy_json).Statement : s
+      if anytrue([for a in flatten([s.Action]) : startswith(a, "ecr:") || contains(["emr-serverless:UpdateApplication", "emr-serverless:StopApplication"], a)])
+    ]) == 0
+    error_message = "Without the job image repository the deploy role has no ECR access and may not update the application."
+  }
+}
+
+run "with_job_image_repository" {
+  command = plan
+
+  variables {
+    enable_job_image_repository = true
+  }
+
+  # As in grants_are_this_environments: the deploy role's policy must be known at plan.
+  override_resource {
+    target          = module.job_roles.aws_iam_role.glue
+    override_during = plan
+    values          = { arn = "arn:aws:iam::123456789012:role/deployer-dev-glue-job", name = "deployer-dev-glue-job" }
+  }
+
+  override_resource {
+    target          = module.job_roles.aws_iam_role.emr_serverless
+    override_during = plan
+    values          = { arn = "arn:aws:iam::123456789012:role/deployer-dev-emr-serverless-job", name = "deployer-dev-emr-serverless-job" }
+  }
+
+  override_resource {
+    target          = module.job_schedules.aws_iam_role.scheduler
+    override_during = plan
+    values          = { arn = "arn:aws:iam::123456789012:role/deployer-dev-scheduler", name = "deployer-dev-scheduler" }
+  }
+
+  override_resource {
+    target          = module.pipeline_role.aws_iam_role.pipeline
+    override_during = plan
+    values          = { arn = "arn:aws:iam::123456789012:role/deployer-dev-pipeline", name = "deployer-dev-pipeline" }
+  }
+
+  # The repository's ARN and URL are computed; pin them so the deploy role's policy and the output are known at plan.
+  override_resource {
+    target          = module.job_image_repository[0].aws_ecr_repository.this
+    override_during = plan
+    values = {
+      arn            = "arn:aws:ecr:eu-west-1:123456789012:repository/deployer-dev-jobs"
+      repository_url = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/deployer-dev-jobs"
+    }
+  }
+
+  assert {
+    condition     = module.job_image_repository[0].repository_name == "deployer-dev-jobs" && output.job_image_repository_url == "123456789012.dkr.ecr.eu-west-1.amazonaws.com/deployer-dev-jobs"
+    error_message = "The repository is PROJECT-ENV-jobs and job_image_repository_url is its URL."
+  }
+
+  assert {
+    condition     = module.job_image_repository[0].repository_arn == "arn:aws:ecr:eu-west-1:123456789012:repository/deployer-dev-jobs"
+    error_message = "The module passes the repository through."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(module.github_oidc.policy_json).Statement : flatten([s.Resource])
+      if anytrue([for a in flatten([s.Action]) : startswith(a, "ecr:") && a != "ecr:GetAuthorizationToken"])
+    ])) == toset(["arn:aws:ecr:eu-west-1:123456789012:repository/deployer-dev-jobs"])
+    error_message = "The deploy role pushes to this environment's job image repository only."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(module.github_oidc.policy_json).Statement : s.Resource
+      if contains(flatten([s.Action]), "emr-serverless:UpdateApplication")
+    ]) == "arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00abc"
+    error_message = "The deploy role may update (and stop) this environment's EMR Serverless application only."
   }
 }
 

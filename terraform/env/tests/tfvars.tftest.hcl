@@ -36,4 +36,11 @@ run "environment_settings" {
     condition     = output.aurora_endpoint == null && output.cdc_s3_uri == null && output.ec2_runner_instance_id == null
     error_message = "Aurora, DMS and the EC2 runner stay opt-in: a site var-file turns them on, not ENV.tfvars."
   }
+
+  assert {
+    condition = (var.environment == "prod"
+      ? length(module.job_image_repository) == 1
+    : length(module.job_image_repository) == 0 && output.job_image_repository_url == null)
+    error_message = "Only prod has the job image repository (enable_job_image_repository in prod.tfvars)."
+  }
 }

@@ -29,6 +29,11 @@ resource "aws_emrserverless_application" "this" {
   }
 
   lifecycle {
+    # deployer owns the application's custom image: `deployer apply` pushes the jobs' image to ECR
+    # and sets imageConfiguration.imageUri (REPO@sha256:DIGEST) with UpdateApplication. Terraform
+    # declares no image, so without this every plan would remove deployer's image again.
+    ignore_changes = [image_configuration]
+
     precondition {
       condition     = length(var.subnet_ids) == 0 || length(var.security_group_ids) > 0
       error_message = "security_group_ids is required when subnet_ids is set."

@@ -139,6 +139,36 @@ locals {
     Resource = [var.emr_serverless_application_arn, "${var.emr_serverless_application_arn}/jobruns/*"]
   }]
 
+  # The jobs' container image: deployer logs in to ECR, pushes the image to this repository only and
+  # points the EMR Serverless application at it (REPO@sha256:DIGEST).
+  job_image_statements = concat(
+    var.job_image_repository_arn == null ? [] : [{
+      # ecr:GetAuthorizationToken (the registry login) supports no resource-level permissions:
+      # AWS only accepts Resource "*" for it. It grants nothing on any repository by itself.
+      Sid      = "JobImageRegistryLogin"
+      Effect   = "Allow"
+      Action   = "ecr:GetAuthorizationToken"
+      Resource = "*"
+    }],
+    var.job_image_repository_arn == null ? [] : [{
+      Sid    = "JobImagePush"
+      Effect = "Allow"
+      Action = [
+        "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
+        "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages",
+      ]
+      Resource = var.job_image_repository_arn
+    }],
+    # UpdateApplication sets imageConfiguration; EMR Serverless only updates a CREATED or STOPPED
+    # application, hence StopApplication. The application itself, not its job runs.
+    var.job_image_repository_arn == null || var.emr_serverless_application_arn == null ? [] : [{
+      Sid      = "EmrServerlessJobImage"
+      Effect   = "Allow"
+      Action   = ["emr-serverless:UpdateApplication", "emr-serverless:StopApplication"]
+      Resource = var.emr_serverless_application_arn
+    }],
+  )
+
   emr_cluster_statements = var.emr_cluster_arn == null ? [] : [{
     Sid    = "EmrClusterSteps"
     Effect = "Allow"
@@ -256,7 +286,7 @@ locals {
     Version = "2012-10-17"
     Statement = concat(
       local.s3_statements, local.kms_statements, local.glue_statements, local.emr_serverless_statements,
-      local.emr_cluster_statements, local.logs_statements, local.misc_statements, local.passrole_statements,
+      local.job_image_statements, local.emr_cluster_statements, local.logs_statements, local.misc_statements, local.passrole_statements,
       local.schedule_statements, local.schedule_passrole_statements, local.alert_statements, local.pipeline_statements,
     )
   }

@@ -119,6 +119,17 @@ variable "emr_serverless_application_arn" {
   default     = null
 }
 
+variable "job_image_repository_arn" {
+  description = "The ECR repository of the jobs' container image (module ecr_repository): deployer may push to it and, with emr_serverless_application_arn, set the image on the application (UpdateApplication, StopApplication). Null grants no ECR access."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.job_image_repository_arn == null || can(regex("^arn:aws[a-z-]*:ecr:[a-z0-9-]+:[0-9]{12}:repository/[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$", var.job_image_repository_arn))
+    error_message = "job_image_repository_arn must be an ECR repository ARN (arn:aws:ecr:REGION:ACCOUNT:repository/NAME, no wildcards) or null."
+  }
+}
+
 variable "emr_cluster_arn" {
   description = "ARN of an EMR on EC2 cluster deployer adds steps to; null grants no EMR cluster access."
   type        = string

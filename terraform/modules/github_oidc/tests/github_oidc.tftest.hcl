@@ -192,6 +192,97 @@ run "deploy_permissions_are_scoped" {
     condition     = length([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if s.Sid == "EmrClusterSteps"]) == 0
     error_message = "No EMR cluster access without a cluster ARN."
   }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if anytrue([for a in flatten([s.Action]) : startswith(a, "ecr:") || contains(["emr-serverless:UpdateApplication", "emr-serverless:StopApplication"], a)])
+    ]) == 0
+    error_message = "Without job_image_repository_arn: no ECR access and no UpdateApplication/StopApplication."
+  }
+}
+
+run "job_image_push_and_application_update" {
+  command = plan
+
+  variables {
+    job_image_repository_arn = "arn:aws:ecr:eu-west-1:123456789012:repository/deployer-dev-jobs"
+  }
+
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement :
+      s.Resource == "*" ? contains(["sts:GetCallerIdentity", "ecr:GetAuthorizationToken"], s.Action) : true
+    ])
+    error_message = "Only sts:GetCallerIdentity and ecr:GetAuthorizationToken (no resource-level permissions) may use Resource \"*\"."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if contains(flatten([s.Action]), "ecr:GetAuthorizationToken")
+    ]) == { Sid = "JobImageRegistryLogin", Effect = "Allow", Action = "ecr:GetAuthorizationToken", Resource = "*" }
+    error_message = "The registry login is its own statement with ecr:GetAuthorizationToken alone."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if s.Sid == "JobImagePush"
+      ]) == {
+      Sid    = "JobImagePush"
+      Effect = "Allow"
+      Action = [
+        "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart", "ecr:CompleteLayerUpload",
+        "ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:DescribeImages",
+      ]
+      Resource = "arn:aws:ecr:eu-west-1:123456789012:repository/deployer-dev-jobs"
+    }
+    error_message = "Push and read the image on the job image repository only."
+  }
+
+  assert {
+    condition = toset(flatten([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : flatten([s.Resource])
+      if anytrue([for a in flatten([s.Action]) : startswith(a, "ecr:") && a != "ecr:GetAuthorizationToken"])
+    ])) == toset(["arn:aws:ecr:eu-west-1:123456789012:repository/deployer-dev-jobs"])
+    error_message = "Every ECR action but the login is limited to the job image repository."
+  }
+
+  assert {
+    condition = one([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if anytrue([for a in flatten([s.Action]) : contains(["emr-serverless:UpdateApplication", "emr-serverless:StopApplication"], a)])
+      ]) == {
+      Sid      = "EmrServerlessJobImage"
+      Effect   = "Allow"
+      Action   = ["emr-serverless:UpdateApplication", "emr-serverless:StopApplication"]
+      Resource = "arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00abc"
+    }
+    error_message = "UpdateApplication and StopApplication on the application only (not its job runs, not other applications)."
+  }
+}
+
+run "job_image_without_emr_serverless_only_pushes" {
+  command = plan
+
+  variables {
+    job_image_repository_arn       = "arn:aws:ecr:eu-west-1:123456789012:repository/deployer-dev-jobs"
+    emr_serverless_application_arn = null
+    emr_serverless_job_role_arn    = null
+  }
+
+  assert {
+    condition     = length([for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s if contains(["JobImageRegistryLogin", "JobImagePush"], s.Sid)]) == 2
+    error_message = "The repository alone grants the login and the push."
+  }
+
+  assert {
+    condition = length([
+      for s in jsondecode(aws_iam_role_policy.deploy.policy).Statement : s
+      if anytrue([for a in flatten([s.Action]) : startswith(a, "emr-serverless:")])
+    ]) == 0
+    error_message = "Without an EMR Serverless application: no UpdateApplication/StopApplication (and no EMR Serverless access at all)."
+  }
 }
 
 run "glue_only_passes_only_the_glue_role" {
@@ -231,6 +322,16 @@ run "rejects_wildcard_job_role" {
   }
 
   expect_failures = [var.glue_job_role_arn]
+}
+
+run "rejects_wildcard_job_image_repository" {
+  command = plan
+
+  variables {
+    job_image_repository_arn = "arn:aws:ecr:eu-west-1:123456789012:repository/*"
+  }
+
+  expect_failures = [var.job_image_repository_arn]
 }
 
 run "rejects_wildcard_repository" {
