@@ -66,6 +66,7 @@ NAMES = {
     "var.glue_job_name_prefix": "deployer-ENV-",
     "var.emr_serverless_application_arn": "APPLICATION",
     "var.emr_cluster_arn": "CLUSTER",
+    "var.job_image_repository_arn": "JOB_IMAGE_REPOSITORY",
     "var.artifact_kms_key_arn": "KMS_KEY",
     "var.kms_key_arns": "KMS_KEY",
     "var.job_role_arns": "JOB_ROLES",

@@ -308,7 +308,7 @@ resource "aws_iam_role" "emr_serverless" {{
 """)
         # Every service the modules use points at moto; any other would go through the proxy
         # below, which refuses, so nothing leaves 127.0.0.1.
-        services = ["iam", "sts", "s3", "kms", "glue", "emrserverless", "emr", "sns", "sqs", "scheduler", "events", "logs", "cloudwatch"]
+        services = ["iam", "sts", "s3", "kms", "glue", "emrserverless", "emr", "ecr", "sns", "sqs", "scheduler", "events", "logs", "cloudwatch"]
         endpoints = "\n".join(f'    {s} = "{self.endpoint}"' for s in services)
         (tree / "env/e2e_override.tf").write_text(f"""terraform {{
   backend "local" {{}}
