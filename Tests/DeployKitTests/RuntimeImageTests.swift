@@ -229,6 +229,13 @@ final class RuntimeImageTests: XCTestCase {
         XCTAssertTrue(plan.render().contains("- image of application 00app: \(Self.repository)@sha256:new → the engine's own image"), plan.render())
     }
 
+    func testAccessDeniedOnTheImageNamesTheStatementsThatGrantIt() {
+        XCTAssertTrue(AccessAdvice.grantedBy(action: "ecr:PutImage").contains("JobImagePush"))
+        XCTAssertTrue(AccessAdvice.grantedBy(action: "ecr:GetAuthorizationToken").contains("JobImageRegistryLogin"))
+        XCTAssertTrue(AccessAdvice.grantedBy(action: "emr-serverless:UpdateApplication").contains("EmrServerlessJobImage"))
+        XCTAssertTrue(AccessAdvice.grantedBy(action: "emr-serverless:StartJobRun").contains("EmrServerlessRuns"))
+    }
+
     func testTheManifestRefusesARepositoryEMRServerlessWouldNot() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("image-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory + "/jobs/tiny", withIntermediateDirectories: true)

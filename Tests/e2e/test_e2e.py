@@ -160,7 +160,15 @@ def test_the_roles_table_in_the_docs_is_what_terraform_applied(sys_):
     spec.loader.exec_module(check_roles)
     documented = {p: {st["sid"]: sorted(st["actions"]) for st in v["statements"]} for p, v in check_roles.as_json().items()}
     # only with emr_cluster_arn, not set here; the job image ones only with enable_job_image_repository (prod)
-    optional = {"EmrClusterSteps", "ReadEmrClusterSteps", "RunEmrClusterSteps", "EmrClusterSyncRule", "JobImageRegistryLogin", "JobImagePush", "EmrServerlessJobImage"}
+    optional = {
+        "EmrClusterSteps",
+        "ReadEmrClusterSteps",
+        "RunEmrClusterSteps",
+        "EmrClusterSyncRule",
+        "JobImageRegistryLogin",
+        "JobImagePush",
+        "EmrServerlessJobImage",
+    }
     iam = sys_.boto("iam")
 
     def inline(role: str, name: str) -> list:

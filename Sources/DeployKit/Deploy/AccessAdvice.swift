@@ -55,6 +55,12 @@ public enum AccessAdvice {
                 "iam:PassRole is granted only for each job role of terraform/modules/job_roles to its own service (github_oidc statements PassGlueJobRole: the Glue job role to glue.amazonaws.com; PassEmrServerlessJobRole: the EMR Serverless job role to emr-serverless.amazonaws.com) and for the scheduler role of terraform/modules/job_schedules (PassSchedulerRole): use the role Terraform made for this target's engine (role_arn, execution_role_arn, schedule_role_arn from ${tf.…})"
         case "iam":
             return "terraform/modules/github_oidc grants the deploy role no other IAM action than iam:PassRole of the job and scheduler roles"
+        case "ecr":
+            return
+                "terraform/modules/github_oidc grants the deploy role the registry login and the push actions on the jobs' image repository only when enable_job_image_repository is on (statements JobImageRegistryLogin, JobImagePush)"
+        case "emr-serverless" where action.hasSuffix(":UpdateApplication") || action.hasSuffix(":StopApplication"):
+            return
+                "terraform/modules/github_oidc grants the deploy role UpdateApplication and StopApplication on the application only with the jobs' image repository (statement EmrServerlessJobImage, enable_job_image_repository)"
         case "glue", "emr-serverless", "elasticmapreduce", "logs":
             return
                 "terraform/modules/github_oidc grants the deploy role these on this project's jobs only (GlueJobsUnderPrefix, EmrServerlessRuns, EmrClusterSteps, ReadGlueJobLogs); a read-only on-call role may not change them"

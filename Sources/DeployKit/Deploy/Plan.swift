@@ -151,6 +151,8 @@ public struct Plan: Codable, Sendable, Equatable {
             if let dependencies = job.dependencies {
                 let bundle = String(dependencies.prefix(12))
                 lines.append(job.uploadDependencies == true ? "+ dependencies \(job.job) \(bundle)  (upload)" : "= dependencies \(job.job) \(bundle)")
+            } else if let inImage = job.desired["imageDependencies"]?.stringValue {
+                lines.append("= dependencies \(job.job) \(inImage.prefix(12))  (in the image)")
             }
             switch job.action {
             case .create:
