@@ -50,4 +50,20 @@ final class EndpointTests: XCTestCase {
         XCTAssertTrue(HostInference.infer("sts.amazonaws.com") == ("sts", "us-east-1"))
         XCTAssertTrue(HostInference.infer("example.com") == (nil, nil))
     }
+
+    /// Messages name what a request was about from the service's description, not from names
+    /// the generic client knows.
+    func testTheResourceARequestNamesComesFromItsServiceDescription() {
+        let glue = HTTPRequest(method: "POST", host: "glue.us-east-1.amazonaws.com", body: .bytes(Array(#"{"JobName":"carsales-dev-sales_etl"}"#.utf8)))
+        XCTAssertEqual(AWSClient.resource(of: glue, service: .glue), "glue job carsales-dev-sales_etl")
+        let emr = HTTPRequest(method: "POST", host: "h", body: .bytes(Array(#"{"ClusterId":"j-1"}"#.utf8)))
+        XCTAssertEqual(AWSClient.resource(of: emr, service: .emr), "emr cluster j-1")
+        XCTAssertNil(AWSClient.resource(of: emr, service: .glue), "a member of another service names nothing")
+        let run = HTTPRequest(method: "POST", host: "h", path: "/applications/00app/jobruns", body: .bytes(Array(#"{"name":"x"}"#.utf8)))
+        XCTAssertEqual(AWSClient.resource(of: run, service: .emrServerless), "emr-serverless application 00app")
+        XCTAssertNil(AWSClient.resource(of: HTTPRequest(method: "GET", host: "h", path: "/applications"), service: .emrServerless))
+        let logs = HTTPRequest(method: "POST", host: "h", body: .bytes(Array(#"{"logGroupName":"/aws-glue/jobs/output"}"#.utf8)))
+        XCTAssertEqual(AWSClient.resource(of: logs, service: .logs), "log group /aws-glue/jobs/output")
+        XCTAssertNil(AWSClient.resource(of: logs, service: .s3))
+    }
 }

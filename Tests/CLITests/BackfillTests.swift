@@ -86,6 +86,50 @@ final class BackfillTests: XCTestCase {
         XCTAssertEqual(trail().count, 12, "--plan starts nothing")
     }
 
+    func testAPipelineRunsOncePerDateEveryStepWithItsDateAndARerunDoesOnlyWhatIsLeft() throws {
+        try """
+        project: fill
+        targets:
+          local: {engine: local, artifacts: {path: state}}
+        jobs:
+          daily: {source: daily}
+        pipelines:
+          chain:
+            arguments: {as_of: "2000-01-01"}
+            steps:
+              - {name: first, job: daily}
+              - {name: second, job: daily, needs: [first]}
+        """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
+        XCTAssertEqual(try deployer(["apply", "--auto-approve"]).status, 0)
+        try "2024-03-02\n".write(toFile: work + "/fail.txt", atomically: true, encoding: .utf8)
+        let first = try deployer(["backfill", "chain", "--from", "2024-03-01", "--to", "2024-03-03", "--concurrency", "2"])
+        XCTAssertEqual(first.status, 1, first.all)
+        XCTAssertTrue(
+            first.stdout.contains("backfill pipeline chain on local: 3 dates (2024-03-01 to 2024-03-03, every day), 0 done already, 3 to run, 2 at a time"),
+            first.stdout)
+        let ends = { self.trail().filter { $0.hasPrefix("end ") } }
+        // Both steps of the good dates ran with the date, not the pipeline's own as_of; the bad
+        // date's first step failed, so its second did not start.
+        XCTAssertEqual(ends().filter { $0 == "end 2024-03-01" }.count, 2, "\(ends())")
+        XCTAssertEqual(ends().filter { $0 == "end 2024-03-03" }.count, 2, "\(ends())")
+        XCTAssertEqual(ends().filter { $0 == "end 2024-03-02" }.count, 1, "\(ends())")
+        XCTAssertFalse(trail().contains("start 2000-01-01"))
+        XCTAssertTrue(first.stdout.contains("2024-03-01: started pipeline chain run bf-chain-20240301"), first.stdout)
+        let table = first.stdout.components(separatedBy: "\n").filter { $0.range(of: "^2024-03-0[1-3]  ", options: .regularExpression) != nil }
+        XCTAssertEqual(table.count, 3, first.stdout)
+        XCTAssertTrue(table[0].contains("bf-chain-20240301") && table[0].contains("  succeeded  "), table[0])
+        XCTAssertTrue(table[1].contains("  failed  "), table[1])
+
+        try FileManager.default.removeItem(atPath: work + "/fail.txt")
+        let second = try deployer(["backfill", "chain", "--from", "2024-03-01", "--to", "2024-03-03", "--concurrency", "2"])
+        XCTAssertEqual(second.status, 0, second.all)
+        XCTAssertTrue(second.stdout.contains("2 done already, 1 to run"), second.stdout)
+        XCTAssertEqual(ends().filter { $0 == "end 2024-03-02" }.count, 3, "only the failed date ran again, both steps: \(ends())")
+        XCTAssertEqual(ends().count, 7)
+        // Its second attempt is a run of its own, so the failed one's outputs stay apart.
+        XCTAssertNotNil(second.stdout.range(of: "started pipeline chain run bf-chain-20240302-[0-9a-f]{4}", options: .regularExpression), second.stdout)
+    }
+
     func testCtrlCCancelsTheRunsGoingAndTheSameCommandGoesOn() throws {
         try "2024-02-03 2024-02-04\n".write(toFile: work + "/slow.txt", atomically: true, encoding: .utf8)
         let process = Process()

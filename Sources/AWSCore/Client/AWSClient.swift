@@ -105,19 +105,23 @@ public final class AWSClient: Sendable {
             return try await attempt(service, operation: operation, request: request, signingRegion: signingRegion, payload: payload)
         } catch var error as AWSError {
             // What was asked for, so an AccessDenied can name the resource.
-            if error.resource == nil { error.resource = resource ?? Self.resource(of: request) }
+            if error.resource == nil { error.resource = resource ?? Self.resource(of: request, service: service) }
             throw error
         }
     }
 
-    /// The resource a JSON request names (a Glue job, an EMR Serverless application), for messages.
-    static func resource(of request: HTTPRequest) -> String? {
-        guard case .bytes(let bytes) = request.body, let object = try? JSONValue.decode(bytes) else {
-            return request.path.hasPrefix("/applications/") ? "emr-serverless application \(request.path.split(separator: "/").dropFirst().first ?? "")" : nil
+    /// What a request was about, by its service's description (`ServiceInfo.resourceMembers`,
+    /// `resourcePath`), for messages: the client itself knows no service.
+    static func resource(of request: HTTPRequest, service: ServiceInfo) -> String? {
+        if case .bytes(let bytes) = request.body, !service.resourceMembers.isEmpty, let object = try? JSONValue.decode(bytes) {
+            for named in service.resourceMembers {
+                if let value = object[named.member]?.stringValue { return "\(named.kind) \(value)" }
+            }
         }
-        if let job = object["JobName"]?.stringValue ?? object["Name"]?.stringValue { return "glue job \(job)" }
-        if let cluster = object["JobFlowId"]?.stringValue ?? object["ClusterId"]?.stringValue { return "emr cluster \(cluster)" }
-        if let group = object["logGroupName"]?.stringValue { return "log group \(group)" }
+        if let path = service.resourcePath {
+            let segments = request.path.split(separator: "/")
+            if let index = segments.firstIndex(of: Substring(path.member)), index + 1 < segments.count { return "\(path.kind) \(segments[index + 1])" }
+        }
         return nil
     }
 

@@ -15,10 +15,30 @@ public struct ServiceInfo: Sendable, Equatable {
     public var targetPrefix: String?
     /// The JSON protocol version in `Content-Type` (`application/x-amz-json-1.1`).
     public var jsonVersion: String
+    /// How an error names what a request was about: request members (in order) whose value
+    /// names the resource, each with the word put before it (`JobName` → `glue job NAME`).
+    public var resourceMembers: [ResourceMember]
+    /// For REST services: the path's first segment that names a resource, and its word
+    /// (`/applications/ID/…` → `emr-serverless application ID`).
+    public var resourcePath: ResourceMember?
+
+    /// A request member (or path segment) that names a resource, and what to call it.
+    public struct ResourceMember: Sendable, Equatable {
+        /// The member's name (`JobName`), or the path segment before the id (`applications`).
+        public var member: String
+        /// What the resource is (`glue job`).
+        public var kind: String
+        /// `member` names a `kind`.
+        public init(_ member: String, _ kind: String) {
+            self.member = member
+            self.kind = kind
+        }
+    }
 
     /// Describes a service; `targetPrefix` matters only to JSON 1.1 services.
     public init(
-        endpointPrefix: String, signingName: String, wireProtocol: AWSProtocol, environmentId: String, targetPrefix: String? = nil, jsonVersion: String = "1.1"
+        endpointPrefix: String, signingName: String, wireProtocol: AWSProtocol, environmentId: String, targetPrefix: String? = nil, jsonVersion: String = "1.1",
+        resourceMembers: [ResourceMember] = [], resourcePath: ResourceMember? = nil
     ) {
         self.endpointPrefix = endpointPrefix
         self.signingName = signingName
@@ -26,6 +46,8 @@ public struct ServiceInfo: Sendable, Equatable {
         self.environmentId = environmentId
         self.targetPrefix = targetPrefix
         self.jsonVersion = jsonVersion
+        self.resourceMembers = resourceMembers
+        self.resourcePath = resourcePath
     }
 
     /// Amazon S3 (REST-XML).
@@ -33,13 +55,17 @@ public struct ServiceInfo: Sendable, Equatable {
     /// AWS STS (query protocol): the regional endpoint, or the global one for `aws-global`.
     public static let sts = ServiceInfo(endpointPrefix: "sts", signingName: "sts", wireProtocol: .query, environmentId: "STS")
     /// AWS Glue (JSON 1.1).
-    public static let glue = ServiceInfo(endpointPrefix: "glue", signingName: "glue", wireProtocol: .json, environmentId: "GLUE", targetPrefix: "AWSGlue")
+    public static let glue = ServiceInfo(
+        endpointPrefix: "glue", signingName: "glue", wireProtocol: .json, environmentId: "GLUE", targetPrefix: "AWSGlue",
+        resourceMembers: [.init("JobName", "glue job"), .init("Name", "glue job")])
     /// EMR Serverless (REST-JSON).
     public static let emrServerless = ServiceInfo(
-        endpointPrefix: "emr-serverless", signingName: "emr-serverless", wireProtocol: .restJSON, environmentId: "EMR_SERVERLESS")
+        endpointPrefix: "emr-serverless", signingName: "emr-serverless", wireProtocol: .restJSON, environmentId: "EMR_SERVERLESS",
+        resourcePath: .init("applications", "emr-serverless application"))
     /// EMR on EC2 (JSON 1.1), named `elasticmapreduce` in hosts and signatures.
     public static let emr = ServiceInfo(
-        endpointPrefix: "elasticmapreduce", signingName: "elasticmapreduce", wireProtocol: .json, environmentId: "EMR", targetPrefix: "ElasticMapReduce")
+        endpointPrefix: "elasticmapreduce", signingName: "elasticmapreduce", wireProtocol: .json, environmentId: "EMR", targetPrefix: "ElasticMapReduce",
+        resourceMembers: [.init("JobFlowId", "emr cluster"), .init("ClusterId", "emr cluster")])
     /// IAM Identity Center's portal (GetRoleCredentials): `portal.sso.REGION.amazonaws.com`, unsigned.
     public static let sso = ServiceInfo(endpointPrefix: "portal.sso", signingName: "awsssoportal", wireProtocol: .restJSON, environmentId: "SSO")
     /// IAM Identity Center OIDC (CreateToken refreshes an sso-session login): `oidc.REGION.amazonaws.com`, unsigned.
@@ -53,7 +79,8 @@ public struct ServiceInfo: Sendable, Equatable {
     public static let iam = ServiceInfo(endpointPrefix: "iam", signingName: "iam", wireProtocol: .query, environmentId: "IAM")
     /// CloudWatch Logs (JSON 1.1).
     public static let logs = ServiceInfo(
-        endpointPrefix: "logs", signingName: "logs", wireProtocol: .json, environmentId: "CLOUDWATCH_LOGS", targetPrefix: "Logs_20140328")
+        endpointPrefix: "logs", signingName: "logs", wireProtocol: .json, environmentId: "CLOUDWATCH_LOGS", targetPrefix: "Logs_20140328",
+        resourceMembers: [.init("logGroupName", "log group")])
     /// Amazon ECR's API (JSON 1.1): `api.ecr.REGION.amazonaws.com`, signed as `ecr`.
     public static let ecr = ServiceInfo(
         endpointPrefix: "api.ecr", signingName: "ecr", wireProtocol: .json, environmentId: "ECR", targetPrefix: "AmazonEC2ContainerRegistry_V20150921")

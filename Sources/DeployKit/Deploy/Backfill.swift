@@ -1,6 +1,6 @@
 import Foundation
 
-/// `deployer backfill JOB --from DATE --to DATE`: one run of the job per date (its `--as_of`),
+/// `deployer backfill JOB|PIPELINE --from DATE --to DATE`: one run of the job (or pipeline) per date (its `--as_of`),
 /// recorded at `deployments/TARGET/backfills/ID.json` in the target's store, so running the
 /// same backfill again skips the dates that succeeded and follows the runs still going.
 public struct Backfill: Sendable {
@@ -85,16 +85,19 @@ public struct Backfill: Sendable {
     /// The backfill's progress: per date its run, state and cost.
     public struct Record: Codable, Sendable, Equatable {
         public struct Entry: Codable, Sendable, Equatable {
-            /// `ENGINE:TARGET:JOB:RUN_ID`.
+            /// `ENGINE:TARGET:JOB:RUN_ID` (`pipeline:TARGET:PIPELINE:RUN_ID` for a pipeline).
             public var handle: String
             /// The run's state (`RunState`'s raw value).
             public var state: String
             public var usd: Double?
+            /// How long it took (pipelines; a job's run says so itself).
+            public var seconds: Double?
 
-            public init(handle: String, state: String, usd: Double?) {
+            public init(handle: String, state: String, usd: Double?, seconds: Double? = nil) {
                 self.handle = handle
                 self.state = state
                 self.usd = usd
+                self.seconds = seconds
             }
         }
         public var job: String

@@ -6,7 +6,7 @@ import Foundation
 struct BackfillCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backfill",
-        abstract: "Run a job once per date of a past range (its --as_of), a few at a time, resumable, with the cost known first.",
+        abstract: "Run a job or pipeline once per date of a past range (its --as_of), a few at a time, resumable, with the cost known first.",
         discussion: """
             Each date's run gets --as_of DATE (or --date-argument) and --run_id bf-JOB-YYYYMMDD, also its idempotency key; \
             the backfill is recorded in the \\
@@ -14,11 +14,12 @@ struct BackfillCommand: AsyncParsableCommand {
             follows the runs still going. Before starting it prints the estimate (the median cost of the job's recent \\
             successful runs × the dates left); --max-cost below it starts nothing, --plan prints it and stops. Ctrl-C or \\
             SIGTERM cancels every run it started that is still going (exit 3). At the end a table: date, run, state, \\
-            duration, cost, rows written. Exit 0 when every date succeeded, 1 otherwise.
+            duration, cost, rows written. Exit 0 when every date succeeded, 1 otherwise. A pipeline (on local and spark \\
+            targets) runs once per date with the date given to every step; its run id is bf-PIPELINE-YYYYMMDD.
             """
     )
 
-    @Argument(help: "The job.")
+    @Argument(help: "The job, or a pipeline (on targets that run pipelines on this machine).")
     var job: String
 
     @Option(help: ArgumentHelp("The first date, YYYY-MM-DD.", valueName: "DATE"))
@@ -65,45 +66,14 @@ struct BackfillCommand: AsyncParsableCommand {
     func run() async throws {
         let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
             let context = command.context
-            if context.manifest.pipeline(job) != nil {
-                throw CommandFailure(
-                    "backfill runs jobs; pipeline \(job): run 'deployer run \(job) --arg as_of=DATE' per date (backfill of pipelines is not built yet)")
-            }
+            if let pipeline = context.manifest.pipeline(job) { return try await backfillPipeline(pipeline, context: context) }
             let name = try context.manifest.job(job).name
             let backfill = self.backfill
             let runner = Runner(context: context)
             let dates = try backfill.dates()
             let record = try await backfill.load(context)
-            let done = dates.filter { record.runs[$0]?.state == RunState.succeeded.rawValue }
-            let left = dates.filter { !done.contains($0) }
             let perRun = try await Backfill.costPerRun(runner, job: name)
-            let estimate = perRun.map { $0.usd * Double(left.count) }
-            print(
-                "backfill \(name) on \(context.target.name): \(dates.count) date\(dates.count == 1 ? "" : "s") (\(backfill.from) to \(backfill.to), every \(backfill.every.rawValue)), \(done.count) done already, \(left.count) to run, \(concurrency) at a time"
-            )
-            if let perRun, let estimate {
-                print(
-                    "estimate: \(RunCost(usd: estimate, estimate: true, basis: "").text) = \(left.count) × \(RunCost(usd: perRun.usd, estimate: true, basis: "").text), \(perRun.basis)"
-                )
-            } else {
-                print("estimate: unknown (no successful run of \(name) with a known cost yet)")
-            }
-            if let maxCost {
-                guard let estimate else {
-                    throw CommandFailure(
-                        "--max-cost \(maxCost): no estimate to check it against (no successful run of \(name) with a cost yet); run one first, or drop --max-cost"
-                    )
-                }
-                if estimate > maxCost {
-                    throw CommandFailure(
-                        "--max-cost \(maxCost): the estimate \(RunCost(usd: estimate, estimate: true, basis: "").text) is above it; nothing was started (narrow the range or raise --max-cost)"
-                    )
-                }
-            }
-            if plan {
-                for date in dates { print("  \(date)  \(done.contains(date) ? "done (\(record.runs[date]?.handle ?? ""))" : "to run")") }
-                return 0
-            }
+            guard let left = try announce(what: name, context: context, dates: dates, record: record, perRun: perRun) else { return 0 }
             let progress = BackfillProgress(record: record, backfill: backfill, context: context, total: dates.count)
             let limit = concurrency
             let argument = backfill.argument
@@ -135,6 +105,43 @@ struct BackfillCommand: AsyncParsableCommand {
             return dates.allSatisfy { final.runs[$0]?.state == RunState.succeeded.rawValue } ? 0 : 1
         }
         if code != 0 { throw ExitCode(code) }
+    }
+
+    /// The header, the estimate and the `--max-cost` check, then the dates with `--plan`; the
+    /// dates left to run, nil when `--plan` stops here.
+    func announce(what name: String, context: DeployContext, dates: [String], record: Backfill.Record, perRun: (usd: Double, basis: String)?) throws
+        -> [String]?
+    {
+        let done = dates.filter { record.runs[$0]?.state == RunState.succeeded.rawValue }
+        let left = dates.filter { !done.contains($0) }
+        let estimate = perRun.map { $0.usd * Double(left.count) }
+        print(
+            "backfill \(name) on \(context.target.name): \(dates.count) date\(dates.count == 1 ? "" : "s") (\(backfill.from) to \(backfill.to), every \(backfill.every.rawValue)), \(done.count) done already, \(left.count) to run, \(concurrency) at a time"
+        )
+        if let perRun, let estimate {
+            print(
+                "estimate: \(RunCost(usd: estimate, estimate: true, basis: "").text) = \(left.count) × \(RunCost(usd: perRun.usd, estimate: true, basis: "").text), \(perRun.basis)"
+            )
+        } else {
+            print("estimate: unknown (no successful run of \(name) with a known cost yet)")
+        }
+        if let maxCost {
+            guard let estimate else {
+                throw CommandFailure(
+                    "--max-cost \(maxCost): no estimate to check it against (no successful run of \(name) with a cost yet); run one first, or drop --max-cost"
+                )
+            }
+            if estimate > maxCost {
+                throw CommandFailure(
+                    "--max-cost \(maxCost): the estimate \(RunCost(usd: estimate, estimate: true, basis: "").text) is above it; nothing was started (narrow the range or raise --max-cost)"
+                )
+            }
+        }
+        if plan {
+            for date in dates { print("  \(date)  \(done.contains(date) ? "done (\(record.runs[date]?.handle ?? ""))" : "to run")") }
+            return nil
+        }
+        return left
     }
 
     /// One date: follows its run if the record has one still going, else starts it (the key
@@ -205,8 +212,13 @@ actor BackfillProgress {
     }
 
     func update(_ date: String, handle: RunHandle, state: RunState, usd: Double?) async throws {
-        record.runs[date] = .init(handle: handle.description, state: state.rawValue, usd: usd)
-        if state.isTerminal { finished += 1 }
+        try await update(date, handle: handle.description, state: state.rawValue, usd: usd, seconds: nil)
+    }
+
+    /// Any run's entry (a pipeline's handle and state are its own).
+    func update(_ date: String, handle: String, state: String, usd: Double?, seconds: Double?) async throws {
+        record.runs[date] = .init(handle: handle, state: state, usd: usd, seconds: seconds)
+        if RunState(rawValue: state)?.isTerminal ?? (state != RunState.running.rawValue) { finished += 1 }
         try await backfill.save(record, context)
     }
 
