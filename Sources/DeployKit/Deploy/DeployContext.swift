@@ -54,7 +54,7 @@ public struct DeployContext: Sendable {
             let engine = try target.plugin.makeDriver(
                 EngineEnvironment(target: target, client: nil, stateRoot: path, directory: manifest.directory, environment: environment))
             return DeployContext(
-                manifest: manifest, target: target, store: LocalStore(root: path), engine: engine, layout: Layout(prefix: "", target: target.name),
+                manifest: manifest, target: target, store: LocalStore(root: path), engine: engine, layout: Layout(prefix: "", target: target.deploymentName),
                 client: nil, environment: environment, log: log)
         case .s3(let bucket, let prefix):
             guard let region = target.region else {
@@ -68,7 +68,7 @@ public struct DeployContext: Sendable {
             return DeployContext(
                 manifest: manifest, target: target,
                 store: S3Store(s3: S3Client(client: client), bucket: bucket, uploader: try S3Uploader.fromEnvironment(environment)), engine: engine,
-                layout: Layout(prefix: prefix, target: target.name), client: client, environment: environment, log: log)
+                layout: Layout(prefix: prefix, target: target.deploymentName), client: client, environment: environment, log: log)
         }
     }
 

@@ -85,7 +85,7 @@ extension Deployer {
         if let stale = handle.tookOver {
             context.log("took over the expired lock \(stale.id) of \(stale.owner)")
         }
-        context.log("locked \(target.name) (lock \(handle.lease.id))")
+        context.log("locked \(target.deploymentName) (lock \(handle.lease.id))")
         let keeper = LeaseKeeper(lock: lock, handle: handle)
         await keeper.start(every: .seconds(max(1, Int(options.lockTTL / 3))))
         let progress = ApplyProgress()

@@ -21,7 +21,7 @@ extension Deployer {
         }
         let by = try await context.callerIdentity() ?? options.owner
         let (lock, handle) = try await takeLock(by: by, options: options)
-        context.log("locked \(target.name) (lock \(handle.lease.id))")
+        context.log("locked \(target.deploymentName) (lock \(handle.lease.id))")
         let keeper = LeaseKeeper(lock: lock, handle: handle)
         await keeper.start(every: .seconds(max(1, Int(options.lockTTL / 3))))
         let progress = ApplyProgress()
@@ -61,6 +61,6 @@ extension Deployer {
     /// Removes the target's lock if it holds lease `id` (`ANY`: whatever is there); returns
     /// the lease removed, `nil` when there was no lock.
     public func forceUnlock(id: String) async throws -> LeaseLock.Lease? {
-        try await LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: 0).forceUnlock(id: id)
+        try await LeaseLock(store: context.store, key: context.layout.lockKey, target: target.deploymentName, ttl: 0).forceUnlock(id: id)
     }
 }

@@ -19,7 +19,7 @@ extension Deployer {
 
     /// The lock now on the target, if any, and whether the latest record proves its apply finished.
     func lockState(latest: DeploymentRecord?) async throws -> LockState? {
-        let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: 0)
+        let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.deploymentName, ttl: 0)
         guard let (found, _) = try await lock.current() else { return nil }
         guard let lease = found else {
             return LockState(id: "?", owner: "?", expiresAt: nil, finishedDeployment: nil)
@@ -32,7 +32,7 @@ extension Deployer {
     /// its ETag); returns whether it is gone.
     func removeFinishedLock(_ state: LockState) async throws -> Bool {
         guard state.finishedDeployment != nil else { return false }
-        let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: 0)
+        let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.deploymentName, ttl: 0)
         let removed = try await Self.removeIfOurs(lock: lock, id: state.id)
         if removed {
             context.log("removed lock \(state.id) of \(state.owner): its apply recorded deployment \(state.finishedDeployment ?? "?") and could not release it")
@@ -45,7 +45,7 @@ extension Deployer {
     /// lost is looked at once more and removed if it is ours; a refusal (403, refused
     /// credentials) wrote nothing, so it is reported as itself, with no lock advice.
     func takeLock(by: String, options: ApplyOptions) async throws -> (LeaseLock, LeaseLock.Handle) {
-        let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.name, ttl: options.lockTTL)
+        let lock = LeaseLock(store: context.store, key: context.layout.lockKey, target: target.deploymentName, ttl: options.lockTTL)
         let owner = by == options.owner ? by : "\(by) (\(options.owner))"
         do {
             return (lock, try await lock.acquire(owner: owner))

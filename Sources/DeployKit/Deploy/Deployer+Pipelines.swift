@@ -30,7 +30,7 @@ extension Deployer {
         }
         var result: [String: RecordedPipeline] = [:]
         for pipeline in manifest.pipelines {
-            let name = Self.stateMachineName(project: manifest.project, target: target.name, pipeline: pipeline.name)
+            let name = Self.stateMachineName(project: manifest.project, target: target.deploymentName, pipeline: pipeline.name)
             // StateMachine Name: 1 to 80 characters (botocore's stepfunctions model).
             guard name.count <= 80 else {
                 throw DeployError(
@@ -87,7 +87,7 @@ extension Deployer {
                     "\(manifest.file): targets.\(target.name).schedule_role_arn is needed for pipelines.\(pipeline.name).schedule: the role EventBridge Scheduler assumes (terraform output scheduler_role_arn)"
                 )
             }
-            let paused = schedule.paused ?? target.pauseSchedules
+            let paused = target.schedulePaused(schedule.paused)
             result["Schedule"] = .object([
                 "Expression": .string("cron(\(schedule.cron))"), "Timezone": .string(schedule.timezone), "State": .string(paused ? "DISABLED" : "ENABLED"),
                 "Target": .string(Self.startExecutionTarget), "Role": .string(role),

@@ -51,7 +51,8 @@ extension Deployer {
             artifacts: artifacts, jobNames: names, definitions: definitions, previous: plan.latestDeployment,
             rollbackOf: rollbackOf, destroyed: destroyed, protected: protected.isEmpty ? nil : protected, lock: lockId,
             pipelines: pipelines.isEmpty ? nil : pipelines,
-            image: destroyed == true || plan.image?.action == .delete ? nil : plan.image?.desired.map { RecordedImage(uri: $0, tag: plan.image?.tag) })
+            image: destroyed == true || plan.image?.action == .delete ? nil : plan.image?.desired.map { RecordedImage(uri: $0, tag: plan.image?.tag) },
+            developer: target.developer)
         let bytes = Array(try JSONEncoder.pretty.encode(record))
         let key = context.layout.deploymentKey(record.id)
         do {

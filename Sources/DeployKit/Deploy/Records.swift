@@ -61,6 +61,8 @@ public struct DeploymentRecord: Codable, Sendable, Equatable {
     public var pipelines: [String: RecordedPipeline]? = nil
     /// The runtime image the deployment set on the engine (EMR Serverless `image:`).
     public var image: RecordedImage? = nil
+    /// Whose development deployment of the target this is (`mode: development`).
+    public var developer: String? = nil
 
     /// `20240131T020000Z-1a2b3c4d`: sortable time, then a few digits of what was deployed.
     static func newId(at date: Date, digest: String) -> String {

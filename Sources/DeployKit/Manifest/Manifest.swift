@@ -103,6 +103,18 @@ public struct Target: Sendable, Equatable {
     /// `job_runtime:`: the runtime for this target's jobs that can run on either (default:
     /// DuckDB on `local`, Spark elsewhere).
     public var jobRuntime: JobRuntime? = nil
+    /// `mode: development`: each engineer deploys their own copy of the target.
+    public var development: Bool = false
+    /// Whose development deployment this is (`--as`, else the caller's name); nil in production.
+    public var developer: String? = nil
+
+    /// The name deployments, locks, records, jobs, schedules and state machines are made under:
+    /// the target's, with the developer's after it in development mode (`dev-alice`).
+    public var deploymentName: String { developer.map { "\(name)-\($0)" } ?? name }
+
+    /// Whether a schedule is deployed paused: always in development mode, else as the schedule
+    /// (`paused:`) or the target (`pause_schedules:`) says.
+    public func schedulePaused(_ explicit: Bool?) -> Bool { developer != nil || (explicit ?? pauseSchedules) }
 
     /// A target from its parts; only the name, the engine's configuration and the artifacts'
     /// place are required.
@@ -140,6 +152,7 @@ public struct Target: Sendable, Equatable {
             && lhs.artifacts == rhs.artifacts && lhs.roleArn == rhs.roleArn && lhs.tags == rhs.tags && lhs.settings == rhs.settings
             && lhs.runtimePython == rhs.runtimePython && lhs.runtimeArch == rhs.runtimeArch && lhs.scheduleRoleArn == rhs.scheduleRoleArn
             && lhs.pipelineRoleArn == rhs.pipelineRoleArn && lhs.pauseSchedules == rhs.pauseSchedules && lhs.pricing == rhs.pricing
+            && lhs.development == rhs.development && lhs.developer == rhs.developer
     }
 }
 
@@ -185,7 +198,7 @@ public struct Manifest: Sendable, Equatable {
 
     /// The name the job has in the engine: `PROJECT-TARGET-JOB`, so targets sharing an account never collide.
     public func engineJobName(_ job: Job, target: Target) -> String {
-        job.engineName ?? "\(project)-\(target.name)-\(job.name)"
+        job.engineName ?? "\(project)-\(target.deploymentName)-\(job.name)"
     }
 }
 

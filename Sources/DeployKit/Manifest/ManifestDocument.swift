@@ -82,9 +82,10 @@ struct TargetDocument: Decodable {
     var glue: SettingsDocument?
     var runtime: Runtime?
     var jobRuntime: String?
+    var mode: String?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case engine, region
+        case engine, region, mode
         case accountIds = "account_ids"
         case artifacts
         case roleArn = "role_arn"

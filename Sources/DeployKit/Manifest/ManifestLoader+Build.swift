@@ -81,6 +81,7 @@ extension ManifestLoader {
                 pauseSchedules: manifestBool(target.pauseSchedules) ?? (name != "prod"),
                 pricing: Pricing(values: (target.pricing ?? [:]).compactMapValues(Double.init)))
             made.pipelineRoleArn = target.pipelineRoleArn
+            made.development = target.mode == "development"
             if let wanted = target.jobRuntime {
                 made.jobRuntime = JobRuntime(rawValue: wanted)
                 if made.jobRuntime == .duckdb, !plugin.runsDuckDB {

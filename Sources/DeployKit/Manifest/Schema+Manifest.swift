@@ -52,6 +52,10 @@ extension Schema {
                     }),
                 "prices for run costs (default: us-east-1 list prices; see docs/deployer.md)"),
             "glue": .init(jobEngineSettings, "the target's engine settings, which jobs override under engines.<engine>"),
+            "mode": .init(
+                .string(allowed: ["production", "development"]),
+                "development: each engineer's own deployment of the target (names, records, locks, schedules and outputs carry their name; schedules always paused)"
+            ),
             "job_runtime": .init(
                 .string(allowed: JobRuntime.allCases.map(\.rawValue)),
                 "spark or duckdb: the runtime of this target's jobs that have a duckdb: block (default: duckdb on local, spark elsewhere)"),

@@ -55,7 +55,7 @@ struct Automation: Sendable {
     func desired(job: Job, name: String, engineDefinition: JSONValue) -> [String: JSONValue] {
         var result: [String: JSONValue] = [:]
         if let schedule = job.schedule {
-            let paused = schedule.paused ?? target.pauseSchedules
+            let paused = target.schedulePaused(schedule.paused)
             var fields: [String: JSONValue] = [
                 "Expression": .string("cron(\(schedule.cron))"),
                 "Timezone": .string(schedule.timezone),

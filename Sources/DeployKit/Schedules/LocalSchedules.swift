@@ -100,7 +100,7 @@ public struct LocalSchedules: Sendable {
         var outcome = Outcome(job: name, action: "not due", dueAt: nil)
         if let due = cron.fireTimes(after: checked, through: now, in: timeZone).last {
             outcome.dueAt = due
-            if schedule.paused ?? context.target.pauseSchedules {
+            if context.target.schedulePaused(schedule.paused) {
                 outcome.action = "paused"
             } else {
                 let runner = PipelineRunner(runner: Runner(context: context))

@@ -34,7 +34,7 @@ struct Apply: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+        try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
             let deployer = Deployer(context: command.context)
             if let forceUnlock {
                 if let removed = try await deployer.forceUnlock(id: forceUnlock) {

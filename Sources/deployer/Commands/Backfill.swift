@@ -64,7 +64,7 @@ struct BackfillCommand: AsyncParsableCommand {
     var backfill: Backfill { Backfill(job: job, from: from, to: to, every: Backfill.Every(rawValue: every) ?? .day, argument: dateArgument) }
 
     func run() async throws {
-        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
             let context = command.context
             if let pipeline = context.manifest.pipeline(job) { return try await backfillPipeline(pipeline, context: context) }
             let name = try context.manifest.job(job).name

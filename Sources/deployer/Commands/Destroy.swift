@@ -17,7 +17,7 @@ struct Destroy: AsyncParsableCommand {
     @OptionGroup var aws: AWSFlags
 
     func run() async throws {
-        try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+        try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
             try confirm("Delete every job definition deployer created on target \(command.context.target.name)?", autoApprove: autoApprove)
             let deployer = Deployer(context: command.context)
             if let record = try await Interrupts.run({ try await deployer.destroy() }) {

@@ -24,7 +24,7 @@ struct Doctor: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let failed: Bool = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+        let failed: Bool = try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
             let checks = await DeployKit.Doctor(context: command.context).run()
             let failed = checks.contains { $0.status == .failed }
             if json {

@@ -30,7 +30,7 @@ struct Logs: AsyncParsableCommand {
     @OptionGroup var aws: AWSFlags
 
     func run() async throws {
-        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
             let runner = Runner(context: command.context)
             let first = try await runner.logReader(job: job, runId: self.run, stderr: stderr)
             guard follow else {

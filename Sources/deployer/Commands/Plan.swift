@@ -31,7 +31,7 @@ struct PlanCommand: AsyncParsableCommand {
     @OptionGroup var aws: AWSFlags
 
     func run() async throws {
-        let changed: Bool = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+        let changed: Bool = try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
             try await command.context.verifyAccount()
             let (plan, _) = try await Deployer(context: command.context).plan(select: select.isEmpty ? nil : select, verifyStored: verifyStored)
             if let out {

@@ -30,7 +30,9 @@ struct Retry: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target ?? RunHandle(handle)?.target, aws: aws) { command in
+        let code: Int32 = try await CommandContext.run(
+            manifest: manifest, target: target.target ?? RunHandle(handle)?.target, developer: target.developer, aws: aws
+        ) { command in
             guard let parsed = RunHandle(handle) else { throw CommandFailure("'\(handle)' is not a run handle") }
             if parsed.engine == Run.executionEngine {
                 return try await redrive(parsed, context: command.context)

@@ -21,7 +21,7 @@ struct Rollback: AsyncParsableCommand {
     @OptionGroup var aws: AWSFlags
 
     func run() async throws {
-        try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+        try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
             try confirm("Roll target \(command.context.target.name) back to deployment \(to)?", autoApprove: autoApprove)
             var options = Deployer.ApplyOptions()
             options.progress = ProgressBar.callback()

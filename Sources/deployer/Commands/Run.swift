@@ -111,7 +111,7 @@ struct Run: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
             var values: [String: String] = [:]
             for argument in arguments {
                 let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

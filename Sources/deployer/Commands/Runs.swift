@@ -102,7 +102,7 @@ struct Runs: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+        try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
             if let job, let pipeline = command.context.manifest.pipeline(job) {
                 try await executions(pipeline, context: command.context)
                 return

@@ -31,7 +31,7 @@ struct Schedule: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+            try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
                 let outcomes = try await LocalSchedules(context: command.context).runDue()
                 if json {
                     try printSnakeJSON(Output(target: command.context.target.name, schedules: outcomes))

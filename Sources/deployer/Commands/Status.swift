@@ -108,7 +108,7 @@ struct Status: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, aws: aws) { command in
+        let code: Int32 = try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
             let runner = Runner(context: command.context)
             if let run, let job {
                 let info = try await runner.detail(job: job, runId: run)

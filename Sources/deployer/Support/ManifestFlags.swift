@@ -33,6 +33,11 @@ struct ManifestFlags: ParsableArguments {
 struct TargetFlag: ParsableArguments {
     @Option(name: [.short, .long], help: "The target (default: the manifest's default_target, else local).")
     var target: String?
+
+    @Option(
+        name: .customLong("as"),
+        help: ArgumentHelp("Whose deployment of a target in mode: development (default: your AWS user or role session name, else $USER).", valueName: "NAME"))
+    var developer: String?
 }
 
 /// Manifest + target + AWS session, built once per command.
@@ -40,9 +45,10 @@ struct CommandContext {
     let context: DeployContext
     let session: AWSSession?
 
-    init(manifest flags: ManifestFlags, target: String?, aws: AWSFlags) throws {
-        let manifest = try flags.load(target: target)
+    init(manifest flags: ManifestFlags, target: String?, aws: AWSFlags, developer: String? = nil) throws {
+        var manifest = try flags.load(target: target)
         var session: AWSSession?
+        if let developer { manifest = try manifest.developing(try manifest.target(target).name, as: developer) }
         let chosen = try manifest.target(target)
         context = try DeployContext.make(
             manifest: manifest, targetName: target,
@@ -62,9 +68,23 @@ struct CommandContext {
 
     /// Runs a manifest command's body with its context, then shuts the AWS session down (awaited,
     /// whether the body succeeded or failed); errors become one `error:` line as in `failing`.
-    static func run<T>(manifest: ManifestFlags, target: String?, aws: AWSFlags, _ body: (CommandContext) async throws -> T) async throws -> T {
+    static func run<T>(
+        manifest: ManifestFlags, target: String?, developer: String? = nil, aws: AWSFlags, _ body: (CommandContext) async throws -> T
+    ) async throws -> T {
         try await failing {
-            let command = try CommandContext(manifest: manifest, target: target, aws: aws)
+            var command = try CommandContext(manifest: manifest, target: target, aws: aws, developer: developer)
+            if command.context.target.development, developer == nil {
+                // Development mode: the deployment is the caller's, named after who AWS says they are.
+                let arn = try? await command.context.callerIdentity()
+                await command.shutdown()
+                guard
+                    let name = arn.flatMap(Manifest.developerName(fromARN:))
+                        ?? ProcessInfo.processInfo.environment["USER"].flatMap(Manifest.developerName(from:))
+                else {
+                    throw CommandFailure("target \(command.context.target.name) is in development mode and no name was found for you: pass --as NAME")
+                }
+                command = try CommandContext(manifest: manifest, target: target, aws: aws, developer: name)
+            }
             do {
                 let result = try await body(command)
                 await command.shutdown()
