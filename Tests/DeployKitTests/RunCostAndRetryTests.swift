@@ -135,7 +135,7 @@ final class RunCostAndRetryTests: XCTestCase {
             body(start)["Arguments"] as? [String: String],
             [
                 "--as_of": "2026-11-29", "--deployer-run-key": "nightly-1", "--deployer-artifact": "old",
-                "--deployer-deployment": old.id, "--extra-py-files": oldURLs.codeZip,
+                "--deployer-deployment": old.id, "--extra-py-files": oldURLs.codeZip, "--deployer-start-token": "nightly-1",
             ])
         // The same key again: GetJobRuns finds the run, nothing is started.
         let again = try await runner.start(job: "sales_etl", arguments: ["as_of": "2026-11-29"], idempotencyKey: "nightly-1")

@@ -212,6 +212,10 @@ def _skopeo_digest(registry: Registry, reference: str) -> str:
 def test_apply_builds_pushes_and_sets_the_image_then_pushes_nothing_again(peers, registry, tmp_path):
     application = _application(peers, "image-apply")
     project = ImageProject(tmp_path / "p", peers, application, "image-apply")
+    # doctor checks the registry login, the repository and the tool before anything is built.
+    doctor = project.deployer("doctor", "-t", "prod")
+    assert f"✓ image registry: 127.0.0.1:{registry.port} accepts ECR's login and has repository deployer-jobs" in doctor.stdout, shown(doctor)
+    assert f"✓ image build: podman builds {REPOSITORY} on {STANDIN}" in doctor.stdout, shown(doctor)
     plan = project.deployer("plan", "-t", "prod")
     assert plan.returncode == 0, shown(plan)
     assert f"+ image {REPOSITORY}:deployer-" in plan.stdout and f"(build on {STANDIN}, push)" in plan.stdout, plan.stdout

@@ -478,3 +478,76 @@ def test_pipeline_run_killed_at_every_step(h, pipeline_case, when):
         if problems:
             failures.append(f"N={n}: " + " | ".join(problems))
     assert not failures, "\n".join(failures)
+
+
+# ------------------------------------------------------------------ backfill
+
+
+@pytest.fixture(scope="module")
+def backfill_case(h):
+    """A deployed Glue job (fault-free apply) whose runs a backfill starts."""
+    case = h.case("bf")
+    applied = case.apply()
+    assert applied.status == 0, applied.describe()
+    yield case
+    case.cleanup()
+
+
+def backfill_month(index: int) -> tuple[int, int]:
+    """Each trial its own month (a backfill's record is per range): 2024-01, 2024-02, ..."""
+    return 2024 + index // 12, index % 12 + 1
+
+
+def run_backfill(case: H.Case, index: int, faults: H.FaultConfig | None = None) -> H.RunResult:
+    """Four dates of the trial's month, two at a time."""
+    year, month = backfill_month(index)
+    args = ["backfill", H.JOB, "-t", H.TARGET, "--from", f"{year}-{month:02d}-01", "--to", f"{year}-{month:02d}-04", "--concurrency", "2"]
+    return case.run(args, faults, timeout=RUN_TIMEOUT, extra_env=RUN_ENV)
+
+
+def backfill_problems(h: H.Harness, case: H.Case, index: int) -> list[str]:
+    """One fault-free rerun of the backfill: it exits 0, and each date has exactly one Glue run
+    (its key the --run_id), which succeeded: a lost answer never started a date twice."""
+    rerun = run_backfill(case, index)
+    problems = []
+    if rerun.status != 0:
+        problems.append(f"fault-free rerun exited {rerun.status}: {rerun.stderr.strip()[-300:]}")
+    runs = h.glue.get_job_runs(JobName=case.glue_name, MaxResults=200)["JobRuns"]
+    year, month = backfill_month(index)
+    for day in range(1, 5):
+        key = f"bf-{H.JOB}-{year}{month:02d}{day:02d}"
+        mine = [r for r in runs if str((r.get("Arguments") or {}).get("--run_id", "")).startswith(key)]
+        if len(mine) != 1 or mine[0]["JobRunState"] != "SUCCEEDED":
+            problems.append(f"{key}: {[(r['Id'], r['JobRunState']) for r in mine]}, not one SUCCEEDED run")
+    return problems
+
+
+@pytest.mark.parametrize("seed", (1, 2, 3))
+def test_backfill_under_faults_runs_each_date_once(h, backfill_case, seed):
+    """`backfill` (the record's reads and writes in S3, StartJobRun with its key, the polls)
+    through the fault proxy at rate 0.2: it ends cleanly, and a fault-free rerun completes the
+    range with one run per date."""
+    run = run_backfill(backfill_case, seed, H.FaultConfig(seed=seed, rate=0.2))
+    problems = [f"faulted backfill: {p}" for p in H.clean_failure_problems(run, h.peers.secrets())] if run.status != 0 else []
+    problems += backfill_problems(h, backfill_case, seed)
+    say(f"seed {seed}: faulted backfill exit {run.status} ({len(run.faults())} faults in {len(run.requests)} requests); problems: {problems or 'none'}")
+    assert not problems, "\n".join(problems + [run.describe()])
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_backfill_killed_at_every_step_runs_each_date_once(h, backfill_case, when):
+    """SIGKILL `backfill` at each of the first requests of a clean one (the record's read, the
+    first starts and their keys among them); a rerun then completes it with one run per date."""
+    base = 10 if when == "before" else 30
+    clean = run_backfill(backfill_case, base, H.FaultConfig(rate=0.0))
+    assert clean.status == 0, clean.describe()
+    steps = min(len(clean.requests), 12)
+    say(f"clean backfill: {len(clean.requests)} requests: " + ", ".join(f"{r['service']}:{r['method']}" for r in clean.requests[:steps]))
+    failures = []
+    for n in range(1, steps + 1):
+        run = run_backfill(backfill_case, base + n, H.FaultConfig(kill_at=n, kill_when=when))
+        problems = backfill_problems(h, backfill_case, base + n)
+        say(f"kill {when} N={n}: {'killed' if run.killed else f'exit {run.status}'}; problems: {problems or 'none'}")
+        if problems:
+            failures.append(f"N={n}: " + " | ".join(problems))
+    assert not failures, "\n".join(failures)

@@ -77,6 +77,16 @@ public final class AWSClient: Sendable {
             debug: debug)
     }
 
+    /// The same client with another retry policy (one attempt for a write that is not
+    /// idempotent, whose caller looks for its effect before trying again).
+    public func with(retry: RetryPolicy) -> AWSClient {
+        var configuration = configuration
+        configuration.retry = retry
+        return AWSClient(
+            configuration: configuration, transport: transport, credentials: credentials, clock: clock, sleep: sleep, skew: skew, retryQuota: retryQuota,
+            debug: debug)
+    }
+
     /// The same client for another region.
     public func with(region: String) -> AWSClient {
         var configuration = configuration

@@ -51,9 +51,14 @@ public struct GlueClient: Sendable {
 
     /// One page of the job's runs (GetJobRuns), at most `maxResults`.
     public func getJobRuns(name: String, maxResults: Int) async throws -> [JobRun] {
+        try await getJobRunsPage(name: name, maxResults: maxResults, nextToken: nil).runs
+    }
+
+    /// One page of GetJobRuns (at most `maxResults`, 1 to 200) and the token of the next, if any.
+    public func getJobRunsPage(name: String, maxResults: Int, nextToken: String?) async throws -> (runs: [JobRun], nextToken: String?) {
         let output: GetJobRunsResponse = try await client.jsonCall(
-            .glue, operation: "GetJobRuns", input: GetJobRunsRequest(jobName: name, maxResults: maxResults))
-        return output.jobRuns ?? []
+            .glue, operation: "GetJobRuns", input: GetJobRunsRequest(jobName: name, maxResults: maxResults, nextToken: nextToken))
+        return (output.jobRuns ?? [], output.nextToken)
     }
 
     /// Asks Glue to stop the run (BatchStopJobRun); the answer's per-run errors are not checked.
@@ -152,15 +157,21 @@ extension GlueClient {
     struct GetJobRunsRequest: Encodable {
         var jobName: String
         var maxResults: Int
+        var nextToken: String? = nil
         enum CodingKeys: String, CodingKey {
             case jobName = "JobName"
             case maxResults = "MaxResults"
+            case nextToken = "NextToken"
         }
     }
 
     struct GetJobRunsResponse: Decodable {
         var jobRuns: [JobRun]?
-        enum CodingKeys: String, CodingKey { case jobRuns = "JobRuns" }
+        var nextToken: String?
+        enum CodingKeys: String, CodingKey {
+            case jobRuns = "JobRuns"
+            case nextToken = "NextToken"
+        }
     }
 
     struct BatchStopJobRunRequest: Encodable {

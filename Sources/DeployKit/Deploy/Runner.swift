@@ -64,8 +64,7 @@ public struct Runner: Sendable {
     public func findRun(job: String, idempotencyKey: String) async throws -> RunInfo? {
         let deployed = try await deployed(job)
         let since = context.now().addingTimeInterval(-Self.idempotencyWindow)
-        let runs = try await context.engine.recentRuns(name: deployed.name, definition: deployed.definition, limit: 50)
-        return runs.first { $0.metadata?.idempotencyKey == idempotencyKey && ($0.startedAt ?? .distantFuture) >= since }
+        return try await context.engine.run(name: deployed.name, definition: deployed.definition, carrying: idempotencyKey, since: since)
     }
 
     func handle(job: String, runId: String) -> RunHandle {

@@ -93,6 +93,9 @@ public struct RunMetadata: Codable, Sendable, Equatable {
     static let keyArgument = "--deployer-run-key"
     static let artifactArgument = "--deployer-artifact"
     static let deploymentArgument = "--deployer-deployment"
+    /// The start's own token (Glue: StartJobRun has no client token, so a start whose answer
+    /// was lost is found again by it).
+    static let startTokenArgument = "--deployer-start-token"
 
     /// The metadata as `--deployer-*` arguments.
     var asArguments: [String: String] {
@@ -106,7 +109,7 @@ public struct RunMetadata: Codable, Sendable, Equatable {
     /// Splits a run's arguments into deployer's metadata and the job's own.
     static func from(arguments: [String: String]) -> RunMetadata? {
         var own: [String: String] = [:]
-        for (key, value) in arguments where ![keyArgument, artifactArgument, deploymentArgument].contains(key) {
+        for (key, value) in arguments where ![keyArgument, artifactArgument, deploymentArgument, startTokenArgument].contains(key) {
             own[key.hasPrefix("--") ? String(key.dropFirst(2)) : key] = value
         }
         guard arguments[keyArgument] != nil || arguments[artifactArgument] != nil || arguments[deploymentArgument] != nil else { return nil }
@@ -230,6 +233,9 @@ public protocol EngineDriver: Sendable {
     func describe(name: String, definition: JSONValue, runId: String) async throws -> RunInfo
     /// The job's most recent runs, at most `limit`.
     func recentRuns(name: String, definition: JSONValue, limit: Int) async throws -> [RunInfo]
+    /// A run of the job carrying idempotency key `key` that started at `since` or later, looked
+    /// for among all the runs the engine lists from then on, whatever order it lists them in.
+    func run(name: String, definition: JSONValue, carrying key: String, since: Date) async throws -> RunInfo?
     /// Asks the engine to stop the run; does not wait for it.
     func cancel(name: String, definition: JSONValue, runId: String) async throws
     /// The driver's log lines (stdout, or stderr).
@@ -272,6 +278,12 @@ extension EngineDriver {
 
     /// By default no links need a call.
     public func detailLinks(name: String, definition: JSONValue, runId: String) async -> [String: String] { [:] }
+    /// By default among the 200 most recent runs (engines that page through more say so).
+    public func run(name: String, definition: JSONValue, carrying key: String, since: Date) async throws -> RunInfo? {
+        try await recentRuns(name: name, definition: definition, limit: 200).first {
+            $0.metadata?.idempotencyKey == key && ($0.startedAt ?? .distantFuture) >= since
+        }
+    }
 
     /// By default the plug-in's `defaultRuntime`.
     public func pythonRuntime() async throws -> PythonRuntime? { nil }
