@@ -46,7 +46,7 @@ extension Deployer {
     func registry() async throws -> Registry {
         guard let client = context.client else { throw DeployError("targets.\(target.name): an image needs AWS (artifacts.bucket and region)") }
         let login = try await ECRClient(client: client).login()
-        return Registry(endpoint: login.endpoint, login: login, transport: client.transport, sleep: client.sleep)
+        return Registry(endpoint: login.endpoint, login: login, transport: client.transport, sleep: client.sleep, retry: client.configuration.retry)
     }
 
     /// Builds and pushes the image when the registry lacks it (an apply that died after its push

@@ -4,7 +4,7 @@ import Foundation
 /// `doctor` on a target whose engine builds its runs' image (EMR Serverless `image:`): the
 /// registry login, the repository, and a container tool to build with.
 extension Doctor {
-    func imageChecks() async -> [Check] {
+    func imageChecks(principal: String?) async -> [Check] {
         guard let driver = context.engine as? any RuntimeImageDriver else { return [] }
         let image: RuntimeImage
         do {
@@ -20,10 +20,10 @@ extension Doctor {
             _ = try await registry.digest(repository: image.repositoryName, reference: "deployer-doctor-probe")
             checks.append(
                 Check(name: "image registry", status: .ok, detail: "\(registry.host) accepts ECR's login and has repository \(image.repositoryName)"))
-        } catch let denied as AWSError where denied.isAccessDenied {
+        } catch let refused as AWSError where refused.isAccessDenied {
             checks.append(
                 Check(
-                    name: "image registry", status: .failed, detail: "ecr:GetAuthorizationToken was refused",
+                    name: "image registry", status: .failed, detail: denied(refused, principal: principal),
                     fix: "the deploy role needs JobImageRegistryLogin (terraform: enable_job_image_repository)"))
         } catch {
             checks.append(
@@ -35,9 +35,10 @@ extension Doctor {
             let tool = try ContainerTool(environment: context.environment, purpose: "the image", otherwise: "build elsewhere")
             checks.append(Check(name: "image build", status: .ok, detail: "\(tool.name) builds \(image.repository) on \(image.base)"))
         } catch {
+            // Also what a DEPLOYER_CONTAINER_TOOL that is not an executable gets: the error says which.
             checks.append(
                 Check(
-                    name: "image build", status: .failed, detail: "neither podman nor docker is on PATH",
+                    name: "image build", status: .failed, detail: "\(error)",
                     fix: "install podman or docker (or set DEPLOYER_CONTAINER_TOOL): apply builds the image when its content is new"))
         }
         return checks

@@ -77,7 +77,7 @@ public struct Doctor: Sendable {
         }
         checks += await storeChecks(principal: principal)
         checks += await engineChecks(principal: principal)
-        checks += await imageChecks()
+        checks += await imageChecks(principal: principal)
         if let client = context.client, let principal { checks += await passRoleChecks(client: client, principal: principal) }
         return checks
     }

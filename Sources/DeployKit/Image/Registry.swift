@@ -14,6 +14,8 @@ struct Registry: Sendable {
     let transport: any HTTPTransport
     /// Waits between attempts.
     let sleep: @Sendable (Duration) async throws -> Void
+    /// How many attempts and how long between them: the AWS client's policy (`--max-attempts`).
+    var retry = RetryPolicy()
 
     /// `host[:port]`, as image references name the registry.
     var host: String {
@@ -49,8 +51,10 @@ struct Registry: Sendable {
             do {
                 response = try await transport.send(request, timeout: .seconds(30))
             } catch let error as TransportError {
-                guard attempt < 4 else { throw DeployError("registry \(host) did not answer (\(error.kind.rawValue)) after \(attempt) attempts: try again") }
-                try await sleep(.milliseconds(250 << attempt))
+                guard attempt < retry.maxAttempts else {
+                    throw DeployError("registry \(host) did not answer (\(error.kind.rawValue)) after \(attempt) attempts: try again")
+                }
+                try await sleep(retry.delay(afterAttempt: attempt))
                 continue
             }
             switch response.status {
@@ -70,10 +74,10 @@ struct Registry: Sendable {
                     "registry \(host) refused the login ECR's GetAuthorizationToken gave (HTTP \(response.status)\(Self.errorCode(response.body).map { " \($0)" } ?? "")) reading \(repository): the deploying principal needs ecr:BatchGetImage on it, and the repository must be in the account and region that signed the token"
                 )
             case 429, 500...599:
-                guard attempt < 4 else {
+                guard attempt < retry.maxAttempts else {
                     throw DeployError("registry \(host) answered HTTP \(response.status) \(attempt) times reading \(repository): try again")
                 }
-                try await sleep(.milliseconds(250 << attempt))
+                try await sleep(retry.delay(afterAttempt: attempt))
             default:
                 throw DeployError(
                     "registry \(host) answered HTTP \(response.status)\(Self.errorCode(response.body).map { " \($0)" } ?? "") reading \(repository):\(reference)"

@@ -19,7 +19,7 @@ extension GlueEngine {
         // start a second run. So one attempt at a time, and after a failure that may have
         // landed, the run carrying this start's token is looked for before starting again.
         let once = GlueClient(client: glue.client.with(retry: RetryPolicy(maxAttempts: 1)))
-        let attempts = glue.client.configuration.retry.maxAttempts
+        let retry = glue.client.configuration.retry
         let since = glue.client.now.addingTimeInterval(-3600)
         var attempt = 0
         while true {
@@ -30,8 +30,8 @@ extension GlueEngine {
                 if let started = try await findRun(name: name, since: since, matching: { $0.arguments?[RunMetadata.startTokenArgument] == token }) {
                     return started.id ?? ""
                 }
-                guard attempt < attempts else { throw error }
-                try await glue.client.sleep(.milliseconds(500 << min(attempt, 5)))
+                guard attempt < retry.maxAttempts else { throw error }
+                try await glue.client.sleep(retry.delay(afterAttempt: attempt))
             }
         }
     }
