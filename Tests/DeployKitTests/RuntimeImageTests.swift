@@ -83,9 +83,18 @@ final class RuntimeImageTests: XCTestCase {
         } catch {
             let message = "\(error)"
             XCTAssertTrue(message.contains("refused the login ECR's GetAuthorizationToken gave (HTTP 401 UNAUTHORIZED)"), message)
+            XCTAssertFalse(message.contains("needs ecr:"), "a token the registry does not take is not a missing grant: \(message)")
             XCTAssertFalse(message.contains("s3cret-token"), message)
         }
         XCTAssertEqual(refused.requests.count, 1, "a refusal is not retried")
+
+        let denied = ScriptedTransport([.respond(HTTPResponse(status: 403, text: #"{"errors":[{"code":"DENIED"}]}"#))])
+        do {
+            _ = try await registry(denied).digest(repository: "deployer-jobs", reference: "t")
+            XCTFail("a denial must fail")
+        } catch {
+            XCTAssertTrue("\(error)".contains("(HTTP 403 DENIED) reading deployer-jobs: the deploying principal needs ecr:BatchGetImage on it"), "\(error)")
+        }
     }
 
     func testECRsLoginIsDecodedAndAMalformedTokenIsNamed() async throws {
@@ -259,6 +268,12 @@ final class RuntimeImageTests: XCTestCase {
         XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: directory + "/deployer.yml")) { error in
             XCTAssertTrue("\(error)".contains("targets.prod.emr_serverless.image.repository"), "\(error)")
             XCTAssertTrue("\(error)".contains("an ECR repository, ACCOUNT.dkr.ecr.REGION.amazonaws.com/NAME"), "\(error)")
+        }
+        try manifest.replacingOccurrences(
+            of: "{repository: docker.io/library/jobs}", with: "{repository: 123456789012.dkr.ecr.us-east-1.amazonaws.com/jobs, base: 'Not An Image!'}"
+        ).write(toFile: directory + "/deployer.yml", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: directory + "/deployer.yml")) { error in
+            XCTAssertTrue("\(error)".contains("targets.prod.emr_serverless.image.base"), "\(error)")
         }
     }
 }

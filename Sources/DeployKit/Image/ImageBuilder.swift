@@ -81,11 +81,19 @@ struct ImageBuilder: Sendable {
         let result = try Subprocess.run(["/bin/sh", "-c", "\"$@\" 2>&1", "sh"] + command, timeout: .seconds(3600))
         guard result.status == 0 else {
             let last = Self.lastLine(result.text)
-            let refused = ["unauthorized", "denied", "401", "403", "authentication required"].contains { last.lowercased().contains($0) }
-            throw DeployError(
-                refused
-                    ? "registry \(registry.host) refused the push of \(reference) with the login ECR's GetAuthorizationToken gave: \(last) (the deploying principal needs ecr:InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, PutImage and BatchCheckLayerAvailability on the repository)"
-                    : "\(tool.name) push of \(reference) failed (exit \(result.status)): \(last)")
+            let lowered = last.lowercased()
+            // A token the registry does not take is not a missing grant; a denial is.
+            if ["unauthorized", "401", "authentication required"].contains(where: lowered.contains) {
+                throw DeployError(
+                    "registry \(registry.host) refused the login ECR's GetAuthorizationToken gave for the push of \(reference): \(last) (another account or region signed it, or it expired)"
+                )
+            }
+            if ["denied", "403"].contains(where: lowered.contains) {
+                throw DeployError(
+                    "registry \(registry.host) refused the push of \(reference): \(last) (the deploying principal needs ecr:InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload, PutImage and BatchCheckLayerAvailability on the repository)"
+                )
+            }
+            throw DeployError("\(tool.name) push of \(reference) failed (exit \(result.status)): \(last)")
         }
     }
 

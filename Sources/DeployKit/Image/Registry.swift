@@ -69,9 +69,14 @@ struct Registry: Sendable {
                     )
                 }
                 return nil
-            case 401, 403:
+            case 401:
+                // Not a missing grant: the registry did not take the token at all.
                 throw DeployError(
-                    "registry \(host) refused the login ECR's GetAuthorizationToken gave (HTTP \(response.status)\(Self.errorCode(response.body).map { " \($0)" } ?? "")) reading \(repository): the deploying principal needs ecr:BatchGetImage on it, and the repository must be in the account and region that signed the token"
+                    "registry \(host) refused the login ECR's GetAuthorizationToken gave (HTTP 401\(Self.errorCode(response.body).map { " \($0)" } ?? "")) reading \(repository): the token is not one this registry takes (another account or region signed it, or it expired)"
+                )
+            case 403:
+                throw DeployError(
+                    "registry \(host) refused the login ECR's GetAuthorizationToken gave (HTTP 403\(Self.errorCode(response.body).map { " \($0)" } ?? "")) reading \(repository): the deploying principal needs ecr:BatchGetImage on it"
                 )
             case 429, 500...599:
                 guard attempt < retry.maxAttempts else {
