@@ -10,6 +10,7 @@ extension DeployFlowTests {
     func developmentManifest(bucket: String, peers: Peers) throws {
         try """
         project: \(project)
+        default_target: dev
         targets:
           dev:
             engine: glue
@@ -65,6 +66,12 @@ extension DeployFlowTests {
         XCTAssertEqual(stale.status, 0, stale.all)
         XCTAssertTrue(stale.stdout.contains("alice"), stale.stdout)
         XCTAssertFalse(stale.stdout.contains("bob"), stale.stdout)
+        // --json names the resolved target (here the manifest's default_target, -t left out).
+        let staleJSON = try deployer(["deployments", "--stale", "3s", "--json"], peers)
+        XCTAssertEqual(staleJSON.status, 0, staleJSON.all)
+        let staleDocument = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(staleJSON.stdout.utf8)) as? [String: Any], staleJSON.stdout)
+        XCTAssertEqual(staleDocument["target"] as? String, "dev", staleJSON.stdout)
+        XCTAssertEqual((staleDocument["stale"] as? [[String: Any]])?.compactMap { $0["developer"] as? String }, ["alice"], staleJSON.stdout)
 
         // Bob's destroy removes only his.
         let destroyed = try deployer(["destroy", "-t", "dev", "--as", "bob", "--auto-approve"], peers)

@@ -63,15 +63,16 @@ struct Deployments: AsyncParsableCommand {
 /// `deployments --stale AGE [--clean]`: every engineer's development deployment of the target.
 extension Deployments {
     func staleDeployments(olderThan age: Duration) async throws {
-        let found = try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
+        let (name, found) = try await CommandContext.run(manifest: manifest, target: target.target, developer: target.developer, aws: aws) { command in
             let context = command.context
             guard context.target.development else {
                 throw CommandFailure("--stale: target \(context.target.name) is not in development mode (targets.\(context.target.name).mode: development)")
             }
-            return try await DevelopmentDeployments(context: context).stale(olderThan: TimeInterval(age.components.seconds))
+            return (context.target.name, try await DevelopmentDeployments(context: context).stale(olderThan: TimeInterval(age.components.seconds)))
         }
         if json {
-            try printSnakeJSON(StaleOutput(target: target.target ?? "", stale: found))
+            // The resolved target's name (the manifest's default when -t is left out), not the flag.
+            try printSnakeJSON(StaleOutput(target: name, stale: found))
         } else if found.isEmpty {
             print("No development deployment untouched for longer than \(stale ?? "").")
         } else {
