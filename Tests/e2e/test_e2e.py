@@ -328,28 +328,45 @@ def test_oncall_reads_status_runs_and_logs(sys_):
         logs = o("logs", "sales_etl", "--run", run_id)
         assert "access denied" not in (logs.stdout + logs.stderr).lower(), logs.all
 
-    # The data: sales_etl's run records in the dev lake (as the job writes them), read by the
-    # on-call role with its read-only grant; a run with 60% fewer rows is an anomaly (exit 2).
+    # The data: sales_etl's run records in each environment's lake (as the job writes them), read
+    # by its on-call role with its read-only grant, on Glue (dev) and EMR Serverless (prod). Dev's
+    # last run has 60% fewer rows; prod's last run also wrote an empty table: anomalies (exit 2).
     s3 = sys_.boto("s3")
-    lake = sys_.tf("dev", "data_bucket")
     now = time.time()
-    for index, (run, rows) in enumerate((("e2e-1", 1000), ("e2e-2", 1010), ("e2e-3", 400))):
-        published = datetime.datetime.fromtimestamp(now - (3 - index) * 3600, datetime.timezone.utc).isoformat()
-        record = {"job": "sales_etl", "run_id": run, "status": "succeeded", "published_at": published, "tables": {"fact_sales": {"rows": rows}}}
-        s3.put_object(Bucket=lake, Key=f"curated/sales_etl/_runs/{run}.json", Body=json.dumps(record).encode())
-    o = lambda *a: sys_.deployer([*a, "-t", "dev", "--tf-outputs", str(sys_.root / "dev.json")], profile="dev-oncall")  # noqa: E731
-    status = o("status", "sales_etl", "--json")
-    assert status.code == 0, status.all
-    data = json.loads(status.stdout)["jobs"][0]["data"]
-    assert data["error"] is None and [r["run_id"] for r in data["runs"]] == ["e2e-3", "e2e-2", "e2e-1"], status.all
-    assert [a["kind"] for a in data["anomalies"]] == ["rows_changed"], status.all
-    assert (r := o("status", "sales_etl", "--detailed-exitcode")).code == 2, r.all
-    # ... and nothing of the tables themselves.
-    s3.put_object(Bucket=lake, Key="curated/sales_etl/fact_sales/e2e-3/part-0.parquet", Body=b"PAR1")
-    oncall_s3 = sys_.boto("s3", sys_.role_key("dev-oncall"))
-    with pytest.raises(Exception, match="AccessDenied"):
-        oncall_s3.get_object(Bucket=lake, Key="curated/sales_etl/fact_sales/e2e-3/part-0.parquet")
-    expect_denied("deployer-dev-oncall", "s3:GetObject", re.escape(f"arn:aws:s3:::{lake}/curated/sales_etl/fact_sales/e2e-3/part-0.parquet"))
+    planted = {
+        "dev": ([1000, 1010, 400], [None, None, None], ["rows_changed"]),
+        "prod": ([1000, 1010, 400], [5, 6, 0], ["empty_table", "rows_changed"]),
+    }
+    for env_name, (fact_rows, summary_rows, kinds) in planted.items():
+        lake = sys_.tf(env_name, "data_bucket")
+        for index, run in enumerate(("e2e-1", "e2e-2", "e2e-3")):
+            published = datetime.datetime.fromtimestamp(now - (3 - index) * 3600, datetime.timezone.utc).isoformat()
+            tables = {"fact_sales": {"rows": fact_rows[index]}}
+            if summary_rows[index] is not None:
+                tables["monthly_sales_summary"] = {"rows": summary_rows[index]}
+            record = {"job": "sales_etl", "run_id": run, "status": "succeeded", "published_at": published, "tables": tables}
+            s3.put_object(Bucket=lake, Key=f"curated/sales_etl/_runs/{run}.json", Body=json.dumps(record).encode())
+
+        def o(*a, env_name=env_name):
+            return sys_.deployer([*a, "-t", env_name, "--tf-outputs", str(sys_.root / f"{env_name}.json")], profile=f"{env_name}-oncall")
+
+        status = o("status", "sales_etl", "--json")
+        assert status.code == 0, status.all
+        data = json.loads(status.stdout)["jobs"][0]["data"]
+        assert data["error"] is None and [r["run_id"] for r in data["runs"]] == ["e2e-3", "e2e-2", "e2e-1"], status.all
+        assert data["runs"][0]["tables"]["fact_sales"] == 400, status.all
+        assert sorted(a["kind"] for a in data["anomalies"]) == kinds, status.all
+        if env_name == "prod":
+            assert [a["table"] for a in data["anomalies"] if a["kind"] == "empty_table"] == ["monthly_sales_summary"], status.all
+        text = o("status", "sales_etl")
+        assert "fact_sales 400" in text.stdout and "  ! " in text.stdout, text.all
+        assert (r := o("status", "sales_etl", "--detailed-exitcode")).code == 2, r.all
+        # ... and nothing of the tables themselves.
+        s3.put_object(Bucket=lake, Key="curated/sales_etl/fact_sales/e2e-3/part-0.parquet", Body=b"PAR1")
+        oncall_s3 = sys_.boto("s3", sys_.role_key(f"{env_name}-oncall"))
+        with pytest.raises(Exception, match="AccessDenied"):
+            oncall_s3.get_object(Bucket=lake, Key="curated/sales_etl/fact_sales/e2e-3/part-0.parquet")
+        expect_denied(f"deployer-{env_name}-oncall", "s3:GetObject", re.escape(f"arn:aws:s3:::{lake}/curated/sales_etl/fact_sales/e2e-3/part-0.parquet"))
 
 
 def test_oncall_may_not_apply_or_run(sys_):
