@@ -31,8 +31,6 @@ from .publish import (
     data_quality_error,
     first_line,
     is_fact,
-    quarantine_summary,
-    record_inputs,
     refuse_changed_settings,
     refuse_superseded,
 )
@@ -50,6 +48,7 @@ from .load import (
     write_table,
 )
 from .quality import clean_rows, quarantined_rows, validate
+from .record import RunRecord
 from .transform import ModelParams, model_frame, register_inputs
 
 # Settings the models rely on for identical results everywhere (Glue, EMR, local).
@@ -104,24 +103,20 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
     elif cfg.shuffle_partitions:
         spark.conf.set("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
 
-    manifest = {
-        "job": "sales_etl",
-        "run_id": cfg.run_id,
-        "as_of": cfg.as_of.isoformat(),
-        "ingest_ts": started_at.isoformat(),
-        "runtime": "spark",
-        "spark_version": spark.version,
-        "config": cfg.as_dict(),
-        "shuffle_partitions": int(spark.conf.get("spark.sql.shuffle.partitions")),
-        "input_bytes": input_bytes,
-        "inputs": {},
-        "quarantine": {},
-        "tables": {},
-        "previous_run_id": published.get("run_id") if published else None,
-    }
+    record = RunRecord(
+        job="sales_etl",
+        run_id=cfg.run_id,
+        as_of=cfg.as_of.isoformat(),
+        ingest_ts=started_at.isoformat(),
+        runtime="spark",
+        runtime_version=spark.version,
+        config=cfg.as_dict(),
+        shuffle_partitions=int(spark.conf.get("spark.sql.shuffle.partitions")),
+        input_bytes=input_bytes,
+        previous_run_id=published.get("run_id") if published else None,
+    )
     persisted: list[DataFrame] = []
-    timings: dict[str, float] = {}
-    manifest["timings_s"] = timings
+    timings = record.timings_s
     stage = "reading the sources"
     try:
         raw = read_sources(spark, cfg.source_paths, cfg.source_format)
@@ -138,7 +133,7 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
         counts = _counts(validated.checked)
         timings["extract_and_check"] = round(time.monotonic() - clock, 3)
         paths = {name: storage.qualified(cfg.source_paths[name]) for name in SOURCES}
-        rows_read, rows_quarantined, ratio = record_inputs(manifest, paths, counts)
+        rows_read, rows_quarantined, ratio = record.record_inputs(paths, counts)
 
         quarantine = (
             reduce(DataFrame.unionByName, [quarantined_rows(n, validated.checked[n]) for n in SOURCES])
@@ -146,7 +141,7 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
             .withColumn("ingest_ts", F.lit(started_at))
         )
         quarantine_path = run_path(out, QUARANTINE, cfg.run_id)
-        manifest["quarantine"] = quarantine_summary(storage.qualified(quarantine_path), rows_quarantined, ratio, cfg.dq_max_quarantine_ratio)
+        record.set_quarantine(storage.qualified(quarantine_path), rows_quarantined, ratio, cfg.dq_max_quarantine_ratio)
 
         def write_quarantine() -> None:
             write_table(storage, quarantine, quarantine_path, cfg.output_format, (), files=1)
@@ -154,9 +149,9 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
         if ratio > cfg.dq_max_quarantine_ratio:
             stage = "writing the quarantine"
             write_quarantine()
-            manifest.update(status="failed_data_quality", duration_s=round(time.monotonic() - clock, 3))
-            run_file = write_run_record(storage, out, manifest)
-            raise data_quality_error(manifest, rows_read, storage.qualified(run_file))
+            record.failed("failed_data_quality", round(time.monotonic() - clock, 3))
+            run_file = write_run_record(storage, out, record)
+            raise data_quality_error(record, rows_read, storage.qualified(run_file))
 
         params = ModelParams(
             earliest_entry_date=cfg.earliest_entry_date,
@@ -186,13 +181,13 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
             }
             if partition_by:
                 info["partitions"] = [dict(p) for p in written.partitions]
-            manifest["tables"][name] = info
+            record.tables[name] = info
 
         tasks = {QUARANTINE: (write_quarantine, set())}
         tasks.update({name: (lambda n=name: write_model(n), set(MODEL_INPUTS[name])) for name in TABLES})
         stage = "writing the tables"
         run_graph(tasks, timings, CONCURRENT_WRITES, on_failure=spark.sparkContext.cancelAllJobs)
-        manifest["tables"] = {name: manifest["tables"][name] for name in TABLES}
+        record.tables = {name: record.tables[name] for name in TABLES}
     except JobError:
         _unpersist(persisted)
         raise
@@ -200,8 +195,8 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
         _unpersist(persisted)
         if isinstance(exc, TaskFailed):
             stage, exc = f"writing {exc.name}", exc.error
-        manifest.update(status="failed", error=f"{stage}: {first_line(exc)}", duration_s=round(time.monotonic() - clock, 3))
-        _try_write_record(storage, out, manifest)
+        record.failed("failed", round(time.monotonic() - clock, 3), error=f"{stage}: {first_line(exc)}")
+        _try_write_record(storage, out, record)
         previous = f"; run {published['run_id']} stays published" if published else ""
         raise WriteError(f"run {cfg.run_id} failed while {stage} ({first_line(exc)}); nothing was published{previous}") from exc
     _unpersist(persisted)
@@ -209,22 +204,16 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
     # Publish: the run record, then _manifest.json in one atomic write (readers switch here), then
     # the catalog, then retention. Nothing before this point is visible to readers.
     keep = retained(cfg.run_id, published, cfg.retention_runs)
-    manifest.update(
-        status="succeeded",
-        retained_runs=keep,
-        catalog_database=cfg.catalog_database or None,
-        published_at=dt.datetime.now(dt.timezone.utc).isoformat(),
-        duration_s=round(time.monotonic() - clock, 3),
-    )
-    run_file = write_run_record(storage, out, manifest)
-    publish_manifest(storage, out, manifest)
+    record.succeeded(keep, cfg.catalog_database or None, round(time.monotonic() - clock, 3))
+    run_file = write_run_record(storage, out, record)
+    publish_manifest(storage, out, record)
     result = RunResult(
         run_id=cfg.run_id,
         manifest_path=storage.qualified(run_file),
-        tables=manifest["tables"],
-        quarantine=manifest["quarantine"],
+        tables=record.tables,
+        quarantine=record.quarantine,
     )
-    result.catalog = _publish_catalog(spark, cfg, manifest, schemas)
+    result.catalog = _publish_catalog(spark, cfg, record.tables, schemas)
     result.removed_runs = remove_unretained(storage, out, PUBLISHED_TABLES, keep)
     return result
 
@@ -246,10 +235,10 @@ def _counts(checked: dict[str, DataFrame]) -> dict[str, tuple[int, int]]:
     return {name: (c[0], c[1]) for name, c in counts.items()}
 
 
-def _catalog_tables(manifest: dict, schemas: dict) -> list[catalog_mod.CatalogTable]:
+def _catalog_tables(written: dict, schemas: dict) -> list[catalog_mod.CatalogTable]:
     tables = []
     for name in TABLES:
-        info = manifest["tables"][name]
+        info = written[name]
         tables.append(
             catalog_mod.CatalogTable(
                 name=name,
@@ -262,11 +251,12 @@ def _catalog_tables(manifest: dict, schemas: dict) -> list[catalog_mod.CatalogTa
     return tables
 
 
-def _publish_catalog(spark: SparkSession, cfg: JobConfig, manifest: dict, schemas: dict) -> dict:
+def _publish_catalog(spark: SparkSession, cfg: JobConfig, written: dict, schemas: dict) -> dict:
+    """Points the catalog database's tables at `written` ({table: its record}); {} without one."""
     if not cfg.catalog_database:
         return {}
     try:
-        actions = catalog_mod.publish(spark, cfg.catalog_database, _catalog_tables(manifest, schemas))
+        actions = catalog_mod.publish(spark, cfg.catalog_database, _catalog_tables(written, schemas))
     except JobError:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -295,15 +285,15 @@ def _already_published(spark: SparkSession, storage: Storage, cfg: JobConfig, pu
         quarantine=published["quarantine"],
         already_published=True,
     )
-    result.catalog = _publish_catalog(spark, cfg, published, schemas)
+    result.catalog = _publish_catalog(spark, cfg, published["tables"], schemas)
     keep = published.get("retained_runs") or [cfg.run_id]
     result.removed_runs = remove_unretained(storage, cfg.output_path, PUBLISHED_TABLES, keep)
     return result
 
 
-def _try_write_record(storage: Storage, out: str, manifest: dict) -> None:
+def _try_write_record(storage: Storage, out: str, record: RunRecord) -> None:
     try:
-        write_run_record(storage, out, manifest)
+        write_run_record(storage, out, record)
     except Exception:  # noqa: BLE001 - the run already failed; its own error is the one to report
         pass
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 from .errors import ConfigError, DataQualityError
+from .record import RunRecord
 
 MANIFEST = "_manifest.json"
 RUNS = "_runs"
@@ -71,21 +72,22 @@ def read_run_record(storage: TextStore, output_path: str, run_id: str) -> dict[s
     return json.loads(text) if text else None
 
 
-def manifest_text(manifest: dict[str, Any]) -> str:
-    return json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+def manifest_text(record: RunRecord | dict[str, Any]) -> str:
+    document = record.as_dict() if isinstance(record, RunRecord) else record
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
-def write_run_record(storage: TextStore, output_path: str, manifest: dict[str, Any]) -> str:
+def write_run_record(storage: TextStore, output_path: str, record: RunRecord) -> str:
     """_runs/<run_id>.json: every run's record, failed ones included. Publishes nothing."""
-    run_file = f"{output_path}/{RUNS}/{manifest['run_id']}.json"
-    storage.write_text(run_file, manifest_text(manifest))
+    run_file = f"{output_path}/{RUNS}/{record.run_id}.json"
+    storage.write_text(run_file, manifest_text(record))
     return run_file
 
 
-def publish_manifest(storage: TextStore, output_path: str, manifest: dict[str, Any]) -> str:
+def publish_manifest(storage: TextStore, output_path: str, record: RunRecord) -> str:
     """The publish step: _manifest.json now names this run. Atomic (see Storage.replace_text)."""
     path = f"{output_path}/{MANIFEST}"
-    storage.replace_text(path, manifest_text(manifest), manifest["run_id"])
+    storage.replace_text(path, manifest_text(record), record.run_id)
     return path
 
 
@@ -134,25 +136,9 @@ def refuse_changed_settings(run_id: str, published: dict[str, Any], settings: Ma
         raise ConfigError(f"config key 'run_id': run {run_id} is already published with different {', '.join(changed)}; give this run a new run_id")
 
 
-def record_inputs(manifest: dict[str, Any], paths: Mapping[str, str], counts: Mapping[str, tuple[int, int]]) -> tuple[int, int, float]:
-    """manifest["inputs"] from {source: (clean rows, quarantined rows)} and the sources'
-    qualified paths; returns (rows read, rows quarantined, quarantined ratio)."""
-    for name, path in paths.items():
-        valid, bad = counts.get(name, (0, 0))
-        manifest["inputs"][name] = {"path": path, "rows_read": valid + bad, "rows_valid": valid, "rows_quarantined": bad}
-    rows_read = sum(i["rows_read"] for i in manifest["inputs"].values())
-    rows_quarantined = sum(i["rows_quarantined"] for i in manifest["inputs"].values())
-    return rows_read, rows_quarantined, rows_quarantined / rows_read if rows_read else 0.0
-
-
-def quarantine_summary(path: str, rows: int, ratio: float, max_ratio: float) -> dict[str, Any]:
-    """manifest["quarantine"]: where the quarantined rows are, how many, their share and its limit."""
-    return {"path": path, "rows": rows, "ratio": round(ratio, 6), "max_ratio": max_ratio}
-
-
-def data_quality_error(manifest: dict[str, Any], rows_read: int, run_file: str) -> DataQualityError:
+def data_quality_error(record: RunRecord, rows_read: int, run_file: str) -> DataQualityError:
     """The failure of a run whose quarantined share is above its limit (its record is written)."""
-    q = manifest["quarantine"]
+    q = record.quarantine
     return DataQualityError(
         f"{q['rows']} of {rows_read} source rows ({q['ratio']:.2%}) failed data quality checks, "
         f"above dq_max_quarantine_ratio={q['max_ratio']}; see {q['path']} and {run_file}"

@@ -26,8 +26,6 @@ from ..publish import (
     RunResult,
     data_quality_error,
     first_line,
-    quarantine_summary,
-    record_inputs,
     refuse_changed_settings,
     refuse_superseded,
     is_fact,
@@ -39,6 +37,7 @@ from ..publish import (
     run_path,
     write_run_record,
 )
+from ..record import RunRecord
 from ..schemas import QUARANTINE_TYPES, table_schemas
 from . import quality
 from .extract import read_sources
@@ -86,22 +85,18 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
     sql = translated_models()
     contract = table_schemas()
 
-    manifest = {
-        "job": "sales_etl",
-        "run_id": cfg.run_id,
-        "as_of": cfg.as_of.isoformat(),
-        "ingest_ts": started_at.isoformat(),
-        "runtime": "duckdb",
-        "duckdb_version": duckdb.__version__,
-        "config": cfg.as_dict(),
-        "input_bytes": input_bytes,
-        "inputs": {},
-        "quarantine": {},
-        "tables": {},
-        "previous_run_id": published.get("run_id") if published else None,
-    }
-    timings: dict[str, float] = {}
-    manifest["timings_s"] = timings
+    record = RunRecord(
+        job="sales_etl",
+        run_id=cfg.run_id,
+        as_of=cfg.as_of.isoformat(),
+        ingest_ts=started_at.isoformat(),
+        runtime="duckdb",
+        runtime_version=duckdb.__version__,
+        config=cfg.as_dict(),
+        input_bytes=input_bytes,
+        previous_run_id=published.get("run_id") if published else None,
+    )
+    timings = record.timings_s
     stage = "reading the sources"
     con = duckdb.connect()
     # TIMESTAMPTZ values (ingest_ts) reach Arrow marked UTC, whatever the machine's zone.
@@ -114,9 +109,9 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
         counts = quality.validate(con)
         timings["extract_and_check"] = round(time.monotonic() - clock, 3)
         paths = {name: storage.qualified(cfg.source_paths[name]) for name in SOURCES}
-        rows_read, rows_quarantined, ratio = record_inputs(manifest, paths, counts)
+        rows_read, rows_quarantined, ratio = record.record_inputs(paths, counts)
         quarantine_path = run_path(out, QUARANTINE, cfg.run_id)
-        manifest["quarantine"] = quarantine_summary(storage.qualified(quarantine_path), rows_quarantined, ratio, cfg.dq_max_quarantine_ratio)
+        record.set_quarantine(storage.qualified(quarantine_path), rows_quarantined, ratio, cfg.dq_max_quarantine_ratio)
         stage = "writing the quarantine"
         started = time.monotonic()
         bad_rows = [row for name in SOURCES for row in quality.quarantined_rows(con, name)]
@@ -134,9 +129,9 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
         stream_table(storage, pa.RecordBatchReader.from_batches(quarantine.schema, quarantine.to_batches()), quarantine.schema, quarantine_path, ())
         timings[QUARANTINE] = round(time.monotonic() - started, 3)
         if ratio > cfg.dq_max_quarantine_ratio:
-            manifest.update(status="failed_data_quality", duration_s=round(time.monotonic() - clock, 3))
-            run_file = write_run_record(storage, out, manifest)
-            raise data_quality_error(manifest, rows_read, storage.qualified(run_file))
+            record.failed("failed_data_quality", round(time.monotonic() - clock, 3))
+            run_file = write_run_record(storage, out, record)
+            raise data_quality_error(record, rows_read, storage.qualified(run_file))
 
         params = {
             "earliest_entry_date": cfg.earliest_entry_date,
@@ -162,21 +157,21 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
             written = stream_table(storage, reader, arrow_schema(contract[name]), path, partition_by)
             for done in MODEL_INPUTS[name]:
                 # A model whose readers have all run is not needed in memory any more.
-                if all(r in manifest["tables"] or r == name for r in readers[done]):
+                if all(r in record.tables or r == name for r in readers[done]):
                     con.execute(f"DROP TABLE IF EXISTS {done}")
             info = {"path": storage.qualified(path), "format": "parquet", "partitioned_by": list(partition_by), "rows": written.rows}
             if partition_by:
                 info["partitions"] = [dict(p) for p in written.partitions]
-            manifest["tables"][name] = info
+            record.tables[name] = info
             timings[name] = round(time.monotonic() - started, 3)
     except JobError:
         con.close()
         raise
     except Exception as exc:  # noqa: BLE001 - any failure before the publish: record it, publish nothing
         con.close()
-        manifest.update(status="failed", error=f"{stage}: {first_line(exc)}", duration_s=round(time.monotonic() - clock, 3))
+        record.failed("failed", round(time.monotonic() - clock, 3), error=f"{stage}: {first_line(exc)}")
         try:
-            write_run_record(storage, out, manifest)
+            write_run_record(storage, out, record)
         except Exception:  # noqa: BLE001 - the run already failed; its own error is the one to report
             pass
         previous = f"; run {published['run_id']} stays published" if published else ""
@@ -184,16 +179,10 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
     con.close()
 
     keep = retained(cfg.run_id, published, cfg.retention_runs)
-    manifest.update(
-        status="succeeded",
-        retained_runs=keep,
-        catalog_database=None,
-        published_at=dt.datetime.now(dt.timezone.utc).isoformat(),
-        duration_s=round(time.monotonic() - clock, 3),
-    )
-    run_file = write_run_record(storage, out, manifest)
-    publish_manifest(storage, out, manifest)
-    result = RunResult(run_id=cfg.run_id, manifest_path=storage.qualified(run_file), tables=manifest["tables"], quarantine=manifest["quarantine"])
+    record.succeeded(keep, None, round(time.monotonic() - clock, 3))
+    run_file = write_run_record(storage, out, record)
+    publish_manifest(storage, out, record)
+    result = RunResult(run_id=cfg.run_id, manifest_path=storage.qualified(run_file), tables=record.tables, quarantine=record.quarantine)
     result.removed_runs = remove_unretained(storage, out, PUBLISHED_TABLES, keep)
     return result
 
