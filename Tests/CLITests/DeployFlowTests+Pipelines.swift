@@ -95,7 +95,8 @@ extension DeployFlowTests {
         let changed = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
         XCTAssertEqual(changed.status, 2, changed.all)
         XCTAssertTrue(changed.stdout.contains("~ update pipeline nightly (state machine \(machine))"), changed.stdout)
-        XCTAssertTrue(changed.stdout.contains("~ definition.States.Run prep.Parameters.Arguments.--as_of: 2021-06-30 → 2021-07-31"), changed.stdout)
+        // The pipeline's own argument is a run input: its default is one field of the Arguments state.
+        XCTAssertTrue(changed.stdout.contains("~ definition.States.Arguments.Parameters.defaults.as_of: 2021-06-30 → 2021-07-31"), changed.stdout)
         XCTAssertTrue(
             changed.stdout.contains("Plan: 0 artifacts to upload, 0 to create, 0 to update, 2 unchanged. Pipelines: 0 to create, 1 to update, 0 unchanged."),
             changed.stdout)
@@ -110,7 +111,7 @@ extension DeployFlowTests {
         XCTAssertEqual(drift.status, 2, drift.all)
         XCTAssertTrue(
             drift.stdout.contains(
-                "~ drift: definition.States.Run load.Parameters.Arguments.--as_of 2021-07-31 → 1999-01-01, changed outside deployer (apply sets 2021-07-31)"),
+                "~ drift: definition.States.Arguments.Parameters.defaults.as_of 2021-07-31 → 1999-01-01, changed outside deployer (apply sets 2021-07-31)"),
             drift.stdout)
         XCTAssertEqual(try deployer(["apply", "-t", "dev", "--auto-approve"], peers).status, 0)
         XCTAssertEqual(try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers).status, 0, "apply restored the definition")

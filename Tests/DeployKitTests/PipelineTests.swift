@@ -160,12 +160,21 @@ final class PipelineTests: XCTestCase {
         let pipeline = try XCTUnwrap(manifest.pipeline("nightly"))
         let plugin = try manifest.target("dev").plugin
         let definition = try StateMachine.definition(pipeline) { step in
-            try XCTUnwrap(
-                plugin.pipelineTask(name: "shop-dev-\(step.job)", engineDefinition: .object([:]), arguments: pipeline.arguments(of: step, runId: "x")))
+            try XCTUnwrap(StateMachine.task(step, of: pipeline, plugin: plugin, name: "shop-dev-\(step.job)", engineDefinition: .object([:])))
         }
         XCTAssertEqual(try ASLRules.problems(definition), [])
-        XCTAssertEqual(definition["StartAt"]?.stringValue, "Run extract")
+        // The pipeline's own argument is a run input: its default beside the execution's input,
+        // merged before the first step, which reads it by path.
+        XCTAssertEqual(definition["StartAt"]?.stringValue, "Arguments")
+        XCTAssertEqual(definition["States"]?["Arguments"]?["Parameters"]?["defaults"], .object(["as_of": .string("2024-01-31")]))
+        XCTAssertEqual(definition["States"]?["Arguments"]?["Next"]?.stringValue, "Merge arguments")
+        XCTAssertEqual(
+            definition["States"]?["Merge arguments"]?["Parameters"]?["arguments.$"]?.stringValue, "States.JsonMerge($.defaults, $.given, false)")
+        XCTAssertEqual(definition["States"]?["Merge arguments"]?["Next"]?.stringValue, "Run extract")
+        XCTAssertEqual(StateMachine.inputs(ofDefinition: definition), ["as_of"])
         let merge = try XCTUnwrap(definition["States"]?["Run merge"])
+        XCTAssertEqual(merge["Parameters"]?["Arguments"]?["--as_of.$"]?.stringValue, "$.arguments.as_of")
+        XCTAssertNil(merge["Parameters"]?["Arguments"]?["--as_of"])
         XCTAssertEqual(merge["Resource"]?.stringValue, "arn:aws:states:::glue:startJobRun.sync")
         XCTAssertEqual(merge["Parameters"]?["JobName"]?.stringValue, "shop-dev-merge")
         XCTAssertEqual(merge["Parameters"]?["Arguments"]?["--run_id.$"]?.stringValue, "$$.Execution.Name")
@@ -197,18 +206,55 @@ final class PipelineTests: XCTestCase {
             ]),
         ])
         let definition = try StateMachine.definition(pipeline) { step in
-            try XCTUnwrap(plugin.pipelineTask(name: "shop-prod-\(step.job)", engineDefinition: template, arguments: pipeline.arguments(of: step, runId: "x")))
+            try XCTUnwrap(StateMachine.task(step, of: pipeline, plugin: plugin, name: "shop-prod-\(step.job)", engineDefinition: template))
         }
         XCTAssertEqual(try ASLRules.problems(definition), [])
         let parameters = try XCTUnwrap(definition["States"]?["Run extract"]?["Parameters"])
         XCTAssertEqual(parameters["ApplicationId"]?.stringValue, "00abc")
         XCTAssertEqual(
             parameters["JobDriver"]?["SparkSubmit"]?["EntryPointArguments.$"]?.stringValue,
-            #"States.Array('--note', 'it\'s \{x\}', '--as_of', '2024-01-31', '--run_id', $$.Execution.Name)"#)
+            #"States.Array('--note', 'it\'s \{x\}', '--as_of', $.arguments.as_of, '--run_id', $$.Execution.Name)"#)
         XCTAssertNil(
             try StateMachine.definition(pipeline) { _ in StateMachine.Task(resource: "x", parameters: .null, transientErrors: []) }["States"]?["Run extract"]?[
                 "Retry"],
             "no Retry without transient errors or retries")
+    }
+
+    /// Run inputs are the pipeline's own arguments JSONPath can name; a step that sets one itself
+    /// keeps its literal; a pipeline without arguments starts at its first step, as before.
+    func testRunInputsAreThePipelinesOwnArgumentsAndAStepsOwnValueWins() throws {
+        let manifest = try load(
+            """
+            pipelines:
+              nightly:
+                arguments: {--as_of: "", --source-path: s3://b/x}
+                steps:
+                  - job: extract
+                  - job: merge
+                    needs: [extract]
+                    arguments: {--as_of: "2020-01-31"}
+              plain:
+                steps:
+                  - job: report
+            """, target: "dev")
+        let nightly = try XCTUnwrap(manifest.pipeline("nightly"))
+        XCTAssertEqual(nightly.runInputs, ["as_of": ""], "source-path has a '-' JSONPath would need brackets for: it stays a literal")
+        XCTAssertEqual(nightly.stepSetting("--as_of")?.name, "merge")
+        let extract = nightly.stateMachineArguments(of: nightly.steps[0])
+        XCTAssertEqual(extract.literals, ["--source-path": "s3://b/x"])
+        XCTAssertEqual(extract.paths, ["--as_of": "$.arguments.as_of"])
+        let merge = nightly.stateMachineArguments(of: nightly.steps[1])
+        XCTAssertEqual(merge.literals["--as_of"], "2020-01-31")
+        XCTAssertEqual(merge.paths, [:])
+        let plugin = try manifest.target("dev").plugin
+        let plain = try XCTUnwrap(manifest.pipeline("plain"))
+        let definition = try StateMachine.definition(plain) { step in
+            try XCTUnwrap(StateMachine.task(step, of: plain, plugin: plugin, name: "shop-dev-\(step.job)", engineDefinition: .object([:])))
+        }
+        XCTAssertEqual(try ASLRules.problems(definition), [])
+        XCTAssertEqual(definition["StartAt"]?.stringValue, "Run report")
+        XCTAssertNil(definition["States"]?["Arguments"])
+        XCTAssertEqual(StateMachine.inputs(ofDefinition: definition), [])
     }
 
     /// A failed execution's cause (the Fail state's `step … failed: ` and the engine's run as

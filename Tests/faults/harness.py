@@ -360,6 +360,9 @@ jobs:
 pipelines:
   # A Step Functions state machine (CreateStateMachine, UpdateStateMachine): through the fault proxy too.
   {PIPELINE}:
+    # A run input: a backfill gives each execution its date.
+    arguments:
+      --as_of: "2021-06-30"
     steps:
       - job: {JOB}
 """

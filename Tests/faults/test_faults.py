@@ -551,3 +551,69 @@ def test_backfill_killed_at_every_step_runs_each_date_once(h, backfill_case, whe
         if problems:
             failures.append(f"N={n}: " + " | ".join(problems))
     assert not failures, "\n".join(failures)
+
+
+# ------------------------------------------------------------------ backfill of a pipeline on Step Functions
+
+
+def run_pipeline_backfill(case: H.Case, index: int, faults: H.FaultConfig | None = None) -> H.RunResult:
+    """Two dates (the trial's own: a backfill's record is per range), two at a time: one
+    execution each, its date the execution's input."""
+    year, month = 2030 + index // 12, index % 12 + 1
+    args = ["backfill", H.PIPELINE, "-t", H.TARGET, "--from", f"{year}-{month:02d}-01", "--to", f"{year}-{month:02d}-02", "--concurrency", "2"]
+    return case.run(args, faults, timeout=RUN_TIMEOUT, extra_env=RUN_ENV)
+
+
+def pipeline_backfill_problems(h: H.Harness, case: H.Case, index: int) -> list[str]:
+    """One fault-free rerun: it exits 0, and each date has exactly one execution (no lost answer
+    started a second), SUCCEEDED, whose one step ran once with the date as --as_of."""
+    rerun = run_pipeline_backfill(case, index)
+    problems = []
+    if rerun.status != 0:
+        problems.append(f"fault-free rerun exited {rerun.status}: {rerun.stderr.strip()[-300:]}")
+    found = executions(h, case)
+    year, month = 2030 + index // 12, index % 12 + 1
+    for day in (1, 2):
+        key = f"bf-{H.PIPELINE}-{year}{month:02d}{day:02d}"
+        mine = {name: e["status"] for name, e in found.items() if name.startswith(key)}
+        if list(mine.values()) != ["SUCCEEDED"]:
+            problems.append(f"{key}: executions {mine}, not one SUCCEEDED")
+            continue
+        runs = glue_runs_of(h, case, next(iter(mine)))
+        dates = [(r.get("Arguments") or {}).get("--as_of") for r in runs]
+        if dates != [f"{year}-{month:02d}-{day:02d}"]:
+            problems.append(f"{key}: Glue runs with --as_of {dates}, not one with its date")
+    return problems
+
+
+@pytest.mark.parametrize("seed", (1, 2, 3))
+def test_pipeline_backfill_under_faults_runs_each_date_once(h, pipeline_case, seed):
+    """`backfill PIPELINE` on Step Functions (the record in S3, DescribeExecution and
+    StartExecution by name with the date as input, the histories) through the fault proxy at
+    rate 0.2: it ends cleanly, and a fault-free rerun completes the range, one execution a date."""
+    run = run_pipeline_backfill(pipeline_case, seed, H.FaultConfig(seed=seed, rate=0.2))
+    problems = [f"faulted backfill: {p}" for p in H.clean_failure_problems(run, h.peers.secrets())] if run.status != 0 else []
+    problems += pipeline_backfill_problems(h, pipeline_case, seed)
+    say(
+        f"seed {seed}: faulted pipeline backfill exit {run.status} ({len(run.faults())} faults in {len(run.requests)} requests); problems: {problems or 'none'}"
+    )
+    assert not problems, "\n".join(problems + [run.describe()])
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_pipeline_backfill_killed_at_every_step_runs_each_date_once(h, pipeline_case, when):
+    """SIGKILL `backfill PIPELINE` at each request of a clean one (up to 30: the record's read and
+    writes, the starts by name, the histories); a rerun then completes it, one execution a date."""
+    base = 10 if when == "before" else 30
+    clean = run_pipeline_backfill(pipeline_case, base, H.FaultConfig(rate=0.0))
+    assert clean.status == 0, clean.describe()
+    steps = min(len(clean.requests), 30)
+    say(f"clean pipeline backfill: {len(clean.requests)} requests: " + ", ".join(f"{r['service']}:{r['method']}" for r in clean.requests[:steps]))
+    failures = []
+    for n in range(1, steps + 1):
+        run = run_pipeline_backfill(pipeline_case, base + n, H.FaultConfig(kill_at=n, kill_when=when))
+        problems = pipeline_backfill_problems(h, pipeline_case, base + n)
+        say(f"kill {when} N={n}: {'killed' if run.killed else f'exit {run.status}'}; problems: {problems or 'none'}")
+        if problems:
+            failures.append(f"N={n}: " + " | ".join(problems))
+    assert not failures, "\n".join(failures)

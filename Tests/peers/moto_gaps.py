@@ -84,7 +84,8 @@ poller sees both, deterministically.
    does too (Tests/e2e/moto_iam.py did this for its own moto already).
 11. Step Functions RedriveExecution (moto: not implemented), with execution on: a FAILED,
    TIMED_OUT or ABORTED execution runs again under the same ARN from the top-level state its last
-   task was in (the states before it are not run again), with the same input; it is RUNNING
+   task was in (the states before it are not run again), with the input that state had (a Pass
+   state named `moto-redrive-input` gives it back first); it is RUNNING
    again and ends as that run ends; `redriveCount` counts the redrives. Differences from AWS,
    which no test relies on: the history restarts (AWS appends to it), and a Parallel state runs
    every branch again (AWS only the branches that did not succeed). Another status is
@@ -761,6 +762,18 @@ def _install_step_functions() -> None:
     factory.state_task_service_for = _state_task_service_for(factory.state_task_service_for, _emr_serverless_task_class())
 
 
+def _entered_input(history: list, name: str):
+    """The input the last entry into top-level state `name` had (None when none is known)."""
+    for event in reversed(history):
+        details = event.get("stateEnteredEventDetails") or {}
+        if event.get("type", "").endswith("StateEntered") and details.get("name") == name and "input" in details:
+            try:
+                return json.loads(details["input"])
+            except ValueError:
+                return None
+    return None
+
+
 def _redrive_from(history: list, definition: dict) -> str:
     """The top-level state holding the last task entered (a branch's task: its Parallel)."""
     entered = [e for e in history if e.get("type") == "TaskStateEntered"]
@@ -791,7 +804,14 @@ def _sfn_redrive_execution(self):
         history = execution.to_history_output().get("events") or []
         machine = copy.copy(execution.state_machine)
         definition = json.loads(machine.definition)
-        definition["StartAt"] = _redrive_from(history, definition)
+        start = _redrive_from(history, definition)
+        definition["StartAt"] = start
+        given = _entered_input(history, start)
+        if given is not None:
+            # AWS redrives a state with the input it had, not the execution's: a Pass state first
+            # gives it back (the steps read the run's arguments from it).
+            definition["States"]["moto-redrive-input"] = {"Type": "Pass", "Result": given, "Next": start}
+            definition["StartAt"] = "moto-redrive-input"
         machine.definition = json.dumps(definition)
         execution.state_machine = machine
         execution.exec_worker = None

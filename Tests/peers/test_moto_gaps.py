@@ -558,22 +558,25 @@ def test_sfn_glue_start_job_run_sync_fails_when_the_run_is_stopped(aws, endpoint
 
 
 def test_sfn_redrive_execution_runs_again_from_the_failed_state(aws, endpoint, states):
-    """11: the first step is not run again; the failed one is, and the execution ends SUCCEEDED."""
+    """11: the first step is not run again; the failed one is, with the input it had (the run's
+    arguments a first state made from the execution's input), and the execution ends SUCCEEDED."""
     glue = aws("glue")
     _glue_job(glue, "redrive-a")
-    task = {"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync"}
+    task = {"Type": "Task", "Resource": "arn:aws:states:::glue:startJobRun.sync", "ResultPath": None}
+    day = {"Arguments": {"--day.$": "$.arguments.day"}}
     definition = {
-        "StartAt": "Run a",
+        "StartAt": "Arguments",
         "States": {
-            "Run a": {**task, "Parameters": {"JobName": "redrive-a"}, "Next": "Run b"},
-            "Run b": {**task, "Parameters": {"JobName": "redrive-b"}, "End": True},
+            "Arguments": {"Type": "Pass", "Parameters": {"arguments": {"day.$": "$.day"}}, "Next": "Run a"},
+            "Run a": {**task, "Parameters": {"JobName": "redrive-a", **day}, "Next": "Run b"},
+            "Run b": {**task, "Parameters": {"JobName": "redrive-b", **day}, "End": True},
         },
     }
     machine = states.create_state_machine(name="redrive", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/states-role")[
         "stateMachineArn"
     ]
     # The second step's job does not exist yet: its task fails, and so does the execution.
-    execution = states.start_execution(stateMachineArn=machine, name="night-1")["executionArn"]
+    execution = states.start_execution(stateMachineArn=machine, name="night-1", input=json.dumps({"day": "2021-01-31"}))["executionArn"]
     assert _ended(states, execution)["status"] == "FAILED"
     _glue_job(glue, "redrive-b")
     with pytest.raises(ClientError) as refused:
@@ -583,6 +586,7 @@ def test_sfn_redrive_execution_runs_again_from_the_failed_state(aws, endpoint, s
     assert _ended(states, execution)["status"] == "SUCCEEDED"
     assert len(glue.get_job_runs(JobName="redrive-a")["JobRuns"]) == 1, "the step that succeeded did not run again"
     assert len(glue.get_job_runs(JobName="redrive-b")["JobRuns"]) == 1, "the failed step ran again"
+    assert glue.get_job_runs(JobName="redrive-b")["JobRuns"][0]["Arguments"] == {"--day": "2021-01-31"}, "with the input it had"
     with pytest.raises(ClientError) as again:
         states.redrive_execution(executionArn=execution)
     assert again.value.response["Error"]["Code"] == "ExecutionNotRedrivable"

@@ -85,7 +85,8 @@ public struct Backfill: Sendable {
     /// The backfill's progress: per date its run, state and cost.
     public struct Record: Codable, Sendable, Equatable {
         public struct Entry: Codable, Sendable, Equatable {
-            /// `ENGINE:TARGET:JOB:RUN_ID` (`pipeline:TARGET:PIPELINE:RUN_ID` for a pipeline).
+            /// `ENGINE:TARGET:JOB:RUN_ID` (`pipeline:TARGET:PIPELINE:RUN_ID` for a pipeline run here,
+            /// `states:TARGET:PIPELINE:RUN_ID` for an execution on Step Functions).
             public var handle: String
             /// The run's state (`RunState`'s raw value).
             public var state: String

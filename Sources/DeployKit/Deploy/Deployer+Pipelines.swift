@@ -50,9 +50,8 @@ extension Deployer {
                         "pipelines.\(pipeline.name): step \(step.name) runs job \(step.job), which is neither in this plan nor deployed: apply it too")
                 }
                 guard
-                    let task = target.plugin.pipelineTask(
-                        name: engineName, engineDefinition: jobDefinition.engineDefinition,
-                        arguments: pipeline.arguments(of: step, runId: ""))
+                    let task = StateMachine.task(
+                        step, of: pipeline, plugin: target.plugin, name: engineName, engineDefinition: jobDefinition.engineDefinition)
                 else {
                     throw DeployError("pipelines.\(pipeline.name): engine \(target.engine.rawValue) has no Step Functions task for job \(step.job)")
                 }

@@ -137,9 +137,10 @@ public protocol EnginePlugin: Sendable {
     /// How the engine runs pipelines: on this machine, through AWS Step Functions, or not at all.
     var orchestration: EngineOrchestration { get }
     /// The Step Functions task that starts one run of the job `name` (its recorded engine
-    /// definition) with `arguments` plus `--run_id` and waits for it (`.sync`); nil when the
+    /// definition) with `arguments`, each argument of `paths` (its value at that JSONPath of the
+    /// state's input: a run input) and `--run_id`, and waits for it (`.sync`); nil when the
     /// engine has none.
-    func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String]) -> StateMachine.Task?
+    func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String], paths: [String: String]) -> StateMachine.Task?
     /// Whether runs emit state-change events an alert rule can match (`notify:`).
     var reportsRunEvents: Bool { get }
     /// How packages with native code reach the engine: Glue installs wheels, Spark unpacks an archive.
@@ -187,7 +188,13 @@ extension EnginePlugin {
     /// By default an engine runs no pipelines.
     public var orchestration: EngineOrchestration { .unsupported }
     /// By default no Step Functions task.
-    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String]) -> StateMachine.Task? { nil }
+    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String], paths: [String: String]) -> StateMachine.Task? {
+        nil
+    }
+    /// The task with literal arguments only.
+    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String]) -> StateMachine.Task? {
+        pipelineTask(name: name, engineDefinition: engineDefinition, arguments: arguments, paths: [:])
+    }
     /// By default no run events.
     public var reportsRunEvents: Bool { false }
     /// By default an archive unpacked beside each process.

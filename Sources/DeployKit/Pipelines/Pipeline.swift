@@ -38,6 +38,44 @@ public struct Pipeline: Sendable, Equatable {
         return merged
     }
 
+    /// The pipeline's own arguments an execution on Step Functions may give (a run's `--arg`, a
+    /// backfill's date), by name without `--`, with the manifest's value as the default: those
+    /// whose names JSONPath can carry (`as_of`, not `source-path`).
+    public var runInputs: [String: String] {
+        var inputs: [String: String] = [:]
+        for (key, value) in arguments {
+            let name = Self.bareName(key)
+            if name.range(of: "^[A-Za-z_][A-Za-z0-9_]{0,63}$", options: .regularExpression) != nil { inputs[name] = value }
+        }
+        return inputs
+    }
+
+    /// `--as_of` → `as_of`.
+    public static func bareName(_ argument: String) -> String { argument.hasPrefix("--") ? String(argument.dropFirst(2)) : argument }
+
+    /// Step `step`'s arguments on Step Functions: the literals (its own, and the pipeline's that
+    /// are no run input) and, for each run input the step does not set itself, the JSONPath of
+    /// its value in the state's input (`$.arguments.NAME`, made by the definition's first states).
+    public func stateMachineArguments(of step: PipelineStep) -> (literals: [String: String], paths: [String: String]) {
+        let inputs = runInputs
+        let own = Set(step.arguments.keys.map(Self.bareName))
+        var literals = step.arguments
+        var paths: [String: String] = [:]
+        for (key, value) in arguments where !own.contains(Self.bareName(key)) {
+            if inputs[Self.bareName(key)] != nil {
+                paths["--" + Self.bareName(key)] = StateMachine.argumentsPath + "." + Self.bareName(key)
+            } else {
+                literals[key] = value
+            }
+        }
+        return (literals, paths)
+    }
+
+    /// The step that sets argument `name` itself (its value wins over a run's), if any.
+    public func stepSetting(_ name: String) -> PipelineStep? {
+        steps.first { step in step.arguments.keys.contains { Self.bareName($0) == Self.bareName(name) } }
+    }
+
     /// The steps in layers: each layer's steps need only steps of earlier layers, so a layer's
     /// steps may run at the same time. Throws `PipelineGraph.Cycle` when the steps need each
     /// other in a circle.

@@ -36,6 +36,20 @@ public struct PipelineExecutions: Sendable {
         }
     }
 
+    /// The deployed state machine of `pipeline`, when it takes every run input of `inputs` (a
+    /// machine deployed before the manifest gave the pipeline that argument does not).
+    @discardableResult
+    public func check(inputs: [String], pipeline: String) async throws -> RecordedPipeline {
+        let machine = try await deployed(pipeline)
+        let taken = StateMachine.inputs(ofDefinition: machine.definition["definition"] ?? .null)
+        if let missing = inputs.sorted().first(where: { !taken.contains($0) }) {
+            throw DeployError(
+                "pipeline \(pipeline) on target \(context.target.name): its deployed state machine takes no '\(missing)' (it takes \(taken.isEmpty ? "none" : taken.sorted().joined(separator: ", "))): give the pipeline '--\(missing)' under pipelines.\(pipeline).arguments and apply"
+            )
+        }
+        return machine
+    }
+
     /// A started (or found again) execution.
     public struct Started: Sendable, Equatable {
         /// The execution's ARN.
@@ -46,18 +60,20 @@ public struct PipelineExecutions: Sendable {
         public var reused: Bool
     }
 
-    /// StartExecution named `runId`; an execution of that name that has ended already is found
-    /// again (`ExecutionAlreadyExists`), not started twice.
-    public func start(pipeline: String, runId: String) async throws -> Started {
+    /// StartExecution named `runId` with `inputs` (run inputs by name: `as_of`), each of which
+    /// the deployed state machine must take; an execution of that name that exists already is
+    /// found again (`ExecutionAlreadyExists`), not started twice.
+    public func start(pipeline: String, runId: String, inputs: [String: String] = [:]) async throws -> Started {
         try Self.checkName(runId)
-        let machine = try await deployed(pipeline)
+        let machine = try await check(inputs: Array(inputs.keys), pipeline: pipeline)
+        let input = String(decoding: try JSONEncoder.sorted.encode(inputs), as: UTF8.self)
         let sfn = try client
         let arn = Self.executionArn(stateMachineArn: machine.arn, runId: runId)
         if let existing = try await sfn.describeExecution(arn: arn) {
             return Started(executionArn: existing.executionArn, runId: runId, reused: true)
         }
         do {
-            let started = try await sfn.startExecution(stateMachineArn: machine.arn, name: runId, input: "{}")
+            let started = try await sfn.startExecution(stateMachineArn: machine.arn, name: runId, input: input)
             return Started(executionArn: started, runId: runId, reused: false)
         } catch let error as AWSError where error.code == "ExecutionAlreadyExists" {
             return Started(executionArn: arn, runId: runId, reused: true)

@@ -27,6 +27,13 @@ public enum StateMachine {
     /// The JSONPath of the execution's name: every step's `--run_id`.
     public static let runIdPath = "$$.Execution.Name"
 
+    /// Where the steps find the run's arguments: the execution's input over the pipeline's
+    /// defaults (`Pipeline.runInputs`), merged by the definition's first two states.
+    public static let argumentsPath = "$.arguments"
+    /// The Pass state holding the defaults (`Parameters.defaults`) beside the execution's input.
+    public static let argumentsState = "Arguments"
+    static let mergeState = "Merge arguments"
+
     /// The definition of `pipeline`; `task` gives each step's Task (nil: the engine cannot).
     public static func definition(_ pipeline: Pipeline, task: (PipelineStep) throws -> Task) throws -> JSONValue {
         let layers = try pipeline.layers()
@@ -52,11 +59,39 @@ public enum StateMachine {
                 states[names[index]] = .object(parallel)
             }
         }
+        var start = names.first ?? "Done"
+        let inputs = pipeline.runInputs
+        if !inputs.isEmpty {
+            // Defaults and the execution's input side by side, then one over the other: a run
+            // that gives no value (a schedule's `{}`) runs with the manifest's.
+            states[argumentsState] = .object([
+                "Type": .string("Pass"), "Next": .string(mergeState),
+                "Parameters": .object(["defaults": .object(inputs.mapValues(JSONValue.string)), "given.$": .string("$")]),
+            ])
+            states[mergeState] = .object([
+                "Type": .string("Pass"), "Next": .string(start),
+                "Parameters": .object(["arguments.$": .string("States.JsonMerge($.defaults, $.given, false)")]),
+            ])
+            start = argumentsState
+        }
         return .object([
             "Comment": .string("deployer pipeline \(pipeline.name): \(pipeline.steps.map(\.name).joined(separator: ", "))"),
-            "StartAt": .string(names.first ?? "Done"),
+            "StartAt": .string(start),
             "States": .object(states),
         ])
+    }
+
+    /// The run inputs a deployed definition takes (its `Arguments` state's defaults).
+    public static func inputs(ofDefinition definition: JSONValue) -> Set<String> {
+        guard case .object(let defaults)? = definition["States"]?[argumentsState]?["Parameters"]?["defaults"] else { return [] }
+        return Set(defaults.keys)
+    }
+
+    /// Step `step`'s Task on `plugin` for its job `name` (recorded as `engineDefinition`): the
+    /// step's arguments as written, the pipeline's run inputs by their path.
+    public static func task(_ step: PipelineStep, of pipeline: Pipeline, plugin: any EnginePlugin, name: String, engineDefinition: JSONValue) -> Task? {
+        let arguments = pipeline.stateMachineArguments(of: step)
+        return plugin.pipelineTask(name: name, engineDefinition: engineDefinition, arguments: arguments.literals, paths: arguments.paths)
     }
 
     static func stateName(_ step: PipelineStep) -> String { "Run \(step.name)" }
@@ -114,10 +149,13 @@ public enum StateMachine {
         return result
     }
 
-    /// `States.Array('a', 'b', $$.Execution.Name)`: a list of literal strings ending with the
-    /// run id, quoted for the intrinsic (`'`, `{`, `}` and `\` escaped).
-    public static func arrayWithRunId(_ literals: [String]) -> String {
-        let quoted = literals.map { "'\(intrinsicLiteral($0))'" }
-        return "States.Array(\((quoted + ["'\(Pipeline.runIdArgument)'", runIdPath]).joined(separator: ", ")))"
+    /// `States.Array('a', 'b', '--as_of', $.arguments.as_of, '--run_id', $$.Execution.Name)`: a
+    /// list of literal strings, then each argument of `paths` (name, then the value at its
+    /// JSONPath, in name order), ending with the run id; literals quoted for the intrinsic (`'`,
+    /// `{`, `}` and `\` escaped).
+    public static func arrayWithRunId(_ literals: [String], paths: [String: String] = [:]) -> String {
+        var items = literals.map { "'\(intrinsicLiteral($0))'" }
+        for (name, path) in paths.sorted(by: { $0.key < $1.key }) { items += ["'\(intrinsicLiteral(name))'", path] }
+        return "States.Array(\((items + ["'\(Pipeline.runIdArgument)'", runIdPath]).joined(separator: ", ")))"
     }
 }

@@ -2,15 +2,12 @@ import AWSCore
 import DeployKit
 import Foundation
 
-/// `deployer backfill PIPELINE`: one run of the pipeline per date, every step given the date,
-/// on targets whose engine runs pipelines on this machine.
+/// `deployer backfill PIPELINE`: one run of the pipeline per date, every step given the date;
+/// on targets whose engine runs pipelines on this machine, deployer runs the steps itself
+/// (on Step Functions: `Backfill+Execution`).
 extension BackfillCommand {
     func backfillPipeline(_ pipeline: Pipeline, context: DeployContext) async throws -> Int32 {
-        guard context.target.plugin.orchestration == .local else {
-            throw CommandFailure(
-                "backfill \(pipeline.name): on target \(context.target.name) the pipeline is a Step Functions state machine, whose step arguments are the manifest's, not a run's: backfill its jobs one by one ('deployer backfill JOB'), or the pipeline on a local or spark target"
-            )
-        }
+        if context.target.plugin.orchestration == .stepFunctions { return try await backfillExecutions(pipeline, context: context) }
         let backfill = self.backfill
         let runner = Runner(context: context)
         let dates = try backfill.dates()
@@ -47,9 +44,15 @@ extension BackfillCommand {
             return RunExit.interrupted
         }
         let final = await progress.record
+        Self.pipelineSummary(dates, record: final)
+        return dates.allSatisfy { final.runs[$0]?.state == RunState.succeeded.rawValue } ? 0 : 1
+    }
+
+    /// The table at the end of a pipeline's backfill: per date its run, state, duration and cost.
+    static func pipelineSummary(_ dates: [String], record: Backfill.Record) {
         var rows = [["DATE", "RUN", "STATE", "DURATION", "COST"]]
         for date in dates {
-            let entry = final.runs[date]
+            let entry = record.runs[date]
             rows.append([
                 date, entry.map { String($0.handle.split(separator: ":").last ?? "") } ?? "-", entry?.state ?? "not started",
                 entry?.seconds.map(Status.duration) ?? "-", entry?.usd.map { RunCost(usd: $0, estimate: false, basis: "").text } ?? "-",
@@ -57,8 +60,7 @@ extension BackfillCommand {
         }
         print("")
         for line in alignedLines(rows) { print(line) }
-        print("total cost: \(RunCost(usd: dates.compactMap { final.runs[$0]?.usd }.reduce(0, +), estimate: false, basis: "").text)")
-        return dates.allSatisfy { final.runs[$0]?.state == RunState.succeeded.rawValue } ? 0 : 1
+        print("total cost: \(RunCost(usd: dates.compactMap { record.runs[$0]?.usd }.reduce(0, +), estimate: false, basis: "").text)")
     }
 
     /// One pipeline run for `date`: the date is every step's `argument`, the run id

@@ -14,12 +14,14 @@ struct BackfillCommand: AsyncParsableCommand {
             follows the runs still going. Before starting it prints the estimate (the median cost of the job's recent \\
             successful runs × the dates left); --max-cost below it starts nothing, --plan prints it and stops. Ctrl-C or \\
             SIGTERM cancels every run it started that is still going (exit 3). At the end a table: date, run, state, \\
-            duration, cost, rows written. Exit 0 when every date succeeded, 1 otherwise. A pipeline (on local and spark \\
-            targets) runs once per date with the date given to every step; its run id is bf-PIPELINE-YYYYMMDD.
+            duration, cost, rows written. Exit 0 when every date succeeded, 1 otherwise. A pipeline runs once per date \\
+            with the date given to every step; its run id is bf-PIPELINE-YYYYMMDD. On Step Functions that is an execution \\
+            of the deployed state machine with the date as its input, which the pipeline takes when its own arguments \\
+            name the date argument (pipelines.NAME.arguments: {--as_of: ""}).
             """
     )
 
-    @Argument(help: "The job, or a pipeline (on targets that run pipelines on this machine).")
+    @Argument(help: "The job, or a pipeline.")
     var job: String
 
     @Option(help: ArgumentHelp("The first date, YYYY-MM-DD.", valueName: "DATE"))

@@ -57,10 +57,20 @@ extension Run {
         guard maxCost == nil else {
             throw CommandFailure("--max-cost is for jobs: bound pipeline \(pipeline.name)'s steps with timeout_minutes in the manifest")
         }
-        guard arguments.isEmpty else {
-            throw CommandFailure(
-                "--arg: pipeline \(pipeline.name) on target \(context.target.name) runs its deployed state machine, whose step arguments are the manifest's (pipelines.\(pipeline.name).arguments): change them there and apply"
-            )
+        // Run inputs: the pipeline's own arguments, given to the execution; any other is the manifest's.
+        var inputs: [String: String] = [:]
+        for (key, value) in arguments {
+            let name = Pipeline.bareName(key)
+            guard pipeline.runInputs[name] != nil else {
+                throw CommandFailure(
+                    "--arg \(name): pipeline \(pipeline.name) on target \(context.target.name) runs its deployed state machine, which takes only the pipeline's own arguments (\(pipeline.runInputs.isEmpty ? "none" : pipeline.runInputs.keys.sorted().joined(separator: ", "))): add '--\(name)' under pipelines.\(pipeline.name).arguments and apply"
+                )
+            }
+            if let step = pipeline.stepSetting(name) {
+                throw CommandFailure(
+                    "--arg \(name): step \(step.name) of pipeline \(pipeline.name) sets --\(name) itself, and its value wins over a run's: remove it there")
+            }
+            inputs[name] = value
         }
         _ = try pollMilliseconds()  // refused before anything is started
         let executions = PipelineExecutions(context: context)
@@ -74,7 +84,7 @@ extension Run {
             if !json { print("attached \(Self.executionEngine):\(target.name):\(pipeline.name):\(runId)") }
         } else {
             name = idempotencyKey ?? Self.ciKey(job: pipeline.name, target: target.name) ?? PipelineRunner.newRunId()
-            let started = try await executions.start(pipeline: pipeline.name, runId: name)
+            let started = try await executions.start(pipeline: pipeline.name, runId: name, inputs: inputs)
             executionArn = started.executionArn
             let handle = "\(Self.executionEngine):\(target.name):\(pipeline.name):\(name)"
             if !json {

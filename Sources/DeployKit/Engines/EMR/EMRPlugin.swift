@@ -75,7 +75,7 @@ public struct EMRPlugin: EnginePlugin {
 
     /// `elasticmapreduce:addStep.sync`: the recorded step, its arguments then the step's, and
     /// the run id.
-    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String]) -> StateMachine.Task? {
+    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String], paths: [String: String]) -> StateMachine.Task? {
         let template = engineDefinition.engineDefinition
         guard let cluster = template["clusterId"]?.stringValue, let step = template["step"] else { return nil }
         var literals: [String] = []
@@ -85,7 +85,10 @@ public struct EMRPlugin: EnginePlugin {
             "ClusterId": .string(cluster),
             "Step": .object([
                 "Name": .string(name), "ActionOnFailure": .string("CONTINUE"),
-                "HadoopJarStep": .object(["Jar": .string("command-runner.jar"), "Args.$": .string(StateMachine.arrayWithRunId(literals))]),
+                "HadoopJarStep": .object([
+                    "Jar": .string("command-runner.jar"),
+                    "Args.$": .string(StateMachine.arrayWithRunId(literals, paths: paths.filter { $0.key != Pipeline.runIdArgument })),
+                ]),
             ]),
         ])
         return StateMachine.Task(

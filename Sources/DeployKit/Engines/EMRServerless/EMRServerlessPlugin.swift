@@ -112,14 +112,15 @@ public struct EMRServerlessPlugin: EnginePlugin {
 
     /// `emr-serverless:startJobRun.sync`: the recorded template (PascalCase, as the integration
     /// takes it), its arguments then the step's, and the run id.
-    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String]) -> StateMachine.Task? {
+    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String], paths: [String: String]) -> StateMachine.Task? {
         let template = engineDefinition.engineDefinition
         guard let application = template["applicationId"]?.stringValue, let submit = template["jobDriver"]?["sparkSubmit"] else { return nil }
         var literals: [String] = []
         if case .array(let existing)? = submit["entryPointArguments"] { literals = existing.compactMap(\.stringValue) }
         literals += EMRServerlessEngine.argumentList(arguments.filter { $0.key != Pipeline.runIdArgument })
         var sparkSubmit: [String: JSONValue] = [
-            "EntryPoint": submit["entryPoint"] ?? .null, "EntryPointArguments.$": .string(StateMachine.arrayWithRunId(literals)),
+            "EntryPoint": submit["entryPoint"] ?? .null,
+            "EntryPointArguments.$": .string(StateMachine.arrayWithRunId(literals, paths: paths.filter { $0.key != Pipeline.runIdArgument })),
         ]
         if let parameters = submit["sparkSubmitParameters"] { sparkSubmit["SparkSubmitParameters"] = parameters }
         var parameters: [String: JSONValue] = [

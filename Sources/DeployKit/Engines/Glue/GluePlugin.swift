@@ -48,10 +48,12 @@ public struct GluePlugin: EnginePlugin {
     /// Pipelines run as Step Functions state machines.
     public var orchestration: EngineOrchestration { .stepFunctions }
 
-    /// `glue:startJobRun.sync`: the job by name, the step's arguments and the run id.
-    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String]) -> StateMachine.Task? {
+    /// `glue:startJobRun.sync`: the job by name, the step's arguments (a run input's by its path)
+    /// and the run id.
+    public func pipelineTask(name: String, engineDefinition: JSONValue, arguments: [String: String], paths: [String: String]) -> StateMachine.Task? {
         var args: [String: JSONValue] = [:]
         for (key, value) in arguments where key != Pipeline.runIdArgument { args[key.hasPrefix("--") ? key : "--" + key] = .string(value) }
+        for (key, path) in paths where key != Pipeline.runIdArgument { args[(key.hasPrefix("--") ? key : "--" + key) + ".$"] = .string(path) }
         args[Pipeline.runIdArgument + ".$"] = .string(StateMachine.runIdPath)
         return StateMachine.Task(
             resource: "arn:aws:states:::glue:startJobRun.sync",
