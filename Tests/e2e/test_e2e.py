@@ -625,6 +625,46 @@ def test_pipelines_deployed_started_and_read_each_by_its_own_role(sys_):
         expect_denied("deployer-dev-deploy", f"states:{action}", re.escape(machines["prod"]))
 
 
+def test_dev_deploy_role_deploys_personal_development_copies(sys_):
+    """Issue 26: `mode: development` as dev's deploy role with IAM enforced. Alice's and Bob's
+    copies of the whole manifest (jobs, schedules, alerts, the nightly state machine, records,
+    locks) fit the role's existing deployer-dev-* grants; schedules stay paused; outputs are
+    their own; `deployments --stale` lists both; each destroy removes only its own copy."""
+    text = (sys_.work / "deployer.yml").read_text()
+    changed = text.replace("  dev:\n    engine: glue\n", "  dev:\n    engine: glue\n    mode: development\n", 1)
+    assert changed != text, "deployer.yml's dev target moved: update this test"
+    (sys_.work / "deployer-devmode.yml").write_text(changed)
+
+    def d(*a):
+        return sys_.deployer([*a, "-t", "dev", "--tf-outputs", str(sys_.root / "dev.json")], profile="dev-deploy", manifest="deployer-devmode.yml")
+
+    region = sys_.tf("dev", "region")
+    glue = sys_.boto("glue", region=region)
+    scheduler = sys_.boto("scheduler", region=region)
+    sfn = sys_.boto("stepfunctions", region=region)
+    for who in ("alice", "bob"):
+        applied = d("apply", "--as", who, "--auto-approve")
+        assert applied.code == 0, applied.all
+        job = glue.get_job(JobName=f"deployer-dev-{who}-sales_etl")["Job"]
+        assert job["DefaultArguments"]["--output_path"].endswith(f"/_dev/{who}"), job["DefaultArguments"]
+        # The nightly pipeline's schedule: paused whatever the manifest says.
+        assert scheduler.get_schedule(Name=schedule_name(f"deployer-dev-{who}-nightly"))["State"] == "DISABLED"
+        machine = f"arn:aws:states:{region}:{ACCOUNT}:stateMachine:deployer-dev-{who}-nightly"
+        assert f"deployer-dev-{who}-cdc_merge" in sfn.describe_state_machine(stateMachineArn=machine)["definition"]
+    time.sleep(2)
+    stale = d("deployments", "--stale", "1s", "--json")
+    assert stale.code == 0, stale.all
+    assert sorted(r["developer"] for r in json.loads(stale.stdout)["stale"]) == ["alice", "bob"], stale.all
+    gone = d("destroy", "--as", "bob", "--auto-approve")
+    assert gone.code == 0, gone.all
+    assert outcome(glue.get_job, JobName="deployer-dev-bob-sales_etl") == "EntityNotFoundException"
+    assert glue.get_job(JobName="deployer-dev-alice-sales_etl")["Job"]["Name"] == "deployer-dev-alice-sales_etl"
+    assert glue.get_job(JobName="deployer-dev-sales_etl")["Job"]["Name"] == "deployer-dev-sales_etl", "the shared dev deployment stays"
+    cleaned = d("deployments", "--stale", "1s", "--clean", "--auto-approve")
+    assert cleaned.code == 0 and "destroyed alice's deployment" in cleaned.stdout, cleaned.all
+    assert outcome(glue.get_job, JobName="deployer-dev-alice-sales_etl") == "EntityNotFoundException"
+
+
 def test_dev_deploy_role_passes_each_job_role_only_to_its_own_service(sys_):
     """Issue 22: iam:PassRole per job role and service: the EMR Serverless job role cannot be
     given to a Glue job, nor the Glue job role to an EMR Serverless run."""
