@@ -5,6 +5,7 @@ import Foundation
 
 struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "apply",
         abstract: "Upload missing artifacts and create/update job definitions under a lease lock.",
         discussion: "Writes the deployment record PREFIX/deployments/TARGET/ID.json and latest.json. With no changes nothing is written (not even the lock)."
     )

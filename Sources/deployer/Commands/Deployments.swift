@@ -10,7 +10,7 @@ struct DeploymentsOutput: Encodable {
 }
 
 struct Deployments: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List a target's deployments, newest first (ids for rollback).")
+    static let configuration = CommandConfiguration(commandName: "deployments", abstract: "List a target's deployments, newest first (ids for rollback).")
 
     @OptionGroup var manifest: ManifestFlags
     @OptionGroup var target: TargetFlag

@@ -5,6 +5,7 @@ import Foundation
 
 struct Destroy: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "destroy",
         abstract: "Delete the job definitions deployer created on a target (never buckets or artifacts)."
     )
 

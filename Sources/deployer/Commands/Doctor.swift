@@ -4,6 +4,7 @@ import Foundation
 
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "doctor",
         abstract: "Check what deploying to a target needs: credentials, account, region, store, lock, encryption, engine, PassRole.",
         discussion: "Prints each check with ✓, ✗ or ? and the fix. Exit 1 when any check failed (? does not fail). CI runs it before apply."
     )

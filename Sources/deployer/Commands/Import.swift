@@ -5,6 +5,7 @@ import Foundation
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "import",
         abstract: "Print the manifest YAML for a Glue job or an EMR Serverless application that exists, to bring it under deployer.",
         discussion:
             "The settings it prints (workers, version, timeout, concurrency, retries, arguments, role) round-trip: the next plan changes none of them. The first apply points the job at the artifact built from the repository."

@@ -4,6 +4,7 @@ import Foundation
 
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Start something new in this repository from a template.",
         subcommands: [InitJob.self]
     )

@@ -6,6 +6,7 @@ import SigV4
 
 struct Logs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "logs",
         abstract: "Print a run's driver log (CloudWatch for Glue, S3 for EMR, the log file for local)."
     )
 

@@ -4,6 +4,7 @@ import Foundation
 
 struct Package: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "package",
         abstract: "Build job artifacts and dependency bundles deterministically and print their SHA-256.",
         discussion:
             "Artifacts hold main.py, code.zip, config.yml and SHA256SUMS; the digest is the SHA-256 of SHA256SUMS. Uploaded ones live at s3://BUCKET/PREFIX/artifacts/JOB/DIGEST/ and are never overwritten. A job with requirements also gets a dependency bundle built for the target's Python runtime (-t; default the default target): wheels for that platform and ABI only, deps.zip, site-packages.zip or the wheels (Glue), test-imported when that Python is on this machine; stored at PREFIX/dependencies/DIGEST/."

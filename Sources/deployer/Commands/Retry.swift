@@ -4,6 +4,7 @@ import Foundation
 
 struct Retry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "retry",
         abstract: "Start a new run with the same artifact and arguments as an earlier run (even if a newer deployment exists).",
         discussion:
             "HANDLE is ENGINE:TARGET:JOB:RUN_ID as 'deployer run' and 'deployer runs' print it. With --wait, exit codes as for 'deployer run --wait'. A pipeline's execution on Step Functions (states:TARGET:PIPELINE:RUN_ID) is redriven instead: it goes on from the step that did not finish, under the same run id."

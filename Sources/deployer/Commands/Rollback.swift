@@ -5,6 +5,7 @@ import Foundation
 
 struct Rollback: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rollback",
         abstract: "Point job definitions back at an earlier deployment's artifacts (through plan and lock).",
         discussion: "'deployer deployments' lists deployment ids. The rollback is recorded as a new deployment."
     )

@@ -10,6 +10,7 @@ enum OnTimeout: String, ExpressibleByArgument, CaseIterable {
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Start a deployed job (or attach to a run) and print its run handle ENGINE:TARGET:JOB:RUN_ID.",
         discussion: """
             With --wait: exit 0 succeeded, 1 failed, 3 cancelled (also when Ctrl-C/SIGTERM cancelled it), 4 timed out, \

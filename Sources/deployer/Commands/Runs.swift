@@ -6,6 +6,7 @@ extension RunState: ExpressibleByArgument {}
 
 struct Runs: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "runs",
         abstract: "List runs across the target's engine: state, start, duration, artifact, deployment, and what each wrote.",
         discussion:
             "Newest first. Runs started by deployer carry the artifact digest and deployment id they ran. DATA: the job's run record the run wrote (its --run_id, or the record started while it ran): rows and quarantine ratio. Given a pipeline on a Step Functions engine: its executions, each step's state and run, and the cost (the steps' runs plus the state transitions)."

@@ -4,6 +4,7 @@ import Foundation
 
 struct Schedule: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "schedule",
         abstract: "Schedules of the local engine (AWS engines run theirs in EventBridge Scheduler).",
         subcommands: [RunDue.self]
     )

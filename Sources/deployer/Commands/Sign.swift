@@ -5,6 +5,7 @@ import SigV4
 
 struct Sign: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sign",
         abstract: "Sign a raw HTTP/1.1 request with SigV4 and print it (debugging SignatureDoesNotMatch).",
         discussion: """
             Reads the request (request line, headers, blank line, body) from FILE or standard input. The time is \

@@ -6,6 +6,7 @@ import SigV4
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Per job: latest deployment and recent runs (the on-call view); per pipeline on Step Functions: recent executions.",
         discussion: """
             Per job also its data: the newest run records the job wrote in its output folder (OUTPUT/_runs/RUN_ID.json, OUTPUT from \

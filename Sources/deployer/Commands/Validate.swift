@@ -4,6 +4,7 @@ import Foundation
 
 struct Validate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check deployer.yml against its schema (errors as FILE:LINE:COLUMN: path: message).",
         discussion: "Exit status 0 when the manifest is valid, 1 otherwise."
     )

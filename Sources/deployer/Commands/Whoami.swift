@@ -4,6 +4,7 @@ import Foundation
 
 struct Whoami: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "whoami",
         abstract: "Show the AWS identity deployer would act as (STS GetCallerIdentity).",
         discussion: "Exit status 0 when the identity was confirmed by AWS, 1 otherwise."
     )
