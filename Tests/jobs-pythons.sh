@@ -7,7 +7,8 @@
 #
 # For each version: the interpreter is the newest pyenv build ($(pyenv root)/versions/X.Y.*),
 # else pythonX.Y on PATH; a venv .venv-pyXY at the repo root (git-ignored) is created or reused,
-# the jobs' requirements are installed into it (quietly, only when they changed), and
+# the jobs' requirements and the jobs themselves (editable, from their pyproject.toml) are
+# installed into it (quietly, only when they changed), and
 # `python -m pytest jobs/tests -q` runs with that venv's python for the driver, the Spark workers
 # and spark-submit. A missing interpreter is a failure, never a skip. Exits non-zero if any fails.
 set -uo pipefail
@@ -19,6 +20,7 @@ versions=("$@")
 
 pyenv_root=$(pyenv root 2>/dev/null || echo "${PYENV_ROOT:-$HOME/.pyenv}")
 requirements=(jobs/requirements-dev.txt jobs/sales_etl/requirements.txt jobs/sales_etl/requirements-duckdb.txt jobs/cdc_merge/requirements.txt)
+packages=(jobs/common jobs/sales_etl jobs/cdc_merge)
 
 # The interpreter for X.Y: newest $pyenv_root/versions/X.Y.*, else pythonX.Y on PATH; it must
 # really be X.Y (a pyenv shim for an uninstalled version is not).
@@ -50,13 +52,20 @@ run_version() {
   fi
   # Reinstall only when the requirement files changed since the last successful install.
   stamp="$venv/.jobs-requirements.sha256"
-  want=$(cat "${requirements[@]}" jobs/requirements.txt | sha256sum | cut -d' ' -f1)
+  want=$(cat "${requirements[@]}" jobs/requirements.txt "${packages[@]/%//pyproject.toml}" | sha256sum | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-    echo "jobs-pythons: installing ${requirements[*]} into $venv"
+    echo "jobs-pythons: installing ${requirements[*]} and the jobs' packages (${packages[*]}, editable) into $venv"
     local args=()
     for r in "${requirements[@]}"; do args+=(-r "$r"); done
     if ! "$venv/bin/python" -m pip install --disable-pip-version-check -q "${args[@]}"; then
       echo "FAILED: CPython $version: pip install ${requirements[*]} failed"
+      return 1
+    fi
+    # The jobs as installed packages (pyproject.toml each): the tests import them as any package.
+    local editable=()
+    for p in "${packages[@]}"; do editable+=(-e "$p"); done
+    if ! "$venv/bin/python" -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation "${editable[@]}"; then
+      echo "FAILED: CPython $version: pip install -e ${packages[*]} failed"
       return 1
     fi
     echo "$want" >"$stamp"

@@ -5,6 +5,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 pip() { python3 -m pip install --disable-pip-version-check -q "$@"; }
 pip -r jobs/requirements-dev.txt
+# The jobs as installed packages (editable: the tests import the source tree).
+pip --no-deps --no-build-isolation -e jobs/common -e jobs/sales_etl -e jobs/cdc_merge
 pip -r Tests/peers/requirements.txt
 # The Python linter and formatter Tests/lint.sh runs (pinned: its rules and format must not move under CI).
 pip ruff==0.17.6

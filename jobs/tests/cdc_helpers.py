@@ -13,15 +13,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import shutil
-import sys
 import uuid
 from pathlib import Path
 
 JOBS_DIR = Path(__file__).resolve().parents[1]
 CDC_SRC = JOBS_DIR / "cdc_merge" / "src"
-for _src in (JOBS_DIR / "common" / "src", CDC_SRC):  # the job and the library it ships with
-    if str(_src) not in sys.path:
-        sys.path.insert(0, str(_src))
 
 OP = "Op"
 TS = "_commit_ts"

@@ -1,11 +1,11 @@
-"""Shared fixtures: import paths and one local SparkSession for the whole test session."""
+"""Shared fixtures: one local SparkSession for the whole test session. The jobs are installed
+packages (jobs/*/pyproject.toml, editable: Tests/jobs-pythons.sh, Tests/setup.sh)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,10 +15,6 @@ REPO_ROOT = JOBS_DIR.parent
 JOB_DIR = JOBS_DIR / "sales_etl"
 COMMON_DIR = JOBS_DIR / "common"  # the library every job ships (build with libraries=[COMMON_DIR])
 SAMPLE_DATA = JOBS_DIR / "sample_data"
-
-for entry in (COMMON_DIR / "src", JOB_DIR / "src", JOBS_DIR):
-    if str(entry) not in sys.path:
-        sys.path.insert(0, str(entry))
 
 
 def real_data_dir() -> Path | None:

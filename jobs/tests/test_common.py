@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-import cdc_helpers  # noqa: F401  (puts cdc_merge on sys.path)
 from jobs_common import cli, config, errors, storage
 
 

@@ -6,15 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from pathlib import Path
 
 import jsonschema
-
-JOBS = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(JOBS / "common" / "src"))
-
-from jobs_common.metrics import NAMESPACE, emf_lines  # noqa: E402
+from jobs_common.metrics import NAMESPACE, emf_lines
 
 SCHEMA = json.loads((Path(__file__).with_name("emf_schema.json")).read_text())
 

@@ -17,7 +17,6 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
 
-import cdc_helpers  # noqa: F401  (puts cdc_merge on the import path)
 from conftest import JOBS_DIR, SAMPLE_DATA, published, real_data_dir
 from sales_etl import TABLES
 from sales_etl.config import load_default_config, merge, resolve
