@@ -65,6 +65,8 @@ final class EnginePluginTests: XCTestCase {
             return configuration
         }
         var runsLocally: Bool { true }
+        /// Its job settings (in its `memory:` section, and under `engines.memory`).
+        var settingKeys: Set<String> { ["arguments", "timeout_minutes"] }
         func makeDriver(_ environment: EngineEnvironment) throws -> any EngineDriver {
             engine.lock.withLock { engine.queue = environment.target.configuration(QueueConfiguration.self)?.queue ?? "" }
             return engine
@@ -140,7 +142,23 @@ final class EnginePluginTests: XCTestCase {
         XCTAssertThrowsError(try loader.load(file: bad)) {
             let text = "\($0)"
             XCTAssertTrue(text.contains("deployer.yml:7:") && text.contains("targets.q.memory.queue: 'Nightly' is not valid (lower-case letters)"), text)
-            XCTAssertTrue(text.contains("targets.q.memory.speed: unknown key (allowed: queue, slots)"), text)
+            XCTAssertTrue(text.contains("targets.q.memory.speed: unknown key (allowed: arguments, queue, slots, timeout_minutes)"), text)
+        }
+        // Its job settings live in its own section, and jobs override exactly those keys.
+        let withSettings = try loader.load(
+            file: try manifest("    memory: {queue: a, timeout_minutes: 5}", job: "    engines: {memory: {timeout_minutes: 7}}"))
+        XCTAssertEqual(try withSettings.target("q").settings.timeoutMinutes, 5)
+        XCTAssertEqual(try withSettings.job("sales_etl").engines[EngineKind(rawValue: "memory")]?.timeoutMinutes, 7)
+        XCTAssertThrowsError(try loader.load(file: try manifest("    memory: {queue: a}", job: "    engines: {memory: {worker_type: G.1X}}"))) {
+            XCTAssertTrue("\($0)".contains("jobs.sales_etl.engines.memory.worker_type: unknown key (allowed: arguments, timeout_minutes)"), "\($0)")
+        }
+        // Another engine's section on its target is read by nobody: refused, naming where settings go.
+        XCTAssertThrowsError(try loader.load(file: try manifest("    memory: {queue: a}\n    glue: {timeout_minutes: 5}"))) {
+            XCTAssertTrue(
+                "\($0)".contains(
+                    "targets.q.glue: a section of engine glue, and this target's engine is memory: its job settings go under memory (arguments, timeout_minutes)"
+                ),
+                "\($0)")
         }
         // What a schema cannot say, the plug-in says, at the target.
         XCTAssertThrowsError(try loader.load(file: try manifest(""))) {

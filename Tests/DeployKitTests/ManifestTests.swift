@@ -186,6 +186,46 @@ final class ManifestTests: XCTestCase {
         XCTAssertEqual(
             try issues(try String(contentsOfFile: file).replacingOccurrences(of: "\"10\"", with: "ten"), target: "dev").map(\.description),
             ["\(file):10:31: targets.dev.glue.number_of_workers: expected a whole number, found 'ten'"])
+        // Each engine takes its own settings: Glue has no spark-submit parameters, EMR Serverless
+        // no worker types, and a glue: section on an EMR Serverless target is nobody's.
+        for (jobBlock, problem) in [
+            ("engines: {glue: {spark_submit_parameters: \"--conf a=b\"}}", "jobs.etl.engines.glue.spark_submit_parameters: unknown key"),
+            ("engines: {emr-serverless: {worker_type: G.1X}}", "jobs.etl.engines.emr-serverless.worker_type: unknown key"),
+        ] {
+            try """
+            project: shop
+            targets:
+              dev: {engine: glue, region: eu-west-1, artifacts: {bucket: my-bucket}, role_arn: "arn:aws:iam::123456789012:role/glue"}
+            jobs:
+              etl:
+                source: jobs/etl
+                \(jobBlock)
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+            XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: file, target: "dev")) { XCTAssertTrue("\($0)".contains(problem), "\($0)") }
+        }
+        try """
+        project: shop
+        targets:
+          prod:
+            engine: emr-serverless
+            region: eu-west-1
+            artifacts: {bucket: my-bucket}
+            emr_serverless: {application_id: 00abc, execution_role_arn: "arn:aws:iam::123456789012:role/e", timeout_minutes: 45, retries: 1}
+        jobs:
+          etl: {source: jobs/etl}
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let serverless = try ManifestLoader(environment: [:]).load(file: file, target: "prod").target("prod")
+        XCTAssertEqual(serverless.settings, EngineSettings(timeoutMinutes: 45, retries: 1), "job settings in the engine's own section")
+        try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(
+            of: "  emr_serverless:", with: "  glue: {timeout_minutes: 45}\n    emr_serverless:"
+        )
+        .write(toFile: file, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ManifestLoader(environment: [:]).load(file: file, target: "prod")) {
+            XCTAssertTrue(
+                "\($0)".contains(
+                    "targets.prod.glue: a section of engine glue, and this target's engine is emr-serverless: its job settings go under emr_serverless (arguments, retries, spark_submit_parameters, timeout_minutes)"
+                ), "\($0)")
+        }
     }
 
     /// With several bad jobs, the first one in the file is reported, every time (not the first
@@ -230,17 +270,23 @@ final class ManifestTests: XCTestCase {
         // terraform_outputs is read before interpolation, from the node itself.
         XCTAssertEqual(keys(manifest).subtracting(["terraform_outputs"]), names(ManifestDocument.CodingKeys.self))
         let target = field(field(manifest, "targets"), "*")
-        let engineKeys = Set(registry.plugins.flatMap(\.targetFields.keys))
+        let engineKeys = Set(registry.plugins.flatMap { Array($0.targetFields.keys) + [$0.settingsSection] })
         XCTAssertEqual(keys(target).subtracting(engineKeys), names(TargetDocument.CodingKeys.self))
         XCTAssertEqual(keys(field(target, "artifacts")), names(TargetDocument.Artifacts.CodingKeys.self))
         XCTAssertEqual(keys(field(target, "runtime")), names(TargetDocument.Runtime.CodingKeys.self))
-        XCTAssertEqual(keys(field(target, "glue")), names(SettingsDocument.CodingKeys.self))
+        // Each engine's job settings: in its own section, under engines.<engine>, all readable.
+        XCTAssertEqual(Set(registry.plugins.flatMap(\.settingKeys)), names(SettingsDocument.CodingKeys.self))
+        XCTAssertEqual(
+            keys(field(target, "glue")), ["arguments", "version", "worker_type", "number_of_workers", "timeout_minutes", "max_concurrent_runs", "retries"])
+        for plugin in registry.plugins {
+            XCTAssertTrue(plugin.settingKeys.isSubset(of: keys(field(target, plugin.settingsSection))), "\(plugin.kind)")
+        }
         let job = field(field(manifest, "jobs"), "*")
         XCTAssertEqual(keys(job), names(JobDocument.CodingKeys.self))
         XCTAssertEqual(keys(field(job, "schedule")), names(JobDocument.Schedule.CodingKeys.self))
         XCTAssertEqual(keys(field(job, "notify")), names(JobDocument.Notify.CodingKeys.self))
         XCTAssertEqual(keys(field(job, "engines")), Set(registry.names))
-        for engine in registry.names { XCTAssertEqual(keys(field(field(job, "engines"), engine)), names(SettingsDocument.CodingKeys.self)) }
+        for plugin in registry.plugins { XCTAssertEqual(keys(field(field(job, "engines"), plugin.kind.rawValue)), plugin.settingKeys, "\(plugin.kind)") }
     }
 
     func testMissingManifestIsOneLine() {

@@ -124,6 +124,12 @@ public protocol EnginePlugin: Sendable {
     /// Keys the engine adds to `targets.NAME` (usually one section named after it), with their
     /// shapes: the schema checks them with file, line and column.
     var targetFields: [String: Schema.Field] { get }
+    /// The target section holding the engine's job settings (its defaults for every job, which
+    /// a job overrides under `engines.<engine>`): `glue`, `emr_serverless`, `local`…
+    var settingsSection: String { get }
+    /// The settings the engine takes there and under `engines.<engine>` (keys of
+    /// `Schema.engineSettingFields`); the schema refuses any other.
+    var settingKeys: Set<String> { get }
     /// Reads the engine's settings from a schema-checked target; throws `section.problem(…)` for
     /// what a schema cannot say (a section the engine needs, a key it requires).
     func configuration(from section: TargetSection) throws -> any EngineConfiguration
@@ -177,6 +183,10 @@ public protocol EnginePlugin: Sendable {
 }
 
 extension EnginePlugin {
+    /// By default the section named as the engine.
+    public var settingsSection: String { kind.rawValue }
+    /// By default what every Spark engine passes on: arguments, spark-submit parameters, a time limit.
+    public var settingKeys: Set<String> { ["arguments", "spark_submit_parameters", "timeout_minutes"] }
     /// By default an engine runs on AWS.
     public var runsLocally: Bool { false }
     /// By default an engine runs Spark only.

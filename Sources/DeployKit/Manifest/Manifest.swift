@@ -84,7 +84,8 @@ public struct Target: Sendable, Equatable {
     public var roleArn: String?
     /// `tags`, put on the Glue jobs deployer creates (with `managed-by: deployer`).
     public var tags: [String: String]
-    /// The target's engine settings (its `glue:` block), which jobs may override per engine.
+    /// The target's engine settings (in its engine's section: `glue:`, `emr_serverless:`…), which
+    /// jobs may override per engine.
     public var settings: EngineSettings
     /// `runtime.python` / `runtime.arch`: the engine's Python, where it differs from the
     /// engine's default (Glue 5 → 3.11, EMR 7 → 3.9, x86_64; local → its interpreter).

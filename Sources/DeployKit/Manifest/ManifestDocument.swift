@@ -79,7 +79,6 @@ struct TargetDocument: Decodable {
     var pipelineRoleArn: String?
     var pauseSchedules: String?
     var pricing: [String: String]?
-    var glue: SettingsDocument?
     var runtime: Runtime?
     var jobRuntime: String?
     var mode: String?
@@ -93,12 +92,13 @@ struct TargetDocument: Decodable {
         case scheduleRoleArn = "schedule_role_arn"
         case pipelineRoleArn = "pipeline_role_arn"
         case pauseSchedules = "pause_schedules"
-        case pricing, glue, runtime
+        case pricing, runtime
         case jobRuntime = "job_runtime"
     }
 }
 
-/// A target's `glue:` block, or a job's `engines.<engine>` block.
+/// The job settings in a target's section of its engine (`glue:`, `emr_serverless:`…), or a
+/// job's `engines.<engine>` block.
 struct SettingsDocument: Decodable {
     var version: String?
     var workerType: String?

@@ -73,10 +73,13 @@ extension ManifestLoader {
                     issue(path, "engine \(plugin.kind) needs artifacts.bucket: AWS cannot read a local path").at(["targets", name, "artifacts"])
                 ])
             }
+            let section = TargetSection(name: name, node: node, file: file)
+            try refuseOtherEngines(section, plugin: plugin)
             var made = Target(
-                name: name, engine: try plugin.configuration(from: TargetSection(name: name, node: node, file: file)), region: target.region,
+                name: name, engine: try plugin.configuration(from: section), region: target.region,
                 accountIds: target.accountIds ?? [], artifacts: location, roleArn: target.roleArn, tags: target.tags ?? [:],
-                settings: target.glue?.settings ?? EngineSettings(), runtimePython: target.runtime?.python,
+                settings: try section.decode(SettingsDocument.self, plugin.settingsSection)?.settings ?? EngineSettings(),
+                runtimePython: target.runtime?.python,
                 runtimeArch: target.runtime?.arch.flatMap(PythonRuntime.normalizedArch), scheduleRoleArn: target.scheduleRoleArn,
                 pauseSchedules: manifestBool(target.pauseSchedules) ?? (name != "prod"),
                 pricing: Pricing(values: (target.pricing ?? [:]).compactMapValues(Double.init)))

@@ -3,7 +3,10 @@ import Yams
 
 /// The manifest's keys: every target's and job's, and each engine plug-in's own.
 extension Schema {
-    static let jobEngineSettings: Schema = .object([
+    /// Every engine setting a plug-in may take (`EnginePlugin.settingKeys` picks its own): in the
+    /// target's section of the engine (`glue:`, `emr_serverless:`, …) for every job, and per job
+    /// under `engines.<engine>`.
+    static let engineSettingFields: [String: Field] = [
         "arguments": .init(.map(.string()), "extra job arguments for this engine"),
         "version": .init(.string(allowed: ["4.0", "5.0"])),
         "worker_type": .init(.string(allowed: ["G.025X", "G.1X", "G.2X", "G.4X", "G.8X", "Z.2X"])),
@@ -13,7 +16,12 @@ extension Schema {
         "spark_submit_parameters": .init(.string()),
         "retries": .init(
             .integer(0...9), "times a failed run is retried by the engine (Glue MaxRetries; EMR Serverless retryPolicy.maxAttempts = retries + 1)"),
-    ])
+    ]
+
+    /// The settings `plugin` takes.
+    static func engineSettings(_ plugin: any EnginePlugin) -> [String: Field] {
+        engineSettingFields.filter { plugin.settingKeys.contains($0.key) }
+    }
 
     /// `targets.NAME`: the keys every target has, and each registered engine's own.
     static func targetSchema(_ engines: EngineRegistry) -> Schema {
@@ -51,7 +59,6 @@ extension Schema {
                         for (key, help) in plugin.prices { fields[key] = Field(.number, "USD per unit, at least 0: \(help)") }
                     }),
                 "prices for run costs (default: us-east-1 list prices; see docs/deployer.md)"),
-            "glue": .init(jobEngineSettings, "the target's engine settings, which jobs override under engines.<engine>"),
             "mode": .init(
                 .string(allowed: ["production", "development"]),
                 "development: each engineer's own deployment of the target (names, records, locks, schedules and outputs carry their name; schedules always paused)"
@@ -67,6 +74,14 @@ extension Schema {
         ]
         for plugin in engines.plugins {
             fields.merge(plugin.targetFields) { first, _ in first }
+            // The engine's job settings live in its own section, beside its configuration.
+            let settings = engineSettings(plugin)
+            if let section = fields[plugin.settingsSection], case .object(let own) = section.schema {
+                fields[plugin.settingsSection] = Field(.object(own.merging(settings) { first, _ in first }), required: section.required, section.help)
+            } else {
+                fields[plugin.settingsSection] = Field(
+                    .object(settings), "engine \(plugin.kind)'s job settings, which jobs override under engines.\(plugin.kind)")
+            }
         }
         return .object(fields)
     }
@@ -105,7 +120,7 @@ extension Schema {
                 "spark or duckdb on every target, over the target's job_runtime (duckdb needs a duckdb: block)"),
             "libraries": .init(.list(.string()), "shared library folders (each with src/<package>/) packaged into code.zip beside the job's package"),
             "prevent_destroy": .init(.boolean, "true: destroy, and removing the job from the manifest, refuse to delete it"),
-            "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.names.map { ($0, Field(jobEngineSettings)) }))),
+            "engines": .init(.object(Dictionary(uniqueKeysWithValues: engines.plugins.map { ($0.kind.rawValue, Field(.object(engineSettings($0)))) }))),
             "data_checks": .init(
                 .object([
                     "enabled": .init(.boolean, "false: status reads no run records of the job (default true)"),

@@ -74,7 +74,13 @@ public struct EMRServerlessPlugin: EnginePlugin {
     /// `emr-serverless`.
     public var kind: EngineKind { .emrServerless }
 
-    /// `emr_serverless: {application_id, execution_role_arn, log_uri, image: {repository, base}}`.
+    /// `emr_serverless:`, beside the application.
+    public var settingsSection: String { "emr_serverless" }
+    /// A job run's arguments, spark-submit parameters, time limit and retry policy.
+    public var settingKeys: Set<String> { ["arguments", "spark_submit_parameters", "timeout_minutes", "retries"] }
+
+    /// `emr_serverless: {application_id, execution_role_arn, log_uri, image: {repository, base}}`
+    /// and the job settings.
     public var targetFields: [String: Schema.Field] {
         [
             "emr_serverless": .init(

@@ -34,8 +34,12 @@ public struct GluePlugin: EnginePlugin {
     public static let minimumSeconds = 60.0
     /// `glue`.
     public var kind: EngineKind { .glue }
-    /// No section of its own: the target's `glue:` block and `role_arn` are common keys.
+    /// `glue:` holds only job settings (the schema adds them); `role_arn` is a common key.
     public var targetFields: [String: Schema.Field] { [:] }
+    /// `glue:`.
+    public var settingsSection: String { "glue" }
+    /// Glue's job properties; Glue takes no spark-submit parameters.
+    public var settingKeys: Set<String> { ["arguments", "version", "worker_type", "number_of_workers", "timeout_minutes", "max_concurrent_runs", "retries"] }
 
     /// Requires `role_arn`.
     public func configuration(from section: TargetSection) throws -> any EngineConfiguration {

@@ -58,6 +58,9 @@ public struct SparkSubmitPlugin: EnginePlugin {
     /// `engine: spark`.
     public static let spark = SparkSubmitPlugin(kind: .spark, section: "spark", requiresMaster: true)
 
+    /// `local:` / `spark:`.
+    public var settingsSection: String { section }
+
     /// `local:` / `spark:` `{spark_submit, master, python, deploy_mode}`.
     public var targetFields: [String: Schema.Field] {
         var fields: [String: Schema.Field] = [
