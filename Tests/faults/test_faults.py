@@ -534,23 +534,36 @@ def test_backfill_under_faults_runs_each_date_once(h, backfill_case, seed):
     assert not problems, "\n".join(problems + [run.describe()])
 
 
+def kill_at_every_step(label: str, run, problems, base: int, when: str, limit: int) -> None:
+    """SIGKILL `run(index, faults)` at each of the first `limit` requests a clean run of it sent
+    (before the request is forwarded, or after its answer), trial N on its own index base + N;
+    `problems(index)` then reruns it fault-free and says what is wrong."""
+    clean = run(base, H.FaultConfig(rate=0.0))
+    assert clean.status == 0, clean.describe()
+    steps = min(len(clean.requests), limit)
+    say(f"clean {label}: {len(clean.requests)} requests: " + ", ".join(f"{r['service']}:{r['method']}" for r in clean.requests[:steps]))
+    failures = []
+    for n in range(1, steps + 1):
+        killed = run(base + n, H.FaultConfig(kill_at=n, kill_when=when))
+        found = problems(base + n)
+        say(f"kill {when} N={n}: {'killed' if killed.killed else f'exit {killed.status}'}; problems: {found or 'none'}")
+        if found:
+            failures.append(f"N={n}: " + " | ".join(found))
+    assert not failures, "\n".join(failures)
+
+
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_backfill_killed_at_every_step_runs_each_date_once(h, backfill_case, when):
     """SIGKILL `backfill` at each of the first requests of a clean one (the record's read, the
     first starts and their keys among them); a rerun then completes it with one run per date."""
-    base = 10 if when == "before" else 30
-    clean = run_backfill(backfill_case, base, H.FaultConfig(rate=0.0))
-    assert clean.status == 0, clean.describe()
-    steps = min(len(clean.requests), 12)
-    say(f"clean backfill: {len(clean.requests)} requests: " + ", ".join(f"{r['service']}:{r['method']}" for r in clean.requests[:steps]))
-    failures = []
-    for n in range(1, steps + 1):
-        run = run_backfill(backfill_case, base + n, H.FaultConfig(kill_at=n, kill_when=when))
-        problems = backfill_problems(h, backfill_case, base + n)
-        say(f"kill {when} N={n}: {'killed' if run.killed else f'exit {run.status}'}; problems: {problems or 'none'}")
-        if problems:
-            failures.append(f"N={n}: " + " | ".join(problems))
-    assert not failures, "\n".join(failures)
+    kill_at_every_step(
+        "backfill",
+        lambda index, faults: run_backfill(backfill_case, index, faults),
+        lambda index: backfill_problems(h, backfill_case, index),
+        10 if when == "before" else 30,
+        when,
+        12,
+    )
 
 
 # ------------------------------------------------------------------ backfill of a pipeline on Step Functions
@@ -603,17 +616,13 @@ def test_pipeline_backfill_under_faults_runs_each_date_once(h, pipeline_case, se
 @pytest.mark.parametrize("when", ["before", "after"])
 def test_pipeline_backfill_killed_at_every_step_runs_each_date_once(h, pipeline_case, when):
     """SIGKILL `backfill PIPELINE` at each request of a clean one (up to 30: the record's read and
-    writes, the starts by name, the histories); a rerun then completes it, one execution a date."""
-    base = 10 if when == "before" else 30
-    clean = run_pipeline_backfill(pipeline_case, base, H.FaultConfig(rate=0.0))
-    assert clean.status == 0, clean.describe()
-    steps = min(len(clean.requests), 30)
-    say(f"clean pipeline backfill: {len(clean.requests)} requests: " + ", ".join(f"{r['service']}:{r['method']}" for r in clean.requests[:steps]))
-    failures = []
-    for n in range(1, steps + 1):
-        run = run_pipeline_backfill(pipeline_case, base + n, H.FaultConfig(kill_at=n, kill_when=when))
-        problems = pipeline_backfill_problems(h, pipeline_case, base + n)
-        say(f"kill {when} N={n}: {'killed' if run.killed else f'exit {run.status}'}; problems: {problems or 'none'}")
-        if problems:
-            failures.append(f"N={n}: " + " | ".join(problems))
-    assert not failures, "\n".join(failures)
+    writes, the starts by name, the histories); a rerun then completes it, one execution a date.
+    Each trial has its own dates: the two runs of this test take disjoint index ranges."""
+    kill_at_every_step(
+        "pipeline backfill",
+        lambda index, faults: run_pipeline_backfill(pipeline_case, index, faults),
+        lambda index: pipeline_backfill_problems(h, pipeline_case, index),
+        10 if when == "before" else 50,
+        when,
+        30,
+    )
