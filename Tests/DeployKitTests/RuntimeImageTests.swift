@@ -125,6 +125,31 @@ final class RuntimeImageTests: XCTestCase {
         }
     }
 
+    /// One command asks ECR for a login once (an image apply's plan, its plan under the lock and
+    /// its push share it), and again only when the one at hand expires within 10 minutes.
+    func testTheRegistryLoginIsAskedOncePerCommandWhileItIsValid() async throws {
+        let token = Data("AWS:secret".utf8).base64EncodedString()
+        let expires = Int(Fixtures.start.timeIntervalSince1970) + 43200
+        let answer =
+            #"{"authorizationData":[{"authorizationToken":"\#(token)","expiresAt":\#(expires),"proxyEndpoint":"https://123456789012.dkr.ecr.us-east-1.amazonaws.com"}]}"#
+        let transport = ScriptedTransport([.respond(HTTPResponse(status: 200, text: answer)), .respond(HTTPResponse(status: 200, text: answer))])
+        let clock = TestClock(Fixtures.start)
+        let client = Fixtures.client(transport, clock: clock)
+        let target = target(image: .init(repository: Self.repository))
+        let manifest = Manifest(project: "p", defaultTarget: "prod", targets: ["prod": target], jobs: [], directory: "/tmp", file: "/tmp/deployer.yml")
+        let context = DeployContext(
+            manifest: manifest, target: target, store: LocalStore(root: NSTemporaryDirectory()), engine: EMRServerlessEngine(client: client, target: target),
+            layout: Layout(prefix: "", target: "prod"), client: client)
+        for _ in 0..<3 {
+            let login = try await context.registryLogin()
+            XCTAssertEqual(login.password, "secret")
+        }
+        XCTAssertEqual(transport.requests.count, 1, "one GetAuthorizationToken for the command")
+        clock.advance(43200 - 300)
+        _ = try await context.registryLogin()
+        XCTAssertEqual(transport.requests.count, 2, "a login expiring within 10 minutes is asked for again")
+    }
+
     func target(image: EMRServerlessConfiguration.Image?) -> Target {
         Target(
             name: "prod", engine: EMRServerlessConfiguration(applicationId: "00app", executionRoleArn: "arn:aws:iam::123456789012:role/job", image: image),

@@ -19,12 +19,15 @@ public struct DeployContext: Sendable {
     public let environment: [String: String]
     /// Progress lines (stderr in the CLI).
     public let log: @Sendable (String) -> Void
-    /// STS's answer, asked once per command (the account check and the record's `by` share it).
+    /// STS's answer, asked once per command (the account check and the record's `by` share it),
+    /// and ECR's login, asked once while it is valid (the plan, the plan under the lock and the
+    /// push of one apply share it).
     private let caller = CallerCache()
 
     private final class CallerCache: @unchecked Sendable {
         let lock = NSLock()
         var identity: STSClient.CallerIdentity?
+        var registryLogin: ECRClient.Login?
     }
 
     /// A context from its parts (`make` builds the real one).
@@ -94,6 +97,17 @@ public struct DeployContext: Sendable {
         let identity = try await STSClient(client: client).getCallerIdentity()
         caller.lock.withLock { caller.identity = identity }
         return identity
+    }
+
+    /// ECR's login for the target's account (GetAuthorizationToken), asked again only when the
+    /// one at hand expires within 10 minutes.
+    func registryLogin() async throws -> ECRClient.Login {
+        guard let client else { throw DeployError("targets.\(target.name): an image needs AWS (artifacts.bucket and region)") }
+        let soon = now().addingTimeInterval(600)
+        if let known = caller.lock.withLock({ caller.registryLogin }), (known.expiresAt ?? .distantFuture) > soon { return known }
+        let login = try await ECRClient(client: client).login()
+        caller.lock.withLock { caller.registryLogin = login }
+        return login
     }
 
     /// The current time, corrected by the clock skew measured from AWS's answers.

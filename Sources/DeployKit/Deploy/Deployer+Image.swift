@@ -42,10 +42,11 @@ extension Deployer {
         }
     }
 
-    /// The registry of the target's account, with ECR's login (GetAuthorizationToken).
+    /// The registry of the target's account, with ECR's login (GetAuthorizationToken, once per
+    /// command while it is valid).
     func registry() async throws -> Registry {
         guard let client = context.client else { throw DeployError("targets.\(target.name): an image needs AWS (artifacts.bucket and region)") }
-        let login = try await ECRClient(client: client).login()
+        let login = try await context.registryLogin()
         return Registry(endpoint: login.endpoint, login: login, transport: client.transport, sleep: client.sleep, retry: client.configuration.retry)
     }
 
