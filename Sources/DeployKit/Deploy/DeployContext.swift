@@ -131,7 +131,7 @@ public struct DeployContext: Sendable {
     /// The latest deployment record when it still deploys something (`nil` when there is none
     /// or the target was destroyed): what runs, schedules and `--select` build on.
     public func liveRecord() async throws -> DeploymentRecord? {
-        guard let record = try await latestRecord(), record.destroyed != true else { return nil }
+        guard let record = try await latestRecord()?.live else { return nil }
         return record
     }
 

@@ -13,7 +13,7 @@ extension Deployer {
     {
         guard let driver = context.engine as? any RuntimeImageDriver else { return nil }
         let live = try await driver.liveImage()
-        let ours = latest?.destroyed == true ? nil : latest?.image
+        let ours = latest?.live?.image
         // Back to the engine's own image only when deployer set the one it has.
         let removal = live != nil && ours?.uri == live
         func plan(_ uri: String?, build: String? = nil, image: RuntimeImage? = nil, tag: String?) -> ImagePlan {

@@ -39,12 +39,9 @@ extension Deployer {
             }
             let definition = try StateMachine.definition(pipeline) { step in
                 let planned = jobs.first(where: { $0.job == step.job && $0.action != .delete }).map { ($0.engineName, $0.desired) }
-                let recorded =
-                    latest?.destroyed == true
-                    ? nil
-                    : latest.flatMap { record in
-                        record.jobNames[step.job].flatMap { name in record.definitions[step.job].map { (name, $0) } }
-                    }
+                let recorded = latest?.live.flatMap { record in
+                    record.jobNames[step.job].flatMap { name in record.definitions[step.job].map { (name, $0) } }
+                }
                 guard let (engineName, jobDefinition) = planned ?? recorded else {
                     throw DeployError(
                         "pipelines.\(pipeline.name): step \(step.name) runs job \(step.job), which is neither in this plan nor deployed: apply it too")
@@ -124,7 +121,7 @@ extension Deployer {
     /// The plan of every pipeline's state machine (none on engines that run pipelines locally).
     /// With `--select` too: a selected job's new artifact changes the steps that run it.
     func planPipelines(desired: Desired, jobs: [JobPlan], latest: DeploymentRecord?, selected: Bool) async throws -> [PipelinePlan] {
-        let recorded = latest?.destroyed == true ? [:] : (latest?.pipelines ?? [:])
+        let recorded = latest?.live?.pipelines ?? [:]
         guard let machines = try await stateMachines() else { return [] }
         let automation = self.automation
         var wanted: [String: RecordedPipeline]

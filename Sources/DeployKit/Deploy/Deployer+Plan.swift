@@ -28,7 +28,7 @@ extension Deployer {
         case .manifest:
             let jobs = try selectedJobs(selection)
             // Jobs the last deployment made that the manifest no longer has are deleted, unless protected.
-            if selection == nil, let latest, latest.destroyed != true {
+            if selection == nil, let latest = latest?.live {
                 for (job, name) in latest.jobNames.sorted(by: { $0.key < $1.key }) where !manifest.jobs.contains(where: { $0.name == job }) {
                     if latest.protected?.contains(job) == true {
                         throw DeployError(
@@ -153,7 +153,7 @@ extension Deployer {
         let image = try await planImage(desired: desired, latest: latest, bundles: bundles, selected: selection != nil)
         // The image deployer set is part of the record: one that differs makes the record behind.
         let recordedImage = image.flatMap { $0.plan.action == .delete ? nil : $0.plan.desired }
-        let imageRecorded = (latest?.destroyed == true ? nil : latest?.image?.uri) == recordedImage
+        let imageRecorded = latest?.live?.image?.uri == recordedImage
         var fingerprint = Plan.fingerprint(jobs, pipelines: pipelines, latest: latest?.id)
         if let image {
             // Added only with an image, so plans saved without one still match.

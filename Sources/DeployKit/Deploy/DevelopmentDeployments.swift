@@ -21,7 +21,7 @@ public struct DevelopmentDeployments: Sendable {
             let record = try DeploymentRecord.decode(bytes, url: context.store.url(key))
             // Another target whose name starts the same, or another project: not ours.
             guard record.project == context.manifest.project, record.target == name, let developer = record.developer,
-                key == folder + "\(name)-\(developer)/latest.json", record.destroyed != true
+                key == folder + "\(name)-\(developer)/latest.json", record.live != nil
             else { continue }
             records.append(record)
         }

@@ -232,7 +232,7 @@ public struct Plan: Codable, Sendable, Equatable {
 
     /// Whether `record` already describes exactly these jobs (same artifacts, names and definitions).
     static func record(_ record: DeploymentRecord?, matches jobs: [JobPlan], pipelines: [PipelinePlan] = [], selected: Bool = false) -> Bool {
-        guard let record, record.destroyed != true else { return jobs.isEmpty && pipelines.isEmpty }
+        guard let record = record?.live else { return jobs.isEmpty && pipelines.isEmpty }
         // Every pipeline is planned, with --select too.
         let recorded = record.pipelines ?? [:]
         let planned = pipelines.filter { $0.action != .delete }

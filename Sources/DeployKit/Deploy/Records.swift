@@ -52,6 +52,9 @@ public struct DeploymentRecord: Codable, Sendable, Equatable {
     public var rollbackOf: String?
     /// `true` for the record `destroy` writes: nothing is deployed any more.
     public var destroyed: Bool?
+    /// The record when it describes what is deployed; nil for a destroy's record. The one
+    /// lookup of "the live deployment" every reader of `latest.json` goes through.
+    public var live: DeploymentRecord? { destroyed == true ? nil : self }
     /// Jobs deployed with `prevent_destroy: true`.
     public var protected: [String]? = nil
     /// The lease id of the lock the apply held while writing this record: a lock still there

@@ -82,7 +82,7 @@ extension Runner {
         var result: [JobStatus] = []
         for job in jobs {
             var status = JobStatus(job: job, deployment: nil, runs: [], error: nil)
-            if let record, record.destroyed != true, let definition = record.definitions[job]?.engineDefinition, let name = record.jobNames[job] {
+            if let record = record?.live, let definition = record.definitions[job]?.engineDefinition, let name = record.jobNames[job] {
                 status.deployment = .init(id: record.id, artifact: record.artifacts[job] ?? "", at: record.at, by: record.by)
                 do {
                     let runs = try await context.engine.recentRuns(name: name, definition: definition, limit: limit)
