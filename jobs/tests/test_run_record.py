@@ -76,3 +76,18 @@ def test_the_record_and_the_manifest_are_the_same_sorted_document():
     assert store.files["s3://b/out/_runs/r1.json"] == store.files["s3://b/out/_manifest.json"] == manifest_text(run)
     assert json.loads(manifest_text(run)) == run.as_dict()
     assert list(json.loads(manifest_text(run))) == sorted(run.as_dict())
+
+
+def test_begin_takes_the_run_from_its_config(tmp_path):
+    import datetime as dt
+
+    from conftest import SAMPLE_DATA
+    from sales_etl.config import load_default_config, merge, resolve
+
+    started = dt.datetime(2024, 2, 1, tzinfo=dt.timezone.utc)
+    given = {"run_id": "r9", "as_of": "2024-01-31", "source_path": str(SAMPLE_DATA), "output_path": str(tmp_path)}
+    cfg = resolve(merge(load_default_config(), given, "test"), started)
+    run = RunRecord.begin(cfg, started, "duckdb", "1.2.2", 10, {"run_id": "r8"})
+    assert (run.run_id, run.as_of, run.ingest_ts, run.previous_run_id) == ("r9", "2024-01-31", "2024-02-01T00:00:00+00:00", "r8")
+    assert run.config == cfg.as_dict() and run.shuffle_partitions is None and run.input_bytes == 10
+    assert RunRecord.begin(cfg, started, "spark", "3.5.1", 10, None, shuffle_partitions=4).as_dict()["shuffle_partitions"] == 4

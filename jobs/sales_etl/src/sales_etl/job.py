@@ -103,18 +103,8 @@ def run(spark: SparkSession, cfg: JobConfig, started_at: dt.datetime) -> RunResu
     elif cfg.shuffle_partitions:
         spark.conf.set("spark.sql.shuffle.partitions", str(cfg.shuffle_partitions))
 
-    record = RunRecord(
-        job="sales_etl",
-        run_id=cfg.run_id,
-        as_of=cfg.as_of.isoformat(),
-        ingest_ts=started_at.isoformat(),
-        runtime="spark",
-        runtime_version=spark.version,
-        config=cfg.as_dict(),
-        shuffle_partitions=int(spark.conf.get("spark.sql.shuffle.partitions")),
-        input_bytes=input_bytes,
-        previous_run_id=published.get("run_id") if published else None,
-    )
+    partitions_used = int(spark.conf.get("spark.sql.shuffle.partitions"))
+    record = RunRecord.begin(cfg, started_at, "spark", spark.version, input_bytes, published, shuffle_partitions=partitions_used)
     persisted: list[DataFrame] = []
     timings = record.timings_s
     stage = "reading the sources"

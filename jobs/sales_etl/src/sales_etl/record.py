@@ -35,6 +35,31 @@ class RunRecord:
     catalog_database: str | None = None
     published_at: str | None = None
 
+    @classmethod
+    def begin(
+        cls,
+        cfg: Any,
+        started_at: dt.datetime,
+        runtime: str,
+        runtime_version: str,
+        input_bytes: int,
+        published: Mapping[str, Any] | None,
+        shuffle_partitions: int | None = None,
+    ) -> RunRecord:
+        """The record of a run of `cfg` (a JobConfig) starting now, before anything is read."""
+        return cls(
+            job="sales_etl",
+            run_id=cfg.run_id,
+            as_of=cfg.as_of.isoformat(),
+            ingest_ts=started_at.isoformat(),
+            runtime=runtime,
+            runtime_version=runtime_version,
+            config=cfg.as_dict(),
+            input_bytes=input_bytes,
+            previous_run_id=published.get("run_id") if published else None,
+            shuffle_partitions=shuffle_partitions,
+        )
+
     def record_inputs(self, paths: Mapping[str, str], counts: Mapping[str, tuple[int, int]]) -> tuple[int, int, float]:
         """`inputs` from {source: (clean rows, quarantined rows)} and the sources' qualified
         paths; returns (rows read, rows quarantined, quarantined ratio)."""

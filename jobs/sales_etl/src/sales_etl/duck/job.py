@@ -85,17 +85,7 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
     sql = translated_models()
     contract = table_schemas()
 
-    record = RunRecord(
-        job="sales_etl",
-        run_id=cfg.run_id,
-        as_of=cfg.as_of.isoformat(),
-        ingest_ts=started_at.isoformat(),
-        runtime="duckdb",
-        runtime_version=duckdb.__version__,
-        config=cfg.as_dict(),
-        input_bytes=input_bytes,
-        previous_run_id=published.get("run_id") if published else None,
-    )
+    record = RunRecord.begin(cfg, started_at, "duckdb", duckdb.__version__, input_bytes, published)
     timings = record.timings_s
     stage = "reading the sources"
     con = duckdb.connect()
