@@ -41,13 +41,17 @@ public struct PipelineExecutions: Sendable {
     @discardableResult
     public func check(inputs: [String], pipeline: String) async throws -> RecordedPipeline {
         let machine = try await deployed(pipeline)
+        try check(inputs: inputs, machine: machine, pipeline: pipeline)
+        return machine
+    }
+
+    func check(inputs: [String], machine: RecordedPipeline, pipeline: String) throws {
         let taken = StateMachine.inputs(ofDefinition: machine.definition["definition"] ?? .null)
         if let missing = inputs.sorted().first(where: { !taken.contains($0) }) {
             throw DeployError(
                 "pipeline \(pipeline) on target \(context.target.name): its deployed state machine takes no '\(missing)' (it takes \(taken.isEmpty ? "none" : taken.sorted().joined(separator: ", "))): give the pipeline '--\(missing)' under pipelines.\(pipeline).arguments and apply"
             )
         }
-        return machine
     }
 
     /// A started (or found again) execution.
@@ -58,19 +62,28 @@ public struct PipelineExecutions: Sendable {
         public var runId: String
         /// An execution of this name existed already: nothing new was started.
         public var reused: Bool
+        /// The existing execution's status, when DescribeExecution found it (nil for a new one, or
+        /// one only `ExecutionAlreadyExists` told of).
+        public var status: String? = nil
     }
 
     /// StartExecution named `runId` with `inputs` (run inputs by name: `as_of`), each of which
     /// the deployed state machine must take; an execution of that name that exists already is
     /// found again (`ExecutionAlreadyExists`), not started twice.
     public func start(pipeline: String, runId: String, inputs: [String: String] = [:]) async throws -> Started {
+        try await start(machine: try await deployed(pipeline), pipeline: pipeline, runId: runId, inputs: inputs)
+    }
+
+    /// `start(pipeline:runId:inputs:)` on `machine`, the deployed state machine of `pipeline` as a
+    /// caller that starts many executions read it once.
+    public func start(machine: RecordedPipeline, pipeline: String, runId: String, inputs: [String: String] = [:]) async throws -> Started {
         try Self.checkName(runId)
-        let machine = try await check(inputs: Array(inputs.keys), pipeline: pipeline)
+        try check(inputs: Array(inputs.keys), machine: machine, pipeline: pipeline)
         let input = String(decoding: try JSONEncoder.sorted.encode(inputs), as: UTF8.self)
         let sfn = try client
         let arn = Self.executionArn(stateMachineArn: machine.arn, runId: runId)
         if let existing = try await sfn.describeExecution(arn: arn) {
-            return Started(executionArn: existing.executionArn, runId: runId, reused: true)
+            return Started(executionArn: existing.executionArn, runId: runId, reused: true, status: existing.status)
         }
         do {
             let started = try await sfn.startExecution(stateMachineArn: machine.arn, name: runId, input: input)
@@ -119,7 +132,7 @@ public struct PipelineExecutions: Sendable {
     }
 
     /// `arn:…:execution:MACHINE:RUN_ID` of state machine `arn:…:stateMachine:MACHINE`.
-    static func executionArn(stateMachineArn: String, runId: String) -> String {
+    public static func executionArn(stateMachineArn: String, runId: String) -> String {
         stateMachineArn.replacingOccurrences(of: ":stateMachine:", with: ":execution:") + ":" + runId
     }
 

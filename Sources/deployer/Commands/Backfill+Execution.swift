@@ -21,8 +21,9 @@ extension BackfillCommand {
         }
         let runner = Runner(context: context)
         let executions = PipelineExecutions(context: context)
-        // Refused before anything is started: a state machine deployed without the input.
-        try await executions.check(inputs: [input], pipeline: pipeline.name)
+        // Refused before anything is started: a state machine deployed without the input. Read
+        // once: every date's start and stop uses it.
+        let machine = try await executions.check(inputs: [input], pipeline: pipeline.name)
         let dates = try backfill.dates()
         let record = try await backfill.load(context)
         let perRun = try await Self.costPerRun(pipeline, runner: runner)
@@ -37,7 +38,8 @@ extension BackfillCommand {
                     func add(_ date: String) {
                         group.addTask {
                             try await Self.runExecutionDate(
-                                date, pipeline: pipeline, input: input, executions: executions, runner: runner, poll: poll, progress: progress)
+                                date, pipeline: pipeline, machine: machine, input: input, executions: executions, runner: runner, poll: poll,
+                                progress: progress)
                         }
                     }
                     for _ in 0..<min(limit, left.count) { if let date = pending.popFirst() { add(date) } }
@@ -47,7 +49,8 @@ extension BackfillCommand {
                 }
             }
         } catch let interrupted as Interrupted {
-            let stopped = await Self.stopGoing(pipeline, executions: executions, progress: progress, signal: Interrupts.name(interrupted.signal))
+            let stopped = await Self.stopGoing(
+                pipeline, machine: machine, executions: executions, progress: progress, signal: Interrupts.name(interrupted.signal))
             printError(
                 "\(Interrupts.name(interrupted.signal)): backfill of pipeline \(pipeline.name) stopped\(stopped.isEmpty ? "" : "; stopped " + stopped.joined(separator: ", ")); the same command again goes on from here"
             )
@@ -63,26 +66,34 @@ extension BackfillCommand {
     /// is started so a signal stops it, then started with the date as input (or found again by
     /// its name: StartExecution's answer may have been lost). The cost is the sum of its steps' runs.
     static func runExecutionDate(
-        _ date: String, pipeline: Pipeline, input: String, executions: PipelineExecutions, runner: Runner, poll: Duration, progress: BackfillProgress
+        _ date: String, pipeline: Pipeline, machine: RecordedPipeline, input: String, executions: PipelineExecutions, runner: Runner, poll: Duration,
+        progress: BackfillProgress
     ) async throws {
         let target = progress.context.target.name
         let key = progress.backfill.key(date)
         let entry = await progress.record.runs[date]
-        func handle(_ runId: String) -> String { "\(Run.executionEngine):\(target):\(pipeline.name):\(runId)" }
+        func handle(_ runId: String) -> String {
+            RunHandle(engine: Run.executionEngine, target: target, job: pipeline.name, runId: runId).description
+        }
         func suffixed() -> String { key + "-" + String(UUID().uuidString.prefix(4)).lowercased() }
+        func start(_ runId: String) async throws -> PipelineExecutions.Started {
+            try await progress.update(date, handle: handle(runId), state: RunState.running.rawValue, usd: nil, seconds: nil)
+            return try await executions.start(machine: machine, pipeline: pipeline.name, runId: runId, inputs: [input: date])
+        }
         var runId: String
-        if let entry, entry.state == RunState.running.rawValue, let known = entry.handle.split(separator: ":").last.map(String.init) {
+        if let entry, entry.state == RunState.running.rawValue, let known = RunHandle(entry.handle)?.runId {
             runId = known
         } else {
             runId = entry == nil ? key : suffixed()
         }
-        try await progress.update(date, handle: handle(runId), state: RunState.running.rawValue, usd: nil, seconds: nil)
-        var started = try await executions.start(pipeline: pipeline.name, runId: runId, inputs: [input: date])
-        if started.reused, let ended = try? await executions.describe(started.executionArn), !["RUNNING", "SUCCEEDED"].contains(ended.status) {
+        var started = try await start(runId)
+        var found = started.status
+        // ExecutionAlreadyExists tells no status: read it then.
+        if started.reused, found == nil { found = (try? await executions.describe(started.executionArn))?.status }
+        if started.reused, let found, !["RUNNING", "SUCCEEDED"].contains(found) {
             // An earlier attempt (its record lost, or it ended unwatched) that did not succeed: run the date again.
             runId = suffixed()
-            try await progress.update(date, handle: handle(runId), state: RunState.running.rawValue, usd: nil, seconds: nil)
-            started = try await executions.start(pipeline: pipeline.name, runId: runId, inputs: [input: date])
+            started = try await start(runId)
         }
         let arn = started.executionArn
         print("\(date): \(started.reused ? "following" : "started") execution \(runId) (--\(input) \(date))")
@@ -108,12 +119,14 @@ extension BackfillCommand {
 
     /// Stops every execution the record shows going and cancels its running steps' runs (a
     /// stopped execution must leave no job running); returns the run ids stopped.
-    static func stopGoing(_ pipeline: Pipeline, executions: PipelineExecutions, progress: BackfillProgress, signal: String) async -> [String] {
+    static func stopGoing(
+        _ pipeline: Pipeline, machine: RecordedPipeline, executions: PipelineExecutions, progress: BackfillProgress, signal: String
+    ) async -> [String] {
         var stopped: [String] = []
         for (date, entry) in await progress.record.runs.sorted(by: { $0.key < $1.key }) where entry.state == RunState.running.rawValue {
-            guard let runId = entry.handle.split(separator: ":").last.map(String.init) else { continue }
+            guard let runId = RunHandle(entry.handle)?.runId else { continue }
             let done: Bool? = try? await Uncancelled.run {
-                let arn = try await executions.executionArn(pipeline: pipeline.name, runId: runId)
+                let arn = PipelineExecutions.executionArn(stateMachineArn: machine.arn, runId: runId)
                 // Recorded but not started (the signal came first): nothing to stop.
                 guard (try? await executions.describe(arn)) != nil else { return true }
                 try await executions.stop(arn, cause: "\(signal) to deployer backfill")

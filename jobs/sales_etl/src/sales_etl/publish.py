@@ -72,9 +72,8 @@ def read_run_record(storage: TextStore, output_path: str, run_id: str) -> dict[s
     return json.loads(text) if text else None
 
 
-def manifest_text(record: RunRecord | dict[str, Any]) -> str:
-    document = record.as_dict() if isinstance(record, RunRecord) else record
-    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+def manifest_text(record: RunRecord) -> str:
+    return json.dumps(record.as_dict(), indent=2, sort_keys=True) + "\n"
 
 
 def write_run_record(storage: TextStore, output_path: str, record: RunRecord) -> str:
