@@ -92,5 +92,39 @@ extension DeployFlowTests {
         let loadAsOf = try await argumentsOfRuns("load")
         XCTAssertEqual(loadAsOf[rerun], "2021-04-30", "\(loadAsOf)")
         XCTAssertNil(loadAsOf["bf-nightly-20210430"], "the stopped execution's second step never started")
+
+        // A run input the deployed state machine does not take yet (added, not applied), and one a
+        // step sets itself: each refused in one line, nothing started.
+        let stateMachine = "arn:aws:states:us-east-1:\(peers.account):stateMachine:\(project)-dev-nightly"
+        let executions = try await sfn(peers).listExecutions(stateMachineArn: stateMachine, maxResults: 100).count
+        let manifestPath = work + "/deployer.yml"
+        let applied = try String(contentsOfFile: manifestPath, encoding: .utf8)
+        try applied.replacingOccurrences(of: "arguments: {as_of: \"2021-06-30\"}", with: "arguments: {as_of: \"2021-06-30\", day: \"\"}")
+            .write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        let notDeployed = try deployer(["run", "nightly", "-t", "dev", "--arg", "day=2021-05-01"], peers)
+        XCTAssertEqual(notDeployed.status, 1, notDeployed.all)
+        XCTAssertTrue(
+            notDeployed.stderr.contains(
+                "pipeline nightly on target dev: its deployed state machine takes no 'day' (it takes as_of): give the pipeline '--day' under pipelines.nightly.arguments and apply"
+            ),
+            notDeployed.stderr)
+        let notDeployedBackfill = try deployer(
+            ["backfill", "nightly", "-t", "dev", "--from", "2021-05-01", "--to", "2021-05-01", "--date-argument=--day"], peers)
+        XCTAssertEqual(notDeployedBackfill.status, 1, notDeployedBackfill.all)
+        XCTAssertTrue(notDeployedBackfill.stderr.contains("its deployed state machine takes no 'day'"), notDeployedBackfill.stderr)
+        try applied.replacingOccurrences(of: "needs: [prep]", with: "needs: [prep]\n        arguments: {as_of: \"2020-01-31\"}")
+            .write(toFile: manifestPath, atomically: true, encoding: .utf8)
+        let stepSets = try deployer(["run", "nightly", "-t", "dev", "--arg", "as_of=2021-05-31"], peers)
+        XCTAssertEqual(stepSets.status, 1, stepSets.all)
+        XCTAssertTrue(
+            stepSets.stderr.contains("--arg as_of: step load of pipeline nightly sets --as_of itself, and its value wins over a run's: remove it there"),
+            stepSets.stderr)
+        let stepSetsBackfill = try deployer(["backfill", "nightly", "-t", "dev", "--from", "2021-05-31", "--to", "2021-05-31"], peers)
+        XCTAssertEqual(stepSetsBackfill.status, 1, stepSetsBackfill.all)
+        XCTAssertTrue(
+            stepSetsBackfill.stderr.contains("backfill nightly: step load sets --as_of itself, and its value wins over the execution's"),
+            stepSetsBackfill.stderr)
+        let after = try await sfn(peers).listExecutions(stateMachineArn: stateMachine, maxResults: 100).count
+        XCTAssertEqual(after, executions, "nothing was started")
     }
 }
