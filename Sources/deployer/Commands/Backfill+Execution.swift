@@ -11,7 +11,7 @@ extension BackfillCommand {
         let input = Pipeline.bareName(backfill.argument)
         guard pipeline.runInputs[input] != nil else {
             throw CommandFailure(
-                "backfill \(pipeline.name): on target \(context.target.name) the pipeline is a Step Functions state machine, which takes a date only as one of the pipeline's own arguments: add '\(backfill.argument): \"\"' under pipelines.\(pipeline.name).arguments (no date: each job's default) and apply"
+                "backfill \(pipeline.name): on target \(context.target.name) the pipeline is a Step Functions state machine, which takes a date only as one of the pipeline's own arguments: add '\(backfill.argument): \"\"' under pipelines.\(pipeline.name).arguments (the value runs without a date get: a job that reads an empty date as today, as sales_etl does, keeps its default) and apply"
             )
         }
         if let step = pipeline.stepSetting(input) {
