@@ -1,11 +1,13 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
+# DMS (global and regional principal) of this account only: the trust of every role below.
+module "dms_trust" {
+  source   = "../role_trust"
+  services = ["dms.amazonaws.com", "dms.${local.region}.amazonaws.com"]
+}
 
 locals {
-  account   = data.aws_caller_identity.current.account_id
-  partition = data.aws_partition.current.partition
-  region    = data.aws_region.current.name
+  account   = module.dms_trust.account_id
+  partition = module.dms_trust.partition
+  region    = module.dms_trust.region
 
   bucket_arn = "arn:${local.partition}:s3:::${var.target_bucket_name}"
 
@@ -28,16 +30,6 @@ locals {
       ApplyErrorInsertPolicy = "LOG_ERROR"
     }
     FullLoadSettings = { TargetTablePrepMode = "DO_NOTHING" }
-  }
-
-  dms_trust = {
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = ["dms.amazonaws.com", "dms.${local.region}.amazonaws.com"] }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
-    }]
   }
 }
 
@@ -75,7 +67,7 @@ resource "aws_iam_role" "dms_vpc" {
   count = var.create_dms_vpc_role ? 1 : 0
 
   name               = "dms-vpc-role"
-  assume_role_policy = jsonencode(local.dms_trust)
+  assume_role_policy = jsonencode(module.dms_trust.policy)
   tags               = var.tags
 }
 
@@ -97,7 +89,7 @@ resource "aws_dms_replication_subnet_group" "this" {
 
 resource "aws_iam_role" "source_secret" {
   name               = "${var.name}-dms-source-secret"
-  assume_role_policy = jsonencode(local.dms_trust)
+  assume_role_policy = jsonencode(module.dms_trust.policy)
   tags               = var.tags
 }
 
@@ -124,7 +116,7 @@ resource "aws_iam_role_policy" "source_secret" {
 
 resource "aws_iam_role" "s3_target" {
   name               = "${var.name}-dms-s3-target"
-  assume_role_policy = jsonencode(local.dms_trust)
+  assume_role_policy = jsonencode(module.dms_trust.policy)
   tags               = var.tags
 }
 

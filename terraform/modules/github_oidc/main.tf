@@ -1,20 +1,19 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
+# The trust: workflows of exactly these branches and environments of the repository (StringEquals
+# on the token's sub; no wildcards).
+module "trust" {
+  source              = "../role_trust"
+  oidc_provider_arn   = local.oidc_provider_arn
+  github_repository   = var.repository
+  github_branches     = var.branches
+  github_environments = var.environments
+}
 
 locals {
-  account   = data.aws_caller_identity.current.account_id
-  partition = data.aws_partition.current.partition
-  region    = data.aws_region.current.name
+  account   = module.trust.account_id
+  partition = module.trust.partition
+  region    = module.trust.region
 
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
-
-  # Exact subjects only (StringEquals): a StringLike with "repo:ORG/*" would let any
-  # repo or branch in the org deploy.
-  subjects = concat(
-    [for b in var.branches : "repo:${var.repository}:ref:refs/heads/${b}"],
-    [for e in var.environments : "repo:${var.repository}:environment:${e}"],
-  )
 
   artifact_objects = "${var.artifact_bucket_arn}/${var.artifact_prefix}/*"
   # Content-addressed, immutable: artifacts/JOB/DIGEST/* and dependencies/DIGEST/*.
@@ -39,21 +38,8 @@ locals {
   # schedules and rules, not another environment's or project's in the same account.
   automation_name_prefix = "deployer-${var.glue_job_name_prefix}"
 
-  trust_policy = {
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "GitHubActionsOIDC"
-      Effect    = "Allow"
-      Principal = { Federated = local.oidc_provider_arn }
-      Action    = "sts:AssumeRoleWithWebIdentity"
-      Condition = {
-        StringEquals = {
-          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
-          "token.actions.githubusercontent.com:sub" = local.subjects
-        }
-      }
-    }]
-  }
+  # The role's trust policy (Tests/e2e extends it with its operator through this name).
+  trust_policy = module.trust.policy
 
   s3_statements = [
     {
@@ -314,7 +300,7 @@ resource "aws_iam_role" "deploy" {
       error_message = "Pass oidc_provider_arn when create_oidc_provider is false."
     }
     precondition {
-      condition     = length(local.subjects) > 0
+      condition     = length(module.trust.github_subjects) > 0
       error_message = "At least one branch or environment must be trusted."
     }
     precondition {

@@ -15,7 +15,7 @@ output "oidc_provider_arn" {
 
 output "trusted_subjects" {
   description = "Exact token sub values allowed to assume the role."
-  value       = local.subjects
+  value       = module.trust.github_subjects
 }
 
 output "trust_policy_json" {

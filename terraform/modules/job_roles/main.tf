@@ -1,11 +1,22 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
+# Glue of this account only.
+module "glue_trust" {
+  source   = "../role_trust"
+  services = "glue.amazonaws.com"
+}
+
+# EMR Serverless of this account only, for the applications given (any of this account's if none).
+module "emr_serverless_trust" {
+  source   = "../role_trust"
+  services = "emr-serverless.amazonaws.com"
+  source_arns = length(var.emr_serverless_application_arns) > 0 ? var.emr_serverless_application_arns : [
+    "arn:${local.partition}:emr-serverless:${local.region}:${local.account}:/applications/*"
+  ]
+}
 
 locals {
-  account   = data.aws_caller_identity.current.account_id
-  partition = data.aws_partition.current.partition
-  region    = data.aws_region.current.name
+  account   = module.glue_trust.account_id
+  partition = module.glue_trust.partition
+  region    = module.glue_trust.region
 
   glue_catalog_resources = length(var.glue_database_names) == 0 ? [] : concat(
     ["arn:${local.partition}:glue:${local.region}:${local.account}:catalog"],
@@ -86,30 +97,9 @@ locals {
     }],
   )
 
-  glue_trust = {
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "glue.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
-    }]
-  }
-
-  emr_serverless_trust = {
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "emr-serverless.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = {
-        StringEquals = { "aws:SourceAccount" = local.account }
-        ArnLike = { "aws:SourceArn" = length(var.emr_serverless_application_arns) > 0 ? var.emr_serverless_application_arns : [
-          "arn:${local.partition}:emr-serverless:${local.region}:${local.account}:/applications/*"
-        ] }
-      }
-    }]
-  }
+  # The roles' trust policies (Tests/e2e extends them with its operator through these names).
+  glue_trust           = module.glue_trust.policy
+  emr_serverless_trust = module.emr_serverless_trust.policy
 
   # Glue writes driver/executor output to these fixed log groups.
   glue_logs_policy = {

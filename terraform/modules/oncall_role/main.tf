@@ -1,40 +1,29 @@
 # Read-only role for on-call: what `deployer status`, `deployer runs` and `deployer logs` read,
 # and nothing else. It can't upload, take the deploy lock, change a job, start, stop or
 # retry a run, or pass a role.
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
+
+# The GitHub trust: as for the deploy role, exact subjects only; the scheduled status workflow runs
+# on the default branch, so "main" is the usual (and default) entry.
+module "trust" {
+  source              = "../role_trust"
+  oidc_provider_arn   = var.oidc_provider_arn
+  github_repository   = local.github_trust ? var.github_repository : null
+  github_branches     = var.github_branches
+  github_environments = var.github_environments
+}
 
 locals {
-  account   = data.aws_caller_identity.current.account_id
-  partition = data.aws_partition.current.partition
-  region    = data.aws_region.current.name
+  account   = module.trust.account_id
+  partition = module.trust.partition
+  region    = module.trust.region
 
-  github_host = "token.actions.githubusercontent.com"
-
-  # Exact subjects only, as for the deploy role: the scheduled status workflow runs on the
-  # default branch, so "main" is the usual (and default) entry.
-  subjects = concat(
-    [for b in var.github_branches : "repo:${var.github_repository}:ref:refs/heads/${b}"],
-    [for e in var.github_environments : "repo:${var.github_repository}:environment:${e}"],
-  )
-  github_trust = var.oidc_provider_arn != null && var.github_repository != null && length(local.subjects) > 0
+  # GitHub is trusted with the provider, the repository and at least one branch or environment.
+  github_trust = var.oidc_provider_arn != null && var.github_repository != null && length(var.github_branches) + length(var.github_environments) > 0
 
   trust_policy = {
     Version = "2012-10-17"
     Statement = concat(
-      local.github_trust ? [{
-        Sid       = "GitHubActionsOIDC"
-        Effect    = "Allow"
-        Principal = { Federated = var.oidc_provider_arn }
-        Action    = "sts:AssumeRoleWithWebIdentity"
-        Condition = {
-          StringEquals = {
-            "${local.github_host}:aud" = "sts.amazonaws.com"
-            "${local.github_host}:sub" = local.subjects
-          }
-        }
-      }] : [],
+      module.trust.statements,
       length(var.trusted_principal_arns) == 0 ? [] : [{
         # People on call: their SSO / IAM role ARNs, named one by one (never an account root).
         Sid       = "OnCallPrincipals"

@@ -10,7 +10,7 @@ output "role_name" {
 
 output "trusted_subjects" {
   description = "Exact GitHub token sub values allowed to assume the role (empty without GitHub trust)."
-  value       = [for s in local.subjects : s if local.github_trust]
+  value       = module.trust.github_subjects
 }
 
 output "trust_policy_json" {

@@ -1,11 +1,13 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
+# Step Functions of this account only.
+module "trust" {
+  source   = "../role_trust"
+  services = "states.amazonaws.com"
+}
 
 locals {
-  account   = data.aws_caller_identity.current.account_id
-  partition = data.aws_partition.current.partition
-  region    = data.aws_region.current.name
+  account   = module.trust.account_id
+  partition = module.trust.partition
+  region    = module.trust.region
   # The managed rules through which Step Functions learns that a .sync task's run ended.
   sync_rule = "arn:${local.partition}:events:${local.region}:${local.account}:rule/StepFunctionsGetEventsFor"
 
@@ -58,17 +60,9 @@ locals {
 # The role deployer's pipeline state machines (Step Functions, Standard) run as: it may start,
 # follow and stop this environment's jobs and nothing else (deployer's `pipeline_role_arn`).
 resource "aws_iam_role" "pipeline" {
-  name = "${var.name_prefix}-pipeline"
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect    = "Allow"
-      Principal = { Service = "states.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
-    }]
-  })
-  tags = var.tags
+  name               = "${var.name_prefix}-pipeline"
+  assume_role_policy = jsonencode(module.trust.policy)
+  tags               = var.tags
 
   lifecycle {
     precondition {
