@@ -59,9 +59,9 @@ let package = Package(
         // Benchmark driver (Tests/Benchmarks): not shipped.
         .executableTarget(
             name: "deployer-bench",
-            dependencies: ["SigV4", "AWSCore", "DeployKit", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SigV4", "AWSCore", "DeployKit", "AWSTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "SigV4Tests", dependencies: ["SigV4"], resources: [.copy("Vectors")]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "AWSTestSupport"], resources: [.copy("Vectors")]),
         // Scripted transport, clock and fixtures shared by the test targets.
         .target(name: "AWSTestSupport", dependencies: ["AWSCore", "SigV4"], path: "Tests/AWSTestSupport"),
         .testTarget(

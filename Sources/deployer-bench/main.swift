@@ -2,30 +2,11 @@
 // Usage: deployer-bench sign VECTORS.json SECONDS | sha256 MEGABYTES | upload FILE BUCKET KEY
 //        (upload: S3 endpoint and keys from AWS_ENDPOINT_URL_S3 / AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)
 import AWSCore
+import AWSTestSupport
 import Crypto
 import DeployKit
 import Foundation
 import SigV4
-
-struct Case: Decodable {
-    let service: String
-    let region: String
-    let method: String
-    let path: String
-    let query: String
-    let headers: [[String]]
-    let body_base64: String
-    let access_key_id: String
-    let secret_access_key: String
-    let session_token: String?
-    let timestamp: String
-    /// botocore's Authorization header for this request: checked before timing.
-    let authorization: String
-}
-
-struct File: Decodable {
-    let cases: [Case]
-}
 
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data(("deployer-bench: " + message + "\n").utf8))
@@ -37,18 +18,11 @@ guard arguments.count >= 3 else { fail("usage: deployer-bench sign VECTORS.json 
 
 switch arguments[1] {
 case "sign":
-    guard let data = FileManager.default.contents(atPath: arguments[2]), let file = try? JSONDecoder().decode(File.self, from: data) else {
-        fail("cannot read vectors \(arguments[2])")
-    }
+    guard let file = try? BotocoreVectorFile.load(URL(fileURLWithPath: arguments[2])) else { fail("cannot read vectors \(arguments[2])") }
     let seconds = arguments.count > 3 ? Double(arguments[3]) ?? 3 : 3
     // The same requests botocore signs; the body hash is part of signing for both.
     let prepared: [(SigV4Signer, SigningRequest, Payload, Date)] = file.cases.map { item in
-        let target = item.query.isEmpty ? item.path : item.path + "?" + item.query
-        let request = RawHTTPRequest(method: item.method, target: target, headers: item.headers.map { HTTPHeader($0[0], $0[1]) }).signingRequest
-        let signer = SigV4Signer(
-            credentials: Credentials(accessKeyId: item.access_key_id, secretAccessKey: item.secret_access_key, sessionToken: item.session_token),
-            region: item.region, service: item.service)
-        return (signer, request, .bytes(Array(Data(base64Encoded: item.body_base64) ?? Data())), AMZDate.parse(item.timestamp) ?? Date())
+        (item.signer, item.request, .bytes(item.body ?? []), item.date ?? Date())
     }
     // A fast wrong signer is no result: every signature must equal botocore's first.
     for ((signer, request, payload, date), item) in zip(prepared, file.cases) {

@@ -1,3 +1,4 @@
+import AWSTestSupport
 import Foundation
 import XCTest
 
@@ -59,37 +60,23 @@ final class SignCommandTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: suite.path) else {
             throw XCTSkip("../shared is absent: the aws-c-auth suite was NOT run through the CLI")
         }
-        struct Context: Decodable {
-            struct Creds: Decodable {
-                let access_key_id: String
-                let secret_access_key: String
-                let token: String?
-            }
-            let credentials: Creds
-            let normalize: Bool
-            let region: String
-            let service: String
-            let sign_body: Bool
-            let timestamp: String
-            let omit_session_token: Bool?
-        }
         var checked = 0
         var omitted = 0
         for name in try FileManager.default.contentsOfDirectory(atPath: suite.path).sorted() {
             let directory = suite.appendingPathComponent(name)
-            guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent("context.json").path) else { continue }
-            let context = try JSONDecoder().decode(Context.self, from: data)
-            if context.omit_session_token == true {
+            guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("context.json").path) else { continue }
+            let context = try AWSCAuthContext.load(directory)
+            if context.omitSessionToken == true {
                 omitted += 1
                 continue
             }
             var request = try String(contentsOf: directory.appendingPathComponent("request.txt"), encoding: .utf8)
-            if context.sign_body, let blank = request.range(of: "\n\n") {
+            if context.signBody, let blank = request.range(of: "\n\n") {
                 request.insert(contentsOf: "\nX-Amz-Content-Sha256:x", at: blank.lowerBound)
-            } else if context.sign_body {
+            } else if context.signBody {
                 request += "X-Amz-Content-Sha256:x\n"
             }
-            var environment = ["AWS_ACCESS_KEY_ID": context.credentials.access_key_id, "AWS_SECRET_ACCESS_KEY": context.credentials.secret_access_key]
+            var environment = ["AWS_ACCESS_KEY_ID": context.credentials.accessKeyId, "AWS_SECRET_ACCESS_KEY": context.credentials.secretAccessKey]
             if let token = context.credentials.token { environment["AWS_SESSION_TOKEN"] = token }
             var arguments = ["sign", "--service", context.service, "--region", context.region, "--date", context.timestamp]
             if !context.normalize { arguments.append("--no-normalize-path") }

@@ -1,25 +1,10 @@
+import AWSTestSupport
 import Foundation
 import SigV4
 import XCTest
 
 /// Every case of aws-c-auth's `aws-signing-test-suite/v4`, header and query signing.
 final class AWSCAuthSuiteTests: XCTestCase {
-    struct Context: Decodable {
-        struct Creds: Decodable {
-            let access_key_id: String
-            let secret_access_key: String
-            let token: String?
-        }
-        let credentials: Creds
-        let expiration_in_seconds: Int
-        let normalize: Bool
-        let region: String
-        let service: String
-        let sign_body: Bool
-        let timestamp: String
-        let omit_session_token: Bool?
-    }
-
     func suiteDirectory() throws -> URL {
         guard let shared = SharedPaths.shared else {
             throw XCTSkip("../shared is absent: the aws-c-auth suite was NOT run (own vectors still are)")
@@ -46,19 +31,18 @@ final class AWSCAuthSuiteTests: XCTestCase {
     }
 
     func check(case url: URL, name: String) throws {
-        let context = try JSONDecoder().decode(Context.self, from: Data(contentsOf: url.appendingPathComponent("context.json")))
+        let context = try AWSCAuthContext.load(url)
         let raw = try RawHTTPRequest.parse(Array(Data(contentsOf: url.appendingPathComponent("request.txt"))))
-        let credentials = Credentials(
-            accessKeyId: context.credentials.access_key_id, secretAccessKey: context.credentials.secret_access_key, sessionToken: context.credentials.token)
+        let credentials = context.signingCredentials
         let instant = try XCTUnwrap(ISO8601DateFormatter().date(from: context.timestamp))
         let rules = CanonicalRequest.URIRules(doubleEncode: true, normalize: context.normalize)
-        let omit = context.omit_session_token ?? false
+        let omit = context.omitSessionToken ?? false
 
         // Header signing.
         let headerSigner = SigV4Signer(
             credentials: credentials, region: context.region, service: context.service,
-            options: .init(uriRules: rules, addContentSHA256Header: context.sign_body, omitSessionTokenFromSignature: omit))
-        let headerResult = headerSigner.sign(raw.signingRequest, payload: context.sign_body ? .bytes(raw.body) : .empty, at: instant)
+            options: .init(uriRules: rules, addContentSHA256Header: context.signBody, omitSessionTokenFromSignature: omit))
+        let headerResult = headerSigner.sign(raw.signingRequest, payload: context.signBody ? .bytes(raw.body) : .empty, at: instant)
         XCTAssertEqual(headerResult.canonicalRequest.text, try read(url, "header-canonical-request.txt"), "\(name): header canonical request")
         XCTAssertEqual(headerResult.stringToSign, try read(url, "header-string-to-sign.txt"), "\(name): header string to sign")
         XCTAssertEqual(headerResult.signature, try read(url, "header-signature.txt"), "\(name): header signature")
@@ -70,8 +54,8 @@ final class AWSCAuthSuiteTests: XCTestCase {
             credentials: credentials, region: context.region, service: context.service,
             options: .init(uriRules: rules, omitSessionTokenFromSignature: omit))
         let queryResult = querySigner.presign(
-            raw.signingRequest, expires: context.expiration_in_seconds,
-            payload: context.sign_body ? .bytes(raw.body) : .empty, at: instant)
+            raw.signingRequest, expires: context.expirationInSeconds,
+            payload: context.signBody ? .bytes(raw.body) : .empty, at: instant)
         XCTAssertEqual(queryResult.canonicalRequest.text, try read(url, "query-canonical-request.txt"), "\(name): query canonical request")
         XCTAssertEqual(queryResult.stringToSign, try read(url, "query-string-to-sign.txt"), "\(name): query string to sign")
         XCTAssertEqual(queryResult.signature, try read(url, "query-signature.txt"), "\(name): query signature")
@@ -82,8 +66,8 @@ final class AWSCAuthSuiteTests: XCTestCase {
         if !context.normalize {
             let s3 = SigV4Signer(
                 credentials: credentials, region: context.region, service: context.service,
-                options: .init(uriRules: .s3, addContentSHA256Header: context.sign_body, omitSessionTokenFromSignature: omit))
-            let s3Result = s3.sign(raw.signingRequest, payload: context.sign_body ? .bytes(raw.body) : .empty, at: instant)
+                options: .init(uriRules: .s3, addContentSHA256Header: context.signBody, omitSessionTokenFromSignature: omit))
+            let s3Result = s3.sign(raw.signingRequest, payload: context.signBody ? .bytes(raw.body) : .empty, at: instant)
             XCTAssertEqual(s3Result.signature, try read(url, "header-signature.txt"), "\(name): S3 rule signature")
         }
     }

@@ -1,3 +1,4 @@
+import AWSTestSupport
 import Foundation
 import SigV4
 import XCTest
@@ -6,27 +7,6 @@ import XCTest
 /// The committed file keeps a fresh clone honest; `SIGV4_RANDOM_VECTORS` points at a file the
 /// test script generates with a new seed on every run.
 final class BotocoreVectorTests: XCTestCase {
-    struct File: Decodable {
-        let seed: Int
-        let cases: [Case]
-    }
-    struct Case: Decodable {
-        let service: String
-        let region: String
-        let method: String
-        let path: String
-        let query: String
-        let headers: [[String]]
-        let body_base64: String
-        let access_key_id: String
-        let secret_access_key: String
-        let session_token: String?
-        let timestamp: String
-        let canonical_request: String
-        let string_to_sign: String
-        let authorization: String
-    }
-
     func testCommittedVectors() throws {
         let url = try XCTUnwrap(Bundle.module.url(forResource: "botocore-random", withExtension: "json", subdirectory: "Vectors"))
         let count = try replay(url)
@@ -41,19 +21,14 @@ final class BotocoreVectorTests: XCTestCase {
     }
 
     func replay(_ url: URL) throws -> Int {
-        let file = try JSONDecoder().decode(File.self, from: Data(contentsOf: url))
+        let file = try BotocoreVectorFile.load(url)
         for (index, item) in file.cases.enumerated() {
-            let target = item.query.isEmpty ? item.path : item.path + "?" + item.query
-            let request = RawHTTPRequest(method: item.method, target: target, headers: item.headers.map { HTTPHeader($0[0], $0[1]) }).signingRequest
-            let body = try XCTUnwrap(Data(base64Encoded: item.body_base64))
-            let signer = SigV4Signer(
-                credentials: Credentials(accessKeyId: item.access_key_id, secretAccessKey: item.secret_access_key, sessionToken: item.session_token),
-                region: item.region, service: item.service)
-            let instant = try XCTUnwrap(AMZDate.parse(item.timestamp))
-            let result = signer.sign(request, payload: .bytes(Array(body)), at: instant)
-            let label = "seed \(file.seed) case \(index) (\(item.service) \(item.method) \(target))"
-            XCTAssertEqual(result.canonicalRequest.text, item.canonical_request, label)
-            XCTAssertEqual(result.stringToSign, item.string_to_sign, label)
+            let body = try XCTUnwrap(item.body)
+            let instant = try XCTUnwrap(item.date)
+            let result = item.signer.sign(item.request, payload: .bytes(body), at: instant)
+            let label = "seed \(file.seed) case \(index) (\(item.service) \(item.method) \(item.target))"
+            XCTAssertEqual(result.canonicalRequest.text, item.canonicalRequest, label)
+            XCTAssertEqual(result.stringToSign, item.stringToSign, label)
             XCTAssertEqual(result.request.header("Authorization"), item.authorization, label)
         }
         return file.cases.count
