@@ -32,13 +32,13 @@ final class BackfillTests: XCTestCase {
             trail.write("end " + day + "\\n")
         sys.exit(1 if listed("fail.txt") else 0)
         """.write(toFile: work + "/daily/main.py", atomically: true, encoding: .utf8)
-        try """
-        project: fill
-        targets:
-          local: {engine: local, artifacts: {path: state}}
-        jobs:
-          daily: {source: daily}
-        """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
+        try deploy()
+    }
+
+    /// Deploys project `fill`: job `daily` on a local target, and `more` (manifest lines after the jobs).
+    func deploy(_ more: String = "") throws {
+        let manifest = ["project: fill", "targets:", "  local: {engine: local, artifacts: {path: state}}", "jobs:", "  daily: {source: daily}", more]
+        try manifest.joined(separator: "\n").write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
         XCTAssertEqual(try deployer(["apply", "--auto-approve"]).status, 0)
     }
 
@@ -53,6 +53,14 @@ final class BackfillTests: XCTestCase {
     }
 
     func deployer(_ arguments: [String]) throws -> CLIResult { try CLI.run(arguments, environment: environment, cwd: work) }
+
+    /// Empties fail.txt's dates and runs the same backfill again, which must then succeed.
+    func rerunWithoutFailures(_ arguments: [String]) throws -> CLIResult {
+        try FileManager.default.removeItem(atPath: work + "/fail.txt")
+        let again = try deployer(arguments)
+        XCTAssertEqual(again.status, 0, again.all)
+        return again
+    }
 
     func trail() -> [String] {
         ((try? String(contentsOfFile: work + "/trail.txt", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
@@ -71,9 +79,7 @@ final class BackfillTests: XCTestCase {
         XCTAssertTrue(table[2].contains("  failed  "), table[2])
         XCTAssertTrue(table[0].contains("  succeeded  "), table[0])
 
-        try FileManager.default.removeItem(atPath: work + "/fail.txt")
-        let second = try deployer(["backfill", "daily", "--from", "2024-01-01", "--to", "2024-01-05", "--concurrency", "2"])
-        XCTAssertEqual(second.status, 0, second.all)
+        let second = try rerunWithoutFailures(["backfill", "daily", "--from", "2024-01-01", "--to", "2024-01-05", "--concurrency", "2"])
         XCTAssertTrue(second.stdout.contains("4 done already, 1 to run"), second.stdout)
         XCTAssertEqual(trail().filter { $0 == "end 2024-01-03" }.count, 2, "only the failed date ran again: \(trail())")
         XCTAssertEqual(trail().count, 12)
@@ -87,20 +93,15 @@ final class BackfillTests: XCTestCase {
     }
 
     func testAPipelineRunsOncePerDateEveryStepWithItsDateAndARerunDoesOnlyWhatIsLeft() throws {
-        try """
-        project: fill
-        targets:
-          local: {engine: local, artifacts: {path: state}}
-        jobs:
-          daily: {source: daily}
-        pipelines:
-          chain:
-            arguments: {as_of: "2000-01-01"}
-            steps:
-              - {name: first, job: daily}
-              - {name: second, job: daily, needs: [first]}
-        """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
-        XCTAssertEqual(try deployer(["apply", "--auto-approve"]).status, 0)
+        try deploy(
+            """
+            pipelines:
+              chain:
+                arguments: {as_of: "2000-01-01"}
+                steps:
+                  - {name: first, job: daily}
+                  - {name: second, job: daily, needs: [first]}
+            """)
         try "2024-03-02\n".write(toFile: work + "/fail.txt", atomically: true, encoding: .utf8)
         let first = try deployer(["backfill", "chain", "--from", "2024-03-01", "--to", "2024-03-03", "--concurrency", "2"])
         XCTAssertEqual(first.status, 1, first.all)
@@ -120,9 +121,7 @@ final class BackfillTests: XCTestCase {
         XCTAssertTrue(table[0].contains("bf-chain-20240301") && table[0].contains("  succeeded  "), table[0])
         XCTAssertTrue(table[1].contains("  failed  "), table[1])
 
-        try FileManager.default.removeItem(atPath: work + "/fail.txt")
-        let second = try deployer(["backfill", "chain", "--from", "2024-03-01", "--to", "2024-03-03", "--concurrency", "2"])
-        XCTAssertEqual(second.status, 0, second.all)
+        let second = try rerunWithoutFailures(["backfill", "chain", "--from", "2024-03-01", "--to", "2024-03-03", "--concurrency", "2"])
         XCTAssertTrue(second.stdout.contains("2 done already, 1 to run"), second.stdout)
         XCTAssertEqual(ends().filter { $0 == "end 2024-03-02" }.count, 3, "only the failed date ran again, both steps: \(ends())")
         XCTAssertEqual(ends().count, 7)

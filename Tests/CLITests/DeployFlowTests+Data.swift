@@ -13,11 +13,7 @@ extension DeployFlowTests {
         try """
         project: \(project)
         targets:
-          dev:
-            engine: glue
-            region: us-east-1
-            artifacts: {bucket: \(bucket), prefix: deploy}
-            role_arn: arn:aws:iam::\(peers.account):role/glue-job
+        \(glueDev(bucket: bucket, account: peers.account))
         jobs:
           etl:
             source: sales_etl

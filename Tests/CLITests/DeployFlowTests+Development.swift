@@ -12,14 +12,7 @@ extension DeployFlowTests {
         project: \(project)
         default_target: dev
         targets:
-          dev:
-            engine: glue
-            region: us-east-1
-            mode: development
-            artifacts: {bucket: \(bucket), prefix: deploy}
-            role_arn: arn:aws:iam::\(peers.account):role/glue-job
-            schedule_role_arn: arn:aws:iam::\(peers.account):role/scheduler
-            pause_schedules: false
+        \(glueDev(bucket: bucket, account: peers.account, "mode: development", "schedule_role_arn: arn:aws:iam::\(peers.account):role/scheduler", "pause_schedules: false"))
         jobs:
           sales_etl:
             source: sales_etl

@@ -13,13 +13,7 @@ extension DeployFlowTests {
         try """
         project: \(project)
         targets:
-          dev:
-            engine: glue
-            region: us-east-1
-            artifacts: {bucket: \(bucket), prefix: deploy}
-            role_arn: arn:aws:iam::\(peers.account):role/glue-job
-            pipeline_role_arn: \(role)
-            schedule_role_arn: arn:aws:iam::\(peers.account):role/scheduler
+        \(glueDev(bucket: bucket, account: peers.account, "pipeline_role_arn: \(role)", "schedule_role_arn: arn:aws:iam::\(peers.account):role/scheduler"))
         jobs:
           prep:
             source: sales_etl
@@ -55,13 +49,8 @@ extension DeployFlowTests {
         let bucket = "itest-pipe-\(UInt32.random(in: 0...UInt32.max))"
         let aws = try client(peers)
         try await S3Client(client: aws).createBucket(bucket: bucket)
-        let sns = ServiceInfo(endpointPrefix: "sns", signingName: "sns", wireProtocol: .query, environmentId: "SNS")
-        let sqs = ServiceInfo(endpointPrefix: "sqs", signingName: "sqs", wireProtocol: .query, environmentId: "SQS")
-        let topicAnswer = try await aws.queryCall(sns, operation: "CreateTopic", version: "2010-03-31", parameters: [("Name", "alerts-\(project)")])
-        let topic = try XCTUnwrap(topicAnswer.first("CreateTopicResult")?.string("TopicArn"))
-        let queueAnswer = try await aws.queryCall(sqs, operation: "CreateQueue", version: "2012-11-05", parameters: [("QueueName", "alerts-\(project)")])
-        let queueURL = try XCTUnwrap(queueAnswer.first("CreateQueueResult")?.string("QueueUrl"))
-        _ = try gluePipelineManifest(peers, bucket: bucket, topic: topic)
+        let inbox = try await alertInbox(aws, peers)
+        _ = try gluePipelineManifest(peers, bucket: bucket, topic: inbox.topic)
         try await motoControl(peers, "/moto-api/config", #"{"stepfunctions": {"execute_state_machine": true}}"#)
         let machine = "\(project)-dev-nightly"
         let arn = "arn:aws:states:us-east-1:\(peers.account):stateMachine:\(machine)"
@@ -91,7 +80,7 @@ extension DeployFlowTests {
         XCTAssertEqual(record.status, 0, record.all)
 
         // A changed pipeline argument: one field of one state, not the whole definition.
-        _ = try gluePipelineManifest(peers, bucket: bucket, asOf: "2021-07-31", topic: topic)
+        _ = try gluePipelineManifest(peers, bucket: bucket, asOf: "2021-07-31", topic: inbox.topic)
         let changed = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
         XCTAssertEqual(changed.status, 2, changed.all)
         XCTAssertTrue(changed.stdout.contains("~ update pipeline nightly (state machine \(machine))"), changed.stdout)
@@ -188,24 +177,14 @@ extension DeployFlowTests {
         let failedExecution = try await XCTUnwrapAsync(
             try await sfn(peers).describeExecution(arn: "arn:aws:states:us-east-1:\(peers.account):execution:\(machine):night-2"))
         XCTAssertEqual(failedExecution.status, "FAILED")
-        let events = EventsClient(client: aws)
-        var copy = try await XCTUnwrapAsync(try await events.listTargets(rule: "deployer-\(machine)-alerts").first)
-        copy.id = "test-sqs"
-        copy.arn = "arn:aws:sqs:us-east-1:\(peers.account):alerts-\(project)"
-        try await events.removeTargets(rule: "deployer-\(machine)-alerts", ids: ["sns"])
-        try await events.putTargets(rule: "deployer-\(machine)-alerts", targets: [copy])
-        try await events.putEvent(
+        try await sendAlerts(of: "deployer-\(machine)-alerts", to: inbox, aws)
+        try await EventsClient(client: aws).putEvent(
             source: "aws.states", detailType: "Step Functions Execution Status Change",
             detail: [
                 "stateMachineArn": .string(arn), "executionArn": .string(failedExecution.executionArn), "name": "night-2", "status": "FAILED",
                 "cause": .string(failedExecution.cause ?? ""),
             ])
-        var body = ""
-        for _ in 0..<20 where body.isEmpty {
-            let received = try await aws.queryCall(
-                sqs, operation: "ReceiveMessage", version: "2012-11-05", parameters: [("QueueUrl", queueURL), ("WaitTimeSeconds", "1")])
-            body = received.first("ReceiveMessageResult")?.first("Message")?.string("Body") ?? ""
-        }
+        let body = try await firstAlert(inbox, aws)
         // It names the failed step and its run (the cause carries the run Glue reported).
         XCTAssertTrue(body.contains("pipeline nightly execution night-2 ended FAILED: step prep (job prep) failed: "), body)
         XCTAssertTrue(body.contains(heldRun), "the alert names the step's run \(heldRun): \(body)")

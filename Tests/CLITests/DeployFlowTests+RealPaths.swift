@@ -48,15 +48,7 @@ extension DeployFlowTests {
         let peers = try peers()
         let bucket = "itest-glue-real-\(UInt32.random(in: 0...UInt32.max))"
         try await S3Client(client: client(peers)).createBucket(bucket: bucket)
-        _ = try manifest(
-            target: "dev",
-            body: """
-                  dev:
-                    engine: glue
-                    region: us-east-1
-                    artifacts: {bucket: \(bucket), prefix: deploy}
-                    role_arn: arn:aws:iam::\(peers.account):role/glue-job
-                """)
+        _ = try manifest(target: "dev", body: glueDev(bucket: bucket, account: peers.account))
         XCTAssertEqual(try deployer(["apply", "-t", "dev", "--auto-approve"], peers).status, 0)
         let firstRecord = try XCTUnwrap(
             try deployer(["deployments", "-t", "dev", "--json"], peers).stdout

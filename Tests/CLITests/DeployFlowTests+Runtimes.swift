@@ -11,13 +11,7 @@ extension DeployFlowTests {
         try """
         project: \(project)
         targets:
-          dev:
-            engine: glue
-            region: us-east-1
-            account_ids: ["\(account)"]
-            artifacts: {bucket: \(bucket), prefix: deploy}
-            role_arn: arn:aws:iam::\(account):role/glue-job
-            job_runtime: \(runtime)
+        \(glueDev(bucket: bucket, account: account, #"account_ids: ["\#(account)"]"#, "job_runtime: \(runtime)"))
         jobs:
           sales_etl:
             source: sales_etl

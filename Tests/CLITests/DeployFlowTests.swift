@@ -53,6 +53,15 @@ final class DeployFlowTests: XCTestCase {
             transport: try AsyncHTTPTransport(), credentials: StaticCredentialProvider(Credentials(accessKeyId: peers.key, secretAccessKey: peers.secret)))
     }
 
+    /// Target `dev` on Glue in `account` with artifacts in `bucket`, as the lines under a
+    /// manifest's `targets:`; `extra` are more of its keys (`key: value`).
+    func glueDev(bucket: String, account: String, _ extra: String...) -> String {
+        let keys = [
+            "engine: glue", "region: us-east-1", "artifacts: {bucket: \(bucket), prefix: deploy}", "role_arn: arn:aws:iam::\(account):role/glue-job",
+        ]
+        return (["  dev:"] + (keys + extra).map { "    " + $0 }).joined(separator: "\n")
+    }
+
     func manifest(target: String, body: String) throws -> String {
         let path = work + "/deployer.yml"
         try """
@@ -111,15 +120,7 @@ final class DeployFlowTests: XCTestCase {
         let peers = try peers()
         let bucket = "itest-keys-\(UInt32.random(in: 0...UInt32.max))"
         try await S3Client(client: client(peers)).createBucket(bucket: bucket)
-        _ = try manifest(
-            target: "dev",
-            body: """
-                  dev:
-                    engine: glue
-                    region: us-east-1
-                    artifacts: {bucket: \(bucket), prefix: deploy}
-                    role_arn: arn:aws:iam::\(peers.account):role/glue-job
-                """)
+        _ = try manifest(target: "dev", body: glueDev(bucket: bucket, account: peers.account))
         let wrongSecret = "wrongSECRETwrongSECRETwrongSECRET0123456"
         for (key, secret, advice) in [
             ("AKIAWRONGWRONGWRONG1", peers.secret, "access key id is not known"), (peers.key, wrongSecret, "signature does not match"),
@@ -140,14 +141,7 @@ final class DeployFlowTests: XCTestCase {
         let peers = try peers()
         let bucket = "itest-glue-\(UInt32.random(in: 0...UInt32.max))"
         try await S3Client(client: client(peers)).createBucket(bucket: bucket)
-        let target = """
-              dev:
-                engine: glue
-                region: us-east-1
-                account_ids: ["\(peers.account)"]
-                artifacts: {bucket: \(bucket), prefix: deploy}
-                role_arn: arn:aws:iam::\(peers.account):role/glue-job
-            """
+        let target = glueDev(bucket: bucket, account: peers.account, #"account_ids: ["\#(peers.account)"]"#)
         _ = try manifest(target: "dev", body: target)
 
         XCTAssertEqual(try deployer(["validate", "-t", "dev"], peers).status, 0)
@@ -401,11 +395,7 @@ final class DeployFlowTests: XCTestCase {
         try """
         project: \(project)
         targets:
-          dev:
-            engine: glue
-            region: us-east-1
-            artifacts: {bucket: \(bucket), prefix: deploy}
-            role_arn: arn:aws:iam::\(peers.account):role/glue-job
+        \(glueDev(bucket: bucket, account: peers.account))
         \(jobsSection)
         """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
         let plan = try deployer(["plan", "-t", "dev", "--json"], peers)
@@ -436,26 +426,13 @@ final class DeployFlowTests: XCTestCase {
         let aws = try client(peers)
         let bucket = "itest-sched-\(UInt32.random(in: 0...UInt32.max))"
         try await S3Client(client: aws).createBucket(bucket: bucket)
-        let sns = ServiceInfo(endpointPrefix: "sns", signingName: "sns", wireProtocol: .query, environmentId: "SNS")
-        let sqs = ServiceInfo(endpointPrefix: "sqs", signingName: "sqs", wireProtocol: .query, environmentId: "SQS")
-        let topicAnswer = try await aws.queryCall(sns, operation: "CreateTopic", version: "2010-03-31", parameters: [("Name", "alerts-\(project)")])
-        let topic = try XCTUnwrap(topicAnswer.first("CreateTopicResult")?.string("TopicArn"))
-        let queueAnswer = try await aws.queryCall(sqs, operation: "CreateQueue", version: "2012-11-05", parameters: [("QueueName", "alerts-\(project)")])
-        let queueURL = try XCTUnwrap(queueAnswer.first("CreateQueueResult")?.string("QueueUrl"))
-        let queueArn = "arn:aws:sqs:us-east-1:\(peers.account):alerts-\(project)"
+        let inbox = try await alertInbox(aws, peers)
+        let topic = inbox.topic
         _ = try await aws.queryCall(
-            sns, operation: "Subscribe", version: "2010-03-31", parameters: [("TopicArn", topic), ("Protocol", "sqs"), ("Endpoint", queueArn)])
+            Self.sns, operation: "Subscribe", version: "2010-03-31", parameters: [("TopicArn", topic), ("Protocol", "sqs"), ("Endpoint", inbox.queueArn)])
         func manifest(paused: Bool) throws {
             _ = try self.manifest(
-                target: "dev",
-                body: """
-                      dev:
-                        engine: glue
-                        region: us-east-1
-                        artifacts: {bucket: \(bucket), prefix: deploy}
-                        role_arn: arn:aws:iam::\(peers.account):role/glue-job
-                        schedule_role_arn: arn:aws:iam::\(peers.account):role/scheduler
-                    """)
+                target: "dev", body: glueDev(bucket: bucket, account: peers.account, "schedule_role_arn: arn:aws:iam::\(peers.account):role/scheduler"))
             try """
 
                 schedule: {cron: "0 3 * * ? *", timezone: Europe/Berlin, arguments: {as_of: "2021-06-30"}\(paused ? "" : ", paused: false")}
@@ -504,31 +481,16 @@ final class DeployFlowTests: XCTestCase {
         let restored = try await scheduler.getSchedule(name: "deployer-\(name)")
         XCTAssertEqual(restored?.state, "DISABLED", "rollback restores the paused schedule")
 
-        // The alert path. moto 5.2's EventBridge delivers to SQS, CloudWatch Logs and event buses
-        // but not to SNS targets (send_to_targets raises NotImplementedError), so the queue gets
-        // deployer's own target copied (same rule, same InputTransformer) to check the pattern
-        // and the message, in place of the SNS target (checked above).
-        let alertTargets = try await events.listTargets(rule: "deployer-\(name)-alerts")
-        let deployersTarget = try XCTUnwrap(alertTargets.first)
-        var copy = deployersTarget
-        copy.id = "test-sqs"
-        copy.arn = queueArn
-        XCTAssertNotNil(copy.inputTransformer, "deployer's target carries the message template")
-        try await events.removeTargets(rule: "deployer-\(name)-alerts", ids: ["sns"])
-        try await events.putTargets(rule: "deployer-\(name)-alerts", targets: [copy])
+        // The alert path (see DeployFlowTests+Alerts.swift), in place of the SNS target checked above.
+        let deployersTarget = try await sendAlerts(of: "deployer-\(name)-alerts", to: inbox, aws)
+        XCTAssertNotNil(deployersTarget.inputTransformer, "deployer's target carries the message template")
         try await events.putEvent(
             source: "aws.glue", detailType: "Glue Job State Change",
             detail: ["jobName": .string(name), "jobRunId": "jr_999", "state": "SUCCEEDED", "message": "fine"])
         try await events.putEvent(
             source: "aws.glue", detailType: "Glue Job State Change",
             detail: ["jobName": .string(name), "jobRunId": "jr_123", "state": "FAILED", "message": "Out of memory"])
-        var body = ""
-        for _ in 0..<20 where body.isEmpty {
-            let received = try await aws.queryCall(
-                sqs, operation: "ReceiveMessage", version: "2012-11-05",
-                parameters: [("QueueUrl", queueURL), ("WaitTimeSeconds", "1")])
-            body = received.first("ReceiveMessageResult")?.first("Message")?.string("Body") ?? ""
-        }
+        let body = try await firstAlert(inbox, aws)
         XCTAssertTrue(body.contains("Glue job \(name) run jr_123 ended FAILED: Out of memory"), body)
         XCTAssertFalse(body.contains("jr_999"), "a run that succeeded raises no alert: \(body)")
 

@@ -22,18 +22,16 @@ final class RunLifecycleTests: XCTestCase {
         time.sleep(120)
         print("sleeper: done", flush=True)
         """.write(toFile: work + "/sleeper/main.py", atomically: true, encoding: .utf8)
-        try """
-        project: life
-        targets:
-          local:
-            engine: local
-            artifacts: {path: state}
-        jobs:
-          sleeper:
-            source: sleeper
-        """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
+        try writeManifest(jobs: "  sleeper:\n    source: sleeper")
         let apply = try deployer(["apply", "--auto-approve"])
         XCTAssertEqual(apply.status, 0, apply.all)
+    }
+
+    /// deployer.yml: project `life` on a local target storing under state/, with `jobs` (the
+    /// lines under `jobs:`).
+    func writeManifest(jobs: String) throws {
+        let head = ["project: life", "targets:", "  local:", "    engine: local", "    artifacts: {path: state}", "jobs:"]
+        try (head + [jobs, ""]).joined(separator: "\n").write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
     }
 
     override func tearDownWithError() throws {
@@ -232,20 +230,15 @@ final class RunLifecycleTests: XCTestCase {
     func testLocalScheduleRunsWhatIsDue() throws {
         try FileManager.default.copyItem(atPath: work + "/sleeper", toPath: work + "/later")
         try FileManager.default.moveItem(atPath: work + "/later/src/sleeper", toPath: work + "/later/src/later")
-        try """
-        project: life
-        targets:
-          local:
-            engine: local
-            artifacts: {path: state}
-        jobs:
-          sleeper:
-            source: sleeper
-            schedule: {cron: "* * * * ? *", timezone: Europe/Berlin, arguments: {day: scheduled}, paused: false}
-          later:
-            source: later
-            schedule: {cron: "0 0 1 1 ? 2199"}
-        """.write(toFile: work + "/deployer.yml", atomically: true, encoding: .utf8)
+        try writeManifest(
+            jobs: """
+                  sleeper:
+                    source: sleeper
+                    schedule: {cron: "* * * * ? *", timezone: Europe/Berlin, arguments: {day: scheduled}, paused: false}
+                  later:
+                    source: later
+                    schedule: {cron: "0 0 1 1 ? 2199"}
+                """)
         let apply = try deployer(["apply", "--auto-approve"])
         XCTAssertEqual(apply.status, 0, apply.all)
         XCTAssertTrue(apply.stdout.contains("Schedule.Expression"), "the schedule is part of the plan: \(apply.stdout)")
