@@ -12,6 +12,7 @@ import pytest
 
 from build_artifact import BuildError, build
 from build_artifact import main as build_main
+from artifact_helpers import submit_command
 from conftest import COMMON_DIR, JOB_DIR, JOBS_DIR, SAMPLE_DATA
 
 
@@ -45,32 +46,14 @@ def test_zip_entries_are_sorted_with_fixed_time_and_mode(tmp_path):
     assert [line.split("  ")[1] for line in sums] == ["code.zip", "config.yml", "main.py"]
 
 
-def _spark_submit() -> str:
-    import pyspark
-
-    found = shutil.which("spark-submit")
-    return found or str(Path(pyspark.__file__).parent / "bin" / "spark-submit")
-
-
 def test_artifact_runs_under_spark_submit_from_anywhere(tmp_path):
     """The invocation the deploy tool uses: spark-submit --py-files code.zip main.py --key value.
     Run from an empty directory with only the artifact, so nothing can come from the source tree."""
     artifact = tmp_path / "artifact"
     build(JOB_DIR, artifact, [COMMON_DIR])
     out = tmp_path / "out"
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYSPARK_PYTHON"] = sys.executable
-    command = [
-        _spark_submit(),
-        "--master",
-        "local[1]",
-        "--conf",
-        "spark.ui.enabled=false",
-        "--conf",
-        "spark.log.level=ERROR",
-        "--py-files",
-        str(artifact / "code.zip"),
-        str(artifact / "main.py"),
+    command, env = submit_command(
+        artifact,
         "--source_path",
         str(SAMPLE_DATA),
         "--output_path",
@@ -81,7 +64,7 @@ def test_artifact_runs_under_spark_submit_from_anywhere(tmp_path):
         "2",
         "--run_id",
         "submitted",
-    ]
+    )
     result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()

@@ -5,11 +5,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
+from artifact_helpers import submit_command
 from build_artifact import build
 from conftest import COMMON_DIR, JOB_DIR, SAMPLE_DATA, published, tree_digest
 from sales_etl import TABLES
@@ -117,28 +117,14 @@ def test_a_run_killed_in_the_middle_of_writing_leaves_the_published_tables_intac
 
     artifact = tmp_path / "artifact"
     build(JOB_DIR, artifact, [COMMON_DIR])
-    import pyspark
-
-    spark_submit = os.path.join(os.path.dirname(pyspark.__file__), "bin", "spark-submit")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["PYSPARK_PYTHON"] = sys.executable
-    command = [
-        spark_submit,
-        "--master",
-        "local[1]",
-        "--conf",
-        "spark.ui.enabled=false",
-        "--conf",
-        "spark.log.level=ERROR",
-        "--py-files",
-        str(artifact / "code.zip"),
-        str(artifact / "main.py"),
+    command, env = submit_command(
+        artifact,
         *COMMON,
         "--output_path",
         str(out),
         "--run_id",
         "k2",
-    ]
+    )
     process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     target = out / "fact_sales" / "run_id=k2"
     deadline = time.monotonic() + 240

@@ -31,7 +31,7 @@ from .publish import (
     data_quality_error,
     first_line,
     is_fact,
-    refuse_changed_settings,
+    republished,
     refuse_superseded,
 )
 from .load import (
@@ -259,25 +259,15 @@ def _publish_catalog(spark: SparkSession, cfg: JobConfig, written: dict, schemas
 
 
 def _already_published(spark: SparkSession, storage: Storage, cfg: JobConfig, published: dict) -> RunResult:
-    """Rerun of the published run_id: nothing is recomputed or rewritten (idempotent); the
-    catalog is pointed at it again (repairing a publish whose catalog step failed)."""
-    refuse_changed_settings(cfg.run_id, published, cfg.data_settings())
+    """A rerun of the published run_id (publish.republished), and the catalog pointed at it
+    again (repairing a publish whose catalog step failed)."""
+    result = republished(storage, cfg, published, PUBLISHED_TABLES)
     schemas = {}
     if cfg.catalog_database:
         for name in TABLES:
             info = published["tables"][name]
-            df = spark.read.format(info["format"]).load(info["path"])
-            schemas[name] = df.schema
-    result = RunResult(
-        run_id=cfg.run_id,
-        manifest_path=storage.qualified(f"{cfg.output_path}/_runs/{cfg.run_id}.json"),
-        tables=published["tables"],
-        quarantine=published["quarantine"],
-        already_published=True,
-    )
+            schemas[name] = spark.read.format(info["format"]).load(info["path"]).schema
     result.catalog = _publish_catalog(spark, cfg, published["tables"], schemas)
-    keep = published.get("retained_runs") or [cfg.run_id]
-    result.removed_runs = remove_unretained(storage, cfg.output_path, PUBLISHED_TABLES, keep)
     return result
 
 

@@ -135,6 +135,23 @@ def refuse_changed_settings(run_id: str, published: dict[str, Any], settings: Ma
         raise ConfigError(f"config key 'run_id': run {run_id} is already published with different {', '.join(changed)}; give this run a new run_id")
 
 
+def republished(storage: TextStore, cfg: Any, published: dict[str, Any], tables: Iterable[str]) -> RunResult:
+    """A rerun of the published run id (cfg: the job's JobConfig): nothing is recomputed or
+    rewritten (idempotent); the runs outside its retention are removed, as its first attempt
+    would have done had it not stopped before."""
+    refuse_changed_settings(cfg.run_id, published, cfg.data_settings())
+    result = RunResult(
+        run_id=cfg.run_id,
+        manifest_path=storage.qualified(f"{cfg.output_path}/{RUNS}/{cfg.run_id}.json"),
+        tables=published["tables"],
+        quarantine=published["quarantine"],
+        already_published=True,
+    )
+    keep = published.get("retained_runs") or [cfg.run_id]
+    result.removed_runs = remove_unretained(storage, cfg.output_path, tables, keep)
+    return result
+
+
 def data_quality_error(record: RunRecord, rows_read: int, run_file: str) -> DataQualityError:
     """The failure of a run whose quarantined share is above its limit (its record is written)."""
     q = record.quarantine
