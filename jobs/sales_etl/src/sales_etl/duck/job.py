@@ -26,13 +26,13 @@ from ..publish import (
     RunResult,
     data_quality_error,
     first_line,
-    refuse_changed_settings,
     refuse_superseded,
     is_fact,
     publish_manifest,
     read_manifest,
     read_run_record,
     remove_unretained,
+    republished,
     retained,
     run_path,
     write_run_record,
@@ -74,7 +74,7 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
 
     published = read_manifest(storage, out)
     if published and published.get("run_id") == cfg.run_id and published.get("status") == "succeeded":
-        return _already_published(storage, cfg, published)
+        return republished(storage, cfg, published, PUBLISHED_TABLES)
     refuse_superseded(cfg.run_id, read_run_record(storage, out, cfg.run_id), published)
     input_bytes = sum(storage.size(p) for p in cfg.source_paths.values())
     if input_bytes > cfg.duckdb_max_input_bytes:
@@ -91,12 +91,13 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
     con = duckdb.connect()
     # TIMESTAMPTZ values (ingest_ts) reach Arrow marked UTC, whatever the machine's zone.
     con.execute("SET TimeZone = 'UTC'")
+    # No table's rows have an order (as on Spark); DuckDB then writes and scans in parallel and
+    # holds less. The quarantine is ordered by source row where it is read.
+    con.execute("SET preserve_insertion_order = false")
     try:
         raw = read_sources(storage, cfg.source_paths, cfg.source_format)
-        for name, table in raw.items():
-            con.register(f"raw_{name}", table)
         stage = "checking the sources"
-        counts = quality.validate(con)
+        counts = quality.validate(con, raw)
         timings["extract_and_check"] = round(time.monotonic() - clock, 3)
         paths = {name: storage.qualified(cfg.source_paths[name]) for name in SOURCES}
         rows_read, rows_quarantined, ratio = record.record_inputs(paths, counts)
@@ -104,7 +105,7 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
         record.set_quarantine(storage.qualified(quarantine_path), rows_quarantined, ratio, cfg.dq_max_quarantine_ratio)
         stage = "writing the quarantine"
         started = time.monotonic()
-        bad_rows = [row for name in SOURCES for row in quality.quarantined_rows(con, name)]
+        bad_rows = [row for name in SOURCES for row in quality.quarantined_rows(con, name, raw[name])]
         ingest = started_at.astimezone(dt.timezone.utc)
         quarantine = pa.table(
             {
@@ -174,19 +175,4 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
     publish_manifest(storage, out, record)
     result = RunResult(run_id=cfg.run_id, manifest_path=storage.qualified(run_file), tables=record.tables, quarantine=record.quarantine)
     result.removed_runs = remove_unretained(storage, out, PUBLISHED_TABLES, keep)
-    return result
-
-
-def _already_published(storage: ArrowStorage, cfg: JobConfig, published: dict) -> RunResult:
-    """Rerun of the published run_id: nothing is recomputed or rewritten (idempotent)."""
-    refuse_changed_settings(cfg.run_id, published, cfg.data_settings())
-    result = RunResult(
-        run_id=cfg.run_id,
-        manifest_path=storage.qualified(f"{cfg.output_path}/_runs/{cfg.run_id}.json"),
-        tables=published["tables"],
-        quarantine=published["quarantine"],
-        already_published=True,
-    )
-    keep = published.get("retained_runs") or [cfg.run_id]
-    result.removed_runs = remove_unretained(storage, cfg.output_path, PUBLISHED_TABLES, keep)
     return result

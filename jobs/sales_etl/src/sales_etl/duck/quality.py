@@ -1,15 +1,21 @@
 """Data quality on DuckDB: the Spark job's checks (sales_etl.quality), the same reasons, in SQL.
 
 Each source becomes one checked table `checked_<source>` with its typed columns, `_reason` (the
-first failing check; NULL = clean) and its raw text columns `_raw_<column>` (for the quarantine
-record). Order as in Spark: value checks, primary-key uniqueness among otherwise valid rows, then
-foreign keys against the parent's clean rows, so a line item of a quarantined invoice is
-quarantined too. Spark's `rlike` patterns are anchored, so they are full matches here.
+first failing check; NULL = clean) and `_row`, the row's place in the source as read, by which a
+bad row's raw values are taken back from the source for its quarantine record (the raw text is
+not copied into the checked table: nearly every row is clean). Order as in Spark: value checks,
+primary-key uniqueness among otherwise valid rows, then foreign keys against the parent's clean
+rows, so a line item of a quarantined invoice is quarantined too. Uniqueness is a grouping of the
+valid rows' keys and a semi-join to the few duplicated ones, not a window over every row. Spark's
+`rlike` patterns are anchored, so they are full matches here.
 """
 
 from __future__ import annotations
 
 import json
+
+import numpy as np
+import pyarrow as pa
 
 from ..schemas import SOURCE_COLUMNS
 
@@ -99,19 +105,21 @@ ORDER = ("accounts", "invoices", "skus", "invoice_line_items")  # parents before
 def _checked_sql(name: str) -> str:
     rules = RULES[name]
     columns = SOURCE_COLUMNS[name]
-    raw = ", ".join(f'"{c}" AS "_raw_{c}"' for c in columns)
     typed = ", ".join(f'{rules["typed"].get(c, f"{chr(34)}{c}{chr(34)}")} AS "{c}"' for c in columns)
+    # Only the raw text the checks read is carried to them; it is not stored.
+    raw = "".join(f', "{c}" AS "_raw_{c}"' for c in columns if any(f'"_raw_{c}"' in bad for bad, _ in rules["checks"]))
     first = "coalesce(" + ", ".join(f"CASE WHEN coalesce({bad}, false) THEN '{name}.{reason}' END" for bad, reason in rules["checks"]) + ")"
     keys = rules["key"]
-    ok = "_reason IS NULL"
-    unique = (
-        f"CASE WHEN {ok} AND sum(CASE WHEN {ok} THEN 1 ELSE 0 END) OVER (PARTITION BY {', '.join(keys)}) > 1 "
-        f"THEN '{name}.{'+'.join(keys)}: duplicate primary key' ELSE _reason END"
-    )
+    names = ", ".join(f'"{c}"' for c in columns)
+    same_key = " AND ".join(f"d.{k} = c.{k}" for k in keys)
     sql = f"""
-        WITH typed AS (SELECT {typed}, {raw} FROM raw_{name}),
-        checked AS (SELECT *, {first} AS _reason FROM typed),
-        keyed AS (SELECT * REPLACE ({unique} AS _reason) FROM checked)"""
+        WITH typed AS (SELECT {typed}, _row{raw} FROM raw_{name}),
+        checked AS MATERIALIZED (SELECT {names}, _row, {first} AS _reason FROM typed),
+        duplicated AS (SELECT {", ".join(keys)} FROM checked WHERE _reason IS NULL GROUP BY ALL HAVING count(*) > 1),
+        keyed AS (
+            SELECT c.* REPLACE (CASE WHEN c._reason IS NULL AND EXISTS (SELECT 1 FROM duplicated d WHERE {same_key})
+                THEN '{name}.{"+".join(keys)}: duplicate primary key' ELSE c._reason END AS _reason)
+            FROM checked c)"""
     previous = "keyed"
     for index, (fk, parent) in enumerate(rules["references"]):
         join = " AND ".join(f"p.{k} = c.{k}" for k in fk)
@@ -125,11 +133,13 @@ def _checked_sql(name: str) -> str:
     return f"CREATE OR REPLACE TABLE checked_{name} AS {sql} SELECT * FROM {previous}"
 
 
-def validate(con) -> dict[str, tuple[int, int]]:
-    """Creates checked_<source> for raw_<source> tables and the clean views <source>; returns
-    {source: (clean rows, quarantined rows)}."""
+def validate(con, raw: dict[str, pa.Table]) -> dict[str, tuple[int, int]]:
+    """Registers each all-text source as raw_<source> (with its row numbers), creates
+    checked_<source> and the clean views <source>; returns {source: (clean rows, quarantined rows)}."""
     counts = {}
     for name in ORDER:
+        table = raw[name]
+        con.register(f"raw_{name}", table.append_column("_row", pa.array(np.arange(table.num_rows, dtype=np.int64))))
         con.execute(_checked_sql(name))
         columns = ", ".join(f'"{c}"' for c in SOURCE_COLUMNS[name])
         con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {columns} FROM checked_{name} WHERE _reason IS NULL")
@@ -144,9 +154,9 @@ def record(values: dict) -> str:
     return json.dumps({k: v for k, v in values.items() if v is not None}, ensure_ascii=False, separators=(",", ":"))
 
 
-def quarantined_rows(con, name: str) -> list[tuple[str, str, str]]:
-    """[(source_table, reason, record)] of the source's bad rows."""
-    columns = SOURCE_COLUMNS[name]
-    raw = ", ".join(f'"_raw_{c}"' for c in columns)
-    rows = con.execute(f"SELECT _reason, {raw} FROM checked_{name} WHERE _reason IS NOT NULL").fetchall()
-    return [(name, row[0], record(dict(zip(columns, row[1:])))) for row in rows]
+def quarantined_rows(con, name: str, raw: pa.Table) -> list[tuple[str, str, str]]:
+    """[(source_table, reason, record)] of the source's bad rows, in the source's order; `raw` is
+    the source as read (the table validate registered)."""
+    bad = con.execute(f"SELECT _row, _reason FROM checked_{name} WHERE _reason IS NOT NULL ORDER BY _row").fetchall()
+    values = raw.select(list(SOURCE_COLUMNS[name])).take(pa.array([row for row, _ in bad], pa.int64())).to_pylist()
+    return [(name, reason, record(row)) for (_, reason), row in zip(bad, values)]

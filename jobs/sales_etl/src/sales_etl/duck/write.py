@@ -2,23 +2,23 @@
 
 Types are Spark's: DuckDB computes each column as the contract's type (DuckDB sums integers to
 HUGEINT and returns year() as BIGINT; Spark has BIGINT and INT), timestamps are microseconds in
-UTC. Rows stream from DuckDB to the Parquet writer in batches, so a table is never held twice in
-memory. Partitioned tables are written as Spark writes them: <path>/year=YYYY/month=M/part-*.parquet,
-the partition columns kept in the directory names only.
+UTC. Rows stream from DuckDB to the Parquet writers in batches (duck.parts: one part file per
+writer thread), so a table is never held twice in memory. Partitioned tables are written as Spark
+writes them: <path>/year=YYYY/month=M/part-*.parquet, the partition columns kept in the directory
+names only.
 """
 
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Sequence
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 from jobs_common.arrow_storage import ArrowStorage
+
+from .parts import write_parts
 
 _DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
 _SIMPLE = {
@@ -71,41 +71,10 @@ def stream_table(storage: ArrowStorage, reader: pa.RecordBatchReader, schema: pa
     run-scoped path, replacing what an earlier attempt of the same run left there."""
     storage.delete(path)
     fs, inner = storage.resolve(path)
-    local = not storage.is_object_store(path)
-    name = f"part-{{i}}-{uuid.uuid4()}.snappy.parquet"
-    counted = {"rows": 0}
-    seen: set[tuple] = set()
-
-    def batches():
-        for batch in reader:
-            batch = pa.RecordBatch.from_arrays(batch.columns, schema=schema)
-            counted["rows"] += batch.num_rows
-            if partition_by:
-                values = pa.Table.from_batches([batch]).select(list(partition_by)).group_by(list(partition_by)).aggregate([])
-                seen.update(tuple(row[c] for c in partition_by) for row in values.to_pylist())
-            yield batch
-
-    source = pa.RecordBatchReader.from_batches(schema, batches())
-    if partition_by:
-        ds.write_dataset(
-            source,
-            inner,
-            filesystem=fs,
-            format="parquet",
-            partitioning=ds.partitioning(pa.schema([schema.field(c) for c in partition_by]), flavor="hive"),
-            basename_template=name,
-            existing_data_behavior="overwrite_or_ignore",
-            create_dir=local,
-            file_options=ds.ParquetFileFormat().make_write_options(compression="snappy"),
-        )
-        partitions = tuple({c: int(v) for c, v in zip(partition_by, values)} for values in sorted(seen))
-        return Written(rows=counted["rows"], partitions=partitions)
-    if local:
-        fs.create_dir(inner, recursive=True)
-    with pq.ParquetWriter(f"{inner}/{name.format(i=0)}", schema, filesystem=fs, compression="snappy") as writer:
-        for batch in source:
-            writer.write_batch(batch)
-    return Written(rows=counted["rows"], partitions=())
+    batches = (pa.RecordBatch.from_arrays(batch.columns, schema=schema) for batch in reader)
+    rows, keys = write_parts(batches, fs, inner, schema, partition_by, local=not storage.is_object_store(path))
+    partitions = tuple({c: int(v) for c, v in zip(partition_by, key)} for key in sorted(keys))
+    return Written(rows=rows, partitions=partitions)
 
 
 def conform(table: pa.Table, columns: Sequence[Sequence[str]], origin: str) -> pa.Table:
