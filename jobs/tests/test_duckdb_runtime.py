@@ -86,7 +86,6 @@ def test_too_many_bad_rows_exit_4_with_the_quarantine_written(tmp_path, capsys):
         (["--duckdb_max_input_bytes", "lots"], "config key 'duckdb_max_input_bytes': 'lots' is not a whole number"),
         (["--duckdb_max_input_bytes", "0"], "config key 'duckdb_max_input_bytes': 0 must be >= 1"),
         (["--output_format", "csv"], "config key 'output_format': the duckdb runtime writes parquet only"),
-        (["--catalog_database", "sales"], "config key 'catalog_database': the duckdb runtime does not register catalog tables yet"),
     ],
 )
 def test_what_the_runtime_cannot_do_is_one_line_and_exit_2(tmp_path, capsys, extra, message):

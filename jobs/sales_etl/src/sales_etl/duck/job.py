@@ -19,7 +19,7 @@ from jobs_common.arrow_storage import ArrowStorage
 
 from .. import MODEL_INPUTS, SOURCES, TABLES
 from ..config import JobConfig
-from ..errors import ConfigError, JobError, WriteError
+from ..errors import ConfigError, JobError, PublishError, WriteError
 from ..lineage import dependents, model_sql
 from ..publish import (
     QUARANTINE,
@@ -39,7 +39,7 @@ from ..publish import (
 )
 from ..record import RunRecord
 from ..schemas import QUARANTINE_TYPES, table_schemas
-from . import quality
+from . import glue_catalog, quality
 from .extract import read_sources
 from .translate import to_duckdb
 from .write import arrow_schema, cast_sql, conform, stream_table
@@ -69,12 +69,15 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
     out = cfg.output_path
     if cfg.output_format != "parquet":
         raise ConfigError("config key 'output_format': the duckdb runtime writes parquet only; set output_format: parquet or runtime: spark")
-    if cfg.catalog_database:
-        raise ConfigError("config key 'catalog_database': the duckdb runtime does not register catalog tables yet; unset it or use runtime: spark")
 
+    # Checked before anything is read or written: a database that is not there is a setting to fix.
+    catalog = glue_catalog.open_catalog(cfg.catalog_database) if cfg.catalog_database else None
     published = read_manifest(storage, out)
     if published and published.get("run_id") == cfg.run_id and published.get("status") == "succeeded":
-        return republished(storage, cfg, published, PUBLISHED_TABLES)
+        result = republished(storage, cfg, published, PUBLISHED_TABLES)
+        # Pointed at the published run again: this repairs a publish whose catalog step failed.
+        result.catalog = _publish_catalog(cfg, catalog, published["tables"])
+        return result
     refuse_superseded(cfg.run_id, read_run_record(storage, out, cfg.run_id), published)
     input_bytes = sum(storage.size(p) for p in cfg.source_paths.values())
     if input_bytes > cfg.duckdb_max_input_bytes:
@@ -170,9 +173,39 @@ def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
     con.close()
 
     keep = retained(cfg.run_id, published, cfg.retention_runs)
-    record.succeeded(keep, None, round(time.monotonic() - clock, 3))
+    record.succeeded(keep, cfg.catalog_database or None, round(time.monotonic() - clock, 3))
     run_file = write_run_record(storage, out, record)
     publish_manifest(storage, out, record)
     result = RunResult(run_id=cfg.run_id, manifest_path=storage.qualified(run_file), tables=record.tables, quarantine=record.quarantine)
+    result.catalog = _publish_catalog(cfg, catalog, record.tables)
     result.removed_runs = remove_unretained(storage, out, PUBLISHED_TABLES, keep)
     return result
+
+
+def _publish_catalog(cfg: JobConfig, glue, written: dict) -> dict:
+    """Points the catalog database's tables at `written` ({table: its record}) through the Glue
+    API; {} without a catalog_database. The run is published either way: a failure names the rerun."""
+    if glue is None:
+        return {}
+    contract = table_schemas()
+    tables = [
+        glue_catalog.Table(
+            name=name,
+            columns=tuple((c[0], c[1]) for c in contract[name]),
+            partition_by=tuple(written[name]["partitioned_by"]),
+            location=written[name]["path"],
+            partitions=tuple(written[name].get("partitions", ())),
+        )
+        for name in TABLES
+    ]
+    try:
+        actions = glue_catalog.publish(glue, cfg.catalog_database, tables)
+    except JobError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the run is published; the message says how to finish
+        raise PublishError(
+            f"run {cfg.run_id} is published in {cfg.output_path}/_manifest.json but "
+            f"updating catalog database '{cfg.catalog_database}' failed ({first_line(exc)}); rerun with "
+            f"--run_id {cfg.run_id} to point the catalog at it"
+        ) from exc
+    return {"database": cfg.catalog_database, "implementation": "glue-api", "tables": actions}
