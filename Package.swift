@@ -44,8 +44,13 @@ let package = Package(
                 "AWSCore",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            plugins: ["EmbedJobTemplate"]
         ),
+        // The job template (jobs/templates/job/) as Swift source, generated on each build: the
+        // template's files are the one copy.
+        .executableTarget(name: "embed-job-template"),
+        .plugin(name: "EmbedJobTemplate", capability: .buildTool(), dependencies: ["embed-job-template"]),
         // Argument parsing and printing only.
         .executableTarget(
             name: "deployer",

@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 status=0
 echo "== swift format lint --strict"
-swift format lint --strict --recursive --parallel Sources Tests Package.swift || status=1
+swift format lint --strict --recursive --parallel Sources Tests Plugins Package.swift || status=1
 echo "== ruff check"
 ruff check . || status=1
 echo "== ruff format --check"

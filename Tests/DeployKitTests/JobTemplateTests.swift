@@ -4,7 +4,7 @@ import XCTest
 @testable import DeployKit
 
 /// The template `deployer init job` writes is exactly jobs/templates/job/ (linted and tested as
-/// the repository's own Python): JobTemplate.swift is generated from it by jobs/templates/embed.py.
+/// the repository's own Python): the EmbedJobTemplate build plug-in generates JobTemplate.swift from it.
 final class JobTemplateTests: XCTestCase {
     func testTheEmbeddedTemplateIsTheTemplateFolder() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -17,8 +17,8 @@ final class JobTemplateTests: XCTestCase {
         }
         XCTAssertGreaterThan(onDisk.count, 5, "the template folder \(root)")
         let embedded = Dictionary(uniqueKeysWithValues: JobTemplate.files.map { ($0.path, $0.text + "\n") })
-        XCTAssertEqual(Set(embedded.keys), Set(onDisk.keys), "run python3 jobs/templates/embed.py")
-        for (path, text) in onDisk { XCTAssertEqual(embedded[path], text, "\(path) differs: run python3 jobs/templates/embed.py") }
+        XCTAssertEqual(Set(embedded.keys), Set(onDisk.keys), "the embedded template lacks or adds a file: see Plugins/EmbedJobTemplate")
+        for (path, text) in onDisk { XCTAssertEqual(embedded[path], text, "\(path) differs from its embedded copy") }
     }
 
     func testJobNamesArePythonPackages() {
