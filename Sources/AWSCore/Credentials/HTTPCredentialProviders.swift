@@ -1,10 +1,15 @@
 import Foundation
 import SigV4
 
-/// ECS / EKS Pod Identity / container credentials: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`
-/// (on 169.254.170.2) or `AWS_CONTAINER_CREDENTIALS_FULL_URI` (loopback, the ECS/EKS link-local
-/// hosts, or HTTPS), with an optional authorization token from a file or the environment.
-public struct ContainerCredentialProvider: CredentialProvider {
+/// A credential endpoint over HTTP on the machine or container: where it is and how it answers.
+public protocol HTTPCredentialEndpoint: Sendable {
+    /// The credentials, or `nil` when the endpoint is not configured in `environment`; `nil`
+    /// `transport` means a private one with short timeouts.
+    static func resolve(environment: [String: String], transport: (any HTTPTransport)?) async throws -> ResolvedCredentials?
+}
+
+/// Credentials from the HTTP endpoint `Endpoint`, configured by the environment's variables.
+public struct HTTPCredentialProvider<Endpoint: HTTPCredentialEndpoint>: CredentialProvider {
     let environment: [String: String]
     let transport: (any HTTPTransport)?
 
@@ -15,10 +20,22 @@ public struct ContainerCredentialProvider: CredentialProvider {
         self.transport = transport
     }
 
+    public func resolve() async throws -> ResolvedCredentials? { try await Endpoint.resolve(environment: environment, transport: transport) }
+}
+
+/// ECS, EKS Pod Identity and container credentials.
+public typealias ContainerCredentialProvider = HTTPCredentialProvider<ContainerCredentialEndpoint>
+/// EC2 instance metadata credentials (IMDSv2).
+public typealias IMDSCredentialProvider = HTTPCredentialProvider<IMDSCredentialEndpoint>
+
+/// ECS / EKS Pod Identity / container credentials: `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI`
+/// (on 169.254.170.2) or `AWS_CONTAINER_CREDENTIALS_FULL_URI` (loopback, the ECS/EKS link-local
+/// hosts, or HTTPS), with an optional authorization token from a file or the environment.
+public enum ContainerCredentialEndpoint: HTTPCredentialEndpoint {
     /// `nil` when neither URI variable is set. Throws when the URI is not a URL or its host is
     /// not allowed, the token file cannot be read, or the endpoint fails (three tries) or
     /// answers with anything but credentials.
-    public func resolve() async throws -> ResolvedCredentials? {
+    public static func resolve(environment: [String: String], transport: (any HTTPTransport)?) async throws -> ResolvedCredentials? {
         let url: String
         if let relative = environment["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"], !relative.isEmpty {
             url = "http://169.254.170.2" + relative
@@ -56,21 +73,11 @@ public struct ContainerCredentialProvider: CredentialProvider {
 }
 
 /// EC2 instance metadata, IMDSv2 only: a session token first (PUT), then the role and its credentials.
-public struct IMDSCredentialProvider: CredentialProvider {
-    let environment: [String: String]
-    let transport: (any HTTPTransport)?
-
-    /// Reads the variables from `environment`; a `nil` `transport` means a private one with
-    /// short timeouts.
-    public init(environment: [String: String], transport: (any HTTPTransport)?) {
-        self.environment = environment
-        self.transport = transport
-    }
-
+public enum IMDSCredentialEndpoint: HTTPCredentialEndpoint {
     /// `nil` when IMDS is disabled (`AWS_EC2_METADATA_DISABLED=true`) or gives no token within
     /// a second (not on EC2). Throws when `AWS_EC2_METADATA_SERVICE_ENDPOINT` is not a URL,
     /// the instance has no role, or its credentials cannot be fetched or read.
-    public func resolve() async throws -> ResolvedCredentials? {
+    public static func resolve(environment: [String: String], transport: (any HTTPTransport)?) async throws -> ResolvedCredentials? {
         if environment["AWS_EC2_METADATA_DISABLED"]?.lowercased() == "true" { return nil }
         let base = environment["AWS_EC2_METADATA_SERVICE_ENDPOINT"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://169.254.169.254"
         guard let components = URLComponents(string: base), let host = components.host, let scheme = components.scheme else {
