@@ -61,7 +61,11 @@ CONTENDERS = ("job", "plain", "duckdb", "runtime")
 
 def _children(pid: int) -> list[int]:
     found = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").glob("*/children"))
+    except OSError:  # the process ended between two samples
+        return found
+    for task in tasks:
         try:
             found += [int(c) for c in task.read_text().split()]
         except OSError:
