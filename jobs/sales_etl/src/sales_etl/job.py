@@ -22,7 +22,7 @@ from pyspark.sql import functions as F
 from . import MODEL_INPUTS, SOURCES, TABLES
 from . import catalog as catalog_mod
 from .config import JobConfig
-from .errors import JobError, PublishError, WriteError
+from .errors import JobError, WriteError
 from .extract import read_sources
 from .graph import TaskFailed, run_graph
 from .lineage import dependents
@@ -31,6 +31,7 @@ from .publish import (
     data_quality_error,
     first_line,
     is_fact,
+    catalog_error,
     republished,
     refuse_superseded,
 )
@@ -250,11 +251,7 @@ def _publish_catalog(spark: SparkSession, cfg: JobConfig, written: dict, schemas
     except JobError:
         raise
     except Exception as exc:  # noqa: BLE001
-        raise PublishError(
-            f"run {cfg.run_id} is published in {cfg.output_path}/_manifest.json but "
-            f"updating catalog database '{cfg.catalog_database}' failed ({first_line(exc)}); rerun with "
-            f"--run_id {cfg.run_id} to point the catalog at it"
-        ) from exc
+        raise catalog_error(cfg, exc) from exc
     return {"database": cfg.catalog_database, "implementation": catalog_mod.implementation(spark), "tables": actions}
 
 

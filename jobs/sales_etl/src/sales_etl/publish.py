@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Protocol, Sequence
 
-from .errors import ConfigError, DataQualityError
+from .errors import ConfigError, DataQualityError, PublishError
 from .record import RunRecord
 
 MANIFEST = "_manifest.json"
@@ -150,6 +150,16 @@ def republished(storage: TextStore, cfg: Any, published: dict[str, Any], tables:
     keep = published.get("retained_runs") or [cfg.run_id]
     result.removed_runs = remove_unretained(storage, cfg.output_path, tables, keep)
     return result
+
+
+def catalog_error(cfg: Any, exc: BaseException) -> PublishError:
+    """The failure of a published run's catalog step (cfg: the job's JobConfig): the data is
+    published; the rerun of the same run id points the catalog at it."""
+    return PublishError(
+        f"run {cfg.run_id} is published in {cfg.output_path}/_manifest.json but "
+        f"updating catalog database '{cfg.catalog_database}' failed ({first_line(exc)}); rerun with "
+        f"--run_id {cfg.run_id} to point the catalog at it"
+    )
 
 
 def data_quality_error(record: RunRecord, rows_read: int, run_file: str) -> DataQualityError:

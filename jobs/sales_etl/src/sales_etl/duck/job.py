@@ -19,7 +19,7 @@ from jobs_common.arrow_storage import ArrowStorage
 
 from .. import MODEL_INPUTS, SOURCES, TABLES
 from ..config import JobConfig
-from ..errors import ConfigError, JobError, PublishError, WriteError
+from ..errors import ConfigError, JobError, WriteError
 from ..lineage import dependents, model_sql
 from ..publish import (
     QUARANTINE,
@@ -32,6 +32,7 @@ from ..publish import (
     read_manifest,
     read_run_record,
     remove_unretained,
+    catalog_error,
     republished,
     retained,
     run_path,
@@ -203,9 +204,5 @@ def _publish_catalog(cfg: JobConfig, glue, written: dict) -> dict:
     except JobError:
         raise
     except Exception as exc:  # noqa: BLE001 - the run is published; the message says how to finish
-        raise PublishError(
-            f"run {cfg.run_id} is published in {cfg.output_path}/_manifest.json but "
-            f"updating catalog database '{cfg.catalog_database}' failed ({first_line(exc)}); rerun with "
-            f"--run_id {cfg.run_id} to point the catalog at it"
-        ) from exc
+        raise catalog_error(cfg, exc) from exc
     return {"database": cfg.catalog_database, "implementation": "glue-api", "tables": actions}
