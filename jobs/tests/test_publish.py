@@ -156,6 +156,20 @@ def test_a_run_killed_in_the_middle_of_writing_leaves_the_published_tables_intac
         assert not list((out / name / "run_id=k2").rglob("_temporary"))
 
 
+def test_the_rerun_of_a_published_run_registers_its_partitions_where_they_are(spark, tmp_path):
+    """The repair path (a catalog step that failed after the publish) builds the catalog from the
+    run record read back from JSON, whose partition values come with sorted keys (month, year)."""
+    out, db = tmp_path / "out", "repair"
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {db}")
+    args = [*COMMON, "--output_path", str(out), "--catalog_database", db, "--run_id", "r1"]
+    assert main(args) == 0
+    spark.sql(f"DROP TABLE {db}.fact_sales")
+    assert main(args) == 0, "the rerun of the published run id"
+    rows = json.loads((out / "_manifest.json").read_text())["tables"]["fact_sales"]["rows"]
+    assert spark.sql(f"SELECT count(*) AS n FROM {db}.fact_sales").first().n == rows > 0
+    spark.sql(f"DROP DATABASE {db} CASCADE")
+
+
 def test_a_catalog_table_the_job_does_not_own_is_left_alone(spark, tmp_path, capsys):
     """A managed table (dropping it would delete its files) or a view of the same name is not
     replaced: the run is published in _manifest.json and the job says the catalog was not updated."""

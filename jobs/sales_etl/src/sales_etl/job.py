@@ -32,6 +32,7 @@ from .publish import (
     first_line,
     is_fact,
     catalog_error,
+    recorded_partitions,
     republished,
     refuse_superseded,
 )
@@ -236,7 +237,7 @@ def _catalog_tables(written: dict, schemas: dict) -> list[catalog_mod.CatalogTab
                 location=info["path"],
                 schema=schemas[name],
                 partition_by=tuple(info["partitioned_by"]),
-                partitions=tuple(info.get("partitions", ())),
+                partitions=recorded_partitions(info),
             )
         )
     return tables

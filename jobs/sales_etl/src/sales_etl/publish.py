@@ -152,6 +152,13 @@ def republished(storage: TextStore, cfg: Any, published: dict[str, Any], tables:
     return result
 
 
+def recorded_partitions(info: Mapping[str, Any]) -> tuple[dict[str, int], ...]:
+    """A table record's partitions, each in partitioned_by order: a partition's directory is
+    year=Y/month=M, and a record read back from JSON has its keys sorted (month before year)."""
+    columns = info.get("partitioned_by", ())
+    return tuple({c: values[c] for c in columns} for values in info.get("partitions", ()))
+
+
 def catalog_error(cfg: Any, exc: BaseException) -> PublishError:
     """The failure of a published run's catalog step (cfg: the job's JobConfig): the data is
     published; the rerun of the same run id points the catalog at it."""

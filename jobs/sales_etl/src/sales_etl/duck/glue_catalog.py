@@ -80,6 +80,23 @@ def _partitions(glue, database: str, name: str) -> list[dict[str, Any]]:
             return found
 
 
+def _refuse_foreign(database: str, existing: dict[str, Any]) -> None:
+    if existing.get("TableType") != "EXTERNAL_TABLE":
+        kind = (existing.get("TableType") or "unknown").lower().replace("_", " ")
+        raise CatalogConflict(
+            f"catalog table {database}.{existing.get('Name')} exists as a {kind}, not an external table this job registered; "
+            "rename or drop it, or use another catalog_database"
+        )
+
+
+def _gone(glue, delete, **kwargs) -> None:
+    """A delete whose goal is reached when the entity is gone (a retry of a delete that landed)."""
+    try:
+        delete(**kwargs)
+    except glue.exceptions.EntityNotFoundException:
+        pass
+
+
 def publish_table(glue, database: str, table: Table) -> str:
     """Point database.table at the table's location; 'created', 'recreated' (columns changed) or 'switched'."""
     name, columns, partition_by, location = table.name, table.columns, table.partition_by, table.location
@@ -90,20 +107,23 @@ def publish_table(glue, database: str, table: Table) -> str:
         existing = None
     action = "switched"
     if existing is not None:
-        if existing.get("TableType") != "EXTERNAL_TABLE":
-            kind = (existing.get("TableType") or "unknown").lower().replace("_", " ")
-            raise CatalogConflict(
-                f"catalog table {database}.{name} exists as a {kind}, not an external table this job registered; "
-                "rename or drop it, or use another catalog_database"
-            )
+        _refuse_foreign(database, existing)
         has = [(c["Name"].lower(), c["Type"].lower()) for c in existing.get("StorageDescriptor", {}).get("Columns", [])]
         keys = [(c["Name"].lower(), c["Type"].lower()) for c in existing.get("PartitionKeys", [])]
         if has + keys != [(n, t) for n, t in columns if n not in partition_by] + [(n, t) for n, t in columns if n in partition_by]:
-            glue.delete_table(DatabaseName=database, Name=name)
+            _gone(glue, glue.delete_table, DatabaseName=database, Name=name)
             existing, action = None, "recreated"
+    created = False
     if existing is None:
-        glue.create_table(DatabaseName=database, TableInput=wanted)
         action = "created" if action == "switched" else action
+        try:
+            glue.create_table(DatabaseName=database, TableInput=wanted)
+            created = True
+        except glue.exceptions.AlreadyExistsException:
+            # A retried CreateTable whose first answer was lost: the table is there, maybe without
+            # its partitions yet; the steps below bring it to `wanted` as for an existing table
+            # (unless what is there is someone else's, created in between).
+            _refuse_foreign(database, glue.get_table(DatabaseName=database, Name=name)["Table"])
     if partition_by:
         data = [c for c in columns if c[0] not in partition_by]
         current = {tuple(p["Values"]): p for p in _partitions(glue, database, name)}
@@ -125,8 +145,8 @@ def publish_table(glue, database: str, table: Table) -> str:
         # (terraform job_roles GlueCatalogTables) is the one Spark's Hive client needs, without BatchDeletePartition.
         for key in current:
             if key not in new:
-                glue.delete_partition(DatabaseName=database, TableName=name, PartitionValues=list(key))
-    if action == "switched":
+                _gone(glue, glue.delete_partition, DatabaseName=database, TableName=name, PartitionValues=list(key))
+    if not created:
         glue.update_table(DatabaseName=database, TableInput=wanted)
     return action
 

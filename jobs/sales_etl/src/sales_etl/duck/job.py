@@ -33,6 +33,7 @@ from ..publish import (
     read_run_record,
     remove_unretained,
     catalog_error,
+    recorded_partitions,
     republished,
     retained,
     run_path,
@@ -195,7 +196,7 @@ def _publish_catalog(cfg: JobConfig, glue, written: dict) -> dict:
             columns=tuple((c[0], c[1]) for c in contract[name]),
             partition_by=tuple(written[name]["partitioned_by"]),
             location=written[name]["path"],
-            partitions=tuple(written[name].get("partitions", ())),
+            partitions=recorded_partitions(written[name]),
         )
         for name in TABLES
     ]
