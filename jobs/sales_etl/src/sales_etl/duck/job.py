@@ -40,7 +40,7 @@ from ..publish import (
     write_run_record,
 )
 from ..record import RunRecord
-from ..schemas import QUARANTINE_TYPES, table_schemas
+from ..schemas import QUARANTINE_TYPES, SOURCE_TYPES, table_schemas
 from . import glue_catalog, quality
 from .extract import read_sources
 from .translate import to_duckdb
@@ -61,7 +61,9 @@ def _size(size: int) -> str:
 
 def translated_models() -> dict[str, str]:
     """{model: DuckDB SQL}; a model the translation cannot carry is a ConfigError naming it."""
-    return {name: to_duckdb(model_sql(name), f"models/{name}.sql") for name in TABLES}
+    schema = {name: dict(columns) for name, columns in SOURCE_TYPES.items()}
+    schema.update({name: {c[0]: c[1] for c in columns} for name, columns in table_schemas().items()})
+    return {name: to_duckdb(model_sql(name), f"models/{name}.sql", schema) for name in TABLES}
 
 
 def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
