@@ -69,3 +69,20 @@ def spark(tmp_path_factory):
     session = builder.getOrCreate()
     yield session
     session.stop()
+
+
+@pytest.fixture
+def glue(monkeypatch):
+    """moto's Glue in-process with a database `sales`: the DuckDB runtime's own boto3 client
+    (made inside the job) talks to it."""
+    import boto3
+    from moto import mock_aws
+
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_GLUE", raising=False)
+    with mock_aws():
+        client = boto3.client("glue")
+        client.create_database(DatabaseInput={"Name": "sales"})
+        yield client

@@ -3,26 +3,11 @@
 
 from __future__ import annotations
 
-import boto3
-import pytest
-from moto import mock_aws
 
 from conftest import SAMPLE_DATA
 from sales_etl import TABLES
 from sales_etl.cli import main
 from sales_etl.schemas import table_schemas
-
-
-@pytest.fixture
-def glue(monkeypatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-west-1"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL_GLUE", raising=False)
-    with mock_aws():
-        client = boto3.client("glue")
-        client.create_database(DatabaseInput={"Name": "sales"})
-        yield client
 
 
 def run(out, run_id, *more):

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 from botocore.exceptions import ConnectionClosedError
-from moto import mock_aws
 
 from conftest import SAMPLE_DATA
 from sales_etl import TABLES
@@ -59,18 +57,6 @@ class Fault:
 
     def _answer(self, **_):
         self._fire("https://glue.eu-west-1.amazonaws.com/")
-
-
-@pytest.fixture
-def glue(monkeypatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "eu-west-1"}.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_ENDPOINT_URL_GLUE", raising=False)
-    with mock_aws():
-        client = boto3.client("glue")
-        client.create_database(DatabaseInput={"Name": "sales"})
-        yield client
 
 
 def run(out, run_id):
