@@ -141,9 +141,9 @@ def test_real_extracts_give_identical_tables(spark, tmp_path, overrides):
     assert totals[0] == totals[1] and totals[0] > 0
 
 
-# Quotients that are ties at the 4th place (0.21875, -0.21875, 1/32 of a cent...), one that is a
-# tie only after Spark rounds it to its division scale first, values the DOUBLE path cannot decide
-# (|quotient| >= 1e5), ordinary ones and a zero divisor.
+# Quotients that are ties at the 4th place (0.21875, -0.21875, 0.01 / 0.32 = 1/32...), values the
+# DOUBLE path cannot decide (|quotient| >= 1e5), ordinary ones, a zero divisor, and the last one:
+# 0.21874999999999995, a tie only after Spark rounds it to its division scale (14) first.
 DIVISIONS = [
     ("0.70", "3.20"),
     ("-0.70", "3.20"),
@@ -157,6 +157,7 @@ DIVISIONS = [
     ("5.55", "0.00"),
     ("7435.35", "33990.17"),
     ("0.00", "12.34"),
+    ("43749999999999.99", "200000000000000.00"),
 ]
 
 
@@ -178,3 +179,4 @@ def test_decimal_division_rounds_as_spark_does(spark):
     got = {i: (r, q) for i, r, q in con.execute(sql).fetchall()}
     assert got == expected
     assert expected[0][0] == Decimal("0.2188") and expected[1][0] == Decimal("-0.2188") and expected[9] == (None, None)
+    assert expected[12][0] == Decimal("0.2188"), "Spark rounds the quotient to scale 14 before round(, 4)"
