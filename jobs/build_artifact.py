@@ -10,6 +10,9 @@ JOB_DIR must hold main.py, config.yml and src/<package>/ (one package). Each --l
     code.zip     src/<package>/** of the job and of every library, plus config.yml as
                  <package>/config.yml (the packaged default), for --extra-py-files (Glue) /
                  --py-files (EMR, spark-submit); a package name may appear only once
+    deployer_job_code-0-py3-none-any.whl
+                 the same entries as a wheel (plus its METADATA, WHEEL and RECORD): Glue's
+                 Python shell pip-installs the .whl files of --extra-py-files
     config.yml   the default config, for reading or as a starting point for --config
     SHA256SUMS   "<sha256>  <name>" per file, sorted by name
 The artifact digest is the SHA-256 of SHA256SUMS. Same sources -> byte-identical files:
@@ -20,6 +23,7 @@ stored uncompressed so the bytes cannot vary with the zlib build.
 from __future__ import annotations
 
 import argparse
+import base64
 import hashlib
 import os
 import sys
@@ -31,6 +35,8 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_EPOCH = 315532800  # 1980-01-01T00:00:00Z, for the copied files' mtime
 SKIP_DIRS = {"__pycache__", ".pytest_cache"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
+CODE_WHEEL = "deployer_job_code-0-py3-none-any.whl"
+WHEEL_DIST_INFO = "deployer_job_code-0.dist-info"
 
 
 class BuildError(Exception):
@@ -73,6 +79,26 @@ def _zip(entries: list[tuple[str, bytes]], target: Path) -> None:
             archive.writestr(info, data)
 
 
+def _record_field(path: str) -> str:
+    if not any(c in path for c in ',"\r\n'):
+        return path
+    return '"' + path.replace('"', '""') + '"'
+
+
+def _wheel_entries(entries: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """code.zip's entries plus the wheel's METADATA, WHEEL and RECORD (deployer writes the same)."""
+    wheel = entries + [
+        (f"{WHEEL_DIST_INFO}/METADATA", b"Metadata-Version: 2.1\nName: deployer-job-code\nVersion: 0\n"),
+        (f"{WHEEL_DIST_INFO}/WHEEL", b"Wheel-Version: 1.0\nGenerator: deployer\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
+    ]
+    record = ""
+    for name, data in sorted(wheel):
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        record += f"{_record_field(name)},sha256={digest},{len(data)}\n"
+    record += f"{WHEEL_DIST_INFO}/RECORD,,\n"
+    return wheel + [(f"{WHEEL_DIST_INFO}/RECORD", record.encode())]
+
+
 def _write(target: Path, data: bytes) -> None:
     target.write_bytes(data)
     os.chmod(target, 0o644)
@@ -103,9 +129,12 @@ def build(job_dir: Path, out_dir: Path, libraries: Sequence[Path] = ()) -> dict[
     _zip(entries, out_dir / "code.zip")
     os.chmod(out_dir / "code.zip", 0o644)
     os.utime(out_dir / "code.zip", (FIXED_EPOCH, FIXED_EPOCH))
+    _zip(_wheel_entries(entries), out_dir / CODE_WHEEL)
+    os.chmod(out_dir / CODE_WHEEL, 0o644)
+    os.utime(out_dir / CODE_WHEEL, (FIXED_EPOCH, FIXED_EPOCH))
     _write(out_dir / "main.py", (job_dir / "main.py").read_bytes())
     _write(out_dir / "config.yml", config)
-    digests = {name: hashlib.sha256((out_dir / name).read_bytes()).hexdigest() for name in ("code.zip", "config.yml", "main.py")}
+    digests = {name: hashlib.sha256((out_dir / name).read_bytes()).hexdigest() for name in ("code.zip", CODE_WHEEL, "config.yml", "main.py")}
     sums = "".join(f"{digests[name]}  {name}\n" for name in sorted(digests)).encode()
     _write(out_dir / "SHA256SUMS", sums)
     digests["artifact"] = hashlib.sha256(sums).hexdigest()
@@ -131,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print(f"build_artifact: error: {exc}", file=sys.stderr)
         return 2
-    for name in ("main.py", "code.zip", "config.yml"):
+    for name in ("main.py", "code.zip", CODE_WHEEL, "config.yml"):
         print(f"{digests[name]}  {args.out_dir / name}")
     print(f"{digests['artifact']}  artifact (sha256 of {args.out_dir / 'SHA256SUMS'})")
     return 0

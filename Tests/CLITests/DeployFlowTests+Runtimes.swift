@@ -44,8 +44,17 @@ extension DeployFlowTests {
         XCTAssertEqual(arguments["--runtime"]?.stringValue, "duckdb")
         XCTAssertNil(arguments["--additional-python-modules"], "Python shell installs no S3-hosted modules that way")
         let files = (arguments["--extra-py-files"]?.stringValue ?? "").split(separator: ",").map(String.init)
-        XCTAssertTrue(files.contains { $0.hasSuffix("/code.zip") } && files.contains { $0.hasSuffix("/deps.zip") }, files.joined(separator: "\n"))
-        XCTAssertTrue(files.contains { $0.hasSuffix(".whl") && $0.contains("cp39") }, "PyYAML's cp39 wheel: \(files)")
+        // Python shell pip-installs the .whl files of --extra-py-files: the code and every package
+        // (PyYAML's native cp39 wheel and sqlglot's pure one) go as wheels, no zip.
+        XCTAssertTrue(files.allSatisfy { $0.hasSuffix(".whl") }, files.joined(separator: "\n"))
+        XCTAssertTrue(files.contains { $0.hasSuffix("/deployer_job_code-0-py3-none-any.whl") }, files.joined(separator: "\n"))
+        XCTAssertTrue(files.contains { $0.contains("/wheels/PyYAML-6.0.2-cp39") }, "PyYAML's cp39 wheel: \(files)")
+        XCTAssertTrue(files.contains { $0.contains("/wheels/sqlglot-26.33.0-py3-none-any.whl") }, "sqlglot's pure wheel: \(files)")
+        for file in files {
+            let key = String(file.dropFirst("s3://\(bucket)/".count))
+            let object = try await S3Client(client: client(peers)).getObject(bucket: bucket, key: key)
+            XCTAssertFalse(object.isEmpty, "\(file) was uploaded")
+        }
 
         let again = try deployer(["plan", "-t", "dev", "--detailed-exitcode"], peers)
         XCTAssertEqual(again.status, 0, "a Python shell job converges: \(again.all)")

@@ -147,6 +147,49 @@ final class ArtifactTests: XCTestCase {
         XCTAssertEqual(process.terminationStatus, 0)
     }
 
+    /// The code's wheel (what a Glue Python shell job gets) is `code.zip`'s entries plus a true
+    /// RECORD: every hash and size checked by Python, then pip installs it and the package imports.
+    func testCodeWheelHasATrueRecordAndInstallsWithPip() throws {
+        let artifact = try build(job(source: Self.root + "/jobs/sales_etl"))
+        let wheel = artifact.directory + "/" + Artifact.codeWheel
+        let target = NSTemporaryDirectory() + "wheel-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: target) }
+        let script = """
+            import base64, csv, hashlib, io, subprocess, sys, zipfile
+            wheel, target = sys.argv[1], sys.argv[2]
+            z = zipfile.ZipFile(wheel)
+            code = set(zipfile.ZipFile(sys.argv[3]).namelist())
+            info = 'deployer_job_code-0.dist-info/'
+            assert set(z.namelist()) - code == {info + 'METADATA', info + 'WHEEL', info + 'RECORD'}, z.namelist()
+            rows = list(csv.reader(io.StringIO(z.read(info + 'RECORD').decode())))
+            assert sorted(r[0] for r in rows) == sorted(z.namelist()), rows
+            for name, digest, size in rows:
+                if name == info + 'RECORD':
+                    assert digest == size == '', (name, digest, size)
+                    continue
+                data = z.read(name)
+                assert digest == 'sha256=' + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b'=').decode(), name
+                assert int(size) == len(data), name
+            subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-index', '--no-deps', '--target', target, wheel], check=True)
+            check = 'import sys, os; sys.path.insert(0, sys.argv[1]); import sales_etl; assert os.path.isfile(os.path.join(os.path.dirname(sales_etl.__file__), "config.yml"))'
+            subprocess.run([sys.executable, '-I', '-c', check, target], check=True)
+            print('ok', len(rows))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, wheel, target, artifact.directory + "/code.zip"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, output)
+        XCTAssertTrue(output.split(separator: "\n").last?.hasPrefix("ok ") == true, output)
+        XCTAssertEqual(Artifact.recordField("a,b\"c"), "\"a,b\"\"c\"")
+        XCTAssertEqual(Artifact.recordField("sales_etl/models/fact_sales.sql"), "sales_etl/models/fact_sales.sql")
+    }
+
     /// A link to a file outside the repository (here /etc/passwd) is refused, never packaged;
     /// a link inside it is followed; a FIFO (which would block a reader) is refused.
     func testLinksOutOfTheRepositoryAndSpecialFilesAreRefused() throws {

@@ -12,8 +12,9 @@ import subprocess
 import textwrap
 from pathlib import Path
 
+import pytest
 
-from conftest import EXPECTED_ROWS, PYTHON, QUARANTINED_ROWS
+from conftest import EXPECTED_ROWS, PYTHON, QUARANTINED_ROWS, clean_environment
 
 
 def sales_etl_job(requirements=True, output="out/sales_etl"):
@@ -418,3 +419,88 @@ def test_a_changed_lock_shows_in_plan_as_the_bundle_digest_and_the_job_fields(pr
     listed = json.loads(project.deployer("plan", "--json").stdout)
     job = listed["plan"]["jobs"][0]
     assert listed["version"] == 1 and job["upload_dependencies"] is True and job["dependencies"].startswith(new.group(1)), listed
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. A Glue Python shell job (job_runtime: duckdb) gets every file as a wheel and runs from them.
+
+
+def python39():
+    """CPython 3.9 (Glue Python shell's), from PATH or pyenv; None without one."""
+    candidates = [shutil.which("python3.9")] + sorted(Path.home().glob(".pyenv/versions/3.9*/bin/python3.9"), reverse=True)
+    for candidate in candidates:
+        if candidate and subprocess.run([str(candidate), "-c", "import ensurepip"], capture_output=True).returncode == 0:
+            return str(candidate)
+    return None
+
+
+SHELL_TARGET = (
+    "shell:\n"
+    "  engine: glue\n"
+    "  region: us-east-1\n"
+    "  artifacts: {bucket: b-shell, prefix: deploy}\n"
+    "  role_arn: arn:aws:iam::123456789012:role/glue-job\n"
+    "  job_runtime: duckdb\n"
+)
+
+
+def test_a_python_shell_job_installs_from_its_wheels_alone_and_runs(project, tmp_path):
+    """Glue's Python shell pip-installs the .whl files of --extra-py-files and documents no .zip
+    there. Emulated: a fresh CPython 3.9 venv installs exactly the files deployer ships to a Python
+    shell job (the code's wheel and the bundle's wheels, no index, dependencies resolved among them
+    only), then the artifact's main.py runs the job there with nothing else on its path."""
+    python = python39()
+    if python is None:
+        pytest.skip("SKIPPED LOUDLY: no CPython 3.9 with ensurepip on this machine (pyenv install 3.9)")
+    project.copy_jobs("sales_etl", "common", "sample_data")
+    job = sales_etl_job() + "    duckdb: {requirements: jobs/sales_etl/requirements-duckdb.txt}\n"
+    project.manifest(manifest(SHELL_TARGET, job))
+    built = project.deployer("package", "sales_etl", "-t", "shell", "--out", str(tmp_path / "build"), timeout=1200)
+    assert_ok(built)
+    assert re.search(r"^[0-9a-f]{64}  dependencies sales_etl for CPython 3\.9 x86_64 on glue: ", built.stdout, re.M), built.all
+    files = [Path(line.split("  ", 1)[1]) for line in built.stdout.splitlines() if line.split("  ", 1)[1].startswith("/")]
+    bundle = [f for f in files if "/dependencies/" in str(f)]
+    # Every package of the bundle is a wheel file: no deps.zip, no site-packages.zip.
+    assert bundle and all(f.suffix == ".whl" and f.parent.name == "wheels" for f in bundle), files
+    names = sorted(re.match(r"([A-Za-z0-9_.]+?)-", f.name).group(1).lower() for f in bundle)
+    assert names == ["duckdb", "numpy", "pyarrow", "pyyaml", "sqlglot"], names
+    code = [f for f in files if f.name == "deployer_job_code-0-py3-none-any.whl"]
+    entry = [f for f in files if f.name == "main.py"]
+    assert len(code) == 1 and len(entry) == 1, files
+
+    venv = tmp_path / "shell"
+    subprocess.run([python, "-m", "venv", str(venv)], check=True, timeout=300)
+    shell = str(venv / "bin" / "python")
+    env = clean_environment()
+    installed = subprocess.run(
+        [shell, "-m", "pip", "install", "--no-index", "--no-cache-dir", "--disable-pip-version-check", *map(str, code + bundle)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=env,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    where = subprocess.run(
+        [shell, "-I", "-c", "import sales_etl, jobs_common, duckdb, pyarrow; print(sales_etl.__file__); print(duckdb.__file__)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert where.returncode == 0 and all(line.startswith(str(venv)) for line in where.stdout.split()), where.stdout + where.stderr
+
+    # main.py alone in its folder (the script's folder is on the path; code.zip must not be).
+    script = tmp_path / "script" / "main.py"
+    script.parent.mkdir()
+    shutil.copy(entry[0], script)
+    out = tmp_path / "out"
+    args = ["--runtime", "duckdb", "--source_path", str(project.root / "jobs" / "sample_data"), "--output_path", str(out), "--as_of", "2021-06-30"]
+    # Glue adds its own arguments; the job ignores them.
+    args += ["--JOB_NAME", "deptest-shell-sales_etl", "--job-bookmark-option", "job-bookmark-disable"]
+    ran = subprocess.run([shell, "-I", str(script), *args], capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    record = json.loads((out / "_manifest.json").read_text())
+    assert record["status"] == "succeeded", record
+    assert {name: table["rows"] for name, table in record["tables"].items()} == EXPECTED_ROWS
+    assert record["quarantine"]["rows"] == QUARANTINED_ROWS

@@ -542,7 +542,8 @@ pipelines:
             record_key = self.key(f"deployments/{TARGET}/{latest.get('id')}.json")
             if not self.object_exists(record_key):
                 problems.append(f"latest.json's record {latest.get('id')}.json does not exist")
-            for name in ("main.py", "code.zip", "config.yml", "SHA256SUMS"):
+            # The five files deployer uploads (the code's wheel is for Glue's Python shell).
+            for name in ("main.py", "code.zip", "deployer_job_code-0-py3-none-any.whl", "config.yml", "SHA256SUMS"):
                 if not self.object_exists(self.key(f"artifacts/{JOB}/{digest}/{name}")):
                     problems.append(f"artifact {digest[:12]} lacks {name}")
         # The live job never names a dependency bundle that is not complete in the store.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from build_artifact import BuildError, build
+from build_artifact import CODE_WHEEL, BuildError, build
 from build_artifact import main as build_main
 from artifact_helpers import submit_command
 from conftest import COMMON_DIR, JOB_DIR, JOBS_DIR, SAMPLE_DATA
@@ -26,7 +26,7 @@ def test_same_sources_give_byte_identical_artifacts(tmp_path):
     first = build(JOB_DIR, tmp_path / "a")
     second = build(copy, tmp_path / "b")
     assert first == second
-    for name in ("main.py", "code.zip", "config.yml", "SHA256SUMS"):
+    for name in ("main.py", "code.zip", CODE_WHEEL, "config.yml", "SHA256SUMS"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
@@ -43,7 +43,13 @@ def test_zip_entries_are_sorted_with_fixed_time_and_mode(tmp_path):
         # The default config inside the zip is the job's config.yml, byte for byte.
         assert archive.read("sales_etl/config.yml") == (JOB_DIR / "config.yml").read_bytes()
     sums = (tmp_path / "SHA256SUMS").read_text().splitlines()
-    assert [line.split("  ")[1] for line in sums] == ["code.zip", "config.yml", "main.py"]
+    assert [line.split("  ")[1] for line in sums] == ["code.zip", "config.yml", CODE_WHEEL, "main.py"]
+    # The wheel (Glue's Python shell) holds code.zip's entries, same bytes, and its metadata.
+    with zipfile.ZipFile(tmp_path / "code.zip") as code, zipfile.ZipFile(tmp_path / CODE_WHEEL) as wheel:
+        extra = sorted(set(wheel.namelist()) - set(code.namelist()))
+        assert extra == [f"deployer_job_code-0.dist-info/{name}" for name in ("METADATA", "RECORD", "WHEEL")]
+        assert all(wheel.read(name) == code.read(name) for name in code.namelist())
+        assert wheel.namelist() == sorted(wheel.namelist())
 
 
 def test_artifact_runs_under_spark_submit_from_anywhere(tmp_path):

@@ -4,15 +4,16 @@ import Foundation
 import SigV4
 
 /// A job's deployable artifact: the entry script, `code.zip` (the package plus its default
-/// config) and `config.yml`, with `SHA256SUMS`. Content-addressed: the digest is the SHA-256
+/// config), the same code as a wheel (`codeWheel`, for Glue's Python shell) and `config.yml`,
+/// with `SHA256SUMS`. Content-addressed: the digest is the SHA-256
 /// of `SHA256SUMS`, so the same sources always give the same digest and S3 key.
 ///
 /// Built on disk with streaming reads and writes (1 MiB at a time), so memory stays flat
-/// whatever the size of the job's files: `BUILD/JOB/DIGEST/` holds the four files.
+/// whatever the size of the job's files: `BUILD/JOB/DIGEST/` holds the five files.
 public struct Artifact: Sendable, Equatable {
     /// One built file of the artifact.
     public struct File: Sendable, Equatable {
-        /// Its name in the artifact (`main.py`, `code.zip`, `config.yml`, `SHA256SUMS`).
+        /// Its name in the artifact (`main.py`, `code.zip`, `codeWheel`, `config.yml`, `SHA256SUMS`).
         public var name: String
         /// Where the built file is.
         public var path: String
@@ -32,7 +33,7 @@ public struct Artifact: Sendable, Equatable {
     public var directory: String
 
     /// Files in upload order; `SHA256SUMS` last, so its presence marks a complete upload.
-    public static let fileNames = ["main.py", "code.zip", "config.yml", "SHA256SUMS"]
+    public static let fileNames = ["main.py", "code.zip", codeWheel, "config.yml", "SHA256SUMS"]
 
     /// The built file called `name`, if there is one.
     public func file(_ name: String) -> File? { files.first { $0.name == name } }
@@ -88,8 +89,10 @@ public struct Artifact: Sendable, Equatable {
             var files = [
                 try StreamingFile.copy(from: entrySource, to: staging + "/main.py", name: "main.py"),
                 try StoredZip.write(entries, to: staging + "/code.zip"),
+                try StoredZip.write(try wheelEntries(entries, folder: staging + "/.wheel"), to: staging + "/" + codeWheel, name: codeWheel),
                 try StreamingFile.copy(from: configSource, to: staging + "/config.yml", name: "config.yml"),
             ]
+            try fileManager.removeItem(atPath: staging + "/.wheel")
             let sumsBytes = SHA256Sums.render(files.map { ($0.name, $0.sha256) })
             let digest = PayloadHash.hex(sumsBytes)
             try Data(sumsBytes).write(to: URL(fileURLWithPath: staging + "/SHA256SUMS"))

@@ -13,7 +13,7 @@ enum StoredZip {
     static let dosTime: UInt16 = 0
     static let dosDate: UInt16 = (0 << 9) | (1 << 5) | 1  // 1980-01-01
 
-    static func write(_ entries: [(name: String, source: SourceFile)], to path: String) throws -> Artifact.File {
+    static func write(_ entries: [(name: String, source: SourceFile)], to path: String, name fileName: String = "code.zip") throws -> Artifact.File {
         let output = try StreamingFile.Output(path)
         var central: [UInt8] = []
         for entry in entries {
@@ -21,7 +21,7 @@ enum StoredZip {
             let flags: UInt16 = entry.name.unicodeScalars.allSatisfy(\.isASCII) ? 0 : 0x0800
             let offset = output.offset
             guard offset < UInt64(UInt32.max) else {
-                throw DeployError("\(entry.source.path): code.zip would pass 4 GiB, which the artifact format does not support")
+                throw DeployError("\(entry.source.path): \(fileName) would pass 4 GiB, which the artifact format does not support")
             }
             var header: [UInt8] = []
             header.append(le32: 0x0403_4B50)
@@ -70,7 +70,7 @@ enum StoredZip {
         }
         let centralOffset = output.offset
         guard centralOffset < UInt64(UInt32.max), entries.count < 65_535 else {
-            throw DeployError("code.zip would pass 4 GiB or 65,535 files, which the artifact format does not support")
+            throw DeployError("\(fileName) would pass 4 GiB or 65,535 files, which the artifact format does not support")
         }
         try output.write(central)
         var end: [UInt8] = []
@@ -84,7 +84,7 @@ enum StoredZip {
         end.append(le16: 0)
         try output.write(end)
         try output.close()
-        return Artifact.File(name: "code.zip", path: path, size: output.offset, sha256: try StreamingFile.sha256(path))
+        return Artifact.File(name: fileName, path: path, size: output.offset, sha256: try StreamingFile.sha256(path))
     }
 }
 

@@ -12,6 +12,7 @@ import SigV4
 ///   themselves (`wheels/*.whl`, installed with `--additional-python-modules` and pip's
 ///   `--no-index`), elsewhere as `site-packages.zip`, which Spark unpacks beside each executor
 ///   (`spark.archives=…#deps`) and which goes on the driver's and executors' `PYTHONPATH`.
+/// - Glue's Python shell gets every wheel as the wheel file (`allWheels`), no `deps.zip`.
 public struct DependencyBundle: Sendable, Equatable, Codable {
     /// How native packages reach the engine.
     public enum Delivery: String, Sendable, Codable {
@@ -19,6 +20,9 @@ public struct DependencyBundle: Sendable, Equatable, Codable {
         case wheels
         /// Spark everywhere else: one `site-packages.zip` for `spark.archives`.
         case archive
+        /// Glue's Python shell: every wheel, the pure ones too, as the wheel files. It installs
+        /// the `.whl` files of `--extra-py-files` with pip and documents no `.zip` there.
+        case allWheels
     }
 
     /// One file of the bundle.
@@ -161,21 +165,20 @@ public struct DependencyBuilder: Sendable {
         func add(_ written: Artifact.File, as name: String) {
             files.append(DependencyBundle.File(name: name, size: written.size, sha256: written.sha256))
         }
-        if !pure.isEmpty {
+        if !pure.isEmpty && delivery != .allWheels {
             add(try StoredZip.write(try treeEntries(staging + "/pure"), to: staging + "/" + DependencyBundle.pureArchive), as: DependencyBundle.pureArchive)
         }
-        if !native.isEmpty {
-            switch delivery {
-            case .archive:
-                add(
-                    try StoredZip.write(try treeEntries(staging + "/native"), to: staging + "/" + DependencyBundle.nativeArchive),
-                    as: DependencyBundle.nativeArchive)
-            case .wheels:
-                try fileManager.createDirectory(atPath: staging + "/wheels", withIntermediateDirectories: true)
-                for wheel in native.sorted(by: { $0.file < $1.file }) {
-                    let source = SourceFile(path: staging + "/download/" + wheel.file, resolved: staging + "/download/" + wheel.file)
-                    add(try StreamingFile.copy(from: source, to: staging + "/wheels/" + wheel.file, name: wheel.file), as: "wheels/" + wheel.file)
-                }
+        if delivery == .archive, !native.isEmpty {
+            add(
+                try StoredZip.write(try treeEntries(staging + "/native"), to: staging + "/" + DependencyBundle.nativeArchive),
+                as: DependencyBundle.nativeArchive)
+        }
+        let asWheels = delivery == .allWheels ? pure + native : delivery == .wheels ? native : []
+        if !asWheels.isEmpty {
+            try fileManager.createDirectory(atPath: staging + "/wheels", withIntermediateDirectories: true)
+            for wheel in asWheels.sorted(by: { $0.file < $1.file }) {
+                let source = SourceFile(path: staging + "/download/" + wheel.file, resolved: staging + "/download/" + wheel.file)
+                add(try StreamingFile.copy(from: source, to: staging + "/wheels/" + wheel.file, name: wheel.file), as: "wheels/" + wheel.file)
             }
         }
         files.sort { $0.name < $1.name }
@@ -189,7 +192,7 @@ public struct DependencyBuilder: Sendable {
             packages: wheels.map { "\($0.name)==\($0.version)" }.sorted(), modules: modules, files: files, directory: directory)
         // The test import needs the unpacked native packages; they are not part of the bundle.
         try testImport(
-            bundle, pure: pure.isEmpty ? nil : staging + "/" + DependencyBundle.pureArchive,
+            bundle, pure: pure.isEmpty ? nil : staging + (delivery == .allWheels ? "/pure" : "/" + DependencyBundle.pureArchive),
             native: native.isEmpty ? nil : staging + "/native", job: job, requirements: requirements)
         try? fileManager.removeItem(atPath: staging + "/download")
         try? fileManager.removeItem(atPath: staging + "/pure")

@@ -168,10 +168,12 @@ public struct DeployContext: Sendable {
         return ordered + byId.values.sorted { $0.at > $1.at }
     }
 
-    /// Where the engine reads the artifact's `main.py`, `code.zip` and `config.yml`.
+    /// Where the engine reads the artifact's `main.py`, `code.zip` (or its wheel) and `config.yml`.
     public func artifactURLs(job: String, digest: String) -> ArtifactURLs {
         let prefix = layout.artifactPrefix(job: job, digest: digest)
-        return ArtifactURLs(entryPoint: store.url(prefix + "/main.py"), codeZip: store.url(prefix + "/code.zip"), config: store.url(prefix + "/config.yml"))
+        return ArtifactURLs(
+            entryPoint: store.url(prefix + "/main.py"), codeZip: store.url(prefix + "/code.zip"), config: store.url(prefix + "/config.yml"),
+            codeWheel: store.url(prefix + "/" + Artifact.codeWheel))
     }
 
     /// The artifact's URLs with its dependency bundle's, when the job has one.
@@ -200,14 +202,6 @@ public struct DeployContext: Sendable {
     public func dependencyBundles(_ jobs: [Job], buildRoot: String? = nil) async throws -> [String: DependencyBundle] {
         guard jobs.contains(where: { !$0.requirementFiles(on: target).isEmpty }) else { return [:] }
         let builder = DependencyBuilder(manifest: manifest, buildRoot: buildRoot, environment: environment, log: log)
-        // Jobs whose runtime runs another Python on this engine (Glue's Python shell) get bundles for it.
-        let own = jobs.filter { target.plugin.jobPython(for: $0.runtime(on: target), target: target) == nil }
-        var bundles =
-            own.isEmpty ? [:] : try builder.bundles(own, runtime: try await pythonRuntime(), delivery: target.plugin.dependencyDelivery, target: target)
-        for job in jobs {
-            guard let python = target.plugin.jobPython(for: job.runtime(on: target), target: target) else { continue }
-            bundles.merge(try builder.bundles([job], runtime: python, delivery: target.plugin.dependencyDelivery, target: target)) { $1 }
-        }
-        return bundles
+        return try await builder.bundles(jobs, on: target) { try await pythonRuntime() }
     }
 }

@@ -6,15 +6,19 @@ public struct ArtifactURLs: Sendable, Equatable {
     public var entryPoint: String
     /// `code.zip`: the job's packages and libraries.
     public var codeZip: String
+    /// The same code as a wheel (`Artifact.codeWheel`), for Glue's Python shell.
+    public var codeWheel: String
     /// The job's config file.
     public var config: String
     /// The job's dependency bundle, when it has a `requirements:` lock.
     public var dependencies: DependencyURLs? = nil
 
-    /// The URLs of one artifact's files.
-    public init(entryPoint: String, codeZip: String, config: String, dependencies: DependencyURLs? = nil) {
+    /// The URLs of one artifact's files; the wheel is `codeZip`'s neighbour unless given.
+    public init(entryPoint: String, codeZip: String, config: String, codeWheel: String? = nil, dependencies: DependencyURLs? = nil) {
         self.entryPoint = entryPoint
         self.codeZip = codeZip
+        self.codeWheel =
+            codeWheel ?? (codeZip.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/") + "/" + Artifact.codeWheel)
         self.config = config
         self.dependencies = dependencies
     }
@@ -46,7 +50,8 @@ public struct DependencyURLs: Sendable, Equatable {
     public var pureArchive: String?
     /// `site-packages.zip` (packages with native code; Spark engines).
     public var nativeArchive: String?
-    /// The wheels with native code (Glue's `--additional-python-modules`).
+    /// The wheels: those with native code (Glue's `--additional-python-modules`), or every
+    /// package's (a Python shell job's `--extra-py-files`).
     public var wheels: [String]
 
     /// The URLs of one bundle's files.

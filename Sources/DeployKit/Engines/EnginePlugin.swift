@@ -159,6 +159,9 @@ public protocol EnginePlugin: Sendable {
     /// The Python a job on `runtime` runs on where it is not the target's (Glue's Python shell
     /// jobs run 3.9 beside Glue 5.0's 3.11); nil: the target's.
     func jobPython(for runtime: JobRuntime, target: Target) -> PythonRuntime?
+    /// How a job on `runtime` gets its packages where that differs from `dependencyDelivery`
+    /// (Glue's Python shell installs every wheel; it imports no zip).
+    func jobDelivery(for runtime: JobRuntime) -> DependencyBundle.Delivery
     /// The keys the engine's prices have under `targets.NAME.pricing` (USD per unit), with what
     /// each is; the defaults are the plug-in's.
     var prices: [String: String] { get }
@@ -193,6 +196,8 @@ extension EnginePlugin {
     public var runsDuckDB: Bool { false }
     /// By default every job of a target runs on the target's Python.
     public func jobPython(for runtime: JobRuntime, target: Target) -> PythonRuntime? { nil }
+    /// By default every job gets the engine's delivery.
+    public func jobDelivery(for runtime: JobRuntime) -> DependencyBundle.Delivery { dependencyDelivery }
     /// By default no schedules.
     public var scheduling: EngineScheduling { .unsupported }
     /// By default an engine runs no pipelines.

@@ -88,14 +88,15 @@ public struct GlueEngine: EngineDriver {
     }
 
     /// The job on its DuckDB runtime: a Python shell job (Python 3.9, MaxCapacity instead of
-    /// workers). Python shell installs no S3-hosted modules with --additional-python-modules,
-    /// so the native wheels join code.zip and deps.zip in --extra-py-files; no Spark options.
+    /// workers). Python shell installs no S3-hosted modules with --additional-python-modules and
+    /// pip-installs the `.whl` files of --extra-py-files (it documents no `.zip` there), so the
+    /// code's wheel and every package's wheel go there; no Spark options.
     func pythonShell(_ definition: inout [String: JSONValue], arguments: [String: JSONValue], job: Job, artifact: ArtifactURLs) {
         var arguments = arguments
         for key in ["--additional-python-modules", "--python-modules-installer-option", "--enable-continuous-cloudwatch-log", "--enable-metrics"] {
             arguments[key] = nil
         }
-        arguments["--extra-py-files"] = .string(([artifact.pyFiles] + (artifact.dependencies?.wheels ?? [])).joined(separator: ","))
+        arguments["--extra-py-files"] = .string(([artifact.codeWheel] + (artifact.dependencies?.wheels ?? [])).joined(separator: ","))
         for (key, value) in job.runtimeArguments(on: target) { arguments[key] = .string(value) }
         definition["Command"] = .object([
             "Name": .string("pythonshell"), "ScriptLocation": .string(artifact.entryPoint), "PythonVersion": .string(Self.pythonShellVersion),

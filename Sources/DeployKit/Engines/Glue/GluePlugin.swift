@@ -74,6 +74,8 @@ public struct GluePlugin: EnginePlugin {
     public var dependencyDelivery: DependencyBundle.Delivery { .wheels }
     /// A DuckDB job is a Python shell job.
     public var runsDuckDB: Bool { true }
+    /// A Python shell job pip-installs the `.whl` files of `--extra-py-files`, pure ones too.
+    public func jobDelivery(for runtime: JobRuntime) -> DependencyBundle.Delivery { runtime == .duckdb ? .allWheels : .wheels }
     /// Python shell jobs run CPython 3.9 on x86_64 (Amazon Linux 2: manylinux2014 wheels).
     public func jobPython(for runtime: JobRuntime, target: Target) -> PythonRuntime? {
         runtime == .duckdb ? PythonRuntime(python: GlueEngine.pythonShellVersion, arch: "x86_64") : nil
