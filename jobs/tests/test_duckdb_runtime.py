@@ -109,6 +109,13 @@ def test_spark_only_sql_is_named_with_its_file_and_line():
     # Spark's dayofweek is 1 = Sunday; DuckDB's is 0 = Sunday: the translation adds one.
     assert "(DAYOFWEEK(CAST(d AS DATE)) + 1)" in to_duckdb("SELECT dayofweek(d) FROM t", "x")
     assert "$as_of" in to_duckdb("SELECT datediff(:as_of, d) FROM t", "x")
+    # A division whose operands' types the translation cannot find (a column no input has) is
+    # named rather than translated as a DOUBLE division that may round otherwise than Spark.
+    types = {"t": {"a": "decimal(10,2)", "b": "decimal(10,2)"}}
+    with pytest.raises(ConfigError, match=r"^models/t.sql:1: the model's column types cannot be resolved .*Unknown column: nope"):
+        to_duckdb("SELECT t.nope / t.b AS r FROM t", "models/t.sql", types)
+    # Names differ in case only, as Spark allows: resolved, and the division is exact.
+    assert "HUGEINT" in to_duckdb("SELECT T.A / t.B AS r FROM T", "models/t.sql", types).upper().replace("INT128", "HUGEINT")
 
 
 def test_every_packaged_model_translates():

@@ -180,3 +180,22 @@ def test_decimal_division_rounds_as_spark_does(spark):
     assert got == expected
     assert expected[0][0] == Decimal("0.2188") and expected[1][0] == Decimal("-0.2188") and expected[9] == (None, None)
     assert expected[12][0] == Decimal("0.2188"), "Spark rounds the quotient to scale 14 before round(, 4)"
+
+
+def test_integer_division_rounds_as_spark_does(spark):
+    """client_profile's overdue_share: round(int / int, 4) is a DOUBLE rounded in both engines (Spark
+    from the double's shortest decimal string, half up). Every fraction n/d with 0 <= n <= d <= 320,
+    decimal ties such as 7/160 = 0.04375 among them, gives the same DECIMAL(5,4) in both."""
+    import duckdb
+
+    from sales_etl.duck.translate import to_duckdb
+
+    model = "SELECT n, d, CAST(round(n / d, 4) AS DECIMAL(5,4)) AS r FROM t"
+    pairs = "SELECT CAST(a.id AS INT) AS n, CAST(b.id AS INT) AS d FROM range(0, 321) a CROSS JOIN range(1, 321) b WHERE a.id <= b.id"
+    spark.sql(pairs).createOrReplaceTempView("t")
+    expected = {(r.n, r.d): r.r for r in spark.sql(model).collect()}
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS " + pairs.replace("321) a", "321) a(id)").replace("321) b", "321) b(id)"))
+    got = {(n, d): r for n, d, r in con.execute(to_duckdb(model, "models/t.sql", {"t": {"n": "int", "d": "int"}})).fetchall()}
+    assert len(expected) == 51680 and got == expected
+    assert expected[(7, 160)] == Decimal("0.0438") and expected[(1, 3)] == Decimal("0.3333")

@@ -43,7 +43,7 @@ from ..record import RunRecord
 from ..schemas import QUARANTINE_TYPES, SOURCE_TYPES, table_schemas
 from . import glue_catalog, quality
 from .extract import read_sources
-from .translate import to_duckdb
+from .translate import to_duckdb, typing_schema
 from .write import arrow_schema, cast_sql, conform, stream_table
 
 PUBLISHED_TABLES = (*TABLES, QUARANTINE)
@@ -63,7 +63,8 @@ def translated_models() -> dict[str, str]:
     """{model: DuckDB SQL}; a model the translation cannot carry is a ConfigError naming it."""
     schema = {name: dict(columns) for name, columns in SOURCE_TYPES.items()}
     schema.update({name: {c[0]: c[1] for c in columns} for name, columns in table_schemas().items()})
-    return {name: to_duckdb(model_sql(name), f"models/{name}.sql", schema) for name in TABLES}
+    typed = typing_schema(schema)
+    return {name: to_duckdb(model_sql(name), f"models/{name}.sql", typed) for name in TABLES}
 
 
 def run(cfg: JobConfig, started_at: dt.datetime) -> RunResult:
