@@ -171,7 +171,8 @@ final class DeployFlowTests: XCTestCase {
         XCTAssertTrue(apply.stdout.contains("Applied: deployment"), apply.stdout)
         XCTAssertTrue(apply.stderr.contains("uploaded s3://\(bucket)/deploy/artifacts/sales_etl/"), apply.stderr)
         let keys = try await S3Client(client: client(peers)).listObjects(bucket: bucket, prefix: "deploy/").map(\.key)
-        XCTAssertEqual(keys.filter { $0.hasPrefix("deploy/artifacts/") }.count, 4)
+        // main.py, code.zip, the code as a wheel (Glue Python shell), config.yml, SHA256SUMS.
+        XCTAssertEqual(keys.filter { $0.hasPrefix("deploy/artifacts/") }.count, 5)
         XCTAssertTrue(keys.contains("deploy/deployments/dev/latest.json"))
         XCTAssertFalse(keys.contains("deploy/locks/dev.json"), "the lock is released")
 
