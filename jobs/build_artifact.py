@@ -126,12 +126,10 @@ def build(job_dir: Path, out_dir: Path, libraries: Sequence[Path] = ()) -> dict[
     entries = [(name, path.read_bytes()) for p in packages for name, path in _package_files(p)]
     entries.append((f"{package.name}/config.yml", config))
     out_dir.mkdir(parents=True, exist_ok=True)
-    _zip(entries, out_dir / "code.zip")
-    os.chmod(out_dir / "code.zip", 0o644)
-    os.utime(out_dir / "code.zip", (FIXED_EPOCH, FIXED_EPOCH))
-    _zip(_wheel_entries(entries), out_dir / CODE_WHEEL)
-    os.chmod(out_dir / CODE_WHEEL, 0o644)
-    os.utime(out_dir / CODE_WHEEL, (FIXED_EPOCH, FIXED_EPOCH))
+    for name, zipped in (("code.zip", entries), (CODE_WHEEL, _wheel_entries(entries))):
+        _zip(zipped, out_dir / name)
+        os.chmod(out_dir / name, 0o644)
+        os.utime(out_dir / name, (FIXED_EPOCH, FIXED_EPOCH))
     _write(out_dir / "main.py", (job_dir / "main.py").read_bytes())
     _write(out_dir / "config.yml", config)
     digests = {name: hashlib.sha256((out_dir / name).read_bytes()).hexdigest() for name in ("code.zip", CODE_WHEEL, "config.yml", "main.py")}

@@ -64,12 +64,12 @@ def run(out, run_id):
     return main([*args, "--run_id", run_id, "--catalog_database", "sales"])
 
 
-def drift(glue):
+def drift(glue, database="sales"):
     """After a published run c1: a table whose columns changed, a stale partition and a missing
     one, so the next publish makes every kind of Glue write."""
-    glue.delete_table(DatabaseName="sales", Name="account_details")
+    glue.delete_table(DatabaseName=database, Name="account_details")
     glue.create_table(
-        DatabaseName="sales",
+        DatabaseName=database,
         TableInput={
             "Name": "account_details",
             "TableType": "EXTERNAL_TABLE",
@@ -77,25 +77,25 @@ def drift(glue):
         },
     )
     glue.create_partition(
-        DatabaseName="sales", TableName="fact_sales", PartitionInput={"Values": ["1999", "1"], "StorageDescriptor": {"Location": "s3://elsewhere/1999"}}
+        DatabaseName=database, TableName="fact_sales", PartitionInput={"Values": ["1999", "1"], "StorageDescriptor": {"Location": "s3://elsewhere/1999"}}
     )
-    first = glue.get_partitions(DatabaseName="sales", TableName="fact_sales_processed")["Partitions"][0]
-    glue.delete_partition(DatabaseName="sales", TableName="fact_sales_processed", PartitionValues=first["Values"])
+    first = glue.get_partitions(DatabaseName=database, TableName="fact_sales_processed")["Partitions"][0]
+    glue.delete_partition(DatabaseName=database, TableName="fact_sales_processed", PartitionValues=first["Values"])
 
 
-def assert_converged(glue, out, run_id):
+def assert_converged(glue, out, run_id, database="sales"):
     manifest = json.loads((out / "_manifest.json").read_text())
     assert manifest["run_id"] == run_id
     contract = table_schemas()
     for name in TABLES:
-        table = glue.get_table(DatabaseName="sales", Name=name)["Table"]
+        table = glue.get_table(DatabaseName=database, Name=name)["Table"]
         recorded = manifest["tables"][name]
         assert table["TableType"] == "EXTERNAL_TABLE", name
         assert table["StorageDescriptor"]["Location"] == recorded["path"], name
         columns = [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"] + table.get("PartitionKeys", [])]
         assert columns == [(c[0], c[1]) for c in contract[name]], name
         found = {
-            tuple(p["Values"]): p["StorageDescriptor"]["Location"] for p in glue.get_partitions(DatabaseName="sales", TableName=name).get("Partitions", [])
+            tuple(p["Values"]): p["StorageDescriptor"]["Location"] for p in glue.get_partitions(DatabaseName=database, TableName=name).get("Partitions", [])
         }
         wanted = {
             tuple(str(p[c]) for c in recorded["partitioned_by"]): recorded["path"] + "".join(f"/{c}={p[c]}" for c in recorded["partitioned_by"])

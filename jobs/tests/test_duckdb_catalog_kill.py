@@ -121,7 +121,7 @@ def test_kill_9_at_every_catalog_call_then_the_rerun_converges(glue_server, tmp_
     if scenario == "drifted":
         done, _, _ = job.run("c1", template)
         assert done.returncode == 0, done.stderr
-        drift_in(job.glue, template)
+        drift(job.glue, template)
 
     clone(job.glue, template, f"{scenario}_probe")
     clean, calls, writes = job.run("c1", f"{scenario}_probe")
@@ -137,29 +137,4 @@ def test_kill_9_at_every_catalog_call_then_the_rerun_converges(glue_server, tmp_
         assert killed.returncode == -9, f"kill {when} call {n}: exit {killed.returncode}\n{killed.stderr[-2000:]}"
         rerun, _, _ = job.run("c1", database)
         assert rerun.returncode == 0, f"rerun after kill {when} call {n}: {rerun.stderr[-2000:]}"
-        assert_converged_in(job.glue, job.out, "c1", database)
-
-
-def drift_in(glue, database):
-    drift(_Renamed(glue, database))
-
-
-def assert_converged_in(glue, out, run_id, database):
-    assert_converged(_Renamed(glue, database), out, run_id)
-
-
-class _Renamed:
-    """The Glue client with DatabaseName 'sales' (the helpers' database) replaced by another."""
-
-    def __init__(self, glue, database):
-        self.glue, self.database = glue, database
-
-    def __getattr__(self, operation):
-        call = getattr(self.glue, operation)
-
-        def renamed(**kwargs):
-            if kwargs.get("DatabaseName") == "sales":
-                kwargs["DatabaseName"] = self.database
-            return call(**kwargs)
-
-        return renamed
+        assert_converged(job.glue, job.out, "c1", database)
