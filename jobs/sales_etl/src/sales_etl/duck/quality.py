@@ -6,7 +6,9 @@ bad row's raw values are taken back from the source for its quarantine record (t
 not copied into the checked table: nearly every row is clean). Order as in Spark: value checks,
 primary-key uniqueness among otherwise valid rows, then foreign keys against the parent's clean
 rows, so a line item of a quarantined invoice is quarantined too. Uniqueness is a grouping of the
-valid rows' keys and a semi-join to the few duplicated ones, not a window over every row. Spark's
+valid rows' keys and a left join to the few duplicated ones, not a window over every row; a foreign
+key is a left join to the parent's distinct clean keys (an EXISTS subquery made DuckDB group every
+child row by its correlated columns: 2.1 s against 1.4 s for 1.6M line items). Spark's
 `rlike` patterns are anchored, so they are full matches here.
 """
 
@@ -111,24 +113,25 @@ def _checked_sql(name: str) -> str:
     first = "coalesce(" + ", ".join(f"CASE WHEN coalesce({bad}, false) THEN '{name}.{reason}' END" for bad, reason in rules["checks"]) + ")"
     keys = rules["key"]
     names = ", ".join(f'"{c}"' for c in columns)
+    key_list = ", ".join(keys)
     same_key = " AND ".join(f"d.{k} = c.{k}" for k in keys)
     sql = f"""
         WITH typed AS (SELECT {typed}, _row{raw} FROM raw_{name}),
         checked AS MATERIALIZED (SELECT {names}, _row, {first} AS _reason FROM typed),
-        duplicated AS (SELECT {", ".join(keys)} FROM checked WHERE _reason IS NULL GROUP BY ALL HAVING count(*) > 1),
+        duplicated AS (SELECT {key_list}, true AS _duplicated FROM checked WHERE _reason IS NULL GROUP BY {key_list} HAVING count(*) > 1),
         keyed AS (
-            SELECT c.* REPLACE (CASE WHEN c._reason IS NULL AND EXISTS (SELECT 1 FROM duplicated d WHERE {same_key})
+            SELECT c.* REPLACE (CASE WHEN c._reason IS NULL AND d._duplicated
                 THEN '{name}.{"+".join(keys)}: duplicate primary key' ELSE c._reason END AS _reason)
-            FROM checked c)"""
+            FROM checked c LEFT JOIN duplicated d ON {same_key})"""
     previous = "keyed"
     for index, (fk, parent) in enumerate(rules["references"]):
         join = " AND ".join(f"p.{k} = c.{k}" for k in fk)
         reason = f"{name}.{'+'.join(fk)}: no matching row in {parent}"
         sql += f""",
         fk{index} AS (
-            SELECT c.* REPLACE (CASE WHEN c._reason IS NULL AND NOT EXISTS (
-                SELECT 1 FROM checked_{parent} p WHERE p._reason IS NULL AND {join}) THEN '{reason}' ELSE c._reason END AS _reason)
-            FROM {previous} c)"""
+            SELECT c.* REPLACE (CASE WHEN c._reason IS NULL AND p._found IS NULL THEN '{reason}' ELSE c._reason END AS _reason)
+            FROM {previous} c
+            LEFT JOIN (SELECT DISTINCT {", ".join(fk)}, true AS _found FROM checked_{parent} WHERE _reason IS NULL) p ON {join})"""
         previous = f"fk{index}"
     return f"CREATE OR REPLACE TABLE checked_{name} AS {sql} SELECT * FROM {previous}"
 
