@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import signal
 import ssl
@@ -28,6 +29,8 @@ ACCOUNT = "123456789012"  # moto's default account
 REPOSITORY = "acme/deployer"
 OIDC_HOST = "token.actions.githubusercontent.com"
 TERRAFORM_TIMEOUT = 420
+# terraform -no-color's diagnostic for a CreateRole answered 409, and the resource it was for.
+ROLE_EXISTS = re.compile(r"Error: creating IAM Role \(([^)\s]+)\):[^\n]*EntityAlreadyExists[^\n]*\n(?:[│ ]*\n)*[│ ]*with ([^,\s]+),")
 DEPLOYER_TIMEOUT = 180
 
 # What moto cannot hold as the modules declare it, and what the test does instead. Printed by the
@@ -189,6 +192,7 @@ class System:
     binary: Path | None = None
     work: Path | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    adopted: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.iam_log = self.root / "iam-decisions.jsonl"
@@ -383,23 +387,10 @@ provider "aws" {{
                 )
             if init.returncode != 0:
                 raise RuntimeError(f"{env_name}: terraform init exit {init.returncode}:\n{(self.root / f'terraform-{env_name}.log').read_text()[-4000:]}")
-        procs = {}
+        procs, offsets = {}, {}
         for env_name in ("dev", "prod"):
-            log = open(self.root / f"terraform-{env_name}.log", "a")
-            script = (
-                f"terraform apply -input=false -no-color -auto-approve -var-file={env_name}.tfvars "
-                f"{' '.join(_q(v) for v in variables[env_name])} && "
-                f"terraform output -json > {_q(str(self.root / (env_name + '.json')))}"
-            )
-            procs[env_name] = subprocess.Popen(
-                ["bash", "-c", script],
-                cwd=root,
-                env=self.terraform_env(mirror, env_name),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+            offsets[env_name] = (self.root / f"terraform-{env_name}.log").stat().st_size
+            procs[env_name] = self._start_apply(root, mirror, env_name, variables[env_name])
         deadline = time.monotonic() + TERRAFORM_TIMEOUT
         failures = []
         for env_name, proc in procs.items():
@@ -409,6 +400,10 @@ provider "aws" {{
                 os.killpg(proc.pid, signal.SIGTERM)
                 proc.wait(30)
                 failures.append(f"{env_name}: terraform did not finish within {TERRAFORM_TIMEOUT} s")
+                continue
+            if proc.returncode != 0 and self._adopt_created_roles(root, mirror, env_name, variables[env_name], offsets[env_name]):
+                proc = self._start_apply(root, mirror, env_name, variables[env_name])
+                proc.wait(TERRAFORM_TIMEOUT)
             if proc.returncode != 0:
                 failures.append(f"{env_name}: terraform exit {proc.returncode}:\n{(self.root / f'terraform-{env_name}.log').read_text()[-4000:]}")
         self.timings["terraform init (dev, prod) + apply (dev and prod in parallel)"] = time.monotonic() - t0
@@ -416,6 +411,52 @@ provider "aws" {{
             raise RuntimeError("\n".join(failures))
         for env_name in ("dev", "prod"):
             self.outputs[env_name] = json.loads((self.root / f"{env_name}.json").read_text())
+
+    def _start_apply(self, root: Path, mirror: Path, env_name: str, variables: list[str]) -> subprocess.Popen:
+        log = open(self.root / f"terraform-{env_name}.log", "a")
+        script = (
+            f"terraform apply -input=false -no-color -auto-approve -var-file={env_name}.tfvars "
+            f"{' '.join(_q(v) for v in variables)} && "
+            f"terraform output -json > {_q(str(self.root / (env_name + '.json')))}"
+        )
+        return subprocess.Popen(
+            ["bash", "-c", script],
+            cwd=root,
+            env=self.terraform_env(mirror, env_name),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def _adopt_created_roles(self, root: Path, mirror: Path, env_name: str, variables: list[str], offset: int) -> bool:
+        """After a failed apply: the roles whose CreateRole landed although the provider saw it fail
+        (its SDK retried a CreateRole that moto, slow under two applies, had already done: 409
+        EntityAlreadyExists for a name only this environment uses) are imported into the state, as
+        deployer reads back its own writes that may have landed. True if any was, so the apply can
+        run again; each adoption is kept in self.adopted and shown in the report."""
+        log_path = self.root / f"terraform-{env_name}.log"
+        with open(log_path, encoding="utf-8", errors="replace") as log:
+            log.seek(offset)
+            text = log.read()
+        adopted = False
+        for name, address in ROLE_EXISTS.findall(text):
+            if not name.startswith(f"deployer-{env_name}-"):
+                continue  # another environment's role: a real conflict, left to fail
+            with open(log_path, "a") as log:
+                done = subprocess.run(
+                    ["terraform", "import", "-input=false", "-no-color", f"-var-file={env_name}.tfvars", *variables, address, name],
+                    cwd=root,
+                    env=self.terraform_env(mirror, env_name),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    timeout=TERRAFORM_TIMEOUT,
+                )
+            if done.returncode == 0:
+                self.adopted.append(f"{env_name}: {address} ({name})")
+                adopted = True
+        return adopted
 
     def resources(self, env_name: str) -> list[str]:
         state = json.loads((self.root / f"{env_name}.tfstate").read_text())
