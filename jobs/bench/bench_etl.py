@@ -184,9 +184,11 @@ def table_paths(contender: str, out: Path) -> dict[str, Path]:
     return {t: out / t for t in (ALL_TABLES if contender.endswith("_all") else SEED_TABLES)}
 
 
-def write_duckdb_sql(directory: Path) -> None:
+def write_duckdb_sql(directory: Path, artifact: Path) -> None:
     """The DuckDB runtime's SQL for each table (its translation of the model, cast to the
-    contract's types) as NN_<table>.sql in dependency order, for duckdb_job.py's all-table anchor."""
+    contract's types) as NN_<table>.sql in dependency order, for duckdb_job.py's all-table anchor;
+    translated by the benchmarked artifact's own code."""
+    sys.path.insert(0, str(artifact / "code.zip"))
     from sales_etl.duck.job import translated_models
     from sales_etl.duck.write import cast_sql
     from sales_etl.schemas import table_schemas
@@ -329,7 +331,7 @@ def main(argv=None) -> int:
     artifact = args.workdir / "artifact"
     digests = build(JOBS_DIR / "sales_etl", artifact, [JOBS_DIR / "common"])
     if "duckdb_all" in args.contenders:
-        write_duckdb_sql(args.workdir / "duckdb_sql")
+        write_duckdb_sql(args.workdir / "duckdb_sql", artifact)
     import pyspark
 
     duck = ""
