@@ -375,18 +375,10 @@ provider "aws" {{
         }
         t0 = time.monotonic()
         for env_name in ("dev", "prod"):
-            with open(self.root / f"terraform-{env_name}.log", "w") as log:
-                init = subprocess.run(
-                    ["terraform", "init", "-input=false", "-no-color", "-reconfigure", f"-backend-config=path={self.root / (env_name + '.tfstate')}"],
-                    cwd=root,
-                    env=self.terraform_env(mirror, env_name),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    timeout=TERRAFORM_TIMEOUT,
-                )
-            if init.returncode != 0:
-                raise RuntimeError(f"{env_name}: terraform init exit {init.returncode}:\n{(self.root / f'terraform-{env_name}.log').read_text()[-4000:]}")
+            backend = f"-backend-config=path={self.root / (env_name + '.tfstate')}"
+            init = self._terraform(root, mirror, env_name, ["init", "-input=false", "-no-color", "-reconfigure", backend], mode="w")
+            if init != 0:
+                raise RuntimeError(f"{env_name}: terraform init exit {init}:\n{(self.root / f'terraform-{env_name}.log').read_text()[-4000:]}")
         procs, offsets = {}, {}
         for env_name in ("dev", "prod"):
             offsets[env_name] = (self.root / f"terraform-{env_name}.log").stat().st_size
@@ -412,22 +404,37 @@ provider "aws" {{
         for env_name in ("dev", "prod"):
             self.outputs[env_name] = json.loads((self.root / f"{env_name}.json").read_text())
 
+    def _start(self, root: Path, mirror: Path, env_name: str, argv: list[str], mode: str = "a") -> subprocess.Popen:
+        """A process in the env root with the environment's terraform settings, in its own session,
+        its output added to the environment's log."""
+        with open(self.root / f"terraform-{env_name}.log", mode) as log:
+            return subprocess.Popen(
+                argv,
+                cwd=root,
+                env=self.terraform_env(mirror, env_name),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+    def _terraform(self, root: Path, mirror: Path, env_name: str, args: list[str], mode: str = "a") -> int:
+        """One terraform command, to its end (stopped after TERRAFORM_TIMEOUT); its exit status."""
+        proc = self._start(root, mirror, env_name, ["terraform", *args], mode)
+        try:
+            return proc.wait(TERRAFORM_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(30)
+            raise
+
     def _start_apply(self, root: Path, mirror: Path, env_name: str, variables: list[str]) -> subprocess.Popen:
-        log = open(self.root / f"terraform-{env_name}.log", "a")
         script = (
             f"terraform apply -input=false -no-color -auto-approve -var-file={env_name}.tfvars "
             f"{' '.join(_q(v) for v in variables)} && "
             f"terraform output -json > {_q(str(self.root / (env_name + '.json')))}"
         )
-        return subprocess.Popen(
-            ["bash", "-c", script],
-            cwd=root,
-            env=self.terraform_env(mirror, env_name),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        return self._start(root, mirror, env_name, ["bash", "-c", script])
 
     def _adopt_created_roles(self, root: Path, mirror: Path, env_name: str, variables: list[str], offset: int) -> bool:
         """After a failed apply: the roles whose CreateRole landed although the provider saw it fail
@@ -443,17 +450,8 @@ provider "aws" {{
         for name, address in ROLE_EXISTS.findall(text):
             if not name.startswith(f"deployer-{env_name}-"):
                 continue  # another environment's role: a real conflict, left to fail
-            with open(log_path, "a") as log:
-                done = subprocess.run(
-                    ["terraform", "import", "-input=false", "-no-color", f"-var-file={env_name}.tfvars", *variables, address, name],
-                    cwd=root,
-                    env=self.terraform_env(mirror, env_name),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    timeout=TERRAFORM_TIMEOUT,
-                )
-            if done.returncode == 0:
+            done = self._terraform(root, mirror, env_name, ["import", "-input=false", "-no-color", f"-var-file={env_name}.tfvars", *variables, address, name])
+            if done == 0:
                 self.adopted.append(f"{env_name}: {address} ({name})")
                 adopted = True
         return adopted
