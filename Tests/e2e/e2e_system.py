@@ -386,18 +386,13 @@ provider "aws" {{
         deadline = time.monotonic() + TERRAFORM_TIMEOUT
         failures = []
         for env_name, proc in procs.items():
-            try:
-                proc.wait(max(1.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(30)
+            code = _finish(proc, max(1.0, deadline - time.monotonic()))
+            if code and self._adopt_created_roles(root, mirror, env_name, variables[env_name], offsets[env_name]):
+                code = _finish(self._start_apply(root, mirror, env_name, variables[env_name]), TERRAFORM_TIMEOUT)
+            if code is None:
                 failures.append(f"{env_name}: terraform did not finish within {TERRAFORM_TIMEOUT} s")
-                continue
-            if proc.returncode != 0 and self._adopt_created_roles(root, mirror, env_name, variables[env_name], offsets[env_name]):
-                proc = self._start_apply(root, mirror, env_name, variables[env_name])
-                proc.wait(TERRAFORM_TIMEOUT)
-            if proc.returncode != 0:
-                failures.append(f"{env_name}: terraform exit {proc.returncode}:\n{(self.root / f'terraform-{env_name}.log').read_text()[-4000:]}")
+            elif code != 0:
+                failures.append(f"{env_name}: terraform exit {code}:\n{(self.root / f'terraform-{env_name}.log').read_text()[-4000:]}")
         self.timings["terraform init (dev, prod) + apply (dev and prod in parallel)"] = time.monotonic() - t0
         if failures:
             raise RuntimeError("\n".join(failures))
@@ -419,14 +414,11 @@ provider "aws" {{
             )
 
     def _terraform(self, root: Path, mirror: Path, env_name: str, args: list[str], mode: str = "a") -> int:
-        """One terraform command, to its end (stopped after TERRAFORM_TIMEOUT); its exit status."""
-        proc = self._start(root, mirror, env_name, ["terraform", *args], mode)
-        try:
-            return proc.wait(TERRAFORM_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(30)
-            raise
+        """One terraform command, to its end; its exit status."""
+        code = _finish(self._start(root, mirror, env_name, ["terraform", *args], mode), TERRAFORM_TIMEOUT)
+        if code is None:
+            raise RuntimeError(f"{env_name}: terraform {args[0]} did not finish within {TERRAFORM_TIMEOUT} s")
+        return code
 
     def _start_apply(self, root: Path, mirror: Path, env_name: str, variables: list[str]) -> subprocess.Popen:
         script = (
@@ -437,10 +429,10 @@ provider "aws" {{
         return self._start(root, mirror, env_name, ["bash", "-c", script])
 
     def _adopt_created_roles(self, root: Path, mirror: Path, env_name: str, variables: list[str], offset: int) -> bool:
-        """After a failed apply: the roles whose CreateRole landed although the provider saw it fail
-        (its SDK retried a CreateRole that moto, slow under two applies, had already done: 409
-        EntityAlreadyExists for a name only this environment uses) are imported into the state, as
-        deployer reads back its own writes that may have landed. True if any was, so the apply can
+        """After a failed apply: the roles of this environment whose CreateRole was answered 409
+        EntityAlreadyExists (a name only this environment uses, so most likely the provider's own
+        CreateRole landed and was sent again while moto was slow under two applies) are imported
+        into the state, as deployer reads back its own writes that may have landed. True if any was, so the apply can
         run again; each adoption is kept in self.adopted and shown in the report."""
         log_path = self.root / f"terraform-{env_name}.log"
         with open(log_path, encoding="utf-8", errors="replace") as log:
@@ -579,6 +571,16 @@ provider "aws" {{
         if not self.iam_log.exists():
             return []
         return [json.loads(line) for line in self.iam_log.read_text().splitlines() if line.strip()]
+
+
+def _finish(proc: subprocess.Popen, timeout: float) -> int | None:
+    """The process's exit status; None if it ran past `timeout` (its session is then stopped)."""
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+        return None
 
 
 def _q(value: str) -> str:

@@ -121,7 +121,7 @@ def test_terraform_applied_the_real_modules(sys_, capsys):
             print(f"[e2e] moto gap: {address}: {why}")
         print(f"[e2e] not applied: {e2e.NOT_APPLIED}")
         for role in sys_.adopted:
-            print(f"[e2e] the provider's CreateRole got 409 for a role it had created; imported and applied again: {role}")
+            print(f"[e2e] CreateRole got 409 for a role of this environment that already existed; imported and applied again: {role}")
     for env_name, resources in (("dev", dev), ("prod", prod)):
         for address in (
             "module.github_oidc.aws_iam_role.deploy",

@@ -210,9 +210,10 @@ def check_same_answer(outs: dict[str, Path]) -> dict[str, int]:
     for table in ALL_TABLES:
         relations = {}
         for contender, out in outs.items():
-            if table not in table_paths(contender, out):
+            paths = table_paths(contender, out)
+            if table not in paths:
                 continue
-            path = table_paths(contender, out)[table]
+            path = paths[table]
             con.execute(
                 f"CREATE OR REPLACE VIEW {contender}_{table} AS SELECT * EXCLUDE (ingest_ts) FROM read_parquet('{path}/**/*.parquet', hive_partitioning = true)"
             )
